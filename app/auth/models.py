@@ -1,0 +1,66 @@
+"""Accounts. A user has exactly one role and the one scope id that role needs."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from flask_login import UserMixin
+from sqlalchemy import orm as so
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from app.core.db import TimestampMixin
+from app.core.enums import LabelledEnum, enum_column
+from app.extensions import db
+from app.people.models import Enterprise, Jurisdiction, Person, TrainingInstitution
+
+
+class Role(LabelledEnum):
+    ADMIN = "admin", _l("平台管理员")
+    REGULATOR = "regulator", _l("监管人员")
+    ENTERPRISE = "enterprise", _l("企业管理员")
+    INSTITUTION = "institution", _l("培训机构")
+    WORKER = "worker", _l("从业人员")
+
+
+class User(UserMixin, TimestampMixin, db.Model):
+    __tablename__ = "auth_users"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    username: so.Mapped[str] = so.mapped_column(sa.String(64), unique=True)
+    display_name: so.Mapped[str] = so.mapped_column(sa.String(100), default="")
+    password_hash: so.Mapped[str] = so.mapped_column(sa.String(256))
+    role: so.Mapped[Role] = so.mapped_column(enum_column(Role))
+    #: The scope of the role: regulator → jurisdiction, enterprise admin → enterprise,
+    #: institution → institution, worker → person. Exactly one is set (none for the platform admin).
+    jurisdiction_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("people_jurisdictions.id"))
+    enterprise_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("people_enterprises.id"))
+    institution_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("people_institutions.id"))
+    person_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("people_persons.id"))
+    active: so.Mapped[bool] = so.mapped_column(default=True)
+    failed_logins: so.Mapped[int] = so.mapped_column(default=0)
+    locked_until: so.Mapped[datetime | None]
+    last_login_at: so.Mapped[datetime | None]
+
+    jurisdiction: so.Mapped[Jurisdiction | None] = so.relationship()
+    enterprise: so.Mapped[Enterprise | None] = so.relationship()
+    institution: so.Mapped[TrainingInstitution | None] = so.relationship()
+    person: so.Mapped[Person | None] = so.relationship()
+
+    def set_password(self, password: str) -> None:
+        self.password_hash = generate_password_hash(password)
+
+    def check_password(self, password: str) -> bool:
+        return check_password_hash(self.password_hash, password)
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login: inactive users cannot log in
+        return self.active
+
+    @property
+    def label(self) -> str:
+        return self.display_name or self.username
+
+    def __repr__(self) -> str:
+        return f"<User {self.username} {self.role.value}>"

@@ -1,0 +1,81 @@
+"""``flask --app app …`` commands. Each command is a boundary: it commits its own unit of work."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+import sqlalchemy as sa
+from flask import Flask
+
+from app.extensions import db
+
+
+def register(app: Flask) -> None:
+    @app.cli.command("seed-reference")
+    def seed_reference_command():
+        """Insert the 特种作业目录 and rule tables (idempotent)."""
+        from app.rules.seed import seed_reference
+
+        ops, rules = seed_reference()
+        db.session.commit()
+        click.echo(f"catalogue: +{ops}, rules: +{rules}")
+
+    @app.cli.command("seed-demo")
+    def seed_demo_command():
+        """Seed the demo data once (re-running changes nothing)."""
+        from app.seed.demo import seed_demo
+
+        created = seed_demo()
+        db.session.commit()
+        click.echo("demo data created" if created else "demo data already present")
+
+    @app.cli.command("create-admin")
+    @click.argument("username")
+    @click.password_option()
+    def create_admin(username: str, password: str):
+        """Create a platform administrator."""
+        from app.auth.models import Role, User
+
+        if db.session.scalars(sa.select(User).where(User.username == username)).first():
+            raise click.ClickException(f"user {username!r} already exists")
+        user = User(username=username, display_name=username, role=Role.ADMIN)
+        user.set_password(password)
+        db.session.add(user)
+        db.session.commit()
+        click.echo(f"created admin {username}")
+
+    @app.cli.command("import-roster")
+    @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+    @click.option("--enterprise", "uscc", required=True, help="统一社会信用代码 of the employer")
+    def import_roster(path: Path, uscc: str):
+        """Import a roster file (.xlsx/.csv) for one enterprise: every row or none."""
+        from app.people import roster_import
+        from app.people.models import Enterprise
+
+        enterprise = db.session.scalars(sa.select(Enterprise).where(Enterprise.uscc == uscc.strip().upper())).first()
+        if enterprise is None:
+            raise click.ClickException(f"no enterprise with 统一社会信用代码 {uscc}")
+        count, problems = roster_import.import_file(path.read_bytes(), path.name, enterprise=enterprise, actor=None)
+        if problems:
+            db.session.rollback()
+            for problem in problems:
+                click.echo(problem.message(), err=True)
+            click.echo(f"{len(problems)} problem(s); nothing imported", err=True)
+            sys.exit(1)
+        db.session.commit()
+        click.echo(f"imported {count} row(s) into {enterprise.name}")
+
+    @app.cli.command("verify-archive")
+    @click.option("--person", type=int, default=None, help="check one person's file only")
+    def verify_archive(person: int | None):
+        """Recompute the 一人一档 hash chains; exit 1 naming the first broken event of each broken file."""
+        from app.archive.services import verify_chain
+
+        checked, breaks = verify_chain(person)
+        for b in breaks:
+            click.echo(f"BROKEN person {b.person_id} event {b.event_id} (seq {b.seq}): {b.reason}", err=True)
+        if breaks:
+            sys.exit(1)
+        click.echo(f"archive intact: {checked} event(s) checked")

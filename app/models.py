@@ -1,0 +1,8 @@
+"""Import every model module so ``db.metadata`` is complete (Alembic autogenerate, tests)."""
+
+from app.archive import models as archive_models  # noqa: F401
+from app.auth import models as auth_models  # noqa: F401
+from app.people import models as people_models  # noqa: F401
+from app.people import roster_import  # noqa: F401  (ImportBatch)
+from app.rules import models as rules_models  # noqa: F401
+from app.archive import tasks as archive_tasks  # noqa: F401  (registers Celery tasks)

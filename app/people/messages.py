@@ -1,0 +1,27 @@
+"""Translated messages for roster and identifier error codes (one table, used by forms, imports and the API)."""
+
+from __future__ import annotations
+
+from flask_babel import gettext as _
+
+MESSAGES = {
+    "id.length": lambda p: _("证件号码 %(value)s 应为 18 位", value=p.get("value", "")),
+    "id.format": lambda p: _("证件号码 %(value)s 只能由数字和末位 X 组成", value=p.get("value", "")),
+    "id.birth_date": lambda p: _("证件号码 %(value)s 中的出生日期无效", value=p.get("value", "")),
+    "id.checksum": lambda p: _("证件号码 %(value)s 校验位错误", value=p.get("value", "")),
+    "id.region": lambda p: _("证件号码 %(value)s 的地区码与证件类型不符", value=p.get("value", "")),
+    "uscc.length": lambda p: _("统一社会信用代码 %(value)s 应为 18 位", value=p.get("value", "")),
+    "uscc.format": lambda p: _("统一社会信用代码 %(value)s 含有不允许的字符", value=p.get("value", "")),
+    "uscc.checksum": lambda p: _("统一社会信用代码 %(value)s 校验位错误", value=p.get("value", "")),
+    "operation.required": lambda p: _("特种作业人员必须填写操作项目"),
+    "operation.unknown": lambda p: _("操作项目代码 %(code)s 不在特种作业目录中", code=p.get("code", "")),
+    "employment.duplicate": lambda p: _("%(name)s 已在本单位花名册中", name=p.get("name", "")),
+    "employment.already_ended": lambda p: _("该任职已经结束"),
+    "employment.end_before_start": lambda p: _("离职日期不能早于入职日期 %(start)s", start=p.get("start", "")),
+    "enterprise.duplicate": lambda p: _("统一社会信用代码 %(value)s 已登记", value=p.get("value", "")),
+}
+
+
+def error_message(code: str, params: dict | None = None) -> str:
+    render = MESSAGES.get(code)
+    return render(params or {}) if render else code

@@ -1,0 +1,190 @@
+"""Jurisdictions, enterprises, training institutions, persons and their employments."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import orm as so
+
+from app.core import crypto
+from app.core.db import TimestampMixin
+from app.core.enums import LabelledEnum, enum_column
+from app.extensions import db
+from app.people.identifiers import mask_id
+
+
+class Post(LabelledEnum):
+    """岗位类别: the three 三项岗位 plus everyone else."""
+
+    PRINCIPAL = "principal", _l("主要负责人")
+    SAFETY_MANAGER = "safety_manager", _l("安全管理人员")
+    SPECIAL_OPERATOR = "special_operator", _l("特种作业人员")
+    WORKER = "worker", _l("其他从业人员")
+
+
+class EmploymentType(LabelledEnum):
+    """用工形式. 被派遣劳动者 and 实习学生 must be trained like own staff (安全生产法 第二十八条)."""
+
+    REGULAR = "regular", _l("正式")
+    DISPATCHED = "dispatched", _l("劳务派遣")
+    FLEXIBLE = "flexible", _l("灵活用工")
+    INTERN = "intern", _l("实习")
+
+
+class IdType(LabelledEnum):
+    """证件类型."""
+
+    RESIDENT_ID = "resident_id", _l("居民身份证")
+    HMT_RESIDENCE_PERMIT = "hmt_residence_permit", _l("港澳台居民居住证")
+    FOREIGN_PERMANENT_ID = "foreign_permanent_id", _l("外国人永久居留身份证")
+
+
+class Industry(LabelledEnum):
+    """行业类别; the first five are 高危 under 3号令."""
+
+    HAZCHEM = "hazchem", _l("危险化学品")
+    MINING = "mining", _l("非煤矿山")
+    COAL = "coal", _l("煤矿")
+    METALLURGY = "metallurgy", _l("金属冶炼")
+    FIREWORKS = "fireworks", _l("烟花爆竹")
+    CONSTRUCTION = "construction", _l("建筑施工")
+    TRANSPORT = "transport", _l("交通运输")
+    MANUFACTURING = "manufacturing", _l("工贸(机械、轻工、纺织等)")
+    GENERAL = "general", _l("其他行业")
+
+
+HIGH_RISK_INDUSTRIES = frozenset({Industry.HAZCHEM, Industry.MINING, Industry.COAL, Industry.METALLURGY, Industry.FIREWORKS})
+
+
+class Jurisdiction(db.Model):
+    """行政区划. A regulator sees everything whose code starts with ``scope_prefix``."""
+
+    __tablename__ = "people_jurisdictions"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    code: so.Mapped[str] = so.mapped_column(sa.String(6), unique=True)
+    name: so.Mapped[str] = so.mapped_column(sa.String(100))
+    parent_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("people_jurisdictions.id"))
+
+    @property
+    def scope_prefix(self) -> str:
+        """320000 → "32" (province), 320100 → "3201" (city), 320102 → "320102" (district)."""
+        code = self.code
+        while code.endswith("00") and len(code) > 2:
+            code = code[:-2]
+        return code
+
+    def __repr__(self) -> str:
+        return f"<Jurisdiction {self.code} {self.name}>"
+
+
+class Enterprise(TimestampMixin, db.Model):
+    """生产经营单位."""
+
+    __tablename__ = "people_enterprises"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    name: so.Mapped[str] = so.mapped_column(sa.String(200))
+    #: 统一社会信用代码, validated (GB 32100) and stored compact, upper-case.
+    uscc: so.Mapped[str] = so.mapped_column(sa.String(18), unique=True)
+    industry: so.Mapped[Industry] = so.mapped_column(enum_column(Industry))
+    jurisdiction_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("people_jurisdictions.id"))
+    #: Copy of the jurisdiction's code: scoping filters on a prefix of it without a join.
+    region_code: so.Mapped[str] = so.mapped_column(sa.String(6), index=True)
+    address: so.Mapped[str] = so.mapped_column(sa.String(300), default="")
+    contact_phone: so.Mapped[str] = so.mapped_column(sa.String(30), default="")
+
+    jurisdiction: so.Mapped[Jurisdiction] = so.relationship()
+
+    @property
+    def high_risk(self) -> bool:
+        """高危 per 3号令: 煤矿、非煤矿山、危险化学品、烟花爆竹、金属冶炼."""
+        return self.industry in HIGH_RISK_INDUSTRIES
+
+    def __repr__(self) -> str:
+        return f"<Enterprise {self.uscc} {self.name}>"
+
+
+class TrainingInstitution(TimestampMixin, db.Model):
+    """安全培训机构 (AQ 8011-2023)."""
+
+    __tablename__ = "people_institutions"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    name: so.Mapped[str] = so.mapped_column(sa.String(200))
+    uscc: so.Mapped[str] = so.mapped_column(sa.String(18), unique=True)
+    jurisdiction_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("people_jurisdictions.id"))
+    region_code: so.Mapped[str] = so.mapped_column(sa.String(6), index=True)
+
+    jurisdiction: so.Mapped[Jurisdiction] = so.relationship()
+
+
+class Person(TimestampMixin, db.Model):
+    """从业人员: one row per natural person, whoever employs them (一人一档)."""
+
+    __tablename__ = "people_persons"
+    __table_args__ = (sa.UniqueConstraint("id_type", "id_hash"),)
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    id_type: so.Mapped[IdType] = so.mapped_column(enum_column(IdType))
+    #: 证件号码, Fernet-encrypted; read through ``id_number``.
+    id_number_enc: so.Mapped[bytes] = so.mapped_column(sa.LargeBinary)
+    #: Keyed hash of (id_type, number) for lookups: the same person is found again on import.
+    id_hash: so.Mapped[str] = so.mapped_column(sa.String(64), index=True)
+    #: Masked form for lists, e.g. 1101**********1234.
+    id_masked: so.Mapped[str] = so.mapped_column(sa.String(24))
+    name: so.Mapped[str] = so.mapped_column(sa.String(50), index=True)
+    sex: so.Mapped[str] = so.mapped_column(sa.String(1))
+    birth_date: so.Mapped[date | None]
+    phone: so.Mapped[str] = so.mapped_column(sa.String(20), default="")
+    education: so.Mapped[str] = so.mapped_column(sa.String(20), default="")
+
+    employments: so.Mapped[list[Employment]] = so.relationship(
+        back_populates="person", order_by="Employment.start_date.desc()"
+    )
+
+    @property
+    def id_number(self) -> str:
+        return crypto.decrypt(self.id_number_enc)
+
+    def set_id_number(self, id_type: IdType, number: str) -> None:
+        self.id_type = id_type
+        self.id_number_enc = crypto.encrypt(number)
+        self.id_hash = crypto.blind_index(id_type.value, number)
+        self.id_masked = mask_id(number)
+
+    @property
+    def current_employments(self) -> list[Employment]:
+        return [e for e in self.employments if e.end_date is None]
+
+    def __repr__(self) -> str:
+        return f"<Person {self.id} {self.name}>"
+
+
+class Employment(TimestampMixin, db.Model):
+    """A person's job at one enterprise: post, 用工形式 and, for 特种作业, the 操作项目."""
+
+    __tablename__ = "people_employments"
+    __table_args__ = (sa.Index("ix_people_employments_enterprise_open", "enterprise_id", "end_date"),)
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    person_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("people_persons.id"), index=True)
+    enterprise_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("people_enterprises.id"))
+    post: so.Mapped[Post] = so.mapped_column(enum_column(Post))
+    employment_type: so.Mapped[EmploymentType] = so.mapped_column(enum_column(EmploymentType))
+    #: 作业类别/操作项目 code from the catalogue ("1.2"), for 特种作业人员 only.
+    operation_code: so.Mapped[str | None] = so.mapped_column(sa.String(10))
+    job_title: so.Mapped[str] = so.mapped_column(sa.String(50), default="")
+    start_date: so.Mapped[date]
+    end_date: so.Mapped[date | None]
+    end_reason: so.Mapped[str] = so.mapped_column(sa.String(200), default="")
+
+    person: so.Mapped[Person] = so.relationship(back_populates="employments")
+    enterprise: so.Mapped[Enterprise] = so.relationship()
+
+    @property
+    def is_current(self) -> bool:
+        return self.end_date is None
+

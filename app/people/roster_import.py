@@ -1,0 +1,494 @@
+"""花名册导入: parse an .xlsx/.csv roster, preview every bad row, then import all rows or none.
+
+Parsing and row validation are plain functions over bytes and a catalogue lookup (``parse_roster``); the
+staged batch lives in the database (encrypted: it holds ID numbers) so any web host can show the preview and
+apply it. ``apply`` re-checks every row against the current roster inside the caller's transaction and raises
+``ImportRejected`` on the first conflict, so a half-imported roster can never be committed.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+import secrets
+import zipfile
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime, timedelta
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+from openpyxl import Workbook, load_workbook
+from sqlalchemy import orm as so
+
+from app.core import crypto
+from app.core.db import utcnow
+from app.extensions import db
+from app.people.identifiers import IdentifierError, mask_id, parse_resident_id
+from app.people.messages import error_message
+from app.people.models import EmploymentType, Enterprise, IdType, Post
+from app.people.services import PersonData, RosterError, employ, find_person
+from app.rules.models import Operation
+
+MAX_ROWS = 5000
+
+#: Column → accepted header spellings (case- and space-insensitive).
+COLUMNS = {
+    "name": ("姓名", "name"),
+    "id_type": ("证件类型", "id type", "id_type"),
+    "id_number": ("证件号码", "身份证号", "身份证号码", "公民身份号码", "id number", "id_number"),
+    "phone": ("手机号", "手机号码", "联系电话", "phone", "mobile"),
+    "post": ("岗位类别", "人员类别", "post"),
+    "employment_type": ("用工形式", "用工类型", "employment type", "employment_type"),
+    "category": ("作业类别", "category"),
+    "operation": ("操作项目", "准操项目", "operation"),
+    "start_date": ("入职日期", "start date", "start_date"),
+    "education": ("文化程度", "学历", "education"),
+    "job_title": ("岗位名称", "工种", "job title", "job_title"),
+}
+REQUIRED = ("name", "id_number", "post")
+HEADERS_ZH = {"name": "姓名", "id_type": "证件类型", "id_number": "证件号码", "phone": "手机号", "post": "岗位类别",
+              "employment_type": "用工形式", "category": "作业类别", "operation": "操作项目", "start_date": "入职日期",
+              "education": "文化程度", "job_title": "岗位名称"}  # fmt: skip
+
+POST_ALIASES = {
+    **{p.value: p for p in Post},
+    "主要负责人": Post.PRINCIPAL, "安全管理人员": Post.SAFETY_MANAGER, "安全生产管理人员": Post.SAFETY_MANAGER,
+    "安管人员": Post.SAFETY_MANAGER, "特种作业人员": Post.SPECIAL_OPERATOR, "特种作业": Post.SPECIAL_OPERATOR,
+    "其他从业人员": Post.WORKER, "从业人员": Post.WORKER, "一般从业人员": Post.WORKER,
+}  # fmt: skip
+TYPE_ALIASES = {
+    **{t.value: t for t in EmploymentType}, "": EmploymentType.REGULAR,
+    "正式": EmploymentType.REGULAR, "正式工": EmploymentType.REGULAR, "合同工": EmploymentType.REGULAR,
+    "劳务派遣": EmploymentType.DISPATCHED, "派遣": EmploymentType.DISPATCHED,
+    "灵活用工": EmploymentType.FLEXIBLE, "临时工": EmploymentType.FLEXIBLE, "实习": EmploymentType.INTERN,
+    "实习生": EmploymentType.INTERN,
+}  # fmt: skip
+ID_TYPE_ALIASES = {
+    **{t.value: t for t in IdType}, "": IdType.RESIDENT_ID, "身份证": IdType.RESIDENT_ID,
+    "居民身份证": IdType.RESIDENT_ID, "港澳台居民居住证": IdType.HMT_RESIDENCE_PERMIT,
+    "外国人永久居留身份证": IdType.FOREIGN_PERMANENT_ID,
+}  # fmt: skip
+NAME_RE = re.compile(r"^[\u3400-\u9fffA-Za-z·•．.\s]{1,50}$")
+
+
+@dataclass(frozen=True)
+class RowProblem:
+    row: int  # spreadsheet row number as the user sees it (header = 1)
+    field: str  # column key, "" for the whole file
+    code: str
+    params: dict = field(default_factory=dict)
+
+    def message(self) -> str:
+        return _row_message(self)
+
+
+@dataclass
+class RosterRow:
+    row: int
+    name: str
+    id_type: str
+    id_number: str
+    phone: str
+    post: str
+    employment_type: str
+    operation_code: str | None
+    start_date: str
+    education: str
+    job_title: str
+
+    def to_person_data(self) -> PersonData:
+        return PersonData(name=self.name, id_type=IdType(self.id_type), id_number=self.id_number, phone=self.phone,
+                          education=self.education, post=Post(self.post),
+                          employment_type=EmploymentType(self.employment_type), operation_code=self.operation_code,
+                          job_title=self.job_title, start_date=date.fromisoformat(self.start_date))  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    """Lookup of the 特种作业目录 by code and by name (作业类别 and 操作项目)."""
+
+    items: dict[str, str]  # 操作项目 code → parent 作业类别 code ("11" maps to itself: no items)
+    by_name: dict[str, str]  # name → code, both levels
+
+    @classmethod
+    def load(cls) -> Catalogue:
+        ops = db.session.scalars(sa.select(Operation).where(Operation.valid_to.is_(None))).all()
+        categories_with_items = {o.parent_code for o in ops if o.parent_code}
+        items = {o.code: o.parent_code or o.code for o in ops if o.parent_code or o.code not in categories_with_items}
+        return cls(items=items, by_name={o.name: o.code for o in ops})
+
+
+# ---------------------------------------------------------------- reading files
+
+
+class FileUnreadable(ValueError):
+    def __init__(self, code: str, **params):
+        super().__init__(code)
+        self.code, self.params = code, params
+
+
+def read_table(data: bytes, filename: str) -> list[list[object]]:
+    """Rows of cells from an .xlsx or a .csv (UTF-8 with or without BOM, or GBK/GB18030)."""
+    if not data.strip():
+        raise FileUnreadable("file.empty")
+    if filename.lower().endswith(".xlsx") or data[:2] == b"PK":
+        if not zipfile.is_zipfile(io.BytesIO(data)):
+            raise FileUnreadable("file.not_xlsx")
+        try:
+            workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
+        except Exception:  # openpyxl raises many types for broken packages
+            raise FileUnreadable("file.not_xlsx") from None
+        sheet = workbook.worksheets[0]
+        rows = [list(r) for r in sheet.iter_rows(values_only=True, max_row=MAX_ROWS + 50)]
+        workbook.close()
+        return rows
+    if b"\x00" in data[:4096]:
+        raise FileUnreadable("file.not_table")
+    text = _decode(data)
+    dialect = csv.excel
+    try:
+        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",\t;")
+    except csv.Error:
+        pass
+    return [row for row in csv.reader(io.StringIO(text), dialect)]
+
+
+def _decode(data: bytes) -> str:
+    """UTF-8 (BOM or not) first; Excel and WPS on Chinese Windows save CSV as GBK, read as GB18030 (a superset)."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("gb18030")
+    except UnicodeDecodeError:
+        raise FileUnreadable("file.encoding") from None
+
+
+def _cell_text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return re.sub(r"\s+", " ", str(value)).strip()
+
+
+def _find_header(rows: list[list[object]]) -> tuple[int, dict[str, int]] | None:
+    """First row (of the first ten) naming the required columns → (index, column key → position)."""
+    lookup = {alias.lower().replace(" ", ""): key for key, aliases in COLUMNS.items() for alias in aliases}
+    for index, row in enumerate(rows[:10]):
+        positions: dict[str, int] = {}
+        for pos, cell in enumerate(row):
+            key = lookup.get(_cell_text(cell).lower().replace(" ", "").lstrip("*"))
+            if key and key not in positions:
+                positions[key] = pos
+        if all(k in positions for k in REQUIRED):
+            return index, positions
+    return None
+
+
+def parse_roster(data: bytes, filename: str, catalogue: Catalogue, *, today: date | None = None) -> tuple[list[RosterRow], list[RowProblem]]:
+    """Parse and validate a roster file. Never stops at the first bad row.
+
+    :return: (valid rows, problems); the import may go ahead only when problems is empty.
+    """
+    today = today or date.today()
+    try:
+        table = read_table(data, filename)
+    except FileUnreadable as exc:
+        return [], [RowProblem(0, "", exc.code, exc.params)]
+    header = _find_header(table)
+    if header is None:
+        return [], [RowProblem(0, "", "file.no_header", {"columns": "、".join(HEADERS_ZH[k] for k in REQUIRED)})]
+    header_index, positions = header
+    rows: list[RosterRow] = []
+    problems: list[RowProblem] = []
+    seen_ids: dict[tuple[str, str], int] = {}
+    body = table[header_index + 1 :]
+    if len(body) > MAX_ROWS:
+        return [], [RowProblem(0, "", "file.too_many_rows", {"max": MAX_ROWS})]
+    for offset, raw in enumerate(body):
+        line = header_index + 2 + offset
+        cells = {key: raw[pos] if pos < len(raw) else None for key, pos in positions.items()}
+        if all(_cell_text(v) == "" for v in cells.values()):
+            continue  # blank rows are common in hand-made sheets
+        row_problems = [RowProblem(line, key, "cell.formula") for key, v in cells.items()
+                        if isinstance(v, str) and v.startswith("=")]  # fmt: skip
+        if row_problems:
+            problems.extend(row_problems)
+            continue
+        parsed, row_problems = _validate_row(line, {k: _cell_text(v) for k, v in cells.items()}, cells, catalogue, today)
+        if parsed is not None:
+            key = (parsed.id_type, parsed.id_number)
+            if key in seen_ids:
+                row_problems.append(RowProblem(line, "id_number", "row.duplicate_id", {"first": seen_ids[key]}))
+            else:
+                seen_ids[key] = line
+        if row_problems:
+            problems.extend(row_problems)
+        elif parsed is not None:
+            rows.append(parsed)
+    if not rows and not problems:
+        problems.append(RowProblem(0, "", "file.no_rows"))
+    return rows, problems
+
+
+def _validate_row(line: int, text: dict[str, str], raw: dict[str, object], catalogue: Catalogue,
+                  today: date) -> tuple[RosterRow | None, list[RowProblem]]:  # fmt: skip
+    problems: list[RowProblem] = []
+
+    def problem(column: str, code: str, **params):
+        problems.append(RowProblem(line, column, code, {"value": text.get(column, ""), **params}))
+
+    name = text.get("name", "")
+    if not name:
+        problem("name", "cell.required")
+    elif not NAME_RE.fullmatch(name):
+        problem("name", "row.bad_name")
+    id_type = ID_TYPE_ALIASES.get(text.get("id_type", ""))
+    if id_type is None:
+        problem("id_type", "row.bad_id_type")
+    number = ""
+    if not text.get("id_number"):
+        problem("id_number", "cell.required")
+    elif id_type is not None:
+        try:
+            number = parse_resident_id(text["id_number"], id_type=id_type.value, today=today).number
+        except IdentifierError as exc:
+            problem("id_number", exc.code)
+    phone = text.get("phone", "").replace(" ", "").replace("-", "")
+    if phone and not re.fullmatch(r"1\d{10}", phone):
+        problem("phone", "row.bad_phone")
+    post = POST_ALIASES.get(text.get("post", ""))
+    if post is None:
+        problem("post", "cell.required" if not text.get("post") else "row.bad_post")
+    employment_type = TYPE_ALIASES.get(text.get("employment_type", ""))
+    if employment_type is None:
+        problem("employment_type", "row.bad_employment_type")
+    operation = _operation(text.get("category", ""), text.get("operation", ""), catalogue, problem)
+    if post is Post.SPECIAL_OPERATOR and operation is None and not any(p.field in ("category", "operation") for p in problems):
+        problem("operation", "operation.required")
+    if post is not None and post is not Post.SPECIAL_OPERATOR:
+        operation = None
+    start = _parse_date(raw.get("start_date"), text.get("start_date", ""))
+    if start is False:
+        problem("start_date", "row.bad_date")
+    elif start is not None and start > today + timedelta(days=366):
+        problem("start_date", "row.bad_date")
+    if problems:
+        return None, problems
+    return RosterRow(row=line, name=name, id_type=id_type.value, id_number=number, phone=phone, post=post.value,
+                     employment_type=employment_type.value, operation_code=operation,
+                     start_date=(start or today).isoformat(), education=text.get("education", "")[:20],
+                     job_title=text.get("job_title", "")[:50]), []  # fmt: skip
+
+
+def _operation(category: str, item: str, catalogue: Catalogue, problem) -> str | None:
+    """作业类别 + 操作项目 by code ("1", "1.2") or by name ("电工作业", "低压电工作业")."""
+    category_code = catalogue.by_name.get(category, category) if category else ""
+    item_code = catalogue.by_name.get(item, item) if item else ""
+    if item_code:
+        if item_code not in catalogue.items:
+            problem("operation", "operation.unknown", code=item)
+            return None
+        if category_code and catalogue.items[item_code] != category_code:
+            problem("operation", "row.operation_mismatch", category=category)
+            return None
+        return item_code
+    if category_code:
+        if category_code in catalogue.items:  # a category without items, e.g. 11
+            return category_code
+        if category_code not in catalogue.by_name.values():
+            problem("category", "operation.unknown", code=category)
+        else:
+            problem("operation", "operation.required")
+    return None
+
+
+def _parse_date(raw: object, text: str) -> date | None | bool:
+    """A date cell, or text like 2024-01-05, 2024/1/5, 20240105, 2024年1月5日; False when unreadable."""
+    if isinstance(raw, datetime):
+        return raw.date()
+    if isinstance(raw, date):
+        return raw
+    if not text:
+        return None
+    match = re.fullmatch(r"(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?", text) or re.fullmatch(r"(\d{4})(\d{2})(\d{2})", text)
+    if not match:
+        return False
+    try:
+        return date(*(int(g) for g in match.groups()))
+    except ValueError:
+        return False
+
+
+# ---------------------------------------------------------------- messages
+
+
+def _row_message(p: RowProblem) -> str:
+    column = HEADERS_ZH.get(p.field, p.field)
+    value = p.params.get("value", "")
+    file_messages = {
+        "file.empty": lambda: _("文件为空。"),
+        "file.not_xlsx": lambda: _("文件不是有效的 Excel 工作簿（.xlsx），请用 Excel 或 WPS 另存为 .xlsx 后重试。"),
+        "file.not_table": lambda: _("文件不是表格文件，请上传 .xlsx 或 .csv。"),
+        "file.encoding": lambda: _("无法识别文件编码，请保存为 UTF-8 或 GBK 编码的 CSV。"),
+        "file.no_header": lambda: _("找不到表头：第一行应包含列 %(columns)s。", columns=p.params.get("columns", "")),
+        "file.no_rows": lambda: _("文件中没有人员数据。"),
+        "file.too_many_rows": lambda: _("一次最多导入 %(max)s 行，请拆分文件。", max=p.params.get("max")),
+    }
+    if p.code in file_messages:
+        return file_messages[p.code]()
+    row_messages = {
+        "cell.required": lambda: _("必填项为空"),
+        "cell.formula": lambda: _("单元格含公式，请复制后“粘贴为数值”再导入"),
+        "row.bad_name": lambda: _("“%(value)s”不是有效的姓名（只能包含汉字、字母和间隔号）", value=value),
+        "row.bad_id_type": lambda: _("不支持的证件类型“%(value)s”", value=value),
+        "row.bad_phone": lambda: _("手机号“%(value)s”应为 11 位数字", value=value),
+        "row.bad_post": lambda: _("岗位类别“%(value)s”应为 主要负责人/安全管理人员/特种作业人员/其他从业人员", value=value),
+        "row.bad_employment_type": lambda: _("用工形式“%(value)s”应为 正式/劳务派遣/灵活用工/实习", value=value),
+        "row.bad_date": lambda: _("日期“%(value)s”无法识别（例：2024-03-01）", value=value),
+        "row.duplicate_id": lambda: _("证件号码与第 %(first)s 行重复", first=p.params.get("first")),
+        "row.operation_mismatch": lambda: _("操作项目“%(value)s”不属于作业类别“%(category)s”", value=value,
+                                            category=p.params.get("category", "")),
+        "row.already_employed": lambda: _("%(name)s 已在本单位花名册中", name=p.params.get("name", "")),
+    }  # fmt: skip
+    render = row_messages.get(p.code)
+    detail = render() if render else error_message(p.code, p.params)
+    return _("第 %(row)s 行「%(column)s」：%(detail)s", row=p.row, column=column, detail=detail)
+
+
+# ---------------------------------------------------------------- staging and applying
+
+
+class ImportBatch(db.Model):
+    """A parsed upload waiting for confirmation. Rows are stored encrypted (they contain ID numbers)."""
+
+    __tablename__ = "people_import_batches"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    token: so.Mapped[str] = so.mapped_column(sa.String(32), unique=True)
+    enterprise_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("people_enterprises.id"))
+    user_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("auth_users.id"))
+    filename: so.Mapped[str] = so.mapped_column(sa.String(200))
+    rows_enc: so.Mapped[bytes] = so.mapped_column(sa.LargeBinary)
+    problems: so.Mapped[str] = so.mapped_column(sa.Text)  # JSON list of RowProblem dicts (no ID numbers)
+    row_count: so.Mapped[int]
+    created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+    applied_at: so.Mapped[datetime | None]
+
+
+class ImportRejected(Exception):
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+def stage(data: bytes, filename: str, *, enterprise: Enterprise, actor) -> ImportBatch:
+    """Parse an upload and keep the result for the preview page (flushes)."""
+    rows, problems = parse_roster(data, filename, Catalogue.load())
+    problems += _roster_conflicts(rows, enterprise)
+    batch = ImportBatch(token=secrets.token_hex(16), enterprise_id=enterprise.id, user_id=actor.id,
+                        filename=filename[:200], rows_enc=crypto.encrypt(json.dumps([asdict(r) for r in rows])),
+                        problems=json.dumps([asdict(p) for p in problems], ensure_ascii=False), row_count=len(rows))  # fmt: skip
+    db.session.add(batch)
+    db.session.flush()
+    return batch
+
+
+def _roster_conflicts(rows: list[RosterRow], enterprise: Enterprise) -> list[RowProblem]:
+    """Rows whose person already has a current employment at this enterprise."""
+    conflicts = []
+    for row in rows:
+        person = find_person(IdType(row.id_type), row.id_number)
+        if person and any(e.enterprise_id == enterprise.id for e in person.current_employments):
+            conflicts.append(RowProblem(row.row, "id_number", "row.already_employed", {"name": person.name}))
+    return conflicts
+
+
+def get_batch(token: str, *, enterprise: Enterprise, actor) -> ImportBatch | None:
+    """A batch only for the user who uploaded it, for the same enterprise, within a day."""
+    return db.session.scalars(sa.select(ImportBatch).where(
+        ImportBatch.token == token, ImportBatch.enterprise_id == enterprise.id, ImportBatch.user_id == actor.id,
+        ImportBatch.created_at > utcnow() - timedelta(days=1))).first()  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Preview:
+    rows: list[dict]
+    problems: list[RowProblem]
+    applied: bool
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems and not self.applied
+
+
+def _rows(batch: ImportBatch) -> list[RosterRow]:
+    return [RosterRow(**r) for r in json.loads(crypto.decrypt(batch.rows_enc))]
+
+
+def preview(batch: ImportBatch) -> Preview:
+    rows = [{**asdict(r), "id_masked": mask_id(r.id_number), "post_label": Post(r.post).label,
+             "employment_type_label": EmploymentType(r.employment_type).label} for r in _rows(batch)]  # fmt: skip
+    for r in rows:
+        del r["id_number"]
+    problems = [RowProblem(**p) for p in json.loads(batch.problems)]
+    return Preview(rows=rows, problems=problems, applied=batch.applied_at is not None)
+
+
+def apply(batch: ImportBatch, *, actor) -> int:
+    """Employ every staged row in the caller's transaction; all or nothing.
+
+    :raises ImportRejected: when the batch had problems, was already applied, or a row now conflicts.
+    """
+    if batch.applied_at is not None:
+        raise ImportRejected(_("该批次已经导入过。"))
+    if json.loads(batch.problems):
+        raise ImportRejected(_("文件中仍有错误，未导入任何数据。请修正后重新上传。"))
+    enterprise = db.session.get(Enterprise, batch.enterprise_id)
+    count = 0
+    for row in _rows(batch):
+        try:
+            employ(row.to_person_data(), enterprise, actor=actor, source=f"import:{batch.filename}")
+        except RosterError as exc:
+            raise ImportRejected(_row_message(RowProblem(row.row, "id_number", exc.code, exc.params))
+                                 + " " + _("未导入任何数据。")) from None  # fmt: skip
+        count += 1
+    batch.applied_at = utcnow()
+    db.session.flush()
+    return count
+
+
+def import_file(data: bytes, filename: str, *, enterprise: Enterprise, actor) -> tuple[int, list[RowProblem]]:
+    """Parse and apply in one go (CLI): returns (imported count, problems); imports nothing if any problem."""
+    rows, problems = parse_roster(data, filename, Catalogue.load())
+    problems += _roster_conflicts(rows, enterprise)
+    if problems:
+        return 0, problems
+    for row in rows:
+        employ(row.to_person_data(), enterprise, actor=actor, source=f"import:{filename}")
+    return len(rows), []
+
+
+def template_xlsx() -> io.BytesIO:
+    """The downloadable template: header, two example rows, and the allowed values on a second sheet."""
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "花名册"
+    ws.append([HEADERS_ZH[k] for k in COLUMNS])
+    ws.append(["张三", "居民身份证", "11010519491231002X", "13800000000", "主要负责人", "正式", "", "", "2024-03-01", "本科", "总经理"])
+    ws.append(["李四", "居民身份证", "", "13900000000", "特种作业人员", "劳务派遣", "1", "1.2", "2024-05-10", "高中", "电工"])
+    for column, width in zip("ABCDEFGHIJK", (10, 14, 22, 14, 14, 10, 10, 10, 12, 10, 12), strict=True):
+        ws.column_dimensions[column].width = width
+    values = wb.create_sheet("可选值")
+    values.append(["岗位类别", "用工形式", "证件类型"])
+    for post, kind, id_type in zip([p.label for p in Post], [t.label for t in EmploymentType],
+                                   [t.label for t in IdType] + [""], strict=False):  # fmt: skip
+        values.append([post, kind, id_type])
+    out = io.BytesIO()
+    wb.save(out)
+    out.seek(0)
+    return out

@@ -1,0 +1,170 @@
+"""Roster workflows: register persons and enterprises, employ, edit, end employment.
+
+Functions take plain values plus an explicit ``actor`` and flush; the view or CLI commits (STYLE.md 3.4).
+Each change that belongs in a person's file writes its archive event in the same transaction.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import sqlalchemy as sa
+
+from app.archive.services import record_event
+from app.core import crypto
+from app.extensions import db
+from app.people.identifiers import IdentifierError, parse_resident_id, validate_uscc
+from app.people.models import Employment, EmploymentType, Enterprise, IdType, Industry, Jurisdiction, Person, Post
+from app.rules.models import Operation
+
+
+class RosterError(ValueError):
+    """A business rule refused the change; ``code`` selects the translated message, ``params`` fill it."""
+
+    def __init__(self, code: str, **params):
+        super().__init__(code)
+        self.code = code
+        self.params = params
+
+
+@dataclass(frozen=True)
+class PersonData:
+    """What a form or an import row says about a person and their job."""
+
+    name: str
+    id_type: IdType
+    id_number: str
+    phone: str = ""
+    education: str = ""
+    post: Post = Post.WORKER
+    employment_type: EmploymentType = EmploymentType.REGULAR
+    operation_code: str | None = None
+    job_title: str = ""
+    start_date: date | None = None
+
+
+def find_person(id_type: IdType, id_number: str) -> Person | None:
+    """The person with this 证件, found through the blind index (the number itself is encrypted)."""
+    digest = crypto.blind_index(id_type.value, id_number)
+    return db.session.scalars(sa.select(Person).where(Person.id_type == id_type, Person.id_hash == digest)).first()
+
+
+def operation_exists(code: str) -> bool:
+    """True when ``code`` is an 操作项目 (or a 作业类别 with no items, such as 11) of the catalogue."""
+    op = db.session.scalars(sa.select(Operation).where(Operation.code == code)).first()
+    return op is not None and op.valid_to is None
+
+
+def check_operation(post: Post, operation_code: str | None) -> str | None:
+    """特种作业人员 need a catalogue 操作项目; other posts carry none."""
+    if post is Post.SPECIAL_OPERATOR:
+        if not operation_code:
+            raise RosterError("operation.required")
+        if not operation_exists(operation_code):
+            raise RosterError("operation.unknown", code=operation_code)
+        return operation_code
+    return None
+
+
+def employ(data: PersonData, enterprise: Enterprise, *, actor, source: str = "form") -> Employment:
+    """Add a person to an enterprise's roster: find them by 证件 (one Person, many employers) or register them.
+
+    :raises RosterError: ``id.*`` for a bad 证件号码, ``employment.duplicate`` if already on this roster.
+    :raises IdentifierError: never; converted to ``RosterError`` with the same code.
+    """
+    try:
+        parsed = parse_resident_id(data.id_number, id_type=data.id_type.value)
+    except IdentifierError as exc:
+        raise RosterError(exc.code, value=data.id_number) from None
+    operation = check_operation(data.post, data.operation_code)
+
+    person = find_person(data.id_type, parsed.number)
+    if person is None:
+        person = Person(name=data.name, sex=parsed.sex, birth_date=parsed.birth_date, phone=data.phone,
+                        education=data.education)  # fmt: skip
+        person.set_id_number(data.id_type, parsed.number)
+        db.session.add(person)
+        db.session.flush()
+        record_event(person.id, "person.registered", {"name": person.name, "id": person.id_masked,
+                     "sex": person.sex, "source": source}, actor=actor)  # fmt: skip
+    else:
+        open_here = [e for e in person.current_employments if e.enterprise_id == enterprise.id]
+        if open_here:
+            raise RosterError("employment.duplicate", name=person.name)
+        if data.phone and data.phone != person.phone:
+            person.phone = data.phone
+
+    employment = Employment(person=person, enterprise=enterprise, post=data.post,
+                            employment_type=data.employment_type, operation_code=operation,
+                            job_title=data.job_title, start_date=data.start_date or date.today())  # fmt: skip
+    db.session.add(employment)
+    db.session.flush()
+    record_event(person.id, "employment.started", _employment_payload(employment, source=source),
+                 actor=actor, enterprise_id=enterprise.id)  # fmt: skip
+    return employment
+
+
+def update_employment(employment: Employment, *, actor, name: str, phone: str, education: str, post: Post,
+                      employment_type: EmploymentType, operation_code: str | None, job_title: str) -> Employment:  # fmt: skip
+    """Edit a person's details and their job at this enterprise; the file records what changed."""
+    operation = check_operation(post, operation_code)
+    person = employment.person
+    before = {"name": person.name, "phone": person.phone, "education": person.education,
+              **_employment_payload(employment)}  # fmt: skip
+    person.name, person.phone, person.education = name, phone, education
+    employment.post, employment.employment_type = post, employment_type
+    employment.operation_code, employment.job_title = operation, job_title
+    after = {"name": person.name, "phone": person.phone, "education": person.education,
+             **_employment_payload(employment)}  # fmt: skip
+    changed = {k: [before[k], after[k]] for k in after if before.get(k) != after[k]}
+    if changed:
+        db.session.flush()
+        record_event(person.id, "employment.updated", {"changes": changed}, actor=actor,
+                     enterprise_id=employment.enterprise_id)  # fmt: skip
+    return employment
+
+
+def end_employment(employment: Employment, *, actor, end_date: date, reason: str) -> Employment:
+    """离职/调离: close the employment; the person and their file stay."""
+    if employment.end_date is not None:
+        raise RosterError("employment.already_ended")
+    if end_date < employment.start_date:
+        raise RosterError("employment.end_before_start", start=employment.start_date.isoformat())
+    employment.end_date, employment.end_reason = end_date, reason
+    db.session.flush()
+    record_event(employment.person_id, "employment.ended",
+                 {"enterprise": employment.enterprise.name, "end_date": end_date.isoformat(), "reason": reason},
+                 actor=actor, enterprise_id=employment.enterprise_id)  # fmt: skip
+    return employment
+
+
+def _employment_payload(employment: Employment, **extra) -> dict:
+    return {
+        "enterprise": employment.enterprise.name,
+        "post": employment.post.value,
+        "employment_type": employment.employment_type.value,
+        "operation": employment.operation_code,
+        "job_title": employment.job_title,
+        "start_date": employment.start_date.isoformat(),
+        **extra,
+    }
+
+
+def register_enterprise(*, name: str, uscc: str, industry: Industry, jurisdiction: Jurisdiction, address: str = "",
+                        contact_phone: str = "") -> Enterprise:  # fmt: skip
+    """Register a 生产经营单位 after checking its 统一社会信用代码 and that it is new.
+
+    :raises RosterError: ``uscc.*`` for a bad code, ``enterprise.duplicate`` when already registered.
+    """
+    try:
+        code = validate_uscc(uscc)
+    except IdentifierError as exc:
+        raise RosterError(exc.code, value=uscc) from None
+    if db.session.scalars(sa.select(Enterprise).where(Enterprise.uscc == code)).first():
+        raise RosterError("enterprise.duplicate", value=code)
+    enterprise = Enterprise(name=name, uscc=code, industry=industry, jurisdiction=jurisdiction,
+                            region_code=jurisdiction.code, address=address, contact_phone=contact_phone)  # fmt: skip
+    db.session.add(enterprise)
+    db.session.flush()
+    return enterprise

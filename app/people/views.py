@@ -1,0 +1,293 @@
+"""Roster (一人一档 list), person files, enterprises. Thin: load in scope, call a service, commit, redirect."""
+
+from datetime import date
+
+import sqlalchemy as sa
+from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from app.archive.services import timeline
+from app.auth import scope
+from app.auth.access import roles_required
+from app.auth.models import Role
+from app.extensions import db
+from app.people import bp, roster_import
+from app.people.forms import (ConfirmImportForm, EditEmploymentForm, EndEmploymentForm, EnterpriseForm, PersonForm,
+                              RosterImportForm)  # fmt: skip
+from app.people.identifiers import IdentifierError, parse_resident_id
+from app.people.messages import error_message
+from app.people.models import Employment, EmploymentType, Enterprise, IdType, Industry, Jurisdiction, Person, Post
+from app.people.services import PersonData, RosterError, employ, end_employment, find_person, register_enterprise, update_employment
+from app.rules.queries import operation_choices
+
+# ---------------------------------------------------------------- roster
+
+
+@bp.route("/people/")
+@roles_required(Role.ADMIN, Role.REGULATOR, Role.ENTERPRISE)
+def roster():
+    """花名册: current employments in scope, searchable by name or full 证件号码, filterable by post."""
+    query = scope.employments_query(current_user).join(Employment.person).join(Employment.enterprise)
+    enterprise = None
+    if enterprise_id := request.args.get("enterprise", type=int):
+        enterprise = scope.get_enterprise_or_404(current_user, enterprise_id)
+        query = query.where(Employment.enterprise_id == enterprise.id)
+    if request.args.get("status") != "ended":
+        query = query.where(Employment.end_date.is_(None))
+    else:
+        query = query.where(Employment.end_date.is_not(None))
+    if post := request.args.get("post"):
+        query = query.where(Employment.post == Post(post)) if post in Post._value2member_map_ else query
+    if q := request.args.get("q", "").strip():
+        query = query.where(_search_condition(q))
+    query = query.order_by(Enterprise.name, Person.name, Employment.id)
+    page = db.paginate(query, page=request.args.get("page", 1, type=int),
+                       per_page=current_app.config["ROSTER_PAGE_SIZE"], error_out=False)  # fmt: skip
+    return render_template("people/roster.html", page=page, enterprise=enterprise, posts=list(Post), q=q,
+                           can_manage=enterprise is None and current_user.role is Role.ENTERPRISE
+                           or (enterprise is not None and scope.can_manage_roster(current_user, enterprise)))  # fmt: skip
+
+
+def _search_condition(q: str):
+    """A full 证件号码 is matched through its blind index; anything else searches the name."""
+    try:
+        number = parse_resident_id(q).number
+    except IdentifierError:
+        return Person.name.contains(q)
+    person = find_person(IdType.RESIDENT_ID, number)
+    return Person.id == (person.id if person else -1)
+
+
+def _roster_enterprise() -> Enterprise:
+    """The enterprise whose roster is being changed: the admin's own, or ?enterprise= for the platform admin."""
+    if current_user.role is Role.ENTERPRISE:
+        return scope.get_enterprise_or_404(current_user, current_user.enterprise_id)
+    enterprise = scope.get_enterprise_or_404(current_user, request.args.get("enterprise", type=int) or 0)
+    if not scope.can_manage_roster(current_user, enterprise):
+        abort(403)
+    return enterprise
+
+
+def _fill_operation_choices(form) -> None:
+    form.operation_code.choices = [("", _("（非特种作业）"))] + operation_choices()
+
+
+@bp.route("/people/new", methods=["GET", "POST"])
+@roles_required(Role.ENTERPRISE, Role.ADMIN)
+def new_person():
+    enterprise = _roster_enterprise()
+    form = PersonForm()
+    _fill_operation_choices(form)
+    if request.method == "GET":
+        form.start_date.data = date.today()
+    if form.validate_on_submit():
+        data = PersonData(name=form.name.data.strip(), id_type=IdType(form.id_type.data), id_number=form.id_number.data,
+                          phone=form.phone.data or "", education=form.education.data or "", post=Post(form.post.data),
+                          employment_type=EmploymentType(form.employment_type.data),
+                          operation_code=form.operation_code.data or None, job_title=form.job_title.data or "",
+                          start_date=form.start_date.data)  # fmt: skip
+        try:
+            employment = employ(data, enterprise, actor=current_user)
+        except RosterError as exc:
+            db.session.rollback()
+            field = form.id_number if exc.code.startswith("id.") else form.operation_code if exc.code.startswith("operation.") else None
+            (field.errors.append if field is not None else lambda m: flash(m, "error"))(error_message(exc.code, exc.params))
+        else:
+            db.session.commit()
+            flash(_("已将 %(name)s 加入花名册。", name=employment.person.name), "success")
+            return redirect(url_for("people.person", person_id=employment.person_id))
+    return render_template("people/person_form.html", form=form, enterprise=enterprise, employment=None)
+
+
+@bp.route("/employments/<int:employment_id>/edit", methods=["GET", "POST"])
+@roles_required(Role.ENTERPRISE, Role.ADMIN)
+def edit_employment(employment_id: int):
+    employment = scope.get_employment_or_404(current_user, employment_id)
+    if not scope.can_manage_roster(current_user, employment.enterprise) or not employment.is_current:
+        abort(403)
+    person = employment.person
+    form = EditEmploymentForm(obj=None if request.method == "POST" else _edit_defaults(employment))
+    _fill_operation_choices(form)
+    if form.validate_on_submit():
+        try:
+            update_employment(employment, actor=current_user, name=form.name.data.strip(), phone=form.phone.data or "",
+                              education=form.education.data or "", post=Post(form.post.data),
+                              employment_type=EmploymentType(form.employment_type.data),
+                              operation_code=form.operation_code.data or None, job_title=form.job_title.data or "")  # fmt: skip
+        except RosterError as exc:
+            db.session.rollback()
+            form.operation_code.errors.append(error_message(exc.code, exc.params))
+        else:
+            db.session.commit()
+            flash(_("已保存。"), "success")
+            return redirect(url_for("people.person", person_id=person.id))
+    return render_template("people/person_form.html", form=form, enterprise=employment.enterprise, employment=employment)
+
+
+def _edit_defaults(employment: Employment):
+    class Defaults:
+        name = employment.person.name
+        phone = employment.person.phone
+        education = employment.person.education
+        post = employment.post.value
+        employment_type = employment.employment_type.value
+        operation_code = employment.operation_code or ""
+        job_title = employment.job_title
+
+    return Defaults
+
+
+@bp.route("/employments/<int:employment_id>/end", methods=["GET", "POST"])
+@roles_required(Role.ENTERPRISE, Role.ADMIN)
+def end_employment_view(employment_id: int):
+    employment = scope.get_employment_or_404(current_user, employment_id)
+    if not scope.can_manage_roster(current_user, employment.enterprise):
+        abort(403)
+    form = EndEmploymentForm()
+    if request.method == "GET":
+        form.end_date.data = date.today()
+    if form.validate_on_submit():
+        try:
+            end_employment(employment, actor=current_user, end_date=form.end_date.data, reason=form.reason.data or "")
+        except RosterError as exc:
+            db.session.rollback()
+            form.end_date.errors.append(error_message(exc.code, exc.params))
+        else:
+            db.session.commit()
+            flash(_("%(name)s 的任职已结束。", name=employment.person.name), "success")
+            return redirect(url_for("people.person", person_id=employment.person_id))
+    return render_template("people/end_employment.html", form=form, employment=employment)
+
+
+# ---------------------------------------------------------------- person file
+
+
+@bp.route("/people/<int:person_id>")
+def person(person_id: int):
+    person = scope.get_person_or_404(current_user, person_id)
+    employments = db.session.scalars(scope.employments_query(current_user).where(Employment.person_id == person.id)
+                                     .order_by(Employment.start_date.desc())).all()  # fmt: skip
+    events = timeline(person.id, enterprise_id=scope.archive_enterprise_filter(current_user))
+    return render_template("people/person.html", person=person, employments=employments, events=events[:10],
+                           event_count=len(events), show_full_id=scope.can_see_full_id(current_user, person),
+                           can_manage=lambda e: e.is_current and scope.can_manage_roster(current_user, e.enterprise))  # fmt: skip
+
+
+@bp.route("/me")
+@roles_required(Role.WORKER)
+def me():
+    if current_user.person_id is None:
+        abort(404)
+    return redirect(url_for("people.person", person_id=current_user.person_id))
+
+
+# ---------------------------------------------------------------- roster import
+
+
+@bp.route("/people/import", methods=["GET", "POST"])
+@roles_required(Role.ENTERPRISE, Role.ADMIN)
+def import_roster():
+    """Upload → preview with every bad row → confirm: all rows or nothing."""
+    enterprise = _roster_enterprise()
+    form = RosterImportForm()
+    if form.validate_on_submit():
+        upload = form.file.data
+        batch = roster_import.stage(upload.read(), upload.filename or "", enterprise=enterprise, actor=current_user)
+        db.session.commit()
+        return redirect(url_for("people.import_preview", batch_id=batch.token, **_enterprise_arg(enterprise)))
+    return render_template("people/import.html", form=form, enterprise=enterprise)
+
+
+def _enterprise_arg(enterprise: Enterprise) -> dict:
+    return {} if current_user.role is Role.ENTERPRISE else {"enterprise": enterprise.id}
+
+
+@bp.route("/people/import/<batch_id>", methods=["GET", "POST"])
+@roles_required(Role.ENTERPRISE, Role.ADMIN)
+def import_preview(batch_id: str):
+    enterprise = _roster_enterprise()
+    batch = roster_import.get_batch(batch_id, enterprise=enterprise, actor=current_user)
+    if batch is None:
+        abort(404)
+    form = ConfirmImportForm(batch=batch.token)
+    if form.validate_on_submit():
+        try:
+            count = roster_import.apply(batch, actor=current_user)
+        except roster_import.ImportRejected as exc:
+            db.session.rollback()
+            flash(exc.message, "error")
+            return redirect(url_for("people.import_preview", batch_id=batch.token, **_enterprise_arg(enterprise)))
+        db.session.commit()
+        flash(_("已导入 %(count)s 人。", count=count), "success")
+        return redirect(url_for("people.roster", **_enterprise_arg(enterprise)))
+    preview = roster_import.preview(batch)
+    return render_template("people/import_preview.html", batch=batch, preview=preview, form=form, enterprise=enterprise)
+
+
+@bp.route("/people/import/template.xlsx")
+@roles_required(Role.ENTERPRISE, Role.ADMIN)
+def import_template():
+    return send_file(roster_import.template_xlsx(), download_name="roster-template.xlsx", as_attachment=True,
+                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")  # fmt: skip
+
+
+# ---------------------------------------------------------------- enterprises
+
+
+@bp.route("/enterprises/")
+@roles_required(Role.ADMIN, Role.REGULATOR)
+def enterprises():
+    query = scope.enterprises_query(current_user)
+    if q := request.args.get("q", "").strip():
+        query = query.where(sa.or_(Enterprise.name.contains(q), Enterprise.uscc == q.upper()))
+    if industry := request.args.get("industry"):
+        if industry in Industry._value2member_map_:
+            query = query.where(Enterprise.industry == Industry(industry))
+    page = db.paginate(query.order_by(Enterprise.region_code, Enterprise.name),
+                       page=request.args.get("page", 1, type=int), per_page=50, error_out=False)
+    counts = dict(db.session.execute(sa.select(Employment.enterprise_id, sa.func.count()).where(
+        Employment.enterprise_id.in_([e.id for e in page.items]), Employment.end_date.is_(None)
+    ).group_by(Employment.enterprise_id)).all())  # fmt: skip
+    return render_template("people/enterprises.html", page=page, counts=counts, q=q, industries=list(Industry))
+
+
+@bp.route("/enterprises/new", methods=["GET", "POST"])
+@roles_required(Role.ADMIN, Role.REGULATOR)
+def new_enterprise():
+    form = EnterpriseForm()
+    jurisdictions = _jurisdictions_in_scope()
+    form.jurisdiction_id.choices = [(j.id, f"{j.code} {j.name}") for j in jurisdictions]
+    if form.validate_on_submit():
+        jurisdiction = next(j for j in jurisdictions if j.id == form.jurisdiction_id.data)
+        try:
+            enterprise = register_enterprise(name=form.name.data.strip(), uscc=form.uscc.data,
+                                             industry=Industry(form.industry.data), jurisdiction=jurisdiction,
+                                             address=form.address.data or "", contact_phone=form.contact_phone.data or "")  # fmt: skip
+        except RosterError as exc:
+            db.session.rollback()
+            form.uscc.errors.append(error_message(exc.code, exc.params))
+        else:
+            db.session.commit()
+            flash(_("已登记 %(name)s。", name=enterprise.name), "success")
+            return redirect(url_for("people.enterprise", enterprise_id=enterprise.id))
+    return render_template("people/enterprise_form.html", form=form)
+
+
+def _jurisdictions_in_scope() -> list[Jurisdiction]:
+    query = sa.select(Jurisdiction).order_by(Jurisdiction.code)
+    if (prefix := scope.region_prefix(current_user)) is not None:
+        query = query.where(Jurisdiction.code.startswith(prefix))
+    elif current_user.role is not Role.ADMIN:
+        query = query.where(sa.false())
+    return list(db.session.scalars(query))
+
+
+@bp.route("/enterprises/<int:enterprise_id>")
+@roles_required(Role.ADMIN, Role.REGULATOR, Role.ENTERPRISE)
+def enterprise(enterprise_id: int):
+    enterprise = scope.get_enterprise_or_404(current_user, enterprise_id)
+    counts = dict(db.session.execute(sa.select(Employment.post, sa.func.count()).where(
+        Employment.enterprise_id == enterprise.id, Employment.end_date.is_(None)).group_by(Employment.post)).all())  # fmt: skip
+    return render_template("people/enterprise.html", enterprise=enterprise,
+                           post_counts=[(p, counts.get(p, 0)) for p in Post])  # fmt: skip

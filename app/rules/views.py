@@ -1,0 +1,65 @@
+"""Platform admin: the 特种作业目录 and the rule tables (view and edit)."""
+
+import sqlalchemy as sa
+from flask import flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import FloatField, StringField
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+
+from app.auth.access import roles_required
+from app.auth.models import Role
+from app.extensions import db
+from app.rules import bp
+from app.rules.models import Operation, Rule
+from app.rules.queries import catalogue_tree
+
+
+class RuleForm(FlaskForm):
+    value = FloatField(_l("数值"), validators=[DataRequired(), NumberRange(min=0, max=100000)])
+    legal_basis = StringField(_l("依据"), validators=[Optional(), Length(max=200)])
+
+
+class OperationForm(FlaskForm):
+    name = StringField(_l("名称"), validators=[DataRequired(), Length(max=100)])
+    note = StringField(_l("备注"), validators=[Optional(), Length(max=200)])
+
+
+@bp.route("/catalogue")
+@roles_required(Role.ADMIN)
+def catalogue():
+    return render_template("rules/catalogue.html", tree=catalogue_tree())
+
+
+@bp.route("/catalogue/<int:operation_id>", methods=["GET", "POST"])
+@roles_required(Role.ADMIN)
+def edit_operation(operation_id: int):
+    operation = db.get_or_404(Operation, operation_id)
+    form = OperationForm(obj=operation)
+    if form.validate_on_submit():
+        operation.name, operation.note = form.name.data.strip(), form.note.data or ""
+        db.session.commit()
+        flash(_("已保存。"), "success")
+        return redirect(url_for("rules.catalogue"))
+    return render_template("rules/edit.html", form=form, title=f"{operation.code} {operation.name}")
+
+
+@bp.route("/rules")
+@roles_required(Role.ADMIN)
+def rules():
+    rows = db.session.scalars(sa.select(Rule).order_by(Rule.key, Rule.region_code, Rule.valid_from)).all()
+    return render_template("rules/rules.html", rules=rows)
+
+
+@bp.route("/rules/<int:rule_id>", methods=["GET", "POST"])
+@roles_required(Role.ADMIN)
+def edit_rule(rule_id: int):
+    rule = db.get_or_404(Rule, rule_id)
+    form = RuleForm(obj=rule)
+    if form.validate_on_submit():
+        rule.value, rule.legal_basis = form.value.data, form.legal_basis.data or ""
+        db.session.commit()
+        flash(_("已保存 %(label)s = %(value)s %(unit)s。", label=rule.label, value=rule.value, unit=rule.unit), "success")
+        return redirect(url_for("rules.rules"))
+    return render_template("rules/edit.html", form=form, title=rule.label)

@@ -1,0 +1,150 @@
+"""Configuration classes.
+
+Three modes, chosen by ``ANPEI_CONFIG`` (``embedded`` by default):
+
+- ``EmbeddedConfig``: a SQLite file under ``instance/``, Celery tasks run in-process when no broker is
+  configured. This is what the README's first command runs.
+- ``ProductionConfig``: PostgreSQL + Redis from the environment; refuses to start without secrets.
+- ``TestingConfig``: like embedded, with a throwaway database chosen by the test fixtures.
+
+Every setting can be overridden by an environment variable of the same name (typed helpers below).
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent
+INSTANCE_DIR = Path(os.environ.get("ANPEI_INSTANCE", BASE_DIR / "instance"))
+
+
+def env_str(name: str, default: str | None = None) -> str | None:
+    value = os.environ.get(name)
+    return value if value not in (None, "") else default
+
+
+def env_int(name: str, default: int) -> int:
+    value = env_str(name)
+    return int(value) if value is not None else default
+
+
+def env_bool(name: str, default: bool) -> bool:
+    value = env_str(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+class ConfigError(RuntimeError):
+    """Raised at start-up when the configuration is unsafe or incomplete."""
+
+
+class Config:
+    """Settings shared by every mode."""
+
+    MODE = "base"
+    SECRET_KEY = env_str("SECRET_KEY")
+    #: Key for encrypting ID numbers at rest and keying their lookup hash (any string; derived with HKDF).
+    DATA_KEY = env_str("ANPEI_DATA_KEY")
+    SQLALCHEMY_DATABASE_URI = env_str("DATABASE_URL")
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+
+    CELERY_BROKER_URL = env_str("CELERY_BROKER_URL")
+    CELERY_RESULT_BACKEND = env_str("CELERY_RESULT_BACKEND")
+
+    BABEL_DEFAULT_LOCALE = "zh_CN"
+    BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
+    LANGUAGES = {"zh_CN": "中文", "en": "English"}
+
+    # Uploads: rosters and question files. Larger bodies get a clear 413 page.
+    MAX_CONTENT_LENGTH = env_int("ANPEI_MAX_UPLOAD_MB", 10) * 1024 * 1024
+    STORAGE_DIR = Path(env_str("ANPEI_STORAGE", str(INSTANCE_DIR / "storage")))
+
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = env_bool("ANPEI_SECURE_COOKIES", False)
+    REMEMBER_COOKIE_HTTPONLY = True
+    PERMANENT_SESSION_LIFETIME = timedelta(hours=8)
+    WTF_CSRF_TIME_LIMIT = None  # an exam page may stay open for hours; the token is still bound to the session
+
+    #: Account lockout (等保 practice): this many failed logins lock the account for LOCKOUT_MINUTES.
+    LOGIN_MAX_FAILURES = env_int("ANPEI_LOGIN_MAX_FAILURES", 5)
+    LOGIN_LOCKOUT_MINUTES = env_int("ANPEI_LOGIN_LOCKOUT_MINUTES", 15)
+
+    ROSTER_PAGE_SIZE = 50
+    PUBLIC_BASE_URL = env_str("ANPEI_PUBLIC_URL", "http://127.0.0.1:5000")
+
+    @classmethod
+    def validate(cls) -> None:
+        """Fail fast on settings the mode cannot run without."""
+
+    @classmethod
+    def celery(cls) -> dict:
+        broker = cls.CELERY_BROKER_URL
+        return {
+            "broker_url": broker or "memory://",
+            "result_backend": cls.CELERY_RESULT_BACKEND or (broker if broker else None),
+            # No broker configured: run tasks in-process so the embedded mode needs no Redis.
+            "task_always_eager": broker is None,
+            "task_eager_propagates": True,
+            "task_serializer": "json",
+            "accept_content": ["json"],
+            "timezone": cls.BABEL_DEFAULT_TIMEZONE,
+            # Every periodic job, in one place (STYLE.md 3.8).
+            "beat_schedule": {
+                "archive-verify-nightly": {"task": "archive.verify_all", "schedule": 24 * 3600},
+            },
+        }
+
+
+class EmbeddedConfig(Config):
+    """Single machine, no servers: the README's run command."""
+
+    MODE = "embedded"
+    SECRET_KEY = Config.SECRET_KEY or "embedded-demo-secret-change-me"
+    DATA_KEY = Config.DATA_KEY or "embedded-demo-data-key-change-me"
+    SQLALCHEMY_DATABASE_URI = Config.SQLALCHEMY_DATABASE_URI or f"sqlite:///{INSTANCE_DIR / 'anpei.sqlite'}"
+
+
+class TestingConfig(EmbeddedConfig):
+    MODE = "testing"
+    TESTING = True
+    SECRET_KEY = "testing-secret"
+    DATA_KEY = "testing-data-key"
+    # Fixtures set SQLALCHEMY_DATABASE_URI; tests of CSRF turn it back on where they check it.
+    WTF_CSRF_ENABLED = True
+    SERVER_NAME = None
+
+
+class ProductionConfig(Config):
+    MODE = "production"
+    SESSION_COOKIE_SECURE = env_bool("ANPEI_SECURE_COOKIES", True)
+
+    @classmethod
+    def validate(cls) -> None:
+        missing = [
+            name
+            for name, value in (
+                ("SECRET_KEY", cls.SECRET_KEY),
+                ("DATABASE_URL", cls.SQLALCHEMY_DATABASE_URI),
+                ("ANPEI_DATA_KEY", cls.DATA_KEY),
+            )
+            if not value
+        ]
+        if missing:
+            raise ConfigError("production mode needs these environment variables: " + ", ".join(missing))
+        if len(cls.SECRET_KEY or "") < 16 or len(cls.DATA_KEY or "") < 16:
+            raise ConfigError("SECRET_KEY and ANPEI_DATA_KEY must be at least 16 characters")
+
+
+CONFIGS = {"embedded": EmbeddedConfig, "production": ProductionConfig, "testing": TestingConfig}
+
+
+def config_from_env() -> type[Config]:
+    name = env_str("ANPEI_CONFIG", "embedded")
+    try:
+        return CONFIGS[name]
+    except KeyError:
+        raise ConfigError(f"ANPEI_CONFIG must be one of {', '.join(CONFIGS)}, not {name!r}") from None
