@@ -1,0 +1,349 @@
+"""Turning loosely typed cells into validated :class:`Question` objects.
+
+Every reader produces, per question, a dict of raw field values (strings, numbers or lists) and
+a row number; :class:`QuestionBuilder` interprets the Chinese/English spellings, reports every
+problem as a :class:`RowError`, and never stops at the first bad row.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..errors import RowError
+from ..normalise import clean_stem, make_key, normalise_label, normalise_stem, to_half_width
+from ..registry import MAX_OPTIONS, OPTION_LETTERS, TRUE_FALSE_OPTIONS, TYPE_ALIASES, QuestionType
+from ..types import LEVELS, Question, Tags
+from ..validation import MAX_STEM, validate_question
+
+
+@dataclass
+class ImportResult:
+    """Questions that parsed cleanly plus every error found (rows with errors are left out)."""
+
+    questions: list[Question] = field(default_factory=list)
+    errors: list[RowError] = field(default_factory=list)
+    format: str = ""
+
+    @property
+    def ok(self) -> bool:
+        """True when the whole file imported without a single error."""
+        return not self.errors and bool(self.questions)
+
+
+POST_ALIASES: dict[str, str] = {
+    **dict.fromkeys(["principal", "主要负责人", "负责人", "企业主要负责人"], "principal"),
+    **dict.fromkeys(["safety_manager", "安全管理人员", "安全生产管理人员", "安管", "安管人员"], "safety_manager"),
+    **dict.fromkeys(["special_operator", "特种作业人员", "特种作业", "特作"], "special_operator"),
+    **dict.fromkeys(["worker", "从业人员", "其他从业人员", "一般从业人员", "员工"], "worker"),
+}
+INDUSTRY_ALIASES: dict[str, str] = {
+    **dict.fromkeys(["危险化学品", "危化", "危化品", "化工"], "hazchem"),
+    **dict.fromkeys(["矿山", "非煤矿山", "金属非金属矿山"], "mining"),
+    **dict.fromkeys(["冶金", "冶金等工贸"], "metallurgy"),
+    **dict.fromkeys(["烟花爆竹"], "fireworks"),
+    **dict.fromkeys(["通用", "一般", "全行业", "其他"], "general"),
+    **dict.fromkeys(["建筑", "建筑施工", "建设工程"], "construction"),
+    **dict.fromkeys(["煤矿"], "coal"),
+}
+#: 30号令 作业类别 (and the commonest 操作项目) by name, so banks that spell them out still import.
+OPERATION_NAMES: dict[str, str] = {
+    "电工作业": "1", "高压电工作业": "1.1", "低压电工作业": "1.2", "防爆电气作业": "1.3",
+    "焊接与热切割作业": "2", "熔化焊接与热切割作业": "2.1", "压力焊作业": "2.2", "钎焊作业": "2.3",
+    "高处作业": "3", "登高架设作业": "3.1", "高处安装、维护、拆除作业": "3.2",
+    "制冷与空调作业": "4", "煤矿安全作业": "5", "金属非金属矿山安全作业": "6", "石油天然气安全作业": "7",
+    "冶金(有色)生产安全作业": "8", "危险化学品安全作业": "9", "烟花爆竹安全作业": "10",
+}
+DIFFICULTY_WORDS = {"易": 1, "简单": 1, "容易": 1, "较易": 2, "中等": 3, "中": 3, "一般": 3,
+                    "较难": 4, "难": 5, "困难": 5}
+TRUE_WORDS = {"正确", "对", "√", "✓", "✔", "t", "true", "是", "y", "yes", "1"}
+FALSE_WORDS = {"错误", "错", "×", "✗", "✘", "x", "f", "false", "否", "n", "no", "0"}
+#: Options some banks put in 选项A/B of a 判断 row; they are the fixed options, not custom ones.
+_TF_OPTION_SETS = [("正确", "错误"), ("对", "错"), ("√", "×"), ("true", "false"), ("是", "否")]
+
+_ANSWER_SEPARATORS = re.compile(r"[\s,;/|，、；和及]+")
+_MULTI_VALUE = re.compile(r"[,;/|\s，、；]+")
+_FILL_SEPARATORS = re.compile(r"\s*[|｜;；]\s*")
+_OPERATION = re.compile(r"^\d+(?:\.\d+)*$")
+#: An option marker: letter A–H then one of . 、 ． : ： ) ）
+_MARKER = re.compile(r"([A-Ha-hＡ-Ｈａ-ｈ])\s*[.、．:：)）]")
+
+
+def cell_text(value: Any) -> str:
+    """Cell value → text: integral floats lose their ``.0``, booleans become true/false."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def split_options(text: str) -> list[str]:
+    """Split a single 选项 cell: ``"A、甲 B、乙"``, ``"**A.甲**B.乙"``, ``"A：甲\\nB：乙"``.
+
+    Markers must come in order A, B, C… and must not follow an ASCII letter or digit, so text
+    such as ``PLC.`` or ``3B.`` inside an option is not mistaken for a marker.
+    """
+    text = text.strip()
+    starts: list[tuple[int, int]] = []  # (marker start, text start)
+    pos = 0
+    for letter in OPTION_LETTERS:
+        for m in _MARKER.finditer(text, pos):
+            if to_half_width(m.group(1)).upper() != letter:
+                continue
+            before = text[m.start() - 1] if m.start() else ""
+            if before and before.isascii() and before.isalnum():
+                continue
+            starts.append((m.start(), m.end()))
+            pos = m.end()
+            break
+        else:
+            break
+    if not starts:
+        lines = [line.strip() for line in text.splitlines() if line.strip()]
+        return lines if len(lines) > 1 else ([text] if text else [])
+    bounds = [s for s, _ in starts[1:]] + [len(text)]
+    return [text[begin:end].strip().strip("*").strip() for (_, begin), end in zip(starts, bounds)]
+
+
+def split_values(text: str) -> list[str]:
+    return [v for v in _MULTI_VALUE.split(text.strip()) if v]
+
+
+class QuestionBuilder:
+    """Builds questions from raw field dicts, collecting errors and checking duplicates.
+
+    :param clean: tidy stems/options (numbering prefixes, stray line breaks) — on for spreadsheets
+        and plain text, off for our own JSON and for XML where the text is authoritative.
+    """
+
+    def __init__(self, result: ImportResult, *, clean: bool = True):
+        self.result = result
+        self.clean = clean
+        self._keys: dict[str, int] = {}  # explicit key → first row
+        self._generated: dict[str, int] = {}  # generated key → first row (same content twice)
+
+    def error(self, row: int, fld: str, code: str, sheet: str = "", **params: Any) -> None:
+        self.result.errors.append(RowError(row, fld, code, params, sheet))
+
+    def add(self, raw: dict[str, Any], row: int, sheet: str = "") -> Question | None:
+        """Interpret one raw question; append it to the result or record its errors."""
+        errors_before = len(self.result.errors)
+
+        def err(fld: str, code: str, **params: Any) -> None:
+            self.error(row, fld, code, sheet, **params)
+
+        # --- stem: reject oversized input before doing any work on it (a 5 MB cell costs nothing)
+        stem = raw.get("stem")
+        stem = stem if isinstance(stem, str) else cell_text(stem)
+        if len(stem) > MAX_STEM:
+            err("stem", "stem_too_long", length=len(stem), max=MAX_STEM)
+            stem = ""
+        else:
+            stem = clean_stem(stem) if self.clean else stem.strip()
+            if not stem:
+                err("stem", "empty_stem")
+
+        options = [cell_text(o) for o in raw.get("options") or []]
+        options = [(clean_stem(o) if self.clean else o.strip()) for o in options]
+        while options and not options[-1]:
+            options.pop()
+
+        # --- type: explicit, or inferred from the shape of the row
+        qtype = self._type(raw, options, err)
+
+        answer: tuple[int, ...] = ()
+        fill_answers: tuple[str, ...] = ()
+        raw_answer = raw.get("answer")
+        if qtype is QuestionType.TRUE_FALSE:
+            if options:
+                if tuple(normalise_label(o) for o in options) in _TF_OPTION_SETS:
+                    if isinstance(raw_answer, str) and normalise_label(raw_answer) in ("a", "b"):
+                        raw_answer = "正确" if normalise_label(raw_answer) == "a" else "错误"
+                else:
+                    err("options", "true_false_options")
+            options = list(TRUE_FALSE_OPTIONS)
+            answer = self._true_false_answer(raw_answer, err)
+        elif qtype is QuestionType.FILL:
+            if options:
+                err("options", "fill_options")
+            fill_answers = self._fill_answers(raw_answer, err)
+        elif qtype is not None:
+            answer = self._choice_answer(raw_answer, options, err)
+
+        difficulty = self._difficulty(raw.get("difficulty"), err)
+        level = cell_text(raw.get("level")).strip()
+        if level and level not in LEVELS:
+            err("level", "bad_level", value=level)
+        posts = self._posts(raw.get("post"), err)
+        industries = frozenset(INDUSTRY_ALIASES.get(v, v) for v in self._values(raw.get("industry")))
+        operations = self._operations(raw.get("operation"), err, strict=True)
+        operations |= self._operations(raw.get("operation_soft"), err, strict=False)
+        version = self._version(raw.get("version"), err)
+
+        if len(self.result.errors) > errors_before or qtype is None:
+            return None
+
+        raw_key = cell_text(raw.get("key")).strip()
+        key = raw_key or make_key(qtype.value, stem, tuple(options))
+        q = Question(key=key, type=qtype, stem=stem, options=tuple(options), answer=answer,
+                     fill_answers=fill_answers, explanation=cell_text(raw.get("explanation")).strip(),
+                     tags=Tags(post=posts, industry=industries, operation=operations,
+                               topic=cell_text(raw.get("topic")).strip(), level=level,
+                               extra=frozenset(self._values(raw.get("extra")))),
+                     difficulty=difficulty, source=cell_text(raw.get("source")).strip(), version=version)
+        for problem in validate_question(q):
+            err(problem.field, problem.code, **problem.params)
+        if raw_key:
+            first = self._keys.setdefault(raw_key, row)
+            if first != row:
+                err("key", "duplicate_key", value=raw_key, first_row=first)
+        else:
+            first = self._generated.setdefault(key, row)
+            if first != row:
+                err("stem", "duplicate_question", first_row=first)
+        if len(self.result.errors) > errors_before:
+            return None
+        self.result.questions.append(q)
+        return q
+
+    # --- field interpreters -------------------------------------------------------------
+    @staticmethod
+    def _type(raw: dict[str, Any], options: list[str], err) -> QuestionType | None:
+        value = raw.get("type")
+        if isinstance(value, QuestionType):
+            return value
+        text = cell_text(value).strip()
+        if text:
+            found = TYPE_ALIASES.get(normalise_label(text))
+            if found is None:
+                err("type", "unknown_type", value=text[:50])
+            return found
+        default = raw.get("default_type")  # from a section header or sheet name
+        if default is not None:
+            return default
+        answer = raw.get("answer")
+        if isinstance(answer, list):
+            return QuestionType.FILL
+        answer_text = normalise_label(cell_text(answer))
+        if not options:
+            if answer_text in TRUE_WORDS or answer_text in FALSE_WORDS:
+                return QuestionType.TRUE_FALSE
+            return QuestionType.FILL
+        letters = parse_letters(cell_text(answer))
+        return QuestionType.MULTIPLE if letters and len(letters) > 1 else QuestionType.SINGLE
+
+    @staticmethod
+    def _true_false_answer(value: Any, err) -> tuple[int, ...]:
+        if isinstance(value, list) and len(value) == 1:
+            value = value[0]
+        text = normalise_label(cell_text(value))
+        if not text:
+            err("answer", "missing_answer")
+            return ()
+        if text in TRUE_WORDS:
+            return (0,)
+        if text in FALSE_WORDS:
+            return (1,)
+        err("answer", "bad_answer", value=cell_text(value)[:50])
+        return ()
+
+    @staticmethod
+    def _fill_answers(value: Any, err) -> tuple[str, ...]:
+        if isinstance(value, list):
+            answers = [cell_text(v).strip() for v in value]
+        else:
+            answers = _FILL_SEPARATORS.split(cell_text(value).strip())
+        answers = [a for a in answers if a]
+        if not answers:
+            err("answer", "missing_answer")
+        return tuple(answers)
+
+    @staticmethod
+    def _choice_answer(value: Any, options: list[str], err) -> tuple[int, ...]:
+        text = "".join(cell_text(v) for v in value) if isinstance(value, list) else cell_text(value)
+        if not text.strip():
+            err("answer", "missing_answer")
+            return ()
+        indices = parse_letters(text)
+        if indices is None:
+            err("answer", "bad_answer", value=text[:50])
+            return ()
+        missing = [OPTION_LETTERS[i] for i in indices if i >= len(options)]
+        if missing:
+            err("answer", "answer_without_option", value="".join(missing))
+            return ()
+        return tuple(indices)
+
+    @staticmethod
+    def _difficulty(value: Any, err) -> int:
+        text = cell_text(value).strip()
+        if not text:
+            return 3
+        if text in DIFFICULTY_WORDS:
+            return DIFFICULTY_WORDS[text]
+        try:
+            number = float(to_half_width(text))
+        except ValueError:
+            number = 0.0
+        if number.is_integer() and 1 <= number <= 5:
+            return int(number)
+        err("difficulty", "bad_difficulty", value=text[:50])
+        return 3
+
+    @staticmethod
+    def _values(value: Any) -> list[str]:
+        if isinstance(value, (list, tuple, set, frozenset)):
+            return [cell_text(v).strip() for v in value if cell_text(v).strip()]
+        return split_values(cell_text(value))
+
+    def _posts(self, value: Any, err) -> frozenset[str]:
+        posts = set()
+        for v in self._values(value):
+            code = POST_ALIASES.get(v) or POST_ALIASES.get(normalise_label(v))
+            if code is None:
+                err("post", "unknown_post", value=v[:50])
+            else:
+                posts.add(code)
+        return frozenset(posts)
+
+    def _operations(self, value: Any, err, *, strict: bool) -> frozenset[str]:
+        codes = set()
+        for v in self._values(value):
+            v = to_half_width(v)
+            code = v if _OPERATION.match(v) else OPERATION_NAMES.get(v)
+            if code is not None:
+                codes.add(code)
+            elif strict:
+                err("operation", "bad_operation", value=v[:50])
+        return frozenset(codes)
+
+    @staticmethod
+    def _version(value: Any, err) -> int:
+        text = cell_text(value).strip()
+        if not text:
+            return 1
+        if text.isdigit() and int(text) >= 1:
+            return int(text)
+        err("version", "bad_version", value=text[:50])
+        return 1
+
+
+def parse_letters(text: str) -> list[int] | None:
+    """``"A C"``, ``"ABCD"``, ``"A,C"``, ``"A、C"``, ``"ａｃ"`` → sorted option indices; None if not letters."""
+    compact = _ANSWER_SEPARATORS.sub("", to_half_width(text)).upper()
+    if not compact or any(c not in OPTION_LETTERS for c in compact):
+        return None
+    return sorted({OPTION_LETTERS.index(c) for c in compact})
+
+
+def letters(indices: Iterable[int]) -> str:
+    """Option indices → answer letters (``(0, 2)`` → ``"AC"``)."""
+    return "".join(OPTION_LETTERS[i] for i in indices)
+
+
+__all__ = ["ImportResult", "QuestionBuilder", "cell_text", "split_options", "parse_letters", "letters",
+           "normalise_stem", "MAX_OPTIONS"]
