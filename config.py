@@ -74,7 +74,20 @@ class Config:
     LOGIN_LOCKOUT_MINUTES = env_int("ANPEI_LOGIN_LOCKOUT_MINUTES", 15)
 
     ROSTER_PAGE_SIZE = 50
+    #: Seconds after an attempt's deadline during which answers are still accepted (latency, a last click).
+    EXAM_GRACE_SECONDS = env_int("ANPEI_EXAM_GRACE_SECONDS", 30)
     PUBLIC_BASE_URL = env_str("ANPEI_PUBLIC_URL", "http://127.0.0.1:5000")
+
+    # 逢查必考: default sample per post, inspection window, finding deadline, ticket and guessing limits.
+    SPOTCHECK_SAMPLE_RULE = {"principal": 1, "safety_manager": 2, "special_operator": 2, "worker": 3}
+    SPOTCHECK_WINDOW_MINUTES = env_int("ANPEI_SPOTCHECK_WINDOW_MINUTES", 60)
+    SPOTCHECK_TIME_LIMIT_MINUTES = 10
+    SPOTCHECK_PASS_MARK = 80
+    SPOTCHECK_FINDING_DAYS = env_int("ANPEI_SPOTCHECK_FINDING_DAYS", 15)
+    SPOTCHECK_IDENTITY_TRIES = 5
+    #: Unknown ticket tokens/codes per IP address within SPOTCHECK_GUESS_WINDOW_MINUTES before refusing lookups.
+    SPOTCHECK_MAX_GUESSES = env_int("ANPEI_SPOTCHECK_MAX_GUESSES", 20)
+    SPOTCHECK_GUESS_WINDOW_MINUTES = 15
 
     @classmethod
     def validate(cls) -> None:
@@ -95,6 +108,8 @@ class Config:
             # Every periodic job, in one place (STYLE.md 3.8).
             "beat_schedule": {
                 "archive-verify-nightly": {"task": "archive.verify_all", "schedule": 24 * 3600},
+                "exams-expire-overdue": {"task": "exams.expire_overdue", "schedule": 60},
+                "spotchecks-close-expired": {"task": "spotchecks.close_expired", "schedule": 60},
             },
         }
 
@@ -116,6 +131,8 @@ class TestingConfig(EmbeddedConfig):
     # Fixtures set SQLALCHEMY_DATABASE_URI; tests of CSRF turn it back on where they check it.
     WTF_CSRF_ENABLED = True
     SERVER_NAME = None
+    #: Tests create hundreds of users; scrypt's deliberate cost is for real passwords, not fixtures.
+    PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
 
 
 class ProductionConfig(Config):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import importlib
 
-from flask import Flask, current_app, session
+from flask import Flask
 
 from config import Config, config_from_env
 
@@ -18,12 +18,13 @@ def create_app(config_class: type[Config] | None = None, **overrides) -> Flask:
     app.config.update(overrides)
     app.config["CELERY"] = config_class.celery() | app.config.get("CELERY_OVERRIDES", {})
 
+    from app.core.templating import selected_locale
     from app.extensions import babel, csrf, db, login_manager, migrate
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(app.root_path + "/../migrations"))
     csrf.init_app(app)
-    babel.init_app(app, locale_selector=_select_locale)
+    babel.init_app(app, locale_selector=selected_locale)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = None
@@ -56,6 +57,9 @@ BLUEPRINTS = (
     ("app.people.views", None),
     ("app.archive.views", None),
     ("app.rules.views", "/admin"),
+    ("app.spotchecks.views", None),  # /spotchecks/… for staff, /s/… public ticket pages
+    ("app.bank.views", "/bank"),
+    ("app.exams.views", "/exams"),
 )
 
 
@@ -63,9 +67,3 @@ def _register_blueprints(app: Flask) -> None:
     for module_name, prefix in BLUEPRINTS:
         module = importlib.import_module(module_name)
         app.register_blueprint(module.bp, url_prefix=prefix)
-
-
-def _select_locale() -> str:
-    """zh_CN unless the user picked another language (stored in the session)."""
-    chosen = session.get("locale")
-    return chosen if chosen in current_app.config["LANGUAGES"] else current_app.config["BABEL_DEFAULT_LOCALE"]

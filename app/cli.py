@@ -79,3 +79,54 @@ def register(app: Flask) -> None:
         if breaks:
             sys.exit(1)
         click.echo(f"archive intact: {checked} event(s) checked")
+
+    @app.cli.command("import-questions")
+    @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+    @click.option("--bank", "bank_name", default="国家安全生产考试题库", show_default=True,
+                  help="name of the bank; a national bank of that name is created if none exists")
+    @click.option("--format", "fmt", default=None, help="xlsx, csv, json, moodle, gift, aiken or text (default: detect)")
+    @click.option("--valid-only", is_flag=True, help="import the valid questions even if some rows have errors")
+    def import_questions_command(path: Path, bank_name: str, fmt: str | None, valid_only: bool):
+        """Import a question file into a bank: every question or none (unless --valid-only)."""
+        from app.bank import services
+        from app.bank.models import Bank, BankScope
+        from question_bank import read_questions
+
+        result = read_questions(path.read_bytes(), filename=path.name, format=fmt)
+        for error in result.errors:
+            click.echo(error.message("zh"), err=True)
+        if result.errors and not valid_only:
+            click.echo(f"{len(result.errors)} error(s); nothing imported (use --valid-only to skip bad rows)", err=True)
+            sys.exit(1)
+        if not result.questions:
+            click.echo("no valid questions; nothing imported", err=True)
+            sys.exit(1)
+        bank = db.session.scalars(sa.select(Bank).where(Bank.name == bank_name).order_by(Bank.id)).first()
+        if bank is None:
+            bank = services.create_bank(bank_name, scope=BankScope.NATIONAL)
+            click.echo(f"created national bank {bank_name!r}")
+        counts = services.import_questions(bank, result.questions, actor_id=None)
+        db.session.commit()
+        click.echo(f"{bank.name}: created {counts['created']}, updated {counts['updated']}, "
+                   f"unchanged {counts['unchanged']}, skipped rows with errors {len(result.errors)}")  # fmt: skip
+
+    @app.cli.command("export-questions")
+    @click.argument("path", type=click.Path(dir_okay=False, writable=True, path_type=Path))
+    @click.option("--bank", "bank_name", required=True, help="name of the bank")
+    @click.option("--format", "fmt", type=click.Choice(["xlsx", "json", "moodle", "gift"]), default=None,
+                  help="default: from the file extension (.xlsx .json .xml .gift)")
+    def export_questions_command(path: Path, bank_name: str, fmt: str | None):
+        """Write the live questions of a bank to a file."""
+        from app.bank.models import Bank, BankQuestion
+        from app.bank.queries import live_questions
+        from question_bank import write_questions
+
+        fmt = fmt or {".xlsx": "xlsx", ".json": "json", ".xml": "moodle", ".gift": "gift"}.get(path.suffix.lower())
+        if fmt is None:
+            raise click.ClickException("cannot tell the format from the extension; pass --format")
+        bank = db.session.scalars(sa.select(Bank).where(Bank.name == bank_name).order_by(Bank.id)).first()
+        if bank is None:
+            raise click.ClickException(f"no bank named {bank_name!r}")
+        rows = db.session.scalars(live_questions([bank.id]).order_by(BankQuestion.key)).all()
+        path.write_bytes(write_questions([row.to_question() for row in rows], fmt))
+        click.echo(f"wrote {len(rows)} question(s) to {path}")

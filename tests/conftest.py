@@ -13,9 +13,11 @@ from __future__ import annotations
 
 import os
 import re
+from contextlib import contextmanager
 
 import pytest
 import sqlalchemy as sa
+from flask import g, request_started
 from flask_migrate import upgrade
 
 from app import create_app
@@ -36,6 +38,16 @@ def database_url(tmp_path_factory) -> str:
         engine.dispose()
         return url
     return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite'}"
+
+
+@sa.event.listens_for(sa.engine.Engine, "connect")
+def _fast_sqlite(dbapi_connection, connection_record):
+    """The test database is thrown away: skip fsync (the suite spends most of its time emptying tables)."""
+    if type(dbapi_connection).__module__.startswith("sqlite3"):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA synchronous=OFF")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.close()
 
 
 @pytest.fixture(scope="session")
@@ -68,16 +80,39 @@ def _empty_all_tables() -> None:
 
 @pytest.fixture(autouse=True)
 def _clean_database(request):
-    """Every test starts from reference data only (catalogue + rules)."""
+    """Every test starts from reference data only (catalogue + rules), an empty ``g`` per request and no
+    cached question indexes (SQLite reuses ids after the tables are emptied)."""
     if "app" not in request.fixturenames:
         yield
         return
     app = request.getfixturevalue("app")
-    with app.app_context():
+    from app.bank import queries as bank_queries
+
+    with app.app_context(), _fresh_g_per_request(app):
+        bank_queries._cache.clear()
         yield
         db.session.remove()
         _empty_all_tables()
         _reseed()
+        bank_queries._cache.clear()
+
+
+@contextmanager
+def _fresh_g_per_request(app):
+    """Give every test request an empty ``g``, as a real request gets.
+
+    The fixture above keeps one app context open for the whole test, and a request reuses an open app context,
+    so ``g`` would otherwise carry the logged-in user, the locale and the CSRF token from one request to the next.
+    """
+
+    def clear(sender, **extra):
+        vars(g._get_current_object()).clear()
+
+    request_started.connect(clear, app)
+    try:
+        yield
+    finally:
+        request_started.disconnect(clear, app)
 
 
 @pytest.fixture

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
 from sqlalchemy import orm as so
@@ -49,7 +50,7 @@ class User(UserMixin, TimestampMixin, db.Model):
     person: so.Mapped[Person | None] = so.relationship()
 
     def set_password(self, password: str) -> None:
-        self.password_hash = generate_password_hash(password)
+        self.password_hash = generate_password_hash(password, method=current_app.config.get("PASSWORD_HASH_METHOD", "scrypt"))
 
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)

@@ -26,7 +26,10 @@ def login():
                                lockout_minutes=current_app.config["LOGIN_LOCKOUT_MINUTES"])  # fmt: skip
         db.session.commit()
         if outcome.status == "ok":
+            locale = session.get("locale")
             session.clear()  # no session fixation across the login boundary
+            if locale:  # but keep the language picked on the login page
+                session["locale"] = locale
             login_user(outcome.user)
             return redirect(_safe_next(request.args.get("next")) or url_for("home.index"))
         if outcome.status == "locked":
@@ -40,8 +43,14 @@ def login():
 
 
 def _safe_next(target: str | None) -> str | None:
-    """Only same-site relative paths; never an absolute URL (open redirect)."""
-    if target and target.startswith("/") and not target.startswith("//"):
+    r"""Only same-site relative paths; never an absolute URL (open redirect).
+
+    Browsers drop tabs and newlines from URLs and read ``\`` as ``/``, so ``/<TAB>/evil`` and ``/\evil`` are
+    refused as well as ``//evil``.
+    """
+    if not target or any(c == "\\" or ord(c) < 0x21 or ord(c) == 0x7F for c in target):
+        return None
+    if target.startswith("/") and not target.startswith("//"):
         return target
     return None
 

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import json
 
-from flask import Flask, current_app, url_for
-from flask_babel import get_locale
+from flask import Flask, current_app, has_request_context, session, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
@@ -14,12 +13,23 @@ from app.auth.models import Role
 #: Navigation per role: (endpoint, label). Pages still to come join this table, nothing else.
 NAVIGATION = {
     Role.ADMIN: [("home.index", _l("首页")), ("people.enterprises", _l("企业")), ("people.roster", _l("人员档案")),
-                 ("rules.catalogue", _l("特种作业目录")), ("rules.rules", _l("规则参数"))],
-    Role.REGULATOR: [("home.index", _l("首页")), ("people.enterprises", _l("辖区企业")), ("people.roster", _l("人员档案"))],
-    Role.ENTERPRISE: [("home.index", _l("首页")), ("people.roster", _l("一人一档")), ("people.import_roster", _l("导入花名册"))],
-    Role.INSTITUTION: [("home.index", _l("首页"))],
-    Role.WORKER: [("home.index", _l("首页")), ("people.me", _l("我的档案"))],
+                 ("rules.catalogue", _l("特种作业目录")), ("rules.rules", _l("规则参数")),
+                 ("bank.index", _l("题库")), ("bank.templates", _l("组卷规则")), ("exams.sittings", _l("考试场次"))],
+    Role.REGULATOR: [("home.index", _l("首页")), ("people.enterprises", _l("辖区企业")), ("people.roster", _l("人员档案")),
+                     ("bank.index", _l("题库")), ("bank.templates", _l("组卷规则")), ("exams.sittings", _l("考试场次")),
+                     ("spotchecks.inspections", _l("逢查必考"))],
+    Role.ENTERPRISE: [("home.index", _l("首页")), ("people.roster", _l("一人一档")), ("people.import_roster", _l("导入花名册")),
+                      ("bank.index", _l("题库")), ("bank.templates", _l("组卷规则")), ("exams.sittings", _l("考试场次")),
+                      ("spotchecks.findings", _l("整改清单"))],
+    Role.INSTITUTION: [("home.index", _l("首页")), ("bank.index", _l("题库")), ("bank.templates", _l("组卷规则")), ("exams.sittings", _l("考试场次"))],
+    Role.WORKER: [("home.index", _l("首页")), ("people.me", _l("我的档案")), ("exams.mine", _l("我的考试"))],
 }  # fmt: skip
+
+
+def selected_locale() -> str:
+    """zh_CN unless the user picked another language (kept in the session). Also Flask-Babel's selector."""
+    chosen = session.get("locale") if has_request_context() else None
+    return chosen if chosen in current_app.config["LANGUAGES"] else current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
 def register(app: Flask) -> None:
@@ -29,7 +39,7 @@ def register(app: Flask) -> None:
         if current_user.is_authenticated:
             nav = [(endpoint, str(label), url_for(endpoint)) for endpoint, label in NAVIGATION[current_user.role]
                    if endpoint in current_app.view_functions]  # fmt: skip
-        return {"navigation": nav, "languages": current_app.config["LANGUAGES"], "current_locale": str(get_locale())}
+        return {"navigation": nav, "languages": current_app.config["LANGUAGES"], "current_locale": selected_locale()}
 
     @app.template_filter("date")
     def format_date(value, fmt="%Y-%m-%d"):

@@ -124,7 +124,7 @@ class Catalogue:
 
 
 class FileUnreadable(ValueError):
-    def __init__(self, code: str, **params):
+    def __init__(self, code: str, /, **params):
         super().__init__(code)
         self.code, self.params = code, params
 
@@ -239,8 +239,11 @@ def _validate_row(line: int, text: dict[str, str], raw: dict[str, object], catal
                   today: date) -> tuple[RosterRow | None, list[RowProblem]]:  # fmt: skip
     problems: list[RowProblem] = []
 
-    def problem(column: str, code: str, **params):
-        problems.append(RowProblem(line, column, code, {"value": text.get(column, ""), **params}))
+    def problem(column: str, code: str, /, **params):  # positional-only: "code" is also a message parameter
+        value = text.get(column, "")
+        if column == "id_number":  # problems are stored unencrypted: a mistyped number is still personal data
+            value = mask_id(value)
+        problems.append(RowProblem(line, column, code, {"value": value, **params}))
 
     name = text.get("name", "")
     if not name:

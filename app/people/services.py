@@ -22,7 +22,7 @@ from app.rules.models import Operation
 class RosterError(ValueError):
     """A business rule refused the change; ``code`` selects the translated message, ``params`` fill it."""
 
-    def __init__(self, code: str, **params):
+    def __init__(self, code: str, /, **params):  # positional-only: "code" may also be a message parameter
         super().__init__(code)
         self.code = code
         self.params = params
@@ -86,8 +86,10 @@ def employ(data: PersonData, enterprise: Enterprise, *, actor, source: str = "fo
         person.set_id_number(data.id_type, parsed.number)
         db.session.add(person)
         db.session.flush()
+        # Stamped with the registering employer: its source (an import file name) and its admin are that
+        # employer's business, not that of the person's later employers.
         record_event(person.id, "person.registered", {"name": person.name, "id": person.id_masked,
-                     "sex": person.sex, "source": source}, actor=actor)  # fmt: skip
+                     "sex": person.sex, "source": source}, actor=actor, enterprise_id=enterprise.id)  # fmt: skip
     else:
         open_here = [e for e in person.current_employments if e.enterprise_id == enterprise.id]
         if open_here:

@@ -1,5 +1,6 @@
 """Roster (一人一档 list), person files, enterprises. Thin: load in scope, call a service, commit, redirect."""
 
+import re
 from datetime import date
 
 import sqlalchemy as sa
@@ -51,12 +52,17 @@ def roster():
 
 def _search_condition(q: str):
     """A full 证件号码 is matched through its blind index; anything else searches the name."""
-    try:
-        number = parse_resident_id(q).number
-    except IdentifierError:
-        return Person.name.contains(q)
-    person = find_person(IdType.RESIDENT_ID, number)
-    return Person.id == (person.id if person else -1)
+    ids = []
+    for id_type in IdType:  # the blind index is keyed by 证件类型, and the types share one format
+        try:
+            number = parse_resident_id(q, id_type=id_type.value).number
+        except IdentifierError:
+            continue
+        if person := find_person(id_type, number):
+            ids.append(person.id)
+    if not ids and not re.fullmatch(r"[\dXx\s-]{15,}", q):
+        return Person.name.contains(q, autoescape=True)
+    return Person.id.in_(ids) if ids else sa.false()
 
 
 def _roster_enterprise() -> Enterprise:
@@ -240,7 +246,7 @@ def import_template():
 def enterprises():
     query = scope.enterprises_query(current_user)
     if q := request.args.get("q", "").strip():
-        query = query.where(sa.or_(Enterprise.name.contains(q), Enterprise.uscc == q.upper()))
+        query = query.where(sa.or_(Enterprise.name.contains(q, autoescape=True), Enterprise.uscc == q.upper()))
     if industry := request.args.get("industry"):
         if industry in Industry._value2member_map_:
             query = query.where(Enterprise.industry == Industry(industry))

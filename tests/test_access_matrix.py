@@ -1,0 +1,243 @@
+"""Access matrix (STYLE.md 3.5): walk ``app.url_map`` so endpoints added later are covered without editing this file.
+
+1. Guests: every endpoint not marked ``@public`` sends them to the login page, for every method it accepts.
+2. Other tenants: every URL that names an object owned by tenant A (enterprise A in 320102, city 3201) answers
+   403 or 404 to a user of another enterprise, a regulator of another city (320500), a worker of another
+   person and a training institution; and a POST there changes nothing.
+
+URL arguments are filled from ``OBJECT_ARGS``: argument name → a function building (or finding) an object of
+tenant A and returning the value to put in the URL. A package that adds a route with a new argument adds one
+line there; until then the route is reported as a pytest warning (and still checked for guests).
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import uuid
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import pytest
+import sqlalchemy as sa
+from werkzeug.routing import AnyConverter, IntegerConverter, UUIDConverter
+
+from app.archive.models import ArchiveEvent
+from app.auth.access import PUBLIC_ATTR
+from app.auth.models import Role
+from app.extensions import db
+from app.people import roster_import
+from app.people.models import Employment, Enterprise, Person
+from app.rules.models import Operation, Rule
+from tests.factories import Factory
+from tests.people.world import World, build_world, fresh_g_per_request, good_rows, xlsx_bytes
+from tests.spotchecks.world import objects_for_access_matrix
+
+
+@dataclass
+class Tenant:
+    """Tenant A's objects, plus the factory for anything a later package needs to build."""
+
+    world: World
+    factory: Factory
+    cache: dict
+
+
+def _cached(name: str, build: Callable[[Tenant], object]) -> Callable[[Tenant], object]:
+    def get(t: Tenant):
+        if name not in t.cache:
+            t.cache[name] = build(t)
+            db.session.commit()
+        return t.cache[name]
+
+    return get
+
+
+def _stage_batch(t: Tenant) -> str:
+    batch = roster_import.stage(xlsx_bytes(good_rows(2)), "a.xlsx", enterprise=t.world.ent_a, actor=t.world.admin_a)
+    return batch.token
+
+
+#: URL argument → value naming an object of tenant A. Extend this when adding routes with new arguments.
+OBJECT_ARGS: dict[str, Callable[[Tenant], object]] = {
+    "person_id": lambda t: t.world.person_a.id,
+    "employment_id": lambda t: t.world.person_a.employments[0].id,
+    "enterprise_id": lambda t: t.world.ent_a.id,
+    "batch_id": _cached("batch", _stage_batch),
+    # reference data (platform admin only): any row will do
+    "operation_id": lambda t: db.session.scalars(sa.select(Operation.id).limit(1)).one(),
+    "rule_id": lambda t: db.session.scalars(sa.select(Rule.id).limit(1)).one(),
+    # 逢查必考: an open inspection with a ticket, and a finding of a closed one (tests/spotchecks/world.py)
+    "inspection_id": lambda t: _cached("spotcheck", lambda t: objects_for_access_matrix(t.world))(t)["inspection_id"],
+    "ticket_id": lambda t: _cached("spotcheck", lambda t: objects_for_access_matrix(t.world))(t)["ticket_id"],
+    "finding_id": lambda t: _cached("spotcheck", lambda t: objects_for_access_matrix(t.world))(t)["finding_id"],
+}
+
+#: Endpoints allowed to answer a guest with something other than the login redirect, with the reason.
+GUEST_EXCEPTIONS: dict[str, str] = {}
+
+
+def _default_value(converter):
+    if isinstance(converter, IntegerConverter):
+        return 1
+    if isinstance(converter, UUIDConverter):
+        return uuid.UUID(int=1)
+    if isinstance(converter, AnyConverter):
+        return next(iter(converter.items)) if hasattr(converter, "items") else "x"
+    return "x"
+
+
+def _rules(app):
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint == "static":
+            continue
+        view = app.view_functions[rule.endpoint]
+        yield rule, bool(getattr(view, PUBLIC_ATTR, False))
+
+
+def _methods(rule) -> list[str]:
+    return [m for m in ("GET", "POST", "PUT", "PATCH", "DELETE") if m in rule.methods]
+
+
+def _build(rule, values: dict) -> str:
+    return rule.build(values, append_unknown=False)[1]
+
+
+@pytest.fixture
+def tenant(factory):
+    return Tenant(world=build_world(factory), factory=factory, cache={})
+
+
+@pytest.fixture
+def outsiders(tenant, factory):
+    """Users of other tenants, none of whom may see tenant A's objects."""
+    w = tenant.world
+    person_b = factory.employ(w.ent_b, name="江宁工人").person
+    institution = factory.institution("320102")
+    users = {
+        "enterprise B admin": w.admin_b,
+        "enterprise C admin": w.admin_c,
+        "regulator 320500": w.regulator_sz,
+        "worker of another person": factory.worker(person_b),
+        "institution in 320102": factory.user(Role.INSTITUTION, institution_id=institution.id),
+    }
+    factory.commit()
+    return users
+
+
+@pytest.fixture
+def fresh_g(app):
+    with fresh_g_per_request(app):
+        yield
+
+
+#: Every ``@public`` endpoint (fnmatch patterns), with the reason it needs no login. Making an endpoint public is
+#: a decision: add it here.
+PUBLIC_ENDPOINTS: dict[str, str] = {
+    "auth.login": "the login page itself",
+    "auth.set_language": "the language switch on the login page",
+    "spotchecks.code_entry": "逢查必考: a worker types the code from the inspector's screen; the ticket is the credential",
+    "spotchecks.ticket": "逢查必考 ticket page (bound to its one-time token)",
+    "spotchecks.api_*": "逢查必考 ticket API (bound to its one-time token)",
+}
+
+
+def test_public_endpoints_are_few_and_known(app):
+    public = {rule.endpoint for rule, is_public in _rules(app) if is_public}
+    assert {"auth.login", "auth.set_language"} <= public
+    unexpected = sorted(e for e in public if not any(fnmatch.fnmatchcase(e, p) for p in PUBLIC_ENDPOINTS))
+    assert not unexpected, f"unexpected @public endpoints: {unexpected}"
+
+
+def test_guests_are_sent_to_login_everywhere(app, client, tenant, fresh_g):
+    checked, failures = 0, []
+    for rule, is_public in _rules(app):
+        if is_public or rule.endpoint in GUEST_EXCEPTIONS:
+            continue
+        values = {}
+        for arg in rule.arguments:
+            if arg in OBJECT_ARGS:
+                values[arg] = OBJECT_ARGS[arg](tenant)
+            else:
+                values[arg] = _default_value(rule._converters[arg])
+        url = _build(rule, values)
+        for method in _methods(rule):
+            response = client.open(url, method=method)
+            checked += 1
+            if response.status_code != 302 or not response.location.startswith("/login"):
+                failures.append(f"{method} {url} ({rule.endpoint}) → {response.status_code} {response.location}")
+    assert checked >= 20
+    assert not failures, "guests reached non-public endpoints:\n" + "\n".join(failures)
+
+
+def _state() -> tuple:
+    """Everything a cross-tenant POST might change."""
+    return (
+        db.session.scalar(sa.select(sa.func.count()).select_from(ArchiveEvent)),
+        db.session.scalar(sa.select(sa.func.count()).select_from(Employment)),
+        db.session.scalar(sa.select(sa.func.count()).select_from(Person)),
+        db.session.scalar(sa.select(sa.func.count()).select_from(Enterprise)),
+        tuple(db.session.execute(sa.select(Employment.id, Employment.end_date, Employment.job_title)).all()),
+        tuple(db.session.execute(sa.select(Operation.id, Operation.name)).all()),
+        tuple(db.session.execute(sa.select(Rule.id, Rule.value)).all()),
+        db.session.scalar(sa.text("SELECT count(*) FROM people_import_batches WHERE applied_at IS NOT NULL")),
+    )
+
+
+#: A plausible form for each POST, so a missing check would show up as a change rather than a form error.
+POST_DATA = {"end_date": "2025-01-01", "reason": "x", "name": "改名", "phone": "", "education": "", "post": "worker",
+             "employment_type": "regular", "operation_code": "", "job_title": "被改了", "batch": "x", "value": "1",
+             "legal_basis": "", "note": ""}  # fmt: skip
+
+
+def test_other_tenants_get_403_or_404(app, client, login, tenant, outsiders, fresh_g):
+    object_rules = []
+    for rule, is_public in _rules(app):
+        if is_public or not rule.arguments:
+            continue
+        missing = sorted(a for a in rule.arguments if a not in OBJECT_ARGS)
+        if missing:
+            warnings.warn(f"access matrix: {rule.endpoint} ({rule.rule}) has arguments {missing} not in "
+                          f"OBJECT_ARGS; its cross-tenant access is NOT checked", UserWarning, stacklevel=1)  # fmt: skip
+            continue
+        values = {a: OBJECT_ARGS[a](tenant) for a in rule.arguments}
+        if "batch_id" in values:  # the batch preview belongs to the uploader's enterprise
+            values["batch_id"] = OBJECT_ARGS["batch_id"](tenant)
+        object_rules.append((rule, _build(rule, values)))
+    assert len(object_rules) >= 8
+
+    # Positive control: the URLs are real, so a 404 below means "not yours", not "does not exist".
+    w = tenant.world
+    owners = [w.admin_a, w.regulator_nj, w.platform_admin, w.worker_a]
+    unreachable = []
+    for rule, url in object_rules:
+        method = "GET" if "GET" in rule.methods else "POST"
+        ok = False
+        for owner in owners:
+            login(owner)
+            if client.open(url, method=method).status_code < 400:
+                ok = True
+                break
+        if not ok:
+            unreachable.append(f"{rule.endpoint} {url}")
+    assert not unreachable, "no tenant-A user can open these URLs (bad fixture?):\n" + "\n".join(unreachable)
+
+    before = _state()
+    failures = []
+    for label, user in outsiders.items():
+        login(user)
+        for rule, url in object_rules:
+            for method in _methods(rule):
+                response = client.open(url, method=method, data=POST_DATA if method != "GET" else None)
+                if response.status_code not in (403, 404):
+                    failures.append(f"{label}: {method} {url} ({rule.endpoint}) → {response.status_code}")
+    assert not failures, "other tenants reached tenant A's objects:\n" + "\n".join(failures)
+    db.session.expire_all()
+    assert _state() == before
+
+
+def test_regulator_of_parent_city_is_not_an_outsider(client, login, tenant, fresh_g):
+    """Sanity check of the scope the matrix relies on: 320100 covers 320102."""
+    login(tenant.world.regulator_nj)
+    assert client.get(f"/people/{tenant.world.person_a.id}").status_code == 200
+    assert client.get(f"/enterprises/{tenant.world.ent_a.id}").status_code == 200
