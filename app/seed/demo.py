@@ -8,6 +8,7 @@ from datetime import date, timedelta
 import sqlalchemy as sa
 
 from app.auth.models import Role, User
+from app.bank.seed import seed_demo_bank
 from app.extensions import db
 from app.people.identifiers import ric_check_char, uscc_check_char
 from app.people.models import EmploymentType, Enterprise, IdType, Industry, Jurisdiction, Post, TrainingInstitution
@@ -48,6 +49,7 @@ def make_uscc(region: str, serial: str) -> str:
 def seed_demo() -> bool:
     """Seed everything once. :return: True when data was created, False when it already existed."""
     seed_reference()
+    seed_demo_bank()
     if db.session.scalars(sa.select(User).where(User.username == "admin")).first():
         return False
     by_code: dict[str, Jurisdiction] = {}

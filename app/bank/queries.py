@@ -1,0 +1,50 @@
+"""Reads of the question banks, including the per-process in-memory index used for paper assembly."""
+
+from __future__ import annotations
+
+import dataclasses
+import threading
+from collections.abc import Iterable
+
+import sqlalchemy as sa
+
+from app.bank.models import Bank, BankQuestion
+from app.extensions import db
+from question_bank import QuestionIndex
+
+_cache: dict[tuple[int, ...], tuple[tuple, QuestionIndex]] = {}
+_lock = threading.Lock()
+
+
+def live_questions(bank_ids: Iterable[int]) -> sa.Select:
+    """Current, not retired versions of the questions of the given banks."""
+    return sa.select(BankQuestion).where(BankQuestion.bank_id.in_(list(bank_ids)), BankQuestion.current.is_(True),
+                                         BankQuestion.retired.is_(False))  # fmt: skip
+
+
+def question_index(bank_ids: Iterable[int]) -> QuestionIndex:
+    """The ``QuestionIndex`` over the live questions of ``bank_ids``, built once per process and bank revision.
+
+    Assembly draws from the index and never queries per paper (STYLE.md 3.10). The cache key holds the
+    banks' revisions, so any import, edit or retirement (which bumps ``Bank.revision``) rebuilds it on next use.
+    Keys are prefixed with the bank id so two banks may reuse the same key.
+    """
+    ids = tuple(sorted(set(bank_ids)))
+    # created_at joins the revision in the key: SQLite may reuse the id of a deleted bank (and tests empty the
+    # tables between runs), and a new bank with a reused id and revision must not get the old bank's index.
+    revisions = tuple(db.session.execute(sa.select(Bank.revision, Bank.created_at).where(Bank.id.in_(ids))
+                                         .order_by(Bank.id)).tuples())  # fmt: skip
+    with _lock:
+        cached = _cache.get(ids)
+        if cached and cached[0] == revisions:
+            return cached[1]
+    rows = db.session.scalars(live_questions(ids)).all()
+    index = QuestionIndex([dataclasses.replace(row.to_question(), key=f"{row.bank_id}:{row.key}") for row in rows])
+    with _lock:
+        _cache[ids] = (revisions, index)
+    return index
+
+
+def bump_revision(bank: Bank) -> None:
+    """Mark a bank changed so cached indexes are rebuilt (call in the same transaction as the change)."""
+    bank.revision = (bank.revision or 0) + 1
