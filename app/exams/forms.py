@@ -1,0 +1,47 @@
+"""Forms of the exams blueprint. Times are entered in the platform's time zone (Asia/Shanghai) and stored in UTC."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import DateTimeLocalField, IntegerField, SelectField, SelectMultipleField, StringField
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from app.exams.models import ExamKind
+
+#: Kinds an organiser picks; 补考 sittings come from a failed sitting's page, 逢查必考 from a spot check.
+ORGANISER_KINDS = [ExamKind.TRAINING, ExamKind.QUALIFICATION, ExamKind.REVIEW]
+
+
+class MultiCheckboxField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class SittingForm(FlaskForm):
+    title = StringField(_l("场次名称"), validators=[DataRequired(), Length(max=120)])
+    template_id = SelectField(_l("试卷模板（组卷规则）"), coerce=int, choices=[])
+    kind = SelectField(_l("考试类型"), choices=[(k.value, k.label) for k in ORGANISER_KINDS])
+    opens_at = DateTimeLocalField(_l("开始时间"), validators=[DataRequired()])
+    closes_at = DateTimeLocalField(_l("结束时间"), validators=[DataRequired()])
+    duration_minutes = IntegerField(_l("答题时长（分钟，留空按模板）"), validators=[Optional(), NumberRange(1, 600)])
+    access_code = StringField(_l("考试口令（可选）"), validators=[Optional(), Length(max=20)])
+    person_ids = MultiCheckboxField(_l("考生"), coerce=int, choices=[], validate_choice=True)
+
+
+class MakeupForm(FlaskForm):
+    opens_at = DateTimeLocalField(_l("开始时间"), validators=[DataRequired()])
+    closes_at = DateTimeLocalField(_l("结束时间"), validators=[DataRequired()])
+    duration_minutes = IntegerField(_l("答题时长（分钟，留空同原场次）"), validators=[Optional(), NumberRange(1, 600)])
+    access_code = StringField(_l("考试口令（可选）"), validators=[Optional(), Length(max=20)])
+
+
+class StartForm(FlaskForm):
+    access_code = StringField(_l("考试口令"), validators=[Optional(), Length(max=20)])
+
+
+class ExtendForm(FlaskForm):
+    minutes = IntegerField(_l("延长（分钟）"), validators=[DataRequired(), NumberRange(1, 240)])
+    reason = StringField(_l("原因"), validators=[DataRequired(), Length(max=200),
+                                                 Regexp(r"\S", message=_l("请填写延时原因"))])  # fmt: skip

@@ -1,0 +1,29 @@
+"""Translated messages for exam error codes (forms, the exam page's JSON answers)."""
+
+from __future__ import annotations
+
+from flask_babel import gettext as _
+
+MESSAGES = {
+    "sitting.window": lambda p: _("结束时间必须晚于开始时间"),
+    "sitting.duration": lambda p: _("考试时长应在 1 到 600 分钟之间"),
+    "sitting.not_organiser": lambda p: _("该账号不能组织考试"),
+    "sitting.cancelled": lambda p: _("该考试场次已取消"),
+    "sitting.not_candidate": lambda p: _("您不在该场次的考生名单中"),
+    "sitting.not_open": lambda p: _("考试尚未开始"),
+    "sitting.closed": lambda p: _("考试已结束"),
+    "sitting.access_code": lambda p: _("考试口令不正确"),
+    "sitting.no_candidates": lambda p: _("请至少选择一名考生"),
+    "paper.insufficient": lambda p: _("题库题量不足，无法按组卷规则出卷：%(detail)s", detail=p.get("detail", "")),
+    "answer.invalid": lambda p: _("答案格式无效"),
+    "attempt.closed": lambda p: _("考试已结束，不能再作答"),
+    "extend.minutes": lambda p: _("延长时间应在 1 到 %(max)s 分钟之间", max=p.get("max", 240)),
+    "extend.reason": lambda p: _("请填写延时原因"),
+    "makeup.not_allowed": lambda p: _("该场次不允许补考（补考只有一次，补考不合格需重新参加培训）"),
+    "makeup.none": lambda p: _("没有可以参加补考的考生"),
+}
+
+
+def error_message(code: str, params: dict | None = None) -> str:
+    render = MESSAGES.get(code)
+    return render(params or {}) if render else code

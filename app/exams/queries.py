@@ -1,0 +1,126 @@
+"""Reads of the exams package: the exam page's JSON state, the candidate's list, the organiser's board."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy import orm as so
+
+from app.exams.models import Answer, Attempt, AttemptLog, AttemptState, Candidate, Sitting
+from app.exams.services import outcome, saved_answers
+from app.extensions import db
+from app.people.models import Person
+from question_bank import Paper
+
+
+def public_paper(attempt: Attempt) -> list[dict]:
+    """The questions as the candidate sees them: stems and options in display order, never answers."""
+    return Paper.from_dict(attempt.paper).public_view()
+
+
+def attempt_state(attempt: Attempt, now: datetime) -> dict:
+    """Everything the exam page needs to (re)build itself; safe to send to the browser at any time.
+
+    Correct answers and explanations are not in it: after grading the page moves to the result page, which shows
+    them only when the sitting allows review.
+    """
+    answers = saved_answers(attempt)
+    state = {
+        "attempt": attempt.id,
+        "title": attempt.sitting.title,
+        "state": attempt.state.value,
+        "state_label": attempt.state.label,
+        "seconds_left": attempt.seconds_left(now) if attempt.is_open else 0,
+        #: Milliseconds since the start by the server's clock: the page derives its answer sequence numbers from
+        #: it, so a later change on another device outranks an earlier one still queued on the first.
+        "elapsed_ms": max(0, int((now - attempt.started_at).total_seconds() * 1000)),
+        "questions": public_paper(attempt),
+        "answers": {str(pos): a for pos, a in answers.items()},
+        "max_seq": max((a["seq"] for a in answers.values()), default=0),
+    }
+    if attempt.state is AttemptState.GRADED:
+        state["result"] = {"score": attempt.score, "max_score": attempt.max_score, "passed": attempt.passed}
+    return state
+
+
+# ---------------------------------------------------------------- candidate
+
+
+@dataclass(frozen=True)
+class MyExam:
+    sitting: Sitting
+    attempt: Attempt | None
+    #: upcoming | open | in_progress | missed | finished
+    status: str
+    outcome: str = ""
+
+
+def my_exams(person_id: int, now: datetime) -> list[MyExam]:
+    """The person's sittings with their attempt (if any): what to start or continue, and finished results."""
+    sittings = db.session.scalars(
+        sa.select(Sitting).join(Candidate, Candidate.sitting_id == Sitting.id)
+        .where(Candidate.person_id == person_id, Sitting.cancelled.is_(False)).order_by(Sitting.opens_at.desc())
+    ).all()  # fmt: skip
+    attempts = {a.sitting_id: a for a in db.session.scalars(
+        sa.select(Attempt).options(so.defer(Attempt.paper), so.defer(Attempt.result))
+        .where(Attempt.person_id == person_id, Attempt.sitting_id.in_([s.id for s in sittings])))}  # fmt: skip
+    rows = []
+    for sitting in sittings:
+        attempt = attempts.get(sitting.id)
+        if attempt is not None:
+            status = "in_progress" if attempt.is_open else "finished"
+            rows.append(MyExam(sitting, attempt, status, outcome(attempt) if status == "finished" else ""))
+        elif now < sitting.opens_at:
+            rows.append(MyExam(sitting, None, "upcoming"))
+        else:
+            rows.append(MyExam(sitting, None, "open" if now < sitting.closes_at else "missed"))
+    order = {"in_progress": 0, "open": 1, "upcoming": 2, "finished": 3, "missed": 4}
+    return sorted(rows, key=lambda r: order[r.status])
+
+
+# ---------------------------------------------------------------- organiser
+
+
+@dataclass(frozen=True)
+class BoardRow:
+    person: Person
+    attempt: Attempt | None
+    answered: int
+    seconds_left: int | None
+    outcome: str
+
+
+def board(sitting: Sitting, now: datetime) -> list[BoardRow]:
+    """One row per candidate: state, times, answered count, time left, score, focus losses (papers not loaded)."""
+    people = db.session.scalars(sa.select(Person).join(Candidate, Candidate.person_id == Person.id)
+                                .where(Candidate.sitting_id == sitting.id).order_by(Person.name, Person.id)).all()  # fmt: skip
+    attempts = {a.person_id: a for a in db.session.scalars(
+        sa.select(Attempt).options(so.defer(Attempt.paper), so.defer(Attempt.result))
+        .where(Attempt.sitting_id == sitting.id))}  # fmt: skip
+    answered = dict(db.session.execute(
+        sa.select(Answer.attempt_id, sa.func.count()).join(Attempt, Attempt.id == Answer.attempt_id)
+        .where(Attempt.sitting_id == sitting.id, Answer.response.is_not(None)).group_by(Answer.attempt_id)).all())  # fmt: skip
+    rows = []
+    for person in people:
+        attempt = attempts.get(person.id)
+        if attempt is None:
+            rows.append(BoardRow(person, None, 0, None, ""))
+            continue
+        left = attempt.seconds_left(now) if attempt.is_open else None
+        result = ("passed" if attempt.passed else "failed") if attempt.state is AttemptState.GRADED else ""
+        rows.append(BoardRow(person, attempt, answered.get(attempt.id, 0), left, result))
+    return rows
+
+
+def board_summary(rows: list[BoardRow]) -> dict[str, int]:
+    started = [r for r in rows if r.attempt is not None]
+    return {"candidates": len(rows), "started": len(started),
+            "in_progress": sum(1 for r in started if r.attempt.is_open),
+            "finished": sum(1 for r in started if not r.attempt.is_open),
+            "passed": sum(1 for r in started if r.outcome == "passed")}  # fmt: skip
+
+
+def attempt_log(attempt: Attempt) -> list[AttemptLog]:
+    return list(db.session.scalars(sa.select(AttemptLog).where(AttemptLog.attempt_id == attempt.id).order_by(AttemptLog.at)))

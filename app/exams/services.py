@@ -1,0 +1,488 @@
+"""Exam workflows: sittings, start or resume, autosave, exactly-once submission, grading, expiry, extensions, 补考.
+
+Functions take plain objects, an explicit ``now`` and an ``actor`` (a ``User`` or None for the system), and flush;
+the view or the Celery task commits (STYLE.md 3.4). None of them reads ``current_user``, so a ticket-based entry
+(逢查必考 spot checks, no login) can drive the same attempt.
+
+Concurrency is settled by the database, without ``SELECT … FOR UPDATE``, on SQLite and PostgreSQL alike:
+
+- start: ``INSERT … ON CONFLICT (sitting_id, person_id) DO NOTHING`` — a double start yields one attempt;
+- autosave: a conditional ``UPDATE exams_attempts … WHERE state='in_progress' AND deadline >= now - grace``
+  (which also orders the save against a concurrent submit on the attempt's row lock), then
+  ``INSERT … ON CONFLICT (attempt_id, position) DO UPDATE … WHERE client_seq < excluded.client_seq`` — a late retry
+  of an older change never overwrites a newer one;
+- submit, expire, grade: ``UPDATE … WHERE id=:id AND state IN (sources)`` and a rowcount check — exactly one
+  request wins, grades and writes the archive events; every other one reads the stored result.
+"""
+
+from __future__ import annotations
+
+import hmac
+import logging
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from flask import current_app
+from sqlalchemy.dialects import postgresql, sqlite
+
+from app.archive.services import record_event
+from app.bank.models import PaperTemplate
+from app.bank.queries import question_index
+from app.core.db import utcnow
+from app.exams.models import (Answer, AttemptLog, AttemptState, Attempt, Candidate, ExamKind, InvalidTransition, Sitting,
+                              check_transition, sources_of)  # fmt: skip
+from app.extensions import db
+from question_bank import InsufficientQuestions, Paper, PaperSpec, QuestionType, assemble_paper, grade
+
+log = logging.getLogger(__name__)
+
+#: Upper bound of ``client_seq`` (the column is a 32-bit integer).
+MAX_SEQ = 2**31 - 1
+MAX_FILL_LENGTH = 500
+MAX_EXTENSION_MINUTES = 240
+
+
+class ExamError(ValueError):
+    """A rule refused the request; ``code`` selects the translated message (``app.exams.messages``)."""
+
+    def __init__(self, code: str, **params):
+        super().__init__(code)
+        self.code = code
+        self.params = params
+
+
+def grace() -> timedelta:
+    """How long after the deadline answers are still accepted (network latency, a last click)."""
+    return timedelta(seconds=current_app.config.get("EXAM_GRACE_SECONDS", 30))
+
+
+def _insert(model) -> Any:
+    """``INSERT`` with ``ON CONFLICT`` support for the session's dialect (PostgreSQL or SQLite ≥ 3.24)."""
+    dialect = db.session.get_bind().dialect.name
+    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(model.__table__)
+
+
+def _update(model) -> sa.Update:
+    return sa.update(model).execution_options(synchronize_session=False)
+
+
+def _event(sitting: Sitting, person_id: int, kind: str, payload: dict, *, actor=None, at=None) -> None:
+    """One archive event in the candidate's 一人一档, tagged with the organising enterprise (if any)."""
+    record_event(person_id, kind, {"sitting": sitting.id, "title": sitting.title, "exam_kind": sitting.kind.value,
+                                   **payload}, actor=actor, enterprise_id=sitting.enterprise_id, at=at)  # fmt: skip
+
+
+# ---------------------------------------------------------------- sittings
+
+
+def organiser_of(actor) -> dict:
+    """The organiser columns of a sitting created by ``actor``: its enterprise, institution or region."""
+    from app.auth.models import Role
+
+    if actor is None or actor.role is Role.ADMIN:
+        return {"enterprise_id": None, "institution_id": None, "region_code": ""}
+    if actor.role is Role.ENTERPRISE:
+        return {"enterprise_id": actor.enterprise_id, "institution_id": None, "region_code": actor.enterprise.region_code}
+    if actor.role is Role.INSTITUTION:
+        return {"enterprise_id": None, "institution_id": actor.institution_id, "region_code": actor.institution.region_code}
+    if actor.role is Role.REGULATOR:
+        return {"enterprise_id": None, "institution_id": None, "region_code": actor.jurisdiction.code}
+    raise ExamError("sitting.not_organiser")
+
+
+def create_sitting(template: PaperTemplate, *, title: str, kind: ExamKind, opens_at: datetime, closes_at: datetime,
+                   person_ids: list[int], actor, duration_minutes: int | None = None, access_code: str = "",
+                   organiser: dict | None = None, makeup_of: Sitting | None = None) -> Sitting:  # fmt: skip
+    """Create a 考试场次 from a paper template, freezing its spec and banks, and enrol the candidates.
+
+    :param duration_minutes: defaults to the template's time limit.
+    :param organiser: enterprise_id / institution_id / region_code; defaults to the actor's (:func:`organiser_of`).
+    :raises ExamError: ``sitting.window`` for an empty window, ``sitting.duration`` out of 1–600 minutes,
+        ``paper.insufficient`` when the banks cannot fill the template.
+    """
+    spec = template.paper_spec
+    return _new_sitting(title=title, kind=kind, template_id=template.id, spec=spec, bank_ids=list(template.bank_ids),
+                        opens_at=opens_at, closes_at=closes_at, duration_minutes=duration_minutes or spec.time_limit_minutes,
+                        access_code=access_code, allow_review=template.allow_review, allow_makeup=template.allow_makeup,
+                        organiser=organiser if organiser is not None else organiser_of(actor), makeup_of=makeup_of,
+                        person_ids=person_ids, actor=actor)  # fmt: skip
+
+
+def _new_sitting(*, title, kind, template_id, spec: PaperSpec, bank_ids, opens_at, closes_at, duration_minutes, access_code,
+                 allow_review, allow_makeup, organiser, makeup_of, person_ids, actor) -> Sitting:  # fmt: skip
+    if closes_at <= opens_at:
+        raise ExamError("sitting.window")
+    if not 1 <= duration_minutes <= 600:
+        raise ExamError("sitting.duration")
+    try:  # fail now, not when the first candidate starts
+        assemble_paper(spec, question_index(bank_ids), seed=0)
+    except InsufficientQuestions as exc:
+        raise ExamError("paper.insufficient", detail=str(exc)) from None
+    sitting = Sitting(title=title.strip(), kind=kind, template_id=template_id, spec=spec.to_dict(), bank_ids=list(bank_ids),
+                      opens_at=opens_at, closes_at=closes_at, duration_minutes=duration_minutes,
+                      access_code=(access_code or "").strip(), allow_review=allow_review, allow_makeup=allow_makeup,
+                      makeup_of_id=makeup_of.id if makeup_of else None, created_by_id=actor.id if actor else None,
+                      **organiser)  # fmt: skip
+    db.session.add(sitting)
+    db.session.flush()
+    add_candidates(sitting, person_ids)
+    return sitting
+
+
+def add_candidates(sitting: Sitting, person_ids: list[int]) -> int:
+    """Enrol persons (already enrolled ones are skipped); returns how many were added."""
+    existing = set(db.session.scalars(sa.select(Candidate.person_id).where(Candidate.sitting_id == sitting.id)))
+    new = [pid for pid in dict.fromkeys(person_ids) if pid not in existing]
+    db.session.add_all(Candidate(sitting_id=sitting.id, person_id=pid) for pid in new)
+    db.session.flush()
+    return len(new)
+
+
+def is_candidate(sitting: Sitting, person_id: int) -> bool:
+    return db.session.scalar(sa.select(sa.func.count()).select_from(Candidate)
+                             .where(Candidate.sitting_id == sitting.id, Candidate.person_id == person_id)) > 0  # fmt: skip
+
+
+# ---------------------------------------------------------------- start / resume
+
+
+def find_attempt(sitting: Sitting, person_id: int) -> Attempt | None:
+    return db.session.scalars(sa.select(Attempt).where(Attempt.sitting_id == sitting.id, Attempt.person_id == person_id)).first()
+
+
+def check_can_start(sitting: Sitting, person_id: int, now: datetime, access_code: str | None = None) -> None:
+    """:raises ExamError: unless the person may start a new attempt of ``sitting`` now."""
+    if sitting.cancelled:
+        raise ExamError("sitting.cancelled")
+    if not is_candidate(sitting, person_id):
+        raise ExamError("sitting.not_candidate")
+    if now < sitting.opens_at:
+        raise ExamError("sitting.not_open", opens_at=sitting.opens_at)
+    if now >= sitting.closes_at:
+        raise ExamError("sitting.closed")
+    if sitting.access_code and not hmac.compare_digest((access_code or "").strip().encode(), sitting.access_code.encode()):
+        raise ExamError("sitting.access_code")
+
+
+def start_or_resume(sitting: Sitting, person, *, ip: str = "", user_agent: str = "", now: datetime | None = None,
+                    access_code: str | None = None, actor=None) -> Attempt:  # fmt: skip
+    """The person's attempt at ``sitting``: the existing one (any state), or a new one with a freshly assembled paper.
+
+    A new paper is drawn with a fresh random seed and frozen in the attempt (questions, option order, seed).
+    Two concurrent starts insert with ``ON CONFLICT DO NOTHING``: one row wins and both callers get it.
+
+    :raises ExamError: see :func:`check_can_start` (only when no attempt exists yet: resuming needs no code).
+    """
+    now = now or utcnow()
+    attempt = find_attempt(sitting, person.id)
+    if attempt is not None:
+        if attempt.is_open and (ip, user_agent[:300]) != (attempt.ip, attempt.user_agent):
+            db.session.add(AttemptLog(attempt_id=attempt.id, kind="resumed", detail={"ip": ip, "user_agent": user_agent[:300]}, at=now))
+            db.session.flush()
+        return attempt
+    check_can_start(sitting, person.id, now, access_code)
+    seed = secrets.randbits(63)
+    paper = assemble_paper(PaperSpec.from_dict(sitting.spec), question_index(sitting.bank_ids), seed=seed)
+    table = Attempt.__table__
+    inserted = db.session.execute(
+        _insert(Attempt).values(sitting_id=sitting.id, person_id=person.id, state=AttemptState.IN_PROGRESS,
+                                paper=paper.to_dict(), seed=seed, started_at=now, deadline=sitting.deadline_for(now),
+                                extra_minutes=0, focus_losses=0, ip=ip[:45], user_agent=user_agent[:300])
+        .on_conflict_do_nothing(index_elements=[table.c.sitting_id, table.c.person_id])
+        .returning(table.c.id)
+    ).scalar()  # fmt: skip
+    attempt = find_attempt(sitting, person.id)
+    if inserted is not None:
+        _event(sitting, person.id, "exam.started", {"attempt": attempt.id, "questions": len(paper.items),
+               "deadline": attempt.deadline.isoformat(timespec="seconds"), "ip": ip[:45]}, actor=actor, at=now)  # fmt: skip
+    return attempt
+
+
+# ---------------------------------------------------------------- autosave
+
+
+@dataclass(frozen=True)
+class Saved:
+    """Outcome of an autosave: ``applied`` is False when a newer change (higher seq) was already stored."""
+
+    applied: bool
+    seconds_left: int
+
+
+#: (attempt id, seed) → (question type, option count) per item. Papers never change once frozen, so autosave need
+#: not load and parse the whole paper JSON on every request; the seed in the key makes a reused id harmless.
+_SHAPES: dict[tuple[int, int], tuple[tuple[str, int], ...]] = {}
+_SHAPES_MAX = 50_000
+
+
+def item_shapes(attempt: Attempt) -> tuple[tuple[str, int], ...]:
+    key = (attempt.id, attempt.seed)
+    shapes = _SHAPES.get(key)
+    if shapes is None:
+        shapes = tuple((it["question"]["type"], len(it["question"]["options"])) for it in attempt.paper["items"])
+        if len(_SHAPES) >= _SHAPES_MAX:
+            _SHAPES.clear()
+        _SHAPES[key] = shapes
+    return shapes
+
+
+def _validate_response(shape: tuple[str, int], response: Any) -> Any:
+    """The response normalised for storage (None when cleared), or ExamError("answer.invalid")."""
+    if response is None:
+        return None
+    qtype, n_options = QuestionType(shape[0]), shape[1]
+    if qtype is QuestionType.FILL:
+        if not isinstance(response, str) or len(response) > MAX_FILL_LENGTH:
+            raise ExamError("answer.invalid")
+        return response if response.strip() else None
+    if not isinstance(response, list) or not all(type(x) is int and 0 <= x < n_options for x in response):
+        raise ExamError("answer.invalid")
+    chosen = sorted(set(response))
+    if qtype is not QuestionType.MULTIPLE and len(chosen) > 1:
+        raise ExamError("answer.invalid")
+    return chosen or None
+
+
+def save_answer(attempt: Attempt, position: int, response: Any, client_seq: int, now: datetime | None = None, *,
+                flagged: bool = False) -> Saved:  # fmt: skip
+    """Store the candidate's latest response to one question (idempotent; last ``client_seq`` wins).
+
+    :param response: displayed option positions (list of int) for choice questions, a string for 填空, None to clear.
+    :raises ExamError: ``answer.invalid`` for a bad position, response or seq; ``attempt.closed`` once the attempt
+        is submitted or past its deadline plus the grace period.
+    """
+    now = now or utcnow()
+    shapes = item_shapes(attempt)
+    if type(position) is not int or not 0 <= position < len(shapes) or type(client_seq) is not int or not 0 <= client_seq <= MAX_SEQ:
+        raise ExamError("answer.invalid")
+    response = _validate_response(shapes[position], response)
+    # Takes the attempt's row lock: a concurrent submit either waits for this save (and grades it) or wins first
+    # (and this save finds the state changed and is refused). Never an answer stored after grading.
+    touched = db.session.execute(_update(Attempt)
+                                 .where(Attempt.id == attempt.id, Attempt.state == AttemptState.IN_PROGRESS,
+                                        Attempt.deadline >= now - grace())
+                                 .values(last_saved_at=now)).rowcount  # fmt: skip
+    if touched != 1:
+        raise ExamError("attempt.closed")
+    table = Answer.__table__
+    # A cleared answer is SQL NULL (not JSON null), so "answered" counts are a plain IS NOT NULL.
+    stmt = _insert(Answer).values(attempt_id=attempt.id, position=position,
+                                  response=sa.null() if response is None else response, flagged=bool(flagged),
+                                  client_seq=client_seq, saved_at=now)  # fmt: skip
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[table.c.attempt_id, table.c.position],
+        set_={"response": stmt.excluded.response, "flagged": stmt.excluded.flagged,
+              "client_seq": stmt.excluded.client_seq, "saved_at": stmt.excluded.saved_at},
+        where=table.c.client_seq < stmt.excluded.client_seq,
+    ).returning(table.c.id)  # fmt: skip
+    applied = db.session.execute(stmt).first() is not None
+    return Saved(applied=applied, seconds_left=attempt.seconds_left(now))
+
+
+def saved_answers(attempt: Attempt) -> dict[int, dict]:
+    """position → {response, flagged, seq} of every saved answer."""
+    rows = db.session.execute(sa.select(Answer.position, Answer.response, Answer.flagged, Answer.client_seq)
+                              .where(Answer.attempt_id == attempt.id))  # fmt: skip
+    return {r.position: {"response": r.response, "flagged": r.flagged, "seq": r.client_seq} for r in rows}
+
+
+# ---------------------------------------------------------------- submit, grade, expire
+
+
+def _set_state(attempt: Attempt, target: AttemptState, **values) -> bool:
+    """Move ``attempt`` to ``target`` if it is still in a source state; True for the one caller that did it."""
+    won = db.session.execute(_update(Attempt).where(Attempt.id == attempt.id, Attempt.state.in_(sources_of(target)))
+                             .values(**values)).rowcount == 1  # fmt: skip
+    db.session.refresh(attempt)
+    return won
+
+
+def submit(attempt: Attempt, now: datetime | None = None, *, by=None) -> Attempt:
+    """交卷, exactly once: the first caller moves the attempt on and grades it; later or concurrent callers
+    (double click, retry, second device, the beat job) get the same stored result.
+
+    An attempt submitted after its deadline plus grace is recorded as expired (its late answers were refused anyway).
+
+    :param by: the ``User`` who submitted, or None for the system (expiry).
+    :return: the attempt, graded.
+    """
+    now = now or utcnow()
+    if attempt.state is AttemptState.IN_PROGRESS:
+        in_time = Attempt.deadline >= now - grace()
+        state = sa.case((in_time, AttemptState.SUBMITTED.value), else_=AttemptState.EXPIRED.value)
+        if _set_state(attempt, AttemptState.SUBMITTED, state=state, submitted_at=now):
+            kind = "exam.submitted" if attempt.state is AttemptState.SUBMITTED else "exam.expired"
+            answered = db.session.scalar(sa.select(sa.func.count()).select_from(Answer).where(Answer.attempt_id == attempt.id))
+            _event(attempt.sitting, attempt.person_id, kind, {"attempt": attempt.id, "answered": answered}, actor=by, at=now)
+    if attempt.state in (AttemptState.SUBMITTED, AttemptState.EXPIRED):
+        grade_attempt(attempt, now)
+    return attempt
+
+
+def grade_attempt(attempt: Attempt, now: datetime | None = None) -> Attempt:
+    """Grade a submitted or expired attempt from its frozen paper and saved answers (idempotent once graded).
+
+    :raises InvalidTransition: for an attempt still in progress.
+    """
+    if attempt.state is AttemptState.GRADED:
+        return attempt
+    attempt.check_transition(AttemptState.GRADED)
+    now = now or utcnow()
+    paper = Paper.from_dict(attempt.paper)
+    answers = {pos: response for pos, response in db.session.execute(
+        sa.select(Answer.position, Answer.response).where(Answer.attempt_id == attempt.id))}  # fmt: skip
+    result = grade(paper, answers)
+    if _set_state(attempt, AttemptState.GRADED, state=AttemptState.GRADED, graded_at=now, score=result.total,
+                  max_score=result.max_total, passed=result.passed, result=result.to_dict()):  # fmt: skip
+        _event(attempt.sitting, attempt.person_id, "exam.graded", {"attempt": attempt.id, "score": result.total,
+               "max_score": result.max_total, "pass_mark": paper.spec.pass_mark, "passed": result.passed}, at=now)  # fmt: skip
+    return attempt
+
+
+def expire_overdue(now: datetime | None = None, *, limit: int = 200) -> int:
+    """Close and grade up to ``limit`` attempts past their deadline plus grace, and grade any left submitted.
+
+    Used by the beat task, which calls it until it returns less than ``limit``.
+    :return: how many attempts were handled.
+    """
+    now = now or utcnow()
+    overdue = db.session.scalars(sa.select(Attempt).where(Attempt.state == AttemptState.IN_PROGRESS,
+                                                          Attempt.deadline < now - grace())
+                                 .order_by(Attempt.deadline).limit(limit)).all()  # fmt: skip
+    for attempt in overdue:
+        submit(attempt, now)
+    ungraded = db.session.scalars(sa.select(Attempt).where(Attempt.state.in_(sources_of(AttemptState.GRADED)))
+                                  .limit(max(0, limit - len(overdue)))).all()  # fmt: skip
+    for attempt in ungraded:
+        grade_attempt(attempt, now)
+    return len(overdue) + len(ungraded)
+
+
+# ---------------------------------------------------------------- organiser and integrity
+
+
+def extend_time(attempt: Attempt, minutes: int, reason: str, actor, now: datetime | None = None) -> Attempt:
+    """Give one candidate extra time (a power cut, a broken device), logged with its reason.
+
+    :raises ExamError: ``extend.minutes`` outside 1–240, ``extend.reason`` when empty, ``attempt.closed`` when the
+        attempt is no longer in progress.
+    """
+    now = now or utcnow()
+    reason = (reason or "").strip()
+    if not 1 <= minutes <= MAX_EXTENSION_MINUTES:
+        raise ExamError("extend.minutes", max=MAX_EXTENSION_MINUTES)
+    if not reason:
+        raise ExamError("extend.reason")
+    extra = attempt.extra_minutes + minutes
+    deadline = attempt.sitting.deadline_for(attempt.started_at, extra)
+    # Conditional on the extra minutes read: two organisers extending at once don't lose one of the extensions.
+    changed = db.session.execute(_update(Attempt)
+                                 .where(Attempt.id == attempt.id, Attempt.state == AttemptState.IN_PROGRESS,
+                                        Attempt.extra_minutes == attempt.extra_minutes)
+                                 .values(extra_minutes=extra, deadline=deadline)).rowcount  # fmt: skip
+    db.session.refresh(attempt)
+    if changed != 1:
+        raise ExamError("attempt.closed")
+    db.session.add(AttemptLog(attempt_id=attempt.id, kind="time_extended", actor_id=actor.id if actor else None, at=now,
+                              detail={"minutes": minutes, "reason": reason, "deadline": deadline.isoformat(timespec="seconds")}))  # fmt: skip
+    db.session.flush()
+    _event(attempt.sitting, attempt.person_id, "exam.time_extended", {"attempt": attempt.id, "minutes": minutes,
+           "reason": reason}, actor=actor, at=now)  # fmt: skip
+    return attempt
+
+
+def record_focus_loss(attempt: Attempt, now: datetime | None = None, *, kind: str = "hidden") -> int:
+    """Count one focus loss / tab switch of an attempt in progress; returns the new count."""
+    now = now or utcnow()
+    count = db.session.execute(_update(Attempt).where(Attempt.id == attempt.id, Attempt.state == AttemptState.IN_PROGRESS)
+                               .values(focus_losses=Attempt.focus_losses + 1).returning(Attempt.focus_losses)).scalar()  # fmt: skip
+    if count is None:  # no longer in progress: nothing to count
+        return attempt.focus_losses
+    db.session.add(AttemptLog(attempt_id=attempt.id, kind="focus_lost", detail={"event": kind[:20]}, at=now))
+    db.session.flush()
+    return count
+
+
+# ---------------------------------------------------------------- 补考
+
+
+def makeups_of(sitting: Sitting) -> list[Sitting]:
+    return list(db.session.scalars(sa.select(Sitting).where(Sitting.makeup_of_id == sitting.id, Sitting.cancelled.is_(False))))
+
+
+def _enrolled_in_makeup(person_id: int, sitting: Sitting) -> bool:
+    makeups = sa.select(Sitting.id).where(Sitting.makeup_of_id == sitting.id, Sitting.cancelled.is_(False))
+    return db.session.scalar(sa.select(sa.func.count()).select_from(Candidate)
+                             .where(Candidate.person_id == person_id, Candidate.sitting_id.in_(makeups))) > 0  # fmt: skip
+
+
+def can_take_makeup(person, sitting: Sitting) -> bool:
+    """True when the person failed ``sitting`` and may still be offered its one 补考 (30号令 第十三条).
+
+    A 补考 sitting itself never leads to another: failing it means re-training.
+    """
+    return _may_take_makeup(person.id, sitting)
+
+
+def _may_take_makeup(person_id: int, sitting: Sitting) -> bool:
+    if sitting.kind is ExamKind.MAKEUP or sitting.makeup_of_id is not None or not sitting.allow_makeup:
+        return False
+    attempt = find_attempt(sitting, person_id)
+    if attempt is None or attempt.state is not AttemptState.GRADED or attempt.passed:
+        return False
+    return not _enrolled_in_makeup(person_id, sitting)
+
+
+def outcome(attempt: Attempt) -> str:
+    """What a graded result means for the candidate: ``passed``, ``makeup_available`` (the organiser may schedule
+    one), ``makeup_scheduled`` or ``retraining`` (需重新参加培训); ``pending`` before grading."""
+    if attempt.state is not AttemptState.GRADED:
+        return "pending"
+    if attempt.passed:
+        return "passed"
+    sitting = attempt.sitting
+    if sitting.kind is ExamKind.MAKEUP or sitting.makeup_of_id is not None or not sitting.allow_makeup:
+        return "retraining"
+    return "makeup_scheduled" if _enrolled_in_makeup(attempt.person_id, sitting) else "makeup_available"
+
+
+def makeup_candidates(sitting: Sitting) -> list[int]:
+    """Persons who failed ``sitting`` and may take its 补考 (one query, for the organiser's board)."""
+    if sitting.kind is ExamKind.MAKEUP or sitting.makeup_of_id is not None or not sitting.allow_makeup:
+        return []
+    makeups = sa.select(Sitting.id).where(Sitting.makeup_of_id == sitting.id, Sitting.cancelled.is_(False))
+    enrolled = sa.select(Candidate.person_id).where(Candidate.sitting_id.in_(makeups))
+    return list(db.session.scalars(sa.select(Attempt.person_id).where(
+        Attempt.sitting_id == sitting.id, Attempt.state == AttemptState.GRADED, Attempt.passed.is_(False),
+        Attempt.person_id.not_in(enrolled)).order_by(Attempt.person_id)))  # fmt: skip
+
+
+def create_makeup_sitting(original: Sitting, *, opens_at: datetime, closes_at: datetime, actor,
+                          duration_minutes: int | None = None, title: str | None = None, access_code: str = "") -> Sitting:  # fmt: skip
+    """Schedule the 补考 of ``original`` for every candidate who failed it and has not used their make-up.
+
+    The paper rules (spec, banks) are those frozen in the original sitting; each candidate gets a fresh paper.
+    :raises ExamError: ``makeup.not_allowed`` for a 补考 or a sitting without make-ups, ``makeup.none`` when nobody
+        is eligible.
+    """
+    if original.kind is ExamKind.MAKEUP or original.makeup_of_id is not None or not original.allow_makeup:
+        raise ExamError("makeup.not_allowed")
+    person_ids = makeup_candidates(original)
+    if not person_ids:
+        raise ExamError("makeup.none")
+    spec = PaperSpec.from_dict(original.spec)
+    return _new_sitting(title=title or f"{original.title}（补考）", kind=ExamKind.MAKEUP, template_id=original.template_id,
+                        spec=spec, bank_ids=original.bank_ids, opens_at=opens_at, closes_at=closes_at,
+                        duration_minutes=duration_minutes or original.duration_minutes, access_code=access_code,
+                        allow_review=original.allow_review, allow_makeup=False,
+                        organiser={"enterprise_id": original.enterprise_id, "institution_id": original.institution_id,
+                                   "region_code": original.region_code},
+                        makeup_of=original, person_ids=person_ids, actor=actor)  # fmt: skip
+
+
+__all__ = ["ExamError", "InvalidTransition", "add_candidates", "can_take_makeup", "check_can_start", "check_transition",
+           "create_makeup_sitting", "create_sitting", "expire_overdue", "extend_time", "grade_attempt", "outcome",
+           "record_focus_loss", "save_answer", "saved_answers", "start_or_resume", "submit"]  # fmt: skip

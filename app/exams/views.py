@@ -1,0 +1,291 @@
+"""Exam sittings (organisers), the exam page and its JSON API (candidates), results. Thin: load in scope, call a
+service, commit, redirect."""
+
+from __future__ import annotations
+
+import io
+from datetime import timedelta
+
+import sqlalchemy as sa
+from flask import abort, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_babel import to_user_timezone, to_utc
+from flask_login import current_user
+from openpyxl import Workbook
+
+from app.auth import scope
+from app.auth.access import roles_required
+from app.auth.models import Role
+from app.bank.models import PaperTemplate
+from app.core.db import utcnow
+from app.exams import bp, page, queries, services
+from app.exams.forms import ExtendForm, MakeupForm, SittingForm, StartForm
+from app.exams.messages import error_message
+from app.exams.models import Attempt, AttemptState, ExamKind
+from app.extensions import db
+from app.people.models import Employment, Person, Post
+from question_bank import Paper
+
+ORGANISERS = (Role.ADMIN, Role.REGULATOR, Role.ENTERPRISE, Role.INSTITUTION)
+
+
+@bp.app_template_filter("local_dt")
+def local_dt(value, fmt="%Y-%m-%d %H:%M"):
+    """A stored UTC time shown in the platform's time zone."""
+    return to_user_timezone(value).strftime(fmt) if value else ""
+
+
+@bp.app_template_filter("score")
+def format_score(value):
+    """92.5 → "92.5", 90.0 → "90"."""
+    return "" if value is None else f"{value:g}"
+
+
+@bp.app_template_global("my_exams")
+def my_exams_for_current_user():
+    """The worker home page's exam list (templates/exams/_my_exams.html)."""
+    if not current_user.is_authenticated or current_user.role is not Role.WORKER or current_user.person_id is None:
+        return []
+    return queries.my_exams(current_user.person_id, utcnow())
+
+
+def _local_input(value):
+    """Default for a datetime-local field: a UTC time in the platform's zone, without tzinfo."""
+    return to_user_timezone(value).replace(tzinfo=None, second=0, microsecond=0)
+
+
+# ---------------------------------------------------------------- candidate
+
+
+@bp.route("/mine")
+@roles_required(Role.WORKER)
+def mine():
+    return render_template("exams/mine.html")
+
+
+@bp.route("/sittings/<int:sitting_id>/start", methods=["GET", "POST"])
+@roles_required(Role.WORKER)
+def start(sitting_id: int):
+    sitting = scope.get_candidate_sitting_or_404(current_user, sitting_id)
+    existing = services.find_attempt(sitting, current_user.person_id)
+    if existing is not None and request.method == "GET":
+        return redirect(url_for("exams.attempt_page", attempt_id=existing.id))
+    form = StartForm()
+    if form.validate_on_submit():
+        try:
+            attempt = services.start_or_resume(sitting, current_user.person, ip=request.remote_addr or "",
+                                               user_agent=request.user_agent.string, access_code=form.access_code.data,
+                                               actor=current_user)  # fmt: skip
+        except services.ExamError as exc:
+            db.session.rollback()
+            (form.access_code.errors.append if exc.code == "sitting.access_code" else lambda m: flash(m, "error"))(
+                error_message(exc.code, exc.params))
+        else:
+            db.session.commit()
+            return redirect(url_for("exams.attempt_page", attempt_id=attempt.id))
+    return render_template("exams/start.html", sitting=sitting, form=form, now=utcnow())
+
+
+@bp.route("/attempts/<int:attempt_id>")
+@roles_required(Role.WORKER)
+def attempt_page(attempt_id: int):
+    attempt = scope.get_own_attempt_or_404(current_user, attempt_id)
+    if attempt.state is AttemptState.GRADED:
+        return redirect(url_for("exams.attempt_result", attempt_id=attempt.id))
+    return page.render_page(attempt, api=url_for("exams.attempt_page", attempt_id=attempt.id),
+                            result_url=url_for("exams.attempt_result", attempt_id=attempt.id),
+                            back_url=url_for("exams.mine"))  # fmt: skip
+
+
+@bp.route("/attempts/<int:attempt_id>/state")
+@roles_required(Role.WORKER)
+def attempt_state(attempt_id: int):
+    return page.state(scope.get_own_attempt_or_404(current_user, attempt_id))
+
+
+@bp.route("/attempts/<int:attempt_id>/answer", methods=["POST"])
+@roles_required(Role.WORKER)
+def attempt_answer(attempt_id: int):
+    return page.answer(scope.get_own_attempt_or_404(current_user, attempt_id))
+
+
+@bp.route("/attempts/<int:attempt_id>/focus", methods=["POST"])
+@roles_required(Role.WORKER)
+def attempt_focus(attempt_id: int):
+    return page.focus(scope.get_own_attempt_or_404(current_user, attempt_id))
+
+
+@bp.route("/attempts/<int:attempt_id>/submit", methods=["POST"])
+@roles_required(Role.WORKER)
+def attempt_submit(attempt_id: int):
+    return page.submit(scope.get_own_attempt_or_404(current_user, attempt_id), by=current_user)
+
+
+@bp.route("/attempts/<int:attempt_id>/result")
+def attempt_result(attempt_id: int):
+    """The score, and — when the sitting allows review — every question with the right answer and explanation."""
+    attempt = scope.get_attempt_or_404(current_user, attempt_id)
+    if attempt.is_open:
+        if current_user.role is Role.WORKER:
+            return redirect(url_for("exams.attempt_page", attempt_id=attempt.id))
+        abort(404)
+    review = None
+    if attempt.state is AttemptState.GRADED and (attempt.sitting.allow_review or current_user.role is not Role.WORKER):
+        review = _review(attempt)
+    return render_template("exams/result.html", attempt=attempt, sitting=attempt.sitting, review=review,
+                           outcome=services.outcome(attempt))  # fmt: skip
+
+
+def _review(attempt: Attempt) -> list[dict]:
+    paper = Paper.from_dict(attempt.paper)
+    results = {r["position"]: r for r in attempt.result["items"]}
+    return [{"position": pos, "type": item.question.type, "stem": item.question.stem, "options": item.displayed_options(),
+             "explanation": item.question.explanation, "points": item.points, **results.get(pos, {})}
+            for pos, item in enumerate(paper.items)]  # fmt: skip
+
+
+# ---------------------------------------------------------------- organiser
+
+
+@bp.route("/sittings")
+@roles_required(*ORGANISERS)
+def sittings():
+    query = scope.sittings_query(current_user).order_by(sa.desc("opens_at"))
+    page_ = db.paginate(query, page=request.args.get("page", 1, type=int), per_page=30, error_out=False)
+    return render_template("exams/sittings.html", page=page_, now=utcnow(), can_create=current_user.role in ORGANISERS)
+
+
+def _candidate_choices(post: str, operation: str) -> list[tuple[int, str]]:
+    query = scope.exam_candidates_query(current_user).join(Employment.person).order_by(Person.name, Person.id)
+    if post in Post._value2member_map_:
+        query = query.where(Employment.post == Post(post))
+    if operation:
+        query = query.where(sa.or_(Employment.operation_code == operation, Employment.operation_code.startswith(operation + ".")))
+    choices: dict[int, str] = {}
+    for e in db.session.scalars(query.limit(2000)):
+        label = " · ".join(x for x in (e.person.name, e.person.id_masked, e.post.label, e.operation_code or "", e.enterprise.name) if x)
+        choices.setdefault(e.person_id, label)
+    return list(choices.items())
+
+
+@bp.route("/sittings/new", methods=["GET", "POST"])
+@roles_required(*ORGANISERS)
+def new_sitting():
+    post, operation = request.args.get("post", ""), request.args.get("operation", "").strip()
+    form = SittingForm()
+    form.template_id.choices = [(t.id, t.name) for t in db.session.scalars(scope.exam_templates_query(current_user).order_by("name"))]
+    form.person_ids.choices = _candidate_choices(post, operation)
+    if request.method == "GET":
+        start_at = _local_input(utcnow() + timedelta(hours=1))
+        form.opens_at.data, form.closes_at.data = start_at, start_at + timedelta(hours=3)
+    if form.validate_on_submit():
+        person_ids = form.person_ids.data
+        if request.form.get("all_shown"):
+            person_ids = [pid for pid, _label in form.person_ids.choices]
+        template = db.session.scalars(scope.exam_templates_query(current_user).where(PaperTemplate.id == form.template_id.data)).first()
+        if template is None:
+            abort(404)
+        try:
+            if not person_ids:
+                raise services.ExamError("sitting.no_candidates")
+            sitting = services.create_sitting(template, title=form.title.data, kind=ExamKind(form.kind.data),
+                                              opens_at=to_utc(form.opens_at.data), closes_at=to_utc(form.closes_at.data),
+                                              duration_minutes=form.duration_minutes.data, access_code=form.access_code.data or "",
+                                              person_ids=person_ids, actor=current_user)  # fmt: skip
+        except services.ExamError as exc:
+            db.session.rollback()
+            flash(error_message(exc.code, exc.params), "error")
+        else:
+            db.session.commit()
+            flash(_("已创建考试场次，共 %(n)s 名考生。", n=len(set(person_ids))), "success")
+            return redirect(url_for("exams.sitting", sitting_id=sitting.id))
+    return render_template("exams/sitting_form.html", form=form, posts=list(Post), post=post, operation=operation)
+
+
+@bp.route("/sittings/<int:sitting_id>")
+@roles_required(*ORGANISERS)
+def sitting(sitting_id: int):
+    sitting = scope.get_sitting_or_404(current_user, sitting_id)
+    now = utcnow()
+    rows = queries.board(sitting, now)
+    organise = scope.can_organise(current_user, sitting)
+    makeup_possible = organise and bool(services.makeup_candidates(sitting)) and sitting.kind is not ExamKind.MAKEUP
+    return render_template("exams/board.html", sitting=sitting, rows=rows, summary=queries.board_summary(rows), now=now,
+                           live=sitting.is_open(now) or any(r.attempt is not None and r.attempt.is_open for r in rows),
+                           can_organise=organise, makeup_possible=makeup_possible, makeups=services.makeups_of(sitting))  # fmt: skip
+
+
+@bp.route("/sittings/<int:sitting_id>/results.xlsx")
+@roles_required(*ORGANISERS)
+def export_results(sitting_id: int):
+    sitting = scope.get_sitting_or_404(current_user, sitting_id)
+    rows = queries.board(sitting, utcnow())
+    wb = Workbook()
+    ws = wb.active
+    ws.title = _("成绩")
+    ws.append([_("姓名"), _("证件号码"), _("状态"), _("开始时间"), _("交卷时间"), _("已答题数"), _("得分"), _("满分"),
+               _("是否合格"), _("切屏次数"), _("延时（分钟）"), _("IP")])  # fmt: skip
+    for r in rows:
+        a = r.attempt
+        id_number = r.person.id_number if scope.can_see_full_id(current_user, r.person) else r.person.id_masked
+        if a is None:
+            ws.append([r.person.name, id_number, _("未开始")])
+            continue
+        ws.append([r.person.name, id_number, a.state.label, local_dt(a.started_at), local_dt(a.submitted_at), r.answered,
+                   a.score, a.max_score, "" if a.passed is None else (_("合格") if a.passed else _("不合格")),
+                   a.focus_losses, a.extra_minutes, a.ip])  # fmt: skip
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    buffer.seek(0)
+    return send_file(buffer, as_attachment=True, download_name=f"sitting-{sitting.id}-results.xlsx",
+                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")  # fmt: skip
+
+
+@bp.route("/attempts/<int:attempt_id>/detail", methods=["GET", "POST"])
+@roles_required(*ORGANISERS)
+def attempt_detail(attempt_id: int):
+    """One candidate's attempt for the organiser: integrity log, and the extend-time form."""
+    attempt = scope.get_attempt_or_404(current_user, attempt_id)
+    organise = scope.can_organise(current_user, attempt.sitting)
+    form = ExtendForm()
+    if form.validate_on_submit():
+        if not organise:
+            abort(403)
+        try:
+            services.extend_time(attempt, form.minutes.data, form.reason.data, current_user)
+        except services.ExamError as exc:
+            db.session.rollback()
+            flash(error_message(exc.code, exc.params), "error")
+        else:
+            db.session.commit()
+            flash(_("已为 %(name)s 延长 %(n)s 分钟。", name=attempt.person.name, n=form.minutes.data), "success")
+            return redirect(url_for("exams.sitting", sitting_id=attempt.sitting_id))
+    return render_template("exams/attempt_detail.html", attempt=attempt, form=form, log=queries.attempt_log(attempt),
+                           can_organise=organise, now=utcnow())  # fmt: skip
+
+
+@bp.route("/sittings/<int:sitting_id>/makeup", methods=["GET", "POST"])
+@roles_required(*ORGANISERS)
+def new_makeup(sitting_id: int):
+    original = scope.get_sitting_or_404(current_user, sitting_id)
+    if not scope.can_organise(current_user, original):
+        abort(403)
+    persons = db.session.scalars(sa.select(Person).where(Person.id.in_(services.makeup_candidates(original)))).all()
+    form = MakeupForm()
+    if request.method == "GET":
+        start_at = _local_input(utcnow() + timedelta(hours=1))
+        form.opens_at.data, form.closes_at.data = start_at, start_at + timedelta(hours=3)
+    if form.validate_on_submit():
+        try:
+            makeup = services.create_makeup_sitting(original, opens_at=to_utc(form.opens_at.data),
+                                                    closes_at=to_utc(form.closes_at.data),
+                                                    duration_minutes=form.duration_minutes.data,
+                                                    access_code=form.access_code.data or "", actor=current_user)  # fmt: skip
+        except services.ExamError as exc:
+            db.session.rollback()
+            flash(error_message(exc.code, exc.params), "error")
+        else:
+            db.session.commit()
+            flash(_("已安排补考。"), "success")
+            return redirect(url_for("exams.sitting", sitting_id=makeup.id))
+    return render_template("exams/makeup_form.html", original=original, persons=persons, form=form)

@@ -1,0 +1,53 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import DateField, DateTimeLocalField, IntegerField, SelectField, StringField
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
+
+NOT_BLANK = r"\S"
+
+
+class InspectionForm(FlaskForm):
+    enterprise_id = SelectField(_l("被检查企业"), coerce=int, choices=[],
+                                validate_choice=False)  # checked against the jurisdiction in the view, with a clear message
+    inspected_on = DateField(_l("检查日期"), validators=[DataRequired()])
+    inspectors = StringField(_l("执法人员"), validators=[DataRequired(), Length(max=200)])
+    doc_number = StringField(_l("执法文书号"), validators=[DataRequired(), Length(max=80)])
+    template_id = SelectField(_l("试卷模板"), coerce=int, choices=[])
+    safety_manager = IntegerField(_l("安全管理人员（人）"), default=2, validators=[NumberRange(0, 50)])
+    special_operator = IntegerField(_l("特种作业人员（人）"), default=2, validators=[NumberRange(0, 50)])
+    worker = IntegerField(_l("其他从业人员，含劳务派遣、灵活用工（人）"), default=3, validators=[NumberRange(0, 50)])
+    time_limit_minutes = IntegerField(_l("答题时长（分钟）"), default=10, validators=[NumberRange(3, 60)])
+    pass_mark = IntegerField(_l("合格分数"), default=80, validators=[NumberRange(1, 100)])
+    window_minutes = IntegerField(_l("现场测试有效时间（分钟）"), default=60, validators=[NumberRange(10, 480)])
+
+
+class ReasonForm(FlaskForm):
+    reason = StringField(_l("原因"), validators=[DataRequired(), Length(max=200), Regexp(NOT_BLANK)])
+
+
+class AddPersonForm(FlaskForm):
+    person_id = SelectField(_l("现场人员"), coerce=int, choices=[])
+
+
+class CodeForm(FlaskForm):
+    code = StringField(_l("6 位考试码"), validators=[DataRequired(), Length(max=12)])
+
+
+class IdentityForm(FlaskForm):
+    name = StringField(_l("姓名"), validators=[DataRequired(), Length(max=50)])
+    id_last4 = StringField(_l("证件号码后四位"), validators=[DataRequired(), Length(min=4, max=4),
+                           Regexp(r"^[0-9Xx]{4}$", message=_l("请输入 4 位数字（末位可以是 X）"))])  # fmt: skip
+
+
+class NoteForm(FlaskForm):
+    note = StringField(_l("说明"), validators=[Optional(), Length(max=200)])
+
+
+class MakeupForm(FlaskForm):
+    opens_at = DateTimeLocalField(_l("补考开始时间"), validators=[DataRequired()])
+    closes_at = DateTimeLocalField(_l("补考结束时间"), validators=[DataRequired()])
+    plan = StringField(_l("补考地点/说明"), validators=[Optional(), Length(max=200)])
+
+
+class CloseFindingForm(FlaskForm):
+    override_reason = StringField(_l("人工销号理由（无合格补考成绩时必填）"), validators=[Optional(), Length(max=200)])

@@ -1,0 +1,123 @@
+"""Reads for the regulator's pages: the filtered inspection list, pass rates and the most-missed questions."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date
+
+import sqlalchemy as sa
+
+from app.exams.models import Attempt, AttemptState
+from app.extensions import db
+from app.people.models import Enterprise, Industry
+from app.spotchecks.models import Inspection, InspectionState, SpotCheckTicket, TicketState
+
+
+@dataclass(frozen=True)
+class InspectionFilter:
+    enterprise_id: int | None = None
+    industry: str | None = None
+    date_from: date | None = None
+    date_to: date | None = None
+    status: str | None = None
+
+    def apply(self, query: sa.Select) -> sa.Select:
+        """Narrow a ``select(Inspection)`` (already scoped) by the filters that are set."""
+        query = query.join(Enterprise, Inspection.enterprise_id == Enterprise.id)
+        if self.enterprise_id:
+            query = query.where(Inspection.enterprise_id == self.enterprise_id)
+        if self.industry in Industry._value2member_map_:
+            query = query.where(Enterprise.industry == Industry(self.industry))
+        if self.date_from:
+            query = query.where(Inspection.inspected_on >= self.date_from)
+        if self.date_to:
+            query = query.where(Inspection.inspected_on <= self.date_to)
+        if self.status in InspectionState._value2member_map_:
+            query = query.where(Inspection.status == InspectionState(self.status))
+        return query
+
+
+def ticket_counts(inspection_ids: list[int]) -> dict[int, dict]:
+    """Per inspection: tested (graded tickets), passed, and tickets still live."""
+    rows = db.session.execute(sa.select(SpotCheckTicket.inspection_id, SpotCheckTicket.status, SpotCheckTicket.passed,
+                                        sa.func.count())
+                              .where(SpotCheckTicket.inspection_id.in_(inspection_ids), SpotCheckTicket.status != TicketState.VOID)
+                              .group_by(SpotCheckTicket.inspection_id, SpotCheckTicket.status, SpotCheckTicket.passed)).all()  # fmt: skip
+    counts: dict[int, dict] = defaultdict(lambda: {"sampled": 0, "graded": 0, "passed": 0})
+    for inspection_id, status, passed, n in rows:
+        c = counts[inspection_id]
+        c["sampled"] += n
+        if status is TicketState.DONE:
+            c["graded"] += n
+            c["passed"] += n if passed else 0
+    return counts
+
+
+@dataclass
+class Rate:
+    label: str
+    tested: int = 0
+    passed: int = 0
+
+    @property
+    def percent(self) -> float:
+        return round(100 * self.passed / self.tested, 1) if self.tested else 0.0
+
+
+def pass_rates(scoped: sa.Select) -> dict[str, list[Rate]]:
+    """Pass rates of graded tickets per enterprise, industry and month, over the inspections ``scoped`` selects."""
+    ids = scoped.with_only_columns(Inspection.id)
+    rows = db.session.execute(sa.select(Enterprise.id, Enterprise.name, Enterprise.industry, Inspection.inspected_on,
+                                        SpotCheckTicket.passed)
+                              .join(Inspection, SpotCheckTicket.inspection_id == Inspection.id)
+                              .join(Enterprise, Inspection.enterprise_id == Enterprise.id)
+                              .where(Inspection.id.in_(ids), SpotCheckTicket.status == TicketState.DONE)).all()  # fmt: skip
+    groups: dict[str, dict] = {"enterprise": {}, "industry": {}, "month": {}}
+    for ent_id, ent_name, industry, on, passed in rows:
+        for dimension, key, label in (("enterprise", ent_id, ent_name), ("industry", industry.value, industry.label),
+                                      ("month", on.strftime("%Y-%m"), on.strftime("%Y-%m"))):  # fmt: skip
+            rate = groups[dimension].setdefault(key, Rate(label))
+            rate.tested += 1
+            rate.passed += 1 if passed else 0
+    return {
+        "enterprise": sorted(groups["enterprise"].values(), key=lambda r: (r.percent, r.label)),
+        "industry": sorted(groups["industry"].values(), key=lambda r: (r.percent, r.label)),
+        "month": sorted(groups["month"].values(), key=lambda r: r.label),
+    }
+
+
+@dataclass
+class Missed:
+    key: str
+    label: str
+    topic: str = ""
+    asked: int = 0
+    wrong: int = 0
+
+    @property
+    def percent(self) -> float:
+        return round(100 * self.wrong / self.asked, 1) if self.asked else 0.0
+
+
+def most_missed(scoped: sa.Select, *, limit: int = 20) -> tuple[list[Missed], list[Missed]]:
+    """Questions and topics answered wrongly most often in graded spot-check attempts (unanswered counts as wrong).
+
+    :return: (questions by % wrong, topics by % wrong).
+    """
+    sitting_ids = scoped.with_only_columns(Inspection.sitting_id)
+    attempts = db.session.execute(sa.select(Attempt.paper, Attempt.result)
+                                  .where(Attempt.sitting_id.in_(sitting_ids), Attempt.state == AttemptState.GRADED)).all()  # fmt: skip
+    questions: dict[str, Missed] = {}
+    topics: dict[str, Missed] = {}
+    for paper, result in attempts:
+        items = paper["items"]
+        for r in (result or {}).get("items", []):
+            q = items[r["position"]]["question"]
+            topic = (q.get("tags") or {}).get("topic") or "—"
+            for table, key, label in ((questions, q["key"], q["stem"]), (topics, topic, topic)):
+                m = table.setdefault(key, Missed(key, label, topic))
+                m.asked += 1
+                m.wrong += 0 if r["correct"] else 1
+    ranked = sorted(questions.values(), key=lambda m: (-m.percent, -m.asked, m.key))[:limit]
+    return ranked, sorted(topics.values(), key=lambda m: (-m.percent, m.label))

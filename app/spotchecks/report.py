@@ -1,0 +1,68 @@
+"""The inspection report PDF (检查现场测试报告): HTML template → WeasyPrint, fonts from the system, no network."""
+
+from __future__ import annotations
+
+import segno
+from flask import render_template
+from flask_babel import to_user_timezone
+
+from app.people.models import EmploymentType, Post
+from app.spotchecks.models import Finding, Inspection, TicketState
+from app.spotchecks.services import verify_draw
+
+
+def qr_data_uri(text: str, *, scale: int = 4) -> str:
+    """A QR code as an inline SVG data URI (no file, no fetch)."""
+    return segno.make(text, error="m").svg_data_uri(scale=scale, border=2)
+
+
+def _local(value) -> str:
+    return to_user_timezone(value).strftime("%Y-%m-%d %H:%M") if value else ""
+
+
+def _label(enum_cls, value: str) -> str:
+    return enum_cls(value).label if value in enum_cls._value2member_map_ else value
+
+
+def report_context(inspection: Inspection, findings: list[Finding], *, link: str) -> dict:
+    """Primitives only: the template never touches the database."""
+    enterprise = inspection.enterprise
+    rows = []
+    for t in inspection.tickets:
+        rows.append({"name": t.person.name, "id_masked": t.person.id_masked, "post": _label(Post, t.post),
+                     "employment_type": _label(EmploymentType, t.employment_type) if t.employment_type else "",
+                     "reason": t.reason.label, "void": t.status is TicketState.VOID, "swap_reason": t.swap_reason,
+                     "answered": t.answered, "graded": t.graded_at is not None,
+                     "score": f"{t.score:g}" if t.score is not None else "", "passed": t.passed})  # fmt: skip
+    graded = [r for r in rows if r["graded"] and not r["void"]]
+    return {
+        "enterprise": {"name": enterprise.name, "uscc": enterprise.uscc, "industry": enterprise.industry.label,
+                       "address": enterprise.address},
+        "inspection": {"id": inspection.id, "date": inspection.inspected_on.isoformat(), "inspectors": inspection.inspectors,
+                       "doc_number": inspection.doc_number, "status": inspection.status.label,
+                       "regulator": inspection.regulator.label, "seed": str(inspection.seed),
+                       "opened": _local(inspection.sitting.opens_at), "closed": _local(inspection.closed_at),
+                       "pass_mark": f"{inspection.sitting.pass_mark:g}",
+                       "questions": inspection.sitting.question_count,
+                       "minutes": inspection.sitting.duration_minutes},
+        "rule": [(_label(Post, post), n) for post, n in inspection.sample_rule.items()],
+        "shortages": [(_label(Post, s["post"]), s["wanted"], s["available"]) for s in inspection.shortages],
+        "draw_verified": verify_draw(inspection),
+        "rows": rows,
+        "summary": {"tested": len(graded), "passed": sum(1 for r in graded if r["passed"]),
+                    "unanswered": sum(1 for r in graded if not r["answered"])},
+        "findings": [{"name": f.person.name, "deadline": f.deadline.isoformat(), "action": f.action,
+                      "status": f.status.label} for f in findings],  # fmt: skip
+        "qr": qr_data_uri(link, scale=3),
+        "link": link,
+    }
+
+
+def render_pdf(context: dict) -> bytes:
+    """Render the report; only ``data:`` URLs (the QR code) may be loaded, nothing from disk or the network."""
+    from weasyprint import HTML
+    from weasyprint.urls import URLFetcher
+
+    html = render_template("spotchecks/report_pdf.html", **context)
+    fetcher = URLFetcher(allowed_protocols={"data"}, timeout=1, allow_redirects=False)
+    return HTML(string=html, base_url=None, url_fetcher=fetcher).write_pdf()

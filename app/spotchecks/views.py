@@ -1,0 +1,529 @@
+"""逢查必考 pages: the regulator's inspections, the enterprise's 整改清单, and the public ticket pages on the phone.
+
+Thin: load in scope, call a service, commit, redirect. The public ticket routes (/s/…) need no login; they find
+the ticket by the hash of its token, refuse guessed tokens with a plain 404, and bind the ticket to one device.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import date, timedelta
+
+import sqlalchemy as sa
+from flask import abort, current_app, flash, jsonify, make_response, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_babel import to_user_timezone, to_utc
+from flask_login import current_user
+
+from app.auth import scope
+from app.auth.access import public, roles_required
+from app.auth.models import Role
+from app.core.db import utcnow
+from app.exams import page as exam_page
+from app.extensions import db
+from app.people.models import Employment, Enterprise, Industry, Person, Post
+from app.spotchecks import bp, engine, queries, report, services
+from app.spotchecks.forms import (AddPersonForm, CloseFindingForm, CodeForm, IdentityForm, InspectionForm, MakeupForm,
+                                  NoteForm, ReasonForm)  # fmt: skip
+from app.spotchecks.messages import error_message
+from app.spotchecks.models import Finding, FindingState, Inspection, InspectionState, SpotCheckTicket, TicketState
+from app.spotchecks.services import SpotCheckError
+
+STAFF = (Role.ADMIN, Role.REGULATOR, Role.ENTERPRISE)
+
+
+@bp.app_template_filter("sc_local")
+def local_time(value, fmt="%Y-%m-%d %H:%M"):
+    return to_user_timezone(value).strftime(fmt) if value else ""
+
+
+def _fail(exc: SpotCheckError) -> None:
+    db.session.rollback()
+    flash(error_message(exc.code, exc.params), "error")
+
+
+# ---------------------------------------------------------------- inspections (regulator)
+
+
+def _filters() -> queries.InspectionFilter:
+    args = request.args
+    return queries.InspectionFilter(enterprise_id=args.get("enterprise", type=int), industry=args.get("industry") or None,
+                                    date_from=_date_arg("from"), date_to=_date_arg("to"), status=args.get("status") or None)  # fmt: skip
+
+
+def _date_arg(name: str) -> date | None:
+    try:
+        return date.fromisoformat(request.args.get(name, ""))
+    except ValueError:
+        return None
+
+
+@bp.route("/spotchecks/")
+@roles_required(*STAFF)
+def inspections():
+    flt = _filters()
+    query = flt.apply(scope.inspections_query(current_user)).order_by(Inspection.inspected_on.desc(), Inspection.id.desc())
+    page = db.paginate(query, page=request.args.get("page", 1, type=int), per_page=50, error_out=False)
+    enterprises = db.session.scalars(scope.enterprises_query(current_user).order_by(Enterprise.name)).all()
+    return render_template("spotchecks/inspections.html", page=page, counts=queries.ticket_counts([i.id for i in page.items]),
+                           flt=flt, enterprises=enterprises, industries=list(Industry), states=list(InspectionState))  # fmt: skip
+
+
+@bp.route("/spotchecks/new", methods=["GET", "POST"])
+@roles_required(Role.REGULATOR)
+def new_inspection():
+    form = InspectionForm()
+    enterprises = db.session.scalars(scope.enterprises_query(current_user).order_by(Enterprise.name)).all()
+    templates = services.spotcheck_templates(current_user)
+    form.enterprise_id.choices = [(e.id, f"{e.name}（{e.industry.label}）") for e in enterprises]
+    form.template_id.choices = [(t.id, t.name) for t in templates]
+    if request.method == "GET":
+        if wanted := request.args.get("enterprise", type=int):
+            form.enterprise_id.data = scope.get_enterprise_or_404(current_user, wanted).id
+        rule = current_app.config["SPOTCHECK_SAMPLE_RULE"]
+        form.safety_manager.data, form.special_operator.data, form.worker.data = (rule["safety_manager"],
+                                                                                   rule["special_operator"], rule["worker"])  # fmt: skip
+        form.inspected_on.data = to_user_timezone(utcnow()).date()
+        form.window_minutes.data = current_app.config["SPOTCHECK_WINDOW_MINUTES"]
+        form.time_limit_minutes.data = current_app.config["SPOTCHECK_TIME_LIMIT_MINUTES"]
+        form.pass_mark.data = current_app.config["SPOTCHECK_PASS_MARK"]
+    if not templates:
+        flash(_("没有可用的逢查必考试卷模板，请先由管理员在题库中建立模板。"), "error")
+    if form.validate_on_submit():
+        enterprise = next((e for e in enterprises if e.id == form.enterprise_id.data), None)
+        template = next((t for t in templates if t.id == form.template_id.data), None)
+        if enterprise is None:
+            form.enterprise_id.errors.append(_("该企业不在您的辖区内，不能对其开展检查。"))
+        elif template is not None:
+            data = services.InspectionData(
+                inspected_on=form.inspected_on.data, inspectors=form.inspectors.data, doc_number=form.doc_number.data,
+                template=template, rule={"principal": 1, "safety_manager": form.safety_manager.data,
+                                         "special_operator": form.special_operator.data, "worker": form.worker.data},
+                window_minutes=form.window_minutes.data, time_limit_minutes=form.time_limit_minutes.data,
+                pass_mark=form.pass_mark.data)  # fmt: skip
+            try:
+                inspection = services.open_inspection(data, enterprise, actor=current_user)
+            except SpotCheckError as exc:
+                _fail(exc)
+            else:
+                db.session.commit()
+                _flash_shortages(inspection)
+                return redirect(url_for("spotchecks.inspection", inspection_id=inspection.id))
+    return render_template("spotchecks/new.html", form=form, has_templates=bool(templates))
+
+
+def _flash_shortages(inspection: Inspection) -> None:
+    for s in inspection.shortages:
+        if s["post"] == "principal":
+            flash(_("该企业花名册中没有主要负责人：主要负责人必考，已记入检查记录，请责令企业补录花名册。"), "error")
+        else:
+            flash(_("%(post)s 应抽 %(wanted)s 人，花名册中仅有 %(available)s 人，已全部抽取。",
+                    post=Post(s["post"]).label, wanted=s["wanted"], available=s["available"]), "info")  # fmt: skip
+
+
+@bp.route("/spotchecks/<int:inspection_id>")
+@roles_required(*STAFF)
+def inspection(inspection_id: int):
+    inspection = scope.get_inspection_or_404(current_user, inspection_id)
+    can_run = scope.can_inspect(current_user, inspection.enterprise)
+    tickets = []
+    for t in inspection.tickets:
+        entry = {"ticket": t, "url": None, "code": None, "qr": None}
+        if can_run and inspection.is_open and t.is_live:
+            token, code = services.ticket_secrets(t)
+            entry["url"] = url_for("spotchecks.ticket", token=token, _external=True)
+            entry["code"], entry["qr"] = code, report.qr_data_uri(entry["url"])
+        tickets.append(entry)
+    findings = db.session.scalars(scope.findings_query(current_user).where(Finding.inspection_id == inspection.id)
+                                  .order_by(Finding.id)).all()  # fmt: skip
+    sampled = {t.person_id for t in inspection.active_tickets}
+    add_form = AddPersonForm()
+    if can_run and inspection.is_open:
+        add_form.person_id.choices = [(e.person_id, f"{e.person.name} · {e.post.label}") for e in _current_staff(inspection)
+                                      if e.person_id not in sampled]  # fmt: skip
+    return render_template("spotchecks/inspection.html", inspection=inspection, tickets=tickets, findings=findings,
+                           can_run=can_run, add_form=add_form, reason_form=ReasonForm(), today=date.today(),
+                           draw_ok=services.verify_draw(inspection), short_url=url_for("spotchecks.code_entry", _external=True))  # fmt: skip
+
+
+def _current_staff(inspection: Inspection) -> list[Employment]:
+    return db.session.scalars(sa.select(Employment).join(Employment.person)
+                              .where(Employment.enterprise_id == inspection.enterprise_id, Employment.end_date.is_(None))
+                              .order_by(Employment.post, Person.name)).all()  # fmt: skip
+
+
+def _runnable(inspection_id: int) -> Inspection:
+    inspection = scope.get_inspection_or_404(current_user, inspection_id)
+    if not scope.can_inspect(current_user, inspection.enterprise):
+        abort(403)
+    return inspection
+
+
+def _ticket_of(inspection: Inspection, ticket_id: int) -> SpotCheckTicket:
+    ticket = next((t for t in inspection.tickets if t.id == ticket_id), None)
+    if ticket is None:
+        abort(404)
+    return ticket
+
+
+@bp.route("/spotchecks/<int:inspection_id>/live.json")
+@roles_required(*STAFF)
+def live(inspection_id: int):
+    """Live progress for the inspector's screen: who has answered, scores once graded (never the answers)."""
+    inspection = scope.get_inspection_or_404(current_user, inspection_id)
+    now = utcnow()
+    rows = []
+    for t in inspection.tickets:
+        answered = 0
+        if t.attempt is not None and t.graded_at is None:
+            answered = len(engine.saved_answers(t.attempt))
+        rows.append({"id": t.id, "status": t.status.value, "status_label": t.status.label, "answered": answered,
+                     "score": t.score, "passed": t.passed, "graded": t.graded_at is not None,
+                     "failed_identity": t.failed_identity_attempts})  # fmt: skip
+    return jsonify(status=inspection.status.value, seconds_left=max(0, int((inspection.sitting.closes_at - now).total_seconds())),
+                   tickets=rows)  # fmt: skip
+
+
+@bp.route("/spotchecks/<int:inspection_id>/tickets/<int:ticket_id>/swap", methods=["POST"])
+@roles_required(Role.REGULATOR)
+def swap(inspection_id: int, ticket_id: int):
+    inspection = _runnable(inspection_id)
+    ticket = _ticket_of(inspection, ticket_id)
+    form = ReasonForm()
+    if not form.validate_on_submit():
+        flash(error_message("swap.reason_required"), "error")
+        return redirect(url_for("spotchecks.inspection", inspection_id=inspection.id))
+    try:
+        new = services.swap_ticket(ticket, actor=current_user, reason=form.reason.data)
+    except SpotCheckError as exc:
+        _fail(exc)
+    else:
+        db.session.commit()
+        if new is None:
+            flash(_("已作废 %(name)s 的考试码；该岗位已无其他人员可替换。", name=ticket.person.name), "info")
+        else:
+            flash(_("已将 %(old)s 替换为 %(new)s。", old=ticket.person.name, new=new.person.name), "success")
+    return redirect(url_for("spotchecks.inspection", inspection_id=inspection.id))
+
+
+@bp.route("/spotchecks/<int:inspection_id>/tickets/<int:ticket_id>/reissue", methods=["POST"])
+@roles_required(Role.REGULATOR)
+def reissue(inspection_id: int, ticket_id: int):
+    inspection = _runnable(inspection_id)
+    ticket = _ticket_of(inspection, ticket_id)
+    form = ReasonForm()
+    try:
+        services.reissue_ticket(ticket, actor=current_user, reason=form.reason.data or "")
+    except SpotCheckError as exc:
+        _fail(exc)
+    else:
+        db.session.commit()
+        flash(_("已为 %(name)s 重新发放考试码，原考试码作废。", name=ticket.person.name), "success")
+    return redirect(url_for("spotchecks.inspection", inspection_id=inspection.id))
+
+
+@bp.route("/spotchecks/<int:inspection_id>/add", methods=["POST"])
+@roles_required(Role.REGULATOR)
+def add(inspection_id: int):
+    inspection = _runnable(inspection_id)
+    try:
+        ticket = services.add_person(inspection, request.form.get("person_id", type=int) or 0, actor=current_user)
+    except SpotCheckError as exc:
+        _fail(exc)
+    else:
+        db.session.commit()
+        flash(_("已将 %(name)s 加入本次测试。", name=ticket.person.name), "success")
+    return redirect(url_for("spotchecks.inspection", inspection_id=inspection.id))
+
+
+@bp.route("/spotchecks/<int:inspection_id>/close", methods=["POST"])
+@roles_required(Role.REGULATOR)
+def close(inspection_id: int):
+    inspection = _runnable(inspection_id)
+    try:
+        findings = services.close_inspection(inspection, actor=current_user)
+    except SpotCheckError as exc:
+        _fail(exc)
+    else:
+        db.session.commit()
+        flash(_("现场测试已结束，生成整改问题 %(n)s 项。", n=len(findings)), "success")
+    return redirect(url_for("spotchecks.inspection", inspection_id=inspection.id))
+
+
+@bp.route("/spotchecks/<int:inspection_id>/report.pdf")
+@roles_required(*STAFF)
+def report_pdf(inspection_id: int):
+    inspection = scope.get_inspection_or_404(current_user, inspection_id)
+    findings = db.session.scalars(sa.select(Finding).where(Finding.inspection_id == inspection.id).order_by(Finding.id)).all()
+    link = url_for("spotchecks.inspection", inspection_id=inspection.id, _external=True)
+    pdf = report.render_pdf(report.report_context(inspection, findings, link=link))
+    response = make_response(pdf)
+    response.headers["Content-Type"] = "application/pdf"
+    response.headers["Content-Disposition"] = f'attachment; filename="inspection-{inspection.id}.pdf"'
+    return response
+
+
+@bp.route("/spotchecks/stats")
+@roles_required(Role.ADMIN, Role.REGULATOR)
+def stats():
+    flt = _filters()
+    scoped = flt.apply(scope.inspections_query(current_user))
+    questions, topics = queries.most_missed(scoped)
+    return render_template("spotchecks/stats.html", rates=queries.pass_rates(scoped), questions=questions, topics=topics,
+                           flt=flt, industries=list(Industry))  # fmt: skip
+
+
+# ---------------------------------------------------------------- findings (整改问题清单)
+
+
+@bp.route("/spotchecks/findings")
+@roles_required(*STAFF)
+def findings():
+    query = scope.findings_query(current_user).join(Finding.inspection)
+    status = request.args.get("status", "")
+    today = date.today()
+    if status == "overdue":
+        query = query.where(Finding.status != FindingState.CLOSED, Finding.deadline < today)
+    elif status in FindingState._value2member_map_:
+        query = query.where(Finding.status == FindingState(status))
+    elif status != "all":
+        query = query.where(Finding.status != FindingState.CLOSED)
+    page = db.paginate(query.order_by(Finding.deadline, Finding.id), page=request.args.get("page", 1, type=int),
+                       per_page=50, error_out=False)  # fmt: skip
+    return render_template("spotchecks/findings.html", page=page, status=status, states=list(FindingState), today=today)
+
+
+@bp.route("/spotchecks/findings/<int:finding_id>")
+@roles_required(*STAFF)
+def finding(finding_id: int):
+    finding = scope.get_finding_or_404(current_user, finding_id)
+    makeup_form = MakeupForm()
+    if finding.makeup_sitting_id is None:
+        start = to_user_timezone(utcnow() + timedelta(days=1)).replace(tzinfo=None, minute=0, second=0, microsecond=0)
+        makeup_form.opens_at.data, makeup_form.closes_at.data = start, start + timedelta(hours=2)
+    return render_template("spotchecks/finding.html", finding=finding, attempt=services.makeup_attempt(finding),
+                           makeup_passed=services.makeup_passed(finding), today=date.today(),
+                           can_work=scope.can_work_finding(current_user, finding.enterprise_id),
+                           can_review=scope.can_inspect(current_user, finding.inspection.enterprise),
+                           note_form=NoteForm(), makeup_form=makeup_form, close_form=CloseFindingForm(),
+                           reject_form=ReasonForm())  # fmt: skip
+
+
+def _finding_action(finding_id: int, *, review: bool) -> Finding:
+    finding = scope.get_finding_or_404(current_user, finding_id)
+    allowed = scope.can_inspect(current_user, finding.inspection.enterprise) if review else scope.can_work_finding(current_user, finding.enterprise_id)
+    if not allowed:
+        abort(403)
+    return finding
+
+
+def _after(finding: Finding, done: str):
+    db.session.commit()
+    flash(done, "success")
+    return redirect(url_for("spotchecks.finding", finding_id=finding.id))
+
+
+@bp.route("/spotchecks/findings/<int:finding_id>/retraining", methods=["POST"])
+@roles_required(Role.ENTERPRISE)
+def finding_retraining(finding_id: int):
+    finding = _finding_action(finding_id, review=False)
+    form = NoteForm()
+    try:
+        services.assign_retraining(finding, actor=current_user, note=form.note.data or "")
+    except SpotCheckError as exc:
+        _fail(exc)
+        return redirect(url_for("spotchecks.finding", finding_id=finding.id))
+    return _after(finding, _("已记录重新培训安排。"))
+
+
+@bp.route("/spotchecks/findings/<int:finding_id>/makeup", methods=["POST"])
+@roles_required(Role.ENTERPRISE)
+def finding_makeup(finding_id: int):
+    finding = _finding_action(finding_id, review=False)
+    form = MakeupForm()
+    if not form.validate_on_submit():
+        flash(_("请填写补考开始和结束时间。"), "error")
+        return redirect(url_for("spotchecks.finding", finding_id=finding.id))
+    try:
+        services.schedule_makeup(finding, actor=current_user, opens_at=to_utc(form.opens_at.data),
+                                 closes_at=to_utc(form.closes_at.data), plan=form.plan.data or "")  # fmt: skip
+    except SpotCheckError as exc:
+        _fail(exc)
+        return redirect(url_for("spotchecks.finding", finding_id=finding.id))
+    return _after(finding, _("已安排补考。"))
+
+
+@bp.route("/spotchecks/findings/<int:finding_id>/submit", methods=["POST"])
+@roles_required(Role.ENTERPRISE)
+def finding_submit(finding_id: int):
+    finding = _finding_action(finding_id, review=False)
+    try:
+        services.request_review(finding, actor=current_user, note=NoteForm().note.data or "")
+    except SpotCheckError as exc:
+        _fail(exc)
+        return redirect(url_for("spotchecks.finding", finding_id=finding.id))
+    return _after(finding, _("已提交监管部门复核。"))
+
+
+@bp.route("/spotchecks/findings/<int:finding_id>/close", methods=["POST"])
+@roles_required(Role.REGULATOR)
+def finding_close(finding_id: int):
+    finding = _finding_action(finding_id, review=True)
+    try:
+        services.close_finding(finding, actor=current_user, override_reason=CloseFindingForm().override_reason.data or "")
+    except SpotCheckError as exc:
+        _fail(exc)
+        return redirect(url_for("spotchecks.finding", finding_id=finding.id))
+    return _after(finding, _("整改项已销号。"))
+
+
+@bp.route("/spotchecks/findings/<int:finding_id>/reject", methods=["POST"])
+@roles_required(Role.REGULATOR)
+def finding_reject(finding_id: int):
+    finding = _finding_action(finding_id, review=True)
+    try:
+        services.reject_finding(finding, actor=current_user, reason=ReasonForm().reason.data or "")
+    except SpotCheckError as exc:
+        _fail(exc)
+        return redirect(url_for("spotchecks.finding", finding_id=finding.id))
+    return _after(finding, _("已退回企业继续整改。"))
+
+
+# ---------------------------------------------------------------- public ticket pages (/s)
+
+DEVICE_KEY = "spotcheck_device"
+
+
+def _device(create: bool = False) -> str | None:
+    """This browser's random device value, kept in the signed session cookie."""
+    if DEVICE_KEY not in session and create:
+        session[DEVICE_KEY] = secrets.token_urlsafe(24)
+        session.permanent = True
+    return session.get(DEVICE_KEY)
+
+
+def _client_ip() -> str:
+    return request.remote_addr or ""
+
+
+def _refuse(code: str, status: int, **params):
+    return render_template("spotchecks/ticket_message.html", message=error_message(code, params), status=status), status
+
+
+def _lookup(token: str):
+    """The ticket for ``token``, or an error response: 429 after too many guesses, 404 for unknown tokens."""
+    ip = _client_ip()
+    if services.too_many_guesses(ip):
+        return None, _refuse("ticket.too_many", 429)
+    ticket = services.find_ticket(token)
+    if ticket is None:
+        services.record_guess(ip)
+        db.session.commit()
+        return None, _refuse("ticket.unknown", 404)
+    return ticket, None
+
+
+@bp.route("/s", methods=["GET", "POST"])
+@public
+def code_entry():
+    form = CodeForm()
+    if form.validate_on_submit():
+        ip = _client_ip()
+        if services.too_many_guesses(ip):
+            return _refuse("ticket.too_many", 429)
+        ticket = services.find_ticket_by_code(form.code.data)
+        if ticket is None:
+            services.record_guess(ip)
+            db.session.commit()
+            form.code.errors.append(error_message("ticket.unknown"))
+        else:
+            token, _code = services.ticket_secrets(ticket)
+            return redirect(url_for("spotchecks.ticket", token=token))
+    return render_template("spotchecks/code_entry.html", form=form)
+
+
+@bp.route("/s/<token>", methods=["GET", "POST"])
+@public
+def ticket(token: str):
+    ticket, refused = _lookup(token)
+    if refused:
+        return refused
+    now = utcnow()
+    device = _device()
+    if ticket.status is TicketState.DONE and services.holds_ticket(ticket, device):
+        return render_template("spotchecks/ticket_done.html", ticket=ticket)
+    if problem := services.ticket_problem(ticket, now):
+        return _refuse(problem, 410 if problem == "ticket.expired" else 403)
+    if services.holds_ticket(ticket, device):
+        attempt = services.start_ticket_attempt(ticket, ip=_client_ip(), user_agent=request.user_agent.string, now=now)
+        if attempt.state.value != "in_progress":  # handed in, or closed at its deadline by the engine
+            services.record_result(ticket, now=now)
+            db.session.commit()
+            return render_template("spotchecks/ticket_done.html", ticket=ticket)
+        db.session.commit()
+        here = url_for("spotchecks.ticket", token=token)
+        return exam_page.render_page(attempt, api=f"{here}/api", result_url=here, back_url=here)
+    if ticket.claimed_device:
+        return _refuse("ticket.other_device", 403)
+    form = IdentityForm()
+    if form.validate_on_submit():
+        try:
+            services.confirm_identity(ticket, name=form.name.data, id_last4=form.id_last4.data, device=_device(create=True), now=now)
+            services.start_ticket_attempt(ticket, ip=_client_ip(), user_agent=request.user_agent.string, now=now)
+        except SpotCheckError as exc:
+            db.session.commit()  # the failed try counts (and may lock the ticket)
+            if exc.code in ("identity.wrong",):
+                form.id_last4.errors.append(error_message(exc.code, exc.params))
+            else:
+                return _refuse(exc.code, 403, **exc.params)
+        else:
+            db.session.commit()
+            return redirect(url_for("spotchecks.ticket", token=token))
+    return render_template("spotchecks/ticket_identity.html", form=form, ticket=ticket, token=token,
+                           enterprise=ticket.inspection.enterprise.name)  # fmt: skip
+
+
+def _api_ticket(token: str):
+    """(attempt, None) for the device holding the ticket, else (None, a JSON 404 that says nothing more)."""
+    ticket = services.find_ticket(token) if not services.too_many_guesses(_client_ip()) else None
+    if ticket is None or not services.holds_ticket(ticket, _device()) or ticket.attempt is None:
+        return None, (jsonify(error="ticket.unknown", message=error_message("ticket.unknown")), 404)
+    return ticket, None
+
+
+# The exam engine's page endpoints, authorised by the ticket instead of a login (same JSON as /exams/attempts/…).
+
+
+@bp.route("/s/<token>/api/state")
+@public
+def api_state(token: str):
+    ticket, refused = _api_ticket(token)
+    return refused or exam_page.state(ticket.attempt)
+
+
+@bp.route("/s/<token>/api/answer", methods=["POST"])
+@public
+def api_answer(token: str):
+    ticket, refused = _api_ticket(token)
+    return refused or exam_page.answer(ticket.attempt)
+
+
+@bp.route("/s/<token>/api/focus", methods=["POST"])
+@public
+def api_focus(token: str):
+    ticket, refused = _api_ticket(token)
+    return refused or exam_page.focus(ticket.attempt)
+
+
+@bp.route("/s/<token>/api/submit", methods=["POST"])
+@public
+def api_submit(token: str):
+    """交卷 exactly once, and the result onto the ticket and into the person's file in the same transaction."""
+    ticket, refused = _api_ticket(token)
+    if refused:
+        return refused
+    services.submit_ticket(ticket, now=utcnow())
+    db.session.commit()
+    attempt = ticket.attempt
+    return jsonify(attempt=attempt.id, state=attempt.state.value, state_label=attempt.state.label,
+                   result={"score": attempt.score, "max_score": attempt.max_score, "passed": attempt.passed})

@@ -1,0 +1,542 @@
+"""Exam day: N candidates on gunicorn + PostgreSQL, autosaving, then submitting; 0 answers may be lost (DESIGN §8).
+
+Run: ``.venv/bin/python bench/exam_day.py [--quick] [--candidates N] [--minutes D]``.
+
+What it does, all on this machine and loopback only, stopping by itself:
+
+1. creates a throwaway PostgreSQL database ``anpei_bench_exam_<pid>``, runs the migrations (``flask db upgrade``),
+   seeds one enterprise with N workers, a 600-question synthetic bank, a 100-question template and an open sitting;
+2. starts ``gunicorn -w 4 -k gthread --threads 8`` on the app (production config);
+3. exam day: N candidates log in and start within the ramp (60 s), autosave one answer every 20 s each for D minutes
+   (random question, random valid response, increasing ``seq``, retried like the page's queue on errors), then
+   submit within 60 s; then a closed-loop saturation run of the autosave endpoint;
+4. the same saturation run against a bare Flask endpoint on the same stack (gunicorn gthread + Flask + SQLAlchemy
+   Core + psycopg + PostgreSQL, one ``INSERT … ON CONFLICT DO UPDATE``, no login/session/CSRF/ORM): the ceiling;
+5. checks that every answer a client got a 200 for is in the database (latest seq, same response) and every
+   attempt is graded; prints throughput, autosave p50/p99, 5xx count, lost answers, ratio to the ceiling;
+6. stops both servers and drops the database.
+
+Logins use a cheap PBKDF2 hash for the bench users (scrypt costs ~0.2 CPU-s per login, which alone would need more
+cores than this 2-core box has for 2,000 logins a minute); everything else is the production path.
+"""
+
+from __future__ import annotations
+
+import argparse
+import heapq
+import http.client
+import json
+import os
+import random
+import re
+import secrets
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from collections import Counter
+from pathlib import Path
+from urllib.parse import urlencode
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+ADMIN_DSN = "postgresql://postgres@127.0.0.1:5432/postgres"
+HOST = "127.0.0.1"
+
+
+# ---------------------------------------------------------------- bare Flask ceiling (served by gunicorn)
+
+
+def bare_app():
+    """Flask + SQLAlchemy Core + psycopg, one upsert per request: what the stack can do without the app around it."""
+    import sqlalchemy as sa
+    from flask import Flask, jsonify, request
+    from sqlalchemy.dialects.postgresql import insert
+
+    app = Flask("bare")
+    engine = sa.create_engine(os.environ["DATABASE_URL"], pool_pre_ping=True)
+    table = sa.Table("bench_bare", sa.MetaData(), sa.Column("k", sa.Integer, primary_key=True),
+                     sa.Column("seq", sa.Integer), sa.Column("v", sa.JSON))  # fmt: skip
+
+    @app.post("/bare")
+    def bare():
+        data = request.get_json()
+        stmt = insert(table).values(k=data["position"], seq=data["seq"], v=data["response"])
+        stmt = stmt.on_conflict_do_update(index_elements=[table.c.k], set_={"seq": stmt.excluded.seq, "v": stmt.excluded.v},
+                                          where=table.c.seq < stmt.excluded.seq)  # fmt: skip
+        with engine.begin() as conn:
+            conn.execute(stmt)
+        return jsonify(saved=True, seq=data["seq"])
+
+    return app
+
+
+# ---------------------------------------------------------------- HTTP client (stdlib only)
+
+
+class Client:
+    """One candidate's cookie jar and CSRF token; connections are per thread (keep-alive, reconnect on close)."""
+
+    local = threading.local()
+
+    def __init__(self, port: int):
+        self.port = port
+        self.cookies: dict[str, str] = {}
+        self.csrf = ""
+
+    def _conn(self) -> http.client.HTTPConnection:
+        conns = getattr(self.local, "conns", None)
+        if conns is None:
+            conns = self.local.conns = {}
+        if self.port not in conns:
+            conns[self.port] = http.client.HTTPConnection(HOST, self.port, timeout=60)
+        return conns[self.port]
+
+    def request(self, method: str, path: str, body: bytes | None = None, headers: dict | None = None):
+        headers = dict(headers or {})
+        if self.cookies:
+            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+        for attempt in (1, 2):
+            conn = self._conn()
+            try:
+                conn.request(method, path, body=body, headers=headers)
+                response = conn.getresponse()
+                data = response.read()
+                break
+            except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError, http.client.CannotSendRequest):
+                conn.close()
+                del self.local.conns[self.port]
+                if attempt == 2:
+                    raise
+        for header, value in response.getheaders():
+            if header.lower() == "set-cookie":
+                name, _, rest = value.partition("=")
+                self.cookies[name.strip()] = rest.split(";", 1)[0]
+        return response.status, dict((k.lower(), v) for k, v in response.getheaders()), data
+
+    def get(self, path):
+        return self.request("GET", path)
+
+    def post_form(self, path, fields):
+        return self.request("POST", path, urlencode(fields).encode(), {"Content-Type": "application/x-www-form-urlencoded"})
+
+    def post_json(self, path, payload):
+        return self.request("POST", path, json.dumps(payload).encode(),
+                            {"Content-Type": "application/json", "X-CSRFToken": self.csrf})  # fmt: skip
+
+
+CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+
+
+# ---------------------------------------------------------------- setup
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind((HOST, 0))
+        return s.getsockname()[1]
+
+
+def wait_ready(port: int, path: str, proc: subprocess.Popen, seconds: float = 60) -> None:
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"gunicorn exited with {proc.returncode}")
+        try:
+            conn = http.client.HTTPConnection(HOST, port, timeout=2)
+            conn.request("GET", path)
+            conn.getresponse().read()
+            conn.close()
+            return
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError(f"server on {port} not ready")
+
+
+def seed(n: int, sitting_minutes: int) -> dict:
+    """Persons, worker users, bank, template, sitting; returns the usernames and the sitting id."""
+    from datetime import date, timedelta
+
+    import sqlalchemy as sa
+    from werkzeug.security import generate_password_hash
+
+    from app import create_app
+    from app.auth.models import Role, User
+    from app.bank.models import Bank, BankQuestion, BankScope, PaperTemplate
+    from app.core.db import utcnow
+    from app.exams import services
+    from app.exams.models import ExamKind
+    from app.extensions import db
+    from app.people.identifiers import ric_check_char, uscc_check_char
+    from app.people.models import IdType, Industry, Jurisdiction
+    from app.people.services import PersonData, employ, register_enterprise
+    from config import ProductionConfig
+    from question_bank import PaperSpec, QuestionType, Section
+    from question_bank.synthetic import generate_bank
+
+    app = create_app(ProductionConfig)
+    with app.app_context():
+        from app.rules.seed import seed_reference
+
+        seed_reference()
+        jurisdiction = Jurisdiction(code="320102", name="玄武区")
+        db.session.add(jurisdiction)
+        db.session.flush()
+        body = "91320102MA0000001"
+        enterprise = register_enterprise(name="压测化工有限公司", uscc=body + uscc_check_char(body), industry=Industry.HAZCHEM,
+                                         jurisdiction=jurisdiction)  # fmt: skip
+        pw_hash = generate_password_hash("pw", method="pbkdf2:sha256:1000")
+        admin = User(username="bench-admin", role=Role.ENTERPRISE, enterprise_id=enterprise.id, password_hash=pw_hash)
+        db.session.add(admin)
+        db.session.flush()
+        persons = []
+        for i in range(n):
+            id_body = f"320102{date(1980, 1, 1) + timedelta(days=i):%Y%m%d}{i % 1000:03d}"
+            employment = employ(PersonData(name=f"考生{i:04d}", id_type=IdType.RESIDENT_ID, id_number=id_body + ric_check_char(id_body)),
+                                enterprise, actor=admin)  # fmt: skip
+            persons.append(employment.person)
+        db.session.execute(sa.insert(User), [{"username": f"w{i:04d}", "role": Role.WORKER, "person_id": p.id, "password_hash": pw_hash,
+                                              "display_name": "", "active": True, "failed_logins": 0} for i, p in enumerate(persons)])  # fmt: skip
+        bank = Bank(name="压测题库", scope=BankScope.NATIONAL)
+        db.session.add(bank)
+        db.session.flush()
+        db.session.add_all(BankQuestion.from_question(q, bank_id=bank.id) for q in generate_bank(600, seed=3))
+        spec = PaperSpec(title="压测试卷", sections=(Section("判断题", QuestionType.TRUE_FALSE, 40, 1.0),
+                                                   Section("单选题", QuestionType.SINGLE, 40, 1.0),
+                                                   Section("多选题", QuestionType.MULTIPLE, 20, 1.0)),
+                         time_limit_minutes=sitting_minutes)  # fmt: skip
+        template = PaperTemplate(name="压测组卷", scope=BankScope.NATIONAL, spec=spec.to_dict(), bank_ids=[bank.id])
+        db.session.add(template)
+        db.session.flush()
+        now = utcnow()
+        sitting = services.create_sitting(template, title="压测场次", kind=ExamKind.TRAINING, opens_at=now - timedelta(minutes=5),
+                                          closes_at=now + timedelta(minutes=sitting_minutes + 30), person_ids=[p.id for p in persons],
+                                          actor=admin)  # fmt: skip
+        db.session.commit()
+        return {"usernames": [f"w{i:04d}" for i in range(n)], "sitting": sitting.id}
+
+
+# ---------------------------------------------------------------- the candidates
+
+
+class Stats:
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.latency: dict[str, list[float]] = {}
+        self.status: Counter = Counter()
+        self.errors: Counter = Counter()
+        self.lag: list[float] = []
+
+    def record(self, kind: str, seconds: float, status: int) -> None:
+        with self.lock:
+            self.latency.setdefault(kind, []).append(seconds)
+            self.status[(kind, status)] += 1
+
+    def fivexx(self) -> int:
+        return sum(v for (kind, status), v in self.status.items() if status >= 500)
+
+
+class Candidate:
+    def __init__(self, username: str, port: int, sitting: int):
+        self.username, self.sitting = username, sitting
+        self.http = Client(port)
+        self.attempt = 0
+        self.types: list[tuple[str, int]] = []
+        self.seq = 0
+        #: (position) → (seq, response) acknowledged by the server
+        self.acked: dict[int, tuple[int, object]] = {}
+        self.result = None
+
+    def timed(self, stats: Stats, kind: str, fn, *args):
+        t0 = time.perf_counter()
+        status, headers, body = fn(*args)
+        stats.record(kind, time.perf_counter() - t0, status)
+        return status, headers, body
+
+    def start(self, stats: Stats) -> None:
+        _, _, page = self.timed(stats, "login_page", self.http.get, "/login")
+        token = CSRF_RE.search(page.decode()).group(1)
+        status, _, _ = self.timed(stats, "login", self.http.post_form, "/login",
+                                  {"csrf_token": token, "username": self.username, "password": "pw"})  # fmt: skip
+        assert status == 302, f"login {status}"
+        _, _, page = self.timed(stats, "start_page", self.http.get, f"/exams/sittings/{self.sitting}/start")
+        self.http.csrf = CSRF_RE.search(page.decode()).group(1)
+        status, headers, _ = self.timed(stats, "start", self.http.post_form, f"/exams/sittings/{self.sitting}/start",
+                                        {"csrf_token": self.http.csrf})  # fmt: skip
+        assert status == 302, f"start {status}"
+        attempt = int(headers["location"].rstrip("/").rsplit("/", 1)[1])
+        status, _, body = self.timed(stats, "state", self.http.get, f"/exams/attempts/{attempt}/state")
+        assert status == 200, f"state {status}"
+        self.types = [(q["type"], len(q["options"])) for q in json.loads(body)["questions"]]
+        self.attempt = attempt  # last: autosave events of this candidate wait for a complete start
+
+    def autosave(self, stats: Stats, rng: random.Random, kind: str = "autosave") -> int:
+        pos = rng.randrange(len(self.types))
+        qtype, n = self.types[pos]
+        if qtype == "multiple":
+            response = sorted(rng.sample(range(n), rng.randint(1, n)))
+        elif rng.random() < 0.05:
+            response = None  # cleared
+        else:
+            response = [rng.randrange(n)]
+        self.seq += 1
+        payload = {"position": pos, "response": response, "seq": self.seq, "flagged": rng.random() < 0.05}
+        for attempt in range(20):  # the page's queue: retry until the server has it
+            try:
+                status, _, body = self.timed(stats, kind, self.http.post_json, f"/exams/attempts/{self.attempt}/answer", payload)
+            except OSError as exc:
+                stats.errors[type(exc).__name__] += 1
+                time.sleep(min(8, 0.5 * 2**attempt))
+                continue
+            if status == 200:
+                self.acked[pos] = (self.seq, response)
+                return status
+            stats.errors[f"autosave {status}"] += 1
+            if status < 500:
+                return status
+            time.sleep(min(8, 0.5 * 2**attempt))
+        return 599
+
+    def submit(self, stats: Stats) -> None:
+        for attempt in range(20):
+            try:
+                status, _, body = self.timed(stats, "submit", self.http.post_json, f"/exams/attempts/{self.attempt}/submit", {})
+            except OSError as exc:
+                stats.errors[type(exc).__name__] += 1
+                time.sleep(1)
+                continue
+            if status == 200:
+                self.result = json.loads(body)
+                return
+            stats.errors[f"submit {status}"] += 1
+            time.sleep(1)
+
+
+def run_schedule(events: list[tuple[float, int, str]], candidates: list[Candidate], stats: Stats, threads: int,
+                 stop_at: float) -> float:  # fmt: skip
+    """Run (time, candidate, action) events with a pool of client threads; returns the elapsed wall time."""
+    heapq.heapify(events)
+    lock = threading.Lock()
+    t0 = time.time()
+    rngs = [random.Random(i) for i in range(threads)]
+
+    def worker(k: int):
+        rng = rngs[k]
+        while True:
+            with lock:
+                if not events:
+                    return
+                when, index, action = heapq.heappop(events)
+            delay = t0 + when - time.time()
+            if delay > 0:
+                time.sleep(delay)
+            else:
+                with stats.lock:
+                    stats.lag.append(-delay)
+            if time.time() > stop_at:
+                stats.errors["stopped (time limit)"] += 1
+                continue
+            candidate = candidates[index]
+            try:
+                if action == "start":
+                    candidate.start(stats)
+                elif action == "save":
+                    if candidate.attempt:
+                        candidate.autosave(stats, rng)
+                elif action == "submit":
+                    if candidate.attempt:
+                        candidate.submit(stats)
+            except Exception as exc:  # report, keep the others going
+                stats.errors[f"{action}: {type(exc).__name__}: {str(exc)[:60]}"] += 1
+
+    pool = [threading.Thread(target=worker, args=(k,), daemon=True) for k in range(threads)]
+    for t in pool:
+        t.start()
+    for t in pool:
+        t.join(max(0.0, stop_at - time.time()) + 5)
+    return time.time() - t0
+
+
+def saturate(call, seconds: float, threads: int) -> tuple[float, list[float], int]:
+    """Closed loop: ``threads`` clients calling as fast as they can; returns (req/s, latencies, 5xx)."""
+    latencies: list[list[float]] = [[] for _ in range(threads)]
+    errors = [0] * threads
+    stop = time.time() + seconds
+
+    def worker(k):
+        rng = random.Random(1000 + k)
+        while time.time() < stop:
+            t0 = time.perf_counter()
+            status = call(k, rng)
+            latencies[k].append(time.perf_counter() - t0)
+            if status >= 500:
+                errors[k] += 1
+
+    pool = [threading.Thread(target=worker, args=(k,), daemon=True) for k in range(threads)]
+    t0 = time.time()
+    for t in pool:
+        t.start()
+    for t in pool:
+        t.join()
+    flat = [x for part in latencies for x in part]
+    return len(flat) / (time.time() - t0), flat, sum(errors)
+
+
+def pct(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    return statistics.quantiles(values, n=100, method="inclusive")[q - 1] if len(values) > 1 else values[0]
+
+
+def ms(values, q):
+    return f"{pct(values, q) * 1000:.0f} ms"
+
+
+# ---------------------------------------------------------------- main
+
+
+def main() -> int:  # noqa: PLR0915 - one linear script
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="200 candidates, 1 minute, 20 s ramp and submit windows")
+    parser.add_argument("--candidates", type=int)
+    parser.add_argument("--minutes", type=float)
+    parser.add_argument("--interval", type=float, default=20.0, help="seconds between one candidate's autosaves")
+    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--threads", type=int, default=8, help="gunicorn gthread threads per worker")
+    parser.add_argument("--client-threads", type=int, default=64)
+    args = parser.parse_args()
+    n = args.candidates or (200 if args.quick else 2000)
+    minutes = args.minutes or (1.0 if args.quick else 10.0)
+    ramp = submit_window = 20.0 if args.quick else 60.0
+    saturation_seconds = 5.0 if args.quick else 15.0
+    hard_limit = time.time() + ramp + minutes * 60 + submit_window + 20 * 60  # never hang
+
+    import psycopg
+
+    name = f"anpei_bench_exam_{os.getpid()}"
+    url = f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
+    env = {**os.environ, "ANPEI_CONFIG": "production", "DATABASE_URL": url, "SECRET_KEY": secrets.token_hex(16),
+           "ANPEI_DATA_KEY": secrets.token_hex(16), "ANPEI_SECURE_COOKIES": "0", "PYTHONPATH": str(ROOT)}  # fmt: skip
+    env.pop("CELERY_BROKER_URL", None)
+    os.environ.update({k: v for k, v in env.items() if k != "PYTHONPATH"})
+    admin = psycopg.connect(ADMIN_DSN, autocommit=True, connect_timeout=5)
+    servers: list[subprocess.Popen] = []
+    try:
+        admin.execute(f'CREATE DATABASE "{name}"')
+        t0 = time.time()
+        subprocess.run([str(ROOT / ".venv/bin/flask"), "--app", "app", "db", "upgrade"], env=env, cwd=ROOT, check=True,
+                       capture_output=True)  # fmt: skip
+        with psycopg.connect(url.replace("+psycopg", ""), autocommit=True) as conn:
+            conn.execute("CREATE TABLE bench_bare (k int PRIMARY KEY, seq int, v json)")
+        world = seed(n, int(minutes) + 20)
+        print(f"setup: database {name}, migrations, {n} candidates seeded in {time.time() - t0:.1f} s")
+
+        port, bare_port = free_port(), free_port()
+        gunicorn = [str(ROOT / ".venv/bin/gunicorn"), "-w", str(args.workers), "-k", "gthread", "--threads", str(args.threads),
+                    "--log-level", "warning", "--timeout", "60"]  # fmt: skip
+        servers.append(subprocess.Popen([*gunicorn, "-b", f"{HOST}:{port}", "app:create_app()"], env=env, cwd=ROOT,
+                                        start_new_session=True))  # fmt: skip
+        wait_ready(port, "/login", servers[-1])
+        print(f"gunicorn: {args.workers} workers × {args.threads} threads (gthread) on {HOST}:{port}; "
+              f"client: {args.client_threads} threads, stdlib http.client")
+
+        # exam day: start within the ramp, autosave every interval for D minutes, submit within the window
+        rng = random.Random(42)
+        candidates = [Candidate(u, port, world["sitting"]) for u in world["usernames"]]
+        events: list[tuple[float, int, str]] = []
+        end_of_saves = ramp + minutes * 60
+        for i in range(n):
+            start = rng.uniform(0, ramp)
+            events.append((start, i, "start"))
+            t = start + rng.uniform(1, args.interval)
+            while t < end_of_saves:
+                events.append((t, i, "save"))
+                t += args.interval
+        stats = Stats()
+        print(f"exam day: {n} candidates start within {ramp:.0f} s, autosave every {args.interval:.0f} s for "
+              f"{minutes:g} min ({sum(1 for e in events if e[2] == 'save'):,} autosaves scheduled) …", flush=True)
+        elapsed = run_schedule(events, candidates, stats, args.client_threads, hard_limit)
+        started = sum(1 for c in candidates if c.attempt)
+
+        # saturation of the real autosave endpoint (attempts still open), then the bare ceiling
+        live = [c for c in candidates if c.attempt]
+        save_stats = Stats()
+
+        def real_call(k, r):  # each thread drives its own candidate: a candidate's seq grows in one thread only
+            return live[k].autosave(save_stats, r, kind="saturate")
+
+        real_rate, real_lat, _ = saturate(real_call, saturation_seconds, min(args.client_threads, len(live)))
+        real_5xx = sum(v for (kind, s), v in save_stats.status.items() if kind == "saturate" and s >= 500)
+
+        servers.append(subprocess.Popen([*gunicorn, "--chdir", str(ROOT / "bench"), "-b", f"{HOST}:{bare_port}", "exam_day:bare_app()"],
+                                        env=env, cwd=ROOT, start_new_session=True))  # fmt: skip
+        wait_ready(bare_port, "/", servers[-1])
+        bare_clients = [Client(bare_port) for _ in range(args.client_threads)]
+
+        def bare_call(k, r):
+            status, _, _ = bare_clients[k].post_json("/bare", {"position": r.randrange(10_000), "response": [r.randrange(4)],
+                                                               "seq": int(time.time() * 1000) % 2**31})  # fmt: skip
+            return status
+
+        bare_rate, bare_lat, bare_5xx = saturate(bare_call, saturation_seconds, min(args.client_threads, len(live)))
+
+        # submit window
+        submit_events = [(rng.uniform(0, submit_window), i, "submit") for i in range(n)]
+        print(f"submitting within {submit_window:.0f} s …", flush=True)
+        submit_elapsed = run_schedule(submit_events, candidates, stats, args.client_threads, hard_limit)
+
+        # final check: every acknowledged answer is in the database, every attempt graded, one result each
+        with psycopg.connect(url.replace("+psycopg", "")) as conn:
+            rows = conn.execute("SELECT attempt_id, position, client_seq, response FROM exams_answers").fetchall()
+            stored = {(a, p): (s, r) for a, p, s, r in rows}
+            graded = conn.execute("SELECT count(*) FROM exams_attempts WHERE state = 'graded'").fetchone()[0]
+            attempts = conn.execute("SELECT count(*) FROM exams_attempts").fetchone()[0]
+            graded_events = conn.execute("SELECT count(*) FROM archive_events WHERE kind = 'exam.graded'").fetchone()[0]
+        sent = lost = 0
+        for c in candidates:
+            for pos, (seq, response) in c.acked.items():
+                sent += 1
+                have = stored.get((c.attempt, pos))
+                if have is None or have[0] < seq or (have[0] == seq and have[1] != response):
+                    lost += 1
+
+        # report
+        saves = stats.latency.get("autosave", [])
+        all_requests = sum(len(v) for v in stats.latency.values())
+        print()
+        print(f"started: {started}/{n}; exam phase {elapsed:.0f} s, {all_requests:,} requests "
+              f"({all_requests / elapsed:,.1f} req/s), schedule lag p99 {ms(stats.lag, 99)}")
+        for kind in ("login", "start", "state", "autosave", "submit"):
+            values = stats.latency.get(kind, [])
+            if values:
+                print(f"  {kind:<9} n={len(values):>6,}  p50 {ms(values, 50):>7}  p99 {ms(values, 99):>7}  max {max(values) * 1000:.0f} ms")
+        print(f"autosave: p50 {ms(saves, 50)}, p99 {ms(saves, 99)} at {len(saves) / max(1.0, minutes * 60):.1f}/s offered")
+        print(f"submit: {submit_elapsed:.0f} s window, {attempts} attempts, {graded} graded, {graded_events} graded events")
+        print(f"5xx responses: {stats.fivexx() + real_5xx}   client errors/retries: {dict(stats.errors) or 'none'}")
+        print(f"saturation ({min(args.client_threads, len(live))} client threads, {saturation_seconds:.0f} s each):")
+        print(f"  autosave endpoint: {real_rate:,.0f} req/s, p50 {ms(real_lat, 50)}, p99 {ms(real_lat, 99)}")
+        print(f"  bare Flask upsert: {bare_rate:,.0f} req/s, p50 {ms(bare_lat, 50)}, p99 {ms(bare_lat, 99)} (5xx {bare_5xx})")
+        print(f"  ratio autosave / bare: {real_rate / bare_rate:.2f}")
+        print(f"answers acknowledged: {sent:,}; lost: {lost}")
+        ok = lost == 0 and graded == attempts == started == n and graded_events == n
+        print("RESULT:", "OK — 0 answers lost, every attempt graded once" if ok else "FAILED")
+        return 0 if ok else 1
+    finally:
+        for proc in servers:
+            try:
+                os.killpg(proc.pid, signal.SIGTERM)
+                proc.wait(timeout=15)
+            except (ProcessLookupError, subprocess.TimeoutExpired):
+                try:
+                    os.killpg(proc.pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.close()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

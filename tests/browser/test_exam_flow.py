@@ -1,0 +1,95 @@
+"""Online exam on a phone: start, answer, lose the network (answers queue up as 未保存), come back (已保存),
+reload and resume with every answer, submit with confirmation, see the result."""
+
+from __future__ import annotations
+
+import re
+
+import sqlalchemy as sa
+
+from app.exams.models import Answer, Attempt
+from app.extensions import db
+from tests.exams.conftest import make_sitting, make_template, right_answer
+
+
+def stored_answers(attempt_id: int) -> dict[int, list]:
+    db.session.rollback()  # see what the server thread committed
+    rows = db.session.execute(sa.select(Answer.position, Answer.response).where(Answer.attempt_id == attempt_id))
+    return {pos: response for pos, response in rows}
+
+
+def test_exam_on_a_phone_survives_going_offline_and_reloading(factory, phone_page, log_in):
+    enterprise = factory.enterprise(name="玄武化工有限公司")
+    admin = factory.enterprise_admin(enterprise)
+    person = factory.employ(enterprise, name="王大锤", actor=admin).person
+    worker = factory.worker(person)
+    sitting = make_sitting(make_template(), admin, [person])
+    factory.commit()
+    page = phone_page
+
+    log_in(page, worker.username)
+    page.get_by_test_id("my-exams").get_by_role("link", name="开始考试").click()
+    page.get_by_test_id("start").click()
+    page.wait_for_url(re.compile(r"/exams/attempts/\d+$"))
+    attempt_id = int(page.url.rsplit("/", 1)[1])
+    questions = page.get_by_test_id("question")
+    questions.first.wait_for()
+    assert questions.count() == 24
+    status = page.get_by_test_id("save-status")
+    timer = page.get_by_test_id("timer")
+    assert re.fullmatch(r"(59|60):\d\d", timer.inner_text())
+
+    db.session.rollback()
+    attempt = db.session.get(Attempt, attempt_id)
+    assert attempt.sitting_id == sitting.id
+    right = [right_answer(attempt, pos) for pos in range(3)]  # the first section is 判断: radio 0 正确 / 1 错误
+
+    def answer(pos):
+        page.locator(f"#q-{pos} input[value='{right[pos][0]}']").check()
+
+    # one question at a time on a phone
+    answer(0)
+    assert page.locator("#q-1").is_hidden()
+    page.get_by_text("已保存", exact=True).first.wait_for()
+    assert status.inner_text() == "已保存"
+
+    # offline: the answers stay on the phone, marked 未保存
+    page.context.set_offline(True)
+    page.get_by_test_id("next").click()
+    answer(1)
+    page.get_by_test_id("next").click()
+    answer(2)
+    page.locator("#q-2").get_by_test_id("q-status").filter(has_text="未保存").wait_for()
+    assert status.inner_text() == "未保存 2 题"
+    assert page.locator(".qmap-item.unsaved").count() == 2
+    assert sorted(stored_answers(attempt_id)) == [0]
+
+    # online again: the queue drains by itself
+    page.context.set_offline(False)
+    page.wait_for_function("document.querySelector('[data-testid=save-status]').textContent === '已保存'")
+    assert stored_answers(attempt_id) == {0: right[0], 1: right[1], 2: right[2]}
+
+    # reload (or another device): same attempt, every saved answer, the server's time left
+    page.reload()
+    questions.first.wait_for()
+    page.get_by_test_id("mode-toggle").click()  # show all
+    assert page.locator("#q-1").is_visible()
+    for pos in range(3):
+        assert page.locator(f"#q-{pos} input[value='{right[pos][0]}']").is_checked()
+    assert page.locator(".qmap-item.answered").count() == 3
+
+    # submit: the confirmation lists the unanswered questions
+    page.get_by_test_id("submit").click()
+    confirm = page.get_by_test_id("confirm")
+    confirm.wait_for()
+    assert "已答 3 题，未答 21 题" in confirm.inner_text()
+    assert page.get_by_test_id("unanswered").locator("li").count() == 21
+    page.get_by_test_id("confirm-submit").click()
+    page.wait_for_url(re.compile(r"/exams/attempts/\d+/result$"))
+    assert page.get_by_test_id("score").inner_text().startswith("9")
+    assert page.get_by_test_id("failed").is_visible()
+    assert page.get_by_test_id("review-item").count() == 24
+
+    # back home: the finished exam with its score
+    page.goto("/")
+    assert "9 分" in page.get_by_test_id("my-exams").inner_text()

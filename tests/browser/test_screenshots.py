@@ -1,0 +1,110 @@
+"""README screenshots from the demo data (``app.seed.demo``).
+
+Every run walks the same pages and checks they render; the PNG files in ``docs/screenshots/`` are written only
+when ``ANPEI_SCREENSHOTS=1``, so an ordinary test run (and CI) never churns them::
+
+    ANPEI_SCREENSHOTS=1 .venv/bin/python -m pytest tests/browser/test_screenshots.py -q
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import date
+from pathlib import Path
+
+import pytest
+from openpyxl import Workbook
+from playwright.sync_api import expect
+
+from app.seed.demo import DEMO_PASSWORD, make_id, seed_demo
+
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+WRITE = os.environ.get("ANPEI_SCREENSHOTS") == "1"
+
+
+@pytest.fixture
+def demo(app):
+    from app.extensions import db
+
+    assert seed_demo()
+    db.session.commit()
+
+
+def shoot(page, name: str) -> None:
+    """Check the page has no horizontal scrollbar, then save it full-page if screenshots are wanted."""
+    page.wait_for_load_state("networkidle")
+    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 1, f"{name}: the page scrolls sideways by {overflow}px"
+    if WRITE:
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SCREENSHOTS / name), full_page=True, animations="disabled", caret="hide")
+
+
+def roster_with_mistakes(path: Path) -> str:
+    """A hand-made roster with the mistakes the preview is there to catch."""
+    good = make_id("320102", date(1990, 3, 8), 901)
+    bad_check_digit = good[:-1] + ("1" if good[-1] != "1" else "2")
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["姓名", "证件类型", "证件号码", "手机号", "岗位类别", "用工形式", "作业类别", "操作项目", "入职日期"])
+    ws.append(["陈志远", "居民身份证", good, "13912345678", "其他从业人员", "正式", "", "", "2025-03-01"])
+    ws.append(["刘海燕", "居民身份证", bad_check_digit, "13912345679", "其他从业人员", "正式", "", "", "2025-03-01"])
+    ws.append(["马国强", "居民身份证", make_id("320102", date(1988, 7, 1), 903), "1391234", "特种作业人员", "劳务派遣",
+               "", "", "2025-03-02"])  # fmt: skip
+    ws.append(["孙丽", "居民身份证", good, "", "其他从业人员", "临时工", "", "", "2025/3/5"])
+    ws.append(["周杰", "居民身份证", make_id("320102", date(1992, 1, 9), 905), "", "班组长", "正式", "", "", "2025年13月1日"])
+    wb.save(path)
+    return str(path)
+
+
+def log_in(page, username: str) -> None:
+    page.goto("/login")
+    page.fill("#username", username)
+    page.fill("#password", DEMO_PASSWORD)
+    page.click("form.stack button[type=submit]")
+    page.wait_for_url(lambda url: "/login" not in url)
+
+
+def test_screenshots(page, phone_page, demo, tmp_path):
+    page.goto("/login")
+    expect(page.locator("#username")).to_be_visible()
+    shoot(page, "login.png")
+
+    log_in(page, "enterprise")
+    expect(page.locator("h1")).to_have_text("金陵化工有限公司")
+    expect(page.get_by_test_id("staff-total")).to_have_text("30")
+    shoot(page, "enterprise-home.png")
+
+    page.get_by_role("navigation").get_by_role("link", name="一人一档").click()
+    expect(page.get_by_test_id("roster").locator("tbody tr")).to_have_count(30)
+    shoot(page, "roster.png")
+
+    page.get_by_role("navigation").get_by_role("link", name="导入花名册").click()
+    page.set_input_files("#file", roster_with_mistakes(tmp_path / "花名册-2025年3月.xlsx"))
+    page.get_by_role("button", name="上传并预览").click()
+    expect(page.get_by_test_id("import-errors-summary")).to_contain_text("未导入任何数据")
+    shoot(page, "import-preview-errors.png")
+
+    page.get_by_role("navigation").get_by_role("link", name="一人一档").click()
+    page.get_by_test_id("roster").get_by_role("link", name="王建国").click()
+    expect(page.get_by_test_id("person-name")).to_have_text("王建国")
+    shoot(page, "person-file.png")
+
+    page.get_by_role("link", name="查看完整时间线").click()
+    expect(page.get_by_test_id("chain-status")).to_contain_text("校验通过")
+    shoot(page, "timeline.png")
+
+    page.context.clear_cookies()
+    log_in(page, "regulator")
+    page.get_by_role("navigation").get_by_role("link", name="辖区企业").click()
+    enterprises = page.get_by_test_id("enterprises")
+    expect(enterprises).to_contain_text("金陵化工有限公司")
+    expect(enterprises).to_contain_text("秦淮机械制造有限公司")
+    expect(enterprises).not_to_contain_text("姑苏烟花爆竹经营有限公司")  # 苏州市, not 南京市
+    shoot(page, "regulator-enterprises.png")
+
+    log_in(phone_page, "enterprise")
+    phone_page.goto("/people/")
+    expect(phone_page.get_by_test_id("roster").locator("tbody tr")).to_have_count(30)
+    assert phone_page.evaluate("window.innerWidth") == 390
+    shoot(phone_page, "phone-roster.png")

@@ -1,0 +1,276 @@
+"""The exam pages and JSON API through the test client: candidate flow, no answer leaks, organiser board, scoping."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+from flask import g
+from openpyxl import load_workbook
+
+from app.core.db import utcnow
+from app.exams import services
+from app.exams.models import Attempt, AttemptState, Sitting
+from app.extensions import db
+from tests.conftest import csrf_token_from
+from tests.exams.conftest import make_sitting, make_template, right_answer
+
+#: Keys of the frozen paper and of grading that must never appear in what the browser gets before grading.
+SECRET_KEYS = {"answer", "fill_answers", "explanation", "correct", "correct_response_display", "option_order", "seed",
+               "items", "score", "passed"}  # fmt: skip
+SECRET_MARKERS = re.compile(r"EXPLAIN-|FILLANS-")
+
+
+def all_keys(value):
+    if isinstance(value, dict):
+        for k, v in value.items():
+            yield k
+            yield from all_keys(v)
+    elif isinstance(value, list):
+        for v in value:
+            yield from all_keys(v)
+
+
+def started(client, world) -> Attempt:
+    response = client.post(f"/exams/sittings/{world.sitting.id}/start", data={})
+    assert response.status_code == 302, response.data.decode()[:300]
+    return db.session.scalars(sa.select(Attempt).where(Attempt.person_id == world.person.id)).one()
+
+
+def post_answer(client, attempt, position, response, seq, flagged=False):
+    return client.post(f"/exams/attempts/{attempt.id}/answer",
+                       json={"position": position, "response": response, "seq": seq, "flagged": flagged})
+
+
+# ---------------------------------------------------------------- candidate
+
+
+def test_worker_home_lists_the_sitting_with_a_start_button(exam_world, login):
+    client = login(exam_world.worker)
+    html = client.get("/").data.decode()
+    assert "三级安全教育考试" in html and "开始考试" in html
+    assert "我的考试" in client.get("/exams/mine").data.decode()
+
+
+def test_start_then_resume_from_home(exam_world, login):
+    client = login(exam_world.worker)
+    assert "开始考试" in client.get(f"/exams/sittings/{exam_world.sitting.id}/start").data.decode()
+    attempt = started(client, exam_world)
+    assert attempt.ip == "127.0.0.1"
+    assert "继续考试" in client.get("/").data.decode()
+    assert client.get(f"/exams/sittings/{exam_world.sitting.id}/start").location == f"/exams/attempts/{attempt.id}"
+    page = client.get(f"/exams/attempts/{attempt.id}").data.decode()
+    assert f'data-api="/exams/attempts/{attempt.id}"' in page and "js/exam.js" in page
+
+
+def test_access_code_form(exam_world, login):
+    exam_world.sitting.access_code = "6262"
+    db.session.commit()
+    client = login(exam_world.worker)
+    url = f"/exams/sittings/{exam_world.sitting.id}/start"
+    assert "考试口令" in client.get(url).data.decode()
+    assert "考试口令不正确" in client.post(url, data={"access_code": "0000"}).data.decode()
+    assert client.post(url, data={"access_code": "6262"}).status_code == 302
+
+
+def test_neither_json_nor_page_reveal_answers_before_grading(exam_world, login):
+    client = login(exam_world.worker)
+    attempt = started(client, exam_world)
+    post_answer(client, attempt, 0, right_answer(attempt, 0), 1)
+    raw = client.get(f"/exams/attempts/{attempt.id}/state").data.decode()
+    state = json.loads(raw)
+    assert len(state["questions"]) == 24 and state["state"] == "in_progress"
+    assert not SECRET_KEYS & set(all_keys(state)), SECRET_KEYS & set(all_keys(state))
+    assert not SECRET_MARKERS.search(raw)
+    assert not SECRET_MARKERS.search(client.get(f"/exams/attempts/{attempt.id}").data.decode())
+    assert not SECRET_MARKERS.search(client.get("/").data.decode())
+    # the markers really are in the frozen paper, so the checks above can fail
+    assert SECRET_MARKERS.search(json.dumps(attempt.paper, ensure_ascii=False))
+
+
+def test_answer_api_saves_and_state_returns_it(exam_world, login):
+    client = login(exam_world.worker)
+    attempt = started(client, exam_world)
+    r = post_answer(client, attempt, 3, [1], 10, flagged=True)
+    assert r.status_code == 200 and r.json["saved"] and r.json["applied"] and 3500 < r.json["seconds_left"] <= 3600
+    assert post_answer(client, attempt, 3, [0], 9).json["applied"] is False  # older change arriving late
+    state = client.get(f"/exams/attempts/{attempt.id}/state").json
+    assert state["answers"]["3"] == {"response": [1], "flagged": True, "seq": 10} and state["max_seq"] == 10
+    bad = post_answer(client, attempt, 999, [1], 11)
+    assert bad.status_code == 400 and bad.json["error"] == "answer.invalid"
+
+
+def test_submit_is_idempotent_and_answers_are_refused_afterwards(exam_world, login):
+    client = login(exam_world.worker)
+    attempt = started(client, exam_world)
+    for pos in range(24):
+        post_answer(client, attempt, pos, right_answer(attempt, pos), 1)
+    first = client.post(f"/exams/attempts/{attempt.id}/submit").json
+    second = client.post(f"/exams/attempts/{attempt.id}/submit").json
+    assert first == second and first["result"] == {"score": 100.0, "max_score": 100.0, "passed": True}
+    late = post_answer(client, attempt, 0, [0], 99)
+    assert late.status_code == 409 and late.json["state"] == "graded"
+    assert client.get(f"/exams/attempts/{attempt.id}").location == f"/exams/attempts/{attempt.id}/result"
+
+
+def test_result_page_reviews_answers_when_allowed(exam_world, login):
+    client = login(exam_world.worker)
+    attempt = started(client, exam_world)
+    client.post(f"/exams/attempts/{attempt.id}/submit")
+    html = client.get(f"/exams/attempts/{attempt.id}/result").data.decode()
+    assert "不合格" in html and "EXPLAIN-" in html and "可以参加一次补考" in html
+    assert "&lt;b&gt;下列&lt;/b&gt;" in html or "单选" not in html  # question text is escaped
+
+
+def test_result_page_without_review(exam_world, login):
+    sitting = make_sitting(make_template(allow_review=False), exam_world.organiser, exam_world.persons)
+    db.session.commit()
+    client = login(exam_world.worker)
+    client.post(f"/exams/sittings/{sitting.id}/start")
+    attempt = db.session.scalars(sa.select(Attempt).where(Attempt.sitting_id == sitting.id)).one()
+    client.post(f"/exams/attempts/{attempt.id}/submit")
+    html = client.get(f"/exams/attempts/{attempt.id}/result").data.decode()
+    assert "不提供答题详情" in html and not SECRET_MARKERS.search(html)
+
+
+def test_focus_api_counts(exam_world, login):
+    client = login(exam_world.worker)
+    attempt = started(client, exam_world)
+    assert client.post(f"/exams/attempts/{attempt.id}/focus", json={"event": "hidden"}).json == {"focus_losses": 1}
+
+
+def test_csrf_header_is_required_for_the_json_api(exam_world, login, csrf_client):
+    client = csrf_client
+    page = client.get("/login").data.decode()
+    client.post("/login", data={"username": exam_world.worker.username, "password": "pw", "csrf_token": csrf_token_from(page)})
+    # The test keeps one app context around every request, so Flask-WTF's per-context token cache (g.csrf_token)
+    # would outlive the session that login cleared; a browser never shares g between requests.
+    g.pop("csrf_token", None)
+    start_page = client.get(f"/exams/sittings/{exam_world.sitting.id}/start").data.decode()
+    client.post(f"/exams/sittings/{exam_world.sitting.id}/start", data={"csrf_token": csrf_token_from(start_page)})
+    attempt = db.session.scalars(sa.select(Attempt)).one()
+    html = client.get(f"/exams/attempts/{attempt.id}").data.decode()
+    token = re.search(r'data-csrf="([^"]+)"', html).group(1)
+    body = {"position": 0, "response": [0], "seq": 1}
+    assert client.post(f"/exams/attempts/{attempt.id}/answer", json=body).status_code == 400
+    assert client.post(f"/exams/attempts/{attempt.id}/answer", json=body, headers={"X-CSRFToken": token}).status_code == 200
+
+
+def test_nobody_else_reaches_an_attempt(exam_world, login, client):
+    attempt = started(login(exam_world.worker), exam_world)
+    other_worker = login(exam_world.workers[1])
+    for path in ("", "/state", "/result"):
+        assert other_worker.get(f"/exams/attempts/{attempt.id}{path}").status_code == 404
+    assert post_answer(other_worker, attempt, 0, [0], 1).status_code == 404
+    organiser = login(exam_world.organiser)
+    assert organiser.get(f"/exams/attempts/{attempt.id}/state").status_code == 403
+    assert organiser.post(f"/exams/attempts/{attempt.id}/submit").status_code == 403
+    outsider = login(exam_world.outsider)
+    assert outsider.get(f"/exams/sittings/{exam_world.sitting.id}/start").status_code == 404
+
+
+# ---------------------------------------------------------------- organiser
+
+
+def test_board_shows_progress_and_is_scoped(exam_world, login):
+    services.start_or_resume(exam_world.sitting, exam_world.person, ip="10.1.1.1", user_agent="x")
+    attempt = services.find_attempt(exam_world.sitting, exam_world.person.id)
+    services.record_focus_loss(attempt)
+    db.session.commit()
+    client = login(exam_world.organiser)
+    html = client.get(f"/exams/sittings/{exam_world.sitting.id}").data.decode()
+    assert "王大锤" in html and "李小红" in html and "答题中" in html and 'http-equiv="refresh"' in html
+    assert 'data-testid="focus-losses">1<' in html
+    assert "三级安全教育考试" in client.get("/exams/sittings").data.decode()
+    assert login(exam_world.other_organiser).get(f"/exams/sittings/{exam_world.sitting.id}").status_code == 404
+    assert login(exam_world.worker).get(f"/exams/sittings/{exam_world.sitting.id}").status_code == 403
+
+
+def test_regulator_sees_sittings_in_region_but_cannot_act(exam_world, login, factory):
+    regulator = factory.regulator("320100")
+    far = factory.regulator("320500")
+    factory.commit()
+    attempt = services.start_or_resume(exam_world.sitting, exam_world.person)
+    db.session.commit()
+    client = login(regulator)
+    assert client.get(f"/exams/sittings/{exam_world.sitting.id}").status_code == 200
+    assert client.post(f"/exams/attempts/{attempt.id}/detail", data={"minutes": 5, "reason": "x"}).status_code == 403
+    assert login(far).get(f"/exams/sittings/{exam_world.sitting.id}").status_code == 404
+
+
+def test_export_results_xlsx(exam_world, login):
+    attempt = services.start_or_resume(exam_world.sitting, exam_world.person)
+    services.save_answer(attempt, 0, right_answer(attempt, 0), 1)
+    services.submit(attempt)
+    db.session.commit()
+    response = login(exam_world.organiser).get(f"/exams/sittings/{exam_world.sitting.id}/results.xlsx")
+    assert response.status_code == 200
+    rows = list(load_workbook(io.BytesIO(response.data)).active.iter_rows(values_only=True))
+    assert rows[0][0] == "姓名" and len(rows) == 4
+    graded = next(r for r in rows if r[0] == "王大锤")
+    assert graded[2] == "已评分" and graded[6] == 3.0 and graded[8] == "不合格" and "*" in graded[1]
+    assert next(r for r in rows if r[0] == "李小红")[2] == "未开始"
+
+
+def test_extend_time_form(exam_world, login):
+    attempt = services.start_or_resume(exam_world.sitting, exam_world.person)
+    db.session.commit()
+    deadline = attempt.deadline
+    client = login(exam_world.organiser)
+    assert "延长答题时间" in client.get(f"/exams/attempts/{attempt.id}/detail").data.decode()
+    r = client.post(f"/exams/attempts/{attempt.id}/detail", data={"minutes": 10, "reason": "平板没电"})
+    assert r.status_code == 302
+    db.session.refresh(attempt)
+    assert attempt.deadline == deadline + timedelta(minutes=10)
+    assert "平板没电" in client.get(f"/exams/attempts/{attempt.id}/detail").data.decode()
+
+
+def test_create_sitting_form_filters_the_roster(exam_world, login, factory):
+    from app.people.models import Post
+
+    factory.employ(exam_world.enterprise, name="孙电工", post=Post.SPECIAL_OPERATOR, operation_code="1.2")
+    factory.commit()
+    client = login(exam_world.organiser)
+    html = client.get("/exams/sittings/new?post=special_operator").data.decode()
+    assert "孙电工" in html and "王大锤" not in html and "测试组卷规则" in html
+    opens = (utcnow() + timedelta(hours=9)).strftime("%Y-%m-%dT%H:%M")
+    closes = (utcnow() + timedelta(hours=11)).strftime("%Y-%m-%dT%H:%M")
+    r = client.post("/exams/sittings/new?post=special_operator", data={
+        "title": "电工作业资格考试", "template_id": exam_world.template.id, "kind": "qualification", "opens_at": opens,
+        "closes_at": closes, "duration_minutes": "", "access_code": "", "all_shown": "1"})  # fmt: skip
+    assert r.status_code == 302, r.data.decode()[:2000]
+    sitting = db.session.scalars(sa.select(Sitting).where(Sitting.title == "电工作业资格考试")).one()
+    assert sitting.duration_minutes == 60 and sitting.enterprise_id == exam_world.enterprise.id
+    assert sitting.region_code == "320102"
+    # entered in Beijing time, stored in UTC
+    assert abs((sitting.opens_at - (utcnow() + timedelta(hours=1))).total_seconds()) < 120
+    assert [c.person.name for c in db.session.scalars(sa.select(services.Candidate).where(services.Candidate.sitting_id == sitting.id))] == ["孙电工"]
+
+
+def test_makeup_is_offered_for_failed_candidates(exam_world, login):
+    attempt = services.start_or_resume(exam_world.sitting, exam_world.person)
+    services.submit(attempt)
+    db.session.commit()
+    client = login(exam_world.organiser)
+    assert 'data-testid="makeup"' in client.get(f"/exams/sittings/{exam_world.sitting.id}").data.decode()
+    assert "王大锤" in client.get(f"/exams/sittings/{exam_world.sitting.id}/makeup").data.decode()
+    opens = (utcnow() + timedelta(hours=8)).strftime("%Y-%m-%dT%H:%M")
+    closes = (utcnow() + timedelta(hours=10)).strftime("%Y-%m-%dT%H:%M")
+    r = client.post(f"/exams/sittings/{exam_world.sitting.id}/makeup", data={"opens_at": opens, "closes_at": closes})
+    assert r.status_code == 302
+    makeup = db.session.scalars(sa.select(Sitting).where(Sitting.makeup_of_id == exam_world.sitting.id)).one()
+    assert "补考" in makeup.title
+    assert login(exam_world.worker).get("/").data.decode().count("已安排补考") == 1
+
+
+@pytest.mark.parametrize("state", [AttemptState.SUBMITTED])
+def test_result_page_before_grading_says_so(exam_world, login, state):
+    attempt = services.start_or_resume(exam_world.sitting, exam_world.person)
+    db.session.execute(sa.update(Attempt).values(state=state))
+    db.session.commit()
+    html = login(exam_world.worker).get(f"/exams/attempts/{attempt.id}/result").data.decode()
+    assert "正在评分" in html and not SECRET_MARKERS.search(html)
