@@ -520,7 +520,7 @@ def main() -> int:  # noqa: PLR0915 - one linear script
         print(f"  autosave endpoint: {real_rate:,.0f} req/s, p50 {ms(real_lat, 50)}, p99 {ms(real_lat, 99)}")
         print(f"  bare Flask upsert: {bare_rate:,.0f} req/s, p50 {ms(bare_lat, 50)}, p99 {ms(bare_lat, 99)} (5xx {bare_5xx})")
         print(f"  ratio autosave / bare: {real_rate / bare_rate:.2f}")
-        print(f"answers acknowledged: {sent:,}; lost: {lost}")
+        print(f"answers checked (latest acknowledged per attempt × question): {sent:,}; lost: {lost}")
         ok = lost == 0 and graded == attempts == started == n and graded_events == n
         print("RESULT:", "OK — 0 answers lost, every attempt graded once" if ok else "FAILED")
         return 0 if ok else 1
