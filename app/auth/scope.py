@@ -273,23 +273,8 @@ def _region_and_ancestors(code: str) -> list[str]:
 
 
 def exam_templates_query(user: User) -> sa.Select:
-    """Active paper templates an organiser may build a sitting from: national ones, its region's, its own."""
-    from app.bank.models import BankScope, PaperTemplate
-
-    query = sa.select(PaperTemplate).where(PaperTemplate.active.is_(True))
-    match user.role:
-        case Role.ADMIN:
-            return query
-        case Role.REGULATOR:
-            region, own = (user.jurisdiction.code if user.jurisdiction else ""), sa.false()
-        case Role.ENTERPRISE:
-            region, own = user.enterprise.region_code, PaperTemplate.enterprise_id == user.enterprise_id
-        case Role.INSTITUTION:
-            region, own = user.institution.region_code, PaperTemplate.institution_id == user.institution_id
-        case _:
-            return query.where(sa.false())
-    regional = sa.and_(PaperTemplate.scope == BankScope.REGIONAL, PaperTemplate.region_code.in_(_region_and_ancestors(region)))
-    return query.where(sa.or_(PaperTemplate.scope == BankScope.NATIONAL, regional, own))
+    """Active paper templates an organiser may build a sitting from (the same visibility as ``templates_query``)."""
+    return templates_query(user).where(PaperTemplate.active.is_(True))
 
 
 # ---------------------------------------------------------------- question banks and paper templates
