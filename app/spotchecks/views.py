@@ -317,9 +317,15 @@ def _finding_action(finding_id: int, *, review: bool) -> Finding:
     return finding
 
 
-def _after(finding: Finding, done: str):
-    db.session.commit()
-    flash(done, "success")
+def _finding_step(finding: Finding, step, done: str):
+    """Run one finding transition: commit and confirm it, or roll back and show why it was refused."""
+    try:
+        step()
+    except SpotCheckError as exc:
+        _fail(exc)
+    else:
+        db.session.commit()
+        flash(done, "success")
     return redirect(url_for("spotchecks.finding", finding_id=finding.id))
 
 
@@ -328,12 +334,8 @@ def _after(finding: Finding, done: str):
 def finding_retraining(finding_id: int):
     finding = _finding_action(finding_id, review=False)
     form = NoteForm()
-    try:
-        services.assign_retraining(finding, actor=current_user, note=form.note.data or "")
-    except SpotCheckError as exc:
-        _fail(exc)
-        return redirect(url_for("spotchecks.finding", finding_id=finding.id))
-    return _after(finding, _("已记录重新培训安排。"))
+    return _finding_step(finding, lambda: services.assign_retraining(finding, actor=current_user, note=form.note.data or ""),
+                         _("已记录重新培训安排。"))
 
 
 @bp.route("/spotchecks/findings/<int:finding_id>/makeup", methods=["POST"])
@@ -344,49 +346,33 @@ def finding_makeup(finding_id: int):
     if not form.validate_on_submit():
         flash(_("请填写补考开始和结束时间。"), "error")
         return redirect(url_for("spotchecks.finding", finding_id=finding.id))
-    try:
-        services.schedule_makeup(finding, actor=current_user, opens_at=to_utc(form.opens_at.data),
-                                 closes_at=to_utc(form.closes_at.data), plan=form.plan.data or "")  # fmt: skip
-    except SpotCheckError as exc:
-        _fail(exc)
-        return redirect(url_for("spotchecks.finding", finding_id=finding.id))
-    return _after(finding, _("已安排补考。"))
+    return _finding_step(finding, lambda: services.schedule_makeup(
+        finding, actor=current_user, opens_at=to_utc(form.opens_at.data), closes_at=to_utc(form.closes_at.data),
+        plan=form.plan.data or ""), _("已安排补考。"))
 
 
 @bp.route("/spotchecks/findings/<int:finding_id>/submit", methods=["POST"])
 @roles_required(Role.ENTERPRISE)
 def finding_submit(finding_id: int):
     finding = _finding_action(finding_id, review=False)
-    try:
-        services.request_review(finding, actor=current_user, note=NoteForm().note.data or "")
-    except SpotCheckError as exc:
-        _fail(exc)
-        return redirect(url_for("spotchecks.finding", finding_id=finding.id))
-    return _after(finding, _("已提交监管部门复核。"))
+    return _finding_step(finding, lambda: services.request_review(finding, actor=current_user, note=NoteForm().note.data or ""),
+                         _("已提交监管部门复核。"))
 
 
 @bp.route("/spotchecks/findings/<int:finding_id>/close", methods=["POST"])
 @roles_required(Role.REGULATOR)
 def finding_close(finding_id: int):
     finding = _finding_action(finding_id, review=True)
-    try:
-        services.close_finding(finding, actor=current_user, override_reason=CloseFindingForm().override_reason.data or "")
-    except SpotCheckError as exc:
-        _fail(exc)
-        return redirect(url_for("spotchecks.finding", finding_id=finding.id))
-    return _after(finding, _("整改项已销号。"))
+    return _finding_step(finding, lambda: services.close_finding(finding, actor=current_user, override_reason=CloseFindingForm().override_reason.data or ""),
+                         _("整改项已销号。"))
 
 
 @bp.route("/spotchecks/findings/<int:finding_id>/reject", methods=["POST"])
 @roles_required(Role.REGULATOR)
 def finding_reject(finding_id: int):
     finding = _finding_action(finding_id, review=True)
-    try:
-        services.reject_finding(finding, actor=current_user, reason=ReasonForm().reason.data or "")
-    except SpotCheckError as exc:
-        _fail(exc)
-        return redirect(url_for("spotchecks.finding", finding_id=finding.id))
-    return _after(finding, _("已退回企业继续整改。"))
+    return _finding_step(finding, lambda: services.reject_finding(finding, actor=current_user, reason=ReasonForm().reason.data or ""),
+                         _("已退回企业继续整改。"))
 
 
 # ---------------------------------------------------------------- public ticket pages (/s)
