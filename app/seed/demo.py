@@ -14,6 +14,7 @@ from app.people.identifiers import ric_check_char, uscc_check_char
 from app.people.models import EmploymentType, Enterprise, IdType, Industry, Jurisdiction, Post, TrainingInstitution
 from app.people.services import PersonData, employ, register_enterprise
 from app.rules.seed import seed_reference
+from app.seed.activity import seed_demo_activity
 
 DEMO_PASSWORD = "anpei-demo"
 
@@ -105,4 +106,5 @@ def seed_demo() -> bool:
         user.set_password(DEMO_PASSWORD)
         db.session.add(user)
     db.session.flush()
+    seed_demo_activity()
     return True

@@ -16,6 +16,8 @@ import pytest
 from openpyxl import Workbook
 from playwright.sync_api import expect
 
+from app.bank.seed import DEMO_BANK
+from app.seed.activity import EXAM_TEMPLATE
 from app.seed.demo import DEMO_PASSWORD, make_id, seed_demo
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
@@ -30,14 +32,14 @@ def demo(app):
     db.session.commit()
 
 
-def shoot(page, name: str) -> None:
-    """Check the page has no horizontal scrollbar, then save it full-page if screenshots are wanted."""
+def shoot(page, name: str, *, full_page: bool = True) -> None:
+    """Check the page has no horizontal scrollbar, then save it (full-page unless told) if screenshots are wanted."""
     page.wait_for_load_state("networkidle")
     overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
     assert overflow <= 1, f"{name}: the page scrolls sideways by {overflow}px"
     if WRITE:
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(SCREENSHOTS / name), full_page=True, animations="disabled", caret="hide")
+        page.screenshot(path=str(SCREENSHOTS / name), full_page=full_page, animations="disabled", caret="hide")
 
 
 def roster_with_mistakes(path: Path) -> str:
@@ -103,8 +105,53 @@ def test_screenshots(page, phone_page, demo, tmp_path):
     expect(enterprises).not_to_contain_text("姑苏烟花爆竹经营有限公司")  # 苏州市, not 南京市
     shoot(page, "regulator-enterprises.png")
 
+    page.get_by_role("navigation").get_by_role("link", name="逢查必考").click()
+    page.get_by_test_id("inspections").get_by_role("link").first.click()
+    expect(page.get_by_test_id("inspection-status")).to_have_text("已结束")
+    shoot(page, "spotcheck-inspection.png")
+
+    page.goto("/spotchecks/stats")
+    expect(page.get_by_test_id("missed-topics")).to_be_visible()
+    shoot(page, "spotcheck-stats.png")
+
+    page.context.clear_cookies()
+    log_in(page, "admin")
+    page.get_by_role("navigation").get_by_role("link", name="题库").click()
+    page.get_by_test_id("banks").get_by_role("link", name=DEMO_BANK).first.click()
+    expect(page.get_by_test_id("questions").locator("tbody tr")).to_have_count(50)
+    shoot(page, "bank-questions.png", full_page=False)  # the first screen of 50 rows
+
+    page.get_by_role("navigation").get_by_role("link", name="组卷规则").click()
+    page.get_by_test_id("templates").get_by_role("link", name=EXAM_TEMPLATE).click()
+    page.get_by_role("button", name="检查题量").click()
+    expect(page.get_by_test_id("availability")).to_contain_text("充足")
+    shoot(page, "paper-template.png")
+
+    page.context.clear_cookies()
+    log_in(page, "enterprise")
+    page.get_by_role("navigation").get_by_role("link", name="考试场次").click()
+    page.get_by_test_id("sittings").get_by_role("link").first.click()
+    expect(page.get_by_test_id("board-row")).to_have_count(4)
+    shoot(page, "exam-board.png")
+
+    page.get_by_role("navigation").get_by_role("link", name="整改清单").click()
+    expect(page.get_by_test_id("findings").locator("tbody tr")).to_have_count(1)
+    shoot(page, "findings.png")
+
     log_in(phone_page, "enterprise")
     phone_page.goto("/people/")
     expect(phone_page.get_by_test_id("roster").locator("tbody tr")).to_have_count(30)
     assert phone_page.evaluate("window.innerWidth") == 390
     shoot(phone_page, "phone-roster.png")
+
+    phone_page.context.clear_cookies()
+    log_in(phone_page, "worker")
+    phone_page.get_by_test_id("my-exams").get_by_role("link", name="开始考试").click()
+    phone_page.get_by_test_id("start").click()
+    phone_page.get_by_test_id("question").first.wait_for()
+    phone_page.locator("#q-0 input[value='0']").check()
+    phone_page.get_by_test_id("next").click()
+    phone_page.locator("#q-1 input[value='1']").check()
+    phone_page.wait_for_function("document.querySelector('[data-testid=save-status]').textContent === '已保存'")
+    expect(phone_page.locator(".qmap-item.answered")).to_have_count(2)
+    shoot(phone_page, "exam-phone.png", full_page=False)  # a sticky header: the screen as the candidate sees it

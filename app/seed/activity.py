@@ -1,0 +1,149 @@
+"""Demo activity on top of the demo roster: an open exam sitting and one finished 逢查必考 inspection.
+
+Everything goes through the services the pages use (so the archive events are written as in real use), with the
+demo users as actors. Called once by ``seed_demo`` right after it created the demo data; never on its own.
+
+What it leaves behind, at 金陵化工有限公司:
+
+- an open 培训考试 (主要负责人和安全生产管理人员, window now−1 h … now+7 days) organised by ``enterprise`` for the
+  主要负责人 王建国 (``worker``, not started: try it) and the three 安全管理人员, two of whom passed and one failed;
+- a 逢查必考 inspection by ``regulator`` earlier today: the default sample, one person swapped (absent), every ticket
+  answered on site, one failure, closed — so the 整改清单 holds one open finding.
+"""
+
+from __future__ import annotations
+
+import random
+import secrets
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import to_user_timezone
+
+from app.auth.models import User
+from app.bank.models import PaperTemplate
+from app.core.db import utcnow
+from app.exams import services as exams
+from app.exams.models import Attempt, ExamKind
+from app.extensions import db
+from app.people.models import Employment, Post
+from app.spotchecks import engine
+from app.spotchecks import services as spotchecks
+from app.spotchecks.models import TicketState
+
+EXAM_TEMPLATE = "主要负责人和安全生产管理人员 安全生产知识考试（演示）"
+SPOTCHECK_TEMPLATE = "逢查必考 现场测试（演示）"
+#: Fixed so the same roster always gives the same people (the draw stays verifiable either way).
+SPOTCHECK_SEED = 20260315
+PHONE_UA = ("Mozilla/5.0 (Linux; Android 14; demo) AppleWebKit/537.36 (KHTML, like Gecko) "
+            "Chrome/124.0 Mobile Safari/537.36")
+
+
+def _user(username: str) -> User:
+    return db.session.scalars(sa.select(User).where(User.username == username)).one()
+
+
+def _template(name: str) -> PaperTemplate:
+    return db.session.scalars(sa.select(PaperTemplate).where(PaperTemplate.name == name)).one()
+
+
+def _right(item: dict):
+    """The correct response in display terms, read from the frozen paper item."""
+    q = item["question"]
+    if q["type"] == "fill":
+        return q["fill_answers"][0]
+    order = item["option_order"] or list(range(len(q["options"])))
+    return sorted(order.index(i) for i in q["answer"])
+
+
+def _wrong(item: dict):
+    q = item["question"]
+    if q["type"] == "fill":
+        return "不清楚"
+    right = _right(item)
+    if q["type"] == "multiple" and len(right) > 1:  # one right option missed (some questions have every option right)
+        return right[:-1]
+    other = next(i for i in range(len(q["options"])) if i not in right)
+    return sorted(right + [other]) if q["type"] == "multiple" else [other]
+
+
+def _answer(attempt: Attempt, *, wrong: int, blank: int, rng: random.Random, start: datetime, save) -> datetime:
+    """Answer the frozen paper: all right except ``wrong`` questions answered wrongly and ``blank`` left empty.
+
+    :param save: ``save(attempt, position, response, seq, now)`` — the exam engine's autosave, as the page calls it.
+    :return: the time of the last save.
+    """
+    items = attempt.paper["items"]
+    positions = list(range(len(items)))
+    missed = set(rng.sample(positions, wrong + blank))
+    skipped = set(rng.sample(sorted(missed), blank))
+    at = start
+    for seq, pos in enumerate(positions, start=1):
+        if pos in skipped:
+            continue
+        at += timedelta(seconds=rng.randint(8, 25))
+        save(attempt, pos, _wrong(items[pos]) if pos in missed else _right(items[pos]), seq, at)
+    return at
+
+
+def seed_demo_activity(now: datetime | None = None) -> None:
+    """Add the demo activity (flushes; the caller commits). Expects the data ``seed_demo`` just created."""
+    now = (now or utcnow()).replace(microsecond=0)
+    rng = random.Random(2026)
+    enterprise_user, regulator, worker = _user("enterprise"), _user("regulator"), _user("worker")
+    enterprise = enterprise_user.enterprise
+    _spotcheck(regulator, enterprise, now - timedelta(hours=2), rng)
+    _exam(enterprise_user, worker, enterprise, now, rng)
+
+
+def _exam(organiser: User, worker: User, enterprise, now: datetime, rng: random.Random) -> None:
+    managers = db.session.scalars(sa.select(Employment).where(Employment.enterprise_id == enterprise.id,
+                                                              Employment.post == Post.SAFETY_MANAGER,
+                                                              Employment.end_date.is_(None))
+                                  .order_by(Employment.person_id)).all()  # fmt: skip
+    year = to_user_timezone(now).year
+    sitting = exams.create_sitting(
+        _template(EXAM_TEMPLATE), title=f"{year}年度 主要负责人和安全管理人员 安全生产知识培训考试", kind=ExamKind.TRAINING,
+        opens_at=now - timedelta(hours=1), closes_at=now + timedelta(days=7),
+        person_ids=[worker.person_id] + [e.person_id for e in managers], actor=organiser)  # fmt: skip
+    # wrong / blank per colleague: ≤ 13 wrong of 1–1.5 points always passes (≥ 80), ≥ 21 always fails
+    outcomes = [(5, 0), (9, 1), (22, 6)]
+    for i, (employment, (wrong, blank)) in enumerate(zip(managers, outcomes)):
+        started = now - timedelta(minutes=55 - 6 * i)
+        attempt = exams.start_or_resume(sitting, employment.person, ip=f"192.168.10.{21 + i}", user_agent=PHONE_UA,
+                                        now=started)  # fmt: skip
+        last = _answer(attempt, wrong=wrong, blank=blank, rng=rng, start=started,
+                       save=lambda a, pos, resp, seq, at: exams.save_answer(a, pos, resp, seq, at))  # fmt: skip
+        exams.submit(attempt, last + timedelta(seconds=40))
+
+
+def _spotcheck(regulator: User, enterprise, opened: datetime, rng: random.Random) -> None:
+    config = current_app.config
+    local = to_user_timezone(opened)
+    data = spotchecks.InspectionData(
+        inspected_on=local.date(), inspectors="李明、王强", doc_number=f"（宁玄）应急检〔{local.year}〕17号",
+        template=_template(SPOTCHECK_TEMPLATE), rule=dict(config["SPOTCHECK_SAMPLE_RULE"]),
+        window_minutes=config["SPOTCHECK_WINDOW_MINUTES"], time_limit_minutes=config["SPOTCHECK_TIME_LIMIT_MINUTES"],
+        pass_mark=config["SPOTCHECK_PASS_MARK"])  # fmt: skip
+    inspection = spotchecks.open_inspection(data, enterprise, actor=regulator, now=opened, seed=SPOTCHECK_SEED)
+
+    # one special operator is out on a job: swapped for another of the same post, drawn from the seed
+    absent = next(t for t in inspection.tickets if t.post == Post.SPECIAL_OPERATOR.value)
+    spotchecks.swap_ticket(absent, actor=regulator, reason="外出作业，不在现场", now=opened + timedelta(minutes=3))
+    db.session.refresh(inspection)
+
+    tickets = [t for t in inspection.tickets if t.status is not TicketState.VOID]
+    failing = next(t for t in tickets if t.post == Post.WORKER.value)
+    at = opened + timedelta(minutes=5)
+    for i, ticket in enumerate(tickets):
+        person = ticket.person
+        claimed = at + timedelta(minutes=i)
+        spotchecks.confirm_identity(ticket, name=person.name, id_last4=person.id_number[-4:],
+                                    device=secrets.token_urlsafe(16), now=claimed)  # fmt: skip
+        attempt = spotchecks.start_ticket_attempt(ticket, ip=f"192.168.1.{101 + i}", user_agent=PHONE_UA, now=claimed)
+        wrong = 5 if ticket is failing else rng.choice((0, 0, 1, 1, 2))  # 10 × 10 points, pass mark 80
+        last = _answer(attempt, wrong=wrong, blank=0, rng=rng, start=claimed,
+                       save=lambda a, pos, resp, seq, t: engine.save_answer(a, pos, resp, seq=seq, now=t))  # fmt: skip
+        spotchecks.submit_ticket(ticket, now=last + timedelta(seconds=20))
+    spotchecks.close_inspection(inspection, actor=regulator, now=opened + timedelta(minutes=45))

@@ -1,0 +1,59 @@
+"""The demo seed: idempotent, and the demo shows real activity (an open exam, a finished 逢查必考 with a finding)."""
+
+from __future__ import annotations
+
+import time
+
+import sqlalchemy as sa
+
+from app.exams.models import Attempt, AttemptState, ExamKind, Sitting
+from app.extensions import db
+from app.seed.demo import DEMO_PASSWORD, seed_demo
+from app.spotchecks.models import Finding, FindingState, Inspection, InspectionState, TicketState
+
+
+def log_in(client, username: str):
+    client.post("/logout")
+    response = client.post("/login", data={"username": username, "password": DEMO_PASSWORD})
+    assert response.status_code == 302, response.data.decode()[:500]
+    return client
+
+
+def test_demo_seed_is_idempotent_and_shows_activity(app, client):
+    started = time.monotonic()
+    assert seed_demo() is True
+    db.session.commit()
+    assert time.monotonic() - started < 10  # < 5 s in practice; slack for a loaded CI machine
+    assert seed_demo() is False
+    db.session.commit()
+
+    # the open exam: the worker has not started, colleagues passed and failed
+    sitting = db.session.scalars(sa.select(Sitting).where(Sitting.kind == ExamKind.TRAINING)).one()
+    attempts = db.session.scalars(sa.select(Attempt).where(Attempt.sitting_id == sitting.id)).all()
+    assert {a.state for a in attempts} == {AttemptState.GRADED}
+    assert sorted(bool(a.passed) for a in attempts) == [False, True, True]
+
+    # the inspection: closed, one failure, one open finding, one swapped ticket
+    inspection = db.session.scalars(sa.select(Inspection)).one()
+    assert inspection.status is InspectionState.CLOSED
+    active = inspection.active_tickets
+    assert all(t.answered for t in active) and sum(not t.passed for t in active) == 1
+    assert sum(t.status is TicketState.VOID for t in inspection.tickets) == 1
+    finding = db.session.scalars(sa.select(Finding)).one()
+    assert finding.status is not FindingState.CLOSED
+
+    home = log_in(client, "worker").get("/")
+    html = home.data.decode()
+    assert home.status_code == 200
+    assert sitting.title in html and f"/exams/sittings/{sitting.id}/start" in html  # 开始考试
+
+    findings = log_in(client, "enterprise").get("/spotchecks/findings").data.decode()
+    assert findings.count('href="/spotchecks/findings/') == 1
+    assert finding.person.name in findings
+
+    inspections = log_in(client, "regulator").get("/spotchecks/").data.decode()
+    assert inspection.doc_number in inspections and "已结束" in inspections
+
+    result = app.test_cli_runner().invoke(args=["verify-archive"])
+    assert result.exit_code == 0, result.output
+    assert "archive intact" in result.output
