@@ -88,7 +88,7 @@ def _clean_database(request):
     app = request.getfixturevalue("app")
     from app.bank import queries as bank_queries
 
-    with app.app_context(), _fresh_g_per_request(app):
+    with app.app_context(), fresh_g_per_request(app):
         bank_queries._cache.clear()
         yield
         db.session.remove()
@@ -98,7 +98,7 @@ def _clean_database(request):
 
 
 @contextmanager
-def _fresh_g_per_request(app):
+def fresh_g_per_request(app):
     """Give every test request an empty ``g``, as a real request gets.
 
     The fixture above keeps one app context open for the whole test, and a request reuses an open app context,

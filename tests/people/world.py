@@ -6,17 +6,16 @@
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import io
 from dataclasses import dataclass
 from datetime import date
 
-from flask import g, request_started
 from openpyxl import Workbook
 
 from app.auth.models import User
 from app.people.models import Enterprise, Person
+from tests.conftest import fresh_g_per_request  # noqa: F401  (re-exported for the access matrix)
 from tests.factories import Factory, make_id_number
 
 
@@ -92,24 +91,3 @@ def csv_text(rows: list[list], header: list | None = HEADER) -> str:
     writer.writerows(rows)
     return out.getvalue()
 
-
-# ---------------------------------------------------------------- per-request state
-
-
-@contextlib.contextmanager
-def fresh_g_per_request(app):
-    """Give every test request an empty ``g``, as a real request gets.
-
-    The shared fixtures keep one app context open for the whole test, and a request reuses an open app
-    context, so ``g`` would otherwise carry the logged-in user (Flask-Login), the chosen locale (Flask-Babel)
-    and the CSRF token from one request into the next.
-    """
-
-    def clear(sender, **extra):
-        vars(g._get_current_object()).clear()
-
-    request_started.connect(clear, app)
-    try:
-        yield
-    finally:
-        request_started.disconnect(clear, app)
