@@ -7,7 +7,7 @@ import io
 from datetime import timedelta
 
 import sqlalchemy as sa
-from flask import abort, flash, redirect, render_template, request, send_file, url_for
+from flask import abort, flash, jsonify, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_babel import to_user_timezone, to_utc
 from flask_login import current_user
@@ -18,7 +18,7 @@ from app.auth.access import roles_required
 from app.auth.models import Role
 from app.bank.models import PaperTemplate
 from app.core.db import utcnow
-from app.exams import bp, page, queries, services
+from app.exams import bp, queries, services
 from app.exams.forms import ExtendForm, MakeupForm, SittingForm, StartForm
 from app.exams.messages import error_message
 from app.exams.models import Attempt, AttemptState, ExamKind
@@ -92,7 +92,7 @@ def attempt_page(attempt_id: int):
     attempt = scope.get_own_attempt_or_404(current_user, attempt_id)
     if attempt.state is AttemptState.GRADED:
         return redirect(url_for("exams.attempt_result", attempt_id=attempt.id))
-    return page.render_page(attempt, api=url_for("exams.attempt_page", attempt_id=attempt.id),
+    return render_attempt_page(attempt, api=url_for("exams.attempt_page", attempt_id=attempt.id),
                             result_url=url_for("exams.attempt_result", attempt_id=attempt.id),
                             back_url=url_for("exams.mine"))  # fmt: skip
 
@@ -100,25 +100,25 @@ def attempt_page(attempt_id: int):
 @bp.route("/attempts/<int:attempt_id>/state")
 @roles_required(Role.WORKER)
 def attempt_state(attempt_id: int):
-    return page.state(scope.get_own_attempt_or_404(current_user, attempt_id))
+    return state_json(scope.get_own_attempt_or_404(current_user, attempt_id))
 
 
 @bp.route("/attempts/<int:attempt_id>/answer", methods=["POST"])
 @roles_required(Role.WORKER)
 def attempt_answer(attempt_id: int):
-    return page.answer(scope.get_own_attempt_or_404(current_user, attempt_id))
+    return answer_json(scope.get_own_attempt_or_404(current_user, attempt_id))
 
 
 @bp.route("/attempts/<int:attempt_id>/focus", methods=["POST"])
 @roles_required(Role.WORKER)
 def attempt_focus(attempt_id: int):
-    return page.focus(scope.get_own_attempt_or_404(current_user, attempt_id))
+    return focus_json(scope.get_own_attempt_or_404(current_user, attempt_id))
 
 
 @bp.route("/attempts/<int:attempt_id>/submit", methods=["POST"])
 @roles_required(Role.WORKER)
 def attempt_submit(attempt_id: int):
-    return page.submit(scope.get_own_attempt_or_404(current_user, attempt_id), by=current_user)
+    return submit_json(scope.get_own_attempt_or_404(current_user, attempt_id), by=current_user)
 
 
 @bp.route("/attempts/<int:attempt_id>/result")
@@ -289,3 +289,57 @@ def new_makeup(sitting_id: int):
             flash(_("已安排补考。"), "success")
             return redirect(url_for("exams.sitting", sitting_id=makeup.id))
     return render_template("exams/makeup_form.html", original=original, persons=persons, form=form)
+
+
+# ---------------------------------------------------------------- the exam page's JSON endpoints
+# Plain functions of an already authorised attempt: the candidate routes above load it through
+# ``scope.get_own_attempt_or_404``; the 逢查必考 ticket routes load it from a ticket and call the same
+# functions (and render the same page with their own ``api`` base URL). Each is a request boundary: it commits.
+
+
+def render_attempt_page(attempt: Attempt, *, api: str, result_url: str, back_url: str):
+    """The exam page (questions are fetched by the page from ``{api}/state``)."""
+    return render_template("exams/attempt.html", attempt=attempt, api=api, result_url=result_url, back_url=back_url)
+
+
+def state_json(attempt: Attempt):
+    return jsonify(queries.attempt_state(attempt, utcnow()))
+
+
+def _json_error(code: str, status: int, attempt: Attempt | None = None):
+    body = {"error": code, "message": error_message(code)}
+    if attempt is not None:
+        db.session.refresh(attempt)
+        body["state"] = attempt.state.value
+    return jsonify(body), status
+
+
+def answer_json(attempt: Attempt):
+    """POST {position, response, seq, flagged} → {saved, applied, seconds_left}."""
+    data = request.get_json(silent=True) or {}
+    now = utcnow()
+    try:
+        saved = services.save_answer(attempt, data.get("position"), data.get("response"), data.get("seq"), now,
+                                     flagged=bool(data.get("flagged")))  # fmt: skip
+    except services.ExamError as exc:
+        db.session.rollback()
+        return _json_error(exc.code, 409 if exc.code == "attempt.closed" else 400, attempt)
+    db.session.commit()
+    return jsonify(saved=True, applied=saved.applied, position=data["position"], seq=data["seq"],
+                   seconds_left=saved.seconds_left)  # fmt: skip
+
+
+def focus_json(attempt: Attempt):
+    """POST {event} → {focus_losses}: the page lost focus or was hidden (tab switch, another app)."""
+    data = request.get_json(silent=True) or {}
+    count = services.record_focus_loss(attempt, utcnow(), kind=str(data.get("event") or "hidden"))
+    db.session.commit()
+    return jsonify(focus_losses=count)
+
+
+def submit_json(attempt: Attempt, *, by=None):
+    """POST → the graded state; the same answer for every repeat (exactly-once submission)."""
+    attempt = services.submit(attempt, utcnow(), by=by)
+    db.session.commit()
+    return jsonify(attempt=attempt.id, state=attempt.state.value, state_label=attempt.state.label,
+                   result={"score": attempt.score, "max_score": attempt.max_score, "passed": attempt.passed})

@@ -19,7 +19,7 @@ from app.auth import scope
 from app.auth.access import public, roles_required
 from app.auth.models import Role
 from app.core.db import utcnow
-from app.exams import page as exam_page
+from app.exams import views as exam_views
 from app.extensions import db
 from app.people.models import Employment, Enterprise, Industry, Person, Post
 from app.spotchecks import bp, engine, queries, report, services
@@ -448,7 +448,7 @@ def ticket(token: str):
             return render_template("spotchecks/ticket_done.html", ticket=ticket)
         db.session.commit()
         here = url_for("spotchecks.ticket", token=token)
-        return exam_page.render_page(attempt, api=f"{here}/api", result_url=here, back_url=here)
+        return exam_views.render_attempt_page(attempt, api=f"{here}/api", result_url=here, back_url=here)
     if ticket.claimed_device:
         return _refuse("ticket.other_device", 403)
     form = IdentityForm()
@@ -484,21 +484,21 @@ def _api_ticket(token: str):
 @public
 def api_state(token: str):
     ticket, refused = _api_ticket(token)
-    return refused or exam_page.state(ticket.attempt)
+    return refused or exam_views.state_json(ticket.attempt)
 
 
 @bp.route("/s/<token>/api/answer", methods=["POST"])
 @public
 def api_answer(token: str):
     ticket, refused = _api_ticket(token)
-    return refused or exam_page.answer(ticket.attempt)
+    return refused or exam_views.answer_json(ticket.attempt)
 
 
 @bp.route("/s/<token>/api/focus", methods=["POST"])
 @public
 def api_focus(token: str):
     ticket, refused = _api_ticket(token)
-    return refused or exam_page.focus(ticket.attempt)
+    return refused or exam_views.focus_json(ticket.attempt)
 
 
 @bp.route("/s/<token>/api/submit", methods=["POST"])
