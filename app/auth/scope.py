@@ -181,8 +181,6 @@ def can_work_finding(user: User, enterprise_id: int) -> bool:
 
 # ---------------------------------------------------------------- exams: sittings and attempts
 
-from sqlalchemy import orm as so  # noqa: E402
-
 from app.exams.models import Attempt, Candidate, Sitting  # noqa: E402  (grouped with the functions that use it)
 
 
@@ -243,9 +241,7 @@ def get_own_attempt_or_404(user: User, attempt_id: int) -> Attempt:
     """The attempt only if it is the worker's own: nobody answers, or reads a live paper, on a candidate's behalf."""
     if user.role is not Role.WORKER or user.person_id is None:
         abort(404)
-    # The frozen paper (tens of kB of JSON) loads only when used: autosave, the busiest request, never needs it.
-    return _one_or_404(sa.select(Attempt).options(so.defer(Attempt.paper), so.defer(Attempt.result))
-                       .where(Attempt.id == attempt_id, Attempt.person_id == user.person_id))
+    return _one_or_404(sa.select(Attempt).where(Attempt.id == attempt_id, Attempt.person_id == user.person_id))
 
 
 def candidate_sittings_query(user: User) -> sa.Select:

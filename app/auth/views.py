@@ -24,13 +24,14 @@ def login():
         outcome = authenticate(form.username.data, form.password.data,
                                max_failures=current_app.config["LOGIN_MAX_FAILURES"],
                                lockout_minutes=current_app.config["LOGIN_LOCKOUT_MINUTES"])  # fmt: skip
-        db.session.commit()
         if outcome.status == "ok":
             locale = session.get("locale")
             session.clear()  # no session fixation across the login boundary
             if locale:  # but keep the language picked on the login page
                 session["locale"] = locale
-            login_user(outcome.user)
+            login_user(outcome.user)  # before the commit, which would expire the user and cost a reload
+        db.session.commit()
+        if outcome.status == "ok":
             return redirect(_safe_next(request.args.get("next")) or url_for("home.index"))
         if outcome.status == "locked":
             flash(_("登录失败次数过多，账号已锁定至 %(time)s（UTC），请稍后再试。",

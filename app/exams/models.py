@@ -132,8 +132,9 @@ class Attempt(db.Model):
     sitting_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("exams_sittings.id"))
     person_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("people_persons.id"), index=True)
     state: so.Mapped[AttemptState] = so.mapped_column(enum_column(AttemptState), default=AttemptState.IN_PROGRESS)
-    #: Paper.to_dict(): the frozen paper, including answers — never sent to the browser.
-    paper: so.Mapped[dict] = so.mapped_column(sa.JSON)
+    #: Paper.to_dict(): the frozen paper, including answers — never sent to the browser. Tens of kB of JSON, so
+    #: it (like ``result``) loads only when read: the busy requests (autosave, board, lists) never need it.
+    paper: so.Mapped[dict] = so.mapped_column(sa.JSON, deferred=True)
     seed: so.Mapped[int] = so.mapped_column(sa.BigInteger)
     started_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
     deadline: so.Mapped[datetime]
@@ -144,7 +145,7 @@ class Attempt(db.Model):
     max_score: so.Mapped[float | None]
     passed: so.Mapped[bool | None]
     #: GradeResult.to_dict()
-    result: so.Mapped[dict | None] = so.mapped_column(sa.JSON)
+    result: so.Mapped[dict | None] = so.mapped_column(sa.JSON, deferred=True)
     focus_losses: so.Mapped[int] = so.mapped_column(default=0)
     ip: so.Mapped[str] = so.mapped_column(sa.String(45), default="")
     user_agent: so.Mapped[str] = so.mapped_column(sa.String(300), default="")

@@ -6,7 +6,6 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlalchemy import orm as so
 
 from app.exams.models import Answer, Attempt, AttemptLog, AttemptState, Candidate, Sitting
 from app.exams.services import outcome, saved_answers
@@ -64,8 +63,7 @@ def my_exams(person_id: int, now: datetime) -> list[MyExam]:
         .where(Candidate.person_id == person_id, Sitting.cancelled.is_(False)).order_by(Sitting.opens_at.desc())
     ).all()  # fmt: skip
     attempts = {a.sitting_id: a for a in db.session.scalars(
-        sa.select(Attempt).options(so.defer(Attempt.paper), so.defer(Attempt.result))
-        .where(Attempt.person_id == person_id, Attempt.sitting_id.in_([s.id for s in sittings])))}  # fmt: skip
+        sa.select(Attempt).where(Attempt.person_id == person_id, Attempt.sitting_id.in_([s.id for s in sittings])))}  # fmt: skip
     rows = []
     for sitting in sittings:
         attempt = attempts.get(sitting.id)
@@ -97,8 +95,7 @@ def board(sitting: Sitting, now: datetime) -> list[BoardRow]:
     people = db.session.scalars(sa.select(Person).join(Candidate, Candidate.person_id == Person.id)
                                 .where(Candidate.sitting_id == sitting.id).order_by(Person.name, Person.id)).all()  # fmt: skip
     attempts = {a.person_id: a for a in db.session.scalars(
-        sa.select(Attempt).options(so.defer(Attempt.paper), so.defer(Attempt.result))
-        .where(Attempt.sitting_id == sitting.id))}  # fmt: skip
+        sa.select(Attempt).where(Attempt.sitting_id == sitting.id))}  # fmt: skip
     answered = dict(db.session.execute(
         sa.select(Answer.attempt_id, sa.func.count()).join(Attempt, Attempt.id == Answer.attempt_id)
         .where(Attempt.sitting_id == sitting.id, Answer.response.is_not(None)).group_by(Answer.attempt_id)).all())  # fmt: skip

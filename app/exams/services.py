@@ -10,13 +10,15 @@ Concurrency is settled by the database, without ``SELECT … FOR UPDATE``, on SQ
 - autosave: a conditional ``UPDATE exams_attempts … WHERE state='in_progress' AND deadline >= now - grace``
   (which also orders the save against a concurrent submit on the attempt's row lock), then
   ``INSERT … ON CONFLICT (attempt_id, position) DO UPDATE … WHERE client_seq < excluded.client_seq`` — a late retry
-  of an older change never overwrites a newer one;
+  of an older change never overwrites a newer one. On PostgreSQL the two run as one statement (data-modifying
+  CTEs), one round trip;
 - submit, expire, grade: ``UPDATE … WHERE id=:id AND state IN (sources)`` and a rowcount check — exactly one
   request wins, grades and writes the archive events; every other one reads the stored result.
 """
 
 from __future__ import annotations
 
+import functools
 import hmac
 import logging
 import secrets
@@ -167,7 +169,7 @@ def check_can_start(sitting: Sitting, person_id: int, now: datetime, access_code
         raise ExamError("sitting.access_code")
 
 
-def start_or_resume(sitting: Sitting, person, *, ip: str = "", user_agent: str = "", now: datetime | None = None,
+def start_or_resume(sitting: Sitting, person_id: int, *, ip: str = "", user_agent: str = "", now: datetime | None = None,
                     access_code: str | None = None, actor=None) -> Attempt:  # fmt: skip
     """The person's attempt at ``sitting``: the existing one (any state), or a new one with a freshly assembled paper.
 
@@ -177,26 +179,26 @@ def start_or_resume(sitting: Sitting, person, *, ip: str = "", user_agent: str =
     :raises ExamError: see :func:`check_can_start` (only when no attempt exists yet: resuming needs no code).
     """
     now = now or utcnow()
-    attempt = find_attempt(sitting, person.id)
+    attempt = find_attempt(sitting, person_id)
     if attempt is not None:
         if attempt.is_open and (ip, user_agent[:300]) != (attempt.ip, attempt.user_agent):
             db.session.add(AttemptLog(attempt_id=attempt.id, kind="resumed", detail={"ip": ip, "user_agent": user_agent[:300]}, at=now))
             db.session.flush()
         return attempt
-    check_can_start(sitting, person.id, now, access_code)
+    check_can_start(sitting, person_id, now, access_code)
     seed = secrets.randbits(63)
     paper = assemble_paper(PaperSpec.from_dict(sitting.spec), question_index(sitting.bank_ids), seed=seed)
     table = Attempt.__table__
     inserted = db.session.execute(
-        _insert(Attempt).values(sitting_id=sitting.id, person_id=person.id, state=AttemptState.IN_PROGRESS,
+        _insert(Attempt).values(sitting_id=sitting.id, person_id=person_id, state=AttemptState.IN_PROGRESS,
                                 paper=paper.to_dict(), seed=seed, started_at=now, deadline=sitting.deadline_for(now),
                                 extra_minutes=0, focus_losses=0, ip=ip[:45], user_agent=user_agent[:300])
         .on_conflict_do_nothing(index_elements=[table.c.sitting_id, table.c.person_id])
         .returning(table.c.id)
     ).scalar()  # fmt: skip
-    attempt = find_attempt(sitting, person.id)
+    attempt = find_attempt(sitting, person_id)
     if inserted is not None:
-        _event(sitting, person.id, "exam.started", {"attempt": attempt.id, "questions": len(paper.items),
+        _event(sitting, person_id, "exam.started", {"attempt": attempt.id, "questions": len(paper.items),
                "deadline": attempt.deadline.isoformat(timespec="seconds"), "ip": ip[:45]}, actor=actor, at=now)  # fmt: skip
     return attempt
 
@@ -259,27 +261,58 @@ def save_answer(attempt: Attempt, position: int, response: Any, client_seq: int,
     if type(position) is not int or not 0 <= position < len(shapes) or type(client_seq) is not int or not 0 <= client_seq <= MAX_SEQ:
         raise ExamError("answer.invalid")
     response = _validate_response(shapes[position], response)
-    # Takes the attempt's row lock: a concurrent submit either waits for this save (and grades it) or wins first
-    # (and this save finds the state changed and is refused). Never an answer stored after grading.
-    touched = db.session.execute(_update(Attempt)
-                                 .where(Attempt.id == attempt.id, Attempt.state == AttemptState.IN_PROGRESS,
-                                        Attempt.deadline >= now - grace())
-                                 .values(last_saved_at=now)).rowcount  # fmt: skip
-    if touched != 1:
+    params = {"attempt": attempt.id, "not_before": now - grace(), "now": now, "pos": position, "resp": response,
+              "flag": bool(flagged), "seq": client_seq}  # fmt: skip
+    if db.session.get_bind().dialect.name == "postgresql":
+        deadline, applied = db.session.execute(_autosave_postgresql(), params).one()
+        if deadline is None:
+            raise ExamError("attempt.closed")
+        return Saved(applied=applied == 1, seconds_left=max(0, int((deadline - now).total_seconds())))
+    live, upsert = _autosave_statements(sqlite.insert)
+    if db.session.execute(live, params).rowcount != 1:
         raise ExamError("attempt.closed")
-    table = Answer.__table__
-    # A cleared answer is SQL NULL (not JSON null), so "answered" counts are a plain IS NOT NULL.
-    stmt = _insert(Answer).values(attempt_id=attempt.id, position=position,
-                                  response=sa.null() if response is None else response, flagged=bool(flagged),
-                                  client_seq=client_seq, saved_at=now)  # fmt: skip
-    stmt = stmt.on_conflict_do_update(
-        index_elements=[table.c.attempt_id, table.c.position],
-        set_={"response": stmt.excluded.response, "flagged": stmt.excluded.flagged,
-              "client_seq": stmt.excluded.client_seq, "saved_at": stmt.excluded.saved_at},
-        where=table.c.client_seq < stmt.excluded.client_seq,
-    ).returning(table.c.id)  # fmt: skip
-    applied = db.session.execute(stmt).first() is not None
+    applied = db.session.execute(upsert, params).first() is not None
     return Saved(applied=applied, seconds_left=attempt.seconds_left(now))
+
+
+@functools.cache
+def _autosave_statements(insert) -> tuple[sa.Update, Any]:
+    """The two statements of an autosave, built once with bound parameters (autosave is the busiest request).
+
+    ``live``: touch the attempt only while it takes answers. The UPDATE takes the attempt's row lock: a concurrent
+    submit either waits for this save (and grades it) or wins first (and this save finds the state changed and is
+    refused). Never an answer stored after grading.
+
+    ``upsert``: the answer, unless a newer one (higher client seq) is stored already; returns its id when written.
+    """
+    attempts, answers = Attempt.__table__, Answer.__table__
+    live = (sa.update(attempts).where(attempts.c.id == sa.bindparam("attempt"), attempts.c.state == AttemptState.IN_PROGRESS,
+                                      attempts.c.deadline >= sa.bindparam("not_before", type_=sa.DateTime))
+            .values(last_saved_at=sa.bindparam("now", type_=sa.DateTime)))  # fmt: skip
+    # A cleared answer is SQL NULL (not JSON null), so "answered" counts are a plain IS NOT NULL.
+    values = {"position": sa.bindparam("pos", type_=sa.Integer), "response": sa.bindparam("resp", type_=sa.JSON(none_as_null=True)),
+              "flagged": sa.bindparam("flag", type_=sa.Boolean), "client_seq": sa.bindparam("seq", type_=sa.Integer),
+              "saved_at": sa.bindparam("now", type_=sa.DateTime)}  # fmt: skip
+    if insert is postgresql.insert:  # one statement: the answer row is selected from the UPDATE's RETURNING
+        live = live.returning(attempts.c.id, attempts.c.deadline).cte("live")
+        stmt = insert(answers).from_select(["attempt_id", *values], sa.select(live.c.id, *values.values()))
+    else:
+        stmt = insert(answers).values(attempt_id=sa.bindparam("attempt"), **values)
+    upsert = stmt.on_conflict_do_update(
+        index_elements=[answers.c.attempt_id, answers.c.position],
+        set_={k: stmt.excluded[k] for k in values},
+        where=answers.c.client_seq < stmt.excluded.client_seq,
+    ).returning(answers.c.id)  # fmt: skip
+    return live, upsert
+
+
+@functools.cache
+def _autosave_postgresql() -> sa.Select:
+    """Both autosave statements as data-modifying CTEs in one: one round trip. Returns (deadline or NULL when the
+    attempt no longer takes answers, 1 when the answer was written)."""
+    live, upsert = _autosave_statements(postgresql.insert)
+    saved = upsert.cte("saved")
+    return sa.select(sa.select(live.c.deadline).scalar_subquery(), sa.select(sa.func.count()).select_from(saved).scalar_subquery())
 
 
 def saved_answers(attempt: Attempt) -> dict[int, dict]:

@@ -67,13 +67,12 @@ def mine():
 @roles_required(Role.WORKER)
 def start(sitting_id: int):
     sitting = scope.get_candidate_sitting_or_404(current_user, sitting_id)
-    existing = services.find_attempt(sitting, current_user.person_id)
-    if existing is not None and request.method == "GET":
+    if request.method == "GET" and (existing := services.find_attempt(sitting, current_user.person_id)) is not None:
         return redirect(url_for("exams.attempt_page", attempt_id=existing.id))
     form = StartForm()
     if form.validate_on_submit():
         try:
-            attempt = services.start_or_resume(sitting, current_user.person, ip=request.remote_addr or "",
+            attempt = services.start_or_resume(sitting, current_user.person_id, ip=request.remote_addr or "",
                                                user_agent=request.user_agent.string, access_code=form.access_code.data,
                                                actor=current_user)  # fmt: skip
         except services.ExamError as exc:
@@ -81,8 +80,9 @@ def start(sitting_id: int):
             (form.access_code.errors.append if exc.code == "sitting.access_code" else lambda m: flash(m, "error"))(
                 error_message(exc.code, exc.params))
         else:
+            attempt_id = attempt.id  # read before the commit expires it
             db.session.commit()
-            return redirect(url_for("exams.attempt_page", attempt_id=attempt.id))
+            return redirect(url_for("exams.attempt_page", attempt_id=attempt_id))
     return render_template("exams/start.html", sitting=sitting, form=form, now=utcnow())
 
 

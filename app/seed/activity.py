@@ -111,7 +111,7 @@ def _exam(organiser: User, worker: User, enterprise, now: datetime, rng: random.
     outcomes = [(5, 0), (9, 1), (22, 6)]
     for i, (employment, (wrong, blank)) in enumerate(zip(managers, outcomes)):
         started = now - timedelta(minutes=55 - 6 * i)
-        attempt = exams.start_or_resume(sitting, employment.person, ip=f"192.168.10.{21 + i}", user_agent=PHONE_UA,
+        attempt = exams.start_or_resume(sitting, employment.person_id, ip=f"192.168.10.{21 + i}", user_agent=PHONE_UA,
                                         now=started)  # fmt: skip
         last = _answer(attempt, wrong=wrong, blank=blank, rng=rng, start=started,
                        save=lambda a, pos, resp, seq, at: exams.save_answer(a, pos, resp, seq, at))  # fmt: skip

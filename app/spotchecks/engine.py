@@ -41,8 +41,8 @@ def add_candidates(sitting: Sitting, person_ids: list[int]) -> int:
     return exams.add_candidates(sitting, person_ids)
 
 
-def start_or_resume(sitting: Sitting, person, *, ip: str, user_agent: str, now: datetime) -> Attempt:
-    return exams.start_or_resume(sitting, person, ip=ip, user_agent=user_agent, now=now)
+def start_or_resume(sitting: Sitting, person_id: int, *, ip: str, user_agent: str, now: datetime) -> Attempt:
+    return exams.start_or_resume(sitting, person_id, ip=ip, user_agent=user_agent, now=now)
 
 
 def save_answer(attempt: Attempt, position: int, response, *, seq: int, now: datetime, flagged: bool = False):

@@ -373,7 +373,7 @@ def start_ticket_attempt(ticket: SpotCheckTicket, *, ip: str, user_agent: str, n
     """Start (or resume) the claimed ticket's attempt through the exam engine; one attempt per person, ever."""
     if problem := ticket_problem(ticket, now):
         raise SpotCheckError(problem)
-    attempt = engine.start_or_resume(ticket.inspection.sitting, ticket.person, ip=ip, user_agent=user_agent, now=now)
+    attempt = engine.start_or_resume(ticket.inspection.sitting, ticket.person_id, ip=ip, user_agent=user_agent, now=now)
     ticket.attempt_id = attempt.id
     db.session.flush()
     return attempt

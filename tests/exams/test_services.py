@@ -23,7 +23,7 @@ def events(person, kind=None):
 
 
 def start(world, person=None, **kw):
-    return services.start_or_resume(world.sitting, person or world.person, ip="10.0.0.1", user_agent="pytest", **kw)
+    return services.start_or_resume(world.sitting, (person or world.person).id, ip="10.0.0.1", user_agent="pytest", **kw)
 
 
 # ---------------------------------------------------------------- start / resume
@@ -42,7 +42,7 @@ def test_start_freezes_a_paper_and_records_the_event(exam_world):
 
 def test_resume_returns_the_same_attempt_and_logs_a_new_device(exam_world):
     first = start(exam_world)
-    again = services.start_or_resume(exam_world.sitting, exam_world.person, ip="10.0.0.2", user_agent="phone")
+    again = services.start_or_resume(exam_world.sitting, exam_world.person.id, ip="10.0.0.2", user_agent="phone")
     assert again.id == first.id and again.paper == first.paper
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Attempt)) == 1
     assert [log.kind for log in db.session.scalars(sa.select(AttemptLog))] == ["resumed"]
@@ -112,6 +112,8 @@ def test_autosave_keeps_the_latest_sequence_number(exam_world):
     db.session.refresh(row)
     assert (row.response, row.flagged, row.client_seq) == (None, True, 6)
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Answer)) == 1
+    # cleared is SQL NULL, not JSON null: the board's "answered" count is a plain IS NOT NULL
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Answer).where(Answer.response.is_not(None))) == 0
 
 
 @pytest.mark.parametrize("bad", [("x", [0], 1), (99, [0], 1), (0, [9], 1), (0, "A", 1), (0, [0, 1], 1), (0, [0], -1),
@@ -268,7 +270,7 @@ def test_focus_losses_are_counted_while_in_progress(exam_world):
 
 
 def fail(world, sitting, person):
-    attempt = services.start_or_resume(sitting, person)
+    attempt = services.start_or_resume(sitting, person.id)
     answer_all(attempt, correct=5)
     return services.submit(attempt)
 
@@ -276,7 +278,7 @@ def fail(world, sitting, person):
 def test_one_makeup_then_retraining(exam_world):
     failed, passed = exam_world.persons[0], exam_world.persons[1]
     fail(exam_world, exam_world.sitting, failed)
-    ok = services.start_or_resume(exam_world.sitting, passed)
+    ok = services.start_or_resume(exam_world.sitting, passed.id)
     answer_all(ok, correct=24)
     services.submit(ok)
 

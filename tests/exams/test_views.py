@@ -177,7 +177,7 @@ def test_nobody_else_reaches_an_attempt(exam_world, login, client):
 
 
 def test_board_shows_progress_and_is_scoped(exam_world, login):
-    services.start_or_resume(exam_world.sitting, exam_world.person, ip="10.1.1.1", user_agent="x")
+    services.start_or_resume(exam_world.sitting, exam_world.person.id, ip="10.1.1.1", user_agent="x")
     attempt = services.find_attempt(exam_world.sitting, exam_world.person.id)
     services.record_focus_loss(attempt)
     db.session.commit()
@@ -194,7 +194,7 @@ def test_regulator_sees_sittings_in_region_but_cannot_act(exam_world, login, fac
     regulator = factory.regulator("320100")
     far = factory.regulator("320500")
     factory.commit()
-    attempt = services.start_or_resume(exam_world.sitting, exam_world.person)
+    attempt = services.start_or_resume(exam_world.sitting, exam_world.person.id)
     db.session.commit()
     client = login(regulator)
     assert client.get(f"/exams/sittings/{exam_world.sitting.id}").status_code == 200
@@ -203,7 +203,7 @@ def test_regulator_sees_sittings_in_region_but_cannot_act(exam_world, login, fac
 
 
 def test_export_results_xlsx(exam_world, login):
-    attempt = services.start_or_resume(exam_world.sitting, exam_world.person)
+    attempt = services.start_or_resume(exam_world.sitting, exam_world.person.id)
     services.save_answer(attempt, 0, right_answer(attempt, 0), 1)
     services.submit(attempt)
     db.session.commit()
@@ -217,7 +217,7 @@ def test_export_results_xlsx(exam_world, login):
 
 
 def test_extend_time_form(exam_world, login):
-    attempt = services.start_or_resume(exam_world.sitting, exam_world.person)
+    attempt = services.start_or_resume(exam_world.sitting, exam_world.person.id)
     db.session.commit()
     deadline = attempt.deadline
     client = login(exam_world.organiser)
@@ -252,7 +252,7 @@ def test_create_sitting_form_filters_the_roster(exam_world, login, factory):
 
 
 def test_makeup_is_offered_for_failed_candidates(exam_world, login):
-    attempt = services.start_or_resume(exam_world.sitting, exam_world.person)
+    attempt = services.start_or_resume(exam_world.sitting, exam_world.person.id)
     services.submit(attempt)
     db.session.commit()
     client = login(exam_world.organiser)
@@ -269,7 +269,7 @@ def test_makeup_is_offered_for_failed_candidates(exam_world, login):
 
 @pytest.mark.parametrize("state", [AttemptState.SUBMITTED])
 def test_result_page_before_grading_says_so(exam_world, login, state):
-    attempt = services.start_or_resume(exam_world.sitting, exam_world.person)
+    attempt = services.start_or_resume(exam_world.sitting, exam_world.person.id)
     db.session.execute(sa.update(Attempt).values(state=state))
     db.session.commit()
     html = login(exam_world.worker).get(f"/exams/attempts/{attempt.id}/result").data.decode()

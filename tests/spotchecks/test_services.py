@@ -256,7 +256,7 @@ def test_finding_lifecycle_with_makeup(world):
     # the person sits the 补考 and passes
     from app.exams import services as exams
 
-    attempt = exams.start_or_resume(makeup, finding.person, now=now)
+    attempt = exams.start_or_resume(makeup, finding.person_id, now=now)
     for pos, item in enumerate(attempt.paper["items"]):
         order = item["option_order"] or list(range(len(item["question"]["options"])))
         exams.save_answer(attempt, pos, [order.index(item["question"]["answer"][0])], 1, now)
