@@ -135,6 +135,9 @@ class Attempt(db.Model):
     #: Paper.to_dict(): the frozen paper, including answers — never sent to the browser. Tens of kB of JSON, so
     #: it (like ``result``) loads only when read: the busy requests (autosave, board, lists) never need it.
     paper: so.Mapped[dict] = so.mapped_column(sa.JSON, deferred=True)
+    #: The questions as the candidate sees them (``Paper.public_view()``: no answers) as JSON text, written at the
+    #: start: the exam page's state embeds it verbatim instead of decoding and filtering the whole paper each time.
+    questions_json: so.Mapped[str] = so.mapped_column(sa.Text, deferred=True, default="")
     seed: so.Mapped[int] = so.mapped_column(sa.BigInteger)
     started_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
     deadline: so.Mapped[datetime]

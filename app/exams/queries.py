@@ -8,19 +8,26 @@ from datetime import datetime
 import sqlalchemy as sa
 
 from app.exams.models import Answer, Attempt, AttemptLog, AttemptState, Candidate, Sitting
-from app.exams.services import outcome, saved_answers
+from app.exams.services import compact_json, outcome, saved_answers
 from app.extensions import db
 from app.people.models import Person
 from question_bank import Paper
 
 
-def public_paper(attempt: Attempt) -> list[dict]:
-    """The questions as the candidate sees them: stems and options in display order, never answers."""
-    return Paper.from_dict(attempt.paper).public_view()
+def public_paper_json(attempt: Attempt) -> str:
+    """The questions as the candidate sees them, as JSON text: stems and options in display order, never answers."""
+    return attempt.questions_json or compact_json(Paper.from_dict(attempt.paper).public_view())
+
+
+def attempt_state_json(attempt: Attempt, now: datetime) -> str:
+    """:func:`attempt_state` with ``"questions"``, as JSON text. The questions were serialised once, at the start
+    (``Attempt.questions_json``), and go in verbatim: a reload on exam day decodes and re-encodes no paper."""
+    return compact_json(attempt_state(attempt, now))[:-1] + ',"questions":' + public_paper_json(attempt) + "}"
 
 
 def attempt_state(attempt: Attempt, now: datetime) -> dict:
-    """Everything the exam page needs to (re)build itself; safe to send to the browser at any time.
+    """Everything the exam page needs to (re)build itself but the questions (:func:`attempt_state_json` adds them);
+    safe to send to the browser at any time.
 
     Correct answers and explanations are not in it: after grading the page moves to the result page, which shows
     them only when the sitting allows review.
@@ -35,7 +42,6 @@ def attempt_state(attempt: Attempt, now: datetime) -> dict:
         #: Milliseconds since the start by the server's clock: the page derives its answer sequence numbers from
         #: it, so a later change on another device outranks an earlier one still queued on the first.
         "elapsed_ms": max(0, int((now - attempt.started_at).total_seconds() * 1000)),
-        "questions": public_paper(attempt),
         "answers": {str(pos): a for pos, a in answers.items()},
         "max_seq": max((a["seq"] for a in answers.values()), default=0),
     }

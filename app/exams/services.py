@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import functools
 import hmac
+import json
 import logging
 import secrets
 from dataclasses import dataclass
@@ -45,6 +46,10 @@ log = logging.getLogger(__name__)
 MAX_SEQ = 2**31 - 1
 MAX_FILL_LENGTH = 500
 MAX_EXTENSION_MINUTES = 240
+
+
+def compact_json(value) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
 class ExamError(ValueError):
@@ -191,7 +196,7 @@ def start_or_resume(sitting: Sitting, person_id: int, *, ip: str = "", user_agen
     table = Attempt.__table__
     inserted = db.session.execute(
         _insert(Attempt).values(sitting_id=sitting.id, person_id=person_id, state=AttemptState.IN_PROGRESS,
-                                paper=paper.to_dict(), seed=seed, started_at=now, deadline=sitting.deadline_for(now),
+                                paper=paper.to_dict(), questions_json=compact_json(paper.public_view()), seed=seed, started_at=now, deadline=sitting.deadline_for(now),
                                 extra_minutes=0, focus_losses=0, ip=ip[:45], user_agent=user_agent[:300])
         .on_conflict_do_nothing(index_elements=[table.c.sitting_id, table.c.person_id])
         .returning(table.c.id)

@@ -7,7 +7,7 @@ import io
 from datetime import timedelta
 
 import sqlalchemy as sa
-from flask import abort, flash, jsonify, redirect, render_template, request, send_file, url_for
+from flask import abort, current_app, flash, jsonify, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_babel import to_user_timezone, to_utc
 from flask_login import current_user
@@ -303,7 +303,7 @@ def render_attempt_page(attempt: Attempt, *, api: str, result_url: str, back_url
 
 
 def state_json(attempt: Attempt):
-    return jsonify(queries.attempt_state(attempt, utcnow()))
+    return current_app.response_class(queries.attempt_state_json(attempt, utcnow()), mimetype="application/json")
 
 
 def _json_error(code: str, status: int, attempt: Attempt | None = None):

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-23 10:44:26.472223
+Create Date: 2026-11-23 16:35:52.988714
 
 """
 from alembic import op
@@ -319,6 +319,7 @@ def upgrade():
     sa.Column('person_id', sa.Integer(), nullable=False),
     sa.Column('state', sa.Enum('in_progress', 'submitted', 'expired', 'graded', name='attemptstate', native_enum=False, length=32), nullable=False),
     sa.Column('paper', sa.JSON(), nullable=False),
+    sa.Column('questions_json', sa.Text(), nullable=False),
     sa.Column('seed', sa.BigInteger(), nullable=False),
     sa.Column('started_at', sa.DateTime(), nullable=False),
     sa.Column('deadline', sa.DateTime(), nullable=False),
