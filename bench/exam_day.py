@@ -458,8 +458,10 @@ def main() -> int:  # noqa: PLR0915 - one linear script
     parser.add_argument("--interval", type=float, default=20.0, help="seconds between one candidate's autosaves")
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--threads", type=int, default=8, help="gunicorn gthread threads per worker")
-    parser.add_argument("--client-threads", type=int, default=64, help="in all, for the saturation runs")
-    parser.add_argument("--client-processes", type=int, default=4, help="exam-day client processes (threads split among them)")
+    parser.add_argument("--client-threads", type=int, default=64, help="closed-loop clients of the saturation runs")
+    parser.add_argument("--client-processes", type=int, default=4, help="exam-day client processes")
+    parser.add_argument("--day-threads", type=int, default=48,
+                        help="exam-day threads per client process: enough that requests go out on schedule (open loop)")
     args = parser.parse_args()
     n = args.candidates or (200 if args.quick else 2000)
     minutes = args.minutes or (1.0 if args.quick else 10.0)
@@ -494,7 +496,7 @@ def main() -> int:  # noqa: PLR0915 - one linear script
                                         start_new_session=True))  # fmt: skip
         wait_ready(port, "/login", servers[-1])
         print(f"gunicorn: {args.workers} workers × {args.threads} threads (gthread) on {HOST}:{port}; client: "
-              f"{args.client_processes} processes × {args.client_threads // args.client_processes} threads, stdlib http.client")
+              f"{args.client_processes} processes × {args.day_threads} threads, stdlib http.client")
 
         # exam day: start within the ramp, autosave every interval for D minutes, submit within the window
         rng = random.Random(42)
@@ -511,7 +513,7 @@ def main() -> int:  # noqa: PLR0915 - one linear script
         stats = Stats()
         print(f"exam day: {n} candidates start within {ramp:.0f} s, autosave every {args.interval:.0f} s for "
               f"{minutes:g} min ({sum(1 for e in events if e[2] == 'save'):,} autosaves scheduled) …", flush=True)
-        per_process = max(1, args.client_threads // args.client_processes)
+        per_process = args.day_threads
         exam_t0 = time.time() + 1.0
         elapsed = run_sharded(events, candidates, stats, args.client_processes, per_process, hard_limit, exam_t0)
         started = sum(1 for c in candidates if c.attempt)
@@ -572,6 +574,10 @@ def main() -> int:  # noqa: PLR0915 - one linear script
         print("  by minute of the exam (minute 0 holds the start ramp):")
         for minute, count, p50, p99 in stats.per_minute("autosave", exam_t0):
             print(f"    {minute:>3}  n={count:>6,}  p50 {p50 * 1000:>5.0f} ms  p99 {p99 * 1000:>5.0f} ms")
+        settled = [s for t, s in zip(stats.started["autosave"], saves) if t - exam_t0 >= ramp + 60]
+        if settled:
+            print(f"autosave once the ramp's backlog has cleared (from {ramp + 60:.0f} s on): n={len(settled):,}, "
+                  f"p50 {ms(settled, 50)}, p99 {ms(settled, 99)}")
         print(f"submit: {submit_elapsed:.0f} s window, {attempts} attempts, {graded} graded, {graded_events} graded events")
         print(f"5xx responses: {stats.fivexx() + real_5xx}   client errors/retries: {dict(stats.errors) or 'none'}")
         print(f"saturation ({min(args.client_threads, len(live))} client threads, {saturation_seconds:.0f} s each):")

@@ -196,8 +196,9 @@ def start_or_resume(sitting: Sitting, person_id: int, *, ip: str = "", user_agen
     table = Attempt.__table__
     inserted = db.session.execute(
         _insert(Attempt).values(sitting_id=sitting.id, person_id=person_id, state=AttemptState.IN_PROGRESS,
-                                paper=paper.to_dict(), questions_json=compact_json(paper.public_view()), seed=seed, started_at=now, deadline=sitting.deadline_for(now),
-                                extra_minutes=0, focus_losses=0, ip=ip[:45], user_agent=user_agent[:300])
+                                paper=paper.to_dict(), questions_json=compact_json(paper.public_view()), seed=seed,
+                                started_at=now, deadline=sitting.deadline_for(now), extra_minutes=0, focus_losses=0,
+                                ip=ip[:45], user_agent=user_agent[:300])
         .on_conflict_do_nothing(index_elements=[table.c.sitting_id, table.c.person_id])
         .returning(table.c.id)
     ).scalar()  # fmt: skip
