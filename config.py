@@ -67,6 +67,9 @@ class Config:
 
     # Uploads: rosters and question files. Larger bodies get a clear 413 page.
     MAX_CONTENT_LENGTH = env_int("ANPEI_MAX_UPLOAD_MB", 10) * 1024 * 1024
+    #: Reverse proxies in front of gunicorn whose X-Forwarded-For / -Proto to trust (0: none). Behind nginx, 1: the
+    #: attempt's IP, the login lockout and the spot-check guessing limit then see the client, not the proxy.
+    PROXY_HOPS = env_int("ANPEI_PROXY_HOPS", 0)
     STORAGE_DIR = Path(env_str("ANPEI_STORAGE", str(INSTANCE_DIR / "storage")))
 
     SESSION_COOKIE_HTTPONLY = True

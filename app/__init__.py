@@ -17,6 +17,10 @@ def create_app(config_class: type[Config] | None = None, **overrides) -> Flask:
     app.config.from_object(config_class)
     app.config.update(overrides)
     app.config["CELERY"] = config_class.celery() | app.config.get("CELERY_OVERRIDES", {})
+    if hops := app.config.get("PROXY_HOPS", 0):
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
     from app.core.templating import selected_locale
     from app.extensions import babel, csrf, db, login_manager, migrate

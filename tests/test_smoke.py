@@ -20,3 +20,22 @@ def test_isolation_canary_sees_empty_tables(app):
     from app.people.models import Enterprise
 
     assert db.session.query(Enterprise).count() == 0
+
+
+def test_behind_one_proxy_the_client_ip_is_the_forwarded_one(tmp_path):
+    """ANPEI_PROXY_HOPS=1: the recorded IP (attempts, lockout, spot-check guessing limit) is the client's."""
+    from flask import request
+
+    from app import create_app
+    from app.auth.access import public
+    from config import TestingConfig
+
+    def seen_ip(hops):
+        app = create_app(TestingConfig, PROXY_HOPS=hops, SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path}/ip{hops}.sqlite")
+        app.add_url_rule("/_ip", "ip", public(lambda: request.remote_addr or ""))
+        response = app.test_client().get("/_ip", headers={"X-Forwarded-For": "203.0.113.7"},
+                                         environ_base={"REMOTE_ADDR": "10.0.0.2"})  # fmt: skip
+        return response.data.decode()
+
+    assert seen_ip(1) == "203.0.113.7"
+    assert seen_ip(0) == "10.0.0.2"  # not trusted by default: a client could claim any address
