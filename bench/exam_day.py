@@ -565,7 +565,7 @@ def main() -> int:  # noqa: PLR0915 - one linear script
         all_requests = sum(len(v) for v in stats.latency.values())
         print()
         print(f"started: {started}/{n}; exam phase {elapsed:.0f} s, {all_requests:,} requests "
-              f"({all_requests / elapsed:,.1f} req/s), schedule lag p99 {ms(stats.lag, 99)}")
+              f"({all_requests / elapsed:,.1f} req/s), schedule lag p99 {ms(stats.lag or [0.0], 99)}")
         for kind in ("login", "start", "state", "autosave", "submit"):
             values = stats.latency.get(kind, [])
             if values:
