@@ -67,9 +67,9 @@ def grace() -> timedelta:
 
 
 def _insert(model) -> Any:
-    """``INSERT`` with ``ON CONFLICT`` support for the session's dialect (PostgreSQL or SQLite ≥ 3.24)."""
+    """ORM-enabled ``INSERT`` with ``ON CONFLICT`` for the session's dialect (PostgreSQL or SQLite ≥ 3.24)."""
     dialect = db.session.get_bind().dialect.name
-    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(model.__table__)
+    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(model)
 
 
 def _update(model) -> sa.Update:
@@ -193,19 +193,18 @@ def start_or_resume(sitting: Sitting, person_id: int, *, ip: str = "", user_agen
     check_can_start(sitting, person_id, now, access_code)
     seed = secrets.randbits(63)
     paper = assemble_paper(PaperSpec.from_dict(sitting.spec), question_index(sitting.bank_ids), seed=seed)
-    table = Attempt.__table__
-    inserted = db.session.execute(
+    attempt = db.session.scalars(
         _insert(Attempt).values(sitting_id=sitting.id, person_id=person_id, state=AttemptState.IN_PROGRESS,
                                 paper=paper.to_dict(), questions_json=compact_json(paper.public_view()), seed=seed,
                                 started_at=now, deadline=sitting.deadline_for(now), extra_minutes=0, focus_losses=0,
                                 ip=ip[:45], user_agent=user_agent[:300])
-        .on_conflict_do_nothing(index_elements=[table.c.sitting_id, table.c.person_id])
-        .returning(table.c.id)
-    ).scalar()  # fmt: skip
-    attempt = find_attempt(sitting, person_id)
-    if inserted is not None:
-        _event(sitting, person_id, "exam.started", {"attempt": attempt.id, "questions": len(paper.items),
-               "deadline": attempt.deadline.isoformat(timespec="seconds"), "ip": ip[:45]}, actor=actor, at=now)  # fmt: skip
+        .on_conflict_do_nothing(index_elements=["sitting_id", "person_id"])
+        .returning(Attempt)
+    ).first()  # fmt: skip
+    if attempt is None:  # a concurrent start won: its attempt is the one
+        return find_attempt(sitting, person_id)
+    _event(sitting, person_id, "exam.started", {"attempt": attempt.id, "questions": len(paper.items),
+           "deadline": attempt.deadline.isoformat(timespec="seconds"), "ip": ip[:45]}, actor=actor, at=now)  # fmt: skip
     return attempt
 
 
