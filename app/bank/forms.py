@@ -8,12 +8,12 @@ import re
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import (BooleanField, FieldList, Form, FormField, IntegerField, RadioField, SelectField,
-                     SelectMultipleField, StringField, TextAreaField)  # fmt: skip
+from wtforms import (BooleanField, FieldList, Form, FormField, IntegerField, RadioField, SelectField, StringField,
+                     TextAreaField)  # fmt: skip
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
-from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.bank.models import ImportMode
+from app.core.forms import MultiCheckboxField, choices, enum_choices
 from question_bank import LEVELS, POSTS, TRUE_FALSE_OPTIONS, Filter, PaperSpec, QuestionType, Section, Tags
 
 #: Extensions the upload accepts (the library detects the format from the name, then the content).
@@ -29,14 +29,9 @@ def split_list(text: str | None) -> list[str]:
     return [part for part in SEPARATORS.split(text or "") if part]
 
 
-class MultiCheckboxField(SelectMultipleField):
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
-
-
 class BankForm(FlaskForm):
     name = StringField(_l("题库名称"), validators=[DataRequired(), Length(max=100)])
-    scope = SelectField(_l("范围"), choices=[("national", _l("国家级题库")), ("regional", _l("省级/地方题库"))])
+    scope = SelectField(_l("范围"), choices=choices([("national", _l("国家级题库")), ("regional", _l("省级/地方题库"))]))
     region = SelectField(_l("适用地区（地方题库）"), choices=[], validate_choice=False)
 
 
@@ -45,7 +40,7 @@ class UploadForm(FlaskForm):
 
 
 class ConfirmImportForm(FlaskForm):
-    mode = RadioField(_l("导入方式"), choices=[(m.value, m.label) for m in ImportMode], default=ImportMode.ALL.value)
+    mode = RadioField(_l("导入方式"), choices=enum_choices(ImportMode), default=ImportMode.ALL.value)
 
 
 class QuestionForm(FlaskForm):
@@ -54,12 +49,12 @@ class QuestionForm(FlaskForm):
     answer = StringField(_l("答案"), validators=[DataRequired(), Length(max=200)])
     explanation = TextAreaField(_l("解析"))
     topic = StringField(_l("知识点"), validators=[Optional(), Length(max=40)])
-    level = SelectField(_l("认知层次"), choices=[("", "—")] + [(v, v) for v in LEVELS])
-    posts = MultiCheckboxField(_l("适用岗位"), choices=list(POST_LABELS.items()))
+    level = SelectField(_l("认知层次"), choices=choices([("", "—")] + [(v, v) for v in LEVELS]))
+    posts = MultiCheckboxField(_l("适用岗位"), choices=choices(POST_LABELS.items()))
     operations = StringField(_l("作业类别代码（逗号分隔，如 1.2）"), validators=[Optional(), Length(max=200)])
     industries = StringField(_l("行业（逗号分隔）"), validators=[Optional(), Length(max=200)])
     extra = StringField(_l("其他标签（逗号分隔）"), validators=[Optional(), Length(max=200)])
-    difficulty = SelectField(_l("难度"), choices=[(str(i), str(i)) for i in range(1, 6)], default="3")
+    difficulty = SelectField(_l("难度"), choices=choices((str(i), str(i)) for i in range(1, 6)), default="3")
     source = StringField(_l("来源"), validators=[Optional(), Length(max=200)])
 
 
@@ -67,7 +62,7 @@ class SectionForm(Form):
     """One row of a paper template. A row with count 0 is unused."""
 
     title = StringField(_l("标题"), validators=[Optional(), Length(max=60)])
-    type = SelectField(_l("题型"), choices=list(TYPE_LABELS.items()), default=QuestionType.SINGLE.value)
+    type = SelectField(_l("题型"), choices=choices(TYPE_LABELS.items()), default=QuestionType.SINGLE.value)
     count = IntegerField(_l("题数"), validators=[Optional(), NumberRange(min=0, max=500)], default=0)
     points = StringField(_l("每题分值"), validators=[Optional(), Length(max=10)], default="1")
     topics = StringField(_l("知识点"), validators=[Optional(), Length(max=300)])
@@ -83,8 +78,8 @@ class TemplateForm(FlaskForm):
     time_limit_minutes = IntegerField(_l("考试时长（分钟）"), validators=[DataRequired(), NumberRange(min=1, max=600)],
                                       default=120)  # fmt: skip
     pass_mark = StringField(_l("及格分"), validators=[DataRequired(), Length(max=10)], default="80")
-    multi_policy = SelectField(_l("多选题计分"), choices=[("all_or_nothing", _l("全对得分，错选漏选不得分")),
-                                                      ("partial", _l("少选按比例得分，错选不得分"))])  # fmt: skip
+    multi_policy = SelectField(_l("多选题计分"), choices=choices([("all_or_nothing", _l("全对得分，错选漏选不得分")),
+                                                              ("partial", _l("少选按比例得分，错选不得分"))]))  # fmt: skip
     shuffle_questions = BooleanField(_l("打乱题目顺序"), default=True)
     shuffle_options = BooleanField(_l("打乱选项顺序"), default=True)
     allow_review = BooleanField(_l("交卷后允许查看答案"), default=True)

@@ -32,8 +32,8 @@ def question_index(bank_ids: Iterable[int]) -> QuestionIndex:
     ids = tuple(sorted(set(bank_ids)))
     # created_at joins the revision in the key: SQLite may reuse the id of a deleted bank (and tests empty the
     # tables between runs), and a new bank with a reused id and revision must not get the old bank's index.
-    revisions = tuple(db.session.execute(sa.select(Bank.revision, Bank.created_at).where(Bank.id.in_(ids))
-                                         .order_by(Bank.id)).tuples())  # fmt: skip
+    revisions = tuple(tuple(row) for row in db.session.execute(sa.select(Bank.revision, Bank.created_at)
+                                                               .where(Bank.id.in_(ids)).order_by(Bank.id)))  # fmt: skip
     with _lock:
         cached = _cache.get(ids)
         if cached and cached[0] == revisions:

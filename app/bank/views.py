@@ -26,6 +26,7 @@ from app.bank.forms import (TYPE_LABELS, UPLOAD_EXTENSIONS, BankForm, ConfirmImp
 from app.bank.models import Bank, BankImport, BankQuestion, BankScope, ImportMode, ImportState, PaperTemplate
 from app.bank.queries import live_questions, question_index
 from app.core.celery import enqueue_after_commit
+from app.core.forms import choices
 from app.extensions import db
 from app.people.models import Jurisdiction
 from question_bank import (LEVELS, POSTS, InsufficientQuestions, QuestionType, RowError, assemble_paper, template_xlsx,
@@ -74,7 +75,7 @@ def index():
 def _bank_form() -> BankForm:
     form = BankForm()
     jurisdictions = db.session.scalars(sa.select(Jurisdiction).order_by(Jurisdiction.code)).all()
-    form.region.choices = [("", "—")] + [(j.code, f"{j.code} {j.name}") for j in jurisdictions]
+    form.region.choices = choices([("", "—")] + [(j.code, f"{j.code} {j.name}") for j in jurisdictions])
     return form
 
 
@@ -86,7 +87,7 @@ def new_bank():
         flash(_("请填写题库名称。"), "error")
         return redirect(url_for("bank.index"))
     bank_scope = BankScope(form.scope.data)
-    valid_regions = {value for value, _label in form.region.choices if value}
+    valid_regions = {c.value for c in form.region.choices if c.value}
     if bank_scope is BankScope.REGIONAL and form.region.data not in valid_regions:
         flash(_("地方题库需要选择适用地区。"), "error")
         return redirect(url_for("bank.index"))
@@ -348,7 +349,7 @@ def _template_page(template: PaperTemplate | None, *, owner: dict | None, manage
     """One page for edit, "检查题量" (availability) and "预览样卷" (a sample paper); only "保存" writes."""
     form = TemplateForm(data=template_form_data(template) if template is not None and request.method == "GET" else None)
     usable = db.session.scalars(scope.banks_query(current_user).order_by(Bank.scope, Bank.name)).all()
-    form.banks.choices = [(b.id, f"{b.name}（{b.scope.label}）") for b in usable]
+    form.banks.choices = choices((b.id, f"{b.name}（{b.scope.label}）") for b in usable)
     if request.method == "GET" and template is None and usable:
         form.banks.data = [usable[0].id]
     problems: dict[str, str] = {}

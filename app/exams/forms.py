@@ -4,25 +4,20 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateTimeLocalField, IntegerField, SelectField, SelectMultipleField, StringField
+from wtforms import DateTimeLocalField, IntegerField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
-from wtforms.widgets import CheckboxInput, ListWidget
 
+from app.core.forms import MultiCheckboxField, enum_choices
 from app.exams.models import ExamKind
 
 #: Kinds an organiser picks; 补考 sittings come from a failed sitting's page, 逢查必考 from a spot check.
 ORGANISER_KINDS = [ExamKind.TRAINING, ExamKind.QUALIFICATION, ExamKind.REVIEW]
 
 
-class MultiCheckboxField(SelectMultipleField):
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
-
-
 class SittingForm(FlaskForm):
     title = StringField(_l("场次名称"), validators=[DataRequired(), Length(max=120)])
     template_id = SelectField(_l("试卷模板（组卷规则）"), coerce=int, choices=[])
-    kind = SelectField(_l("考试类型"), choices=[(k.value, k.label) for k in ORGANISER_KINDS])
+    kind = SelectField(_l("考试类型"), choices=enum_choices(ORGANISER_KINDS))
     opens_at = DateTimeLocalField(_l("开始时间"), validators=[DataRequired()])
     closes_at = DateTimeLocalField(_l("结束时间"), validators=[DataRequired()])
     duration_minutes = IntegerField(_l("答题时长（分钟，留空按模板）"), validators=[Optional(), NumberRange(1, 600)])

@@ -18,6 +18,7 @@ from app.auth.access import roles_required
 from app.auth.models import Role
 from app.bank.models import PaperTemplate
 from app.core.db import utcnow
+from app.core.forms import choices
 from app.exams import bp, queries, services
 from app.exams.forms import ExtendForm, MakeupForm, SittingForm, StartForm
 from app.exams.messages import error_message
@@ -161,11 +162,11 @@ def _candidate_choices(post: str, operation: str) -> list[tuple[int, str]]:
         query = query.where(Employment.post == Post(post))
     if operation:
         query = query.where(sa.or_(Employment.operation_code == operation, Employment.operation_code.startswith(operation + ".")))
-    choices: dict[int, str] = {}
+    labels: dict[int, str] = {}
     for e in db.session.scalars(query.limit(2000)):
         label = " · ".join(x for x in (e.person.name, e.person.id_masked, e.post.label, e.operation_code or "", e.enterprise.name) if x)
-        choices.setdefault(e.person_id, label)
-    return list(choices.items())
+        labels.setdefault(e.person_id, label)
+    return list(labels.items())
 
 
 @bp.route("/sittings/new", methods=["GET", "POST"])
@@ -173,15 +174,15 @@ def _candidate_choices(post: str, operation: str) -> list[tuple[int, str]]:
 def new_sitting():
     post, operation = request.args.get("post", ""), request.args.get("operation", "").strip()
     form = SittingForm()
-    form.template_id.choices = [(t.id, t.name) for t in db.session.scalars(scope.exam_templates_query(current_user).order_by("name"))]
-    form.person_ids.choices = _candidate_choices(post, operation)
+    form.template_id.choices = choices((t.id, t.name) for t in db.session.scalars(scope.exam_templates_query(current_user).order_by("name")))
+    form.person_ids.choices = choices(_candidate_choices(post, operation))
     if request.method == "GET":
         start_at = _local_input(utcnow() + timedelta(hours=1))
         form.opens_at.data, form.closes_at.data = start_at, start_at + timedelta(hours=3)
     if form.validate_on_submit():
         person_ids = form.person_ids.data
         if request.form.get("all_shown"):
-            person_ids = [pid for pid, _label in form.person_ids.choices]
+            person_ids = [c.value for c in form.person_ids.choices]
         template = db.session.scalars(scope.exam_templates_query(current_user).where(PaperTemplate.id == form.template_id.data)).first()
         if template is None:
             abort(404)

@@ -4,24 +4,21 @@ from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import DateField, HiddenField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
+from app.core.forms import enum_choices
 from app.people.models import EmploymentType, IdType, Industry, Post
 
 NAME_PATTERN = r"^[\u3400-\u9fffA-Za-z·•．.\s]{1,50}$"
 
 
-def _select(enum_cls):
-    return [(m.value, m.label) for m in enum_cls]
-
-
 class PersonForm(FlaskForm):
     name = StringField(_l("姓名"), validators=[DataRequired(), Length(max=50),
                        Regexp(NAME_PATTERN, message=_l("姓名只能包含汉字、字母和间隔号"))])  # fmt: skip
-    id_type = SelectField(_l("证件类型"), choices=_select(IdType), default=IdType.RESIDENT_ID.value)
+    id_type = SelectField(_l("证件类型"), choices=enum_choices(IdType), default=IdType.RESIDENT_ID.value)
     id_number = StringField(_l("证件号码"), validators=[DataRequired(), Length(max=30)])
     phone = StringField(_l("手机号"), validators=[Optional(), Regexp(r"^1\d{10}$", message=_l("手机号应为 11 位数字"))])
     education = StringField(_l("文化程度"), validators=[Optional(), Length(max=20)])
-    post = SelectField(_l("岗位类别"), choices=_select(Post), default=Post.WORKER.value)
-    employment_type = SelectField(_l("用工形式"), choices=_select(EmploymentType), default=EmploymentType.REGULAR.value)
+    post = SelectField(_l("岗位类别"), choices=enum_choices(Post), default=Post.WORKER.value)
+    employment_type = SelectField(_l("用工形式"), choices=enum_choices(EmploymentType), default=EmploymentType.REGULAR.value)
     operation_code = SelectField(_l("作业类别/操作项目"), choices=[], validate_choice=False)
     job_title = StringField(_l("岗位名称"), validators=[Optional(), Length(max=50)])
     start_date = DateField(_l("入职日期"), validators=[DataRequired()])
@@ -51,7 +48,7 @@ class ConfirmImportForm(FlaskForm):
 class EnterpriseForm(FlaskForm):
     name = StringField(_l("单位名称"), validators=[DataRequired(), Length(max=200)])
     uscc = StringField(_l("统一社会信用代码"), validators=[DataRequired(), Length(max=30)])
-    industry = SelectField(_l("行业类别"), choices=_select(Industry))
+    industry = SelectField(_l("行业类别"), choices=enum_choices(Industry))
     jurisdiction_id = SelectField(_l("所属行政区划"), coerce=int, choices=[])
     address = StringField(_l("地址"), validators=[Optional(), Length(max=300)])
     contact_phone = StringField(_l("联系电话"), validators=[Optional(), Length(max=30)])

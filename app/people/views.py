@@ -12,6 +12,7 @@ from app.archive.services import timeline
 from app.auth import scope
 from app.auth.access import roles_required
 from app.auth.models import Role
+from app.core.forms import choices
 from app.extensions import db
 from app.people import bp, roster_import
 from app.people.forms import (ConfirmImportForm, EditEmploymentForm, EndEmploymentForm, EnterpriseForm, PersonForm,
@@ -76,7 +77,7 @@ def _roster_enterprise() -> Enterprise:
 
 
 def _fill_operation_choices(form) -> None:
-    form.operation_code.choices = [("", _("（非特种作业）"))] + operation_choices()
+    form.operation_code.choices = choices([("", _("（非特种作业）"))] + operation_choices())
 
 
 @bp.route("/people/new", methods=["GET", "POST"])
@@ -263,7 +264,7 @@ def enterprises():
 def new_enterprise():
     form = EnterpriseForm()
     jurisdictions = _jurisdictions_in_scope()
-    form.jurisdiction_id.choices = [(j.id, f"{j.code} {j.name}") for j in jurisdictions]
+    form.jurisdiction_id.choices = choices((j.id, f"{j.code} {j.name}") for j in jurisdictions)
     if form.validate_on_submit():
         jurisdiction = next(j for j in jurisdictions if j.id == form.jurisdiction_id.data)
         try:

@@ -19,6 +19,7 @@ from app.auth import scope
 from app.auth.access import public, roles_required
 from app.auth.models import Role
 from app.core.db import utcnow
+from app.core.forms import choices
 from app.exams import views as exam_views
 from app.extensions import db
 from app.people.models import Employment, Enterprise, Industry, Person, Post
@@ -75,8 +76,8 @@ def new_inspection():
     form = InspectionForm()
     enterprises = db.session.scalars(scope.enterprises_query(current_user).order_by(Enterprise.name)).all()
     templates = services.spotcheck_templates(current_user)
-    form.enterprise_id.choices = [(e.id, f"{e.name}（{e.industry.label}）") for e in enterprises]
-    form.template_id.choices = [(t.id, t.name) for t in templates]
+    form.enterprise_id.choices = choices((e.id, f"{e.name}（{e.industry.label}）") for e in enterprises)
+    form.template_id.choices = choices((t.id, t.name) for t in templates)
     if request.method == "GET":
         if wanted := request.args.get("enterprise", type=int):
             form.enterprise_id.data = scope.get_enterprise_or_404(current_user, wanted).id
@@ -139,8 +140,8 @@ def inspection(inspection_id: int):
     sampled = {t.person_id for t in inspection.active_tickets}
     add_form = AddPersonForm()
     if can_run and inspection.is_open:
-        add_form.person_id.choices = [(e.person_id, f"{e.person.name} · {e.post.label}") for e in _current_staff(inspection)
-                                      if e.person_id not in sampled]  # fmt: skip
+        add_form.person_id.choices = choices((e.person_id, f"{e.person.name} · {e.post.label}") for e in _current_staff(inspection)
+                                             if e.person_id not in sampled)  # fmt: skip
     return render_template("spotchecks/inspection.html", inspection=inspection, tickets=tickets, findings=findings,
                            can_run=can_run, add_form=add_form, reason_form=ReasonForm(), today=date.today(),
                            draw_ok=services.verify_draw(inspection), short_url=url_for("spotchecks.code_entry", _external=True))  # fmt: skip
