@@ -66,10 +66,17 @@ def grace() -> timedelta:
     return timedelta(seconds=current_app.config.get("EXAM_GRACE_SECONDS", 30))
 
 
+#: ``INSERT`` with ``ON CONFLICT`` per dialect (PostgreSQL, or SQLite ≥ 3.24).
+_INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
+
+
+def _dialect() -> str:
+    return db.session.get_bind().dialect.name
+
+
 def _insert(model) -> Any:
-    """ORM-enabled ``INSERT`` with ``ON CONFLICT`` for the session's dialect (PostgreSQL or SQLite ≥ 3.24)."""
-    dialect = db.session.get_bind().dialect.name
-    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(model)
+    """ORM-enabled ``INSERT`` with ``ON CONFLICT`` for the session's dialect."""
+    return _INSERTS[_dialect()](model)
 
 
 def _update(model) -> sa.Update:
@@ -268,12 +275,12 @@ def save_answer(attempt: Attempt, position: int, response: Any, client_seq: int,
     response = _validate_response(shapes[position], response)
     params = {"attempt": attempt.id, "not_before": now - grace(), "now": now, "pos": position, "resp": response,
               "flag": bool(flagged), "seq": client_seq}  # fmt: skip
-    if db.session.get_bind().dialect.name == "postgresql":
+    if _dialect() == "postgresql":
         deadline, applied = db.session.execute(_autosave_postgresql(), params).one()
         if deadline is None:
             raise ExamError("attempt.closed")
         return Saved(applied=applied == 1, seconds_left=max(0, int((deadline - now).total_seconds())))
-    live, upsert = _autosave_statements(sqlite.insert)
+    live, upsert = _autosave_statements("sqlite")
     if db.session.execute(live, params).rowcount != 1:
         raise ExamError("attempt.closed")
     applied = db.session.execute(upsert, params).first() is not None
@@ -281,7 +288,7 @@ def save_answer(attempt: Attempt, position: int, response: Any, client_seq: int,
 
 
 @functools.cache
-def _autosave_statements(insert) -> tuple[sa.Update, Any]:
+def _autosave_statements(dialect: str) -> tuple[sa.Update, Any]:
     """The two statements of an autosave, built once with bound parameters (autosave is the busiest request).
 
     ``live``: touch the attempt only while it takes answers. The UPDATE takes the attempt's row lock: a concurrent
@@ -298,7 +305,8 @@ def _autosave_statements(insert) -> tuple[sa.Update, Any]:
     values = {"position": sa.bindparam("pos", type_=sa.Integer), "response": sa.bindparam("resp", type_=sa.JSON(none_as_null=True)),
               "flagged": sa.bindparam("flag", type_=sa.Boolean), "client_seq": sa.bindparam("seq", type_=sa.Integer),
               "saved_at": sa.bindparam("now", type_=sa.DateTime)}  # fmt: skip
-    if insert is postgresql.insert:  # one statement: the answer row is selected from the UPDATE's RETURNING
+    insert = _INSERTS[dialect]
+    if dialect == "postgresql":  # one statement: the answer row is selected from the UPDATE's RETURNING
         live = live.returning(attempts.c.id, attempts.c.deadline).cte("live")
         stmt = insert(answers).from_select(["attempt_id", *values], sa.select(live.c.id, *values.values()))
     else:
@@ -315,7 +323,7 @@ def _autosave_statements(insert) -> tuple[sa.Update, Any]:
 def _autosave_postgresql() -> sa.Select:
     """Both autosave statements as data-modifying CTEs in one: one round trip. Returns (deadline or NULL when the
     attempt no longer takes answers, 1 when the answer was written)."""
-    live, upsert = _autosave_statements(postgresql.insert)
+    live, upsert = _autosave_statements("postgresql")
     saved = upsert.cte("saved")
     return sa.select(sa.select(live.c.deadline).scalar_subquery(), sa.select(sa.func.count()).select_from(saved).scalar_subquery())
 
