@@ -438,5 +438,6 @@
   document.addEventListener('keydown', function (e) { if (e.key === 'Escape') closeConfirm(); });
 
   loadStore();
-  loadState(0);
+  var first = $('exam-state');   // the first state comes inside the page; reloads of it use {api}/state
+  if (first) applyState(JSON.parse(first.textContent)); else loadState(0);
 })();

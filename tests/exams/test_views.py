@@ -92,6 +92,31 @@ def test_neither_json_nor_page_reveal_answers_before_grading(exam_world, login):
     assert SECRET_MARKERS.search(json.dumps(attempt.paper, ensure_ascii=False))
 
 
+def embedded_state(html: str) -> dict:
+    """The first state inside the exam page (``<script type="application/json" id="exam-state">``)."""
+    match = re.search(r'<script type="application/json" id="exam-state">(.*?)</script>', html, re.S)
+    assert match, "the exam page carries no state"
+    return json.loads(match.group(1))
+
+
+def test_exam_page_carries_its_first_state(exam_world, login):
+    client = login(exam_world.worker)
+    attempt = started(client, exam_world)
+    post_answer(client, attempt, 2, right_answer(attempt, 2), 5, flagged=True)
+    response = client.get(f"/exams/attempts/{attempt.id}")
+    assert response.headers["Cache-Control"] == "no-store"  # the state inside is live
+    html = response.data.decode()
+    state = embedded_state(html)
+    fetched = client.get(f"/exams/attempts/{attempt.id}/state").json
+    assert {k: v for k, v in state.items() if k not in ("seconds_left", "elapsed_ms")} == \
+           {k: v for k, v in fetched.items() if k not in ("seconds_left", "elapsed_ms")}  # fmt: skip
+    assert state["answers"]["2"] == {"response": right_answer(attempt, 2), "flagged": True, "seq": 5}
+    assert not SECRET_KEYS & set(all_keys(state)) and not SECRET_MARKERS.search(html)
+    # a stem's markup is text inside the JSON: "</b>" (or "</script>") cannot close the script element early
+    assert any("<b>下列</b>" in q["stem"] for q in state["questions"])
+    assert "<b>" not in html.split('id="exam-state">', 1)[1].split("</script>", 1)[0]
+
+
 def test_answer_api_saves_and_state_returns_it(exam_world, login):
     client = login(exam_world.worker)
     attempt = started(client, exam_world)
