@@ -1,0 +1,49 @@
+"""The migrations the suite's database was built with (``upgrade head`` in ``tests/conftest.py``)."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+import sqlalchemy as sa
+from flask_migrate import downgrade, upgrade
+
+from app.extensions import db
+
+on_postgresql = pytest.mark.skipif(not os.environ.get("DATABASE_URL", "").startswith("postgresql"),
+                                   reason="PostgreSQL storage settings (set DATABASE_URL=postgresql+psycopg://…)")  # fmt: skip
+
+
+def current_revision() -> str:
+    return db.session.scalar(sa.text("SELECT version_num FROM alembic_version"))
+
+
+def test_the_database_is_at_the_single_head(app):
+    assert current_revision() == "0002"
+
+
+def storage() -> tuple[dict[str, str], dict[str, list[str] | None]]:
+    """(column → compression method of exams_attempts' big columns, table → reloptions)."""
+    compression = dict(db.session.execute(sa.text(
+        "SELECT attname, attcompression FROM pg_attribute WHERE attrelid = 'exams_attempts'::regclass "
+        "AND attname IN ('paper', 'questions_json', 'result')")).all())  # fmt: skip
+    options = dict(db.session.execute(sa.text(
+        "SELECT relname, reloptions FROM pg_class WHERE relname IN ('exams_attempts', 'exams_answers')")).all())  # fmt: skip
+    return compression, options
+
+
+@pytest.mark.postgres
+@on_postgresql
+def test_exam_tables_use_lz4_and_leave_room_for_hot_updates(app):
+    compression, options = storage()
+    assert compression == {"paper": "l", "questions_json": "l", "result": "l"}
+    assert options == {"exams_attempts": ["fillfactor=80"], "exams_answers": ["fillfactor=80"]}
+    db.session.rollback()
+    downgrade(revision="0001")
+    try:
+        compression, options = storage()
+        assert set(compression.values()) == {"p"} and options == {"exams_attempts": None, "exams_answers": None}
+    finally:
+        db.session.rollback()
+        upgrade()
+    assert current_revision() == "0002" and storage()[0]["paper"] == "l"
