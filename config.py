@@ -12,8 +12,6 @@ Every setting can be overridden by an environment variable of the same name (typ
 
 from __future__ import annotations
 
-import functools
-import json
 import os
 from datetime import timedelta
 from pathlib import Path
@@ -54,9 +52,8 @@ class Config:
     #: No ``pool_pre_ping``: it costs a round trip on every request (one in seven of an autosave's). After a
     #: database restart the first statement on a dead connection fails, SQLAlchemy then drops the whole pool, and
     #: the exam page's answer queue retries; ``ANPEI_DB_PRE_PING=1`` trades the round trip for no such error.
-    #: JSON columns keep Chinese as UTF-8, not \uXXXX escapes: a frozen paper is ~40% smaller and decodes faster.
-    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_recycle": 1800, "pool_pre_ping": env_bool("ANPEI_DB_PRE_PING", False),
-                                       "json_serializer": functools.partial(json.dumps, ensure_ascii=False)}  # fmt: skip
+    #: ``create_app`` adds the JSON codec of the JSON columns (``app.core.jsontext``).
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_recycle": 1800, "pool_pre_ping": env_bool("ANPEI_DB_PRE_PING", False)}
 
     CELERY_BROKER_URL = env_str("CELERY_BROKER_URL")
     CELERY_RESULT_BACKEND = env_str("CELERY_RESULT_BACKEND")

@@ -16,6 +16,11 @@ def create_app(config_class: type[Config] | None = None, **overrides) -> Flask:
     app = Flask(__name__, template_folder="../templates", static_folder="../static", instance_relative_config=True)
     app.config.from_object(config_class)
     app.config.update(overrides)
+    from app.core import jsontext
+
+    # JSON columns: UTF-8 Chinese (not \uXXXX escapes: a frozen paper is ~40% smaller), encoded by orjson
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"json_serializer": jsontext.dumps, "json_deserializer": jsontext.loads,
+                                               **app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {})}  # fmt: skip
     app.config["CELERY"] = config_class.celery() | app.config.get("CELERY_OVERRIDES", {})
     if hops := app.config.get("PROXY_HOPS", 0):
         from werkzeug.middleware.proxy_fix import ProxyFix

@@ -7,8 +7,9 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
+from app.core import jsontext
 from app.exams.models import Answer, Attempt, AttemptLog, AttemptState, Candidate, Sitting
-from app.exams.services import compact_json, outcome, saved_answers
+from app.exams.services import outcome, saved_answers
 from app.extensions import db
 from app.people.models import Person
 from question_bank import Paper
@@ -16,13 +17,13 @@ from question_bank import Paper
 
 def public_paper_json(attempt: Attempt) -> str:
     """The questions as the candidate sees them, as JSON text: stems and options in display order, never answers."""
-    return attempt.questions_json or compact_json(Paper.from_dict(attempt.paper).public_view())
+    return attempt.questions_json or jsontext.dumps(Paper.from_dict(attempt.paper).public_view())
 
 
 def attempt_state_json(attempt: Attempt, now: datetime) -> str:
     """:func:`attempt_state` with ``"questions"``, as JSON text. The questions were serialised once, at the start
     (``Attempt.questions_json``), and go in verbatim: a reload on exam day decodes and re-encodes no paper."""
-    return compact_json(attempt_state(attempt, now))[:-1] + ',"questions":' + public_paper_json(attempt) + "}"
+    return jsontext.dumps(attempt_state(attempt, now))[:-1] + ',"questions":' + public_paper_json(attempt) + "}"
 
 
 def attempt_state(attempt: Attempt, now: datetime) -> dict:

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import functools
 import hmac
-import json
 import logging
 import secrets
 from dataclasses import dataclass
@@ -34,6 +33,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from app.archive.services import record_event
 from app.bank.models import PaperTemplate
 from app.bank.queries import question_index
+from app.core import jsontext
 from app.core.db import utcnow
 from app.exams.models import (Answer, AttemptLog, AttemptState, Attempt, Candidate, ExamKind, InvalidTransition, Sitting,
                               check_transition, sources_of)  # fmt: skip
@@ -47,9 +47,6 @@ MAX_SEQ = 2**31 - 1
 MAX_FILL_LENGTH = 500
 MAX_EXTENSION_MINUTES = 240
 
-
-def compact_json(value) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
 class ExamError(ValueError):
@@ -202,7 +199,7 @@ def start_or_resume(sitting: Sitting, person_id: int, *, ip: str = "", user_agen
     paper = assemble_paper(PaperSpec.from_dict(sitting.spec), question_index(sitting.bank_ids), seed=seed)
     attempt = db.session.scalars(
         _insert(Attempt).values(sitting_id=sitting.id, person_id=person_id, state=AttemptState.IN_PROGRESS,
-                                paper=paper.to_dict(), questions_json=compact_json(paper.public_view()), seed=seed,
+                                paper=paper.to_dict(), questions_json=jsontext.dumps(paper.public_view()), seed=seed,
                                 started_at=now, deadline=sitting.deadline_for(now), extra_minutes=0, focus_losses=0,
                                 ip=ip[:45], user_agent=user_agent[:300])
         .on_conflict_do_nothing(index_elements=["sitting_id", "person_id"])
