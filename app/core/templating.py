@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import json
 
+from babel import Locale
 from flask import Flask, current_app, has_request_context, session, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -34,9 +36,21 @@ def json_script(text: str) -> Markup:
 
 
 def selected_locale() -> str:
-    """zh_CN unless the user picked another language (kept in the session). Also Flask-Babel's selector."""
+    """zh_CN unless the user picked another language (kept in the session)."""
     chosen = session.get("locale") if has_request_context() else None
     return chosen if chosen in current_app.config["LANGUAGES"] else current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+@functools.cache
+def parsed_locale(code: str) -> Locale:
+    """A parsed ``babel.Locale``: Flask-Babel would parse the selector's string on every request (0.2 ms, most
+    of it scanning Babel's list of locale names)."""
+    return Locale.parse(code)
+
+
+def locale_selector() -> Locale:
+    """Flask-Babel's selector: :func:`selected_locale`, parsed once per process."""
+    return parsed_locale(selected_locale())
 
 
 def register(app: Flask) -> None:
