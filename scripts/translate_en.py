@@ -477,6 +477,9 @@ EN: dict[str, str] = {
     "暂无组卷规则": "No paper templates yet",
     # --- exams templates ---
     "%(n)s 分钟": "%(n)s min",
+    "%(n)s 题": "%(n)s questions",
+    "%(score)s 分合格": "pass mark %(score)s",
+    "开始后计时 %(n)s 分钟，中途不会暂停。确定开始考试？": "The %(n)s-minute clock starts now and cannot be paused. Start the exam?",
     "继续考试": "Continue exam",
     "开始考试": "Start exam",
     "缺考": "Absent",

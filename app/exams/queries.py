@@ -61,6 +61,8 @@ class MyExam:
     #: upcoming | open | in_progress | missed | finished
     status: str
     outcome: str = ""
+    #: seconds until an upcoming sitting opens (its start button enables itself then)
+    opens_in: int = 0
 
 
 def my_exams(person_id: int, now: datetime) -> list[MyExam]:
@@ -78,7 +80,7 @@ def my_exams(person_id: int, now: datetime) -> list[MyExam]:
             status = "in_progress" if attempt.is_open else "finished"
             rows.append(MyExam(sitting, attempt, status, outcome(attempt) if status == "finished" else ""))
         elif now < sitting.opens_at:
-            rows.append(MyExam(sitting, None, "upcoming"))
+            rows.append(MyExam(sitting, None, "upcoming", opens_in=int((sitting.opens_at - now).total_seconds()) + 1))
         else:
             rows.append(MyExam(sitting, None, "open" if now < sitting.closes_at else "missed"))
     order = {"in_progress": 0, "open": 1, "upcoming": 2, "finished": 3, "missed": 4}

@@ -4,9 +4,12 @@ reload and resume with every answer, submit with confirmation, see the result.""
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import sqlalchemy as sa
+from playwright.sync_api import expect
 
+from app.core.db import utcnow
 from app.exams.models import Answer, Attempt
 from app.extensions import db
 from tests.exams.conftest import make_sitting, make_template, right_answer
@@ -28,10 +31,12 @@ def test_exam_on_a_phone_survives_going_offline_and_reloading(factory, phone_pag
     page = phone_page
 
     log_in(page, worker.username)
-    page.get_by_test_id("my-exams").get_by_role("link", name="开始考试").click()
-    page.get_by_test_id("start").click()
+    dialogs = []
+    page.once("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.accept()))
+    page.get_by_test_id("my-exams").get_by_role("button", name="开始考试").click()  # starts from the home page
     page.wait_for_url(re.compile(r"/exams/attempts/\d+$"))
     attempt_id = int(page.url.rsplit("/", 1)[1])
+    assert dialogs == ["开始后计时 60 分钟，中途不会暂停。确定开始考试？"]
     questions = page.get_by_test_id("question")
     questions.first.wait_for()
     assert questions.count() == 24
@@ -93,3 +98,25 @@ def test_exam_on_a_phone_survives_going_offline_and_reloading(factory, phone_pag
     # back home: the finished exam with its score
     page.goto("/")
     assert "9 分" in page.get_by_test_id("my-exams").inner_text()
+
+
+def test_an_upcoming_sittings_start_button_enables_itself_when_it_opens(factory, phone_page, log_in):
+    """Candidates wait on the home page before the sitting opens: no reload is needed to start at the right time."""
+    enterprise = factory.enterprise(name="玄武化工有限公司")
+    admin = factory.enterprise_admin(enterprise)
+    person = factory.employ(enterprise, name="王大锤", actor=admin).person
+    worker = factory.worker(person)
+    make_sitting(make_template(), admin, [person], opens=utcnow() + timedelta(seconds=4))
+    factory.commit()
+    page = phone_page
+
+    log_in(page, worker.username)
+    button = page.get_by_test_id("my-exams").get_by_test_id("start")
+    expect(button).to_be_disabled()
+    expect(button).to_have_text("未开始")
+    expect(button).to_be_enabled(timeout=10_000)
+    expect(button).to_have_text("开始考试")
+    page.once("dialog", lambda dialog: dialog.accept())
+    button.click()
+    page.wait_for_url(re.compile(r"/exams/attempts/\d+$"))
+    expect(page.get_by_test_id("question").first).to_be_visible()

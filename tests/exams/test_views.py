@@ -49,11 +49,52 @@ def post_answer(client, attempt, position, response, seq, flagged=False):
 # ---------------------------------------------------------------- candidate
 
 
+def start_form(html: str) -> str:
+    match = re.search(r'<form method="post" action="([^"]+)" class="start-form".*?</form>', html, re.S)
+    assert match, "no start form"
+    return match.group(0)
+
+
 def test_worker_home_lists_the_sitting_with_a_start_button(exam_world, login):
     client = login(exam_world.worker)
     html = client.get("/").data.decode()
-    assert "三级安全教育考试" in html and "开始考试" in html
+    form = start_form(html)
+    assert "三级安全教育考试" in html and "24 题 · 80 分合格" in html
+    assert f'action="/exams/sittings/{exam_world.sitting.id}/start"' in form and 'name="csrf_token"' in form
+    assert ">开始考试</button>" in form and "disabled" not in form and "access_code" not in form
     assert "我的考试" in client.get("/exams/mine").data.decode()
+
+
+def test_the_home_page_starts_the_exam_in_one_post(exam_world, csrf_client):
+    """开始考试 posts from the home page, CSRF token included, and lands on the exam page."""
+    client = csrf_client
+    token = csrf_token_from(client.get("/login").data.decode())
+    assert client.post("/login", data={"csrf_token": token, "username": exam_world.worker.username, "password": "pw"}).status_code == 302
+    form = start_form(client.get("/").data.decode())
+    response = client.post(re.search(r'action="([^"]+)"', form).group(1), data={"csrf_token": csrf_token_from(form)})
+    attempt = db.session.scalars(sa.select(Attempt).where(Attempt.person_id == exam_world.person.id)).one()
+    assert response.status_code == 302 and response.location == f"/exams/attempts/{attempt.id}"
+    assert "继续考试" in client.get("/").data.decode()
+
+
+def test_an_access_code_is_asked_on_the_home_page_and_a_wrong_one_explained(exam_world, login):
+    exam_world.sitting.access_code = "6262"
+    db.session.commit()
+    client = login(exam_world.worker)
+    assert 'name="access_code"' in start_form(client.get("/").data.decode())
+    wrong = client.post(f"/exams/sittings/{exam_world.sitting.id}/start", data={"access_code": "0000"}).data.decode()
+    assert "考试口令不正确" in wrong and 'data-testid="start-form"' in wrong  # the start page, to try again
+
+
+def test_an_upcoming_sitting_shows_a_disabled_button_that_knows_when_it_opens(exam_world, login):
+    exam_world.sitting.opens_at = utcnow() + timedelta(minutes=10)
+    db.session.commit()
+    client = login(exam_world.worker)
+    form = start_form(client.get("/").data.decode())
+    assert "disabled" in form and ">未开始</button>" in form
+    assert 595 <= int(re.search(r'data-opens-in="(\d+)"', form).group(1)) <= 601
+    early = client.post(f"/exams/sittings/{exam_world.sitting.id}/start", data={}).data.decode()  # a clock ahead
+    assert "考试尚未开始" in early
 
 
 def test_start_then_resume_from_home(exam_world, login):
