@@ -39,3 +39,21 @@ def test_behind_one_proxy_the_client_ip_is_the_forwarded_one(tmp_path):
 
     assert seen_ip(1) == "203.0.113.7"
     assert seen_ip(0) == "10.0.0.2"  # not trusted by default: a client could claim any address
+
+
+def test_gunicorn_config_freezes_each_workers_start_up_heap():
+    """gunicorn reads ./gunicorn.conf.py; after loading the app a worker moves its heap out of the collector's reach."""
+    import gc
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[1] / "gunicorn.conf.py"
+    spec = importlib.util.spec_from_file_location("gunicorn_conf", path)
+    conf = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(conf)
+    assert gc.get_freeze_count() == 0
+    conf.post_worker_init(worker=None)
+    try:
+        assert gc.get_freeze_count() > 10_000  # the app and the test suite's objects, all frozen
+    finally:
+        gc.unfreeze()
