@@ -6,18 +6,22 @@ What it does, all on this machine and loopback only, stopping by itself:
 
 1. creates a throwaway PostgreSQL database ``anpei_bench_exam_<pid>``, runs the migrations (``flask db upgrade``),
    seeds one enterprise with N workers, a 600-question synthetic bank, a 100-question template and an open sitting;
-2. starts ``gunicorn -w 4 -k gthread --threads 8`` on the app (production config);
-3. exam day: N candidates log in and start within the ramp (60 s), autosave one answer every 20 s each for D minutes
-   (random question, random valid response, increasing ``seq``, retried like the page's queue on errors), then
-   submit within 60 s; then a closed-loop saturation run of the autosave endpoint;
-4. the same saturation run against a bare Flask endpoint on the same stack (gunicorn gthread + Flask + SQLAlchemy
+2. starts ``gunicorn -w 4 -k gthread --threads 4`` on the app (production config, ``gunicorn.conf.py``);
+3. check-in (签到, before the sitting opens): each candidate opens the login page, logs in and loads the home page,
+   spread over ``--check-in`` seconds (300);
+4. exam day: the N candidates press 开始考试 on the home page within the ramp (60 s): the start, then the exam
+   page (which carries the first state); autosave one answer every 20 s each for D minutes (random question, random valid response,
+   increasing ``seq``, retried like the page's queue on errors), then submit within 60 s; then a closed-loop
+   saturation run of the autosave endpoint;
+5. the same saturation run against a bare Flask endpoint on the same stack (gunicorn gthread + Flask + SQLAlchemy
    Core + psycopg + PostgreSQL, one ``INSERT … ON CONFLICT DO UPDATE``, no login/session/CSRF/ORM): the ceiling;
-5. checks that every answer a client got a 200 for is in the database (latest seq, same response) and every
+6. checks that every answer a client got a 200 for is in the database (latest seq, same response) and every
    attempt is graded; prints throughput, autosave p50/p99, 5xx count, lost answers, ratio to the ceiling;
-6. stops both servers and drops the database.
+7. stops both servers and drops the database.
 
-Logins use a cheap PBKDF2 hash for the bench users (scrypt costs ~0.2 CPU-s per login, which alone would need more
-cores than this 2-core box has for 2,000 logins a minute); everything else is the production path.
+Passwords are hashed as in production (scrypt, ~0.12 CPU-s per login here). That is why logging in is a check-in
+before the sitting rather than part of the 60-second start: 2,000 logins a minute would need about 4 cores for the
+password hashes alone. Everything else is the production path; ``bench/request_cost.py`` gives the CPU per request.
 """
 
 from __future__ import annotations
@@ -130,6 +134,7 @@ class Client:
 
 
 CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+STATE_RE = re.compile(r'<script type="application/json" id="exam-state">(.*?)</script>', re.S)
 
 
 # ---------------------------------------------------------------- setup
@@ -157,8 +162,11 @@ def wait_ready(port: int, path: str, proc: subprocess.Popen, seconds: float = 60
     raise RuntimeError(f"server on {port} not ready")
 
 
-def seed(n: int, sitting_minutes: int) -> dict:
-    """Persons, worker users, bank, template, sitting; returns the usernames and the sitting id."""
+def seed(n: int, sitting_minutes: int, password_hash: str = "scrypt") -> dict:
+    """Persons, worker users, bank, template, sitting; returns the usernames and the sitting id.
+
+    Every user's password is "pw", hashed once with ``password_hash`` (werkzeug method) and shared.
+    """
     from datetime import date, timedelta
 
     import sqlalchemy as sa
@@ -189,7 +197,7 @@ def seed(n: int, sitting_minutes: int) -> dict:
         body = "91320102MA0000001"
         enterprise = register_enterprise(name="压测化工有限公司", uscc=body + uscc_check_char(body), industry=Industry.HAZCHEM,
                                          jurisdiction=jurisdiction)  # fmt: skip
-        pw_hash = generate_password_hash("pw", method="pbkdf2:sha256:1000")
+        pw_hash = generate_password_hash("pw", method=password_hash)
         admin = User(username="bench-admin", role=Role.ENTERPRISE, enterprise_id=enterprise.id, password_hash=pw_hash)
         db.session.add(admin)
         db.session.flush()
@@ -254,11 +262,12 @@ class Stats:
         self.errors.update(other.errors)
         self.lag.extend(other.lag)
 
-    def per_minute(self, kind: str, t0: float) -> list[tuple[int, int, float, float]]:
-        """(minute, n, p50, p99) of ``kind`` by the minute its requests started."""
+    def per_minute(self, kind: str, t0: float, width: float = 60, until: float = float("inf")) -> list[tuple[int, int, float, float]]:
+        """(bucket, n, p50, p99) of ``kind`` by the minute (or ``width`` seconds) its requests started."""
         buckets: dict[int, list[float]] = {}
         for started, seconds in zip(self.started.get(kind, []), self.latency.get(kind, [])):
-            buckets.setdefault(int((started - t0) // 60), []).append(seconds)
+            if started - t0 < until:
+                buckets.setdefault(int((started - t0) // width), []).append(seconds)
         return [(m, len(v), pct(v, 50), pct(v, 99)) for m, v in sorted(buckets.items())]
 
     def fivexx(self) -> int:
@@ -282,21 +291,28 @@ class Candidate:
         stats.record(kind, time.perf_counter() - t0, status)
         return status, headers, body
 
-    def start(self, stats: Stats) -> None:
+    def check_in(self, stats: Stats) -> None:
+        """签到 before the sitting opens: the login page, the login (production scrypt), the home page with the
+        sitting's start form (its CSRF token is kept for the start)."""
         _, _, page = self.timed(stats, "login_page", self.http.get, "/login")
         token = CSRF_RE.search(page.decode()).group(1)
         status, _, _ = self.timed(stats, "login", self.http.post_form, "/login",
                                   {"csrf_token": token, "username": self.username, "password": "pw"})  # fmt: skip
         assert status == 302, f"login {status}"
-        _, _, page = self.timed(stats, "start_page", self.http.get, f"/exams/sittings/{self.sitting}/start")
+        status, _, page = self.timed(stats, "home", self.http.get, "/")
+        assert status == 200, f"home {status}"
         self.http.csrf = CSRF_RE.search(page.decode()).group(1)
+
+    def start(self, stats: Stats) -> None:
+        """开始考试 on the home page: the start, then the exam page (which carries the first state)."""
         status, headers, _ = self.timed(stats, "start", self.http.post_form, f"/exams/sittings/{self.sitting}/start",
                                         {"csrf_token": self.http.csrf})  # fmt: skip
         assert status == 302, f"start {status}"
         attempt = int(headers["location"].rstrip("/").rsplit("/", 1)[1])
-        status, _, body = self.timed(stats, "state", self.http.get, f"/exams/attempts/{attempt}/state")
-        assert status == 200, f"state {status}"
-        self.types = [(q["type"], len(q["options"])) for q in json.loads(body)["questions"]]
+        status, _, page = self.timed(stats, "exam_page", self.http.get, f"/exams/attempts/{attempt}")
+        assert status == 200, f"exam page {status}"
+        state = json.loads(STATE_RE.search(page.decode()).group(1))
+        self.types = [(q["type"], len(q["options"])) for q in state["questions"]]
         self.attempt = attempt  # last: autosave events of this candidate wait for a complete start
 
     def autosave(self, stats: Stats, rng: random.Random, kind: str = "autosave") -> int:
@@ -369,7 +385,9 @@ def run_schedule(events: list[tuple[float, int, str]], candidates: list[Candidat
                 continue
             candidate = candidates[index]
             try:
-                if action == "start":
+                if action == "check_in":
+                    candidate.check_in(stats)
+                elif action == "start":
                     candidate.start(stats)
                 elif action == "save":
                     if candidate.attempt:
@@ -452,12 +470,16 @@ def ms(values, q):
 
 def main() -> int:  # noqa: PLR0915 - one linear script
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--quick", action="store_true", help="200 candidates, 1 minute, 20 s ramp and submit windows")
+    parser.add_argument("--quick", action="store_true",
+                        help="200 candidates, 1 minute, 30 s check-in, 20 s ramp and submit windows")
+    parser.add_argument("--check-in", type=float, help="seconds over which candidates log in before the sitting opens")
+    parser.add_argument("--password-hash", default="scrypt",
+                        help="werkzeug hash method of the bench users (a cheap one shortens check-in in experiments)")
     parser.add_argument("--candidates", type=int)
     parser.add_argument("--minutes", type=float)
     parser.add_argument("--interval", type=float, default=20.0, help="seconds between one candidate's autosaves")
     parser.add_argument("--workers", type=int, default=4)
-    parser.add_argument("--threads", type=int, default=8, help="gunicorn gthread threads per worker")
+    parser.add_argument("--threads", type=int, default=4, help="gunicorn gthread threads per worker")
     parser.add_argument("--client-threads", type=int, default=64, help="closed-loop clients of the saturation runs")
     parser.add_argument("--client-processes", type=int, default=4, help="exam-day client processes")
     parser.add_argument("--day-threads", type=int, default=48,
@@ -466,8 +488,9 @@ def main() -> int:  # noqa: PLR0915 - one linear script
     n = args.candidates or (200 if args.quick else 2000)
     minutes = args.minutes or (1.0 if args.quick else 10.0)
     ramp = submit_window = 20.0 if args.quick else 60.0
+    check_in = args.check_in or (30.0 if args.quick else 300.0)
     saturation_seconds = 5.0 if args.quick else 15.0
-    hard_limit = time.time() + ramp + minutes * 60 + submit_window + 20 * 60  # never hang
+    hard_limit = time.time() + check_in + ramp + minutes * 60 + submit_window + 20 * 60  # never hang
 
     import psycopg
 
@@ -486,21 +509,27 @@ def main() -> int:  # noqa: PLR0915 - one linear script
                        capture_output=True)  # fmt: skip
         with psycopg.connect(url.replace("+psycopg", ""), autocommit=True) as conn:
             conn.execute("CREATE TABLE bench_bare (k int PRIMARY KEY, seq int, v json)")
-        world = seed(n, int(minutes) + 20)
+        world = seed(n, int(minutes) + 20, password_hash=args.password_hash)
         print(f"setup: database {name}, migrations, {n} candidates seeded in {time.time() - t0:.1f} s")
 
         port, bare_port = free_port(), free_port()
         gunicorn = [str(ROOT / ".venv/bin/gunicorn"), "-w", str(args.workers), "-k", "gthread", "--threads", str(args.threads),
-                    "--log-level", "warning", "--timeout", "60"]  # fmt: skip
+                    "--log-level", "warning", "--timeout", "60", ]  # fmt: skip
         servers.append(subprocess.Popen([*gunicorn, "-b", f"{HOST}:{port}", "app:create_app()"], env=env, cwd=ROOT,
                                         start_new_session=True))  # fmt: skip
         wait_ready(port, "/login", servers[-1])
         print(f"gunicorn: {args.workers} workers × {args.threads} threads (gthread) on {HOST}:{port}; client: "
               f"{args.client_processes} processes × {args.day_threads} threads, stdlib http.client")
 
-        # exam day: start within the ramp, autosave every interval for D minutes, submit within the window
+        # check-in: log in and load the home page, spread over the check-in window
         rng = random.Random(42)
         candidates = [Candidate(u, port, world["sitting"]) for u in world["usernames"]]
+        check_in_stats = Stats()
+        print(f"check-in: {n} candidates log in (scrypt) within {check_in:.0f} s …", flush=True)
+        check_in_elapsed = run_sharded([(rng.uniform(0, check_in), i, "check_in") for i in range(n)], candidates,
+                                       check_in_stats, args.client_processes, args.day_threads, hard_limit)  # fmt: skip
+
+        # exam day: start within the ramp, autosave every interval for D minutes, submit within the window
         events: list[tuple[float, int, str]] = []
         end_of_saves = ramp + minutes * 60
         for i in range(n):
@@ -566,20 +595,32 @@ def main() -> int:  # noqa: PLR0915 - one linear script
         print()
         print(f"started: {started}/{n}; exam phase {elapsed:.0f} s, {all_requests:,} requests "
               f"({all_requests / elapsed:,.1f} req/s), schedule lag p99 {ms(stats.lag or [0.0], 99)}")
-        for kind in ("login", "start", "state", "autosave", "submit"):
+        print(f"check-in: {check_in_elapsed:.0f} s, 5xx {check_in_stats.fivexx()}, errors {dict(check_in_stats.errors) or 'none'}")
+        for kind in ("login_page", "login", "home"):
+            values = check_in_stats.latency.get(kind, [])
+            if values:
+                print(f"  {kind:<10} n={len(values):>6,}  p50 {ms(values, 50):>7}  p99 {ms(values, 99):>7}  max {max(values) * 1000:.0f} ms")
+        print("exam:")
+        for kind in ("start", "exam_page", "autosave", "submit"):
             values = stats.latency.get(kind, [])
             if values:
-                print(f"  {kind:<9} n={len(values):>6,}  p50 {ms(values, 50):>7}  p99 {ms(values, 99):>7}  max {max(values) * 1000:.0f} ms")
+                print(f"  {kind:<10} n={len(values):>6,}  p50 {ms(values, 50):>7}  p99 {ms(values, 99):>7}  max {max(values) * 1000:.0f} ms")
         print(f"autosave: p50 {ms(saves, 50)}, p99 {ms(saves, 99)} at {len(saves) / max(1.0, minutes * 60):.1f}/s offered")
         print("  by minute of the exam (minute 0 holds the start ramp):")
         for minute, count, p50, p99 in stats.per_minute("autosave", exam_t0):
             print(f"    {minute:>3}  n={count:>6,}  p50 {p50 * 1000:>5.0f} ms  p99 {p99 * 1000:>5.0f} ms")
+        print("  the ramp by 10 s (start | autosave):")
+        starts = {b: (n, p50, p99) for b, n, p50, p99 in stats.per_minute("start", exam_t0, 10, ramp + 60)}
+        for b, count, p50, p99 in stats.per_minute("autosave", exam_t0, 10, ramp + 60):
+            sn, s50, s99 = starts.get(b, (0, 0.0, 0.0))
+            print(f"    {b * 10:>3}–{b * 10 + 10:<3} s  start n={sn:>4} p50 {s50 * 1000:>5.0f} p99 {s99 * 1000:>5.0f} ms"
+                  f" | autosave n={count:>5,} p50 {p50 * 1000:>5.0f} p99 {p99 * 1000:>5.0f} ms")
         settled = [s for t, s in zip(stats.started["autosave"], saves) if t - exam_t0 >= ramp + 60]
         if settled:
             print(f"autosave once the ramp's backlog has cleared (from {ramp + 60:.0f} s on): n={len(settled):,}, "
                   f"p50 {ms(settled, 50)}, p99 {ms(settled, 99)}")
         print(f"submit: {submit_elapsed:.0f} s window, {attempts} attempts, {graded} graded, {graded_events} graded events")
-        print(f"5xx responses: {stats.fivexx() + real_5xx}   client errors/retries: {dict(stats.errors) or 'none'}")
+        print(f"5xx responses: {stats.fivexx() + check_in_stats.fivexx() + real_5xx}   client errors/retries: {dict(stats.errors) or 'none'}")
         print(f"saturation ({min(args.client_threads, len(live))} client threads, {saturation_seconds:.0f} s each):")
         print(f"  autosave endpoint: {real_rate:,.0f} req/s, p50 {ms(real_lat, 50)}, p99 {ms(real_lat, 99)}")
         print(f"  bare Flask upsert: {bare_rate:,.0f} req/s, p50 {ms(bare_lat, 50)}, p99 {ms(bare_lat, 99)} (5xx {bare_5xx})")
