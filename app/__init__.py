@@ -6,6 +6,7 @@ import importlib
 
 from flask import Flask
 
+from app.core import jsontext
 from config import Config, config_from_env
 
 
@@ -16,8 +17,6 @@ def create_app(config_class: type[Config] | None = None, **overrides) -> Flask:
     app = Flask(__name__, template_folder="../templates", static_folder="../static", instance_relative_config=True)
     app.config.from_object(config_class)
     app.config.update(overrides)
-    from app.core import jsontext
-
     # JSON columns: UTF-8 Chinese (not \uXXXX escapes: a frozen paper is ~40% smaller), encoded by orjson
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"json_serializer": jsontext.dumps, "json_deserializer": jsontext.loads,
                                                **app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {})}  # fmt: skip

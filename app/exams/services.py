@@ -48,7 +48,6 @@ MAX_FILL_LENGTH = 500
 MAX_EXTENSION_MINUTES = 240
 
 
-
 class ExamError(ValueError):
     """A rule refused the request; ``code`` selects the translated message (``app.exams.messages``)."""
 
