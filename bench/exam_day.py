@@ -7,12 +7,12 @@ What it does, all on this machine and loopback only, stopping by itself:
 1. creates a throwaway PostgreSQL database ``anpei_bench_exam_<pid>``, runs the migrations (``flask db upgrade``),
    seeds one enterprise with N workers, a 600-question synthetic bank, a 100-question template and an open sitting;
 2. starts ``gunicorn -w 4 -k gthread --threads 4`` on the app (production config, ``gunicorn.conf.py``);
-3. check-in (签到, before the sitting opens): each candidate opens the login page, logs in and loads the home page,
+3. check-in (签到, before the start): each candidate opens the login page, logs in and loads the home page,
    spread over ``--check-in`` seconds (300);
 4. exam day: the N candidates press 开始考试 on the home page within the ramp (60 s): the start, then the exam
-   page (which carries the first state); autosave one answer every 20 s each for D minutes (random question, random valid response,
-   increasing ``seq``, retried like the page's queue on errors), then submit within 60 s; then a closed-loop
-   saturation run of the autosave endpoint;
+   page (which carries the first state); autosave one answer every 20 s each for D minutes (random question,
+   random valid response, increasing ``seq``, retried like the page's queue on errors), then submit within 60 s;
+   then a closed-loop saturation run of the autosave endpoint;
 5. the same saturation run against a bare Flask endpoint on the same stack (gunicorn gthread + Flask + SQLAlchemy
    Core + psycopg + PostgreSQL, one ``INSERT … ON CONFLICT DO UPDATE``, no login/session/CSRF/ORM): the ceiling;
 6. checks that every answer a client got a 200 for is in the database (latest seq, same response) and every
@@ -20,7 +20,7 @@ What it does, all on this machine and loopback only, stopping by itself:
 7. stops both servers and drops the database.
 
 Passwords are hashed as in production (scrypt, ~0.12 CPU-s per login here). That is why logging in is a check-in
-before the sitting rather than part of the 60-second start: 2,000 logins a minute would need about 4 cores for the
+before the start rather than part of the 60-second start: 2,000 logins a minute would need about 4 cores for the
 password hashes alone. Everything else is the production path; ``bench/request_cost.py`` gives the CPU per request.
 """
 
@@ -292,7 +292,7 @@ class Candidate:
         return status, headers, body
 
     def check_in(self, stats: Stats) -> None:
-        """签到 before the sitting opens: the login page, the login (production scrypt), the home page with the
+        """签到 before the start: the login page, the login (production scrypt), the home page with the
         sitting's start form (its CSRF token is kept for the start)."""
         _, _, page = self.timed(stats, "login_page", self.http.get, "/login")
         token = CSRF_RE.search(page.decode()).group(1)
@@ -472,7 +472,7 @@ def main() -> int:  # noqa: PLR0915 - one linear script
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true",
                         help="200 candidates, 1 minute, 30 s check-in, 20 s ramp and submit windows")
-    parser.add_argument("--check-in", type=float, help="seconds over which candidates log in before the sitting opens")
+    parser.add_argument("--check-in", type=float, help="seconds over which candidates log in before the start")
     parser.add_argument("--password-hash", default="scrypt",
                         help="werkzeug hash method of the bench users (a cheap one shortens check-in in experiments)")
     parser.add_argument("--candidates", type=int)
