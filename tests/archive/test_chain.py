@@ -1,6 +1,7 @@
 """一人一档: the hash chain, its verification (CLI) and append-only enforcement."""
 
 import json
+import os
 
 import pytest
 import sqlalchemy as sa
@@ -9,6 +10,15 @@ from app.archive.models import ArchiveEvent, ArchiveTampering
 from app.archive.services import GENESIS, record_event, verify_chain
 from app.extensions import db
 from app.people.services import end_employment, update_employment
+
+
+def tamper(sql: str, params: dict) -> None:
+    """Edit archive rows behind the application's back, as someone with the database's keys would. On PostgreSQL
+    that takes switching the append-only trigger off (``session_replication_role``: superuser or owner only)."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(sa.text("SET LOCAL session_replication_role = replica"))
+    db.session.execute(sa.text(sql), params)
+    db.session.commit()
 
 
 def chain(person_id):
@@ -60,9 +70,7 @@ def test_verify_cli_reports_intact_then_names_the_edited_event(app, busy_person)
     target = chain(busy_person.id)[2]
     forged = json.loads(target.payload)
     forged["changes"]["job_title"] = ["", "厂长"]
-    db.session.execute(sa.text("UPDATE archive_events SET payload = :p WHERE id = :id"),
-                       {"p": json.dumps(forged, ensure_ascii=False), "id": target.id})  # fmt: skip
-    db.session.commit()
+    tamper("UPDATE archive_events SET payload = :p WHERE id = :id", {"p": json.dumps(forged, ensure_ascii=False), "id": target.id})
     result = runner.invoke(args=["verify-archive"])
     assert result.exit_code == 1
     assert f"BROKEN person {busy_person.id} event {target.id} (seq 3)" in result.output
@@ -77,17 +85,15 @@ def test_recomputing_a_plain_hash_does_not_hide_an_edit(app, busy_person):
 
     target = chain(busy_person.id)[-1]
     payload = target.payload.replace("调离", "辞退")
-    db.session.execute(sa.text("UPDATE archive_events SET payload = :p, hash = :h WHERE id = :id"),
-                       {"p": payload, "h": hashlib.sha256(payload.encode()).hexdigest(), "id": target.id})  # fmt: skip
-    db.session.commit()
+    tamper("UPDATE archive_events SET payload = :p, hash = :h WHERE id = :id",
+           {"p": payload, "h": hashlib.sha256(payload.encode()).hexdigest(), "id": target.id})
     [broken] = verify_chain(busy_person.id)[1]
     assert broken.event_id == target.id
 
 
 def test_deleted_event_breaks_the_chain(app, busy_person):
     target = chain(busy_person.id)[1]
-    db.session.execute(sa.text("DELETE FROM archive_events WHERE id = :id"), {"id": target.id})
-    db.session.commit()
+    tamper("DELETE FROM archive_events WHERE id = :id", {"id": target.id})
     result = app.test_cli_runner().invoke(args=["verify-archive", "--person", str(busy_person.id)])
     assert result.exit_code == 1
     assert "sequence gap: expected 2, found 3" in result.output
@@ -107,6 +113,20 @@ def test_orm_update_and_delete_refused(busy_person):
     assert verify_chain(busy_person.id) == (5, [])
 
 
+@pytest.mark.postgres
+@pytest.mark.skipif(not os.environ.get("DATABASE_URL", "").startswith("postgresql"),
+                    reason="the append-only trigger is PostgreSQL's (migration 0003)")  # fmt: skip
+@pytest.mark.parametrize("sql", ["UPDATE archive_events SET payload = '{}' WHERE id = :id",
+                                 "DELETE FROM archive_events WHERE id = :id"])  # fmt: skip
+def test_the_database_refuses_raw_updates_and_deletes(busy_person, sql):
+    """Not only the ORM: any client with mere write access is refused by the database itself."""
+    target = chain(busy_person.id)[1]
+    with pytest.raises(sa.exc.ProgrammingError, match="archive_events is append-only"):
+        db.session.execute(sa.text(sql), {"id": target.id})
+    db.session.rollback()
+    assert verify_chain(busy_person.id) == (5, [])
+
+
 def test_timeline_page_shows_events_and_badge(client, login, busy_person, world):
     login(world.regulator_nj)
     page = client.get(f"/people/{busy_person.id}/timeline").get_data(as_text=True)
@@ -116,8 +136,7 @@ def test_timeline_page_shows_events_and_badge(client, login, busy_person, world)
     assert "调离" in page
     assert "校验通过：记录未被篡改" in page
     events = chain(busy_person.id)
-    db.session.execute(sa.text("UPDATE archive_events SET actor_label = 'x' WHERE id = :id"), {"id": events[0].id})
-    db.session.commit()
+    tamper("UPDATE archive_events SET actor_label = 'x' WHERE id = :id", {"id": events[0].id})
     page = client.get(f"/people/{busy_person.id}/timeline").get_data(as_text=True)
     assert "校验失败：档案记录被改动" in page
 
