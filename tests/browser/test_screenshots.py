@@ -146,6 +146,8 @@ def test_screenshots(page, phone_page, demo, tmp_path):
 
     phone_page.context.clear_cookies()
     log_in(phone_page, "worker")
+    expect(phone_page.get_by_test_id("my-exams").get_by_role("button", name="开始考试")).to_be_enabled()
+    shoot(phone_page, "worker-home-phone.png")
     phone_page.once("dialog", lambda dialog: dialog.accept())
     phone_page.get_by_test_id("my-exams").get_by_role("button", name="开始考试").click()
     phone_page.get_by_test_id("question").first.wait_for()
