@@ -22,11 +22,16 @@ def catalogue_tree() -> list[tuple[Operation, list[Operation]]]:
     return [(c, [i for i in items if i.parent_code == c.code]) for c in categories]
 
 
-def operation_choices() -> list[tuple[str, str]]:
-    """Select options for a 操作项目 field: "1.2 低压电工作业" (a 作业类别 without items is itself a choice)."""
+def operation_choices(*, categories: bool = False) -> list[tuple[str, str]]:
+    """Select options for a 操作项目 field: "1.2 低压电工作业" (a 作业类别 without items is itself a choice).
+
+    :param categories: also offer each 作业类别 before its items (for filters: "1" covers "1.1", "1.2", …).
+    """
     choices = []
     for category, items in catalogue_tree():
         current = [i for i in items if i.valid_to is None]
+        if categories and current and category.valid_to is None:
+            choices.append((category.code, f"{category.code} {category.name}"))
         for op in current or ([category] if category.valid_to is None else []):
             choices.append((op.code, f"{op.code} {category.name} / {op.name}" if op is not category else f"{op.code} {op.name}"))
     return choices

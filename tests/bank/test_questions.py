@@ -6,6 +6,7 @@ from app.bank.models import BankScope
 from app.bank.queries import question_index
 from app.bank import services
 from app.extensions import db
+from question_bank import Question, QuestionType, Tags
 from tests.bank.conftest import make_questions, stored
 
 
@@ -94,6 +95,22 @@ def test_filters_and_tag_counts(client, login, bank_world):
     assert keys("level=了解") == []
     assert keys("q=单选题") == ["n001", "n004"]
     assert keys("q=n005") == ["n005"]
+    # 作业类别 / 操作项目: n000, n002, n004 are tagged 1.2 (低压电工作业)
+    assert keys("operation=1.2") == ["n000", "n002", "n004"]
+    assert keys("operation=1") == ["n000", "n002", "n004"]  # the 作业类别 covers its 操作项目
+    assert keys("operation=1.1") == [] and keys("operation=11") == []
+    assert keys("operation=1%25") == keys("") and "1.2 " in client.get(f"/bank/{bank.id}").get_data(as_text=True)
+
+
+def test_operation_filter_finds_category_wide_questions(client, login, bank_world):
+    """A question tagged with the whole 作业类别 "1" serves a "1.2" paper, so the "1.2" filter lists it too."""
+    bank = bank_world.national
+    services.import_questions(bank, [Question(key="n900", type=QuestionType.TRUE_FALSE, stem="电工作业通用题", answer=(0,),
+                                              tags=Tags(operation={"1"}))], actor_id=None)  # fmt: skip
+    db.session.commit()
+    login(bank_world.admin)
+    table = client.get(f"/bank/{bank.id}?operation=1.2").get_data(as_text=True).split('data-testid="questions"', 1)[1]
+    assert "<td>n900</td>" in table and "<td>n000</td>" in table and "<td>n001</td>" not in table
 
 
 # ---------------------------------------------------------------- scope
