@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 import threading
 from collections.abc import Iterable
 
@@ -48,3 +49,20 @@ def question_index(bank_ids: Iterable[int]) -> QuestionIndex:
 def bump_revision(bank: Bank) -> None:
     """Mark a bank changed so cached indexes are rebuilt (call in the same transaction as the change)."""
     bank.revision = (bank.revision or 0) + 1
+
+
+#: A 作业类别 / 操作项目 code of the catalogue: "1", "1.2", "1.2.3".
+OPERATION_CODE = re.compile(r"\d{1,3}(\.\d{1,3}){0,3}")
+
+
+def tagged_for_operation(code: str) -> sa.ColumnElement[bool]:
+    """Questions that serve ``code``, as :func:`question_bank.operation_matches` decides for papers: tagged with the
+    code itself, with one of its 操作项目 ("1" finds "1.2"), or with its whole 作业类别 ("1.2" finds "1").
+
+    Matched on the stored JSON text, like the post filter: codes are digits and dots (no LIKE wildcards), quoted
+    as JSON strings, and no other tag holds such a value.
+    """
+    tags = sa.cast(BankQuestion.tags, sa.Text)
+    parts = code.split(".")
+    ancestors = [".".join(parts[:i]) for i in range(1, len(parts))]
+    return sa.or_(*(tags.like(f'%"{c}"%') for c in [code, *ancestors]), tags.like(f'%"{code}.%'))

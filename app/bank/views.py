@@ -24,7 +24,7 @@ from app.bank.forms import (TYPE_LABELS, UPLOAD_EXTENSIONS, BankForm, ConfirmImp
                             TemplateForm, UploadForm, question_form_data, question_from_form, spec_from_form,
                             template_form_data)  # fmt: skip
 from app.bank.models import Bank, BankImport, BankQuestion, BankScope, ImportMode, ImportState, PaperTemplate
-from app.bank.queries import live_questions, question_index
+from app.bank.queries import OPERATION_CODE, live_questions, question_index, tagged_for_operation
 from app.core.celery import enqueue_after_commit
 from app.core.forms import choices
 from app.extensions import db
@@ -136,7 +136,7 @@ def bank(bank_id: int):
         # Post codes are ASCII identifiers, so a text match on the stored JSON works on SQLite and PostgreSQL.
         query = query.where(sa.cast(BankQuestion.tags, sa.Text).like(f'%"{post}"%'))
     if OPERATION_CODE.fullmatch(operation := args.get("operation", "").strip()):
-        query = query.where(_tagged_for_operation(operation))
+        query = query.where(tagged_for_operation(operation))
     if q := args.get("q", "").strip():
         query = query.where(sa.or_(BankQuestion.stem.contains(q, autoescape=True), BankQuestion.key == q))
     page = db.paginate(query.order_by(BankQuestion.key), page=args.get("page", 1, type=int), per_page=PAGE_SIZE,
@@ -145,23 +145,6 @@ def bank(bank_id: int):
                            type_labels=TYPE_LABELS, posts=POSTS, levels=LEVELS, status=status,
                            operations=[("", _("全部"))] + operation_choices(categories=True),
                            letters="ABCDEFGH", export_formats=list(EXPORTS))  # fmt: skip
-
-
-#: A 作业类别 / 操作项目 code of the catalogue: "1", "1.2", "1.2.3".
-OPERATION_CODE = re.compile(r"\d{1,3}(\.\d{1,3}){0,3}")
-
-
-def _tagged_for_operation(code: str) -> sa.ColumnElement[bool]:
-    """Questions that serve ``code``, as :func:`question_bank.operation_matches` decides for papers: tagged with the
-    code itself, with one of its 操作项目 ("1" finds "1.2"), or with its whole 作业类别 ("1.2" finds "1").
-
-    Matched on the stored JSON text, like the post filter: codes are digits and dots (no LIKE wildcards), quoted
-    as JSON strings, and no other tag holds such a value.
-    """
-    tags = sa.cast(BankQuestion.tags, sa.Text)
-    parts = code.split(".")
-    ancestors = [".".join(parts[:i]) for i in range(1, len(parts))]
-    return sa.or_(*(tags.like(f'%"{c}"%') for c in [code, *ancestors]), tags.like(f'%"{code}.%'))
 
 
 def _tag_counts(bank: Bank) -> dict[str, list[tuple[str, int]]]:
