@@ -162,6 +162,50 @@ def wait_ready(port: int, path: str, proc: subprocess.Popen, seconds: float = 60
     raise RuntimeError(f"server on {port} not ready")
 
 
+def create_bench_database(prefix: str):
+    """A throwaway PostgreSQL database ``<prefix>_<pid>``, migrated, with the bare endpoint's table.
+
+    :return: (name, SQLAlchemy URL, the production environment for gunicorn — also applied to this process, which
+        seeds — and the admin connection for :func:`drop_bench_database`).
+    """
+    import psycopg
+
+    name = f"{prefix}_{os.getpid()}"
+    url = f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
+    env = {**os.environ, "ANPEI_CONFIG": "production", "DATABASE_URL": url, "SECRET_KEY": secrets.token_hex(16),
+           "ANPEI_DATA_KEY": secrets.token_hex(16), "ANPEI_SECURE_COOKIES": "0", "PYTHONPATH": str(ROOT)}  # fmt: skip
+    env.pop("CELERY_BROKER_URL", None)
+    os.environ.update({k: v for k, v in env.items() if k != "PYTHONPATH"})
+    admin = psycopg.connect(ADMIN_DSN, autocommit=True, connect_timeout=5)
+    admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        subprocess.run([str(ROOT / ".venv/bin/flask"), "--app", "app", "db", "upgrade"], env=env, cwd=ROOT, check=True,
+                       capture_output=True)  # fmt: skip
+        with psycopg.connect(url.replace("+psycopg", ""), autocommit=True) as conn:
+            conn.execute("CREATE TABLE bench_bare (k int PRIMARY KEY, seq int, v json)")
+    except BaseException:
+        drop_bench_database(admin, name)
+        raise
+    return name, url, env, admin
+
+
+def drop_bench_database(admin, name: str) -> None:
+    admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    admin.close()
+
+
+def stop(proc: subprocess.Popen) -> None:
+    """Stop a server started in its own session (gunicorn and its workers)."""
+    try:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=15)
+    except (ProcessLookupError, subprocess.TimeoutExpired):
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+
+
 def seed(n: int, sitting_minutes: int, password_hash: str = "scrypt") -> dict:
     """Persons, worker users, bank, template, sitting; returns the usernames and the sitting id.
 
@@ -494,21 +538,10 @@ def main() -> int:  # noqa: PLR0915 - one linear script
 
     import psycopg
 
-    name = f"anpei_bench_exam_{os.getpid()}"
-    url = f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
-    env = {**os.environ, "ANPEI_CONFIG": "production", "DATABASE_URL": url, "SECRET_KEY": secrets.token_hex(16),
-           "ANPEI_DATA_KEY": secrets.token_hex(16), "ANPEI_SECURE_COOKIES": "0", "PYTHONPATH": str(ROOT)}  # fmt: skip
-    env.pop("CELERY_BROKER_URL", None)
-    os.environ.update({k: v for k, v in env.items() if k != "PYTHONPATH"})
-    admin = psycopg.connect(ADMIN_DSN, autocommit=True, connect_timeout=5)
+    t0 = time.time()
+    name, url, env, admin = create_bench_database("anpei_bench_exam")
     servers: list[subprocess.Popen] = []
     try:
-        admin.execute(f'CREATE DATABASE "{name}"')
-        t0 = time.time()
-        subprocess.run([str(ROOT / ".venv/bin/flask"), "--app", "app", "db", "upgrade"], env=env, cwd=ROOT, check=True,
-                       capture_output=True)  # fmt: skip
-        with psycopg.connect(url.replace("+psycopg", ""), autocommit=True) as conn:
-            conn.execute("CREATE TABLE bench_bare (k int PRIMARY KEY, seq int, v json)")
         world = seed(n, int(minutes) + 20, password_hash=args.password_hash)
         print(f"setup: database {name}, migrations, {n} candidates seeded in {time.time() - t0:.1f} s")
 
@@ -631,17 +664,8 @@ def main() -> int:  # noqa: PLR0915 - one linear script
         return 0 if ok else 1
     finally:
         for proc in servers:
-            try:
-                os.killpg(proc.pid, signal.SIGTERM)
-                proc.wait(timeout=15)
-            except (ProcessLookupError, subprocess.TimeoutExpired):
-                try:
-                    os.killpg(proc.pid, signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.close()
-
+            stop(proc)
+        drop_bench_database(admin, name)
 
 if __name__ == "__main__":
     sys.exit(main())

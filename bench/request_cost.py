@@ -24,8 +24,6 @@ import argparse
 import json
 import os
 import random
-import secrets
-import signal
 import subprocess
 import sys
 import time
@@ -35,7 +33,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "bench"))
 sys.path.insert(0, str(ROOT))
 
-from exam_day import ADMIN_DSN, CSRF_RE, HOST, STATE_RE, Candidate, Client, Stats, free_port, seed, wait_ready  # noqa: E402
+from exam_day import (CSRF_RE, HOST, STATE_RE, Candidate, Client, Stats, create_bench_database, drop_bench_database,  # noqa: E402
+                      free_port, seed, stop, wait_ready)
 
 TICK = os.sysconf("SC_CLK_TCK")
 
@@ -82,17 +81,6 @@ def gunicorn(app: str, port: int, env: dict, chdir: Path = ROOT) -> subprocess.P
     return subprocess.Popen(cmd, env=env, cwd=ROOT, start_new_session=True)
 
 
-def stop(proc: subprocess.Popen) -> None:
-    try:
-        os.killpg(proc.pid, signal.SIGTERM)
-        proc.wait(timeout=15)
-    except (ProcessLookupError, subprocess.TimeoutExpired):
-        try:
-            os.killpg(proc.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-
-
 def measure(meter: Meter, label: str, calls, results: list) -> None:
     """Run every call of one step and record (label, n, web ms/request, db ms/request)."""
     meter.read()  # the backend set settles (a new pool connection) before the first reading
@@ -110,9 +98,11 @@ def candidate_steps(candidates: list[Candidate], stats: Stats, saves: int) -> li
     """Exam day as steps, each a list of zero-argument calls returning an HTTP status (what the browser loads)."""
     rng = random.Random(7)
 
-    def login_page(c):
+    def page_with_form(c, path):
+        """GET a page and keep its CSRF token for the next form post."""
+
         def call():
-            status, _, page = c.http.get("/login")
+            status, _, page = c.http.get(path)
             c.http.csrf = CSRF_RE.search(page.decode()).group(1)
             return status
 
@@ -123,22 +113,6 @@ def candidate_steps(candidates: list[Candidate], stats: Stats, saves: int) -> li
 
     def get(c, path):
         return lambda: c.http.get(path() if callable(path) else path)[0]
-
-    def home(c):
-        def call():
-            status, _, page = c.http.get("/")
-            c.http.csrf = CSRF_RE.search(page.decode()).group(1)
-            return status
-
-        return call
-
-    def start_page(c):
-        def call():
-            status, _, page = c.http.get(f"/exams/sittings/{c.sitting}/start")
-            c.http.csrf = CSRF_RE.search(page.decode()).group(1)
-            return status
-
-        return call
 
     def start(c):
         def call():
@@ -167,10 +141,10 @@ def candidate_steps(candidates: list[Candidate], stats: Stats, saves: int) -> li
         return call
 
     return [
-        ("login page", [login_page(c) for c in candidates]),
+        ("login page", [page_with_form(c, "/login") for c in candidates]),
         ("login (scrypt)", [login(c) for c in candidates]),
-        ("home (start form)", [home(c) for c in candidates]),
-        ("start page (not on the way)", [start_page(c) for c in candidates]),
+        ("home (start form)", [page_with_form(c, "/") for c in candidates]),
+        ("start page (not on the way)", [page_with_form(c, f"/exams/sittings/{c.sitting}/start") for c in candidates]),
         ("start (assemble + freeze)", [start(c) for c in candidates]),
         ("exam page (with state)", [exam_page(c) for c in candidates]),
         ("state (a reload)", [get(c, lambda c=c: f"/exams/attempts/{c.attempt}/state") for c in candidates]),
@@ -188,20 +162,9 @@ def main() -> int:
 
     import psycopg
 
-    name = f"anpei_bench_cost_{os.getpid()}"
-    url = f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
-    env = {**os.environ, "ANPEI_CONFIG": "production", "DATABASE_URL": url, "SECRET_KEY": secrets.token_hex(16),
-           "ANPEI_DATA_KEY": secrets.token_hex(16), "ANPEI_SECURE_COOKIES": "0", "PYTHONPATH": str(ROOT)}  # fmt: skip
-    env.pop("CELERY_BROKER_URL", None)
-    os.environ.update({k: v for k, v in env.items() if k != "PYTHONPATH"})
-    admin = psycopg.connect(ADMIN_DSN, autocommit=True, connect_timeout=5)
+    name, url, env, admin = create_bench_database("anpei_bench_cost")
     servers: list[subprocess.Popen] = []
     try:
-        admin.execute(f'CREATE DATABASE "{name}"')
-        subprocess.run([str(ROOT / ".venv/bin/flask"), "--app", "app", "db", "upgrade"], env=env, cwd=ROOT, check=True,
-                       capture_output=True)  # fmt: skip
-        with psycopg.connect(url.replace("+psycopg", ""), autocommit=True) as conn:
-            conn.execute("CREATE TABLE bench_bare (k int PRIMARY KEY, seq int, v json)")
         world = seed(n, 60, password_hash="scrypt")
         meter_conn = psycopg.connect(url.replace("+psycopg", ""), autocommit=True)
 
@@ -246,8 +209,7 @@ def main() -> int:
     finally:
         for proc in servers:
             stop(proc)
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.close()
+        drop_bench_database(admin, name)
 
 
 if __name__ == "__main__":
