@@ -7,7 +7,7 @@ import importlib
 from flask import Flask
 
 from app.core import jsontext
-from config import Config, config_from_env
+from config import INSTANCE_DIR, Config, config_from_env
 
 
 def create_app(config_class: type[Config] | None = None, **overrides) -> Flask:
@@ -17,9 +17,14 @@ def create_app(config_class: type[Config] | None = None, **overrides) -> Flask:
     app = Flask(__name__, template_folder="../templates", static_folder="../static", instance_relative_config=True)
     app.config.from_object(config_class)
     app.config.update(overrides)
+    # The embedded SQLite file, generated keys and stored files live under instance/: a fresh clone has none yet.
+    INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
     # JSON columns: UTF-8 Chinese (not \uXXXX escapes: a frozen paper is ~40% smaller), encoded by orjson
-    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"json_serializer": jsontext.dumps, "json_deserializer": jsontext.loads,
-                                               **app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {})}  # fmt: skip
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
+        "json_serializer": jsontext.dumps,
+        "json_deserializer": jsontext.loads,
+        **app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {}),
+    }
     app.config["CELERY"] = config_class.celery() | app.config.get("CELERY_OVERRIDES", {})
     if hops := app.config.get("PROXY_HOPS", 0):
         from werkzeug.middleware.proxy_fix import ProxyFix

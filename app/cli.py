@@ -82,9 +82,16 @@ def register(app: Flask) -> None:
 
     @app.cli.command("import-questions")
     @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-    @click.option("--bank", "bank_name", default="国家安全生产考试题库", show_default=True,
-                  help="name of the bank; a national bank of that name is created if none exists")
-    @click.option("--format", "fmt", default=None, help="xlsx, csv, json, moodle, gift, aiken or text (default: detect)")
+    @click.option(
+        "--bank",
+        "bank_name",
+        default="国家安全生产考试题库",
+        show_default=True,
+        help="name of the bank; a national bank of that name is created if none exists",
+    )
+    @click.option(
+        "--format", "fmt", default=None, help="xlsx, csv, json, moodle, gift, aiken or text (default: detect)"
+    )
     @click.option("--valid-only", is_flag=True, help="import the valid questions even if some rows have errors")
     def import_questions_command(path: Path, bank_name: str, fmt: str | None, valid_only: bool):
         """Import a question file into a bank: every question or none (unless --valid-only)."""
@@ -107,14 +114,21 @@ def register(app: Flask) -> None:
             click.echo(f"created national bank {bank_name!r}")
         counts = services.import_questions(bank, result.questions, actor_id=None)
         db.session.commit()
-        click.echo(f"{bank.name}: created {counts['created']}, updated {counts['updated']}, "
-                   f"unchanged {counts['unchanged']}, skipped rows with errors {len(result.errors)}")  # fmt: skip
+        click.echo(
+            f"{bank.name}: created {counts['created']}, updated {counts['updated']}, "
+            f"unchanged {counts['unchanged']}, skipped rows with errors {len(result.errors)}"
+        )
 
     @app.cli.command("export-questions")
     @click.argument("path", type=click.Path(dir_okay=False, writable=True, path_type=Path))
     @click.option("--bank", "bank_name", required=True, help="name of the bank")
-    @click.option("--format", "fmt", type=click.Choice(["xlsx", "json", "moodle", "gift"]), default=None,
-                  help="default: from the file extension (.xlsx .json .xml .gift)")
+    @click.option(
+        "--format",
+        "fmt",
+        type=click.Choice(["xlsx", "json", "moodle", "gift"]),
+        default=None,
+        help="default: from the file extension (.xlsx .json .xml .gift)",
+    )
     def export_questions_command(path: Path, bank_name: str, fmt: str | None):
         """Write the live questions of a bank to a file."""
         from app.bank.models import Bank, BankQuestion

@@ -3,6 +3,7 @@
 Run: ``.venv/bin/python bench/assembly.py [--quick]``.  Prints index build time, papers/s on one
 core, the PostgreSQL baseline papers/s and the ratio, all measured in this run.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -13,8 +14,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from question_bank import QuestionIndex, assemble_paper  # noqa: E402
-from question_bank.synthetic import generate_bank, national_style_spec  # noqa: E402
+from question_bank import QuestionIndex, assemble_paper
+from question_bank.synthetic import generate_bank, national_style_spec
 
 DSN = "postgresql://postgres@127.0.0.1:5432/postgres"
 
@@ -51,8 +52,10 @@ def _sql_bucket(section, bucket):
             where.append(f"{column} = ANY(%s)")
             params.append(sorted(values))
     if f.operations:
-        where.append("EXISTS (SELECT 1 FROM unnest(operations) o, unnest(%s::text[]) w "
-                     "WHERE o = w OR o LIKE w || '.%%' OR w LIKE o || '.%%')")
+        where.append(
+            "EXISTS (SELECT 1 FROM unnest(operations) o, unnest(%s::text[]) w "
+            "WHERE o = w OR o LIKE w || '.%%' OR w LIKE o || '.%%')"
+        )
         params.append(sorted(f.operations))
     if bucket.dimension == "difficulty":
         where.append("difficulty BETWEEN %s AND %s")
@@ -83,31 +86,58 @@ def bench_postgres(bank, spec, seconds: float) -> float | None:
                                 options jsonb, answer int[], difficulty int, topic text, level text,
                                 posts text[], industries text[], operations text[])""")
                 t0 = time.perf_counter()
-                with conn.cursor() as cur, cur.copy(
+                with (
+                    conn.cursor() as cur,
+                    cur.copy(
                         "COPY questions (key, type, stem, options, answer, difficulty, topic, level, posts, "
-                        "industries, operations) FROM STDIN") as copy:
+                        "industries, operations) FROM STDIN"
+                    ) as copy,
+                ):
                     import json
+
                     for q in bank:
-                        copy.write_row((q.key, q.type.value, q.stem, json.dumps(q.options, ensure_ascii=False),
-                                        list(q.answer), q.difficulty, q.tags.topic, q.tags.level,
-                                        sorted(q.tags.post), sorted(q.tags.industry), sorted(q.tags.operation)))
-                for ddl in ("CREATE INDEX ON questions (type, difficulty)", "CREATE INDEX ON questions (type, level)",
-                            "CREATE INDEX ON questions (type, topic)", "CREATE INDEX ON questions USING gin (posts)",
-                            "CREATE INDEX ON questions USING gin (industries)",
-                            "CREATE INDEX ON questions USING gin (operations)", "ANALYZE questions"):
+                        copy.write_row(
+                            (
+                                q.key,
+                                q.type.value,
+                                q.stem,
+                                json.dumps(q.options, ensure_ascii=False),
+                                list(q.answer),
+                                q.difficulty,
+                                q.tags.topic,
+                                q.tags.level,
+                                sorted(q.tags.post),
+                                sorted(q.tags.industry),
+                                sorted(q.tags.operation),
+                            )
+                        )
+                for ddl in (
+                    "CREATE INDEX ON questions (type, difficulty)",
+                    "CREATE INDEX ON questions (type, level)",
+                    "CREATE INDEX ON questions (type, topic)",
+                    "CREATE INDEX ON questions USING gin (posts)",
+                    "CREATE INDEX ON questions USING gin (industries)",
+                    "CREATE INDEX ON questions USING gin (operations)",
+                    "ANALYZE questions",
+                ):
                     conn.execute(ddl)
                 print(f"  PostgreSQL load + index of {len(bank):,} rows: {time.perf_counter() - t0:.1f} s")
-                queries = [(section, bucket.count, *_sql_bucket(section, bucket))
-                           for section in spec.sections for bucket in section.buckets()]
+                queries = [
+                    (section, bucket.count, *_sql_bucket(section, bucket))
+                    for section in spec.sections
+                    for bucket in section.buckets()
+                ]
                 papers = 0
                 t0 = time.perf_counter()
                 deadline = t0 + seconds
                 while time.perf_counter() < deadline:
                     used: list[int] = []
-                    for section, count, where, params in queries:
+                    for _section, count, where, params in queries:
                         rows = conn.execute(
                             f"SELECT id, key, stem, options, answer FROM questions WHERE {where} "
-                            f"AND NOT (id = ANY(%s)) ORDER BY random() LIMIT %s", [*params, used, count]).fetchall()
+                            f"AND NOT (id = ANY(%s)) ORDER BY random() LIMIT %s",
+                            [*params, used, count],
+                        ).fetchall()
                         used += [r[0] for r in rows]
                     papers += 1
                 return papers / (time.perf_counter() - t0)
@@ -126,9 +156,11 @@ def main() -> None:
     spec = national_style_spec()
     t0 = time.perf_counter()
     bank = generate_bank(size, seed=1)
-    print(f"bank: {size:,} questions generated in {time.perf_counter() - t0:.1f} s; "
-          f"spec: {spec.question_count} questions, {len(spec.sections)} sections, "
-          f"{sum(len(s.buckets()) for s in spec.sections)} quota buckets")
+    print(
+        f"bank: {size:,} questions generated in {time.perf_counter() - t0:.1f} s; "
+        f"spec: {spec.question_count} questions, {len(spec.sections)} sections, "
+        f"{sum(len(s.buckets()) for s in spec.sections)} quota buckets"
+    )
     build, warm, rate = bench_library(bank, spec, seconds)
     print(f"question_bank: index build {build * 1000:.0f} ms, first-spec candidate resolution {warm * 1000:.0f} ms")
     print(f"question_bank: {rate:,.0f} papers/s on one core (goal ≥ 5,000)")

@@ -27,6 +27,7 @@ password hashes alone. Everything else is the production path; ``bench/request_c
 from __future__ import annotations
 
 import argparse
+import contextlib
 import heapq
 import http.client
 import json
@@ -63,15 +64,23 @@ def bare_app():
 
     app = Flask("bare")
     engine = sa.create_engine(os.environ["DATABASE_URL"], pool_pre_ping=True)
-    table = sa.Table("bench_bare", sa.MetaData(), sa.Column("k", sa.Integer, primary_key=True),
-                     sa.Column("seq", sa.Integer), sa.Column("v", sa.JSON))  # fmt: skip
+    table = sa.Table(
+        "bench_bare",
+        sa.MetaData(),
+        sa.Column("k", sa.Integer, primary_key=True),
+        sa.Column("seq", sa.Integer),
+        sa.Column("v", sa.JSON),
+    )
 
     @app.post("/bare")
     def bare():
         data = request.get_json()
         stmt = insert(table).values(k=data["position"], seq=data["seq"], v=data["response"])
-        stmt = stmt.on_conflict_do_update(index_elements=[table.c.k], set_={"seq": stmt.excluded.seq, "v": stmt.excluded.v},
-                                          where=table.c.seq < stmt.excluded.seq)  # fmt: skip
+        stmt = stmt.on_conflict_do_update(
+            index_elements=[table.c.k],
+            set_={"seq": stmt.excluded.seq, "v": stmt.excluded.v},
+            where=table.c.seq < stmt.excluded.seq,
+        )
         with engine.begin() as conn:
             conn.execute(stmt)
         return jsonify(saved=True, seq=data["seq"])
@@ -111,7 +120,12 @@ class Client:
                 response = conn.getresponse()
                 data = response.read()
                 break
-            except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError, http.client.CannotSendRequest):
+            except (
+                http.client.RemoteDisconnected,
+                ConnectionResetError,
+                BrokenPipeError,
+                http.client.CannotSendRequest,
+            ):
                 conn.close()
                 del self.local.conns[self.port]
                 if attempt == 2:
@@ -120,17 +134,20 @@ class Client:
             if header.lower() == "set-cookie":
                 name, _, rest = value.partition("=")
                 self.cookies[name.strip()] = rest.split(";", 1)[0]
-        return response.status, dict((k.lower(), v) for k, v in response.getheaders()), data
+        return response.status, {k.lower(): v for k, v in response.getheaders()}, data
 
     def get(self, path):
         return self.request("GET", path)
 
     def post_form(self, path, fields):
-        return self.request("POST", path, urlencode(fields).encode(), {"Content-Type": "application/x-www-form-urlencoded"})
+        return self.request(
+            "POST", path, urlencode(fields).encode(), {"Content-Type": "application/x-www-form-urlencoded"}
+        )
 
     def post_json(self, path, payload):
-        return self.request("POST", path, json.dumps(payload).encode(),
-                            {"Content-Type": "application/json", "X-CSRFToken": self.csrf})  # fmt: skip
+        return self.request(
+            "POST", path, json.dumps(payload).encode(), {"Content-Type": "application/json", "X-CSRFToken": self.csrf}
+        )
 
 
 CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
@@ -172,15 +189,27 @@ def create_bench_database(prefix: str):
 
     name = f"{prefix}_{os.getpid()}"
     url = f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
-    env = {**os.environ, "ANPEI_CONFIG": "production", "DATABASE_URL": url, "SECRET_KEY": secrets.token_hex(16),
-           "ANPEI_DATA_KEY": secrets.token_hex(16), "ANPEI_SECURE_COOKIES": "0", "PYTHONPATH": str(ROOT)}  # fmt: skip
+    env = {
+        **os.environ,
+        "ANPEI_CONFIG": "production",
+        "DATABASE_URL": url,
+        "SECRET_KEY": secrets.token_hex(16),
+        "ANPEI_DATA_KEY": secrets.token_hex(16),
+        "ANPEI_SECURE_COOKIES": "0",
+        "PYTHONPATH": str(ROOT),
+    }
     env.pop("CELERY_BROKER_URL", None)
     os.environ.update({k: v for k, v in env.items() if k != "PYTHONPATH"})
     admin = psycopg.connect(ADMIN_DSN, autocommit=True, connect_timeout=5)
     admin.execute(f'CREATE DATABASE "{name}"')
     try:
-        subprocess.run([str(ROOT / ".venv/bin/flask"), "--app", "app", "db", "upgrade"], env=env, cwd=ROOT, check=True,
-                       capture_output=True)  # fmt: skip
+        subprocess.run(
+            [str(ROOT / ".venv/bin/flask"), "--app", "app", "db", "upgrade"],
+            env=env,
+            cwd=ROOT,
+            check=True,
+            capture_output=True,
+        )
         with psycopg.connect(url.replace("+psycopg", ""), autocommit=True) as conn:
             conn.execute("CREATE TABLE bench_bare (k int PRIMARY KEY, seq int, v json)")
     except BaseException:
@@ -200,10 +229,8 @@ def stop(proc: subprocess.Popen) -> None:
         os.killpg(proc.pid, signal.SIGTERM)
         proc.wait(timeout=15)
     except (ProcessLookupError, subprocess.TimeoutExpired):
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(proc.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
 
 
 def seed(n: int, sitting_minutes: int, password_hash: str = "scrypt") -> dict:
@@ -239,8 +266,12 @@ def seed(n: int, sitting_minutes: int, password_hash: str = "scrypt") -> dict:
         db.session.add(jurisdiction)
         db.session.flush()
         body = "91320102MA0000001"
-        enterprise = register_enterprise(name="压测化工有限公司", uscc=body + uscc_check_char(body), industry=Industry.HAZCHEM,
-                                         jurisdiction=jurisdiction)  # fmt: skip
+        enterprise = register_enterprise(
+            name="压测化工有限公司",
+            uscc=body + uscc_check_char(body),
+            industry=Industry.HAZCHEM,
+            jurisdiction=jurisdiction,
+        )
         pw_hash = generate_password_hash("pw", method=password_hash)
         admin = User(username="bench-admin", role=Role.ENTERPRISE, enterprise_id=enterprise.id, password_hash=pw_hash)
         db.session.add(admin)
@@ -248,26 +279,55 @@ def seed(n: int, sitting_minutes: int, password_hash: str = "scrypt") -> dict:
         persons = []
         for i in range(n):
             id_body = f"320102{date(1980, 1, 1) + timedelta(days=i):%Y%m%d}{i % 1000:03d}"
-            employment = employ(PersonData(name=f"考生{i:04d}", id_type=IdType.RESIDENT_ID, id_number=id_body + ric_check_char(id_body)),
-                                enterprise, actor=admin)  # fmt: skip
+            employment = employ(
+                PersonData(
+                    name=f"考生{i:04d}", id_type=IdType.RESIDENT_ID, id_number=id_body + ric_check_char(id_body)
+                ),
+                enterprise,
+                actor=admin,
+            )
             persons.append(employment.person)
-        db.session.execute(sa.insert(User), [{"username": f"w{i:04d}", "role": Role.WORKER, "person_id": p.id, "password_hash": pw_hash,
-                                              "display_name": "", "active": True, "failed_logins": 0} for i, p in enumerate(persons)])  # fmt: skip
+        db.session.execute(
+            sa.insert(User),
+            [
+                {
+                    "username": f"w{i:04d}",
+                    "role": Role.WORKER,
+                    "person_id": p.id,
+                    "password_hash": pw_hash,
+                    "display_name": "",
+                    "active": True,
+                    "failed_logins": 0,
+                }
+                for i, p in enumerate(persons)
+            ],
+        )
         bank = Bank(name="压测题库", scope=BankScope.NATIONAL)
         db.session.add(bank)
         db.session.flush()
         db.session.add_all(BankQuestion.from_question(q, bank_id=bank.id) for q in generate_bank(600, seed=3))
-        spec = PaperSpec(title="压测试卷", sections=(Section("判断题", QuestionType.TRUE_FALSE, 40, 1.0),
-                                                   Section("单选题", QuestionType.SINGLE, 40, 1.0),
-                                                   Section("多选题", QuestionType.MULTIPLE, 20, 1.0)),
-                         time_limit_minutes=sitting_minutes)  # fmt: skip
+        spec = PaperSpec(
+            title="压测试卷",
+            sections=(
+                Section("判断题", QuestionType.TRUE_FALSE, 40, 1.0),
+                Section("单选题", QuestionType.SINGLE, 40, 1.0),
+                Section("多选题", QuestionType.MULTIPLE, 20, 1.0),
+            ),
+            time_limit_minutes=sitting_minutes,
+        )
         template = PaperTemplate(name="压测组卷", scope=BankScope.NATIONAL, spec=spec.to_dict(), bank_ids=[bank.id])
         db.session.add(template)
         db.session.flush()
         now = utcnow()
-        sitting = services.create_sitting(template, title="压测场次", kind=ExamKind.TRAINING, opens_at=now - timedelta(minutes=5),
-                                          closes_at=now + timedelta(minutes=sitting_minutes + 30), person_ids=[p.id for p in persons],
-                                          actor=admin)  # fmt: skip
+        sitting = services.create_sitting(
+            template,
+            title="压测场次",
+            kind=ExamKind.TRAINING,
+            opens_at=now - timedelta(minutes=5),
+            closes_at=now + timedelta(minutes=sitting_minutes + 30),
+            person_ids=[p.id for p in persons],
+            actor=admin,
+        )
         db.session.commit()
         return {"usernames": [f"w{i:04d}" for i in range(n)], "sitting": sitting.id}
 
@@ -298,7 +358,7 @@ class Stats:
     def __setstate__(self, state):
         self.__dict__.update(state, lock=threading.Lock())
 
-    def merge(self, other: "Stats") -> None:
+    def merge(self, other: Stats) -> None:
         for kind, values in other.latency.items():
             self.latency.setdefault(kind, []).extend(values)
             self.started.setdefault(kind, []).extend(other.started[kind])
@@ -306,7 +366,9 @@ class Stats:
         self.errors.update(other.errors)
         self.lag.extend(other.lag)
 
-    def per_minute(self, kind: str, t0: float, width: float = 60, until: float = float("inf")) -> list[tuple[int, int, float, float]]:
+    def per_minute(
+        self, kind: str, t0: float, width: float = 60, until: float = float("inf")
+    ) -> list[tuple[int, int, float, float]]:
         """(bucket, n, p50, p99) of ``kind`` by the minute (or ``width`` seconds) its requests started."""
         buckets: dict[int, list[float]] = {}
         for started, seconds in zip(self.started.get(kind, []), self.latency.get(kind, [])):
@@ -340,8 +402,13 @@ class Candidate:
         sitting's start form (its CSRF token is kept for the start)."""
         _, _, page = self.timed(stats, "login_page", self.http.get, "/login")
         token = CSRF_RE.search(page.decode()).group(1)
-        status, _, _ = self.timed(stats, "login", self.http.post_form, "/login",
-                                  {"csrf_token": token, "username": self.username, "password": "pw"})  # fmt: skip
+        status, _, _ = self.timed(
+            stats,
+            "login",
+            self.http.post_form,
+            "/login",
+            {"csrf_token": token, "username": self.username, "password": "pw"},
+        )
         assert status == 302, f"login {status}"
         status, _, page = self.timed(stats, "home", self.http.get, "/")
         assert status == 200, f"home {status}"
@@ -349,8 +416,9 @@ class Candidate:
 
     def start(self, stats: Stats) -> None:
         """开始考试 on the home page: the start, then the exam page (which carries the first state)."""
-        status, headers, _ = self.timed(stats, "start", self.http.post_form, f"/exams/sittings/{self.sitting}/start",
-                                        {"csrf_token": self.http.csrf})  # fmt: skip
+        status, headers, _ = self.timed(
+            stats, "start", self.http.post_form, f"/exams/sittings/{self.sitting}/start", {"csrf_token": self.http.csrf}
+        )
         assert status == 302, f"start {status}"
         attempt = int(headers["location"].rstrip("/").rsplit("/", 1)[1])
         status, _, page = self.timed(stats, "exam_page", self.http.get, f"/exams/attempts/{attempt}")
@@ -372,7 +440,9 @@ class Candidate:
         payload = {"position": pos, "response": response, "seq": self.seq, "flagged": rng.random() < 0.05}
         for attempt in range(20):  # the page's queue: retry until the server has it
             try:
-                status, _, body = self.timed(stats, kind, self.http.post_json, f"/exams/attempts/{self.attempt}/answer", payload)
+                status, _, _body = self.timed(
+                    stats, kind, self.http.post_json, f"/exams/attempts/{self.attempt}/answer", payload
+                )
             except OSError as exc:
                 stats.errors[type(exc).__name__] += 1
                 time.sleep(min(8, 0.5 * 2**attempt))
@@ -387,9 +457,11 @@ class Candidate:
         return 599
 
     def submit(self, stats: Stats) -> None:
-        for attempt in range(20):
+        for _attempt in range(20):
             try:
-                status, _, body = self.timed(stats, "submit", self.http.post_json, f"/exams/attempts/{self.attempt}/submit", {})
+                status, _, body = self.timed(
+                    stats, "submit", self.http.post_json, f"/exams/attempts/{self.attempt}/submit", {}
+                )
             except OSError as exc:
                 stats.errors[type(exc).__name__] += 1
                 time.sleep(1)
@@ -401,8 +473,14 @@ class Candidate:
             time.sleep(1)
 
 
-def run_schedule(events: list[tuple[float, int, str]], candidates: list[Candidate], stats: Stats, threads: int,
-                 stop_at: float, t0: float | None = None) -> float:  # fmt: skip
+def run_schedule(
+    events: list[tuple[float, int, str]],
+    candidates: list[Candidate],
+    stats: Stats,
+    threads: int,
+    stop_at: float,
+    t0: float | None = None,
+) -> float:
     """Run (time after ``t0``, candidate, action) events with a pool of client threads; returns the elapsed wall time."""
     heapq.heapify(events)
     lock = threading.Lock()
@@ -436,9 +514,8 @@ def run_schedule(events: list[tuple[float, int, str]], candidates: list[Candidat
                 elif action == "save":
                     if candidate.attempt:
                         candidate.autosave(stats, rng)
-                elif action == "submit":
-                    if candidate.attempt:
-                        candidate.submit(stats)
+                elif action == "submit" and candidate.attempt:
+                    candidate.submit(stats)
             except Exception as exc:  # report, keep the others going
                 stats.errors[f"{action}: {type(exc).__name__}: {str(exc)[:60]}"] += 1
 
@@ -457,8 +534,15 @@ def _run_shard(job):
     return candidates, stats
 
 
-def run_sharded(events: list[tuple[float, int, str]], candidates: list[Candidate], stats: Stats, processes: int, threads: int,
-                stop_at: float, t0: float | None = None) -> float:  # fmt: skip
+def run_sharded(
+    events: list[tuple[float, int, str]],
+    candidates: list[Candidate],
+    stats: Stats,
+    processes: int,
+    threads: int,
+    stop_at: float,
+    t0: float | None = None,
+) -> float:
     """:func:`run_schedule` split over client processes (candidate i in process i % processes), so the client's own
     GIL does not queue requests and inflate the latencies it measures; the candidates' state comes back."""
     t0 = t0 or time.time() + 1.0  # every process starts the same schedule together
@@ -512,13 +596,17 @@ def ms(values, q):
 # ---------------------------------------------------------------- main
 
 
-def main() -> int:  # noqa: PLR0915 - one linear script
+def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--quick", action="store_true",
-                        help="200 candidates, 1 minute, 30 s check-in, 20 s ramp and submit windows")
+    parser.add_argument(
+        "--quick", action="store_true", help="200 candidates, 1 minute, 30 s check-in, 20 s ramp and submit windows"
+    )
     parser.add_argument("--check-in", type=float, help="seconds over which candidates log in before the start")
-    parser.add_argument("--password-hash", default="scrypt",
-                        help="werkzeug hash method of the bench users (a cheap one shortens check-in in experiments)")
+    parser.add_argument(
+        "--password-hash",
+        default="scrypt",
+        help="werkzeug hash method of the bench users (a cheap one shortens check-in in experiments)",
+    )
     parser.add_argument("--candidates", type=int)
     parser.add_argument("--minutes", type=float)
     parser.add_argument("--interval", type=float, default=20.0, help="seconds between one candidate's autosaves")
@@ -526,8 +614,12 @@ def main() -> int:  # noqa: PLR0915 - one linear script
     parser.add_argument("--threads", type=int, default=4, help="gunicorn gthread threads per worker")
     parser.add_argument("--client-threads", type=int, default=64, help="closed-loop clients of the saturation runs")
     parser.add_argument("--client-processes", type=int, default=4, help="exam-day client processes")
-    parser.add_argument("--day-threads", type=int, default=48,
-                        help="exam-day threads per client process: enough that requests go out on schedule (open loop)")
+    parser.add_argument(
+        "--day-threads",
+        type=int,
+        default=48,
+        help="exam-day threads per client process: enough that requests go out on schedule (open loop)",
+    )
     args = parser.parse_args()
     n = args.candidates or (200 if args.quick else 2000)
     minutes = args.minutes or (1.0 if args.quick else 10.0)
@@ -546,21 +638,43 @@ def main() -> int:  # noqa: PLR0915 - one linear script
         print(f"setup: database {name}, migrations, {n} candidates seeded in {time.time() - t0:.1f} s")
 
         port, bare_port = free_port(), free_port()
-        gunicorn = [str(ROOT / ".venv/bin/gunicorn"), "-w", str(args.workers), "-k", "gthread", "--threads", str(args.threads),
-                    "--log-level", "warning", "--timeout", "60", ]  # fmt: skip
-        servers.append(subprocess.Popen([*gunicorn, "-b", f"{HOST}:{port}", "app:create_app()"], env=env, cwd=ROOT,
-                                        start_new_session=True))  # fmt: skip
+        gunicorn = [
+            str(ROOT / ".venv/bin/gunicorn"),
+            "-w",
+            str(args.workers),
+            "-k",
+            "gthread",
+            "--threads",
+            str(args.threads),
+            "--log-level",
+            "warning",
+            "--timeout",
+            "60",
+        ]
+        servers.append(
+            subprocess.Popen(
+                [*gunicorn, "-b", f"{HOST}:{port}", "app:create_app()"], env=env, cwd=ROOT, start_new_session=True
+            )
+        )
         wait_ready(port, "/login", servers[-1])
-        print(f"gunicorn: {args.workers} workers × {args.threads} threads (gthread) on {HOST}:{port}; client: "
-              f"{args.client_processes} processes × {args.day_threads} threads, stdlib http.client")
+        print(
+            f"gunicorn: {args.workers} workers × {args.threads} threads (gthread) on {HOST}:{port}; client: "
+            f"{args.client_processes} processes × {args.day_threads} threads, stdlib http.client"
+        )
 
         # check-in: log in and load the home page, spread over the check-in window
         rng = random.Random(42)
         candidates = [Candidate(u, port, world["sitting"]) for u in world["usernames"]]
         check_in_stats = Stats()
         print(f"check-in: {n} candidates log in (scrypt) within {check_in:.0f} s …", flush=True)
-        check_in_elapsed = run_sharded([(rng.uniform(0, check_in), i, "check_in") for i in range(n)], candidates,
-                                       check_in_stats, args.client_processes, args.day_threads, hard_limit)  # fmt: skip
+        check_in_elapsed = run_sharded(
+            [(rng.uniform(0, check_in), i, "check_in") for i in range(n)],
+            candidates,
+            check_in_stats,
+            args.client_processes,
+            args.day_threads,
+            hard_limit,
+        )
 
         # exam day: start within the ramp, autosave every interval for D minutes, submit within the window
         events: list[tuple[float, int, str]] = []
@@ -573,8 +687,11 @@ def main() -> int:  # noqa: PLR0915 - one linear script
                 events.append((t, i, "save"))
                 t += args.interval
         stats = Stats()
-        print(f"exam day: {n} candidates start within {ramp:.0f} s, autosave every {args.interval:.0f} s for "
-              f"{minutes:g} min ({sum(1 for e in events if e[2] == 'save'):,} autosaves scheduled) …", flush=True)
+        print(
+            f"exam day: {n} candidates start within {ramp:.0f} s, autosave every {args.interval:.0f} s for "
+            f"{minutes:g} min ({sum(1 for e in events if e[2] == 'save'):,} autosaves scheduled) …",
+            flush=True,
+        )
         per_process = args.day_threads
         exam_t0 = time.time() + 1.0
         elapsed = run_sharded(events, candidates, stats, args.client_processes, per_process, hard_limit, exam_t0)
@@ -590,14 +707,22 @@ def main() -> int:  # noqa: PLR0915 - one linear script
         real_rate, real_lat, _ = saturate(real_call, saturation_seconds, min(args.client_threads, len(live)))
         real_5xx = sum(v for (kind, s), v in save_stats.status.items() if kind == "saturate" and s >= 500)
 
-        servers.append(subprocess.Popen([*gunicorn, "--chdir", str(ROOT / "bench"), "-b", f"{HOST}:{bare_port}", "exam_day:bare_app()"],
-                                        env=env, cwd=ROOT, start_new_session=True))  # fmt: skip
+        servers.append(
+            subprocess.Popen(
+                [*gunicorn, "--chdir", str(ROOT / "bench"), "-b", f"{HOST}:{bare_port}", "exam_day:bare_app()"],
+                env=env,
+                cwd=ROOT,
+                start_new_session=True,
+            )
+        )
         wait_ready(bare_port, "/", servers[-1])
         bare_clients = [Client(bare_port) for _ in range(args.client_threads)]
 
         def bare_call(k, r):
-            status, _, _ = bare_clients[k].post_json("/bare", {"position": r.randrange(10_000), "response": [r.randrange(4)],
-                                                               "seq": int(time.time() * 1000) % 2**31})  # fmt: skip
+            status, _, _ = bare_clients[k].post_json(
+                "/bare",
+                {"position": r.randrange(10_000), "response": [r.randrange(4)], "seq": int(time.time() * 1000) % 2**31},
+            )
             return status
 
         bare_rate, bare_lat, bare_5xx = saturate(bare_call, saturation_seconds, min(args.client_threads, len(live)))
@@ -626,19 +751,29 @@ def main() -> int:  # noqa: PLR0915 - one linear script
         saves = stats.latency.get("autosave", [])
         all_requests = sum(len(v) for v in stats.latency.values())
         print()
-        print(f"started: {started}/{n}; exam phase {elapsed:.0f} s, {all_requests:,} requests "
-              f"({all_requests / elapsed:,.1f} req/s), schedule lag p99 {ms(stats.lag or [0.0], 99)}")
-        print(f"check-in: {check_in_elapsed:.0f} s, 5xx {check_in_stats.fivexx()}, errors {dict(check_in_stats.errors) or 'none'}")
+        print(
+            f"started: {started}/{n}; exam phase {elapsed:.0f} s, {all_requests:,} requests "
+            f"({all_requests / elapsed:,.1f} req/s), schedule lag p99 {ms(stats.lag or [0.0], 99)}"
+        )
+        print(
+            f"check-in: {check_in_elapsed:.0f} s, 5xx {check_in_stats.fivexx()}, errors {dict(check_in_stats.errors) or 'none'}"
+        )
         for kind in ("login_page", "login", "home"):
             values = check_in_stats.latency.get(kind, [])
             if values:
-                print(f"  {kind:<10} n={len(values):>6,}  p50 {ms(values, 50):>7}  p99 {ms(values, 99):>7}  max {max(values) * 1000:.0f} ms")
+                print(
+                    f"  {kind:<10} n={len(values):>6,}  p50 {ms(values, 50):>7}  p99 {ms(values, 99):>7}  max {max(values) * 1000:.0f} ms"
+                )
         print("exam:")
         for kind in ("start", "exam_page", "autosave", "submit"):
             values = stats.latency.get(kind, [])
             if values:
-                print(f"  {kind:<10} n={len(values):>6,}  p50 {ms(values, 50):>7}  p99 {ms(values, 99):>7}  max {max(values) * 1000:.0f} ms")
-        print(f"autosave: p50 {ms(saves, 50)}, p99 {ms(saves, 99)} at {len(saves) / max(1.0, minutes * 60):.1f}/s offered")
+                print(
+                    f"  {kind:<10} n={len(values):>6,}  p50 {ms(values, 50):>7}  p99 {ms(values, 99):>7}  max {max(values) * 1000:.0f} ms"
+                )
+        print(
+            f"autosave: p50 {ms(saves, 50)}, p99 {ms(saves, 99)} at {len(saves) / max(1.0, minutes * 60):.1f}/s offered"
+        )
         print("  by minute of the exam (minute 0 holds the start ramp):")
         for minute, count, p50, p99 in stats.per_minute("autosave", exam_t0):
             print(f"    {minute:>3}  n={count:>6,}  p50 {p50 * 1000:>5.0f} ms  p99 {p99 * 1000:>5.0f} ms")
@@ -646,17 +781,27 @@ def main() -> int:  # noqa: PLR0915 - one linear script
         starts = {b: (n, p50, p99) for b, n, p50, p99 in stats.per_minute("start", exam_t0, 10, ramp + 60)}
         for b, count, p50, p99 in stats.per_minute("autosave", exam_t0, 10, ramp + 60):
             sn, s50, s99 = starts.get(b, (0, 0.0, 0.0))
-            print(f"    {b * 10:>3}–{b * 10 + 10:<3} s  start n={sn:>4} p50 {s50 * 1000:>5.0f} p99 {s99 * 1000:>5.0f} ms"
-                  f" | autosave n={count:>5,} p50 {p50 * 1000:>5.0f} p99 {p99 * 1000:>5.0f} ms")
+            print(
+                f"    {b * 10:>3}–{b * 10 + 10:<3} s  start n={sn:>4} p50 {s50 * 1000:>5.0f} p99 {s99 * 1000:>5.0f} ms"
+                f" | autosave n={count:>5,} p50 {p50 * 1000:>5.0f} p99 {p99 * 1000:>5.0f} ms"
+            )
         settled = [s for t, s in zip(stats.started["autosave"], saves) if t - exam_t0 >= ramp + 60]
         if settled:
-            print(f"autosave once the ramp's backlog has cleared (from {ramp + 60:.0f} s on): n={len(settled):,}, "
-                  f"p50 {ms(settled, 50)}, p99 {ms(settled, 99)}")
-        print(f"submit: {submit_elapsed:.0f} s window, {attempts} attempts, {graded} graded, {graded_events} graded events")
-        print(f"5xx responses: {stats.fivexx() + check_in_stats.fivexx() + real_5xx}   client errors/retries: {dict(stats.errors) or 'none'}")
+            print(
+                f"autosave once the ramp's backlog has cleared (from {ramp + 60:.0f} s on): n={len(settled):,}, "
+                f"p50 {ms(settled, 50)}, p99 {ms(settled, 99)}"
+            )
+        print(
+            f"submit: {submit_elapsed:.0f} s window, {attempts} attempts, {graded} graded, {graded_events} graded events"
+        )
+        print(
+            f"5xx responses: {stats.fivexx() + check_in_stats.fivexx() + real_5xx}   client errors/retries: {dict(stats.errors) or 'none'}"
+        )
         print(f"saturation ({min(args.client_threads, len(live))} client threads, {saturation_seconds:.0f} s each):")
         print(f"  autosave endpoint: {real_rate:,.0f} req/s, p50 {ms(real_lat, 50)}, p99 {ms(real_lat, 99)}")
-        print(f"  bare Flask upsert: {bare_rate:,.0f} req/s, p50 {ms(bare_lat, 50)}, p99 {ms(bare_lat, 99)} (5xx {bare_5xx})")
+        print(
+            f"  bare Flask upsert: {bare_rate:,.0f} req/s, p50 {ms(bare_lat, 50)}, p99 {ms(bare_lat, 99)} (5xx {bare_5xx})"
+        )
         print(f"  ratio autosave / bare: {real_rate / bare_rate:.2f}")
         print(f"answers checked (latest acknowledged per attempt × question): {sent:,}; lost: {lost}")
         ok = lost == 0 and graded == attempts == started == n and graded_events == n
@@ -666,6 +811,7 @@ def main() -> int:  # noqa: PLR0915 - one linear script
         for proc in servers:
             stop(proc)
         drop_bench_database(admin, name)
+
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -3,6 +3,7 @@
 Run: ``.venv/bin/python bench/grading.py [--quick]``.  The naive baseline re-derives correctness
 on every call, as code that re-reads the frozen paper JSON per attempt would.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -13,9 +14,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from question_bank import Paper, PaperSpec, QuestionType, assemble_paper, grade  # noqa: E402
-from question_bank.normalise import normalise_answer  # noqa: E402
-from question_bank.synthetic import generate_bank, national_style_spec  # noqa: E402
+from question_bank import Paper, PaperSpec, QuestionType, assemble_paper, grade
+from question_bank.normalise import normalise_answer
+from question_bank.synthetic import generate_bank, national_style_spec
 
 
 def naive_grade(paper_dict: dict, answers: dict) -> float:
@@ -79,8 +80,8 @@ def main() -> None:
         sheets = answer_sheets(paper, 500)
         frozen = paper.to_dict()
         assert all(grade(paper, s).total == naive_grade(frozen, s) for s in sheets[:50])  # same answers
-        fast = rate(lambda s: grade(paper, s), sheets, seconds)
-        naive = rate(lambda s: naive_grade(frozen, s), sheets[:50], seconds / 2)
+        fast = rate(lambda s, paper=paper: grade(paper, s), sheets, seconds)
+        naive = rate(lambda s, frozen=frozen: naive_grade(frozen, s), sheets[:50], seconds / 2)
         print(f"[{policy}] question_bank.grade: {fast:,.0f} attempts/s on one core (goal ≥ 20,000)")
         print(f"[{policy}] naive re-deriving grader: {naive:,.0f} attempts/s; ratio {fast / naive:,.0f}×")
 

@@ -3,6 +3,7 @@ plain openpyxl non-read-only load of the same file (baseline, no validation at a
 
 Run: ``.venv/bin/python bench/import_xlsx.py [--quick]``.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -14,8 +15,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from question_bank import read_questions, write_questions  # noqa: E402
-from question_bank.synthetic import generate_bank  # noqa: E402
+from question_bank import read_questions, write_questions
+from question_bank.synthetic import generate_bank
 
 
 def main() -> None:

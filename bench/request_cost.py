@@ -33,8 +33,22 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "bench"))
 sys.path.insert(0, str(ROOT))
 
-from exam_day import (CSRF_RE, HOST, STATE_RE, Candidate, Client, Stats, create_bench_database, drop_bench_database,  # noqa: E402
-                      free_port, seed, stop, wait_ready)
+import contextlib  # noqa: E402
+
+from exam_day import (  # noqa: E402
+    CSRF_RE,
+    HOST,
+    STATE_RE,
+    Candidate,
+    Client,
+    Stats,
+    create_bench_database,
+    drop_bench_database,
+    free_port,
+    seed,
+    stop,
+    wait_ready,
+)
 
 TICK = os.sysconf("SC_CLK_TCK")
 
@@ -61,23 +75,36 @@ class Meter:
         self.worker, self.conn, self.database = worker, conn, database
 
     def backends(self) -> list[int]:
-        rows = self.conn.execute("SELECT pid FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
-                                 (self.database,)).fetchall()  # fmt: skip
+        rows = self.conn.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()", (self.database,)
+        ).fetchall()
         return [pid for (pid,) in rows]
 
     def read(self) -> tuple[float, float]:
         db_cpu = 0.0
         for pid in self.backends():
-            try:
+            with contextlib.suppress(FileNotFoundError):
                 db_cpu += cpu_seconds(pid)
-            except FileNotFoundError:
-                pass
         return cpu_seconds(self.worker), db_cpu
 
 
 def gunicorn(app: str, port: int, env: dict, chdir: Path = ROOT) -> subprocess.Popen:
-    cmd = [str(ROOT / ".venv/bin/gunicorn"), "-w", "1", "-k", "gthread", "--threads", "1", "--log-level", "warning",
-           "--chdir", str(chdir), "-b", f"{HOST}:{port}", app]  # fmt: skip
+    cmd = [
+        str(ROOT / ".venv/bin/gunicorn"),
+        "-w",
+        "1",
+        "-k",
+        "gthread",
+        "--threads",
+        "1",
+        "--log-level",
+        "warning",
+        "--chdir",
+        str(chdir),
+        "-b",
+        f"{HOST}:{port}",
+        app,
+    ]
     return subprocess.Popen(cmd, env=env, cwd=ROOT, start_new_session=True)
 
 
@@ -109,7 +136,9 @@ def candidate_steps(candidates: list[Candidate], stats: Stats, saves: int) -> li
         return call
 
     def login(c):
-        return lambda: c.http.post_form("/login", {"csrf_token": c.http.csrf, "username": c.username, "password": "pw"})[0]
+        return lambda: c.http.post_form(
+            "/login", {"csrf_token": c.http.csrf, "username": c.username, "password": "pw"}
+        )[0]
 
     def get(c, path):
         return lambda: c.http.get(path() if callable(path) else path)[0]
@@ -125,7 +154,9 @@ def candidate_steps(candidates: list[Candidate], stats: Stats, saves: int) -> li
     def exam_page(c):
         def call():
             status, _, page = c.http.get(f"/exams/attempts/{c.attempt}")
-            c.types = [(q["type"], len(q["options"])) for q in json.loads(STATE_RE.search(page.decode()).group(1))["questions"]]
+            c.types = [
+                (q["type"], len(q["options"])) for q in json.loads(STATE_RE.search(page.decode()).group(1))["questions"]
+            ]
             return status
 
         return call
@@ -185,8 +216,12 @@ def main() -> int:
         bare_meter = Meter(worker_pid(servers[-1].pid), meter_conn, name)
         bare = Client(bare_port)
         rng = random.Random(3)
-        calls = [lambda i=i: bare.post_json("/bare", {"position": rng.randrange(10_000), "response": [rng.randrange(4)],
-                                                      "seq": i})[0] for i in range(10 * n)]  # fmt: skip
+        calls = [
+            lambda i=i: bare.post_json(
+                "/bare", {"position": rng.randrange(10_000), "response": [rng.randrange(4)], "seq": i}
+            )[0]
+            for i in range(10 * n)
+        ]
         measure(bare_meter, "bare Flask upsert (baseline)", calls, results)
 
         print(f"CPU per request: 1 gunicorn worker × 1 thread (production config), PostgreSQL, {n} candidates")
@@ -200,10 +235,14 @@ def main() -> int:
         web_in, db_in = sum(by[k][0] for k in checkin), sum(by[k][1] for k in checkin)
         bare_web, bare_db = by["bare Flask upsert (baseline)"]
         print(f"check-in (login page, login, home): web {web_in:.1f} ms + db {db_in:.1f} ms per candidate")
-        print(f"start (start, exam page): web {web_ramp:.1f} ms + db {db_ramp:.1f} ms per candidate"
-              f" → {2000 * (web_ramp + db_ramp) / 1000 / 60:.2f} cores for 2,000 starts a minute")  # fmt: skip
-        print(f"autosave / bare upsert, web CPU: {by['autosave'][0] / bare_web:.2f}× "
-              f"({by['autosave'][0]:.2f} vs {bare_web:.2f} ms); db CPU {by['autosave'][1]:.2f} vs {bare_db:.2f} ms")
+        print(
+            f"start (start, exam page): web {web_ramp:.1f} ms + db {db_ramp:.1f} ms per candidate"
+            f" → {2000 * (web_ramp + db_ramp) / 1000 / 60:.2f} cores for 2,000 starts a minute"
+        )
+        print(
+            f"autosave / bare upsert, web CPU: {by['autosave'][0] / bare_web:.2f}× "
+            f"({by['autosave'][0]:.2f} vs {bare_web:.2f} ms); db CPU {by['autosave'][1]:.2f} vs {bare_db:.2f} ms"
+        )
         meter_conn.close()
         return 0
     finally:

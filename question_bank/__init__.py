@@ -3,6 +3,7 @@
 A pure-Python library: it imports neither Flask nor SQLAlchemy, so it can be used (and tested)
 on its own.  See README.md in this package for the API, formats and JSON schema.
 """
+
 from __future__ import annotations
 
 from .assembly import assemble_paper
@@ -34,11 +35,44 @@ from .writers import WRITERS, template_xlsx, write_questions
 __version__ = "0.1.0"
 
 __all__ = [
-    "LEVELS", "MAX_STEM", "MESSAGES", "POSTS", "QUESTION_TYPES", "READERS", "TRUE_FALSE_OPTIONS", "WRITERS",
-    "Filter", "GradeResult", "ImportResult", "InsufficientQuestions", "ItemResult", "Paper", "PaperItem",
-    "PaperSpec", "Problem", "Question", "QuestionIndex", "QuestionType", "QuotaBucket", "RowError", "Section",
-    "SectionAvailability", "Shortage", "Tags", "TypeInfo",
-    "assemble_paper", "detect_format", "duplicate_signature", "find_duplicates", "grade", "make_key",
-    "normalise_answer", "normalise_stem", "operation_matches", "read_questions", "template_xlsx",
-    "validate_question", "write_questions",
+    "LEVELS",
+    "MAX_STEM",
+    "MESSAGES",
+    "POSTS",
+    "QUESTION_TYPES",
+    "READERS",
+    "TRUE_FALSE_OPTIONS",
+    "WRITERS",
+    "Filter",
+    "GradeResult",
+    "ImportResult",
+    "InsufficientQuestions",
+    "ItemResult",
+    "Paper",
+    "PaperItem",
+    "PaperSpec",
+    "Problem",
+    "Question",
+    "QuestionIndex",
+    "QuestionType",
+    "QuotaBucket",
+    "RowError",
+    "Section",
+    "SectionAvailability",
+    "Shortage",
+    "Tags",
+    "TypeInfo",
+    "assemble_paper",
+    "detect_format",
+    "duplicate_signature",
+    "find_duplicates",
+    "grade",
+    "make_key",
+    "normalise_answer",
+    "normalise_stem",
+    "operation_matches",
+    "read_questions",
+    "template_xlsx",
+    "validate_question",
+    "write_questions",
 ]

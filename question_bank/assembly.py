@@ -8,6 +8,7 @@ The per-paper work is deliberately small: the candidate pools of every section/b
 resolved once per (index, spec) and cached on the index, so a paper costs one ``rng.sample`` per
 bucket plus one ``rng.random()`` per shuffled item.
 """
+
 from __future__ import annotations
 
 import random
@@ -23,7 +24,8 @@ from .types import Paper, PaperItem, PaperSpec, Question
 #: (6! = 720 tuples) instead of ``rng.shuffle`` — several times faster and equally uniform.
 _PRECOMPUTED_PERMUTATIONS = 6
 _PERMUTATIONS: list[tuple[tuple[int, ...], ...] | None] = [
-    tuple(permutations(range(n))) if n <= _PRECOMPUTED_PERMUTATIONS else None for n in range(MAX_OPTIONS + 1)]
+    tuple(permutations(range(n))) if n <= _PRECOMPUTED_PERMUTATIONS else None for n in range(MAX_OPTIONS + 1)
+]
 _IDENTITY: list[tuple[int, ...]] = [tuple(range(n)) for n in range(MAX_OPTIONS + 1)]
 
 
@@ -36,8 +38,9 @@ def _option_tables(index: QuestionIndex) -> tuple[list, list]:
     tables = index._option_tables
     if tables is None:
         identities = [_IDENTITY[len(q.options)] for q in index.questions]
-        permutation_tables = [(_PERMUTATIONS[n], len(_PERMUTATIONS[n])) if _PERMUTATIONS[n] else (n, 0)
-                              for n in map(len, identities)]
+        permutation_tables = [
+            (_PERMUTATIONS[n], len(_PERMUTATIONS[n])) if _PERMUTATIONS[n] else (n, 0) for n in map(len, identities)
+        ]
         tables = index._option_tables = (identities, permutation_tables)
     return tables
 
@@ -112,13 +115,20 @@ def assemble_paper(spec: PaperSpec, bank: QuestionIndex | Iterable[Question], *,
             keys = [random_float() for _ in picks]
             picks = [pos for _, pos in sorted(zip(keys, picks))]
         if spec.shuffle_options and QUESTION_TYPES[section.type].shuffles_options:
-            orders = [_shuffled(rng, table) if table[1] == 0 else table[0][int(random_float() * table[1])]
-                      for table in map(permutation_tables.__getitem__, picks)]
+            orders = [
+                _shuffled(rng, table) if table[1] == 0 else table[0][int(random_float() * table[1])]
+                for table in map(permutation_tables.__getitem__, picks)
+            ]
         else:
             orders = map(identities.__getitem__, picks)
         # The hot loop runs in C: map/zip build every PaperItem without Python-level iteration.
-        items.extend(map(tuple.__new__, repeat(PaperItem),
-                         zip(map(questions.__getitem__, picks), repeat(si), repeat(section.points), orders)))
+        items.extend(
+            map(
+                tuple.__new__,
+                repeat(PaperItem),
+                zip(map(questions.__getitem__, picks), repeat(si), repeat(section.points), orders),
+            )
+        )
     return Paper(spec, seed, tuple(items))
 
 

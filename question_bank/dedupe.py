@@ -1,4 +1,5 @@
 """Duplicate detection across a bank (查重)."""
+
 from __future__ import annotations
 
 from collections import defaultdict

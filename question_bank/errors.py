@@ -1,4 +1,5 @@
 """Problems reported by validation and import, and the assembly shortage exception."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -46,8 +47,14 @@ class RowError:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-able form, including the Chinese message."""
-        return {"row": self.row, "field": self.field, "code": self.code, "params": dict(self.params),
-                "sheet": self.sheet, "message": self.message("zh")}
+        return {
+            "row": self.row,
+            "field": self.field,
+            "code": self.code,
+            "params": dict(self.params),
+            "sheet": self.sheet,
+            "message": self.message("zh"),
+        }
 
 
 @dataclass(frozen=True, slots=True)

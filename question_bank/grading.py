@@ -4,6 +4,7 @@ Responses are in *display* terms (what the candidate clicked), so the per-paper 
 displayed positions is computed once and cached on the paper; grading an attempt is then one set
 comparison per item.  That is what makes ≥ 20,000 attempts/s of a 100-question paper possible.
 """
+
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -42,7 +43,7 @@ class GradeResult:
     (autograding at the deadline) usually needs only the total.
     """
 
-    __slots__ = ("total", "max_total", "passed", "_paper", "_scores", "_responses", "_items")
+    __slots__ = ("_items", "_paper", "_responses", "_scores", "max_total", "passed", "total")
 
     def __init__(self, paper: Paper, total: float, scores: list[float], responses: list[Any]):
         self.total = total
@@ -58,21 +59,42 @@ class GradeResult:
         if self._items is None:
             table = _table(self._paper)
             self._items = tuple(
-                ItemResult(pos, item.question.key, resp is not None and _is_right(row, resp),
-                           score, item.points, _public_response(resp), row[3])
+                ItemResult(
+                    pos,
+                    item.question.key,
+                    resp is not None and _is_right(row, resp),
+                    score,
+                    item.points,
+                    _public_response(resp),
+                    row[3],
+                )
                 for pos, (item, row, score, resp) in enumerate(
-                    zip(self._paper.items, table, self._scores, self._responses)))
+                    zip(self._paper.items, table, self._scores, self._responses)
+                )
+            )
         return self._items
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-able result (stored with the attempt, shown after the exam)."""
-        return {"total": self.total, "max_total": self.max_total, "passed": self.passed,
-                "items": [{"position": r.position, "key": r.key, "correct": r.correct, "score": r.score,
-                           "max_score": r.max_score,
-                           "response": list(r.response) if isinstance(r.response, tuple) else r.response,
-                           "correct_response_display": list(r.correct_response_display)
-                           if isinstance(r.correct_response_display, tuple) else r.correct_response_display}
-                          for r in self.items]}
+        return {
+            "total": self.total,
+            "max_total": self.max_total,
+            "passed": self.passed,
+            "items": [
+                {
+                    "position": r.position,
+                    "key": r.key,
+                    "correct": r.correct,
+                    "score": r.score,
+                    "max_score": r.max_score,
+                    "response": list(r.response) if isinstance(r.response, tuple) else r.response,
+                    "correct_response_display": list(r.correct_response_display)
+                    if isinstance(r.correct_response_display, tuple)
+                    else r.correct_response_display,
+                }
+                for r in self.items
+            ],
+        }
 
     def __repr__(self) -> str:
         return f"GradeResult(total={self.total}, max_total={self.max_total}, passed={self.passed})"

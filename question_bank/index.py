@@ -4,6 +4,7 @@ Assembly must never scan the whole bank per paper: the index keeps questions gro
 by tag, and memoises the candidate list of each (type, filter, quota bucket) the first time a spec
 asks for it.  Later papers from the same spec only sample from those lists.
 """
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -29,8 +30,7 @@ class SectionAvailability:
 
     @property
     def ok(self) -> bool:
-        return self.available >= self.needed and all(
-            d["available"] >= d["needed"] for d in self.quota_detail.values())
+        return self.available >= self.needed and all(d["available"] >= d["needed"] for d in self.quota_detail.values())
 
 
 class QuestionIndex:
@@ -82,8 +82,12 @@ class QuestionIndex:
         if found is not None:
             return found
         postings = [self._by_type.get(qtype, ())]
-        for dimension, values in (("post", flt.posts), ("industry", flt.industries),
-                                  ("topic", flt.topics), ("level", flt.levels)):
+        for dimension, values in (
+            ("post", flt.posts),
+            ("industry", flt.industries),
+            ("topic", flt.topics),
+            ("level", flt.levels),
+        ):
             if values:
                 postings.append(self._union(qtype, dimension, values))
         if bucket is not None and bucket.dimension in ("topic", "level"):
@@ -91,9 +95,11 @@ class QuestionIndex:
         narrowest = min(postings, key=len)
         qs = self.questions
         check_bucket = bucket is not None and bucket.dimension
-        found = tuple(pos for pos in narrowest
-                      if qs[pos].type is qtype and flt.matches(qs[pos])
-                      and (not check_bucket or bucket.matches(qs[pos])))
+        found = tuple(
+            pos
+            for pos in narrowest
+            if qs[pos].type is qtype and flt.matches(qs[pos]) and (not check_bucket or bucket.matches(qs[pos]))
+        )
         self._candidates[cache_key] = found
         return found
 
@@ -112,8 +118,10 @@ class QuestionIndex:
             detail: dict[str, dict[str, int]] = {}
             for bucket in section.buckets():
                 if bucket.key:
-                    detail[bucket.key] = {"needed": bucket.count,
-                                          "available": len(self.candidates(section.type, section.filters, bucket))}
+                    detail[bucket.key] = {
+                        "needed": bucket.count,
+                        "available": len(self.candidates(section.type, section.filters, bucket)),
+                    }
             available = len(self.candidates(section.type, section.filters))
             result.append(SectionAvailability(section.title, section.count, available, detail))
         return result

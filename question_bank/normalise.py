@@ -3,6 +3,7 @@
 Chinese question banks mix full-width and half-width characters freely (``Ａ．`` vs ``A.``,
 ``（12）`` vs ``(12)``), so every comparison goes through these helpers rather than ``==``.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -13,8 +14,18 @@ import unicodedata
 _FULL_TO_HALF = {cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F)}
 _FULL_TO_HALF[0x3000] = 0x20
 #: Chinese punctuation that has an obvious ASCII twin but is not in the full-width block.
-_FULL_TO_HALF.update({ord("、"): ord(","), ord("。"): ord("."), ord("“"): ord('"'), ord("”"): ord('"'),
-                      ord("‘"): ord("'"), ord("’"): ord("'"), ord("【"): ord("["), ord("】"): ord("]")})
+_FULL_TO_HALF.update(
+    {
+        ord("、"): ord(","),
+        ord("。"): ord("."),
+        ord("“"): ord('"'),
+        ord("”"): ord('"'),
+        ord("‘"): ord("'"),
+        ord("’"): ord("'"),
+        ord("【"): ord("["),
+        ord("】"): ord("]"),
+    }
+)
 
 _WS = re.compile(r"\s+")
 #: Numbering prefixes of exported banks: ``12.`` ``12、`` ``12．`` ``(12)`` ``（12）`` ``第12题`` ``12)``.

@@ -3,13 +3,14 @@
 Like CTFd's ``CHALLENGE_CLASSES``: code that needs to know "how does a 多选 behave" looks the
 type up here instead of scattering ``if qtype == ...`` chains through readers, writers and grading.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 
 
-class QuestionType(str, Enum):
+class QuestionType(StrEnum):
     """The four question types of the national 题库 (plus 填空 for spot checks)."""
 
     TRUE_FALSE = "true_false"  #: 判断题
@@ -48,9 +49,7 @@ class TypeInfo:
 QUESTION_TYPES: dict[QuestionType, TypeInfo] = {
     QuestionType.TRUE_FALSE: TypeInfo(QuestionType.TRUE_FALSE, "判断题", "true/false", True, False, 1, 1),
     QuestionType.SINGLE: TypeInfo(QuestionType.SINGLE, "单选题", "single choice", True, True, 1, 1),
-    QuestionType.MULTIPLE: TypeInfo(
-        QuestionType.MULTIPLE, "多选题", "multiple choice", True, True, 2, MAX_OPTIONS
-    ),
+    QuestionType.MULTIPLE: TypeInfo(QuestionType.MULTIPLE, "多选题", "multiple choice", True, True, 2, MAX_OPTIONS),
     QuestionType.FILL: TypeInfo(QuestionType.FILL, "填空题", "fill in the blank", False, False, 0, 0),
 }
 

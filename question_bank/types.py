@@ -3,6 +3,7 @@
 Everything here is immutable and JSON-round-trippable, because the app freezes papers inside
 exam attempts (DESIGN §5): editing the bank later must never change a paper already sat.
 """
+
 from __future__ import annotations
 
 import re
@@ -52,16 +53,26 @@ class Tags:
                 object.__setattr__(self, name, _fs(value))
 
     def to_dict(self) -> dict[str, Any]:
-        return {"post": sorted(self.post), "industry": sorted(self.industry),
-                "operation": sorted(self.operation), "topic": self.topic, "level": self.level,
-                "extra": sorted(self.extra)}
+        return {
+            "post": sorted(self.post),
+            "industry": sorted(self.industry),
+            "operation": sorted(self.operation),
+            "topic": self.topic,
+            "level": self.level,
+            "extra": sorted(self.extra),
+        }
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any] | None) -> Tags:
         data = data or {}
-        return cls(post=_fs(data.get("post")), industry=_fs(data.get("industry")),
-                   operation=_fs(data.get("operation")), topic=str(data.get("topic") or ""),
-                   level=str(data.get("level") or ""), extra=_fs(data.get("extra")))
+        return cls(
+            post=_fs(data.get("post")),
+            industry=_fs(data.get("industry")),
+            operation=_fs(data.get("operation")),
+            topic=str(data.get("topic") or ""),
+            level=str(data.get("level") or ""),
+            extra=_fs(data.get("extra")),
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,18 +116,35 @@ class Question:
 
     def to_dict(self) -> dict[str, Any]:
         """Snapshot form used inside :meth:`Paper.to_dict` (answers as indices, not letters)."""
-        return {"key": self.key, "type": self.type.value, "stem": self.stem, "options": list(self.options),
-                "answer": list(self.answer), "fill_answers": list(self.fill_answers),
-                "explanation": self.explanation, "tags": self.tags.to_dict(), "difficulty": self.difficulty,
-                "source": self.source, "version": self.version}
+        return {
+            "key": self.key,
+            "type": self.type.value,
+            "stem": self.stem,
+            "options": list(self.options),
+            "answer": list(self.answer),
+            "fill_answers": list(self.fill_answers),
+            "explanation": self.explanation,
+            "tags": self.tags.to_dict(),
+            "difficulty": self.difficulty,
+            "source": self.source,
+            "version": self.version,
+        }
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Question:
-        return cls(key=data["key"], type=QuestionType(data["type"]), stem=data["stem"],
-                   options=tuple(data.get("options", ())), answer=tuple(data.get("answer", ())),
-                   fill_answers=tuple(data.get("fill_answers", ())), explanation=data.get("explanation", ""),
-                   tags=Tags.from_dict(data.get("tags")), difficulty=int(data.get("difficulty", 3)),
-                   source=data.get("source", ""), version=int(data.get("version", 1)))
+        return cls(
+            key=data["key"],
+            type=QuestionType(data["type"]),
+            stem=data["stem"],
+            options=tuple(data.get("options", ())),
+            answer=tuple(data.get("answer", ())),
+            fill_answers=tuple(data.get("fill_answers", ())),
+            explanation=data.get("explanation", ""),
+            tags=Tags.from_dict(data.get("tags")),
+            difficulty=int(data.get("difficulty", 3)),
+            source=data.get("source", ""),
+            version=int(data.get("version", 1)),
+        )
 
 
 def operation_matches(wanted: str, have: str) -> bool:
@@ -164,23 +192,31 @@ class Filter:
             return False
         if self.levels and t.level not in self.levels:
             return False
-        if self.operations and not any(operation_matches(w, h) for w in self.operations for h in t.operation):
-            return False
-        return True
+        return not (self.operations and not any(operation_matches(w, h) for w in self.operations for h in t.operation))
 
     def to_dict(self) -> dict[str, Any]:
-        return {"posts": sorted(self.posts), "industries": sorted(self.industries),
-                "operations": sorted(self.operations), "topics": sorted(self.topics),
-                "levels": sorted(self.levels), "min_difficulty": self.min_difficulty,
-                "max_difficulty": self.max_difficulty}
+        return {
+            "posts": sorted(self.posts),
+            "industries": sorted(self.industries),
+            "operations": sorted(self.operations),
+            "topics": sorted(self.topics),
+            "levels": sorted(self.levels),
+            "min_difficulty": self.min_difficulty,
+            "max_difficulty": self.max_difficulty,
+        }
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any] | None) -> Filter:
         data = data or {}
-        return cls(posts=_fs(data.get("posts")), industries=_fs(data.get("industries")),
-                   operations=_fs(data.get("operations")), topics=_fs(data.get("topics")),
-                   levels=_fs(data.get("levels")), min_difficulty=int(data.get("min_difficulty", 1)),
-                   max_difficulty=int(data.get("max_difficulty", 5)))
+        return cls(
+            posts=_fs(data.get("posts")),
+            industries=_fs(data.get("industries")),
+            operations=_fs(data.get("operations")),
+            topics=_fs(data.get("topics")),
+            levels=_fs(data.get("levels")),
+            min_difficulty=int(data.get("min_difficulty", 1)),
+            max_difficulty=int(data.get("max_difficulty", 5)),
+        )
 
 
 _DIFFICULTY_RANGE = re.compile(r"^([1-5])(?:-([1-5]))?$")
@@ -256,8 +292,9 @@ class Section:
             if len({b.dimension for b in buckets}) > 1:
                 raise ValueError(f"section {self.title!r}: quotas must all use one dimension")
             if sum(b.count for b in buckets) != self.count:
-                raise ValueError(f"section {self.title!r}: quotas sum to {sum(b.count for b in buckets)}, "
-                                 f"not {self.count}")
+                raise ValueError(
+                    f"section {self.title!r}: quotas sum to {sum(b.count for b in buckets)}, not {self.count}"
+                )
             if any(b.count < 0 for b in buckets):
                 raise ValueError(f"section {self.title!r}: negative quota")
             covered = [d for b in buckets if b.dimension == "difficulty" for d in range(b.low, b.high + 1)]
@@ -271,14 +308,25 @@ class Section:
         return tuple(parse_quota_key(k, v) for k, v in self.quotas)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"title": self.title, "type": self.type.value, "count": self.count, "points": self.points,
-                "filters": self.filters.to_dict(), "quotas": dict(self.quotas)}
+        return {
+            "title": self.title,
+            "type": self.type.value,
+            "count": self.count,
+            "points": self.points,
+            "filters": self.filters.to_dict(),
+            "quotas": dict(self.quotas),
+        }
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Section:
-        return cls(title=data["title"], type=QuestionType(data["type"]), count=int(data["count"]),
-                   points=float(data["points"]), filters=Filter.from_dict(data.get("filters")),
-                   quotas=tuple((data.get("quotas") or {}).items()))
+        return cls(
+            title=data["title"],
+            type=QuestionType(data["type"]),
+            count=int(data["count"]),
+            points=float(data["points"]),
+            filters=Filter.from_dict(data.get("filters")),
+            quotas=tuple((data.get("quotas") or {}).items()),
+        )
 
 
 MultiPolicy = Literal["all_or_nothing", "partial"]
@@ -318,19 +366,27 @@ class PaperSpec:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-able form; :meth:`from_dict` restores an equal spec."""
-        return {"title": self.title, "sections": [s.to_dict() for s in self.sections],
-                "time_limit_minutes": self.time_limit_minutes, "pass_mark": self.pass_mark,
-                "multi_policy": self.multi_policy, "shuffle_questions": self.shuffle_questions,
-                "shuffle_options": self.shuffle_options}
+        return {
+            "title": self.title,
+            "sections": [s.to_dict() for s in self.sections],
+            "time_limit_minutes": self.time_limit_minutes,
+            "pass_mark": self.pass_mark,
+            "multi_policy": self.multi_policy,
+            "shuffle_questions": self.shuffle_questions,
+            "shuffle_options": self.shuffle_options,
+        }
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> PaperSpec:
-        return cls(title=data["title"], sections=tuple(Section.from_dict(s) for s in data["sections"]),
-                   time_limit_minutes=int(data.get("time_limit_minutes", 120)),
-                   pass_mark=float(data.get("pass_mark", 80)),
-                   multi_policy=data.get("multi_policy", "all_or_nothing"),
-                   shuffle_questions=bool(data.get("shuffle_questions", True)),
-                   shuffle_options=bool(data.get("shuffle_options", True)))
+        return cls(
+            title=data["title"],
+            sections=tuple(Section.from_dict(s) for s in data["sections"]),
+            time_limit_minutes=int(data.get("time_limit_minutes", 120)),
+            pass_mark=float(data.get("pass_mark", 80)),
+            multi_policy=data.get("multi_policy", "all_or_nothing"),
+            shuffle_questions=bool(data.get("shuffle_questions", True)),
+            shuffle_options=bool(data.get("shuffle_options", True)),
+        )
 
 
 class PaperItem(NamedTuple):
@@ -351,13 +407,21 @@ class PaperItem(NamedTuple):
         return [opts[i] for i in self.option_order] if self.option_order else list(opts)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"question": self.question.to_dict(), "section": self.section, "points": self.points,
-                "option_order": list(self.option_order)}
+        return {
+            "question": self.question.to_dict(),
+            "section": self.section,
+            "points": self.points,
+            "option_order": list(self.option_order),
+        }
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> PaperItem:
-        return cls(Question.from_dict(data["question"]), int(data["section"]), float(data["points"]),
-                   tuple(data.get("option_order", ())))
+        return cls(
+            Question.from_dict(data["question"]),
+            int(data["section"]),
+            float(data["points"]),
+            tuple(data.get("option_order", ())),
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -372,18 +436,35 @@ class Paper:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-able form frozen in the attempt; :meth:`from_dict` restores an equal paper."""
-        return {"format": "anpei-paper", "version": 1, "spec": self.spec.to_dict(), "seed": self.seed,
-                "items": [item.to_dict() for item in self.items]}
+        return {
+            "format": "anpei-paper",
+            "version": 1,
+            "spec": self.spec.to_dict(),
+            "seed": self.seed,
+            "items": [item.to_dict() for item in self.items],
+        }
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Paper:
-        return cls(spec=PaperSpec.from_dict(data["spec"]), seed=int(data["seed"]),
-                   items=tuple(PaperItem.from_dict(i) for i in data["items"]))
+        return cls(
+            spec=PaperSpec.from_dict(data["spec"]),
+            seed=int(data["seed"]),
+            items=tuple(PaperItem.from_dict(i) for i in data["items"]),
+        )
 
     def public_view(self) -> list[dict[str, Any]]:
         """What the browser may see: no answers, no explanations, options in display order."""
         sections = self.spec.sections
-        return [{"position": pos, "key": item.question.key, "type": item.question.type.value,
-                 "stem": item.question.stem, "options": item.displayed_options(), "points": item.points,
-                 "section": item.section, "section_title": sections[item.section].title}
-                for pos, item in enumerate(self.items)]
+        return [
+            {
+                "position": pos,
+                "key": item.question.key,
+                "type": item.question.type.value,
+                "stem": item.question.stem,
+                "options": item.displayed_options(),
+                "points": item.points,
+                "section": item.section,
+                "section_title": sections[item.section].title,
+            }
+            for pos, item in enumerate(self.items)
+        ]

@@ -11,6 +11,7 @@ Rules (documented in README "Validation rules"):
 * every answer index within the options; difficulty 1–5; level empty or 了解/掌握/熟练掌握;
   operation codes dotted digits; non-empty key; version ≥ 1.
 """
+
 from __future__ import annotations
 
 import re
@@ -51,8 +52,13 @@ def validate_question(q: Question) -> list[Problem]:
             add(Problem("answer", "missing_answer"))
     else:
         if len(q.options) < 2:
-            add(Problem("options", "too_few_options", {"min": 2, "count": len(q.options),
-                                                        "type_zh": info.label_zh, "type_en": info.label_en}))
+            add(
+                Problem(
+                    "options",
+                    "too_few_options",
+                    {"min": 2, "count": len(q.options), "type_zh": info.label_zh, "type_en": info.label_en},
+                )
+            )
         if len(q.options) > MAX_OPTIONS:
             add(Problem("options", "too_many_options", {"max": MAX_OPTIONS, "count": len(q.options)}))
         for i, text in enumerate(q.options):
@@ -69,8 +75,13 @@ def validate_question(q: Question) -> list[Problem]:
             add(Problem("answer", "missing_answer"))
         elif not bad and not info.min_correct <= len(q.answer) <= info.max_correct:
             expected = str(info.min_correct) if info.min_correct == info.max_correct else f"≥{info.min_correct}"
-            add(Problem("answer", "wrong_answer_count", {"expected": expected, "count": len(q.answer),
-                                                         "type_zh": info.label_zh, "type_en": info.label_en}))
+            add(
+                Problem(
+                    "answer",
+                    "wrong_answer_count",
+                    {"expected": expected, "count": len(q.answer), "type_zh": info.label_zh, "type_en": info.label_en},
+                )
+            )
 
     if not isinstance(q.difficulty, int) or not 1 <= q.difficulty <= 5:
         add(Problem("difficulty", "bad_difficulty", {"value": q.difficulty}))

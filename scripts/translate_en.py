@@ -12,6 +12,7 @@ Usage:  .venv/bin/python scripts/translate_en.py [--force] [--no-extract] [--no-
 Prints every msgid still untranslated (with its first location) and exits 1 if any
 placeholder mismatch was found, 2 if untranslated msgids remain.
 """
+
 from __future__ import annotations
 
 import re
@@ -773,10 +774,23 @@ def placeholders(text: str) -> list[str]:
 def main(argv: list[str]) -> int:
     force = "--force" in argv
     if "--no-extract" not in argv:
-        run(PYBABEL, "extract", "-F", "babel.cfg", "-k", "_l", "-k", "lazy_gettext",
+        run(
+            PYBABEL,
+            "extract",
+            "-F",
+            "babel.cfg",
+            "-k",
+            "_l",
+            "-k",
+            "lazy_gettext",
             # Babel skips directories starting with "_" unless --ignore-dirs is given: without this,
             # templates/_macros/ is silently left out. Dot-directories (.venv, .git) stay ignored.
-            "--ignore-dirs", ".*", "-o", str(POT), ".")
+            "--ignore-dirs",
+            ".*",
+            "-o",
+            str(POT),
+            ".",
+        )
         run(PYBABEL, "update", "-i", str(POT), "-d", "app/translations", "-l", "en", "--no-fuzzy-matching")
 
     with PO.open("rb") as fh:
@@ -813,8 +827,10 @@ def main(argv: list[str]) -> int:
     ids = {m.id for m in catalog if m.id}
     total = len(ids)
     done = sum(1 for m in catalog if m.id and (all(m.string) if isinstance(m.id, tuple) else m.string))
-    print(f"msgids: {total}, translated: {done}, set/changed this run: {filled}, "
-          f"already translated, left as is: {kept}, glossary entries unused: {len(set(EN) - ids)}")
+    print(
+        f"msgids: {total}, translated: {done}, set/changed this run: {filled}, "
+        f"already translated, left as is: {kept}, glossary entries unused: {len(set(EN) - ids)}"
+    )
     for key in sorted(set(EN) - ids):
         print(f"  unused glossary entry (string no longer in the source): {key!r}")
     for msg in mismatched:
@@ -822,7 +838,7 @@ def main(argv: list[str]) -> int:
     if untranslated:
         print(f"UNTRANSLATED ({len(untranslated)}):")
         for msg in untranslated:
-            loc = "%s:%s" % msg.locations[0] if msg.locations else "?"
+            loc = "{}:{}".format(*msg.locations[0]) if msg.locations else "?"
             print(f"  {loc}\t{msg.id!r}")
 
     if "--no-compile" not in argv:

@@ -52,8 +52,12 @@ def _fast_sqlite(dbapi_connection, connection_record):
 
 @pytest.fixture(scope="session")
 def app(database_url, tmp_path_factory):
-    app = create_app(TestingConfig, SQLALCHEMY_DATABASE_URI=database_url,
-                     STORAGE_DIR=tmp_path_factory.mktemp("storage"), WTF_CSRF_ENABLED=False)  # fmt: skip
+    app = create_app(
+        TestingConfig,
+        SQLALCHEMY_DATABASE_URI=database_url,
+        STORAGE_DIR=tmp_path_factory.mktemp("storage"),
+        WTF_CSRF_ENABLED=False,
+    )
     with app.app_context():
         upgrade()
         _reseed()

@@ -26,7 +26,9 @@ def make_uscc(region: str = "320102") -> str:
 
 
 class Factory:
-    def jurisdiction(self, code: str = "320100", name: str | None = None, parent: Jurisdiction | None = None) -> Jurisdiction:
+    def jurisdiction(
+        self, code: str = "320100", name: str | None = None, parent: Jurisdiction | None = None
+    ) -> Jurisdiction:
         existing = db.session.query(Jurisdiction).filter_by(code=code).first()
         if existing:
             return existing
@@ -35,26 +37,54 @@ class Factory:
         db.session.flush()
         return j
 
-    def enterprise(self, name: str | None = None, region: str = "320102", industry: Industry = Industry.HAZCHEM) -> Enterprise:
+    def enterprise(
+        self, name: str | None = None, region: str = "320102", industry: Industry = Industry.HAZCHEM
+    ) -> Enterprise:
         jurisdiction = self.jurisdiction(region)
-        return register_enterprise(name=name or f"测试企业{next(_counter)}", uscc=make_uscc(region), industry=industry,
-                                   jurisdiction=jurisdiction)  # fmt: skip
+        return register_enterprise(
+            name=name or f"测试企业{next(_counter)}",
+            uscc=make_uscc(region),
+            industry=industry,
+            jurisdiction=jurisdiction,
+        )
 
     def institution(self, region: str = "320102") -> TrainingInstitution:
-        inst = TrainingInstitution(name=f"培训机构{next(_counter)}", uscc=make_uscc(region),
-                                   jurisdiction_id=self.jurisdiction(region).id, region_code=region)  # fmt: skip
+        inst = TrainingInstitution(
+            name=f"培训机构{next(_counter)}",
+            uscc=make_uscc(region),
+            jurisdiction_id=self.jurisdiction(region).id,
+            region_code=region,
+        )
         db.session.add(inst)
         db.session.flush()
         return inst
 
-    def employ(self, enterprise: Enterprise, *, name: str = "张三", post: Post = Post.WORKER,
-               operation_code: str | None = None, id_number: str | None = None,
-               employment_type: EmploymentType = EmploymentType.REGULAR, actor=None):  # fmt: skip
+    def employ(
+        self,
+        enterprise: Enterprise,
+        *,
+        name: str = "张三",
+        post: Post = Post.WORKER,
+        operation_code: str | None = None,
+        id_number: str | None = None,
+        employment_type: EmploymentType = EmploymentType.REGULAR,
+        actor=None,
+    ):
         if post is Post.SPECIAL_OPERATOR and operation_code is None:
             operation_code = "1.2"
-        return employ(PersonData(name=name, id_type=IdType.RESIDENT_ID, id_number=id_number or make_id_number(),
-                                 post=post, operation_code=operation_code, employment_type=employment_type,
-                                 start_date=date(2024, 1, 1)), enterprise, actor=actor)  # fmt: skip
+        return employ(
+            PersonData(
+                name=name,
+                id_type=IdType.RESIDENT_ID,
+                id_number=id_number or make_id_number(),
+                post=post,
+                operation_code=operation_code,
+                employment_type=employment_type,
+                start_date=date(2024, 1, 1),
+            ),
+            enterprise,
+            actor=actor,
+        )
 
     def user(self, role: Role, username: str | None = None, password: str = "pw", **scope) -> User:
         user = User(username=username or f"{role.value}{next(_counter)}", role=role, display_name="", **scope)

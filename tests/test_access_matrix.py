@@ -28,9 +28,9 @@ from app.extensions import db
 from app.people import roster_import
 from app.people.models import Employment, Enterprise, Person
 from app.rules.models import Operation, Rule
+from tests.exams.world import objects_for_access_matrix as exam_objects
 from tests.factories import Factory
 from tests.people.world import World, build_world, fresh_g_per_request, good_rows, xlsx_bytes
-from tests.exams.world import objects_for_access_matrix as exam_objects
 from tests.spotchecks.world import objects_for_access_matrix
 
 
@@ -72,8 +72,10 @@ OBJECT_ARGS: dict[str, Callable[[Tenant], object]] = {
     "ticket_id": lambda t: _cached("spotcheck", lambda t: objects_for_access_matrix(t.world))(t)["ticket_id"],
     "finding_id": lambda t: _cached("spotcheck", lambda t: objects_for_access_matrix(t.world))(t)["finding_id"],
     # question bank and exams: enterprise A's own bank, template, sitting and person A's attempt (tests/exams/world.py)
-    **{arg: (lambda arg: lambda t: _cached("exam", lambda t: exam_objects(t.world))(t)[arg])(arg)
-       for arg in ("bank_id", "question_id", "token", "fmt", "template_id", "sitting_id", "attempt_id")},
+    **{
+        arg: (lambda arg: lambda t: _cached("exam", lambda t: exam_objects(t.world))(t)[arg])(arg)  # noqa: B023
+        for arg in ("bank_id", "question_id", "token", "fmt", "template_id", "sitting_id", "attempt_id")
+    },
 }
 
 #: Endpoints allowed to answer a guest with something other than the login redirect, with the reason.
@@ -188,15 +190,30 @@ def _state() -> tuple:
 
 
 #: A plausible form for each POST, so a missing check would show up as a change rather than a form error.
-POST_DATA = {"end_date": "2025-01-01", "reason": "x", "name": "改名", "phone": "", "education": "", "post": "worker",
-             "employment_type": "regular", "operation_code": "", "job_title": "被改了", "batch": "x", "value": "1",
-             "legal_basis": "", "note": ""}  # fmt: skip
+POST_DATA = {
+    "end_date": "2025-01-01",
+    "reason": "x",
+    "name": "改名",
+    "phone": "",
+    "education": "",
+    "post": "worker",
+    "employment_type": "regular",
+    "operation_code": "",
+    "job_title": "被改了",
+    "batch": "x",
+    "value": "1",
+    "legal_basis": "",
+    "note": "",
+}
 
 
 def test_every_object_url_is_in_the_matrix(app):
     """A route whose arguments the matrix cannot fill would escape the cross-tenant check: add them to OBJECT_ARGS."""
-    unmapped = [f"{rule.endpoint} ({rule.rule}): {sorted(set(rule.arguments) - set(OBJECT_ARGS))}"
-                for rule, is_public in _rules(app) if not is_public and set(rule.arguments) - set(OBJECT_ARGS)]  # fmt: skip
+    unmapped = [
+        f"{rule.endpoint} ({rule.rule}): {sorted(set(rule.arguments) - set(OBJECT_ARGS))}"
+        for rule, is_public in _rules(app)
+        if not is_public and set(rule.arguments) - set(OBJECT_ARGS)
+    ]
     assert not unmapped, "routes with arguments not in OBJECT_ARGS:\n" + "\n".join(unmapped)
 
 

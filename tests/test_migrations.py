@@ -10,8 +10,10 @@ from flask_migrate import downgrade, upgrade
 
 from app.extensions import db
 
-on_postgresql = pytest.mark.skipif(not os.environ.get("DATABASE_URL", "").startswith("postgresql"),
-                                   reason="PostgreSQL storage settings (set DATABASE_URL=postgresql+psycopg://…)")  # fmt: skip
+on_postgresql = pytest.mark.skipif(
+    not os.environ.get("DATABASE_URL", "").startswith("postgresql"),
+    reason="PostgreSQL storage settings (set DATABASE_URL=postgresql+psycopg://…)",
+)
 
 
 def current_revision() -> str:
@@ -24,11 +26,19 @@ def test_the_database_is_at_the_single_head(app):
 
 def storage() -> tuple[dict[str, str], dict[str, list[str] | None]]:
     """(column → compression method of exams_attempts' big columns, table → reloptions)."""
-    compression = dict(db.session.execute(sa.text(
-        "SELECT attname, attcompression FROM pg_attribute WHERE attrelid = 'exams_attempts'::regclass "
-        "AND attname IN ('paper', 'questions_json', 'result')")).all())  # fmt: skip
-    options = dict(db.session.execute(sa.text(
-        "SELECT relname, reloptions FROM pg_class WHERE relname IN ('exams_attempts', 'exams_answers')")).all())  # fmt: skip
+    compression = dict(
+        db.session.execute(
+            sa.text(
+                "SELECT attname, attcompression FROM pg_attribute WHERE attrelid = 'exams_attempts'::regclass "
+                "AND attname IN ('paper', 'questions_json', 'result')"
+            )
+        ).all()
+    )
+    options = dict(
+        db.session.execute(
+            sa.text("SELECT relname, reloptions FROM pg_class WHERE relname IN ('exams_attempts', 'exams_answers')")
+        ).all()
+    )
     return compression, options
 
 

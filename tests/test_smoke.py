@@ -31,10 +31,13 @@ def test_behind_one_proxy_the_client_ip_is_the_forwarded_one(tmp_path):
     from config import TestingConfig
 
     def seen_ip(hops):
-        app = create_app(TestingConfig, PROXY_HOPS=hops, SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path}/ip{hops}.sqlite")
+        app = create_app(
+            TestingConfig, PROXY_HOPS=hops, SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path}/ip{hops}.sqlite"
+        )
         app.add_url_rule("/_ip", "ip", public(lambda: request.remote_addr or ""))
-        response = app.test_client().get("/_ip", headers={"X-Forwarded-For": "203.0.113.7"},
-                                         environ_base={"REMOTE_ADDR": "10.0.0.2"})  # fmt: skip
+        response = app.test_client().get(
+            "/_ip", headers={"X-Forwarded-For": "203.0.113.7"}, environ_base={"REMOTE_ADDR": "10.0.0.2"}
+        )
         return response.data.decode()
 
     assert seen_ip(1) == "203.0.113.7"

@@ -44,5 +44,5 @@ class ArchiveEvent(db.Model):
 
 @event.listens_for(ArchiveEvent, "before_update")
 @event.listens_for(ArchiveEvent, "before_delete")
-def _refuse_change(mapper, connection, target):  # noqa: ARG001 - SQLAlchemy event signature
+def _refuse_change(mapper, connection, target):
     raise ArchiveTampering(f"archive event {target.id} is append-only")

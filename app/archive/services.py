@@ -25,8 +25,17 @@ def canonical_json(data: Any) -> str:
     return json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str)
 
 
-def _digest(prev_hash: str, person_id: int, seq: int, kind: str, payload: str, enterprise_id: int | None,
-            actor_id: int | None, actor_label: str, at: datetime) -> str:  # fmt: skip
+def _digest(
+    prev_hash: str,
+    person_id: int,
+    seq: int,
+    kind: str,
+    payload: str,
+    enterprise_id: int | None,
+    actor_id: int | None,
+    actor_label: str,
+    at: datetime,
+) -> str:
     body = canonical_json(
         {
             "person": person_id,
@@ -42,8 +51,15 @@ def _digest(prev_hash: str, person_id: int, seq: int, kind: str, payload: str, e
     return crypto.chain_mac((prev_hash + body).encode())
 
 
-def record_event(person_id: int, kind: str, payload: dict, *, actor=None, enterprise_id: int | None = None,
-                 at: datetime | None = None) -> ArchiveEvent:  # fmt: skip
+def record_event(
+    person_id: int,
+    kind: str,
+    payload: dict,
+    *,
+    actor=None,
+    enterprise_id: int | None = None,
+    at: datetime | None = None,
+) -> ArchiveEvent:
     """Append one event to a person's file (flushes; the caller's boundary commits).
 
     :param person_id: the person whose file gets the event (must already be flushed).
@@ -110,8 +126,17 @@ def verify_chain(person_id: int | None = None) -> tuple[int, list[ChainBreak]]:
         elif event.prev_hash != prev_hash:
             reason = "prev_hash does not match the previous event"
         else:
-            digest = _digest(event.prev_hash, event.person_id, event.seq, event.kind, event.payload,
-                             event.enterprise_id, event.actor_id, event.actor_label, event.at)  # fmt: skip
+            digest = _digest(
+                event.prev_hash,
+                event.person_id,
+                event.seq,
+                event.kind,
+                event.payload,
+                event.enterprise_id,
+                event.actor_id,
+                event.actor_label,
+                event.at,
+            )
             if digest != event.hash:
                 reason = "content does not match its hash (edited after writing)"
         if reason:

@@ -15,4 +15,7 @@ def verify_all() -> dict:
     checked, breaks = verify_chain()
     for b in breaks:
         logger.error("archive chain broken: person %s event %s seq %s: %s", b.person_id, b.event_id, b.seq, b.reason)
-    return {"checked": checked, "broken": [{"person": b.person_id, "event": b.event_id, "reason": b.reason} for b in breaks]}
+    return {
+        "checked": checked,
+        "broken": [{"person": b.person_id, "event": b.event_id, "reason": b.reason} for b in breaks],
+    }

@@ -16,8 +16,9 @@ def person_timeline(person_id: int):
     person = scope.get_person_or_404(current_user, person_id)
     events = timeline(person.id, enterprise_id=scope.archive_enterprise_filter(current_user))
     _, breaks = verify_chain(person.id)
-    return render_template("archive/timeline.html", person=person, events=events, chain_ok=not breaks,
-                           decode=json.loads)  # fmt: skip
+    return render_template(
+        "archive/timeline.html", person=person, events=events, chain_ok=not breaks, decode=json.loads
+    )
 
 
 @bp.route("/people/<int:person_id>/timeline.json")
@@ -28,9 +29,21 @@ def export_timeline(person_id: int):
     body = {
         "person": {"id": person.id, "name": person.name, "id_masked": person.id_masked},
         "exported_at": utcnow().isoformat(timespec="seconds") + "Z",
-        "events": [{"seq": e.seq, "kind": e.kind, "at": e.at.isoformat(), "actor": e.actor_label,
-                    "payload": json.loads(e.payload), "prev_hash": e.prev_hash, "hash": e.hash}
-                   for e in reversed(events)],
-    }  # fmt: skip
-    return Response(json.dumps(body, ensure_ascii=False, indent=1), mimetype="application/json",
-                    headers={"Content-Disposition": f"attachment; filename=person-{person.id}-file.json"})  # fmt: skip
+        "events": [
+            {
+                "seq": e.seq,
+                "kind": e.kind,
+                "at": e.at.isoformat(),
+                "actor": e.actor_label,
+                "payload": json.loads(e.payload),
+                "prev_hash": e.prev_hash,
+                "hash": e.hash,
+            }
+            for e in reversed(events)
+        ],
+    }
+    return Response(
+        json.dumps(body, ensure_ascii=False, indent=1),
+        mimetype="application/json",
+        headers={"Content-Disposition": f"attachment; filename=person-{person.id}-file.json"},
+    )

@@ -50,7 +50,9 @@ class User(UserMixin, TimestampMixin, db.Model):
     person: so.Mapped[Person | None] = so.relationship()
 
     def set_password(self, password: str) -> None:
-        self.password_hash = generate_password_hash(password, method=current_app.config.get("PASSWORD_HASH_METHOD", "scrypt"))
+        self.password_hash = generate_password_hash(
+            password, method=current_app.config.get("PASSWORD_HASH_METHOD", "scrypt")
+        )
 
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)

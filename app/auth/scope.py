@@ -67,7 +67,9 @@ def persons_query(user: User) -> sa.Select:
         case Role.WORKER:
             return query.where(Person.id == user.person_id)
         case Role.REGULATOR | Role.ENTERPRISE:
-            employed = sa.select(Employment.person_id).where(Employment.enterprise_id.in_(_visible_enterprise_ids(user)))
+            employed = sa.select(Employment.person_id).where(
+                Employment.enterprise_id.in_(_visible_enterprise_ids(user))
+            )
             return query.where(Person.id.in_(employed))
         case _:
             return query.where(sa.false())
@@ -140,7 +142,11 @@ def inspections_query(user: User) -> sa.Select:
 
     query = sa.select(Inspection)
     if user.role in (Role.ADMIN, Role.REGULATOR, Role.ENTERPRISE):
-        return query if user.role is Role.ADMIN else query.where(Inspection.enterprise_id.in_(_visible_enterprise_ids(user)))
+        return (
+            query
+            if user.role is Role.ADMIN
+            else query.where(Inspection.enterprise_id.in_(_visible_enterprise_ids(user)))
+        )
     return query.where(sa.false())
 
 
@@ -219,8 +225,12 @@ def can_organise(user: User, sitting: Sitting) -> bool:
             return sitting.institution_id is not None and sitting.institution_id == user.institution_id
         case Role.REGULATOR:
             prefix = region_prefix(user)
-            return (sitting.enterprise_id is None and sitting.institution_id is None and prefix is not None
-                    and sitting.region_code.startswith(prefix))  # fmt: skip
+            return (
+                sitting.enterprise_id is None
+                and sitting.institution_id is None
+                and prefix is not None
+                and sitting.region_code.startswith(prefix)
+            )
         case _:
             return False
 
@@ -347,8 +357,12 @@ def can_manage_bank(user: User, bank: Bank) -> bool:
 def can_manage_template(user: User, template: PaperTemplate) -> bool:
     if user.role is Role.REGULATOR:
         prefix = region_prefix(user)
-        return (template.scope is BankScope.REGIONAL and prefix is not None and template.region_code != ""
-                and template.region_code.startswith(prefix))  # fmt: skip
+        return (
+            template.scope is BankScope.REGIONAL
+            and prefix is not None
+            and template.region_code != ""
+            and template.region_code.startswith(prefix)
+        )
     return _owns(user, template)
 
 

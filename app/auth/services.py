@@ -23,8 +23,9 @@ class LoginOutcome:
     locked_until: datetime | None = None
 
 
-def authenticate(username: str, password: str, *, max_failures: int, lockout_minutes: int,
-                 now: datetime | None = None) -> LoginOutcome:  # fmt: skip
+def authenticate(
+    username: str, password: str, *, max_failures: int, lockout_minutes: int, now: datetime | None = None
+) -> LoginOutcome:
     """Check a password; count failures and lock the account for a while after ``max_failures``.
 
     Unknown users and wrong passwords give the same outcome, so the form does not reveal which accounts exist.

@@ -21,9 +21,12 @@ def load_user(user_id: str) -> User | None:
 def login():
     form = LoginForm()
     if form.validate_on_submit():
-        outcome = authenticate(form.username.data, form.password.data,
-                               max_failures=current_app.config["LOGIN_MAX_FAILURES"],
-                               lockout_minutes=current_app.config["LOGIN_LOCKOUT_MINUTES"])  # fmt: skip
+        outcome = authenticate(
+            form.username.data,
+            form.password.data,
+            max_failures=current_app.config["LOGIN_MAX_FAILURES"],
+            lockout_minutes=current_app.config["LOGIN_LOCKOUT_MINUTES"],
+        )
         if outcome.status == "ok":
             locale = session.get("locale")
             session.clear()  # no session fixation across the login boundary
@@ -34,8 +37,13 @@ def login():
         if outcome.status == "ok":
             return redirect(_safe_next(request.args.get("next")) or url_for("home.index"))
         if outcome.status == "locked":
-            flash(_("登录失败次数过多，账号已锁定至 %(time)s（UTC），请稍后再试。",
-                    time=outcome.locked_until.strftime("%H:%M")), "error")  # fmt: skip
+            flash(
+                _(
+                    "登录失败次数过多，账号已锁定至 %(time)s（UTC），请稍后再试。",
+                    time=outcome.locked_until.strftime("%H:%M"),
+                ),
+                "error",
+            )
         elif outcome.status == "inactive":
             flash(_("该账号已停用。"), "error")
         else:

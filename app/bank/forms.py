@@ -8,8 +8,17 @@ import re
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import (BooleanField, FieldList, Form, FormField, IntegerField, RadioField, SelectField, StringField,
-                     TextAreaField)  # fmt: skip
+from wtforms import (
+    BooleanField,
+    FieldList,
+    Form,
+    FormField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from app.bank.models import ImportMode
@@ -19,19 +28,25 @@ from question_bank import LEVELS, POSTS, TRUE_FALSE_OPTIONS, Filter, PaperSpec, 
 #: Extensions the upload accepts (the library detects the format from the name, then the content).
 UPLOAD_EXTENSIONS = ("xlsx", "csv", "json", "xml", "gift", "txt", "aiken")
 TYPE_LABELS = {"single": _l("单选题"), "multiple": _l("多选题"), "true_false": _l("判断题"), "fill": _l("填空题")}
-POST_LABELS = {"principal": _l("主要负责人"), "safety_manager": _l("安全管理人员"),
-               "special_operator": _l("特种作业人员"), "worker": _l("其他从业人员")}  # fmt: skip
+POST_LABELS = {
+    "principal": _l("主要负责人"),
+    "safety_manager": _l("安全管理人员"),
+    "special_operator": _l("特种作业人员"),
+    "worker": _l("其他从业人员"),
+}
 SEPARATORS = re.compile(r"[,，、;；\s]+")
 
 
 def split_list(text: str | None) -> list[str]:
-    """"a, b，c" → ["a", "b", "c"]."""
+    """ "a, b，c" → ["a", "b", "c"]."""
     return [part for part in SEPARATORS.split(text or "") if part]
 
 
 class BankForm(FlaskForm):
     name = StringField(_l("题库名称"), validators=[DataRequired(), Length(max=100)])
-    scope = SelectField(_l("范围"), choices=choices([("national", _l("国家级题库")), ("regional", _l("省级/地方题库"))]))
+    scope = SelectField(
+        _l("范围"), choices=choices([("national", _l("国家级题库")), ("regional", _l("省级/地方题库"))])
+    )
     region = SelectField(_l("适用地区（地方题库）"), choices=[], validate_choice=False)
 
 
@@ -75,11 +90,16 @@ class SectionForm(Form):
 
 class TemplateForm(FlaskForm):
     name = StringField(_l("名称"), validators=[DataRequired(), Length(max=100)])
-    time_limit_minutes = IntegerField(_l("考试时长（分钟）"), validators=[DataRequired(), NumberRange(min=1, max=600)],
-                                      default=120)  # fmt: skip
+    time_limit_minutes = IntegerField(
+        _l("考试时长（分钟）"), validators=[DataRequired(), NumberRange(min=1, max=600)], default=120
+    )
     pass_mark = StringField(_l("及格分"), validators=[DataRequired(), Length(max=10)], default="80")
-    multi_policy = SelectField(_l("多选题计分"), choices=choices([("all_or_nothing", _l("全对得分，错选漏选不得分")),
-                                                              ("partial", _l("少选按比例得分，错选不得分"))]))  # fmt: skip
+    multi_policy = SelectField(
+        _l("多选题计分"),
+        choices=choices(
+            [("all_or_nothing", _l("全对得分，错选漏选不得分")), ("partial", _l("少选按比例得分，错选不得分"))]
+        ),
+    )
     shuffle_questions = BooleanField(_l("打乱题目顺序"), default=True)
     shuffle_options = BooleanField(_l("打乱选项顺序"), default=True)
     allow_review = BooleanField(_l("交卷后允许查看答案"), default=True)
@@ -133,11 +153,25 @@ def question_from_form(form: QuestionForm, base):
             raise FormProblem("answer", str(_l("答案应为选项字母，如 A 或 ABD")))
         answer = tuple(sorted({LETTERS.index(ch) for ch in letters}))
     posts = frozenset(form.posts.data or ())
-    tags = Tags(post=posts, industry=split_list(form.industries.data), operation=split_list(form.operations.data),
-                topic=(form.topic.data or "").strip(), level=form.level.data or "", extra=split_list(form.extra.data))  # fmt: skip
-    return dataclasses.replace(base, stem=(form.stem.data or "").strip(), options=options, answer=answer,
-                               fill_answers=fill, explanation=(form.explanation.data or "").strip(), tags=tags,
-                               difficulty=int(form.difficulty.data), source=(form.source.data or "").strip())  # fmt: skip
+    tags = Tags(
+        post=posts,
+        industry=split_list(form.industries.data),
+        operation=split_list(form.operations.data),
+        topic=(form.topic.data or "").strip(),
+        level=form.level.data or "",
+        extra=split_list(form.extra.data),
+    )
+    return dataclasses.replace(
+        base,
+        stem=(form.stem.data or "").strip(),
+        options=options,
+        answer=answer,
+        fill_answers=fill,
+        explanation=(form.explanation.data or "").strip(),
+        tags=tags,
+        difficulty=int(form.difficulty.data),
+        source=(form.source.data or "").strip(),
+    )
 
 
 def question_form_data(q) -> dict:
@@ -147,15 +181,24 @@ def question_form_data(q) -> dict:
         answer = " | ".join(q.fill_answers)
     else:
         answer = "".join(LETTERS[i] for i in q.answer if i < len(LETTERS))
-    return {"stem": q.stem, "options": "\n".join(q.options) if q.is_choice and q.type is not QuestionType.TRUE_FALSE else "",
-            "answer": answer, "explanation": q.explanation, "topic": q.tags.topic, "level": q.tags.level,
-            "posts": sorted(q.tags.post), "operations": ", ".join(sorted(q.tags.operation)),
-            "industries": ", ".join(sorted(q.tags.industry)), "extra": ", ".join(sorted(q.tags.extra)),
-            "difficulty": str(q.difficulty), "source": q.source}  # fmt: skip
+    return {
+        "stem": q.stem,
+        "options": "\n".join(q.options) if q.is_choice and q.type is not QuestionType.TRUE_FALSE else "",
+        "answer": answer,
+        "explanation": q.explanation,
+        "topic": q.tags.topic,
+        "level": q.tags.level,
+        "posts": sorted(q.tags.post),
+        "operations": ", ".join(sorted(q.tags.operation)),
+        "industries": ", ".join(sorted(q.tags.industry)),
+        "extra": ", ".join(sorted(q.tags.extra)),
+        "difficulty": str(q.difficulty),
+        "source": q.source,
+    }
 
 
 def parse_quotas(text: str | None) -> dict[str, int]:
-    """"了解:6, 掌握:9, 熟练掌握:15" → level quotas; "1-2:10, 3:10" → difficulty; other names → topic.
+    """ "了解:6, 掌握:9, 熟练掌握:15" → level quotas; "1-2:10, 3:10" → difficulty; other names → topic.
 
     Explicit keys ("level:掌握:9", "difficulty:4-5:10", "topic:法律法规:5") pass through.
 
@@ -218,7 +261,7 @@ def spec_from_form(form: TemplateForm):
         try:
             points = _number(sub.points.data, "points", str(_l("分值")))
             low, high = 1, 5
-            if (difficulty := (sub.difficulty.data or "").strip()):
+            if difficulty := (sub.difficulty.data or "").strip():
                 match = re.fullmatch(r"([1-5])(?:\s*-\s*([1-5]))?", difficulty)
                 if not match:
                     raise FormProblem("difficulty", str(_l("难度范围应写成 1-5 或 3")))
@@ -233,13 +276,35 @@ def spec_from_form(form: TemplateForm):
                 raise FormProblem("levels", str(_l("认知层次应为 了解/掌握/熟练掌握，而不是“%(value)s”", value=bad[0])))
             quotas = parse_quotas(sub.quotas.data)
             if quotas and sum(quotas.values()) != sub.count.data:
-                raise FormProblem("quotas", str(_l("配额合计 %(sum)s 题，与题数 %(count)s 不一致",
-                                                   sum=sum(quotas.values()), count=sub.count.data)))  # fmt: skip
-            filters = Filter(posts=posts, operations=split_list(sub.operations.data), topics=split_list(sub.topics.data),
-                             levels=levels, min_difficulty=min(low, high), max_difficulty=max(low, high))  # fmt: skip
+                raise FormProblem(
+                    "quotas",
+                    str(
+                        _l(
+                            "配额合计 %(sum)s 题，与题数 %(count)s 不一致",
+                            sum=sum(quotas.values()),
+                            count=sub.count.data,
+                        )
+                    ),
+                )
+            filters = Filter(
+                posts=posts,
+                operations=split_list(sub.operations.data),
+                topics=split_list(sub.topics.data),
+                levels=levels,
+                min_difficulty=min(low, high),
+                max_difficulty=max(low, high),
+            )
             title = (sub.title.data or "").strip() or str(TYPE_LABELS[sub.type.data])
-            sections.append(Section(title=title, type=QuestionType(sub.type.data), count=sub.count.data, points=points,
-                                    filters=filters, quotas=quotas))  # fmt: skip
+            sections.append(
+                Section(
+                    title=title,
+                    type=QuestionType(sub.type.data),
+                    count=sub.count.data,
+                    points=points,
+                    filters=filters,
+                    quotas=quotas,
+                )
+            )
         except FormProblem as exc:
             problems[prefix + exc.field] = exc.message
         except ValueError as exc:  # the library's own checks (overlapping difficulty ranges, …)
@@ -248,10 +313,15 @@ def spec_from_form(form: TemplateForm):
         problems["sections"] = str(_l("至少填写一个大题（题数大于 0）"))
     if problems:
         return None, problems
-    spec = PaperSpec(title=form.name.data.strip(), sections=tuple(sections),
-                     time_limit_minutes=form.time_limit_minutes.data, pass_mark=pass_mark,
-                     multi_policy=form.multi_policy.data, shuffle_questions=bool(form.shuffle_questions.data),
-                     shuffle_options=bool(form.shuffle_options.data))  # fmt: skip
+    spec = PaperSpec(
+        title=form.name.data.strip(),
+        sections=tuple(sections),
+        time_limit_minutes=form.time_limit_minutes.data,
+        pass_mark=pass_mark,
+        multi_policy=form.multi_policy.data,
+        shuffle_questions=bool(form.shuffle_questions.data),
+        shuffle_options=bool(form.shuffle_options.data),
+    )
     return spec, {}
 
 
@@ -260,13 +330,38 @@ def template_form_data(template) -> dict:
     sections = []
     for s in spec.sections:
         f = s.filters
-        difficulty = "" if (f.min_difficulty, f.max_difficulty) == (1, 5) else (
-            str(f.min_difficulty) if f.min_difficulty == f.max_difficulty else f"{f.min_difficulty}-{f.max_difficulty}")
-        sections.append({"title": s.title, "type": s.type.value, "count": s.count, "points": f"{s.points:g}",
-                         "topics": ", ".join(sorted(f.topics)), "posts": ", ".join(sorted(f.posts)),
-                         "operations": ", ".join(sorted(f.operations)), "levels": ", ".join(sorted(f.levels)),
-                         "difficulty": difficulty, "quotas": quotas_text(dict(s.quotas))})  # fmt: skip
-    return {"name": template.name, "time_limit_minutes": spec.time_limit_minutes, "pass_mark": f"{spec.pass_mark:g}",
-            "multi_policy": spec.multi_policy, "shuffle_questions": spec.shuffle_questions,
-            "shuffle_options": spec.shuffle_options, "allow_review": template.allow_review,
-            "allow_makeup": template.allow_makeup, "banks": list(template.bank_ids), "sections": sections}  # fmt: skip
+        difficulty = (
+            ""
+            if (f.min_difficulty, f.max_difficulty) == (1, 5)
+            else (
+                str(f.min_difficulty)
+                if f.min_difficulty == f.max_difficulty
+                else f"{f.min_difficulty}-{f.max_difficulty}"
+            )
+        )
+        sections.append(
+            {
+                "title": s.title,
+                "type": s.type.value,
+                "count": s.count,
+                "points": f"{s.points:g}",
+                "topics": ", ".join(sorted(f.topics)),
+                "posts": ", ".join(sorted(f.posts)),
+                "operations": ", ".join(sorted(f.operations)),
+                "levels": ", ".join(sorted(f.levels)),
+                "difficulty": difficulty,
+                "quotas": quotas_text(dict(s.quotas)),
+            }
+        )
+    return {
+        "name": template.name,
+        "time_limit_minutes": spec.time_limit_minutes,
+        "pass_mark": f"{spec.pass_mark:g}",
+        "multi_policy": spec.multi_policy,
+        "shuffle_questions": spec.shuffle_questions,
+        "shuffle_options": spec.shuffle_options,
+        "allow_review": template.allow_review,
+        "allow_makeup": template.allow_makeup,
+        "banks": list(template.bank_ids),
+        "sections": sections,
+    }

@@ -86,18 +86,43 @@ class BankQuestion(db.Model):
     bank: so.Mapped[Bank] = so.relationship()
 
     def to_question(self) -> Question:
-        return Question(key=self.key, type=QuestionType(self.type), stem=self.stem, options=tuple(self.options),
-                        answer=tuple(self.answer), fill_answers=tuple(self.fill_answers),
-                        explanation=self.explanation, tags=Tags.from_dict(self.tags), difficulty=self.difficulty,
-                        source=self.source, version=self.version)  # fmt: skip
+        return Question(
+            key=self.key,
+            type=QuestionType(self.type),
+            stem=self.stem,
+            options=tuple(self.options),
+            answer=tuple(self.answer),
+            fill_answers=tuple(self.fill_answers),
+            explanation=self.explanation,
+            tags=Tags.from_dict(self.tags),
+            difficulty=self.difficulty,
+            source=self.source,
+            version=self.version,
+        )
 
     @classmethod
-    def from_question(cls, q: Question, *, bank_id: int, version: int | None = None, created_by_id: int | None = None) -> BankQuestion:
-        return cls(bank_id=bank_id, key=q.key, version=version or q.version, current=True, retired=False,
-                   type=q.type.value, stem=q.stem, options=list(q.options), answer=list(q.answer),
-                   fill_answers=list(q.fill_answers), explanation=q.explanation, tags=q.tags.to_dict(),
-                   topic=q.tags.topic, level=q.tags.level, difficulty=q.difficulty, source=q.source,
-                   created_by_id=created_by_id)  # fmt: skip
+    def from_question(
+        cls, q: Question, *, bank_id: int, version: int | None = None, created_by_id: int | None = None
+    ) -> BankQuestion:
+        return cls(
+            bank_id=bank_id,
+            key=q.key,
+            version=version or q.version,
+            current=True,
+            retired=False,
+            type=q.type.value,
+            stem=q.stem,
+            options=list(q.options),
+            answer=list(q.answer),
+            fill_answers=list(q.fill_answers),
+            explanation=q.explanation,
+            tags=q.tags.to_dict(),
+            topic=q.tags.topic,
+            level=q.tags.level,
+            difficulty=q.difficulty,
+            source=q.source,
+            created_by_id=created_by_id,
+        )
 
 
 class PaperTemplate(OwnedMixin, TimestampMixin, db.Model):

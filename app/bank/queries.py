@@ -19,8 +19,9 @@ _lock = threading.Lock()
 
 def live_questions(bank_ids: Iterable[int]) -> sa.Select:
     """Current, not retired versions of the questions of the given banks."""
-    return sa.select(BankQuestion).where(BankQuestion.bank_id.in_(list(bank_ids)), BankQuestion.current.is_(True),
-                                         BankQuestion.retired.is_(False))  # fmt: skip
+    return sa.select(BankQuestion).where(
+        BankQuestion.bank_id.in_(list(bank_ids)), BankQuestion.current.is_(True), BankQuestion.retired.is_(False)
+    )
 
 
 def question_index(bank_ids: Iterable[int]) -> QuestionIndex:
@@ -33,8 +34,12 @@ def question_index(bank_ids: Iterable[int]) -> QuestionIndex:
     ids = tuple(sorted(set(bank_ids)))
     # created_at joins the revision in the key: SQLite may reuse the id of a deleted bank (and tests empty the
     # tables between runs), and a new bank with a reused id and revision must not get the old bank's index.
-    revisions = tuple(tuple(row) for row in db.session.execute(sa.select(Bank.revision, Bank.created_at)
-                                                               .where(Bank.id.in_(ids)).order_by(Bank.id)))  # fmt: skip
+    revisions = tuple(
+        tuple(row)
+        for row in db.session.execute(
+            sa.select(Bank.revision, Bank.created_at).where(Bank.id.in_(ids)).order_by(Bank.id)
+        )
+    )
     with _lock:
         cached = _cache.get(ids)
         if cached and cached[0] == revisions:

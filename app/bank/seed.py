@@ -16,23 +16,47 @@ DEMO_FILE = Path(__file__).resolve().parent.parent / "seed" / "questions_demo.js
 
 #: Scaled down from the national papers to what the ~340 demo questions can fill.
 DEMO_TEMPLATES = [
-    PaperSpec(title="特种作业 低压电工作业 理论考试（演示）", time_limit_minutes=120, pass_mark=80, sections=(
-        Section("判断题", QuestionType.TRUE_FALSE, 40, 1.5, Filter(operations={"1.2"})),
-        Section("单选题", QuestionType.SINGLE, 20, 2, Filter(operations={"1.2"})),
-    )),
-    PaperSpec(title="主要负责人和安全生产管理人员 安全生产知识考试（演示）", time_limit_minutes=120, pass_mark=80,
-              sections=(
-        Section("判断题", QuestionType.TRUE_FALSE, 40, 1, Filter(posts={"principal", "safety_manager"})),
-        Section("单选题", QuestionType.SINGLE, 30, 1.5, Filter(posts={"principal", "safety_manager"})),
-        Section("多选题", QuestionType.MULTIPLE, 10, 1.5, Filter(posts={"principal", "safety_manager"})),
-    )),
-    PaperSpec(title="逢查必考 现场测试（演示）", time_limit_minutes=10, pass_mark=80, sections=(
-        Section("判断题", QuestionType.TRUE_FALSE, 5, 10,
-                Filter(topics={"重大事故隐患判定标准", "应急处置", "主要负责人职责", "安全管理"})),
-        Section("单选题", QuestionType.SINGLE, 5, 10,
-                Filter(topics={"重大事故隐患判定标准", "应急处置", "主要负责人职责", "安全管理"})),
-    )),
-]  # fmt: skip
+    PaperSpec(
+        title="特种作业 低压电工作业 理论考试（演示）",
+        time_limit_minutes=120,
+        pass_mark=80,
+        sections=(
+            Section("判断题", QuestionType.TRUE_FALSE, 40, 1.5, Filter(operations={"1.2"})),
+            Section("单选题", QuestionType.SINGLE, 20, 2, Filter(operations={"1.2"})),
+        ),
+    ),
+    PaperSpec(
+        title="主要负责人和安全生产管理人员 安全生产知识考试（演示）",
+        time_limit_minutes=120,
+        pass_mark=80,
+        sections=(
+            Section("判断题", QuestionType.TRUE_FALSE, 40, 1, Filter(posts={"principal", "safety_manager"})),
+            Section("单选题", QuestionType.SINGLE, 30, 1.5, Filter(posts={"principal", "safety_manager"})),
+            Section("多选题", QuestionType.MULTIPLE, 10, 1.5, Filter(posts={"principal", "safety_manager"})),
+        ),
+    ),
+    PaperSpec(
+        title="逢查必考 现场测试（演示）",
+        time_limit_minutes=10,
+        pass_mark=80,
+        sections=(
+            Section(
+                "判断题",
+                QuestionType.TRUE_FALSE,
+                5,
+                10,
+                Filter(topics={"重大事故隐患判定标准", "应急处置", "主要负责人职责", "安全管理"}),
+            ),
+            Section(
+                "单选题",
+                QuestionType.SINGLE,
+                5,
+                10,
+                Filter(topics={"重大事故隐患判定标准", "应急处置", "主要负责人职责", "安全管理"}),
+            ),
+        ),
+    ),
+]
 
 
 def seed_demo_bank(path: Path = DEMO_FILE) -> Bank | None:
@@ -54,6 +78,12 @@ def seed_demo_bank(path: Path = DEMO_FILE) -> Bank | None:
     existing = set(db.session.scalars(sa.select(PaperTemplate.name).where(PaperTemplate.scope == BankScope.NATIONAL)))
     for spec in DEMO_TEMPLATES:
         if spec.title not in existing:
-            services.save_template(None, spec=spec, bank_ids=[bank.id], allow_review=True, allow_makeup=True,
-                                   owner={"scope": BankScope.NATIONAL, "region_code": ""})  # fmt: skip
+            services.save_template(
+                None,
+                spec=spec,
+                bank_ids=[bank.id],
+                allow_review=True,
+                allow_makeup=True,
+                owner={"scope": BankScope.NATIONAL, "region_code": ""},
+            )
     return bank

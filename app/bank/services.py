@@ -54,11 +54,23 @@ class ImportPlan:
 # ---------------------------------------------------------------- banks
 
 
-def create_bank(name: str, *, scope: BankScope, region_code: str = "", enterprise_id: int | None = None,
-                institution_id: int | None = None) -> Bank:  # fmt: skip
+def create_bank(
+    name: str,
+    *,
+    scope: BankScope,
+    region_code: str = "",
+    enterprise_id: int | None = None,
+    institution_id: int | None = None,
+) -> Bank:
     """Add a bank (flushes)."""
-    bank = Bank(name=name.strip()[:100], scope=scope, region_code=region_code if scope is BankScope.REGIONAL else "",
-                enterprise_id=enterprise_id, institution_id=institution_id, revision=1)  # fmt: skip
+    bank = Bank(
+        name=name.strip()[:100],
+        scope=scope,
+        region_code=region_code if scope is BankScope.REGIONAL else "",
+        enterprise_id=enterprise_id,
+        institution_id=institution_id,
+        revision=1,
+    )
     db.session.add(bank)
     db.session.flush()
     logger.info("bank %s created (%s)", bank.id, scope.value)
@@ -83,16 +95,27 @@ def own_bank(owner: dict, *, name: str, create: bool = False) -> Bank | None:
 # ---------------------------------------------------------------- import
 
 
-def stage_import(data: bytes, filename: str, *, bank: Bank, actor_id: int | None, format: str | None = None) -> BankImport:
+def stage_import(
+    data: bytes, filename: str, *, bank: Bank, actor_id: int | None, format: str | None = None
+) -> BankImport:
     """Parse an uploaded file (in the request: the library reads 50,000 rows in seconds) and keep the result.
 
     :return: the flushed ``BankImport`` in state STAGED, holding the valid questions and every row error.
     """
     result = read_questions(data, filename=filename, format=format)
-    batch = BankImport(token=secrets.token_hex(16), bank_id=bank.id, user_id=actor_id, filename=(filename or "")[:200],
-                       format=result.format or "", question_count=len(result.questions), state=ImportState.STAGED,
-                       questions_json=json.dumps([q.to_dict() for q in result.questions], ensure_ascii=False),
-                       errors=[e.to_dict() for e in result.errors], progress=0, result={})  # fmt: skip
+    batch = BankImport(
+        token=secrets.token_hex(16),
+        bank_id=bank.id,
+        user_id=actor_id,
+        filename=(filename or "")[:200],
+        format=result.format or "",
+        question_count=len(result.questions),
+        state=ImportState.STAGED,
+        questions_json=json.dumps([q.to_dict() for q in result.questions], ensure_ascii=False),
+        errors=[e.to_dict() for e in result.errors],
+        progress=0,
+        result={},
+    )
     db.session.add(batch)
     db.session.flush()
     return batch
@@ -100,9 +123,14 @@ def stage_import(data: bytes, filename: str, *, bank: Bank, actor_id: int | None
 
 def get_import(token: str, *, bank: Bank, actor_id: int | None) -> BankImport | None:
     """A staged import for the user who uploaded it, in the same bank, from the last day."""
-    return db.session.scalars(sa.select(BankImport).where(
-        BankImport.token == token, BankImport.bank_id == bank.id, BankImport.user_id == actor_id,
-        BankImport.created_at > utcnow() - timedelta(days=1))).first()  # fmt: skip
+    return db.session.scalars(
+        sa.select(BankImport).where(
+            BankImport.token == token,
+            BankImport.bank_id == bank.id,
+            BankImport.user_id == actor_id,
+            BankImport.created_at > utcnow() - timedelta(days=1),
+        )
+    ).first()
 
 
 def staged_questions(batch: BankImport) -> list[Question]:
@@ -115,8 +143,12 @@ def _same_content(row: BankQuestion, q: Question) -> bool:
 
 def plan_import(bank: Bank, questions: Iterable[Question]) -> ImportPlan:
     """Sort questions into new keys, changed content (→ new version) and identical (skipped)."""
-    current = {row.key: row for row in db.session.scalars(
-        sa.select(BankQuestion).where(BankQuestion.bank_id == bank.id, BankQuestion.current.is_(True)))}  # fmt: skip
+    current = {
+        row.key: row
+        for row in db.session.scalars(
+            sa.select(BankQuestion).where(BankQuestion.bank_id == bank.id, BankQuestion.current.is_(True))
+        )
+    }
     created, updated, unchanged = [], [], 0
     for q in questions:
         row = current.get(q.key)
@@ -142,9 +174,11 @@ def claim_import(batch: BankImport, mode: ImportMode) -> None:
         raise ImportRejected("has_errors", count=len(batch.errors))
     if batch.question_count == 0:
         raise ImportRejected("nothing_valid")
-    claimed = db.session.execute(sa.update(BankImport).where(BankImport.id == batch.id,
-                                 BankImport.state == ImportState.STAGED)
-                                 .values(state=ImportState.QUEUED, mode=mode)).rowcount  # fmt: skip
+    claimed = db.session.execute(
+        sa.update(BankImport)
+        .where(BankImport.id == batch.id, BankImport.state == ImportState.STAGED)
+        .values(state=ImportState.QUEUED, mode=mode)
+    ).rowcount
     if claimed != 1:
         raise ImportRejected("already_applied")
     db.session.refresh(batch)
@@ -170,8 +204,9 @@ def apply_import(batch: BankImport, *, progress: Callable[[int], None] | None = 
     return counts
 
 
-def import_questions(bank: Bank, questions: list[Question], *, actor_id: int | None,
-                     progress: Callable[[int], None] | None = None) -> dict[str, int]:  # fmt: skip
+def import_questions(
+    bank: Bank, questions: list[Question], *, actor_id: int | None, progress: Callable[[int], None] | None = None
+) -> dict[str, int]:
     """Store questions in ``bank``: new keys are added, changed ones get a new version, identical ones are skipped.
 
     A retired question stays retired when a changed version is imported (retiring is a decision an import does
@@ -180,7 +215,7 @@ def import_questions(bank: Bank, questions: list[Question], *, actor_id: int | N
     plan = plan_import(bank, questions)
     total = len(plan.created) + len(plan.updated)
     done = 0
-    for row, q in plan.updated:
+    for row, _question in plan.updated:
         row.current = False
     db.session.flush()  # the old versions stop being current before their successors arrive
     pending: list[BankQuestion] = []
@@ -214,8 +249,9 @@ def edit_question(row: BankQuestion, question: Question, *, actor_id: int | None
         return None
     row.current = False
     db.session.flush()
-    new = BankQuestion.from_question(dataclasses.replace(question, key=row.key), bank_id=row.bank_id,
-                                     version=row.version + 1, created_by_id=actor_id)  # fmt: skip
+    new = BankQuestion.from_question(
+        dataclasses.replace(question, key=row.key), bank_id=row.bank_id, version=row.version + 1, created_by_id=actor_id
+    )
     new.retired = row.retired
     db.session.add(new)
     bump_revision(row.bank)
@@ -235,8 +271,15 @@ def set_retired(row: BankQuestion, retired: bool) -> None:
 # ---------------------------------------------------------------- paper templates
 
 
-def save_template(template: PaperTemplate | None, *, spec: PaperSpec, bank_ids: list[int], allow_review: bool,
-                  allow_makeup: bool, owner: dict | None = None) -> PaperTemplate:  # fmt: skip
+def save_template(
+    template: PaperTemplate | None,
+    *,
+    spec: PaperSpec,
+    bank_ids: list[int],
+    allow_review: bool,
+    allow_makeup: bool,
+    owner: dict | None = None,
+) -> PaperTemplate:
     """Create (``owner`` given) or update a paper template (flushes)."""
     if template is None:
         template = PaperTemplate(**(owner or {}))

@@ -23,8 +23,9 @@ def _progress_writer(import_id: int):
 
     def write(percent: int) -> None:
         with db.engine.begin() as conn:
-            conn.execute(sa.update(BankImport.__table__).where(BankImport.__table__.c.id == import_id)
-                         .values(progress=percent))  # fmt: skip
+            conn.execute(
+                sa.update(BankImport.__table__).where(BankImport.__table__.c.id == import_id).values(progress=percent)
+            )
 
     return write
 

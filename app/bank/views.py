@@ -20,9 +20,20 @@ from app.auth import scope
 from app.auth.access import roles_required
 from app.auth.models import Role
 from app.bank import bp, services, tasks
-from app.bank.forms import (TYPE_LABELS, UPLOAD_EXTENSIONS, BankForm, ConfirmImportForm, FormProblem, QuestionForm,
-                            TemplateForm, UploadForm, question_form_data, question_from_form, spec_from_form,
-                            template_form_data)  # fmt: skip
+from app.bank.forms import (
+    TYPE_LABELS,
+    UPLOAD_EXTENSIONS,
+    BankForm,
+    ConfirmImportForm,
+    FormProblem,
+    QuestionForm,
+    TemplateForm,
+    UploadForm,
+    question_form_data,
+    question_from_form,
+    spec_from_form,
+    template_form_data,
+)
 from app.bank.models import Bank, BankImport, BankQuestion, BankScope, ImportMode, ImportState, PaperTemplate
 from app.bank.queries import OPERATION_CODE, live_questions, question_index, tagged_for_operation
 from app.core.celery import enqueue_after_commit
@@ -30,13 +41,26 @@ from app.core.forms import choices
 from app.extensions import db
 from app.people.models import Jurisdiction
 from app.rules.queries import operation_choices
-from question_bank import (LEVELS, POSTS, InsufficientQuestions, QuestionType, RowError, assemble_paper, template_xlsx,
-                           validate_question, write_questions)  # fmt: skip
+from question_bank import (
+    LEVELS,
+    POSTS,
+    InsufficientQuestions,
+    QuestionType,
+    RowError,
+    assemble_paper,
+    template_xlsx,
+    validate_question,
+    write_questions,
+)
 
 STAFF = (Role.ADMIN, Role.REGULATOR, Role.ENTERPRISE, Role.INSTITUTION)
 PAGE_SIZE = 50
-EXPORTS = {"xlsx": ("xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
-           "json": ("json", "application/json"), "moodle": ("xml", "application/xml"), "gift": ("gift", "text/plain")}  # fmt: skip
+EXPORTS = {
+    "xlsx": ("xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+    "json": ("json", "application/json"),
+    "moodle": ("xml", "application/xml"),
+    "gift": ("gift", "text/plain"),
+}
 
 
 def _lang() -> str:
@@ -62,15 +86,32 @@ def _problem_text(problem) -> str:
 @roles_required(*STAFF)
 def index():
     banks = db.session.scalars(scope.banks_query(current_user).order_by(Bank.scope, Bank.name, Bank.id)).all()
-    counts = dict(db.session.execute(sa.select(BankQuestion.bank_id, sa.func.count()).where(
-        BankQuestion.bank_id.in_([b.id for b in banks]), BankQuestion.current.is_(True),
-        BankQuestion.retired.is_(False)).group_by(BankQuestion.bank_id)).all())  # fmt: skip
+    counts = dict(
+        db.session.execute(
+            sa.select(BankQuestion.bank_id, sa.func.count())
+            .where(
+                BankQuestion.bank_id.in_([b.id for b in banks]),
+                BankQuestion.current.is_(True),
+                BankQuestion.retired.is_(False),
+            )
+            .group_by(BankQuestion.bank_id)
+        ).all()
+    )
     owner = scope.own_scope(current_user)
-    can_create_own = current_user.role in (Role.ENTERPRISE, Role.INSTITUTION) and owner is not None and not any(
-        scope.can_manage_bank(current_user, b) for b in banks)  # fmt: skip
+    can_create_own = (
+        current_user.role in (Role.ENTERPRISE, Role.INSTITUTION)
+        and owner is not None
+        and not any(scope.can_manage_bank(current_user, b) for b in banks)
+    )
     form = _bank_form() if current_user.role is Role.ADMIN else None
-    return render_template("bank/index.html", banks=banks, counts=counts, form=form, can_create_own=can_create_own,
-                           can_manage=lambda b: scope.can_manage_bank(current_user, b))  # fmt: skip
+    return render_template(
+        "bank/index.html",
+        banks=banks,
+        counts=counts,
+        form=form,
+        can_create_own=can_create_own,
+        can_manage=lambda b: scope.can_manage_bank(current_user, b),
+    )
 
 
 def _bank_form() -> BankForm:
@@ -139,12 +180,23 @@ def bank(bank_id: int):
         query = query.where(tagged_for_operation(operation))
     if q := args.get("q", "").strip():
         query = query.where(sa.or_(BankQuestion.stem.contains(q, autoescape=True), BankQuestion.key == q))
-    page = db.paginate(query.order_by(BankQuestion.key), page=args.get("page", 1, type=int), per_page=PAGE_SIZE,
-                       error_out=False)  # fmt: skip
-    return render_template("bank/bank.html", bank=bank, page=page, manage=manage, tag_counts=_tag_counts(bank),
-                           type_labels=TYPE_LABELS, posts=POSTS, levels=LEVELS, status=status,
-                           operations=[("", _("全部"))] + operation_choices(categories=True),
-                           letters="ABCDEFGH", export_formats=list(EXPORTS))  # fmt: skip
+    page = db.paginate(
+        query.order_by(BankQuestion.key), page=args.get("page", 1, type=int), per_page=PAGE_SIZE, error_out=False
+    )
+    return render_template(
+        "bank/bank.html",
+        bank=bank,
+        page=page,
+        manage=manage,
+        tag_counts=_tag_counts(bank),
+        type_labels=TYPE_LABELS,
+        posts=POSTS,
+        levels=LEVELS,
+        status=status,
+        operations=[("", _("全部")), *operation_choices(categories=True)],
+        letters="ABCDEFGH",
+        export_formats=list(EXPORTS),
+    )
 
 
 def _tag_counts(bank: Bank) -> dict[str, list[tuple[str, int]]]:
@@ -168,15 +220,20 @@ def export(bank_id: int, fmt: str):
     rows = db.session.scalars(live_questions([bank.id]).order_by(BankQuestion.key)).all()
     extension, mimetype = EXPORTS[fmt]
     data = write_questions([row.to_question() for row in rows], fmt)
-    return send_file(io.BytesIO(data), download_name=f"bank-{bank.id}.{extension}", as_attachment=True,
-                     mimetype=mimetype)  # fmt: skip
+    return send_file(
+        io.BytesIO(data), download_name=f"bank-{bank.id}.{extension}", as_attachment=True, mimetype=mimetype
+    )
 
 
 @bp.route("/template.xlsx")
 @roles_required(*STAFF)
 def import_template():
-    return send_file(io.BytesIO(template_xlsx()), download_name="question-template.xlsx", as_attachment=True,
-                     mimetype=EXPORTS["xlsx"][1])  # fmt: skip
+    return send_file(
+        io.BytesIO(template_xlsx()),
+        download_name="question-template.xlsx",
+        as_attachment=True,
+        mimetype=EXPORTS["xlsx"][1],
+    )
 
 
 # ---------------------------------------------------------------- import
@@ -205,10 +262,12 @@ def _staged_import_or_404(bank: Bank, token: str) -> BankImport:
 
 REJECTIONS = {
     "already_applied": lambda p: _("该批次已经确认过。"),
-    "has_errors": lambda p: _("文件中有 %(count)s 处错误，按“全部导入”方式未导入任何题目。请修正后重新上传，或选择“仅导入无误的行”。",
-                              count=p.get("count")),
+    "has_errors": lambda p: _(
+        "文件中有 %(count)s 处错误，按“全部导入”方式未导入任何题目。请修正后重新上传，或选择“仅导入无误的行”。",
+        count=p.get("count"),
+    ),
     "nothing_valid": lambda p: _("文件中没有可导入的题目。"),
-}  # fmt: skip
+}
 
 
 @bp.route("/<int:bank_id>/import/<token>", methods=["GET", "POST"])
@@ -239,13 +298,24 @@ def import_preview(bank_id: int, token: str):
         db.session.commit()
         flash(_result_text(counts), "success")
         return redirect(url_for("bank.import_preview", bank_id=bank.id, token=token))
-    errors = [RowError(row=e["row"], field=e["field"], code=e["code"], params=e.get("params", {}),
-                       sheet=e.get("sheet", "")) for e in batch.errors]  # fmt: skip
+    errors = [
+        RowError(row=e["row"], field=e["field"], code=e["code"], params=e.get("params", {}), sheet=e.get("sheet", ""))
+        for e in batch.errors
+    ]
     questions = services.staged_questions(batch)
     plan = services.plan_import(bank, questions).counts() if batch.state is ImportState.STAGED else None
-    return render_template("bank/import_preview.html", bank=bank, batch=batch, form=form, errors=errors,
-                           lang=_lang(), sample=questions[:20], plan=plan, type_labels=TYPE_LABELS,
-                           result_text=_result_text(batch.result) if batch.result else "")  # fmt: skip
+    return render_template(
+        "bank/import_preview.html",
+        bank=bank,
+        batch=batch,
+        form=form,
+        errors=errors,
+        lang=_lang(),
+        sample=questions[:20],
+        plan=plan,
+        type_labels=TYPE_LABELS,
+        result_text=_result_text(batch.result) if batch.result else "",
+    )
 
 
 def _result_text(counts: dict) -> str:
@@ -259,17 +329,24 @@ def import_status(bank_id: int, token: str):
     bank = _managed_bank_or_404(bank_id)
     batch = _staged_import_or_404(bank, token)
     db.session.refresh(batch)
-    return jsonify(state=batch.state.value, state_label=batch.state.label, progress=batch.progress,
-                   finished=batch.finished, result=batch.result or {},
-                   result_text=_result_text(batch.result) if batch.result else "",
-                   message=batch.message if batch.state is ImportState.FAILED else "")  # fmt: skip
+    return jsonify(
+        state=batch.state.value,
+        state_label=batch.state.label,
+        progress=batch.progress,
+        finished=batch.finished,
+        result=batch.result or {},
+        result_text=_result_text(batch.result) if batch.result else "",
+        message=batch.message if batch.state is ImportState.FAILED else "",
+    )
 
 
 # ---------------------------------------------------------------- questions
 
 
 def _question_or_404(bank: Bank, question_id: int) -> BankQuestion:
-    return db.first_or_404(sa.select(BankQuestion).where(BankQuestion.id == question_id, BankQuestion.bank_id == bank.id))
+    return db.first_or_404(
+        sa.select(BankQuestion).where(BankQuestion.id == question_id, BankQuestion.bank_id == bank.id)
+    )
 
 
 @bp.route("/<int:bank_id>/questions/<int:question_id>/edit", methods=["GET", "POST"])
@@ -278,8 +355,11 @@ def edit_question(bank_id: int, question_id: int):
     bank = _managed_bank_or_404(bank_id)
     row = _question_or_404(bank, question_id)
     if not row.current:
-        current = db.first_or_404(sa.select(BankQuestion).where(BankQuestion.bank_id == bank.id,
-                                                                BankQuestion.key == row.key, BankQuestion.current.is_(True)))  # fmt: skip
+        current = db.first_or_404(
+            sa.select(BankQuestion).where(
+                BankQuestion.bank_id == bank.id, BankQuestion.key == row.key, BankQuestion.current.is_(True)
+            )
+        )
         return redirect(url_for("bank.edit_question", bank_id=bank.id, question_id=current.id))
     base = row.to_question()
     form = QuestionForm(data=None if request.method == "POST" else question_form_data(base))
@@ -294,14 +374,28 @@ def edit_question(bank_id: int, question_id: int):
             if not problems:
                 new = services.edit_question(row, edited, actor_id=current_user.id)
                 db.session.commit()
-                flash(_("已保存为第 %(version)s 版；已考试卷保留原题快照。", version=new.version) if new
-                      else _("内容没有变化。"), "success")  # fmt: skip
+                flash(
+                    _("已保存为第 %(version)s 版；已考试卷保留原题快照。", version=new.version)
+                    if new
+                    else _("内容没有变化。"),
+                    "success",
+                )
                 return redirect(url_for("bank.bank", bank_id=bank.id, q=row.key))
-    versions = db.session.scalars(sa.select(BankQuestion).where(BankQuestion.bank_id == bank.id, BankQuestion.key == row.key)
-                                  .order_by(BankQuestion.version.desc())).all()  # fmt: skip
-    return render_template("bank/question_form.html", bank=bank, row=row, form=form, problems=problems,
-                           versions=versions, type_labels=TYPE_LABELS,
-                           is_choice=base.type in (QuestionType.SINGLE, QuestionType.MULTIPLE))  # fmt: skip
+    versions = db.session.scalars(
+        sa.select(BankQuestion)
+        .where(BankQuestion.bank_id == bank.id, BankQuestion.key == row.key)
+        .order_by(BankQuestion.version.desc())
+    ).all()
+    return render_template(
+        "bank/question_form.html",
+        bank=bank,
+        row=row,
+        form=form,
+        problems=problems,
+        versions=versions,
+        type_labels=TYPE_LABELS,
+        is_choice=base.type in (QuestionType.SINGLE, QuestionType.MULTIPLE),
+    )
 
 
 @bp.route("/<int:bank_id>/questions/<int:question_id>/retire", methods=["POST"])
@@ -315,7 +409,9 @@ def retire_question(bank_id: int, question_id: int):
     services.set_retired(row, retire)
     db.session.commit()
     flash(_("已停用该题，新组卷不再抽取。") if retire else _("已恢复该题。"), "success")
-    return redirect(request.form.get("next") if _safe_next(request.form.get("next")) else url_for("bank.bank", bank_id=bank.id))
+    return redirect(
+        request.form.get("next") if _safe_next(request.form.get("next")) else url_for("bank.bank", bank_id=bank.id)
+    )
 
 
 def _safe_next(target: str | None) -> bool:
@@ -328,9 +424,15 @@ def _safe_next(target: str | None) -> bool:
 @bp.route("/templates/")
 @roles_required(*STAFF)
 def templates():
-    items = db.session.scalars(scope.templates_query(current_user).order_by(PaperTemplate.scope, PaperTemplate.name)).all()
-    return render_template("bank/templates.html", templates=items, can_create=scope.own_scope(current_user) is not None,
-                           can_manage=lambda t: scope.can_manage_template(current_user, t))  # fmt: skip
+    items = db.session.scalars(
+        scope.templates_query(current_user).order_by(PaperTemplate.scope, PaperTemplate.name)
+    ).all()
+    return render_template(
+        "bank/templates.html",
+        templates=items,
+        can_create=scope.own_scope(current_user) is not None,
+        can_manage=lambda t: scope.can_manage_template(current_user, t),
+    )
 
 
 @bp.route("/templates/new", methods=["GET", "POST"])
@@ -374,12 +476,27 @@ def _template_page(template: PaperTemplate | None, *, owner: dict | None, manage
             else:
                 if not manage:
                     abort(403)
-                template = services.save_template(template, spec=spec, bank_ids=form.banks.data,
-                                                  allow_review=form.allow_review.data,
-                                                  allow_makeup=form.allow_makeup.data, owner=owner)  # fmt: skip
+                template = services.save_template(
+                    template,
+                    spec=spec,
+                    bank_ids=form.banks.data,
+                    allow_review=form.allow_review.data,
+                    allow_makeup=form.allow_makeup.data,
+                    owner=owner,
+                )
                 db.session.commit()
                 flash(_("已保存组卷规则 %(name)s。", name=template.name), "success")
                 return redirect(url_for("bank.template", template_id=template.id))
-    return render_template("bank/template_form.html", form=form, template=template, manage=manage, problems=problems,
-                           availability=availability, paper=paper, shortages=shortages, type_labels=TYPE_LABELS,
-                           letters="ABCDEFGH", show_answers=manage)  # fmt: skip
+    return render_template(
+        "bank/template_form.html",
+        form=form,
+        template=template,
+        manage=manage,
+        problems=problems,
+        availability=availability,
+        paper=paper,
+        shortages=shortages,
+        type_labels=TYPE_LABELS,
+        letters="ABCDEFGH",
+        show_answers=manage,
+    )

@@ -7,7 +7,7 @@ import enum
 import sqlalchemy as sa
 
 
-class LabelledEnum(str, enum.Enum):
+class LabelledEnum(enum.StrEnum):
     """A ``str`` enum whose members carry a translated label: ``Post.PRINCIPAL.label``."""
 
     def __new__(cls, value: str, label: object = None):

@@ -38,5 +38,6 @@ class StartForm(FlaskForm):
 
 class ExtendForm(FlaskForm):
     minutes = IntegerField(_l("延长（分钟）"), validators=[DataRequired(), NumberRange(1, 240)])
-    reason = StringField(_l("原因"), validators=[DataRequired(), Length(max=200),
-                                                 Regexp(r"\S", message=_l("请填写延时原因"))])  # fmt: skip
+    reason = StringField(
+        _l("原因"), validators=[DataRequired(), Length(max=200), Regexp(r"\S", message=_l("请填写延时原因"))]
+    )

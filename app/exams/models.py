@@ -126,7 +126,10 @@ class Attempt(db.Model):
     """One candidate's sitting of one paper. At most one per (sitting, person): 补考 is its own sitting."""
 
     __tablename__ = "exams_attempts"
-    __table_args__ = (sa.UniqueConstraint("sitting_id", "person_id"), sa.Index("ix_exams_attempts_open", "state", "deadline"))
+    __table_args__ = (
+        sa.UniqueConstraint("sitting_id", "person_id"),
+        sa.Index("ix_exams_attempts_open", "state", "deadline"),
+    )
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     sitting_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("exams_sittings.id"))

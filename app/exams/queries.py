@@ -68,11 +68,17 @@ class MyExam:
 def my_exams(person_id: int, now: datetime) -> list[MyExam]:
     """The person's sittings with their attempt (if any): what to start or continue, and finished results."""
     sittings = db.session.scalars(
-        sa.select(Sitting).join(Candidate, Candidate.sitting_id == Sitting.id)
-        .where(Candidate.person_id == person_id, Sitting.cancelled.is_(False)).order_by(Sitting.opens_at.desc())
-    ).all()  # fmt: skip
-    attempts = {a.sitting_id: a for a in db.session.scalars(
-        sa.select(Attempt).where(Attempt.person_id == person_id, Attempt.sitting_id.in_([s.id for s in sittings])))}  # fmt: skip
+        sa.select(Sitting)
+        .join(Candidate, Candidate.sitting_id == Sitting.id)
+        .where(Candidate.person_id == person_id, Sitting.cancelled.is_(False))
+        .order_by(Sitting.opens_at.desc())
+    ).all()
+    attempts = {
+        a.sitting_id: a
+        for a in db.session.scalars(
+            sa.select(Attempt).where(Attempt.person_id == person_id, Attempt.sitting_id.in_([s.id for s in sittings]))
+        )
+    }
     rows = []
     for sitting in sittings:
         attempt = attempts.get(sitting.id)
@@ -101,13 +107,21 @@ class BoardRow:
 
 def board(sitting: Sitting, now: datetime) -> list[BoardRow]:
     """One row per candidate: state, times, answered count, time left, score, focus losses (papers not loaded)."""
-    people = db.session.scalars(sa.select(Person).join(Candidate, Candidate.person_id == Person.id)
-                                .where(Candidate.sitting_id == sitting.id).order_by(Person.name, Person.id)).all()  # fmt: skip
-    attempts = {a.person_id: a for a in db.session.scalars(
-        sa.select(Attempt).where(Attempt.sitting_id == sitting.id))}  # fmt: skip
-    answered = dict(db.session.execute(
-        sa.select(Answer.attempt_id, sa.func.count()).join(Attempt, Attempt.id == Answer.attempt_id)
-        .where(Attempt.sitting_id == sitting.id, Answer.response.is_not(None)).group_by(Answer.attempt_id)).all())  # fmt: skip
+    people = db.session.scalars(
+        sa.select(Person)
+        .join(Candidate, Candidate.person_id == Person.id)
+        .where(Candidate.sitting_id == sitting.id)
+        .order_by(Person.name, Person.id)
+    ).all()
+    attempts = {a.person_id: a for a in db.session.scalars(sa.select(Attempt).where(Attempt.sitting_id == sitting.id))}
+    answered = dict(
+        db.session.execute(
+            sa.select(Answer.attempt_id, sa.func.count())
+            .join(Attempt, Attempt.id == Answer.attempt_id)
+            .where(Attempt.sitting_id == sitting.id, Answer.response.is_not(None))
+            .group_by(Answer.attempt_id)
+        ).all()
+    )
     rows = []
     for person in people:
         attempt = attempts.get(person.id)
@@ -122,11 +136,16 @@ def board(sitting: Sitting, now: datetime) -> list[BoardRow]:
 
 def board_summary(rows: list[BoardRow]) -> dict[str, int]:
     started = [r for r in rows if r.attempt is not None]
-    return {"candidates": len(rows), "started": len(started),
-            "in_progress": sum(1 for r in started if r.attempt.is_open),
-            "finished": sum(1 for r in started if not r.attempt.is_open),
-            "passed": sum(1 for r in started if r.outcome == "passed")}  # fmt: skip
+    return {
+        "candidates": len(rows),
+        "started": len(started),
+        "in_progress": sum(1 for r in started if r.attempt.is_open),
+        "finished": sum(1 for r in started if not r.attempt.is_open),
+        "passed": sum(1 for r in started if r.outcome == "passed"),
+    }
 
 
 def attempt_log(attempt: Attempt) -> list[AttemptLog]:
-    return list(db.session.scalars(sa.select(AttemptLog).where(AttemptLog.attempt_id == attempt.id).order_by(AttemptLog.at)))
+    return list(
+        db.session.scalars(sa.select(AttemptLog).where(AttemptLog.attempt_id == attempt.id).order_by(AttemptLog.at))
+    )

@@ -35,8 +35,18 @@ from app.bank.models import PaperTemplate
 from app.bank.queries import question_index
 from app.core import jsontext
 from app.core.db import utcnow
-from app.exams.models import (Answer, AttemptLog, AttemptState, Attempt, Candidate, ExamKind, InvalidTransition, Sitting,
-                              check_transition, sources_of)  # fmt: skip
+from app.exams.models import (
+    Answer,
+    Attempt,
+    AttemptLog,
+    AttemptState,
+    Candidate,
+    ExamKind,
+    InvalidTransition,
+    Sitting,
+    check_transition,
+    sources_of,
+)
 from app.extensions import db
 from question_bank import InsufficientQuestions, Paper, PaperSpec, QuestionType, assemble_paper, grade
 
@@ -81,8 +91,14 @@ def _update(model) -> sa.Update:
 
 def _event(sitting: Sitting, person_id: int, kind: str, payload: dict, *, actor=None, at=None) -> None:
     """One archive event in the candidate's 一人一档, tagged with the organising enterprise (if any)."""
-    record_event(person_id, kind, {"sitting": sitting.id, "title": sitting.title, "exam_kind": sitting.kind.value,
-                                   **payload}, actor=actor, enterprise_id=sitting.enterprise_id, at=at)  # fmt: skip
+    record_event(
+        person_id,
+        kind,
+        {"sitting": sitting.id, "title": sitting.title, "exam_kind": sitting.kind.value, **payload},
+        actor=actor,
+        enterprise_id=sitting.enterprise_id,
+        at=at,
+    )
 
 
 # ---------------------------------------------------------------- sittings
@@ -95,17 +111,36 @@ def organiser_of(actor) -> dict:
     if actor is None or actor.role is Role.ADMIN:
         return {"enterprise_id": None, "institution_id": None, "region_code": ""}
     if actor.role is Role.ENTERPRISE:
-        return {"enterprise_id": actor.enterprise_id, "institution_id": None, "region_code": actor.enterprise.region_code}
+        return {
+            "enterprise_id": actor.enterprise_id,
+            "institution_id": None,
+            "region_code": actor.enterprise.region_code,
+        }
     if actor.role is Role.INSTITUTION:
-        return {"enterprise_id": None, "institution_id": actor.institution_id, "region_code": actor.institution.region_code}
+        return {
+            "enterprise_id": None,
+            "institution_id": actor.institution_id,
+            "region_code": actor.institution.region_code,
+        }
     if actor.role is Role.REGULATOR:
         return {"enterprise_id": None, "institution_id": None, "region_code": actor.jurisdiction.code}
     raise ExamError("sitting.not_organiser")
 
 
-def create_sitting(template: PaperTemplate, *, title: str, kind: ExamKind, opens_at: datetime, closes_at: datetime,
-                   person_ids: list[int], actor, duration_minutes: int | None = None, access_code: str = "",
-                   organiser: dict | None = None, makeup_of: Sitting | None = None) -> Sitting:  # fmt: skip
+def create_sitting(
+    template: PaperTemplate,
+    *,
+    title: str,
+    kind: ExamKind,
+    opens_at: datetime,
+    closes_at: datetime,
+    person_ids: list[int],
+    actor,
+    duration_minutes: int | None = None,
+    access_code: str = "",
+    organiser: dict | None = None,
+    makeup_of: Sitting | None = None,
+) -> Sitting:
     """Create a 考试场次 from a paper template, freezing its spec and banks, and enrol the candidates.
 
     :param duration_minutes: defaults to the template's time limit.
@@ -114,15 +149,43 @@ def create_sitting(template: PaperTemplate, *, title: str, kind: ExamKind, opens
         ``paper.insufficient`` when the banks cannot fill the template.
     """
     spec = template.paper_spec
-    return _new_sitting(title=title, kind=kind, template_id=template.id, spec=spec, bank_ids=list(template.bank_ids),
-                        opens_at=opens_at, closes_at=closes_at, duration_minutes=duration_minutes or spec.time_limit_minutes,
-                        access_code=access_code, allow_review=template.allow_review, allow_makeup=template.allow_makeup,
-                        organiser=organiser if organiser is not None else organiser_of(actor), makeup_of=makeup_of,
-                        person_ids=person_ids, actor=actor)  # fmt: skip
+    return _new_sitting(
+        title=title,
+        kind=kind,
+        template_id=template.id,
+        spec=spec,
+        bank_ids=list(template.bank_ids),
+        opens_at=opens_at,
+        closes_at=closes_at,
+        duration_minutes=duration_minutes or spec.time_limit_minutes,
+        access_code=access_code,
+        allow_review=template.allow_review,
+        allow_makeup=template.allow_makeup,
+        organiser=organiser if organiser is not None else organiser_of(actor),
+        makeup_of=makeup_of,
+        person_ids=person_ids,
+        actor=actor,
+    )
 
 
-def _new_sitting(*, title, kind, template_id, spec: PaperSpec, bank_ids, opens_at, closes_at, duration_minutes, access_code,
-                 allow_review, allow_makeup, organiser, makeup_of, person_ids, actor) -> Sitting:  # fmt: skip
+def _new_sitting(
+    *,
+    title,
+    kind,
+    template_id,
+    spec: PaperSpec,
+    bank_ids,
+    opens_at,
+    closes_at,
+    duration_minutes,
+    access_code,
+    allow_review,
+    allow_makeup,
+    organiser,
+    makeup_of,
+    person_ids,
+    actor,
+) -> Sitting:
     if closes_at <= opens_at:
         raise ExamError("sitting.window")
     if not 1 <= duration_minutes <= 600:
@@ -131,11 +194,22 @@ def _new_sitting(*, title, kind, template_id, spec: PaperSpec, bank_ids, opens_a
         assemble_paper(spec, question_index(bank_ids), seed=0)
     except InsufficientQuestions as exc:
         raise ExamError("paper.insufficient", detail=str(exc)) from None
-    sitting = Sitting(title=title.strip(), kind=kind, template_id=template_id, spec=spec.to_dict(), bank_ids=list(bank_ids),
-                      opens_at=opens_at, closes_at=closes_at, duration_minutes=duration_minutes,
-                      access_code=(access_code or "").strip(), allow_review=allow_review, allow_makeup=allow_makeup,
-                      makeup_of_id=makeup_of.id if makeup_of else None, created_by_id=actor.id if actor else None,
-                      **organiser)  # fmt: skip
+    sitting = Sitting(
+        title=title.strip(),
+        kind=kind,
+        template_id=template_id,
+        spec=spec.to_dict(),
+        bank_ids=list(bank_ids),
+        opens_at=opens_at,
+        closes_at=closes_at,
+        duration_minutes=duration_minutes,
+        access_code=(access_code or "").strip(),
+        allow_review=allow_review,
+        allow_makeup=allow_makeup,
+        makeup_of_id=makeup_of.id if makeup_of else None,
+        created_by_id=actor.id if actor else None,
+        **organiser,
+    )
     db.session.add(sitting)
     db.session.flush()
     add_candidates(sitting, person_ids)
@@ -152,15 +226,23 @@ def add_candidates(sitting: Sitting, person_ids: list[int]) -> int:
 
 
 def is_candidate(sitting: Sitting, person_id: int) -> bool:
-    return db.session.scalar(sa.select(sa.func.count()).select_from(Candidate)
-                             .where(Candidate.sitting_id == sitting.id, Candidate.person_id == person_id)) > 0  # fmt: skip
+    return (
+        db.session.scalar(
+            sa.select(sa.func.count())
+            .select_from(Candidate)
+            .where(Candidate.sitting_id == sitting.id, Candidate.person_id == person_id)
+        )
+        > 0
+    )
 
 
 # ---------------------------------------------------------------- start / resume
 
 
 def find_attempt(sitting: Sitting, person_id: int) -> Attempt | None:
-    return db.session.scalars(sa.select(Attempt).where(Attempt.sitting_id == sitting.id, Attempt.person_id == person_id)).first()
+    return db.session.scalars(
+        sa.select(Attempt).where(Attempt.sitting_id == sitting.id, Attempt.person_id == person_id)
+    ).first()
 
 
 def check_can_start(sitting: Sitting, person_id: int, now: datetime, access_code: str | None = None) -> None:
@@ -173,12 +255,22 @@ def check_can_start(sitting: Sitting, person_id: int, now: datetime, access_code
         raise ExamError("sitting.not_open", opens_at=sitting.opens_at)
     if now >= sitting.closes_at:
         raise ExamError("sitting.closed")
-    if sitting.access_code and not hmac.compare_digest((access_code or "").strip().encode(), sitting.access_code.encode()):
+    if sitting.access_code and not hmac.compare_digest(
+        (access_code or "").strip().encode(), sitting.access_code.encode()
+    ):
         raise ExamError("sitting.access_code")
 
 
-def start_or_resume(sitting: Sitting, person_id: int, *, ip: str = "", user_agent: str = "", now: datetime | None = None,
-                    access_code: str | None = None, actor=None) -> Attempt:  # fmt: skip
+def start_or_resume(
+    sitting: Sitting,
+    person_id: int,
+    *,
+    ip: str = "",
+    user_agent: str = "",
+    now: datetime | None = None,
+    access_code: str | None = None,
+    actor=None,
+) -> Attempt:
     """The person's attempt at ``sitting``: the existing one (any state), or a new one with a freshly assembled paper.
 
     A new paper is drawn with a fresh random seed and frozen in the attempt (questions, option order, seed).
@@ -190,24 +282,50 @@ def start_or_resume(sitting: Sitting, person_id: int, *, ip: str = "", user_agen
     attempt = find_attempt(sitting, person_id)
     if attempt is not None:
         if attempt.is_open and (ip, user_agent[:300]) != (attempt.ip, attempt.user_agent):
-            db.session.add(AttemptLog(attempt_id=attempt.id, kind="resumed", detail={"ip": ip, "user_agent": user_agent[:300]}, at=now))
+            db.session.add(
+                AttemptLog(
+                    attempt_id=attempt.id, kind="resumed", detail={"ip": ip, "user_agent": user_agent[:300]}, at=now
+                )
+            )
             db.session.flush()
         return attempt
     check_can_start(sitting, person_id, now, access_code)
     seed = secrets.randbits(63)
     paper = assemble_paper(PaperSpec.from_dict(sitting.spec), question_index(sitting.bank_ids), seed=seed)
     attempt = db.session.scalars(
-        _insert(Attempt).values(sitting_id=sitting.id, person_id=person_id, state=AttemptState.IN_PROGRESS,
-                                paper=paper.to_dict(), questions_json=jsontext.dumps(paper.public_view()), seed=seed,
-                                started_at=now, deadline=sitting.deadline_for(now), extra_minutes=0, focus_losses=0,
-                                ip=ip[:45], user_agent=user_agent[:300])
+        _insert(Attempt)
+        .values(
+            sitting_id=sitting.id,
+            person_id=person_id,
+            state=AttemptState.IN_PROGRESS,
+            paper=paper.to_dict(),
+            questions_json=jsontext.dumps(paper.public_view()),
+            seed=seed,
+            started_at=now,
+            deadline=sitting.deadline_for(now),
+            extra_minutes=0,
+            focus_losses=0,
+            ip=ip[:45],
+            user_agent=user_agent[:300],
+        )
         .on_conflict_do_nothing(index_elements=["sitting_id", "person_id"])
         .returning(Attempt)
-    ).first()  # fmt: skip
+    ).first()
     if attempt is None:  # a concurrent start won: its attempt is the one
         return find_attempt(sitting, person_id)
-    _event(sitting, person_id, "exam.started", {"attempt": attempt.id, "questions": len(paper.items),
-           "deadline": attempt.deadline.isoformat(timespec="seconds"), "ip": ip[:45]}, actor=actor, at=now)  # fmt: skip
+    _event(
+        sitting,
+        person_id,
+        "exam.started",
+        {
+            "attempt": attempt.id,
+            "questions": len(paper.items),
+            "deadline": attempt.deadline.isoformat(timespec="seconds"),
+            "ip": ip[:45],
+        },
+        actor=actor,
+        at=now,
+    )
     return attempt
 
 
@@ -256,8 +374,15 @@ def _validate_response(shape: tuple[str, int], response: Any) -> Any:
     return chosen or None
 
 
-def save_answer(attempt: Attempt, position: int, response: Any, client_seq: int, now: datetime | None = None, *,
-                flagged: bool = False) -> Saved:  # fmt: skip
+def save_answer(
+    attempt: Attempt,
+    position: int,
+    response: Any,
+    client_seq: int,
+    now: datetime | None = None,
+    *,
+    flagged: bool = False,
+) -> Saved:
     """Store the candidate's latest response to one question (idempotent; last ``client_seq`` wins).
 
     :param response: displayed option positions (list of int) for choice questions, a string for 填空, None to clear.
@@ -266,11 +391,23 @@ def save_answer(attempt: Attempt, position: int, response: Any, client_seq: int,
     """
     now = now or utcnow()
     shapes = item_shapes(attempt)
-    if type(position) is not int or not 0 <= position < len(shapes) or type(client_seq) is not int or not 0 <= client_seq <= MAX_SEQ:
+    if (
+        type(position) is not int
+        or not 0 <= position < len(shapes)
+        or type(client_seq) is not int
+        or not 0 <= client_seq <= MAX_SEQ
+    ):
         raise ExamError("answer.invalid")
     response = _validate_response(shapes[position], response)
-    params = {"attempt": attempt.id, "not_before": now - grace(), "now": now, "pos": position, "resp": response,
-              "flag": bool(flagged), "seq": client_seq}  # fmt: skip
+    params = {
+        "attempt": attempt.id,
+        "not_before": now - grace(),
+        "now": now,
+        "pos": position,
+        "resp": response,
+        "flag": bool(flagged),
+        "seq": client_seq,
+    }
     if _dialect() == "postgresql":
         deadline, applied = db.session.execute(_autosave_postgresql(), params).one()
         if deadline is None:
@@ -294,13 +431,23 @@ def _autosave_statements(dialect: str) -> tuple[sa.Update, Any]:
     ``upsert``: the answer, unless a newer one (higher client seq) is stored already; returns its id when written.
     """
     attempts, answers = Attempt.__table__, Answer.__table__
-    live = (sa.update(attempts).where(attempts.c.id == sa.bindparam("attempt"), attempts.c.state == AttemptState.IN_PROGRESS,
-                                      attempts.c.deadline >= sa.bindparam("not_before", type_=sa.DateTime))
-            .values(last_saved_at=sa.bindparam("now", type_=sa.DateTime)))  # fmt: skip
+    live = (
+        sa.update(attempts)
+        .where(
+            attempts.c.id == sa.bindparam("attempt"),
+            attempts.c.state == AttemptState.IN_PROGRESS,
+            attempts.c.deadline >= sa.bindparam("not_before", type_=sa.DateTime),
+        )
+        .values(last_saved_at=sa.bindparam("now", type_=sa.DateTime))
+    )
     # A cleared answer is SQL NULL (not JSON null), so "answered" counts are a plain IS NOT NULL.
-    values = {"position": sa.bindparam("pos", type_=sa.Integer), "response": sa.bindparam("resp", type_=sa.JSON(none_as_null=True)),
-              "flagged": sa.bindparam("flag", type_=sa.Boolean), "client_seq": sa.bindparam("seq", type_=sa.Integer),
-              "saved_at": sa.bindparam("now", type_=sa.DateTime)}  # fmt: skip
+    values = {
+        "position": sa.bindparam("pos", type_=sa.Integer),
+        "response": sa.bindparam("resp", type_=sa.JSON(none_as_null=True)),
+        "flagged": sa.bindparam("flag", type_=sa.Boolean),
+        "client_seq": sa.bindparam("seq", type_=sa.Integer),
+        "saved_at": sa.bindparam("now", type_=sa.DateTime),
+    }
     insert = _INSERTS[dialect]
     if dialect == "postgresql":  # one statement: the answer row is selected from the UPDATE's RETURNING
         live = live.returning(attempts.c.id, attempts.c.deadline).cte("live")
@@ -311,7 +458,7 @@ def _autosave_statements(dialect: str) -> tuple[sa.Update, Any]:
         index_elements=[answers.c.attempt_id, answers.c.position],
         set_={k: stmt.excluded[k] for k in values},
         where=answers.c.client_seq < stmt.excluded.client_seq,
-    ).returning(answers.c.id)  # fmt: skip
+    ).returning(answers.c.id)
     return live, upsert
 
 
@@ -321,13 +468,18 @@ def _autosave_postgresql() -> sa.Select:
     attempt no longer takes answers, 1 when the answer was written)."""
     live, upsert = _autosave_statements("postgresql")
     saved = upsert.cte("saved")
-    return sa.select(sa.select(live.c.deadline).scalar_subquery(), sa.select(sa.func.count()).select_from(saved).scalar_subquery())
+    return sa.select(
+        sa.select(live.c.deadline).scalar_subquery(), sa.select(sa.func.count()).select_from(saved).scalar_subquery()
+    )
 
 
 def saved_answers(attempt: Attempt) -> dict[int, dict]:
     """position → {response, flagged, seq} of every saved answer."""
-    rows = db.session.execute(sa.select(Answer.position, Answer.response, Answer.flagged, Answer.client_seq)
-                              .where(Answer.attempt_id == attempt.id))  # fmt: skip
+    rows = db.session.execute(
+        sa.select(Answer.position, Answer.response, Answer.flagged, Answer.client_seq).where(
+            Answer.attempt_id == attempt.id
+        )
+    )
     return {r.position: {"response": r.response, "flagged": r.flagged, "seq": r.client_seq} for r in rows}
 
 
@@ -336,8 +488,12 @@ def saved_answers(attempt: Attempt) -> dict[int, dict]:
 
 def _set_state(attempt: Attempt, target: AttemptState, **values) -> bool:
     """Move ``attempt`` to ``target`` if it is still in a source state; True for the one caller that did it."""
-    won = db.session.execute(_update(Attempt).where(Attempt.id == attempt.id, Attempt.state.in_(sources_of(target)))
-                             .values(**values)).rowcount == 1  # fmt: skip
+    won = (
+        db.session.execute(
+            _update(Attempt).where(Attempt.id == attempt.id, Attempt.state.in_(sources_of(target))).values(**values)
+        ).rowcount
+        == 1
+    )
     db.session.refresh(attempt)
     return won
 
@@ -357,8 +513,17 @@ def submit(attempt: Attempt, now: datetime | None = None, *, by=None) -> Attempt
         state = sa.case((in_time, AttemptState.SUBMITTED.value), else_=AttemptState.EXPIRED.value)
         if _set_state(attempt, AttemptState.SUBMITTED, state=state, submitted_at=now):
             kind = "exam.submitted" if attempt.state is AttemptState.SUBMITTED else "exam.expired"
-            answered = db.session.scalar(sa.select(sa.func.count()).select_from(Answer).where(Answer.attempt_id == attempt.id))
-            _event(attempt.sitting, attempt.person_id, kind, {"attempt": attempt.id, "answered": answered}, actor=by, at=now)
+            answered = db.session.scalar(
+                sa.select(sa.func.count()).select_from(Answer).where(Answer.attempt_id == attempt.id)
+            )
+            _event(
+                attempt.sitting,
+                attempt.person_id,
+                kind,
+                {"attempt": attempt.id, "answered": answered},
+                actor=by,
+                at=now,
+            )
     if attempt.state in (AttemptState.SUBMITTED, AttemptState.EXPIRED):
         grade_attempt(attempt, now)
     return attempt
@@ -374,13 +539,32 @@ def grade_attempt(attempt: Attempt, now: datetime | None = None) -> Attempt:
     attempt.check_transition(AttemptState.GRADED)
     now = now or utcnow()
     paper = Paper.from_dict(attempt.paper)
-    answers = {pos: response for pos, response in db.session.execute(
-        sa.select(Answer.position, Answer.response).where(Answer.attempt_id == attempt.id))}  # fmt: skip
+    rows = db.session.execute(sa.select(Answer.position, Answer.response).where(Answer.attempt_id == attempt.id))
+    answers = dict(rows.all())
     result = grade(paper, answers)
-    if _set_state(attempt, AttemptState.GRADED, state=AttemptState.GRADED, graded_at=now, score=result.total,
-                  max_score=result.max_total, passed=result.passed, result=result.to_dict()):  # fmt: skip
-        _event(attempt.sitting, attempt.person_id, "exam.graded", {"attempt": attempt.id, "score": result.total,
-               "max_score": result.max_total, "pass_mark": paper.spec.pass_mark, "passed": result.passed}, at=now)  # fmt: skip
+    if _set_state(
+        attempt,
+        AttemptState.GRADED,
+        state=AttemptState.GRADED,
+        graded_at=now,
+        score=result.total,
+        max_score=result.max_total,
+        passed=result.passed,
+        result=result.to_dict(),
+    ):
+        _event(
+            attempt.sitting,
+            attempt.person_id,
+            "exam.graded",
+            {
+                "attempt": attempt.id,
+                "score": result.total,
+                "max_score": result.max_total,
+                "pass_mark": paper.spec.pass_mark,
+                "passed": result.passed,
+            },
+            at=now,
+        )
     return attempt
 
 
@@ -391,13 +575,17 @@ def expire_overdue(now: datetime | None = None, *, limit: int = 200) -> int:
     :return: how many attempts were handled.
     """
     now = now or utcnow()
-    overdue = db.session.scalars(sa.select(Attempt).where(Attempt.state == AttemptState.IN_PROGRESS,
-                                                          Attempt.deadline < now - grace())
-                                 .order_by(Attempt.deadline).limit(limit)).all()  # fmt: skip
+    overdue = db.session.scalars(
+        sa.select(Attempt)
+        .where(Attempt.state == AttemptState.IN_PROGRESS, Attempt.deadline < now - grace())
+        .order_by(Attempt.deadline)
+        .limit(limit)
+    ).all()
     for attempt in overdue:
         submit(attempt, now)
-    ungraded = db.session.scalars(sa.select(Attempt).where(Attempt.state.in_(sources_of(AttemptState.GRADED)))
-                                  .limit(max(0, limit - len(overdue)))).all()  # fmt: skip
+    ungraded = db.session.scalars(
+        sa.select(Attempt).where(Attempt.state.in_(sources_of(AttemptState.GRADED))).limit(max(0, limit - len(overdue)))
+    ).all()
     for attempt in ungraded:
         grade_attempt(attempt, now)
     return len(overdue) + len(ungraded)
@@ -421,26 +609,48 @@ def extend_time(attempt: Attempt, minutes: int, reason: str, actor, now: datetim
     extra = attempt.extra_minutes + minutes
     deadline = attempt.sitting.deadline_for(attempt.started_at, extra)
     # Conditional on the extra minutes read: two organisers extending at once don't lose one of the extensions.
-    changed = db.session.execute(_update(Attempt)
-                                 .where(Attempt.id == attempt.id, Attempt.state == AttemptState.IN_PROGRESS,
-                                        Attempt.extra_minutes == attempt.extra_minutes)
-                                 .values(extra_minutes=extra, deadline=deadline)).rowcount  # fmt: skip
+    changed = db.session.execute(
+        _update(Attempt)
+        .where(
+            Attempt.id == attempt.id,
+            Attempt.state == AttemptState.IN_PROGRESS,
+            Attempt.extra_minutes == attempt.extra_minutes,
+        )
+        .values(extra_minutes=extra, deadline=deadline)
+    ).rowcount
     db.session.refresh(attempt)
     if changed != 1:
         raise ExamError("attempt.closed")
-    db.session.add(AttemptLog(attempt_id=attempt.id, kind="time_extended", actor_id=actor.id if actor else None, at=now,
-                              detail={"minutes": minutes, "reason": reason, "deadline": deadline.isoformat(timespec="seconds")}))  # fmt: skip
+    db.session.add(
+        AttemptLog(
+            attempt_id=attempt.id,
+            kind="time_extended",
+            actor_id=actor.id if actor else None,
+            at=now,
+            detail={"minutes": minutes, "reason": reason, "deadline": deadline.isoformat(timespec="seconds")},
+        )
+    )
     db.session.flush()
-    _event(attempt.sitting, attempt.person_id, "exam.time_extended", {"attempt": attempt.id, "minutes": minutes,
-           "reason": reason}, actor=actor, at=now)  # fmt: skip
+    _event(
+        attempt.sitting,
+        attempt.person_id,
+        "exam.time_extended",
+        {"attempt": attempt.id, "minutes": minutes, "reason": reason},
+        actor=actor,
+        at=now,
+    )
     return attempt
 
 
 def record_focus_loss(attempt: Attempt, now: datetime | None = None, *, kind: str = "hidden") -> int:
     """Count one focus loss / tab switch of an attempt in progress; returns the new count."""
     now = now or utcnow()
-    count = db.session.execute(_update(Attempt).where(Attempt.id == attempt.id, Attempt.state == AttemptState.IN_PROGRESS)
-                               .values(focus_losses=Attempt.focus_losses + 1).returning(Attempt.focus_losses)).scalar()  # fmt: skip
+    count = db.session.execute(
+        _update(Attempt)
+        .where(Attempt.id == attempt.id, Attempt.state == AttemptState.IN_PROGRESS)
+        .values(focus_losses=Attempt.focus_losses + 1)
+        .returning(Attempt.focus_losses)
+    ).scalar()
     if count is None:  # no longer in progress: nothing to count
         return attempt.focus_losses
     db.session.add(AttemptLog(attempt_id=attempt.id, kind="focus_lost", detail={"event": kind[:20]}, at=now))
@@ -452,13 +662,21 @@ def record_focus_loss(attempt: Attempt, now: datetime | None = None, *, kind: st
 
 
 def makeups_of(sitting: Sitting) -> list[Sitting]:
-    return list(db.session.scalars(sa.select(Sitting).where(Sitting.makeup_of_id == sitting.id, Sitting.cancelled.is_(False))))
+    return list(
+        db.session.scalars(sa.select(Sitting).where(Sitting.makeup_of_id == sitting.id, Sitting.cancelled.is_(False)))
+    )
 
 
 def _enrolled_in_makeup(person_id: int, sitting: Sitting) -> bool:
     makeups = sa.select(Sitting.id).where(Sitting.makeup_of_id == sitting.id, Sitting.cancelled.is_(False))
-    return db.session.scalar(sa.select(sa.func.count()).select_from(Candidate)
-                             .where(Candidate.person_id == person_id, Candidate.sitting_id.in_(makeups))) > 0  # fmt: skip
+    return (
+        db.session.scalar(
+            sa.select(sa.func.count())
+            .select_from(Candidate)
+            .where(Candidate.person_id == person_id, Candidate.sitting_id.in_(makeups))
+        )
+        > 0
+    )
 
 
 def can_take_makeup(person, sitting: Sitting) -> bool:
@@ -497,13 +715,30 @@ def makeup_candidates(sitting: Sitting) -> list[int]:
         return []
     makeups = sa.select(Sitting.id).where(Sitting.makeup_of_id == sitting.id, Sitting.cancelled.is_(False))
     enrolled = sa.select(Candidate.person_id).where(Candidate.sitting_id.in_(makeups))
-    return list(db.session.scalars(sa.select(Attempt.person_id).where(
-        Attempt.sitting_id == sitting.id, Attempt.state == AttemptState.GRADED, Attempt.passed.is_(False),
-        Attempt.person_id.not_in(enrolled)).order_by(Attempt.person_id)))  # fmt: skip
+    return list(
+        db.session.scalars(
+            sa.select(Attempt.person_id)
+            .where(
+                Attempt.sitting_id == sitting.id,
+                Attempt.state == AttemptState.GRADED,
+                Attempt.passed.is_(False),
+                Attempt.person_id.not_in(enrolled),
+            )
+            .order_by(Attempt.person_id)
+        )
+    )
 
 
-def create_makeup_sitting(original: Sitting, *, opens_at: datetime, closes_at: datetime, actor,
-                          duration_minutes: int | None = None, title: str | None = None, access_code: str = "") -> Sitting:  # fmt: skip
+def create_makeup_sitting(
+    original: Sitting,
+    *,
+    opens_at: datetime,
+    closes_at: datetime,
+    actor,
+    duration_minutes: int | None = None,
+    title: str | None = None,
+    access_code: str = "",
+) -> Sitting:
     """Schedule the 补考 of ``original`` for every candidate who failed it and has not used their make-up.
 
     The paper rules (spec, banks) are those frozen in the original sitting; each candidate gets a fresh paper.
@@ -516,15 +751,45 @@ def create_makeup_sitting(original: Sitting, *, opens_at: datetime, closes_at: d
     if not person_ids:
         raise ExamError("makeup.none")
     spec = PaperSpec.from_dict(original.spec)
-    return _new_sitting(title=title or f"{original.title}（补考）", kind=ExamKind.MAKEUP, template_id=original.template_id,
-                        spec=spec, bank_ids=original.bank_ids, opens_at=opens_at, closes_at=closes_at,
-                        duration_minutes=duration_minutes or original.duration_minutes, access_code=access_code,
-                        allow_review=original.allow_review, allow_makeup=False,
-                        organiser={"enterprise_id": original.enterprise_id, "institution_id": original.institution_id,
-                                   "region_code": original.region_code},
-                        makeup_of=original, person_ids=person_ids, actor=actor)  # fmt: skip
+    return _new_sitting(
+        title=title or f"{original.title}（补考）",
+        kind=ExamKind.MAKEUP,
+        template_id=original.template_id,
+        spec=spec,
+        bank_ids=original.bank_ids,
+        opens_at=opens_at,
+        closes_at=closes_at,
+        duration_minutes=duration_minutes or original.duration_minutes,
+        access_code=access_code,
+        allow_review=original.allow_review,
+        allow_makeup=False,
+        organiser={
+            "enterprise_id": original.enterprise_id,
+            "institution_id": original.institution_id,
+            "region_code": original.region_code,
+        },
+        makeup_of=original,
+        person_ids=person_ids,
+        actor=actor,
+    )
 
 
-__all__ = ["ExamError", "InvalidTransition", "add_candidates", "can_take_makeup", "check_can_start", "check_transition",
-           "create_makeup_sitting", "create_sitting", "expire_overdue", "extend_time", "grade_attempt", "outcome",
-           "record_focus_loss", "save_answer", "saved_answers", "start_or_resume", "submit"]  # fmt: skip
+__all__ = [
+    "ExamError",
+    "InvalidTransition",
+    "add_candidates",
+    "can_take_makeup",
+    "check_can_start",
+    "check_transition",
+    "create_makeup_sitting",
+    "create_sitting",
+    "expire_overdue",
+    "extend_time",
+    "grade_attempt",
+    "outcome",
+    "record_focus_loss",
+    "save_answer",
+    "saved_answers",
+    "start_or_resume",
+    "submit",
+]

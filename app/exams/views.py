@@ -7,8 +7,18 @@ import io
 from datetime import timedelta
 
 import sqlalchemy as sa
-from flask import (abort, current_app, flash, jsonify, make_response, redirect, render_template, request, send_file,
-                   url_for)  # fmt: skip
+from flask import (
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_babel import to_user_timezone, to_utc
 from flask_login import current_user
@@ -75,13 +85,19 @@ def start(sitting_id: int):
     form = StartForm()
     if form.validate_on_submit():
         try:
-            attempt = services.start_or_resume(sitting, current_user.person_id, ip=request.remote_addr or "",
-                                               user_agent=request.user_agent.string, access_code=form.access_code.data,
-                                               actor=current_user)  # fmt: skip
+            attempt = services.start_or_resume(
+                sitting,
+                current_user.person_id,
+                ip=request.remote_addr or "",
+                user_agent=request.user_agent.string,
+                access_code=form.access_code.data,
+                actor=current_user,
+            )
         except services.ExamError as exc:
             db.session.rollback()
             (form.access_code.errors.append if exc.code == "sitting.access_code" else lambda m: flash(m, "error"))(
-                error_message(exc.code, exc.params))
+                error_message(exc.code, exc.params)
+            )
         else:
             attempt_id = attempt.id  # read before the commit expires it
             db.session.commit()
@@ -95,9 +111,12 @@ def attempt_page(attempt_id: int):
     attempt = scope.get_own_attempt_or_404(current_user, attempt_id)
     if attempt.state is AttemptState.GRADED:
         return redirect(url_for("exams.attempt_result", attempt_id=attempt.id))
-    return render_attempt_page(attempt, api=url_for("exams.attempt_page", attempt_id=attempt.id),
-                            result_url=url_for("exams.attempt_result", attempt_id=attempt.id),
-                            back_url=url_for("exams.mine"))  # fmt: skip
+    return render_attempt_page(
+        attempt,
+        api=url_for("exams.attempt_page", attempt_id=attempt.id),
+        result_url=url_for("exams.attempt_result", attempt_id=attempt.id),
+        back_url=url_for("exams.mine"),
+    )
 
 
 @bp.route("/attempts/<int:attempt_id>/state")
@@ -135,16 +154,26 @@ def attempt_result(attempt_id: int):
     review = None
     if attempt.state is AttemptState.GRADED and (attempt.sitting.allow_review or current_user.role is not Role.WORKER):
         review = _review(attempt)
-    return render_template("exams/result.html", attempt=attempt, sitting=attempt.sitting, review=review,
-                           outcome=services.outcome(attempt))  # fmt: skip
+    return render_template(
+        "exams/result.html", attempt=attempt, sitting=attempt.sitting, review=review, outcome=services.outcome(attempt)
+    )
 
 
 def _review(attempt: Attempt) -> list[dict]:
     paper = Paper.from_dict(attempt.paper)
     results = {r["position"]: r for r in attempt.result["items"]}
-    return [{"position": pos, "type": item.question.type, "stem": item.question.stem, "options": item.displayed_options(),
-             "explanation": item.question.explanation, "points": item.points, **results.get(pos, {})}
-            for pos, item in enumerate(paper.items)]  # fmt: skip
+    return [
+        {
+            "position": pos,
+            "type": item.question.type,
+            "stem": item.question.stem,
+            "options": item.displayed_options(),
+            "explanation": item.question.explanation,
+            "points": item.points,
+            **results.get(pos, {}),
+        }
+        for pos, item in enumerate(paper.items)
+    ]
 
 
 # ---------------------------------------------------------------- organiser
@@ -163,10 +192,14 @@ def _candidate_choices(post: str, operation: str) -> list[tuple[int, str]]:
     if post in Post._value2member_map_:
         query = query.where(Employment.post == Post(post))
     if operation:
-        query = query.where(sa.or_(Employment.operation_code == operation, Employment.operation_code.startswith(operation + ".")))
+        query = query.where(
+            sa.or_(Employment.operation_code == operation, Employment.operation_code.startswith(operation + "."))
+        )
     labels: dict[int, str] = {}
     for e in db.session.scalars(query.limit(2000)):
-        label = " · ".join(x for x in (e.person.name, e.person.id_masked, e.post.label, e.operation_code or "", e.enterprise.name) if x)
+        label = " · ".join(
+            x for x in (e.person.name, e.person.id_masked, e.post.label, e.operation_code or "", e.enterprise.name) if x
+        )
         labels.setdefault(e.person_id, label)
     return list(labels.items())
 
@@ -176,7 +209,9 @@ def _candidate_choices(post: str, operation: str) -> list[tuple[int, str]]:
 def new_sitting():
     post, operation = request.args.get("post", ""), request.args.get("operation", "").strip()
     form = SittingForm()
-    form.template_id.choices = choices((t.id, t.name) for t in db.session.scalars(scope.exam_templates_query(current_user).order_by("name")))
+    form.template_id.choices = choices(
+        (t.id, t.name) for t in db.session.scalars(scope.exam_templates_query(current_user).order_by("name"))
+    )
     form.person_ids.choices = choices(_candidate_choices(post, operation))
     if request.method == "GET":
         start_at = _local_input(utcnow() + timedelta(hours=1))
@@ -185,16 +220,25 @@ def new_sitting():
         person_ids = form.person_ids.data
         if request.form.get("all_shown"):
             person_ids = [c.value for c in form.person_ids.choices]
-        template = db.session.scalars(scope.exam_templates_query(current_user).where(PaperTemplate.id == form.template_id.data)).first()
+        template = db.session.scalars(
+            scope.exam_templates_query(current_user).where(PaperTemplate.id == form.template_id.data)
+        ).first()
         if template is None:
             abort(404)
         try:
             if not person_ids:
                 raise services.ExamError("sitting.no_candidates")
-            sitting = services.create_sitting(template, title=form.title.data, kind=ExamKind(form.kind.data),
-                                              opens_at=to_utc(form.opens_at.data), closes_at=to_utc(form.closes_at.data),
-                                              duration_minutes=form.duration_minutes.data, access_code=form.access_code.data or "",
-                                              person_ids=person_ids, actor=current_user)  # fmt: skip
+            sitting = services.create_sitting(
+                template,
+                title=form.title.data,
+                kind=ExamKind(form.kind.data),
+                opens_at=to_utc(form.opens_at.data),
+                closes_at=to_utc(form.closes_at.data),
+                duration_minutes=form.duration_minutes.data,
+                access_code=form.access_code.data or "",
+                person_ids=person_ids,
+                actor=current_user,
+            )
         except services.ExamError as exc:
             db.session.rollback()
             flash(error_message(exc.code, exc.params), "error")
@@ -213,9 +257,17 @@ def sitting(sitting_id: int):
     rows = queries.board(sitting, now)
     organise = scope.can_organise(current_user, sitting)
     makeup_possible = organise and bool(services.makeup_candidates(sitting)) and sitting.kind is not ExamKind.MAKEUP
-    return render_template("exams/board.html", sitting=sitting, rows=rows, summary=queries.board_summary(rows), now=now,
-                           live=sitting.is_open(now) or any(r.attempt is not None and r.attempt.is_open for r in rows),
-                           can_organise=organise, makeup_possible=makeup_possible, makeups=services.makeups_of(sitting))  # fmt: skip
+    return render_template(
+        "exams/board.html",
+        sitting=sitting,
+        rows=rows,
+        summary=queries.board_summary(rows),
+        now=now,
+        live=sitting.is_open(now) or any(r.attempt is not None and r.attempt.is_open for r in rows),
+        can_organise=organise,
+        makeup_possible=makeup_possible,
+        makeups=services.makeups_of(sitting),
+    )
 
 
 @bp.route("/sittings/<int:sitting_id>/results.xlsx")
@@ -226,22 +278,53 @@ def export_results(sitting_id: int):
     wb = Workbook()
     ws = wb.active
     ws.title = _("成绩")
-    ws.append([_("姓名"), _("证件号码"), _("状态"), _("开始时间"), _("交卷时间"), _("已答题数"), _("得分"), _("满分"),
-               _("是否合格"), _("切屏次数"), _("延时（分钟）"), _("IP")])  # fmt: skip
+    ws.append(
+        [
+            _("姓名"),
+            _("证件号码"),
+            _("状态"),
+            _("开始时间"),
+            _("交卷时间"),
+            _("已答题数"),
+            _("得分"),
+            _("满分"),
+            _("是否合格"),
+            _("切屏次数"),
+            _("延时（分钟）"),
+            _("IP"),
+        ]
+    )
     for r in rows:
         a = r.attempt
         id_number = r.person.id_number if scope.can_see_full_id(current_user, r.person) else r.person.id_masked
         if a is None:
             ws.append([r.person.name, id_number, _("未开始")])
             continue
-        ws.append([r.person.name, id_number, a.state.label, local_dt(a.started_at), local_dt(a.submitted_at), r.answered,
-                   a.score, a.max_score, "" if a.passed is None else (_("合格") if a.passed else _("不合格")),
-                   a.focus_losses, a.extra_minutes, a.ip])  # fmt: skip
+        ws.append(
+            [
+                r.person.name,
+                id_number,
+                a.state.label,
+                local_dt(a.started_at),
+                local_dt(a.submitted_at),
+                r.answered,
+                a.score,
+                a.max_score,
+                "" if a.passed is None else (_("合格") if a.passed else _("不合格")),
+                a.focus_losses,
+                a.extra_minutes,
+                a.ip,
+            ]
+        )
     buffer = io.BytesIO()
     wb.save(buffer)
     buffer.seek(0)
-    return send_file(buffer, as_attachment=True, download_name=f"sitting-{sitting.id}-results.xlsx",
-                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")  # fmt: skip
+    return send_file(
+        buffer,
+        as_attachment=True,
+        download_name=f"sitting-{sitting.id}-results.xlsx",
+        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
 
 
 @bp.route("/attempts/<int:attempt_id>/detail", methods=["GET", "POST"])
@@ -263,8 +346,14 @@ def attempt_detail(attempt_id: int):
             db.session.commit()
             flash(_("已为 %(name)s 延长 %(n)s 分钟。", name=attempt.person.name, n=form.minutes.data), "success")
             return redirect(url_for("exams.sitting", sitting_id=attempt.sitting_id))
-    return render_template("exams/attempt_detail.html", attempt=attempt, form=form, log=queries.attempt_log(attempt),
-                           can_organise=organise, now=utcnow())  # fmt: skip
+    return render_template(
+        "exams/attempt_detail.html",
+        attempt=attempt,
+        form=form,
+        log=queries.attempt_log(attempt),
+        can_organise=organise,
+        now=utcnow(),
+    )
 
 
 @bp.route("/sittings/<int:sitting_id>/makeup", methods=["GET", "POST"])
@@ -280,10 +369,14 @@ def new_makeup(sitting_id: int):
         form.opens_at.data, form.closes_at.data = start_at, start_at + timedelta(hours=3)
     if form.validate_on_submit():
         try:
-            makeup = services.create_makeup_sitting(original, opens_at=to_utc(form.opens_at.data),
-                                                    closes_at=to_utc(form.closes_at.data),
-                                                    duration_minutes=form.duration_minutes.data,
-                                                    access_code=form.access_code.data or "", actor=current_user)  # fmt: skip
+            makeup = services.create_makeup_sitting(
+                original,
+                opens_at=to_utc(form.opens_at.data),
+                closes_at=to_utc(form.closes_at.data),
+                duration_minutes=form.duration_minutes.data,
+                access_code=form.access_code.data or "",
+                actor=current_user,
+            )
         except services.ExamError as exc:
             db.session.rollback()
             flash(error_message(exc.code, exc.params), "error")
@@ -305,8 +398,11 @@ def render_attempt_page(attempt: Attempt, *, api: str, result_url: str, back_url
     without a second request, which on exam day is one request less per candidate in the start rush. The page
     fetches ``{api}/state`` only to reload it (after a lost connection). Never cached: the state in it is live."""
     state = json_script(queries.attempt_state_json(attempt, utcnow())) if attempt.is_open else None
-    response = make_response(render_template("exams/attempt.html", attempt=attempt, api=api, result_url=result_url,
-                                             back_url=back_url, state=state))  # fmt: skip
+    response = make_response(
+        render_template(
+            "exams/attempt.html", attempt=attempt, api=api, result_url=result_url, back_url=back_url, state=state
+        )
+    )
     response.headers["Cache-Control"] = "no-store"
     return response
 
@@ -328,14 +424,16 @@ def answer_json(attempt: Attempt):
     data = request.get_json(silent=True) or {}
     now = utcnow()
     try:
-        saved = services.save_answer(attempt, data.get("position"), data.get("response"), data.get("seq"), now,
-                                     flagged=bool(data.get("flagged")))  # fmt: skip
+        saved = services.save_answer(
+            attempt, data.get("position"), data.get("response"), data.get("seq"), now, flagged=bool(data.get("flagged"))
+        )
     except services.ExamError as exc:
         db.session.rollback()
         return _json_error(exc.code, 409 if exc.code == "attempt.closed" else 400, attempt)
     db.session.commit()
-    return jsonify(saved=True, applied=saved.applied, position=data["position"], seq=data["seq"],
-                   seconds_left=saved.seconds_left)  # fmt: skip
+    return jsonify(
+        saved=True, applied=saved.applied, position=data["position"], seq=data["seq"], seconds_left=saved.seconds_left
+    )
 
 
 def focus_json(attempt: Attempt):
@@ -350,5 +448,9 @@ def submit_json(attempt: Attempt, *, by=None):
     """POST → the graded state; the same answer for every repeat (exactly-once submission)."""
     attempt = services.submit(attempt, utcnow(), by=by)
     db.session.commit()
-    return jsonify(attempt=attempt.id, state=attempt.state.value, state_label=attempt.state.label,
-                   result={"score": attempt.score, "max_score": attempt.max_score, "passed": attempt.passed})
+    return jsonify(
+        attempt=attempt.id,
+        state=attempt.state.value,
+        state_label=attempt.state.label,
+        result={"score": attempt.score, "max_score": attempt.max_score, "passed": attempt.passed},
+    )

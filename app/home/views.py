@@ -16,14 +16,23 @@ def index():
     user = current_user
     context: dict = {"role": user.role}
     if user.role in (Role.ADMIN, Role.REGULATOR):
-        context["enterprise_count"] = db.session.scalar(sa.select(sa.func.count()).select_from(scope.enterprises_query(user).subquery()))
-        context["person_count"] = db.session.scalar(sa.select(sa.func.count()).select_from(scope.persons_query(user).subquery()))
-        context["recent_enterprises"] = db.session.scalars(scope.enterprises_query(user).order_by(sa.desc("created_at")).limit(8)).all()
+        context["enterprise_count"] = db.session.scalar(
+            sa.select(sa.func.count()).select_from(scope.enterprises_query(user).subquery())
+        )
+        context["person_count"] = db.session.scalar(
+            sa.select(sa.func.count()).select_from(scope.persons_query(user).subquery())
+        )
+        context["recent_enterprises"] = db.session.scalars(
+            scope.enterprises_query(user).order_by(sa.desc("created_at")).limit(8)
+        ).all()
     elif user.role is Role.ENTERPRISE:
-        counts = dict(db.session.execute(
-            sa.select(Employment.post, sa.func.count()).where(Employment.enterprise_id == user.enterprise_id,
-                                                              Employment.end_date.is_(None)).group_by(Employment.post)
-        ).all())  # fmt: skip
+        counts = dict(
+            db.session.execute(
+                sa.select(Employment.post, sa.func.count())
+                .where(Employment.enterprise_id == user.enterprise_id, Employment.end_date.is_(None))
+                .group_by(Employment.post)
+            ).all()
+        )
         context["post_counts"] = [(post, counts.get(post, 0)) for post in Post]
         context["staff_total"] = sum(counts.values())
     elif user.role is Role.WORKER and user.person is not None:

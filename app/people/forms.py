@@ -11,14 +11,18 @@ NAME_PATTERN = r"^[\u3400-\u9fffA-Za-z·•．.\s]{1,50}$"
 
 
 class PersonForm(FlaskForm):
-    name = StringField(_l("姓名"), validators=[DataRequired(), Length(max=50),
-                       Regexp(NAME_PATTERN, message=_l("姓名只能包含汉字、字母和间隔号"))])  # fmt: skip
+    name = StringField(
+        _l("姓名"),
+        validators=[DataRequired(), Length(max=50), Regexp(NAME_PATTERN, message=_l("姓名只能包含汉字、字母和间隔号"))],
+    )
     id_type = SelectField(_l("证件类型"), choices=enum_choices(IdType), default=IdType.RESIDENT_ID.value)
     id_number = StringField(_l("证件号码"), validators=[DataRequired(), Length(max=30)])
     phone = StringField(_l("手机号"), validators=[Optional(), Regexp(r"^1\d{10}$", message=_l("手机号应为 11 位数字"))])
     education = StringField(_l("文化程度"), validators=[Optional(), Length(max=20)])
     post = SelectField(_l("岗位类别"), choices=enum_choices(Post), default=Post.WORKER.value)
-    employment_type = SelectField(_l("用工形式"), choices=enum_choices(EmploymentType), default=EmploymentType.REGULAR.value)
+    employment_type = SelectField(
+        _l("用工形式"), choices=enum_choices(EmploymentType), default=EmploymentType.REGULAR.value
+    )
     operation_code = SelectField(_l("作业类别/操作项目"), choices=[], validate_choice=False)
     job_title = StringField(_l("岗位名称"), validators=[Optional(), Length(max=50)])
     start_date = DateField(_l("入职日期"), validators=[DataRequired()])
@@ -38,7 +42,9 @@ class EndEmploymentForm(FlaskForm):
 
 
 class RosterImportForm(FlaskForm):
-    file = FileField(_l("花名册文件"), validators=[FileRequired(), FileAllowed(["xlsx", "csv"], _l("只接受 .xlsx 或 .csv 文件"))])
+    file = FileField(
+        _l("花名册文件"), validators=[FileRequired(), FileAllowed(["xlsx", "csv"], _l("只接受 .xlsx 或 .csv 文件"))]
+    )
 
 
 class ConfirmImportForm(FlaskForm):

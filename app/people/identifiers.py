@@ -21,6 +21,8 @@ from datetime import date
 from stdnum.cn import ric as stdnum_ric
 from stdnum.exceptions import InvalidComponent, ValidationError
 
+from app.core.clock import local_today
+
 RIC_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 RIC_CHECK = "10X98765432"
 
@@ -72,7 +74,7 @@ def parse_resident_id(value: str, *, id_type: str = "resident_id", today: date |
         birth = date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
     except ValueError:
         raise IdentifierError("id.birth_date", value) from None
-    today = today or date.today()
+    today = today or local_today()
     if birth > today or birth.year < 1900:
         raise IdentifierError("id.birth_date", value)
     if ric_check_char(number[:17]) != number[17]:
@@ -98,9 +100,42 @@ def parse_resident_id(value: str, *, id_type: str = "resident_id", today: date |
 
 
 _PROVINCE_PREFIXES = {
-    "11", "12", "13", "14", "15", "21", "22", "23", "31", "32", "33", "34", "35", "36", "37", "41", "42", "43",
-    "44", "45", "46", "50", "51", "52", "53", "54", "61", "62", "63", "64", "65", "71", "81", "82", "83",
-}  # fmt: skip
+    "11",
+    "12",
+    "13",
+    "14",
+    "15",
+    "21",
+    "22",
+    "23",
+    "31",
+    "32",
+    "33",
+    "34",
+    "35",
+    "36",
+    "37",
+    "41",
+    "42",
+    "43",
+    "44",
+    "45",
+    "46",
+    "50",
+    "51",
+    "52",
+    "53",
+    "54",
+    "61",
+    "62",
+    "63",
+    "64",
+    "65",
+    "71",
+    "81",
+    "82",
+    "83",
+}
 
 
 def uscc_check_char(body17: str) -> str:

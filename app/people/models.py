@@ -55,7 +55,9 @@ class Industry(LabelledEnum):
     GENERAL = "general", _l("其他行业")
 
 
-HIGH_RISK_INDUSTRIES = frozenset({Industry.HAZCHEM, Industry.MINING, Industry.COAL, Industry.METALLURGY, Industry.FIREWORKS})
+HIGH_RISK_INDUSTRIES = frozenset(
+    {Industry.HAZCHEM, Industry.MINING, Industry.COAL, Industry.METALLURGY, Industry.FIREWORKS}
+)
 
 
 class Jurisdiction(db.Model):
@@ -187,4 +189,3 @@ class Employment(TimestampMixin, db.Model):
     @property
     def is_current(self) -> bool:
         return self.end_date is None
-

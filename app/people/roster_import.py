@@ -8,6 +8,7 @@ apply it. ``apply`` re-checks every row against the current roster inside the ca
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
@@ -23,6 +24,7 @@ from openpyxl import Workbook, load_workbook
 from sqlalchemy import orm as so
 
 from app.core import crypto
+from app.core.clock import local_today
 from app.core.db import utcnow
 from app.extensions import db
 from app.people.identifiers import IdentifierError, mask_id, parse_resident_id
@@ -48,28 +50,53 @@ COLUMNS = {
     "job_title": ("岗位名称", "工种", "job title", "job_title"),
 }
 REQUIRED = ("name", "id_number", "post")
-HEADERS_ZH = {"name": "姓名", "id_type": "证件类型", "id_number": "证件号码", "phone": "手机号", "post": "岗位类别",
-              "employment_type": "用工形式", "category": "作业类别", "operation": "操作项目", "start_date": "入职日期",
-              "education": "文化程度", "job_title": "岗位名称"}  # fmt: skip
+HEADERS_ZH = {
+    "name": "姓名",
+    "id_type": "证件类型",
+    "id_number": "证件号码",
+    "phone": "手机号",
+    "post": "岗位类别",
+    "employment_type": "用工形式",
+    "category": "作业类别",
+    "operation": "操作项目",
+    "start_date": "入职日期",
+    "education": "文化程度",
+    "job_title": "岗位名称",
+}
 
 POST_ALIASES = {
     **{p.value: p for p in Post},
-    "主要负责人": Post.PRINCIPAL, "安全管理人员": Post.SAFETY_MANAGER, "安全生产管理人员": Post.SAFETY_MANAGER,
-    "安管人员": Post.SAFETY_MANAGER, "特种作业人员": Post.SPECIAL_OPERATOR, "特种作业": Post.SPECIAL_OPERATOR,
-    "其他从业人员": Post.WORKER, "从业人员": Post.WORKER, "一般从业人员": Post.WORKER,
-}  # fmt: skip
+    "主要负责人": Post.PRINCIPAL,
+    "安全管理人员": Post.SAFETY_MANAGER,
+    "安全生产管理人员": Post.SAFETY_MANAGER,
+    "安管人员": Post.SAFETY_MANAGER,
+    "特种作业人员": Post.SPECIAL_OPERATOR,
+    "特种作业": Post.SPECIAL_OPERATOR,
+    "其他从业人员": Post.WORKER,
+    "从业人员": Post.WORKER,
+    "一般从业人员": Post.WORKER,
+}
 TYPE_ALIASES = {
-    **{t.value: t for t in EmploymentType}, "": EmploymentType.REGULAR,
-    "正式": EmploymentType.REGULAR, "正式工": EmploymentType.REGULAR, "合同工": EmploymentType.REGULAR,
-    "劳务派遣": EmploymentType.DISPATCHED, "派遣": EmploymentType.DISPATCHED,
-    "灵活用工": EmploymentType.FLEXIBLE, "临时工": EmploymentType.FLEXIBLE, "实习": EmploymentType.INTERN,
+    **{t.value: t for t in EmploymentType},
+    "": EmploymentType.REGULAR,
+    "正式": EmploymentType.REGULAR,
+    "正式工": EmploymentType.REGULAR,
+    "合同工": EmploymentType.REGULAR,
+    "劳务派遣": EmploymentType.DISPATCHED,
+    "派遣": EmploymentType.DISPATCHED,
+    "灵活用工": EmploymentType.FLEXIBLE,
+    "临时工": EmploymentType.FLEXIBLE,
+    "实习": EmploymentType.INTERN,
     "实习生": EmploymentType.INTERN,
-}  # fmt: skip
+}
 ID_TYPE_ALIASES = {
-    **{t.value: t for t in IdType}, "": IdType.RESIDENT_ID, "身份证": IdType.RESIDENT_ID,
-    "居民身份证": IdType.RESIDENT_ID, "港澳台居民居住证": IdType.HMT_RESIDENCE_PERMIT,
+    **{t.value: t for t in IdType},
+    "": IdType.RESIDENT_ID,
+    "身份证": IdType.RESIDENT_ID,
+    "居民身份证": IdType.RESIDENT_ID,
+    "港澳台居民居住证": IdType.HMT_RESIDENCE_PERMIT,
     "外国人永久居留身份证": IdType.FOREIGN_PERMANENT_ID,
-}  # fmt: skip
+}
 NAME_RE = re.compile(r"^[\u3400-\u9fffA-Za-z·•．.\s]{1,50}$")
 
 
@@ -99,10 +126,18 @@ class RosterRow:
     job_title: str
 
     def to_person_data(self) -> PersonData:
-        return PersonData(name=self.name, id_type=IdType(self.id_type), id_number=self.id_number, phone=self.phone,
-                          education=self.education, post=Post(self.post),
-                          employment_type=EmploymentType(self.employment_type), operation_code=self.operation_code,
-                          job_title=self.job_title, start_date=date.fromisoformat(self.start_date))  # fmt: skip
+        return PersonData(
+            name=self.name,
+            id_type=IdType(self.id_type),
+            id_number=self.id_number,
+            phone=self.phone,
+            education=self.education,
+            post=Post(self.post),
+            employment_type=EmploymentType(self.employment_type),
+            operation_code=self.operation_code,
+            job_title=self.job_title,
+            start_date=date.fromisoformat(self.start_date),
+        )
 
 
 @dataclass(frozen=True)
@@ -148,11 +183,9 @@ def read_table(data: bytes, filename: str) -> list[list[object]]:
         raise FileUnreadable("file.not_table")
     text = _decode(data)
     dialect = csv.excel
-    try:
+    with contextlib.suppress(csv.Error):
         dialect = csv.Sniffer().sniff(text[:4096], delimiters=",\t;")
-    except csv.Error:
-        pass
-    return [row for row in csv.reader(io.StringIO(text), dialect)]
+    return list(csv.reader(io.StringIO(text), dialect))
 
 
 def _decode(data: bytes) -> str:
@@ -189,12 +222,14 @@ def _find_header(rows: list[list[object]]) -> tuple[int, dict[str, int]] | None:
     return None
 
 
-def parse_roster(data: bytes, filename: str, catalogue: Catalogue, *, today: date | None = None) -> tuple[list[RosterRow], list[RowProblem]]:
+def parse_roster(
+    data: bytes, filename: str, catalogue: Catalogue, *, today: date | None = None
+) -> tuple[list[RosterRow], list[RowProblem]]:
     """Parse and validate a roster file. Never stops at the first bad row.
 
     :return: (valid rows, problems); the import may go ahead only when problems is empty.
     """
-    today = today or date.today()
+    today = today or local_today()
     try:
         table = read_table(data, filename)
     except FileUnreadable as exc:
@@ -214,12 +249,17 @@ def parse_roster(data: bytes, filename: str, catalogue: Catalogue, *, today: dat
         cells = {key: raw[pos] if pos < len(raw) else None for key, pos in positions.items()}
         if all(_cell_text(v) == "" for v in cells.values()):
             continue  # blank rows are common in hand-made sheets
-        row_problems = [RowProblem(line, key, "cell.formula") for key, v in cells.items()
-                        if isinstance(v, str) and v.startswith("=")]  # fmt: skip
+        row_problems = [
+            RowProblem(line, key, "cell.formula")
+            for key, v in cells.items()
+            if isinstance(v, str) and v.startswith("=")
+        ]
         if row_problems:
             problems.extend(row_problems)
             continue
-        parsed, row_problems = _validate_row(line, {k: _cell_text(v) for k, v in cells.items()}, cells, catalogue, today)
+        parsed, row_problems = _validate_row(
+            line, {k: _cell_text(v) for k, v in cells.items()}, cells, catalogue, today
+        )
         if parsed is not None:
             key = (parsed.id_type, parsed.id_number)
             if key in seen_ids:
@@ -235,8 +275,9 @@ def parse_roster(data: bytes, filename: str, catalogue: Catalogue, *, today: dat
     return rows, problems
 
 
-def _validate_row(line: int, text: dict[str, str], raw: dict[str, object], catalogue: Catalogue,
-                  today: date) -> tuple[RosterRow | None, list[RowProblem]]:  # fmt: skip
+def _validate_row(
+    line: int, text: dict[str, str], raw: dict[str, object], catalogue: Catalogue, today: date
+) -> tuple[RosterRow | None, list[RowProblem]]:
     problems: list[RowProblem] = []
 
     def problem(column: str, code: str, /, **params):  # positional-only: "code" is also a message parameter
@@ -271,21 +312,32 @@ def _validate_row(line: int, text: dict[str, str], raw: dict[str, object], catal
     if employment_type is None:
         problem("employment_type", "row.bad_employment_type")
     operation = _operation(text.get("category", ""), text.get("operation", ""), catalogue, problem)
-    if post is Post.SPECIAL_OPERATOR and operation is None and not any(p.field in ("category", "operation") for p in problems):
+    if (
+        post is Post.SPECIAL_OPERATOR
+        and operation is None
+        and not any(p.field in ("category", "operation") for p in problems)
+    ):
         problem("operation", "operation.required")
     if post is not None and post is not Post.SPECIAL_OPERATOR:
         operation = None
     start = _parse_date(raw.get("start_date"), text.get("start_date", ""))
-    if start is False:
-        problem("start_date", "row.bad_date")
-    elif start is not None and start > today + timedelta(days=366):
+    if start is False or (start is not None and start > today + timedelta(days=366)):
         problem("start_date", "row.bad_date")
     if problems:
         return None, problems
-    return RosterRow(row=line, name=name, id_type=id_type.value, id_number=number, phone=phone, post=post.value,
-                     employment_type=employment_type.value, operation_code=operation,
-                     start_date=(start or today).isoformat(), education=text.get("education", "")[:20],
-                     job_title=text.get("job_title", "")[:50]), []  # fmt: skip
+    return RosterRow(
+        row=line,
+        name=name,
+        id_type=id_type.value,
+        id_number=number,
+        phone=phone,
+        post=post.value,
+        employment_type=employment_type.value,
+        operation_code=operation,
+        start_date=(start or today).isoformat(),
+        education=text.get("education", "")[:20],
+        job_title=text.get("job_title", "")[:50],
+    ), []
 
 
 def _operation(category: str, item: str, catalogue: Catalogue, problem) -> str | None:
@@ -310,7 +362,7 @@ def _operation(category: str, item: str, catalogue: Catalogue, problem) -> str |
     return None
 
 
-def _parse_date(raw: object, text: str) -> date | None | bool:
+def _parse_date(raw: object, text: str) -> date | bool | None:
     """A date cell, or text like 2024-01-05, 2024/1/5, 20240105, 2024年1月5日; False when unreadable."""
     if isinstance(raw, datetime):
         return raw.date()
@@ -318,7 +370,9 @@ def _parse_date(raw: object, text: str) -> date | None | bool:
         return raw
     if not text:
         return None
-    match = re.fullmatch(r"(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?", text) or re.fullmatch(r"(\d{4})(\d{2})(\d{2})", text)
+    match = re.fullmatch(r"(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?", text) or re.fullmatch(
+        r"(\d{4})(\d{2})(\d{2})", text
+    )
     if not match:
         return False
     try:
@@ -350,14 +404,17 @@ def _row_message(p: RowProblem) -> str:
         "row.bad_name": lambda: _("“%(value)s”不是有效的姓名（只能包含汉字、字母和间隔号）", value=value),
         "row.bad_id_type": lambda: _("不支持的证件类型“%(value)s”", value=value),
         "row.bad_phone": lambda: _("手机号“%(value)s”应为 11 位数字", value=value),
-        "row.bad_post": lambda: _("岗位类别“%(value)s”应为 主要负责人/安全管理人员/特种作业人员/其他从业人员", value=value),
+        "row.bad_post": lambda: _(
+            "岗位类别“%(value)s”应为 主要负责人/安全管理人员/特种作业人员/其他从业人员", value=value
+        ),
         "row.bad_employment_type": lambda: _("用工形式“%(value)s”应为 正式/劳务派遣/灵活用工/实习", value=value),
         "row.bad_date": lambda: _("日期“%(value)s”无法识别（例：2024-03-01）", value=value),
         "row.duplicate_id": lambda: _("证件号码与第 %(first)s 行重复", first=p.params.get("first")),
-        "row.operation_mismatch": lambda: _("操作项目“%(value)s”不属于作业类别“%(category)s”", value=value,
-                                            category=p.params.get("category", "")),
+        "row.operation_mismatch": lambda: _(
+            "操作项目“%(value)s”不属于作业类别“%(category)s”", value=value, category=p.params.get("category", "")
+        ),
         "row.already_employed": lambda: _("%(name)s 已在本单位花名册中", name=p.params.get("name", "")),
-    }  # fmt: skip
+    }
     render = row_messages.get(p.code)
     detail = render() if render else error_message(p.code, p.params)
     return _("第 %(row)s 行「%(column)s」：%(detail)s", row=p.row, column=column, detail=detail)
@@ -393,9 +450,15 @@ def stage(data: bytes, filename: str, *, enterprise: Enterprise, actor) -> Impor
     """Parse an upload and keep the result for the preview page (flushes)."""
     rows, problems = parse_roster(data, filename, Catalogue.load())
     problems += _roster_conflicts(rows, enterprise)
-    batch = ImportBatch(token=secrets.token_hex(16), enterprise_id=enterprise.id, user_id=actor.id,
-                        filename=filename[:200], rows_enc=crypto.encrypt(json.dumps([asdict(r) for r in rows])),
-                        problems=json.dumps([asdict(p) for p in problems], ensure_ascii=False), row_count=len(rows))  # fmt: skip
+    batch = ImportBatch(
+        token=secrets.token_hex(16),
+        enterprise_id=enterprise.id,
+        user_id=actor.id,
+        filename=filename[:200],
+        rows_enc=crypto.encrypt(json.dumps([asdict(r) for r in rows])),
+        problems=json.dumps([asdict(p) for p in problems], ensure_ascii=False),
+        row_count=len(rows),
+    )
     db.session.add(batch)
     db.session.flush()
     return batch
@@ -413,9 +476,14 @@ def _roster_conflicts(rows: list[RosterRow], enterprise: Enterprise) -> list[Row
 
 def get_batch(token: str, *, enterprise: Enterprise, actor) -> ImportBatch | None:
     """A batch only for the user who uploaded it, for the same enterprise, within a day."""
-    return db.session.scalars(sa.select(ImportBatch).where(
-        ImportBatch.token == token, ImportBatch.enterprise_id == enterprise.id, ImportBatch.user_id == actor.id,
-        ImportBatch.created_at > utcnow() - timedelta(days=1))).first()  # fmt: skip
+    return db.session.scalars(
+        sa.select(ImportBatch).where(
+            ImportBatch.token == token,
+            ImportBatch.enterprise_id == enterprise.id,
+            ImportBatch.user_id == actor.id,
+            ImportBatch.created_at > utcnow() - timedelta(days=1),
+        )
+    ).first()
 
 
 @dataclass(frozen=True)
@@ -434,8 +502,15 @@ def _rows(batch: ImportBatch) -> list[RosterRow]:
 
 
 def preview(batch: ImportBatch) -> Preview:
-    rows = [{**asdict(r), "id_masked": mask_id(r.id_number), "post_label": Post(r.post).label,
-             "employment_type_label": EmploymentType(r.employment_type).label} for r in _rows(batch)]  # fmt: skip
+    rows = [
+        {
+            **asdict(r),
+            "id_masked": mask_id(r.id_number),
+            "post_label": Post(r.post).label,
+            "employment_type_label": EmploymentType(r.employment_type).label,
+        }
+        for r in _rows(batch)
+    ]
     for r in rows:
         del r["id_number"]
     problems = [RowProblem(**p) for p in json.loads(batch.problems)]
@@ -457,8 +532,9 @@ def apply(batch: ImportBatch, *, actor) -> int:
         try:
             employ(row.to_person_data(), enterprise, actor=actor, source=f"import:{batch.filename}")
         except RosterError as exc:
-            raise ImportRejected(_row_message(RowProblem(row.row, "id_number", exc.code, exc.params))
-                                 + " " + _("未导入任何数据。")) from None  # fmt: skip
+            raise ImportRejected(
+                _row_message(RowProblem(row.row, "id_number", exc.code, exc.params)) + " " + _("未导入任何数据。")
+            ) from None
         count += 1
     batch.applied_at = utcnow()
     db.session.flush()
@@ -482,14 +558,31 @@ def template_xlsx() -> io.BytesIO:
     ws = wb.active
     ws.title = "花名册"
     ws.append([HEADERS_ZH[k] for k in COLUMNS])
-    ws.append(["张三", "居民身份证", "11010519491231002X", "13800000000", "主要负责人", "正式", "", "", "2024-03-01", "本科", "总经理"])
-    ws.append(["李四", "居民身份证", "", "13900000000", "特种作业人员", "劳务派遣", "1", "1.2", "2024-05-10", "高中", "电工"])
+    ws.append(
+        [
+            "张三",
+            "居民身份证",
+            "11010519491231002X",
+            "13800000000",
+            "主要负责人",
+            "正式",
+            "",
+            "",
+            "2024-03-01",
+            "本科",
+            "总经理",
+        ]
+    )
+    ws.append(
+        ["李四", "居民身份证", "", "13900000000", "特种作业人员", "劳务派遣", "1", "1.2", "2024-05-10", "高中", "电工"]
+    )
     for column, width in zip("ABCDEFGHIJK", (10, 14, 22, 14, 14, 10, 10, 10, 12, 10, 12), strict=True):
         ws.column_dimensions[column].width = width
     values = wb.create_sheet("可选值")
     values.append(["岗位类别", "用工形式", "证件类型"])
-    for post, kind, id_type in zip([p.label for p in Post], [t.label for t in EmploymentType],
-                                   [t.label for t in IdType] + [""], strict=False):  # fmt: skip
+    for post, kind, id_type in zip(
+        [p.label for p in Post], [t.label for t in EmploymentType], [t.label for t in IdType] + [""], strict=False
+    ):
         values.append([post, kind, id_type])
     out = io.BytesIO()
     wb.save(out)

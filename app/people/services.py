@@ -13,6 +13,7 @@ import sqlalchemy as sa
 
 from app.archive.services import record_event
 from app.core import crypto
+from app.core.clock import local_today
 from app.extensions import db
 from app.people.identifiers import IdentifierError, parse_resident_id, validate_uscc
 from app.people.models import Employment, EmploymentType, Enterprise, IdType, Industry, Jurisdiction, Person, Post
@@ -81,15 +82,21 @@ def employ(data: PersonData, enterprise: Enterprise, *, actor, source: str = "fo
 
     person = find_person(data.id_type, parsed.number)
     if person is None:
-        person = Person(name=data.name, sex=parsed.sex, birth_date=parsed.birth_date, phone=data.phone,
-                        education=data.education)  # fmt: skip
+        person = Person(
+            name=data.name, sex=parsed.sex, birth_date=parsed.birth_date, phone=data.phone, education=data.education
+        )
         person.set_id_number(data.id_type, parsed.number)
         db.session.add(person)
         db.session.flush()
         # Stamped with the registering employer: its source (an import file name) and its admin are that
         # employer's business, not that of the person's later employers.
-        record_event(person.id, "person.registered", {"name": person.name, "id": person.id_masked,
-                     "sex": person.sex, "source": source}, actor=actor, enterprise_id=enterprise.id)  # fmt: skip
+        record_event(
+            person.id,
+            "person.registered",
+            {"name": person.name, "id": person.id_masked, "sex": person.sex, "source": source},
+            actor=actor,
+            enterprise_id=enterprise.id,
+        )
     else:
         open_here = [e for e in person.current_employments if e.enterprise_id == enterprise.id]
         if open_here:
@@ -97,33 +104,63 @@ def employ(data: PersonData, enterprise: Enterprise, *, actor, source: str = "fo
         if data.phone and data.phone != person.phone:
             person.phone = data.phone
 
-    employment = Employment(person=person, enterprise=enterprise, post=data.post,
-                            employment_type=data.employment_type, operation_code=operation,
-                            job_title=data.job_title, start_date=data.start_date or date.today())  # fmt: skip
+    employment = Employment(
+        person=person,
+        enterprise=enterprise,
+        post=data.post,
+        employment_type=data.employment_type,
+        operation_code=operation,
+        job_title=data.job_title,
+        start_date=data.start_date or local_today(),
+    )
     db.session.add(employment)
     db.session.flush()
-    record_event(person.id, "employment.started", _employment_payload(employment, source=source),
-                 actor=actor, enterprise_id=enterprise.id)  # fmt: skip
+    record_event(
+        person.id,
+        "employment.started",
+        _employment_payload(employment, source=source),
+        actor=actor,
+        enterprise_id=enterprise.id,
+    )
     return employment
 
 
-def update_employment(employment: Employment, *, actor, name: str, phone: str, education: str, post: Post,
-                      employment_type: EmploymentType, operation_code: str | None, job_title: str) -> Employment:  # fmt: skip
+def update_employment(
+    employment: Employment,
+    *,
+    actor,
+    name: str,
+    phone: str,
+    education: str,
+    post: Post,
+    employment_type: EmploymentType,
+    operation_code: str | None,
+    job_title: str,
+) -> Employment:
     """Edit a person's details and their job at this enterprise; the file records what changed."""
     operation = check_operation(post, operation_code)
     person = employment.person
-    before = {"name": person.name, "phone": person.phone, "education": person.education,
-              **_employment_payload(employment)}  # fmt: skip
+    before = {
+        "name": person.name,
+        "phone": person.phone,
+        "education": person.education,
+        **_employment_payload(employment),
+    }
     person.name, person.phone, person.education = name, phone, education
     employment.post, employment.employment_type = post, employment_type
     employment.operation_code, employment.job_title = operation, job_title
-    after = {"name": person.name, "phone": person.phone, "education": person.education,
-             **_employment_payload(employment)}  # fmt: skip
+    after = {
+        "name": person.name,
+        "phone": person.phone,
+        "education": person.education,
+        **_employment_payload(employment),
+    }
     changed = {k: [before[k], after[k]] for k in after if before.get(k) != after[k]}
     if changed:
         db.session.flush()
-        record_event(person.id, "employment.updated", {"changes": changed}, actor=actor,
-                     enterprise_id=employment.enterprise_id)  # fmt: skip
+        record_event(
+            person.id, "employment.updated", {"changes": changed}, actor=actor, enterprise_id=employment.enterprise_id
+        )
     return employment
 
 
@@ -135,9 +172,13 @@ def end_employment(employment: Employment, *, actor, end_date: date, reason: str
         raise RosterError("employment.end_before_start", start=employment.start_date.isoformat())
     employment.end_date, employment.end_reason = end_date, reason
     db.session.flush()
-    record_event(employment.person_id, "employment.ended",
-                 {"enterprise": employment.enterprise.name, "end_date": end_date.isoformat(), "reason": reason},
-                 actor=actor, enterprise_id=employment.enterprise_id)  # fmt: skip
+    record_event(
+        employment.person_id,
+        "employment.ended",
+        {"enterprise": employment.enterprise.name, "end_date": end_date.isoformat(), "reason": reason},
+        actor=actor,
+        enterprise_id=employment.enterprise_id,
+    )
     return employment
 
 
@@ -153,8 +194,9 @@ def _employment_payload(employment: Employment, **extra) -> dict:
     }
 
 
-def register_enterprise(*, name: str, uscc: str, industry: Industry, jurisdiction: Jurisdiction, address: str = "",
-                        contact_phone: str = "") -> Enterprise:  # fmt: skip
+def register_enterprise(
+    *, name: str, uscc: str, industry: Industry, jurisdiction: Jurisdiction, address: str = "", contact_phone: str = ""
+) -> Enterprise:
     """Register a 生产经营单位 after checking its 统一社会信用代码 and that it is new.
 
     :raises RosterError: ``uscc.*`` for a bad code, ``enterprise.duplicate`` when already registered.
@@ -165,8 +207,15 @@ def register_enterprise(*, name: str, uscc: str, industry: Industry, jurisdictio
         raise RosterError(exc.code, value=uscc) from None
     if db.session.scalars(sa.select(Enterprise).where(Enterprise.uscc == code)).first():
         raise RosterError("enterprise.duplicate", value=code)
-    enterprise = Enterprise(name=name, uscc=code, industry=industry, jurisdiction=jurisdiction,
-                            region_code=jurisdiction.code, address=address, contact_phone=contact_phone)  # fmt: skip
+    enterprise = Enterprise(
+        name=name,
+        uscc=code,
+        industry=industry,
+        jurisdiction=jurisdiction,
+        region_code=jurisdiction.code,
+        address=address,
+        contact_phone=contact_phone,
+    )
     db.session.add(enterprise)
     db.session.flush()
     return enterprise

@@ -1,7 +1,6 @@
 """Roster (一人一档 list), person files, enterprises. Thin: load in scope, call a service, commit, redirect."""
 
 import re
-from datetime import date
 
 import sqlalchemy as sa
 from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
@@ -12,15 +11,30 @@ from app.archive.services import timeline
 from app.auth import scope
 from app.auth.access import roles_required
 from app.auth.models import Role
+from app.core.clock import local_today
 from app.core.forms import choices
 from app.extensions import db
 from app.people import bp, roster_import
-from app.people.forms import (ConfirmImportForm, EditEmploymentForm, EndEmploymentForm, EnterpriseForm, PersonForm,
-                              RosterImportForm)  # fmt: skip
+from app.people.forms import (
+    ConfirmImportForm,
+    EditEmploymentForm,
+    EndEmploymentForm,
+    EnterpriseForm,
+    PersonForm,
+    RosterImportForm,
+)
 from app.people.identifiers import IdentifierError, parse_resident_id
 from app.people.messages import error_message
 from app.people.models import Employment, EmploymentType, Enterprise, IdType, Industry, Jurisdiction, Person, Post
-from app.people.services import PersonData, RosterError, employ, end_employment, find_person, register_enterprise, update_employment
+from app.people.services import (
+    PersonData,
+    RosterError,
+    employ,
+    end_employment,
+    find_person,
+    register_enterprise,
+    update_employment,
+)
 from app.rules.queries import operation_choices
 
 # ---------------------------------------------------------------- roster
@@ -44,11 +58,21 @@ def roster():
     if q := request.args.get("q", "").strip():
         query = query.where(_search_condition(q))
     query = query.order_by(Enterprise.name, Person.name, Employment.id)
-    page = db.paginate(query, page=request.args.get("page", 1, type=int),
-                       per_page=current_app.config["ROSTER_PAGE_SIZE"], error_out=False)  # fmt: skip
-    return render_template("people/roster.html", page=page, enterprise=enterprise, posts=list(Post), q=q,
-                           can_manage=enterprise is None and current_user.role is Role.ENTERPRISE
-                           or (enterprise is not None and scope.can_manage_roster(current_user, enterprise)))  # fmt: skip
+    page = db.paginate(
+        query,
+        page=request.args.get("page", 1, type=int),
+        per_page=current_app.config["ROSTER_PAGE_SIZE"],
+        error_out=False,
+    )
+    return render_template(
+        "people/roster.html",
+        page=page,
+        enterprise=enterprise,
+        posts=list(Post),
+        q=q,
+        can_manage=(enterprise is None and current_user.role is Role.ENTERPRISE)
+        or (enterprise is not None and scope.can_manage_roster(current_user, enterprise)),
+    )
 
 
 def _search_condition(q: str):
@@ -77,7 +101,7 @@ def _roster_enterprise() -> Enterprise:
 
 
 def _fill_operation_choices(form) -> None:
-    form.operation_code.choices = choices([("", _("（非特种作业）"))] + operation_choices())
+    form.operation_code.choices = choices([("", _("（非特种作业）")), *operation_choices()])
 
 
 @bp.route("/people/new", methods=["GET", "POST"])
@@ -87,19 +111,34 @@ def new_person():
     form = PersonForm()
     _fill_operation_choices(form)
     if request.method == "GET":
-        form.start_date.data = date.today()
+        form.start_date.data = local_today()
     if form.validate_on_submit():
-        data = PersonData(name=form.name.data.strip(), id_type=IdType(form.id_type.data), id_number=form.id_number.data,
-                          phone=form.phone.data or "", education=form.education.data or "", post=Post(form.post.data),
-                          employment_type=EmploymentType(form.employment_type.data),
-                          operation_code=form.operation_code.data or None, job_title=form.job_title.data or "",
-                          start_date=form.start_date.data)  # fmt: skip
+        data = PersonData(
+            name=form.name.data.strip(),
+            id_type=IdType(form.id_type.data),
+            id_number=form.id_number.data,
+            phone=form.phone.data or "",
+            education=form.education.data or "",
+            post=Post(form.post.data),
+            employment_type=EmploymentType(form.employment_type.data),
+            operation_code=form.operation_code.data or None,
+            job_title=form.job_title.data or "",
+            start_date=form.start_date.data,
+        )
         try:
             employment = employ(data, enterprise, actor=current_user)
         except RosterError as exc:
             db.session.rollback()
-            field = form.id_number if exc.code.startswith("id.") else form.operation_code if exc.code.startswith("operation.") else None
-            (field.errors.append if field is not None else lambda m: flash(m, "error"))(error_message(exc.code, exc.params))
+            field = (
+                form.id_number
+                if exc.code.startswith("id.")
+                else form.operation_code
+                if exc.code.startswith("operation.")
+                else None
+            )
+            (field.errors.append if field is not None else lambda m: flash(m, "error"))(
+                error_message(exc.code, exc.params)
+            )
         else:
             db.session.commit()
             flash(_("已将 %(name)s 加入花名册。", name=employment.person.name), "success")
@@ -118,10 +157,17 @@ def edit_employment(employment_id: int):
     _fill_operation_choices(form)
     if form.validate_on_submit():
         try:
-            update_employment(employment, actor=current_user, name=form.name.data.strip(), phone=form.phone.data or "",
-                              education=form.education.data or "", post=Post(form.post.data),
-                              employment_type=EmploymentType(form.employment_type.data),
-                              operation_code=form.operation_code.data or None, job_title=form.job_title.data or "")  # fmt: skip
+            update_employment(
+                employment,
+                actor=current_user,
+                name=form.name.data.strip(),
+                phone=form.phone.data or "",
+                education=form.education.data or "",
+                post=Post(form.post.data),
+                employment_type=EmploymentType(form.employment_type.data),
+                operation_code=form.operation_code.data or None,
+                job_title=form.job_title.data or "",
+            )
         except RosterError as exc:
             db.session.rollback()
             form.operation_code.errors.append(error_message(exc.code, exc.params))
@@ -129,7 +175,9 @@ def edit_employment(employment_id: int):
             db.session.commit()
             flash(_("已保存。"), "success")
             return redirect(url_for("people.person", person_id=person.id))
-    return render_template("people/person_form.html", form=form, enterprise=employment.enterprise, employment=employment)
+    return render_template(
+        "people/person_form.html", form=form, enterprise=employment.enterprise, employment=employment
+    )
 
 
 def _edit_defaults(employment: Employment):
@@ -153,7 +201,7 @@ def end_employment_view(employment_id: int):
         abort(403)
     form = EndEmploymentForm()
     if request.method == "GET":
-        form.end_date.data = date.today()
+        form.end_date.data = local_today()
     if form.validate_on_submit():
         try:
             end_employment(employment, actor=current_user, end_date=form.end_date.data, reason=form.reason.data or "")
@@ -173,12 +221,21 @@ def end_employment_view(employment_id: int):
 @bp.route("/people/<int:person_id>")
 def person(person_id: int):
     person = scope.get_person_or_404(current_user, person_id)
-    employments = db.session.scalars(scope.employments_query(current_user).where(Employment.person_id == person.id)
-                                     .order_by(Employment.start_date.desc())).all()  # fmt: skip
+    employments = db.session.scalars(
+        scope.employments_query(current_user)
+        .where(Employment.person_id == person.id)
+        .order_by(Employment.start_date.desc())
+    ).all()
     events = timeline(person.id, enterprise_id=scope.archive_enterprise_filter(current_user))
-    return render_template("people/person.html", person=person, employments=employments, events=events[:10],
-                           event_count=len(events), show_full_id=scope.can_see_full_id(current_user, person),
-                           can_manage=lambda e: e.is_current and scope.can_manage_roster(current_user, e.enterprise))  # fmt: skip
+    return render_template(
+        "people/person.html",
+        person=person,
+        employments=employments,
+        events=events[:10],
+        event_count=len(events),
+        show_full_id=scope.can_see_full_id(current_user, person),
+        can_manage=lambda e: e.is_current and scope.can_manage_roster(current_user, e.enterprise),
+    )
 
 
 @bp.route("/me")
@@ -235,8 +292,12 @@ def import_preview(batch_id: str):
 @bp.route("/people/import/template.xlsx")
 @roles_required(Role.ENTERPRISE, Role.ADMIN)
 def import_template():
-    return send_file(roster_import.template_xlsx(), download_name="roster-template.xlsx", as_attachment=True,
-                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")  # fmt: skip
+    return send_file(
+        roster_import.template_xlsx(),
+        download_name="roster-template.xlsx",
+        as_attachment=True,
+        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
 
 
 # ---------------------------------------------------------------- enterprises
@@ -248,14 +309,21 @@ def enterprises():
     query = scope.enterprises_query(current_user)
     if q := request.args.get("q", "").strip():
         query = query.where(sa.or_(Enterprise.name.contains(q, autoescape=True), Enterprise.uscc == q.upper()))
-    if industry := request.args.get("industry"):
-        if industry in Industry._value2member_map_:
-            query = query.where(Enterprise.industry == Industry(industry))
-    page = db.paginate(query.order_by(Enterprise.region_code, Enterprise.name),
-                       page=request.args.get("page", 1, type=int), per_page=50, error_out=False)
-    counts = dict(db.session.execute(sa.select(Employment.enterprise_id, sa.func.count()).where(
-        Employment.enterprise_id.in_([e.id for e in page.items]), Employment.end_date.is_(None)
-    ).group_by(Employment.enterprise_id)).all())  # fmt: skip
+    if (industry := request.args.get("industry")) and industry in Industry._value2member_map_:
+        query = query.where(Enterprise.industry == Industry(industry))
+    page = db.paginate(
+        query.order_by(Enterprise.region_code, Enterprise.name),
+        page=request.args.get("page", 1, type=int),
+        per_page=50,
+        error_out=False,
+    )
+    counts = dict(
+        db.session.execute(
+            sa.select(Employment.enterprise_id, sa.func.count())
+            .where(Employment.enterprise_id.in_([e.id for e in page.items]), Employment.end_date.is_(None))
+            .group_by(Employment.enterprise_id)
+        ).all()
+    )
     return render_template("people/enterprises.html", page=page, counts=counts, q=q, industries=list(Industry))
 
 
@@ -268,9 +336,14 @@ def new_enterprise():
     if form.validate_on_submit():
         jurisdiction = next(j for j in jurisdictions if j.id == form.jurisdiction_id.data)
         try:
-            enterprise = register_enterprise(name=form.name.data.strip(), uscc=form.uscc.data,
-                                             industry=Industry(form.industry.data), jurisdiction=jurisdiction,
-                                             address=form.address.data or "", contact_phone=form.contact_phone.data or "")  # fmt: skip
+            enterprise = register_enterprise(
+                name=form.name.data.strip(),
+                uscc=form.uscc.data,
+                industry=Industry(form.industry.data),
+                jurisdiction=jurisdiction,
+                address=form.address.data or "",
+                contact_phone=form.contact_phone.data or "",
+            )
         except RosterError as exc:
             db.session.rollback()
             form.uscc.errors.append(error_message(exc.code, exc.params))
@@ -294,7 +367,13 @@ def _jurisdictions_in_scope() -> list[Jurisdiction]:
 @roles_required(Role.ADMIN, Role.REGULATOR, Role.ENTERPRISE)
 def enterprise(enterprise_id: int):
     enterprise = scope.get_enterprise_or_404(current_user, enterprise_id)
-    counts = dict(db.session.execute(sa.select(Employment.post, sa.func.count()).where(
-        Employment.enterprise_id == enterprise.id, Employment.end_date.is_(None)).group_by(Employment.post)).all())  # fmt: skip
-    return render_template("people/enterprise.html", enterprise=enterprise,
-                           post_counts=[(p, counts.get(p, 0)) for p in Post])  # fmt: skip
+    counts = dict(
+        db.session.execute(
+            sa.select(Employment.post, sa.func.count())
+            .where(Employment.enterprise_id == enterprise.id, Employment.end_date.is_(None))
+            .group_by(Employment.post)
+        ).all()
+    )
+    return render_template(
+        "people/enterprise.html", enterprise=enterprise, post_counts=[(p, counts.get(p, 0)) for p in Post]
+    )

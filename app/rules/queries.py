@@ -6,6 +6,7 @@ from datetime import date
 
 import sqlalchemy as sa
 
+from app.core.clock import local_today
 from app.extensions import db
 from app.rules.models import Operation, Rule
 
@@ -33,7 +34,9 @@ def operation_choices(*, categories: bool = False) -> list[tuple[str, str]]:
         if categories and current and category.valid_to is None:
             choices.append((category.code, f"{category.code} {category.name}"))
         for op in current or ([category] if category.valid_to is None else []):
-            choices.append((op.code, f"{op.code} {category.name} / {op.name}" if op is not category else f"{op.code} {op.name}"))
+            choices.append(
+                (op.code, f"{op.code} {category.name} / {op.name}" if op is not category else f"{op.code} {op.name}")
+            )
     return choices
 
 
@@ -49,7 +52,7 @@ def rule_value(key: str, *, region_code: str = "", on: date | None = None) -> fl
 
     :raises KeyError: when no row exists for ``key`` (a missing rule is a configuration bug, not a default).
     """
-    on = on or date.today()
+    on = on or local_today()
     rows = db.session.scalars(sa.select(Rule).where(Rule.key == key, Rule.valid_from <= on)).all()
     applicable = [r for r in rows if region_code.startswith(r.region_code)]
     if not applicable:

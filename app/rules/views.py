@@ -60,6 +60,8 @@ def edit_rule(rule_id: int):
     if form.validate_on_submit():
         rule.value, rule.legal_basis = form.value.data, form.legal_basis.data or ""
         db.session.commit()
-        flash(_("已保存 %(label)s = %(value)s %(unit)s。", label=rule.label, value=rule.value, unit=rule.unit), "success")
+        flash(
+            _("已保存 %(label)s = %(value)s %(unit)s。", label=rule.label, value=rule.value, unit=rule.unit), "success"
+        )
         return redirect(url_for("rules.rules"))
     return render_template("rules/edit.html", form=form, title=rule.label)

@@ -36,8 +36,9 @@ EXAM_TEMPLATE = "主要负责人和安全生产管理人员 安全生产知识�
 SPOTCHECK_TEMPLATE = "逢查必考 现场测试（演示）"
 #: Fixed so the same roster always gives the same people (the draw stays verifiable either way).
 SPOTCHECK_SEED = 20260315
-PHONE_UA = ("Mozilla/5.0 (Linux; Android 14; demo) AppleWebKit/537.36 (KHTML, like Gecko) "
-            "Chrome/124.0 Mobile Safari/537.36")
+PHONE_UA = (
+    "Mozilla/5.0 (Linux; Android 14; demo) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0 Mobile Safari/537.36"
+)
 
 
 def _user(username: str) -> User:
@@ -65,7 +66,7 @@ def _wrong(item: dict):
     if q["type"] == "multiple" and len(right) > 1:  # one right option missed (some questions have every option right)
         return right[:-1]
     other = next(i for i in range(len(q["options"])) if i not in right)
-    return sorted(right + [other]) if q["type"] == "multiple" else [other]
+    return sorted([*right, other]) if q["type"] == "multiple" else [other]
 
 
 def _answer(attempt: Attempt, *, wrong: int, blank: int, rng: random.Random, start: datetime, save) -> datetime:
@@ -98,23 +99,40 @@ def seed_demo_activity(now: datetime | None = None) -> None:
 
 
 def _exam(organiser: User, worker: User, enterprise, now: datetime, rng: random.Random) -> None:
-    managers = db.session.scalars(sa.select(Employment).where(Employment.enterprise_id == enterprise.id,
-                                                              Employment.post == Post.SAFETY_MANAGER,
-                                                              Employment.end_date.is_(None))
-                                  .order_by(Employment.person_id)).all()  # fmt: skip
+    managers = db.session.scalars(
+        sa.select(Employment)
+        .where(
+            Employment.enterprise_id == enterprise.id,
+            Employment.post == Post.SAFETY_MANAGER,
+            Employment.end_date.is_(None),
+        )
+        .order_by(Employment.person_id)
+    ).all()
     year = to_user_timezone(now).year
     sitting = exams.create_sitting(
-        _template(EXAM_TEMPLATE), title=f"{year}年度 主要负责人和安全管理人员 安全生产知识培训考试", kind=ExamKind.TRAINING,
-        opens_at=now - timedelta(hours=1), closes_at=now + timedelta(days=7),
-        person_ids=[worker.person_id] + [e.person_id for e in managers], actor=organiser)  # fmt: skip
+        _template(EXAM_TEMPLATE),
+        title=f"{year}年度 主要负责人和安全管理人员 安全生产知识培训考试",
+        kind=ExamKind.TRAINING,
+        opens_at=now - timedelta(hours=1),
+        closes_at=now + timedelta(days=7),
+        person_ids=[worker.person_id] + [e.person_id for e in managers],
+        actor=organiser,
+    )
     # wrong / blank per colleague: ≤ 13 wrong of 1–1.5 points always passes (≥ 80), ≥ 21 always fails
     outcomes = [(5, 0), (9, 1), (22, 6)]
     for i, (employment, (wrong, blank)) in enumerate(zip(managers, outcomes)):
         started = now - timedelta(minutes=55 - 6 * i)
-        attempt = exams.start_or_resume(sitting, employment.person_id, ip=f"192.168.10.{21 + i}", user_agent=PHONE_UA,
-                                        now=started)  # fmt: skip
-        last = _answer(attempt, wrong=wrong, blank=blank, rng=rng, start=started,
-                       save=lambda a, pos, resp, seq, at: exams.save_answer(a, pos, resp, seq, at))  # fmt: skip
+        attempt = exams.start_or_resume(
+            sitting, employment.person_id, ip=f"192.168.10.{21 + i}", user_agent=PHONE_UA, now=started
+        )
+        last = _answer(
+            attempt,
+            wrong=wrong,
+            blank=blank,
+            rng=rng,
+            start=started,
+            save=lambda a, pos, resp, seq, at: exams.save_answer(a, pos, resp, seq, at),
+        )
         exams.submit(attempt, last + timedelta(seconds=40))
 
 
@@ -122,10 +140,15 @@ def _spotcheck(regulator: User, enterprise, opened: datetime, rng: random.Random
     config = current_app.config
     local = to_user_timezone(opened)
     data = spotchecks.InspectionData(
-        inspected_on=local.date(), inspectors="李明、王强", doc_number=f"（宁玄）应急检〔{local.year}〕17号",
-        template=_template(SPOTCHECK_TEMPLATE), rule=dict(config["SPOTCHECK_SAMPLE_RULE"]),
-        window_minutes=config["SPOTCHECK_WINDOW_MINUTES"], time_limit_minutes=config["SPOTCHECK_TIME_LIMIT_MINUTES"],
-        pass_mark=config["SPOTCHECK_PASS_MARK"])  # fmt: skip
+        inspected_on=local.date(),
+        inspectors="李明、王强",
+        doc_number=f"（宁玄）应急检〔{local.year}〕17号",
+        template=_template(SPOTCHECK_TEMPLATE),
+        rule=dict(config["SPOTCHECK_SAMPLE_RULE"]),
+        window_minutes=config["SPOTCHECK_WINDOW_MINUTES"],
+        time_limit_minutes=config["SPOTCHECK_TIME_LIMIT_MINUTES"],
+        pass_mark=config["SPOTCHECK_PASS_MARK"],
+    )
     inspection = spotchecks.open_inspection(data, enterprise, actor=regulator, now=opened, seed=SPOTCHECK_SEED)
 
     # one special operator is out on a job: swapped for another of the same post, drawn from the seed
@@ -139,11 +162,18 @@ def _spotcheck(regulator: User, enterprise, opened: datetime, rng: random.Random
     for i, ticket in enumerate(tickets):
         person = ticket.person
         claimed = at + timedelta(minutes=i)
-        spotchecks.confirm_identity(ticket, name=person.name, id_last4=person.id_number[-4:],
-                                    device=secrets.token_urlsafe(16), now=claimed)  # fmt: skip
+        spotchecks.confirm_identity(
+            ticket, name=person.name, id_last4=person.id_number[-4:], device=secrets.token_urlsafe(16), now=claimed
+        )
         attempt = spotchecks.start_ticket_attempt(ticket, ip=f"192.168.1.{101 + i}", user_agent=PHONE_UA, now=claimed)
         wrong = 5 if ticket is failing else rng.choice((0, 0, 1, 1, 2))  # 10 × 10 points, pass mark 80
-        last = _answer(attempt, wrong=wrong, blank=0, rng=rng, start=claimed,
-                       save=lambda a, pos, resp, seq, t: engine.save_answer(a, pos, resp, seq=seq, now=t))  # fmt: skip
+        last = _answer(
+            attempt,
+            wrong=wrong,
+            blank=0,
+            rng=rng,
+            start=claimed,
+            save=lambda a, pos, resp, seq, t: engine.save_answer(a, pos, resp, seq=seq, now=t),
+        )
         spotchecks.submit_ticket(ticket, now=last + timedelta(seconds=20))
     spotchecks.close_inspection(inspection, actor=regulator, now=opened + timedelta(minutes=45))

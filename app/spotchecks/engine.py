@@ -13,26 +13,58 @@ from app.exams.models import Attempt, AttemptState, ExamKind, Sitting
 from app.exams.services import ExamError  # noqa: F401  (re-exported for the ticket API)
 
 
-def create_spotcheck_sitting(template, *, spec: dict, title: str, opens_at: datetime, closes_at: datetime,
-                             duration_minutes: int, person_ids: list[int], actor) -> Sitting:  # fmt: skip
+def create_spotcheck_sitting(
+    template,
+    *,
+    spec: dict,
+    title: str,
+    opens_at: datetime,
+    closes_at: datetime,
+    duration_minutes: int,
+    person_ids: list[int],
+    actor,
+) -> Sitting:
     """The inspection's sitting: the template's banks with the inspection's own paper rules (time, pass mark,
     industry). The engine freezes the template's spec; the tailored one (already checked to be fillable) replaces
     it before anyone starts, and the answers are never shown on the phone (``allow_review`` off)."""
-    sitting = exams.create_sitting(template, title=title, kind=ExamKind.SPOTCHECK, opens_at=opens_at,
-                                   closes_at=closes_at, person_ids=person_ids, actor=actor,
-                                   duration_minutes=duration_minutes)  # fmt: skip
+    sitting = exams.create_sitting(
+        template,
+        title=title,
+        kind=ExamKind.SPOTCHECK,
+        opens_at=opens_at,
+        closes_at=closes_at,
+        person_ids=person_ids,
+        actor=actor,
+        duration_minutes=duration_minutes,
+    )
     sitting.spec, sitting.allow_review = spec, False
     return sitting
 
 
-def create_makeup_sitting(original: Sitting, template, *, title: str, opens_at: datetime, closes_at: datetime,
-                          person_id: int, enterprise, actor) -> Sitting:  # fmt: skip
+def create_makeup_sitting(
+    original: Sitting,
+    template,
+    *,
+    title: str,
+    opens_at: datetime,
+    closes_at: datetime,
+    person_id: int,
+    enterprise,
+    actor,
+) -> Sitting:
     """A one-person 补考 of a spot check, organised by the enterprise, with the spot check's paper rules."""
-    sitting = exams.create_sitting(template, title=title, kind=ExamKind.MAKEUP, opens_at=opens_at, closes_at=closes_at,
-                                   person_ids=[person_id], actor=actor, duration_minutes=original.duration_minutes,
-                                   organiser={"enterprise_id": enterprise.id, "institution_id": None,
-                                              "region_code": enterprise.region_code},
-                                   makeup_of=original)  # fmt: skip
+    sitting = exams.create_sitting(
+        template,
+        title=title,
+        kind=ExamKind.MAKEUP,
+        opens_at=opens_at,
+        closes_at=closes_at,
+        person_ids=[person_id],
+        actor=actor,
+        duration_minutes=original.duration_minutes,
+        organiser={"enterprise_id": enterprise.id, "institution_id": None, "region_code": enterprise.region_code},
+        makeup_of=original,
+    )
     sitting.spec, sitting.bank_ids, sitting.allow_makeup = original.spec, list(original.bank_ids), False
     return sitting
 

@@ -7,8 +7,9 @@ NOT_BLANK = r"\S"
 
 
 class InspectionForm(FlaskForm):
-    enterprise_id = SelectField(_l("被检查企业"), coerce=int, choices=[],
-                                validate_choice=False)  # checked against the jurisdiction in the view, with a clear message
+    enterprise_id = SelectField(
+        _l("被检查企业"), coerce=int, choices=[], validate_choice=False
+    )  # checked against the jurisdiction in the view, with a clear message
     inspected_on = DateField(_l("检查日期"), validators=[DataRequired()])
     inspectors = StringField(_l("执法人员"), validators=[DataRequired(), Length(max=200)])
     doc_number = StringField(_l("执法文书号"), validators=[DataRequired(), Length(max=80)])
@@ -35,8 +36,14 @@ class CodeForm(FlaskForm):
 
 class IdentityForm(FlaskForm):
     name = StringField(_l("姓名"), validators=[DataRequired(), Length(max=50)])
-    id_last4 = StringField(_l("证件号码后四位"), validators=[DataRequired(), Length(min=4, max=4),
-                           Regexp(r"^[0-9Xx]{4}$", message=_l("请输入 4 位数字（末位可以是 X）"))])  # fmt: skip
+    id_last4 = StringField(
+        _l("证件号码后四位"),
+        validators=[
+            DataRequired(),
+            Length(min=4, max=4),
+            Regexp(r"^[0-9Xx]{4}$", message=_l("请输入 4 位数字（末位可以是 X）")),
+        ],
+    )
 
 
 class NoteForm(FlaskForm):

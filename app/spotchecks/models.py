@@ -78,8 +78,9 @@ class Inspection(TimestampMixin, db.Model):
     enterprise: so.Mapped[Enterprise] = so.relationship()
     regulator = so.relationship("User", foreign_keys=[regulator_id])
     sitting = so.relationship("Sitting")
-    tickets: so.Mapped[list[SpotCheckTicket]] = so.relationship(back_populates="inspection",
-                                                                 order_by="SpotCheckTicket.id")  # fmt: skip
+    tickets: so.Mapped[list[SpotCheckTicket]] = so.relationship(
+        back_populates="inspection", order_by="SpotCheckTicket.id"
+    )
 
     @property
     def is_open(self) -> bool:

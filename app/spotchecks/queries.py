@@ -40,10 +40,11 @@ class InspectionFilter:
 
 def ticket_counts(inspection_ids: list[int]) -> dict[int, dict]:
     """Per inspection: tested (graded tickets), passed, and tickets still live."""
-    rows = db.session.execute(sa.select(SpotCheckTicket.inspection_id, SpotCheckTicket.status, SpotCheckTicket.passed,
-                                        sa.func.count())
-                              .where(SpotCheckTicket.inspection_id.in_(inspection_ids), SpotCheckTicket.status != TicketState.VOID)
-                              .group_by(SpotCheckTicket.inspection_id, SpotCheckTicket.status, SpotCheckTicket.passed)).all()  # fmt: skip
+    rows = db.session.execute(
+        sa.select(SpotCheckTicket.inspection_id, SpotCheckTicket.status, SpotCheckTicket.passed, sa.func.count())
+        .where(SpotCheckTicket.inspection_id.in_(inspection_ids), SpotCheckTicket.status != TicketState.VOID)
+        .group_by(SpotCheckTicket.inspection_id, SpotCheckTicket.status, SpotCheckTicket.passed)
+    ).all()
     counts: dict[int, dict] = defaultdict(lambda: {"sampled": 0, "graded": 0, "passed": 0})
     for inspection_id, status, passed, n in rows:
         c = counts[inspection_id]
@@ -68,15 +69,19 @@ class Rate:
 def pass_rates(scoped: sa.Select) -> dict[str, list[Rate]]:
     """Pass rates of graded tickets per enterprise, industry and month, over the inspections ``scoped`` selects."""
     ids = scoped.with_only_columns(Inspection.id)
-    rows = db.session.execute(sa.select(Enterprise.id, Enterprise.name, Enterprise.industry, Inspection.inspected_on,
-                                        SpotCheckTicket.passed)
-                              .join(Inspection, SpotCheckTicket.inspection_id == Inspection.id)
-                              .join(Enterprise, Inspection.enterprise_id == Enterprise.id)
-                              .where(Inspection.id.in_(ids), SpotCheckTicket.status == TicketState.DONE)).all()  # fmt: skip
+    rows = db.session.execute(
+        sa.select(Enterprise.id, Enterprise.name, Enterprise.industry, Inspection.inspected_on, SpotCheckTicket.passed)
+        .join(Inspection, SpotCheckTicket.inspection_id == Inspection.id)
+        .join(Enterprise, Inspection.enterprise_id == Enterprise.id)
+        .where(Inspection.id.in_(ids), SpotCheckTicket.status == TicketState.DONE)
+    ).all()
     groups: dict[str, dict] = {"enterprise": {}, "industry": {}, "month": {}}
     for ent_id, ent_name, industry, on, passed in rows:
-        for dimension, key, label in (("enterprise", ent_id, ent_name), ("industry", industry.value, industry.label),
-                                      ("month", on.strftime("%Y-%m"), on.strftime("%Y-%m"))):  # fmt: skip
+        for dimension, key, label in (
+            ("enterprise", ent_id, ent_name),
+            ("industry", industry.value, industry.label),
+            ("month", on.strftime("%Y-%m"), on.strftime("%Y-%m")),
+        ):
             rate = groups[dimension].setdefault(key, Rate(label))
             rate.tested += 1
             rate.passed += 1 if passed else 0
@@ -106,8 +111,11 @@ def most_missed(scoped: sa.Select, *, limit: int = 20) -> tuple[list[Missed], li
     :return: (questions by % wrong, topics by % wrong).
     """
     sitting_ids = scoped.with_only_columns(Inspection.sitting_id)
-    attempts = db.session.execute(sa.select(Attempt.paper, Attempt.result)
-                                  .where(Attempt.sitting_id.in_(sitting_ids), Attempt.state == AttemptState.GRADED)).all()  # fmt: skip
+    attempts = db.session.execute(
+        sa.select(Attempt.paper, Attempt.result).where(
+            Attempt.sitting_id.in_(sitting_ids), Attempt.state == AttemptState.GRADED
+        )
+    ).all()
     questions: dict[str, Missed] = {}
     topics: dict[str, Missed] = {}
     for paper, result in attempts:

@@ -29,30 +29,56 @@ def report_context(inspection: Inspection, findings: list[Finding], *, link: str
     enterprise = inspection.enterprise
     rows = []
     for t in inspection.tickets:
-        rows.append({"name": t.person.name, "id_masked": t.person.id_masked, "post": _label(Post, t.post),
-                     "employment_type": _label(EmploymentType, t.employment_type) if t.employment_type else "",
-                     "reason": t.reason.label, "void": t.status is TicketState.VOID, "swap_reason": t.swap_reason,
-                     "answered": t.answered, "graded": t.graded_at is not None,
-                     "score": f"{t.score:g}" if t.score is not None else "", "passed": t.passed})  # fmt: skip
+        rows.append(
+            {
+                "name": t.person.name,
+                "id_masked": t.person.id_masked,
+                "post": _label(Post, t.post),
+                "employment_type": _label(EmploymentType, t.employment_type) if t.employment_type else "",
+                "reason": t.reason.label,
+                "void": t.status is TicketState.VOID,
+                "swap_reason": t.swap_reason,
+                "answered": t.answered,
+                "graded": t.graded_at is not None,
+                "score": f"{t.score:g}" if t.score is not None else "",
+                "passed": t.passed,
+            }
+        )
     graded = [r for r in rows if r["graded"] and not r["void"]]
     return {
-        "enterprise": {"name": enterprise.name, "uscc": enterprise.uscc, "industry": enterprise.industry.label,
-                       "address": enterprise.address},
-        "inspection": {"id": inspection.id, "date": inspection.inspected_on.isoformat(), "inspectors": inspection.inspectors,
-                       "doc_number": inspection.doc_number, "status": inspection.status.label,
-                       "regulator": inspection.regulator.label, "seed": str(inspection.seed),
-                       "opened": _local(inspection.sitting.opens_at), "closed": _local(inspection.closed_at),
-                       "pass_mark": f"{inspection.sitting.pass_mark:g}",
-                       "questions": inspection.sitting.question_count,
-                       "minutes": inspection.sitting.duration_minutes},
+        "enterprise": {
+            "name": enterprise.name,
+            "uscc": enterprise.uscc,
+            "industry": enterprise.industry.label,
+            "address": enterprise.address,
+        },
+        "inspection": {
+            "id": inspection.id,
+            "date": inspection.inspected_on.isoformat(),
+            "inspectors": inspection.inspectors,
+            "doc_number": inspection.doc_number,
+            "status": inspection.status.label,
+            "regulator": inspection.regulator.label,
+            "seed": str(inspection.seed),
+            "opened": _local(inspection.sitting.opens_at),
+            "closed": _local(inspection.closed_at),
+            "pass_mark": f"{inspection.sitting.pass_mark:g}",
+            "questions": inspection.sitting.question_count,
+            "minutes": inspection.sitting.duration_minutes,
+        },
         "rule": [(_label(Post, post), n) for post, n in inspection.sample_rule.items()],
         "shortages": [(_label(Post, s["post"]), s["wanted"], s["available"]) for s in inspection.shortages],
         "draw_verified": verify_draw(inspection),
         "rows": rows,
-        "summary": {"tested": len(graded), "passed": sum(1 for r in graded if r["passed"]),
-                    "unanswered": sum(1 for r in graded if not r["answered"])},
-        "findings": [{"name": f.person.name, "deadline": f.deadline.isoformat(), "action": f.action,
-                      "status": f.status.label} for f in findings],  # fmt: skip
+        "summary": {
+            "tested": len(graded),
+            "passed": sum(1 for r in graded if r["passed"]),
+            "unanswered": sum(1 for r in graded if not r["answered"]),
+        },
+        "findings": [
+            {"name": f.person.name, "deadline": f.deadline.isoformat(), "action": f.action, "status": f.status.label}
+            for f in findings
+        ],
         "qr": qr_data_uri(link, scale=3),
         "link": link,
     }

@@ -27,8 +27,17 @@ from app.exams.models import Attempt, AttemptState, Candidate, Sitting
 from app.extensions import db
 from app.people.models import Employment, Enterprise, Person
 from app.spotchecks import engine
-from app.spotchecks.models import (Finding, FindingState, GuessRecord, Inspection, InspectionState,
-                                   InvalidFindingTransition, SpotCheckTicket, TicketReason, TicketState)  # fmt: skip
+from app.spotchecks.models import (
+    Finding,
+    FindingState,
+    GuessRecord,
+    Inspection,
+    InspectionState,
+    InvalidFindingTransition,
+    SpotCheckTicket,
+    TicketReason,
+    TicketState,
+)
 from app.spotchecks.sampling import draw_replacement, draw_sample, normalise_rule
 from question_bank import PaperSpec
 
@@ -100,14 +109,17 @@ class InspectionData:
 
 def current_roster(enterprise: Enterprise) -> list[tuple[int, str, str]]:
     """``(person_id, post, employment_type)`` of everyone currently employed, as plain values for the draw."""
-    rows = db.session.execute(sa.select(Employment.person_id, Employment.post, Employment.employment_type)
-                              .where(Employment.enterprise_id == enterprise.id, Employment.end_date.is_(None))
-                              .order_by(Employment.person_id)).all()  # fmt: skip
+    rows = db.session.execute(
+        sa.select(Employment.person_id, Employment.post, Employment.employment_type)
+        .where(Employment.enterprise_id == enterprise.id, Employment.end_date.is_(None))
+        .order_by(Employment.person_id)
+    ).all()
     return [(pid, post.value, etype.value) for pid, post, etype in rows]
 
 
-def open_inspection(data: InspectionData, enterprise: Enterprise, *, actor, now: datetime | None = None,
-                    seed: int | None = None) -> Inspection:  # fmt: skip
+def open_inspection(
+    data: InspectionData, enterprise: Enterprise, *, actor, now: datetime | None = None, seed: int | None = None
+) -> Inspection:
     """Open an inspection: draw the sample, create the on-site sitting and one ticket per person drawn.
 
     :raises SpotCheckError: ``inspection.out_of_jurisdiction`` when the enterprise is not in the actor's area,
@@ -127,22 +139,43 @@ def open_inspection(data: InspectionData, enterprise: Enterprise, *, actor, now:
 
     try:
         sitting = engine.create_spotcheck_sitting(
-            data.template, spec=spec, title=f"逢查必考 · {enterprise.name} · {data.inspected_on.isoformat()}"[:120],
-            opens_at=now, closes_at=now + timedelta(minutes=data.window_minutes),
-            duration_minutes=data.time_limit_minutes, person_ids=[p.person_id for p in sample.picks], actor=actor)
+            data.template,
+            spec=spec,
+            title=f"逢查必考 · {enterprise.name} · {data.inspected_on.isoformat()}"[:120],
+            opens_at=now,
+            closes_at=now + timedelta(minutes=data.window_minutes),
+            duration_minutes=data.time_limit_minutes,
+            person_ids=[p.person_id for p in sample.picks],
+            actor=actor,
+        )
     except engine.ExamError as exc:
         raise SpotCheckError(exc.code, **exc.params) from None
-    inspection = Inspection(regulator_id=actor.id, enterprise=enterprise, inspected_on=data.inspected_on,
-                            inspectors=data.inspectors.strip(), doc_number=data.doc_number.strip(),
-                            template_id=data.template.id, sample_rule=rule, seed=seed,
-                            roster_snapshot=[list(r) for r in roster],
-                            shortages=[s._asdict() for s in sample.shortages], sitting_id=sitting.id)  # fmt: skip
+    inspection = Inspection(
+        regulator_id=actor.id,
+        enterprise=enterprise,
+        inspected_on=data.inspected_on,
+        inspectors=data.inspectors.strip(),
+        doc_number=data.doc_number.strip(),
+        template_id=data.template.id,
+        sample_rule=rule,
+        seed=seed,
+        roster_snapshot=[list(r) for r in roster],
+        shortages=[s._asdict() for s in sample.shortages],
+        sitting_id=sitting.id,
+    )
     db.session.add(inspection)
     db.session.flush()
     employment_types = {pid: etype for pid, _post, etype in roster}
     for pick in sample.picks:
-        _issue_ticket(inspection, pick.person_id, pick.post, employment_types.get(pick.person_id, ""),
-                      TicketReason.SAMPLED, actor=actor, now=now)  # fmt: skip
+        _issue_ticket(
+            inspection,
+            pick.person_id,
+            pick.post,
+            employment_types.get(pick.person_id, ""),
+            TicketReason.SAMPLED,
+            actor=actor,
+            now=now,
+        )
     return inspection
 
 
@@ -152,7 +185,9 @@ def _check_paper(spec: dict, bank_ids: list) -> None:
     index = question_index(bank_ids)
     short = [a for a in index.availability(PaperSpec.from_dict(spec)) if not a.ok]
     if short:
-        raise SpotCheckError("template.short", sections="、".join(f"{a.section_title} {a.available}/{a.needed}" for a in short))
+        raise SpotCheckError(
+            "template.short", sections="、".join(f"{a.section_title} {a.available}/{a.needed}" for a in short)
+        )
 
 
 def verify_draw(inspection: Inspection) -> bool:
@@ -177,25 +212,53 @@ def _code_hash(code: str) -> str:
     return crypto.blind_index("spotcheck-code", normalise_code(code))
 
 
-def _issue_ticket(inspection: Inspection, person_id: int, post: str, employment_type: str, reason: TicketReason, *,
-                  actor, now: datetime, replaces: SpotCheckTicket | None = None) -> SpotCheckTicket:  # fmt: skip
+def _issue_ticket(
+    inspection: Inspection,
+    person_id: int,
+    post: str,
+    employment_type: str,
+    reason: TicketReason,
+    *,
+    actor,
+    now: datetime,
+    replaces: SpotCheckTicket | None = None,
+) -> SpotCheckTicket:
     token = secrets.token_urlsafe(24)
     while True:
         code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
         code_hash = _code_hash(code)
         if not db.session.scalar(sa.select(SpotCheckTicket.id).where(SpotCheckTicket.code_hash == code_hash)):
             break
-    ticket = SpotCheckTicket(inspection=inspection, person_id=person_id, post=post, employment_type=employment_type,
-                             reason=reason, token_hash=_sha256(token), code_hash=code_hash,
-                             secret_enc=crypto.encrypt(f"{token} {code}"), issued_at=now,
-                             replaces_id=replaces.id if replaces else None,
-                             attempt_id=replaces.attempt_id if replaces else None)  # fmt: skip
+    ticket = SpotCheckTicket(
+        inspection=inspection,
+        person_id=person_id,
+        post=post,
+        employment_type=employment_type,
+        reason=reason,
+        token_hash=_sha256(token),
+        code_hash=code_hash,
+        secret_enc=crypto.encrypt(f"{token} {code}"),
+        issued_at=now,
+        replaces_id=replaces.id if replaces else None,
+        attempt_id=replaces.attempt_id if replaces else None,
+    )
     db.session.add(ticket)
     engine.add_candidates(inspection.sitting, [person_id])
     if replaces is None:
-        record_event(person_id, "spotcheck.sampled", {"inspection": inspection.id, "doc_number": inspection.doc_number,
-                     "enterprise": inspection.enterprise.name, "post": post, "reason": reason.value},
-                     actor=actor, enterprise_id=inspection.enterprise_id, at=now)  # fmt: skip
+        record_event(
+            person_id,
+            "spotcheck.sampled",
+            {
+                "inspection": inspection.id,
+                "doc_number": inspection.doc_number,
+                "enterprise": inspection.enterprise.name,
+                "post": post,
+                "reason": reason.value,
+            },
+            actor=actor,
+            enterprise_id=inspection.enterprise_id,
+            at=now,
+        )
     return ticket
 
 
@@ -246,8 +309,9 @@ def swap_ticket(ticket: SpotCheckTicket, *, actor, reason: str, now: datetime | 
 
 
 def _drop_candidate(inspection: Inspection, person_id: int) -> None:
-    db.session.execute(sa.delete(Candidate).where(Candidate.sitting_id == inspection.sitting_id,
-                                                  Candidate.person_id == person_id))  # fmt: skip
+    db.session.execute(
+        sa.delete(Candidate).where(Candidate.sitting_id == inspection.sitting_id, Candidate.person_id == person_id)
+    )
 
 
 def add_person(inspection: Inspection, person_id: int, *, actor, now: datetime | None = None) -> SpotCheckTicket:
@@ -276,8 +340,16 @@ def reissue_ticket(ticket: SpotCheckTicket, *, actor, reason: str, now: datetime
     if ticket.status in (TicketState.VOID, TicketState.DONE):
         raise SpotCheckError("reissue.not_possible", status=ticket.status.label)
     ticket.status, ticket.swap_reason = TicketState.VOID, (reason.strip() or "重新发放")[:200]
-    new = _issue_ticket(inspection, ticket.person_id, ticket.post, ticket.employment_type, ticket.reason,
-                        actor=actor, now=now, replaces=ticket)  # fmt: skip
+    new = _issue_ticket(
+        inspection,
+        ticket.person_id,
+        ticket.post,
+        ticket.employment_type,
+        ticket.reason,
+        actor=actor,
+        now=now,
+        replaces=ticket,
+    )
     return new
 
 
@@ -301,8 +373,9 @@ def too_many_guesses(ip: str, now: datetime | None = None) -> bool:
     """True when this address has looked up too many unknown tickets recently (the lookup is then refused)."""
     now = now or utcnow()
     since = now - timedelta(minutes=current_app.config["SPOTCHECK_GUESS_WINDOW_MINUTES"])
-    count = db.session.scalar(sa.select(sa.func.count()).select_from(GuessRecord)
-                              .where(GuessRecord.ip == ip, GuessRecord.at >= since))  # fmt: skip
+    count = db.session.scalar(
+        sa.select(sa.func.count()).select_from(GuessRecord).where(GuessRecord.ip == ip, GuessRecord.at >= since)
+    )
     return count >= current_app.config["SPOTCHECK_MAX_GUESSES"]
 
 
@@ -408,10 +481,22 @@ def record_result(ticket: SpotCheckTicket, *, now: datetime, actor=None) -> Spot
         ticket.status = TicketState.DONE
     db.session.flush()
     inspection = ticket.inspection
-    record_event(ticket.person_id, "spotcheck.result", {"inspection": inspection.id, "doc_number": inspection.doc_number,
-                 "enterprise": inspection.enterprise.name, "score": ticket.score, "max_score": ticket.max_score,
-                 "passed": ticket.passed, "answered": ticket.answered}, actor=actor,
-                 enterprise_id=inspection.enterprise_id, at=now)  # fmt: skip
+    record_event(
+        ticket.person_id,
+        "spotcheck.result",
+        {
+            "inspection": inspection.id,
+            "doc_number": inspection.doc_number,
+            "enterprise": inspection.enterprise.name,
+            "score": ticket.score,
+            "max_score": ticket.max_score,
+            "passed": ticket.passed,
+            "answered": ticket.answered,
+        },
+        actor=actor,
+        enterprise_id=inspection.enterprise_id,
+        at=now,
+    )
     return ticket
 
 
@@ -441,9 +526,14 @@ def close_inspection(inspection: Inspection, *, actor, now: datetime | None = No
 
 
 def expired_inspections(now: datetime) -> list[Inspection]:
-    return list(db.session.scalars(sa.select(Inspection).join(Sitting, Inspection.sitting_id == Sitting.id)
-                                   .where(Inspection.status == InspectionState.OPEN, Sitting.closes_at <= now)
-                                   .order_by(Inspection.id)))  # fmt: skip
+    return list(
+        db.session.scalars(
+            sa.select(Inspection)
+            .join(Sitting, Inspection.sitting_id == Sitting.id)
+            .where(Inspection.status == InspectionState.OPEN, Sitting.closes_at <= now)
+            .order_by(Inspection.id)
+        )
+    )
 
 
 def prune_guesses(now: datetime) -> int:
@@ -457,15 +547,31 @@ def prune_guesses(now: datetime) -> int:
 def open_finding(ticket: SpotCheckTicket, *, actor, now: datetime) -> Finding:
     inspection = ticket.inspection
     action = "重新培训并补考" if ticket.answered else "未参加现场测试：组织培训并补考"
-    finding = Finding(inspection=inspection, enterprise_id=inspection.enterprise_id, person_id=ticket.person_id,
-                      ticket=ticket, action=action,
-                      deadline=now.date() + timedelta(days=current_app.config["SPOTCHECK_FINDING_DAYS"]))  # fmt: skip
+    finding = Finding(
+        inspection=inspection,
+        enterprise_id=inspection.enterprise_id,
+        person_id=ticket.person_id,
+        ticket=ticket,
+        action=action,
+        deadline=now.date() + timedelta(days=current_app.config["SPOTCHECK_FINDING_DAYS"]),
+    )
     db.session.add(finding)
     db.session.flush()
-    record_event(ticket.person_id, "finding.opened", {"inspection": inspection.id, "finding": finding.id,
-                 "doc_number": inspection.doc_number, "enterprise": inspection.enterprise.name,
-                 "deadline": finding.deadline.isoformat(), "action": action}, actor=actor,
-                 enterprise_id=inspection.enterprise_id, at=now)  # fmt: skip
+    record_event(
+        ticket.person_id,
+        "finding.opened",
+        {
+            "inspection": inspection.id,
+            "finding": finding.id,
+            "doc_number": inspection.doc_number,
+            "enterprise": inspection.enterprise.name,
+            "deadline": finding.deadline.isoformat(),
+            "action": action,
+        },
+        actor=actor,
+        enterprise_id=inspection.enterprise_id,
+        at=now,
+    )
     return finding
 
 
@@ -500,8 +606,9 @@ def assign_retraining(finding: Finding, *, actor, note: str = "", now: datetime 
     return finding
 
 
-def schedule_makeup(finding: Finding, *, actor, opens_at: datetime, closes_at: datetime, plan: str = "",
-                    now: datetime | None = None) -> Finding:  # fmt: skip
+def schedule_makeup(
+    finding: Finding, *, actor, opens_at: datetime, closes_at: datetime, plan: str = "", now: datetime | None = None
+) -> Finding:
     """Create the 补考 sitting (kind MAKEUP, same paper rules) for this one person, in the enterprise's name."""
     now = now or utcnow()
     _require_workable(finding)
@@ -516,9 +623,16 @@ def schedule_makeup(finding: Finding, *, actor, opens_at: datetime, closes_at: d
     if template is None:
         raise SpotCheckError("makeup.no_template")
     try:
-        sitting = engine.create_makeup_sitting(original, template, title=f"补考 · {finding.person.name} · {original.title}"[:120],
-                                               opens_at=opens_at, closes_at=closes_at, person_id=finding.person_id,
-                                               enterprise=finding.inspection.enterprise, actor=actor)  # fmt: skip
+        sitting = engine.create_makeup_sitting(
+            original,
+            template,
+            title=f"补考 · {finding.person.name} · {original.title}"[:120],
+            opens_at=opens_at,
+            closes_at=closes_at,
+            person_id=finding.person_id,
+            enterprise=finding.inspection.enterprise,
+            actor=actor,
+        )
     except engine.ExamError as exc:
         raise SpotCheckError(exc.code, **exc.params) from None
     finding.makeup_sitting_id, finding.makeup_plan = sitting.id, plan.strip()[:200]
@@ -533,8 +647,11 @@ def makeup_attempt(finding: Finding) -> Attempt | None:
     """The person's attempt at the 补考 sitting, if any."""
     if finding.makeup_sitting_id is None:
         return None
-    return db.session.scalar(sa.select(Attempt).where(Attempt.sitting_id == finding.makeup_sitting_id,
-                                                      Attempt.person_id == finding.person_id))  # fmt: skip
+    return db.session.scalar(
+        sa.select(Attempt).where(
+            Attempt.sitting_id == finding.makeup_sitting_id, Attempt.person_id == finding.person_id
+        )
+    )
 
 
 def makeup_passed(finding: Finding) -> bool:
@@ -568,9 +685,20 @@ def close_finding(finding: Finding, *, actor, override_reason: str = "", now: da
     attempt = makeup_attempt(finding)
     _note(finding, actor, "销号" + ("（补考合格）" if passed else f"（人工销号：{finding.close_override}）"), now)
     db.session.flush()
-    record_event(finding.person_id, "finding.closed", {"inspection": finding.inspection_id, "finding": finding.id,
-                 "doc_number": finding.inspection.doc_number, "makeup_score": attempt.score if passed else None,
-                 "override": finding.close_override}, actor=actor, enterprise_id=finding.enterprise_id, at=now)  # fmt: skip
+    record_event(
+        finding.person_id,
+        "finding.closed",
+        {
+            "inspection": finding.inspection_id,
+            "finding": finding.id,
+            "doc_number": finding.inspection.doc_number,
+            "makeup_score": attempt.score if passed else None,
+            "override": finding.close_override,
+        },
+        actor=actor,
+        enterprise_id=finding.enterprise_id,
+        at=now,
+    )
     return finding
 
 

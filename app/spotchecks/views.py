@@ -10,7 +10,18 @@ import secrets
 from datetime import date, timedelta
 
 import sqlalchemy as sa
-from flask import abort, current_app, flash, jsonify, make_response, redirect, render_template, request, session, url_for
+from flask import (
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_babel import to_user_timezone, to_utc
 from flask_login import current_user
@@ -18,14 +29,23 @@ from flask_login import current_user
 from app.auth import scope
 from app.auth.access import public, roles_required
 from app.auth.models import Role
+from app.core.clock import local_today
 from app.core.db import utcnow
 from app.core.forms import choices
 from app.exams import views as exam_views
 from app.extensions import db
 from app.people.models import Employment, Enterprise, Industry, Person, Post
 from app.spotchecks import bp, engine, queries, report, services
-from app.spotchecks.forms import (AddPersonForm, CloseFindingForm, CodeForm, IdentityForm, InspectionForm, MakeupForm,
-                                  NoteForm, ReasonForm)  # fmt: skip
+from app.spotchecks.forms import (
+    AddPersonForm,
+    CloseFindingForm,
+    CodeForm,
+    IdentityForm,
+    InspectionForm,
+    MakeupForm,
+    NoteForm,
+    ReasonForm,
+)
 from app.spotchecks.messages import error_message
 from app.spotchecks.models import Finding, FindingState, Inspection, InspectionState, SpotCheckTicket, TicketState
 from app.spotchecks.services import SpotCheckError
@@ -48,8 +68,13 @@ def _fail(exc: SpotCheckError) -> None:
 
 def _filters() -> queries.InspectionFilter:
     args = request.args
-    return queries.InspectionFilter(enterprise_id=args.get("enterprise", type=int), industry=args.get("industry") or None,
-                                    date_from=_date_arg("from"), date_to=_date_arg("to"), status=args.get("status") or None)  # fmt: skip
+    return queries.InspectionFilter(
+        enterprise_id=args.get("enterprise", type=int),
+        industry=args.get("industry") or None,
+        date_from=_date_arg("from"),
+        date_to=_date_arg("to"),
+        status=args.get("status") or None,
+    )
 
 
 def _date_arg(name: str) -> date | None:
@@ -63,11 +88,20 @@ def _date_arg(name: str) -> date | None:
 @roles_required(*STAFF)
 def inspections():
     flt = _filters()
-    query = flt.apply(scope.inspections_query(current_user)).order_by(Inspection.inspected_on.desc(), Inspection.id.desc())
+    query = flt.apply(scope.inspections_query(current_user)).order_by(
+        Inspection.inspected_on.desc(), Inspection.id.desc()
+    )
     page = db.paginate(query, page=request.args.get("page", 1, type=int), per_page=50, error_out=False)
     enterprises = db.session.scalars(scope.enterprises_query(current_user).order_by(Enterprise.name)).all()
-    return render_template("spotchecks/inspections.html", page=page, counts=queries.ticket_counts([i.id for i in page.items]),
-                           flt=flt, enterprises=enterprises, industries=list(Industry), states=list(InspectionState))  # fmt: skip
+    return render_template(
+        "spotchecks/inspections.html",
+        page=page,
+        counts=queries.ticket_counts([i.id for i in page.items]),
+        flt=flt,
+        enterprises=enterprises,
+        industries=list(Industry),
+        states=list(InspectionState),
+    )
 
 
 @bp.route("/spotchecks/new", methods=["GET", "POST"])
@@ -82,8 +116,11 @@ def new_inspection():
         if wanted := request.args.get("enterprise", type=int):
             form.enterprise_id.data = scope.get_enterprise_or_404(current_user, wanted).id
         rule = current_app.config["SPOTCHECK_SAMPLE_RULE"]
-        form.safety_manager.data, form.special_operator.data, form.worker.data = (rule["safety_manager"],
-                                                                                   rule["special_operator"], rule["worker"])  # fmt: skip
+        form.safety_manager.data, form.special_operator.data, form.worker.data = (
+            rule["safety_manager"],
+            rule["special_operator"],
+            rule["worker"],
+        )
         form.inspected_on.data = to_user_timezone(utcnow()).date()
         form.window_minutes.data = current_app.config["SPOTCHECK_WINDOW_MINUTES"]
         form.time_limit_minutes.data = current_app.config["SPOTCHECK_TIME_LIMIT_MINUTES"]
@@ -97,11 +134,20 @@ def new_inspection():
             form.enterprise_id.errors.append(_("该企业不在您的辖区内，不能对其开展检查。"))
         elif template is not None:
             data = services.InspectionData(
-                inspected_on=form.inspected_on.data, inspectors=form.inspectors.data, doc_number=form.doc_number.data,
-                template=template, rule={"principal": 1, "safety_manager": form.safety_manager.data,
-                                         "special_operator": form.special_operator.data, "worker": form.worker.data},
-                window_minutes=form.window_minutes.data, time_limit_minutes=form.time_limit_minutes.data,
-                pass_mark=form.pass_mark.data)  # fmt: skip
+                inspected_on=form.inspected_on.data,
+                inspectors=form.inspectors.data,
+                doc_number=form.doc_number.data,
+                template=template,
+                rule={
+                    "principal": 1,
+                    "safety_manager": form.safety_manager.data,
+                    "special_operator": form.special_operator.data,
+                    "worker": form.worker.data,
+                },
+                window_minutes=form.window_minutes.data,
+                time_limit_minutes=form.time_limit_minutes.data,
+                pass_mark=form.pass_mark.data,
+            )
             try:
                 inspection = services.open_inspection(data, enterprise, actor=current_user)
             except SpotCheckError as exc:
@@ -118,8 +164,15 @@ def _flash_shortages(inspection: Inspection) -> None:
         if s["post"] == "principal":
             flash(_("该企业花名册中没有主要负责人：主要负责人必考，已记入检查记录，请责令企业补录花名册。"), "error")
         else:
-            flash(_("%(post)s 应抽 %(wanted)s 人，花名册中仅有 %(available)s 人，已全部抽取。",
-                    post=Post(s["post"]).label, wanted=s["wanted"], available=s["available"]), "info")  # fmt: skip
+            flash(
+                _(
+                    "%(post)s 应抽 %(wanted)s 人，花名册中仅有 %(available)s 人，已全部抽取。",
+                    post=Post(s["post"]).label,
+                    wanted=s["wanted"],
+                    available=s["available"],
+                ),
+                "info",
+            )
 
 
 @bp.route("/spotchecks/<int:inspection_id>")
@@ -135,22 +188,38 @@ def inspection(inspection_id: int):
             entry["url"] = url_for("spotchecks.ticket", token=token, _external=True)
             entry["code"], entry["qr"] = code, report.qr_data_uri(entry["url"])
         tickets.append(entry)
-    findings = db.session.scalars(scope.findings_query(current_user).where(Finding.inspection_id == inspection.id)
-                                  .order_by(Finding.id)).all()  # fmt: skip
+    findings = db.session.scalars(
+        scope.findings_query(current_user).where(Finding.inspection_id == inspection.id).order_by(Finding.id)
+    ).all()
     sampled = {t.person_id for t in inspection.active_tickets}
     add_form = AddPersonForm()
     if can_run and inspection.is_open:
-        add_form.person_id.choices = choices((e.person_id, f"{e.person.name} · {e.post.label}") for e in _current_staff(inspection)
-                                             if e.person_id not in sampled)  # fmt: skip
-    return render_template("spotchecks/inspection.html", inspection=inspection, tickets=tickets, findings=findings,
-                           can_run=can_run, add_form=add_form, reason_form=ReasonForm(), today=date.today(),
-                           draw_ok=services.verify_draw(inspection), short_url=url_for("spotchecks.code_entry", _external=True))  # fmt: skip
+        add_form.person_id.choices = choices(
+            (e.person_id, f"{e.person.name} · {e.post.label}")
+            for e in _current_staff(inspection)
+            if e.person_id not in sampled
+        )
+    return render_template(
+        "spotchecks/inspection.html",
+        inspection=inspection,
+        tickets=tickets,
+        findings=findings,
+        can_run=can_run,
+        add_form=add_form,
+        reason_form=ReasonForm(),
+        today=local_today(),
+        draw_ok=services.verify_draw(inspection),
+        short_url=url_for("spotchecks.code_entry", _external=True),
+    )
 
 
 def _current_staff(inspection: Inspection) -> list[Employment]:
-    return db.session.scalars(sa.select(Employment).join(Employment.person)
-                              .where(Employment.enterprise_id == inspection.enterprise_id, Employment.end_date.is_(None))
-                              .order_by(Employment.post, Person.name)).all()  # fmt: skip
+    return db.session.scalars(
+        sa.select(Employment)
+        .join(Employment.person)
+        .where(Employment.enterprise_id == inspection.enterprise_id, Employment.end_date.is_(None))
+        .order_by(Employment.post, Person.name)
+    ).all()
 
 
 def _runnable(inspection_id: int) -> Inspection:
@@ -178,11 +247,23 @@ def live(inspection_id: int):
         answered = 0
         if t.attempt is not None and t.graded_at is None:
             answered = len(engine.saved_answers(t.attempt))
-        rows.append({"id": t.id, "status": t.status.value, "status_label": t.status.label, "answered": answered,
-                     "score": t.score, "passed": t.passed, "graded": t.graded_at is not None,
-                     "failed_identity": t.failed_identity_attempts})  # fmt: skip
-    return jsonify(status=inspection.status.value, seconds_left=max(0, int((inspection.sitting.closes_at - now).total_seconds())),
-                   tickets=rows)  # fmt: skip
+        rows.append(
+            {
+                "id": t.id,
+                "status": t.status.value,
+                "status_label": t.status.label,
+                "answered": answered,
+                "score": t.score,
+                "passed": t.passed,
+                "graded": t.graded_at is not None,
+                "failed_identity": t.failed_identity_attempts,
+            }
+        )
+    return jsonify(
+        status=inspection.status.value,
+        seconds_left=max(0, int((inspection.sitting.closes_at - now).total_seconds())),
+        tickets=rows,
+    )
 
 
 @bp.route("/spotchecks/<int:inspection_id>/tickets/<int:ticket_id>/swap", methods=["POST"])
@@ -255,7 +336,9 @@ def close(inspection_id: int):
 @roles_required(*STAFF)
 def report_pdf(inspection_id: int):
     inspection = scope.get_inspection_or_404(current_user, inspection_id)
-    findings = db.session.scalars(sa.select(Finding).where(Finding.inspection_id == inspection.id).order_by(Finding.id)).all()
+    findings = db.session.scalars(
+        sa.select(Finding).where(Finding.inspection_id == inspection.id).order_by(Finding.id)
+    ).all()
     link = url_for("spotchecks.inspection", inspection_id=inspection.id, _external=True)
     pdf = report.render_pdf(report.report_context(inspection, findings, link=link))
     response = make_response(pdf)
@@ -270,8 +353,14 @@ def stats():
     flt = _filters()
     scoped = flt.apply(scope.inspections_query(current_user))
     questions, topics = queries.most_missed(scoped)
-    return render_template("spotchecks/stats.html", rates=queries.pass_rates(scoped), questions=questions, topics=topics,
-                           flt=flt, industries=list(Industry))  # fmt: skip
+    return render_template(
+        "spotchecks/stats.html",
+        rates=queries.pass_rates(scoped),
+        questions=questions,
+        topics=topics,
+        flt=flt,
+        industries=list(Industry),
+    )
 
 
 # ---------------------------------------------------------------- findings (整改问题清单)
@@ -282,15 +371,19 @@ def stats():
 def findings():
     query = scope.findings_query(current_user).join(Finding.inspection)
     status = request.args.get("status", "")
-    today = date.today()
+    today = local_today()
     if status == "overdue":
         query = query.where(Finding.status != FindingState.CLOSED, Finding.deadline < today)
     elif status in FindingState._value2member_map_:
         query = query.where(Finding.status == FindingState(status))
     elif status != "all":
         query = query.where(Finding.status != FindingState.CLOSED)
-    page = db.paginate(query.order_by(Finding.deadline, Finding.id), page=request.args.get("page", 1, type=int),
-                       per_page=50, error_out=False)  # fmt: skip
+    page = db.paginate(
+        query.order_by(Finding.deadline, Finding.id),
+        page=request.args.get("page", 1, type=int),
+        per_page=50,
+        error_out=False,
+    )
     return render_template("spotchecks/findings.html", page=page, status=status, states=list(FindingState), today=today)
 
 
@@ -302,17 +395,28 @@ def finding(finding_id: int):
     if finding.makeup_sitting_id is None:
         start = to_user_timezone(utcnow() + timedelta(days=1)).replace(tzinfo=None, minute=0, second=0, microsecond=0)
         makeup_form.opens_at.data, makeup_form.closes_at.data = start, start + timedelta(hours=2)
-    return render_template("spotchecks/finding.html", finding=finding, attempt=services.makeup_attempt(finding),
-                           makeup_passed=services.makeup_passed(finding), today=date.today(),
-                           can_work=scope.can_work_finding(current_user, finding.enterprise_id),
-                           can_review=scope.can_inspect(current_user, finding.inspection.enterprise),
-                           note_form=NoteForm(), makeup_form=makeup_form, close_form=CloseFindingForm(),
-                           reject_form=ReasonForm())  # fmt: skip
+    return render_template(
+        "spotchecks/finding.html",
+        finding=finding,
+        attempt=services.makeup_attempt(finding),
+        makeup_passed=services.makeup_passed(finding),
+        today=local_today(),
+        can_work=scope.can_work_finding(current_user, finding.enterprise_id),
+        can_review=scope.can_inspect(current_user, finding.inspection.enterprise),
+        note_form=NoteForm(),
+        makeup_form=makeup_form,
+        close_form=CloseFindingForm(),
+        reject_form=ReasonForm(),
+    )
 
 
 def _finding_action(finding_id: int, *, review: bool) -> Finding:
     finding = scope.get_finding_or_404(current_user, finding_id)
-    allowed = scope.can_inspect(current_user, finding.inspection.enterprise) if review else scope.can_work_finding(current_user, finding.enterprise_id)
+    allowed = (
+        scope.can_inspect(current_user, finding.inspection.enterprise)
+        if review
+        else scope.can_work_finding(current_user, finding.enterprise_id)
+    )
     if not allowed:
         abort(403)
     return finding
@@ -335,8 +439,11 @@ def _finding_step(finding: Finding, step, done: str):
 def finding_retraining(finding_id: int):
     finding = _finding_action(finding_id, review=False)
     form = NoteForm()
-    return _finding_step(finding, lambda: services.assign_retraining(finding, actor=current_user, note=form.note.data or ""),
-                         _("已记录重新培训安排。"))
+    return _finding_step(
+        finding,
+        lambda: services.assign_retraining(finding, actor=current_user, note=form.note.data or ""),
+        _("已记录重新培训安排。"),
+    )
 
 
 @bp.route("/spotchecks/findings/<int:finding_id>/makeup", methods=["POST"])
@@ -347,33 +454,52 @@ def finding_makeup(finding_id: int):
     if not form.validate_on_submit():
         flash(_("请填写补考开始和结束时间。"), "error")
         return redirect(url_for("spotchecks.finding", finding_id=finding.id))
-    return _finding_step(finding, lambda: services.schedule_makeup(
-        finding, actor=current_user, opens_at=to_utc(form.opens_at.data), closes_at=to_utc(form.closes_at.data),
-        plan=form.plan.data or ""), _("已安排补考。"))
+    return _finding_step(
+        finding,
+        lambda: services.schedule_makeup(
+            finding,
+            actor=current_user,
+            opens_at=to_utc(form.opens_at.data),
+            closes_at=to_utc(form.closes_at.data),
+            plan=form.plan.data or "",
+        ),
+        _("已安排补考。"),
+    )
 
 
 @bp.route("/spotchecks/findings/<int:finding_id>/submit", methods=["POST"])
 @roles_required(Role.ENTERPRISE)
 def finding_submit(finding_id: int):
     finding = _finding_action(finding_id, review=False)
-    return _finding_step(finding, lambda: services.request_review(finding, actor=current_user, note=NoteForm().note.data or ""),
-                         _("已提交监管部门复核。"))
+    return _finding_step(
+        finding,
+        lambda: services.request_review(finding, actor=current_user, note=NoteForm().note.data or ""),
+        _("已提交监管部门复核。"),
+    )
 
 
 @bp.route("/spotchecks/findings/<int:finding_id>/close", methods=["POST"])
 @roles_required(Role.REGULATOR)
 def finding_close(finding_id: int):
     finding = _finding_action(finding_id, review=True)
-    return _finding_step(finding, lambda: services.close_finding(finding, actor=current_user, override_reason=CloseFindingForm().override_reason.data or ""),
-                         _("整改项已销号。"))
+    return _finding_step(
+        finding,
+        lambda: services.close_finding(
+            finding, actor=current_user, override_reason=CloseFindingForm().override_reason.data or ""
+        ),
+        _("整改项已销号。"),
+    )
 
 
 @bp.route("/spotchecks/findings/<int:finding_id>/reject", methods=["POST"])
 @roles_required(Role.REGULATOR)
 def finding_reject(finding_id: int):
     finding = _finding_action(finding_id, review=True)
-    return _finding_step(finding, lambda: services.reject_finding(finding, actor=current_user, reason=ReasonForm().reason.data or ""),
-                         _("已退回企业继续整改。"))
+    return _finding_step(
+        finding,
+        lambda: services.reject_finding(finding, actor=current_user, reason=ReasonForm().reason.data or ""),
+        _("已退回企业继续整改。"),
+    )
 
 
 # ---------------------------------------------------------------- public ticket pages (/s)
@@ -455,7 +581,9 @@ def ticket(token: str):
     form = IdentityForm()
     if form.validate_on_submit():
         try:
-            services.confirm_identity(ticket, name=form.name.data, id_last4=form.id_last4.data, device=_device(create=True), now=now)
+            services.confirm_identity(
+                ticket, name=form.name.data, id_last4=form.id_last4.data, device=_device(create=True), now=now
+            )
             services.start_ticket_attempt(ticket, ip=_client_ip(), user_agent=request.user_agent.string, now=now)
         except SpotCheckError as exc:
             db.session.commit()  # the failed try counts (and may lock the ticket)
@@ -466,8 +594,13 @@ def ticket(token: str):
         else:
             db.session.commit()
             return redirect(url_for("spotchecks.ticket", token=token))
-    return render_template("spotchecks/ticket_identity.html", form=form, ticket=ticket, token=token,
-                           enterprise=ticket.inspection.enterprise.name)  # fmt: skip
+    return render_template(
+        "spotchecks/ticket_identity.html",
+        form=form,
+        ticket=ticket,
+        token=token,
+        enterprise=ticket.inspection.enterprise.name,
+    )
 
 
 def _api_ticket(token: str):
@@ -512,5 +645,9 @@ def api_submit(token: str):
     services.submit_ticket(ticket, now=utcnow())
     db.session.commit()
     attempt = ticket.attempt
-    return jsonify(attempt=attempt.id, state=attempt.state.value, state_label=attempt.state.label,
-                   result={"score": attempt.score, "max_score": attempt.max_score, "passed": attempt.passed})
+    return jsonify(
+        attempt=attempt.id,
+        state=attempt.state.value,
+        state_label=attempt.state.label,
+        result={"score": attempt.score, "max_score": attempt.max_score, "passed": attempt.passed},
+    )

@@ -1,4 +1,5 @@
 """Importers.  :func:`read_questions` picks the right one from the file name or the content."""
+
 from __future__ import annotations
 
 import os
@@ -23,8 +24,16 @@ READERS: dict[str, Callable[[bytes], ImportResult]] = {
     "aiken": read_aiken,
     "text": read_text,
 }
-EXTENSIONS = {".xlsx": "xlsx", ".xlsm": "xlsx", ".csv": "csv", ".tsv": "csv", ".json": "json",
-              ".xml": "moodle", ".gift": "gift", ".aiken": "aiken"}
+EXTENSIONS = {
+    ".xlsx": "xlsx",
+    ".xlsm": "xlsx",
+    ".csv": "csv",
+    ".tsv": "csv",
+    ".json": "json",
+    ".xml": "moodle",
+    ".gift": "gift",
+    ".aiken": "aiken",
+}
 _AIKEN_ANSWER = re.compile(rb"^\s*ANSWER\s*:", re.MULTILINE | re.IGNORECASE)
 _GIFT_BLOCK = re.compile(rb"(?:^|\n)\s*(?:::|[^\n]*\{\s*(?:[=~]|T\b|F\b|TRUE\b|FALSE\b))")
 
@@ -67,8 +76,9 @@ def read_questions(data: bytes, *, filename: str | None = None, format: str | No
         return ImportResult(errors=[RowError(0, "", "empty_file")], format=format or "")
     if filename and filename.lower().endswith(".xls") and format is None:
         # Legacy BIFF workbooks need xlrd; ask for a re-save instead of guessing.
-        return ImportResult(errors=[RowError(0, "", "not_a_spreadsheet", {"detail": ".xls (Excel 97-2003)"})],
-                            format="xlsx")
+        return ImportResult(
+            errors=[RowError(0, "", "not_a_spreadsheet", {"detail": ".xls (Excel 97-2003)"})], format="xlsx"
+        )
     fmt = format or detect_format(data, filename)
     reader = READERS.get(fmt or "")
     if reader is None:
@@ -79,4 +89,4 @@ def read_questions(data: bytes, *, filename: str | None = None, format: str | No
     return result
 
 
-__all__ = ["ImportResult", "READERS", "detect_format", "read_questions"]
+__all__ = ["READERS", "ImportResult", "detect_format", "read_questions"]

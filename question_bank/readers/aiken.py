@@ -8,6 +8,7 @@
 Aiken is single-choice only; as a lenient extension ``ANSWER: AC`` makes a 多选.  Rows are the
 line numbers of each question's first line.
 """
+
 from __future__ import annotations
 
 import re
@@ -34,9 +35,15 @@ def read_aiken(data: bytes) -> ImportResult:
     def flush(answer: str | None) -> None:
         if not stem and not options:
             return
-        builder.add({"stem": "\n".join(stem), "options": list(options), "answer": answer or "",
-                     "type": "multiple" if answer and len(answer.replace(" ", "").replace(",", "")) > 1
-                     else "single"}, start)
+        builder.add(
+            {
+                "stem": "\n".join(stem),
+                "options": list(options),
+                "answer": answer or "",
+                "type": "multiple" if answer and len(answer.replace(" ", "").replace(",", "")) > 1 else "single",
+            },
+            start,
+        )
         stem.clear()
         options.clear()
 

@@ -4,6 +4,7 @@ Every reader produces, per question, a dict of raw field values (strings, number
 a row number; :class:`QuestionBuilder` interprets the Chinese/English spellings, reports every
 problem as a :class:`RowError`, and never stops at the first bad row.
 """
+
 from __future__ import annotations
 
 import re
@@ -49,14 +50,37 @@ INDUSTRY_ALIASES: dict[str, str] = {
 }
 #: 30号令 作业类别 (and the commonest 操作项目) by name, so banks that spell them out still import.
 OPERATION_NAMES: dict[str, str] = {
-    "电工作业": "1", "高压电工作业": "1.1", "低压电工作业": "1.2", "防爆电气作业": "1.3",
-    "焊接与热切割作业": "2", "熔化焊接与热切割作业": "2.1", "压力焊作业": "2.2", "钎焊作业": "2.3",
-    "高处作业": "3", "登高架设作业": "3.1", "高处安装、维护、拆除作业": "3.2",
-    "制冷与空调作业": "4", "煤矿安全作业": "5", "金属非金属矿山安全作业": "6", "石油天然气安全作业": "7",
-    "冶金(有色)生产安全作业": "8", "危险化学品安全作业": "9", "烟花爆竹安全作业": "10",
+    "电工作业": "1",
+    "高压电工作业": "1.1",
+    "低压电工作业": "1.2",
+    "防爆电气作业": "1.3",
+    "焊接与热切割作业": "2",
+    "熔化焊接与热切割作业": "2.1",
+    "压力焊作业": "2.2",
+    "钎焊作业": "2.3",
+    "高处作业": "3",
+    "登高架设作业": "3.1",
+    "高处安装、维护、拆除作业": "3.2",
+    "制冷与空调作业": "4",
+    "煤矿安全作业": "5",
+    "金属非金属矿山安全作业": "6",
+    "石油天然气安全作业": "7",
+    "冶金(有色)生产安全作业": "8",
+    "危险化学品安全作业": "9",
+    "烟花爆竹安全作业": "10",
 }
-DIFFICULTY_WORDS = {"易": 1, "简单": 1, "容易": 1, "较易": 2, "中等": 3, "中": 3, "一般": 3,
-                    "较难": 4, "难": 5, "困难": 5}
+DIFFICULTY_WORDS = {
+    "易": 1,
+    "简单": 1,
+    "容易": 1,
+    "较易": 2,
+    "中等": 3,
+    "中": 3,
+    "一般": 3,
+    "较难": 4,
+    "难": 5,
+    "困难": 5,
+}
 TRUE_WORDS = {"正确", "对", "√", "✓", "✔", "t", "true", "是", "y", "yes", "1"}
 FALSE_WORDS = {"错误", "错", "×", "✗", "✘", "x", "f", "false", "否", "n", "no", "0"}
 #: Options some banks put in 选项A/B of a 判断 row; they are the fixed options, not custom ones.
@@ -189,12 +213,26 @@ class QuestionBuilder:
 
         raw_key = cell_text(raw.get("key")).strip()
         key = raw_key or make_key(qtype.value, stem, tuple(options))
-        q = Question(key=key, type=qtype, stem=stem, options=tuple(options), answer=answer,
-                     fill_answers=fill_answers, explanation=cell_text(raw.get("explanation")).strip(),
-                     tags=Tags(post=posts, industry=industries, operation=operations,
-                               topic=cell_text(raw.get("topic")).strip(), level=level,
-                               extra=frozenset(self._values(raw.get("extra")))),
-                     difficulty=difficulty, source=cell_text(raw.get("source")).strip(), version=version)
+        q = Question(
+            key=key,
+            type=qtype,
+            stem=stem,
+            options=tuple(options),
+            answer=answer,
+            fill_answers=fill_answers,
+            explanation=cell_text(raw.get("explanation")).strip(),
+            tags=Tags(
+                post=posts,
+                industry=industries,
+                operation=operations,
+                topic=cell_text(raw.get("topic")).strip(),
+                level=level,
+                extra=frozenset(self._values(raw.get("extra"))),
+            ),
+            difficulty=difficulty,
+            source=cell_text(raw.get("source")).strip(),
+            version=version,
+        )
         for problem in validate_question(q):
             err(problem.field, problem.code, **problem.params)
         if raw_key:
@@ -345,5 +383,13 @@ def letters(indices: Iterable[int]) -> str:
     return "".join(OPTION_LETTERS[i] for i in indices)
 
 
-__all__ = ["ImportResult", "QuestionBuilder", "cell_text", "split_options", "parse_letters", "letters",
-           "normalise_stem", "MAX_OPTIONS"]
+__all__ = [
+    "MAX_OPTIONS",
+    "ImportResult",
+    "QuestionBuilder",
+    "cell_text",
+    "letters",
+    "normalise_stem",
+    "parse_letters",
+    "split_options",
+]

@@ -8,6 +8,7 @@ matching and essay questions are reported as ``unsupported_type``.  Rows are lin
 Our writer adds a ``// anpei: {...}`` comment with tags, difficulty, source and version, which
 this reader applies so a GIFT round trip loses nothing.
 """
+
 from __future__ import annotations
 
 import json
@@ -49,7 +50,7 @@ def _split_unescaped(text: str, separators: str) -> list[tuple[str, str]]:
     while i < len(text):
         c = text[i]
         if c == "\\" and i + 1 < len(text):
-            current.append(text[i:i + 2])
+            current.append(text[i : i + 2])
             i += 2
             continue
         if c in separators:
@@ -146,15 +147,20 @@ def read_gift(data: bytes) -> ImportResult:
         for comment in comments:
             if comment.startswith(META_PREFIX):
                 try:
-                    meta = json.loads(comment[len(META_PREFIX):])
+                    meta = json.loads(comment[len(META_PREFIX) :])
                 except json.JSONDecodeError as exc:
                     builder.error(line, "tags", "bad_field", detail=exc.msg)
                     raw = None
                     break
                 if isinstance(meta, dict):
                     raw.update({k: meta.get(k) for k in ("difficulty", "source", "version", "key") if k in meta})
-                    raw.update({k: v for k, v in (meta.get("tags") or {}).items()
-                                if k in ("post", "industry", "operation", "topic", "level", "extra")})
+                    raw.update(
+                        {
+                            k: v
+                            for k, v in (meta.get("tags") or {}).items()
+                            if k in ("post", "industry", "operation", "topic", "level", "extra")
+                        }
+                    )
         if raw is not None:
             builder.add(raw, line)
     return result
@@ -168,7 +174,7 @@ def _parse(body: str, line: int, builder: QuestionBuilder) -> dict[str, Any] | N
             builder.error(line, "key", "bad_gift", detail="unterminated ::title::")
             return None
         raw["key"] = unescape(body[2:end]).strip()
-        body = body[end + 2:]
+        body = body[end + 2 :]
     body = _FORMAT.sub("", body, count=1)
     opens, closes = _unescaped_positions(body, "{"), _unescaped_positions(body, "}")
     if not opens and not closes:
@@ -179,7 +185,7 @@ def _parse(body: str, line: int, builder: QuestionBuilder) -> dict[str, Any] | N
         builder.error(line + body[:first_bad].count("\n"), "answer", "unbalanced_braces")
         return None
     opening, closing = opens[0], closes[0]
-    before, block, after = body[:opening].strip(), body[opening + 1:closing], body[closing + 1:].strip()
+    before, block, after = body[:opening].strip(), body[opening + 1 : closing], body[closing + 1 :].strip()
     stem = unescape(before) + (" ____ " + unescape(after) if after else "")
     raw["stem"] = stem.strip()
 
@@ -202,7 +208,7 @@ def _parse(body: str, line: int, builder: QuestionBuilder) -> dict[str, Any] | N
         m = _WEIGHT.match(piece)
         if m:
             weighted = True
-            piece = piece[m.end():]
+            piece = piece[m.end() :]
         if lead == "=" or (m and float(m.group(1)) > 0):
             correct.append(index)
         options.append(unescape(piece).strip())

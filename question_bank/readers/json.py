@@ -1,12 +1,13 @@
 """Reader for our own JSON schema (``"format": "anpei-questions"``, see README) or a bare list."""
+
 from __future__ import annotations
 
 import json
 from typing import Any
 
 from ..errors import RowError
-from ..registry import TYPE_ALIASES, QuestionType
 from ..normalise import normalise_label
+from ..registry import TYPE_ALIASES, QuestionType
 from .common import ImportResult, QuestionBuilder
 
 FORMAT_NAME = "anpei-questions"
@@ -70,8 +71,20 @@ def _raw(item: dict[str, Any], row: int, builder: QuestionBuilder) -> dict[str, 
         answer = [answer]
     elif qtype is not QuestionType.FILL and isinstance(answer, list) and qtype is not None:
         answer = "".join(str(a) for a in answer) if qtype is not QuestionType.TRUE_FALSE else answer
-    return {"key": item.get("key"), "type": qtype, "stem": item.get("stem"), "options": options,
-            "answer": answer, "explanation": item.get("explanation"), "difficulty": item.get("difficulty"),
-            "source": item.get("source"), "version": item.get("version"), "topic": tags.get("topic"),
-            "level": tags.get("level"), "post": tags.get("post"), "industry": tags.get("industry"),
-            "operation": tags.get("operation"), "extra": tags.get("extra")}
+    return {
+        "key": item.get("key"),
+        "type": qtype,
+        "stem": item.get("stem"),
+        "options": options,
+        "answer": answer,
+        "explanation": item.get("explanation"),
+        "difficulty": item.get("difficulty"),
+        "source": item.get("source"),
+        "version": item.get("version"),
+        "topic": tags.get("topic"),
+        "level": tags.get("level"),
+        "post": tags.get("post"),
+        "industry": tags.get("industry"),
+        "operation": tags.get("operation"),
+        "extra": tags.get("extra"),
+    }

@@ -8,6 +8,7 @@ ordinals (categories included), as Moodle numbers them in its import log.
 Documents with a DOCTYPE are refused outright: Moodle never writes one, and refusing it rules out
 entity-expansion and external-entity attacks without needing defusedxml.
 """
+
 from __future__ import annotations
 
 import html
@@ -16,8 +17,7 @@ import xml.etree.ElementTree as ET
 from typing import Any
 
 from ..errors import RowError
-from ..registry import QuestionType
-from ..registry import MAX_OPTIONS
+from ..registry import MAX_OPTIONS, QuestionType
 from .common import ImportResult, QuestionBuilder, letters
 
 _HTML_BREAKS = re.compile(r"<br\s*/?>", re.IGNORECASE)
@@ -68,8 +68,9 @@ def read_moodle(data: bytes) -> ImportResult:
 
 
 def _raw(kind: str, element: ET.Element) -> dict[str, Any] | None:
-    answers = [(float(a.get("fraction", "0") or 0), _text(a, a.get("format", "plain_text")))
-               for a in element.findall("answer")]
+    answers = [
+        (float(a.get("fraction", "0") or 0), _text(a, a.get("format", "plain_text"))) for a in element.findall("answer")
+    ]
     raw: dict[str, Any] = {
         # <name> is a display title and rarely unique; only <idnumber> is an identifier.
         "key": _text(element.find("idnumber")),

@@ -3,6 +3,7 @@
 Both share the header mapping: column names are matched after normalisation against the
 Chinese/English spellings in :data:`HEADER_ALIASES`; unknown columns (章节, 备注 …) are ignored.
 """
+
 from __future__ import annotations
 
 import codecs
@@ -36,8 +37,14 @@ _FIELD_NAMES: dict[str, list[str]] = {
 }
 HEADER_ALIASES: dict[str, str] = {normalise_label(a): f for f, names in _FIELD_NAMES.items() for a in names}
 for _i, _letter in enumerate(OPTION_LETTERS):
-    for _name in (f"选项{_letter}", _letter, f"option_{_letter}", f"option{_letter}", f"{_letter}选项",
-                  f"选项_{_letter}"):
+    for _name in (
+        f"选项{_letter}",
+        _letter,
+        f"option_{_letter}",
+        f"option{_letter}",
+        f"{_letter}选项",
+        f"选项_{_letter}",
+    ):
         HEADER_ALIASES[normalise_label(_name)] = f"option:{_i}"
 
 #: Look this far down for the header row (WPS exports often put a title row above it).
@@ -56,8 +63,9 @@ def _map_header(cells: list[Any]) -> dict[int, str] | None:
     return None
 
 
-def read_rows(rows: Iterable[tuple[int, list[Any]]], builder: QuestionBuilder, *, sheet: str = "",
-              default_type=None) -> bool:
+def read_rows(
+    rows: Iterable[tuple[int, list[Any]]], builder: QuestionBuilder, *, sheet: str = "", default_type=None
+) -> bool:
     """Find the header among the first rows, then build one question per non-blank row.
 
     :return: False when no header row was found (nothing was read).

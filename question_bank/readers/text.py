@@ -14,6 +14,7 @@ Section headers (``一、判断题``) set the type of the questions under them; 
 is inferred (options + one letter → 单选, several → 多选, 正确/错误 → 判断, else 填空).  Text before
 the first numbered question (a document title) is ignored.  Rows are line numbers.
 """
+
 from __future__ import annotations
 
 import re
@@ -45,8 +46,9 @@ def read_text(data: bytes) -> ImportResult:
 
     def flush() -> None:
         if current is not None:
-            current["options"] = split_options("\n".join(current.pop("option_lines"))) \
-                if current["option_lines"] else []
+            current["options"] = (
+                split_options("\n".join(current.pop("option_lines"))) if current["option_lines"] else []
+            )
             builder.add(current, current.pop("line"))
 
     for number, line in enumerate(text.splitlines(), start=1):
@@ -61,8 +63,14 @@ def read_text(data: bytes) -> ImportResult:
             continue
         if _QUESTION.match(stripped):
             flush()
-            current = {"stem": stripped, "option_lines": [], "answer": None, "explanation": "",
-                       "default_type": section_type, "line": number}
+            current = {
+                "stem": stripped,
+                "option_lines": [],
+                "answer": None,
+                "explanation": "",
+                "default_type": section_type,
+                "line": number,
+            }
             mode = "stem"
             continue
         if current is None:

@@ -1,5 +1,6 @@
 """Exporters.  Whatever :func:`write_questions` writes, :func:`~question_bank.read_questions`
 reads back as equal questions (see README for the few normalisations each format implies)."""
+
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
@@ -30,4 +31,4 @@ def write_questions(questions: Iterable[Question], format: str) -> bytes:
     return writer(questions)
 
 
-__all__ = ["WRITERS", "write_questions", "template_xlsx"]
+__all__ = ["WRITERS", "template_xlsx", "write_questions"]

@@ -1,16 +1,18 @@
 """Writer for Moodle GIFT.  Every special character is escaped, newlines become ``\\n``, and a
 ``// anpei: {...}`` comment carries what GIFT has no syntax for (tags, difficulty, source, version)."""
+
 from __future__ import annotations
 
 import json
 from collections.abc import Iterable
 
+from ..readers.gift import META_PREFIX
 from ..registry import QuestionType
 from ..types import Question
-from ..readers.gift import META_PREFIX
 
-_ESCAPES = str.maketrans({"\\": "\\\\", "~": "\\~", "=": "\\=", "#": "\\#", "{": "\\{", "}": "\\}",
-                          ":": "\\:", "\n": "\\n", ">": "\\>"})
+_ESCAPES = str.maketrans(
+    {"\\": "\\\\", "~": "\\~", "=": "\\=", "#": "\\#", "{": "\\{", "}": "\\}", ":": "\\:", "\n": "\\n", ">": "\\>"}
+)
 
 
 def escape(text: str) -> str:
@@ -25,8 +27,13 @@ def escape_answer(text: str) -> str:
 
 
 def _question(q: Question) -> str:
-    meta = {"key": q.key, "tags": q.tags.to_dict(), "difficulty": q.difficulty, "source": q.source,
-            "version": q.version}
+    meta = {
+        "key": q.key,
+        "tags": q.tags.to_dict(),
+        "difficulty": q.difficulty,
+        "source": q.source,
+        "version": q.version,
+    }
     lines = [META_PREFIX + " " + json.dumps(meta, ensure_ascii=False), f"::{escape(q.key)}::[plain]{escape(q.stem)}{{"]
     if q.type is QuestionType.TRUE_FALSE:
         lines.append("TRUE" if q.answer == (0,) else "FALSE")

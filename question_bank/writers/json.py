@@ -1,14 +1,15 @@
 """Writer for our JSON schema (``"format": "anpei-questions"``, documented in README)."""
+
 from __future__ import annotations
 
 import json
 from collections.abc import Iterable
 from typing import Any
 
-from ..registry import QuestionType
-from ..types import Question
 from ..readers.common import letters
 from ..readers.json import FORMAT_NAME, FORMAT_VERSION
+from ..registry import QuestionType
+from ..types import Question
 
 
 def question_json(q: Question) -> dict[str, Any]:
@@ -18,10 +19,18 @@ def question_json(q: Question) -> dict[str, Any]:
         answer = list(q.fill_answers)
     else:
         answer = list(letters(q.answer))
-    return {"key": q.key, "type": q.type.value, "stem": q.stem,
-            "options": list(q.options) if q.type is not QuestionType.TRUE_FALSE else [],
-            "answer": answer, "explanation": q.explanation, "tags": q.tags.to_dict(),
-            "difficulty": q.difficulty, "source": q.source, "version": q.version}
+    return {
+        "key": q.key,
+        "type": q.type.value,
+        "stem": q.stem,
+        "options": list(q.options) if q.type is not QuestionType.TRUE_FALSE else [],
+        "answer": answer,
+        "explanation": q.explanation,
+        "tags": q.tags.to_dict(),
+        "difficulty": q.difficulty,
+        "source": q.source,
+        "version": q.version,
+    }
 
 
 def write_json(questions: Iterable[Question]) -> bytes:

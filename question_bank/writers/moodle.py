@@ -1,5 +1,6 @@
 """Writer for Moodle XML.  Texts use ``format="plain_text"``; Anpei tags travel as Moodle tags
 ``anpei:<field>:<value>`` so a round trip through our reader loses nothing."""
+
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
@@ -39,10 +40,19 @@ def _question(q: Question) -> ET.Element:
             _text(element, "answer", option, fraction=share if index in q.answer else "0", format="plain_text")
     tags = ET.SubElement(element, "tags")
     t = q.tags
-    values = [("post", v) for v in sorted(t.post)] + [("industry", v) for v in sorted(t.industry)] \
-        + [("operation", v) for v in sorted(t.operation)] + [("extra", v) for v in sorted(t.extra)] \
-        + [("topic", t.topic), ("level", t.level), ("source", q.source), ("difficulty", str(q.difficulty)),
-           ("version", str(q.version))]
+    values = (
+        [("post", v) for v in sorted(t.post)]
+        + [("industry", v) for v in sorted(t.industry)]
+        + [("operation", v) for v in sorted(t.operation)]
+        + [("extra", v) for v in sorted(t.extra)]
+        + [
+            ("topic", t.topic),
+            ("level", t.level),
+            ("source", q.source),
+            ("difficulty", str(q.difficulty)),
+            ("version", str(q.version)),
+        ]
+    )
     for field, value in values:
         if value:
             _text(tags, "tag", f"anpei:{field}:{value}")

@@ -1,17 +1,33 @@
 """The xlsx import template, written with openpyxl's streaming (write-only) workbook."""
+
 from __future__ import annotations
 
 import io
 from collections.abc import Iterable
 
+from ..readers.common import letters
 from ..registry import OPTION_LETTERS, QuestionType, type_info
 from ..types import POSTS, Question, Tags
-from ..readers.common import letters
 
 #: Exactly the columns the reader recognises, in template order.  标签/版本 come last so the
 #: commonly edited columns stay in front.
-HEADER: tuple[str, ...] = ("编号", "题型", "题干", *(f"选项{c}" for c in OPTION_LETTERS), "答案", "解析", "难度",
-                           "知识点", "岗位", "行业", "作业类别", "认知层次", "来源", "标签", "版本")
+HEADER: tuple[str, ...] = (
+    "编号",
+    "题型",
+    "题干",
+    *(f"选项{c}" for c in OPTION_LETTERS),
+    "答案",
+    "解析",
+    "难度",
+    "知识点",
+    "岗位",
+    "行业",
+    "作业类别",
+    "认知层次",
+    "来源",
+    "标签",
+    "版本",
+)
 
 
 def answer_text(q: Question) -> str:
@@ -27,9 +43,23 @@ def row_values(q: Question) -> list[object]:
     options = list(q.options) if q.type in (QuestionType.SINGLE, QuestionType.MULTIPLE) else []
     options += [""] * (len(OPTION_LETTERS) - len(options))
     t = q.tags
-    return [q.key, type_info(q.type).label_zh, q.stem, *options, answer_text(q), q.explanation, q.difficulty,
-            t.topic, "、".join(POSTS.get(p, p) for p in sorted(t.post)), "、".join(sorted(t.industry)),
-            "、".join(sorted(t.operation)), t.level, q.source, "、".join(sorted(t.extra)), q.version]
+    return [
+        q.key,
+        type_info(q.type).label_zh,
+        q.stem,
+        *options,
+        answer_text(q),
+        q.explanation,
+        q.difficulty,
+        t.topic,
+        "、".join(POSTS.get(p, p) for p in sorted(t.post)),
+        "、".join(sorted(t.industry)),
+        "、".join(sorted(t.operation)),
+        t.level,
+        q.source,
+        "、".join(sorted(t.extra)),
+        q.version,
+    ]
 
 
 def write_xlsx(questions: Iterable[Question]) -> bytes:
@@ -58,19 +88,44 @@ def write_xlsx(questions: Iterable[Question]) -> bytes:
 def template_xlsx() -> bytes:
     """The blank import template: header plus one example row per main type (判断, 单选, 多选)."""
     examples = [
-        Question("EX-001", QuestionType.TRUE_FALSE, "生产经营单位的主要负责人对本单位的安全生产工作全面负责。",
-                 answer=(0,), explanation="《安全生产法》第五条。",
-                 tags=Tags(post=frozenset({"principal"}), industry=frozenset({"general"}), topic="法律法规",
-                           level="掌握"), difficulty=1, source="安全生产法 第五条"),
-        Question("EX-002", QuestionType.SINGLE, "特种作业操作证有效期为（ ）年。",
-                 options=("3", "4", "6", "10"), answer=(2,), explanation="30号令第十九条：有效期6年。",
-                 tags=Tags(post=frozenset({"special_operator"}), operation=frozenset({"1.2"}), topic="法律法规",
-                           level="了解"), difficulty=2, source="30号令 第十九条"),
-        Question("EX-003", QuestionType.MULTIPLE, "下列属于生产经营单位主要负责人安全生产职责的有（ ）。",
-                 options=("建立健全全员安全生产责任制", "组织制定安全生产规章制度和操作规程",
-                          "保证安全生产投入的有效实施", "亲自操作特种设备"),
-                 answer=(0, 1, 2), explanation="《安全生产法》第二十一条。",
-                 tags=Tags(post=frozenset({"principal", "safety_manager"}), topic="安全管理", level="熟练掌握"),
-                 difficulty=3, source="安全生产法 第二十一条"),
+        Question(
+            "EX-001",
+            QuestionType.TRUE_FALSE,
+            "生产经营单位的主要负责人对本单位的安全生产工作全面负责。",
+            answer=(0,),
+            explanation="《安全生产法》第五条。",
+            tags=Tags(post=frozenset({"principal"}), industry=frozenset({"general"}), topic="法律法规", level="掌握"),
+            difficulty=1,
+            source="安全生产法 第五条",
+        ),
+        Question(
+            "EX-002",
+            QuestionType.SINGLE,
+            "特种作业操作证有效期为（ ）年。",
+            options=("3", "4", "6", "10"),
+            answer=(2,),
+            explanation="30号令第十九条：有效期6年。",
+            tags=Tags(
+                post=frozenset({"special_operator"}), operation=frozenset({"1.2"}), topic="法律法规", level="了解"
+            ),
+            difficulty=2,
+            source="30号令 第十九条",
+        ),
+        Question(
+            "EX-003",
+            QuestionType.MULTIPLE,
+            "下列属于生产经营单位主要负责人安全生产职责的有（ ）。",
+            options=(
+                "建立健全全员安全生产责任制",
+                "组织制定安全生产规章制度和操作规程",
+                "保证安全生产投入的有效实施",
+                "亲自操作特种设备",
+            ),
+            answer=(0, 1, 2),
+            explanation="《安全生产法》第二十一条。",
+            tags=Tags(post=frozenset({"principal", "safety_manager"}), topic="安全管理", level="熟练掌握"),
+            difficulty=3,
+            source="安全生产法 第二十一条",
+        ),
     ]
     return write_xlsx(examples)

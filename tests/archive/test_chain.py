@@ -1,5 +1,6 @@
 """一人一档: the hash chain, its verification (CLI) and append-only enforcement."""
 
+import itertools
 import json
 import os
 
@@ -22,17 +23,26 @@ def tamper(sql: str, params: dict) -> None:
 
 
 def chain(person_id):
-    return db.session.scalars(sa.select(ArchiveEvent).where(ArchiveEvent.person_id == person_id)
-                              .order_by(ArchiveEvent.seq)).all()  # fmt: skip
+    return db.session.scalars(
+        sa.select(ArchiveEvent).where(ArchiveEvent.person_id == person_id).order_by(ArchiveEvent.seq)
+    ).all()
 
 
 @pytest.fixture
 def busy_person(world):
     """person_a with five events: registered, started, updated, a note, ended."""
     employment = world.person_a.employments[0]
-    update_employment(employment, actor=world.admin_a, name="王大锤", phone="13800000000", education="",
-                      post=employment.post, employment_type=employment.employment_type, operation_code=None,
-                      job_title="班长")  # fmt: skip
+    update_employment(
+        employment,
+        actor=world.admin_a,
+        name="王大锤",
+        phone="13800000000",
+        education="",
+        post=employment.post,
+        employment_type=employment.employment_type,
+        operation_code=None,
+        job_title="班长",
+    )
     record_event(world.person_a.id, "note", {"text": "年度复训"}, actor=None)
     from datetime import date
 
@@ -44,10 +54,15 @@ def busy_person(world):
 def test_events_form_a_chain(busy_person):
     events = chain(busy_person.id)
     assert [e.seq for e in events] == [1, 2, 3, 4, 5]
-    assert [e.kind for e in events] == ["person.registered", "employment.started", "employment.updated", "note",
-                                        "employment.ended"]  # fmt: skip
+    assert [e.kind for e in events] == [
+        "person.registered",
+        "employment.started",
+        "employment.updated",
+        "note",
+        "employment.ended",
+    ]
     assert events[0].prev_hash == GENESIS
-    for previous, event in zip(events, events[1:], strict=False):
+    for previous, event in itertools.pairwise(events):
         assert event.prev_hash == previous.hash
     assert len({e.hash for e in events}) == 5
     assert events[3].actor_label == "system" and events[3].actor_id is None
@@ -70,7 +85,10 @@ def test_verify_cli_reports_intact_then_names_the_edited_event(app, busy_person)
     target = chain(busy_person.id)[2]
     forged = json.loads(target.payload)
     forged["changes"]["job_title"] = ["", "厂长"]
-    tamper("UPDATE archive_events SET payload = :p WHERE id = :id", {"p": json.dumps(forged, ensure_ascii=False), "id": target.id})
+    tamper(
+        "UPDATE archive_events SET payload = :p WHERE id = :id",
+        {"p": json.dumps(forged, ensure_ascii=False), "id": target.id},
+    )
     result = runner.invoke(args=["verify-archive"])
     assert result.exit_code == 1
     assert f"BROKEN person {busy_person.id} event {target.id} (seq 3)" in result.output
@@ -85,8 +103,10 @@ def test_recomputing_a_plain_hash_does_not_hide_an_edit(app, busy_person):
 
     target = chain(busy_person.id)[-1]
     payload = target.payload.replace("调离", "辞退")
-    tamper("UPDATE archive_events SET payload = :p, hash = :h WHERE id = :id",
-           {"p": payload, "h": hashlib.sha256(payload.encode()).hexdigest(), "id": target.id})
+    tamper(
+        "UPDATE archive_events SET payload = :p, hash = :h WHERE id = :id",
+        {"p": payload, "h": hashlib.sha256(payload.encode()).hexdigest(), "id": target.id},
+    )
     [broken] = verify_chain(busy_person.id)[1]
     assert broken.event_id == target.id
 
@@ -114,10 +134,13 @@ def test_orm_update_and_delete_refused(busy_person):
 
 
 @pytest.mark.postgres
-@pytest.mark.skipif(not os.environ.get("DATABASE_URL", "").startswith("postgresql"),
-                    reason="the append-only trigger is PostgreSQL's (migration 0003)")  # fmt: skip
-@pytest.mark.parametrize("sql", ["UPDATE archive_events SET payload = '{}' WHERE id = :id",
-                                 "DELETE FROM archive_events WHERE id = :id"])  # fmt: skip
+@pytest.mark.skipif(
+    not os.environ.get("DATABASE_URL", "").startswith("postgresql"),
+    reason="the append-only trigger is PostgreSQL's (migration 0003)",
+)
+@pytest.mark.parametrize(
+    "sql", ["UPDATE archive_events SET payload = '{}' WHERE id = :id", "DELETE FROM archive_events WHERE id = :id"]
+)
 def test_the_database_refuses_raw_updates_and_deletes(busy_person, sql):
     """Not only the ORM: any client with mere write access is refused by the database itself."""
     target = chain(busy_person.id)[1]
@@ -168,8 +191,11 @@ def test_worker_sees_own_file_only(client, login, world, factory):
 
 def test_other_enterprise_cannot_open_the_file(client, login, world):
     login(world.admin_b)
-    for url in (f"/people/{world.person_a.id}", f"/people/{world.person_a.id}/timeline",
-                f"/people/{world.person_a.id}/timeline.json"):  # fmt: skip
+    for url in (
+        f"/people/{world.person_a.id}",
+        f"/people/{world.person_a.id}/timeline",
+        f"/people/{world.person_a.id}/timeline.json",
+    ):
         assert client.get(url).status_code == 404
     login(world.regulator_sz)
     assert client.get(f"/people/{world.person_a.id}/timeline").status_code == 404

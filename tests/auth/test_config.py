@@ -8,8 +8,10 @@ from config import ConfigError, ProductionConfig
 GOOD = {"SECRET_KEY": "s" * 32, "SQLALCHEMY_DATABASE_URI": "postgresql://u@h/db", "DATA_KEY": "d" * 32}
 
 
-@pytest.mark.parametrize(("attr", "env_name"), [("SECRET_KEY", "SECRET_KEY"), ("SQLALCHEMY_DATABASE_URI", "DATABASE_URL"),
-                                                ("DATA_KEY", "ANPEI_DATA_KEY")])  # fmt: skip
+@pytest.mark.parametrize(
+    ("attr", "env_name"),
+    [("SECRET_KEY", "SECRET_KEY"), ("SQLALCHEMY_DATABASE_URI", "DATABASE_URL"), ("DATA_KEY", "ANPEI_DATA_KEY")],
+)
 def test_production_refuses_missing_setting(monkeypatch, attr, env_name):
     for name, value in GOOD.items():
         monkeypatch.setattr(ProductionConfig, name, value)

@@ -110,8 +110,17 @@ def test_next_parameter(client, world):
     assert response.location == "/people/?post=worker"
 
 
-@pytest.mark.parametrize("target", ["//evil.example/x", "https://evil.example/", "/\\evil.example", "\\\\evil.example",
-                                    "javascript:alert(1)", "/\t/evil.example"])  # fmt: skip
+@pytest.mark.parametrize(
+    "target",
+    [
+        "//evil.example/x",
+        "https://evil.example/",
+        "/\\evil.example",
+        "\\\\evil.example",
+        "javascript:alert(1)",
+        "/\t/evil.example",
+    ],
+)
 def test_open_redirect_refused(client, world, target):
     from urllib.parse import quote
 
@@ -148,14 +157,22 @@ def test_csrf_missing_token_is_refused_and_stores_nothing(csrf_client, world):
     assert csrf_client.get("/").status_code == 302  # not logged in
     # with the token from the form it works
     token = csrf_token_from(csrf_client.get("/login").get_data(as_text=True))
-    response = csrf_client.post("/login", data={"username": world.admin_a.username, "password": "pw", "csrf_token": token})
+    response = csrf_client.post(
+        "/login", data={"username": world.admin_a.username, "password": "pw", "csrf_token": token}
+    )
     assert response.status_code == 302
     # a logged-in POST without token changes nothing
     before = db.session.scalar(sa.select(sa.func.count()).select_from(Enterprise))
     data = {"name": "伪造企业", "uscc": world.ent_a.uscc[:-1] + "0", "industry": "general", "jurisdiction_id": "1"}
     csrf_client.post("/logout", data={"csrf_token": csrf_token_from(csrf_client.get("/").get_data(as_text=True))})
-    response = csrf_client.post("/login", data={"username": world.platform_admin.username, "password": "pw",
-                                                "csrf_token": csrf_token_from(csrf_client.get("/login").get_data(as_text=True))})  # fmt: skip
+    response = csrf_client.post(
+        "/login",
+        data={
+            "username": world.platform_admin.username,
+            "password": "pw",
+            "csrf_token": csrf_token_from(csrf_client.get("/login").get_data(as_text=True)),
+        },
+    )
     assert response.status_code == 302
     response = csrf_client.post("/enterprises/new", data=data)
     assert response.status_code == 400

@@ -35,16 +35,36 @@ def make_questions(count: int = 6, prefix: str = "q") -> list[Question]:
     out = []
     for i in range(count):
         kind = i % 3
-        tags = Tags(post={"principal"} if i % 2 else {"special_operator"}, operation={"1.2"} if i % 2 == 0 else (),
-                    topic="法律法规" if i % 2 else "安全技术", level="掌握")  # fmt: skip
+        tags = Tags(
+            post={"principal"} if i % 2 else {"special_operator"},
+            operation={"1.2"} if i % 2 == 0 else (),
+            topic="法律法规" if i % 2 else "安全技术",
+            level="掌握",
+        )
         if kind == 0:
-            q = Question(key=f"{prefix}{i:03d}", type=QuestionType.TRUE_FALSE, stem=f"判断题 {prefix}{i}", answer=(0,), tags=tags)
+            q = Question(
+                key=f"{prefix}{i:03d}", type=QuestionType.TRUE_FALSE, stem=f"判断题 {prefix}{i}", answer=(0,), tags=tags
+            )
         elif kind == 1:
-            q = Question(key=f"{prefix}{i:03d}", type=QuestionType.SINGLE, stem=f"单选题 {prefix}{i}",
-                         options=("甲", "乙", "丙", "丁"), answer=(1,), tags=tags, difficulty=2)  # fmt: skip
+            q = Question(
+                key=f"{prefix}{i:03d}",
+                type=QuestionType.SINGLE,
+                stem=f"单选题 {prefix}{i}",
+                options=("甲", "乙", "丙", "丁"),
+                answer=(1,),
+                tags=tags,
+                difficulty=2,
+            )
         else:
-            q = Question(key=f"{prefix}{i:03d}", type=QuestionType.MULTIPLE, stem=f"多选题 {prefix}{i}",
-                         options=("甲", "乙", "丙", "丁"), answer=(0, 2), tags=tags, difficulty=4)  # fmt: skip
+            q = Question(
+                key=f"{prefix}{i:03d}",
+                type=QuestionType.MULTIPLE,
+                stem=f"多选题 {prefix}{i}",
+                options=("甲", "乙", "丙", "丁"),
+                answer=(0, 2),
+                tags=tags,
+                difficulty=4,
+            )
         out.append(q)
     return out
 
@@ -58,18 +78,25 @@ def bank_world(factory) -> BankWorld:
     institution = factory.institution("320102")
     national = services.create_bank("国家题库", scope=BankScope.NATIONAL)
     services.import_questions(national, make_questions(6, "n"), actor_id=None)
-    world = BankWorld(national=national, ent_a=ent_a, ent_b=ent_b, admin=factory.admin(),
-                      admin_a=factory.enterprise_admin(ent_a), admin_b=factory.enterprise_admin(ent_b),
-                      regulator=factory.regulator("320100"),
-                      institution=factory.user(Role.INSTITUTION, institution_id=institution.id))  # fmt: skip
+    world = BankWorld(
+        national=national,
+        ent_a=ent_a,
+        ent_b=ent_b,
+        admin=factory.admin(),
+        admin_a=factory.enterprise_admin(ent_a),
+        admin_b=factory.enterprise_admin(ent_b),
+        regulator=factory.regulator("320100"),
+        institution=factory.user(Role.INSTITUTION, institution_id=institution.id),
+    )
     factory.commit()
     return world
 
 
 def upload(client, bank_id: int, data: bytes, filename: str):
     """Upload a file; returns the preview page response (followed)."""
-    response = client.post(f"/bank/{bank_id}/import", data={"file": (io.BytesIO(data), filename)},
-                           content_type="multipart/form-data")  # fmt: skip
+    response = client.post(
+        f"/bank/{bank_id}/import", data={"file": (io.BytesIO(data), filename)}, content_type="multipart/form-data"
+    )
     assert response.status_code == 302, response.get_data(as_text=True)[:2000]
     return client.get(response.location)
 

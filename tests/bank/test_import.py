@@ -47,7 +47,7 @@ def test_reimport_same_file_is_unchanged_and_changed_rows_get_new_version(client
 
     import dataclasses
 
-    changed = [dataclasses.replace(questions[0], stem="改过的题干")] + questions[1:]
+    changed = [dataclasses.replace(questions[0], stem="改过的题干"), *questions[1:]]
     data, name = file_of(changed, "json")
     page = upload(client, bank.id, data, name)
     assert "新增 0，更新 1，未变化 3" in page.get_data(as_text=True)
@@ -77,20 +77,46 @@ GOOD_JSON = {"key": "ok-1", "type": "single", "stem": "正常的题目", "option
 
 #: name → (file bytes, filename, expected error rows, valid questions left)
 BAD_INPUTS = {
-    "malformed_xml": (b'<?xml version="1.0"?><quiz><question type="truefalse"><questiontext><text>x</text></quiz>',
-                      "bad.xml", ["1"], 0),
-    "gift_unbalanced_braces": ("::g1:: 电工作业必须持证上岗 {T}\n\n::g2:: 断开的题目 { =甲 ~乙\n\n::g3:: 安全电压? {=36V ~220V}\n".encode(),
-                               "bad.gift", ["3"], 2),
+    "malformed_xml": (
+        b'<?xml version="1.0"?><quiz><question type="truefalse"><questiontext><text>x</text></quiz>',
+        "bad.xml",
+        ["1"],
+        0,
+    ),
+    "gift_unbalanced_braces": (
+        "::g1:: 电工作业必须持证上岗 {T}\n\n::g2:: 断开的题目 { =甲 ~乙\n\n::g3:: 安全电压? {=36V ~220V}\n".encode(),
+        "bad.gift",
+        ["3"],
+        2,
+    ),
     "xlsx_without_header": (_xlsx([("a", "b"), ("c", "d")], header=None), "nohead.xlsx", ["整个文件"], 0),
-    "answer_letter_without_option": (_xlsx([("单选", "好题", "甲", "乙", "", "A"), ("单选", "坏题", "甲", "乙", "", "C")]),
-                                     "letter.xlsx", ["3"], 1),
-    "multi_with_one_option": (_json([GOOD_JSON, {"type": "multiple", "stem": "只有一个选项", "options": ["甲"], "answer": ["A"]}]),
-                              "multi.json", ["2", "2"], 1),
-    "true_false_with_options": (_json([GOOD_JSON, {"type": "true_false", "stem": "判断", "options": ["x", "y", "z"],
-                                                   "answer": ["正确"]}]), "tf.json", ["2"], 1),
-    "five_mb_stem": (_json([GOOD_JSON, {"type": "single", "stem": "长" + "x" * 5_000_000, "options": ["甲", "乙"], "answer": ["A"]}]),
-                     "long.json", ["2"], 1),
-}  # fmt: skip
+    "answer_letter_without_option": (
+        _xlsx([("单选", "好题", "甲", "乙", "", "A"), ("单选", "坏题", "甲", "乙", "", "C")]),
+        "letter.xlsx",
+        ["3"],
+        1,
+    ),
+    "multi_with_one_option": (
+        _json([GOOD_JSON, {"type": "multiple", "stem": "只有一个选项", "options": ["甲"], "answer": ["A"]}]),
+        "multi.json",
+        ["2", "2"],
+        1,
+    ),
+    "true_false_with_options": (
+        _json([GOOD_JSON, {"type": "true_false", "stem": "判断", "options": ["x", "y", "z"], "answer": ["正确"]}]),
+        "tf.json",
+        ["2"],
+        1,
+    ),
+    "five_mb_stem": (
+        _json(
+            [GOOD_JSON, {"type": "single", "stem": "长" + "x" * 5_000_000, "options": ["甲", "乙"], "answer": ["A"]}]
+        ),
+        "long.json",
+        ["2"],
+        1,
+    ),
+}
 
 
 @pytest.mark.parametrize("case", list(BAD_INPUTS))
@@ -144,9 +170,11 @@ def test_script_in_stem_is_stored_as_text_and_shown_escaped(client, login, bank_
 def test_upload_over_the_size_limit_gets_the_413_page(app, client, login, bank_world, monkeypatch):
     login(bank_world.admin)
     monkeypatch.setitem(app.config, "MAX_CONTENT_LENGTH", 1024 * 1024)
-    response = client.post(f"/bank/{bank_world.national.id}/import",
-                           data={"file": (io.BytesIO(b"x" * (2 * 1024 * 1024)), "big.json")},
-                           content_type="multipart/form-data")  # fmt: skip
+    response = client.post(
+        f"/bank/{bank_world.national.id}/import",
+        data={"file": (io.BytesIO(b"x" * (2 * 1024 * 1024)), "big.json")},
+        content_type="multipart/form-data",
+    )
     assert response.status_code == 413
     assert "上传的文件太大" in response.get_data(as_text=True)
 

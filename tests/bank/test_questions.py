@@ -2,9 +2,9 @@
 
 import pytest
 
+from app.bank import services
 from app.bank.models import BankScope
 from app.bank.queries import question_index
-from app.bank import services
 from app.extensions import db
 from question_bank import Question, QuestionType, Tags
 from tests.bank.conftest import make_questions, stored
@@ -15,9 +15,20 @@ def _row(bank_id, key):
 
 
 def edit_form(**overrides):
-    data = {"stem": "新的题干", "options": "甲\n乙\n丙", "answer": "B", "explanation": "解析", "topic": "法律法规",
-            "level": "掌握", "posts": ["principal"], "operations": "1.2", "industries": "", "extra": "",
-            "difficulty": "2", "source": ""}  # fmt: skip
+    data = {
+        "stem": "新的题干",
+        "options": "甲\n乙\n丙",
+        "answer": "B",
+        "explanation": "解析",
+        "topic": "法律法规",
+        "level": "掌握",
+        "posts": ["principal"],
+        "operations": "1.2",
+        "industries": "",
+        "extra": "",
+        "difficulty": "2",
+        "source": "",
+    }
     data.update(overrides)
     return data
 
@@ -58,8 +69,16 @@ def test_edit_true_false_and_unchanged_edit(client, login, bank_world):
     row = _row(bank.id, "n000")
     form = client.get(f"/bank/{bank.id}/questions/{row.id}/edit").get_data(as_text=True)
     assert 'value="正确"' in form
-    data = edit_form(stem=row.stem, options="", answer="正确", explanation="", topic="安全技术", posts=["special_operator"],
-                     level="掌握", difficulty="3")  # fmt: skip
+    data = edit_form(
+        stem=row.stem,
+        options="",
+        answer="正确",
+        explanation="",
+        topic="安全技术",
+        posts=["special_operator"],
+        level="掌握",
+        difficulty="3",
+    )
     response = client.post(f"/bank/{bank.id}/questions/{row.id}/edit", data=data, follow_redirects=True)
     assert "内容没有变化" in response.get_data(as_text=True)
     client.post(f"/bank/{bank.id}/questions/{row.id}/edit", data={**data, "answer": "错误"})
@@ -84,10 +103,12 @@ def test_filters_and_tag_counts(client, login, bank_world):
     page = client.get(f"/bank/{bank.id}").get_data(as_text=True)
     counts = page.split('data-testid="tag-counts"', 1)[1].split("<form", 1)[0]
     assert "法律法规</a>：3" in counts and "安全技术</a>：3" in counts and "主要负责人：3" in counts
+
     def keys(query):
         html = client.get(f"/bank/{bank.id}?{query}").get_data(as_text=True)
         table = html.split('data-testid="questions"', 1)[1].split("</table>", 1)[0]
         return sorted(k for k in ("n000", "n001", "n002", "n003", "n004", "n005") if f"<td>{k}</td>" in table)
+
     assert keys("type=single") == ["n001", "n004"]
     assert keys("post=principal") == ["n001", "n003", "n005"]
     assert keys("topic=安全技术") == ["n000", "n002", "n004"]
@@ -105,8 +126,15 @@ def test_filters_and_tag_counts(client, login, bank_world):
 def test_operation_filter_finds_category_wide_questions(client, login, bank_world):
     """A question tagged with the whole 作业类别 "1" serves a "1.2" paper, so the "1.2" filter lists it too."""
     bank = bank_world.national
-    services.import_questions(bank, [Question(key="n900", type=QuestionType.TRUE_FALSE, stem="电工作业通用题", answer=(0,),
-                                              tags=Tags(operation={"1"}))], actor_id=None)  # fmt: skip
+    services.import_questions(
+        bank,
+        [
+            Question(
+                key="n900", type=QuestionType.TRUE_FALSE, stem="电工作业通用题", answer=(0,), tags=Tags(operation={"1"})
+            )
+        ],
+        actor_id=None,
+    )
     db.session.commit()
     login(bank_world.admin)
     table = client.get(f"/bank/{bank.id}?operation=1.2").get_data(as_text=True).split('data-testid="questions"', 1)[1]
@@ -165,8 +193,13 @@ def test_regional_bank_visible_in_its_area_only(client, login, bank_world, facto
     bank_id = int(response.location.rsplit("/", 1)[1])
     assert db.session.get(services.Bank, bank_id).scope is BankScope.REGIONAL
     assert db.session.get(services.Bank, bank_id).region_code == "320100"
-    for user, visible in ((bank_world.admin_a, True), (bank_world.regulator, True), (province, True), (sz_admin, False),
-                          (suzhou, False)):
+    for user, visible in (
+        (bank_world.admin_a, True),
+        (bank_world.regulator, True),
+        (province, True),
+        (sz_admin, False),
+        (suzhou, False),
+    ):
         login(user)
         assert (client.get(f"/bank/{bank_id}").status_code == 200) is visible, user
     login(bank_world.regulator)

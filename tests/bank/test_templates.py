@@ -10,20 +10,41 @@ from question_bank import PaperSpec
 
 
 def template_form(banks, sections, **overrides):
-    data = {"name": "测试试卷", "time_limit_minutes": "60", "pass_mark": "80", "multi_policy": "all_or_nothing",
-            "shuffle_questions": "y", "shuffle_options": "y", "allow_review": "y", "banks": [str(b) for b in banks]}  # fmt: skip
+    data = {
+        "name": "测试试卷",
+        "time_limit_minutes": "60",
+        "pass_mark": "80",
+        "multi_policy": "all_or_nothing",
+        "shuffle_questions": "y",
+        "shuffle_options": "y",
+        "allow_review": "y",
+        "banks": [str(b) for b in banks],
+    }
     for i in range(4):
         section = sections[i] if i < len(sections) else {}
-        for field in ("title", "type", "count", "points", "topics", "posts", "operations", "levels", "difficulty", "quotas"):
+        for field in (
+            "title",
+            "type",
+            "count",
+            "points",
+            "topics",
+            "posts",
+            "operations",
+            "levels",
+            "difficulty",
+            "quotas",
+        ):
             default = {"type": "single", "count": "0", "points": "1"}.get(field, "")
             data[f"sections-{i}-{field}"] = section.get(field, default)
     data.update(overrides)
     return data
 
 
-SECTIONS = [{"title": "判断题", "type": "true_false", "count": "2", "points": "10"},
-            {"title": "单选题", "type": "single", "count": "2", "points": "20", "quotas": "法律法规:1, 安全技术:1"},
-            {"title": "多选题", "type": "multiple", "count": "1", "points": "40", "difficulty": "3-5"}]  # fmt: skip
+SECTIONS = [
+    {"title": "判断题", "type": "true_false", "count": "2", "points": "10"},
+    {"title": "单选题", "type": "single", "count": "2", "points": "20", "quotas": "法律法规:1, 安全技术:1"},
+    {"title": "多选题", "type": "multiple", "count": "1", "points": "40", "difficulty": "3-5"},
+]
 
 
 def test_check_availability_shows_counts_per_section_and_bucket_without_saving(client, login, bank_world):
@@ -32,8 +53,13 @@ def test_check_availability_shows_counts_per_section_and_bucket_without_saving(c
     page = client.post("/bank/templates/new", data=data).get_data(as_text=True)
     table = page.split('data-testid="availability"', 1)[1].split("</table>", 1)[0]
     cells = re.findall(r"<tr><td>([^<]*)</td><td>([^<]*)</td><td>(\d+)</td><td>(\d+)</td>", table)
-    assert cells == [("判断题", "—", "2", "2"), ("单选题", "—", "2", "2"), ("", "topic:安全技术", "1", "1"),
-                     ("", "topic:法律法规", "1", "1"), ("多选题", "—", "1", "2")]  # fmt: skip
+    assert cells == [
+        ("判断题", "—", "2", "2"),
+        ("单选题", "—", "2", "2"),
+        ("", "topic:安全技术", "1", "1"),
+        ("", "topic:法律法规", "1", "1"),
+        ("多选题", "—", "1", "2"),
+    ]
     assert db.session.scalar(sa.select(sa.func.count()).select_from(PaperTemplate)) == 0
 
 
@@ -49,17 +75,23 @@ def test_preview_assembles_a_sample_paper_with_answers_for_the_manager(client, l
 def test_shortage_names_the_section_and_how_many_are_missing(client, login, bank_world):
     login(bank_world.admin)
     sections = [{"title": "单选题", "type": "single", "count": "5", "points": "20"}]
-    html = client.post("/bank/templates/new", data=template_form([bank_world.national.id], sections, preview="1")).get_data(as_text=True)
+    html = client.post(
+        "/bank/templates/new", data=template_form([bank_world.national.id], sections, preview="1")
+    ).get_data(as_text=True)
     shortages = html.split('data-testid="shortages"', 1)[1].split("</div>", 1)[0]
     assert "单选题" in shortages and "需要 5 题，可用 2 题，缺 3 题" in shortages
 
 
 def test_form_errors_are_reported_per_section(client, login, bank_world):
     login(bank_world.admin)
-    sections = [{"title": "单选题", "type": "single", "count": "2", "points": "x"},
-                {"type": "single", "count": "3", "points": "1", "quotas": "掌握:1"},
-                {"type": "single", "count": "3", "points": "1", "quotas": "掌握"}]  # fmt: skip
-    html = client.post("/bank/templates/new", data=template_form([bank_world.national.id], sections, save="1")).get_data(as_text=True)
+    sections = [
+        {"title": "单选题", "type": "single", "count": "2", "points": "x"},
+        {"type": "single", "count": "3", "points": "1", "quotas": "掌握:1"},
+        {"type": "single", "count": "3", "points": "1", "quotas": "掌握"},
+    ]
+    html = client.post(
+        "/bank/templates/new", data=template_form([bank_world.national.id], sections, save="1")
+    ).get_data(as_text=True)
     assert "第 1 大题：分值应为数字" in html
     assert "第 2 大题：配额合计 1 题，与题数 3 不一致" in html
     assert "第 3 大题：配额“掌握”应写成 名称:题数" in html
@@ -68,8 +100,19 @@ def test_form_errors_are_reported_per_section(client, login, bank_world):
 
 def test_save_and_reload_round_trips_the_spec(client, login, bank_world):
     login(bank_world.admin)
-    sections = SECTIONS + [{"title": "岗位题", "type": "true_false", "count": "1", "points": "0", "posts": "主要负责人, safety_manager",
-                            "operations": "1.2", "levels": "掌握", "quotas": "掌握:1"}]  # fmt: skip
+    sections = [
+        *SECTIONS,
+        {
+            "title": "岗位题",
+            "type": "true_false",
+            "count": "1",
+            "points": "0",
+            "posts": "主要负责人, safety_manager",
+            "operations": "1.2",
+            "levels": "掌握",
+            "quotas": "掌握:1",
+        },
+    ]
     response = client.post("/bank/templates/new", data=template_form([bank_world.national.id], sections, save="1"))
     assert response.status_code == 302, response.get_data(as_text=True)[:3000]
     template = db.session.scalars(sa.select(PaperTemplate)).one()
@@ -93,7 +136,9 @@ def test_template_scope_and_bank_choices(client, login, bank_world):
     login(bank_world.admin_a)
     client.post("/bank/own")
     own_bank = db.session.scalars(sa.select(Bank).where(Bank.enterprise_id == bank_world.ent_a.id)).one()
-    response = client.post("/bank/templates/new", data=template_form([own_bank.id, bank_world.national.id], SECTIONS[:1], save="1"))
+    response = client.post(
+        "/bank/templates/new", data=template_form([own_bank.id, bank_world.national.id], SECTIONS[:1], save="1")
+    )
     assert response.status_code == 302
     template = db.session.scalars(sa.select(PaperTemplate)).one()
     assert template.scope is BankScope.ENTERPRISE and template.enterprise_id == bank_world.ent_a.id
@@ -102,23 +147,31 @@ def test_template_scope_and_bank_choices(client, login, bank_world):
     assert client.get(f"/bank/templates/{template.id}").status_code == 404
     assert "测试试卷" not in client.get("/bank/templates/").get_data(as_text=True)
     # a bank the user may not use is not a valid choice
-    html = client.post("/bank/templates/new", data=template_form([own_bank.id], SECTIONS[:1], save="1")).get_data(as_text=True)
+    html = client.post("/bank/templates/new", data=template_form([own_bank.id], SECTIONS[:1], save="1")).get_data(
+        as_text=True
+    )
     assert "has-error" in html
     assert db.session.scalar(sa.select(sa.func.count()).select_from(PaperTemplate)) == 1
 
 
 def test_regulator_uses_national_templates_read_only_and_manages_its_regional_ones(client, login, bank_world):
     login(bank_world.admin)
-    client.post("/bank/templates/new", data=template_form([bank_world.national.id], SECTIONS[:1], save="1", name="国家模板"))
+    client.post(
+        "/bank/templates/new", data=template_form([bank_world.national.id], SECTIONS[:1], save="1", name="国家模板")
+    )
     national_template = db.session.scalars(sa.select(PaperTemplate)).one()
     login(bank_world.regulator)
     page = client.get(f"/bank/templates/{national_template.id}").get_data(as_text=True)
     assert 'name="save"' not in page
     data = template_form([bank_world.national.id], SECTIONS[:1], name="国家模板")
     assert client.post(f"/bank/templates/{national_template.id}", data={**data, "save": "1"}).status_code == 403
-    preview = client.post(f"/bank/templates/{national_template.id}", data={**data, "preview": "1"}).get_data(as_text=True)
+    preview = client.post(f"/bank/templates/{national_template.id}", data={**data, "preview": "1"}).get_data(
+        as_text=True
+    )
     assert "共 2 题" in preview and 'data-testid="paper-answer"' not in preview
-    response = client.post("/bank/templates/new", data=template_form([bank_world.national.id], SECTIONS[:1], save="1", name="逢查必考"))
+    response = client.post(
+        "/bank/templates/new", data=template_form([bank_world.national.id], SECTIONS[:1], save="1", name="逢查必考")
+    )
     assert response.status_code == 302
     regional = db.session.scalars(sa.select(PaperTemplate).where(PaperTemplate.name == "逢查必考")).one()
     assert regional.scope is BankScope.REGIONAL and regional.region_code == "320100"

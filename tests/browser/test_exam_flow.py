@@ -18,7 +18,7 @@ from tests.exams.conftest import make_sitting, make_template, right_answer
 def stored_answers(attempt_id: int) -> dict[int, list]:
     db.session.rollback()  # see what the server thread committed
     rows = db.session.execute(sa.select(Answer.position, Answer.response).where(Answer.attempt_id == attempt_id))
-    return {pos: response for pos, response in rows}
+    return dict(rows.all())
 
 
 def test_exam_on_a_phone_survives_going_offline_and_reloading(factory, phone_page, log_in):

@@ -20,31 +20,64 @@ from app.extensions import db
 from app.people.models import Enterprise, Person
 from question_bank import PaperSpec, Question, QuestionType, Section
 
-SPEC = PaperSpec(title="安全生产知识考试", sections=(
-    Section("判断题", QuestionType.TRUE_FALSE, 10, 3.0),
-    Section("单选题", QuestionType.SINGLE, 8, 5.0),
-    Section("多选题", QuestionType.MULTIPLE, 4, 5.0),
-    Section("填空题", QuestionType.FILL, 2, 5.0),
-), time_limit_minutes=60, pass_mark=80)  # fmt: skip
+SPEC = PaperSpec(
+    title="安全生产知识考试",
+    sections=(
+        Section("判断题", QuestionType.TRUE_FALSE, 10, 3.0),
+        Section("单选题", QuestionType.SINGLE, 8, 5.0),
+        Section("多选题", QuestionType.MULTIPLE, 4, 5.0),
+        Section("填空题", QuestionType.FILL, 2, 5.0),
+    ),
+    time_limit_minutes=60,
+    pass_mark=80,
+)
 
 
 def bank_questions() -> list[Question]:
     """60 questions: 26 判断, 20 单选, 10 多选, 4 填空."""
     out = []
     for i in range(26):
-        out.append(Question(key=f"TF{i:02d}", type=QuestionType.TRUE_FALSE, stem=f"判断题{i}：作业前应检查安全防护用品。",
-                            answer=(i % 2,), explanation=f"EXPLAIN-TF{i:02d}"))  # fmt: skip
+        out.append(
+            Question(
+                key=f"TF{i:02d}",
+                type=QuestionType.TRUE_FALSE,
+                stem=f"判断题{i}：作业前应检查安全防护用品。",
+                answer=(i % 2,),
+                explanation=f"EXPLAIN-TF{i:02d}",
+            )
+        )
     for i in range(20):
-        out.append(Question(key=f"SC{i:02d}", type=QuestionType.SINGLE, stem=f"单选题{i}：<b>下列</b>哪项正确？",
-                            options=tuple(f"单选{i}选项{k}" for k in range(4)), answer=(i % 4,),
-                            explanation=f"EXPLAIN-SC{i:02d}"))  # fmt: skip
+        out.append(
+            Question(
+                key=f"SC{i:02d}",
+                type=QuestionType.SINGLE,
+                stem=f"单选题{i}：<b>下列</b>哪项正确？",
+                options=tuple(f"单选{i}选项{k}" for k in range(4)),
+                answer=(i % 4,),
+                explanation=f"EXPLAIN-SC{i:02d}",
+            )
+        )
     for i in range(10):
-        out.append(Question(key=f"MC{i:02d}", type=QuestionType.MULTIPLE, stem=f"多选题{i}：下列哪些属于个人防护用品？",
-                            options=tuple(f"多选{i}选项{k}" for k in range(5)), answer=(0, 2 + i % 3),
-                            explanation=f"EXPLAIN-MC{i:02d}"))  # fmt: skip
+        out.append(
+            Question(
+                key=f"MC{i:02d}",
+                type=QuestionType.MULTIPLE,
+                stem=f"多选题{i}：下列哪些属于个人防护用品？",
+                options=tuple(f"多选{i}选项{k}" for k in range(5)),
+                answer=(0, 2 + i % 3),
+                explanation=f"EXPLAIN-MC{i:02d}",
+            )
+        )
     for i in range(4):
-        out.append(Question(key=f"FB{i:02d}", type=QuestionType.FILL, stem=f"填空题{i}：安全生产方针是安全第一、____为主。",
-                            fill_answers=(f"FILLANS-{i}",), explanation=f"EXPLAIN-FB{i:02d}"))  # fmt: skip
+        out.append(
+            Question(
+                key=f"FB{i:02d}",
+                type=QuestionType.FILL,
+                stem=f"填空题{i}：安全生产方针是安全第一、____为主。",
+                fill_answers=(f"FILLANS-{i}",),
+                explanation=f"EXPLAIN-FB{i:02d}",
+            )
+        )
     return out
 
 
@@ -53,8 +86,14 @@ def make_template(*, allow_makeup: bool = True, allow_review: bool = True, spec:
     db.session.add(bank)
     db.session.flush()
     db.session.add_all(BankQuestion.from_question(q, bank_id=bank.id) for q in bank_questions())
-    template = PaperTemplate(name="测试组卷规则", scope=BankScope.NATIONAL, spec=spec.to_dict(), bank_ids=[bank.id],
-                             allow_makeup=allow_makeup, allow_review=allow_review)  # fmt: skip
+    template = PaperTemplate(
+        name="测试组卷规则",
+        scope=BankScope.NATIONAL,
+        spec=spec.to_dict(),
+        bank_ids=[bank.id],
+        allow_makeup=allow_makeup,
+        allow_review=allow_review,
+    )
     db.session.add(template)
     db.session.flush()
     return template
@@ -106,12 +145,21 @@ class ExamWorld:
         return self.workers[0]
 
 
-def make_sitting(template, organiser, persons, *, opens=None, closes=None, duration=60, access_code="",
-                 kind=ExamKind.TRAINING) -> Sitting:  # fmt: skip
+def make_sitting(
+    template, organiser, persons, *, opens=None, closes=None, duration=60, access_code="", kind=ExamKind.TRAINING
+) -> Sitting:
     now = utcnow()
-    return services.create_sitting(template, title="三级安全教育考试", kind=kind, opens_at=opens or now - timedelta(hours=2),
-                                   closes_at=closes or now + timedelta(hours=3), duration_minutes=duration,
-                                   access_code=access_code, person_ids=[p.id for p in persons], actor=organiser)  # fmt: skip
+    return services.create_sitting(
+        template,
+        title="三级安全教育考试",
+        kind=kind,
+        opens_at=opens or now - timedelta(hours=2),
+        closes_at=closes or now + timedelta(hours=3),
+        duration_minutes=duration,
+        access_code=access_code,
+        person_ids=[p.id for p in persons],
+        actor=organiser,
+    )
 
 
 @pytest.fixture
@@ -123,9 +171,16 @@ def exam_world(factory) -> ExamWorld:
     outsider_person = factory.employ(enterprise, name="钱多多", actor=organiser).person
     template = make_template()
     sitting = make_sitting(template, organiser, persons)
-    world = ExamWorld(enterprise=enterprise, organiser=organiser, other_organiser=factory.enterprise_admin(other),
-                      template=template, sitting=sitting, persons=persons, workers=[factory.worker(p) for p in persons],
-                      outsider=factory.worker(outsider_person))  # fmt: skip
+    world = ExamWorld(
+        enterprise=enterprise,
+        organiser=organiser,
+        other_organiser=factory.enterprise_admin(other),
+        template=template,
+        sitting=sitting,
+        persons=persons,
+        workers=[factory.worker(p) for p in persons],
+        outsider=factory.worker(outsider_person),
+    )
     factory.commit()
     return world
 

@@ -23,9 +23,11 @@ from tests.exams.conftest import right_answer
 
 pytestmark = [
     pytest.mark.postgres,
-    pytest.mark.skipif(not os.environ.get("DATABASE_URL", "").startswith("postgresql"),
-                       reason="concurrency tests need PostgreSQL (set DATABASE_URL=postgresql+psycopg://…); "
-                              "SQLite serialises all writers, so the races cannot happen there"),  # fmt: skip
+    pytest.mark.skipif(
+        not os.environ.get("DATABASE_URL", "").startswith("postgresql"),
+        reason="concurrency tests need PostgreSQL (set DATABASE_URL=postgresql+psycopg://…); "
+        "SQLite serialises all writers, so the races cannot happen there",
+    ),
 ]
 
 N = 20
@@ -66,8 +68,11 @@ def start_attempt(app, world) -> tuple[int, list]:
 
 
 def count_events(person_id, kind):
-    return db.session.scalar(sa.select(sa.func.count()).select_from(ArchiveEvent)
-                             .where(ArchiveEvent.person_id == person_id, ArchiveEvent.kind == kind))  # fmt: skip
+    return db.session.scalar(
+        sa.select(sa.func.count())
+        .select_from(ArchiveEvent)
+        .where(ArchiveEvent.person_id == person_id, ArchiveEvent.kind == kind)
+    )
 
 
 def test_parallel_starts_create_one_attempt(app, exam_world):
@@ -88,13 +93,18 @@ def test_parallel_autosaves_of_one_question_keep_the_latest(app, exam_world):
     clients = logged_in_clients(app, exam_world.worker, N)
     for round_ in range(3):
         base = round_ * 100
-        calls = [lambda c=c, seq=base + i + 1: c.post(f"/exams/attempts/{attempt_id}/answer",
-                                                      json={"position": single, "response": [seq % 4], "seq": seq})
-                 for i, c in enumerate(reversed(clients))]  # fmt: skip
+        calls = [
+            lambda c=c, seq=base + i + 1: c.post(
+                f"/exams/attempts/{attempt_id}/answer", json={"position": single, "response": [seq % 4], "seq": seq}
+            )
+            for i, c in enumerate(reversed(clients))
+        ]
         responses = in_parallel(calls)
         assert all(r.status_code == 200 for r in responses), [r.data for r in responses if r.status_code != 200]
         db.session.rollback()
-        row = db.session.scalars(sa.select(Answer).where(Answer.attempt_id == attempt_id, Answer.position == single)).one()
+        row = db.session.scalars(
+            sa.select(Answer).where(Answer.attempt_id == attempt_id, Answer.position == single)
+        ).one()
         assert (row.client_seq, row.response) == (base + N, [(base + N) % 4])
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Answer)) == 1
 
@@ -103,7 +113,9 @@ def test_parallel_submits_give_one_result(app, exam_world):
     attempt_id, answers = start_attempt(app, exam_world)
     clients = logged_in_clients(app, exam_world.worker, N)
     for pos in range(12):
-        clients[0].post(f"/exams/attempts/{attempt_id}/answer", json={"position": pos, "response": answers[pos], "seq": 1})
+        clients[0].post(
+            f"/exams/attempts/{attempt_id}/answer", json={"position": pos, "response": answers[pos], "seq": 1}
+        )
     responses = in_parallel([lambda c=c: c.post(f"/exams/attempts/{attempt_id}/submit") for c in clients])
     assert {r.status_code for r in responses} == {200}
     results = {(r.json["state"], r.json["result"]["score"], r.json["result"]["passed"]) for r in responses}
@@ -117,13 +129,21 @@ def test_parallel_submits_give_one_result(app, exam_world):
 
 def test_autosave_after_the_deadline_is_refused(app, exam_world):
     attempt_id, _answers = start_attempt(app, exam_world)
-    db.session.execute(sa.update(Attempt).where(Attempt.id == attempt_id)
-                       .values(deadline=utcnow() - timedelta(seconds=app.config["EXAM_GRACE_SECONDS"] + 5)))  # fmt: skip
+    db.session.execute(
+        sa.update(Attempt)
+        .where(Attempt.id == attempt_id)
+        .values(deadline=utcnow() - timedelta(seconds=app.config["EXAM_GRACE_SECONDS"] + 5))
+    )
     db.session.commit()
     clients = logged_in_clients(app, exam_world.worker, N)
-    responses = in_parallel([lambda c=c, i=i: c.post(f"/exams/attempts/{attempt_id}/answer",
-                                                     json={"position": i, "response": None, "seq": 1})
-                             for i, c in enumerate(clients)])  # fmt: skip
+    responses = in_parallel(
+        [
+            lambda c=c, i=i: c.post(
+                f"/exams/attempts/{attempt_id}/answer", json={"position": i, "response": None, "seq": 1}
+            )
+            for i, c in enumerate(clients)
+        ]
+    )
     assert {r.status_code for r in responses} == {409}
     assert {r.json["error"] for r in responses} == {"attempt.closed"}
     db.session.rollback()
@@ -138,8 +158,13 @@ def test_autosaves_racing_a_submit_are_either_graded_or_refused(app, exam_world)
 
     def save(c, i):
         pos = i % n_items
-        return ("save", pos, c.post(f"/exams/attempts/{attempt_id}/answer",
-                                    json={"position": pos, "response": answers[pos], "seq": 1 + i}))
+        return (
+            "save",
+            pos,
+            c.post(
+                f"/exams/attempts/{attempt_id}/answer", json={"position": pos, "response": answers[pos], "seq": 1 + i}
+            ),
+        )
 
     calls = [lambda c=c, i=i: save(c, i) for i, c in enumerate(clients[:-1])]
     calls.insert(N // 2, lambda: ("submit", None, clients[-1].post(f"/exams/attempts/{attempt_id}/submit")))

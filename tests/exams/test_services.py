@@ -23,7 +23,9 @@ def events(person, kind=None):
 
 
 def start(world, person=None, **kw):
-    return services.start_or_resume(world.sitting, (person or world.person).id, ip="10.0.0.1", user_agent="pytest", **kw)
+    return services.start_or_resume(
+        world.sitting, (person or world.person).id, ip="10.0.0.1", user_agent="pytest", **kw
+    )
 
 
 # ---------------------------------------------------------------- start / resume
@@ -54,11 +56,14 @@ def test_each_candidate_gets_a_fresh_seed(exam_world):
     assert len(seeds) == 3
 
 
-@pytest.mark.parametrize(("change", "code"), [
-    (lambda s: setattr(s, "opens_at", utcnow() + timedelta(minutes=5)), "sitting.not_open"),
-    (lambda s: setattr(s, "closes_at", utcnow() - timedelta(minutes=1)), "sitting.closed"),
-    (lambda s: setattr(s, "cancelled", True), "sitting.cancelled"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("change", "code"),
+    [
+        (lambda s: setattr(s, "opens_at", utcnow() + timedelta(minutes=5)), "sitting.not_open"),
+        (lambda s: setattr(s, "closes_at", utcnow() - timedelta(minutes=1)), "sitting.closed"),
+        (lambda s: setattr(s, "cancelled", True), "sitting.cancelled"),
+    ],
+)
 def test_start_outside_the_window_is_refused(exam_world, change, code):
     change(exam_world.sitting)
     with pytest.raises(ExamError) as exc:
@@ -99,7 +104,9 @@ def test_insufficient_bank_is_refused_when_the_sitting_is_created(exam_world):
 
 
 def stored(attempt, position):
-    return db.session.scalars(sa.select(Answer).where(Answer.attempt_id == attempt.id, Answer.position == position)).one()
+    return db.session.scalars(
+        sa.select(Answer).where(Answer.attempt_id == attempt.id, Answer.position == position)
+    ).one()
 
 
 def test_autosave_keeps_the_latest_sequence_number(exam_world):
@@ -116,8 +123,19 @@ def test_autosave_keeps_the_latest_sequence_number(exam_world):
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Answer).where(Answer.response.is_not(None))) == 0
 
 
-@pytest.mark.parametrize("bad", [("x", [0], 1), (99, [0], 1), (0, [9], 1), (0, "A", 1), (0, [0, 1], 1), (0, [0], -1),
-                                 (0, [0], "7"), (0, [True], 1)])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        ("x", [0], 1),
+        (99, [0], 1),
+        (0, [9], 1),
+        (0, "A", 1),
+        (0, [0, 1], 1),
+        (0, [0], -1),
+        (0, [0], "7"),
+        (0, [True], 1),
+    ],
+)
 def test_autosave_rejects_malformed_requests(exam_world, bad):
     attempt = start(exam_world)
     single = next(i for i, item in enumerate(attempt.paper["items"]) if item["question"]["type"] == "single")
@@ -243,8 +261,10 @@ def test_extension_may_run_past_the_close_of_the_sitting(exam_world):
     assert attempt.deadline == exam_world.sitting.closes_at + timedelta(minutes=15)
 
 
-@pytest.mark.parametrize(("minutes", "reason", "code"), [(0, "x", "extend.minutes"), (500, "x", "extend.minutes"),
-                                                         (5, "  ", "extend.reason")])
+@pytest.mark.parametrize(
+    ("minutes", "reason", "code"),
+    [(0, "x", "extend.minutes"), (500, "x", "extend.minutes"), (5, "  ", "extend.reason")],
+)
 def test_extend_time_validation(exam_world, minutes, reason, code):
     attempt = start(exam_world)
     with pytest.raises(ExamError, match=code):
@@ -285,22 +305,29 @@ def test_one_makeup_then_retraining(exam_world):
     assert services.can_take_makeup(failed, exam_world.sitting)
     assert not services.can_take_makeup(passed, exam_world.sitting)
     now = utcnow()
-    makeup = services.create_makeup_sitting(exam_world.sitting, opens_at=now - timedelta(minutes=1),
-                                            closes_at=now + timedelta(hours=2), actor=exam_world.organiser)  # fmt: skip
+    makeup = services.create_makeup_sitting(
+        exam_world.sitting,
+        opens_at=now - timedelta(minutes=1),
+        closes_at=now + timedelta(hours=2),
+        actor=exam_world.organiser,
+    )
     assert makeup.kind is ExamKind.MAKEUP and makeup.makeup_of_id == exam_world.sitting.id
     assert makeup.enterprise_id == exam_world.enterprise.id and makeup.spec == exam_world.sitting.spec
     assert services.is_candidate(makeup, failed.id) and not services.is_candidate(makeup, passed.id)
     assert services.outcome(services.find_attempt(exam_world.sitting, failed.id)) == "makeup_scheduled"
     assert not services.can_take_makeup(failed, exam_world.sitting)  # the one make-up is used
     with pytest.raises(ExamError, match="makeup.none"):
-        services.create_makeup_sitting(exam_world.sitting, opens_at=now, closes_at=now + timedelta(hours=1),
-                                       actor=exam_world.organiser)  # fmt: skip
+        services.create_makeup_sitting(
+            exam_world.sitting, opens_at=now, closes_at=now + timedelta(hours=1), actor=exam_world.organiser
+        )
 
     second = fail(exam_world, makeup, failed)
     assert services.outcome(second) == "retraining"
     assert not services.can_take_makeup(failed, makeup)
     with pytest.raises(ExamError, match="makeup.not_allowed"):
-        services.create_makeup_sitting(makeup, opens_at=now, closes_at=now + timedelta(hours=1), actor=exam_world.organiser)
+        services.create_makeup_sitting(
+            makeup, opens_at=now, closes_at=now + timedelta(hours=1), actor=exam_world.organiser
+        )
 
 
 def test_no_makeup_when_the_template_forbids_it(exam_world):

@@ -9,19 +9,36 @@ from app.exams.models import TRANSITIONS, Attempt, AttemptState, InvalidTransiti
 S = AttemptState
 
 
-@pytest.mark.parametrize(("current", "target"), [
-    (None, S.IN_PROGRESS), (S.IN_PROGRESS, S.SUBMITTED), (S.IN_PROGRESS, S.EXPIRED),
-    (S.SUBMITTED, S.GRADED), (S.EXPIRED, S.GRADED),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("current", "target"),
+    [
+        (None, S.IN_PROGRESS),
+        (S.IN_PROGRESS, S.SUBMITTED),
+        (S.IN_PROGRESS, S.EXPIRED),
+        (S.SUBMITTED, S.GRADED),
+        (S.EXPIRED, S.GRADED),
+    ],
+)
 def test_allowed_transitions(current, target):
     check_transition(current, target)
 
 
-@pytest.mark.parametrize(("current", "target"), [
-    (None, S.SUBMITTED), (None, S.GRADED), (S.IN_PROGRESS, S.GRADED), (S.IN_PROGRESS, S.IN_PROGRESS),
-    (S.SUBMITTED, S.IN_PROGRESS), (S.SUBMITTED, S.EXPIRED), (S.SUBMITTED, S.SUBMITTED), (S.EXPIRED, S.SUBMITTED),
-    (S.GRADED, S.IN_PROGRESS), (S.GRADED, S.SUBMITTED), (S.GRADED, S.GRADED),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("current", "target"),
+    [
+        (None, S.SUBMITTED),
+        (None, S.GRADED),
+        (S.IN_PROGRESS, S.GRADED),
+        (S.IN_PROGRESS, S.IN_PROGRESS),
+        (S.SUBMITTED, S.IN_PROGRESS),
+        (S.SUBMITTED, S.EXPIRED),
+        (S.SUBMITTED, S.SUBMITTED),
+        (S.EXPIRED, S.SUBMITTED),
+        (S.GRADED, S.IN_PROGRESS),
+        (S.GRADED, S.SUBMITTED),
+        (S.GRADED, S.GRADED),
+    ],
+)
 def test_refused_transitions(current, target):
     with pytest.raises(InvalidTransition):
         check_transition(current, target)

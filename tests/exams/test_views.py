@@ -20,8 +20,18 @@ from tests.conftest import csrf_token_from
 from tests.exams.conftest import make_sitting, make_template, right_answer
 
 #: Keys of the frozen paper and of grading that must never appear in what the browser gets before grading.
-SECRET_KEYS = {"answer", "fill_answers", "explanation", "correct", "correct_response_display", "option_order", "seed",
-               "items", "score", "passed"}  # fmt: skip
+SECRET_KEYS = {
+    "answer",
+    "fill_answers",
+    "explanation",
+    "correct",
+    "correct_response_display",
+    "option_order",
+    "seed",
+    "items",
+    "score",
+    "passed",
+}
 SECRET_MARKERS = re.compile(r"EXPLAIN-|FILLANS-")
 
 
@@ -42,8 +52,10 @@ def started(client, world) -> Attempt:
 
 
 def post_answer(client, attempt, position, response, seq, flagged=False):
-    return client.post(f"/exams/attempts/{attempt.id}/answer",
-                       json={"position": position, "response": response, "seq": seq, "flagged": flagged})
+    return client.post(
+        f"/exams/attempts/{attempt.id}/answer",
+        json={"position": position, "response": response, "seq": seq, "flagged": flagged},
+    )
 
 
 # ---------------------------------------------------------------- candidate
@@ -69,7 +81,12 @@ def test_the_home_page_starts_the_exam_in_one_post(exam_world, csrf_client):
     """开始考试 posts from the home page, CSRF token included, and lands on the exam page."""
     client = csrf_client
     token = csrf_token_from(client.get("/login").data.decode())
-    assert client.post("/login", data={"csrf_token": token, "username": exam_world.worker.username, "password": "pw"}).status_code == 302
+    assert (
+        client.post(
+            "/login", data={"csrf_token": token, "username": exam_world.worker.username, "password": "pw"}
+        ).status_code
+        == 302
+    )
     form = start_form(client.get("/").data.decode())
     response = client.post(re.search(r'action="([^"]+)"', form).group(1), data={"csrf_token": csrf_token_from(form)})
     attempt = db.session.scalars(sa.select(Attempt).where(Attempt.person_id == exam_world.person.id)).one()
@@ -149,8 +166,9 @@ def test_exam_page_carries_its_first_state(exam_world, login):
     html = response.data.decode()
     state = embedded_state(html)
     fetched = client.get(f"/exams/attempts/{attempt.id}/state").json
-    assert {k: v for k, v in state.items() if k not in ("seconds_left", "elapsed_ms")} == \
-           {k: v for k, v in fetched.items() if k not in ("seconds_left", "elapsed_ms")}  # fmt: skip
+    assert {k: v for k, v in state.items() if k not in ("seconds_left", "elapsed_ms")} == {
+        k: v for k, v in fetched.items() if k not in ("seconds_left", "elapsed_ms")
+    }
     assert state["answers"]["2"] == {"response": right_answer(attempt, 2), "flagged": True, "seq": 5}
     assert not SECRET_KEYS & set(all_keys(state)) and not SECRET_MARKERS.search(html)
     # a stem's markup is text inside the JSON: "</b>" (or "</script>") cannot close the script element early
@@ -212,7 +230,9 @@ def test_focus_api_counts(exam_world, login):
 def test_csrf_header_is_required_for_the_json_api(exam_world, login, csrf_client):
     client = csrf_client
     page = client.get("/login").data.decode()
-    client.post("/login", data={"username": exam_world.worker.username, "password": "pw", "csrf_token": csrf_token_from(page)})
+    client.post(
+        "/login", data={"username": exam_world.worker.username, "password": "pw", "csrf_token": csrf_token_from(page)}
+    )
     # The test keeps one app context around every request, so Flask-WTF's per-context token cache (g.csrf_token)
     # would outlive the session that login cleared; a browser never shares g between requests.
     g.pop("csrf_token", None)
@@ -223,7 +243,10 @@ def test_csrf_header_is_required_for_the_json_api(exam_world, login, csrf_client
     token = re.search(r'data-csrf="([^"]+)"', html).group(1)
     body = {"position": 0, "response": [0], "seq": 1}
     assert client.post(f"/exams/attempts/{attempt.id}/answer", json=body).status_code == 400
-    assert client.post(f"/exams/attempts/{attempt.id}/answer", json=body, headers={"X-CSRFToken": token}).status_code == 200
+    assert (
+        client.post(f"/exams/attempts/{attempt.id}/answer", json=body, headers={"X-CSRFToken": token}).status_code
+        == 200
+    )
 
 
 def test_nobody_else_reaches_an_attempt(exam_world, login, client):
@@ -305,16 +328,29 @@ def test_create_sitting_form_filters_the_roster(exam_world, login, factory):
     assert "孙电工" in html and "王大锤" not in html and "测试组卷规则" in html
     opens = (utcnow() + timedelta(hours=9)).strftime("%Y-%m-%dT%H:%M")
     closes = (utcnow() + timedelta(hours=11)).strftime("%Y-%m-%dT%H:%M")
-    r = client.post("/exams/sittings/new?post=special_operator", data={
-        "title": "电工作业资格考试", "template_id": exam_world.template.id, "kind": "qualification", "opens_at": opens,
-        "closes_at": closes, "duration_minutes": "", "access_code": "", "all_shown": "1"})  # fmt: skip
+    r = client.post(
+        "/exams/sittings/new?post=special_operator",
+        data={
+            "title": "电工作业资格考试",
+            "template_id": exam_world.template.id,
+            "kind": "qualification",
+            "opens_at": opens,
+            "closes_at": closes,
+            "duration_minutes": "",
+            "access_code": "",
+            "all_shown": "1",
+        },
+    )
     assert r.status_code == 302, r.data.decode()[:2000]
     sitting = db.session.scalars(sa.select(Sitting).where(Sitting.title == "电工作业资格考试")).one()
     assert sitting.duration_minutes == 60 and sitting.enterprise_id == exam_world.enterprise.id
     assert sitting.region_code == "320102"
     # entered in Beijing time, stored in UTC
     assert abs((sitting.opens_at - (utcnow() + timedelta(hours=1))).total_seconds()) < 120
-    assert [c.person.name for c in db.session.scalars(sa.select(services.Candidate).where(services.Candidate.sitting_id == sitting.id))] == ["孙电工"]
+    assert [
+        c.person.name
+        for c in db.session.scalars(sa.select(services.Candidate).where(services.Candidate.sitting_id == sitting.id))
+    ] == ["孙电工"]
 
 
 def test_makeup_is_offered_for_failed_candidates(exam_world, login):

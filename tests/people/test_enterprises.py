@@ -58,8 +58,14 @@ def test_register_enterprise(client, login, world):
     form = client.get("/enterprises/new").get_data(as_text=True)
     assert "320115" in form and "320505" not in form and "320500" not in form
     code = new_uscc()
-    data = {"name": "江宁新材料有限公司", "uscc": code.lower(), "industry": "hazchem",
-            "jurisdiction_id": option_value(form, "320115"), "address": "江宁区某路1号", "contact_phone": "025-12345678"}  # fmt: skip
+    data = {
+        "name": "江宁新材料有限公司",
+        "uscc": code.lower(),
+        "industry": "hazchem",
+        "jurisdiction_id": option_value(form, "320115"),
+        "address": "江宁区某路1号",
+        "contact_phone": "025-12345678",
+    }
     response = client.post("/enterprises/new", data=data)
     assert response.status_code == 302
     page = client.get(response.location).get_data(as_text=True)

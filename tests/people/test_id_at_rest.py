@@ -1,6 +1,7 @@
 """证件号码 never lands in the database in clear: not in persons, not in the archive, not in staged imports."""
 
 from datetime import date
+from pathlib import Path
 
 import sqlalchemy as sa
 
@@ -15,7 +16,7 @@ TABLES = ("people_persons", "archive_events", "people_import_batches")
 
 
 def all_cells(table: str) -> list:
-    return [cell for r in db.session.execute(sa.text(f"SELECT * FROM {table}")) for cell in r]  # noqa: S608
+    return [cell for r in db.session.execute(sa.text(f"SELECT * FROM {table}")) for cell in r]
 
 
 def _as_text(cell) -> str:
@@ -26,7 +27,11 @@ def _as_text(cell) -> str:
 
 def test_id_numbers_are_not_stored_in_clear(client, login, world, factory, database_url):
     numbers = [world.person_a.id_number]
-    numbers.append(factory.employ(world.ent_b, name="李清照", id_number=make_id_number("320115", date(1984, 3, 8))).person.id_number)
+    numbers.append(
+        factory.employ(
+            world.ent_b, name="李清照", id_number=make_id_number("320115", date(1984, 3, 8))
+        ).person.id_number
+    )
     factory.commit()
     rows = good_rows(3)
     numbers += [r[2] for r in rows]
@@ -57,7 +62,7 @@ def test_id_numbers_are_not_stored_in_clear(client, login, world, factory, datab
 
     if database_url.startswith("sqlite:///"):
         db.session.commit()
-        raw = open(database_url.removeprefix("sqlite:///"), "rb").read()
+        raw = Path(database_url.removeprefix("sqlite:///")).read_bytes()
         for number in numbers:
             assert number.encode() not in raw
 

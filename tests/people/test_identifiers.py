@@ -4,8 +4,14 @@ from datetime import date
 
 import pytest
 
-from app.people.identifiers import (IdentifierError, mask_id, parse_resident_id, ric_check_char, uscc_check_char,
-                                    validate_uscc)  # fmt: skip
+from app.people.identifiers import (
+    IdentifierError,
+    mask_id,
+    parse_resident_id,
+    ric_check_char,
+    uscc_check_char,
+    validate_uscc,
+)
 
 
 def ric(body17: str) -> str:

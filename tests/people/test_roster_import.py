@@ -18,7 +18,9 @@ from tests.people.world import HEADER, csv_text, good_rows, row, xlsx_bytes
 
 
 def counts() -> tuple[int, int, int]:
-    return tuple(db.session.scalar(sa.select(sa.func.count()).select_from(m)) for m in (Person, Employment, ArchiveEvent))
+    return tuple(
+        db.session.scalar(sa.select(sa.func.count()).select_from(m)) for m in (Person, Employment, ArchiveEvent)
+    )
 
 
 def upload(client, data: bytes, filename: str, url: str = "/people/import"):
@@ -121,7 +123,7 @@ def bad_case(client, data, filename, *expected):
     before = counts()
     page, url = upload(client, data, filename)
     for text in expected:
-        assert text in page, (text, page[page.find("<main>"):][:2000])
+        assert text in page, (text, page[page.find("<main>") :][:2000])
     assert "未导入任何数据" in page
     assert "确认导入" not in page
     # confirming anyway is refused
@@ -141,16 +143,30 @@ def test_bad_date_and_15_digit_numbers(client, admin_a):
     rows = good_rows(2)
     rows[0][2] = "320102850615001"
     rows[1][8] = "2024-13-45"
-    bad_case(client, xlsx_bytes(rows), "r.xlsx", "第 2 行「证件号码」", "应为 18 位", "第 3 行「入职日期」",
-             "日期“2024-13-45”无法识别")  # fmt: skip
+    bad_case(
+        client,
+        xlsx_bytes(rows),
+        "r.xlsx",
+        "第 2 行「证件号码」",
+        "应为 18 位",
+        "第 3 行「入职日期」",
+        "日期“2024-13-45”无法识别",
+    )
 
 
 def test_unknown_operation_and_category(client, admin_a):
     rows = good_rows(3)
     rows[0] = row("甲", rows[0][2], "特种作业人员", operation="1.9")
     rows[2] = row("丙", rows[2][2], "特种作业人员", category="42")
-    page = bad_case(client, xlsx_bytes(rows), "r.xlsx", "第 2 行「操作项目」", "操作项目代码 1.9 不在特种作业目录中",
-                    "第 4 行「作业类别」", "操作项目代码 42 不在特种作业目录中")  # fmt: skip
+    page = bad_case(
+        client,
+        xlsx_bytes(rows),
+        "r.xlsx",
+        "第 2 行「操作项目」",
+        "操作项目代码 1.9 不在特种作业目录中",
+        "第 4 行「作业类别」",
+        "操作项目代码 42 不在特种作业目录中",
+    )
     assert "第 3 行" not in page
 
 
@@ -158,8 +174,15 @@ def test_operation_of_another_category_and_missing_operation(client, admin_a):
     rows = good_rows(2)
     rows[0] = row("甲", rows[0][2], "特种作业人员", category="1", operation="2.1")
     rows[1] = row("乙", rows[1][2], "特种作业人员")
-    bad_case(client, xlsx_bytes(rows), "r.xlsx", "第 2 行「操作项目」", "不属于作业类别“1”", "第 3 行「操作项目」",
-             "特种作业人员必须填写操作项目")  # fmt: skip
+    bad_case(
+        client,
+        xlsx_bytes(rows),
+        "r.xlsx",
+        "第 2 行「操作项目」",
+        "不属于作业类别“1”",
+        "第 3 行「操作项目」",
+        "特种作业人员必须填写操作项目",
+    )
 
 
 def test_operation_by_name(client, admin_a):
@@ -168,7 +191,9 @@ def test_operation_by_name(client, admin_a):
     page, url = upload(client, xlsx_bytes(rows), "r.xlsx")
     assert "全部 1 行校验通过" in page
     confirm(client, url)
-    assert db.session.scalars(sa.select(Employment.operation_code).join(Person).where(Person.name == "甲")).one() == "1.1"
+    assert (
+        db.session.scalars(sa.select(Employment.operation_code).join(Person).where(Person.name == "甲")).one() == "1.1"
+    )
 
 
 def test_duplicate_id_in_one_file_names_the_first_row(client, admin_a):
@@ -193,8 +218,7 @@ def test_header_only(client, admin_a):
 
 
 def test_random_bytes_named_xlsx(client, admin_a):
-    bad_case(client, os.urandom(2048).replace(b"\x00", b"\x01"), "roster.xlsx",
-             "文件不是有效的 Excel 工作簿（.xlsx）")  # fmt: skip
+    bad_case(client, os.urandom(2048).replace(b"\x00", b"\x01"), "roster.xlsx", "文件不是有效的 Excel 工作簿（.xlsx）")
     bad_case(client, b"PK\x03\x04" + os.urandom(500), "roster.xlsx", "文件不是有效的 Excel 工作簿（.xlsx）")
 
 
@@ -259,7 +283,7 @@ def test_gbk_csv_with_errors_names_rows(client, admin_a):
 
 def test_batch_of_another_user_or_enterprise_is_404(client, login, world, factory):
     login(world.admin_a)
-    page, url = upload(client, xlsx_bytes(good_rows(2)), "r.xlsx")
+    _page, url = upload(client, xlsx_bytes(good_rows(2)), "r.xlsx")
     token = url.rsplit("/", 1)[1]
     login(world.admin_b)
     assert client.get(f"/people/import/{token}").status_code == 404
@@ -288,8 +312,15 @@ def test_all_or_nothing_when_a_row_conflicts_at_confirm(client, admin_a, world):
     page, url = upload(client, xlsx_bytes(rows), "r.xlsx")
     assert "全部 4 行校验通过" in page
     # between preview and confirm, someone adds the person of row 3 to the roster by hand
-    employ(PersonData(name=rows[1][0], id_type=__import__("app.people.models", fromlist=["IdType"]).IdType.RESIDENT_ID,
-                      id_number=rows[1][2]), world.ent_a, actor=admin_a)  # fmt: skip
+    employ(
+        PersonData(
+            name=rows[1][0],
+            id_type=__import__("app.people.models", fromlist=["IdType"]).IdType.RESIDENT_ID,
+            id_number=rows[1][2],
+        ),
+        world.ent_a,
+        actor=admin_a,
+    )
     db.session.commit()
     before = counts()
     response = confirm(client, url)
@@ -304,11 +335,13 @@ def test_all_or_nothing_when_a_row_conflicts_at_confirm(client, admin_a, world):
 def test_platform_admin_imports_for_chosen_enterprise(client, login, world):
     login(world.platform_admin)
     assert client.get("/people/import").status_code == 404
-    page, url = upload(client, xlsx_bytes(good_rows(1)), "r.xlsx", url=f"/people/import?enterprise={world.ent_b.id}")
+    _page, url = upload(client, xlsx_bytes(good_rows(1)), "r.xlsx", url=f"/people/import?enterprise={world.ent_b.id}")
     assert f"enterprise={world.ent_b.id}" in url
     response = confirm(client, url)
     assert response.status_code == 302
-    assert db.session.scalars(sa.select(Employment.enterprise_id).order_by(Employment.id.desc())).first() == world.ent_b.id
+    assert (
+        db.session.scalars(sa.select(Employment.enterprise_id).order_by(Employment.id.desc())).first() == world.ent_b.id
+    )
 
 
 def test_cli_import_roster(app, world, tmp_path):
@@ -319,8 +352,11 @@ def test_cli_import_roster(app, world, tmp_path):
     result = runner.invoke(args=["import-roster", str(good), "--enterprise", world.ent_b.uscc.lower()])
     assert result.exit_code == 0, result.output
     assert "imported 3 row(s) into 江宁机械有限公司" in result.output
-    events = db.session.scalars(sa.select(ArchiveEvent).where(ArchiveEvent.kind == "employment.started",
-                                                              ArchiveEvent.enterprise_id == world.ent_b.id)).all()  # fmt: skip
+    events = db.session.scalars(
+        sa.select(ArchiveEvent).where(
+            ArchiveEvent.kind == "employment.started", ArchiveEvent.enterprise_id == world.ent_b.id
+        )
+    ).all()
     assert len(events) == 3 and all(json.loads(e.payload)["source"] == "import:good.xlsx" for e in events)
     assert all(e.actor_label == "system" for e in events)
 

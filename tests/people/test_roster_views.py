@@ -13,9 +13,18 @@ from tests.factories import make_id_number
 
 
 def person_form(name="陈小明", id_number=None, post="worker", operation_code="", **extra):
-    data = {"name": name, "id_type": "resident_id", "id_number": id_number or make_id_number("320102", date(1990, 2, 3)),
-            "phone": "13912345678", "education": "高中", "post": post, "employment_type": "regular",
-            "operation_code": operation_code, "job_title": "操作工", "start_date": "2024-05-06"}  # fmt: skip
+    data = {
+        "name": name,
+        "id_type": "resident_id",
+        "id_number": id_number or make_id_number("320102", date(1990, 2, 3)),
+        "phone": "13912345678",
+        "education": "高中",
+        "post": post,
+        "employment_type": "regular",
+        "operation_code": operation_code,
+        "job_title": "操作工",
+        "start_date": "2024-05-06",
+    }
     data.update(extra)
     return data
 
@@ -53,8 +62,12 @@ def test_enterprise_admin_adds_person_and_sees_masked_id_on_roster(client, login
 def test_person_page_full_id_for_regulator_admin_and_self_masked_for_employer(client, login, world):
     number = world.person_a.id_number
     url = f"/people/{world.person_a.id}"
-    for user, full in [(world.admin_a, False), (world.regulator_nj, True), (world.platform_admin, True),
-                       (world.worker_a, True)]:  # fmt: skip
+    for user, full in [
+        (world.admin_a, False),
+        (world.regulator_nj, True),
+        (world.platform_admin, True),
+        (world.worker_a, True),
+    ]:
         login(user)
         page = client.get(url).get_data(as_text=True)
         assert "王大锤" in page, user
@@ -162,8 +175,15 @@ def test_edit_employment_records_changes(client, login, world):
     login(world.admin_a)
     form = client.get(f"/employments/{employment.id}/edit").get_data(as_text=True)
     assert 'value="王大锤"' in form
-    data = {"name": "王大锤", "phone": "13700000001", "education": "大专", "post": "special_operator",
-            "employment_type": "dispatched", "operation_code": "2.1", "job_title": "焊工"}  # fmt: skip
+    data = {
+        "name": "王大锤",
+        "phone": "13700000001",
+        "education": "大专",
+        "post": "special_operator",
+        "employment_type": "dispatched",
+        "operation_code": "2.1",
+        "job_title": "焊工",
+    }
     response = client.post(f"/employments/{employment.id}/edit", data=data)
     assert response.status_code == 302
     assert "已保存。" in client.get(response.location).get_data(as_text=True)
@@ -182,8 +202,15 @@ def test_edit_employment_records_changes(client, login, world):
 def test_edit_without_changes_records_nothing(client, login, world):
     employment = world.person_a.employments[0]
     login(world.admin_a)
-    data = {"name": "王大锤", "phone": "", "education": "", "post": "worker", "employment_type": "regular",
-            "operation_code": "", "job_title": ""}  # fmt: skip
+    data = {
+        "name": "王大锤",
+        "phone": "",
+        "education": "",
+        "post": "worker",
+        "employment_type": "regular",
+        "operation_code": "",
+        "job_title": "",
+    }
     assert client.post(f"/employments/{employment.id}/edit", data=data).status_code == 302
     assert events_of(world.person_a.id, "employment.updated") == []
 
@@ -253,9 +280,13 @@ def test_adding_someone_already_on_this_roster_is_refused(client, login, world):
 
 def test_special_operator_needs_operation(client, login, world):
     login(world.admin_a)
-    page = client.post("/people/new", data=person_form(post="special_operator", operation_code="")).get_data(as_text=True)
+    page = client.post("/people/new", data=person_form(post="special_operator", operation_code="")).get_data(
+        as_text=True
+    )
     assert re.search(r'class="field-error"[^>]*>特种作业人员必须填写操作项目<', page)
-    page = client.post("/people/new", data=person_form(post="special_operator", operation_code="99.9")).get_data(as_text=True)
+    page = client.post("/people/new", data=person_form(post="special_operator", operation_code="99.9")).get_data(
+        as_text=True
+    )
     assert "操作项目代码 99.9 不在特种作业目录中" in page
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Person)) == 1
     ok = client.post("/people/new", data=person_form(post="special_operator", operation_code="11"))

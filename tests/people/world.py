@@ -45,10 +45,19 @@ def build_world(factory: Factory) -> World:
     ent_c = factory.enterprise(name="虎丘烟花有限公司", region="320505")
     admin_a = factory.enterprise_admin(ent_a)
     person_a = factory.employ(ent_a, name="王大锤", actor=admin_a).person
-    world = World(ent_a=ent_a, ent_b=ent_b, ent_c=ent_c, admin_a=admin_a, admin_b=factory.enterprise_admin(ent_b),
-                  admin_c=factory.enterprise_admin(ent_c), regulator_nj=factory.regulator("320100"),
-                  regulator_sz=factory.regulator("320500"), platform_admin=factory.admin(), person_a=person_a,
-                  worker_a=factory.worker(person_a))  # fmt: skip
+    world = World(
+        ent_a=ent_a,
+        ent_b=ent_b,
+        ent_c=ent_c,
+        admin_a=admin_a,
+        admin_b=factory.enterprise_admin(ent_b),
+        admin_c=factory.enterprise_admin(ent_c),
+        regulator_nj=factory.regulator("320100"),
+        regulator_sz=factory.regulator("320500"),
+        platform_admin=factory.admin(),
+        person_a=person_a,
+        worker_a=factory.worker(person_a),
+    )
     factory.commit()
     return world
 
@@ -58,8 +67,18 @@ def build_world(factory: Factory) -> World:
 HEADER = ["姓名", "证件类型", "证件号码", "手机号", "岗位类别", "用工形式", "作业类别", "操作项目", "入职日期"]
 
 
-def row(name: str, id_number: str, post: str = "其他从业人员", *, operation: str = "", category: str = "",
-        phone: str = "", id_type: str = "居民身份证", employment_type: str = "正式", start: str = "2024-03-01") -> list:  # fmt: skip
+def row(
+    name: str,
+    id_number: str,
+    post: str = "其他从业人员",
+    *,
+    operation: str = "",
+    category: str = "",
+    phone: str = "",
+    id_type: str = "居民身份证",
+    employment_type: str = "正式",
+    start: str = "2024-03-01",
+) -> list:
     return [name, id_type, id_number, phone, post, employment_type, category, operation, start]
 
 
@@ -90,4 +109,3 @@ def csv_text(rows: list[list], header: list | None = HEADER) -> str:
         writer.writerow(header)
     writer.writerows(rows)
     return out.getvalue()
-

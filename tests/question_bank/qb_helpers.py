@@ -1,4 +1,5 @@
 """Shared builders for the question_bank tests (imported by name; pytest puts this folder on sys.path)."""
+
 from __future__ import annotations
 
 import io
@@ -6,8 +7,9 @@ import io
 from question_bank import Question, QuestionType
 
 
-def make_xlsx(rows: list[list[object]], title: str = "Sheet1", extra_sheets: dict | None = None,
-              formulas: bool = False) -> bytes:
+def make_xlsx(
+    rows: list[list[object]], title: str = "Sheet1", extra_sheets: dict | None = None, formulas: bool = False
+) -> bytes:
     """Build an xlsx in memory from rows (None = empty cell).
 
     Strings starting with ``=`` are stored as text unless ``formulas`` is true (then openpyxl
@@ -38,10 +40,22 @@ def tf(key: str, answer: int = 0, **kw) -> Question:
 
 
 def single(key: str, answer: int = 1, n: int = 4, **kw) -> Question:
-    return Question(key, QuestionType.SINGLE, f"单选题{key}", options=tuple(f"{key}-选项{i}" for i in range(n)),
-                    answer=(answer,), **kw)
+    return Question(
+        key,
+        QuestionType.SINGLE,
+        f"单选题{key}",
+        options=tuple(f"{key}-选项{i}" for i in range(n)),
+        answer=(answer,),
+        **kw,
+    )
 
 
 def multi(key: str, answer=(0, 2), n: int = 4, **kw) -> Question:
-    return Question(key, QuestionType.MULTIPLE, f"多选题{key}", options=tuple(f"{key}-选项{i}" for i in range(n)),
-                    answer=tuple(answer), **kw)
+    return Question(
+        key,
+        QuestionType.MULTIPLE,
+        f"多选题{key}",
+        options=tuple(f"{key}-选项{i}" for i in range(n)),
+        answer=tuple(answer),
+        **kw,
+    )

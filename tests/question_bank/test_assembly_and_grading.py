@@ -3,11 +3,19 @@ import random
 from collections import Counter
 
 import pytest
-
-from question_bank import (Filter, InsufficientQuestions, Paper, PaperSpec, QuestionIndex, QuestionType, Section,
-                           assemble_paper, grade)
-
 from qb_helpers import single
+
+from question_bank import (
+    Filter,
+    InsufficientQuestions,
+    Paper,
+    PaperSpec,
+    QuestionIndex,
+    QuestionType,
+    Section,
+    assemble_paper,
+    grade,
+)
 
 
 def keys(paper):
@@ -52,11 +60,13 @@ def test_quotas_are_honoured(small_bank, spec):
     paper = assemble_paper(spec, small_bank, seed=7)
     levels = Counter(i.question.tags.level for i in paper.items if i.section == 0)
     assert levels == {"了解": 5, "掌握": 5, "熟练掌握": 10}
-    dspec = PaperSpec("d", (Section("单选", "single", 12, 1, quotas={"difficulty:1-2": 4, "difficulty:3": 4,
-                                                                      "difficulty:4-5": 4}),))
+    dspec = PaperSpec(
+        "d", (Section("单选", "single", 12, 1, quotas={"difficulty:1-2": 4, "difficulty:3": 4, "difficulty:4-5": 4}),)
+    )
     paper = assemble_paper(dspec, small_bank, seed=7)
-    buckets = Counter("1-2" if q.difficulty <= 2 else "3" if q.difficulty == 3 else "4-5"
-                      for q in (i.question for i in paper.items))
+    buckets = Counter(
+        "1-2" if q.difficulty <= 2 else "3" if q.difficulty == 3 else "4-5" for q in (i.question for i in paper.items)
+    )
     assert buckets == {"1-2": 4, "3": 4, "4-5": 4}
 
 
@@ -70,11 +80,14 @@ def test_operation_filter_is_prefix_aware(small_bank):
 
 
 def test_shortage_names_every_short_section_with_numbers(small_bank):
-    bad = PaperSpec("x", (
-        Section("判断题", "true_false", 10, 1, Filter(posts=frozenset({"worker"}))),
-        Section("多选题", "multiple", 40, 1),
-        Section("单选题", "single", 30, 1, quotas={"level:了解": 25, "level:掌握": 5}),
-    ))
+    bad = PaperSpec(
+        "x",
+        (
+            Section("判断题", "true_false", 10, 1, Filter(posts=frozenset({"worker"}))),
+            Section("多选题", "multiple", 40, 1),
+            Section("单选题", "single", 30, 1, quotas={"level:了解": 25, "level:掌握": 5}),
+        ),
+    )
     with pytest.raises(InsufficientQuestions) as info:
         assemble_paper(bad, small_bank, seed=1)
     shortages = [(s.section_title, s.bucket, s.needed, s.available) for s in info.value.shortages]
@@ -84,8 +97,10 @@ def test_shortage_names_every_short_section_with_numbers(small_bank):
     index = QuestionIndex(small_bank)
     avail = index.availability(bad)
     assert [a.ok for a in avail] == [False, False, False]
-    assert avail[2].quota_detail == {"level:了解": {"needed": 25, "available": 20},
-                                     "level:掌握": {"needed": 5, "available": 20}}
+    assert avail[2].quota_detail == {
+        "level:了解": {"needed": 25, "available": 20},
+        "level:掌握": {"needed": 5, "available": 20},
+    }
 
 
 def test_overlapping_sections_never_repeat_and_report_combined_shortage():
@@ -143,7 +158,8 @@ def test_wrong_and_unanswered_items(small_bank, spec):
 
 def test_multi_policies():
     bank = [single(f"S{i}") for i in range(3)] + [
-        __import__("question_bank").Question("M", "multiple", "多选", options=("a", "b", "c", "d"), answer=(0, 1, 2))]
+        __import__("question_bank").Question("M", "multiple", "多选", options=("a", "b", "c", "d"), answer=(0, 1, 2))
+    ]
     for policy, expected in (("all_or_nothing", [2.0, 0.0, 0.0, 0.0]), ("partial", [2.0, 1.33, 0.67, 0.0])):
         spec = PaperSpec("p", (Section("多选", "multiple", 1, 2.0),), multi_policy=policy, pass_mark=1)
         paper = assemble_paper(spec, bank, seed=1)

@@ -1,4 +1,5 @@
 """question_bank must stay a standalone library (STYLE §3.10)."""
+
 import ast
 from pathlib import Path
 

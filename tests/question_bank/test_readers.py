@@ -2,11 +2,10 @@ import json
 import time
 
 import pytest
+from qb_helpers import make_xlsx
 
 from question_bank import QuestionType, RowError, read_questions, template_xlsx, write_questions
 from question_bank.readers.common import split_options
-
-from qb_helpers import make_xlsx
 
 HEADER = ["序号", "题型", "题干", "选项", "答案", "解析", "难度", "章节", "岗位", "作业类别"]
 
@@ -19,14 +18,56 @@ def test_wps_like_xlsx_with_options_in_one_cell():
     rows = [
         ["安全生产知识题库（2024版）"],  # title row above the header
         HEADER,
-        [1, "判断题", "1、生产经营单位的主要负责人对本单位安全生产工作全面负责。", None, "√", "安全生产法第五条", "易", "第一章", "主要负责人", None],
-        [2, "单选题", "2.《安全生产法》自（ ）起施行。\n（2021修正）", "A、2002年11月1日 B、2021年9月1日 C、2014年12月1日",
-         "B", None, 2, "第一章", "安全管理人员", "1.2"],
+        [
+            1,
+            "判断题",
+            "1、生产经营单位的主要负责人对本单位安全生产工作全面负责。",
+            None,
+            "√",
+            "安全生产法第五条",
+            "易",
+            "第一章",
+            "主要负责人",
+            None,
+        ],
+        [
+            2,
+            "单选题",
+            "2.《安全生产法》自（ ）起施行。\n（2021修正）",
+            "A、2002年11月1日 B、2021年9月1日 C、2014年12月1日",
+            "B",
+            None,
+            2,
+            "第一章",
+            "安全管理人员",
+            "1.2",
+        ],
         [None] * 10,  # blank row
-        [3, "多选题", "（3）下列属于特种作业的有（ ）。", "**A.电工作业**B.焊接与热切割作业**C.办公室文员**D.高处作业",
-         "A、B、D", None, "中等", "第二章", "特种作业人员、安管", "1"],
+        [
+            3,
+            "多选题",
+            "（3）下列属于特种作业的有（ ）。",
+            "**A.电工作业**B.焊接与热切割作业**C.办公室文员**D.高处作业",
+            "A、B、D",
+            None,
+            "中等",
+            "第二章",
+            "特种作业人员、安管",
+            "1",
+        ],
         [4, "是非题", "=SUM(A1:A2) 不是公式，而是文本", None, "错", None, None, None, None, None],
-        [5, "单选", "<script>alert(1)</script> 应当原样保留", "A:甲\nB:乙", "a", None, None, None, None, "低压电工作业"],
+        [
+            5,
+            "单选",
+            "<script>alert(1)</script> 应当原样保留",
+            "A:甲\nB:乙",
+            "a",
+            None,
+            None,
+            None,
+            None,
+            "低压电工作业",
+        ],
     ]
     result = read_questions(make_xlsx(rows), filename="题库.xlsx")
     assert errors(result) == []
@@ -67,30 +108,43 @@ def test_xlsx_option_columns_and_every_row_error_with_its_row_number():
     ]
     result = read_questions(make_xlsx(rows), filename="bank.xlsx")
     assert errors(result) == [
-        (3, "type", "unknown_type"), (4, "stem", "empty_stem"), (5, "stem", "stem_too_long"),
-        (6, "answer", "answer_without_option"), (7, "options", "too_few_options"),
-        (7, "answer", "wrong_answer_count"), (8, "options", "true_false_options"), (9, "answer", "missing_answer"),
-        (10, "difficulty", "bad_difficulty"), (12, "key", "duplicate_key"), (14, "level", "bad_level")]
+        (3, "type", "unknown_type"),
+        (4, "stem", "empty_stem"),
+        (5, "stem", "stem_too_long"),
+        (6, "answer", "answer_without_option"),
+        (7, "options", "too_few_options"),
+        (7, "answer", "wrong_answer_count"),
+        (8, "options", "true_false_options"),
+        (9, "answer", "missing_answer"),
+        (10, "difficulty", "bad_difficulty"),
+        (12, "key", "duplicate_key"),
+        (14, "level", "bad_level"),
+    ]
     assert [q.key for q in result.questions] == ["K1", "K10"]
     assert result.questions[1].tags.level == "了解" and not result.ok
     by_code = {e.code: e for e in result.errors}
     assert by_code["unknown_type"].message() == "第3行：未知题型“问答题”"
     assert by_code["duplicate_key"].message("en") == "Row 12: key 'K1' duplicates row 2"
     assert by_code["answer_without_option"].message() == "第6行：答案“D”没有对应的选项"
-    assert RowError(5, "stem", "stem_too_long", {"length": 5001, "max": 5000}).message() == \
-        "第5行：题干过长（5001字，最多5000字）"
+    assert (
+        RowError(5, "stem", "stem_too_long", {"length": 5001, "max": 5000}).message()
+        == "第5行：题干过长（5001字，最多5000字）"
+    )
 
 
 def test_formula_cells_are_read_as_cached_values_not_evaluated():
-    rows = [["题型", "题干", "答案"], ["判断", "=CONCAT(\"安全\",\"第一\")", "对"]]
+    rows = [["题型", "题干", "答案"], ["判断", '=CONCAT("安全","第一")', "对"]]
     result = read_questions(make_xlsx(rows, formulas=True), filename="f.xlsx")
     # openpyxl stored a real formula without a cached value: data_only gives None → empty stem
     assert errors(result) == [(2, "stem", "empty_stem")]
 
 
 def test_sheet_named_after_a_type_sets_the_default_type():
-    data = make_xlsx([["题干", "答案"], ["特种作业操作证全国通用。", "正确"]], title="判断题",
-                     extra_sheets={"单选题": [["题干", "选项A", "选项B", "答案"], ["哪个对", "甲", "乙", "B"]]})
+    data = make_xlsx(
+        [["题干", "答案"], ["特种作业操作证全国通用。", "正确"]],
+        title="判断题",
+        extra_sheets={"单选题": [["题干", "选项A", "选项B", "答案"], ["哪个对", "甲", "乙", "B"]]},
+    )
     result = read_questions(data, filename="x.xlsx")
     assert errors(result) == []
     assert [q.type for q in result.questions] == [QuestionType.TRUE_FALSE, QuestionType.SINGLE]
@@ -105,13 +159,15 @@ def test_whole_file_problems_are_one_error_on_row_zero():
     assert errors(read_questions(b"\xff\xfe\x00", filename="a.xls")) == [(0, "", "not_a_spreadsheet")]
 
 
-CSV_TEXT = ("题型,题干,选项A,选项B,选项C,答案,解析\n"
-            "判断题,12、特种作业人员必须持证上岗。,,,,对,\n"
-            "\n"
-            "单选题,\"发现事故隐患应当（ ）\",立即报告,视而不见,自行离开,A,\"见安全生产法\n第五十九条\"\n"
-            "多选题,下列正确的有,甲,乙,丙,\"A,C\",\n"
-            "填空题,安全生产方针是安全第一、____、综合治理,,,,预防为主|预防 为主,\n"
-            "单选题,错的答案,甲,乙,,Z,\n")
+CSV_TEXT = (
+    "题型,题干,选项A,选项B,选项C,答案,解析\n"
+    "判断题,12、特种作业人员必须持证上岗。,,,,对,\n"
+    "\n"
+    '单选题,"发现事故隐患应当（ ）",立即报告,视而不见,自行离开,A,"见安全生产法\n第五十九条"\n'
+    '多选题,下列正确的有,甲,乙,丙,"A,C",\n'
+    "填空题,安全生产方针是安全第一、____、综合治理,,,,预防为主|预防 为主,\n"
+    "单选题,错的答案,甲,乙,,Z,\n"
+)
 
 
 @pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gbk"])
@@ -151,17 +207,36 @@ def test_split_options_variants():
 
 
 def test_json_reader_schema_and_errors():
-    doc = {"format": "anpei-questions", "version": 1, "questions": [
-        {"key": "J1", "type": "single", "stem": "题", "options": ["甲", "乙"], "answer": ["B"],
-         "tags": {"post": ["principal"], "industry": ["hazchem"], "operation": ["9.16"], "topic": "法律法规",
-                  "level": "掌握", "extra": ["2024"]}, "difficulty": 4, "source": "安全生产法", "version": 2},
-        {"key": "J2", "type": "true_false", "stem": "判断", "answer": True},
-        {"key": "J3", "type": "fill", "stem": "填空", "answer": ["答1", "答2"]},
-        {"key": "J4", "type": "multiple", "stem": "多选", "options": ["甲", "乙", "丙"], "answer": ["A", "D"]},
-        "not an object",
-        {"key": "J6", "type": "single", "stem": "题", "options": "甲乙", "answer": "A"},
-        {"key": "J7", "type": "true_false", "stem": "判断", "answer": "false"},
-    ]}
+    doc = {
+        "format": "anpei-questions",
+        "version": 1,
+        "questions": [
+            {
+                "key": "J1",
+                "type": "single",
+                "stem": "题",
+                "options": ["甲", "乙"],
+                "answer": ["B"],
+                "tags": {
+                    "post": ["principal"],
+                    "industry": ["hazchem"],
+                    "operation": ["9.16"],
+                    "topic": "法律法规",
+                    "level": "掌握",
+                    "extra": ["2024"],
+                },
+                "difficulty": 4,
+                "source": "安全生产法",
+                "version": 2,
+            },
+            {"key": "J2", "type": "true_false", "stem": "判断", "answer": True},
+            {"key": "J3", "type": "fill", "stem": "填空", "answer": ["答1", "答2"]},
+            {"key": "J4", "type": "multiple", "stem": "多选", "options": ["甲", "乙", "丙"], "answer": ["A", "D"]},
+            "not an object",
+            {"key": "J6", "type": "single", "stem": "题", "options": "甲乙", "answer": "A"},
+            {"key": "J7", "type": "true_false", "stem": "判断", "answer": "false"},
+        ],
+    }
     result = read_questions(json.dumps(doc, ensure_ascii=False).encode(), filename="q.json")
     assert errors(result) == [(4, "answer", "answer_without_option"), (5, "", "bad_field"), (6, "options", "bad_field")]
     j1, j2, j3, j7 = result.questions
@@ -170,8 +245,9 @@ def test_json_reader_schema_and_errors():
     bare = read_questions(json.dumps([{"type": "判断题", "stem": "x", "answer": "对"}]).encode())
     assert bare.ok and bare.questions[0].type is QuestionType.TRUE_FALSE
     assert errors(read_questions(b'{"questions": [', filename="q.json")) == [(1, "", "bad_json")]
-    assert errors(read_questions(b'{"format": "anpei-questions", "version": 9}', filename="q.json")) == \
-        [(0, "version", "unsupported_version")]
+    assert errors(read_questions(b'{"format": "anpei-questions", "version": 9}', filename="q.json")) == [
+        (0, "version", "unsupported_version")
+    ]
 
 
 MOODLE = """<?xml version="1.0" encoding="UTF-8"?>
@@ -342,14 +418,31 @@ def test_chinese_plain_text_layout():
 
 
 def test_template_is_readable_and_has_the_documented_header():
-    from openpyxl import load_workbook
     import io
+
+    from openpyxl import load_workbook
 
     data = template_xlsx()
     ws = load_workbook(io.BytesIO(data), read_only=True).active
     header = next(ws.iter_rows(values_only=True))
-    assert header[:16] == ("编号", "题型", "题干", "选项A", "选项B", "选项C", "选项D", "选项E", "选项F", "选项G",
-                           "选项H", "答案", "解析", "难度", "知识点", "岗位")
+    assert header[:16] == (
+        "编号",
+        "题型",
+        "题干",
+        "选项A",
+        "选项B",
+        "选项C",
+        "选项D",
+        "选项E",
+        "选项F",
+        "选项G",
+        "选项H",
+        "答案",
+        "解析",
+        "难度",
+        "知识点",
+        "岗位",
+    )
     assert header[16:21] == ("行业", "作业类别", "认知层次", "来源", "标签")
     result = read_questions(data, filename="template.xlsx")
     assert result.ok and [q.type.value for q in result.questions] == ["true_false", "single", "multiple"]

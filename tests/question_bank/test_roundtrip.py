@@ -1,10 +1,20 @@
 """Whatever a writer produces, the matching reader gives back equal questions (property-based)."""
+
 import string
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from question_bank import LEVELS, POSTS, Question, QuestionType, Tags, read_questions, validate_question, write_questions
+from question_bank import (
+    LEVELS,
+    POSTS,
+    Question,
+    QuestionType,
+    Tags,
+    read_questions,
+    validate_question,
+    write_questions,
+)
 from question_bank.normalise import clean_stem
 
 #: Awkward but legal text: CJK, GIFT specials, XML specials, full-width punctuation.
@@ -37,33 +47,46 @@ def questions(draw, *, spreadsheet: bool = False):
     if qtype is QuestionType.TRUE_FALSE:
         answer = (draw(st.integers(0, 1)),)
     elif qtype is QuestionType.FILL:
-        fill_text = texts(newlines=False, max_size=15).filter(lambda t: not set(t) & set("|｜;；")
-                                                               and t == " ".join(t.split()))
+        fill_text = texts(newlines=False, max_size=15).filter(
+            lambda t: not set(t) & set("|｜;；") and t == " ".join(t.split())
+        )
         fill = tuple(draw(st.lists(fill_text, min_size=1, max_size=3)))
     else:
         n = draw(st.integers(2 if qtype is QuestionType.SINGLE else 3, 6))
         options = tuple(draw(st.lists(line, min_size=n, max_size=n)))
         k = 1 if qtype is QuestionType.SINGLE else draw(st.integers(2, n))
         answer = tuple(sorted(draw(st.lists(st.integers(0, n - 1), min_size=k, max_size=k, unique=True))))
-    tags = Tags(post=frozenset(draw(st.sets(st.sampled_from(list(POSTS)), max_size=2))),
-                industry=frozenset(draw(st.sets(CODES, max_size=2))),
-                operation=frozenset(draw(st.sets(OPERATIONS, max_size=2))),
-                topic=draw(st.one_of(st.just(""), texts(False, 10))),
-                level=draw(st.sampled_from(("",) + LEVELS)),
-                extra=frozenset(draw(st.sets(CODES, max_size=2))))
-    q = Question(key="", type=qtype, stem=draw(line), options=options, answer=answer, fill_answers=fill,
-                 explanation=draw(st.one_of(st.just(""), texts(True))), tags=tags,
-                 difficulty=draw(st.integers(1, 5)), source=draw(st.one_of(st.just(""), texts(False, 20))),
-                 version=draw(st.integers(1, 9)))
+    tags = Tags(
+        post=frozenset(draw(st.sets(st.sampled_from(list(POSTS)), max_size=2))),
+        industry=frozenset(draw(st.sets(CODES, max_size=2))),
+        operation=frozenset(draw(st.sets(OPERATIONS, max_size=2))),
+        topic=draw(st.one_of(st.just(""), texts(False, 10))),
+        level=draw(st.sampled_from(("", *LEVELS))),
+        extra=frozenset(draw(st.sets(CODES, max_size=2))),
+    )
+    q = Question(
+        key="",
+        type=qtype,
+        stem=draw(line),
+        options=options,
+        answer=answer,
+        fill_answers=fill,
+        explanation=draw(st.one_of(st.just(""), texts(True))),
+        tags=tags,
+        difficulty=draw(st.integers(1, 5)),
+        source=draw(st.one_of(st.just(""), texts(False, 20))),
+        version=draw(st.integers(1, 9)),
+    )
     return q
 
 
 def banks(spreadsheet: bool = False):
     keys = st.text(string.ascii_letters + string.digits + "-_", min_size=1, max_size=12)
-    return st.lists(st.tuples(keys, questions(spreadsheet=spreadsheet)), min_size=1, max_size=6,
-                    unique_by=lambda pair: pair[0]).map(
-        lambda pairs: [Question(**{**{f: getattr(q, f) for f in q.__dataclass_fields__}, "key": k})
-                       for k, q in pairs])
+    return st.lists(
+        st.tuples(keys, questions(spreadsheet=spreadsheet)), min_size=1, max_size=6, unique_by=lambda pair: pair[0]
+    ).map(
+        lambda pairs: [Question(**{**{f: getattr(q, f) for f in q.__dataclass_fields__}, "key": k}) for k, q in pairs]
+    )
 
 
 def round_trip(bank, fmt):

@@ -1,12 +1,22 @@
 import json
 
 import pytest
-
-from question_bank import (Filter, PaperSpec, Question, QuestionType, Section, Tags, find_duplicates,
-                           normalise_answer, normalise_stem, operation_matches, validate_question)
-from question_bank.normalise import clean_stem, make_key
-
 from qb_helpers import multi, single, tf
+
+from question_bank import (
+    Filter,
+    PaperSpec,
+    Question,
+    QuestionType,
+    Section,
+    Tags,
+    find_duplicates,
+    normalise_answer,
+    normalise_stem,
+    operation_matches,
+    validate_question,
+)
+from question_bank.normalise import clean_stem, make_key
 
 
 def codes(q):
@@ -24,24 +34,40 @@ def test_true_false_gets_fixed_options():
     assert tf("a", 1).options == ("正确", "错误")
 
 
-@pytest.mark.parametrize("question, expected", [
-    (Question("k", QuestionType.SINGLE, "  ", options=("a", "b"), answer=(0,)), ["empty_stem"]),
-    (Question("k", QuestionType.SINGLE, "x" * 5001, options=("a", "b"), answer=(0,)), ["stem_too_long"]),
-    (Question("k", QuestionType.SINGLE, "s", options=("a", "b"), answer=(0, 1)), ["wrong_answer_count"]),
-    (Question("k", QuestionType.SINGLE, "s", options=("a", "b"), answer=(5,)), ["answer_out_of_range"]),
-    (Question("k", QuestionType.MULTIPLE, "s", options=("a",), answer=(0,)), ["too_few_options", "wrong_answer_count"]),
-    (Question("k", QuestionType.MULTIPLE, "s", options=("a", "b", "c"), answer=(1,)), ["wrong_answer_count"]),
-    (Question("k", QuestionType.TRUE_FALSE, "s", options=("对", "错", "不知道"), answer=(0,)), ["true_false_options"]),
-    (Question("k", QuestionType.FILL, "s", options=("a",), fill_answers=("x",)), ["fill_options"]),
-    (Question("k", QuestionType.FILL, "s", fill_answers=(" ",)), ["missing_answer"]),
-    (Question("k", QuestionType.SINGLE, "s", options=("a", "b"), answer=()), ["missing_answer"]),
-    (Question("k", QuestionType.SINGLE, "s", options=("a", "", "c"), answer=(0,)), ["empty_option"]),
-    (Question("k", QuestionType.SINGLE, "s", options=("a", "b"), answer=(0,), difficulty=6), ["bad_difficulty"]),
-    (Question("k", QuestionType.SINGLE, "s", options=("a", "b"), answer=(0,), tags=Tags(level="精通")), ["bad_level"]),
-    (Question("k", QuestionType.SINGLE, "s", options=("a", "b"), answer=(0,),
-              tags=Tags(operation=frozenset({"电工"}))), ["bad_operation"]),
-    (Question("", QuestionType.SINGLE, "s", options=("a", "b"), answer=(0,)), ["bad_key"]),
-])
+@pytest.mark.parametrize(
+    "question, expected",
+    [
+        (Question("k", QuestionType.SINGLE, "  ", options=("a", "b"), answer=(0,)), ["empty_stem"]),
+        (Question("k", QuestionType.SINGLE, "x" * 5001, options=("a", "b"), answer=(0,)), ["stem_too_long"]),
+        (Question("k", QuestionType.SINGLE, "s", options=("a", "b"), answer=(0, 1)), ["wrong_answer_count"]),
+        (Question("k", QuestionType.SINGLE, "s", options=("a", "b"), answer=(5,)), ["answer_out_of_range"]),
+        (
+            Question("k", QuestionType.MULTIPLE, "s", options=("a",), answer=(0,)),
+            ["too_few_options", "wrong_answer_count"],
+        ),
+        (Question("k", QuestionType.MULTIPLE, "s", options=("a", "b", "c"), answer=(1,)), ["wrong_answer_count"]),
+        (
+            Question("k", QuestionType.TRUE_FALSE, "s", options=("对", "错", "不知道"), answer=(0,)),
+            ["true_false_options"],
+        ),
+        (Question("k", QuestionType.FILL, "s", options=("a",), fill_answers=("x",)), ["fill_options"]),
+        (Question("k", QuestionType.FILL, "s", fill_answers=(" ",)), ["missing_answer"]),
+        (Question("k", QuestionType.SINGLE, "s", options=("a", "b"), answer=()), ["missing_answer"]),
+        (Question("k", QuestionType.SINGLE, "s", options=("a", "", "c"), answer=(0,)), ["empty_option"]),
+        (Question("k", QuestionType.SINGLE, "s", options=("a", "b"), answer=(0,), difficulty=6), ["bad_difficulty"]),
+        (
+            Question("k", QuestionType.SINGLE, "s", options=("a", "b"), answer=(0,), tags=Tags(level="精通")),
+            ["bad_level"],
+        ),
+        (
+            Question(
+                "k", QuestionType.SINGLE, "s", options=("a", "b"), answer=(0,), tags=Tags(operation=frozenset({"电工"}))
+            ),
+            ["bad_operation"],
+        ),
+        (Question("", QuestionType.SINGLE, "s", options=("a", "b"), answer=(0,)), ["bad_key"]),
+    ],
+)
 def test_validation_rules(question, expected):
     assert codes(question) == expected
 
@@ -61,8 +87,17 @@ def test_operation_prefix_matching():
 
 
 def test_filter_matches_tags_and_difficulty():
-    q = single("a", tags=Tags(post=frozenset({"principal"}), industry=frozenset({"hazchem"}),
-                              operation=frozenset({"9.16"}), topic="法律法规", level="掌握"), difficulty=4)
+    q = single(
+        "a",
+        tags=Tags(
+            post=frozenset({"principal"}),
+            industry=frozenset({"hazchem"}),
+            operation=frozenset({"9.16"}),
+            topic="法律法规",
+            level="掌握",
+        ),
+        difficulty=4,
+    )
     assert Filter().matches(q)
     assert Filter(posts=frozenset({"principal", "worker"}), operations=frozenset({"9"}), topics={"法律法规"}).matches(q)
     assert not Filter(posts=frozenset({"worker"})).matches(q)

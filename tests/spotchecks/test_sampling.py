@@ -5,9 +5,12 @@ from collections import Counter
 
 from app.spotchecks.sampling import Shortage, draw_replacement, draw_sample, normalise_rule
 
-ROSTER = ([(1, "principal", "regular")] + [(10 + i, "safety_manager", "regular") for i in range(5)]
-          + [(20 + i, "special_operator", "regular") for i in range(6)]
-          + [(30 + i, "worker", ("regular", "dispatched", "flexible")[i % 3]) for i in range(12)])  # fmt: skip
+ROSTER = (
+    [(1, "principal", "regular")]
+    + [(10 + i, "safety_manager", "regular") for i in range(5)]
+    + [(20 + i, "special_operator", "regular") for i in range(6)]
+    + [(30 + i, "worker", ("regular", "dispatched", "flexible")[i % 3]) for i in range(12)]
+)
 RULE = {"principal": 1, "safety_manager": 2, "special_operator": 3, "worker": 4}
 
 
@@ -33,7 +36,9 @@ def test_different_seeds_draw_differently():
 
 
 def test_every_worker_has_a_chance_including_dispatched_and_flexible():
-    seen = Counter(p.person_id for s in range(300) for p in draw_sample(ROSTER, RULE, seed=s).picks if p.post == "worker")
+    seen = Counter(
+        p.person_id for s in range(300) for p in draw_sample(ROSTER, RULE, seed=s).picks if p.post == "worker"
+    )
     assert set(seen) == {30 + i for i in range(12)}
     # 4 of 12 drawn each time: each about a third of 300 draws
     assert all(60 < n < 140 for n in seen.values())
@@ -43,7 +48,11 @@ def test_not_enough_people_of_a_post_takes_all_and_reports_shortage():
     roster = [(1, "principal", "regular"), (10, "safety_manager", "regular"), (30, "worker", "dispatched")]
     sample = draw_sample(roster, {"safety_manager": 2, "special_operator": 1, "worker": 3}, seed=1)
     assert {p.person_id for p in sample.picks} == {1, 10, 30}
-    assert sample.shortages == [Shortage("safety_manager", 2, 1), Shortage("special_operator", 1, 0), Shortage("worker", 3, 1)]
+    assert sample.shortages == [
+        Shortage("safety_manager", 2, 1),
+        Shortage("special_operator", 1, 0),
+        Shortage("worker", 3, 1),
+    ]
 
 
 def test_no_principal_on_roster_is_a_shortage():

@@ -16,7 +16,9 @@ from tests.spotchecks.world import World, answer_all, claim
 
 
 def events(person, kind):
-    return db.session.scalars(sa.select(ArchiveEvent).where(ArchiveEvent.person_id == person.id, ArchiveEvent.kind == kind)).all()
+    return db.session.scalars(
+        sa.select(ArchiveEvent).where(ArchiveEvent.person_id == person.id, ArchiveEvent.kind == kind)
+    ).all()
 
 
 def test_open_draws_by_rule_and_enrols_candidates(world):
@@ -27,7 +29,9 @@ def test_open_draws_by_rule_and_enrols_candidates(world):
     assert posts.count("special_operator") == 2 and posts.count("worker") == 3
     assert inspection.sitting.kind.value == "spotcheck"
     assert inspection.sitting.closes_at - inspection.sitting.opens_at == timedelta(minutes=60)
-    enrolled = set(db.session.scalars(sa.select(Candidate.person_id).where(Candidate.sitting_id == inspection.sitting_id)))
+    enrolled = set(
+        db.session.scalars(sa.select(Candidate.person_id).where(Candidate.sitting_id == inspection.sitting_id))
+    )
     assert enrolled == {t.person_id for t in tickets}
     assert services.verify_draw(inspection)
     principal = world.people["负责甲"]
@@ -52,7 +56,9 @@ def test_shortages_are_recorded(factory):
     world = World.build(factory, managers=1, operators=0)
     inspection = world.open()
     assert {(s["post"], s["wanted"], s["available"]) for s in inspection.shortages} == {
-        ("safety_manager", 2, 1), ("special_operator", 2, 0)}
+        ("safety_manager", 2, 1),
+        ("special_operator", 2, 0),
+    }
 
 
 def test_enterprise_without_principal_opens_with_a_shortage(factory):
@@ -125,7 +131,9 @@ def test_wrong_identity_five_times_locks_and_records_nothing(world):
     inspection = world.open()
     ticket = inspection.active_tickets[0]
     person = ticket.person
-    before = db.session.scalar(sa.select(sa.func.count()).select_from(ArchiveEvent).where(ArchiveEvent.person_id == person.id))
+    before = db.session.scalar(
+        sa.select(sa.func.count()).select_from(ArchiveEvent).where(ArchiveEvent.person_id == person.id)
+    )
     now = utcnow()
     for remaining in (4, 3, 2, 1):
         with pytest.raises(SpotCheckError) as exc:
@@ -136,7 +144,9 @@ def test_wrong_identity_five_times_locks_and_records_nothing(world):
     assert ticket.status is TicketState.LOCKED
     with pytest.raises(SpotCheckError, match="ticket.locked"):
         services.confirm_identity(ticket, name=person.name, id_last4=person.id_number[-4:], device="d", now=now)
-    after = db.session.scalar(sa.select(sa.func.count()).select_from(ArchiveEvent).where(ArchiveEvent.person_id == person.id))
+    after = db.session.scalar(
+        sa.select(sa.func.count()).select_from(ArchiveEvent).where(ArchiveEvent.person_id == person.id)
+    )
     assert after == before and ticket.attempt_id is None
     # the inspector reissues: old token void, new one works
     old_token, _ = services.ticket_secrets(ticket)
@@ -152,7 +162,9 @@ def test_second_device_is_refused_then_reissue_resumes_same_attempt(world):
     attempt = claim(ticket, device="phone-A")
     person = ticket.person
     with pytest.raises(SpotCheckError, match="ticket.other_device"):
-        services.confirm_identity(ticket, name=person.name, id_last4=person.id_number[-4:], device="phone-B", now=utcnow())
+        services.confirm_identity(
+            ticket, name=person.name, id_last4=person.id_number[-4:], device="phone-B", now=utcnow()
+        )
     assert services.holds_ticket(ticket, "phone-A") and not services.holds_ticket(ticket, "phone-B")
     new = services.reissue_ticket(ticket, actor=world.regulator, reason="手机没电")
     again = claim(new, device="phone-B")

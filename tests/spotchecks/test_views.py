@@ -16,9 +16,19 @@ from tests.spotchecks.world import answer_all, claim
 
 
 def _open_via_form(client, world, **overrides):
-    data = {"enterprise_id": world.enterprise.id, "inspected_on": utcnow().date().isoformat(), "inspectors": "李明、王强",
-            "doc_number": "（宁）应急检〔2025〕7号", "template_id": world.template.id, "safety_manager": 1,
-            "special_operator": 1, "worker": 2, "time_limit_minutes": 10, "pass_mark": 80, "window_minutes": 60}
+    data = {
+        "enterprise_id": world.enterprise.id,
+        "inspected_on": utcnow().date().isoformat(),
+        "inspectors": "李明、王强",
+        "doc_number": "（宁）应急检〔2025〕7号",
+        "template_id": world.template.id,
+        "safety_manager": 1,
+        "special_operator": 1,
+        "worker": 2,
+        "time_limit_minutes": 10,
+        "pass_mark": 80,
+        "window_minutes": 60,
+    }
     data.update(overrides)
     return client.post("/spotchecks/new", data=data)
 
@@ -47,7 +57,12 @@ def test_other_jurisdiction_gets_404_everywhere(world, login):
     base = f"/spotchecks/{inspection.id}"
     for url in (base, f"{base}/live.json", f"{base}/report.pdf"):
         assert client.get(url).status_code == 404, url
-    for url in (f"{base}/close", f"{base}/add", f"{base}/tickets/{findings_ticket.id}/swap", f"{base}/tickets/{findings_ticket.id}/reissue"):
+    for url in (
+        f"{base}/close",
+        f"{base}/add",
+        f"{base}/tickets/{findings_ticket.id}/swap",
+        f"{base}/tickets/{findings_ticket.id}/reissue",
+    ):
         assert client.post(url, data={"reason": "x"}).status_code == 404, url
     assert world.enterprise.name not in client.get("/spotchecks/").data.decode()
     # and may not open one for an enterprise outside its area
@@ -89,7 +104,7 @@ def ticketed(world):
 
 
 def test_phone_flow_identity_answer_submit(ticketed, app):
-    world, inspection, ticket, token, _code = ticketed
+    _world, _inspection, ticket, token, _code = ticketed
     phone = app.test_client()
     page = phone.get(f"/s/{token}")
     assert page.status_code == 200 and "证件号码后四位" in page.data.decode()
@@ -105,7 +120,10 @@ def test_phone_flow_identity_answer_submit(ticketed, app):
     db.session.expire_all()
     answer_all(db.session.get(type(ticket), ticket.id), correct=10)
     db.session.commit()
-    assert phone.post(f"/s/{token}/api/answer", json={"position": 0, "response": [0], "seq": 99}).status_code in (200, 409)
+    assert phone.post(f"/s/{token}/api/answer", json={"position": 0, "response": [0], "seq": 99}).status_code in (
+        200,
+        409,
+    )
     result = phone.post(f"/s/{token}/api/submit").get_json()
     assert result["state"] == "graded"
     done = phone.get(f"/s/{token}").data.decode()
@@ -139,10 +157,12 @@ def test_guessed_or_altered_token_is_404_and_rate_limited(ticketed, app):
 
 
 def test_wrong_digits_five_times_locks_and_nothing_recorded(ticketed, app):
-    world, inspection, ticket, token, _code = ticketed
+    _world, _inspection, ticket, token, _code = ticketed
     phone = app.test_client()
     person_id = ticket.person_id
-    before = db.session.scalar(sa.select(sa.func.count()).select_from(ArchiveEvent).where(ArchiveEvent.person_id == person_id))
+    before = db.session.scalar(
+        sa.select(sa.func.count()).select_from(ArchiveEvent).where(ArchiveEvent.person_id == person_id)
+    )
     for i in range(4):
         page = phone.post(f"/s/{token}", data={"name": ticket.person.name, "id_last4": "0000"}).data.decode()
         assert f"还可尝试 {4 - i} 次" in page
@@ -151,7 +171,9 @@ def test_wrong_digits_five_times_locks_and_nothing_recorded(ticketed, app):
     assert "已锁定" in phone.get(f"/s/{token}").data.decode()
     db.session.expire_all()
     assert db.session.get(type(ticket), ticket.id).status is TicketState.LOCKED
-    after = db.session.scalar(sa.select(sa.func.count()).select_from(ArchiveEvent).where(ArchiveEvent.person_id == person_id))
+    after = db.session.scalar(
+        sa.select(sa.func.count()).select_from(ArchiveEvent).where(ArchiveEvent.person_id == person_id)
+    )
     assert after == before
 
 
@@ -180,7 +202,10 @@ def test_expired_ticket_page(world, app):
 def test_reissued_old_token_is_void(ticketed, app, login):
     world, inspection, ticket, token, _code = ticketed
     client = login(world.regulator)
-    assert client.post(f"/spotchecks/{inspection.id}/tickets/{ticket.id}/reissue", data={"reason": "换手机"}).status_code == 302
+    assert (
+        client.post(f"/spotchecks/{inspection.id}/tickets/{ticket.id}/reissue", data={"reason": "换手机"}).status_code
+        == 302
+    )
     page = app.test_client().get(f"/s/{token}")
     assert page.status_code == 403 and "已作废" in page.data.decode()
 
@@ -212,7 +237,7 @@ def test_report_pdf_has_enterprise_and_scores(world, login):
 
 
 def test_enterprise_works_findings_and_regulator_closes(world, login):
-    inspection, principal = _closed(world)
+    _inspection, principal = _closed(world)
     finding = next(f for f in db.session.scalars(sa.select(services.Finding)) if f.person_id == principal.person_id)
     admin = login(world.enterprise_admin)
     listing = admin.get("/spotchecks/findings").data.decode()
@@ -220,7 +245,10 @@ def test_enterprise_works_findings_and_regulator_closes(world, login):
     assert admin.post(f"/spotchecks/findings/{finding.id}/retraining", data={"note": "4月班"}).status_code == 302
     start = (utcnow() + timedelta(hours=9)).strftime("%Y-%m-%dT%H:%M")
     end = (utcnow() + timedelta(hours=12)).strftime("%Y-%m-%dT%H:%M")
-    assert admin.post(f"/spotchecks/findings/{finding.id}/makeup", data={"opens_at": start, "closes_at": end}).status_code == 302
+    assert (
+        admin.post(f"/spotchecks/findings/{finding.id}/makeup", data={"opens_at": start, "closes_at": end}).status_code
+        == 302
+    )
     assert admin.post(f"/spotchecks/findings/{finding.id}/submit", data={}).status_code == 302
     assert admin.post(f"/spotchecks/findings/{finding.id}/close", data={}).status_code == 403
     regulator = login(world.regulator)
@@ -236,7 +264,7 @@ def test_enterprise_works_findings_and_regulator_closes(world, login):
 
 
 def test_overdue_findings_are_flagged(world, login):
-    inspection, _principal = _closed(world)
+    _inspection, _principal = _closed(world)
     for f in db.session.scalars(sa.select(services.Finding)):
         f.deadline = utcnow().date() - timedelta(days=1)
     db.session.commit()
@@ -253,6 +281,6 @@ def test_stats_pass_rates_and_most_missed(world, login):
 
 
 def test_person_file_shows_results(world, login):
-    inspection, principal = _closed(world)
+    _inspection, principal = _closed(world)
     kinds = set(db.session.scalars(sa.select(ArchiveEvent.kind).where(ArchiveEvent.person_id == principal.person_id)))
     assert {"spotcheck.sampled", "spotcheck.result", "finding.opened"} <= kinds

@@ -7,24 +7,57 @@ import pytest
 from tests.people.world import good_rows, xlsx_bytes
 
 PAGES = {
-    "platform_admin": ["/", "/people/", "/enterprises/", "/enterprises/new", "/admin/catalogue", "/admin/rules",
-                       "/people/{person}", "/people/{person}/timeline", "/enterprises/{ent_a}", "/people/?enterprise={ent_a}",
-                       "/people/new?enterprise={ent_a}", "/people/import?enterprise={ent_a}"],
-    "regulator_nj": ["/", "/people/", "/people/?status=ended", "/enterprises/", "/enterprises/new", "/people/{person}",
-                     "/people/{person}/timeline", "/enterprises/{ent_a}"],
-    "admin_a": ["/", "/people/", "/people/?post=special_operator&q=王", "/people/new", "/people/import",
-                "/people/{person}", "/people/{person}/timeline", "/employments/{employment}/edit",
-                "/employments/{employment}/end", "/enterprises/{ent_a}", "{preview}"],
+    "platform_admin": [
+        "/",
+        "/people/",
+        "/enterprises/",
+        "/enterprises/new",
+        "/admin/catalogue",
+        "/admin/rules",
+        "/people/{person}",
+        "/people/{person}/timeline",
+        "/enterprises/{ent_a}",
+        "/people/?enterprise={ent_a}",
+        "/people/new?enterprise={ent_a}",
+        "/people/import?enterprise={ent_a}",
+    ],
+    "regulator_nj": [
+        "/",
+        "/people/",
+        "/people/?status=ended",
+        "/enterprises/",
+        "/enterprises/new",
+        "/people/{person}",
+        "/people/{person}/timeline",
+        "/enterprises/{ent_a}",
+    ],
+    "admin_a": [
+        "/",
+        "/people/",
+        "/people/?post=special_operator&q=王",
+        "/people/new",
+        "/people/import",
+        "/people/{person}",
+        "/people/{person}/timeline",
+        "/employments/{employment}/edit",
+        "/employments/{employment}/end",
+        "/enterprises/{ent_a}",
+        "{preview}",
+    ],
     "worker_a": ["/", "/people/{person}", "/people/{person}/timeline"],
-}  # fmt: skip
+}
 
 
 @pytest.mark.parametrize("locale", ["zh_CN", "en"])
 def test_pages_render(client, login, world, locale):
     login(world.admin_a)
     staged = client.post("/people/import", data={"file": (io.BytesIO(xlsx_bytes(good_rows(2))), "r.xlsx")})
-    values = {"person": world.person_a.id, "ent_a": world.ent_a.id,
-              "employment": world.person_a.employments[0].id, "preview": staged.location}  # fmt: skip
+    values = {
+        "person": world.person_a.id,
+        "ent_a": world.ent_a.id,
+        "employment": world.person_a.employments[0].id,
+        "preview": staged.location,
+    }
     lang = 'lang="zh-CN"' if locale == "zh_CN" else 'lang="en"'
     for role, urls in PAGES.items():
         login(getattr(world, role))
