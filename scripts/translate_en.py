@@ -771,6 +771,29 @@ def placeholders(text: str) -> list[str]:
     return sorted(m for m in PLACEHOLDER.findall(text) if m != "%%")
 
 
+GLOSSARY_DIR = REPO / "scripts/glossary"
+
+
+def load_glossary_files() -> dict[str, str]:
+    """More entries, one file per area (``scripts/glossary/*.tsv``: msgid, a tab, the English text; ``#`` comments).
+
+    Kept apart from the table above so work on different areas adds to different files.
+    """
+    entries: dict[str, str] = {}
+    for path in sorted(GLOSSARY_DIR.glob("*.tsv")):
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            if not line.strip() or line.startswith("#"):
+                continue
+            msgid, sep, text = line.partition("\t")
+            if not sep or not text.strip():
+                raise SystemExit(f"{path.name}:{number}: expected 'msgid<TAB>English'")
+            entries[msgid] = text
+    return entries
+
+
+EN.update(load_glossary_files())
+
+
 def main(argv: list[str]) -> int:
     force = "--force" in argv
     if "--no-extract" not in argv:

@@ -16,9 +16,11 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 
+from app.bank import messages as _messages  # noqa: F401  (registers the bank codes)
 from app.bank.models import Bank, BankImport, BankQuestion, BankScope, ImportMode, ImportState, PaperTemplate
 from app.bank.queries import bump_revision
 from app.core.db import utcnow
+from app.core.errors import DomainError
 from app.extensions import db
 from question_bank import PaperSpec, Question, read_questions
 
@@ -28,15 +30,6 @@ logger = logging.getLogger(__name__)
 INLINE_IMPORT_MAX = 2000
 #: Progress is reported (and rows flushed) every this many questions.
 CHUNK = 500
-
-
-class ImportRejected(Exception):
-    """The staged import cannot be applied (errors in all-or-nothing mode, already applied, …)."""
-
-    def __init__(self, code: str, **params):
-        super().__init__(code)
-        self.code = code
-        self.params = params
 
 
 @dataclass(frozen=True)
@@ -166,21 +159,21 @@ def claim_import(batch: BankImport, mode: ImportMode) -> None:
 
     The conditional UPDATE makes a double submit (two tabs, a double click) apply the file once.
 
-    :raises ImportRejected: already applied/queued, errors in all-or-nothing mode, or nothing to import.
+    :raises DomainError: already applied/queued, errors in all-or-nothing mode, or nothing to import.
     """
     if batch.state is not ImportState.STAGED:
-        raise ImportRejected("already_applied")
+        raise DomainError("bank_import.already_applied")
     if mode is ImportMode.ALL and batch.errors:
-        raise ImportRejected("has_errors", count=len(batch.errors))
+        raise DomainError("bank_import.has_errors", count=len(batch.errors))
     if batch.question_count == 0:
-        raise ImportRejected("nothing_valid")
+        raise DomainError("bank_import.nothing_valid")
     claimed = db.session.execute(
         sa.update(BankImport)
         .where(BankImport.id == batch.id, BankImport.state == ImportState.STAGED)
         .values(state=ImportState.QUEUED, mode=mode)
     ).rowcount
     if claimed != 1:
-        raise ImportRejected("already_applied")
+        raise DomainError("bank_import.already_applied")
     db.session.refresh(batch)
 
 

@@ -37,6 +37,7 @@ from app.bank.forms import (
 from app.bank.models import Bank, BankImport, BankQuestion, BankScope, ImportMode, ImportState, PaperTemplate
 from app.bank.queries import OPERATION_CODE, live_questions, question_index, tagged_for_operation
 from app.core.celery import enqueue_after_commit
+from app.core.errors import DomainError
 from app.core.forms import choices
 from app.extensions import db
 from app.people.models import Jurisdiction
@@ -260,16 +261,6 @@ def _staged_import_or_404(bank: Bank, token: str) -> BankImport:
     return batch
 
 
-REJECTIONS = {
-    "already_applied": lambda p: _("该批次已经确认过。"),
-    "has_errors": lambda p: _(
-        "文件中有 %(count)s 处错误，按“全部导入”方式未导入任何题目。请修正后重新上传，或选择“仅导入无误的行”。",
-        count=p.get("count"),
-    ),
-    "nothing_valid": lambda p: _("文件中没有可导入的题目。"),
-}
-
-
 @bp.route("/<int:bank_id>/import/<token>", methods=["GET", "POST"])
 @roles_required(*STAFF)
 def import_preview(bank_id: int, token: str):
@@ -280,9 +271,9 @@ def import_preview(bank_id: int, token: str):
     if form.validate_on_submit():
         try:
             services.claim_import(batch, ImportMode(form.mode.data))
-        except services.ImportRejected as exc:
+        except DomainError as exc:
             db.session.rollback()
-            flash(REJECTIONS[exc.code](exc.params), "error")
+            flash(exc.message, "error")
             return redirect(url_for("bank.import_preview", bank_id=bank.id, token=token))
         threshold = current_app.config.get("BANK_INLINE_IMPORT_MAX", services.INLINE_IMPORT_MAX)
         if batch.question_count > threshold:

@@ -1,4 +1,12 @@
-"""HTTP error pages (HTML for pages, JSON for /api/)."""
+"""The one error type of the domain, and the HTTP error pages (HTML for pages, JSON for JSON requests).
+
+Every refusal by a rule — a closed sitting, a duplicate employment, a voided ticket — is a :class:`DomainError`
+with a stable ``code`` (``"attempt.closed"``) and parameters. Services raise it; views show
+:attr:`DomainError.message` in a form or a flash, and JSON endpoints answer with :func:`error_body`, the one JSON
+error shape of the app::
+
+    {"error": {"code": "attempt.closed", "message": "考试已结束，不能再作答"}, ...extra fields}
+"""
 
 from __future__ import annotations
 
@@ -6,20 +14,72 @@ from flask import Flask, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 
+from app.core.messages import message_for, register
+
+register({"request.not_json_object": lambda p: _("请求内容应为 JSON 对象")})
+
+
+class DomainError(Exception):
+    """A domain rule refused an action.
+
+    :param code: stable, dotted code whose translated text is registered in a domain's ``messages.py``.
+    :param http_status: the HTTP status a JSON endpoint answers with (409 conflict with the current state by
+        default; 400 for input that can never be accepted, 404 for something not there, 429 for a limit).
+    :param params: values for the message (names, counts, dates — never secrets). ``code`` is positional-only, so
+        a message may have a parameter called ``code`` too.
+    """
+
+    def __init__(self, code: str, /, *, http_status: int = 409, **params):
+        super().__init__(code)
+        self.code = code
+        self.status = http_status
+        self.params = params
+
+    @property
+    def message(self) -> str:
+        return message_for(self.code, self.params)
+
+    def __repr__(self) -> str:
+        return f"DomainError({self.code!r}, status={self.status}, **{self.params!r})"
+
+
+def error_body(code: str, message: str | None = None, **extra) -> dict:
+    """The one JSON error shape: ``{"error": {"code", "message"}, **extra}``."""
+    return {"error": {"code": code, "message": message if message is not None else message_for(code)}, **extra}
+
+
+def json_error(exc: DomainError, **extra):
+    """A ``(response, status)`` pair for a refused JSON request."""
+    return jsonify(error_body(exc.code, exc.message, **extra)), exc.status
+
+
+def json_object() -> dict:
+    """The request's JSON body as an object; anything else (a list, a number, no body) is refused with a 400."""
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        raise DomainError("request.not_json_object", http_status=400)
+    return data
+
+
 TITLES = {
     400: lambda: _("请求无效"),
     403: lambda: _("没有权限访问此页面"),
     404: lambda: _("页面不存在"),
     405: lambda: _("不支持的请求方法"),
     413: lambda: _("上传的文件太大"),
+    429: lambda: _("请求过于频繁，请稍后再试"),
     500: lambda: _("服务器内部错误"),
 }
 
 
+def _wants_json() -> bool:
+    return request.path.startswith("/api/") or (request.is_json and request.method != "GET")
+
+
 def _render(code: int, detail: str | None = None):
     title = TITLES.get(code, TITLES[500])()
-    if request.path.startswith("/api/"):
-        return jsonify(error={"code": code, "message": detail or title}), code
+    if _wants_json():
+        return jsonify(error_body(f"http.{code}", detail or title)), code
     return render_template("errors/error.html", code=code, title=title, detail=detail), code
 
 
@@ -35,3 +95,10 @@ def register(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(exc):
         return _render(400, _("页面已过期或表单来源无效，请刷新页面后重试。"))
+
+    @app.errorhandler(DomainError)
+    def domain_error(exc: DomainError):
+        """A refusal no view caught: the message on the error page, or the JSON shape."""
+        if _wants_json():
+            return json_error(exc)
+        return render_template("errors/error.html", code=exc.status, title=exc.message, detail=None), exc.status

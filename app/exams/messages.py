@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from flask_babel import gettext as _
 
+from app.core.messages import register
+
 MESSAGES = {
     "sitting.window": lambda p: _("结束时间必须晚于开始时间"),
     "sitting.duration": lambda p: _("考试时长应在 1 到 600 分钟之间"),
@@ -23,7 +25,4 @@ MESSAGES = {
     "makeup.none": lambda p: _("没有可以参加补考的考生"),
 }
 
-
-def error_message(code: str, params: dict | None = None) -> str:
-    render = MESSAGES.get(code)
-    return render(params or {}) if render else code
+register(MESSAGES)

@@ -35,6 +35,8 @@ from app.bank.models import PaperTemplate
 from app.bank.queries import question_index
 from app.core import jsontext
 from app.core.db import utcnow
+from app.core.errors import DomainError
+from app.exams import messages as _messages  # noqa: F401  (registers the exam codes)
 from app.exams.models import (
     Answer,
     Attempt,
@@ -56,15 +58,6 @@ log = logging.getLogger(__name__)
 MAX_SEQ = 2**31 - 1
 MAX_FILL_LENGTH = 500
 MAX_EXTENSION_MINUTES = 240
-
-
-class ExamError(ValueError):
-    """A rule refused the request; ``code`` selects the translated message (``app.exams.messages``)."""
-
-    def __init__(self, code: str, **params):
-        super().__init__(code)
-        self.code = code
-        self.params = params
 
 
 def grace() -> timedelta:
@@ -124,7 +117,7 @@ def organiser_of(actor) -> dict:
         }
     if actor.role is Role.REGULATOR:
         return {"enterprise_id": None, "institution_id": None, "region_code": actor.jurisdiction.code}
-    raise ExamError("sitting.not_organiser")
+    raise DomainError("sitting.not_organiser")
 
 
 def create_sitting(
@@ -145,7 +138,7 @@ def create_sitting(
 
     :param duration_minutes: defaults to the template's time limit.
     :param organiser: enterprise_id / institution_id / region_code; defaults to the actor's (:func:`organiser_of`).
-    :raises ExamError: ``sitting.window`` for an empty window, ``sitting.duration`` out of 1–600 minutes,
+    :raises DomainError: ``sitting.window`` for an empty window, ``sitting.duration`` out of 1–600 minutes,
         ``paper.insufficient`` when the banks cannot fill the template.
     """
     spec = template.paper_spec
@@ -187,13 +180,13 @@ def _new_sitting(
     actor,
 ) -> Sitting:
     if closes_at <= opens_at:
-        raise ExamError("sitting.window")
+        raise DomainError("sitting.window")
     if not 1 <= duration_minutes <= 600:
-        raise ExamError("sitting.duration")
+        raise DomainError("sitting.duration")
     try:  # fail now, not when the first candidate starts
         assemble_paper(spec, question_index(bank_ids), seed=0)
     except InsufficientQuestions as exc:
-        raise ExamError("paper.insufficient", detail=str(exc)) from None
+        raise DomainError("paper.insufficient", detail=str(exc)) from None
     sitting = Sitting(
         title=title.strip(),
         kind=kind,
@@ -246,19 +239,19 @@ def find_attempt(sitting: Sitting, person_id: int) -> Attempt | None:
 
 
 def check_can_start(sitting: Sitting, person_id: int, now: datetime, access_code: str | None = None) -> None:
-    """:raises ExamError: unless the person may start a new attempt of ``sitting`` now."""
+    """:raises DomainError: unless the person may start a new attempt of ``sitting`` now."""
     if sitting.cancelled:
-        raise ExamError("sitting.cancelled")
+        raise DomainError("sitting.cancelled")
     if not is_candidate(sitting, person_id):
-        raise ExamError("sitting.not_candidate")
+        raise DomainError("sitting.not_candidate")
     if now < sitting.opens_at:
-        raise ExamError("sitting.not_open", opens_at=sitting.opens_at)
+        raise DomainError("sitting.not_open", opens_at=sitting.opens_at)
     if now >= sitting.closes_at:
-        raise ExamError("sitting.closed")
+        raise DomainError("sitting.closed")
     if sitting.access_code and not hmac.compare_digest(
         (access_code or "").strip().encode(), sitting.access_code.encode()
     ):
-        raise ExamError("sitting.access_code")
+        raise DomainError("sitting.access_code")
 
 
 def start_or_resume(
@@ -276,7 +269,7 @@ def start_or_resume(
     A new paper is drawn with a fresh random seed and frozen in the attempt (questions, option order, seed).
     Two concurrent starts insert with ``ON CONFLICT DO NOTHING``: one row wins and both callers get it.
 
-    :raises ExamError: see :func:`check_can_start` (only when no attempt exists yet: resuming needs no code).
+    :raises DomainError: see :func:`check_can_start` (only when no attempt exists yet: resuming needs no code).
     """
     now = now or utcnow()
     attempt = find_attempt(sitting, person_id)
@@ -358,19 +351,19 @@ def item_shapes(attempt: Attempt) -> tuple[tuple[str, int], ...]:
 
 
 def _validate_response(shape: tuple[str, int], response: Any) -> Any:
-    """The response normalised for storage (None when cleared), or ExamError("answer.invalid")."""
+    """The response normalised for storage (None when cleared), or DomainError("answer.invalid")."""
     if response is None:
         return None
     qtype, n_options = QuestionType(shape[0]), shape[1]
     if qtype is QuestionType.FILL:
         if not isinstance(response, str) or len(response) > MAX_FILL_LENGTH:
-            raise ExamError("answer.invalid")
+            raise DomainError("answer.invalid", http_status=400)
         return response if response.strip() else None
     if not isinstance(response, list) or not all(type(x) is int and 0 <= x < n_options for x in response):
-        raise ExamError("answer.invalid")
+        raise DomainError("answer.invalid", http_status=400)
     chosen = sorted(set(response))
     if qtype is not QuestionType.MULTIPLE and len(chosen) > 1:
-        raise ExamError("answer.invalid")
+        raise DomainError("answer.invalid", http_status=400)
     return chosen or None
 
 
@@ -386,7 +379,7 @@ def save_answer(
     """Store the candidate's latest response to one question (idempotent; last ``client_seq`` wins).
 
     :param response: displayed option positions (list of int) for choice questions, a string for 填空, None to clear.
-    :raises ExamError: ``answer.invalid`` for a bad position, response or seq; ``attempt.closed`` once the attempt
+    :raises DomainError: ``answer.invalid`` for a bad position, response or seq; ``attempt.closed`` once the attempt
         is submitted or past its deadline plus the grace period.
     """
     now = now or utcnow()
@@ -397,7 +390,7 @@ def save_answer(
         or type(client_seq) is not int
         or not 0 <= client_seq <= MAX_SEQ
     ):
-        raise ExamError("answer.invalid")
+        raise DomainError("answer.invalid", http_status=400)
     response = _validate_response(shapes[position], response)
     params = {
         "attempt": attempt.id,
@@ -411,11 +404,11 @@ def save_answer(
     if _dialect() == "postgresql":
         deadline, applied = db.session.execute(_autosave_postgresql(), params).one()
         if deadline is None:
-            raise ExamError("attempt.closed")
+            raise DomainError("attempt.closed")
         return Saved(applied=applied == 1, seconds_left=max(0, int((deadline - now).total_seconds())))
     live, upsert = _autosave_statements("sqlite")
     if db.session.execute(live, params).rowcount != 1:
-        raise ExamError("attempt.closed")
+        raise DomainError("attempt.closed")
     applied = db.session.execute(upsert, params).first() is not None
     return Saved(applied=applied, seconds_left=attempt.seconds_left(now))
 
@@ -597,15 +590,15 @@ def expire_overdue(now: datetime | None = None, *, limit: int = 200) -> int:
 def extend_time(attempt: Attempt, minutes: int, reason: str, actor, now: datetime | None = None) -> Attempt:
     """Give one candidate extra time (a power cut, a broken device), logged with its reason.
 
-    :raises ExamError: ``extend.minutes`` outside 1–240, ``extend.reason`` when empty, ``attempt.closed`` when the
+    :raises DomainError: ``extend.minutes`` outside 1–240, ``extend.reason`` when empty, ``attempt.closed`` when the
         attempt is no longer in progress.
     """
     now = now or utcnow()
     reason = (reason or "").strip()
     if not 1 <= minutes <= MAX_EXTENSION_MINUTES:
-        raise ExamError("extend.minutes", max=MAX_EXTENSION_MINUTES)
+        raise DomainError("extend.minutes", max=MAX_EXTENSION_MINUTES)
     if not reason:
-        raise ExamError("extend.reason")
+        raise DomainError("extend.reason")
     extra = attempt.extra_minutes + minutes
     deadline = attempt.sitting.deadline_for(attempt.started_at, extra)
     # Conditional on the extra minutes read: two organisers extending at once don't lose one of the extensions.
@@ -620,7 +613,7 @@ def extend_time(attempt: Attempt, minutes: int, reason: str, actor, now: datetim
     ).rowcount
     db.session.refresh(attempt)
     if changed != 1:
-        raise ExamError("attempt.closed")
+        raise DomainError("attempt.closed")
     db.session.add(
         AttemptLog(
             attempt_id=attempt.id,
@@ -742,14 +735,14 @@ def create_makeup_sitting(
     """Schedule the 补考 of ``original`` for every candidate who failed it and has not used their make-up.
 
     The paper rules (spec, banks) are those frozen in the original sitting; each candidate gets a fresh paper.
-    :raises ExamError: ``makeup.not_allowed`` for a 补考 or a sitting without make-ups, ``makeup.none`` when nobody
+    :raises DomainError: ``makeup.not_allowed`` for a 补考 or a sitting without make-ups, ``makeup.none`` when nobody
         is eligible.
     """
     if original.kind is ExamKind.MAKEUP or original.makeup_of_id is not None or not original.allow_makeup:
-        raise ExamError("makeup.not_allowed")
+        raise DomainError("makeup.not_allowed")
     person_ids = makeup_candidates(original)
     if not person_ids:
-        raise ExamError("makeup.none")
+        raise DomainError("makeup.none")
     spec = PaperSpec.from_dict(original.spec)
     return _new_sitting(
         title=title or f"{original.title}（补考）",
@@ -775,7 +768,7 @@ def create_makeup_sitting(
 
 
 __all__ = [
-    "ExamError",
+    "DomainError",
     "InvalidTransition",
     "add_candidates",
     "can_take_makeup",

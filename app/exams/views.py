@@ -29,11 +29,11 @@ from app.auth.access import roles_required
 from app.auth.models import Role
 from app.bank.models import PaperTemplate
 from app.core.db import utcnow
+from app.core.errors import DomainError, json_error, json_object
 from app.core.forms import choices
 from app.core.templating import json_script
 from app.exams import bp, queries, services
 from app.exams.forms import ExtendForm, MakeupForm, SittingForm, StartForm
-from app.exams.messages import error_message
 from app.exams.models import Attempt, AttemptState, ExamKind
 from app.extensions import db
 from app.people.models import Employment, Person, Post
@@ -93,10 +93,10 @@ def start(sitting_id: int):
                 access_code=form.access_code.data,
                 actor=current_user,
             )
-        except services.ExamError as exc:
+        except DomainError as exc:
             db.session.rollback()
             (form.access_code.errors.append if exc.code == "sitting.access_code" else lambda m: flash(m, "error"))(
-                error_message(exc.code, exc.params)
+                exc.message
             )
         else:
             attempt_id = attempt.id  # read before the commit expires it
@@ -227,7 +227,7 @@ def new_sitting():
             abort(404)
         try:
             if not person_ids:
-                raise services.ExamError("sitting.no_candidates")
+                raise DomainError("sitting.no_candidates")
             sitting = services.create_sitting(
                 template,
                 title=form.title.data,
@@ -239,9 +239,9 @@ def new_sitting():
                 person_ids=person_ids,
                 actor=current_user,
             )
-        except services.ExamError as exc:
+        except DomainError as exc:
             db.session.rollback()
-            flash(error_message(exc.code, exc.params), "error")
+            flash(exc.message, "error")
         else:
             db.session.commit()
             flash(_("已创建考试场次，共 %(n)s 名考生。", n=len(set(person_ids))), "success")
@@ -339,9 +339,9 @@ def attempt_detail(attempt_id: int):
             abort(403)
         try:
             services.extend_time(attempt, form.minutes.data, form.reason.data, current_user)
-        except services.ExamError as exc:
+        except DomainError as exc:
             db.session.rollback()
-            flash(error_message(exc.code, exc.params), "error")
+            flash(exc.message, "error")
         else:
             db.session.commit()
             flash(_("已为 %(name)s 延长 %(n)s 分钟。", name=attempt.person.name, n=form.minutes.data), "success")
@@ -377,9 +377,9 @@ def new_makeup(sitting_id: int):
                 access_code=form.access_code.data or "",
                 actor=current_user,
             )
-        except services.ExamError as exc:
+        except DomainError as exc:
             db.session.rollback()
-            flash(error_message(exc.code, exc.params), "error")
+            flash(exc.message, "error")
         else:
             db.session.commit()
             flash(_("已安排补考。"), "success")
@@ -411,25 +411,23 @@ def state_json(attempt: Attempt):
     return current_app.response_class(queries.attempt_state_json(attempt, utcnow()), mimetype="application/json")
 
 
-def _json_error(code: str, status: int, attempt: Attempt | None = None):
-    body = {"error": code, "message": error_message(code)}
-    if attempt is not None:
-        db.session.refresh(attempt)
-        body["state"] = attempt.state.value
-    return jsonify(body), status
+def _json_error(exc: DomainError, attempt: Attempt):
+    """The refusal, with the attempt's state as it now stands (the page closes itself on ``graded``)."""
+    db.session.refresh(attempt)
+    return json_error(exc, state=attempt.state.value)
 
 
 def answer_json(attempt: Attempt):
     """POST {position, response, seq, flagged} → {saved, applied, seconds_left}."""
-    data = request.get_json(silent=True) or {}
     now = utcnow()
     try:
+        data = json_object()
         saved = services.save_answer(
             attempt, data.get("position"), data.get("response"), data.get("seq"), now, flagged=bool(data.get("flagged"))
         )
-    except services.ExamError as exc:
+    except DomainError as exc:
         db.session.rollback()
-        return _json_error(exc.code, 409 if exc.code == "attempt.closed" else 400, attempt)
+        return _json_error(exc, attempt)
     db.session.commit()
     return jsonify(
         saved=True, applied=saved.applied, position=data["position"], seq=data["seq"], seconds_left=saved.seconds_left
@@ -438,7 +436,7 @@ def answer_json(attempt: Attempt):
 
 def focus_json(attempt: Attempt):
     """POST {event} → {focus_losses}: the page lost focus or was hidden (tab switch, another app)."""
-    data = request.get_json(silent=True) or {}
+    data = json_object()
     count = services.record_focus_loss(attempt, utcnow(), kind=str(data.get("event") or "hidden"))
     db.session.commit()
     return jsonify(focus_losses=count)

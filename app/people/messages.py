@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from flask_babel import gettext as _
 
+from app.core.messages import register
+
 MESSAGES = {
     "id.length": lambda p: _("证件号码 %(value)s 应为 18 位", value=p.get("value", "")),
     "id.format": lambda p: _("证件号码 %(value)s 只能由数字和末位 X 组成", value=p.get("value", "")),
@@ -19,9 +21,9 @@ MESSAGES = {
     "employment.already_ended": lambda p: _("该任职已经结束"),
     "employment.end_before_start": lambda p: _("离职日期不能早于入职日期 %(start)s", start=p.get("start", "")),
     "enterprise.duplicate": lambda p: _("统一社会信用代码 %(value)s 已登记", value=p.get("value", "")),
+    "roster_import.already_applied": lambda p: _("该批次已经导入过。"),
+    "roster_import.has_errors": lambda p: _("文件中仍有错误，未导入任何数据。请修正后重新上传。"),
+    "roster_import.row_conflict": lambda p: _("%(problem)s 未导入任何数据。", problem=p.get("problem", "")),
 }
 
-
-def error_message(code: str, params: dict | None = None) -> str:
-    render = MESSAGES.get(code)
-    return render(params or {}) if render else code
+register(MESSAGES)

@@ -3,7 +3,7 @@
 Parsing and row validation are plain functions over bytes and a catalogue lookup (``parse_roster``); the
 staged batch lives in the database (encrypted: it holds ID numbers) so any web host can show the preview and
 apply it. ``apply`` re-checks every row against the current roster inside the caller's transaction and raises
-``ImportRejected`` on the first conflict, so a half-imported roster can never be committed.
+a ``DomainError`` on the first conflict, so a half-imported roster can never be committed.
 """
 
 from __future__ import annotations
@@ -26,11 +26,12 @@ from sqlalchemy import orm as so
 from app.core import crypto
 from app.core.clock import local_today
 from app.core.db import utcnow
+from app.core.errors import DomainError
+from app.core.messages import message_for
 from app.extensions import db
 from app.people.identifiers import IdentifierError, mask_id, parse_resident_id
-from app.people.messages import error_message
 from app.people.models import EmploymentType, Enterprise, IdType, Post
-from app.people.services import PersonData, RosterError, employ, find_person
+from app.people.services import PersonData, employ, find_person
 from app.rules.models import Operation
 
 MAX_ROWS = 5000
@@ -416,7 +417,7 @@ def _row_message(p: RowProblem) -> str:
         "row.already_employed": lambda: _("%(name)s 已在本单位花名册中", name=p.params.get("name", "")),
     }
     render = row_messages.get(p.code)
-    detail = render() if render else error_message(p.code, p.params)
+    detail = render() if render else message_for(p.code, p.params)
     return _("第 %(row)s 行「%(column)s」：%(detail)s", row=p.row, column=column, detail=detail)
 
 
@@ -438,12 +439,6 @@ class ImportBatch(db.Model):
     row_count: so.Mapped[int]
     created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
     applied_at: so.Mapped[datetime | None]
-
-
-class ImportRejected(Exception):
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
 
 
 def stage(data: bytes, filename: str, *, enterprise: Enterprise, actor) -> ImportBatch:
@@ -520,21 +515,20 @@ def preview(batch: ImportBatch) -> Preview:
 def apply(batch: ImportBatch, *, actor) -> int:
     """Employ every staged row in the caller's transaction; all or nothing.
 
-    :raises ImportRejected: when the batch had problems, was already applied, or a row now conflicts.
+    :raises DomainError: when the batch had problems, was already applied, or a row now conflicts.
     """
     if batch.applied_at is not None:
-        raise ImportRejected(_("该批次已经导入过。"))
+        raise DomainError("roster_import.already_applied")
     if json.loads(batch.problems):
-        raise ImportRejected(_("文件中仍有错误，未导入任何数据。请修正后重新上传。"))
+        raise DomainError("roster_import.has_errors")
     enterprise = db.session.get(Enterprise, batch.enterprise_id)
     count = 0
     for row in _rows(batch):
         try:
             employ(row.to_person_data(), enterprise, actor=actor, source=f"import:{batch.filename}")
-        except RosterError as exc:
-            raise ImportRejected(
-                _row_message(RowProblem(row.row, "id_number", exc.code, exc.params)) + " " + _("未导入任何数据。")
-            ) from None
+        except DomainError as exc:
+            problem = _row_message(RowProblem(row.row, "id_number", exc.code, exc.params))
+            raise DomainError("roster_import.row_conflict", problem=problem) from None
         count += 1
     batch.applied_at = utcnow()
     db.session.flush()

@@ -14,19 +14,12 @@ import sqlalchemy as sa
 from app.archive.services import record_event
 from app.core import crypto
 from app.core.clock import local_today
+from app.core.errors import DomainError
 from app.extensions import db
+from app.people import messages as _messages  # noqa: F401  (registers the roster codes)
 from app.people.identifiers import IdentifierError, parse_resident_id, validate_uscc
 from app.people.models import Employment, EmploymentType, Enterprise, IdType, Industry, Jurisdiction, Person, Post
 from app.rules.models import Operation
-
-
-class RosterError(ValueError):
-    """A business rule refused the change; ``code`` selects the translated message, ``params`` fill it."""
-
-    def __init__(self, code: str, /, **params):  # positional-only: "code" may also be a message parameter
-        super().__init__(code)
-        self.code = code
-        self.params = params
 
 
 @dataclass(frozen=True)
@@ -61,9 +54,9 @@ def check_operation(post: Post, operation_code: str | None) -> str | None:
     """特种作业人员 need a catalogue 操作项目; other posts carry none."""
     if post is Post.SPECIAL_OPERATOR:
         if not operation_code:
-            raise RosterError("operation.required")
+            raise DomainError("operation.required")
         if not operation_exists(operation_code):
-            raise RosterError("operation.unknown", code=operation_code)
+            raise DomainError("operation.unknown", code=operation_code)
         return operation_code
     return None
 
@@ -71,13 +64,13 @@ def check_operation(post: Post, operation_code: str | None) -> str | None:
 def employ(data: PersonData, enterprise: Enterprise, *, actor, source: str = "form") -> Employment:
     """Add a person to an enterprise's roster: find them by 证件 (one Person, many employers) or register them.
 
-    :raises RosterError: ``id.*`` for a bad 证件号码, ``employment.duplicate`` if already on this roster.
-    :raises IdentifierError: never; converted to ``RosterError`` with the same code.
+    :raises DomainError: ``id.*`` for a bad 证件号码, ``employment.duplicate`` if already on this roster.
+    :raises IdentifierError: never; converted to ``DomainError`` with the same code.
     """
     try:
         parsed = parse_resident_id(data.id_number, id_type=data.id_type.value)
     except IdentifierError as exc:
-        raise RosterError(exc.code, value=data.id_number) from None
+        raise DomainError(exc.code, value=data.id_number) from None
     operation = check_operation(data.post, data.operation_code)
 
     person = find_person(data.id_type, parsed.number)
@@ -100,7 +93,7 @@ def employ(data: PersonData, enterprise: Enterprise, *, actor, source: str = "fo
     else:
         open_here = [e for e in person.current_employments if e.enterprise_id == enterprise.id]
         if open_here:
-            raise RosterError("employment.duplicate", name=person.name)
+            raise DomainError("employment.duplicate", name=person.name)
         if data.phone and data.phone != person.phone:
             person.phone = data.phone
 
@@ -167,9 +160,9 @@ def update_employment(
 def end_employment(employment: Employment, *, actor, end_date: date, reason: str) -> Employment:
     """离职/调离: close the employment; the person and their file stay."""
     if employment.end_date is not None:
-        raise RosterError("employment.already_ended")
+        raise DomainError("employment.already_ended")
     if end_date < employment.start_date:
-        raise RosterError("employment.end_before_start", start=employment.start_date.isoformat())
+        raise DomainError("employment.end_before_start", start=employment.start_date.isoformat())
     employment.end_date, employment.end_reason = end_date, reason
     db.session.flush()
     record_event(
@@ -199,14 +192,14 @@ def register_enterprise(
 ) -> Enterprise:
     """Register a 生产经营单位 after checking its 统一社会信用代码 and that it is new.
 
-    :raises RosterError: ``uscc.*`` for a bad code, ``enterprise.duplicate`` when already registered.
+    :raises DomainError: ``uscc.*`` for a bad code, ``enterprise.duplicate`` when already registered.
     """
     try:
         code = validate_uscc(uscc)
     except IdentifierError as exc:
-        raise RosterError(exc.code, value=uscc) from None
+        raise DomainError(exc.code, value=uscc) from None
     if db.session.scalars(sa.select(Enterprise).where(Enterprise.uscc == code)).first():
-        raise RosterError("enterprise.duplicate", value=code)
+        raise DomainError("enterprise.duplicate", value=code)
     enterprise = Enterprise(
         name=name,
         uscc=code,

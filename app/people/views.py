@@ -12,6 +12,7 @@ from app.auth import scope
 from app.auth.access import roles_required
 from app.auth.models import Role
 from app.core.clock import local_today
+from app.core.errors import DomainError
 from app.core.forms import choices
 from app.extensions import db
 from app.people import bp, roster_import
@@ -24,11 +25,9 @@ from app.people.forms import (
     RosterImportForm,
 )
 from app.people.identifiers import IdentifierError, parse_resident_id
-from app.people.messages import error_message
 from app.people.models import Employment, EmploymentType, Enterprise, IdType, Industry, Jurisdiction, Person, Post
 from app.people.services import (
     PersonData,
-    RosterError,
     employ,
     end_employment,
     find_person,
@@ -127,7 +126,7 @@ def new_person():
         )
         try:
             employment = employ(data, enterprise, actor=current_user)
-        except RosterError as exc:
+        except DomainError as exc:
             db.session.rollback()
             field = (
                 form.id_number
@@ -136,9 +135,7 @@ def new_person():
                 if exc.code.startswith("operation.")
                 else None
             )
-            (field.errors.append if field is not None else lambda m: flash(m, "error"))(
-                error_message(exc.code, exc.params)
-            )
+            (field.errors.append if field is not None else lambda m: flash(m, "error"))(exc.message)
         else:
             db.session.commit()
             flash(_("已将 %(name)s 加入花名册。", name=employment.person.name), "success")
@@ -168,9 +165,9 @@ def edit_employment(employment_id: int):
                 operation_code=form.operation_code.data or None,
                 job_title=form.job_title.data or "",
             )
-        except RosterError as exc:
+        except DomainError as exc:
             db.session.rollback()
-            form.operation_code.errors.append(error_message(exc.code, exc.params))
+            form.operation_code.errors.append(exc.message)
         else:
             db.session.commit()
             flash(_("已保存。"), "success")
@@ -205,9 +202,9 @@ def end_employment_view(employment_id: int):
     if form.validate_on_submit():
         try:
             end_employment(employment, actor=current_user, end_date=form.end_date.data, reason=form.reason.data or "")
-        except RosterError as exc:
+        except DomainError as exc:
             db.session.rollback()
-            form.end_date.errors.append(error_message(exc.code, exc.params))
+            form.end_date.errors.append(exc.message)
         else:
             db.session.commit()
             flash(_("%(name)s 的任职已结束。", name=employment.person.name), "success")
@@ -278,7 +275,7 @@ def import_preview(batch_id: str):
     if form.validate_on_submit():
         try:
             count = roster_import.apply(batch, actor=current_user)
-        except roster_import.ImportRejected as exc:
+        except DomainError as exc:
             db.session.rollback()
             flash(exc.message, "error")
             return redirect(url_for("people.import_preview", batch_id=batch.token, **_enterprise_arg(enterprise)))
@@ -344,9 +341,9 @@ def new_enterprise():
                 address=form.address.data or "",
                 contact_phone=form.contact_phone.data or "",
             )
-        except RosterError as exc:
+        except DomainError as exc:
             db.session.rollback()
-            form.uscc.errors.append(error_message(exc.code, exc.params))
+            form.uscc.errors.append(exc.message)
         else:
             db.session.commit()
             flash(_("已登记 %(name)s。", name=enterprise.name), "success")

@@ -10,7 +10,6 @@ from datetime import datetime
 
 from app.exams import services as exams
 from app.exams.models import Attempt, AttemptState, ExamKind, Sitting
-from app.exams.services import ExamError  # noqa: F401  (re-exported for the ticket API)
 
 
 def create_spotcheck_sitting(

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from flask_babel import gettext as _
 
+from app.core.messages import register
+
 MESSAGES = {
     "inspection.out_of_jurisdiction": lambda p: _(
         "%(enterprise)s 不在您的辖区内，不能对其开展检查。", enterprise=p.get("enterprise", "")
@@ -44,11 +46,4 @@ MESSAGES = {
     "makeup.no_template": lambda p: _("原试卷模板已不存在，无法在系统中安排补考；请填写补考计划。"),
 }
 
-
-def error_message(code: str, params: dict | None = None) -> str:
-    render = MESSAGES.get(code)
-    if render is None:  # codes passed through from the exam engine
-        from app.exams.messages import error_message as exam_message
-
-        return exam_message(code, params)
-    return render(params or {})
+register(MESSAGES)

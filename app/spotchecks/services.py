@@ -23,10 +23,12 @@ from app.bank.models import PaperTemplate
 from app.bank.queries import question_index
 from app.core import crypto
 from app.core.db import utcnow
+from app.core.errors import DomainError
 from app.exams.models import Attempt, AttemptState, Candidate, Sitting
 from app.extensions import db
 from app.people.models import Employment, Enterprise, Person
 from app.spotchecks import engine
+from app.spotchecks import messages as _messages  # noqa: F401  (registers the spot-check codes)
 from app.spotchecks.models import (
     Finding,
     FindingState,
@@ -46,15 +48,6 @@ CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 CODE_LENGTH = 6
 #: Topics a spot-check paper is tailored to the enterprise's industry for (DOMAIN.md §5).
 INDUSTRY_TOPICS = frozenset({"重大事故隐患判定标准"})
-
-
-class SpotCheckError(ValueError):
-    """A rule refused the action; ``code`` selects the message in ``app.spotchecks.messages``."""
-
-    def __init__(self, code: str, **params):
-        super().__init__(code)
-        self.code = code
-        self.params = params
 
 
 # ---------------------------------------------------------------- templates and the paper
@@ -122,34 +115,31 @@ def open_inspection(
 ) -> Inspection:
     """Open an inspection: draw the sample, create the on-site sitting and one ticket per person drawn.
 
-    :raises SpotCheckError: ``inspection.out_of_jurisdiction`` when the enterprise is not in the actor's area,
+    :raises DomainError: ``inspection.out_of_jurisdiction`` when the enterprise is not in the actor's area,
         ``roster.empty`` when nobody is on its roster, ``template.*`` for a template the banks cannot fill.
     """
     if not scope.can_inspect(actor, enterprise):
-        raise SpotCheckError("inspection.out_of_jurisdiction", enterprise=enterprise.name)
+        raise DomainError("inspection.out_of_jurisdiction", enterprise=enterprise.name)
     now = now or utcnow()
     roster = current_roster(enterprise)
     if not roster:
-        raise SpotCheckError("roster.empty", enterprise=enterprise.name)
+        raise DomainError("roster.empty", enterprise=enterprise.name)
     rule = normalise_rule(data.rule)
     seed = seed if seed is not None else secrets.randbits(62)
     sample = draw_sample(roster, rule, seed)
     spec = build_spec(data.template, enterprise, time_limit=data.time_limit_minutes, pass_mark=data.pass_mark)
     _check_paper(spec, data.template.bank_ids)
 
-    try:
-        sitting = engine.create_spotcheck_sitting(
-            data.template,
-            spec=spec,
-            title=f"逢查必考 · {enterprise.name} · {data.inspected_on.isoformat()}"[:120],
-            opens_at=now,
-            closes_at=now + timedelta(minutes=data.window_minutes),
-            duration_minutes=data.time_limit_minutes,
-            person_ids=[p.person_id for p in sample.picks],
-            actor=actor,
-        )
-    except engine.ExamError as exc:
-        raise SpotCheckError(exc.code, **exc.params) from None
+    sitting = engine.create_spotcheck_sitting(
+        data.template,
+        spec=spec,
+        title=f"逢查必考 · {enterprise.name} · {data.inspected_on.isoformat()}"[:120],
+        opens_at=now,
+        closes_at=now + timedelta(minutes=data.window_minutes),
+        duration_minutes=data.time_limit_minutes,
+        person_ids=[p.person_id for p in sample.picks],
+        actor=actor,
+    )
     inspection = Inspection(
         regulator_id=actor.id,
         enterprise=enterprise,
@@ -181,11 +171,11 @@ def open_inspection(
 
 def _check_paper(spec: dict, bank_ids: list) -> None:
     if not bank_ids:
-        raise SpotCheckError("template.no_bank")
+        raise DomainError("template.no_bank")
     index = question_index(bank_ids)
     short = [a for a in index.availability(PaperSpec.from_dict(spec)) if not a.ok]
     if short:
-        raise SpotCheckError(
+        raise DomainError(
             "template.short", sections="、".join(f"{a.section_title} {a.available}/{a.needed}" for a in short)
         )
 
@@ -270,7 +260,7 @@ def ticket_secrets(ticket: SpotCheckTicket) -> tuple[str, str]:
 
 def _require_open(inspection: Inspection, now: datetime) -> None:
     if not inspection.is_open or now > inspection.sitting.closes_at:
-        raise SpotCheckError("inspection.closed")
+        raise DomainError("inspection.closed")
 
 
 def _taken_person_ids(inspection: Inspection) -> set[int]:
@@ -281,17 +271,17 @@ def swap_ticket(ticket: SpotCheckTicket, *, actor, reason: str, now: datetime | 
     """Replace an absent person by another of the same post, drawn reproducibly from the seed.
 
     :return: the new ticket, or None when nobody of that post is left to draw (the absent person's ticket is void).
-    :raises SpotCheckError: ``swap.reason_required``, ``swap.started`` once the person has begun answering.
+    :raises DomainError: ``swap.reason_required``, ``swap.started`` once the person has begun answering.
     """
     now = now or utcnow()
     inspection = ticket.inspection
     _require_open(inspection, now)
     if not reason.strip():
-        raise SpotCheckError("swap.reason_required")
+        raise DomainError("swap.reason_required")
     if ticket.status is TicketState.VOID:
-        raise SpotCheckError("ticket.void")
+        raise DomainError("ticket.void")
     if ticket.attempt_id is not None or ticket.status in (TicketState.CLAIMED, TicketState.DONE):
-        raise SpotCheckError("swap.started", name=ticket.person.name)
+        raise DomainError("swap.started", name=ticket.person.name)
     ticket.status, ticket.swap_reason = TicketState.VOID, reason.strip()[:200]
     _drop_candidate(inspection, ticket.person_id)
     taken = _taken_person_ids(inspection)
@@ -317,15 +307,15 @@ def _drop_candidate(inspection: Inspection, person_id: int) -> None:
 def add_person(inspection: Inspection, person_id: int, *, actor, now: datetime | None = None) -> SpotCheckTicket:
     """Add someone present on site (from the enterprise's current roster) to the sample.
 
-    :raises SpotCheckError: ``add.not_on_roster``, ``add.already_sampled``.
+    :raises DomainError: ``add.not_on_roster``, ``add.already_sampled``.
     """
     now = now or utcnow()
     _require_open(inspection, now)
     roster = {pid: (post, etype) for pid, post, etype in current_roster(inspection.enterprise)}
     if person_id not in roster:
-        raise SpotCheckError("add.not_on_roster")
+        raise DomainError("add.not_on_roster")
     if any(t.person_id == person_id and t.status is not TicketState.VOID for t in inspection.tickets):
-        raise SpotCheckError("add.already_sampled")
+        raise DomainError("add.already_sampled")
     post, etype = roster[person_id]
     return _issue_ticket(inspection, person_id, post, etype, TicketReason.ADDED, actor=actor, now=now)
 
@@ -338,7 +328,7 @@ def reissue_ticket(ticket: SpotCheckTicket, *, actor, reason: str, now: datetime
     now = now or utcnow()
     _require_open(inspection := ticket.inspection, now)
     if ticket.status in (TicketState.VOID, TicketState.DONE):
-        raise SpotCheckError("reissue.not_possible", status=ticket.status.label)
+        raise DomainError("reissue.not_possible", status=ticket.status.label)
     ticket.status, ticket.swap_reason = TicketState.VOID, (reason.strip() or "重新发放")[:200]
     new = _issue_ticket(
         inspection,
@@ -417,13 +407,13 @@ def confirm_identity(ticket: SpotCheckTicket, *, name: str, id_last4: str, devic
     A wrong answer is counted (the caller commits it); the fifth locks the ticket until the inspector reissues it.
     Nothing is written to the person's file here.
 
-    :raises SpotCheckError: the ``ticket.*`` problem, ``ticket.other_device``, ``identity.wrong`` (with
+    :raises DomainError: the ``ticket.*`` problem, ``ticket.other_device``, ``identity.wrong`` (with
         ``remaining``), ``identity.locked``.
     """
     if problem := ticket_problem(ticket, now):
-        raise SpotCheckError(problem)
+        raise DomainError(problem)
     if ticket.claimed_device and not holds_ticket(ticket, device):
-        raise SpotCheckError("ticket.other_device")
+        raise DomainError("ticket.other_device")
     person: Person = ticket.person
     expected_last4 = person.id_number[-4:].upper()
     given = (id_last4 or "").strip().upper()
@@ -435,9 +425,9 @@ def confirm_identity(ticket: SpotCheckTicket, *, name: str, id_last4: str, devic
         if ticket.failed_identity_attempts >= limit:
             ticket.status = TicketState.LOCKED
             db.session.flush()
-            raise SpotCheckError("identity.locked")
+            raise DomainError("identity.locked")
         db.session.flush()
-        raise SpotCheckError("identity.wrong", remaining=limit - ticket.failed_identity_attempts)
+        raise DomainError("identity.wrong", remaining=limit - ticket.failed_identity_attempts)
     ticket.status, ticket.claimed_device, ticket.claimed_at = TicketState.CLAIMED, device_hash(device), now
     db.session.flush()
 
@@ -445,7 +435,7 @@ def confirm_identity(ticket: SpotCheckTicket, *, name: str, id_last4: str, devic
 def start_ticket_attempt(ticket: SpotCheckTicket, *, ip: str, user_agent: str, now: datetime) -> Attempt:
     """Start (or resume) the claimed ticket's attempt through the exam engine; one attempt per person, ever."""
     if problem := ticket_problem(ticket, now):
-        raise SpotCheckError(problem)
+        raise DomainError(problem)
     attempt = engine.start_or_resume(ticket.inspection.sitting, ticket.person_id, ip=ip, user_agent=user_agent, now=now)
     ticket.attempt_id = attempt.id
     db.session.flush()
@@ -456,7 +446,7 @@ def submit_ticket(ticket: SpotCheckTicket, *, now: datetime) -> SpotCheckTicket:
     """Hand the paper in (exactly once however often it is asked) and record the result."""
     attempt = ticket.attempt
     if attempt is None:
-        raise SpotCheckError("ticket.not_started")
+        raise DomainError("ticket.not_started")
     engine.submit(attempt, now=now)
     return record_result(ticket, now=now)
 
@@ -510,7 +500,7 @@ def close_inspection(inspection: Inspection, *, actor, now: datetime | None = No
     """
     now = now or utcnow()
     if not inspection.is_open:
-        raise SpotCheckError("inspection.closed")
+        raise DomainError("inspection.closed")
     sitting = inspection.sitting
     if sitting.closes_at > now:
         sitting.closes_at = now
@@ -585,12 +575,12 @@ def _move(finding: Finding, state: FindingState) -> None:
     try:
         finding.move_to(state)
     except InvalidFindingTransition:
-        raise SpotCheckError("finding.transition") from None
+        raise DomainError("finding.transition") from None
 
 
 def _require_workable(finding: Finding) -> None:
     if finding.status is FindingState.CLOSED:
-        raise SpotCheckError("finding.closed")
+        raise DomainError("finding.closed")
 
 
 def assign_retraining(finding: Finding, *, actor, note: str = "", now: datetime | None = None) -> Finding:
@@ -598,7 +588,7 @@ def assign_retraining(finding: Finding, *, actor, note: str = "", now: datetime 
     now = now or utcnow()
     _require_workable(finding)
     if finding.status is FindingState.AWAITING_REVIEW:
-        raise SpotCheckError("finding.awaiting_review")
+        raise DomainError("finding.awaiting_review")
     finding.retraining_assigned_at = now
     _move(finding, FindingState.IN_PROGRESS)
     _note(finding, actor, "已安排重新培训" + (f"：{note.strip()}" if note.strip() else ""), now)
@@ -613,28 +603,25 @@ def schedule_makeup(
     now = now or utcnow()
     _require_workable(finding)
     if finding.status is FindingState.AWAITING_REVIEW:
-        raise SpotCheckError("finding.awaiting_review")
+        raise DomainError("finding.awaiting_review")
     if closes_at <= opens_at:
-        raise SpotCheckError("makeup.window")
+        raise DomainError("makeup.window")
     if finding.makeup_sitting_id is not None and finding.makeup_sitting.closes_at > now:
-        raise SpotCheckError("makeup.exists")
+        raise DomainError("makeup.exists")
     original = finding.inspection.sitting
     template = db.session.get(PaperTemplate, original.template_id) if original.template_id else None
     if template is None:
-        raise SpotCheckError("makeup.no_template")
-    try:
-        sitting = engine.create_makeup_sitting(
-            original,
-            template,
-            title=f"补考 · {finding.person.name} · {original.title}"[:120],
-            opens_at=opens_at,
-            closes_at=closes_at,
-            person_id=finding.person_id,
-            enterprise=finding.inspection.enterprise,
-            actor=actor,
-        )
-    except engine.ExamError as exc:
-        raise SpotCheckError(exc.code, **exc.params) from None
+        raise DomainError("makeup.no_template")
+    sitting = engine.create_makeup_sitting(
+        original,
+        template,
+        title=f"补考 · {finding.person.name} · {original.title}"[:120],
+        opens_at=opens_at,
+        closes_at=closes_at,
+        person_id=finding.person_id,
+        enterprise=finding.inspection.enterprise,
+        actor=actor,
+    )
     finding.makeup_sitting_id, finding.makeup_plan = sitting.id, plan.strip()[:200]
     if finding.status is not FindingState.IN_PROGRESS:
         _move(finding, FindingState.IN_PROGRESS)
@@ -672,13 +659,13 @@ def request_review(finding: Finding, *, actor, note: str = "", now: datetime | N
 def close_finding(finding: Finding, *, actor, override_reason: str = "", now: datetime | None = None) -> Finding:
     """销号: the regulator closes the item, on a passed 补考 or, failing that, with a stated override reason.
 
-    :raises SpotCheckError: ``finding.closed``, ``finding.no_passed_makeup`` without a passed 补考 or a reason.
+    :raises DomainError: ``finding.closed``, ``finding.no_passed_makeup`` without a passed 补考 or a reason.
     """
     now = now or utcnow()
     _require_workable(finding)
     passed = makeup_passed(finding)
     if not passed and not override_reason.strip():
-        raise SpotCheckError("finding.no_passed_makeup")
+        raise DomainError("finding.no_passed_makeup")
     _move(finding, FindingState.CLOSED)
     finding.closed_by_id, finding.closed_at = actor.id, now
     finding.close_override = "" if passed else override_reason.strip()[:200]
@@ -707,7 +694,7 @@ def reject_finding(finding: Finding, *, actor, reason: str, now: datetime | None
     now = now or utcnow()
     _require_workable(finding)
     if not reason.strip():
-        raise SpotCheckError("finding.reason_required")
+        raise DomainError("finding.reason_required")
     _move(finding, FindingState.REJECTED)
     finding.reject_reason = reason.strip()[:200]
     _note(finding, actor, f"复核未通过：{finding.reject_reason}", now)

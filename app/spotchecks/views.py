@@ -31,7 +31,9 @@ from app.auth.access import public, roles_required
 from app.auth.models import Role
 from app.core.clock import local_today
 from app.core.db import utcnow
+from app.core.errors import DomainError, json_error
 from app.core.forms import choices
+from app.core.messages import message_for
 from app.exams import views as exam_views
 from app.extensions import db
 from app.people.models import Employment, Enterprise, Industry, Person, Post
@@ -46,9 +48,7 @@ from app.spotchecks.forms import (
     NoteForm,
     ReasonForm,
 )
-from app.spotchecks.messages import error_message
 from app.spotchecks.models import Finding, FindingState, Inspection, InspectionState, SpotCheckTicket, TicketState
-from app.spotchecks.services import SpotCheckError
 
 STAFF = (Role.ADMIN, Role.REGULATOR, Role.ENTERPRISE)
 
@@ -58,9 +58,9 @@ def local_time(value, fmt="%Y-%m-%d %H:%M"):
     return to_user_timezone(value).strftime(fmt) if value else ""
 
 
-def _fail(exc: SpotCheckError) -> None:
+def _fail(exc: DomainError) -> None:
     db.session.rollback()
-    flash(error_message(exc.code, exc.params), "error")
+    flash(exc.message, "error")
 
 
 # ---------------------------------------------------------------- inspections (regulator)
@@ -150,7 +150,7 @@ def new_inspection():
             )
             try:
                 inspection = services.open_inspection(data, enterprise, actor=current_user)
-            except SpotCheckError as exc:
+            except DomainError as exc:
                 _fail(exc)
             else:
                 db.session.commit()
@@ -273,11 +273,11 @@ def swap(inspection_id: int, ticket_id: int):
     ticket = _ticket_of(inspection, ticket_id)
     form = ReasonForm()
     if not form.validate_on_submit():
-        flash(error_message("swap.reason_required"), "error")
+        flash(message_for("swap.reason_required"), "error")
         return redirect(url_for("spotchecks.inspection", inspection_id=inspection.id))
     try:
         new = services.swap_ticket(ticket, actor=current_user, reason=form.reason.data)
-    except SpotCheckError as exc:
+    except DomainError as exc:
         _fail(exc)
     else:
         db.session.commit()
@@ -296,7 +296,7 @@ def reissue(inspection_id: int, ticket_id: int):
     form = ReasonForm()
     try:
         services.reissue_ticket(ticket, actor=current_user, reason=form.reason.data or "")
-    except SpotCheckError as exc:
+    except DomainError as exc:
         _fail(exc)
     else:
         db.session.commit()
@@ -310,7 +310,7 @@ def add(inspection_id: int):
     inspection = _runnable(inspection_id)
     try:
         ticket = services.add_person(inspection, request.form.get("person_id", type=int) or 0, actor=current_user)
-    except SpotCheckError as exc:
+    except DomainError as exc:
         _fail(exc)
     else:
         db.session.commit()
@@ -324,7 +324,7 @@ def close(inspection_id: int):
     inspection = _runnable(inspection_id)
     try:
         findings = services.close_inspection(inspection, actor=current_user)
-    except SpotCheckError as exc:
+    except DomainError as exc:
         _fail(exc)
     else:
         db.session.commit()
@@ -426,7 +426,7 @@ def _finding_step(finding: Finding, step, done: str):
     """Run one finding transition: commit and confirm it, or roll back and show why it was refused."""
     try:
         step()
-    except SpotCheckError as exc:
+    except DomainError as exc:
         _fail(exc)
     else:
         db.session.commit()
@@ -520,7 +520,7 @@ def _client_ip() -> str:
 
 
 def _refuse(code: str, status: int, **params):
-    return render_template("spotchecks/ticket_message.html", message=error_message(code, params), status=status), status
+    return render_template("spotchecks/ticket_message.html", message=message_for(code, params), status=status), status
 
 
 def _lookup(token: str):
@@ -548,7 +548,7 @@ def code_entry():
         if ticket is None:
             services.record_guess(ip)
             db.session.commit()
-            form.code.errors.append(error_message("ticket.unknown"))
+            form.code.errors.append(message_for("ticket.unknown"))
         else:
             token, _code = services.ticket_secrets(ticket)
             return redirect(url_for("spotchecks.ticket", token=token))
@@ -585,10 +585,10 @@ def ticket(token: str):
                 ticket, name=form.name.data, id_last4=form.id_last4.data, device=_device(create=True), now=now
             )
             services.start_ticket_attempt(ticket, ip=_client_ip(), user_agent=request.user_agent.string, now=now)
-        except SpotCheckError as exc:
+        except DomainError as exc:
             db.session.commit()  # the failed try counts (and may lock the ticket)
             if exc.code in ("identity.wrong",):
-                form.id_last4.errors.append(error_message(exc.code, exc.params))
+                form.id_last4.errors.append(exc.message)
             else:
                 return _refuse(exc.code, 403, **exc.params)
         else:
@@ -607,7 +607,7 @@ def _api_ticket(token: str):
     """(attempt, None) for the device holding the ticket, else (None, a JSON 404 that says nothing more)."""
     ticket = services.find_ticket(token) if not services.too_many_guesses(_client_ip()) else None
     if ticket is None or not services.holds_ticket(ticket, _device()) or ticket.attempt is None:
-        return None, (jsonify(error="ticket.unknown", message=error_message("ticket.unknown")), 404)
+        return None, json_error(DomainError("ticket.unknown", http_status=404))
     return ticket, None
 
 

@@ -145,7 +145,7 @@ def test_autosave_after_the_deadline_is_refused(app, exam_world):
         ]
     )
     assert {r.status_code for r in responses} == {409}
-    assert {r.json["error"] for r in responses} == {"attempt.closed"}
+    assert {r.json["error"]["code"] for r in responses} == {"attempt.closed"}
     db.session.rollback()
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Answer)) == 0
 

@@ -9,9 +9,9 @@ import sqlalchemy as sa
 
 from app.archive.models import ArchiveEvent
 from app.core.db import utcnow
+from app.core.errors import DomainError
 from app.exams import services
 from app.exams.models import Answer, Attempt, AttemptLog, AttemptState, ExamKind, InvalidTransition
-from app.exams.services import ExamError
 from app.extensions import db
 from tests.exams.conftest import answer_all, make_sitting, make_template, right_answer, wrong_answer
 
@@ -66,19 +66,19 @@ def test_each_candidate_gets_a_fresh_seed(exam_world):
 )
 def test_start_outside_the_window_is_refused(exam_world, change, code):
     change(exam_world.sitting)
-    with pytest.raises(ExamError) as exc:
+    with pytest.raises(DomainError) as exc:
         start(exam_world)
     assert exc.value.code == code
 
 
 def test_only_candidates_may_start(exam_world):
-    with pytest.raises(ExamError, match="sitting.not_candidate"):
+    with pytest.raises(DomainError, match="sitting.not_candidate"):
         start(exam_world, person=exam_world.outsider.person)
 
 
 def test_access_code_is_checked_on_start_only(exam_world):
     exam_world.sitting.access_code = "8817"
-    with pytest.raises(ExamError, match="sitting.access_code"):
+    with pytest.raises(DomainError, match="sitting.access_code"):
         start(exam_world, access_code="1234")
     attempt = start(exam_world, access_code=" 8817 ")
     assert start(exam_world).id == attempt.id  # resuming needs no code
@@ -96,7 +96,7 @@ def test_insufficient_bank_is_refused_when_the_sitting_is_created(exam_world):
 
     too_big = PaperSpec(title="x", sections=(Section("判断", QuestionType.TRUE_FALSE, 500, 1.0),))
     template = make_template(spec=too_big)
-    with pytest.raises(ExamError, match="paper.insufficient"):
+    with pytest.raises(DomainError, match="paper.insufficient"):
         make_sitting(template, exam_world.organiser, exam_world.persons)
 
 
@@ -140,7 +140,7 @@ def test_autosave_rejects_malformed_requests(exam_world, bad):
     attempt = start(exam_world)
     single = next(i for i, item in enumerate(attempt.paper["items"]) if item["question"]["type"] == "single")
     position, response, seq = bad
-    with pytest.raises(ExamError, match="answer.invalid"):
+    with pytest.raises(DomainError, match="answer.invalid"):
         services.save_answer(attempt, single if position == 0 else position, response, seq)
 
 
@@ -151,7 +151,7 @@ def test_fill_answers_are_text_and_multi_answers_are_sets(exam_world):
     multi = next(i for i, it in enumerate(items) if it["question"]["type"] == "multiple")
     services.save_answer(attempt, fill, "以人为本", 1)
     services.save_answer(attempt, multi, [3, 1, 3], 1)
-    with pytest.raises(ExamError):
+    with pytest.raises(DomainError):
         services.save_answer(attempt, fill, [1], 2)
     assert stored(attempt, multi).response == [1, 3]
 
@@ -160,14 +160,14 @@ def test_autosave_within_grace_is_accepted_and_after_it_refused(exam_world):
     start_at = utcnow() - timedelta(minutes=61)
     attempt = start(exam_world, now=start_at)
     services.save_answer(attempt, 0, [0], 1, attempt.deadline + timedelta(seconds=29))
-    with pytest.raises(ExamError, match="attempt.closed"):
+    with pytest.raises(DomainError, match="attempt.closed"):
         services.save_answer(attempt, 0, [1], 2, attempt.deadline + timedelta(seconds=31))
 
 
 def test_autosave_after_submission_is_refused(exam_world):
     attempt = start(exam_world)
     services.submit(attempt)
-    with pytest.raises(ExamError, match="attempt.closed"):
+    with pytest.raises(DomainError, match="attempt.closed"):
         services.save_answer(attempt, 0, [0], 1)
 
 
@@ -267,14 +267,14 @@ def test_extension_may_run_past_the_close_of_the_sitting(exam_world):
 )
 def test_extend_time_validation(exam_world, minutes, reason, code):
     attempt = start(exam_world)
-    with pytest.raises(ExamError, match=code):
+    with pytest.raises(DomainError, match=code):
         services.extend_time(attempt, minutes, reason, exam_world.organiser)
 
 
 def test_extend_time_of_a_finished_attempt_is_refused(exam_world):
     attempt = start(exam_world)
     services.submit(attempt)
-    with pytest.raises(ExamError, match="attempt.closed"):
+    with pytest.raises(DomainError, match="attempt.closed"):
         services.extend_time(attempt, 5, "迟到", exam_world.organiser)
 
 
@@ -316,7 +316,7 @@ def test_one_makeup_then_retraining(exam_world):
     assert services.is_candidate(makeup, failed.id) and not services.is_candidate(makeup, passed.id)
     assert services.outcome(services.find_attempt(exam_world.sitting, failed.id)) == "makeup_scheduled"
     assert not services.can_take_makeup(failed, exam_world.sitting)  # the one make-up is used
-    with pytest.raises(ExamError, match="makeup.none"):
+    with pytest.raises(DomainError, match="makeup.none"):
         services.create_makeup_sitting(
             exam_world.sitting, opens_at=now, closes_at=now + timedelta(hours=1), actor=exam_world.organiser
         )
@@ -324,7 +324,7 @@ def test_one_makeup_then_retraining(exam_world):
     second = fail(exam_world, makeup, failed)
     assert services.outcome(second) == "retraining"
     assert not services.can_take_makeup(failed, makeup)
-    with pytest.raises(ExamError, match="makeup.not_allowed"):
+    with pytest.raises(DomainError, match="makeup.not_allowed"):
         services.create_makeup_sitting(
             makeup, opens_at=now, closes_at=now + timedelta(hours=1), actor=exam_world.organiser
         )

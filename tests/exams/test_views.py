@@ -185,7 +185,7 @@ def test_answer_api_saves_and_state_returns_it(exam_world, login):
     state = client.get(f"/exams/attempts/{attempt.id}/state").json
     assert state["answers"]["3"] == {"response": [1], "flagged": True, "seq": 10} and state["max_seq"] == 10
     bad = post_answer(client, attempt, 999, [1], 11)
-    assert bad.status_code == 400 and bad.json["error"] == "answer.invalid"
+    assert bad.status_code == 400 and bad.json["error"]["code"] == "answer.invalid"
 
 
 def test_submit_is_idempotent_and_answers_are_refused_afterwards(exam_world, login):

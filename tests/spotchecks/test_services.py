@@ -7,11 +7,11 @@ import sqlalchemy as sa
 
 from app.archive.models import ArchiveEvent
 from app.core.db import utcnow
+from app.core.errors import DomainError
 from app.exams.models import AttemptState, Candidate
 from app.extensions import db
 from app.spotchecks import services
 from app.spotchecks.models import FindingState, InspectionState, TicketReason, TicketState
-from app.spotchecks.services import SpotCheckError
 from tests.spotchecks.world import World, answer_all, claim
 
 
@@ -69,14 +69,14 @@ def test_enterprise_without_principal_opens_with_a_shortage(factory):
 
 
 def test_other_jurisdiction_cannot_open(world):
-    with pytest.raises(SpotCheckError) as exc:
+    with pytest.raises(DomainError) as exc:
         services.open_inspection(world.data(), world.enterprise, actor=world.other_regulator, now=utcnow())
     assert exc.value.code == "inspection.out_of_jurisdiction"
 
 
 def test_empty_roster_is_refused(world, factory):
     empty = factory.enterprise(name="空壳公司", region="320102")
-    with pytest.raises(SpotCheckError) as exc:
+    with pytest.raises(DomainError) as exc:
         services.open_inspection(world.data(), empty, actor=world.regulator, now=utcnow())
     assert exc.value.code == "roster.empty"
 
@@ -88,7 +88,7 @@ def test_swap_absent_person_draws_same_post_and_records_reason(world):
     assert absent.status is TicketState.VOID and absent.swap_reason == "病假缺席"
     assert new.post == "worker" and new.reason is TicketReason.SWAP_IN and new.replaces_id == absent.id
     assert new.person_id not in {t.person_id for t in inspection.tickets if t is not new}
-    with pytest.raises(SpotCheckError, match="swap.reason_required"):
+    with pytest.raises(DomainError, match="swap.reason_required"):
         services.swap_ticket(new, actor=world.regulator, reason=" ")
 
 
@@ -96,7 +96,7 @@ def test_swap_after_start_is_refused(world):
     inspection = world.open()
     ticket = inspection.active_tickets[0]
     claim(ticket)
-    with pytest.raises(SpotCheckError, match="swap.started"):
+    with pytest.raises(DomainError, match="swap.started"):
         services.swap_ticket(ticket, actor=world.regulator, reason="缺席")
 
 
@@ -106,10 +106,10 @@ def test_add_person_present_on_site(world):
     extra = next(p for p in world.people.values() if p.id not in sampled)
     ticket = services.add_person(inspection, extra.id, actor=world.regulator)
     assert ticket.reason is TicketReason.ADDED
-    with pytest.raises(SpotCheckError, match="add.already_sampled"):
+    with pytest.raises(DomainError, match="add.already_sampled"):
         services.add_person(inspection, extra.id, actor=world.regulator)
     outsider = world.factory.employ(world.other_enterprise, name="别家员工").person
-    with pytest.raises(SpotCheckError, match="add.not_on_roster"):
+    with pytest.raises(DomainError, match="add.not_on_roster"):
         services.add_person(inspection, outsider.id, actor=world.regulator)
 
 
@@ -136,13 +136,13 @@ def test_wrong_identity_five_times_locks_and_records_nothing(world):
     )
     now = utcnow()
     for remaining in (4, 3, 2, 1):
-        with pytest.raises(SpotCheckError) as exc:
+        with pytest.raises(DomainError) as exc:
             services.confirm_identity(ticket, name=person.name, id_last4="0000", device="d", now=now)
         assert exc.value.code == "identity.wrong" and exc.value.params["remaining"] == remaining
-    with pytest.raises(SpotCheckError, match="identity.locked"):
+    with pytest.raises(DomainError, match="identity.locked"):
         services.confirm_identity(ticket, name="冒名", id_last4=person.id_number[-4:], device="d", now=now)
     assert ticket.status is TicketState.LOCKED
-    with pytest.raises(SpotCheckError, match="ticket.locked"):
+    with pytest.raises(DomainError, match="ticket.locked"):
         services.confirm_identity(ticket, name=person.name, id_last4=person.id_number[-4:], device="d", now=now)
     after = db.session.scalar(
         sa.select(sa.func.count()).select_from(ArchiveEvent).where(ArchiveEvent.person_id == person.id)
@@ -161,7 +161,7 @@ def test_second_device_is_refused_then_reissue_resumes_same_attempt(world):
     ticket = inspection.active_tickets[0]
     attempt = claim(ticket, device="phone-A")
     person = ticket.person
-    with pytest.raises(SpotCheckError, match="ticket.other_device"):
+    with pytest.raises(DomainError, match="ticket.other_device"):
         services.confirm_identity(
             ticket, name=person.name, id_last4=person.id_number[-4:], device="phone-B", now=utcnow()
         )
@@ -178,7 +178,7 @@ def test_expired_ticket(world):
     later = now + timedelta(minutes=31)
     assert services.ticket_problem(ticket, later) == "ticket.expired"
     person = ticket.person
-    with pytest.raises(SpotCheckError, match="ticket.expired"):
+    with pytest.raises(DomainError, match="ticket.expired"):
         services.confirm_identity(ticket, name=person.name, id_last4=person.id_number[-4:], device="d", now=later)
 
 
@@ -222,7 +222,7 @@ def test_close_grades_as_they_stand_and_opens_findings(world):
     assert finding.status is FindingState.OPEN and finding.action == "重新培训并补考"
     assert (finding.deadline - utcnow().date()).days == 15
     assert len(events(principal.person, "finding.opened")) == 1
-    with pytest.raises(SpotCheckError, match="inspection.closed"):
+    with pytest.raises(DomainError, match="inspection.closed"):
         services.close_inspection(inspection, actor=world.regulator)
 
 
@@ -260,7 +260,7 @@ def test_finding_lifecycle_with_makeup(world):
     assert makeup.kind.value == "makeup" and makeup.makeup_of_id == inspection.sitting_id
     assert makeup.enterprise_id == world.enterprise.id
     # closing without a passed 补考 needs a reason
-    with pytest.raises(SpotCheckError, match="finding.no_passed_makeup"):
+    with pytest.raises(DomainError, match="finding.no_passed_makeup"):
         services.close_finding(finding, actor=world.regulator)
     services.request_review(finding, actor=admin)
     services.reject_finding(finding, actor=world.regulator, reason="尚未补考")
@@ -278,7 +278,7 @@ def test_finding_lifecycle_with_makeup(world):
     services.close_finding(finding, actor=world.regulator)
     assert finding.status is FindingState.CLOSED and finding.close_override == ""
     assert len(events(finding.person, "finding.closed")) == 1
-    with pytest.raises(SpotCheckError, match="finding.closed"):
+    with pytest.raises(DomainError, match="finding.closed"):
         services.assign_retraining(finding, actor=admin)
 
 
