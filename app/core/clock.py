@@ -40,3 +40,13 @@ def to_utc(value: datetime) -> datetime:
 def local_today() -> date:
     """Today's date where the users are (a Chinese 00:30 is still yesterday in UTC)."""
     return to_local(utcnow()).date()
+
+
+def format_local(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    """A stored time as the user reads it (the ``local_dt`` template filter); empty for None."""
+    return to_local(value).strftime(fmt) if value else ""
+
+
+def isoformat_local(value: datetime | None) -> str | None:
+    """ISO 8601 with the zone's offset (``2026-11-29T13:06:00+08:00``), for JSON and exports."""
+    return to_local(value).isoformat(timespec="seconds") if value else None

@@ -1,4 +1,7 @@
-"""Template globals: navigation by role, language switch, small filters."""
+"""Template filters and globals that every page may use: times in the user's zone, JSON, language switch.
+
+Domain-specific filters and the navigation belong to their own packages (``core`` imports no domain).
+"""
 
 from __future__ import annotations
 
@@ -6,51 +9,10 @@ import functools
 import json
 
 from babel import Locale
-from flask import Flask, current_app, has_request_context, session, url_for
-from flask_babel import lazy_gettext as _l
-from flask_login import current_user
+from flask import Flask, current_app, has_request_context, session
 from markupsafe import Markup
 
-from app.auth.models import Role
-
-#: Navigation per role: (endpoint, label). Pages still to come join this table, nothing else.
-NAVIGATION = {
-    Role.ADMIN: [
-        ("home.index", _l("首页")),
-        ("people.enterprises", _l("企业")),
-        ("people.roster", _l("人员档案")),
-        ("rules.catalogue", _l("特种作业目录")),
-        ("rules.rules", _l("规则参数")),
-        ("bank.index", _l("题库")),
-        ("bank.templates", _l("组卷规则")),
-        ("exams.sittings", _l("考试场次")),
-    ],
-    Role.REGULATOR: [
-        ("home.index", _l("首页")),
-        ("people.enterprises", _l("辖区企业")),
-        ("people.roster", _l("人员档案")),
-        ("bank.index", _l("题库")),
-        ("bank.templates", _l("组卷规则")),
-        ("exams.sittings", _l("考试场次")),
-        ("spotchecks.inspections", _l("逢查必考")),
-    ],
-    Role.ENTERPRISE: [
-        ("home.index", _l("首页")),
-        ("people.roster", _l("一人一档")),
-        ("people.import_roster", _l("导入花名册")),
-        ("bank.index", _l("题库")),
-        ("bank.templates", _l("组卷规则")),
-        ("exams.sittings", _l("考试场次")),
-        ("spotchecks.findings", _l("整改清单")),
-    ],
-    Role.INSTITUTION: [
-        ("home.index", _l("首页")),
-        ("bank.index", _l("题库")),
-        ("bank.templates", _l("组卷规则")),
-        ("exams.sittings", _l("考试场次")),
-    ],
-    Role.WORKER: [("home.index", _l("首页")), ("people.me", _l("我的档案")), ("exams.mine", _l("我的考试"))],
-}
+from app.core.clock import format_local
 
 
 def json_script(text: str) -> Markup:
@@ -77,17 +39,19 @@ def locale_selector() -> Locale:
     return parsed_locale(selected_locale())
 
 
+def format_score(value) -> str:
+    """92.5 → "92.5", 90.0 → "90"."""
+    return "" if value is None else f"{value:g}"
+
+
 def register(app: Flask) -> None:
     @app.context_processor
     def inject():
-        nav = []
-        if current_user.is_authenticated:
-            nav = [
-                (endpoint, str(label), url_for(endpoint))
-                for endpoint, label in NAVIGATION[current_user.role]
-                if endpoint in current_app.view_functions
-            ]
-        return {"navigation": nav, "languages": current_app.config["LANGUAGES"], "current_locale": selected_locale()}
+        return {"languages": current_app.config["LANGUAGES"], "current_locale": selected_locale()}
+
+    app.add_template_filter(format_local, "local_dt")
+    app.add_template_filter(format_local, "datetime")
+    app.add_template_filter(format_score, "score")
 
     @app.template_filter("date")
     def format_date(value, fmt="%Y-%m-%d"):
@@ -97,17 +61,7 @@ def register(app: Flask) -> None:
     def fromjson(value):
         return json.loads(value) if value else {}
 
-    @app.template_filter("post_label")
-    def post_label(value):
-        from app.people.models import Post
-
-        return Post(value).label if value in Post._value2member_map_ else value
-
     @app.template_filter("reject_page")
     def reject_page(args: dict) -> dict:
         """Query arguments for pager links, without the page number itself."""
         return {k: v for k, v in args.items() if k != "page"}
-
-    @app.template_filter("datetime")
-    def format_datetime(value):
-        return value.strftime("%Y-%m-%d %H:%M") if value else ""

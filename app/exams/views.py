@@ -20,7 +20,6 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
-from flask_babel import to_user_timezone, to_utc
 from flask_login import current_user
 from openpyxl import Workbook
 
@@ -28,6 +27,7 @@ from app.auth import scope
 from app.auth.access import roles_required
 from app.auth.models import Role
 from app.bank.models import PaperTemplate
+from app.core.clock import format_local, to_local, to_utc
 from app.core.db import utcnow
 from app.core.errors import DomainError, json_error, json_object
 from app.core.forms import choices
@@ -42,18 +42,6 @@ from question_bank import Paper
 ORGANISERS = (Role.ADMIN, Role.REGULATOR, Role.ENTERPRISE, Role.INSTITUTION)
 
 
-@bp.app_template_filter("local_dt")
-def local_dt(value, fmt="%Y-%m-%d %H:%M"):
-    """A stored UTC time shown in the platform's time zone."""
-    return to_user_timezone(value).strftime(fmt) if value else ""
-
-
-@bp.app_template_filter("score")
-def format_score(value):
-    """92.5 → "92.5", 90.0 → "90"."""
-    return "" if value is None else f"{value:g}"
-
-
 @bp.app_template_global("my_exams")
 def my_exams_for_current_user():
     """The worker home page's exam list (templates/exams/_my_exams.html)."""
@@ -64,7 +52,7 @@ def my_exams_for_current_user():
 
 def _local_input(value):
     """Default for a datetime-local field: a UTC time in the platform's zone, without tzinfo."""
-    return to_user_timezone(value).replace(tzinfo=None, second=0, microsecond=0)
+    return to_local(value).replace(tzinfo=None, second=0, microsecond=0)
 
 
 # ---------------------------------------------------------------- candidate
@@ -305,8 +293,8 @@ def export_results(sitting_id: int):
                 r.person.name,
                 id_number,
                 a.state.label,
-                local_dt(a.started_at),
-                local_dt(a.submitted_at),
+                format_local(a.started_at),
+                format_local(a.submitted_at),
                 r.answered,
                 a.score,
                 a.max_score,

@@ -8,6 +8,7 @@ from app.auth import scope
 from app.auth.models import Role
 from app.extensions import db
 from app.home import bp
+from app.home import navigation as _navigation  # noqa: F401  (registers the navigation bar)
 from app.people.models import Employment, Post
 
 

@@ -36,6 +36,13 @@ from app.people.services import (
 )
 from app.rules.queries import operation_choices
 
+
+@bp.app_template_filter("post_label")
+def post_label(value):
+    """A post's label from its stored value (``special_operator`` → 特种作业人员)."""
+    return Post(value).label if value in Post._value2member_map_ else value
+
+
 # ---------------------------------------------------------------- roster
 
 

@@ -2,22 +2,16 @@
 
 from __future__ import annotations
 
-import segno
-from flask import render_template
-from flask_babel import to_user_timezone
-
+from app.core.clock import to_local
+from app.core.pdf import render_pdf as _render_pdf
+from app.core.qr import qr_data_uri
 from app.people.models import EmploymentType, Post
 from app.spotchecks.models import Finding, Inspection, TicketState
 from app.spotchecks.services import verify_draw
 
 
-def qr_data_uri(text: str, *, scale: int = 4) -> str:
-    """A QR code as an inline SVG data URI (no file, no fetch)."""
-    return segno.make(text, error="m").svg_data_uri(scale=scale, border=2)
-
-
 def _local(value) -> str:
-    return to_user_timezone(value).strftime("%Y-%m-%d %H:%M") if value else ""
+    return to_local(value).strftime("%Y-%m-%d %H:%M") if value else ""
 
 
 def _label(enum_cls, value: str) -> str:
@@ -85,10 +79,5 @@ def report_context(inspection: Inspection, findings: list[Finding], *, link: str
 
 
 def render_pdf(context: dict) -> bytes:
-    """Render the report; only ``data:`` URLs (the QR code) may be loaded, nothing from disk or the network."""
-    from weasyprint import HTML
-    from weasyprint.urls import URLFetcher
-
-    html = render_template("spotchecks/report_pdf.html", **context)
-    fetcher = URLFetcher(allowed_protocols={"data"}, timeout=1, allow_redirects=False)
-    return HTML(string=html, base_url=None, url_fetcher=fetcher).write_pdf()
+    """The report as PDF bytes (offline: see ``app.core.pdf``)."""
+    return _render_pdf("spotchecks/report_pdf.html", **context)

@@ -23,17 +23,17 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
-from flask_babel import to_user_timezone, to_utc
 from flask_login import current_user
 
 from app.auth import scope
 from app.auth.access import public, roles_required
 from app.auth.models import Role
-from app.core.clock import local_today
+from app.core.clock import local_today, to_local, to_utc
 from app.core.db import utcnow
 from app.core.errors import DomainError, json_error
 from app.core.forms import choices
 from app.core.messages import message_for
+from app.core.qr import qr_data_uri
 from app.exams import views as exam_views
 from app.extensions import db
 from app.people.models import Employment, Enterprise, Industry, Person, Post
@@ -51,11 +51,6 @@ from app.spotchecks.forms import (
 from app.spotchecks.models import Finding, FindingState, Inspection, InspectionState, SpotCheckTicket, TicketState
 
 STAFF = (Role.ADMIN, Role.REGULATOR, Role.ENTERPRISE)
-
-
-@bp.app_template_filter("sc_local")
-def local_time(value, fmt="%Y-%m-%d %H:%M"):
-    return to_user_timezone(value).strftime(fmt) if value else ""
 
 
 def _fail(exc: DomainError) -> None:
@@ -121,7 +116,7 @@ def new_inspection():
             rule["special_operator"],
             rule["worker"],
         )
-        form.inspected_on.data = to_user_timezone(utcnow()).date()
+        form.inspected_on.data = to_local(utcnow()).date()
         form.window_minutes.data = current_app.config["SPOTCHECK_WINDOW_MINUTES"]
         form.time_limit_minutes.data = current_app.config["SPOTCHECK_TIME_LIMIT_MINUTES"]
         form.pass_mark.data = current_app.config["SPOTCHECK_PASS_MARK"]
@@ -186,7 +181,7 @@ def inspection(inspection_id: int):
         if can_run and inspection.is_open and t.is_live:
             token, code = services.ticket_secrets(t)
             entry["url"] = url_for("spotchecks.ticket", token=token, _external=True)
-            entry["code"], entry["qr"] = code, report.qr_data_uri(entry["url"])
+            entry["code"], entry["qr"] = code, qr_data_uri(entry["url"])
         tickets.append(entry)
     findings = db.session.scalars(
         scope.findings_query(current_user).where(Finding.inspection_id == inspection.id).order_by(Finding.id)
@@ -393,7 +388,7 @@ def finding(finding_id: int):
     finding = scope.get_finding_or_404(current_user, finding_id)
     makeup_form = MakeupForm()
     if finding.makeup_sitting_id is None:
-        start = to_user_timezone(utcnow() + timedelta(days=1)).replace(tzinfo=None, minute=0, second=0, microsecond=0)
+        start = to_local(utcnow() + timedelta(days=1)).replace(tzinfo=None, minute=0, second=0, microsecond=0)
         makeup_form.opens_at.data, makeup_form.closes_at.data = start, start + timedelta(hours=2)
     return render_template(
         "spotchecks/finding.html",

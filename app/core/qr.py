@@ -1,0 +1,15 @@
+"""QR codes (segno) for printed tickets, reports and certificates: inline, nothing written or fetched."""
+
+from __future__ import annotations
+
+import segno
+
+
+def qr_data_uri(text: str, *, scale: int = 4) -> str:
+    """A QR code of ``text`` as an SVG data URI, for an ``<img src>`` in a page or a PDF."""
+    return segno.make(text, error="m").svg_data_uri(scale=scale, border=2)
+
+
+def qr_svg(text: str, *, scale: int = 4) -> str:
+    """The same as SVG markup."""
+    return segno.make(text, error="m").svg_inline(scale=scale, border=2)

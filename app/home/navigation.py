@@ -1,0 +1,62 @@
+"""The navigation bar: each role's pages, in one table. Pages still to come join this table, nothing else."""
+
+from __future__ import annotations
+
+from flask import current_app, url_for
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from app.auth.models import Role
+from app.home import bp
+
+#: Navigation per role: (endpoint, label). Pages still to come join this table, nothing else.
+NAVIGATION = {
+    Role.ADMIN: [
+        ("home.index", _l("首页")),
+        ("people.enterprises", _l("企业")),
+        ("people.roster", _l("人员档案")),
+        ("rules.catalogue", _l("特种作业目录")),
+        ("rules.rules", _l("规则参数")),
+        ("bank.index", _l("题库")),
+        ("bank.templates", _l("组卷规则")),
+        ("exams.sittings", _l("考试场次")),
+    ],
+    Role.REGULATOR: [
+        ("home.index", _l("首页")),
+        ("people.enterprises", _l("辖区企业")),
+        ("people.roster", _l("人员档案")),
+        ("bank.index", _l("题库")),
+        ("bank.templates", _l("组卷规则")),
+        ("exams.sittings", _l("考试场次")),
+        ("spotchecks.inspections", _l("逢查必考")),
+    ],
+    Role.ENTERPRISE: [
+        ("home.index", _l("首页")),
+        ("people.roster", _l("一人一档")),
+        ("people.import_roster", _l("导入花名册")),
+        ("bank.index", _l("题库")),
+        ("bank.templates", _l("组卷规则")),
+        ("exams.sittings", _l("考试场次")),
+        ("spotchecks.findings", _l("整改清单")),
+    ],
+    Role.INSTITUTION: [
+        ("home.index", _l("首页")),
+        ("bank.index", _l("题库")),
+        ("bank.templates", _l("组卷规则")),
+        ("exams.sittings", _l("考试场次")),
+    ],
+    Role.WORKER: [("home.index", _l("首页")), ("people.me", _l("我的档案")), ("exams.mine", _l("我的考试"))],
+}
+
+
+@bp.app_context_processor
+def inject_navigation() -> dict:
+    """``navigation``: (endpoint, label, url) of the current user's pages that exist in this app."""
+    nav = []
+    if current_user.is_authenticated:
+        nav = [
+            (endpoint, str(label), url_for(endpoint))
+            for endpoint, label in NAVIGATION[current_user.role]
+            if endpoint in current_app.view_functions
+        ]
+    return {"navigation": nav}
