@@ -95,8 +95,9 @@ def register(app: Flask) -> None:
     @click.option("--valid-only", is_flag=True, help="import the valid questions even if some rows have errors")
     def import_questions_command(path: Path, bank_name: str, fmt: str | None, valid_only: bool):
         """Import a question file into a bank: every question or none (unless --valid-only)."""
+        from app.auth.ownership import OwnerScope
         from app.bank import services
-        from app.bank.models import Bank, BankScope
+        from app.bank.models import Bank
         from question_bank import read_questions
 
         result = read_questions(path.read_bytes(), filename=path.name, format=fmt)
@@ -110,7 +111,7 @@ def register(app: Flask) -> None:
             sys.exit(1)
         bank = db.session.scalars(sa.select(Bank).where(Bank.name == bank_name).order_by(Bank.id)).first()
         if bank is None:
-            bank = services.create_bank(bank_name, scope=BankScope.NATIONAL)
+            bank = services.create_bank(bank_name, scope=OwnerScope.NATIONAL)
             click.echo(f"created national bank {bank_name!r}")
         counts = services.import_questions(bank, result.questions, actor_id=None)
         db.session.commit()

@@ -245,7 +245,8 @@ def seed(n: int, sitting_minutes: int, password_hash: str = "scrypt") -> dict:
 
     from app import create_app
     from app.auth.models import Role, User
-    from app.bank.models import Bank, BankQuestion, BankScope, PaperTemplate
+    from app.auth.ownership import OwnerScope
+    from app.bank.models import Bank, BankQuestion, PaperTemplate
     from app.core.db import utcnow
     from app.exams import services
     from app.exams.models import ExamKind
@@ -302,7 +303,7 @@ def seed(n: int, sitting_minutes: int, password_hash: str = "scrypt") -> dict:
                 for i, p in enumerate(persons)
             ],
         )
-        bank = Bank(name="压测题库", scope=BankScope.NATIONAL)
+        bank = Bank(name="压测题库", scope=OwnerScope.NATIONAL)
         db.session.add(bank)
         db.session.flush()
         db.session.add_all(BankQuestion.from_question(q, bank_id=bank.id) for q in generate_bank(600, seed=3))
@@ -315,7 +316,7 @@ def seed(n: int, sitting_minutes: int, password_hash: str = "scrypt") -> dict:
             ),
             time_limit_minutes=sitting_minutes,
         )
-        template = PaperTemplate(name="压测组卷", scope=BankScope.NATIONAL, spec=spec.to_dict(), bank_ids=[bank.id])
+        template = PaperTemplate(name="压测组卷", scope=OwnerScope.NATIONAL, spec=spec.to_dict(), bank_ids=[bank.id])
         db.session.add(template)
         db.session.flush()
         now = utcnow()

@@ -30,7 +30,8 @@ import sqlalchemy as sa
 from flask import abort
 
 from app.auth.models import Role, User
-from app.bank.models import Bank, BankScope, PaperTemplate
+from app.auth.ownership import OwnerScope
+from app.bank.models import Bank, PaperTemplate
 from app.extensions import db
 from app.people.models import Employment, Enterprise, Person
 
@@ -300,8 +301,8 @@ def user_region_code(user: User) -> str | None:
 
 def _owned_visibility(model, user: User):
     """Condition on an ``OwnedMixin`` model (Bank or PaperTemplate) for what ``user`` may use."""
-    national = model.scope == BankScope.NATIONAL
-    regional = model.scope == BankScope.REGIONAL
+    national = model.scope == OwnerScope.NATIONAL
+    regional = model.scope == OwnerScope.REGIONAL
     if user.role is Role.ADMIN:
         return sa.or_(national, regional)
     # A regional item covers the user's area when it belongs to that 行政区划 or one of its ancestors.
@@ -311,10 +312,10 @@ def _owned_visibility(model, user: User):
             inside = sa.and_(regional, model.region_code.startswith(region_prefix(user) or "\0"))
             return sa.or_(national, covering, inside)
         case Role.ENTERPRISE:
-            own = sa.and_(model.scope == BankScope.ENTERPRISE, model.enterprise_id == user.enterprise_id)
+            own = sa.and_(model.scope == OwnerScope.ENTERPRISE, model.enterprise_id == user.enterprise_id)
             return sa.or_(national, covering, own)
         case Role.INSTITUTION:
-            own = sa.and_(model.scope == BankScope.INSTITUTION, model.institution_id == user.institution_id)
+            own = sa.and_(model.scope == OwnerScope.INSTITUTION, model.institution_id == user.institution_id)
             return sa.or_(national, covering, own)
         case _:
             return sa.false()
@@ -341,11 +342,11 @@ def get_template_or_404(user: User, template_id: int) -> PaperTemplate:
 def _owns(user: User, item) -> bool:
     match user.role:
         case Role.ADMIN:
-            return item.scope in (BankScope.NATIONAL, BankScope.REGIONAL)
+            return item.scope in (OwnerScope.NATIONAL, OwnerScope.REGIONAL)
         case Role.ENTERPRISE:
-            return item.scope is BankScope.ENTERPRISE and item.enterprise_id == user.enterprise_id
+            return item.scope is OwnerScope.ENTERPRISE and item.enterprise_id == user.enterprise_id
         case Role.INSTITUTION:
-            return item.scope is BankScope.INSTITUTION and item.institution_id == user.institution_id
+            return item.scope is OwnerScope.INSTITUTION and item.institution_id == user.institution_id
     return False
 
 
@@ -358,7 +359,7 @@ def can_manage_template(user: User, template: PaperTemplate) -> bool:
     if user.role is Role.REGULATOR:
         prefix = region_prefix(user)
         return (
-            template.scope is BankScope.REGIONAL
+            template.scope is OwnerScope.REGIONAL
             and prefix is not None
             and template.region_code != ""
             and template.region_code.startswith(prefix)
@@ -374,11 +375,11 @@ def own_scope(user: User) -> dict | None:
     """
     match user.role:
         case Role.ADMIN:
-            return {"scope": BankScope.NATIONAL, "region_code": ""}
+            return {"scope": OwnerScope.NATIONAL, "region_code": ""}
         case Role.REGULATOR if user.jurisdiction is not None:
-            return {"scope": BankScope.REGIONAL, "region_code": user.jurisdiction.code}
+            return {"scope": OwnerScope.REGIONAL, "region_code": user.jurisdiction.code}
         case Role.ENTERPRISE if user.enterprise_id:
-            return {"scope": BankScope.ENTERPRISE, "enterprise_id": user.enterprise_id}
+            return {"scope": OwnerScope.ENTERPRISE, "enterprise_id": user.enterprise_id}
         case Role.INSTITUTION if user.institution_id:
-            return {"scope": BankScope.INSTITUTION, "institution_id": user.institution_id}
+            return {"scope": OwnerScope.INSTITUTION, "institution_id": user.institution_id}
     return None

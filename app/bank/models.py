@@ -14,30 +14,11 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import orm as so
 
+from app.auth.ownership import OwnedMixin
 from app.core.db import TimestampMixin, utcnow
 from app.core.enums import LabelledEnum, enum_column
 from app.extensions import db
 from question_bank import PaperSpec, Question, QuestionType, Tags
-
-
-class BankScope(LabelledEnum):
-    """Who owns a bank (or a template) and so who may use it."""
-
-    NATIONAL = "national", _l("国家级题库")
-    REGIONAL = "regional", _l("省级/地方题库")
-    ENTERPRISE = "enterprise", _l("企业自建题库")
-    INSTITUTION = "institution", _l("培训机构题库")
-
-
-class OwnedMixin:
-    """Owner columns shared by banks and templates: exactly one of the scope ids matches ``scope``."""
-
-    scope: so.Mapped[BankScope] = so.mapped_column(enum_column(BankScope))
-    #: For REGIONAL: the 6-digit 行政区划 code (320000 江苏省, 320100 南京市) whose subtree may use it;
-    #: empty for the other scopes.
-    region_code: so.Mapped[str] = so.mapped_column(sa.String(6), default="")
-    enterprise_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("people_enterprises.id"))
-    institution_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("people_institutions.id"))
 
 
 class Bank(OwnedMixin, TimestampMixin, db.Model):

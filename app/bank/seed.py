@@ -6,8 +6,9 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
+from app.auth.ownership import OwnerScope
 from app.bank import services
-from app.bank.models import Bank, BankQuestion, BankScope, PaperTemplate
+from app.bank.models import Bank, BankQuestion, PaperTemplate
 from app.extensions import db
 from question_bank import Filter, PaperSpec, QuestionType, Section, read_questions
 
@@ -66,16 +67,16 @@ def seed_demo_bank(path: Path = DEMO_FILE) -> Bank | None:
     """
     if not path.exists():
         return None
-    bank = db.session.scalars(sa.select(Bank).where(Bank.name == DEMO_BANK, Bank.scope == BankScope.NATIONAL)).first()
+    bank = db.session.scalars(sa.select(Bank).where(Bank.name == DEMO_BANK, Bank.scope == OwnerScope.NATIONAL)).first()
     if bank is None:
-        bank = services.create_bank(DEMO_BANK, scope=BankScope.NATIONAL)
+        bank = services.create_bank(DEMO_BANK, scope=OwnerScope.NATIONAL)
     has_questions = db.session.scalar(sa.select(sa.func.count()).where(BankQuestion.bank_id == bank.id))
     if not has_questions:
         result = read_questions(path.read_bytes(), filename=path.name)
         if result.errors:
             raise ValueError(f"demo questions have errors: {[e.message('en') for e in result.errors[:5]]}")
         services.import_questions(bank, result.questions, actor_id=None)
-    existing = set(db.session.scalars(sa.select(PaperTemplate.name).where(PaperTemplate.scope == BankScope.NATIONAL)))
+    existing = set(db.session.scalars(sa.select(PaperTemplate.name).where(PaperTemplate.scope == OwnerScope.NATIONAL)))
     for spec in DEMO_TEMPLATES:
         if spec.title not in existing:
             services.save_template(
@@ -84,6 +85,6 @@ def seed_demo_bank(path: Path = DEMO_FILE) -> Bank | None:
                 bank_ids=[bank.id],
                 allow_review=True,
                 allow_makeup=True,
-                owner={"scope": BankScope.NATIONAL, "region_code": ""},
+                owner={"scope": OwnerScope.NATIONAL, "region_code": ""},
             )
     return bank

@@ -16,8 +16,9 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 
+from app.auth.ownership import OwnerScope
 from app.bank import messages as _messages  # noqa: F401  (registers the bank codes)
-from app.bank.models import Bank, BankImport, BankQuestion, BankScope, ImportMode, ImportState, PaperTemplate
+from app.bank.models import Bank, BankImport, BankQuestion, ImportMode, ImportState, PaperTemplate
 from app.bank.queries import bump_revision
 from app.core.db import utcnow
 from app.core.errors import DomainError
@@ -50,7 +51,7 @@ class ImportPlan:
 def create_bank(
     name: str,
     *,
-    scope: BankScope,
+    scope: OwnerScope,
     region_code: str = "",
     enterprise_id: int | None = None,
     institution_id: int | None = None,
@@ -59,7 +60,7 @@ def create_bank(
     bank = Bank(
         name=name.strip()[:100],
         scope=scope,
-        region_code=region_code if scope is BankScope.REGIONAL else "",
+        region_code=region_code if scope is OwnerScope.REGIONAL else "",
         enterprise_id=enterprise_id,
         institution_id=institution_id,
         revision=1,

@@ -19,6 +19,7 @@ from flask_login import current_user
 from app.auth import scope
 from app.auth.access import roles_required
 from app.auth.models import Role
+from app.auth.ownership import OwnerScope
 from app.bank import bp, services, tasks
 from app.bank.forms import (
     TYPE_LABELS,
@@ -34,7 +35,7 @@ from app.bank.forms import (
     spec_from_form,
     template_form_data,
 )
-from app.bank.models import Bank, BankImport, BankQuestion, BankScope, ImportMode, ImportState, PaperTemplate
+from app.bank.models import Bank, BankImport, BankQuestion, ImportMode, ImportState, PaperTemplate
 from app.bank.queries import OPERATION_CODE, live_questions, question_index, tagged_for_operation
 from app.core.celery import enqueue_after_commit
 from app.core.errors import DomainError
@@ -129,9 +130,9 @@ def new_bank():
     if not form.validate_on_submit():
         flash(_("请填写题库名称。"), "error")
         return redirect(url_for("bank.index"))
-    bank_scope = BankScope(form.scope.data)
+    bank_scope = OwnerScope(form.scope.data)
     valid_regions = {c.value for c in form.region.choices if c.value}
-    if bank_scope is BankScope.REGIONAL and form.region.data not in valid_regions:
+    if bank_scope is OwnerScope.REGIONAL and form.region.data not in valid_regions:
         flash(_("地方题库需要选择适用地区。"), "error")
         return redirect(url_for("bank.index"))
     bank = services.create_bank(form.name.data, scope=bank_scope, region_code=form.region.data or "")

@@ -11,8 +11,9 @@ import pytest
 import sqlalchemy as sa
 
 from app.auth.models import Role, User
+from app.auth.ownership import OwnerScope
 from app.bank import services
-from app.bank.models import Bank, BankQuestion, BankScope
+from app.bank.models import Bank, BankQuestion
 from app.extensions import db
 from app.people.models import Enterprise
 from question_bank import Question, QuestionType, Tags, write_questions
@@ -76,7 +77,7 @@ def bank_world(factory) -> BankWorld:
     ent_a = factory.enterprise(name="玄武化工有限公司", region="320102")
     ent_b = factory.enterprise(name="江宁机械有限公司", region="320102")
     institution = factory.institution("320102")
-    national = services.create_bank("国家题库", scope=BankScope.NATIONAL)
+    national = services.create_bank("国家题库", scope=OwnerScope.NATIONAL)
     services.import_questions(national, make_questions(6, "n"), actor_id=None)
     world = BankWorld(
         national=national,

@@ -2,8 +2,8 @@
 
 import pytest
 
+from app.auth.ownership import OwnerScope
 from app.bank import services
-from app.bank.models import BankScope
 from app.bank.queries import question_index
 from app.extensions import db
 from question_bank import Question, QuestionType, Tags
@@ -191,7 +191,7 @@ def test_regional_bank_visible_in_its_area_only(client, login, bank_world, facto
     login(bank_world.admin)
     response = client.post("/bank/new", data={"name": "南京市地方题库", "scope": "regional", "region": "320100"})
     bank_id = int(response.location.rsplit("/", 1)[1])
-    assert db.session.get(services.Bank, bank_id).scope is BankScope.REGIONAL
+    assert db.session.get(services.Bank, bank_id).scope is OwnerScope.REGIONAL
     assert db.session.get(services.Bank, bank_id).region_code == "320100"
     for user, visible in (
         (bank_world.admin_a, True),

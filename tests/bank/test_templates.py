@@ -4,7 +4,8 @@ import re
 
 import sqlalchemy as sa
 
-from app.bank.models import Bank, BankScope, PaperTemplate
+from app.auth.ownership import OwnerScope
+from app.bank.models import Bank, PaperTemplate
 from app.extensions import db
 from question_bank import PaperSpec
 
@@ -116,7 +117,7 @@ def test_save_and_reload_round_trips_the_spec(client, login, bank_world):
     response = client.post("/bank/templates/new", data=template_form([bank_world.national.id], sections, save="1"))
     assert response.status_code == 302, response.get_data(as_text=True)[:3000]
     template = db.session.scalars(sa.select(PaperTemplate)).one()
-    assert template.scope is BankScope.NATIONAL and template.bank_ids == [bank_world.national.id]
+    assert template.scope is OwnerScope.NATIONAL and template.bank_ids == [bank_world.national.id]
     spec = template.paper_spec
     assert isinstance(spec, PaperSpec) and spec.total_points == 100 and spec.time_limit_minutes == 60
     assert spec.sections[1].quotas == (("topic:安全技术", 1), ("topic:法律法规", 1))
@@ -141,7 +142,7 @@ def test_template_scope_and_bank_choices(client, login, bank_world):
     )
     assert response.status_code == 302
     template = db.session.scalars(sa.select(PaperTemplate)).one()
-    assert template.scope is BankScope.ENTERPRISE and template.enterprise_id == bank_world.ent_a.id
+    assert template.scope is OwnerScope.ENTERPRISE and template.enterprise_id == bank_world.ent_a.id
 
     login(bank_world.admin_b)
     assert client.get(f"/bank/templates/{template.id}").status_code == 404
@@ -174,5 +175,5 @@ def test_regulator_uses_national_templates_read_only_and_manages_its_regional_on
     )
     assert response.status_code == 302
     regional = db.session.scalars(sa.select(PaperTemplate).where(PaperTemplate.name == "逢查必考")).one()
-    assert regional.scope is BankScope.REGIONAL and regional.region_code == "320100"
+    assert regional.scope is OwnerScope.REGIONAL and regional.region_code == "320100"
     assert 'name="save"' in client.get(f"/bank/templates/{regional.id}").get_data(as_text=True)

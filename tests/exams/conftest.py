@@ -12,7 +12,8 @@ from datetime import timedelta
 import pytest
 
 from app.auth.models import User
-from app.bank.models import Bank, BankQuestion, BankScope, PaperTemplate
+from app.auth.ownership import OwnerScope
+from app.bank.models import Bank, BankQuestion, PaperTemplate
 from app.core.db import utcnow
 from app.exams import services
 from app.exams.models import Attempt, ExamKind, Sitting
@@ -82,13 +83,13 @@ def bank_questions() -> list[Question]:
 
 
 def make_template(*, allow_makeup: bool = True, allow_review: bool = True, spec: PaperSpec = SPEC) -> PaperTemplate:
-    bank = Bank(name="测试题库", scope=BankScope.NATIONAL)
+    bank = Bank(name="测试题库", scope=OwnerScope.NATIONAL)
     db.session.add(bank)
     db.session.flush()
     db.session.add_all(BankQuestion.from_question(q, bank_id=bank.id) for q in bank_questions())
     template = PaperTemplate(
         name="测试组卷规则",
-        scope=BankScope.NATIONAL,
+        scope=OwnerScope.NATIONAL,
         spec=spec.to_dict(),
         bank_ids=[bank.id],
         allow_makeup=allow_makeup,

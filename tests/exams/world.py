@@ -6,8 +6,9 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 
+from app.auth.ownership import OwnerScope
 from app.bank import services as bank_services
-from app.bank.models import BankQuestion, BankScope
+from app.bank.models import BankQuestion
 from app.core.db import utcnow
 from app.exams import services
 from app.exams.models import ExamKind
@@ -20,7 +21,7 @@ def objects_for_access_matrix(tenant_world) -> dict:
     """Enterprise A's own bank (with a question and a staged import), its template, a sitting it organises for
     person A, and person A's attempt at it; the URL values keyed by argument name."""
     w = tenant_world
-    owner = {"scope": BankScope.ENTERPRISE, "enterprise_id": w.ent_a.id}
+    owner = {"scope": OwnerScope.ENTERPRISE, "enterprise_id": w.ent_a.id}
     bank = bank_services.create_bank("玄武化工自有题库", **owner)
     bank_services.import_questions(bank, make_questions(6, "a"), actor_id=w.admin_a.id)
     question_id = db.session.scalars(sa.select(BankQuestion.id).where(BankQuestion.bank_id == bank.id).limit(1)).one()

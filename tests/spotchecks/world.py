@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from app.bank.models import Bank, BankQuestion, BankScope, PaperTemplate
+from app.auth.ownership import OwnerScope
+from app.bank.models import Bank, BankQuestion, PaperTemplate
 from app.core.db import utcnow
 from app.extensions import db
 from app.people.models import EmploymentType, Industry, Post
@@ -25,7 +26,7 @@ def forget_question_indexes() -> None:
 
 def make_bank() -> tuple[Bank, PaperTemplate]:
     """30 判断 and 30 单选 over the three spot-check topics; the correct answer is always the first option."""
-    bank = Bank(name="逢查必考测试题库", scope=BankScope.NATIONAL)
+    bank = Bank(name="逢查必考测试题库", scope=OwnerScope.NATIONAL)
     db.session.add(bank)
     db.session.flush()
     for i in range(60):
@@ -60,7 +61,7 @@ def make_bank() -> tuple[Bank, PaperTemplate]:
     )
     template = PaperTemplate(
         name="逢查必考（10题）",
-        scope=BankScope.NATIONAL,
+        scope=OwnerScope.NATIONAL,
         spec=spec.to_dict(),
         bank_ids=[bank.id],
         allow_review=True,
