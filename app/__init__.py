@@ -68,7 +68,6 @@ BLUEPRINTS = (
     ("app.auth.views", None),
     ("app.home.views", None),
     ("app.people.views", None),
-    ("app.archive.views", None),
     ("app.rules.views", "/admin"),
     ("app.spotchecks.views", None),  # /spotchecks/… for staff, /s/… public ticket pages
     ("app.bank.views", "/bank"),

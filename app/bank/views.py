@@ -21,6 +21,7 @@ from app.auth.access import roles_required
 from app.auth.models import Role
 from app.auth.ownership import OwnerScope
 from app.bank import bp, services, tasks
+from app.bank import scope as bank_scope
 from app.bank.forms import (
     TYPE_LABELS,
     UPLOAD_EXTENSIONS,
@@ -70,8 +71,8 @@ def _lang() -> str:
 
 
 def _managed_bank_or_404(bank_id: int) -> Bank:
-    bank = scope.get_bank_or_404(current_user, bank_id)
-    if not scope.can_manage_bank(current_user, bank):
+    bank = bank_scope.get_bank_or_404(current_user, bank_id)
+    if not bank_scope.can_manage_bank(current_user, bank):
         abort(403)
     return bank
 
@@ -87,7 +88,7 @@ def _problem_text(problem) -> str:
 @bp.route("/")
 @roles_required(*STAFF)
 def index():
-    banks = db.session.scalars(scope.banks_query(current_user).order_by(Bank.scope, Bank.name, Bank.id)).all()
+    banks = db.session.scalars(bank_scope.banks_query(current_user).order_by(Bank.scope, Bank.name, Bank.id)).all()
     counts = dict(
         db.session.execute(
             sa.select(BankQuestion.bank_id, sa.func.count())
@@ -103,7 +104,7 @@ def index():
     can_create_own = (
         current_user.role in (Role.ENTERPRISE, Role.INSTITUTION)
         and owner is not None
-        and not any(scope.can_manage_bank(current_user, b) for b in banks)
+        and not any(bank_scope.can_manage_bank(current_user, b) for b in banks)
     )
     form = _bank_form() if current_user.role is Role.ADMIN else None
     return render_template(
@@ -112,7 +113,7 @@ def index():
         counts=counts,
         form=form,
         can_create_own=can_create_own,
-        can_manage=lambda b: scope.can_manage_bank(current_user, b),
+        can_manage=lambda b: bank_scope.can_manage_bank(current_user, b),
     )
 
 
@@ -158,8 +159,8 @@ def own_bank():
 @roles_required(*STAFF)
 def bank(bank_id: int):
     """Questions of a bank with filters, paging and counts per tag; answers only for managers."""
-    bank = scope.get_bank_or_404(current_user, bank_id)
-    manage = scope.can_manage_bank(current_user, bank)
+    bank = bank_scope.get_bank_or_404(current_user, bank_id)
+    manage = bank_scope.can_manage_bank(current_user, bank)
     args = request.args
     query = sa.select(BankQuestion).where(BankQuestion.bank_id == bank.id, BankQuestion.current.is_(True))
     status = args.get("status", "live") if manage else "live"
@@ -417,13 +418,13 @@ def _safe_next(target: str | None) -> bool:
 @roles_required(*STAFF)
 def templates():
     items = db.session.scalars(
-        scope.templates_query(current_user).order_by(PaperTemplate.scope, PaperTemplate.name)
+        bank_scope.templates_query(current_user).order_by(PaperTemplate.scope, PaperTemplate.name)
     ).all()
     return render_template(
         "bank/templates.html",
         templates=items,
         can_create=scope.own_scope(current_user) is not None,
-        can_manage=lambda t: scope.can_manage_template(current_user, t),
+        can_manage=lambda t: bank_scope.can_manage_template(current_user, t),
     )
 
 
@@ -439,14 +440,14 @@ def new_template():
 @bp.route("/templates/<int:template_id>", methods=["GET", "POST"])
 @roles_required(*STAFF)
 def template(template_id: int):
-    template = scope.get_template_or_404(current_user, template_id)
-    return _template_page(template, owner=None, manage=scope.can_manage_template(current_user, template))
+    template = bank_scope.get_template_or_404(current_user, template_id)
+    return _template_page(template, owner=None, manage=bank_scope.can_manage_template(current_user, template))
 
 
 def _template_page(template: PaperTemplate | None, *, owner: dict | None, manage: bool):
     """One page for edit, "检查题量" (availability) and "预览样卷" (a sample paper); only "保存" writes."""
     form = TemplateForm(data=template_form_data(template) if template is not None and request.method == "GET" else None)
-    usable = db.session.scalars(scope.banks_query(current_user).order_by(Bank.scope, Bank.name)).all()
+    usable = db.session.scalars(bank_scope.banks_query(current_user).order_by(Bank.scope, Bank.name)).all()
     form.banks.choices = choices((b.id, f"{b.name}（{b.scope.label}）") for b in usable)
     if request.method == "GET" and template is None and usable:
         form.banks.data = [usable[0].id]

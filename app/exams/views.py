@@ -23,9 +23,10 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from openpyxl import Workbook
 
-from app.auth import scope
+from app.auth import policy
 from app.auth.access import roles_required
 from app.auth.models import Role
+from app.bank import scope as bank_scope
 from app.bank.models import PaperTemplate
 from app.core.clock import format_local, to_local, to_utc
 from app.core.db import utcnow
@@ -33,6 +34,7 @@ from app.core.errors import DomainError, json_error, json_object
 from app.core.forms import choices
 from app.core.templating import json_script
 from app.exams import bp, queries, services
+from app.exams import scope as exam_scope
 from app.exams.forms import ExtendForm, MakeupForm, SittingForm, StartForm
 from app.exams.models import Attempt, AttemptState, ExamKind
 from app.extensions import db
@@ -67,7 +69,7 @@ def mine():
 @bp.route("/sittings/<int:sitting_id>/start", methods=["GET", "POST"])
 @roles_required(Role.WORKER)
 def start(sitting_id: int):
-    sitting = scope.get_candidate_sitting_or_404(current_user, sitting_id)
+    sitting = exam_scope.get_candidate_sitting_or_404(current_user, sitting_id)
     if request.method == "GET" and (existing := services.find_attempt(sitting, current_user.person_id)) is not None:
         return redirect(url_for("exams.attempt_page", attempt_id=existing.id))
     form = StartForm()
@@ -96,7 +98,7 @@ def start(sitting_id: int):
 @bp.route("/attempts/<int:attempt_id>")
 @roles_required(Role.WORKER)
 def attempt_page(attempt_id: int):
-    attempt = scope.get_own_attempt_or_404(current_user, attempt_id)
+    attempt = exam_scope.get_own_attempt_or_404(current_user, attempt_id)
     if attempt.state is AttemptState.GRADED:
         return redirect(url_for("exams.attempt_result", attempt_id=attempt.id))
     return render_attempt_page(
@@ -110,31 +112,31 @@ def attempt_page(attempt_id: int):
 @bp.route("/attempts/<int:attempt_id>/state")
 @roles_required(Role.WORKER)
 def attempt_state(attempt_id: int):
-    return state_json(scope.get_own_attempt_or_404(current_user, attempt_id))
+    return state_json(exam_scope.get_own_attempt_or_404(current_user, attempt_id))
 
 
 @bp.route("/attempts/<int:attempt_id>/answer", methods=["POST"])
 @roles_required(Role.WORKER)
 def attempt_answer(attempt_id: int):
-    return answer_json(scope.get_own_attempt_or_404(current_user, attempt_id))
+    return answer_json(exam_scope.get_own_attempt_or_404(current_user, attempt_id))
 
 
 @bp.route("/attempts/<int:attempt_id>/focus", methods=["POST"])
 @roles_required(Role.WORKER)
 def attempt_focus(attempt_id: int):
-    return focus_json(scope.get_own_attempt_or_404(current_user, attempt_id))
+    return focus_json(exam_scope.get_own_attempt_or_404(current_user, attempt_id))
 
 
 @bp.route("/attempts/<int:attempt_id>/submit", methods=["POST"])
 @roles_required(Role.WORKER)
 def attempt_submit(attempt_id: int):
-    return submit_json(scope.get_own_attempt_or_404(current_user, attempt_id), by=current_user)
+    return submit_json(exam_scope.get_own_attempt_or_404(current_user, attempt_id), by=current_user)
 
 
 @bp.route("/attempts/<int:attempt_id>/result")
 def attempt_result(attempt_id: int):
     """The score, and — when the sitting allows review — every question with the right answer and explanation."""
-    attempt = scope.get_attempt_or_404(current_user, attempt_id)
+    attempt = exam_scope.get_attempt_or_404(current_user, attempt_id)
     if attempt.is_open:
         if current_user.role is Role.WORKER:
             return redirect(url_for("exams.attempt_page", attempt_id=attempt.id))
@@ -170,13 +172,13 @@ def _review(attempt: Attempt) -> list[dict]:
 @bp.route("/sittings")
 @roles_required(*ORGANISERS)
 def sittings():
-    query = scope.sittings_query(current_user).order_by(sa.desc("opens_at"))
+    query = exam_scope.sittings_query(current_user).order_by(sa.desc("opens_at"))
     page_ = db.paginate(query, page=request.args.get("page", 1, type=int), per_page=30, error_out=False)
     return render_template("exams/sittings.html", page=page_, now=utcnow(), can_create=current_user.role in ORGANISERS)
 
 
 def _candidate_choices(post: str, operation: str) -> list[tuple[int, str]]:
-    query = scope.exam_candidates_query(current_user).join(Employment.person).order_by(Person.name, Person.id)
+    query = exam_scope.exam_candidates_query(current_user).join(Employment.person).order_by(Person.name, Person.id)
     if post in Post._value2member_map_:
         query = query.where(Employment.post == Post(post))
     if operation:
@@ -198,7 +200,7 @@ def new_sitting():
     post, operation = request.args.get("post", ""), request.args.get("operation", "").strip()
     form = SittingForm()
     form.template_id.choices = choices(
-        (t.id, t.name) for t in db.session.scalars(scope.exam_templates_query(current_user).order_by("name"))
+        (t.id, t.name) for t in db.session.scalars(bank_scope.active_templates_query(current_user).order_by("name"))
     )
     form.person_ids.choices = choices(_candidate_choices(post, operation))
     if request.method == "GET":
@@ -209,7 +211,7 @@ def new_sitting():
         if request.form.get("all_shown"):
             person_ids = [c.value for c in form.person_ids.choices]
         template = db.session.scalars(
-            scope.exam_templates_query(current_user).where(PaperTemplate.id == form.template_id.data)
+            bank_scope.active_templates_query(current_user).where(PaperTemplate.id == form.template_id.data)
         ).first()
         if template is None:
             abort(404)
@@ -240,10 +242,10 @@ def new_sitting():
 @bp.route("/sittings/<int:sitting_id>")
 @roles_required(*ORGANISERS)
 def sitting(sitting_id: int):
-    sitting = scope.get_sitting_or_404(current_user, sitting_id)
+    sitting = exam_scope.get_sitting_or_404(current_user, sitting_id)
     now = utcnow()
     rows = queries.board(sitting, now)
-    organise = scope.can_organise(current_user, sitting)
+    organise = exam_scope.can_organise(current_user, sitting)
     makeup_possible = organise and bool(services.makeup_candidates(sitting)) and sitting.kind is not ExamKind.MAKEUP
     return render_template(
         "exams/board.html",
@@ -261,7 +263,7 @@ def sitting(sitting_id: int):
 @bp.route("/sittings/<int:sitting_id>/results.xlsx")
 @roles_required(*ORGANISERS)
 def export_results(sitting_id: int):
-    sitting = scope.get_sitting_or_404(current_user, sitting_id)
+    sitting = exam_scope.get_sitting_or_404(current_user, sitting_id)
     rows = queries.board(sitting, utcnow())
     wb = Workbook()
     ws = wb.active
@@ -284,7 +286,7 @@ def export_results(sitting_id: int):
     )
     for r in rows:
         a = r.attempt
-        id_number = r.person.id_number if scope.can_see_full_id(current_user, r.person) else r.person.id_masked
+        id_number = r.person.id_number if policy.may_see_full_id(current_user, r.person) else r.person.id_masked
         if a is None:
             ws.append([r.person.name, id_number, _("未开始")])
             continue
@@ -319,8 +321,8 @@ def export_results(sitting_id: int):
 @roles_required(*ORGANISERS)
 def attempt_detail(attempt_id: int):
     """One candidate's attempt for the organiser: integrity log, and the extend-time form."""
-    attempt = scope.get_attempt_or_404(current_user, attempt_id)
-    organise = scope.can_organise(current_user, attempt.sitting)
+    attempt = exam_scope.get_attempt_or_404(current_user, attempt_id)
+    organise = exam_scope.can_organise(current_user, attempt.sitting)
     form = ExtendForm()
     if form.validate_on_submit():
         if not organise:
@@ -347,8 +349,8 @@ def attempt_detail(attempt_id: int):
 @bp.route("/sittings/<int:sitting_id>/makeup", methods=["GET", "POST"])
 @roles_required(*ORGANISERS)
 def new_makeup(sitting_id: int):
-    original = scope.get_sitting_or_404(current_user, sitting_id)
-    if not scope.can_organise(current_user, original):
+    original = exam_scope.get_sitting_or_404(current_user, sitting_id)
+    if not exam_scope.can_organise(current_user, original):
         abort(403)
     persons = db.session.scalars(sa.select(Person).where(Person.id.in_(services.makeup_candidates(original)))).all()
     form = MakeupForm()
@@ -377,7 +379,7 @@ def new_makeup(sitting_id: int):
 
 # ---------------------------------------------------------------- the exam page's JSON endpoints
 # Plain functions of an already authorised attempt: the candidate routes above load it through
-# ``scope.get_own_attempt_or_404``; the 逢查必考 ticket routes load it from a ticket and call the same
+# ``exam_scope.get_own_attempt_or_404``; the 逢查必考 ticket routes load it from a ticket and call the same
 # functions (and render the same page with their own ``api`` base URL). Each is a request boundary: it commits.
 
 

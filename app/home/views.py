@@ -4,11 +4,11 @@ import sqlalchemy as sa
 from flask import render_template
 from flask_login import current_user
 
-from app.auth import scope
 from app.auth.models import Role
 from app.extensions import db
 from app.home import bp
 from app.home import navigation as _navigation  # noqa: F401  (registers the navigation bar)
+from app.people import scope as people_scope
 from app.people.models import Employment, Post
 
 
@@ -18,13 +18,13 @@ def index():
     context: dict = {"role": user.role}
     if user.role in (Role.ADMIN, Role.REGULATOR):
         context["enterprise_count"] = db.session.scalar(
-            sa.select(sa.func.count()).select_from(scope.enterprises_query(user).subquery())
+            sa.select(sa.func.count()).select_from(people_scope.enterprises_query(user).subquery())
         )
         context["person_count"] = db.session.scalar(
-            sa.select(sa.func.count()).select_from(scope.persons_query(user).subquery())
+            sa.select(sa.func.count()).select_from(people_scope.persons_query(user).subquery())
         )
         context["recent_enterprises"] = db.session.scalars(
-            scope.enterprises_query(user).order_by(sa.desc("created_at")).limit(8)
+            people_scope.enterprises_query(user).order_by(sa.desc("created_at")).limit(8)
         ).all()
     elif user.role is Role.ENTERPRISE:
         counts = dict(

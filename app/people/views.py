@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.archive.services import timeline
-from app.auth import scope
+from app.auth import policy, scope
 from app.auth.access import roles_required
 from app.auth.models import Role
 from app.core.clock import local_today
@@ -16,6 +16,8 @@ from app.core.errors import DomainError
 from app.core.forms import choices
 from app.extensions import db
 from app.people import bp, roster_import
+from app.people import scope as people_scope
+from app.people import timeline as _timeline  # noqa: F401  (registers the 一人一档 timeline routes)
 from app.people.forms import (
     ConfirmImportForm,
     EditEmploymentForm,
@@ -50,10 +52,10 @@ def post_label(value):
 @roles_required(Role.ADMIN, Role.REGULATOR, Role.ENTERPRISE)
 def roster():
     """花名册: current employments in scope, searchable by name or full 证件号码, filterable by post."""
-    query = scope.employments_query(current_user).join(Employment.person).join(Employment.enterprise)
+    query = people_scope.employments_query(current_user).join(Employment.person).join(Employment.enterprise)
     enterprise = None
     if enterprise_id := request.args.get("enterprise", type=int):
-        enterprise = scope.get_enterprise_or_404(current_user, enterprise_id)
+        enterprise = people_scope.get_enterprise_or_404(current_user, enterprise_id)
         query = query.where(Employment.enterprise_id == enterprise.id)
     if request.args.get("status") != "ended":
         query = query.where(Employment.end_date.is_(None))
@@ -77,7 +79,7 @@ def roster():
         posts=list(Post),
         q=q,
         can_manage=(enterprise is None and current_user.role is Role.ENTERPRISE)
-        or (enterprise is not None and scope.can_manage_roster(current_user, enterprise)),
+        or (enterprise is not None and people_scope.can_manage_roster(current_user, enterprise)),
     )
 
 
@@ -99,9 +101,9 @@ def _search_condition(q: str):
 def _roster_enterprise() -> Enterprise:
     """The enterprise whose roster is being changed: the admin's own, or ?enterprise= for the platform admin."""
     if current_user.role is Role.ENTERPRISE:
-        return scope.get_enterprise_or_404(current_user, current_user.enterprise_id)
-    enterprise = scope.get_enterprise_or_404(current_user, request.args.get("enterprise", type=int) or 0)
-    if not scope.can_manage_roster(current_user, enterprise):
+        return people_scope.get_enterprise_or_404(current_user, current_user.enterprise_id)
+    enterprise = people_scope.get_enterprise_or_404(current_user, request.args.get("enterprise", type=int) or 0)
+    if not people_scope.can_manage_roster(current_user, enterprise):
         abort(403)
     return enterprise
 
@@ -153,8 +155,8 @@ def new_person():
 @bp.route("/employments/<int:employment_id>/edit", methods=["GET", "POST"])
 @roles_required(Role.ENTERPRISE, Role.ADMIN)
 def edit_employment(employment_id: int):
-    employment = scope.get_employment_or_404(current_user, employment_id)
-    if not scope.can_manage_roster(current_user, employment.enterprise) or not employment.is_current:
+    employment = people_scope.get_employment_or_404(current_user, employment_id)
+    if not people_scope.can_manage_roster(current_user, employment.enterprise) or not employment.is_current:
         abort(403)
     person = employment.person
     form = EditEmploymentForm(obj=None if request.method == "POST" else _edit_defaults(employment))
@@ -200,8 +202,8 @@ def _edit_defaults(employment: Employment):
 @bp.route("/employments/<int:employment_id>/end", methods=["GET", "POST"])
 @roles_required(Role.ENTERPRISE, Role.ADMIN)
 def end_employment_view(employment_id: int):
-    employment = scope.get_employment_or_404(current_user, employment_id)
-    if not scope.can_manage_roster(current_user, employment.enterprise):
+    employment = people_scope.get_employment_or_404(current_user, employment_id)
+    if not people_scope.can_manage_roster(current_user, employment.enterprise):
         abort(403)
     form = EndEmploymentForm()
     if request.method == "GET":
@@ -224,21 +226,21 @@ def end_employment_view(employment_id: int):
 
 @bp.route("/people/<int:person_id>")
 def person(person_id: int):
-    person = scope.get_person_or_404(current_user, person_id)
+    person = people_scope.get_person_or_404(current_user, person_id)
     employments = db.session.scalars(
-        scope.employments_query(current_user)
+        people_scope.employments_query(current_user)
         .where(Employment.person_id == person.id)
         .order_by(Employment.start_date.desc())
     ).all()
-    events = timeline(person.id, enterprise_id=scope.archive_enterprise_filter(current_user))
+    events = timeline(person.id, enterprise_id=people_scope.archive_enterprise_filter(current_user))
     return render_template(
         "people/person.html",
         person=person,
         employments=employments,
         events=events[:10],
         event_count=len(events),
-        show_full_id=scope.can_see_full_id(current_user, person),
-        can_manage=lambda e: e.is_current and scope.can_manage_roster(current_user, e.enterprise),
+        show_full_id=policy.may_see_full_id(current_user, person),
+        can_manage=lambda e: e.is_current and people_scope.can_manage_roster(current_user, e.enterprise),
     )
 
 
@@ -310,7 +312,7 @@ def import_template():
 @bp.route("/enterprises/")
 @roles_required(Role.ADMIN, Role.REGULATOR)
 def enterprises():
-    query = scope.enterprises_query(current_user)
+    query = people_scope.enterprises_query(current_user)
     if q := request.args.get("q", "").strip():
         query = query.where(sa.or_(Enterprise.name.contains(q, autoescape=True), Enterprise.uscc == q.upper()))
     if (industry := request.args.get("industry")) and industry in Industry._value2member_map_:
@@ -370,7 +372,7 @@ def _jurisdictions_in_scope() -> list[Jurisdiction]:
 @bp.route("/enterprises/<int:enterprise_id>")
 @roles_required(Role.ADMIN, Role.REGULATOR, Role.ENTERPRISE)
 def enterprise(enterprise_id: int):
-    enterprise = scope.get_enterprise_or_404(current_user, enterprise_id)
+    enterprise = people_scope.get_enterprise_or_404(current_user, enterprise_id)
     counts = dict(
         db.session.execute(
             sa.select(Employment.post, sa.func.count())

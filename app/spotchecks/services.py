@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from flask import current_app
 
 from app.archive.services import record_event
-from app.auth import scope
+from app.bank import scope as bank_scope
 from app.bank.models import PaperTemplate
 from app.bank.queries import question_index
 from app.core import crypto
@@ -29,6 +29,7 @@ from app.extensions import db
 from app.people.models import Employment, Enterprise, Person
 from app.spotchecks import engine
 from app.spotchecks import messages as _messages  # noqa: F401  (registers the spot-check codes)
+from app.spotchecks import scope as spot_scope
 from app.spotchecks.models import (
     Finding,
     FindingState,
@@ -55,7 +56,7 @@ INDUSTRY_TOPICS = frozenset({"重大事故隐患判定标准"})
 
 def spotcheck_templates(user) -> list[PaperTemplate]:
     """Paper templates the regulator may use, 逢查必考 ones first (the form preselects the first)."""
-    templates = db.session.scalars(scope.exam_templates_query(user).order_by(PaperTemplate.id)).all()
+    templates = db.session.scalars(bank_scope.active_templates_query(user).order_by(PaperTemplate.id)).all()
     return sorted(templates, key=lambda t: ("逢查必考" not in t.name, t.id))
 
 
@@ -118,7 +119,7 @@ def open_inspection(
     :raises DomainError: ``inspection.out_of_jurisdiction`` when the enterprise is not in the actor's area,
         ``roster.empty`` when nobody is on its roster, ``template.*`` for a template the banks cannot fill.
     """
-    if not scope.can_inspect(actor, enterprise):
+    if not spot_scope.can_inspect(actor, enterprise):
         raise DomainError("inspection.out_of_jurisdiction", enterprise=enterprise.name)
     now = now or utcnow()
     roster = current_roster(enterprise)

@@ -25,7 +25,6 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from app.auth import scope
 from app.auth.access import public, roles_required
 from app.auth.models import Role
 from app.core.clock import local_today, to_local, to_utc
@@ -36,8 +35,10 @@ from app.core.messages import message_for
 from app.core.qr import qr_data_uri
 from app.exams import views as exam_views
 from app.extensions import db
+from app.people import scope as people_scope
 from app.people.models import Employment, Enterprise, Industry, Person, Post
 from app.spotchecks import bp, engine, queries, report, services
+from app.spotchecks import scope as spot_scope
 from app.spotchecks.forms import (
     AddPersonForm,
     CloseFindingForm,
@@ -83,11 +84,11 @@ def _date_arg(name: str) -> date | None:
 @roles_required(*STAFF)
 def inspections():
     flt = _filters()
-    query = flt.apply(scope.inspections_query(current_user)).order_by(
+    query = flt.apply(spot_scope.inspections_query(current_user)).order_by(
         Inspection.inspected_on.desc(), Inspection.id.desc()
     )
     page = db.paginate(query, page=request.args.get("page", 1, type=int), per_page=50, error_out=False)
-    enterprises = db.session.scalars(scope.enterprises_query(current_user).order_by(Enterprise.name)).all()
+    enterprises = db.session.scalars(people_scope.enterprises_query(current_user).order_by(Enterprise.name)).all()
     return render_template(
         "spotchecks/inspections.html",
         page=page,
@@ -103,13 +104,13 @@ def inspections():
 @roles_required(Role.REGULATOR)
 def new_inspection():
     form = InspectionForm()
-    enterprises = db.session.scalars(scope.enterprises_query(current_user).order_by(Enterprise.name)).all()
+    enterprises = db.session.scalars(people_scope.enterprises_query(current_user).order_by(Enterprise.name)).all()
     templates = services.spotcheck_templates(current_user)
     form.enterprise_id.choices = choices((e.id, f"{e.name}（{e.industry.label}）") for e in enterprises)
     form.template_id.choices = choices((t.id, t.name) for t in templates)
     if request.method == "GET":
         if wanted := request.args.get("enterprise", type=int):
-            form.enterprise_id.data = scope.get_enterprise_or_404(current_user, wanted).id
+            form.enterprise_id.data = people_scope.get_enterprise_or_404(current_user, wanted).id
         rule = current_app.config["SPOTCHECK_SAMPLE_RULE"]
         form.safety_manager.data, form.special_operator.data, form.worker.data = (
             rule["safety_manager"],
@@ -173,8 +174,8 @@ def _flash_shortages(inspection: Inspection) -> None:
 @bp.route("/spotchecks/<int:inspection_id>")
 @roles_required(*STAFF)
 def inspection(inspection_id: int):
-    inspection = scope.get_inspection_or_404(current_user, inspection_id)
-    can_run = scope.can_inspect(current_user, inspection.enterprise)
+    inspection = spot_scope.get_inspection_or_404(current_user, inspection_id)
+    can_run = spot_scope.can_inspect(current_user, inspection.enterprise)
     tickets = []
     for t in inspection.tickets:
         entry = {"ticket": t, "url": None, "code": None, "qr": None}
@@ -184,7 +185,7 @@ def inspection(inspection_id: int):
             entry["code"], entry["qr"] = code, qr_data_uri(entry["url"])
         tickets.append(entry)
     findings = db.session.scalars(
-        scope.findings_query(current_user).where(Finding.inspection_id == inspection.id).order_by(Finding.id)
+        spot_scope.findings_query(current_user).where(Finding.inspection_id == inspection.id).order_by(Finding.id)
     ).all()
     sampled = {t.person_id for t in inspection.active_tickets}
     add_form = AddPersonForm()
@@ -218,8 +219,8 @@ def _current_staff(inspection: Inspection) -> list[Employment]:
 
 
 def _runnable(inspection_id: int) -> Inspection:
-    inspection = scope.get_inspection_or_404(current_user, inspection_id)
-    if not scope.can_inspect(current_user, inspection.enterprise):
+    inspection = spot_scope.get_inspection_or_404(current_user, inspection_id)
+    if not spot_scope.can_inspect(current_user, inspection.enterprise):
         abort(403)
     return inspection
 
@@ -235,7 +236,7 @@ def _ticket_of(inspection: Inspection, ticket_id: int) -> SpotCheckTicket:
 @roles_required(*STAFF)
 def live(inspection_id: int):
     """Live progress for the inspector's screen: who has answered, scores once graded (never the answers)."""
-    inspection = scope.get_inspection_or_404(current_user, inspection_id)
+    inspection = spot_scope.get_inspection_or_404(current_user, inspection_id)
     now = utcnow()
     rows = []
     for t in inspection.tickets:
@@ -330,7 +331,7 @@ def close(inspection_id: int):
 @bp.route("/spotchecks/<int:inspection_id>/report.pdf")
 @roles_required(*STAFF)
 def report_pdf(inspection_id: int):
-    inspection = scope.get_inspection_or_404(current_user, inspection_id)
+    inspection = spot_scope.get_inspection_or_404(current_user, inspection_id)
     findings = db.session.scalars(
         sa.select(Finding).where(Finding.inspection_id == inspection.id).order_by(Finding.id)
     ).all()
@@ -346,7 +347,7 @@ def report_pdf(inspection_id: int):
 @roles_required(Role.ADMIN, Role.REGULATOR)
 def stats():
     flt = _filters()
-    scoped = flt.apply(scope.inspections_query(current_user))
+    scoped = flt.apply(spot_scope.inspections_query(current_user))
     questions, topics = queries.most_missed(scoped)
     return render_template(
         "spotchecks/stats.html",
@@ -364,7 +365,7 @@ def stats():
 @bp.route("/spotchecks/findings")
 @roles_required(*STAFF)
 def findings():
-    query = scope.findings_query(current_user).join(Finding.inspection)
+    query = spot_scope.findings_query(current_user).join(Finding.inspection)
     status = request.args.get("status", "")
     today = local_today()
     if status == "overdue":
@@ -385,7 +386,7 @@ def findings():
 @bp.route("/spotchecks/findings/<int:finding_id>")
 @roles_required(*STAFF)
 def finding(finding_id: int):
-    finding = scope.get_finding_or_404(current_user, finding_id)
+    finding = spot_scope.get_finding_or_404(current_user, finding_id)
     makeup_form = MakeupForm()
     if finding.makeup_sitting_id is None:
         start = to_local(utcnow() + timedelta(days=1)).replace(tzinfo=None, minute=0, second=0, microsecond=0)
@@ -396,8 +397,8 @@ def finding(finding_id: int):
         attempt=services.makeup_attempt(finding),
         makeup_passed=services.makeup_passed(finding),
         today=local_today(),
-        can_work=scope.can_work_finding(current_user, finding.enterprise_id),
-        can_review=scope.can_inspect(current_user, finding.inspection.enterprise),
+        can_work=spot_scope.can_work_finding(current_user, finding.enterprise_id),
+        can_review=spot_scope.can_inspect(current_user, finding.inspection.enterprise),
         note_form=NoteForm(),
         makeup_form=makeup_form,
         close_form=CloseFindingForm(),
@@ -406,11 +407,11 @@ def finding(finding_id: int):
 
 
 def _finding_action(finding_id: int, *, review: bool) -> Finding:
-    finding = scope.get_finding_or_404(current_user, finding_id)
+    finding = spot_scope.get_finding_or_404(current_user, finding_id)
     allowed = (
-        scope.can_inspect(current_user, finding.inspection.enterprise)
+        spot_scope.can_inspect(current_user, finding.inspection.enterprise)
         if review
-        else scope.can_work_finding(current_user, finding.enterprise_id)
+        else spot_scope.can_work_finding(current_user, finding.enterprise_id)
     )
     if not allowed:
         abort(403)

@@ -1,20 +1,20 @@
-"""一人一档 timeline and export."""
+"""一人一档: the person's timeline and its JSON export (the archive itself is a core service in ``app.archive``)."""
 
 import json
 
 from flask import Response, render_template
 from flask_login import current_user
 
-from app.archive import bp
 from app.archive.services import timeline, verify_chain
-from app.auth import scope
 from app.core.db import utcnow
+from app.people import bp
+from app.people import scope as people_scope
 
 
 @bp.route("/people/<int:person_id>/timeline")
 def person_timeline(person_id: int):
-    person = scope.get_person_or_404(current_user, person_id)
-    events = timeline(person.id, enterprise_id=scope.archive_enterprise_filter(current_user))
+    person = people_scope.get_person_or_404(current_user, person_id)
+    events = timeline(person.id, enterprise_id=people_scope.archive_enterprise_filter(current_user))
     _, breaks = verify_chain(person.id)
     return render_template(
         "archive/timeline.html", person=person, events=events, chain_ok=not breaks, decode=json.loads
@@ -24,8 +24,8 @@ def person_timeline(person_id: int):
 @bp.route("/people/<int:person_id>/timeline.json")
 def export_timeline(person_id: int):
     """The file as JSON, each event with its hash, so a recipient can check the chain it was given."""
-    person = scope.get_person_or_404(current_user, person_id)
-    events = timeline(person.id, enterprise_id=scope.archive_enterprise_filter(current_user))
+    person = people_scope.get_person_or_404(current_user, person_id)
+    events = timeline(person.id, enterprise_id=people_scope.archive_enterprise_filter(current_user))
     body = {
         "person": {"id": person.id, "name": person.name, "id_masked": person.id_masked},
         "exported_at": utcnow().isoformat(timespec="seconds") + "Z",

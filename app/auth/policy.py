@@ -1,0 +1,72 @@
+"""What a user may see *inside* a record, decided here and nowhere else.
+
+``app.auth.scope`` and the domains' ``scope.py`` decide which records a user reaches; this module decides which
+parts of them it is shown: the answer key and explanations, a candidate's review, the draw seed of a spot check,
+full 证件号码. Views pass the result to templates as a flag (``show_answers``, ``show_seed``, ``show_full_id``);
+templates never test roles themselves.
+
+The rules:
+
+================== ==========================================================================================
+answer key         only who manages every bank the questions come from (the bank's owner; the platform admin
+                   for national and regional banks). Using a bank — drawing papers from the national bank for a
+                   资格考试 or 逢查必考 — never shows its answers.
+attempt review     the candidate: after the sitting has closed (colleagues may still be sitting it before), if
+                   the sitting allows review, never for a 逢查必考 and never while a 补考 is pending. An
+                   organiser: as for the answer key, or a regulator for a sitting it organises (the examining
+                   authority marks its own exams).
+draw seed          the regulator and the platform admin always; the inspected enterprise only after the
+                   inspection has closed (before, it could predict swaps).
+full 证件号码       the person, the platform admin and regulators (执法 needs it); employers see it masked
+                   except on the edit form of their own current staff.
+================== ==========================================================================================
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from app.auth.models import Role, User
+from app.auth.scope import organises, owns
+
+
+def may_see_answer_key(user: User, banks: Iterable) -> bool:
+    """The right answers and explanations of questions drawn from ``banks`` (``OwnedMixin`` rows)."""
+    banks = list(banks)
+    return bool(banks) and all(owns(user, bank) for bank in banks)
+
+
+def may_review_attempt(user: User, attempt, *, banks: Iterable, now: datetime, makeup_pending: bool) -> bool:
+    """Every question of a graded attempt with its right answer and explanation.
+
+    :param attempt: the attempt (with ``sitting``, ``person_id``, ``state``).
+    :param banks: the banks its paper was drawn from.
+    :param makeup_pending: the candidate failed and a 补考 is available or scheduled: the answers stay closed.
+    """
+    sitting = attempt.sitting
+    if user.role is Role.WORKER:
+        return (
+            user.person_id == attempt.person_id
+            and sitting.allow_review
+            and sitting.kind.value != "spotcheck"
+            and now >= sitting.closes_at
+            and not makeup_pending
+        )
+    if user.role is Role.REGULATOR and organises(user, sitting):
+        return True
+    return may_see_answer_key(user, banks)
+
+
+def may_see_draw_seed(user: User, inspection) -> bool:
+    """The random seed of a 逢查必考 draw."""
+    if user.role in (Role.ADMIN, Role.REGULATOR):
+        return True
+    return inspection.closed_at is not None
+
+
+def may_see_full_id(user: User, person) -> bool:
+    """The full 证件号码 of ``person``."""
+    if user.role in (Role.ADMIN, Role.REGULATOR):
+        return True
+    return user.role is Role.WORKER and user.person_id == person.id

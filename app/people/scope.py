@@ -1,0 +1,82 @@
+"""Who may see which enterprises, persons and employments (the roster). Built on ``app.auth.scope``."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from app.auth.models import Role, User
+from app.auth.scope import NOWHERE, one_or_404, region_prefix
+from app.people.models import Employment, Enterprise, Person
+
+
+def enterprises_query(user: User) -> sa.Select:
+    query = sa.select(Enterprise)
+    match user.role:
+        case Role.ADMIN:
+            return query
+        case Role.REGULATOR:
+            return query.where(Enterprise.region_code.startswith(region_prefix(user) or NOWHERE))
+        case Role.ENTERPRISE:
+            return query.where(Enterprise.id == user.enterprise_id)
+        case _:
+            return query.where(sa.false())
+
+
+def visible_enterprise_ids(user: User) -> sa.Select:
+    return enterprises_query(user).with_only_columns(Enterprise.id)
+
+
+def persons_query(user: User) -> sa.Select:
+    query = sa.select(Person)
+    match user.role:
+        case Role.ADMIN:
+            return query
+        case Role.WORKER:
+            return query.where(Person.id == user.person_id)
+        case Role.REGULATOR | Role.ENTERPRISE:
+            employed = sa.select(Employment.person_id).where(Employment.enterprise_id.in_(visible_enterprise_ids(user)))
+            return query.where(Person.id.in_(employed))
+        case _:
+            return query.where(sa.false())
+
+
+def employments_query(user: User) -> sa.Select:
+    query = sa.select(Employment)
+    match user.role:
+        case Role.ADMIN:
+            return query
+        case Role.WORKER:
+            return query.where(Employment.person_id == user.person_id)
+        case Role.REGULATOR | Role.ENTERPRISE:
+            return query.where(Employment.enterprise_id.in_(visible_enterprise_ids(user)))
+        case _:
+            return query.where(sa.false())
+
+
+def get_enterprise_or_404(user: User, enterprise_id: int) -> Enterprise:
+    return one_or_404(enterprises_query(user).where(Enterprise.id == enterprise_id))
+
+
+def get_person_or_404(user: User, person_id: int) -> Person:
+    return one_or_404(persons_query(user).where(Person.id == person_id))
+
+
+def get_employment_or_404(user: User, employment_id: int) -> Employment:
+    return one_or_404(employments_query(user).where(Employment.id == employment_id))
+
+
+def can_manage_roster(user: User, enterprise: Enterprise) -> bool:
+    """Adding, editing and ending employments: the enterprise's own admin, or the platform admin."""
+    return user.role is Role.ADMIN or (user.role is Role.ENTERPRISE and user.enterprise_id == enterprise.id)
+
+
+def can_register_enterprise(user: User, region_code: str) -> bool:
+    if user.role is Role.ADMIN:
+        return True
+    prefix = region_prefix(user)
+    return prefix is not None and region_code.startswith(prefix)
+
+
+def archive_enterprise_filter(user: User) -> int | None:
+    """An employer sees only its own and neutral events in a file; everyone else in scope sees all."""
+    return user.enterprise_id if user.role is Role.ENTERPRISE else None
