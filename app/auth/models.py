@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from flask import current_app
@@ -14,7 +15,9 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from app.core.db import TimestampMixin
 from app.core.enums import LabelledEnum, enum_column
 from app.extensions import db
-from app.people.models import Enterprise, Jurisdiction, Person, TrainingInstitution
+
+if TYPE_CHECKING:  # a user points at people rows by name: auth sits below people in the layers
+    from app.people.models import Enterprise, Jurisdiction, Person, TrainingInstitution
 
 
 class Role(LabelledEnum):

@@ -1,0 +1,63 @@
+"""The shape of the code, checked like behaviour: layers, purity, who commits, lint and format.
+
+The layer contracts live in pyproject.toml ([tool.importlinter]); README "Architecture" explains them.
+"""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+
+#: Request and job boundaries: the only modules that end a unit of work (STYLE.md 3.4). Services flush.
+COMMITTERS = ("views.py", "_views.py", "tasks.py")
+COMMITTER_PACKAGES = ("app/seed/",)
+COMMITTER_MODULES = ("app/cli.py",)
+
+
+def _run(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(args, cwd=ROOT, capture_output=True, text=True, timeout=300)
+
+
+def test_layers_import_downward_only():
+    result = _run(str(BIN / "lint-imports"))
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
+    assert "BROKEN" not in result.stdout
+
+
+def _commit_calls(path: Path) -> list[int]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    return [
+        node.lineno
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "commit"
+    ]
+
+
+def test_only_views_tasks_cli_and_seed_commit():
+    offenders = []
+    for path in sorted((ROOT / "app").rglob("*.py")):
+        rel = path.relative_to(ROOT).as_posix()
+        if path.name.endswith(COMMITTERS) or rel.startswith(COMMITTER_PACKAGES) or rel in COMMITTER_MODULES:
+            continue
+        offenders += [f"{rel}:{line}" for line in _commit_calls(path)]
+    assert offenders == [], "services flush, boundaries commit: " + ", ".join(offenders)
+
+
+def test_the_commit_check_sees_a_commit_in_a_service(tmp_path):
+    """The check above would catch a service that commits (it parses calls, not text)."""
+    service = tmp_path / "services.py"
+    service.write_text("def f(db):\n    db.session.flush()\n    db.session.commit()\n", encoding="utf-8")
+    assert _commit_calls(service) == [3]
+
+
+@pytest.mark.parametrize("command", [("check", "."), ("format", "--check", ".")], ids=["lint", "format"])
+def test_ruff(command):
+    result = _run(str(BIN / "ruff"), *command)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
