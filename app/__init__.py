@@ -69,7 +69,8 @@ BLUEPRINTS = (
     ("app.home.views", None),
     ("app.people.views", None),
     ("app.rules.views", "/admin"),
-    ("app.spotchecks.views", None),  # /spotchecks/… for staff, /s/… public ticket pages
+    ("app.spotchecks.views", None),  # /spotchecks/… for staff
+    ("app.spotchecks.ticket_views", None),  # /s/… the phone's public ticket pages
     ("app.bank.views", "/bank"),
     ("app.exams.views", "/exams"),
 )

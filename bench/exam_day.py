@@ -248,7 +248,7 @@ def seed(n: int, sitting_minutes: int, password_hash: str = "scrypt") -> dict:
     from app.auth.ownership import OwnerScope
     from app.bank.models import Bank, BankQuestion, PaperTemplate
     from app.core.db import utcnow
-    from app.exams import services
+    from app.exams import sittings
     from app.exams.models import ExamKind
     from app.extensions import db
     from app.people.identifiers import ric_check_char, uscc_check_char
@@ -320,7 +320,7 @@ def seed(n: int, sitting_minutes: int, password_hash: str = "scrypt") -> dict:
         db.session.add(template)
         db.session.flush()
         now = utcnow()
-        sitting = services.create_sitting(
+        sitting = sittings.create_sitting(
             template,
             title="压测场次",
             kind=ExamKind.TRAINING,

@@ -141,9 +141,9 @@ def fresh_g(app):
 PUBLIC_ENDPOINTS: dict[str, str] = {
     "auth.login": "the login page itself",
     "auth.set_language": "the language switch on the login page",
-    "spotchecks.code_entry": "逢查必考: a worker types the code from the inspector's screen; the ticket is the credential",
-    "spotchecks.ticket": "逢查必考 ticket page (bound to its one-time token)",
-    "spotchecks.api_*": "逢查必考 ticket API (bound to its one-time token)",
+    "tickets.code_entry": "逢查必考: a worker types the code from the inspector's screen; the ticket is the credential",
+    "tickets.ticket": "逢查必考 ticket page (bound to its one-time token)",
+    "tickets.api_*": "逢查必考 ticket API (bound to its one-time token)",
 }
 
 

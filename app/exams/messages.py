@@ -10,7 +10,7 @@ MESSAGES = {
     "sitting.window": lambda p: _("结束时间必须晚于开始时间"),
     "sitting.duration": lambda p: _("考试时长应在 1 到 600 分钟之间"),
     "sitting.not_organiser": lambda p: _("该账号不能组织考试"),
-    "sitting.cancelled": lambda p: _("该考试场次已取消"),
+    "sitting.kind_not_allowed": lambda p: _("该账号不能组织“%(kind)s”", kind=p.get("kind", "")),
     "sitting.not_candidate": lambda p: _("您不在该场次的考生名单中"),
     "sitting.not_open": lambda p: _("考试尚未开始"),
     "sitting.closed": lambda p: _("考试已结束"),

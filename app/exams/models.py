@@ -71,6 +71,12 @@ class Sitting(TimestampMixin, db.Model):
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     title: so.Mapped[str] = so.mapped_column(sa.String(120))
     kind: so.Mapped[ExamKind] = so.mapped_column(enum_column(ExamKind))
+    #: What a result counts for across sittings (``app.exams.sittings.subject_of``): kind, post, operation code.
+    #: 补考 and retake limits are counted per person and subject.
+    subject: so.Mapped[str] = so.mapped_column(sa.String(60), default="", index=True)
+    #: The 岗位 (``Post`` value) and 作业类别/操作项目 code the exam is for; empty when not specific.
+    post: so.Mapped[str] = so.mapped_column(sa.String(32), default="")
+    operation_code: so.Mapped[str] = so.mapped_column(sa.String(16), default="")
     template_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("bank_templates.id"))
     #: PaperSpec.to_dict() frozen when the sitting was created (later template edits don't change it).
     spec: so.Mapped[dict] = so.mapped_column(sa.JSON)
@@ -88,7 +94,6 @@ class Sitting(TimestampMixin, db.Model):
     institution_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("people_institutions.id"))
     region_code: so.Mapped[str] = so.mapped_column(sa.String(6), default="")
     created_by_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("auth_users.id"))
-    cancelled: so.Mapped[bool] = so.mapped_column(default=False)
 
     makeup_of: so.Mapped[Sitting | None] = so.relationship(remote_side=[id])
 
@@ -101,7 +106,7 @@ class Sitting(TimestampMixin, db.Model):
         return sum(int(s["count"]) for s in self.spec.get("sections", []))
 
     def is_open(self, now: datetime) -> bool:
-        return not self.cancelled and self.opens_at <= now < self.closes_at
+        return self.opens_at <= now < self.closes_at
 
     def deadline_for(self, started_at: datetime, extra_minutes: int = 0) -> datetime:
         """When an attempt started at ``started_at`` must end: the duration, cut at the sitting's close,
@@ -208,3 +213,24 @@ class AttemptLog(db.Model):
     detail: so.Mapped[dict] = so.mapped_column(sa.JSON, default=dict)
     actor_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("auth_users.id"))
     at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+
+
+class ItemResult(db.Model):
+    """One question of a graded attempt: written once, at grading, for figures that are plain SQL (most-missed
+    questions and topics, pass rates by topic) instead of Python over every frozen paper."""
+
+    __tablename__ = "exams_item_results"
+    __table_args__ = (sa.UniqueConstraint("attempt_id", "position"),)
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    attempt_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("exams_attempts.id"))
+    sitting_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("exams_sittings.id"), index=True)
+    person_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("people_persons.id"), index=True)
+    position: so.Mapped[int]
+    #: ``Question.key`` (stable across versions of a question)
+    question_key: so.Mapped[str] = so.mapped_column(sa.String(64), index=True)
+    topic: so.Mapped[str] = so.mapped_column(sa.String(60), default="")
+    answered: so.Mapped[bool]
+    correct: so.Mapped[bool]
+    score: so.Mapped[float]
+    max_score: so.Mapped[float]

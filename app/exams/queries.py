@@ -8,8 +8,10 @@ from datetime import datetime
 import sqlalchemy as sa
 
 from app.core import jsontext
+from app.exams.attempts import saved_answers
+from app.exams.makeups import outcome
 from app.exams.models import Answer, Attempt, AttemptLog, AttemptState, Candidate, Sitting
-from app.exams.services import outcome, saved_answers
+from app.exams.scope import SELF_SERVICE_KINDS
 from app.extensions import db
 from app.people.models import Person
 from question_bank import Paper
@@ -70,7 +72,7 @@ def my_exams(person_id: int, now: datetime) -> list[MyExam]:
     sittings = db.session.scalars(
         sa.select(Sitting)
         .join(Candidate, Candidate.sitting_id == Sitting.id)
-        .where(Candidate.person_id == person_id, Sitting.cancelled.is_(False))
+        .where(Candidate.person_id == person_id, Sitting.kind.in_(SELF_SERVICE_KINDS))
         .order_by(Sitting.opens_at.desc())
     ).all()
     attempts = {

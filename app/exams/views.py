@@ -9,10 +9,7 @@ from datetime import timedelta
 import sqlalchemy as sa
 from flask import (
     abort,
-    current_app,
     flash,
-    jsonify,
-    make_response,
     redirect,
     render_template,
     request,
@@ -30,11 +27,11 @@ from app.bank import scope as bank_scope
 from app.bank.models import PaperTemplate
 from app.core.clock import format_local, to_local, to_utc
 from app.core.db import utcnow
-from app.core.errors import DomainError, json_error, json_object
-from app.core.forms import choices
-from app.core.templating import json_script
-from app.exams import bp, queries, services
+from app.core.errors import DomainError
+from app.core.forms import choices, enum_choices
+from app.exams import attempts, bp, makeups, page_views, queries
 from app.exams import scope as exam_scope
+from app.exams import sittings as exam_sittings
 from app.exams.forms import ExtendForm, MakeupForm, SittingForm, StartForm
 from app.exams.models import Attempt, AttemptState, ExamKind
 from app.extensions import db
@@ -70,12 +67,12 @@ def mine():
 @roles_required(Role.WORKER)
 def start(sitting_id: int):
     sitting = exam_scope.get_candidate_sitting_or_404(current_user, sitting_id)
-    if request.method == "GET" and (existing := services.find_attempt(sitting, current_user.person_id)) is not None:
+    if request.method == "GET" and (existing := attempts.find_attempt(sitting, current_user.person_id)) is not None:
         return redirect(url_for("exams.attempt_page", attempt_id=existing.id))
     form = StartForm()
     if form.validate_on_submit():
         try:
-            attempt = services.start_or_resume(
+            attempt = attempts.start_or_resume(
                 sitting,
                 current_user.person_id,
                 ip=request.remote_addr or "",
@@ -101,7 +98,7 @@ def attempt_page(attempt_id: int):
     attempt = exam_scope.get_own_attempt_or_404(current_user, attempt_id)
     if attempt.state is AttemptState.GRADED:
         return redirect(url_for("exams.attempt_result", attempt_id=attempt.id))
-    return render_attempt_page(
+    return page_views.render_attempt_page(
         attempt,
         api=url_for("exams.attempt_page", attempt_id=attempt.id),
         result_url=url_for("exams.attempt_result", attempt_id=attempt.id),
@@ -112,25 +109,25 @@ def attempt_page(attempt_id: int):
 @bp.route("/attempts/<int:attempt_id>/state")
 @roles_required(Role.WORKER)
 def attempt_state(attempt_id: int):
-    return state_json(exam_scope.get_own_attempt_or_404(current_user, attempt_id))
+    return page_views.state_json(exam_scope.get_own_attempt_or_404(current_user, attempt_id))
 
 
 @bp.route("/attempts/<int:attempt_id>/answer", methods=["POST"])
 @roles_required(Role.WORKER)
 def attempt_answer(attempt_id: int):
-    return answer_json(exam_scope.get_own_attempt_or_404(current_user, attempt_id))
+    return page_views.answer_json(exam_scope.get_own_attempt_or_404(current_user, attempt_id))
 
 
 @bp.route("/attempts/<int:attempt_id>/focus", methods=["POST"])
 @roles_required(Role.WORKER)
 def attempt_focus(attempt_id: int):
-    return focus_json(exam_scope.get_own_attempt_or_404(current_user, attempt_id))
+    return page_views.focus_json(exam_scope.get_own_attempt_or_404(current_user, attempt_id))
 
 
 @bp.route("/attempts/<int:attempt_id>/submit", methods=["POST"])
 @roles_required(Role.WORKER)
 def attempt_submit(attempt_id: int):
-    return submit_json(exam_scope.get_own_attempt_or_404(current_user, attempt_id), by=current_user)
+    return page_views.submit_json(exam_scope.get_own_attempt_or_404(current_user, attempt_id), by=current_user)
 
 
 @bp.route("/attempts/<int:attempt_id>/result")
@@ -145,7 +142,7 @@ def attempt_result(attempt_id: int):
     if attempt.state is AttemptState.GRADED and (attempt.sitting.allow_review or current_user.role is not Role.WORKER):
         review = _review(attempt)
     return render_template(
-        "exams/result.html", attempt=attempt, sitting=attempt.sitting, review=review, outcome=services.outcome(attempt)
+        "exams/result.html", attempt=attempt, sitting=attempt.sitting, review=review, outcome=makeups.outcome(attempt)
     )
 
 
@@ -202,6 +199,7 @@ def new_sitting():
     form.template_id.choices = choices(
         (t.id, t.name) for t in db.session.scalars(bank_scope.active_templates_query(current_user).order_by("name"))
     )
+    form.kind.choices = enum_choices(exam_sittings.kinds_for(current_user))
     form.person_ids.choices = choices(_candidate_choices(post, operation))
     if request.method == "GET":
         start_at = _local_input(utcnow() + timedelta(hours=1))
@@ -218,7 +216,7 @@ def new_sitting():
         try:
             if not person_ids:
                 raise DomainError("sitting.no_candidates")
-            sitting = services.create_sitting(
+            sitting = exam_sittings.create_sitting(
                 template,
                 title=form.title.data,
                 kind=ExamKind(form.kind.data),
@@ -228,6 +226,8 @@ def new_sitting():
                 access_code=form.access_code.data or "",
                 person_ids=person_ids,
                 actor=current_user,
+                post=post if post in Post._value2member_map_ else "",
+                operation_code=operation[:16],
             )
         except DomainError as exc:
             db.session.rollback()
@@ -246,7 +246,7 @@ def sitting(sitting_id: int):
     now = utcnow()
     rows = queries.board(sitting, now)
     organise = exam_scope.can_organise(current_user, sitting)
-    makeup_possible = organise and bool(services.makeup_candidates(sitting)) and sitting.kind is not ExamKind.MAKEUP
+    makeup_possible = organise and bool(makeups.makeup_candidates(sitting)) and sitting.kind is not ExamKind.MAKEUP
     return render_template(
         "exams/board.html",
         sitting=sitting,
@@ -256,7 +256,7 @@ def sitting(sitting_id: int):
         live=sitting.is_open(now) or any(r.attempt is not None and r.attempt.is_open for r in rows),
         can_organise=organise,
         makeup_possible=makeup_possible,
-        makeups=services.makeups_of(sitting),
+        makeups=makeups.makeups_of(sitting),
     )
 
 
@@ -328,7 +328,7 @@ def attempt_detail(attempt_id: int):
         if not organise:
             abort(403)
         try:
-            services.extend_time(attempt, form.minutes.data, form.reason.data, current_user)
+            attempts.extend_time(attempt, form.minutes.data, form.reason.data, current_user)
         except DomainError as exc:
             db.session.rollback()
             flash(exc.message, "error")
@@ -352,14 +352,14 @@ def new_makeup(sitting_id: int):
     original = exam_scope.get_sitting_or_404(current_user, sitting_id)
     if not exam_scope.can_organise(current_user, original):
         abort(403)
-    persons = db.session.scalars(sa.select(Person).where(Person.id.in_(services.makeup_candidates(original)))).all()
+    persons = db.session.scalars(sa.select(Person).where(Person.id.in_(makeups.makeup_candidates(original)))).all()
     form = MakeupForm()
     if request.method == "GET":
         start_at = _local_input(utcnow() + timedelta(hours=1))
         form.opens_at.data, form.closes_at.data = start_at, start_at + timedelta(hours=3)
     if form.validate_on_submit():
         try:
-            makeup = services.create_makeup_sitting(
+            makeup = makeups.create_makeup_sitting(
                 original,
                 opens_at=to_utc(form.opens_at.data),
                 closes_at=to_utc(form.closes_at.data),
@@ -375,70 +375,3 @@ def new_makeup(sitting_id: int):
             flash(_("已安排补考。"), "success")
             return redirect(url_for("exams.sitting", sitting_id=makeup.id))
     return render_template("exams/makeup_form.html", original=original, persons=persons, form=form)
-
-
-# ---------------------------------------------------------------- the exam page's JSON endpoints
-# Plain functions of an already authorised attempt: the candidate routes above load it through
-# ``exam_scope.get_own_attempt_or_404``; the 逢查必考 ticket routes load it from a ticket and call the same
-# functions (and render the same page with their own ``api`` base URL). Each is a request boundary: it commits.
-
-
-def render_attempt_page(attempt: Attempt, *, api: str, result_url: str, back_url: str):
-    """The exam page, with its first state inside (questions, saved answers, time left): the first question shows
-    without a second request, which on exam day is one request less per candidate in the start rush. The page
-    fetches ``{api}/state`` only to reload it (after a lost connection). Never cached: the state in it is live."""
-    state = json_script(queries.attempt_state_json(attempt, utcnow())) if attempt.is_open else None
-    response = make_response(
-        render_template(
-            "exams/attempt.html", attempt=attempt, api=api, result_url=result_url, back_url=back_url, state=state
-        )
-    )
-    response.headers["Cache-Control"] = "no-store"
-    return response
-
-
-def state_json(attempt: Attempt):
-    return current_app.response_class(queries.attempt_state_json(attempt, utcnow()), mimetype="application/json")
-
-
-def _json_error(exc: DomainError, attempt: Attempt):
-    """The refusal, with the attempt's state as it now stands (the page closes itself on ``graded``)."""
-    db.session.refresh(attempt)
-    return json_error(exc, state=attempt.state.value)
-
-
-def answer_json(attempt: Attempt):
-    """POST {position, response, seq, flagged} → {saved, applied, seconds_left}."""
-    now = utcnow()
-    try:
-        data = json_object()
-        saved = services.save_answer(
-            attempt, data.get("position"), data.get("response"), data.get("seq"), now, flagged=bool(data.get("flagged"))
-        )
-    except DomainError as exc:
-        db.session.rollback()
-        return _json_error(exc, attempt)
-    db.session.commit()
-    return jsonify(
-        saved=True, applied=saved.applied, position=data["position"], seq=data["seq"], seconds_left=saved.seconds_left
-    )
-
-
-def focus_json(attempt: Attempt):
-    """POST {event} → {focus_losses}: the page lost focus or was hidden (tab switch, another app)."""
-    data = json_object()
-    count = services.record_focus_loss(attempt, utcnow(), kind=str(data.get("event") or "hidden"))
-    db.session.commit()
-    return jsonify(focus_losses=count)
-
-
-def submit_json(attempt: Attempt, *, by=None):
-    """POST → the graded state; the same answer for every repeat (exactly-once submission)."""
-    attempt = services.submit(attempt, utcnow(), by=by)
-    db.session.commit()
-    return jsonify(
-        attempt=attempt.id,
-        state=attempt.state.value,
-        state_label=attempt.state.label,
-        result={"score": attempt.score, "max_score": attempt.max_score, "passed": attempt.passed},
-    )

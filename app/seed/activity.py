@@ -24,12 +24,11 @@ from flask_babel import to_user_timezone
 from app.auth.models import User
 from app.bank.models import PaperTemplate
 from app.core.db import utcnow
-from app.exams import services as exams
+from app.exams import attempts, sittings
 from app.exams.models import Attempt, ExamKind
 from app.extensions import db
 from app.people.models import Employment, Post
-from app.spotchecks import engine
-from app.spotchecks import services as spotchecks
+from app.spotchecks import engine, inspections, tickets
 from app.spotchecks.models import TicketState
 
 EXAM_TEMPLATE = "主要负责人和安全生产管理人员 安全生产知识考试（演示）"
@@ -109,7 +108,7 @@ def _exam(organiser: User, worker: User, enterprise, now: datetime, rng: random.
         .order_by(Employment.person_id)
     ).all()
     year = to_user_timezone(now).year
-    sitting = exams.create_sitting(
+    sitting = sittings.create_sitting(
         _template(EXAM_TEMPLATE),
         title=f"{year}年度 主要负责人和安全管理人员 安全生产知识培训考试",
         kind=ExamKind.TRAINING,
@@ -122,7 +121,7 @@ def _exam(organiser: User, worker: User, enterprise, now: datetime, rng: random.
     outcomes = [(5, 0), (9, 1), (22, 6)]
     for i, (employment, (wrong, blank)) in enumerate(zip(managers, outcomes)):
         started = now - timedelta(minutes=55 - 6 * i)
-        attempt = exams.start_or_resume(
+        attempt = attempts.start_or_resume(
             sitting, employment.person_id, ip=f"192.168.10.{21 + i}", user_agent=PHONE_UA, now=started
         )
         last = _answer(
@@ -131,15 +130,15 @@ def _exam(organiser: User, worker: User, enterprise, now: datetime, rng: random.
             blank=blank,
             rng=rng,
             start=started,
-            save=lambda a, pos, resp, seq, at: exams.save_answer(a, pos, resp, seq, at),
+            save=lambda a, pos, resp, seq, at: attempts.save_answer(a, pos, resp, seq, at),
         )
-        exams.submit(attempt, last + timedelta(seconds=40))
+        attempts.submit(attempt, last + timedelta(seconds=40))
 
 
 def _spotcheck(regulator: User, enterprise, opened: datetime, rng: random.Random) -> None:
     config = current_app.config
     local = to_user_timezone(opened)
-    data = spotchecks.InspectionData(
+    data = inspections.InspectionData(
         inspected_on=local.date(),
         inspectors="李明、王强",
         doc_number=f"（宁玄）应急检〔{local.year}〕17号",
@@ -149,23 +148,23 @@ def _spotcheck(regulator: User, enterprise, opened: datetime, rng: random.Random
         time_limit_minutes=config["SPOTCHECK_TIME_LIMIT_MINUTES"],
         pass_mark=config["SPOTCHECK_PASS_MARK"],
     )
-    inspection = spotchecks.open_inspection(data, enterprise, actor=regulator, now=opened, seed=SPOTCHECK_SEED)
+    inspection = inspections.open_inspection(data, enterprise, actor=regulator, now=opened, seed=SPOTCHECK_SEED)
 
     # one special operator is out on a job: swapped for another of the same post, drawn from the seed
     absent = next(t for t in inspection.tickets if t.post == Post.SPECIAL_OPERATOR.value)
-    spotchecks.swap_ticket(absent, actor=regulator, reason="外出作业，不在现场", now=opened + timedelta(minutes=3))
+    inspections.swap_ticket(absent, actor=regulator, reason="外出作业，不在现场", now=opened + timedelta(minutes=3))
     db.session.refresh(inspection)
 
-    tickets = [t for t in inspection.tickets if t.status is not TicketState.VOID]
-    failing = next(t for t in tickets if t.post == Post.WORKER.value)
+    present = [t for t in inspection.tickets if t.status is not TicketState.VOID]
+    failing = next(t for t in present if t.post == Post.WORKER.value)
     at = opened + timedelta(minutes=5)
-    for i, ticket in enumerate(tickets):
+    for i, ticket in enumerate(present):
         person = ticket.person
         claimed = at + timedelta(minutes=i)
-        spotchecks.confirm_identity(
-            ticket, name=person.name, id_last4=person.id_number[-4:], device=secrets.token_urlsafe(16), now=claimed
+        tickets.confirm_identity(
+            ticket, name=person.name, id_number=person.id_number, device=secrets.token_urlsafe(16), now=claimed
         )
-        attempt = spotchecks.start_ticket_attempt(ticket, ip=f"192.168.1.{101 + i}", user_agent=PHONE_UA, now=claimed)
+        attempt = tickets.start_ticket_attempt(ticket, ip=f"192.168.1.{101 + i}", user_agent=PHONE_UA, now=claimed)
         wrong = 5 if ticket is failing else rng.choice((0, 0, 1, 1, 2))  # 10 × 10 points, pass mark 80
         last = _answer(
             attempt,
@@ -175,5 +174,5 @@ def _spotcheck(regulator: User, enterprise, opened: datetime, rng: random.Random
             start=claimed,
             save=lambda a, pos, resp, seq, t: engine.save_answer(a, pos, resp, seq=seq, now=t),
         )
-        spotchecks.submit_ticket(ticket, now=last + timedelta(seconds=20))
-    spotchecks.close_inspection(inspection, actor=regulator, now=opened + timedelta(minutes=45))
+        tickets.submit_ticket(ticket, now=last + timedelta(seconds=20))
+    inspections.close_inspection(inspection, actor=regulator, now=opened + timedelta(minutes=45))

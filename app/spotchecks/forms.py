@@ -36,12 +36,12 @@ class CodeForm(FlaskForm):
 
 class IdentityForm(FlaskForm):
     name = StringField(_l("姓名"), validators=[DataRequired(), Length(max=50)])
-    id_last4 = StringField(
-        _l("证件号码后四位"),
+    id_number = StringField(
+        _l("证件号码"),
         validators=[
             DataRequired(),
-            Length(min=4, max=4),
-            Regexp(r"^[0-9Xx]{4}$", message=_l("请输入 4 位数字（末位可以是 X）")),
+            Length(max=24),
+            Regexp(r"^\s*[0-9A-Za-z]{6,20}\s*$", message=_l("请输入完整的证件号码")),
         ],
     )
 

@@ -33,7 +33,7 @@ MESSAGES = {
     "ticket.unknown": lambda p: _("考试码无效。请核对检查人员出示的二维码或 6 位考试码。"),
     "ticket.too_many": lambda p: _("尝试次数过多，请稍后再试，或直接扫描检查人员出示的二维码。"),
     "identity.wrong": lambda p: _(
-        "姓名或证件号码后四位不正确，还可尝试 %(remaining)s 次。", remaining=p.get("remaining", "")
+        "姓名或证件号码不正确，还可尝试 %(remaining)s 次。", remaining=p.get("remaining", "")
     ),
     "identity.locked": lambda p: _("身份核验错误已达 5 次，此考试码已锁定。请联系现场检查人员重新发放。"),
     "finding.closed": lambda p: _("该整改项已销号。"),
@@ -43,7 +43,6 @@ MESSAGES = {
     "finding.transition": lambda p: _("该整改项当前状态下不能进行此操作。"),
     "makeup.window": lambda p: _("补考结束时间必须晚于开始时间。"),
     "makeup.exists": lambda p: _("已安排补考且尚未结束。"),
-    "makeup.no_template": lambda p: _("原试卷模板已不存在，无法在系统中安排补考；请填写补考计划。"),
 }
 
 register(MESSAGES)

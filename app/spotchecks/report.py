@@ -6,8 +6,8 @@ from app.core.clock import to_local
 from app.core.pdf import render_pdf as _render_pdf
 from app.core.qr import qr_data_uri
 from app.people.models import EmploymentType, Post
+from app.spotchecks.inspections import verify_draw
 from app.spotchecks.models import Finding, Inspection, TicketState
-from app.spotchecks.services import verify_draw
 
 
 def _local(value) -> str:

@@ -8,7 +8,8 @@ from celery import shared_task
 
 from app.core.db import utcnow
 from app.extensions import db
-from app.spotchecks import services
+from app.spotchecks import inspections, tickets
+from app.spotchecks.models import Inspection
 
 log = logging.getLogger(__name__)
 
@@ -20,16 +21,16 @@ def close_expired() -> int:
     One commit per inspection, so one bad inspection does not hold back the others.
     """
     now, closed = utcnow(), 0
-    for inspection_id in [i.id for i in services.expired_inspections(now)]:
-        inspection = db.session.get(services.Inspection, inspection_id)
+    for inspection_id in [i.id for i in inspections.expired_inspections(now)]:
+        inspection = db.session.get(Inspection, inspection_id)
         try:
-            services.close_inspection(inspection, actor=None, now=now)
+            inspections.close_inspection(inspection, actor=None, now=now)
             db.session.commit()
             closed += 1
         except Exception:
             db.session.rollback()
             log.exception("could not close inspection %s", inspection_id)
-    services.prune_guesses(now)
+    tickets.prune_guesses(now)
     db.session.commit()
     if closed:
         log.info("closed %d expired inspections", closed)

@@ -1,12 +1,10 @@
-"""逢查必考 pages: the regulator's inspections, the enterprise's 整改清单, and the public ticket pages on the phone.
+"""逢查必考 pages for staff: the regulator's inspections, the enterprise's 整改清单 (the phone's ticket pages: ticket_views).
 
-Thin: load in scope, call a service, commit, redirect. The public ticket routes (/s/…) need no login; they find
-the ticket by the hash of its token, refuse guessed tokens with a plain 404, and bind the ticket to one device.
+Thin: load in scope, call a service, commit, redirect.
 """
 
 from __future__ import annotations
 
-import secrets
 from datetime import date, timedelta
 
 import sqlalchemy as sa
@@ -19,37 +17,35 @@ from flask import (
     redirect,
     render_template,
     request,
-    session,
     url_for,
 )
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from app.auth.access import public, roles_required
+from app.auth.access import roles_required
 from app.auth.models import Role
 from app.core.clock import local_today, to_local, to_utc
 from app.core.db import utcnow
-from app.core.errors import DomainError, json_error
+from app.core.errors import DomainError
 from app.core.forms import choices
 from app.core.messages import message_for
 from app.core.qr import qr_data_uri
-from app.exams import views as exam_views
 from app.extensions import db
 from app.people import scope as people_scope
 from app.people.models import Employment, Enterprise, Industry, Person, Post
-from app.spotchecks import bp, engine, queries, report, services
+from app.spotchecks import bp, engine, queries, report, tickets
+from app.spotchecks import findings as rectification  # 整改: the finding workflow
+from app.spotchecks import inspections as inspecting
 from app.spotchecks import scope as spot_scope
 from app.spotchecks.forms import (
     AddPersonForm,
     CloseFindingForm,
-    CodeForm,
-    IdentityForm,
     InspectionForm,
     MakeupForm,
     NoteForm,
     ReasonForm,
 )
-from app.spotchecks.models import Finding, FindingState, Inspection, InspectionState, SpotCheckTicket, TicketState
+from app.spotchecks.models import Finding, FindingState, Inspection, InspectionState, SpotCheckTicket
 
 STAFF = (Role.ADMIN, Role.REGULATOR, Role.ENTERPRISE)
 
@@ -105,7 +101,7 @@ def inspections():
 def new_inspection():
     form = InspectionForm()
     enterprises = db.session.scalars(people_scope.enterprises_query(current_user).order_by(Enterprise.name)).all()
-    templates = services.spotcheck_templates(current_user)
+    templates = inspecting.spotcheck_templates(current_user)
     form.enterprise_id.choices = choices((e.id, f"{e.name}（{e.industry.label}）") for e in enterprises)
     form.template_id.choices = choices((t.id, t.name) for t in templates)
     if request.method == "GET":
@@ -129,7 +125,7 @@ def new_inspection():
         if enterprise is None:
             form.enterprise_id.errors.append(_("该企业不在您的辖区内，不能对其开展检查。"))
         elif template is not None:
-            data = services.InspectionData(
+            data = inspecting.InspectionData(
                 inspected_on=form.inspected_on.data,
                 inspectors=form.inspectors.data,
                 doc_number=form.doc_number.data,
@@ -145,7 +141,7 @@ def new_inspection():
                 pass_mark=form.pass_mark.data,
             )
             try:
-                inspection = services.open_inspection(data, enterprise, actor=current_user)
+                inspection = inspecting.open_inspection(data, enterprise, actor=current_user)
             except DomainError as exc:
                 _fail(exc)
             else:
@@ -176,14 +172,14 @@ def _flash_shortages(inspection: Inspection) -> None:
 def inspection(inspection_id: int):
     inspection = spot_scope.get_inspection_or_404(current_user, inspection_id)
     can_run = spot_scope.can_inspect(current_user, inspection.enterprise)
-    tickets = []
+    rows = []
     for t in inspection.tickets:
         entry = {"ticket": t, "url": None, "code": None, "qr": None}
         if can_run and inspection.is_open and t.is_live:
-            token, code = services.ticket_secrets(t)
-            entry["url"] = url_for("spotchecks.ticket", token=token, _external=True)
+            token, code = tickets.ticket_secrets(t)
+            entry["url"] = url_for("tickets.ticket", token=token, _external=True)
             entry["code"], entry["qr"] = code, qr_data_uri(entry["url"])
-        tickets.append(entry)
+        rows.append(entry)
     findings = db.session.scalars(
         spot_scope.findings_query(current_user).where(Finding.inspection_id == inspection.id).order_by(Finding.id)
     ).all()
@@ -198,14 +194,14 @@ def inspection(inspection_id: int):
     return render_template(
         "spotchecks/inspection.html",
         inspection=inspection,
-        tickets=tickets,
+        tickets=rows,
         findings=findings,
         can_run=can_run,
         add_form=add_form,
         reason_form=ReasonForm(),
         today=local_today(),
-        draw_ok=services.verify_draw(inspection),
-        short_url=url_for("spotchecks.code_entry", _external=True),
+        draw_ok=inspecting.verify_draw(inspection),
+        short_url=url_for("tickets.code_entry", _external=True),
     )
 
 
@@ -242,7 +238,7 @@ def live(inspection_id: int):
     for t in inspection.tickets:
         answered = 0
         if t.attempt is not None and t.graded_at is None:
-            answered = len(engine.saved_answers(t.attempt))
+            answered = engine.answered_count(t.attempt)
         rows.append(
             {
                 "id": t.id,
@@ -272,7 +268,7 @@ def swap(inspection_id: int, ticket_id: int):
         flash(message_for("swap.reason_required"), "error")
         return redirect(url_for("spotchecks.inspection", inspection_id=inspection.id))
     try:
-        new = services.swap_ticket(ticket, actor=current_user, reason=form.reason.data)
+        new = inspecting.swap_ticket(ticket, actor=current_user, reason=form.reason.data)
     except DomainError as exc:
         _fail(exc)
     else:
@@ -291,7 +287,7 @@ def reissue(inspection_id: int, ticket_id: int):
     ticket = _ticket_of(inspection, ticket_id)
     form = ReasonForm()
     try:
-        services.reissue_ticket(ticket, actor=current_user, reason=form.reason.data or "")
+        inspecting.reissue_ticket(ticket, actor=current_user, reason=form.reason.data or "")
     except DomainError as exc:
         _fail(exc)
     else:
@@ -305,7 +301,7 @@ def reissue(inspection_id: int, ticket_id: int):
 def add(inspection_id: int):
     inspection = _runnable(inspection_id)
     try:
-        ticket = services.add_person(inspection, request.form.get("person_id", type=int) or 0, actor=current_user)
+        ticket = inspecting.add_person(inspection, request.form.get("person_id", type=int) or 0, actor=current_user)
     except DomainError as exc:
         _fail(exc)
     else:
@@ -319,7 +315,7 @@ def add(inspection_id: int):
 def close(inspection_id: int):
     inspection = _runnable(inspection_id)
     try:
-        findings = services.close_inspection(inspection, actor=current_user)
+        findings = inspecting.close_inspection(inspection, actor=current_user)
     except DomainError as exc:
         _fail(exc)
     else:
@@ -394,8 +390,8 @@ def finding(finding_id: int):
     return render_template(
         "spotchecks/finding.html",
         finding=finding,
-        attempt=services.makeup_attempt(finding),
-        makeup_passed=services.makeup_passed(finding),
+        attempt=rectification.makeup_attempt(finding),
+        makeup_passed=rectification.makeup_passed(finding),
         today=local_today(),
         can_work=spot_scope.can_work_finding(current_user, finding.enterprise_id),
         can_review=spot_scope.can_inspect(current_user, finding.inspection.enterprise),
@@ -437,7 +433,7 @@ def finding_retraining(finding_id: int):
     form = NoteForm()
     return _finding_step(
         finding,
-        lambda: services.assign_retraining(finding, actor=current_user, note=form.note.data or ""),
+        lambda: rectification.assign_retraining(finding, actor=current_user, note=form.note.data or ""),
         _("已记录重新培训安排。"),
     )
 
@@ -452,7 +448,7 @@ def finding_makeup(finding_id: int):
         return redirect(url_for("spotchecks.finding", finding_id=finding.id))
     return _finding_step(
         finding,
-        lambda: services.schedule_makeup(
+        lambda: rectification.schedule_makeup(
             finding,
             actor=current_user,
             opens_at=to_utc(form.opens_at.data),
@@ -469,7 +465,7 @@ def finding_submit(finding_id: int):
     finding = _finding_action(finding_id, review=False)
     return _finding_step(
         finding,
-        lambda: services.request_review(finding, actor=current_user, note=NoteForm().note.data or ""),
+        lambda: rectification.request_review(finding, actor=current_user, note=NoteForm().note.data or ""),
         _("已提交监管部门复核。"),
     )
 
@@ -480,7 +476,7 @@ def finding_close(finding_id: int):
     finding = _finding_action(finding_id, review=True)
     return _finding_step(
         finding,
-        lambda: services.close_finding(
+        lambda: rectification.close_finding(
             finding, actor=current_user, override_reason=CloseFindingForm().override_reason.data or ""
         ),
         _("整改项已销号。"),
@@ -493,157 +489,6 @@ def finding_reject(finding_id: int):
     finding = _finding_action(finding_id, review=True)
     return _finding_step(
         finding,
-        lambda: services.reject_finding(finding, actor=current_user, reason=ReasonForm().reason.data or ""),
+        lambda: rectification.reject_finding(finding, actor=current_user, reason=ReasonForm().reason.data or ""),
         _("已退回企业继续整改。"),
-    )
-
-
-# ---------------------------------------------------------------- public ticket pages (/s)
-
-DEVICE_KEY = "spotcheck_device"
-
-
-def _device(create: bool = False) -> str | None:
-    """This browser's random device value, kept in the signed session cookie."""
-    if DEVICE_KEY not in session and create:
-        session[DEVICE_KEY] = secrets.token_urlsafe(24)
-        session.permanent = True
-    return session.get(DEVICE_KEY)
-
-
-def _client_ip() -> str:
-    return request.remote_addr or ""
-
-
-def _refuse(code: str, status: int, **params):
-    return render_template("spotchecks/ticket_message.html", message=message_for(code, params), status=status), status
-
-
-def _lookup(token: str):
-    """The ticket for ``token``, or an error response: 429 after too many guesses, 404 for unknown tokens."""
-    ip = _client_ip()
-    if services.too_many_guesses(ip):
-        return None, _refuse("ticket.too_many", 429)
-    ticket = services.find_ticket(token)
-    if ticket is None:
-        services.record_guess(ip)
-        db.session.commit()
-        return None, _refuse("ticket.unknown", 404)
-    return ticket, None
-
-
-@bp.route("/s", methods=["GET", "POST"])
-@public
-def code_entry():
-    form = CodeForm()
-    if form.validate_on_submit():
-        ip = _client_ip()
-        if services.too_many_guesses(ip):
-            return _refuse("ticket.too_many", 429)
-        ticket = services.find_ticket_by_code(form.code.data)
-        if ticket is None:
-            services.record_guess(ip)
-            db.session.commit()
-            form.code.errors.append(message_for("ticket.unknown"))
-        else:
-            token, _code = services.ticket_secrets(ticket)
-            return redirect(url_for("spotchecks.ticket", token=token))
-    return render_template("spotchecks/code_entry.html", form=form)
-
-
-@bp.route("/s/<token>", methods=["GET", "POST"])
-@public
-def ticket(token: str):
-    ticket, refused = _lookup(token)
-    if refused:
-        return refused
-    now = utcnow()
-    device = _device()
-    if ticket.status is TicketState.DONE and services.holds_ticket(ticket, device):
-        return render_template("spotchecks/ticket_done.html", ticket=ticket)
-    if problem := services.ticket_problem(ticket, now):
-        return _refuse(problem, 410 if problem == "ticket.expired" else 403)
-    if services.holds_ticket(ticket, device):
-        attempt = services.start_ticket_attempt(ticket, ip=_client_ip(), user_agent=request.user_agent.string, now=now)
-        if attempt.state.value != "in_progress":  # handed in, or closed at its deadline by the engine
-            services.record_result(ticket, now=now)
-            db.session.commit()
-            return render_template("spotchecks/ticket_done.html", ticket=ticket)
-        db.session.commit()
-        here = url_for("spotchecks.ticket", token=token)
-        return exam_views.render_attempt_page(attempt, api=f"{here}/api", result_url=here, back_url=here)
-    if ticket.claimed_device:
-        return _refuse("ticket.other_device", 403)
-    form = IdentityForm()
-    if form.validate_on_submit():
-        try:
-            services.confirm_identity(
-                ticket, name=form.name.data, id_last4=form.id_last4.data, device=_device(create=True), now=now
-            )
-            services.start_ticket_attempt(ticket, ip=_client_ip(), user_agent=request.user_agent.string, now=now)
-        except DomainError as exc:
-            db.session.commit()  # the failed try counts (and may lock the ticket)
-            if exc.code in ("identity.wrong",):
-                form.id_last4.errors.append(exc.message)
-            else:
-                return _refuse(exc.code, 403, **exc.params)
-        else:
-            db.session.commit()
-            return redirect(url_for("spotchecks.ticket", token=token))
-    return render_template(
-        "spotchecks/ticket_identity.html",
-        form=form,
-        ticket=ticket,
-        token=token,
-        enterprise=ticket.inspection.enterprise.name,
-    )
-
-
-def _api_ticket(token: str):
-    """(attempt, None) for the device holding the ticket, else (None, a JSON 404 that says nothing more)."""
-    ticket = services.find_ticket(token) if not services.too_many_guesses(_client_ip()) else None
-    if ticket is None or not services.holds_ticket(ticket, _device()) or ticket.attempt is None:
-        return None, json_error(DomainError("ticket.unknown", http_status=404))
-    return ticket, None
-
-
-# The exam engine's page endpoints, authorised by the ticket instead of a login (same JSON as /exams/attempts/…).
-
-
-@bp.route("/s/<token>/api/state")
-@public
-def api_state(token: str):
-    ticket, refused = _api_ticket(token)
-    return refused or exam_views.state_json(ticket.attempt)
-
-
-@bp.route("/s/<token>/api/answer", methods=["POST"])
-@public
-def api_answer(token: str):
-    ticket, refused = _api_ticket(token)
-    return refused or exam_views.answer_json(ticket.attempt)
-
-
-@bp.route("/s/<token>/api/focus", methods=["POST"])
-@public
-def api_focus(token: str):
-    ticket, refused = _api_ticket(token)
-    return refused or exam_views.focus_json(ticket.attempt)
-
-
-@bp.route("/s/<token>/api/submit", methods=["POST"])
-@public
-def api_submit(token: str):
-    """交卷 exactly once, and the result onto the ticket and into the person's file in the same transaction."""
-    ticket, refused = _api_ticket(token)
-    if refused:
-        return refused
-    services.submit_ticket(ticket, now=utcnow())
-    db.session.commit()
-    attempt = ticket.attempt
-    return jsonify(
-        attempt=attempt.id,
-        state=attempt.state.value,
-        state_label=attempt.state.label,
-        result={"score": attempt.score, "max_score": attempt.max_score, "passed": attempt.passed},
     )

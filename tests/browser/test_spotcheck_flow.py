@@ -48,11 +48,11 @@ def test_inspector_desktop_and_worker_phone(factory, page, phone_page, log_in):
     # the worker scans the code with their phone, confirms identity, answers
     phone_page.goto(ticket_url)
     phone_page.fill("#name", principal.name)
-    phone_page.fill("#id_last4", "0000")
+    phone_page.fill("#id_number", "110101199003070000")
     phone_page.click("form.stack button[type=submit]")
     assert "还可尝试 4 次" in phone_page.content()
     phone_page.fill("#name", principal.name)
-    phone_page.fill("#id_last4", principal.id_number[-4:])
+    phone_page.fill("#id_number", principal.id_number)
     phone_page.click("form.stack button[type=submit]")
     # the exam engine's own page, fed by the ticket-scoped JSON endpoints
     questions = phone_page.get_by_test_id("question")

@@ -15,7 +15,7 @@ from app.auth.models import User
 from app.auth.ownership import OwnerScope
 from app.bank.models import Bank, BankQuestion, PaperTemplate
 from app.core.db import utcnow
-from app.exams import services
+from app.exams import attempts, sittings
 from app.exams.models import Attempt, ExamKind, Sitting
 from app.extensions import db
 from app.people.models import Enterprise, Person
@@ -123,7 +123,7 @@ def answer_all(attempt: Attempt, *, correct: int, now=None) -> None:
     """Answer every question: the first ``correct`` right, the rest wrong."""
     for pos in range(len(attempt.paper["items"])):
         response = right_answer(attempt, pos) if pos < correct else wrong_answer(attempt, pos)
-        services.save_answer(attempt, pos, response, pos + 1, now)
+        attempts.save_answer(attempt, pos, response, pos + 1, now)
 
 
 @dataclass
@@ -150,7 +150,7 @@ def make_sitting(
     template, organiser, persons, *, opens=None, closes=None, duration=60, access_code="", kind=ExamKind.TRAINING
 ) -> Sitting:
     now = utcnow()
-    return services.create_sitting(
+    return sittings.create_sitting(
         template,
         title="三级安全教育考试",
         kind=kind,

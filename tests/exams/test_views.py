@@ -13,8 +13,9 @@ from flask import g
 from openpyxl import load_workbook
 
 from app.core.db import utcnow
-from app.exams import services
-from app.exams.models import Attempt, AttemptState, Sitting
+from app.core.errors import DomainError
+from app.exams import attempts, models, sittings
+from app.exams.models import Attempt, AttemptState, ExamKind, Sitting
 from app.extensions import db
 from tests.conftest import csrf_token_from
 from tests.exams.conftest import make_sitting, make_template, right_answer
@@ -266,9 +267,9 @@ def test_nobody_else_reaches_an_attempt(exam_world, login, client):
 
 
 def test_board_shows_progress_and_is_scoped(exam_world, login):
-    services.start_or_resume(exam_world.sitting, exam_world.person.id, ip="10.1.1.1", user_agent="x")
-    attempt = services.find_attempt(exam_world.sitting, exam_world.person.id)
-    services.record_focus_loss(attempt)
+    attempts.start_or_resume(exam_world.sitting, exam_world.person.id, ip="10.1.1.1", user_agent="x")
+    attempt = attempts.find_attempt(exam_world.sitting, exam_world.person.id)
+    attempts.record_focus_loss(attempt)
     db.session.commit()
     client = login(exam_world.organiser)
     html = client.get(f"/exams/sittings/{exam_world.sitting.id}").data.decode()
@@ -283,7 +284,7 @@ def test_regulator_sees_sittings_in_region_but_cannot_act(exam_world, login, fac
     regulator = factory.regulator("320100")
     far = factory.regulator("320500")
     factory.commit()
-    attempt = services.start_or_resume(exam_world.sitting, exam_world.person.id)
+    attempt = attempts.start_or_resume(exam_world.sitting, exam_world.person.id)
     db.session.commit()
     client = login(regulator)
     assert client.get(f"/exams/sittings/{exam_world.sitting.id}").status_code == 200
@@ -292,9 +293,9 @@ def test_regulator_sees_sittings_in_region_but_cannot_act(exam_world, login, fac
 
 
 def test_export_results_xlsx(exam_world, login):
-    attempt = services.start_or_resume(exam_world.sitting, exam_world.person.id)
-    services.save_answer(attempt, 0, right_answer(attempt, 0), 1)
-    services.submit(attempt)
+    attempt = attempts.start_or_resume(exam_world.sitting, exam_world.person.id)
+    attempts.save_answer(attempt, 0, right_answer(attempt, 0), 1)
+    attempts.submit(attempt)
     db.session.commit()
     response = login(exam_world.organiser).get(f"/exams/sittings/{exam_world.sitting.id}/results.xlsx")
     assert response.status_code == 200
@@ -306,7 +307,7 @@ def test_export_results_xlsx(exam_world, login):
 
 
 def test_extend_time_form(exam_world, login):
-    attempt = services.start_or_resume(exam_world.sitting, exam_world.person.id)
+    attempt = attempts.start_or_resume(exam_world.sitting, exam_world.person.id)
     db.session.commit()
     deadline = attempt.deadline
     client = login(exam_world.organiser)
@@ -333,7 +334,7 @@ def test_create_sitting_form_filters_the_roster(exam_world, login, factory):
         data={
             "title": "电工作业资格考试",
             "template_id": exam_world.template.id,
-            "kind": "qualification",
+            "kind": "training",
             "opens_at": opens,
             "closes_at": closes,
             "duration_minutes": "",
@@ -349,13 +350,40 @@ def test_create_sitting_form_filters_the_roster(exam_world, login, factory):
     assert abs((sitting.opens_at - (utcnow() + timedelta(hours=1))).total_seconds()) < 120
     assert [
         c.person.name
-        for c in db.session.scalars(sa.select(services.Candidate).where(services.Candidate.sitting_id == sitting.id))
+        for c in db.session.scalars(sa.select(models.Candidate).where(models.Candidate.sitting_id == sitting.id))
     ] == ["孙电工"]
+    assert (sitting.post, sitting.subject) == ("special_operator", "training:special_operator:")
+
+
+def test_an_enterprise_cannot_organise_a_qualification_exam(exam_world, login):
+    """资格考试 and 复审考试 are the authority's: the form does not offer them to an enterprise, and a forged post is
+    refused with the reason."""
+    client = login(exam_world.organiser)
+    form = client.get("/exams/sittings/new").data.decode()
+    assert 'value="training"' in form and 'value="qualification"' not in form and 'value="review"' not in form
+    opens = (utcnow() + timedelta(hours=9)).strftime("%Y-%m-%dT%H:%M")
+    closes = (utcnow() + timedelta(hours=11)).strftime("%Y-%m-%dT%H:%M")
+    data = {"title": "冒充资格考试", "template_id": exam_world.template.id, "kind": "qualification"}
+    data |= {"opens_at": opens, "closes_at": closes, "person_ids": [exam_world.person.id]}
+    page = client.post("/exams/sittings/new", data=data)
+    assert page.status_code == 200
+    assert re.findall(r"field-error[^>]*>([^<]*)<", page.data.decode()) == ["不是有效的选择。"]
+    assert db.session.scalars(sa.select(Sitting).where(Sitting.title == "冒充资格考试")).first() is None
+    with pytest.raises(DomainError, match="sitting.kind_not_allowed"):
+        sittings.create_sitting(
+            exam_world.template,
+            title="冒充资格考试",
+            kind=ExamKind.QUALIFICATION,
+            opens_at=utcnow(),
+            closes_at=utcnow() + timedelta(hours=1),
+            person_ids=[exam_world.person.id],
+            actor=exam_world.organiser,
+        )
 
 
 def test_makeup_is_offered_for_failed_candidates(exam_world, login):
-    attempt = services.start_or_resume(exam_world.sitting, exam_world.person.id)
-    services.submit(attempt)
+    attempt = attempts.start_or_resume(exam_world.sitting, exam_world.person.id)
+    attempts.submit(attempt)
     db.session.commit()
     client = login(exam_world.organiser)
     assert 'data-testid="makeup"' in client.get(f"/exams/sittings/{exam_world.sitting.id}").data.decode()
@@ -371,7 +399,7 @@ def test_makeup_is_offered_for_failed_candidates(exam_world, login):
 
 @pytest.mark.parametrize("state", [AttemptState.SUBMITTED])
 def test_result_page_before_grading_says_so(exam_world, login, state):
-    attempt = services.start_or_resume(exam_world.sitting, exam_world.person.id)
+    attempt = attempts.start_or_resume(exam_world.sitting, exam_world.person.id)
     db.session.execute(sa.update(Attempt).values(state=state))
     db.session.commit()
     html = login(exam_world.worker).get(f"/exams/attempts/{attempt.id}/result").data.decode()

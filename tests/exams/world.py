@@ -10,7 +10,7 @@ from app.auth.ownership import OwnerScope
 from app.bank import services as bank_services
 from app.bank.models import BankQuestion
 from app.core.db import utcnow
-from app.exams import services
+from app.exams import attempts, sittings
 from app.exams.models import ExamKind
 from app.extensions import db
 from question_bank import PaperSpec, QuestionType, Section, write_questions
@@ -35,7 +35,7 @@ def objects_for_access_matrix(tenant_world) -> dict:
         None, spec=spec, bank_ids=[bank.id], allow_review=True, allow_makeup=True, owner=owner
     )
     now = utcnow()
-    sitting = services.create_sitting(
+    sitting = sittings.create_sitting(
         template,
         title="矩阵考试",
         kind=ExamKind.TRAINING,
@@ -44,7 +44,7 @@ def objects_for_access_matrix(tenant_world) -> dict:
         person_ids=[w.person_a.id],
         actor=w.admin_a,
     )
-    attempt = services.start_or_resume(sitting, w.person_a.id, ip="10.0.0.1", user_agent="matrix", now=now)
+    attempt = attempts.start_or_resume(sitting, w.person_a.id, ip="10.0.0.1", user_agent="matrix", now=now)
     return {
         "bank_id": bank.id,
         "question_id": question_id,

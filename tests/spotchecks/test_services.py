@@ -10,7 +10,8 @@ from app.core.db import utcnow
 from app.core.errors import DomainError
 from app.exams.models import AttemptState, Candidate
 from app.extensions import db
-from app.spotchecks import services
+from app.spotchecks import findings as rectification
+from app.spotchecks import inspections, tickets
 from app.spotchecks.models import FindingState, InspectionState, TicketReason, TicketState
 from tests.spotchecks.world import World, answer_all, claim
 
@@ -23,8 +24,8 @@ def events(person, kind):
 
 def test_open_draws_by_rule_and_enrols_candidates(world):
     inspection = world.open()
-    tickets = inspection.active_tickets
-    posts = sorted(t.post for t in tickets)
+    drawn = inspection.active_tickets
+    posts = sorted(t.post for t in drawn)
     assert posts.count("principal") == 1 and posts.count("safety_manager") == 2
     assert posts.count("special_operator") == 2 and posts.count("worker") == 3
     assert inspection.sitting.kind.value == "spotcheck"
@@ -32,8 +33,8 @@ def test_open_draws_by_rule_and_enrols_candidates(world):
     enrolled = set(
         db.session.scalars(sa.select(Candidate.person_id).where(Candidate.sitting_id == inspection.sitting_id))
     )
-    assert enrolled == {t.person_id for t in tickets}
-    assert services.verify_draw(inspection)
+    assert enrolled == {t.person_id for t in drawn}
+    assert inspections.verify_draw(inspection)
     principal = world.people["负责甲"]
     [event] = events(principal, "spotcheck.sampled")
     assert event.enterprise_id == world.enterprise.id
@@ -70,26 +71,26 @@ def test_enterprise_without_principal_opens_with_a_shortage(factory):
 
 def test_other_jurisdiction_cannot_open(world):
     with pytest.raises(DomainError) as exc:
-        services.open_inspection(world.data(), world.enterprise, actor=world.other_regulator, now=utcnow())
+        inspections.open_inspection(world.data(), world.enterprise, actor=world.other_regulator, now=utcnow())
     assert exc.value.code == "inspection.out_of_jurisdiction"
 
 
 def test_empty_roster_is_refused(world, factory):
     empty = factory.enterprise(name="空壳公司", region="320102")
     with pytest.raises(DomainError) as exc:
-        services.open_inspection(world.data(), empty, actor=world.regulator, now=utcnow())
+        inspections.open_inspection(world.data(), empty, actor=world.regulator, now=utcnow())
     assert exc.value.code == "roster.empty"
 
 
 def test_swap_absent_person_draws_same_post_and_records_reason(world):
     inspection = world.open()
     absent = next(t for t in inspection.active_tickets if t.post == "worker")
-    new = services.swap_ticket(absent, actor=world.regulator, reason="病假缺席")
+    new = inspections.swap_ticket(absent, actor=world.regulator, reason="病假缺席")
     assert absent.status is TicketState.VOID and absent.swap_reason == "病假缺席"
     assert new.post == "worker" and new.reason is TicketReason.SWAP_IN and new.replaces_id == absent.id
     assert new.person_id not in {t.person_id for t in inspection.tickets if t is not new}
     with pytest.raises(DomainError, match="swap.reason_required"):
-        services.swap_ticket(new, actor=world.regulator, reason=" ")
+        inspections.swap_ticket(new, actor=world.regulator, reason=" ")
 
 
 def test_swap_after_start_is_refused(world):
@@ -97,20 +98,20 @@ def test_swap_after_start_is_refused(world):
     ticket = inspection.active_tickets[0]
     claim(ticket)
     with pytest.raises(DomainError, match="swap.started"):
-        services.swap_ticket(ticket, actor=world.regulator, reason="缺席")
+        inspections.swap_ticket(ticket, actor=world.regulator, reason="缺席")
 
 
 def test_add_person_present_on_site(world):
     inspection = world.open()
     sampled = {t.person_id for t in inspection.active_tickets}
     extra = next(p for p in world.people.values() if p.id not in sampled)
-    ticket = services.add_person(inspection, extra.id, actor=world.regulator)
+    ticket = inspections.add_person(inspection, extra.id, actor=world.regulator)
     assert ticket.reason is TicketReason.ADDED
     with pytest.raises(DomainError, match="add.already_sampled"):
-        services.add_person(inspection, extra.id, actor=world.regulator)
+        inspections.add_person(inspection, extra.id, actor=world.regulator)
     outsider = world.factory.employ(world.other_enterprise, name="别家员工").person
     with pytest.raises(DomainError, match="add.not_on_roster"):
-        services.add_person(inspection, outsider.id, actor=world.regulator)
+        inspections.add_person(inspection, outsider.id, actor=world.regulator)
 
 
 # ---------------------------------------------------------------- tickets
@@ -119,12 +120,12 @@ def test_add_person_present_on_site(world):
 def test_token_and_code_are_stored_hashed(world):
     inspection = world.open()
     ticket = inspection.active_tickets[0]
-    token, code = services.ticket_secrets(ticket)
+    token, code = tickets.ticket_secrets(ticket)
     assert token not in (ticket.token_hash, ticket.code_hash) and len(code) == 6
-    assert set(code) <= set(services.CODE_ALPHABET)
-    assert services.find_ticket(token) is ticket
-    assert services.find_ticket_by_code(code.lower()) is ticket
-    assert services.find_ticket(token[:-1] + ("A" if token[-1] != "A" else "B")) is None
+    assert set(code) <= set(tickets.CODE_ALPHABET)
+    assert tickets.find_ticket(token) is ticket
+    assert tickets.find_ticket_by_code(code.lower(), ip="10.0.0.1") is ticket
+    assert tickets.find_ticket(token[:-1] + ("A" if token[-1] != "A" else "B")) is None
 
 
 def test_wrong_identity_five_times_locks_and_records_nothing(world):
@@ -137,21 +138,21 @@ def test_wrong_identity_five_times_locks_and_records_nothing(world):
     now = utcnow()
     for remaining in (4, 3, 2, 1):
         with pytest.raises(DomainError) as exc:
-            services.confirm_identity(ticket, name=person.name, id_last4="0000", device="d", now=now)
+            tickets.confirm_identity(ticket, name=person.name, id_number="110101199003070000", device="d", now=now)
         assert exc.value.code == "identity.wrong" and exc.value.params["remaining"] == remaining
     with pytest.raises(DomainError, match="identity.locked"):
-        services.confirm_identity(ticket, name="冒名", id_last4=person.id_number[-4:], device="d", now=now)
+        tickets.confirm_identity(ticket, name="冒名", id_number=person.id_number, device="d", now=now)
     assert ticket.status is TicketState.LOCKED
     with pytest.raises(DomainError, match="ticket.locked"):
-        services.confirm_identity(ticket, name=person.name, id_last4=person.id_number[-4:], device="d", now=now)
+        tickets.confirm_identity(ticket, name=person.name, id_number=person.id_number, device="d", now=now)
     after = db.session.scalar(
         sa.select(sa.func.count()).select_from(ArchiveEvent).where(ArchiveEvent.person_id == person.id)
     )
     assert after == before and ticket.attempt_id is None
     # the inspector reissues: old token void, new one works
-    old_token, _ = services.ticket_secrets(ticket)
-    new = services.reissue_ticket(ticket, actor=world.regulator, reason="身份核验锁定")
-    assert services.find_ticket(old_token).status is TicketState.VOID
+    old_token, _ = tickets.ticket_secrets(ticket)
+    new = inspections.reissue_ticket(ticket, actor=world.regulator, reason="身份核验锁定")
+    assert tickets.find_ticket(old_token).status is TicketState.VOID
     claim(new)
     assert new.status is TicketState.CLAIMED
 
@@ -162,11 +163,9 @@ def test_second_device_is_refused_then_reissue_resumes_same_attempt(world):
     attempt = claim(ticket, device="phone-A")
     person = ticket.person
     with pytest.raises(DomainError, match="ticket.other_device"):
-        services.confirm_identity(
-            ticket, name=person.name, id_last4=person.id_number[-4:], device="phone-B", now=utcnow()
-        )
-    assert services.holds_ticket(ticket, "phone-A") and not services.holds_ticket(ticket, "phone-B")
-    new = services.reissue_ticket(ticket, actor=world.regulator, reason="手机没电")
+        tickets.confirm_identity(ticket, name=person.name, id_number=person.id_number, device="phone-B", now=utcnow())
+    assert tickets.holds_ticket(ticket, "phone-A") and not tickets.holds_ticket(ticket, "phone-B")
+    new = inspections.reissue_ticket(ticket, actor=world.regulator, reason="手机没电")
     again = claim(new, device="phone-B")
     assert again.id == attempt.id
 
@@ -176,10 +175,10 @@ def test_expired_ticket(world):
     inspection = world.open(now=now, window_minutes=30)
     ticket = inspection.active_tickets[0]
     later = now + timedelta(minutes=31)
-    assert services.ticket_problem(ticket, later) == "ticket.expired"
+    assert tickets.ticket_problem(ticket, later) == "ticket.expired"
     person = ticket.person
     with pytest.raises(DomainError, match="ticket.expired"):
-        services.confirm_identity(ticket, name=person.name, id_last4=person.id_number[-4:], device="d", now=later)
+        tickets.confirm_identity(ticket, name=person.name, id_number=person.id_number, device="d", now=later)
 
 
 def test_submit_records_result_once(world):
@@ -187,12 +186,12 @@ def test_submit_records_result_once(world):
     ticket = inspection.active_tickets[0]
     claim(ticket)
     answer_all(ticket, correct=9)
-    services.submit_ticket(ticket, now=utcnow() + timedelta(seconds=5))
-    services.submit_ticket(ticket, now=utcnow() + timedelta(seconds=6))
+    tickets.submit_ticket(ticket, now=utcnow() + timedelta(seconds=5))
+    tickets.submit_ticket(ticket, now=utcnow() + timedelta(seconds=6))
     assert ticket.status is TicketState.DONE and ticket.score == 90 and ticket.passed
     [event] = events(ticket.person, "spotcheck.result")
     assert event.enterprise_id == world.enterprise.id
-    assert services.ticket_problem(ticket, utcnow()) == "ticket.done"
+    assert tickets.ticket_problem(ticket, utcnow()) == "ticket.done"
 
 
 # ---------------------------------------------------------------- closing and findings
@@ -205,7 +204,7 @@ def _close_with(world, scores: dict):
         if ticket.person.name in scores:
             claim(ticket)
             answer_all(ticket, correct=scores[ticket.person.name])
-    findings = services.close_inspection(inspection, actor=world.regulator, now=utcnow() + timedelta(minutes=1))
+    findings = inspections.close_inspection(inspection, actor=world.regulator, now=utcnow() + timedelta(minutes=1))
     return inspection, findings
 
 
@@ -222,8 +221,10 @@ def test_close_grades_as_they_stand_and_opens_findings(world):
     assert finding.status is FindingState.OPEN and finding.action == "重新培训并补考"
     assert (finding.deadline - utcnow().date()).days == 15
     assert len(events(principal.person, "finding.opened")) == 1
-    with pytest.raises(DomainError, match="inspection.closed"):
-        services.close_inspection(inspection, actor=world.regulator)
+    again = inspections.close_inspection(inspection, actor=world.regulator)  # a second close changes nothing
+    assert {f.id for f in again} == {f.id for f in findings}
+    assert len(events(principal.person, "finding.opened")) == 1
+    assert len(events(principal.person, "spotcheck.result")) == 1
 
 
 def test_passing_people_get_no_finding(world):
@@ -231,7 +232,7 @@ def test_passing_people_get_no_finding(world):
     [ticket] = inspection.active_tickets
     claim(ticket)
     answer_all(ticket, correct=8)
-    assert services.close_inspection(inspection, actor=world.regulator) == []
+    assert inspections.close_inspection(inspection, actor=world.regulator) == []
     assert ticket.passed and ticket.score == 80
 
 
@@ -252,34 +253,34 @@ def test_finding_lifecycle_with_makeup(world):
     inspection, findings = _close_with(world, {"负责甲": 5})
     finding = next(f for f in findings if f.person.name == "负责甲")
     admin = world.enterprise_admin
-    services.assign_retraining(finding, actor=admin, note="参加3月安全培训班")
+    rectification.assign_retraining(finding, actor=admin, note="参加3月安全培训班")
     assert finding.status is FindingState.IN_PROGRESS and finding.retraining_assigned_at
     now = utcnow()
-    services.schedule_makeup(finding, actor=admin, opens_at=now, closes_at=now + timedelta(days=1))
+    rectification.schedule_makeup(finding, actor=admin, opens_at=now, closes_at=now + timedelta(days=1))
     makeup = finding.makeup_sitting
     assert makeup.kind.value == "makeup" and makeup.makeup_of_id == inspection.sitting_id
     assert makeup.enterprise_id == world.enterprise.id
     # closing without a passed 补考 needs a reason
     with pytest.raises(DomainError, match="finding.no_passed_makeup"):
-        services.close_finding(finding, actor=world.regulator)
-    services.request_review(finding, actor=admin)
-    services.reject_finding(finding, actor=world.regulator, reason="尚未补考")
+        rectification.close_finding(finding, actor=world.regulator)
+    rectification.request_review(finding, actor=admin)
+    rectification.reject_finding(finding, actor=world.regulator, reason="尚未补考")
     assert finding.status is FindingState.REJECTED and finding.reject_reason == "尚未补考"
     # the person sits the 补考 and passes
-    from app.exams import services as exams
+    from app.exams import attempts
 
-    attempt = exams.start_or_resume(makeup, finding.person_id, now=now)
+    attempt = attempts.start_or_resume(makeup, finding.person_id, now=now)
     for pos, item in enumerate(attempt.paper["items"]):
         order = item["option_order"] or list(range(len(item["question"]["options"])))
-        exams.save_answer(attempt, pos, [order.index(item["question"]["answer"][0])], 1, now)
-    exams.submit(attempt, now)
-    assert services.makeup_passed(finding)
-    services.request_review(finding, actor=admin)
-    services.close_finding(finding, actor=world.regulator)
+        attempts.save_answer(attempt, pos, [order.index(item["question"]["answer"][0])], 1, now)
+    attempts.submit(attempt, now)
+    assert rectification.makeup_passed(finding)
+    rectification.request_review(finding, actor=admin)
+    rectification.close_finding(finding, actor=world.regulator)
     assert finding.status is FindingState.CLOSED and finding.close_override == ""
     assert len(events(finding.person, "finding.closed")) == 1
     with pytest.raises(DomainError, match="finding.closed"):
-        services.assign_retraining(finding, actor=admin)
+        rectification.assign_retraining(finding, actor=admin)
 
 
 def test_manual_close_with_reason_and_overdue(world):
@@ -287,6 +288,6 @@ def test_manual_close_with_reason_and_overdue(world):
     finding = findings[0]
     assert not finding.is_overdue(utcnow().date())
     assert finding.is_overdue(utcnow().date() + timedelta(days=16))
-    services.close_finding(finding, actor=world.regulator, override_reason="已调离岗位")
+    rectification.close_finding(finding, actor=world.regulator, override_reason="已调离岗位")
     assert finding.status is FindingState.CLOSED and finding.close_override == "已调离岗位"
     assert not finding.is_overdue(utcnow().date() + timedelta(days=16))

@@ -10,7 +10,7 @@ from app.bank.models import Bank, BankQuestion, PaperTemplate
 from app.core.db import utcnow
 from app.extensions import db
 from app.people.models import EmploymentType, Industry, Post
-from app.spotchecks import services
+from app.spotchecks import inspections, tickets
 from question_bank import PaperSpec, Question, QuestionType, Section, Tags
 
 TOPICS = ("重大事故隐患判定标准", "主要负责人职责", "应急处置")
@@ -113,7 +113,7 @@ class World:
         factory.employ(w.other_enterprise, name="外地员工", post=Post.PRINCIPAL)
         return w
 
-    def data(self, **overrides) -> services.InspectionData:
+    def data(self, **overrides) -> inspections.InspectionData:
         values = {
             "inspected_on": date.today(),
             "inspectors": "李明、王强",
@@ -125,10 +125,10 @@ class World:
             "pass_mark": 80,
         }
         values.update(overrides)
-        return services.InspectionData(**values)
+        return inspections.InspectionData(**values)
 
     def open(self, *, now: datetime | None = None, seed: int = 42, **overrides):
-        return services.open_inspection(
+        return inspections.open_inspection(
             self.data(**overrides), self.enterprise, actor=self.regulator, now=now or utcnow(), seed=seed
         )
 
@@ -151,15 +151,15 @@ def claim(ticket, *, device: str = "device-1", now: datetime | None = None):
     """Confirm identity correctly and start the attempt, as the phone page does."""
     now = now or utcnow()
     person = ticket.person
-    services.confirm_identity(ticket, name=person.name, id_last4=person.id_number[-4:], device=device, now=now)
-    return services.start_ticket_attempt(ticket, ip="10.0.0.1", user_agent="pytest-phone", now=now)
+    tickets.confirm_identity(ticket, name=person.name, id_number=person.id_number, device=device, now=now)
+    return tickets.start_ticket_attempt(ticket, ip="10.0.0.1", user_agent="pytest-phone", now=now)
 
 
 def objects_for_access_matrix(tenant_world) -> dict[str, int]:
     """An open inspection (with a ticket) and a closed one (with a finding) of tenant A, for tests/test_access_matrix."""
     forget_question_indexes()
     _bank, template = make_bank()
-    data = services.InspectionData(
+    data = inspections.InspectionData(
         inspected_on=date.today(),
         inspectors="甲、乙",
         doc_number="矩阵〔2025〕1号",
@@ -170,7 +170,7 @@ def objects_for_access_matrix(tenant_world) -> dict[str, int]:
         pass_mark=80,
     )
     ent, regulator = tenant_world.ent_a, tenant_world.regulator_nj
-    closed = services.open_inspection(data, ent, actor=regulator, now=utcnow(), seed=1)
-    [finding] = services.close_inspection(closed, actor=regulator)
-    inspection = services.open_inspection(data, ent, actor=regulator, now=utcnow(), seed=2)
+    closed = inspections.open_inspection(data, ent, actor=regulator, now=utcnow(), seed=1)
+    [finding] = inspections.close_inspection(closed, actor=regulator)
+    inspection = inspections.open_inspection(data, ent, actor=regulator, now=utcnow(), seed=2)
     return {"inspection_id": inspection.id, "ticket_id": inspection.active_tickets[0].id, "finding_id": finding.id}

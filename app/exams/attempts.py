@@ -1,4 +1,5 @@
-"""Exam workflows: sittings, start or resume, autosave, exactly-once submission, grading, expiry, extensions, 补考.
+"""Attempts — the concurrency core of the exam engine: start or resume, autosave, exactly-once submission,
+grading, expiry, extensions, focus losses.
 
 Functions take plain objects, an explicit ``now`` and an ``actor`` (a ``User`` or None for the system), and flush;
 the view or the Celery task commits (STYLE.md 3.4). None of them reads ``current_user``, so a ticket-based entry
@@ -28,13 +29,11 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
-from sqlalchemy.dialects import postgresql, sqlite
 
 from app.archive.services import record_event
-from app.bank.models import PaperTemplate
 from app.bank.queries import question_index
 from app.core import jsontext
-from app.core.db import utcnow
+from app.core.db import INSERTS, conditional_update, dialect_name, insert_on_conflict, utcnow
 from app.core.errors import DomainError
 from app.exams import messages as _messages  # noqa: F401  (registers the exam codes)
 from app.exams.models import (
@@ -42,13 +41,11 @@ from app.exams.models import (
     Attempt,
     AttemptLog,
     AttemptState,
-    Candidate,
-    ExamKind,
-    InvalidTransition,
+    ItemResult,
     Sitting,
-    check_transition,
     sources_of,
 )
+from app.exams.sittings import is_candidate
 from app.extensions import db
 from question_bank import InsufficientQuestions, Paper, PaperSpec, QuestionType, assemble_paper, grade
 
@@ -65,23 +62,6 @@ def grace() -> timedelta:
     return timedelta(seconds=current_app.config.get("EXAM_GRACE_SECONDS", 30))
 
 
-#: ``INSERT`` with ``ON CONFLICT`` per dialect (PostgreSQL, or SQLite ≥ 3.24).
-_INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
-
-
-def _dialect() -> str:
-    return db.session.get_bind().dialect.name
-
-
-def _insert(model) -> Any:
-    """ORM-enabled ``INSERT`` with ``ON CONFLICT`` for the session's dialect."""
-    return _INSERTS[_dialect()](model)
-
-
-def _update(model) -> sa.Update:
-    return sa.update(model).execution_options(synchronize_session=False)
-
-
 def _event(sitting: Sitting, person_id: int, kind: str, payload: dict, *, actor=None, at=None) -> None:
     """One archive event in the candidate's 一人一档, tagged with the organising enterprise (if any)."""
     record_event(
@@ -91,141 +71,6 @@ def _event(sitting: Sitting, person_id: int, kind: str, payload: dict, *, actor=
         actor=actor,
         enterprise_id=sitting.enterprise_id,
         at=at,
-    )
-
-
-# ---------------------------------------------------------------- sittings
-
-
-def organiser_of(actor) -> dict:
-    """The organiser columns of a sitting created by ``actor``: its enterprise, institution or region."""
-    from app.auth.models import Role
-
-    if actor is None or actor.role is Role.ADMIN:
-        return {"enterprise_id": None, "institution_id": None, "region_code": ""}
-    if actor.role is Role.ENTERPRISE:
-        return {
-            "enterprise_id": actor.enterprise_id,
-            "institution_id": None,
-            "region_code": actor.enterprise.region_code,
-        }
-    if actor.role is Role.INSTITUTION:
-        return {
-            "enterprise_id": None,
-            "institution_id": actor.institution_id,
-            "region_code": actor.institution.region_code,
-        }
-    if actor.role is Role.REGULATOR:
-        return {"enterprise_id": None, "institution_id": None, "region_code": actor.jurisdiction.code}
-    raise DomainError("sitting.not_organiser")
-
-
-def create_sitting(
-    template: PaperTemplate,
-    *,
-    title: str,
-    kind: ExamKind,
-    opens_at: datetime,
-    closes_at: datetime,
-    person_ids: list[int],
-    actor,
-    duration_minutes: int | None = None,
-    access_code: str = "",
-    organiser: dict | None = None,
-    makeup_of: Sitting | None = None,
-) -> Sitting:
-    """Create a 考试场次 from a paper template, freezing its spec and banks, and enrol the candidates.
-
-    :param duration_minutes: defaults to the template's time limit.
-    :param organiser: enterprise_id / institution_id / region_code; defaults to the actor's (:func:`organiser_of`).
-    :raises DomainError: ``sitting.window`` for an empty window, ``sitting.duration`` out of 1–600 minutes,
-        ``paper.insufficient`` when the banks cannot fill the template.
-    """
-    spec = template.paper_spec
-    return _new_sitting(
-        title=title,
-        kind=kind,
-        template_id=template.id,
-        spec=spec,
-        bank_ids=list(template.bank_ids),
-        opens_at=opens_at,
-        closes_at=closes_at,
-        duration_minutes=duration_minutes or spec.time_limit_minutes,
-        access_code=access_code,
-        allow_review=template.allow_review,
-        allow_makeup=template.allow_makeup,
-        organiser=organiser if organiser is not None else organiser_of(actor),
-        makeup_of=makeup_of,
-        person_ids=person_ids,
-        actor=actor,
-    )
-
-
-def _new_sitting(
-    *,
-    title,
-    kind,
-    template_id,
-    spec: PaperSpec,
-    bank_ids,
-    opens_at,
-    closes_at,
-    duration_minutes,
-    access_code,
-    allow_review,
-    allow_makeup,
-    organiser,
-    makeup_of,
-    person_ids,
-    actor,
-) -> Sitting:
-    if closes_at <= opens_at:
-        raise DomainError("sitting.window")
-    if not 1 <= duration_minutes <= 600:
-        raise DomainError("sitting.duration")
-    try:  # fail now, not when the first candidate starts
-        assemble_paper(spec, question_index(bank_ids), seed=0)
-    except InsufficientQuestions as exc:
-        raise DomainError("paper.insufficient", detail=str(exc)) from None
-    sitting = Sitting(
-        title=title.strip(),
-        kind=kind,
-        template_id=template_id,
-        spec=spec.to_dict(),
-        bank_ids=list(bank_ids),
-        opens_at=opens_at,
-        closes_at=closes_at,
-        duration_minutes=duration_minutes,
-        access_code=(access_code or "").strip(),
-        allow_review=allow_review,
-        allow_makeup=allow_makeup,
-        makeup_of_id=makeup_of.id if makeup_of else None,
-        created_by_id=actor.id if actor else None,
-        **organiser,
-    )
-    db.session.add(sitting)
-    db.session.flush()
-    add_candidates(sitting, person_ids)
-    return sitting
-
-
-def add_candidates(sitting: Sitting, person_ids: list[int]) -> int:
-    """Enrol persons (already enrolled ones are skipped); returns how many were added."""
-    existing = set(db.session.scalars(sa.select(Candidate.person_id).where(Candidate.sitting_id == sitting.id)))
-    new = [pid for pid in dict.fromkeys(person_ids) if pid not in existing]
-    db.session.add_all(Candidate(sitting_id=sitting.id, person_id=pid) for pid in new)
-    db.session.flush()
-    return len(new)
-
-
-def is_candidate(sitting: Sitting, person_id: int) -> bool:
-    return (
-        db.session.scalar(
-            sa.select(sa.func.count())
-            .select_from(Candidate)
-            .where(Candidate.sitting_id == sitting.id, Candidate.person_id == person_id)
-        )
-        > 0
     )
 
 
@@ -240,8 +85,6 @@ def find_attempt(sitting: Sitting, person_id: int) -> Attempt | None:
 
 def check_can_start(sitting: Sitting, person_id: int, now: datetime, access_code: str | None = None) -> None:
     """:raises DomainError: unless the person may start a new attempt of ``sitting`` now."""
-    if sitting.cancelled:
-        raise DomainError("sitting.cancelled")
     if not is_candidate(sitting, person_id):
         raise DomainError("sitting.not_candidate")
     if now < sitting.opens_at:
@@ -284,9 +127,12 @@ def start_or_resume(
         return attempt
     check_can_start(sitting, person_id, now, access_code)
     seed = secrets.randbits(63)
-    paper = assemble_paper(PaperSpec.from_dict(sitting.spec), question_index(sitting.bank_ids), seed=seed)
+    try:
+        paper = assemble_paper(PaperSpec.from_dict(sitting.spec), question_index(sitting.bank_ids), seed=seed)
+    except InsufficientQuestions as exc:  # questions retired since the sitting was created
+        raise DomainError("paper.insufficient", detail=str(exc)) from None
     attempt = db.session.scalars(
-        _insert(Attempt)
+        insert_on_conflict(db.session, Attempt)
         .values(
             sitting_id=sitting.id,
             person_id=person_id,
@@ -401,7 +247,7 @@ def save_answer(
         "flag": bool(flagged),
         "seq": client_seq,
     }
-    if _dialect() == "postgresql":
+    if dialect_name(db.session) == "postgresql":
         deadline, applied = db.session.execute(_autosave_postgresql(), params).one()
         if deadline is None:
             raise DomainError("attempt.closed")
@@ -441,7 +287,7 @@ def _autosave_statements(dialect: str) -> tuple[sa.Update, Any]:
         "client_seq": sa.bindparam("seq", type_=sa.Integer),
         "saved_at": sa.bindparam("now", type_=sa.DateTime),
     }
-    insert = _INSERTS[dialect]
+    insert = INSERTS[dialect]
     if dialect == "postgresql":  # one statement: the answer row is selected from the UPDATE's RETURNING
         live = live.returning(attempts.c.id, attempts.c.deadline).cte("live")
         stmt = insert(answers).from_select(["attempt_id", *values], sa.select(live.c.id, *values.values()))
@@ -483,7 +329,9 @@ def _set_state(attempt: Attempt, target: AttemptState, **values) -> bool:
     """Move ``attempt`` to ``target`` if it is still in a source state; True for the one caller that did it."""
     won = (
         db.session.execute(
-            _update(Attempt).where(Attempt.id == attempt.id, Attempt.state.in_(sources_of(target))).values(**values)
+            conditional_update(Attempt)
+            .where(Attempt.id == attempt.id, Attempt.state.in_(sources_of(target)))
+            .values(**values)
         ).rowcount
         == 1
     )
@@ -545,6 +393,7 @@ def grade_attempt(attempt: Attempt, now: datetime | None = None) -> Attempt:
         passed=result.passed,
         result=result.to_dict(),
     ):
+        _store_item_results(attempt, paper, result)
         _event(
             attempt.sitting,
             attempt.person_id,
@@ -561,6 +410,61 @@ def grade_attempt(attempt: Attempt, now: datetime | None = None) -> Attempt:
     return attempt
 
 
+def _store_item_results(attempt: Attempt, paper: Paper, result) -> None:
+    """One row per question of a graded attempt, so "most missed questions", topic and pass-rate figures are SQL
+    over a narrow table instead of Python over every frozen paper."""
+    topics = [item.question.tags.topic[:60] for item in paper.items]
+    db.session.execute(
+        sa.insert(ItemResult),
+        [
+            {
+                "attempt_id": attempt.id,
+                "sitting_id": attempt.sitting_id,
+                "person_id": attempt.person_id,
+                "position": r.position,
+                "question_key": r.key[:64],
+                "topic": topics[r.position],
+                "answered": r.response is not None,
+                "correct": r.correct,
+                "score": r.score,
+                "max_score": r.max_score,
+            }
+            for r in result.items
+        ],
+    )
+
+
+def expire(attempt: Attempt, now: datetime | None = None) -> bool:
+    """Close an attempt whose time is up, and grade it; True when this call closed it.
+
+    The ``UPDATE`` re-checks the deadline: an organiser who has just extended the candidate's time (a later
+    deadline) wins over the job that read the old one.
+    """
+    now = now or utcnow()
+    closed = (
+        db.session.execute(
+            conditional_update(Attempt)
+            .where(
+                Attempt.id == attempt.id,
+                Attempt.state == AttemptState.IN_PROGRESS,
+                Attempt.deadline < now - grace(),
+            )
+            .values(state=AttemptState.EXPIRED, submitted_at=now)
+        ).rowcount
+        == 1
+    )
+    db.session.refresh(attempt)
+    if closed:
+        answered = db.session.scalar(
+            sa.select(sa.func.count()).select_from(Answer).where(Answer.attempt_id == attempt.id)
+        )
+        _event(
+            attempt.sitting, attempt.person_id, "exam.expired", {"attempt": attempt.id, "answered": answered}, at=now
+        )
+        grade_attempt(attempt, now)
+    return closed
+
+
 def expire_overdue(now: datetime | None = None, *, limit: int = 200) -> int:
     """Close and grade up to ``limit`` attempts past their deadline plus grace, and grade any left submitted.
 
@@ -575,7 +479,7 @@ def expire_overdue(now: datetime | None = None, *, limit: int = 200) -> int:
         .limit(limit)
     ).all()
     for attempt in overdue:
-        submit(attempt, now)
+        expire(attempt, now)
     ungraded = db.session.scalars(
         sa.select(Attempt).where(Attempt.state.in_(sources_of(AttemptState.GRADED))).limit(max(0, limit - len(overdue)))
     ).all()
@@ -603,7 +507,7 @@ def extend_time(attempt: Attempt, minutes: int, reason: str, actor, now: datetim
     deadline = attempt.sitting.deadline_for(attempt.started_at, extra)
     # Conditional on the extra minutes read: two organisers extending at once don't lose one of the extensions.
     changed = db.session.execute(
-        _update(Attempt)
+        conditional_update(Attempt)
         .where(
             Attempt.id == attempt.id,
             Attempt.state == AttemptState.IN_PROGRESS,
@@ -639,7 +543,7 @@ def record_focus_loss(attempt: Attempt, now: datetime | None = None, *, kind: st
     """Count one focus loss / tab switch of an attempt in progress; returns the new count."""
     now = now or utcnow()
     count = db.session.execute(
-        _update(Attempt)
+        conditional_update(Attempt)
         .where(Attempt.id == attempt.id, Attempt.state == AttemptState.IN_PROGRESS)
         .values(focus_losses=Attempt.focus_losses + 1)
         .returning(Attempt.focus_losses)
@@ -649,140 +553,3 @@ def record_focus_loss(attempt: Attempt, now: datetime | None = None, *, kind: st
     db.session.add(AttemptLog(attempt_id=attempt.id, kind="focus_lost", detail={"event": kind[:20]}, at=now))
     db.session.flush()
     return count
-
-
-# ---------------------------------------------------------------- 补考
-
-
-def makeups_of(sitting: Sitting) -> list[Sitting]:
-    return list(
-        db.session.scalars(sa.select(Sitting).where(Sitting.makeup_of_id == sitting.id, Sitting.cancelled.is_(False)))
-    )
-
-
-def _enrolled_in_makeup(person_id: int, sitting: Sitting) -> bool:
-    makeups = sa.select(Sitting.id).where(Sitting.makeup_of_id == sitting.id, Sitting.cancelled.is_(False))
-    return (
-        db.session.scalar(
-            sa.select(sa.func.count())
-            .select_from(Candidate)
-            .where(Candidate.person_id == person_id, Candidate.sitting_id.in_(makeups))
-        )
-        > 0
-    )
-
-
-def can_take_makeup(person, sitting: Sitting) -> bool:
-    """True when the person failed ``sitting`` and may still be offered its one 补考 (30号令 第十三条).
-
-    A 补考 sitting itself never leads to another: failing it means re-training.
-    """
-    return _may_take_makeup(person.id, sitting)
-
-
-def _may_take_makeup(person_id: int, sitting: Sitting) -> bool:
-    if sitting.kind is ExamKind.MAKEUP or sitting.makeup_of_id is not None or not sitting.allow_makeup:
-        return False
-    attempt = find_attempt(sitting, person_id)
-    if attempt is None or attempt.state is not AttemptState.GRADED or attempt.passed:
-        return False
-    return not _enrolled_in_makeup(person_id, sitting)
-
-
-def outcome(attempt: Attempt) -> str:
-    """What a graded result means for the candidate: ``passed``, ``makeup_available`` (the organiser may schedule
-    one), ``makeup_scheduled`` or ``retraining`` (需重新参加培训); ``pending`` before grading."""
-    if attempt.state is not AttemptState.GRADED:
-        return "pending"
-    if attempt.passed:
-        return "passed"
-    sitting = attempt.sitting
-    if sitting.kind is ExamKind.MAKEUP or sitting.makeup_of_id is not None or not sitting.allow_makeup:
-        return "retraining"
-    return "makeup_scheduled" if _enrolled_in_makeup(attempt.person_id, sitting) else "makeup_available"
-
-
-def makeup_candidates(sitting: Sitting) -> list[int]:
-    """Persons who failed ``sitting`` and may take its 补考 (one query, for the organiser's board)."""
-    if sitting.kind is ExamKind.MAKEUP or sitting.makeup_of_id is not None or not sitting.allow_makeup:
-        return []
-    makeups = sa.select(Sitting.id).where(Sitting.makeup_of_id == sitting.id, Sitting.cancelled.is_(False))
-    enrolled = sa.select(Candidate.person_id).where(Candidate.sitting_id.in_(makeups))
-    return list(
-        db.session.scalars(
-            sa.select(Attempt.person_id)
-            .where(
-                Attempt.sitting_id == sitting.id,
-                Attempt.state == AttemptState.GRADED,
-                Attempt.passed.is_(False),
-                Attempt.person_id.not_in(enrolled),
-            )
-            .order_by(Attempt.person_id)
-        )
-    )
-
-
-def create_makeup_sitting(
-    original: Sitting,
-    *,
-    opens_at: datetime,
-    closes_at: datetime,
-    actor,
-    duration_minutes: int | None = None,
-    title: str | None = None,
-    access_code: str = "",
-) -> Sitting:
-    """Schedule the 补考 of ``original`` for every candidate who failed it and has not used their make-up.
-
-    The paper rules (spec, banks) are those frozen in the original sitting; each candidate gets a fresh paper.
-    :raises DomainError: ``makeup.not_allowed`` for a 补考 or a sitting without make-ups, ``makeup.none`` when nobody
-        is eligible.
-    """
-    if original.kind is ExamKind.MAKEUP or original.makeup_of_id is not None or not original.allow_makeup:
-        raise DomainError("makeup.not_allowed")
-    person_ids = makeup_candidates(original)
-    if not person_ids:
-        raise DomainError("makeup.none")
-    spec = PaperSpec.from_dict(original.spec)
-    return _new_sitting(
-        title=title or f"{original.title}（补考）",
-        kind=ExamKind.MAKEUP,
-        template_id=original.template_id,
-        spec=spec,
-        bank_ids=original.bank_ids,
-        opens_at=opens_at,
-        closes_at=closes_at,
-        duration_minutes=duration_minutes or original.duration_minutes,
-        access_code=access_code,
-        allow_review=original.allow_review,
-        allow_makeup=False,
-        organiser={
-            "enterprise_id": original.enterprise_id,
-            "institution_id": original.institution_id,
-            "region_code": original.region_code,
-        },
-        makeup_of=original,
-        person_ids=person_ids,
-        actor=actor,
-    )
-
-
-__all__ = [
-    "DomainError",
-    "InvalidTransition",
-    "add_candidates",
-    "can_take_makeup",
-    "check_can_start",
-    "check_transition",
-    "create_makeup_sitting",
-    "create_sitting",
-    "expire_overdue",
-    "extend_time",
-    "grade_attempt",
-    "outcome",
-    "record_focus_loss",
-    "save_answer",
-    "saved_answers",
-    "start_or_resume",
-    "submit",
-]
