@@ -21,6 +21,7 @@ import re
 from typing import Any
 
 from ..errors import RowError
+from ..limits import DEFAULT_LIMITS, Limits
 from ..normalise import normalise_label, to_half_width
 from ..registry import TYPE_ALIASES, QuestionType
 from .common import ImportResult, QuestionBuilder, split_options
@@ -33,13 +34,13 @@ _ANSWER = re.compile(r"^\s*[【\[]?\s*(?:正确答案|参考答案|标准答案|
 _EXPLANATION = re.compile(r"^\s*[【\[]?\s*(?:答案解析|试题解析|解析)\s*[】\]]?\s*[:：]?\s*(.*)$")
 
 
-def read_text(data: bytes) -> ImportResult:
+def read_text(data: bytes, limits: Limits = DEFAULT_LIMITS) -> ImportResult:
     result = ImportResult(format="text")
     text = decode_text(data)
     if text is None:
         result.errors.append(RowError(0, "", "bad_encoding"))
         return result
-    builder = QuestionBuilder(result)
+    builder = QuestionBuilder(result, limits=limits)
     current: dict[str, Any] | None = None
     section_type: QuestionType | None = None
     mode = "stem"  # which field continuation lines belong to
