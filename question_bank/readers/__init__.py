@@ -41,10 +41,9 @@ _GIFT_BLOCK = re.compile(rb"(?:^|\n)\s*(?:::|[^\n]*\{\s*(?:[=~]|T\b|F\b|TRUE\b|F
 
 def detect_format(data: bytes, filename: str | None = None) -> str | None:
     """Guess the format from the extension, then from the first bytes; ``None`` if hopeless."""
-    if filename:
-        ext = os.path.splitext(filename)[1].lower()
-        if ext in EXTENSIONS:
-            return EXTENSIONS[ext]
+    ext = os.path.splitext(filename)[1].lower() if filename else ""
+    if ext in EXTENSIONS:
+        return EXTENSIONS[ext]
     head = data[:4096].lstrip(b"\xef\xbb\xbf \t\r\n")
     if head.startswith(b"PK\x03\x04"):
         return "xlsx"
@@ -57,6 +56,8 @@ def detect_format(data: bytes, filename: str | None = None) -> str | None:
     if _GIFT_BLOCK.search(data[:65536]):
         return "gift"
     first_line = head.split(b"\n", 1)[0]
+    if ext == ".txt":
+        return "text"  # a text document's commas are punctuation, not a CSV's columns
     if first_line.count(b",") >= 2 or first_line.count(b"\t") >= 2:
         return "csv"
     return "text"
@@ -88,6 +89,7 @@ def read_questions(
         error = RowError(0, "", "file_too_large", {"size": len(data), "max": limits.max_file_bytes})
         return ImportResult(errors=[error], format=format or "")
     fmt = format or detect_format(data, filename)
+    fmt = "xlsx" if fmt == "xlsx_packed" else fmt
     reader = READERS.get(fmt or "")
     if reader is None:
         return ImportResult(errors=[RowError(0, "", "unknown_format", {"value": fmt})], format=fmt or "")

@@ -246,12 +246,10 @@ def _parse(body: str, line: int, builder: QuestionBuilder) -> dict[str, Any] | N
         return None
     pieces = [(lead, piece) for lead, piece in _split_unescaped(block, "=~") if lead]
     options, correct = [], []
-    weighted = False
     for index, (lead, piece) in enumerate(pieces):
         piece = _split_unescaped(piece.strip(), "#")[0][1].strip()  # drop per-answer #feedback
         m = _WEIGHT.match(piece)
         if m:
-            weighted = True
             piece = piece[m.end() :]
         option_fmt = _FORMAT.match(piece)
         piece = _FORMAT.sub("", piece, count=1)
@@ -264,7 +262,7 @@ def _parse(body: str, line: int, builder: QuestionBuilder) -> dict[str, Any] | N
         raw["type"] = QuestionType.FILL
         raw["answer"] = [text for i, text in enumerate(options) if i in correct and text != "*"]
         return raw
-    raw["type"] = QuestionType.MULTIPLE if weighted or len(correct) > 1 else QuestionType.SINGLE
+    raw["type"] = QuestionType.MULTIPLE if len(correct) > 1 else QuestionType.SINGLE
     raw["options"] = options
     raw["answer"] = letters(i for i in correct if i < 8)
     return raw
