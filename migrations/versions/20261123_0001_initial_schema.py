@@ -226,6 +226,7 @@ def upgrade():
     sa.Column('format', sa.String(length=16), nullable=False),
     sa.Column('questions_json', sa.Text(), nullable=False),
     sa.Column('errors', sa.JSON(), nullable=False),
+    sa.Column('report', sa.JSON(), nullable=False),
     sa.Column('question_count', sa.Integer(), nullable=False),
     sa.Column('state', sa.Enum('staged', 'queued', 'running', 'done', 'failed', name='importstate', native_enum=False, length=32), nullable=False),
     sa.Column('mode', sa.Enum('all', 'valid_only', name='importmode', native_enum=False, length=32), nullable=True),

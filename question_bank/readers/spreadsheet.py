@@ -45,6 +45,11 @@ class _RowBudget:
             yield number, cells
 
 
+def _blank(cells: list[Any]) -> bool:
+    """No text in the row (``count(None)`` first: padded empty rows are the common case and cost nothing)."""
+    return cells.count(None) == len(cells) or not any(cell_text(c).strip() for c in cells)
+
+
 def _row_text(cells: list[Any]) -> str:
     return " | ".join(t for t in (cell_text(c).strip() for c in cells) if t)
 
@@ -61,7 +66,7 @@ def read_rows(
     seen_content = False
     iterator: Iterator[tuple[int, list[Any]]] = iter(rows)
     for row_number, cells in iterator:
-        seen_content = seen_content or any(cell_text(c).strip() for c in cells)
+        seen_content = seen_content or not _blank(cells)
         mapping = map_header(cells)
         if mapping is not None:
             header_row = row_number
@@ -70,13 +75,13 @@ def read_rows(
             break
     if mapping is None:
         if not seen_content:
-            seen_content = any(any(cell_text(c).strip() for c in cells) for _, cells in iterator)
+            seen_content = any(not _blank(cells) for _, cells in iterator)
         return SkippedSheet(sheet, "no_question_header" if seen_content else "empty_sheet")
     option_cols = sorted((int(name.split(":")[1]), col) for col, name in mapping.items() if name.startswith("option:"))
     plain = [(col, name) for col, name in mapping.items() if not name.startswith("option:")]
     packing = ""
     for row_number, cells in iterator:
-        if not any(cell_text(c).strip() for c in cells):
+        if _blank(cells):
             continue  # blank rows are layout, not errors
         raw: dict[str, Any] = {"default_type": default_type}
         width = len(cells)
