@@ -11,11 +11,13 @@ from .dedupe import duplicate_signature, find_duplicates
 from .errors import InsufficientQuestions, Problem, RowError, Shortage
 from .grading import GradeResult, ItemResult, grade
 from .index import QuestionIndex, SectionAvailability
+from .limits import DEFAULT_LIMITS, Limits
 from .messages import MESSAGES
 from .normalise import make_key, normalise_answer, normalise_stem
 from .readers import READERS, detect_format, read_questions
 from .readers.common import ImportResult
 from .registry import QUESTION_TYPES, TRUE_FALSE_OPTIONS, QuestionType, TypeInfo
+from .report import Duplicate, Flag, ImportReport, NotRead, SheetLayout, SkippedSheet
 from .types import (
     LEVELS,
     POSTS,
@@ -35,6 +37,7 @@ from .writers import WRITERS, template_xlsx, write_questions
 __version__ = "0.1.0"
 
 __all__ = [
+    "DEFAULT_LIMITS",
     "LEVELS",
     "MAX_STEM",
     "MESSAGES",
@@ -43,11 +46,16 @@ __all__ = [
     "READERS",
     "TRUE_FALSE_OPTIONS",
     "WRITERS",
+    "Duplicate",
     "Filter",
+    "Flag",
     "GradeResult",
+    "ImportReport",
     "ImportResult",
     "InsufficientQuestions",
     "ItemResult",
+    "Limits",
+    "NotRead",
     "Paper",
     "PaperItem",
     "PaperSpec",
@@ -59,7 +67,9 @@ __all__ = [
     "RowError",
     "Section",
     "SectionAvailability",
+    "SheetLayout",
     "Shortage",
+    "SkippedSheet",
     "Tags",
     "TypeInfo",
     "assemble_paper",

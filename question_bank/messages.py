@@ -112,6 +112,33 @@ MESSAGES: dict[str, dict[str, str]] = {
         "zh": "第{row}行：无法归属到任何题目的内容“{value}”",
         "en": "Line {row}: text '{value}' does not belong to any question",
     },
+    "not_a_question": {
+        "zh": "第{row}行：不是题目（标题或说明文字），未读取",
+        "en": "Line {row}: not a question (a title or a note), not read",
+    },
+    "file_too_large": {
+        "zh": "文件过大（{size}字节，最多{max}字节）",
+        "en": "The file is too large ({size} bytes, at most {max})",
+    },
+    # import report: sheets skipped, questions flagged for a person to check
+    "empty_sheet": {"zh": "工作表“{sheet}”为空", "en": "Sheet '{sheet}' is empty"},
+    "no_question_header": {
+        "zh": "工作表“{sheet}”中未找到题目表头（需要题干列及题型/答案/选项列），整张表未读取",
+        "en": "Sheet '{sheet}' has no question header (a stem column plus a type, answer or options column); "
+        "nothing in it was read",
+    },
+    "answer_inferred": {
+        "zh": "判断题答案由选项字母推断（A=正确，B=错误），请核对",
+        "en": "True/false answer inferred from an option letter (A = true, B = false); please check",
+    },
+    "image_not_imported": {
+        "zh": "题目带图片，图片未导入，请核对题目是否仍可作答",
+        "en": "The question has a picture that was not imported; check it can still be answered",
+    },
+    "row_limit": {
+        "zh": "已达到读取上限，第{row}行及之后的内容未读取",
+        "en": "Reading limit reached: row {row} and everything after it were not read",
+    },
     # validate_question problems (no row)
     "answer_out_of_range": {"zh": "答案序号{value}超出选项范围", "en": "Answer index {value} is out of range"},
     "bad_key": {"zh": "编号无效“{value}”", "en": "Invalid key '{value}'"},

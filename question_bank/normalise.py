@@ -28,8 +28,15 @@ _FULL_TO_HALF.update(
 )
 
 _WS = re.compile(r"\s+")
-#: Numbering prefixes of exported banks: ``12.`` ``12、`` ``12．`` ``(12)`` ``（12）`` ``第12题`` ``12)``.
-_NUMBERING = re.compile(r"^\s*(?:第\s*\d+\s*题[.、:：．]?|[(（]\s*\d+\s*[)）]|\d+\s*[.、．)）](?!\d))\s*")
+#: Numbering prefixes of exported banks: ``12.`` ``12、`` ``12．`` ``(12)`` ``（12）`` ``第12题`` ``12)``,
+#: ``12<tab>``, and ``12 `` when Chinese text follows (``10 kV`` keeps its number).
+_NUMBERING = re.compile(
+    r"^\s*(?:第\s*\d+\s*题[.、:：．]?|[(（]\s*\d+\s*[)）]|\d+\s*[.、．)）](?!\d)|\d{1,5}\t|\d{1,5}[ \u3000]+(?=[\u4e00-\u9fff《“\"（(【]))\s*"
+)
+#: An empty answer bracket in any width/spacing: ``( )`` ``（  ）`` ``(    )`` ``()``.
+_BLANK = re.compile(r"[(（][ \t\u3000\xa0]*[)）]")
+#: How every empty answer bracket is written after import.
+BLANK = "（ ）"
 #: Everything that is not a letter/digit/CJK ideograph; removed for duplicate detection.
 _NOT_WORD = re.compile(r"[\W_]+", re.UNICODE)
 
@@ -59,12 +66,28 @@ def strip_numbering(text: str) -> str:
     return _NUMBERING.sub("", text, count=1)
 
 
+def normalise_blanks(text: str) -> str:
+    """Write every empty answer bracket the same way: ``"（ ）"``."""
+    return _BLANK.sub(BLANK, text)
+
+
 def clean_stem(text: str) -> str:
     """Tidy a stem read from a spreadsheet or text file.
 
     Removes the numbering prefix and *stray* line breaks (WPS wraps long cells with hard newlines):
-    a break between two CJK characters disappears, any other break becomes one space.
+    a break between two CJK characters disappears, any other break becomes one space.  Empty
+    answer brackets become :data:`BLANK`; trailing tabs and spaces go.
     """
+    return normalise_blanks(strip_numbering(join_lines(text)).strip())
+
+
+def clean_option(text: str) -> str:
+    """Tidy an option: join hard-wrapped lines and normalise blanks, but keep leading numbers (``3、4级``)."""
+    return normalise_blanks(join_lines(text))
+
+
+def join_lines(text: str) -> str:
+    """Join hard-wrapped lines: no space between CJK characters, one space between Latin words."""
     text = text.strip()
     if "\n" in text or "\r" in text:
         lines = [line.strip() for line in text.splitlines() if line.strip()]
@@ -73,7 +96,7 @@ def clean_stem(text: str) -> str:
             # Joining CJK needs no space; joining Latin words does.
             out += ("" if _is_cjk(out[-1]) or _is_cjk(line[0]) else " ") + line
         text = out
-    return strip_numbering(text).strip()
+    return text
 
 
 def _is_cjk(ch: str) -> bool:

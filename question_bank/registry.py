@@ -68,7 +68,10 @@ TYPE_ALIASES: dict[str, QuestionType] = {
         ["多选", "多选题", "多项选择", "多项选择题", "multiple", "multi", "multiple_choice", "多"],
         QuestionType.MULTIPLE,
     ),
-    **dict.fromkeys(["填空", "填空题", "fill", "blank", "fill_in", "填"], QuestionType.FILL),
+    **dict.fromkeys(
+        ["填空", "填空题", "fill", "blank", "fill_in", "填", "数字类", "数字题", "数字", "数值题", "计算题"],
+        QuestionType.FILL,
+    ),
 }
 
 

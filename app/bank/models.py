@@ -159,6 +159,8 @@ class BankImport(db.Model):
     questions_json: so.Mapped[str] = so.mapped_column(sa.Text, default="[]")
     #: ``RowError.to_dict()`` of every problem; re-rendered in the reader's language on display.
     errors: so.Mapped[list] = so.mapped_column(sa.JSON, default=list)
+    #: ``ImportReport.to_dict()``: layout recognised, counts, every row not read, inferred answers, duplicates.
+    report: so.Mapped[dict] = so.mapped_column(sa.JSON, default=dict)
     question_count: so.Mapped[int] = so.mapped_column(default=0)
     state: so.Mapped[ImportState] = so.mapped_column(enum_column(ImportState), default=ImportState.STAGED)
     mode: so.Mapped[ImportMode | None] = so.mapped_column(enum_column(ImportMode))

@@ -94,7 +94,8 @@ def stage_import(
 ) -> BankImport:
     """Parse an uploaded file (in the request: the library reads 50,000 rows in seconds) and keep the result.
 
-    :return: the flushed ``BankImport`` in state STAGED, holding the valid questions and every row error.
+    :return: the flushed ``BankImport`` in state STAGED, holding the valid questions, the row errors (capped by
+        the reader) and the import report (every row not read, with its reason).
     """
     result = read_questions(data, filename=filename, format=format)
     batch = BankImport(
@@ -107,6 +108,7 @@ def stage_import(
         state=ImportState.STAGED,
         questions_json=json.dumps([q.to_dict() for q in result.questions], ensure_ascii=False),
         errors=[e.to_dict() for e in result.errors],
+        report=result.report.to_dict(),
         progress=0,
         result={},
     )

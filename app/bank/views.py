@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from flask import abort, current_app, flash, jsonify, redirect, render_template, request, send_file, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from app.auth import scope
@@ -47,6 +48,7 @@ from app.rules.queries import operation_choices
 from question_bank import (
     LEVELS,
     POSTS,
+    ImportReport,
     InsufficientQuestions,
     QuestionType,
     RowError,
@@ -263,6 +265,29 @@ def _staged_import_or_404(bank: Bank, token: str) -> BankImport:
     return batch
 
 
+#: What the import report says each recognised column holds.
+ROLE_LABELS = {
+    "key": _l("编号"),
+    "type": _l("题型"),
+    "stem": _l("题干"),
+    "options": _l("选项（一格内）"),
+    "answer": _l("答案"),
+    "explanation": _l("解析"),
+    "difficulty": _l("难度"),
+    "topic": _l("章节/知识点"),
+    "post": _l("岗位"),
+    "industry": _l("行业"),
+    "operation": _l("作业类别"),
+    "operation_soft": _l("作业种类"),
+    "level": _l("认知层次"),
+    "source": _l("来源"),
+    "extra": _l("标签"),
+    "version": _l("版本"),
+    "image": _l("图片（未导入）"),
+    **{f"option:{i}": _l("选项%(letter)s", letter=letter) for i, letter in enumerate("ABCDEFGH")},
+}
+
+
 @bp.route("/<int:bank_id>/import/<token>", methods=["GET", "POST"])
 @roles_required(*STAFF)
 def import_preview(bank_id: int, token: str):
@@ -297,6 +322,7 @@ def import_preview(bank_id: int, token: str):
     ]
     questions = services.staged_questions(batch)
     plan = services.plan_import(bank, questions).counts() if batch.state is ImportState.STAGED else None
+    report = ImportReport.from_dict(batch.report) if batch.report else None
     return render_template(
         "bank/import_preview.html",
         bank=bank,
@@ -306,6 +332,8 @@ def import_preview(bank_id: int, token: str):
         lang=_lang(),
         sample=questions[:20],
         plan=plan,
+        report=report,
+        role_labels=ROLE_LABELS,
         type_labels=TYPE_LABELS,
         result_text=_result_text(batch.result) if batch.result else "",
     )

@@ -7,6 +7,7 @@ import re
 from collections.abc import Callable
 
 from ..errors import RowError
+from ..limits import DEFAULT_LIMITS, Limits
 from .aiken import read_aiken
 from .common import ImportResult
 from .gift import read_gift
@@ -15,7 +16,7 @@ from .moodle import read_moodle
 from .spreadsheet import read_csv, read_xlsx
 from .text import read_text
 
-READERS: dict[str, Callable[[bytes], ImportResult]] = {
+READERS: dict[str, Callable[..., ImportResult]] = {
     "xlsx": read_xlsx,
     "csv": read_csv,
     "json": read_json,
@@ -40,10 +41,9 @@ _GIFT_BLOCK = re.compile(rb"(?:^|\n)\s*(?:::|[^\n]*\{\s*(?:[=~]|T\b|F\b|TRUE\b|F
 
 def detect_format(data: bytes, filename: str | None = None) -> str | None:
     """Guess the format from the extension, then from the first bytes; ``None`` if hopeless."""
-    if filename:
-        ext = os.path.splitext(filename)[1].lower()
-        if ext in EXTENSIONS:
-            return EXTENSIONS[ext]
+    ext = os.path.splitext(filename)[1].lower() if filename else ""
+    if ext in EXTENSIONS:
+        return EXTENSIONS[ext]
     head = data[:4096].lstrip(b"\xef\xbb\xbf \t\r\n")
     if head.startswith(b"PK\x03\x04"):
         return "xlsx"
@@ -56,12 +56,16 @@ def detect_format(data: bytes, filename: str | None = None) -> str | None:
     if _GIFT_BLOCK.search(data[:65536]):
         return "gift"
     first_line = head.split(b"\n", 1)[0]
+    if ext == ".txt":
+        return "text"  # a text document's commas are punctuation, not a CSV's columns
     if first_line.count(b",") >= 2 or first_line.count(b"\t") >= 2:
         return "csv"
     return "text"
 
 
-def read_questions(data: bytes, *, filename: str | None = None, format: str | None = None) -> ImportResult:
+def read_questions(
+    data: bytes, *, filename: str | None = None, format: str | None = None, limits: Limits = DEFAULT_LIMITS
+) -> ImportResult:
     """Parse and validate a question file.
 
     Never stops at the first problem: each bad row becomes a :class:`RowError` and the remaining
@@ -70,7 +74,9 @@ def read_questions(data: bytes, *, filename: str | None = None, format: str | No
 
     :param filename: used for format detection (extension) only.
     :param format: one of :data:`READERS`; detected when ``None``.
-    :return: the valid questions and every error.
+    :param limits: caps on file size, rows, columns and stored report entries.
+    :return: the valid questions, every error, and the :class:`~question_bank.report.ImportReport`
+        (layout recognised, counts, every row not read with its reason).
     """
     if not data or not data.strip(b"\xef\xbb\xbf \t\r\n\x00"):
         return ImportResult(errors=[RowError(0, "", "empty_file")], format=format or "")
@@ -79,11 +85,16 @@ def read_questions(data: bytes, *, filename: str | None = None, format: str | No
         return ImportResult(
             errors=[RowError(0, "", "not_a_spreadsheet", {"detail": ".xls (Excel 97-2003)"})], format="xlsx"
         )
+    if len(data) > limits.max_file_bytes:
+        error = RowError(0, "", "file_too_large", {"size": len(data), "max": limits.max_file_bytes})
+        return ImportResult(errors=[error], format=format or "")
     fmt = format or detect_format(data, filename)
+    fmt = "xlsx" if fmt == "xlsx_packed" else fmt
     reader = READERS.get(fmt or "")
     if reader is None:
         return ImportResult(errors=[RowError(0, "", "unknown_format", {"value": fmt})], format=fmt or "")
-    result = reader(data)
+    result = reader(data, limits=limits)
+    result.report.format = result.format
     if not result.questions and not result.errors:
         result.errors.append(RowError(0, "", "no_questions"))
     return result

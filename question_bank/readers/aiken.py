@@ -14,20 +14,21 @@ from __future__ import annotations
 import re
 
 from ..errors import RowError
+from ..limits import DEFAULT_LIMITS, Limits
 from .common import ImportResult, QuestionBuilder
 
 _OPTION = re.compile(r"^\s*([A-Ha-h])\s*[.)．）、]\s*(.*)$")
 _ANSWER = re.compile(r"^\s*ANSWER\s*[:：]\s*(.*)$", re.IGNORECASE)
 
 
-def read_aiken(data: bytes) -> ImportResult:
+def read_aiken(data: bytes, limits: Limits = DEFAULT_LIMITS) -> ImportResult:
     result = ImportResult(format="aiken")
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         result.errors.append(RowError(0, "", "bad_encoding"))
         return result
-    builder = QuestionBuilder(result)
+    builder = QuestionBuilder(result, limits=limits)
     stem: list[str] = []
     options: list[str] = []
     start = 0
@@ -53,7 +54,7 @@ def read_aiken(data: bytes) -> ImportResult:
         m = _ANSWER.match(line)
         if m:
             if not stem and not options:
-                builder.error(number, "answer", "orphan_line", value=line.strip()[:50])
+                builder.skip(number, "orphan_line", line, fld="answer", value=line.strip()[:50])
                 continue
             flush(m.group(1).strip())
             continue
@@ -67,4 +68,4 @@ def read_aiken(data: bytes) -> ImportResult:
             start = number
         stem.append(line)
     flush(None)
-    return result
+    return builder.finish()

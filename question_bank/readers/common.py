@@ -13,19 +13,35 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import RowError
-from ..normalise import clean_stem, make_key, normalise_label, normalise_stem, to_half_width
+from ..limits import DEFAULT_LIMITS, Limits
+from ..normalise import (
+    clean_option,
+    clean_stem,
+    make_key,
+    normalise_answer,
+    normalise_label,
+    normalise_stem,
+    to_half_width,
+)
 from ..registry import MAX_OPTIONS, OPTION_LETTERS, TRUE_FALSE_OPTIONS, TYPE_ALIASES, QuestionType
+from ..report import Duplicate, Flag, ImportReport, NotRead
 from ..types import LEVELS, Question, Tags
 from ..validation import MAX_STEM, validate_question
 
 
 @dataclass
 class ImportResult:
-    """Questions that parsed cleanly plus every error found (rows with errors are left out)."""
+    """Questions that parsed cleanly plus every error found (rows with errors are left out).
+
+    ``errors`` is capped at :attr:`Limits.max_reported`; ``errors_more`` counts the rest.
+    ``report`` says what layout was recognised and lists every row not read.
+    """
 
     questions: list[Question] = field(default_factory=list)
     errors: list[RowError] = field(default_factory=list)
     format: str = ""
+    report: ImportReport = field(default_factory=ImportReport)
+    errors_more: int = 0
 
     @property
     def ok(self) -> bool:
@@ -81,12 +97,14 @@ DIFFICULTY_WORDS = {
     "难": 5,
     "困难": 5,
 }
-TRUE_WORDS = {"正确", "对", "√", "✓", "✔", "t", "true", "是", "y", "yes", "1"}
-FALSE_WORDS = {"错误", "错", "×", "✗", "✘", "x", "f", "false", "否", "n", "no", "0"}
+TRUE_WORDS = {"正确", "对", "√", "✓", "✔", "t", "true", "是", "y", "yes", "1", "r", "right", "v"}
+FALSE_WORDS = {"错误", "错", "×", "✗", "✘", "x", "f", "false", "否", "n", "no", "0", "wrong", "╳", "ⅹ"}
+#: 图片 / 是否有图片 cells that mean "no picture".
+NO_IMAGE = {"", "否", "无", "0", "n", "no", "false", "-", "—", "/"}
 #: Options some banks put in 选项A/B of a 判断 row; they are the fixed options, not custom ones.
 _TF_OPTION_SETS = [("正确", "错误"), ("对", "错"), ("√", "×"), ("true", "false"), ("是", "否")]
 
-_ANSWER_SEPARATORS = re.compile(r"[\s,;/|，、；和及]+")
+_ANSWER_SEPARATORS = re.compile(r"[\s,;/|，、；.．和及]+")
 _MULTI_VALUE = re.compile(r"[,;/|\s，、；]+")
 _FILL_SEPARATORS = re.compile(r"\s*[|｜;；]\s*")
 _OPERATION = re.compile(r"^\d+(?:\.\d+)*$")
@@ -105,13 +123,32 @@ def cell_text(value: Any) -> str:
     return str(value)
 
 
-def split_options(text: str) -> list[str]:
-    """Split a single 选项 cell: ``"A、甲 B、乙"``, ``"**A.甲**B.乙"``, ``"A：甲\\nB：乙"``.
+#: Separators between packed options: ``**A.甲**B.乙``, ``A.甲##B.乙``, one option per line.
+_PACK_SEPARATOR = re.compile(r"\*\*|##|\r?\n|\r")
+#: A leading option letter, followed by punctuation or directly by the option text.
+_LEAD = re.compile(r"^\s*([A-Ha-hＡ-Ｈａ-ｈ])(?:\s*[.、．:：)）]\s*|(?=\S))")
 
-    Markers must come in order A, B, C… and must not follow an ASCII letter or digit, so text
-    such as ``PLC.`` or ``3B.`` inside an option is not mistaken for a marker.
+
+def split_options(text: str) -> list[str]:
+    """Split a single 选项 cell into option texts.
+
+    Handles ``"**A.甲**B.乙"``, ``"A.甲##B.乙"``, ``"**A甲**B乙"`` (no punctuation after the letter),
+    full-width letters, one option per line, and ``"A、甲 B、乙"`` on one line.  In the last case
+    markers must come in order A, B, C… and must not follow an ASCII letter or digit, so text such
+    as ``PLC.`` or ``3B.`` inside an option is not mistaken for a marker.
     """
     text = text.strip()
+    parts = [p.strip() for p in _PACK_SEPARATOR.split(text) if p.strip()]
+    if len(parts) > 1:
+        leads = [_LEAD.match(p) for p in parts]
+        in_order = all(
+            m is not None and to_half_width(m.group(1)).upper() == OPTION_LETTERS[i]
+            for i, m in enumerate(leads[:MAX_OPTIONS])
+        )
+        if in_order and len(parts) <= MAX_OPTIONS:
+            return [p[m.end() :].strip() for p, m in zip(parts, leads)]
+        if not any(_MARKER.match(p) for p in parts):
+            return parts  # one option per line/segment, without letters
     starts: list[tuple[int, int]] = []  # (marker start, text start)
     pos = 0
     for letter in OPTION_LETTERS:
@@ -127,10 +164,27 @@ def split_options(text: str) -> list[str]:
         else:
             break
     if not starts:
-        lines = [line.strip() for line in text.splitlines() if line.strip()]
-        return lines if len(lines) > 1 else ([text] if text else [])
+        return parts if len(parts) > 1 else ([text] if text else [])
     bounds = [s for s, _ in starts[1:]] + [len(text)]
-    return [text[begin:end].strip().strip("*").strip() for (_, begin), end in zip(starts, bounds)]
+    return [_strip_separators(text[begin:end]) for (_, begin), end in zip(starts, bounds)]
+
+
+def _strip_separators(text: str) -> str:
+    return text.strip().strip("*#").strip()
+
+
+def packing_style(text: str) -> str:
+    """How a packed 选项 cell marks its options: ``"**A."``, ``"A.##"``, ``"lines"`` or ``"inline"``."""
+    stripped = text.strip()
+    if stripped.startswith("**"):
+        return "**A."
+    if "**" in stripped:
+        return "A.**"
+    if "##" in stripped:
+        return "A.##"
+    if "\n" in stripped:
+        return "lines"
+    return "inline"
 
 
 def split_values(text: str) -> list[str]:
@@ -140,29 +194,99 @@ def split_values(text: str) -> list[str]:
 class QuestionBuilder:
     """Builds questions from raw field dicts, collecting errors and checking duplicates.
 
-    :param clean: tidy stems/options (numbering prefixes, stray line breaks) — on for spreadsheets
-        and plain text, off for our own JSON and for XML where the text is authoritative.
+    Every call to :meth:`add` or :meth:`skip` is one row of the file: it ends up either as a
+    question or as a :class:`~question_bank.report.NotRead` entry of the report, so
+    ``read + not read == rows`` holds by construction.  Call :meth:`finish` once at the end.
+
+    :param clean: tidy stems/options (numbering prefixes, stray line breaks, blanks) — on for
+        spreadsheets and plain text, off for our own JSON and for XML where the text is authoritative.
     """
 
-    def __init__(self, result: ImportResult, *, clean: bool = True):
+    def __init__(self, result: ImportResult, *, clean: bool = True, limits: Limits = DEFAULT_LIMITS):
         self.result = result
+        self.report = result.report
+        self.report.format = result.format
         self.clean = clean
+        self.limits = limits
         self._keys: dict[str, int] = {}  # explicit key → first row
         self._generated: dict[str, int] = {}  # generated key → first row (same content twice)
+        #: normalised stem → [(row, display stem, display answer, comparable answer)]
+        self._stems: dict[str, list[tuple[int, str, str, str]]] = {}
 
+    # --- bookkeeping ------------------------------------------------------------------------
     def error(self, row: int, fld: str, code: str, sheet: str = "", **params: Any) -> None:
-        self.result.errors.append(RowError(row, fld, code, params, sheet))
+        """Record a row error (capped at ``limits.max_reported``; later ones are only counted)."""
+        if len(self.result.errors) < self.limits.max_reported:
+            self.result.errors.append(RowError(row, fld, code, params, sheet))
+        else:
+            self.result.errors_more += 1
 
-    def add(self, raw: dict[str, Any], row: int, sheet: str = "") -> Question | None:
-        """Interpret one raw question; append it to the result or record its errors."""
-        errors_before = len(self.result.errors)
+    def not_read(
+        self, row: int, code: str, text: str = "", sheet: str = "", params: dict[str, Any] | None = None
+    ) -> None:
+        """Count one row as not read (its error, if any, is recorded separately)."""
+        self.report.rows += 1
+        if len(self.report.not_read) < self.limits.max_reported:
+            self.report.not_read.append(NotRead(row, code, _excerpt(text), sheet, dict(params or {})))
+        else:
+            self.report.not_read_more += 1
+
+    def skip(
+        self, row: int, code: str, text: str = "", sheet: str = "", *, fld: str = "", error: bool = True, **params: Any
+    ) -> None:
+        """Count a row that is not a question (an unsupported type, a stray line) as not read.
+
+        :param error: also record a :class:`RowError` (off for harmless text such as a title).
+        """
+        if error:
+            self.error(row, fld, code, sheet, **params)
+        self.not_read(row, code, text, sheet, params)
+
+    def flag(self, row: int, code: str, q: Question, sheet: str = "") -> None:
+        """Mark a question that was read but needs a person to check it."""
+        if len(self.report.flags) < self.limits.max_reported:
+            self.report.flags.append(Flag(row, code, q.key, sheet, _excerpt(q.stem)))
+        else:
+            self.report.flags_more += 1
+
+    def finish(self) -> ImportResult:
+        """Fill the report's counts and duplicate groups; call once after the last row."""
+        report = self.report
+        report.read = len(self.result.questions)
+        counts: dict[str, int] = {}
+        for q in self.result.questions:
+            counts[q.type.value] = counts.get(q.type.value, 0) + 1
+        report.counts = counts
+        groups = []
+        for entries in self._stems.values():
+            if len(entries) > 1:
+                compare = {c for _, _, _, c in entries}
+                answers = tuple(dict.fromkeys(a for _, _, a, _ in entries))
+                groups.append(Duplicate(tuple(r for r, _, _, _ in entries), entries[0][1], answers, len(compare) > 1))
+        groups.sort(key=lambda d: (not d.conflict, d.rows))
+        report.duplicates = groups[: self.limits.max_reported]
+        return self.result
+
+    def _remember(self, row: int, q: Question) -> None:
+        display, compare = answer_texts(q)
+        self._stems.setdefault(normalise_stem(q.stem), []).append((row, q.stem, display, compare))
+
+    # --- one row -------------------------------------------------------------------------------
+    def add(self, raw: dict[str, Any], row: int, sheet: str = "", text: str | None = None) -> Question | None:
+        """Interpret one raw question; append it to the result or record why it was not read.
+
+        :param text: the row as the user sees it, for the report (defaults to the stem).
+        """
+        problems: list[tuple[str, str, dict[str, Any]]] = []
+        inferred = False
 
         def err(fld: str, code: str, **params: Any) -> None:
-            self.error(row, fld, code, sheet, **params)
+            problems.append((fld, code, params))
 
         # --- stem: reject oversized input before doing any work on it (a 5 MB cell costs nothing)
         stem = raw.get("stem")
         stem = stem if isinstance(stem, str) else cell_text(stem)
+        shown = stem if text is None else text
         if len(stem) > MAX_STEM:
             err("stem", "stem_too_long", length=len(stem), max=MAX_STEM)
             stem = ""
@@ -171,8 +295,8 @@ class QuestionBuilder:
             if not stem:
                 err("stem", "empty_stem")
 
-        options = [cell_text(o) for o in raw.get("options") or []]
-        options = [(clean_stem(o) if self.clean else o.strip()) for o in options]
+        options = [cell_text(o)[: self.limits.max_cell_chars] for o in raw.get("options") or []]
+        options = [(clean_option(o) if self.clean else o.strip()) for o in options]
         while options and not options[-1]:
             options.pop()
 
@@ -183,12 +307,7 @@ class QuestionBuilder:
         fill_answers: tuple[str, ...] = ()
         raw_answer = raw.get("answer")
         if qtype is QuestionType.TRUE_FALSE:
-            if options:
-                if tuple(normalise_label(o) for o in options) in _TF_OPTION_SETS:
-                    if isinstance(raw_answer, str) and normalise_label(raw_answer) in ("a", "b"):
-                        raw_answer = "正确" if normalise_label(raw_answer) == "a" else "错误"
-                else:
-                    err("options", "true_false_options")
+            raw_answer, inferred = self._true_false_letters(raw_answer, options, err)
             options = list(TRUE_FALSE_OPTIONS)
             answer = self._true_false_answer(raw_answer, err)
         elif qtype is QuestionType.FILL:
@@ -208,44 +327,56 @@ class QuestionBuilder:
         operations |= self._operations(raw.get("operation_soft"), err, strict=False)
         version = self._version(raw.get("version"), err)
 
-        if len(self.result.errors) > errors_before or qtype is None:
+        q = None
+        if not problems and qtype is not None:
+            raw_key = cell_text(raw.get("key")).strip()
+            key = raw_key or make_key(qtype.value, stem, tuple(options))
+            q = Question(
+                key=key,
+                type=qtype,
+                stem=stem,
+                options=tuple(options),
+                answer=answer,
+                fill_answers=fill_answers,
+                explanation=cell_text(raw.get("explanation")).strip(),
+                tags=Tags(
+                    post=posts,
+                    industry=industries,
+                    operation=operations,
+                    topic=cell_text(raw.get("topic")).strip(),
+                    level=level,
+                    extra=frozenset(self._values(raw.get("extra"))),
+                ),
+                difficulty=difficulty,
+                source=cell_text(raw.get("source")).strip(),
+                version=version,
+            )
+            for problem in validate_question(q):
+                err(problem.field, problem.code, **problem.params)
+            if not problems:
+                if raw_key:
+                    first = self._keys.setdefault(raw_key, row)
+                    if first != row:
+                        err("key", "duplicate_key", value=raw_key, first_row=first)
+                else:
+                    first = self._generated.setdefault(key, row)
+                    if first != row:
+                        err("stem", "duplicate_question", first_row=first)
+                        self._remember(row, q)  # a duplicate with another answer is a conflict to show
+        if problems:
+            for fld, code, params in problems:
+                self.error(row, fld, code, sheet, **params)
+            _, code, params = problems[0]
+            self.not_read(row, code, shown, sheet, params)
             return None
-
-        raw_key = cell_text(raw.get("key")).strip()
-        key = raw_key or make_key(qtype.value, stem, tuple(options))
-        q = Question(
-            key=key,
-            type=qtype,
-            stem=stem,
-            options=tuple(options),
-            answer=answer,
-            fill_answers=fill_answers,
-            explanation=cell_text(raw.get("explanation")).strip(),
-            tags=Tags(
-                post=posts,
-                industry=industries,
-                operation=operations,
-                topic=cell_text(raw.get("topic")).strip(),
-                level=level,
-                extra=frozenset(self._values(raw.get("extra"))),
-            ),
-            difficulty=difficulty,
-            source=cell_text(raw.get("source")).strip(),
-            version=version,
-        )
-        for problem in validate_question(q):
-            err(problem.field, problem.code, **problem.params)
-        if raw_key:
-            first = self._keys.setdefault(raw_key, row)
-            if first != row:
-                err("key", "duplicate_key", value=raw_key, first_row=first)
-        else:
-            first = self._generated.setdefault(key, row)
-            if first != row:
-                err("stem", "duplicate_question", first_row=first)
-        if len(self.result.errors) > errors_before:
-            return None
+        assert q is not None
+        self.report.rows += 1
         self.result.questions.append(q)
+        self._remember(row, q)
+        if inferred or raw.get("type_inferred_from_options"):
+            self.flag(row, "answer_inferred", q, sheet)
+        if normalise_label(cell_text(raw.get("image"))) not in NO_IMAGE:
+            self.flag(row, "image_not_imported", q, sheet)
         return q
 
     # --- field interpreters -------------------------------------------------------------
@@ -271,8 +402,27 @@ class QuestionBuilder:
             if answer_text in TRUE_WORDS or answer_text in FALSE_WORDS:
                 return QuestionType.TRUE_FALSE
             return QuestionType.FILL
+        if tuple(normalise_label(o) for o in options) in _TF_OPTION_SETS:
+            raw["type_inferred_from_options"] = True
+            return QuestionType.TRUE_FALSE
         letters = parse_letters(cell_text(answer))
         return QuestionType.MULTIPLE if letters and len(letters) > 1 else QuestionType.SINGLE
+
+    @staticmethod
+    def _true_false_letters(value: Any, options: list[str], err) -> tuple[Any, bool]:
+        """判断 rows given as options A.正确/B.错误 (or none) with a letter answer: map the letter
+        to 正确/错误.  :return: the answer to interpret and whether it was inferred from a letter."""
+        labels = tuple(normalise_label(o) for o in options)
+        if options and labels not in _TF_OPTION_SETS:
+            err("options", "true_false_options")
+            return value, False
+        letter = normalise_label(cell_text(value)).strip(".")
+        if letter in ("a", "b"):
+            if options:
+                word = options[0 if letter == "a" else 1]
+                return ("正确" if normalise_label(word) in TRUE_WORDS | {"true"} else "错误"), True
+            return ("正确" if letter == "a" else "错误"), True
+        return value, False
 
     @staticmethod
     def _true_false_answer(value: Any, err) -> tuple[int, ...]:
@@ -378,6 +528,23 @@ def parse_letters(text: str) -> list[int] | None:
     return sorted({OPTION_LETTERS.index(c) for c in compact})
 
 
+def answer_texts(q: Question) -> tuple[str, str]:
+    """The answer as a person reads it (``"正确"``, ``"甲 / 丙"``) and a form to compare answers by."""
+    if q.type is QuestionType.FILL:
+        shown = list(q.fill_answers)
+        compare = sorted(normalise_answer(a) for a in q.fill_answers)
+    else:
+        shown = [q.options[i] for i in q.answer if i < len(q.options)]
+        compare = sorted(normalise_stem(a) for a in shown)
+    return " / ".join(shown), "\x1f".join(compare)
+
+
+def _excerpt(text: str, size: int = 200) -> str:
+    """One line of at most ``size`` characters, for the report."""
+    flat = " ".join(str(text).split())
+    return flat if len(flat) <= size else flat[: size - 1] + "…"
+
+
 def letters(indices: Iterable[int]) -> str:
     """Option indices → answer letters (``(0, 2)`` → ``"AC"``)."""
     return "".join(OPTION_LETTERS[i] for i in indices)
@@ -387,9 +554,11 @@ __all__ = [
     "MAX_OPTIONS",
     "ImportResult",
     "QuestionBuilder",
+    "answer_texts",
     "cell_text",
     "letters",
     "normalise_stem",
+    "packing_style",
     "parse_letters",
     "split_options",
 ]

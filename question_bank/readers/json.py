@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from ..errors import RowError
+from ..limits import DEFAULT_LIMITS, Limits
 from ..normalise import normalise_label
 from ..registry import TYPE_ALIASES, QuestionType
 from .common import ImportResult, QuestionBuilder
@@ -15,7 +16,7 @@ FORMAT_VERSION = 1
 _TEXT_FIELDS = ("key", "stem", "explanation", "source")
 
 
-def read_json(data: bytes) -> ImportResult:
+def read_json(data: bytes, limits: Limits = DEFAULT_LIMITS) -> ImportResult:
     """Parse the JSON document; each question's errors carry ``row = index + 1``."""
     result = ImportResult(format="json")
     try:
@@ -36,16 +37,18 @@ def read_json(data: bytes) -> ImportResult:
     if not isinstance(items, list):
         result.errors.append(RowError(0, "", "bad_json_root"))
         return result
-    builder = QuestionBuilder(result, clean=False)
+    builder = QuestionBuilder(result, clean=False, limits=limits)
     for index, item in enumerate(items):
         row = index + 1
         if not isinstance(item, dict):
-            builder.error(row, "", "bad_field", detail="not an object")
+            builder.skip(row, "bad_field", str(item), detail="not an object")
             continue
         raw = _raw(item, row, builder)
-        if raw is not None:
+        if raw is None:
+            builder.not_read(row, "bad_field", str(item.get("stem", "")))
+        else:
             builder.add(raw, row)
-    return result
+    return builder.finish()
 
 
 def _raw(item: dict[str, Any], row: int, builder: QuestionBuilder) -> dict[str, Any] | None:

@@ -1,8 +1,10 @@
 """Reader for Moodle XML (``<quiz><question type="…">``).
 
 Supported: ``multichoice`` (``<single>`` true → 单选, false → 多选; correct = positive
-``fraction``), ``truefalse``, ``shortanswer`` (100 % answers → 填空).  ``category`` entries are
-skipped; other types are reported as ``unsupported_type``.  Rows are 1-based ``<question>``
+``fraction``), ``truefalse``, ``shortanswer`` (100 % answers → 填空).  A ``category`` entry
+(``$course$/安全/电工``) sets the topic (``安全/电工``) of the questions after it; other types
+are reported as ``unsupported_type``.  Text in HTML formats (and text with no format, which
+Moodle treats as HTML) is reduced to plain text by :func:`~question_bank.markup.html_to_text`.  Rows are 1-based ``<question>``
 ordinals (categories included), as Moodle numbers them in its import log.
 
 Documents with a DOCTYPE are refused outright: Moodle never writes one, and refusing it rules out
@@ -11,17 +13,18 @@ entity-expansion and external-entity attacks without needing defusedxml.
 
 from __future__ import annotations
 
-import html
 import re
 import xml.etree.ElementTree as ET
 from typing import Any
 
 from ..errors import RowError
+from ..limits import DEFAULT_LIMITS, Limits
+from ..markup import html_to_text
 from ..registry import MAX_OPTIONS, QuestionType
 from .common import ImportResult, QuestionBuilder, letters
 
-_HTML_BREAKS = re.compile(r"<br\s*/?>", re.IGNORECASE)
-_HTML_PARAGRAPHS = re.compile(r"</?p(?:\s[^>]*)?>", re.IGNORECASE)
+#: ``$course$/``, ``$system$/``, ``$cat1$/``, ``$module$/`` and a leading ``top/`` are Moodle's, not the bank's.
+_CATEGORY_PREFIX = re.compile(r"^(?:\$\w+\$/?)?(?:top/)?")
 
 
 def _text(element: ET.Element | None, fmt: str = "plain_text") -> str:
@@ -30,16 +33,18 @@ def _text(element: ET.Element | None, fmt: str = "plain_text") -> str:
     node = element.find("text")
     value = (node.text if node is not None else element.text) or ""
     fmt = element.get("format", fmt)
-    if fmt in ("html", "moodle_auto_format"):
-        # Unwrap Moodle's paragraph markup only; any other tag stays as literal text (the app
-        # escapes it on display) rather than being silently dropped.
-        value = _HTML_BREAKS.sub("\n", value)
-        value = _HTML_PARAGRAPHS.sub("", value)
-        value = html.unescape(value)
-    return value.strip()
+    if fmt == "plain_text":
+        return value.strip()
+    return html_to_text(value)
 
 
-def read_moodle(data: bytes) -> ImportResult:
+def category_topic(path: str) -> str:
+    """``$course$/安全/电工`` → ``安全/电工`` (empty segments and Moodle's prefixes dropped)."""
+    rest = _CATEGORY_PREFIX.sub("", path.strip())
+    return "/".join(part.strip() for part in rest.split("/") if part.strip())
+
+
+def read_moodle(data: bytes, limits: Limits = DEFAULT_LIMITS) -> ImportResult:
     result = ImportResult(format="moodle")
     head = data[:4096].lower()
     if b"<!doctype" in head or b"<!entity" in data.lower():
@@ -54,23 +59,26 @@ def read_moodle(data: bytes) -> ImportResult:
     if root.tag != "quiz":
         result.errors.append(RowError(0, "", "bad_xml", {"detail": f"root element <{root.tag}>, expected <quiz>"}))
         return result
-    builder = QuestionBuilder(result, clean=False)
+    builder = QuestionBuilder(result, clean=False, limits=limits)
+    topic = ""
     for row, element in enumerate(root.findall("question"), start=1):
         kind = element.get("type", "")
         if kind == "category":
+            topic = category_topic(_text(element.find("category")))
             continue
         raw = _raw(kind, element)
         if raw is None:
-            builder.error(row, "type", "unsupported_type", value=kind)
+            stem = _text(element.find("questiontext"), "html") or _text(element.find("name"))
+            builder.skip(row, "unsupported_type", stem, fld="type", value=kind)
             continue
+        if topic and not raw.get("topic"):
+            raw["topic"] = topic
         builder.add(raw, row)
-    return result
+    return builder.finish()
 
 
 def _raw(kind: str, element: ET.Element) -> dict[str, Any] | None:
-    answers = [
-        (float(a.get("fraction", "0") or 0), _text(a, a.get("format", "plain_text"))) for a in element.findall("answer")
-    ]
+    answers = [(float(a.get("fraction", "0") or 0), _text(a, "html")) for a in element.findall("answer")]
     raw: dict[str, Any] = {
         # <name> is a display title and rarely unique; only <idnumber> is an identifier.
         "key": _text(element.find("idnumber")),

@@ -1,7 +1,9 @@
 """Spreadsheet readers: xlsx (openpyxl, read-only, cached values) and CSV.
 
-Both share the header mapping: column names are matched after normalisation against the
-Chinese/English spellings in :data:`HEADER_ALIASES`; unknown columns (章节, 备注 …) are ignored.
+Both share the header search: the header row is looked for among the first rows of each sheet
+(title rows, an empty first column and notes above it are normal in WPS/Excel exports) and its
+columns are given roles by meaning (:mod:`.headers`).  Unknown columns (序号, 备注 …) are ignored.
+A sheet without a question header is skipped and listed in the report, not an error for the file.
 """
 
 from __future__ import annotations
@@ -13,75 +15,73 @@ import zipfile
 from collections.abc import Iterable, Iterator
 from typing import Any
 
+from ..errors import RowError
+from ..limits import DEFAULT_LIMITS, Limits
 from ..normalise import normalise_label
-from ..registry import OPTION_LETTERS, TYPE_ALIASES
-from .common import ImportResult, QuestionBuilder, cell_text, split_options
+from ..registry import TYPE_ALIASES
+from ..report import SheetLayout, SkippedSheet
+from .common import ImportResult, QuestionBuilder, cell_text, packing_style, split_options
+from .headers import HEADER_ALIASES, column_letter, map_header
 
-_FIELD_NAMES: dict[str, list[str]] = {
-    "key": ["编号", "id", "key", "试题编号", "题目编号", "题目id", "试题id"],
-    "type": ["题型", "类型", "type", "试题类型", "题目类型", "question_type", "questiontype"],
-    "stem": ["题干", "题目", "试题", "stem", "question", "试题内容", "题目内容", "题干内容", "问题"],
-    "options": ["选项", "options", "备选项", "答案选项", "选项内容"],
-    "answer": ["答案", "正确答案", "answer", "标准答案", "参考答案"],
-    "explanation": ["解析", "答案解析", "explanation", "试题解析", "analysis", "解释"],
-    "difficulty": ["难度", "difficulty", "难易程度", "难易度", "难度系数"],
-    "topic": ["知识点", "主题", "topic", "考点"],
-    "post": ["岗位", "post", "人员类别", "适用岗位", "适用人员"],
-    "industry": ["行业", "industry", "适用行业", "行业类别"],
-    "operation": ["作业类别", "操作项目", "operation", "作业项目"],
-    "operation_soft": ["作业种类"],  # often free text; used only when it is a code or a known name
-    "level": ["认知层次", "掌握程度", "level", "认知要求", "考核要求"],
-    "source": ["来源", "出处", "source", "依据"],
-    "extra": ["标签", "tags", "extra", "其他标签"],
-    "version": ["版本", "version"],
-}
-HEADER_ALIASES: dict[str, str] = {normalise_label(a): f for f, names in _FIELD_NAMES.items() for a in names}
-for _i, _letter in enumerate(OPTION_LETTERS):
-    for _name in (
-        f"选项{_letter}",
-        _letter,
-        f"option_{_letter}",
-        f"option{_letter}",
-        f"{_letter}选项",
-        f"选项_{_letter}",
-    ):
-        HEADER_ALIASES[normalise_label(_name)] = f"option:{_i}"
+#: Look this far down for the header row (WPS exports often put a title row or notes above it).
+_HEADER_SEARCH_ROWS = 20
 
-#: Look this far down for the header row (WPS exports often put a title row above it).
-_HEADER_SEARCH_ROWS = 10
+__all__ = ["HEADER_ALIASES", "decode_text", "read_csv", "read_rows", "read_xlsx"]
 
 
-def _map_header(cells: list[Any]) -> dict[int, str] | None:
-    mapping: dict[int, str] = {}
-    for col, value in enumerate(cells):
-        name = HEADER_ALIASES.get(normalise_label(cell_text(value)))
-        if name and name not in mapping.values():
-            mapping[col] = name
-    fields = set(mapping.values())
-    if "stem" in fields and (fields & {"type", "answer"}):
-        return mapping
-    return None
+class _RowBudget:
+    """Rows examined so far across a file, against ``Limits.max_rows``."""
+
+    def __init__(self, limits: Limits):
+        self.left = limits.max_rows
+
+    def take(self, rows: Iterable[tuple[int, list[Any]]], builder: QuestionBuilder) -> Iterator[tuple[int, list[Any]]]:
+        for number, cells in rows:
+            if self.left <= 0:
+                builder.report.truncated = "row_limit"
+                builder.report.truncated_at = number
+                return
+            self.left -= 1
+            yield number, cells
+
+
+def _blank(cells: list[Any]) -> bool:
+    """No text in the row (``count(None)`` first: padded empty rows are the common case and cost nothing)."""
+    return cells.count(None) == len(cells) or not any(cell_text(c).strip() for c in cells)
+
+
+def _row_text(cells: list[Any]) -> str:
+    return " | ".join(t for t in (cell_text(c).strip() for c in cells) if t)
 
 
 def read_rows(
     rows: Iterable[tuple[int, list[Any]]], builder: QuestionBuilder, *, sheet: str = "", default_type=None
-) -> bool:
+) -> SheetLayout | SkippedSheet:
     """Find the header among the first rows, then build one question per non-blank row.
 
-    :return: False when no header row was found (nothing was read).
+    :return: the layout found, or why the sheet was skipped (nothing was read from it).
     """
     mapping = None
+    header_row = 0
+    seen_content = False
     iterator: Iterator[tuple[int, list[Any]]] = iter(rows)
     for row_number, cells in iterator:
-        mapping = _map_header(cells)
-        if mapping is not None or row_number >= _HEADER_SEARCH_ROWS:
+        seen_content = seen_content or not _blank(cells)
+        mapping = map_header(cells)
+        if mapping is not None:
+            header_row = row_number
+            break
+        if row_number >= _HEADER_SEARCH_ROWS:
             break
     if mapping is None:
-        return False
+        if not seen_content:
+            seen_content = any(not _blank(cells) for _, cells in iterator)
+        return SkippedSheet(sheet, "no_question_header" if seen_content else "empty_sheet")
     option_cols = sorted((int(name.split(":")[1]), col) for col, name in mapping.items() if name.startswith("option:"))
     plain = [(col, name) for col, name in mapping.items() if not name.startswith("option:")]
+    packing = ""
     for row_number, cells in iterator:
-        if not any(cell_text(c).strip() for c in cells):
+        if _blank(cells):
             continue  # blank rows are layout, not errors
         raw: dict[str, Any] = {"default_type": default_type}
         width = len(cells)
@@ -94,41 +94,64 @@ def read_rows(
                 options.append("")
             if value.strip():
                 options.append(value)
-        if not any(cell_text(o).strip() for o in options) and cell_text(raw.get("options")).strip():
-            options = split_options(cell_text(raw["options"]))
+        packed = cell_text(raw.get("options")).strip()
+        if not any(cell_text(o).strip() for o in options) and packed:
+            options = split_options(packed)
+            packing = packing or packing_style(packed)
         raw["options"] = options
-        builder.add(raw, row_number, sheet)
-    return True
+        builder.add(raw, row_number, sheet, text=_row_text(cells))
+    columns = {column_letter(col): role for col, role in sorted(mapping.items())}
+    return SheetLayout(sheet, header_row, columns, packing)
 
 
-def read_xlsx(data: bytes) -> ImportResult:
-    """Read every worksheet that has a header row.  A sheet named like a type (``判断题``) sets
-    the type of rows whose type cell is empty."""
+def _record(builder: QuestionBuilder, found: SheetLayout | SkippedSheet) -> bool:
+    if isinstance(found, SheetLayout):
+        builder.report.layouts.append(found)
+        return True
+    builder.report.skipped_sheets.append(found)
+    return False
+
+
+def read_xlsx(data: bytes, limits: Limits = DEFAULT_LIMITS) -> ImportResult:
+    """Read every worksheet that has a question header.  A sheet named like a type (``判断题``) sets
+    the type of rows whose type cell is empty.  At most ``limits.max_columns`` columns and
+    ``limits.max_rows`` rows are examined, whatever dimension the file declares."""
     from openpyxl import load_workbook  # imported lazily: CSV/JSON users need not pay for it
 
     result = ImportResult(format="xlsx")
     try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            unpacked = sum(info.file_size for info in archive.infolist())
+        if unpacked > limits.max_unpacked_bytes:
+            result.errors.append(_file_error("file_too_large", size=unpacked, max=limits.max_unpacked_bytes))
+            return result
         # read_only streams rows; data_only returns cached formula results and never evaluates.
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError) as exc:
+    except Exception as exc:  # openpyxl raises assorted types (BadZipFile, InvalidFileException, lxml errors …)
         result.errors.append(_file_error("not_a_spreadsheet", detail=type(exc).__name__))
         return result
-    except Exception as exc:  # openpyxl raises assorted types (InvalidFileException, lxml errors …)
-        result.errors.append(_file_error("not_a_spreadsheet", detail=type(exc).__name__))
-        return result
-    builder = QuestionBuilder(result)
+    builder = QuestionBuilder(result, limits=limits)
+    budget = _RowBudget(limits)
     try:
         sheets = workbook.worksheets
         found = False
         for ws in sheets:
-            rows = ((n, list(cells)) for n, cells in enumerate(ws.iter_rows(values_only=True), start=1))
+            if not hasattr(ws, "reset_dimensions"):
+                builder.report.skipped_sheets.append(SkippedSheet(ws.title, "empty_sheet"))  # a chartsheet
+                continue
+            ws.reset_dimensions()  # ignore a declared A1:XFD1048576; rows are as wide as their cells
+            cells = ws.iter_rows(max_col=limits.max_columns, values_only=True)
+            rows = budget.take(((n, list(c)) for n, c in enumerate(cells, start=1)), builder)
             default_type = TYPE_ALIASES.get(normalise_label(ws.title))
-            found |= read_rows(rows, builder, sheet=ws.title if len(sheets) > 1 else "", default_type=default_type)
+            name = ws.title if len(sheets) > 1 else ""
+            found |= _record(builder, read_rows(rows, builder, sheet=name, default_type=default_type))
+            if budget.left <= 0 and builder.report.truncated:
+                break
     finally:
         workbook.close()
     if not found:
         result.errors.append(_file_error("no_header"))
-    return result
+    return builder.finish()
 
 
 def decode_text(data: bytes) -> str | None:
@@ -163,7 +186,7 @@ def _delimiter(text: str) -> str:
     return best if counts[best] else ","
 
 
-def read_csv(data: bytes) -> ImportResult:
+def read_csv(data: bytes, limits: Limits = DEFAULT_LIMITS) -> ImportResult:
     """Read a CSV/TSV export; rows are numbered by record (header = 1), as a spreadsheet shows them."""
     result = ImportResult(format="csv")
     text = decode_text(data)
@@ -177,21 +200,21 @@ def read_csv(data: bytes) -> ImportResult:
     # so an oversized stem becomes a row error ("stem_too_long") instead of aborting the import.
     old_limit = csv.field_size_limit()
     csv.field_size_limit(max(old_limit, len(text) + 1))
+    builder = QuestionBuilder(result, limits=limits)
     try:
         reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text))
-        builder = QuestionBuilder(result)
-        found = read_rows(((n, row) for n, row in enumerate(reader, start=1)), builder)
+        records = ((n, row[: limits.max_columns]) for n, row in enumerate(reader, start=1))
+        found = _record(builder, read_rows(_RowBudget(limits).take(records, builder), builder))
     except csv.Error as exc:
         result.errors.append(_file_error("bad_field", detail=str(exc)))
-        return result
+        return builder.finish()
     finally:
         csv.field_size_limit(old_limit)
     if not found:
+        result.report.skipped_sheets.clear()  # a CSV has one "sheet": no header is a file error
         result.errors.append(_file_error("no_header"))
-    return result
+    return builder.finish()
 
 
-def _file_error(code: str, **params: Any):
-    from ..errors import RowError
-
+def _file_error(code: str, **params: Any) -> RowError:
     return RowError(0, "", code, params)

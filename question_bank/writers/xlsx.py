@@ -62,8 +62,77 @@ def row_values(q: Question) -> list[object]:
     ]
 
 
+#: The layout most real banks (WPS/Excel exports of other exam systems) use: one 题目选项 cell with
+#: every option packed as ``**A.甲**B.乙``; our extra fields follow so nothing is lost.
+PACKED_HEADER: tuple[str, ...] = (
+    "编号",
+    "试题类型",
+    "章节",
+    "题目内容",
+    "题目选项",
+    "题目答案",
+    "答案解析",
+    "难度",
+    "认知层次",
+    "岗位",
+    "行业",
+    "作业类别",
+    "来源",
+    "标签",
+    "版本",
+)
+
+
+def pack_options(options: Iterable[str], separator: str = "**") -> str:
+    """``("甲", "乙")`` → ``"**A.甲**B.乙"`` (``"A.甲##B.乙"`` with ``separator="##"``).
+
+    When an option contains the separator, or starts or ends with its character (``"0*"`` next to ``**`` would
+    read as ``0***B``), the next of ``**``, ``##``, line break is used, so the cell always splits back into the
+    same options.
+    """
+    options = list(options)
+    if not options:
+        return ""
+    for sep in dict.fromkeys([separator, "**", "##", "\n"]):
+        if not any(sep in o or o.startswith(sep[0]) or o.endswith(sep[0]) for o in options):
+            break
+    lead = sep if sep == "**" else ""
+    return lead + sep.join(f"{OPTION_LETTERS[i]}.{o}" for i, o in enumerate(options))
+
+
+def packed_row_values(q: Question, separator: str = "**") -> list[object]:
+    options = q.options if q.type in (QuestionType.SINGLE, QuestionType.MULTIPLE) else ()
+    t = q.tags
+    return [
+        q.key,
+        type_info(q.type).label_zh,
+        t.topic,
+        q.stem,
+        pack_options(options, separator),
+        answer_text(q),
+        q.explanation,
+        q.difficulty,
+        t.level,
+        "、".join(POSTS.get(p, p) for p in sorted(t.post)),
+        "、".join(sorted(t.industry)),
+        "、".join(sorted(t.operation)),
+        q.source,
+        "、".join(sorted(t.extra)),
+        q.version,
+    ]
+
+
+def write_xlsx_packed(questions: Iterable[Question], *, separator: str = "**") -> bytes:
+    """One sheet "题库" in the real-bank layout (:data:`PACKED_HEADER`, options packed in one cell)."""
+    return _write(PACKED_HEADER, (packed_row_values(q, separator) for q in questions))
+
+
 def write_xlsx(questions: Iterable[Question]) -> bytes:
     """One sheet "题库" with :data:`HEADER` and one row per question."""
+    return _write(HEADER, (row_values(q) for q in questions))
+
+
+def _write(header: Iterable[str], rows: Iterable[list[object]]) -> bytes:
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
 
@@ -77,9 +146,9 @@ def write_xlsx(questions: Iterable[Question]) -> bytes:
             cell.data_type = "s"
         return cell
 
-    sheet.append([text_cell(h) for h in HEADER])
-    for q in questions:
-        sheet.append([text_cell(v) for v in row_values(q)])
+    sheet.append([text_cell(h) for h in header])
+    for values in rows:
+        sheet.append([text_cell(v) for v in values])
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
