@@ -11,6 +11,7 @@ connection, and for a real Celery worker in another process.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 from contextlib import contextmanager
@@ -18,7 +19,9 @@ from contextlib import contextmanager
 import pytest
 import sqlalchemy as sa
 from flask import g, request_started
+from flask.testing import FlaskClient
 from flask_migrate import upgrade
+from itsdangerous import URLSafeTimedSerializer
 
 from app import create_app
 from app.extensions import db
@@ -56,8 +59,9 @@ def app(database_url, tmp_path_factory):
         TestingConfig,
         SQLALCHEMY_DATABASE_URI=database_url,
         STORAGE_DIR=tmp_path_factory.mktemp("storage"),
-        WTF_CSRF_ENABLED=False,
+        WTF_CSRF_ENABLED=True,  # on, as in production: the default client sends the token a page would
     )
+    app.test_client_class = PageTokenClient
     with app.app_context():
         upgrade()
         _reseed()
@@ -119,19 +123,45 @@ def fresh_g_per_request(app):
         request_started.disconnect(clear, app)
 
 
+class PageTokenClient(FlaskClient):
+    """A test client that behaves like a browser on our pages: every form post and JSON call carries the CSRF token
+    of its session (as the form's hidden field, or the exam page's ``X-CSRFToken`` header). CSRF protection stays
+    on in the app; a request that supplies its own ``csrf_token`` (or none, through ``csrf_client``) is sent as is.
+    """
+
+    def open(self, *args, **kwargs):
+        method = (kwargs.get("method") or "GET").upper()
+        if method in ("POST", "PUT", "PATCH", "DELETE"):
+            token = self._page_token()
+            data = kwargs.get("data")
+            if kwargs.get("json") is not None or isinstance(data, str | bytes):
+                kwargs["headers"] = {"X-CSRFToken": token, **(kwargs.get("headers") or {})}
+            elif data is None:
+                kwargs["data"] = {"csrf_token": token}
+            elif isinstance(data, dict) and "csrf_token" not in data:
+                kwargs["data"] = {**data, "csrf_token": token}
+        return super().open(*args, **kwargs)
+
+    def _page_token(self) -> str:
+        """The signed token a page rendered for this session would carry (Flask-WTF's ``generate_csrf``)."""
+        app = self.application
+        field = app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
+        with self.session_transaction() as session:
+            raw = session.setdefault(field, hashlib.sha1(os.urandom(64)).hexdigest())
+        secret = app.config.get("WTF_CSRF_SECRET_KEY") or app.secret_key
+        return URLSafeTimedSerializer(secret, salt="wtf-csrf-token").dumps(raw)
+
+
 @pytest.fixture
 def client(app):
-    """A test client with CSRF checks off (``csrf_client`` keeps them on)."""
+    """A test client that sends its page's CSRF token (see :class:`PageTokenClient`)."""
     return app.test_client()
 
 
 @pytest.fixture
 def csrf_client(app):
-    app.config["WTF_CSRF_ENABLED"] = True
-    try:
-        yield app.test_client()
-    finally:
-        app.config["WTF_CSRF_ENABLED"] = False
+    """A plain client that sends only what the test gives it: for tests of the CSRF check itself."""
+    return FlaskClient(app, app.response_class, use_cookies=True)
 
 
 @pytest.fixture

@@ -37,25 +37,32 @@ def may_see_answer_key(user: User, banks: Iterable) -> bool:
     return bool(banks) and all(owns(user, bank) for bank in banks)
 
 
-def may_review_attempt(user: User, attempt, *, banks: Iterable, now: datetime, makeup_pending: bool) -> bool:
-    """Every question of a graded attempt with its right answer and explanation.
+def review_withheld(user: User, attempt, *, banks: Iterable, now: datetime, makeup_pending: bool) -> str | None:
+    """Why a graded attempt's review (every question with its right answer and explanation) is not shown to
+    ``user``, or None when it is: ``not_offered`` (the sitting gives none, or it is a 逢查必考), ``after_close``
+    (colleagues may still be sitting it), ``makeup_pending`` (a 补考 is still to come), ``not_owner``.
 
-    :param attempt: the attempt (with ``sitting``, ``person_id``, ``state``).
+    :param attempt: the attempt (with ``sitting``, ``person_id``).
     :param banks: the banks its paper was drawn from.
-    :param makeup_pending: the candidate failed and a 补考 is available or scheduled: the answers stay closed.
+    :param makeup_pending: the candidate failed and a 补考 is available or scheduled.
     """
     sitting = attempt.sitting
     if user.role is Role.WORKER:
-        return (
-            user.person_id == attempt.person_id
-            and sitting.allow_review
-            and sitting.kind.value != "spotcheck"
-            and now >= sitting.closes_at
-            and not makeup_pending
-        )
+        if user.person_id != attempt.person_id or not sitting.allow_review or sitting.kind == "spotcheck":
+            return "not_offered"
+        if now < sitting.closes_at:
+            return "after_close"
+        if makeup_pending:
+            return "makeup_pending"
+        return None
     if user.role is Role.REGULATOR and organises(user, sitting):
-        return True
-    return may_see_answer_key(user, banks)
+        return None
+    return None if may_see_answer_key(user, banks) else "not_owner"
+
+
+def may_review_attempt(user: User, attempt, *, banks: Iterable, now: datetime, makeup_pending: bool) -> bool:
+    """See :func:`review_withheld`."""
+    return review_withheld(user, attempt, banks=banks, now=now, makeup_pending=makeup_pending) is None
 
 
 def may_see_draw_seed(user: User, inspection) -> bool:

@@ -71,3 +71,9 @@ def tagged_for_operation(code: str) -> sa.ColumnElement[bool]:
     parts = code.split(".")
     ancestors = [".".join(parts[:i]) for i in range(1, len(parts))]
     return sa.or_(*(tags.like(f'%"{c}"%') for c in [code, *ancestors]), tags.like(f'%"{code}.%'))
+
+
+def banks_by_id(bank_ids) -> list[Bank]:
+    """The banks a frozen sitting or a form names (for the answer-key policy: who owns every one of them)."""
+    ids = list(bank_ids or [])
+    return list(db.session.scalars(sa.select(Bank).where(Bank.id.in_(ids)))) if ids else []

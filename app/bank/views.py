@@ -17,7 +17,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from app.auth import scope
+from app.auth import policy, scope
 from app.auth.access import roles_required
 from app.auth.models import Role
 from app.auth.ownership import OwnerScope
@@ -38,7 +38,7 @@ from app.bank.forms import (
     template_form_data,
 )
 from app.bank.models import Bank, BankImport, BankQuestion, ImportMode, ImportState, PaperTemplate
-from app.bank.queries import OPERATION_CODE, live_questions, question_index, tagged_for_operation
+from app.bank.queries import OPERATION_CODE, banks_by_id, live_questions, question_index, tagged_for_operation
 from app.core.celery import enqueue_after_commit
 from app.core.errors import DomainError
 from app.core.forms import choices
@@ -193,6 +193,7 @@ def bank(bank_id: int):
         bank=bank,
         page=page,
         manage=manage,
+        show_answers=policy.may_see_answer_key(current_user, [bank]),
         tag_counts=_tag_counts(bank),
         type_labels=TYPE_LABELS,
         posts=POSTS,
@@ -519,5 +520,5 @@ def _template_page(template: PaperTemplate | None, *, owner: dict | None, manage
         shortages=shortages,
         type_labels=TYPE_LABELS,
         letters="ABCDEFGH",
-        show_answers=manage,
+        show_answers=paper is not None and policy.may_see_answer_key(current_user, banks_by_id(form.banks.data)),
     )

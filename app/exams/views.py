@@ -23,6 +23,7 @@ from openpyxl import Workbook
 from app.auth import policy
 from app.auth.access import roles_required
 from app.auth.models import Role
+from app.bank import queries as bank_queries
 from app.bank import scope as bank_scope
 from app.bank.models import PaperTemplate
 from app.core.clock import format_local, to_local, to_utc
@@ -138,11 +139,20 @@ def attempt_result(attempt_id: int):
         if current_user.role is Role.WORKER:
             return redirect(url_for("exams.attempt_page", attempt_id=attempt.id))
         abort(404)
-    review = None
-    if attempt.state is AttemptState.GRADED and (attempt.sitting.allow_review or current_user.role is not Role.WORKER):
-        review = _review(attempt)
+    now = utcnow()
+    outcome = makeups.outcome(attempt, now)
+    review = withheld = None
+    if attempt.state is AttemptState.GRADED:
+        withheld = policy.review_withheld(
+            current_user,
+            attempt,
+            banks=bank_queries.banks_by_id(attempt.sitting.bank_ids),
+            now=now,
+            makeup_pending=outcome in (makeups.Outcome.MAKEUP_AVAILABLE, makeups.Outcome.MAKEUP_SCHEDULED),
+        )
+        review = _review(attempt) if withheld is None else None
     return render_template(
-        "exams/result.html", attempt=attempt, sitting=attempt.sitting, review=review, outcome=makeups.outcome(attempt)
+        "exams/result.html", attempt=attempt, sitting=attempt.sitting, review=review, withheld=withheld, outcome=outcome
     )
 
 

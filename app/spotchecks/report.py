@@ -18,7 +18,7 @@ def _label(enum_cls, value: str) -> str:
     return enum_cls(value).label if value in enum_cls._value2member_map_ else value
 
 
-def report_context(inspection: Inspection, findings: list[Finding], *, link: str) -> dict:
+def report_context(inspection: Inspection, findings: list[Finding], *, link: str, show_seed: bool) -> dict:
     """Primitives only: the template never touches the database."""
     enterprise = inspection.enterprise
     rows = []
@@ -53,7 +53,7 @@ def report_context(inspection: Inspection, findings: list[Finding], *, link: str
             "doc_number": inspection.doc_number,
             "status": inspection.status.label,
             "regulator": inspection.regulator.label,
-            "seed": str(inspection.seed),
+            "seed": str(inspection.seed) if show_seed else "",
             "opened": _local(inspection.sitting.opens_at),
             "closed": _local(inspection.closed_at),
             "pass_mark": f"{inspection.sitting.pass_mark:g}",

@@ -22,6 +22,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from app.auth import policy
 from app.auth.access import roles_required
 from app.auth.models import Role
 from app.core.clock import local_today, to_local, to_utc
@@ -201,6 +202,7 @@ def inspection(inspection_id: int):
         reason_form=ReasonForm(),
         today=local_today(),
         draw_ok=inspecting.verify_draw(inspection),
+        show_seed=policy.may_see_draw_seed(current_user, inspection),
         short_url=url_for("tickets.code_entry", _external=True),
     )
 
@@ -332,7 +334,8 @@ def report_pdf(inspection_id: int):
         sa.select(Finding).where(Finding.inspection_id == inspection.id).order_by(Finding.id)
     ).all()
     link = url_for("spotchecks.inspection", inspection_id=inspection.id, _external=True)
-    pdf = report.render_pdf(report.report_context(inspection, findings, link=link))
+    show_seed = policy.may_see_draw_seed(current_user, inspection)
+    pdf = report.render_pdf(report.report_context(inspection, findings, link=link, show_seed=show_seed))
     response = make_response(pdf)
     response.headers["Content-Type"] = "application/pdf"
     response.headers["Content-Disposition"] = f'attachment; filename="inspection-{inspection.id}.pdf"'

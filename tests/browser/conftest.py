@@ -65,21 +65,6 @@ def live_server(app):
         thread.join(timeout=5)
 
 
-@pytest.fixture(autouse=True)
-def _csrf_on(request):
-    """Real CSRF checks while a browser test runs; the shared app goes back to the suite's setting after."""
-    if "live_server" not in request.fixturenames:
-        yield
-        return
-    app = request.getfixturevalue("app")
-    before = app.config.get("WTF_CSRF_ENABLED", True)
-    app.config["WTF_CSRF_ENABLED"] = True
-    try:
-        yield
-    finally:
-        app.config["WTF_CSRF_ENABLED"] = before
-
-
 @pytest.fixture(scope="session")
 def browser():
     if not (os.path.isfile(CHROMIUM) or shutil.which(CHROMIUM)):

@@ -202,13 +202,38 @@ def test_submit_is_idempotent_and_answers_are_refused_afterwards(exam_world, log
     assert client.get(f"/exams/attempts/{attempt.id}").location == f"/exams/attempts/{attempt.id}/result"
 
 
-def test_result_page_reviews_answers_when_allowed(exam_world, login):
+def test_review_waits_for_the_sitting_to_close_and_for_the_makeup(exam_world, login):
+    """Answers and explanations are not shown while colleagues may still sit the same paper, nor to a candidate
+    whose 补考 is still to come; a candidate who passed sees them once the sitting has closed."""
     client = login(exam_world.worker)
     attempt = started(client, exam_world)
     client.post(f"/exams/attempts/{attempt.id}/submit")
     html = client.get(f"/exams/attempts/{attempt.id}/result").data.decode()
-    assert "不合格" in html and "EXPLAIN-" in html and "可以参加一次补考" in html
-    assert "&lt;b&gt;下列&lt;/b&gt;" in html or "单选" not in html  # question text is escaped
+    assert "不合格" in html and "可以参加一次补考" in html
+    assert not SECRET_MARKERS.search(html) and 'data-testid="review-later"' in html and "后可查看答题详情" in html
+
+    colleague = exam_world.persons[1]
+    passed = attempts.start_or_resume(exam_world.sitting, colleague.id)
+    for pos in range(len(passed.paper["items"])):
+        attempts.save_answer(passed, pos, right_answer(passed, pos), pos + 1)
+    attempts.submit(passed)
+    exam_world.sitting.closes_at = utcnow() - timedelta(minutes=1)
+    db.session.commit()
+
+    html = client.get(f"/exams/attempts/{attempt.id}/result").data.decode()
+    assert not SECRET_MARKERS.search(html) and "补考结束前不公布答案和解析" in html
+    html = login(exam_world.workers[1]).get(f"/exams/attempts/{passed.id}/result").data.decode()
+    assert "合格" in html and "EXPLAIN-" in html
+    assert "&lt;b&gt;下列&lt;/b&gt;" in html  # question text is escaped
+
+
+def test_an_organiser_using_the_national_bank_sees_no_answers(exam_world, login):
+    """The enterprise organises a training exam drawn from the national bank: it sees scores, never the key."""
+    attempt = attempts.start_or_resume(exam_world.sitting, exam_world.person.id)
+    attempts.submit(attempt)
+    db.session.commit()
+    html = login(exam_world.organiser).get(f"/exams/attempts/{attempt.id}/result").data.decode()
+    assert 'data-testid="score"' in html and not SECRET_MARKERS.search(html)
 
 
 def test_result_page_without_review(exam_world, login):
