@@ -7,7 +7,6 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from app.archive.services import timeline
 from app.auth import scope
 from app.auth.access import roles_required
 from app.auth.models import Role
@@ -15,7 +14,7 @@ from app.core.clock import local_today
 from app.core.errors import DomainError
 from app.core.forms import choices
 from app.extensions import db
-from app.people import bp, roster_import
+from app.people import bp, dossier, roster_import
 from app.people.forms import (
     ConfirmImportForm,
     EditEmploymentForm,
@@ -224,22 +223,8 @@ def end_employment_view(employment_id: int):
 
 @bp.route("/people/<int:person_id>")
 def person(person_id: int):
-    person = scope.get_person_or_404(current_user, person_id)
-    employments = db.session.scalars(
-        scope.employments_query(current_user)
-        .where(Employment.person_id == person.id)
-        .order_by(Employment.start_date.desc())
-    ).all()
-    events = timeline(person.id, enterprise_id=scope.archive_enterprise_filter(current_user))
-    return render_template(
-        "people/person.html",
-        person=person,
-        employments=employments,
-        events=events[:10],
-        event_count=len(events),
-        show_full_id=scope.can_see_full_id(current_user, person),
-        can_manage=lambda e: e.is_current and scope.can_manage_roster(current_user, e.enterprise),
-    )
+    """一人一档: the person's dossier (app/people/dossier.py)."""
+    return dossier.render_dossier(scope.get_person_or_404(current_user, person_id))
 
 
 @bp.route("/me")

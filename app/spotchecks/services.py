@@ -22,6 +22,7 @@ from app.auth import scope
 from app.bank.models import PaperTemplate
 from app.bank.queries import question_index
 from app.core import crypto
+from app.core.clock import format_local
 from app.core.db import utcnow
 from app.core.errors import DomainError
 from app.exams.models import Attempt, AttemptState, Candidate, Sitting
@@ -290,12 +291,33 @@ def swap_ticket(ticket: SpotCheckTicket, *, actor, reason: str, now: datetime | 
     replacement = draw_replacement(pool, inspection.seed, f"swap:{ticket.id}")
     if replacement is None:
         db.session.flush()
+        _record_void(ticket, actor=actor, now=now, replaced=False)
         return None
     etype = next(etype for pid, _post, etype in roster if pid == replacement)
     new = _issue_ticket(inspection, replacement, ticket.post, etype, TicketReason.SWAP_IN, actor=actor, now=now)
     new.replaces_id = ticket.id
     db.session.flush()
+    _record_void(ticket, actor=actor, now=now, replaced=True)
     return new
+
+
+def _record_void(ticket: SpotCheckTicket, *, actor, now: datetime, replaced: bool) -> None:
+    """The swapped-out person's file ends the draw with its outcome: voided, why, and whether someone replaced them."""
+    inspection = ticket.inspection
+    record_event(
+        ticket.person_id,
+        "spotcheck.voided",
+        {
+            "inspection": inspection.id,
+            "doc_number": inspection.doc_number,
+            "enterprise": inspection.enterprise.name,
+            "reason": ticket.swap_reason,
+            "replaced": replaced,
+        },
+        actor=actor,
+        enterprise_id=inspection.enterprise_id,
+        at=now,
+    )
 
 
 def _drop_candidate(inspection: Inspection, person_id: int) -> None:
@@ -567,7 +589,7 @@ def open_finding(ticket: SpotCheckTicket, *, actor, now: datetime) -> Finding:
 
 def _note(finding: Finding, actor, text: str, now: datetime) -> None:
     who = actor.label if actor is not None else "system"
-    line = f"[{now:%Y-%m-%d %H:%M}] {who}: {text}"
+    line = f"[{format_local(now)}] {who}: {text}"
     finding.notes = f"{finding.notes}\n{line}".strip()
 
 

@@ -246,7 +246,8 @@ def live(inspection_id: int):
             {
                 "id": t.id,
                 "status": t.status.value,
-                "status_label": t.status.label,
+                "status_label": t.status_label,
+                "absent": t.absent,
                 "answered": answered,
                 "score": t.score,
                 "passed": t.passed,
