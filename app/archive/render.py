@@ -12,13 +12,12 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from app.core.clock import format_local
 from app.core.enums import LabelledEnum
+from app.core.templating import format_iso_local
 
 
 @dataclass(frozen=True)
@@ -50,15 +49,7 @@ def group_of(kind: str) -> str:
 
 def local_time(value) -> str:
     """An ISO time from a payload (naive = UTC, or with an offset) as the user reads it; a bare date stays a date."""
-    if not value:
-        return ""
-    text = str(value)
-    try:
-        if len(text) <= 10:
-            return date.fromisoformat(text).isoformat()
-        return format_local(datetime.fromisoformat(text.replace("Z", "+00:00")))
-    except ValueError:
-        return text
+    return format_iso_local(value)
 
 
 def enum_label(enum_cls: type[LabelledEnum], value) -> str:

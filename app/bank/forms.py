@@ -346,7 +346,7 @@ def template_form_data(template) -> dict:
                 "count": s.count,
                 "points": f"{s.points:g}",
                 "topics": ", ".join(sorted(f.topics)),
-                "posts": ", ".join(sorted(f.posts)),
+                "posts": "、".join(POSTS.get(p, p) for p in sorted(f.posts)),
                 "operations": ", ".join(sorted(f.operations)),
                 "levels": ", ".join(sorted(f.levels)),
                 "difficulty": difficulty,
