@@ -139,12 +139,21 @@ def attempt_result(attempt_id: int):
         if current_user.role is Role.WORKER:
             return redirect(url_for("exams.attempt_page", attempt_id=attempt.id))
         abort(404)
+    outcome = services.outcome(attempt)
     review = None
-    if attempt.state is AttemptState.GRADED and (attempt.sitting.allow_review or current_user.role is not Role.WORKER):
+    if attempt.state is AttemptState.GRADED and (
+        current_user.role is not Role.WORKER or candidate_may_review(attempt.sitting.allow_review, outcome)
+    ):
         review = _review(attempt)
     return render_template(
-        "exams/result.html", attempt=attempt, sitting=attempt.sitting, review=review, outcome=services.outcome(attempt)
+        "exams/result.html", attempt=attempt, sitting=attempt.sitting, review=review, outcome=outcome
     )
+
+
+def candidate_may_review(allow_review: bool, outcome: str) -> bool:
+    """The candidate sees the answers when the sitting allows it and no 补考 is still ahead of them (the 补考 draws
+    from the same bank: showing the answers first would hand them over)."""
+    return allow_review and outcome not in ("makeup_available", "makeup_scheduled")
 
 
 def _review(attempt: Attempt) -> list[dict]:

@@ -93,7 +93,7 @@ def test_long_paper_on_a_phone_grid_in_a_sheet_resume_and_reload_is_not_leaving(
     page.wait_for_timeout(500)
     assert _focus_losses(attempt_id) == 0
     page.evaluate(hide, 4000)
-    page.get_by_text("检测到离开考试页面（第 1 次），已记录。").wait_for()
+    page.get_by_text("检测到离开考试页面，已记录（累计 1 次）。").wait_for()
     assert _focus_losses(attempt_id) == 1
 
 
