@@ -66,13 +66,27 @@ def score_text(score, max_score=None) -> str:
 
 
 def operation_text(code: str | None) -> str:
-    """``9.16`` → ``9.16 烟花爆竹储存作业`` (the code alone only when the catalogue does not know it)."""
+    """``9.16`` → ``9.16 化工自动化控制仪表作业`` (the code alone only when the catalogue does not know it)."""
     if not code:
         return ""
-    from app.rules.queries import operation_name
+    name = _operation_names().get(code)
+    return f"{code} {name}" if name else code
 
-    name = operation_name(code)
-    return f"{code} {name}" if name and name != code else code
+
+def _operation_names() -> dict[str, str]:
+    """The 特种作业目录's names by code, read once per request (a roster shows one per row)."""
+    import sqlalchemy as sa
+    from flask import g, has_app_context
+
+    from app.extensions import db
+    from app.rules.models import Operation
+
+    if has_app_context() and "_operation_names" in g:
+        return g._operation_names
+    names = dict(db.session.execute(sa.select(Operation.code, Operation.name)).all())
+    if has_app_context():
+        g._operation_names = names
+    return names
 
 
 def source_text(source: str | None) -> str:

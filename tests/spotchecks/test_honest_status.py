@@ -49,6 +49,8 @@ def test_absent_is_absent_on_every_page(world, client, login):
     assert pdf.status_code == 200
     with pdfplumber.open(io.BytesIO(pdf.data)) as doc:
         text = "\n".join(p.extract_text() for p in doc.pages)
+    # the table's header and each name on one line each: no column too narrow for its words (issue #15 item 9)
+    assert "姓名 证件号码 岗位 用工形式 抽取方式 得分 结果" in text.splitlines()
     line = next(line for line in text.splitlines() if line.startswith(manager.person.name))
     assert line.endswith("未参加") and " 0 " not in line
     assert "抽中 3 人，实际受测 1 人" in text and "未参加 2 人" in text  # the swapped-in worker never came either

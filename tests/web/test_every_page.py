@@ -158,3 +158,16 @@ def test_the_fixed_clock_tells_utc_from_local():
     assert format_local(FIXED_NOW) == "2026-11-29 10:17"
     assert _utc_leaks({FIXED_NOW}) == {"2026-11-29 02:17", "11-29 02:17"}
     assert FIXED_NOW.replace(tzinfo=UTC) + timedelta(hours=8) == datetime(2026, 11, 29, 10, 17, tzinfo=UTC)
+
+
+@pytest.mark.parametrize("url", ["/people/", "/people/{person}"])
+def test_operation_codes_come_with_their_names(demo, client, url):
+    """操作项目 as "9.16 化工自动化控制仪表作业", never a bare "9.16"."""
+    from app.people.models import Employment
+
+    employment = db.session.scalars(sa.select(Employment).where(Employment.operation_code == "9.16")).first()
+    _log_in(client, "enterprise")
+    parser = VisibleText()
+    parser.feed(client.get(url.format(person=employment.person_id)).get_data(as_text=True))
+    codes = re.findall(r"(?<![\d.])9\.16(?![\d.])(.{0,3})", parser.text)
+    assert codes and all(following.startswith(" 化工") for following in codes), codes
