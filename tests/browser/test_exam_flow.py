@@ -94,7 +94,9 @@ def test_exam_on_a_phone_survives_going_offline_and_reloading(factory, phone_pag
     page.wait_for_url(re.compile(r"/exams/attempts/\d+/result$"))
     assert page.get_by_test_id("score").inner_text().startswith("9")
     assert page.get_by_test_id("failed").is_visible()
-    assert page.get_by_test_id("review-item").count() == 24
+    # a 补考 is still ahead: the answers wait until it is over (issue #15)
+    assert page.get_by_test_id("review-item").count() == 0
+    assert page.get_by_test_id("review-later").inner_text() == "补考结束后可查看答题详情。"
 
     # back home: the finished exam with its score
     page.goto("/")
