@@ -32,7 +32,12 @@ from app.core.db import utcnow
 from app.core.errors import DomainError, json_error, json_object
 from app.core.forms import choices
 from app.core.templating import json_script
-from app.exams import bp, queries, services
+from app.exams import (
+    archive_events,  # noqa: F401  (registers how its 一人一档 events read)
+    bp,
+    queries,
+    services,
+)
 from app.exams.forms import ExtendForm, MakeupForm, SittingForm, StartForm
 from app.exams.models import Attempt, AttemptState, ExamKind
 from app.extensions import db

@@ -13,13 +13,14 @@ import json
 from flask import make_response, render_template, request, url_for
 from flask_login import current_user
 
-from app.archive.render import GROUPS, actor_text, operation_text, render_event, render_payload, score_text
+from app.archive.render import GROUPS, actor_text, render_event, render_payload, score_text
 from app.archive.services import timeline, verify_chain
 from app.auth import scope
 from app.core.clock import format_local, utcnow
 from app.core.qr import qr_data_uri
 from app.extensions import db
 from app.people import bp
+from app.people.archive_events import operation_text  # also registers the person.*/employment.* renderings
 from app.people.models import Employment, Person
 
 

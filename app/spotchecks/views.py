@@ -37,7 +37,14 @@ from app.core.qr import qr_data_uri
 from app.exams import views as exam_views
 from app.extensions import db
 from app.people.models import Employment, Enterprise, Industry, Person, Post
-from app.spotchecks import bp, engine, queries, report, services
+from app.spotchecks import (
+    archive_events,  # noqa: F401  (registers how its 一人一档 events read)
+    bp,
+    engine,
+    queries,
+    report,
+    services,
+)
 from app.spotchecks.forms import (
     AddPersonForm,
     CloseFindingForm,

@@ -164,7 +164,7 @@ def _event_kinds_written_by_the_code() -> set[str]:
     return kinds
 
 
-def test_every_kind_the_code_writes_has_a_renderer_and_a_case_here():
+def test_every_kind_the_code_writes_has_a_renderer_and_a_case_here(app):  # the app registers every domain's kinds
     written = _event_kinds_written_by_the_code()
     assert "exam.expired" in written and "spotcheck.voided" in written
     assert written <= set(RENDERERS), written - set(RENDERERS)
