@@ -79,12 +79,12 @@ def _change_field(key: str) -> tuple[str, Callable[[object], str]]:
 
 @renders("employment.updated")
 def _employment_updated(p: dict) -> RenderedEvent:
-    facts = []
+    changes = []
     for key, pair in sorted((p.get("changes") or {}).items()):
         label, fmt = _change_field(key)
         before, after = [*pair, None, None][:2] if isinstance(pair, list) else (None, pair)
-        facts.append((label, f"{fmt(before) if before not in (None, '') else '—'} → {fmt(after) if after else '—'}"))
-    return RenderedEvent(_("信息变更"), facts)
+        changes.append((label, f"{fmt(before) if before not in (None, '') else '—'} → {fmt(after) if after else '—'}"))
+    return RenderedEvent(_("信息变更"), changes)
 
 
 @renders("employment.ended")
