@@ -8,6 +8,7 @@ from app.auth.access import public
 from app.auth.forms import LoginForm
 from app.auth.models import User
 from app.auth.services import authenticate
+from app.core.clock import format_local
 from app.extensions import db, login_manager
 
 
@@ -39,8 +40,8 @@ def login():
         if outcome.status == "locked":
             flash(
                 _(
-                    "登录失败次数过多，账号已锁定至 %(time)s（UTC），请稍后再试。",
-                    time=outcome.locked_until.strftime("%H:%M"),
+                    "登录失败次数过多，账号已锁定至 %(time)s，请稍后再试。",
+                    time=format_local(outcome.locked_until, "%H:%M"),
                 ),
                 "error",
             )

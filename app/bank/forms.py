@@ -34,6 +34,34 @@ POST_LABELS = {
     "special_operator": _l("特种作业人员"),
     "worker": _l("其他从业人员"),
 }
+#: Import error table: the 字段 column in the words of the template's header, never the field's code.
+FIELD_LABELS = {
+    "key": _l("编号"),
+    "type": _l("题型"),
+    "stem": _l("题干"),
+    "options": _l("选项"),
+    "answer": _l("答案"),
+    "explanation": _l("解析"),
+    "difficulty": _l("难度"),
+    "topic": _l("知识点"),
+    "post": _l("岗位"),
+    "industry": _l("行业"),
+    "operation": _l("作业类别"),
+    "operation_soft": _l("作业类别"),
+    "level": _l("认知层次"),
+    "source": _l("来源"),
+    "extra": _l("标签"),
+    "version": _l("版本"),
+}
+
+
+def field_label(name: str) -> str:
+    """``stem`` → 题干, ``option:2`` → 选项C; empty for a whole-file problem."""
+    if name.startswith("option:") and name[7:].isdigit():
+        return str(_l("选项%(letter)s", letter="ABCDEFGH"[int(name[7:])] if int(name[7:]) < 8 else name[7:]))
+    return str(FIELD_LABELS.get(name, _l("其他"))) if name else ""
+
+
 SEPARATORS = re.compile(r"[,，、;；\s]+")
 
 
@@ -346,7 +374,7 @@ def template_form_data(template) -> dict:
                 "count": s.count,
                 "points": f"{s.points:g}",
                 "topics": ", ".join(sorted(f.topics)),
-                "posts": ", ".join(sorted(f.posts)),
+                "posts": "、".join(POSTS.get(p, p) for p in sorted(f.posts)),
                 "operations": ", ".join(sorted(f.operations)),
                 "levels": ", ".join(sorted(f.levels)),
                 "difficulty": difficulty,

@@ -32,6 +32,7 @@ from app.bank.forms import (
     QuestionForm,
     TemplateForm,
     UploadForm,
+    field_label,
     question_form_data,
     question_from_form,
     spec_from_form,
@@ -336,6 +337,7 @@ def import_preview(bank_id: int, token: str):
         report=report,
         role_labels=ROLE_LABELS,
         type_labels=TYPE_LABELS,
+        field_label=field_label,
         result_text=_result_text(batch.result) if batch.result else "",
     )
 

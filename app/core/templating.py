@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import functools
 import json
+from datetime import date, datetime
 
 from babel import Locale
 from flask import Flask, current_app, has_request_context, session
@@ -39,6 +40,19 @@ def locale_selector() -> Locale:
     return parsed_locale(selected_locale())
 
 
+def format_iso_local(value, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    """An ISO time kept in JSON (naive = UTC, or with an offset) as the user reads it; a bare date stays a date."""
+    if not value:
+        return ""
+    text = str(value)
+    try:
+        if len(text) <= 10:
+            return date.fromisoformat(text).isoformat()
+        return format_local(datetime.fromisoformat(text.replace("Z", "+00:00")), fmt)
+    except ValueError:
+        return text
+
+
 def format_score(value) -> str:
     """92.5 → "92.5", 90.0 → "90"."""
     return "" if value is None else f"{value:g}"
@@ -52,6 +66,7 @@ def register(app: Flask) -> None:
     app.add_template_filter(format_local, "local_dt")
     app.add_template_filter(format_local, "datetime")
     app.add_template_filter(format_score, "score")
+    app.add_template_filter(format_iso_local, "iso_local")
 
     @app.template_filter("date")
     def format_date(value, fmt="%Y-%m-%d"):

@@ -30,6 +30,7 @@ from app.core.clock import format_local, to_local, to_utc
 from app.core.db import utcnow
 from app.core.errors import DomainError
 from app.core.forms import choices, enum_choices
+from app.exams import archive_events as _archive_events  # noqa: F401  (registers how its 一人一档 events read)
 from app.exams import attempts, bp, makeups, page_views, queries
 from app.exams import scope as exam_scope
 from app.exams import sittings as exam_sittings

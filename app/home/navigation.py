@@ -20,6 +20,7 @@ NAVIGATION = {
         ("bank.index", _l("题库")),
         ("bank.templates", _l("组卷规则")),
         ("exams.sittings", _l("考试场次")),
+        ("spotchecks.inspections", _l("逢查必考")),
     ],
     Role.REGULATOR: [
         ("home.index", _l("首页")),

@@ -15,7 +15,7 @@ import json
 import re
 import secrets
 import zipfile
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
@@ -255,8 +255,9 @@ def parse_roster(
             for key, v in cells.items()
             if isinstance(v, str) and v.startswith("=")
         ]
+        person = _cell_text(cells.get("name"))[:50]
         if row_problems:
-            problems.extend(row_problems)
+            problems.extend(_named(row_problems, person))
             continue
         parsed, row_problems = _validate_row(
             line, {k: _cell_text(v) for k, v in cells.items()}, cells, catalogue, today
@@ -268,12 +269,17 @@ def parse_roster(
             else:
                 seen_ids[key] = line
         if row_problems:
-            problems.extend(row_problems)
+            problems.extend(_named(row_problems, person))
         elif parsed is not None:
             rows.append(parsed)
     if not rows and not problems:
         problems.append(RowProblem(0, "", "file.no_rows"))
     return rows, problems
+
+
+def _named(problems: list[RowProblem], person: str) -> list[RowProblem]:
+    """The row's 姓名 with each of its problems, so the error table says whose row it is (not only a masked ID)."""
+    return [replace(p, params={**p.params, "person": person}) for p in problems] if person else problems
 
 
 def _validate_row(
@@ -465,7 +471,9 @@ def _roster_conflicts(rows: list[RosterRow], enterprise: Enterprise) -> list[Row
     for row in rows:
         person = find_person(IdType(row.id_type), row.id_number)
         if person and any(e.enterprise_id == enterprise.id for e in person.current_employments):
-            conflicts.append(RowProblem(row.row, "id_number", "row.already_employed", {"name": person.name}))
+            conflicts.append(
+                RowProblem(row.row, "id_number", "row.already_employed", {"name": person.name, "person": row.name})
+            )
     return conflicts
 
 
@@ -568,7 +576,19 @@ def template_xlsx() -> io.BytesIO:
         ]
     )
     ws.append(
-        ["李四", "居民身份证", "", "13900000000", "特种作业人员", "劳务派遣", "1", "1.2", "2024-05-10", "高中", "电工"]
+        [
+            "李四",
+            "居民身份证",
+            "320102199003151239",
+            "13900000000",
+            "特种作业人员",
+            "劳务派遣",
+            "1",
+            "1.2",
+            "2024-05-10",
+            "高中",
+            "电工",
+        ]
     )
     for column, width in zip("ABCDEFGHIJK", (10, 14, 22, 14, 14, 10, 10, 10, 12, 10, 12), strict=True):
         ws.column_dimensions[column].width = width

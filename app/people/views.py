@@ -7,15 +7,14 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from app.archive.services import timeline
-from app.auth import policy, scope
+from app.auth import scope
 from app.auth.access import roles_required
 from app.auth.models import Role
 from app.core.clock import local_today
 from app.core.errors import DomainError
 from app.core.forms import choices
 from app.extensions import db
-from app.people import bp, roster_import
+from app.people import bp, dossier, roster_import
 from app.people import scope as people_scope
 from app.people import timeline as _timeline  # noqa: F401  (registers the 一人一档 timeline routes)
 from app.people.forms import (
@@ -226,22 +225,8 @@ def end_employment_view(employment_id: int):
 
 @bp.route("/people/<int:person_id>")
 def person(person_id: int):
-    person = people_scope.get_person_or_404(current_user, person_id)
-    employments = db.session.scalars(
-        people_scope.employments_query(current_user)
-        .where(Employment.person_id == person.id)
-        .order_by(Employment.start_date.desc())
-    ).all()
-    events = timeline(person.id, enterprise_id=people_scope.archive_enterprise_filter(current_user))
-    return render_template(
-        "people/person.html",
-        person=person,
-        employments=employments,
-        events=events[:10],
-        event_count=len(events),
-        show_full_id=policy.may_see_full_id(current_user, person),
-        can_manage=lambda e: e.is_current and people_scope.can_manage_roster(current_user, e.enterprise),
-    )
+    """一人一档: the person's dossier (app/people/dossier.py)."""
+    return dossier.render_dossier(people_scope.get_person_or_404(current_user, person_id))
 
 
 @bp.route("/me")

@@ -1,9 +1,24 @@
+import re
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, DateTimeLocalField, IntegerField, SelectField, StringField
-from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
 NOT_BLANK = r"\S"
+#: Names in the 执法人员 field are separated by 、，, ; or spaces ("李明、王强").
+NAME_SEPARATORS = re.compile(r"[、,，;；/\s]+")
+
+
+def inspector_names(text: str | None) -> list[str]:
+    """ "李明、王强" → ["李明", "王强"] (duplicates dropped, order kept)."""
+    return list(dict.fromkeys(n for n in NAME_SEPARATORS.split(text or "") if n))
+
+
+def at_least_two_inspectors(form, field) -> None:
+    """执法人员 must be at least two (行政处罚法 第四十二条): one name is refused with a clear message."""
+    if len(inspector_names(field.data)) < 2:
+        raise ValidationError(_l("执法人员不得少于两人：请填写至少两名执法人员的姓名，用顿号分隔。"))
 
 
 class InspectionForm(FlaskForm):
@@ -11,7 +26,7 @@ class InspectionForm(FlaskForm):
         _l("被检查企业"), coerce=int, choices=[], validate_choice=False
     )  # checked against the jurisdiction in the view, with a clear message
     inspected_on = DateField(_l("检查日期"), validators=[DataRequired()])
-    inspectors = StringField(_l("执法人员"), validators=[DataRequired(), Length(max=200)])
+    inspectors = StringField(_l("执法人员"), validators=[DataRequired(), Length(max=200), at_least_two_inspectors])
     doc_number = StringField(_l("执法文书号"), validators=[DataRequired(), Length(max=80)])
     template_id = SelectField(_l("试卷模板"), coerce=int, choices=[])
     safety_manager = IntegerField(_l("安全管理人员（人）"), default=2, validators=[NumberRange(0, 50)])

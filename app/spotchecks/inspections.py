@@ -14,6 +14,7 @@ from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 
+from app.archive.services import record_event
 from app.bank import scope as bank_scope
 from app.bank.models import PaperTemplate
 from app.bank.queries import question_index
@@ -209,12 +210,33 @@ def swap_ticket(ticket: SpotCheckTicket, *, actor, reason: str, now: datetime | 
     replacement = draw_replacement(pool, inspection.seed, f"swap:{ticket.id}")
     if replacement is None:
         db.session.flush()
+        _record_void(ticket, actor=actor, now=now, replaced=False)
         return None
     etype = next(etype for pid, _post, etype in roster if pid == replacement)
     new = issue_ticket(inspection, replacement, ticket.post, etype, TicketReason.SWAP_IN, actor=actor, now=now)
     new.replaces_id = ticket.id
     db.session.flush()
+    _record_void(ticket, actor=actor, now=now, replaced=True)
     return new
+
+
+def _record_void(ticket: SpotCheckTicket, *, actor, now: datetime, replaced: bool) -> None:
+    """The swapped-out person's file ends the draw with its outcome: voided, why, and whether someone replaced them."""
+    inspection = ticket.inspection
+    record_event(
+        ticket.person_id,
+        "spotcheck.voided",
+        {
+            "inspection": inspection.id,
+            "doc_number": inspection.doc_number,
+            "enterprise": inspection.enterprise.name,
+            "reason": ticket.swap_reason,
+            "replaced": replaced,
+        },
+        actor=actor,
+        enterprise_id=inspection.enterprise_id,
+        at=now,
+    )
 
 
 def add_person(inspection: Inspection, person_id: int, *, actor, now: datetime | None = None) -> SpotCheckTicket:

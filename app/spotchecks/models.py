@@ -139,6 +139,16 @@ class SpotCheckTicket(db.Model):
     def is_live(self) -> bool:
         return self.status in (TicketState.ISSUED, TicketState.CLAIMED)
 
+    @property
+    def absent(self) -> bool:
+        """Graded without ever being started: the person never scanned the code (未参加, not "0 分")."""
+        return self.graded_at is not None and not self.answered and self.status is not TicketState.VOID
+
+    @property
+    def status_label(self) -> str:
+        """What the inspector reads: 未参加 for an absent person once the test is over, else the state's label."""
+        return str(_l("未参加")) if self.absent else self.status.label
+
 
 class Finding(TimestampMixin, db.Model):
     """An item of the inspection's 整改问题清单: a person who failed, to be retrained and re-examined (补考)."""

@@ -33,6 +33,7 @@ def report_context(inspection: Inspection, findings: list[Finding], *, link: str
                 "void": t.status is TicketState.VOID,
                 "swap_reason": t.swap_reason,
                 "answered": t.answered,
+                "absent": t.absent,
                 "graded": t.graded_at is not None,
                 "score": f"{t.score:g}" if t.score is not None else "",
                 "passed": t.passed,
@@ -65,12 +66,19 @@ def report_context(inspection: Inspection, findings: list[Finding], *, link: str
         "draw_verified": verify_draw(inspection),
         "rows": rows,
         "summary": {
-            "tested": len(graded),
+            "drawn": len(graded),
+            "tested": sum(1 for r in graded if not r["absent"]),
             "passed": sum(1 for r in graded if r["passed"]),
-            "unanswered": sum(1 for r in graded if not r["answered"]),
+            "absent": sum(1 for r in graded if r["absent"]),
         },
         "findings": [
-            {"name": f.person.name, "deadline": f.deadline.isoformat(), "action": f.action, "status": f.status.label}
+            {
+                "name": f.person.name,
+                "absent": f.ticket.absent,
+                "deadline": f.deadline.isoformat(),
+                "action": f.action,
+                "status": f.status.label,
+            }
             for f in findings
         ],
         "qr": qr_data_uri(link, scale=3),

@@ -5,9 +5,14 @@ from __future__ import annotations
 import io
 from collections.abc import Iterable
 
-from ..readers.common import letters
+from ..readers.common import INDUSTRY_ALIASES, letters
 from ..registry import OPTION_LETTERS, QuestionType, type_info
 from ..types import POSTS, Question, Tags
+
+#: The 行业 cell in words the reader maps back (the first alias of each code: hazchem → 危险化学品, general → 通用).
+INDUSTRY_NAMES: dict[str, str] = {}
+for _name, _code in INDUSTRY_ALIASES.items():
+    INDUSTRY_NAMES.setdefault(_code, _name)
 
 #: Exactly the columns the reader recognises, in template order.  标签/版本 come last so the
 #: commonly edited columns stay in front.
@@ -53,7 +58,7 @@ def row_values(q: Question) -> list[object]:
         q.difficulty,
         t.topic,
         "、".join(POSTS.get(p, p) for p in sorted(t.post)),
-        "、".join(sorted(t.industry)),
+        "、".join(INDUSTRY_NAMES.get(i, i) for i in sorted(t.industry)),
         "、".join(sorted(t.operation)),
         t.level,
         q.source,

@@ -38,13 +38,14 @@
       pending = data.pending || {};
       seqCounter = data.seq || 0;
       mode = data.mode || (window.matchMedia && window.matchMedia('(min-width: 900px)').matches ? 'all' : 'one');
+      if (typeof data.current === 'number') current = data.current;   // resume at the last question
       return data;
     } catch (e) { return {}; }
   }
   function persist(extra) {
     try {
       var data = JSON.parse(localStorage.getItem(STORE) || '{}');
-      data.pending = pending; data.seq = seqCounter; data.mode = mode;
+      data.pending = pending; data.seq = seqCounter; data.mode = mode; data.current = current;
       if (extra) for (var k in extra) data[k] = extra[k];
       localStorage.setItem(STORE, JSON.stringify(data));
     } catch (e) { /* private mode or full: the queue still works in memory */ }
@@ -284,13 +285,15 @@
       var button = el('button', 'qmap-item', String(pos + 1));
       button.type = 'button';
       button.setAttribute('data-testid', 'qmap-item');
-      button.addEventListener('click', function () { go(pos, true); });
+      button.addEventListener('click', function () { openMap(false); go(pos, true); });
       map.appendChild(button);
       nodes[pos] = { section: section, status: status, map: button };
       updateStatus(pos);
     });
     setMode(mode);
     updateGlobal();
+    observeCurrent();
+    if (current > 0) reveal(current);
   }
 
   function updateStatus(pos) {
@@ -305,6 +308,7 @@
     n.map.classList.toggle('unsaved', isPending);
     n.map.classList.toggle('current', pos === current && mode === 'one');
     updateGlobal();
+    updateMapButton();
   }
 
   function updateGlobal() {
@@ -326,6 +330,7 @@
   function go(pos, scroll) {
     if (!questions.length) return;
     current = Math.max(0, Math.min(questions.length - 1, pos));
+    persist();
     Object.keys(nodes).forEach(function (p) {
       var n = nodes[p];
       n.section.hidden = mode === 'one' && Number(p) !== current;
@@ -334,12 +339,48 @@
     $('position').textContent = fmt(T.position, { i: current + 1, n: questions.length });
     $('prev').disabled = current === 0;
     $('next').disabled = current === questions.length - 1;
-    if (scroll && nodes[current]) nodes[current].section.scrollIntoView({ block: 'start' });
+    if (scroll) reveal(current);
+    updateMapButton();
   }
 
+  // The current question stays in view: scrolled to when it starts above the screen or below its middle.
+  function reveal(pos) {
+    var n = nodes[pos];
+    if (!n) return;
+    var top = n.section.getBoundingClientRect().top;
+    if (top < 0 || top > window.innerHeight / 2) n.section.scrollIntoView({ block: 'start' });
+  }
+
+  // Showing all questions, the one being read (the topmost visible) is the current one, kept for a reload.
+  var observer = null;
+  function observeCurrent() {
+    if (observer) observer.disconnect();
+    if (!('IntersectionObserver' in window)) return;
+    observer = new IntersectionObserver(function (entries) {
+      if (mode !== 'all') return;
+      var seen = entries.filter(function (e) { return e.isIntersecting; })
+                        .map(function (e) { return Number(e.target.dataset.pos); });
+      if (seen.length) { current = Math.min.apply(null, seen); persist(); updateMapButton(); }
+    }, { rootMargin: '-20% 0px -60% 0px' });
+    Object.keys(nodes).forEach(function (p) { observer.observe(nodes[p].section); });
+  }
+
+  // ------------------------------------------------------------------ question map: a sheet on phones
+
+  function updateMapButton() {
+    var done = questions.filter(function (q) { return answered(answers[q.position]); }).length;
+    $('qmap-toggle').textContent = fmt(T.map_button, { i: current + 1, n: questions.length, done: done });
+  }
+  function openMap(open) {
+    root.classList.toggle('map-open', open);
+    $('qmap-toggle').setAttribute('aria-expanded', open ? 'true' : 'false');
+  }
+  $('qmap-toggle').addEventListener('click', function () { openMap(!root.classList.contains('map-open')); });
+  $('qmap-backdrop').addEventListener('click', function () { openMap(false); });
+
   $('mode-toggle').addEventListener('click', function () { setMode(mode === 'one' ? 'all' : 'one'); });
-  $('prev').addEventListener('click', function () { go(current - 1, false); });
-  $('next').addEventListener('click', function () { go(current + 1, false); });
+  $('prev').addEventListener('click', function () { go(current - 1, true); });
+  $('next').addEventListener('click', function () { go(current + 1, true); });
 
   function showMessage(text) { var m = $('exam-message'); m.textContent = text; m.hidden = false; }
   function hideMessage() { $('exam-message').hidden = true; }
@@ -363,19 +404,43 @@
 
   // ------------------------------------------------------------------ integrity: focus loss
 
-  function focusLost(kind) {
-    if (closed) return;
+  // Leaving is counted: the page hidden (another app or tab) or the window blurred (another app) for more than
+  // LEAVE_MS. A reload, a link within the exam or closing the tab unloads the page first, so it never counts.
+  var LEAVE_MS = Number(root.dataset.leaveMs || 3000);
+  var away = null;             // {kind, timer} while the page is hidden or blurred
+  var unloading = false;
+
+  function reportLeave(kind) {
+    if (closed || unloading) return;
     var now = Date.now();
     if (now - lastFocusEvent < 1500) return;   // a tab switch fires blur and visibilitychange: count it once
     lastFocusEvent = now;
     focusCount += 1;
     request('/focus', { event: kind }, { keepalive: true }).then(function (r) {
-      if (r.ok) focusCount = r.data.focus_losses;
+      if (r.ok) { focusCount = r.data.focus_losses; showMessage(fmt(T.focus_warning, { n: focusCount })); }
     }).catch(function () {});
     showMessage(fmt(T.focus_warning, { n: focusCount }));
   }
-  document.addEventListener('visibilitychange', function () { if (document.hidden) focusLost('hidden'); });
-  window.addEventListener('blur', function () { focusLost('blur'); });
+  function leaving(kind) {
+    if (closed || unloading || away) return;
+    away = { kind: kind, since: Date.now(), counted: false };
+    away.timer = setTimeout(function () { if (away) { away.counted = true; reportLeave(away.kind); } }, LEAVE_MS);
+  }
+  function back() {
+    if (!away) return;
+    clearTimeout(away.timer);
+    // a throttled background timer may not have fired yet: count it on return when it was long enough
+    if (!away.counted && !unloading && Date.now() - away.since >= LEAVE_MS) reportLeave(away.kind);
+    away = null;
+  }
+  function unload() { unloading = true; if (away) { clearTimeout(away.timer); away = null; } }
+  document.addEventListener('visibilitychange', function () {
+    if (document.visibilityState === 'hidden') leaving('hidden'); else back();
+  });
+  window.addEventListener('blur', function () { if (document.visibilityState === 'visible') leaving('blur'); });
+  window.addEventListener('focus', back);
+  window.addEventListener('pagehide', unload);
+  window.addEventListener('beforeunload', unload);
 
   // ------------------------------------------------------------------ submit
 
@@ -383,9 +448,23 @@
     var missing = questions.filter(function (q) { return !answered(answers[q.position]); });
     $('confirm-summary').textContent = fmt(T.summary, { total: questions.length, done: questions.length - missing.length,
                                                          left: missing.length });
+    var flagged = questions.filter(function (q) { return answers[q.position] && answers[q.position].flagged; });
     var list = $('confirm-unanswered');
     list.textContent = '';
-    if (!missing.length) list.appendChild(el('li', 'muted', T.all_answered));
+    if (!missing.length && !flagged.length) list.appendChild(el('li', 'muted', T.all_answered));
+    var flaggedList = $('confirm-flagged');
+    flaggedList.textContent = '';
+    flaggedList.hidden = !flagged.length;
+    if (flagged.length) flaggedList.appendChild(el('li', 'muted', fmt(T.flagged_summary, { n: flagged.length })));
+    flagged.forEach(function (q) {
+      var li = el('li');
+      var link = el('button', 'link', fmt(T.flagged_item, { n: q.position + 1 }));
+      link.type = 'button';
+      link.setAttribute('data-testid', 'flagged-item');
+      link.addEventListener('click', function () { closeConfirm(); go(q.position, true); });
+      li.appendChild(link);
+      flaggedList.appendChild(li);
+    });
     missing.forEach(function (q) {
       var li = el('li');
       var link = el('button', 'link', fmt(T.unanswered_item, { n: q.position + 1 }));

@@ -2,6 +2,7 @@
 
 import io
 import json
+import re
 
 import pytest
 from openpyxl import Workbook
@@ -238,3 +239,13 @@ def test_export_round_trips_in_every_format(client, login, bank_world):
         result = read_questions(response.data, format=fmt)
         assert not result.errors, (fmt, result.errors)
         assert sorted(q.stem for q in result.questions) == expected, fmt
+
+
+def test_error_table_names_fields_in_words_not_codes(client, login, bank_world):
+    """Issue #15: the 字段 column read "answer" / "stem"."""
+    login(bank_world.admin)
+    data, filename, _rows, _valid = BAD_INPUTS["answer_letter_without_option"]
+    html = upload(client, bank_world.national.id, data, filename).get_data(as_text=True)
+    table = html.split('data-testid="import-errors"', 1)[1].split("</table>", 1)[0]
+    fields = re.findall(r"<tr><td>[^<]*</td><td>([^<]*)</td>", table)
+    assert fields == ["答案"]

@@ -177,3 +177,25 @@ def test_regulator_uses_national_templates_read_only_and_manages_its_regional_on
     regional = db.session.scalars(sa.select(PaperTemplate).where(PaperTemplate.name == "逢查必考")).one()
     assert regional.scope is OwnerScope.REGIONAL and regional.region_code == "320100"
     assert 'name="save"' in client.get(f"/bank/templates/{regional.id}").get_data(as_text=True)
+
+
+def test_sample_paper_numbers_questions_not_headings_and_sorts_multi_answers(client, login, bank_world):
+    """Issue #15: "1. 一、单选题" and "CDA". Headings sit outside the numbered list; numbering runs on across
+    sections; a multiple-choice answer lists its letters in order (shuffled options, so several papers)."""
+    login(bank_world.admin)
+    for _ in range(8):
+        html = client.post(
+            "/bank/templates/new", data=template_form([bank_world.national.id], SECTIONS, preview="1")
+        ).get_data(as_text=True)
+        paper = html.split('data-testid="paper"', 1)[1]
+        assert re.findall(r'<h3 data-testid="paper-section">([^<]+)</h3>\s*<ol start="(\d+)">', paper) == [
+            ("判断题", "1"),
+            ("单选题", "3"),
+            ("多选题", "5"),
+        ]
+        assert not re.search(r"<li[^>]*>\s*<h3", paper)
+        multi = paper.split("多选题</h3>", 1)[1]
+        options = re.findall(r"<li>([甲乙丙丁])</li>", multi)
+        answer = re.search(r'data-testid="paper-answer">[^<]*?([A-D]+)</div>', multi).group(1)
+        expected = "".join(sorted("ABCD"[options.index(o)] for o in ("甲", "丙")))
+        assert answer == expected, (options, answer)

@@ -99,7 +99,7 @@ def test_enterprise_admin_imports_roster_all_or_nothing(page, log_in, nanjing, t
     events = page.get_by_test_id("timeline")
     expect(events).to_contain_text("入职")
     expect(events).to_contain_text("花名册导入 roster-fixed.xlsx")
-    expect(page.locator("table")).to_contain_text(enterprise.name)
+    expect(page.get_by_test_id("employments")).to_contain_text(enterprise.name)
 
     page.get_by_role("link", name="查看完整时间线").click()
     expect(page.get_by_test_id("chain-status")).to_contain_text("校验通过")

@@ -13,12 +13,15 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 from openpyxl import Workbook
 from playwright.sync_api import expect
 
 from app.bank.seed import DEMO_BANK
+from app.extensions import db
 from app.seed.activity import EXAM_TEMPLATE
 from app.seed.demo import DEMO_PASSWORD, make_id, seed_demo
+from app.spotchecks.models import Finding
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 WRITE = os.environ.get("ANPEI_SCREENSHOTS") == "1"
@@ -26,8 +29,6 @@ WRITE = os.environ.get("ANPEI_SCREENSHOTS") == "1"
 
 @pytest.fixture
 def demo(app):
-    from app.extensions import db
-
     assert seed_demo()
     db.session.commit()
 
@@ -127,6 +128,13 @@ def test_screenshots(page, phone_page, demo, tmp_path):
     expect(page.get_by_test_id("missed-topics")).to_be_visible()
     shoot(page, "spotcheck-stats.png")
 
+    # the 一人一档 dossier of the person who failed the spot check: header, history, timeline in words
+    finding = db.session.scalars(sa.select(Finding)).one()
+    page.goto(f"/people/{finding.person_id}")
+    expect(page.get_by_test_id("spotcheck-history")).to_contain_text("不合格")
+    expect(page.get_by_test_id("chain-status")).to_contain_text("校验通过")
+    shoot(page, "dossier.png")
+
     page.context.clear_cookies()
     log_in(page, "admin")
     page.get_by_role("navigation").get_by_role("link", name="题库").click()
@@ -170,3 +178,7 @@ def test_screenshots(page, phone_page, demo, tmp_path):
     phone_page.wait_for_function("document.querySelector('[data-testid=save-status]').textContent === '已保存'")
     expect(phone_page.locator(".qmap-item.answered")).to_have_count(2)
     shoot(phone_page, "exam-phone.png", full_page=False)  # a sticky header: the screen as the candidate sees it
+    phone_page.get_by_test_id("qmap-toggle").click()
+    expect(phone_page.get_by_test_id("qmap")).to_be_visible()
+    phone_page.wait_for_timeout(300)  # the sheet slides up
+    shoot(phone_page, "exam-phone-map.png", full_page=False)

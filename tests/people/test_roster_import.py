@@ -385,3 +385,29 @@ def test_real_date_and_number_cells(client, admin_a):
     confirm(client, url)
     person = db.session.scalars(sa.select(Person).where(Person.name == rows[0][0])).one()
     assert person.phone == "13912345678" and person.employments[0].start_date == date(2023, 11, 20)
+
+
+def test_the_downloadable_template_imports_cleanly(app, factory):
+    """Issue #15: the template's own example rows must pass its import (李四 had no 证件号码)."""
+    from app.people import roster_import
+
+    data = roster_import.template_xlsx().getvalue()
+    rows, problems = roster_import.parse_roster(data, "template.xlsx", roster_import.Catalogue.load())
+    assert problems == []
+    assert [r.name for r in rows] == ["张三", "李四"]
+
+
+def test_row_problems_carry_the_name_and_no_importable_table_is_shown(client, login, world):
+    """Issue #15: errors showed only a masked ID; a "可导入的行" table appeared although nothing would be imported."""
+    import io
+
+    from tests.people.world import good_rows, xlsx_bytes
+
+    rows = good_rows(2)
+    rows[1][2] = "110105194912310021"  # wrong check digit
+    login(world.admin_a)
+    response = client.post("/people/import", data={"file": (io.BytesIO(xlsx_bytes(rows)), "r.xlsx")})
+    page = client.get(response.location).get_data(as_text=True)
+    table = page.split('data-testid="import-errors"', 1)[1].split("</table>", 1)[0]
+    assert f'<td data-field="name">{rows[1][0]}</td>' in table
+    assert "可导入的行" not in page

@@ -447,3 +447,23 @@ def test_template_is_readable_and_has_the_documented_header():
     result = read_questions(data, filename="template.xlsx")
     assert result.ok and [q.type.value for q in result.questions] == ["true_false", "single", "multiple"]
     assert read_questions(write_questions(result.questions, "xlsx"), filename="x.xlsx").questions == result.questions
+
+
+def test_template_industry_column_is_words_that_import_back():
+    """Issue #15: the template's 行业 column read "general"; it shows 通用 and imports as the same code."""
+    import io as _io
+
+    from openpyxl import load_workbook
+
+    from question_bank import read_questions
+    from question_bank.writers.xlsx import HEADER, template_xlsx
+
+    data = template_xlsx()
+    sheet = load_workbook(_io.BytesIO(data)).active
+    rows = list(sheet.iter_rows(values_only=True))
+    column = HEADER.index("行业")
+    assert rows[1][column] == "通用"
+    assert all(not (row[column] or "").isascii() or not row[column] for row in rows[1:])
+    result = read_questions(data, filename="template.xlsx")
+    assert not result.errors
+    assert result.questions[0].tags.industry == frozenset({"general"})

@@ -1,0 +1,67 @@
+"""How the 一人一档 events the exam engine writes read (``exam.*``)."""
+
+from __future__ import annotations
+
+from flask_babel import gettext as _
+
+from app.archive.render import RenderedEvent, enum_label, facts, local_time, outcome_passed, renders, score_text
+from app.exams.models import ExamKind
+
+
+def _exam_facts(p: dict) -> list[tuple[str, str]]:
+    return facts(
+        (_("考试"), p.get("title")),
+        (_("类型"), enum_label(ExamKind, p.get("exam_kind")) if p.get("exam_kind") else ""),
+    )
+
+
+@renders("exam.started")
+def _exam_started(p: dict) -> RenderedEvent:
+    return RenderedEvent(
+        _("考试开始"),
+        _exam_facts(p)
+        + facts(
+            (_("题数"), str(p["questions"]) if p.get("questions") else ""),
+            (_("交卷截止"), local_time(p.get("deadline"))),
+        ),
+    )
+
+
+@renders("exam.submitted")
+def _exam_submitted(p: dict) -> RenderedEvent:
+    return RenderedEvent(
+        _("交卷"), _exam_facts(p) + facts((_("已答题数"), str(p["answered"]) if "answered" in p else ""))
+    )
+
+
+@renders("exam.expired")
+def _exam_expired(p: dict) -> RenderedEvent:
+    return RenderedEvent(
+        _("考试超时，系统自动交卷"),
+        _exam_facts(p) + facts((_("已答题数"), str(p["answered"]) if "answered" in p else "")),
+    )
+
+
+@renders("exam.graded")
+def _exam_graded(p: dict) -> RenderedEvent:
+    return RenderedEvent(
+        _("考试成绩"),
+        _exam_facts(p)
+        + facts(
+            (_("得分"), score_text(p.get("score"), p.get("max_score"))),
+            (_("合格线"), score_text(p.get("pass_mark"))),
+        ),
+        outcome_passed(p.get("passed")),
+    )
+
+
+@renders("exam.time_extended")
+def _exam_time_extended(p: dict) -> RenderedEvent:
+    return RenderedEvent(
+        _("考试延时"),
+        _exam_facts(p)
+        + facts(
+            (_("延长"), _("%(minutes)s 分钟", minutes=p["minutes"]) if p.get("minutes") else ""),
+            (_("原因"), p.get("reason")),
+        ),
+    )

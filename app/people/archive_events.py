@@ -1,0 +1,99 @@
+"""How the 一人一档 events people writes read (``person.*``, ``employment.*``), and 操作项目 with their names."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import sqlalchemy as sa
+from flask import g, has_app_context
+from flask_babel import gettext as _
+
+from app.archive.render import RenderedEvent, enum_label, facts, local_time, renders, source_text
+from app.extensions import db
+from app.people.models import EmploymentType, Post
+from app.rules.models import Operation
+
+
+def operation_text(code: str | None) -> str:
+    """``9.16`` → ``9.16 化工自动化控制仪表作业`` (the code alone only when the catalogue does not know it)."""
+    if not code:
+        return ""
+    name = _operation_names().get(code)
+    return f"{code} {name}" if name else code
+
+
+def _operation_names() -> dict[str, str]:
+    """The 特种作业目录's names by code, read once per request (a roster shows one per row)."""
+    if has_app_context() and "_operation_names" in g:
+        return g._operation_names
+    names = dict(db.session.execute(sa.select(Operation.code, Operation.name)).all())
+    if has_app_context():
+        g._operation_names = names
+    return names
+
+
+@renders("person.registered")
+def _person_registered(p: dict) -> RenderedEvent:
+    sex = {"M": _("男"), "F": _("女")}.get(p.get("sex"), "")
+    return RenderedEvent(
+        _("建档"),
+        facts(
+            (_("姓名"), p.get("name")),
+            (_("证件"), p.get("id")),
+            (_("性别"), sex),
+            (_("来源"), source_text(p.get("source"))),
+        ),
+    )
+
+
+@renders("employment.started")
+def _employment_started(p: dict) -> RenderedEvent:
+    return RenderedEvent(
+        _("入职"),
+        facts(
+            (_("单位"), p.get("enterprise")),
+            (_("岗位类别"), enum_label(Post, p.get("post")) if p.get("post") else ""),
+            (_("操作项目"), operation_text(p.get("operation"))),
+            (_("用工形式"), enum_label(EmploymentType, p.get("employment_type")) if p.get("employment_type") else ""),
+            (_("职务"), p.get("job_title")),
+            (_("入职日期"), local_time(p.get("start_date"))),
+            (_("来源"), source_text(p.get("source"))),
+        ),
+    )
+
+
+def _change_field(key: str) -> tuple[str, Callable[[object], str]]:
+    fields: dict[str, tuple[str, Callable[[object], str]]] = {
+        "name": (_("姓名"), str),
+        "phone": (_("手机号"), str),
+        "education": (_("文化程度"), str),
+        "enterprise": (_("单位"), str),
+        "post": (_("岗位类别"), lambda v: enum_label(Post, v)),
+        "employment_type": (_("用工形式"), lambda v: enum_label(EmploymentType, v)),
+        "operation": (_("操作项目"), lambda v: operation_text(v) or "—"),
+        "job_title": (_("职务"), str),
+        "start_date": (_("入职日期"), local_time),
+    }
+    return fields.get(key, (_("其他信息"), str))
+
+
+@renders("employment.updated")
+def _employment_updated(p: dict) -> RenderedEvent:
+    changes = []
+    for key, pair in sorted((p.get("changes") or {}).items()):
+        label, fmt = _change_field(key)
+        before, after = [*pair, None, None][:2] if isinstance(pair, list) else (None, pair)
+        changes.append((label, f"{fmt(before) if before not in (None, '') else '—'} → {fmt(after) if after else '—'}"))
+    return RenderedEvent(_("信息变更"), changes)
+
+
+@renders("employment.ended")
+def _employment_ended(p: dict) -> RenderedEvent:
+    return RenderedEvent(
+        _("离职"),
+        facts(
+            (_("单位"), p.get("enterprise")),
+            (_("离职日期"), local_time(p.get("end_date"))),
+            (_("原因"), p.get("reason")),
+        ),
+    )

@@ -1,0 +1,213 @@
+"""Every archive event kind the code writes reads as translated, typed facts: local times, labels, no raw keys."""
+
+from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
+
+import pytest
+
+from app.archive.render import RENDERERS, render_payload
+
+APP = Path(__file__).resolve().parents[2] / "app"
+
+#: One payload per kind, as the services write them (times naive UTC, enums by value).
+PAYLOADS = {
+    "person.registered": {"name": "王大锤", "id": "3201**********0011", "sex": "M", "source": "import:花名册.xlsx"},
+    "employment.started": {
+        "enterprise": "玄武化工有限公司",
+        "post": "special_operator",
+        "employment_type": "dispatched",
+        "operation": "1.2",
+        "job_title": "电工",
+        "start_date": "2024-03-01",
+        "source": "",
+    },
+    "employment.updated": {"changes": {"post": ["worker", "safety_manager"], "phone": ["13900000000", "13911111111"]}},
+    "employment.ended": {"enterprise": "玄武化工有限公司", "end_date": "2026-11-01", "reason": "调离"},
+    "exam.started": {
+        "sitting": 1,
+        "title": "2026 年度培训考试",
+        "exam_kind": "training",
+        "attempt": 7,
+        "questions": 80,
+        "deadline": "2026-11-29T05:16:41",
+        "ip": "10.0.0.1",
+    },
+    "exam.submitted": {"sitting": 1, "title": "2026 年度培训考试", "exam_kind": "makeup", "attempt": 7, "answered": 78},
+    "exam.expired": {"sitting": 1, "title": "2026 年度培训考试", "exam_kind": "training", "attempt": 7, "answered": 3},
+    "exam.graded": {
+        "sitting": 1,
+        "title": "2026 年度培训考试",
+        "exam_kind": "spotcheck",
+        "attempt": 7,
+        "score": 85.0,
+        "max_score": 100.0,
+        "pass_mark": 80,
+        "passed": True,
+    },
+    "exam.time_extended": {
+        "sitting": 1,
+        "title": "年度考试",
+        "exam_kind": "qualification",
+        "minutes": 15,
+        "reason": "断电",
+    },
+    "spotcheck.sampled": {
+        "inspection": 3,
+        "doc_number": "（宁）应急检〔2026〕31号",
+        "enterprise": "玄武化工有限公司",
+        "post": "principal",
+        "reason": "swap_in",
+    },
+    "spotcheck.result": {
+        "inspection": 3,
+        "doc_number": "（宁）应急检〔2026〕31号",
+        "enterprise": "玄武化工有限公司",
+        "score": 60.0,
+        "max_score": 100.0,
+        "passed": False,
+        "answered": True,
+    },
+    "spotcheck.voided": {
+        "inspection": 3,
+        "doc_number": "（宁）应急检〔2026〕31号",
+        "enterprise": "玄武化工有限公司",
+        "reason": "出差不在岗",
+        "replaced": True,
+    },
+    "finding.opened": {
+        "inspection": 3,
+        "finding": 4,
+        "doc_number": "（宁）应急检〔2026〕31号",
+        "enterprise": "玄武化工有限公司",
+        "deadline": "2026-12-29",
+        "action": "重新培训并补考",
+    },
+    "finding.closed": {"inspection": 3, "finding": 4, "doc_number": "D", "makeup_score": None, "override": "已调离"},
+}
+
+#: What each kind must read as: (title, facts that must appear, outcome badge or None).
+EXPECTED = {
+    "person.registered": (
+        "建档",
+        [("证件", "3201**********0011"), ("性别", "男"), ("来源", "花名册导入 花名册.xlsx")],
+        None,
+    ),
+    "employment.started": (
+        "入职",
+        [
+            ("岗位类别", "特种作业人员"),
+            ("用工形式", "劳务派遣"),
+            ("操作项目", "1.2 低压电工作业"),
+            ("入职日期", "2024-03-01"),
+        ],
+        None,
+    ),
+    "employment.updated": (
+        "信息变更",
+        [("岗位类别", "其他从业人员 → 安全管理人员"), ("手机号", "13900000000 → 13911111111")],
+        None,
+    ),
+    "employment.ended": ("离职", [("离职日期", "2026-11-01"), ("原因", "调离")], None),
+    "exam.started": (
+        "考试开始",
+        [("考试", "2026 年度培训考试"), ("类型", "培训考试"), ("题数", "80"), ("交卷截止", "2026-11-29 13:16")],
+        None,
+    ),
+    "exam.submitted": ("交卷", [("类型", "补考"), ("已答题数", "78")], None),
+    "exam.expired": ("考试超时，系统自动交卷", [("已答题数", "3")], None),
+    "exam.graded": ("考试成绩", [("类型", "逢查必考"), ("得分", "85/100"), ("合格线", "80")], ("合格", "ok")),
+    "exam.time_extended": ("考试延时", [("类型", "资格考试"), ("延长", "15 分钟"), ("原因", "断电")], None),
+    "spotcheck.sampled": (
+        "逢查必考 被抽中受测",
+        [("检查文书", "（宁）应急检〔2026〕31号"), ("岗位类别", "主要负责人"), ("抽取方式", "替换缺席人员")],
+        None,
+    ),
+    "spotcheck.result": ("逢查必考 成绩", [("得分", "60/100")], ("不合格", "bad")),
+    "spotcheck.voided": (
+        "逢查必考 受测作废",
+        [("原因", "出差不在岗"), ("处理", "由同岗位人员替换")],
+        ("已作废", "warn"),
+    ),
+    "finding.opened": ("整改项", [("整改措施", "重新培训并补考"), ("整改期限", "2026-12-29")], ("待整改", "bad")),
+    "finding.closed": ("整改销号", [("人工销号理由", "已调离")], ("已销号", "ok")),
+}
+
+RAW = re.compile(r"\d{4}-\d{2}-\d{2}T|\b[a-z]+_[a-z_]+\b|\b(?:sampled|training|makeup|principal|worker|regular)\b")
+
+
+def _event_kinds_written_by_the_code() -> set[str]:
+    """The kind argument of every ``record_event(person, kind, …)`` and exams' ``_event(sitting, person, kind, …)``."""
+    kinds: set[str] = set()
+    for path in APP.rglob("*.py"):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if not isinstance(node, ast.Call) or not isinstance(node.func, ast.Name):
+                continue
+            position = {"record_event": 1, "_event": 2}.get(node.func.id)
+            if position is None or len(node.args) <= position:
+                continue
+            arg = node.args[position]
+            for const in ast.walk(arg) if not isinstance(arg, ast.Name) else []:
+                if isinstance(const, ast.Constant) and isinstance(const.value, str):
+                    kinds.add(const.value)
+            if isinstance(arg, ast.Name):  # exams: kind = "exam.submitted" if … else "exam.expired"
+                for const in ast.walk(tree):
+                    if (
+                        isinstance(const, ast.Constant)
+                        and isinstance(const.value, str)
+                        and const.value.startswith("exam.")
+                    ):
+                        kinds.add(const.value)
+    return kinds
+
+
+def test_every_kind_the_code_writes_has_a_renderer_and_a_case_here(app):  # the app registers every domain's kinds
+    written = _event_kinds_written_by_the_code()
+    assert "exam.expired" in written and "spotcheck.voided" in written
+    assert written <= set(RENDERERS), written - set(RENDERERS)
+    assert set(RENDERERS) == set(PAYLOADS) == set(EXPECTED)
+
+
+@pytest.mark.parametrize("kind", sorted(EXPECTED))
+def test_each_kind_reads_as_typed_translated_facts(app, kind):
+    title, facts, outcome = EXPECTED[kind]
+    with app.test_request_context():
+        rendered = render_payload(kind, PAYLOADS[kind])
+    assert rendered.title == title
+    for fact in facts:
+        assert fact in rendered.facts, (fact, rendered.facts)
+    assert rendered.outcome == outcome
+    for label, value in rendered.facts:
+        assert not RAW.search(f"{label} {value}"), (label, value)
+    # never the rectification label on an exam, never the IP
+    if kind.startswith("exam."):
+        assert all(label != "整改期限" for label, _ in rendered.facts)
+        assert "10.0.0.1" not in str(rendered.facts)
+
+
+def test_an_absent_person_reads_as_absent_not_zero(app):
+    payload = dict(PAYLOADS["spotcheck.result"], score=0.0, passed=False, answered=False)
+    with app.test_request_context():
+        rendered = render_payload("spotcheck.result", payload)
+    assert rendered.outcome == ("未参加", "bad")
+    assert all(label != "得分" for label, _ in rendered.facts)
+
+
+def test_a_closing_on_a_passed_makeup_shows_the_score(app):
+    with app.test_request_context():
+        rendered = render_payload("finding.closed", {"doc_number": "D", "makeup_score": 90.0, "override": ""})
+    assert ("补考得分", "90") in rendered.facts
+
+
+def test_english_labels(app, client):
+    with app.test_request_context():
+        from flask import session
+
+        session["locale"] = "en"
+        rendered = render_payload("exam.started", PAYLOADS["exam.started"])
+    assert rendered.title == "Exam started"
+    assert ("Type", "Training exam") in rendered.facts
+    assert ("Deadline", "2026-11-29 13:16") in rendered.facts
