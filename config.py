@@ -76,9 +76,13 @@ class Config:
     PERMANENT_SESSION_LIFETIME = timedelta(hours=8)
     WTF_CSRF_TIME_LIMIT = None  # an exam page may stay open for hours; the token is still bound to the session
 
-    #: Account lockout (等保 practice): this many failed logins lock the account for LOCKOUT_MINUTES.
+    #: Login limits (等保 practice), per (account, client IP): this many failed logins block that pair for
+    #: LOGIN_LOCKOUT_MINUTES, doubling with every further failure (app/auth/services.py).
     LOGIN_MAX_FAILURES = env_int("ANPEI_LOGIN_MAX_FAILURES", 5)
     LOGIN_LOCKOUT_MINUTES = env_int("ANPEI_LOGIN_LOCKOUT_MINUTES", 15)
+    #: Failed logins per client IP across all accounts within LOGIN_IP_WINDOW_MINUTES.
+    LOGIN_IP_MAX_FAILURES = env_int("ANPEI_LOGIN_IP_MAX_FAILURES", 50)
+    LOGIN_IP_WINDOW_MINUTES = env_int("ANPEI_LOGIN_IP_WINDOW_MINUTES", 15)
 
     ROSTER_PAGE_SIZE = 50
     #: Seconds after an attempt's deadline during which answers are still accepted (latency, a last click).
