@@ -18,6 +18,14 @@ MESSAGES = {
     "operation.required": lambda p: _("特种作业人员必须填写操作项目"),
     "operation.unknown": lambda p: _("操作项目代码 %(code)s 不在特种作业目录中", code=p.get("code", "")),
     "employment.duplicate": lambda p: _("%(name)s 已在本单位花名册中", name=p.get("name", "")),
+    "person.name_mismatch": lambda p: _(
+        "该证件号码已登记，但%(field)s与登记信息不一致。已登记人员的%(field)s只能由本人、监管部门或其唯一在职单位更正。",
+        field=p.get("field", ""),
+    ),
+    "person.shared_field": lambda p: _(
+        "不能修改%(field)s：该人员还在其他单位任职，%(field)s为各单位共享信息，须由本人或监管部门更正。",
+        field=p.get("field", ""),
+    ),
     "employment.already_ended": lambda p: _("该任职已经结束"),
     "employment.end_before_start": lambda p: _("离职日期不能早于入职日期 %(start)s", start=p.get("start", "")),
     "enterprise.duplicate": lambda p: _("统一社会信用代码 %(value)s 已登记", value=p.get("value", "")),

@@ -31,7 +31,7 @@ from app.core.messages import message_for
 from app.extensions import db
 from app.people.identifiers import IdentifierError, mask_id, parse_resident_id
 from app.people.models import EmploymentType, Enterprise, IdType, Post
-from app.people.services import PersonData, employ, find_person
+from app.people.services import PersonData, employ, find_person, names_match
 from app.rules.models import Operation
 
 MAX_ROWS = 5000
@@ -466,6 +466,9 @@ def _roster_conflicts(rows: list[RosterRow], enterprise: Enterprise) -> list[Row
         person = find_person(IdType(row.id_type), row.id_number)
         if person and any(e.enterprise_id == enterprise.id for e in person.current_employments):
             conflicts.append(RowProblem(row.row, "id_number", "row.already_employed", {"name": person.name}))
+        elif person and not names_match(row.name, person.name):
+            # a registered person is never renamed by a roster: the row is reported, nothing is overwritten
+            conflicts.append(RowProblem(row.row, "name", "person.name_mismatch", {"field": HEADERS_ZH["name"]}))
     return conflicts
 
 
