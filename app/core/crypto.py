@@ -36,6 +36,14 @@ def encrypt(text: str) -> bytes:
     return _current()[0].encrypt(text.encode())
 
 
+def encrypt_bytes(data: bytes) -> bytes:
+    return _current()[0].encrypt(data)
+
+
+def decrypt_bytes(token: bytes) -> bytes:
+    return _current()[0].decrypt(bytes(token))
+
+
 def decrypt(token: bytes) -> str:
     return _current()[0].decrypt(bytes(token)).decode()
 

@@ -30,6 +30,7 @@ MESSAGES = {
     "employment.end_before_start": lambda p: _("离职日期不能早于入职日期 %(start)s", start=p.get("start", "")),
     "enterprise.duplicate": lambda p: _("统一社会信用代码 %(value)s 已登记", value=p.get("value", "")),
     "roster_import.already_applied": lambda p: _("该批次已经导入过。"),
+    "roster_import.not_ready": lambda p: _("文件还在解析中，请稍候。"),
     "roster_import.has_errors": lambda p: _("文件中仍有错误，未导入任何数据。请修正后重新上传。"),
     "roster_import.row_conflict": lambda p: _("%(problem)s 未导入任何数据。", problem=p.get("problem", "")),
 }
