@@ -49,6 +49,8 @@ class Config:
     SECRET_KEY = env_str("SECRET_KEY")
     #: Key for encrypting ID numbers at rest and keying their lookup hash (any string; derived with HKDF).
     DATA_KEY = env_str("ANPEI_DATA_KEY")
+    #: Former data keys, comma-separated: still decrypt and verify (``flask rotate-keys`` moves data off them).
+    DATA_KEY_OLD = env_str("ANPEI_DATA_KEY_OLD")
     SQLALCHEMY_DATABASE_URI = env_str("DATABASE_URL")
     #: No ``pool_pre_ping``: it costs a round trip on every request (one in seven of an autosave's). After a
     #: database restart the first statement on a dead connection fails, SQLAlchemy then drops the whole pool, and
@@ -120,6 +122,7 @@ class Config:
             # Every periodic job, in one place (STYLE.md 3.8).
             "beat_schedule": {
                 "archive-verify-nightly": {"task": "archive.verify_all", "schedule": 24 * 3600},
+                "archive-checkpoint-hourly": {"task": "archive.checkpoint", "schedule": 3600},
                 "exams-expire-overdue": {"task": "exams.expire_overdue", "schedule": 60},
                 "spotchecks-close-expired": {"task": "spotchecks.close_expired", "schedule": 60},
             },

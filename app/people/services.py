@@ -50,8 +50,8 @@ class PersonData:
 
 def find_person(id_type: IdType, id_number: str) -> Person | None:
     """The person with this 证件, found through the blind index (the number itself is encrypted)."""
-    digest = crypto.blind_index(id_type.value, id_number)
-    return db.session.scalars(sa.select(Person).where(Person.id_type == id_type, Person.id_hash == digest)).first()
+    digests = crypto.blind_indexes(id_type.value, id_number)
+    return db.session.scalars(sa.select(Person).where(Person.id_type == id_type, Person.id_hash.in_(digests))).first()
 
 
 def operation_exists(code: str) -> bool:
