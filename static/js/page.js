@@ -1,7 +1,7 @@
 // Small behaviours every page may use, without inline handlers (the CSP runs none):
-// forms with data-confirm="question" ask before submitting; links with data-back go back in history.
+// forms with data-confirm-submit="question" ask before submitting; links with data-back go back in history.
 document.addEventListener('submit', function (event) {
-  var question = event.target.getAttribute && event.target.getAttribute('data-confirm');
+  var question = event.target.getAttribute && event.target.getAttribute('data-confirm-submit');
   if (question && !window.confirm(question)) event.preventDefault();
 }, true);
 document.addEventListener('click', function (event) {
