@@ -123,6 +123,7 @@ class Config:
             "beat_schedule": {
                 "archive-verify-nightly": {"task": "archive.verify_all", "schedule": 24 * 3600},
                 "archive-checkpoint-hourly": {"task": "archive.checkpoint", "schedule": 3600},
+                "core-purge-limits-hourly": {"task": "core.purge_limits", "schedule": 3600},
                 "exams-expire-overdue": {"task": "exams.expire_overdue", "schedule": 60},
                 "spotchecks-close-expired": {"task": "spotchecks.close_expired", "schedule": 60},
             },

@@ -34,6 +34,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
+from celery import shared_task
 from sqlalchemy import orm as so
 
 from app.core.clock import utcnow
@@ -204,6 +205,14 @@ def _writing():
     else:
         with db.engine.begin() as conn:
             yield conn
+
+
+@shared_task(name="core.purge_limits")
+def purge_limits() -> dict:
+    """Beat, hourly: drop counters nobody needs any more (the table stays the size of the current attacks)."""
+    purged = purge()
+    db.session.commit()  # a task is a boundary (on SQLite the delete joined the session's transaction)
+    return {"purged": purged}
 
 
 def _insert(conn):

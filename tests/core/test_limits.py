@@ -9,6 +9,7 @@ import pytest
 
 from app.core import limits
 from app.core.clock import utcnow
+from app.extensions import db
 from tests.exams.test_concurrency import in_parallel
 
 MIN = timedelta(minutes=1)
@@ -63,3 +64,14 @@ def test_parallel_hits_count_every_one_and_allow_exactly_the_limit(app):
     allowed = in_parallel([one] * 40)
     assert limits.count("t:race") == 40
     assert sum(allowed) == 20
+
+
+def test_purge_task_drops_only_finished_counters(app):
+    from app.core.limits import purge_limits
+
+    old = utcnow() - timedelta(hours=2)
+    limits.hit("t:old", 5, MIN, now=old)
+    limits.hit("t:live", 5, 10 * MIN)
+    db.session.commit()  # SQLite: the counters joined the test's transaction
+    assert purge_limits.delay().get(timeout=60) == {"purged": 1}
+    assert limits.count("t:live") == 1 and app.config["CELERY"]["beat_schedule"]["core-purge-limits-hourly"]
