@@ -13,6 +13,7 @@ Every setting can be overridden by an environment variable of the same name (typ
 from __future__ import annotations
 
 import os
+import secrets
 from datetime import timedelta
 from pathlib import Path
 
@@ -48,6 +49,8 @@ class Config:
     SECRET_KEY = env_str("SECRET_KEY")
     #: Key for encrypting ID numbers at rest and keying their lookup hash (any string; derived with HKDF).
     DATA_KEY = env_str("ANPEI_DATA_KEY")
+    #: Former data keys, comma-separated: still decrypt and verify (``flask rotate-keys`` moves data off them).
+    DATA_KEY_OLD = env_str("ANPEI_DATA_KEY_OLD")
     SQLALCHEMY_DATABASE_URI = env_str("DATABASE_URL")
     #: No ``pool_pre_ping``: it costs a round trip on every request (one in seven of an autosave's). After a
     #: database restart the first statement on a dead connection fails, SQLAlchemy then drops the whole pool, and
@@ -76,9 +79,13 @@ class Config:
     PERMANENT_SESSION_LIFETIME = timedelta(hours=8)
     WTF_CSRF_TIME_LIMIT = None  # an exam page may stay open for hours; the token is still bound to the session
 
-    #: Account lockout (等保 practice): this many failed logins lock the account for LOCKOUT_MINUTES.
+    #: Login limits (等保 practice), per (account, client IP): this many failed logins block that pair for
+    #: LOGIN_LOCKOUT_MINUTES, doubling with every further failure (app/auth/services.py).
     LOGIN_MAX_FAILURES = env_int("ANPEI_LOGIN_MAX_FAILURES", 5)
     LOGIN_LOCKOUT_MINUTES = env_int("ANPEI_LOGIN_LOCKOUT_MINUTES", 15)
+    #: Failed logins per client IP across all accounts within LOGIN_IP_WINDOW_MINUTES.
+    LOGIN_IP_MAX_FAILURES = env_int("ANPEI_LOGIN_IP_MAX_FAILURES", 50)
+    LOGIN_IP_WINDOW_MINUTES = env_int("ANPEI_LOGIN_IP_WINDOW_MINUTES", 15)
 
     ROSTER_PAGE_SIZE = 50
     #: Seconds after an attempt's deadline during which answers are still accepted (latency, a last click).
@@ -115,19 +122,86 @@ class Config:
             # Every periodic job, in one place (STYLE.md 3.8).
             "beat_schedule": {
                 "archive-verify-nightly": {"task": "archive.verify_all", "schedule": 24 * 3600},
+                "archive-checkpoint-hourly": {"task": "archive.checkpoint", "schedule": 3600},
+                "core-purge-limits-hourly": {"task": "core.purge_limits", "schedule": 3600},
                 "exams-expire-overdue": {"task": "exams.expire_overdue", "schedule": 60},
                 "spotchecks-close-expired": {"task": "spotchecks.close_expired", "schedule": 60},
             },
         }
 
 
+def instance_secret(name: str, directory: Path | None = None) -> str:
+    """A random key kept in ``instance/<name>`` (mode 0600): created on first use, the same one ever after.
+
+    Written to a private temporary file and linked into place, so two processes starting at once (gunicorn
+    workers) end up with one key, and no process ever reads a half-written file.
+    """
+    directory = directory or INSTANCE_DIR
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / name
+    if not path.exists():
+        tmp = directory / f".{name}.{os.getpid()}.{secrets.token_hex(4)}"
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_urlsafe(48))
+        try:
+            os.link(tmp, path)
+        except FileExistsError:
+            pass  # another process was first: use its key
+        finally:
+            tmp.unlink()
+    return path.read_text().strip()
+
+
+#: Loopback addresses: embedded mode serves only these unless its keys are set explicitly.
+LOOPBACK = ("127.", "::1", "localhost")
+
+
+def public_binds(addresses) -> list[str]:
+    """The bind addresses (``("0.0.0.0", 8000)``, ``"unix:/…"``) that reach beyond this machine."""
+    public = []
+    for address in addresses:
+        host = address[0] if isinstance(address, tuple) else str(address)
+        if isinstance(address, str) and (address.startswith("unix:") or "/" in address):
+            continue
+        if not host.startswith(LOOPBACK):
+            public.append(host or "0.0.0.0")
+    return public
+
+
+def check_bind(config_class: type[Config], addresses) -> None:
+    """Refuse to serve beyond loopback with keys nobody chose: embedded mode generates its keys, the testing mode
+    ships fixed ones. Setting ``SECRET_KEY`` and ``ANPEI_DATA_KEY`` in the environment (or production mode) is
+    the explicit choice that lifts this.
+
+    :raises ConfigError: naming the address.
+    """
+    if config_class.MODE == "production":
+        return
+    explicit = env_str("SECRET_KEY") and env_str("ANPEI_DATA_KEY") and config_class.MODE == "embedded"
+    public = public_binds(addresses)
+    if public and not explicit:
+        raise ConfigError(
+            f"{config_class.MODE} mode refuses to listen on {', '.join(public)}: its keys are generated or for "
+            "tests. Bind 127.0.0.1 (scripts/run.sh does), or set SECRET_KEY and ANPEI_DATA_KEY (or use "
+            "ANPEI_CONFIG=production) to serve beyond this machine."
+        )
+
+
 class EmbeddedConfig(Config):
-    """Single machine, no servers: the README's run command."""
+    """Single machine, no servers: the README's run command.
+
+    Without ``SECRET_KEY``/``ANPEI_DATA_KEY`` in the environment, random keys are generated into ``instance/`` on
+    first start and reused (``validate``); the site then only listens on loopback (``check_bind``).
+    """
 
     MODE = "embedded"
-    SECRET_KEY = Config.SECRET_KEY or "embedded-demo-secret-change-me"
-    DATA_KEY = Config.DATA_KEY or "embedded-demo-data-key-change-me"
     SQLALCHEMY_DATABASE_URI = Config.SQLALCHEMY_DATABASE_URI or f"sqlite:///{INSTANCE_DIR / 'anpei.sqlite'}"
+
+    @classmethod
+    def validate(cls) -> None:
+        cls.SECRET_KEY = cls.SECRET_KEY or instance_secret("secret_key")
+        cls.DATA_KEY = cls.DATA_KEY or instance_secret("data_key")
 
 
 class TestingConfig(EmbeddedConfig):
@@ -135,6 +209,11 @@ class TestingConfig(EmbeddedConfig):
     TESTING = True
     SECRET_KEY = "testing-secret"
     DATA_KEY = "testing-data-key"
+
+    @classmethod
+    def validate(cls) -> None:
+        """Fixed keys: tests must be repeatable (``check_bind`` keeps this mode off the network)."""
+
     # Fixtures set SQLALCHEMY_DATABASE_URI; tests of CSRF turn it back on where they check it.
     WTF_CSRF_ENABLED = True
     SERVER_NAME = None

@@ -4,6 +4,17 @@ address, workers and threads (README: production)."""
 import gc
 
 
+def on_starting(server):
+    """Refuse a bind beyond loopback in embedded or testing mode, whose keys nobody chose (config.check_bind)."""
+    from config import ConfigError, check_bind, config_from_env
+
+    try:
+        check_bind(config_from_env(), server.cfg.address)
+    except ConfigError as exc:
+        server.log.error("%s", exc)
+        raise SystemExit(2) from None
+
+
 def post_worker_init(worker):
     """Freeze the heap the app built while loading (~190,000 objects: modules, mappers, compiled templates) out of
     the garbage collector's reach. A full collection then walks only what requests allocate: 3 ms instead of

@@ -48,10 +48,11 @@ def create_app(config_class: type[Config] | None = None, **overrides) -> Flask:
     celery_init_app(app)
     _register_blueprints(app)
 
-    from app.core import errors, templating
+    from app.core import errors, templating, web
 
     errors.register(app)
     templating.register(app)
+    web.register(app)
 
     from app.auth.access import require_login
 

@@ -75,10 +75,35 @@ def register(app: Flask) -> None:
 
         checked, breaks = verify_chain(person)
         for b in breaks:
-            click.echo(f"BROKEN person {b.person_id} event {b.event_id} (seq {b.seq}): {b.reason}", err=True)
+            where = f"person {b.person_id}" + (f" event {b.event_id}" if b.event_id is not None else "")
+            click.echo(f"BROKEN {where} (seq {b.seq}): {b.reason}", err=True)
         if breaks:
             sys.exit(1)
         click.echo(f"archive intact: {checked} event(s) checked")
+
+    @app.cli.command("archive-checkpoint")
+    def archive_checkpoint():
+        """Sign a checkpoint of every archive head now (beat does it hourly)."""
+        from app.archive.services import write_checkpoint
+
+        written = write_checkpoint()
+        db.session.commit()
+        click.echo(f"checkpoint {written.id}: {written.person_count} head(s)")
+
+    @app.cli.command("rotate-keys")
+    @click.option("--force", is_flag=True, help="rotate even if the archive does not verify")
+    def rotate_keys_command(force: bool):
+        """Move every encrypted ID number and blind index to ANPEI_DATA_KEY (old keys in ANPEI_DATA_KEY_OLD);
+        re-sign the archive heads and pin them with a checkpoint under the new key."""
+        from app.rotation import RotationRefused, rotate_keys
+
+        try:
+            counts = rotate_keys(force=force)
+        except RotationRefused as exc:
+            db.session.rollback()
+            raise click.ClickException(str(exc)) from None
+        db.session.commit()
+        click.echo(", ".join(f"{name}: {count}" for name, count in counts.items()))
 
     @app.cli.command("import-questions")
     @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))

@@ -5,10 +5,13 @@ from app.archive import tasks as archive_tasks  # noqa: F401  (registers Celery 
 from app.auth import models as auth_models  # noqa: F401
 from app.bank import models as bank_models  # noqa: F401
 from app.bank import tasks as bank_tasks  # noqa: F401  (registers Celery tasks)
+from app.core import limits as core_limits  # noqa: F401  (limiter counters)
+from app.core import tasks as core_tasks  # noqa: F401  (registers Celery tasks)
 from app.exams import models as exams_models  # noqa: F401
 from app.exams import tasks as exams_tasks  # noqa: F401  (registers Celery tasks)
 from app.people import models as people_models  # noqa: F401
 from app.people import roster_import  # noqa: F401  (ImportBatch)
+from app.people import tasks as people_tasks  # noqa: F401  (registers Celery tasks)
 from app.rules import models as rules_models  # noqa: F401
 from app.spotchecks import models as spotchecks_models  # noqa: F401
 from app.spotchecks import tasks as spotchecks_tasks  # noqa: F401  (registers Celery tasks)

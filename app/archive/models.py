@@ -40,9 +40,51 @@ class ArchiveEvent(db.Model):
     at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
     prev_hash: so.Mapped[str] = so.mapped_column(sa.String(64))
     hash: so.Mapped[str] = so.mapped_column(sa.String(64))
+    #: Id of the data key that made ``hash`` (``app.core.crypto``); NULL for events from before key ids.
+    key_id: so.Mapped[str | None] = so.mapped_column(sa.String(8))
+
+
+class ArchiveHead(db.Model):
+    """The newest event of each person's file, written in the same transaction as that event.
+
+    A chain alone cannot show that its last events (or all of them) were deleted: what is left still verifies.
+    The head remembers where the chain ended, signed, so ``verify-archive`` reports a shortened or vanished
+    chain. Updated with a conditional ``UPDATE … WHERE seq = <previous>``, never read-modify-write.
+    """
+
+    __tablename__ = "archive_heads"
+
+    person_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("people_persons.id"), primary_key=True)
+    seq: so.Mapped[int]
+    hash: so.Mapped[str] = so.mapped_column(sa.String(64))
+    key_id: so.Mapped[str | None] = so.mapped_column(sa.String(8))
+    #: HMAC of (person, seq, hash) under ``key_id``; NULL for heads filled in by the migration.
+    mac: so.Mapped[str | None] = so.mapped_column(sa.String(64))
+    updated_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+
+
+class ArchiveCheckpoint(db.Model):
+    """A signed snapshot of every head (Celery beat, and at each key rotation). Append-only.
+
+    Deleting a head together with its chain, or rolling a head back to an older signed value, is caught by
+    comparing the chains with the latest checkpoint: every (person, seq, hash) it lists must still be there.
+    """
+
+    __tablename__ = "archive_checkpoints"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+    key_id: so.Mapped[str] = so.mapped_column(sa.String(8))
+    person_count: so.Mapped[int]
+    #: Canonical JSON ``{"heads": {person_id: [seq, hash]}, "retired_keys": [...]}``.
+    body: so.Mapped[str] = so.mapped_column(sa.Text)
+    mac: so.Mapped[str] = so.mapped_column(sa.String(64))
 
 
 @event.listens_for(ArchiveEvent, "before_update")
 @event.listens_for(ArchiveEvent, "before_delete")
+@event.listens_for(ArchiveCheckpoint, "before_update")
+@event.listens_for(ArchiveCheckpoint, "before_delete")
+@event.listens_for(ArchiveHead, "before_delete")
 def _refuse_change(mapper, connection, target):
-    raise ArchiveTampering(f"archive event {target.id} is append-only")
+    raise ArchiveTampering(f"{type(target).__name__} {sa.inspect(target).identity} is append-only")

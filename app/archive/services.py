@@ -6,6 +6,7 @@ transaction, so the change and its archive entry commit or roll back together.
 
 from __future__ import annotations
 
+import hmac
 import json
 from dataclasses import dataclass
 from datetime import datetime
@@ -13,7 +14,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from app.archive.models import ArchiveEvent
+from app.archive.models import ArchiveCheckpoint, ArchiveEvent, ArchiveHead, ArchiveTampering
 from app.core import crypto
 from app.core.db import utcnow
 from app.extensions import db
@@ -25,8 +26,7 @@ def canonical_json(data: Any) -> str:
     return json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str)
 
 
-def _digest(
-    prev_hash: str,
+def _body(
     person_id: int,
     seq: int,
     kind: str,
@@ -35,20 +35,47 @@ def _digest(
     actor_id: int | None,
     actor_label: str,
     at: datetime,
+    key_id: str | None,
 ) -> str:
-    body = canonical_json(
-        {
-            "person": person_id,
-            "seq": seq,
-            "kind": kind,
-            "payload": payload,
-            "enterprise": enterprise_id,
-            "actor": actor_id,
-            "actor_label": actor_label,
-            "at": at.isoformat(timespec="microseconds"),
-        }
+    fields = {
+        "person": person_id,
+        "seq": seq,
+        "kind": kind,
+        "payload": payload,
+        "enterprise": enterprise_id,
+        "actor": actor_id,
+        "actor_label": actor_label,
+        "at": at.isoformat(timespec="microseconds"),
+    }
+    if key_id is not None:  # events from before key ids were hashed without it
+        fields["key"] = key_id
+    return canonical_json(fields)
+
+
+def _digest(prev_hash: str, *fields, key_id: str | None) -> str:
+    return crypto.chain_mac((prev_hash + _body(*fields, key_id)).encode(), key_id)
+
+
+def _event_matches(event: ArchiveEvent) -> bool:
+    """Does the event's content match its MAC? Events without a key id are tried with every configured key."""
+    fields = (
+        event.person_id,
+        event.seq,
+        event.kind,
+        event.payload,
+        event.enterprise_id,
+        event.actor_id,
+        event.actor_label,
+        event.at,
     )
-    return crypto.chain_mac((prev_hash + body).encode())
+    if event.key_id is not None:
+        return hmac.compare_digest(_digest(event.prev_hash, *fields, key_id=event.key_id), event.hash)
+    body = (event.prev_hash + _body(*fields, None)).encode()
+    return any(hmac.compare_digest(crypto.chain_mac(body, kid), event.hash) for kid in crypto.ring())
+
+
+def head_mac(person_id: int, seq: int, hash_: str, key_id: str) -> str:
+    return crypto.chain_mac(canonical_json({"head": person_id, "seq": seq, "hash": hash_}).encode(), key_id)
 
 
 def record_event(
@@ -60,12 +87,13 @@ def record_event(
     enterprise_id: int | None = None,
     at: datetime | None = None,
 ) -> ArchiveEvent:
-    """Append one event to a person's file (flushes; the caller's boundary commits).
+    """Append one event to a person's file and move the file's head to it (flushes; the caller commits).
 
     :param person_id: the person whose file gets the event (must already be flushed).
     :param kind: a dotted name such as ``person.registered`` or ``employment.ended``.
     :param payload: JSON-able facts; never put an ID number in clear here.
     :param actor: the ``User`` who caused it, or None for the system (CLI, Celery).
+    :raises ArchiveTampering: when the head is not where the chain ends (someone removed events).
     """
     last = db.session.execute(
         sa.select(ArchiveEvent.seq, ArchiveEvent.hash)
@@ -78,6 +106,7 @@ def record_event(
     actor_id = actor.id if actor is not None else None
     actor_label = actor.label if actor is not None else "system"
     body = canonical_json(payload)
+    kid = crypto.current_kid()
     event = ArchiveEvent(
         person_id=person_id,
         seq=seq,
@@ -88,36 +117,105 @@ def record_event(
         actor_label=actor_label,
         at=at,
         prev_hash=prev_hash,
-        hash=_digest(prev_hash, person_id, seq, kind, body, enterprise_id, actor_id, actor_label, at),
+        key_id=kid,
+        hash=_digest(prev_hash, person_id, seq, kind, body, enterprise_id, actor_id, actor_label, at, key_id=kid),
     )
     db.session.add(event)
     db.session.flush()
+    _advance_head(person_id, seq, event.hash, kid)
     return event
+
+
+def _advance_head(person_id: int, seq: int, hash_: str, kid: str) -> None:
+    """Move the head from ``seq - 1`` to ``seq`` in one conditional statement (or create it at seq 1)."""
+    heads = ArchiveHead.__table__
+    values = {
+        "seq": seq,
+        "hash": hash_,
+        "key_id": kid,
+        "mac": head_mac(person_id, seq, hash_, kid),
+        "updated_at": utcnow(),
+    }
+    if seq == 1:
+        db.session.execute(sa.insert(heads).values(person_id=person_id, **values))
+        return
+    moved = db.session.execute(
+        sa.update(heads).where(heads.c.person_id == person_id, heads.c.seq == seq - 1).values(**values)
+    )
+    if moved.rowcount != 1:
+        raise ArchiveTampering(f"archive head of person {person_id} is not at seq {seq - 1}")
+
+
+def write_checkpoint(*, retired_keys: tuple[str, ...] = ()) -> ArchiveCheckpoint:
+    """Sign a snapshot of every head under the current key (flushes; the task or CLI commits).
+
+    :param retired_keys: key ids taken out of service (key rotation); carried forward by later checkpoints.
+    """
+    heads = ArchiveHead.__table__
+    previous = latest_checkpoint()
+    retired = set(retired_keys) | (set(_checkpoint_body(previous)["retired_keys"]) if previous else set())
+    retired.discard(crypto.current_kid())
+    snapshot = {
+        str(pid): [seq, hash_]
+        for pid, seq, hash_ in db.session.execute(
+            sa.select(heads.c.person_id, heads.c.seq, heads.c.hash).order_by(heads.c.person_id)
+        )
+    }
+    body = canonical_json({"heads": snapshot, "retired_keys": sorted(retired)})
+    at, kid = utcnow(), crypto.current_kid()
+    checkpoint = ArchiveCheckpoint(
+        at=at, key_id=kid, person_count=len(snapshot), body=body, mac=_checkpoint_mac(at, body, kid)
+    )
+    db.session.add(checkpoint)
+    db.session.flush()
+    return checkpoint
+
+
+def _checkpoint_mac(at: datetime, body: str, kid: str) -> str:
+    return crypto.chain_mac(f"checkpoint|{at.isoformat(timespec='microseconds')}|{body}".encode(), kid)
+
+
+def _checkpoint_body(checkpoint: ArchiveCheckpoint) -> dict:
+    return json.loads(checkpoint.body)
+
+
+def latest_checkpoint() -> ArchiveCheckpoint | None:
+    return db.session.scalars(sa.select(ArchiveCheckpoint).order_by(ArchiveCheckpoint.id.desc()).limit(1)).first()
 
 
 @dataclass(frozen=True)
 class ChainBreak:
-    event_id: int
-    person_id: int
-    seq: int
+    event_id: int | None
+    person_id: int | None
+    seq: int | None
     reason: str
 
 
 def verify_chain(person_id: int | None = None) -> tuple[int, list[ChainBreak]]:
-    """Recompute every chain (or one person's) and report the first break of each broken chain.
+    """Recompute every chain (or one person's) and check it against its head and the latest checkpoint.
+
+    Reports the first break of each broken chain, a chain shorter than its head (tail events deleted), a head
+    without events (whole chain deleted), a chain without a head, a head that is not signed by a key in service,
+    and anything the latest signed checkpoint lists that is no longer there.
 
     :return: (number of events checked, list of breaks; empty when intact).
     """
+    breaks: list[ChainBreak] = []
+    checkpoint, pinned, retired = _checkpoint_for(person_id, breaks)
     query = sa.select(ArchiveEvent).order_by(ArchiveEvent.person_id, ArchiveEvent.seq)
     if person_id is not None:
         query = query.where(ArchiveEvent.person_id == person_id)
     checked = 0
-    breaks: list[ChainBreak] = []
-    current_person, prev_hash, expected_seq, broken = None, GENESIS, 1, False
+    ends: dict[int, tuple[int, str]] = {}
+    found: dict[int, str] = {}  # person → hash at the checkpoint's seq
+    current_person, prev_hash, expected_seq, broken, renewed = None, GENESIS, 1, False, False
     for event in db.session.scalars(query).yield_per(1000):
         checked += 1
         if event.person_id != current_person:
-            current_person, prev_hash, expected_seq, broken = event.person_id, GENESIS, 1, False
+            current_person, prev_hash, expected_seq, broken, renewed = event.person_id, GENESIS, 1, False, False
+        ends[event.person_id] = (event.seq, event.hash)
+        if pinned.get(event.person_id, (None,))[0] == event.seq:
+            found[event.person_id] = event.hash
         if broken:
             continue
         reason = None
@@ -125,25 +223,76 @@ def verify_chain(person_id: int | None = None) -> tuple[int, list[ChainBreak]]:
             reason = f"sequence gap: expected {expected_seq}, found {event.seq}"
         elif event.prev_hash != prev_hash:
             reason = "prev_hash does not match the previous event"
-        else:
-            digest = _digest(
-                event.prev_hash,
-                event.person_id,
-                event.seq,
-                event.kind,
-                event.payload,
-                event.enterprise_id,
-                event.actor_id,
-                event.actor_label,
-                event.at,
-            )
-            if digest != event.hash:
-                reason = "content does not match its hash (edited after writing)"
+        elif event.key_id is not None and event.key_id not in crypto.ring():
+            reason = f"signed with key id {event.key_id}, which is not configured (ANPEI_DATA_KEY_OLD?)"
+        elif renewed and event.key_id in retired:
+            reason = f"signed with retired key {event.key_id} after the key rotation"
+        elif not _event_matches(event):
+            reason = "content does not match its hash (edited after writing)"
         if reason:
             breaks.append(ChainBreak(event.id, event.person_id, event.seq, reason))
             broken = True
+        renewed = renewed or (event.key_id is not None and event.key_id not in retired)
         prev_hash, expected_seq = event.hash, expected_seq + 1
+    breaks += _check_heads(person_id, ends, retired)
+    for pid, (seq, hash_) in pinned.items():
+        if found.get(pid) != hash_:
+            what = "missing" if pid not in found else "different"
+            breaks.append(
+                ChainBreak(None, pid, seq, f"checkpoint {checkpoint.id} lists seq {seq}, now {what} (events deleted?)")
+            )
     return checked, breaks
+
+
+def _checkpoint_for(person_id, breaks) -> tuple[ArchiveCheckpoint | None, dict[int, tuple[int, str]], set[str]]:
+    checkpoint = latest_checkpoint()
+    if checkpoint is None:
+        return None, {}, set()
+    body = _checkpoint_body(checkpoint)
+    try:
+        valid = hmac.compare_digest(_checkpoint_mac(checkpoint.at, checkpoint.body, checkpoint.key_id), checkpoint.mac)
+    except crypto.UnknownKey:
+        valid = False
+    if not valid:
+        breaks.append(ChainBreak(None, None, None, f"checkpoint {checkpoint.id} signature invalid"))
+        return checkpoint, {}, set()
+    pinned = {int(pid): (seq, hash_) for pid, (seq, hash_) in body["heads"].items()}
+    if person_id is not None:
+        pinned = {pid: v for pid, v in pinned.items() if pid == person_id}
+    return checkpoint, pinned, set(body.get("retired_keys", []))
+
+
+def _check_heads(person_id, ends: dict[int, tuple[int, str]], retired: set[str]) -> list[ChainBreak]:
+    breaks = []
+    query = sa.select(ArchiveHead)
+    if person_id is not None:
+        query = query.where(ArchiveHead.person_id == person_id)
+    seen = set()
+    for head in db.session.scalars(query):
+        seen.add(head.person_id)
+        end = ends.get(head.person_id)
+        reason = None
+        if end is None:
+            reason = f"whole chain deleted: the head is at seq {head.seq} but no event is left"
+        elif end[0] < head.seq:
+            reason = f"last events deleted: the head is at seq {head.seq}, the chain ends at seq {end[0]}"
+        elif end != (head.seq, head.hash):
+            reason = f"head (seq {head.seq}) does not match the chain's last event (seq {end[0]})"
+        elif head.mac is not None and (head.key_id in retired or not _head_ok(head)):
+            reason = "head signature invalid"
+        if reason:
+            breaks.append(ChainBreak(None, head.person_id, head.seq, reason))
+    for pid, (seq, _hash) in ends.items():
+        if pid not in seen:
+            breaks.append(ChainBreak(None, pid, seq, "no head for this chain (head deleted)"))
+    return breaks
+
+
+def _head_ok(head: ArchiveHead) -> bool:
+    try:
+        return hmac.compare_digest(head_mac(head.person_id, head.seq, head.hash, head.key_id), head.mac)
+    except crypto.UnknownKey:
+        return False
 
 
 def timeline(person_id: int, *, enterprise_id: int | None = None) -> list[ArchiveEvent]:

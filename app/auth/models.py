@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -43,8 +44,9 @@ class User(UserMixin, TimestampMixin, db.Model):
     institution_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("people_institutions.id"))
     person_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("people_persons.id"))
     active: so.Mapped[bool] = so.mapped_column(default=True)
-    failed_logins: so.Mapped[int] = so.mapped_column(default=0)
-    locked_until: so.Mapped[datetime | None]
+    #: Part of the id kept in the session cookie; a new value (logout, password change) makes every cookie issued
+    #: before it worthless, even one copied before the logout.
+    session_token: so.Mapped[str] = so.mapped_column(sa.String(32), default=lambda: secrets.token_hex(16))
     last_login_at: so.Mapped[datetime | None]
 
     jurisdiction: so.Mapped[Jurisdiction | None] = so.relationship()
@@ -53,9 +55,17 @@ class User(UserMixin, TimestampMixin, db.Model):
     person: so.Mapped[Person | None] = so.relationship()
 
     def set_password(self, password: str) -> None:
+        """Set the password and end every session of this user (a stolen cookie dies with the old password)."""
         self.password_hash = generate_password_hash(
             password, method=current_app.config.get("PASSWORD_HASH_METHOD", "scrypt")
         )
+        self.rotate_session_token()
+
+    def rotate_session_token(self) -> None:
+        self.session_token = secrets.token_hex(16)
+
+    def get_id(self) -> str:  # Flask-Login: what the session cookie holds
+        return f"{self.id}:{self.session_token}"
 
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)

@@ -1,7 +1,22 @@
-"""Login with lockout after repeated failures."""
+"""Login with brute-force limits that cannot be turned into a weapon.
+
+Two counters (``app.core.limits``), both atomic in the database:
+
+- **(account, client IP)**: ``LOGIN_MAX_FAILURES`` tries, then a block of ``LOGIN_LOCKOUT_MINUTES`` that doubles
+  with every further failure. Someone guessing from one address locks only themselves out of that account: the
+  account's owner, from another address, still logs in.
+- **client IP across accounts**: at most ``LOGIN_IP_MAX_FAILURES`` failed logins per ``LOGIN_IP_WINDOW_MINUTES``,
+  so one address cannot spray guesses over many accounts.
+
+Every try is counted *before* its password is checked, in the one statement that decides whether it may go ahead
+(and forgiven on success), so parallel requests cannot slip past the limit between a check and a count; tries
+during a block are counted too but do not lengthen it. Counters are keyed by the typed user name, not by a user row: an
+unknown account is counted, blocked, timed and answered exactly like a real one.
+"""
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
@@ -11,7 +26,8 @@ from flask import current_app
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.auth.models import User
-from app.core.db import utcnow
+from app.core import limits
+from app.core.clock import utcnow
 from app.extensions import db
 
 
@@ -23,30 +39,52 @@ class LoginOutcome:
     locked_until: datetime | None = None
 
 
-def authenticate(
-    username: str, password: str, *, max_failures: int, lockout_minutes: int, now: datetime | None = None
-) -> LoginOutcome:
-    """Check a password; count failures and lock the account for a while after ``max_failures``.
+def account_key(username: str, ip: str) -> str:
+    """The (account, client IP) counter; the name is hashed (a counter table lists no user names)."""
+    name = hashlib.sha256(username.strip().lower().encode()).hexdigest()[:32]
+    return f"login:acct-ip:{name}:{ip}"
 
-    Unknown users and wrong passwords give the same outcome, so the form does not reveal which accounts exist.
+
+def ip_key(ip: str) -> str:
+    return f"login:ip:{ip}"
+
+
+def authenticate(username: str, password: str, *, ip: str, now: datetime | None = None) -> LoginOutcome:
+    """Check a password under the per-(account, IP) and per-IP limits.
+
+    Unknown users and wrong passwords give the same outcome, cost and counting, so the form does not reveal which
+    accounts exist; "inactive" is only told to someone who knows the password.
     """
+    config = current_app.config
     now = now or utcnow()
+    acct, per_ip = account_key(username, ip), ip_key(ip)
+    acct_verdict = limits.hit(
+        acct,
+        config["LOGIN_MAX_FAILURES"],
+        timedelta(hours=24),
+        backoff=timedelta(minutes=config["LOGIN_LOCKOUT_MINUTES"]),
+        now=now,
+    )
+    ip_verdict = limits.hit(
+        per_ip, config["LOGIN_IP_MAX_FAILURES"], timedelta(minutes=config["LOGIN_IP_WINDOW_MINUTES"]), now=now
+    )
+    if not acct_verdict.allowed or not ip_verdict.allowed:  # blocked, or lost a race against parallel tries
+        until = max(t for t in (acct_verdict.blocked_until, ip_verdict.blocked_until) if t)
+        return LoginOutcome(None, "locked", until)
     user = db.session.scalars(sa.select(User).where(User.username == username.strip())).first()
-    if user is None:
-        _spend_a_hash_check(password)  # same cost as a wrong password: response time does not reveal accounts
+    if user is None or not user.check_password(password):
+        if user is None:
+            _spend_a_hash_check(password)  # same cost as a wrong password: response time does not reveal accounts
+        if acct_verdict.remaining == 0 or ip_verdict.remaining == 0:
+            until = max(t for t in (acct_verdict.blocked_until, ip_verdict.blocked_until) if t)
+            return LoginOutcome(None, "locked", until)
         return LoginOutcome(None, "bad_credentials")
-    if user.locked_until and user.locked_until > now:
-        return LoginOutcome(None, "locked", user.locked_until)
-    if not user.check_password(password):
-        user.failed_logins += 1
-        if user.failed_logins >= max_failures:
-            user.locked_until = now + timedelta(minutes=lockout_minutes)
-            user.failed_logins = 0
-            return LoginOutcome(None, "locked", user.locked_until)
-        return LoginOutcome(None, "bad_credentials")
+    # the right password: this try was no failure
+    limits.reset(acct)
+    limits.release(per_ip)
     if not user.active:
         return LoginOutcome(None, "inactive")
-    user.failed_logins, user.locked_until, user.last_login_at = 0, None, now
+    user.last_login_at = now
     return LoginOutcome(user, "ok")
 
 

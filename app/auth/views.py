@@ -1,6 +1,8 @@
+import hmac
+
 from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
-from flask_login import login_user, logout_user
+from flask_login import current_user, login_user, logout_user
 from werkzeug.routing import BuildError
 
 from app.auth import bp
@@ -9,12 +11,21 @@ from app.auth.forms import LoginForm
 from app.auth.models import User
 from app.auth.services import authenticate
 from app.core.clock import format_local
+from app.core.web import safe_next
 from app.extensions import db, login_manager
 
 
 @login_manager.user_loader
-def load_user(user_id: str) -> User | None:
-    return db.session.get(User, int(user_id))
+def load_user(session_id: str) -> User | None:
+    """``"<user id>:<session token>"`` (``User.get_id``): a cookie from before a logout or a password change
+    carries an old token and loads nobody."""
+    user_id, _sep, token = session_id.partition(":")
+    if not user_id.isdigit() or not token:
+        return None
+    user = db.session.get(User, int(user_id))
+    if user is None or not hmac.compare_digest(user.session_token, token):
+        return None
+    return user
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -22,12 +33,7 @@ def load_user(user_id: str) -> User | None:
 def login():
     form = LoginForm()
     if form.validate_on_submit():
-        outcome = authenticate(
-            form.username.data,
-            form.password.data,
-            max_failures=current_app.config["LOGIN_MAX_FAILURES"],
-            lockout_minutes=current_app.config["LOGIN_LOCKOUT_MINUTES"],
-        )
+        outcome = authenticate(form.username.data, form.password.data, ip=request.remote_addr or "-")
         if outcome.status == "ok":
             locale = session.get("locale")
             session.clear()  # no session fixation across the login boundary
@@ -36,7 +42,7 @@ def login():
             login_user(outcome.user)  # before the commit, which would expire the user and cost a reload
         db.session.commit()
         if outcome.status == "ok":
-            return redirect(_safe_next(request.args.get("next")) or url_for("home.index"))
+            return redirect(safe_next(request.args.get("next")) or url_for("home.index"))
         if outcome.status == "locked":
             flash(
                 _(
@@ -52,21 +58,12 @@ def login():
     return render_template("auth/login.html", form=form)
 
 
-def _safe_next(target: str | None) -> str | None:
-    r"""Only same-site relative paths; never an absolute URL (open redirect).
-
-    Browsers drop tabs and newlines from URLs and read ``\`` as ``/``, so ``/<TAB>/evil`` and ``/\evil`` are
-    refused as well as ``//evil``.
-    """
-    if not target or any(c == "\\" or ord(c) < 0x21 or ord(c) == 0x7F for c in target):
-        return None
-    if target.startswith("/") and not target.startswith("//"):
-        return target
-    return None
-
-
 @bp.route("/logout", methods=["POST"])
 def logout():
+    """End this session and, by a new session token, every copy of its cookie."""
+    if current_user.is_authenticated:
+        current_user.rotate_session_token()
+        db.session.commit()
     logout_user()
     session.clear()
     return redirect(url_for("auth.login"))
@@ -77,7 +74,7 @@ def logout():
 def set_language(code: str):
     if code in current_app.config["LANGUAGES"]:
         session["locale"] = code
-    back = _safe_next(request.form.get("next"))
+    back = safe_next(request.form.get("next"))
     try:
         return redirect(back or url_for("home.index"))
     except BuildError:  # pragma: no cover

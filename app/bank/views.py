@@ -43,6 +43,7 @@ from app.bank.queries import OPERATION_CODE, banks_by_id, live_questions, questi
 from app.core.celery import enqueue_after_commit
 from app.core.errors import DomainError
 from app.core.forms import choices
+from app.core.web import safe_next
 from app.extensions import db
 from app.people.models import Jurisdiction
 from app.rules.queries import operation_choices
@@ -433,13 +434,7 @@ def retire_question(bank_id: int, question_id: int):
     services.set_retired(row, retire)
     db.session.commit()
     flash(_("已停用该题，新组卷不再抽取。") if retire else _("已恢复该题。"), "success")
-    return redirect(
-        request.form.get("next") if _safe_next(request.form.get("next")) else url_for("bank.bank", bank_id=bank.id)
-    )
-
-
-def _safe_next(target: str | None) -> bool:
-    return bool(target) and target.startswith("/") and not target.startswith("//")
+    return redirect(safe_next(request.form.get("next"), url_for("bank.bank", bank_id=bank.id)))
 
 
 # ---------------------------------------------------------------- paper templates

@@ -1,8 +1,13 @@
-"""Field encryption for personal identifiers.
+"""Field encryption for personal identifiers, blind indexes, and the archive's MAC keys — all with key ids.
 
 ID numbers are stored encrypted (Fernet: AES-128-CBC + HMAC) so a database dump does not reveal them, with a
-keyed hash beside them (a "blind index") for exact lookups and uniqueness. Both keys are derived from the one
-``DATA_KEY`` setting with HKDF, each under its own label, so neither can be computed from the other.
+keyed hash beside them (a "blind index") for exact lookups and uniqueness. Every key is derived from the one
+``DATA_KEY`` setting with HKDF, each under its own label, so none can be computed from another.
+
+Key ids make ``DATA_KEY`` rotatable: a ciphertext starts with the 8-hex-digit id of the key that made it
+(``"3fa09c1e:gAAAA…"``), and every archive MAC records its key id. The keys listed in ``DATA_KEY_OLD``
+(``ANPEI_DATA_KEY_OLD``, comma-separated) still decrypt and verify, so ``flask rotate-keys`` can re-encrypt
+under the new key; new data is always written with the current key.
 """
 
 from __future__ import annotations
@@ -10,41 +15,123 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+from dataclasses import dataclass
 from functools import lru_cache
 
-from cryptography.fernet import Fernet
+from cryptography.fernet import Fernet, InvalidToken
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from flask import current_app
+
+SEPARATOR = b":"
+KID_LENGTH = 8
+
+
+class UnknownKey(LookupError):
+    """Data made with a key id that is neither ``DATA_KEY`` nor one of ``DATA_KEY_OLD``."""
 
 
 def _derive(secret: str, label: bytes) -> bytes:
     return HKDF(algorithm=hashes.SHA256(), length=32, salt=b"anpei", info=label).derive(secret.encode())
 
 
-@lru_cache(maxsize=8)
-def _keys(secret: str) -> tuple[Fernet, bytes, bytes]:
-    fernet = Fernet(base64.urlsafe_b64encode(_derive(secret, b"anpei/field-encryption")))
-    return fernet, _derive(secret, b"anpei/blind-index"), _derive(secret, b"anpei/archive-chain")
+@dataclass(frozen=True)
+class Keys:
+    kid: str
+    fernet: Fernet
+    blind: bytes
+    chain: bytes
 
 
-def _current() -> tuple[Fernet, bytes, bytes]:
-    return _keys(current_app.config["DATA_KEY"])
+@lru_cache(maxsize=16)
+def keys_for(secret: str) -> Keys:
+    return Keys(
+        kid=_derive(secret, b"anpei/key-id").hex()[:KID_LENGTH],
+        fernet=Fernet(base64.urlsafe_b64encode(_derive(secret, b"anpei/field-encryption"))),
+        blind=_derive(secret, b"anpei/blind-index"),
+        chain=_derive(secret, b"anpei/archive-chain"),
+    )
+
+
+def current() -> Keys:
+    return keys_for(current_app.config["DATA_KEY"])
+
+
+def ring() -> dict[str, Keys]:
+    """The current key and every old one still configured, by key id (current first)."""
+    secrets = [current_app.config["DATA_KEY"], *old_secrets()]
+    keys = [keys_for(s) for s in secrets]
+    return {k.kid: k for k in keys}
+
+
+def old_secrets() -> list[str]:
+    value = current_app.config.get("DATA_KEY_OLD") or ""
+    items = value if isinstance(value, list | tuple) else value.split(",")
+    return [s.strip() for s in items if s and s.strip()]
+
+
+def by_kid(kid: str | None) -> Keys:
+    try:
+        return ring()[kid] if kid else current()
+    except KeyError:
+        raise UnknownKey(kid) from None
+
+
+def current_kid() -> str:
+    return current().kid
+
+
+# ---------------------------------------------------------------- encryption
 
 
 def encrypt(text: str) -> bytes:
-    return _current()[0].encrypt(text.encode())
+    return encrypt_bytes(text.encode())
 
 
 def decrypt(token: bytes) -> str:
-    return _current()[0].decrypt(bytes(token)).decode()
+    return decrypt_bytes(token).decode()
 
 
-def blind_index(kind: str, value: str) -> str:
-    """Keyed hash of ``kind:value`` for equality lookups (hex, 64 chars)."""
-    return hmac.new(_current()[1], f"{kind}:{value}".encode(), hashlib.sha256).hexdigest()
+def encrypt_bytes(data: bytes) -> bytes:
+    keys = current()
+    return keys.kid.encode() + SEPARATOR + keys.fernet.encrypt(data)
 
 
-def chain_mac(data: bytes) -> str:
+def decrypt_bytes(token: bytes) -> bytes:
+    """Decrypt with the key the token names; tokens from before key ids are tried with every configured key."""
+    token = bytes(token)
+    kid = token_kid(token)
+    if kid is not None:
+        return by_kid(kid).fernet.decrypt(token[KID_LENGTH + 1 :])
+    for keys in ring().values():
+        try:
+            return keys.fernet.decrypt(token)
+        except InvalidToken:
+            continue
+    raise UnknownKey("legacy token: no configured key decrypts it")
+
+
+def token_kid(token: bytes) -> str | None:
+    """The key id a ciphertext starts with (None for one written before key ids)."""
+    token = bytes(token)
+    if len(token) > KID_LENGTH and token[KID_LENGTH : KID_LENGTH + 1] == SEPARATOR:
+        return token[:KID_LENGTH].decode()
+    return None
+
+
+# ---------------------------------------------------------------- keyed hashes
+
+
+def blind_index(kind: str, value: str, kid: str | None = None) -> str:
+    """Keyed hash of ``kind:value`` for equality lookups (hex, 64 chars), with the current key by default."""
+    return hmac.new(by_kid(kid).blind, f"{kind}:{value}".encode(), hashlib.sha256).hexdigest()
+
+
+def blind_indexes(kind: str, value: str) -> list[str]:
+    """The blind index under every configured key: lookups keep working while a rotation is under way."""
+    return [hmac.new(k.blind, f"{kind}:{value}".encode(), hashlib.sha256).hexdigest() for k in ring().values()]
+
+
+def chain_mac(data: bytes, kid: str | None = None) -> str:
     """Keyed hash for the archive chain: editing a row and recomputing a plain sha256 is not enough."""
-    return hmac.new(_current()[2], data, hashlib.sha256).hexdigest()
+    return hmac.new(by_kid(kid).chain, data, hashlib.sha256).hexdigest()

@@ -77,14 +77,24 @@ def _change_field(key: str) -> tuple[str, Callable[[object], str]]:
     return fields.get(key, (_("其他信息"), str))
 
 
-@renders("employment.updated")
-def _employment_updated(p: dict) -> RenderedEvent:
+def _changes(p: dict) -> list[tuple[str, str]]:
     changes = []
     for key, pair in sorted((p.get("changes") or {}).items()):
         label, fmt = _change_field(key)
         before, after = [*pair, None, None][:2] if isinstance(pair, list) else (None, pair)
         changes.append((label, f"{fmt(before) if before not in (None, '') else '—'} → {fmt(after) if after else '—'}"))
-    return RenderedEvent(_("信息变更"), changes)
+    return changes
+
+
+@renders("employment.updated")
+def _employment_updated(p: dict) -> RenderedEvent:
+    return RenderedEvent(_("信息变更"), _changes(p))
+
+
+@renders("person.updated")
+def _person_updated(p: dict) -> RenderedEvent:
+    """A change of the person's shared fields (姓名, 手机号, 文化程度), through ``change_person_details``."""
+    return RenderedEvent(_("个人信息变更"), _changes(p))
 
 
 @renders("employment.ended")

@@ -18,10 +18,19 @@ MESSAGES = {
     "operation.required": lambda p: _("特种作业人员必须填写操作项目"),
     "operation.unknown": lambda p: _("操作项目代码 %(code)s 不在特种作业目录中", code=p.get("code", "")),
     "employment.duplicate": lambda p: _("%(name)s 已在本单位花名册中", name=p.get("name", "")),
+    "person.name_mismatch": lambda p: _(
+        "该证件号码已登记，但%(field)s与登记信息不一致。已登记人员的%(field)s只能由本人、监管部门或其唯一在职单位更正。",
+        field=p.get("field", ""),
+    ),
+    "person.shared_field": lambda p: _(
+        "不能修改%(field)s：该人员还在其他单位任职，%(field)s为各单位共享信息，须由本人或监管部门更正。",
+        field=p.get("field", ""),
+    ),
     "employment.already_ended": lambda p: _("该任职已经结束"),
     "employment.end_before_start": lambda p: _("离职日期不能早于入职日期 %(start)s", start=p.get("start", "")),
     "enterprise.duplicate": lambda p: _("统一社会信用代码 %(value)s 已登记", value=p.get("value", "")),
     "roster_import.already_applied": lambda p: _("该批次已经导入过。"),
+    "roster_import.not_ready": lambda p: _("文件还在解析中，请稍候。"),
     "roster_import.has_errors": lambda p: _("文件中仍有错误，未导入任何数据。请修正后重新上传。"),
     "roster_import.row_conflict": lambda p: _("%(problem)s 未导入任何数据。", problem=p.get("problem", "")),
 }

@@ -6,6 +6,7 @@ from datetime import date
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import event
 from sqlalchemy import orm as so
 
 from app.core import crypto
@@ -163,6 +164,31 @@ class Person(TimestampMixin, db.Model):
 
     def __repr__(self) -> str:
         return f"<Person {self.id} {self.name}>"
+
+
+class PersonMasterDataGuard(RuntimeError):
+    """Raised when code writes a person's shared fields without going through ``people.services``' gate."""
+
+
+#: A person's fields shared by every employer (一人一档): written only through
+#: ``people.services.change_person_details`` (or key rotation), which checks who may and records the change.
+MASTER_FIELDS = ("name", "phone", "education", "sex", "birth_date", "id_type", "id_number_enc", "id_hash", "id_masked")
+_PERMIT = "_anpei_master_change_permitted"
+
+
+def permit_master_change(person: Person) -> None:
+    """Let the next flush write ``person``'s shared fields (called by the gate after its checks, nowhere else)."""
+    person.__dict__[_PERMIT] = True
+
+
+@event.listens_for(Person, "before_update")
+def _guard_master_data(mapper, connection, target: Person) -> None:
+    """Make a takeover impossible by construction: no code path can change shared fields unchecked."""
+    permitted = target.__dict__.pop(_PERMIT, False)
+    state = sa.inspect(target)
+    changed = [name for name in MASTER_FIELDS if state.attrs[name].history.has_changes()]
+    if changed and not permitted:
+        raise PersonMasterDataGuard(f"person {target.id}: {', '.join(changed)} changed outside the gate")
 
 
 class Employment(TimestampMixin, db.Model):

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import csv
 import io
+import itertools
 import json
 import re
 import secrets
@@ -31,10 +32,21 @@ from app.core.messages import message_for
 from app.extensions import db
 from app.people.identifiers import IdentifierError, mask_id, parse_resident_id
 from app.people.models import EmploymentType, Enterprise, IdType, Post
-from app.people.services import PersonData, employ, find_person
+from app.people.services import PersonData, employ, find_person, names_match
 from app.rules.models import Operation
 
+#: Upload limits: hostile files stay small in time and memory (a 1.6 KB workbook declaring A1:XFD1048576 with
+#: sparse cells expanded to 16,384 columns a row; a 506 KB one held 1,000,000 rows).
 MAX_ROWS = 5000
+#: Columns read per row; a roster has eleven, anything right of this is ignored.
+MAX_COLUMNS = 40
+#: The upload itself, and what its zip package may unpack to (the sheet XML openpyxl scans).
+MAX_BYTES = 5 * 1024 * 1024
+MAX_UNPACKED_BYTES = 24 * 1024 * 1024
+#: Problems kept for the preview; the rest are counted ("and N more").
+MAX_STORED_PROBLEMS = 200
+#: Files up to this size are parsed in the request (milliseconds); larger ones in the Celery task.
+INLINE_PARSE_MAX_BYTES = 128 * 1024
 
 #: Column → accepted header spellings (case- and space-insensitive).
 COLUMNS = {
@@ -169,16 +181,25 @@ def read_table(data: bytes, filename: str) -> list[list[object]]:
     """Rows of cells from an .xlsx or a .csv (UTF-8 with or without BOM, or GBK/GB18030)."""
     if not data.strip():
         raise FileUnreadable("file.empty")
+    if len(data) > MAX_BYTES:
+        raise FileUnreadable("file.too_large", mb=MAX_BYTES // (1024 * 1024))
     if filename.lower().endswith(".xlsx") or data[:2] == b"PK":
         if not zipfile.is_zipfile(io.BytesIO(data)):
             raise FileUnreadable("file.not_xlsx")
+        _check_package(data)
         try:
             workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
+            sheet = workbook.worksheets[0]
+            # explicit bounds: the sheet's declared dimension (A1:XFD1048576) must not size the rows
+            rows = [
+                list(r)
+                for r in itertools.islice(
+                    sheet.iter_rows(values_only=True, max_row=MAX_ROWS + 51, max_col=MAX_COLUMNS), MAX_ROWS + 51
+                )
+            ]
+            workbook.close()
         except Exception:  # openpyxl raises many types for broken packages
             raise FileUnreadable("file.not_xlsx") from None
-        sheet = workbook.worksheets[0]
-        rows = [list(r) for r in sheet.iter_rows(values_only=True, max_row=MAX_ROWS + 50)]
-        workbook.close()
         return rows
     if b"\x00" in data[:4096]:
         raise FileUnreadable("file.not_table")
@@ -186,7 +207,25 @@ def read_table(data: bytes, filename: str) -> list[list[object]]:
     dialect = csv.excel
     with contextlib.suppress(csv.Error):
         dialect = csv.Sniffer().sniff(text[:4096], delimiters=",\t;")
-    return list(csv.reader(io.StringIO(text), dialect))
+    try:
+        return [row[:MAX_COLUMNS] for row in itertools.islice(csv.reader(io.StringIO(text), dialect), MAX_ROWS + 51)]
+    except csv.Error:  # e.g. a field longer than csv's limit
+        raise FileUnreadable("file.not_table") from None
+
+
+def _check_package(data: bytes) -> None:
+    """Refuse a zip whose parts would unpack beyond ``MAX_UNPACKED_BYTES`` before anything unpacks them.
+
+    The sizes are the ones the package declares; a part that lies about its size fails zipfile's own check
+    while it is read, and openpyxl's failure is a ``file.not_xlsx``.
+    """
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as package:
+            unpacked = sum(info.file_size for info in package.infolist())
+    except (zipfile.BadZipFile, ValueError):
+        raise FileUnreadable("file.not_xlsx") from None
+    if unpacked > MAX_UNPACKED_BYTES:
+        raise FileUnreadable("file.too_large_unpacked", rows=MAX_ROWS)
 
 
 def _decode(data: bytes) -> str:
@@ -402,6 +441,12 @@ def _row_message(p: RowProblem) -> str:
         "file.no_header": lambda: _("找不到表头：第一行应包含列 %(columns)s。", columns=p.params.get("columns", "")),
         "file.no_rows": lambda: _("文件中没有人员数据。"),
         "file.too_many_rows": lambda: _("一次最多导入 %(max)s 行，请拆分文件。", max=p.params.get("max")),
+        "file.too_large": lambda: _("花名册文件不能超过 %(mb)s MB，请拆分后分批导入。", mb=p.params.get("mb")),
+        "file.too_large_unpacked": lambda: _(
+            "工作簿解压后过大（行或单元格过多）。一次最多导入 %(rows)s 行，请只保留花名册数据或拆分文件。",
+            rows=p.params.get("rows"),
+        ),
+        "file.parse_failed": lambda: _("文件解析失败，未导入任何数据。请用 Excel 或 WPS 另存后重试。"),
     }
     if p.code in file_messages:
         return file_messages[p.code]()
@@ -443,26 +488,58 @@ class ImportBatch(db.Model):
     rows_enc: so.Mapped[bytes] = so.mapped_column(sa.LargeBinary)
     problems: so.Mapped[str] = so.mapped_column(sa.Text)  # JSON list of RowProblem dicts (no ID numbers)
     row_count: so.Mapped[int]
+    #: Every problem found; only the first ``MAX_STORED_PROBLEMS`` are kept in ``problems``.
+    problem_count: so.Mapped[int] = so.mapped_column(default=0)
+    #: "parsing" (a Celery task reads the file) → "ready" (preview) or "failed".
+    state: so.Mapped[str] = so.mapped_column(sa.String(16), default="ready")
+    #: The encrypted upload while it waits for the task; emptied once parsed.
+    upload_enc: so.Mapped[bytes | None] = so.mapped_column(sa.LargeBinary)
     created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
     applied_at: so.Mapped[datetime | None]
 
+    @property
+    def parsing(self) -> bool:
+        return self.state == "parsing"
 
-def stage(data: bytes, filename: str, *, enterprise: Enterprise, actor) -> ImportBatch:
-    """Parse an upload and keep the result for the preview page (flushes)."""
-    rows, problems = parse_roster(data, filename, Catalogue.load())
-    problems += _roster_conflicts(rows, enterprise)
+
+def stage(data: bytes, filename: str, *, enterprise: Enterprise, actor, inline_max: int | None = None) -> ImportBatch:
+    """Keep an upload for the preview page (flushes): a small file is parsed now; a larger one is stored
+    encrypted and parsed by the ``people.parse_roster`` task after the commit, never in the request.
+    """
+    from app.core.celery import enqueue_after_commit
+    from app.people import tasks
+
     batch = ImportBatch(
         token=secrets.token_hex(16),
         enterprise_id=enterprise.id,
         user_id=actor.id,
         filename=filename[:200],
-        rows_enc=crypto.encrypt(json.dumps([asdict(r) for r in rows])),
-        problems=json.dumps([asdict(p) for p in problems], ensure_ascii=False),
-        row_count=len(rows),
+        rows_enc=crypto.encrypt("[]"),
+        problems="[]",
+        row_count=0,
     )
     db.session.add(batch)
+    if len(data) <= (INLINE_PARSE_MAX_BYTES if inline_max is None else inline_max):
+        parse_into(batch, data)
+    else:
+        batch.state, batch.upload_enc = "parsing", crypto.encrypt_bytes(data)
+        db.session.flush()
+        enqueue_after_commit(tasks.parse_roster, batch.id)
     db.session.flush()
     return batch
+
+
+def parse_into(batch: ImportBatch, data: bytes) -> None:
+    """Parse ``data`` into the batch: its valid rows (encrypted) and its problems, at most
+    ``MAX_STORED_PROBLEMS`` of them kept (the count says how many there were)."""
+    enterprise = db.session.get(Enterprise, batch.enterprise_id)
+    rows, problems = parse_roster(data, batch.filename, Catalogue.load())
+    problems += _roster_conflicts(rows, enterprise)
+    batch.rows_enc = crypto.encrypt(json.dumps([asdict(r) for r in rows]))
+    batch.problems = json.dumps([asdict(p) for p in problems[:MAX_STORED_PROBLEMS]], ensure_ascii=False)
+    batch.problem_count = len(problems)
+    batch.row_count = len(rows)
+    batch.state, batch.upload_enc = "ready", None
 
 
 def _roster_conflicts(rows: list[RosterRow], enterprise: Enterprise) -> list[RowProblem]:
@@ -474,6 +551,9 @@ def _roster_conflicts(rows: list[RosterRow], enterprise: Enterprise) -> list[Row
             conflicts.append(
                 RowProblem(row.row, "id_number", "row.already_employed", {"name": person.name, "person": row.name})
             )
+        elif person and not names_match(row.name, person.name):
+            # a registered person is never renamed by a roster: the row is reported, nothing is overwritten
+            conflicts.append(RowProblem(row.row, "name", "person.name_mismatch", {"field": HEADERS_ZH["name"]}))
     return conflicts
 
 
@@ -494,10 +574,17 @@ class Preview:
     rows: list[dict]
     problems: list[RowProblem]
     applied: bool
+    #: All problems found, listed or not.
+    problem_count: int = 0
+    parsing: bool = False
 
     @property
     def ok(self) -> bool:
-        return not self.problems and not self.applied
+        return not self.problems and not self.applied and not self.parsing
+
+    @property
+    def unlisted(self) -> int:
+        return max(0, self.problem_count - len(self.problems))
 
 
 def _rows(batch: ImportBatch) -> list[RosterRow]:
@@ -517,7 +604,13 @@ def preview(batch: ImportBatch) -> Preview:
     for r in rows:
         del r["id_number"]
     problems = [RowProblem(**p) for p in json.loads(batch.problems)]
-    return Preview(rows=rows, problems=problems, applied=batch.applied_at is not None)
+    return Preview(
+        rows=rows,
+        problems=problems,
+        applied=batch.applied_at is not None,
+        problem_count=max(batch.problem_count, len(problems)),
+        parsing=batch.parsing,
+    )
 
 
 def apply(batch: ImportBatch, *, actor) -> int:
@@ -527,6 +620,8 @@ def apply(batch: ImportBatch, *, actor) -> int:
     """
     if batch.applied_at is not None:
         raise DomainError("roster_import.already_applied")
+    if batch.state != "ready":
+        raise DomainError("roster_import.not_ready")
     if json.loads(batch.problems):
         raise DomainError("roster_import.has_errors")
     enterprise = db.session.get(Enterprise, batch.enterprise_id)

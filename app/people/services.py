@@ -18,7 +18,17 @@ from app.core.errors import DomainError
 from app.extensions import db
 from app.people import messages as _messages  # noqa: F401  (registers the roster codes)
 from app.people.identifiers import IdentifierError, parse_resident_id, validate_uscc
-from app.people.models import Employment, EmploymentType, Enterprise, IdType, Industry, Jurisdiction, Person, Post
+from app.people.models import (
+    Employment,
+    EmploymentType,
+    Enterprise,
+    IdType,
+    Industry,
+    Jurisdiction,
+    Person,
+    Post,
+    permit_master_change,
+)
 from app.rules.models import Operation
 
 
@@ -40,8 +50,8 @@ class PersonData:
 
 def find_person(id_type: IdType, id_number: str) -> Person | None:
     """The person with this 证件, found through the blind index (the number itself is encrypted)."""
-    digest = crypto.blind_index(id_type.value, id_number)
-    return db.session.scalars(sa.select(Person).where(Person.id_type == id_type, Person.id_hash == digest)).first()
+    digests = crypto.blind_indexes(id_type.value, id_number)
+    return db.session.scalars(sa.select(Person).where(Person.id_type == id_type, Person.id_hash.in_(digests))).first()
 
 
 def operation_exists(code: str) -> bool:
@@ -94,8 +104,11 @@ def employ(data: PersonData, enterprise: Enterprise, *, actor, source: str = "fo
         open_here = [e for e in person.current_employments if e.enterprise_id == enterprise.id]
         if open_here:
             raise DomainError("employment.duplicate", name=person.name)
-        if data.phone and data.phone != person.phone:
-            person.phone = data.phone
+        # A hire adds an employment and nothing else: the registered person's shared fields stay as they are.
+        # A different name is not a typo this form may fix (it names someone else): refused, without telling
+        # the registered name to this employer.
+        if not names_match(data.name, person.name):
+            raise DomainError("person.name_mismatch", field=_field_label("name"))
 
     employment = Employment(
         person=person,
@@ -139,7 +152,9 @@ def update_employment(
         "education": person.education,
         **_employment_payload(employment),
     }
-    person.name, person.phone, person.education = name, phone, education
+    _write_master_data(
+        person, {"name": name, "phone": phone, "education": education}, actor=actor, enterprise=employment.enterprise
+    )
     employment.post, employment.employment_type = post, employment_type
     employment.operation_code, employment.job_title = operation, job_title
     after = {
@@ -155,6 +170,80 @@ def update_employment(
             person.id, "employment.updated", {"changes": changed}, actor=actor, enterprise_id=employment.enterprise_id
         )
     return employment
+
+
+def may_change_master_data(person: Person, *, actor, enterprise: Enterprise | None = None) -> bool:
+    """Who may change a person's shared fields (name, phone, …): the system (CLI, tasks), an authority (platform
+    admin, regulator: scope is the view's check), the person themself, or an employer that is the person's only
+    current employer. Any other employer would be writing into someone else's staff file."""
+    if actor is None:
+        return True
+    role = actor.role.value
+    if role in ("admin", "regulator"):
+        return True
+    if role == "worker":
+        return actor.person_id == person.id
+    if enterprise is None or actor.enterprise_id not in (None, enterprise.id):
+        return False
+    current = {e.enterprise_id for e in person.current_employments}
+    return current == {enterprise.id}
+
+
+def change_person_details(person: Person, changes: dict, *, actor, enterprise: Enterprise | None = None) -> dict:
+    """The one gate for a person's shared fields: check who may, write, and record ``person.updated``.
+
+    :param changes: field → new value, for fields of :data:`MASTER_CHANGEABLE`.
+    :return: field → [before, after] of what actually changed.
+    :raises DomainError: ``person.shared_field`` naming the first field this actor may not change.
+    """
+    changed = _write_master_data(person, changes, actor=actor, enterprise=enterprise)
+    if changed:
+        db.session.flush()
+        record_event(
+            person.id,
+            "person.updated",
+            {"changes": changed},
+            actor=actor,
+            enterprise_id=enterprise.id
+            if enterprise is not None and actor is not None and actor.role.value == "enterprise"
+            else None,
+        )
+    return changed
+
+
+#: Shared fields an edit form may change (the 证件 and what derives from it never change: a new 证件 is a new person).
+MASTER_CHANGEABLE = ("name", "phone", "education")
+
+
+def _write_master_data(person: Person, changes: dict, *, actor, enterprise: Enterprise | None) -> dict:
+    unknown = set(changes) - set(MASTER_CHANGEABLE)
+    if unknown:
+        raise ValueError(f"not changeable: {sorted(unknown)}")
+    changed = {k: [getattr(person, k), v] for k, v in changes.items() if getattr(person, k) != v}
+    if not changed:
+        return {}
+    if not may_change_master_data(person, actor=actor, enterprise=enterprise):
+        key = next(iter(changed))
+        raise DomainError("person.shared_field", field=_field_label(key), field_key=key)
+    for key, (_before, after) in changed.items():
+        setattr(person, key, after)
+    permit_master_change(person)
+    return changed
+
+
+def _field_label(name: str) -> str:
+    from flask_babel import gettext as _
+
+    return {"name": _("姓名"), "phone": _("手机号"), "education": _("文化程度")}[name]
+
+
+def names_match(a: str, b: str) -> bool:
+    """Same name up to spaces and the forms of the 间隔号 (·) in minority and foreign names."""
+    return _normalise_name(a) == _normalise_name(b)
+
+
+def _normalise_name(name: str) -> str:
+    return "".join(name.split()).replace("•", "·").replace("．", "·")
 
 
 def end_employment(employment: Employment, *, actor, end_date: date, reason: str) -> Employment:

@@ -141,12 +141,16 @@ def new_person():
                 if exc.code.startswith("id.")
                 else form.operation_code
                 if exc.code.startswith("operation.")
+                else form.name
+                if exc.code == "person.name_mismatch"
                 else None
             )
             (field.errors.append if field is not None else lambda m: flash(m, "error"))(exc.message)
         else:
             db.session.commit()
             flash(_("已将 %(name)s 加入花名册。", name=employment.person.name), "success")
+            if data.phone and data.phone != employment.person.phone:
+                flash(_("该人员已登记，手机号未更改：共享信息只能由本人、监管部门或其唯一在职单位更正。"), "info")
             return redirect(url_for("people.person", person_id=employment.person_id))
     return render_template("people/person_form.html", form=form, enterprise=enterprise, employment=None)
 
@@ -175,7 +179,8 @@ def edit_employment(employment_id: int):
             )
         except DomainError as exc:
             db.session.rollback()
-            form.operation_code.errors.append(exc.message)
+            field = getattr(form, exc.params.get("field_key", ""), None) or form.operation_code
+            field.errors.append(exc.message)
         else:
             db.session.commit()
             flash(_("已保存。"), "success")

@@ -107,8 +107,9 @@ def test_recomputing_a_plain_hash_does_not_hide_an_edit(app, busy_person):
         "UPDATE archive_events SET payload = :p, hash = :h WHERE id = :id",
         {"p": payload, "h": hashlib.sha256(payload.encode()).hexdigest(), "id": target.id},
     )
-    [broken] = verify_chain(busy_person.id)[1]
-    assert broken.event_id == target.id
+    edited, head = verify_chain(busy_person.id)[1]
+    assert edited.event_id == target.id and "edited after writing" in edited.reason
+    assert head.event_id is None and "does not match the chain's last event" in head.reason
 
 
 def test_deleted_event_breaks_the_chain(app, busy_person):

@@ -25,6 +25,7 @@ PAYLOADS = {
         "source": "",
     },
     "employment.updated": {"changes": {"post": ["worker", "safety_manager"], "phone": ["13900000000", "13911111111"]}},
+    "person.updated": {"changes": {"name": ["王大锤", "王大垂"]}},
     "employment.ended": {"enterprise": "玄武化工有限公司", "end_date": "2026-11-01", "reason": "调离"},
     "exam.started": {
         "sitting": 1,
@@ -90,6 +91,7 @@ PAYLOADS = {
 
 #: What each kind must read as: (title, facts that must appear, outcome badge or None).
 EXPECTED = {
+    "person.updated": ("个人信息变更", [("姓名", "王大锤 → 王大垂")], None),
     "person.registered": (
         "建档",
         [("证件", "3201**********0011"), ("性别", "男"), ("来源", "花名册导入 花名册.xlsx")],

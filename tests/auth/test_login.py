@@ -7,7 +7,8 @@ import pytest
 import sqlalchemy as sa
 
 from app.auth.models import Role, User
-from app.auth.services import authenticate
+from app.auth.services import account_key, authenticate
+from app.core import limits
 from app.core.db import utcnow
 from app.extensions import db
 from app.people.models import Enterprise
@@ -58,36 +59,33 @@ def test_lockout_after_five_failures_then_right_password_fails(client, world):
     page = post_login(client, world.admin_a.username, "pw").get_data(as_text=True)
     assert "登录失败次数过多，账号已锁定至" in page
     assert client.get("/").status_code == 302  # still a guest
-    user = db.session.get(User, world.admin_a.id)
-    db.session.refresh(user)
-    assert user.locked_until is not None and user.locked_until > utcnow() + timedelta(minutes=14)
+    until = limits.blocked(account_key(world.admin_a.username, "127.0.0.1"))
+    assert until is not None and until > utcnow() + timedelta(minutes=14)
 
 
-def test_lock_expires_after_the_window(client, world, app):
-    username = world.admin_a.username
-    kw = {"max_failures": 5, "lockout_minutes": 15}
+def test_lock_expires_then_backs_off_exponentially(world):
+    username, ip = world.admin_a.username, "10.1.1.1"
     start = utcnow()
     for _ in range(5):
-        outcome = authenticate(username, "wrong", now=start, **kw)
-    assert outcome.status == "locked" and outcome.locked_until == start + timedelta(minutes=15)
-    assert authenticate(username, "pw", now=start + timedelta(minutes=14), **kw).status == "locked"
-    outcome = authenticate(username, "pw", now=start + timedelta(minutes=16), **kw)
+        outcome = authenticate(username, "wrong", ip=ip, now=start)
+    assert outcome.status == "locked" and outcome.locked_until == start.replace(microsecond=0) + timedelta(minutes=15)
+    assert authenticate(username, "pw", ip=ip, now=start + timedelta(minutes=14)).status == "locked"
+    # the block has passed: one more try; wrong again → twice as long
+    outcome = authenticate(username, "wrong", ip=ip, now=start + timedelta(minutes=16))
+    assert outcome.status == "locked"
+    assert outcome.locked_until == (start + timedelta(minutes=16)).replace(microsecond=0) + timedelta(minutes=30)
+    assert authenticate(username, "pw", ip=ip, now=start + timedelta(minutes=45)).status == "locked"
+    outcome = authenticate(username, "pw", ip=ip, now=start + timedelta(minutes=47))
     assert outcome.status == "ok" and outcome.user.id == world.admin_a.id
-    assert outcome.user.failed_logins == 0 and outcome.user.locked_until is None
-    # and through the page: a lock that ended in the past does not stop the login
-    user = db.session.get(User, world.admin_b.id)
-    user.locked_until = utcnow() - timedelta(minutes=1)
-    db.session.commit()
-    assert post_login(client, world.admin_b.username, "pw").status_code == 302
+    assert limits.count(account_key(username, ip), now=start + timedelta(minutes=47)) == 0
 
 
 def test_successful_login_resets_failure_count(world):
-    kw = {"max_failures": 5, "lockout_minutes": 15}
     for _ in range(4):
-        authenticate(world.admin_a.username, "wrong", **kw)
-    assert authenticate(world.admin_a.username, "pw", **kw).status == "ok"
+        authenticate(world.admin_a.username, "wrong", ip="10.0.0.9")
+    assert authenticate(world.admin_a.username, "pw", ip="10.0.0.9").status == "ok"
     for _ in range(4):
-        assert authenticate(world.admin_a.username, "wrong", **kw).status == "bad_credentials"
+        assert authenticate(world.admin_a.username, "wrong", ip="10.0.0.9").status == "bad_credentials"
 
 
 def test_inactive_user_cannot_log_in(client, world):

@@ -214,3 +214,12 @@ def test_workers_have_no_bank_pages(client, login, factory, path):
     factory.commit()
     login(worker)
     assert client.get(path).status_code == 403
+
+
+@pytest.mark.parametrize("target", ["/\t/evil.example", "/\\evil.example", "//evil.example", "https://evil.example"])
+def test_retiring_a_question_never_redirects_off_site(client, login, bank_world, target):
+    login(bank_world.admin)
+    bank = bank_world.national
+    row = _row(bank.id, "n003")
+    response = client.post(f"/bank/{bank.id}/questions/{row.id}/retire", data={"retire": "1", "next": target})
+    assert response.status_code == 302 and response.location == f"/bank/{bank.id}"

@@ -71,7 +71,7 @@ def test_exam_on_a_phone_survives_going_offline_and_reloading(factory, phone_pag
 
     # online again: the queue drains by itself
     page.context.set_offline(False)
-    page.wait_for_function("document.querySelector('[data-testid=save-status]').textContent === '已保存'")
+    expect(page.get_by_test_id("save-status")).to_have_text("已保存")  # no string eval: the page has a CSP
     assert stored_answers(attempt_id) == {0: right[0], 1: right[1], 2: right[2]}
 
     # reload (or another device): same attempt, every saved answer, the server's time left

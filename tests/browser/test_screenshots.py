@@ -175,7 +175,7 @@ def test_screenshots(page, phone_page, demo, tmp_path):
     phone_page.locator("#q-0 input[value='0']").check()
     phone_page.get_by_test_id("next").click()
     phone_page.locator("#q-1 input[value='1']").check()
-    phone_page.wait_for_function("document.querySelector('[data-testid=save-status]').textContent === '已保存'")
+    expect(phone_page.get_by_test_id("save-status")).to_have_text("已保存")  # no string eval: the page has a CSP
     expect(phone_page.locator(".qmap-item.answered")).to_have_count(2)
     shoot(phone_page, "exam-phone.png", full_page=False)  # a sticky header: the screen as the candidate sees it
     phone_page.get_by_test_id("qmap-toggle").click()

@@ -1,0 +1,10 @@
+// Small behaviours every page may use, without inline handlers (the CSP runs none):
+// forms with data-confirm-submit="question" ask before submitting; links with data-back go back in history.
+document.addEventListener('submit', function (event) {
+  var question = event.target.getAttribute && event.target.getAttribute('data-confirm-submit');
+  if (question && !window.confirm(question)) event.preventDefault();
+}, true);
+document.addEventListener('click', function (event) {
+  var link = event.target.closest && event.target.closest('a[data-back]');
+  if (link && window.history.length > 1) { event.preventDefault(); window.history.back(); }
+});
