@@ -215,3 +215,12 @@ def test_english_labels(app, client):
     assert rendered.title == "Exam started"
     assert ("Type", "Training exam") in rendered.facts
     assert ("Deadline", "2026-11-29 13:16") in rendered.facts
+
+
+def test_the_json_export_carries_times_with_their_offset(client, login, world):
+    """Issue #15.1: JSON exports carry ISO times with the zone's offset (the chain's own UTC value beside it)."""
+    login(world.admin_a)
+    body = client.get(f"/people/{world.person_a.id}/timeline.json").get_json()
+    assert body["exported_at"].endswith("+08:00")
+    first = body["events"][0]
+    assert first["at"].endswith("+08:00") and "+" not in first["at_utc"]
