@@ -70,6 +70,20 @@ class Jurisdiction(db.Model):
     code: so.Mapped[str] = so.mapped_column(sa.String(6), unique=True)
     name: so.Mapped[str] = so.mapped_column(sa.String(100))
     parent_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("people_jurisdictions.id"))
+    #: The zone times are shown in for users of this area (IANA name); empty: the parent's, else the platform's.
+    time_zone: so.Mapped[str] = so.mapped_column(sa.String(40), default="")
+
+    parent: so.Mapped[Jurisdiction | None] = so.relationship(remote_side=[id])
+
+    @property
+    def effective_time_zone(self) -> str:
+        """This area's zone, or the nearest ancestor's (a city sets it for its districts); "" for the default."""
+        node, hops = self, 0
+        while node is not None and hops < 4:
+            if node.time_zone:
+                return node.time_zone
+            node, hops = node.parent, hops + 1
+        return ""
 
     @property
     def scope_prefix(self) -> str:

@@ -1,5 +1,5 @@
-"""The person's registered photo (storage key and sha256); the spot-check ticket guesses move to the app's one
-limiter (``core_limits``), so their own table goes.
+"""The person's registered photo (storage key and sha256); a jurisdiction's display time zone; the spot-check
+ticket guesses move to the app's one limiter (``core_limits``), so their own table goes.
 
 Revision ID: 0007
 Revises: 0006
@@ -15,6 +15,8 @@ depends_on = None
 
 
 def upgrade():
+    with op.batch_alter_table("people_jurisdictions") as batch:
+        batch.add_column(sa.Column("time_zone", sa.String(40), nullable=False, server_default=""))
     with op.batch_alter_table("people_persons") as batch:
         batch.add_column(sa.Column("photo_key", sa.String(120), nullable=True))
         batch.add_column(sa.Column("photo_sha256", sa.String(64), nullable=True))
@@ -34,3 +36,5 @@ def downgrade():
     with op.batch_alter_table("people_persons") as batch:
         batch.drop_column("photo_sha256")
         batch.drop_column("photo_key")
+    with op.batch_alter_table("people_jurisdictions") as batch:
+        batch.drop_column("time_zone")
