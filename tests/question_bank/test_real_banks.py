@@ -534,3 +534,17 @@ def test_text_items_listed_in_a_stem_stay_in_the_stem():
     assert q2.stem == "班组应建立的制度有（ ）。A.交接班制度。B.巡查制度。C.培训制度。"
     assert q2.options == ("AB", "BC", "ABC") and q2.answer == (2,)
     assert q3.options == ("显眼处", "角落里") and q3.answer == (0,)
+
+
+def test_options_that_ran_together_are_flagged_for_a_person():
+    """A packed cell with a slip ("**A.12**B.3**6C.50**D.24") cannot be split back for sure: the question is read
+    as it stands and flagged, so the import preview asks a person to check it."""
+    rows = [
+        ["试题类型", "题目内容", "题目选项", "题目答案"],
+        ["单选题", "某设备的额定电压为（ ）伏。", "**A.12**B.3**6C.50** D.24", "B"],
+        ["单选题", "安全电压一般不超过（ ）伏。", "**A.12**B.36**C.50**D.24", "B"],
+    ]
+    result = read_questions(make_xlsx(rows), filename="slip.xlsx")
+    flagged = [(f.row, f.code) for f in result.report.flags]
+    assert flagged == [(2, "options_run_together")]
+    assert len(result.questions) == 2
