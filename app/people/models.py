@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
@@ -10,7 +10,7 @@ from sqlalchemy import event
 from sqlalchemy import orm as so
 
 from app.core import crypto
-from app.core.db import TimestampMixin
+from app.core.db import TimestampMixin, utcnow
 from app.core.enums import LabelledEnum, enum_column
 from app.extensions import db
 from app.people.identifiers import mask_id
@@ -136,6 +136,23 @@ class TrainingInstitution(TimestampMixin, db.Model):
     region_code: so.Mapped[str] = so.mapped_column(sa.String(6), index=True)
 
     jurisdiction: so.Mapped[Jurisdiction] = so.relationship()
+
+
+class Trainee(db.Model):
+    """A person a training institution trains (学员): enrolled in one of its classes, or sent by their employer.
+
+    It is what lets an institution see a person at all (``app.people.scope``) and seat them in its exams; the class
+    that brought them is the training package's business, this row only records the relation and its source.
+    """
+
+    __tablename__ = "people_trainees"
+    __table_args__ = (sa.UniqueConstraint("institution_id", "person_id"),)
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    institution_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("people_institutions.id"), index=True)
+    person_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("people_persons.id"), index=True)
+    source: so.Mapped[str] = so.mapped_column(sa.String(60), default="")
+    since: so.Mapped[datetime] = so.mapped_column(default=utcnow)
 
 
 class Person(TimestampMixin, db.Model):
