@@ -28,6 +28,7 @@ from app.extensions import db
 from app.people import roster_import
 from app.people.models import Employment, Enterprise, Person
 from app.rules.models import Operation, Rule
+from tests.certificates.world import objects_for_access_matrix as cert_objects
 from tests.exams.world import objects_for_access_matrix as exam_objects
 from tests.factories import Factory
 from tests.people.world import World, build_world, fresh_g_per_request, good_rows, xlsx_bytes
@@ -76,6 +77,8 @@ OBJECT_ARGS: dict[str, Callable[[Tenant], object]] = {
         arg: (lambda arg: lambda t: _cached("exam", lambda t: exam_objects(t.world))(t)[arg])(arg)  # noqa: B023
         for arg in ("bank_id", "question_id", "token", "fmt", "template_id", "sitting_id", "attempt_id")
     },
+    # certificates: person A's 特种作业操作证 (tests/certificates/world.py)
+    "cert_id": lambda t: _cached("cert", lambda t: cert_objects(t.world))(t)["cert_id"],
 }
 
 #: Endpoints allowed to answer a guest with something other than the login redirect, with the reason.
