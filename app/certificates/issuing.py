@@ -179,7 +179,7 @@ def refusal_for(attempt: Attempt) -> tuple[Subject | None, DomainError | None]:
     existing = holding(person, subject)
     if existing is not None:
         return subject, DomainError("cert.already_holds", number=existing.number)
-    if not getattr(person, "photo_key", None):
+    if not person.photo_key:
         return subject, DomainError("cert.no_photo")
     short = training_hours_shortfall(person, subject)
     if short:

@@ -1,14 +1,14 @@
 """Certificates (特种作业操作证, 合格证, 培训合格证明) and their history.
 
 Revision ID: 0009
-Revises: 0006 (re-chained after 0007/0008 at merge)
+Revises: 0007 (the lead re-chains with training's 0008 at merge)
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0009"
-down_revision = "0006"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 

@@ -3,20 +3,33 @@
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+
+from PIL import Image, ImageDraw
 
 from app.auth.models import User
 from app.core.db import utcnow
 from app.exams.models import Attempt, AttemptState, ExamKind, Sitting
 from app.extensions import db
+from app.people import photos
 from app.people.models import Enterprise, Person, Post
 from tests.factories import Factory, make_id_number
 
 
+def photo_bytes(color: tuple[int, int, int] = (90, 140, 200)) -> bytes:
+    """A small portrait-shaped PNG: a face-coloured oval on a blue background."""
+    image = Image.new("RGB", (250, 350), color)
+    ImageDraw.Draw(image).ellipse((60, 60, 190, 230), fill=(230, 200, 170))
+    out = io.BytesIO()
+    image.save(out, "PNG")
+    return out.getvalue()
+
+
 def give_photo(person: Person) -> None:
     """Register a photo for ``person`` (issuing refuses a holder without one)."""
-    person.photo_key = f"photos/{person.id}.jpg"
+    photos.set_photo(person, photo_bytes(), actor=None, max_bytes=10 * 1024 * 1024)
 
 
 def graded_sitting(
