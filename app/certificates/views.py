@@ -12,12 +12,13 @@ from app.auth import policy
 from app.auth.access import roles_required
 from app.auth.models import Role
 from app.certificates import archive_events as _archive_events  # noqa: F401  (registers how its events read)
-from app.certificates import bp, issuing, lifecycle
+from app.certificates import bp, issuing, lifecycle, rendering
 from app.certificates import scope as cert_scope
 from app.certificates.forms import DecisionForm, IssueForm, ReissueForm, ReviewForm
 from app.certificates.models import Certificate, CertKind, CertStatus
 from app.core.clock import local_today
 from app.core.errors import DomainError
+from app.core.storage import send_stored
 from app.exams import scope as exam_scope
 from app.exams.models import Attempt
 from app.extensions import db
@@ -205,6 +206,16 @@ def _issued_by_attempt(sitting_id: int) -> dict[int, Certificate]:
         .where(Attempt.sitting_id == sitting_id)
     ).all()
     return {c.attempt_id: c for c in certs}
+
+
+@bp.route("/<int:cert_id>/pdf")
+def pdf(cert_id: int):
+    """The certificate's PDF (rendered and stored first when missing or out of date)."""
+    cert = cert_scope.get_certificate_or_404(current_user, cert_id)
+    if not cert.pdf_current:
+        rendering.ensure_pdf(cert, actor=current_user)
+        db.session.commit()
+    return send_stored(cert.pdf_key, content_type="application/pdf", download_name=f"certificate-{cert.id}.pdf")
 
 
 @bp.app_template_filter("cert_masked")
