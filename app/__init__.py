@@ -76,6 +76,7 @@ BLUEPRINTS = (
     ("app.bank.views", "/bank"),
     ("app.exams.views", "/exams"),
     ("app.certificates.views", "/certificates"),
+    ("app.certificates.public_views", None),  # /v/<code> and /verify: public certificate verification
 )
 
 

@@ -159,6 +159,8 @@ PUBLIC_ENDPOINTS: dict[str, str] = {
     "tickets.code_entry": "逢查必考: a worker types the code from the inspector's screen; the ticket is the credential",
     "tickets.ticket": "逢查必考 ticket page (bound to its one-time token)",
     "tickets.api_*": "逢查必考 ticket API (bound to its one-time token)",
+    "certverify.by_code": "certificate verification from the card's QR (public record only, masked; rate-limited)",
+    "certverify.lookup": "certificate query by 证号 or 证件号码 with 姓名, as the national page (masked; rate-limited)",
 }
 
 
