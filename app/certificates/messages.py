@@ -16,7 +16,6 @@ MESSAGES = {
     "cert.no_item": lambda p: _("考试场次未注明作业类别/操作项目或岗位类别"),
     "cert.no_employer": lambda p: _("无在职单位，无法确定行业类别"),
     "cert.not_issuer": lambda p: _("该账号无权签发“%(kind)s”", kind=p.get("kind", "")),
-    "cert.no_id_number": lambda p: _("特种作业操作证须以居民身份证号码编号"),
     # lifecycle
     "cert.state_changed": lambda p: _("证书状态已变化，请刷新后重试"),
     "cert.not_live": lambda p: _("证书已%(status)s，不能办理该事项", status=p.get("status", "")),
