@@ -13,6 +13,7 @@ import hashlib
 import io
 from datetime import date
 
+import sqlalchemy as sa
 from flask import current_app, has_request_context
 from flask_babel import force_locale
 
@@ -154,6 +155,20 @@ def store(cert: Certificate, data: bytes, *, actor=None) -> bool:
     db.session.flush()
     db.session.refresh(cert)
     return True
+
+
+def stale(ids: list[int]) -> list[Certificate]:
+    """Those of ``ids`` whose stored PDF is missing or older than their content, in id order."""
+    return list(
+        db.session.scalars(
+            sa.select(Certificate)
+            .where(
+                Certificate.id.in_(ids),
+                sa.or_(Certificate.pdf_key.is_(None), Certificate.pdf_content_version != Certificate.content_version),
+            )
+            .order_by(Certificate.id)
+        )
+    )
 
 
 def ensure_pdf(cert: Certificate, *, actor=None) -> bytes:

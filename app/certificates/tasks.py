@@ -6,13 +6,15 @@ import logging
 
 from celery import shared_task
 
-from app.certificates import lifecycle
+from app.certificates import lifecycle, rendering
 from app.core.clock import local_today
 from app.extensions import db
 
 log = logging.getLogger(__name__)
 
 BATCH = 500
+#: Certificates per rendered document: the CJK font is subset once per document, not once per certificate.
+RENDER_CHUNK = 100
 
 
 @shared_task(name="certificates.mark_lapsed")
@@ -28,3 +30,25 @@ def mark_lapsed() -> int:
     if total:
         log.info("certificates: %d status changes by the calendar", total)
     return total
+
+
+@shared_task(name="certificates.render_pending", acks_late=True, reject_on_worker_lost=True)
+def render_pending(cert_ids: list[int]) -> int:
+    """Render and store the PDFs of ``cert_ids`` that are missing or out of date, ``RENDER_CHUNK`` per document.
+
+    Idempotent: a certificate whose stored PDF is current is skipped, and each chunk commits on its own — a worker
+    killed mid-batch leaves the committed chunks done, and the redelivered task (``acks_late``) renders only the
+    rest. Storing is guarded by the content version read before rendering, so a change made meanwhile wins.
+    """
+    done = 0
+    ids = sorted(set(cert_ids))
+    for start in range(0, len(ids), RENDER_CHUNK):
+        certs = rendering.stale(ids[start : start + RENDER_CHUNK])
+        if not certs:
+            continue
+        for cert, data in zip(certs, rendering.render_many(certs), strict=True):
+            done += rendering.store(cert, data)
+        db.session.commit()
+    if done:
+        log.info("certificates: rendered %d PDFs", done)
+    return done

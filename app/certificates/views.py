@@ -12,10 +12,11 @@ from app.auth import policy
 from app.auth.access import roles_required
 from app.auth.models import Role
 from app.certificates import archive_events as _archive_events  # noqa: F401  (registers how its events read)
-from app.certificates import bp, issuing, lifecycle, rendering
+from app.certificates import bp, issuing, lifecycle, rendering, tasks
 from app.certificates import scope as cert_scope
 from app.certificates.forms import DecisionForm, IssueForm, ReissueForm, ReviewForm
 from app.certificates.models import Certificate, CertKind, CertStatus
+from app.core.celery import enqueue_after_commit
 from app.core.clock import local_today
 from app.core.errors import DomainError
 from app.core.storage import send_stored
@@ -174,6 +175,8 @@ def issue(sitting_id: int):
             abort(403)
         if form.validate_on_submit():
             result = issuing.issue_bulk(sitting, actor=current_user, attempt_ids=form.attempts.data or [])
+            if result.issued:
+                enqueue_after_commit(tasks.render_pending, [c.id for c in result.issued])
             db.session.commit()
             flash(_("已发证 %(n)s 人", n=len(result.issued)), "success")
             for outcome in result.refused:

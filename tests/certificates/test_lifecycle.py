@@ -179,3 +179,17 @@ def test_a_stale_decision_loses_to_a_newer_one(cw, cert):
     db.session.refresh(cert)
     assert cert.status is CertStatus.REVOKED
     assert [e.kind for e in cert.events] == [EventKind.ISSUED]
+
+
+def test_the_nightly_task_is_scheduled_and_commits_its_moves(app, cw, cert, monkeypatch):
+    from app.certificates import tasks
+
+    assert (
+        app.config["CELERY"]["beat_schedule"]["certificates-mark-lapsed-nightly"]["task"] == "certificates.mark_lapsed"
+    )
+    db.session.commit()
+    monkeypatch.setattr(tasks, "local_today", lambda: date(2029, 2, 1))
+    assert tasks.mark_lapsed.run() == 1
+    db.session.rollback()  # what was moved was committed by the task
+    assert db.session.get(Certificate, cert.id).status is CertStatus.REVIEW_OVERDUE
+    assert tasks.mark_lapsed.run() == 0

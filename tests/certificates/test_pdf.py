@@ -13,12 +13,14 @@ from pathlib import Path
 
 import pdfplumber
 import pytest
+import sqlalchemy as sa
 from PIL import Image
 
 from app.certificates import issuing, lifecycle, rendering
-from app.certificates.models import EventKind
+from app.certificates.models import Certificate, EventKind
 from app.core.storage import storage
 from app.exams.models import ExamKind
+from app.extensions import db
 from tests.certificates.world import graded_sitting
 
 zxingcpp = pytest.importorskip("zxingcpp")
@@ -103,3 +105,24 @@ def test_a_batch_renders_as_one_document_split_per_certificate(cw, cert):
     first_pdf, second_pdf = rendering.render_many([cert, second])
     assert "低压电工作业" in text_of(first_pdf) and "高压电工作业" not in text_of(first_pdf)
     assert "高压电工作业" in text_of(second_pdf)
+
+
+def test_the_batch_task_is_idempotent(cw, cert):
+    from app.certificates import tasks
+
+    second_sitting = graded_sitting(cw.enterprise, [(cw.persons[0], True)], operation_code="1.1")
+    second = issuing.issue(cw.attempt_of(cw.persons[0], second_sitting), actor=cw.regulator, today=ISSUED)
+    db.session.commit()
+    ids = [cert.id, second.id]
+    assert tasks.render_pending.run(ids) == 2
+    files = {c.id: storage().read(c.pdf_key) for c in (cert, second)}
+    shas = {c.id: c.pdf_sha256 for c in (cert, second)}
+    assert tasks.render_pending.run(ids + ids) == 0  # run twice (and with duplicates): nothing rendered again
+    db.session.expire_all()
+    for c in (cert, second):
+        c = db.session.get(Certificate, c.id)
+        assert (c.pdf_version, c.pdf_sha256) == (1, shas[c.id])
+        assert storage().read(c.pdf_key) == files[c.id]
+        assert [e.kind for e in c.events] == [EventKind.ISSUED]
+    keys = db.session.scalars(sa.select(Certificate.pdf_key).order_by(Certificate.id)).all()
+    assert keys == [f"certificates/{cert.id}/certificate.pdf", f"certificates/{second.id}/certificate.pdf"]
