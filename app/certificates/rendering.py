@@ -22,7 +22,7 @@ from app.certificates.models import Certificate, CertificateEvent, CertKind, Eve
 from app.core.clock import local_today
 from app.core.db import conditional_update
 from app.core.pdf import render_pdf
-from app.core.qr import qr_data_uri
+from app.core.qr import qr_png_data_uri
 from app.core.storage import storage
 from app.extensions import db
 
@@ -77,7 +77,7 @@ def card_context(cert: Certificate) -> dict:
         "records": records,
         "authority": cert.authority,
         "photo": _photo_uri(person.photo_key),
-        "qr": qr_data_uri(url, scale=4),
+        "qr": qr_png_data_uri(url, scale=6),
         "url": url,
     }
 
