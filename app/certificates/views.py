@@ -3,16 +3,20 @@ sitting, the PDF. Thin: load in scope, check the policy, call a service, commit,
 
 from __future__ import annotations
 
+import io
+
 import sqlalchemy as sa
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from openpyxl import Workbook
 
 from app.auth import policy
 from app.auth.access import roles_required
 from app.auth.models import Role
 from app.certificates import archive_events as _archive_events  # noqa: F401  (registers how its events read)
 from app.certificates import bp, issuing, lifecycle, rendering, tasks
+from app.certificates import compliance as compliance_queries
 from app.certificates import scope as cert_scope
 from app.certificates.forms import DecisionForm, IssueForm, ReissueForm, ReviewForm
 from app.certificates.models import Certificate, CertKind, CertStatus
@@ -23,7 +27,8 @@ from app.core.storage import send_stored
 from app.exams import scope as exam_scope
 from app.exams.models import Attempt
 from app.extensions import db
-from app.people.models import Person
+from app.people import scope as people_scope
+from app.people.models import Enterprise, Person
 
 STAFF = (Role.ADMIN, Role.REGULATOR, Role.ENTERPRISE, Role.INSTITUTION)
 
@@ -225,3 +230,66 @@ def pdf(cert_id: int):
 def cert_masked(number: str) -> str:
     """A 证号 as shown to who may not see the holder's full ID number (a 特种作业操作证's number embeds it)."""
     return issuing.masked_number(number)
+
+
+# ---------------------------------------------------------------- 持证上岗
+
+
+@bp.route("/compliance")
+@roles_required(Role.ADMIN, Role.REGULATOR, Role.ENTERPRISE)
+def compliance():
+    """An enterprise: its own list and rate. A regulator (or the admin): the rate of every enterprise in scope."""
+    if current_user.role is Role.ENTERPRISE:
+        return redirect(url_for("certificates.compliance_enterprise", enterprise_id=current_user.enterprise_id))
+    enterprises = db.session.scalars(people_scope.enterprises_query(current_user).order_by(Enterprise.name)).all()
+    today = local_today()
+    reports = [compliance_queries.report(e, today) for e in enterprises]
+    return render_template("certificates/compliance_overview.html", reports=reports)
+
+
+@bp.route("/compliance/<int:enterprise_id>")
+@roles_required(Role.ADMIN, Role.REGULATOR, Role.ENTERPRISE)
+def compliance_enterprise(enterprise_id: int):
+    enterprise = people_scope.get_enterprise_or_404(current_user, enterprise_id)
+    return render_template(
+        "certificates/compliance.html", report=compliance_queries.report(enterprise), today=local_today()
+    )
+
+
+@bp.route("/compliance/<int:enterprise_id>.xlsx")
+@roles_required(Role.ADMIN, Role.REGULATOR, Role.ENTERPRISE)
+def compliance_xlsx(enterprise_id: int):
+    enterprise = people_scope.get_enterprise_or_404(current_user, enterprise_id)
+    report = compliance_queries.report(enterprise)
+    book = Workbook()
+    sheet = book.active
+    sheet.title = _("持证上岗")
+    sheet.append(
+        [_("姓名"), _("岗位类别"), _("操作项目"), _("证书"), _("证号"), _("有效期至"), _("应复审日期"), _("状态")]
+    )
+    for line in report.lines:
+        e, c = line.employment, line.certificate
+        sheet.append(
+            [
+                e.person.name,
+                e.post.label,
+                e.operation_code or "",
+                c.kind.label if c else "",
+                issuing.masked_number(c.number) if c else "",
+                c.valid_to.isoformat() if c else "",
+                c.review_due_on.isoformat() if c and c.review_due_on else "",
+                line.status.label if line.status else _("无证"),
+            ]
+        )
+    rate = f"{report.rate:.1%}" if report.rate is not None else "—"
+    sheet.append([])
+    sheet.append([_("持证上岗率"), rate, f"{report.holding}/{report.required}"])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    buffer.seek(0)
+    return send_file(
+        buffer,
+        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        as_attachment=True,
+        download_name=f"compliance-{enterprise.id}.xlsx",
+    )

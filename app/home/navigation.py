@@ -32,6 +32,7 @@ NAVIGATION = {
         ("exams.sittings", _l("考试场次")),
         ("spotchecks.inspections", _l("逢查必考")),
         ("certificates.index", _l("证书")),
+        ("certificates.compliance", _l("持证上岗")),
     ],
     Role.ENTERPRISE: [
         ("home.index", _l("首页")),
@@ -41,7 +42,8 @@ NAVIGATION = {
         ("bank.templates", _l("组卷规则")),
         ("exams.sittings", _l("考试场次")),
         ("spotchecks.findings", _l("整改清单")),
-        ("certificates.index", _l("持证情况")),
+        ("certificates.index", _l("证书")),
+        ("certificates.compliance", _l("持证上岗")),
     ],
     Role.INSTITUTION: [
         ("home.index", _l("首页")),
