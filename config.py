@@ -142,6 +142,7 @@ class Config:
                 "exams-expire-overdue": {"task": "exams.expire_overdue", "schedule": 60},
                 "spotchecks-close-expired": {"task": "spotchecks.close_expired", "schedule": 60},
                 "certificates-mark-lapsed-nightly": {"task": "certificates.mark_lapsed", "schedule": 24 * 3600},
+                "certificates-reminders-daily": {"task": "certificates.send_reminders", "schedule": 24 * 3600},
             },
         }
 

@@ -147,3 +147,22 @@ class CertificateEvent(db.Model):
     at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
 
     certificate: so.Mapped[Certificate] = so.relationship(back_populates="events")
+
+
+class Notice(db.Model):
+    """An in-app reminder to one user (the holder's login, an employer's admin): 应复审日期 or expiry is near.
+    Written once per certificate and window (``Certificate.reminded_*_for`` is the guard)."""
+
+    __tablename__ = "certs_notices"
+    __table_args__ = (sa.Index("ix_certs_notices_user_unread", "user_id", "read_at"),)
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    user_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("auth_users.id"))
+    certificate_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("certs_certificates.id"), index=True)
+    #: ``review`` (应复审日期) or ``expiry`` (end of validity: 延期复审 / renewal).
+    kind: so.Mapped[str] = so.mapped_column(sa.String(10))
+    due_on: so.Mapped[date]
+    created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+    read_at: so.Mapped[datetime | None]
+
+    certificate: so.Mapped[Certificate] = so.relationship()

@@ -6,7 +6,7 @@ import logging
 
 from celery import shared_task
 
-from app.certificates import lifecycle, rendering
+from app.certificates import lifecycle, reminders, rendering
 from app.core.clock import local_today
 from app.extensions import db
 
@@ -52,3 +52,11 @@ def render_pending(cert_ids: list[int]) -> int:
     if done:
         log.info("certificates: rendered %d PDFs", done)
     return done
+
+
+@shared_task(name="certificates.send_reminders")
+def send_reminders() -> int:
+    """Daily: notices for 应复审日期 and expiry inside the reminder window, once per certificate and date."""
+    written = reminders.send_due(local_today())
+    db.session.commit()
+    return written

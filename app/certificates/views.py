@@ -15,7 +15,7 @@ from app.auth import policy
 from app.auth.access import roles_required
 from app.auth.models import Role
 from app.certificates import archive_events as _archive_events  # noqa: F401  (registers how its events read)
-from app.certificates import bp, issuing, lifecycle, rendering, tasks
+from app.certificates import bp, issuing, lifecycle, reminders, rendering, tasks
 from app.certificates import compliance as compliance_queries
 from app.certificates import scope as cert_scope
 from app.certificates.forms import DecisionForm, IssueForm, ReissueForm, ReviewForm
@@ -293,3 +293,24 @@ def compliance_xlsx(enterprise_id: int):
         as_attachment=True,
         download_name=f"compliance-{enterprise.id}.xlsx",
     )
+
+
+# ---------------------------------------------------------------- reminders (the bell)
+
+
+@bp.app_template_global("unread_notices")
+def unread_notices() -> int:
+    """The bell's count in the header: unread certificate reminders of the current user."""
+    if not current_user.is_authenticated:
+        return 0
+    return reminders.unread_count(current_user.id)
+
+
+@bp.route("/notices", methods=["GET", "POST"])
+def notices():
+    """The current user's reminders; a POST marks them all read."""
+    if request.method == "POST":
+        reminders.mark_read(current_user.id)
+        db.session.commit()
+        return redirect(url_for("certificates.notices"))
+    return render_template("certificates/notices.html", notices=reminders.notices_for(current_user.id))

@@ -88,9 +88,29 @@ def upgrade():
         sa.PrimaryKeyConstraint("id", name="pk_certs_events"),
     )
     op.create_index("ix_certs_events_certificate_id", "certs_events", ["certificate_id"])
+    op.create_table(
+        "certs_notices",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("user_id", sa.Integer(), nullable=False),
+        sa.Column("certificate_id", sa.Integer(), nullable=False),
+        sa.Column("kind", sa.String(length=10), nullable=False),
+        sa.Column("due_on", sa.Date(), nullable=False),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.Column("read_at", sa.DateTime(), nullable=True),
+        sa.ForeignKeyConstraint(["user_id"], ["auth_users.id"], name="fk_certs_notices_user_id_auth_users"),
+        sa.ForeignKeyConstraint(
+            ["certificate_id"], ["certs_certificates.id"], name="fk_certs_notices_certificate_id_certs_certificates"
+        ),
+        sa.PrimaryKeyConstraint("id", name="pk_certs_notices"),
+    )
+    op.create_index("ix_certs_notices_certificate_id", "certs_notices", ["certificate_id"])
+    op.create_index("ix_certs_notices_user_unread", "certs_notices", ["user_id", "read_at"])
 
 
 def downgrade():
+    op.drop_index("ix_certs_notices_user_unread", table_name="certs_notices")
+    op.drop_index("ix_certs_notices_certificate_id", table_name="certs_notices")
+    op.drop_table("certs_notices")
     op.drop_index("ix_certs_events_certificate_id", table_name="certs_events")
     op.drop_table("certs_events")
     for name in ("status_due", "region_code", "person_id", "number"):
