@@ -314,3 +314,17 @@ def notices():
         db.session.commit()
         return redirect(url_for("certificates.notices"))
     return render_template("certificates/notices.html", notices=reminders.notices_for(current_user.id))
+
+
+@bp.app_template_global("certificates_of")
+def certificates_of(person_id: int) -> list[tuple[Certificate, CertStatus]]:
+    """The 一人一档 page's 持证情况: the person's certificates the current user may see, with today's status."""
+    if not current_user.is_authenticated:
+        return []
+    certs = db.session.scalars(
+        cert_scope.certificates_query(current_user)
+        .where(Certificate.person_id == person_id)
+        .order_by(Certificate.valid_to.desc())
+    ).all()
+    today = local_today()
+    return [(c, lifecycle.effective_status(c, today)) for c in certs]

@@ -15,6 +15,7 @@ from app.people.models import EmploymentType, IdType, Industry, Jurisdiction, Po
 from app.people.services import PersonData, employ, register_enterprise
 from app.rules.seed import seed_reference
 from app.seed.activity import seed_demo_activity
+from app.seed.certificates import seed_demo_certificates
 
 DEMO_PASSWORD = "anpei-demo"
 
@@ -149,4 +150,5 @@ def seed_demo() -> bool:
         db.session.add(user)
     db.session.flush()
     seed_demo_activity()
+    seed_demo_certificates(chem)
     return True

@@ -79,3 +79,11 @@ def test_the_holder_sees_their_certificates(client, login, cw):
     html = page(client.get("/certificates/mine"))
     assert "低压电工作业" in html and f"/certificates/{cert.id}" in html
     assert client.get("/certificates/").status_code == 403
+
+
+def test_the_dossier_shows_the_persons_certificates(client, login, cw):
+    _issued(client, login, cw)
+    login(cw.admin)
+    html = page(client.get(f"/people/{cw.persons[0].id}"))
+    slot = html[html.index('data-testid="certificates-slot"') :][:1200]
+    assert "特种作业操作证 · 低压电工作业" in slot and ">有效<" in slot
