@@ -75,6 +75,8 @@ BLUEPRINTS = (
     ("app.spotchecks.ticket_views", None),  # /s/… the phone's public ticket pages
     ("app.bank.views", "/bank"),
     ("app.exams.views", "/exams"),
+    ("app.certificates.views", "/certificates"),
+    ("app.certificates.public_views", None),  # /v/<code> and /verify: public certificate verification
 )
 
 

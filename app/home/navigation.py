@@ -21,6 +21,7 @@ NAVIGATION = {
         ("bank.templates", _l("组卷规则")),
         ("exams.sittings", _l("考试场次")),
         ("spotchecks.inspections", _l("逢查必考")),
+        ("certificates.index", _l("证书")),
     ],
     Role.REGULATOR: [
         ("home.index", _l("首页")),
@@ -30,6 +31,8 @@ NAVIGATION = {
         ("bank.templates", _l("组卷规则")),
         ("exams.sittings", _l("考试场次")),
         ("spotchecks.inspections", _l("逢查必考")),
+        ("certificates.index", _l("证书")),
+        ("certificates.compliance", _l("持证上岗")),
     ],
     Role.ENTERPRISE: [
         ("home.index", _l("首页")),
@@ -39,14 +42,22 @@ NAVIGATION = {
         ("bank.templates", _l("组卷规则")),
         ("exams.sittings", _l("考试场次")),
         ("spotchecks.findings", _l("整改清单")),
+        ("certificates.index", _l("证书")),
+        ("certificates.compliance", _l("持证上岗")),
     ],
     Role.INSTITUTION: [
         ("home.index", _l("首页")),
         ("bank.index", _l("题库")),
         ("bank.templates", _l("组卷规则")),
         ("exams.sittings", _l("考试场次")),
+        ("certificates.index", _l("证书")),
     ],
-    Role.WORKER: [("home.index", _l("首页")), ("people.me", _l("我的档案")), ("exams.mine", _l("我的考试"))],
+    Role.WORKER: [
+        ("home.index", _l("首页")),
+        ("people.me", _l("我的档案")),
+        ("exams.mine", _l("我的考试")),
+        ("certificates.mine", _l("我的证书")),
+    ],
 }
 
 

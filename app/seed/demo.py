@@ -16,6 +16,7 @@ from app.people.photos import set_photo
 from app.people.services import PersonData, employ, register_enterprise
 from app.rules.seed import seed_reference
 from app.seed.activity import seed_demo_activity
+from app.seed.certificates import seed_demo_certificates
 from app.seed.portraits import portrait
 
 DEMO_PASSWORD = "anpei-demo"
@@ -153,4 +154,5 @@ def seed_demo() -> bool:
         db.session.add(user)
     db.session.flush()
     seed_demo_activity()
+    seed_demo_certificates(chem)
     return True

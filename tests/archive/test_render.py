@@ -12,6 +12,15 @@ from app.archive.render import RENDERERS, render_payload
 
 APP = Path(__file__).resolve().parents[2] / "app"
 
+CERT = {
+    "certificate": 5,
+    "cert_kind": "special_operator",
+    "number": "T3201**********0011",
+    "category": "电工作业",
+    "item": "低压电工作业",
+    "authority": "南京市应急管理局",
+}
+
 #: One payload per kind, as the services write them (times naive UTC, enums by value).
 PAYLOADS = {
     "person.registered": {"name": "王大锤", "id": "3201**********0011", "sex": "M", "source": "import:花名册.xlsx"},
@@ -89,6 +98,34 @@ PAYLOADS = {
         "action": "重新培训并补考",
     },
     "finding.closed": {"inspection": 3, "finding": 4, "doc_number": "D", "makeup_score": None, "override": "已调离"},
+    "certificate.issued": {**CERT, "valid_from": "2026-01-10", "valid_to": "2032-01-10"},
+    "certificate.reviewed": {
+        **CERT,
+        "status": "valid",
+        "reason": "",
+        "doc_number": "复审2029-1",
+        "due_was": "2029-01-10",
+        "next_due": "2032-01-10",
+        "ten_year": False,
+        "attempt": 9,
+    },
+    "certificate.extended": {
+        **CERT,
+        "status": "valid",
+        "reason": "",
+        "doc_number": "",
+        "valid_to_was": "2032-01-10",
+        "valid_to": "2038-01-10",
+        "next_due": "2035-01-10",
+        "attempt": 9,
+    },
+    "certificate.suspended": {**CERT, "status": "suspended", "reason": "逢查必考不合格", "doc_number": "宁应急暂1号"},
+    "certificate.reinstated": {**CERT, "status": "valid", "reason": "整改完成", "doc_number": "宁应急还2号"},
+    "certificate.revoked": {**CERT, "status": "revoked", "reason": "发生事故", "doc_number": "宁应急撤3号"},
+    "certificate.cancelled": {**CERT, "status": "cancelled", "reason": "本人申请", "doc_number": "宁应急注4号"},
+    "certificate.reissued": {**CERT, "status": "valid", "reason": "遗失", "doc_number": ""},
+    "certificate.replaced": {**CERT, "status": "valid", "reason": "污损", "doc_number": ""},
+    "certificate.lapsed": {**CERT, "status": "review_overdue", "reason": "", "doc_number": "", "from": "review_due"},
 }
 
 #: What each kind must read as: (title, facts that must appear, outcome badge or None).
@@ -139,6 +176,24 @@ EXPECTED = {
     ),
     "finding.opened": ("整改项", [("整改措施", "重新培训并补考"), ("整改期限", "2026-12-29")], ("待整改", "bad")),
     "finding.closed": ("整改销号", [("人工销号理由", "已调离")], ("已销号", "ok")),
+    "certificate.issued": (
+        "发证",
+        [("证书", "特种作业操作证"), ("类别", "电工作业 / 低压电工作业"), ("有效期", "2026-01-10 – 2032-01-10")],
+        ("有效", "ok"),
+    ),
+    "certificate.reviewed": (
+        "证书复审",
+        [("方式", "复审考试合格"), ("下次应复审日期", "2032-01-10"), ("文号", "复审2029-1")],
+        ("有效", "ok"),
+    ),
+    "certificate.extended": ("延期复审", [("新有效期至", "2038-01-10")], ("有效", "ok")),
+    "certificate.suspended": ("证书暂扣", [("原因", "逢查必考不合格"), ("文号", "宁应急暂1号")], ("暂扣", "warn")),
+    "certificate.reinstated": ("证书发还", [("原因", "整改完成")], ("有效", "ok")),
+    "certificate.revoked": ("证书撤销", [("发证机关", "南京市应急管理局"), ("文号", "宁应急撤3号")], ("撤销", "bad")),
+    "certificate.cancelled": ("证书注销", [("原因", "本人申请")], ("注销", "bad")),
+    "certificate.reissued": ("证书补发", [("原因", "遗失")], ("有效", "ok")),
+    "certificate.replaced": ("证书换发", [("原因", "污损")], ("有效", "ok")),
+    "certificate.lapsed": ("证书状态变更", [("原状态", "待复审")], ("逾期未复审", "bad")),
 }
 
 RAW = re.compile(r"\d{4}-\d{2}-\d{2}T|\b[a-z]+_[a-z_]+\b|\b(?:sampled|training|makeup|principal|worker|regular)\b")
