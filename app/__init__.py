@@ -74,6 +74,7 @@ BLUEPRINTS = (
     ("app.spotchecks.ticket_views", None),  # /s/… the phone's public ticket pages
     ("app.bank.views", "/bank"),
     ("app.exams.views", "/exams"),
+    ("app.training.views", "/training"),
 )
 
 

@@ -20,6 +20,8 @@ NAVIGATION = {
         ("bank.index", _l("题库")),
         ("bank.templates", _l("组卷规则")),
         ("exams.sittings", _l("考试场次")),
+        ("training.course_list", _l("课程")),
+        ("training.class_list", _l("培训班次")),
         ("spotchecks.inspections", _l("逢查必考")),
     ],
     Role.REGULATOR: [
@@ -29,6 +31,7 @@ NAVIGATION = {
         ("bank.index", _l("题库")),
         ("bank.templates", _l("组卷规则")),
         ("exams.sittings", _l("考试场次")),
+        ("training.class_list", _l("培训班次")),
         ("spotchecks.inspections", _l("逢查必考")),
     ],
     Role.ENTERPRISE: [
@@ -38,6 +41,9 @@ NAVIGATION = {
         ("bank.index", _l("题库")),
         ("bank.templates", _l("组卷规则")),
         ("exams.sittings", _l("考试场次")),
+        ("training.course_list", _l("课程")),
+        ("training.class_list", _l("培训班次")),
+        ("training.ledger", _l("学时台账")),
         ("spotchecks.findings", _l("整改清单")),
     ],
     Role.INSTITUTION: [
@@ -45,8 +51,15 @@ NAVIGATION = {
         ("bank.index", _l("题库")),
         ("bank.templates", _l("组卷规则")),
         ("exams.sittings", _l("考试场次")),
+        ("training.course_list", _l("课程")),
+        ("training.class_list", _l("培训班次")),
     ],
-    Role.WORKER: [("home.index", _l("首页")), ("people.me", _l("我的档案")), ("exams.mine", _l("我的考试"))],
+    Role.WORKER: [
+        ("home.index", _l("首页")),
+        ("training.mine", _l("我的培训")),
+        ("people.me", _l("我的档案")),
+        ("exams.mine", _l("我的考试")),
+    ],
 }
 
 

@@ -87,6 +87,44 @@ PAYLOADS = {
         "action": "重新培训并补考",
     },
     "finding.closed": {"inspection": 3, "finding": 4, "doc_number": "D", "makeup_score": None, "override": "已调离"},
+    "exam.gate_overridden": {
+        "title": "低压电工资格考试",
+        "exam_kind": "qualification",
+        "refused_because": "王大锤 学时不足：要求 48 学时，已完成 40 学时",
+        "reason": "省厅批准补训",
+    },
+    "training.enrolled": {
+        "class_id": 1,
+        "title": "2026 年主要负责人初训班",
+        "training_type": "initial",
+        "mode": "blended",
+        "course": "危化品主要负责人",
+        "course_version": 2,
+    },
+    "training.attended": {
+        "class_id": 1,
+        "title": "三级安全教育",
+        "training_type": "three_level",
+        "mode": "offline",
+        "course": "厂级教育",
+        "course_version": 1,
+        "date": "2026-11-20",
+        "session": "上午",
+        "minutes": 90,
+        "source": "manual",
+        "reason": "签到机故障",
+    },
+    "training.completed": {
+        "class_id": 1,
+        "title": "年度再培训",
+        "training_type": "annual",
+        "mode": "online",
+        "course": "年度再培训课程",
+        "course_version": 1,
+        "hours": "16",
+        "required_hours": "16",
+        "exam_passed": True,
+    },
 }
 
 #: What each kind must read as: (title, facts that must appear, outcome badge or None).
@@ -135,6 +173,36 @@ EXPECTED = {
     ),
     "finding.opened": ("整改项", [("整改措施", "重新培训并补考"), ("整改期限", "2026-12-29")], ("待整改", "bad")),
     "finding.closed": ("整改销号", [("人工销号理由", "已调离")], ("已销号", "ok")),
+    "exam.gate_overridden": (
+        "学时不足放行参考",
+        [
+            ("类型", "资格考试"),
+            ("不符合条件", "王大锤 学时不足：要求 48 学时，已完成 40 学时"),
+            ("放行原因", "省厅批准补训"),
+        ],
+        None,
+    ),
+    "training.enrolled": (
+        "报名培训班次",
+        [("培训类型", "初次培训"), ("培训方式", "混合"), ("课程", "危化品主要负责人 (v2)")],
+        None,
+    ),
+    "training.attended": (
+        "面授考勤",
+        [
+            ("培训类型", "三级安全教育"),
+            ("日期", "2026-11-20"),
+            ("时长", "90 分钟"),
+            ("来源", "手工补录"),
+            ("原因", "签到机故障"),
+        ],
+        None,
+    ),
+    "training.completed": (
+        "完成培训（学时达标且班次考试合格）",
+        [("已获学时", "16"), ("要求学时", "16"), ("培训方式", "网络")],
+        ("合格", "ok"),
+    ),
 }
 
 RAW = re.compile(r"\d{4}-\d{2}-\d{2}T|\b[a-z]+_[a-z_]+\b|\b(?:sampled|training|makeup|principal|worker|regular)\b")
