@@ -71,6 +71,14 @@ class Config:
     #: attempt's IP, the login lockout and the spot-check guessing limit then see the client, not the proxy.
     PROXY_HOPS = env_int("ANPEI_PROXY_HOPS", 0)
     STORAGE_DIR = Path(env_str("ANPEI_STORAGE", str(INSTANCE_DIR / "storage")))
+    #: An S3-compatible object store for stored files (videos, photos, PDFs) instead of STORAGE_DIR, so several web
+    #: hosts serve the same files (app/core/storage.py). Credentials come from boto3's usual environment variables.
+    S3_BUCKET = env_str("ANPEI_S3_BUCKET")
+    S3_PREFIX = env_str("ANPEI_S3_PREFIX", "")
+    S3_ENDPOINT = env_str("ANPEI_S3_ENDPOINT")
+    S3_REGION = env_str("ANPEI_S3_REGION")
+    #: A registered photo upload may be at most this large (it is re-encoded as a 一寸 JPEG anyway).
+    PHOTO_MAX_BYTES = env_int("ANPEI_PHOTO_MAX_KB", 8192) * 1024
 
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"

@@ -48,8 +48,9 @@ def create_app(config_class: type[Config] | None = None, **overrides) -> Flask:
     celery_init_app(app)
     _register_blueprints(app)
 
-    from app.core import errors, templating, web
+    from app.core import errors, storage, templating, web
 
+    storage.init_app(app)
     errors.register(app)
     templating.register(app)
     web.register(app)

@@ -332,6 +332,14 @@ class Section:
 MultiPolicy = Literal["all_or_nothing", "partial"]
 
 
+class PassMarkUnreachable(ValueError):
+    """A pass mark above the paper's total points (or below zero)."""
+
+    def __init__(self, pass_mark: float, total: float):
+        super().__init__(f"pass mark {pass_mark:g} is outside 0 … {total:g} points")
+        self.pass_mark, self.total = pass_mark, total
+
+
 @dataclass(frozen=True, slots=True)
 class PaperSpec:
     """A paper blueprint (组卷规则).
@@ -354,6 +362,17 @@ class PaperSpec:
             object.__setattr__(self, "sections", tuple(self.sections))
         if self.multi_policy not in ("all_or_nothing", "partial"):
             raise ValueError(f"multi_policy must be 'all_or_nothing' or 'partial', not {self.multi_policy!r}")
+
+    def check_passable(self) -> PaperSpec:
+        """This spec, if someone can pass it; called where a spec is saved or used for a sitting (a spec being
+        built up, or a library user's quick one with the default 80, may be anything meanwhile).
+
+        :raises PassMarkUnreachable: a pass mark above the total points (a typo: 800 for 80, a section left out)
+            or below zero.
+        """
+        if self.pass_mark < 0 or self.pass_mark > self.total_points:
+            raise PassMarkUnreachable(self.pass_mark, self.total_points)
+        return self
 
     @property
     def total_points(self) -> float:

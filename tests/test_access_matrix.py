@@ -13,19 +13,21 @@ line there; until then ``test_every_object_url_is_in_the_matrix`` fails.
 from __future__ import annotations
 
 import fnmatch
+import io
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import pytest
 import sqlalchemy as sa
+from PIL import Image
 from werkzeug.routing import AnyConverter, IntegerConverter, UUIDConverter
 
 from app.archive.models import ArchiveEvent
 from app.auth.access import PUBLIC_ATTR
 from app.auth.models import Role
 from app.extensions import db
-from app.people import roster_import
+from app.people import photos, roster_import
 from app.people.models import Employment, Enterprise, Person
 from app.rules.models import Operation, Rule
 from tests.exams.world import objects_for_access_matrix as exam_objects
@@ -116,7 +118,17 @@ def _build(rule, values: dict) -> str:
 
 @pytest.fixture
 def tenant(factory):
-    return Tenant(world=build_world(factory), factory=factory, cache={})
+    world = build_world(factory)
+    # person A has a registered photo, so /people/<id>/photo is a real file an outsider must not get
+    photos.set_photo(world.person_a, _photo_bytes(), actor=world.admin_a, max_bytes=1 << 20)
+    factory.commit()
+    return Tenant(world=world, factory=factory, cache={})
+
+
+def _photo_bytes() -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (300, 400), (90, 90, 90)).save(out, "JPEG")
+    return out.getvalue()
 
 
 @pytest.fixture

@@ -19,6 +19,9 @@ draw seed          the regulator and the platform admin always; the inspected en
                    inspection has closed (before, it could predict swaps).
 full 证件号码       the person, the platform admin and regulators (执法 needs it); employers see it masked
                    except on the edit form of their own current staff.
+registered photo   whoever reaches the person record in scope (employers, the regulator of the area, the
+                   person, the platform admin): it identifies the person on certificates and against snapshots.
+                   Never a public URL: served by the app after this check.
 ================== ==========================================================================================
 """
 
@@ -77,3 +80,10 @@ def may_see_full_id(user: User, person) -> bool:
     if user.role in (Role.ADMIN, Role.REGULATOR):
         return True
     return user.role is Role.WORKER and user.person_id == person.id
+
+
+def may_see_photo(user: User, person) -> bool:
+    """The registered photo of a person the user already reaches in scope (the caller loaded it through scope)."""
+    return user.role in (Role.ADMIN, Role.REGULATOR, Role.ENTERPRISE) or (
+        user.role is Role.WORKER and user.person_id == person.id
+    )

@@ -23,7 +23,17 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from app.bank.models import ImportMode
 from app.core.forms import MultiCheckboxField, choices, enum_choices
-from question_bank import LEVELS, POSTS, TRUE_FALSE_OPTIONS, Filter, PaperSpec, QuestionType, Section, Tags
+from question_bank import (
+    LEVELS,
+    POSTS,
+    TRUE_FALSE_OPTIONS,
+    Filter,
+    PaperSpec,
+    PassMarkUnreachable,
+    QuestionType,
+    Section,
+    Tags,
+)
 
 #: Extensions the upload accepts (the library detects the format from the name, then the content).
 UPLOAD_EXTENSIONS = ("xlsx", "csv", "json", "xml", "gift", "txt", "aiken")
@@ -341,15 +351,21 @@ def spec_from_form(form: TemplateForm):
         problems["sections"] = str(_l("至少填写一个大题（题数大于 0）"))
     if problems:
         return None, problems
-    spec = PaperSpec(
-        title=form.name.data.strip(),
-        sections=tuple(sections),
-        time_limit_minutes=form.time_limit_minutes.data,
-        pass_mark=pass_mark,
-        multi_policy=form.multi_policy.data,
-        shuffle_questions=bool(form.shuffle_questions.data),
-        shuffle_options=bool(form.shuffle_options.data),
-    )
+    try:
+        spec = PaperSpec(
+            title=form.name.data.strip(),
+            sections=tuple(sections),
+            time_limit_minutes=form.time_limit_minutes.data,
+            pass_mark=pass_mark,
+            multi_policy=form.multi_policy.data,
+            shuffle_questions=bool(form.shuffle_questions.data),
+            shuffle_options=bool(form.shuffle_options.data),
+        ).check_passable()
+    except PassMarkUnreachable as exc:
+        message = _l(
+            "及格分 %(pass)s 超出试卷总分 %(total)s", **{"pass": f"{exc.pass_mark:g}", "total": f"{exc.total:g}"}
+        )
+        return None, {"pass_mark": str(message)}
     return spec, {}
 
 

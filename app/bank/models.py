@@ -128,6 +128,7 @@ class PaperTemplate(OwnedMixin, TimestampMixin, db.Model):
 
 
 class ImportState(LabelledEnum):
+    PARSING = "parsing", _l("解析中")
     STAGED = "staged", _l("待确认")
     QUEUED = "queued", _l("排队中")
     RUNNING = "running", _l("导入中")

@@ -22,6 +22,7 @@ from app.bank.models import Bank, BankImport, BankQuestion, ImportMode, ImportSt
 from app.bank.queries import bump_revision
 from app.core.db import utcnow
 from app.core.errors import DomainError
+from app.core.storage import storage
 from app.extensions import db
 from question_bank import PaperSpec, Question, read_questions
 
@@ -89,30 +90,54 @@ def own_bank(owner: dict, *, name: str, create: bool = False) -> Bank | None:
 # ---------------------------------------------------------------- import
 
 
+#: Files larger than this are parsed by a Celery task (``bank.parse_import``), not in the request.
+INLINE_PARSE_MAX_BYTES = 256 * 1024
+
+
 def stage_import(
     data: bytes, filename: str, *, bank: Bank, actor_id: int | None, format: str | None = None
 ) -> BankImport:
-    """Parse an uploaded file (in the request: the library reads 50,000 rows in seconds) and keep the result.
+    """Keep an upload for the preview: parsed now when small, else stored and left to ``bank.parse_import``.
 
-    :return: the flushed ``BankImport`` in state STAGED, holding the valid questions, the row errors (capped by
-        the reader) and the import report (every row not read, with its reason).
+    :return: the flushed ``BankImport``: STAGED with the valid questions, the row errors (capped by the reader) and
+        the import report (every row not read, with its reason); or PARSING with the file in storage, for the task.
     """
-    result = read_questions(data, filename=filename, format=format)
     batch = BankImport(
         token=secrets.token_hex(16),
         bank_id=bank.id,
         user_id=actor_id,
         filename=(filename or "")[:200],
-        format=result.format or "",
-        question_count=len(result.questions),
-        state=ImportState.STAGED,
-        questions_json=json.dumps([q.to_dict() for q in result.questions], ensure_ascii=False),
-        errors=[e.to_dict() for e in result.errors],
-        report=result.report.to_dict(),
+        format=format or "",
+        question_count=0,
+        state=ImportState.PARSING,
+        questions_json="[]",
+        errors=[],
+        report={},
         progress=0,
         result={},
     )
     db.session.add(batch)
+    db.session.flush()
+    if len(data) <= INLINE_PARSE_MAX_BYTES:
+        parse_staged(batch, data)
+    else:
+        storage().put(upload_key(batch), data, "application/octet-stream")
+    return batch
+
+
+def upload_key(batch: BankImport) -> str:
+    return f"imports/bank-{batch.bank_id}/{batch.token}.upload"
+
+
+def parse_staged(batch: BankImport, data: bytes) -> BankImport:
+    """Read the file into the batch (the bounded readers of ``question_bank``) and mark it STAGED (flushes)."""
+    result = read_questions(data, filename=batch.filename, format=batch.format or None)
+    batch.format = result.format or ""
+    batch.question_count = len(result.questions)
+    batch.questions_json = json.dumps([q.to_dict() for q in result.questions], ensure_ascii=False)
+    batch.errors = [e.to_dict() for e in result.errors]
+    batch.report = result.report.to_dict()
+    batch.state = ImportState.STAGED
     db.session.flush()
     return batch
 

@@ -1,4 +1,4 @@
-"""Large question imports run here, off the request; the page polls ``BankImport.progress``."""
+"""Large question files are parsed and applied here, off the request; the pages poll the batch."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from celery import shared_task
 
 from app.bank import services
 from app.bank.models import BankImport, ImportState
+from app.core.storage import storage
 from app.extensions import db
 
 logger = logging.getLogger(__name__)
@@ -50,3 +51,25 @@ def apply_import(import_id: int) -> dict:
         batch.message = f"{type(exc).__name__}: {exc}"[:1000]
         db.session.commit()
         return {"failed": import_id}
+
+
+@shared_task(name="bank.parse_import")
+def parse_import(import_id: int) -> dict:
+    """Parse a large upload kept in storage into its batch (the preview page refreshes until it is STAGED)."""
+    batch = db.session.get(BankImport, import_id)
+    if batch is None or batch.state is not ImportState.PARSING:
+        return {"skipped": import_id}
+    key = services.upload_key(batch)
+    try:
+        services.parse_staged(batch, storage().read(key))
+        db.session.commit()
+    except Exception as exc:  # a file that breaks the parser fails its batch with the reason, nothing else
+        db.session.rollback()
+        logger.exception("bank import %s could not be parsed", import_id)
+        batch = db.session.get(BankImport, import_id)
+        batch.state = ImportState.FAILED
+        batch.message = f"{type(exc).__name__}: {exc}"[:1000]
+        db.session.commit()
+        return {"failed": import_id}
+    storage().delete(key)
+    return {"parsed": import_id, "questions": batch.question_count}

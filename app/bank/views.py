@@ -250,12 +250,14 @@ def import_template():
 @bp.route("/<int:bank_id>/import", methods=["GET", "POST"])
 @roles_required(*STAFF)
 def import_questions(bank_id: int):
-    """Upload: parse in the request (fast), keep the result, then show the preview."""
+    """Upload: a small file is parsed at once, a large one by a task; then the preview."""
     bank = _managed_bank_or_404(bank_id)
     form = UploadForm()
     if form.validate_on_submit():
         upload = form.file.data
         batch = services.stage_import(upload.read(), upload.filename or "", bank=bank, actor_id=current_user.id)
+        if batch.state is ImportState.PARSING:
+            enqueue_after_commit(tasks.parse_import, batch.id)
         db.session.commit()
         return redirect(url_for("bank.import_preview", bank_id=bank.id, token=batch.token))
     return render_template("bank/import.html", bank=bank, form=form, extensions=UPLOAD_EXTENSIONS)
@@ -323,6 +325,8 @@ def import_preview(bank_id: int, token: str):
         RowError(row=e["row"], field=e["field"], code=e["code"], params=e.get("params", {}), sheet=e.get("sheet", ""))
         for e in batch.errors
     ]
+    if batch.state is ImportState.PARSING:
+        return render_template("bank/import_parsing.html", bank=bank, batch=batch)
     questions = services.staged_questions(batch)
     plan = services.plan_import(bank, questions).counts() if batch.state is ImportState.STAGED else None
     report = ImportReport.from_dict(batch.report) if batch.report else None

@@ -21,6 +21,9 @@ MESSAGES = {
         reasons=p.get("reasons", ""),
     ),
     "paper.insufficient": lambda p: _("题库题量不足，无法按组卷规则出卷：%(detail)s", detail=p.get("detail", "")),
+    "paper.pass_mark": lambda p: _(
+        "及格分 %(pass)s 超出试卷总分 %(total)s", **{"pass": p.get("pass_mark", ""), "total": p.get("total", "")}
+    ),
     "answer.invalid": lambda p: _("答案格式无效"),
     "attempt.closed": lambda p: _("考试已结束，不能再作答"),
     "extend.minutes": lambda p: _("延长时间应在 1 到 %(max)s 分钟之间", max=p.get("max", 240)),

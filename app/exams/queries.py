@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -9,7 +10,7 @@ import sqlalchemy as sa
 
 from app.core import jsontext
 from app.exams.attempts import saved_answers
-from app.exams.makeups import outcome
+from app.exams.makeups import Outcome, outcome
 from app.exams.models import Answer, Attempt, AttemptLog, AttemptState, Candidate, Sitting
 from app.exams.scope import SELF_SERVICE_KINDS
 from app.extensions import db
@@ -56,13 +57,22 @@ def attempt_state(attempt: Attempt, now: datetime) -> dict:
 # ---------------------------------------------------------------- candidate
 
 
+class MyExamStatus(enum.StrEnum):
+    """Where a sitting stands for one candidate, in the order the list shows them."""
+
+    IN_PROGRESS = "in_progress"
+    OPEN = "open"
+    UPCOMING = "upcoming"
+    FINISHED = "finished"
+    MISSED = "missed"
+
+
 @dataclass(frozen=True)
 class MyExam:
     sitting: Sitting
     attempt: Attempt | None
-    #: upcoming | open | in_progress | missed | finished
-    status: str
-    outcome: str = ""
+    status: MyExamStatus
+    outcome: Outcome | None = None
     #: seconds until an upcoming sitting opens (its start button enables itself then)
     opens_in: int = 0
 
@@ -85,14 +95,18 @@ def my_exams(person_id: int, now: datetime) -> list[MyExam]:
     for sitting in sittings:
         attempt = attempts.get(sitting.id)
         if attempt is not None:
-            status = "in_progress" if attempt.is_open else "finished"
-            rows.append(MyExam(sitting, attempt, status, outcome(attempt) if status == "finished" else ""))
+            if attempt.is_open:
+                rows.append(MyExam(sitting, attempt, MyExamStatus.IN_PROGRESS))
+            else:
+                rows.append(MyExam(sitting, attempt, MyExamStatus.FINISHED, outcome(attempt)))
         elif now < sitting.opens_at:
-            rows.append(MyExam(sitting, None, "upcoming", opens_in=int((sitting.opens_at - now).total_seconds()) + 1))
+            rows.append(
+                MyExam(sitting, None, MyExamStatus.UPCOMING, opens_in=int((sitting.opens_at - now).total_seconds()) + 1)
+            )
         else:
-            rows.append(MyExam(sitting, None, "open" if now < sitting.closes_at else "missed"))
-    order = {"in_progress": 0, "open": 1, "upcoming": 2, "finished": 3, "missed": 4}
-    return sorted(rows, key=lambda r: order[r.status])
+            rows.append(MyExam(sitting, None, MyExamStatus.OPEN if now < sitting.closes_at else MyExamStatus.MISSED))
+    order = list(MyExamStatus)
+    return sorted(rows, key=lambda r: order.index(r.status))
 
 
 # ---------------------------------------------------------------- organiser

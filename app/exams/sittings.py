@@ -23,7 +23,7 @@ from app.exams import gates
 from app.exams import messages as _messages  # noqa: F401  (registers the exam codes)
 from app.exams.models import Candidate, ExamKind, Sitting
 from app.extensions import db
-from question_bank import InsufficientQuestions, PaperSpec, assemble_paper
+from question_bank import InsufficientQuestions, PaperSpec, PassMarkUnreachable, assemble_paper
 
 #: The kinds each role may create from the sitting form.
 KINDS_BY_ROLE: dict[Role, tuple[ExamKind, ...]] = {
@@ -148,6 +148,10 @@ def new_sitting(
         raise DomainError("sitting.window")
     if not 1 <= duration_minutes <= 600:
         raise DomainError("sitting.duration")
+    try:
+        spec.check_passable()
+    except PassMarkUnreachable as exc:
+        raise DomainError("paper.pass_mark", pass_mark=f"{exc.pass_mark:g}", total=f"{exc.total:g}") from None
     try:
         assemble_paper(spec, question_index(bank_ids), seed=0)
     except InsufficientQuestions as exc:

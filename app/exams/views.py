@@ -18,7 +18,6 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user
-from openpyxl import Workbook
 
 from app.auth import policy
 from app.auth.access import roles_required
@@ -26,12 +25,12 @@ from app.auth.models import Role
 from app.bank import queries as bank_queries
 from app.bank import scope as bank_scope
 from app.bank.models import PaperTemplate
-from app.core.clock import format_local, to_local, to_utc
+from app.core.clock import to_local, to_utc
 from app.core.db import utcnow
 from app.core.errors import DomainError
 from app.core.forms import choices, enum_choices
 from app.exams import archive_events as _archive_events  # noqa: F401  (registers how its 一人一档 events read)
-from app.exams import attempts, bp, makeups, page_views, queries
+from app.exams import attempts, bp, exports, makeups, page_views, queries
 from app.exams import scope as exam_scope
 from app.exams import sittings as exam_sittings
 from app.exams.forms import ExtendForm, MakeupForm, SittingForm, StartForm
@@ -276,53 +275,11 @@ def sitting(sitting_id: int):
 @roles_required(*ORGANISERS)
 def export_results(sitting_id: int):
     sitting = exam_scope.get_sitting_or_404(current_user, sitting_id)
-    rows = queries.board(sitting, utcnow())
-    wb = Workbook()
-    ws = wb.active
-    ws.title = _("成绩")
-    ws.append(
-        [
-            _("姓名"),
-            _("证件号码"),
-            _("状态"),
-            _("开始时间"),
-            _("交卷时间"),
-            _("已答题数"),
-            _("得分"),
-            _("满分"),
-            _("是否合格"),
-            _("切屏次数"),
-            _("延时（分钟）"),
-            _("IP"),
-        ]
+    data = exports.results_xlsx(
+        queries.board(sitting, utcnow()), full_id=lambda person: policy.may_see_full_id(current_user, person)
     )
-    for r in rows:
-        a = r.attempt
-        id_number = r.person.id_number if policy.may_see_full_id(current_user, r.person) else r.person.id_masked
-        if a is None:
-            ws.append([r.person.name, id_number, _("未开始")])
-            continue
-        ws.append(
-            [
-                r.person.name,
-                id_number,
-                a.state.label,
-                format_local(a.started_at),
-                format_local(a.submitted_at),
-                r.answered,
-                a.score,
-                a.max_score,
-                "" if a.passed is None else (_("合格") if a.passed else _("不合格")),
-                a.focus_losses,
-                a.extra_minutes,
-                a.ip,
-            ]
-        )
-    buffer = io.BytesIO()
-    wb.save(buffer)
-    buffer.seek(0)
     return send_file(
-        buffer,
+        io.BytesIO(data),
         as_attachment=True,
         download_name=f"sitting-{sitting.id}-results.xlsx",
         mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",

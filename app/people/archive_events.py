@@ -107,3 +107,12 @@ def _employment_ended(p: dict) -> RenderedEvent:
             (_("原因"), p.get("reason")),
         ),
     )
+
+
+@renders("person.photo")
+def _person_photo(p: dict) -> RenderedEvent:
+    """A new registered photo; its sha256 (shortened) lets a reader match it to the photo on a certificate."""
+    return RenderedEvent(
+        _("更换登记照片") if p.get("replaced") else _("登记照片"),
+        facts((_("照片校验值"), (p.get("sha256") or "")[:12])),
+    )

@@ -97,6 +97,7 @@ def dossier_context(person: Person, *, kind: str = "", year: int | None = None) 
         "chain_ok": not breaks,
         "chain_checked": checked,
         "show_full_id": policy.may_see_full_id(current_user, person),
+        "show_photo": person.photo_key is not None and policy.may_see_photo(current_user, person),
         "can_manage": lambda e: e.is_current and people_scope.can_manage_roster(current_user, e.enterprise),
     }
 
@@ -167,6 +168,13 @@ def dossier_pdf(person_id: int):
 
 
 def render_dossier(person: Person):
-    """The 一人一档 page (``people.person``)."""
+    """The 一人一档 page (``people.person``), with the photo upload for whoever may change it."""
+    from app.people.forms import PhotoForm
+    from app.people.services import may_change_master_data
+
     kind, year = page_filters()
-    return render_template("people/person.html", **dossier_context(person, kind=kind, year=year))
+    employer = next(
+        (e.enterprise for e in person.current_employments if e.enterprise_id == current_user.enterprise_id), None
+    )
+    photo_form = PhotoForm() if may_change_master_data(person, actor=current_user, enterprise=employer) else None
+    return render_template("people/person.html", photo_form=photo_form, **dossier_context(person, kind=kind, year=year))

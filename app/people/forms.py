@@ -47,6 +47,13 @@ class RosterImportForm(FlaskForm):
     )
 
 
+class PhotoForm(FlaskForm):
+    photo = FileField(
+        _l("登记照片（一寸证件照）"),
+        validators=[FileRequired(), FileAllowed(["jpg", "jpeg", "png", "webp"], _l("只接受 JPG、PNG 或 WebP 照片"))],
+    )
+
+
 class ConfirmImportForm(FlaskForm):
     batch = HiddenField(validators=[DataRequired()])
 

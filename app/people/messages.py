@@ -33,6 +33,9 @@ MESSAGES = {
     "roster_import.not_ready": lambda p: _("文件还在解析中，请稍候。"),
     "roster_import.has_errors": lambda p: _("文件中仍有错误，未导入任何数据。请修正后重新上传。"),
     "roster_import.row_conflict": lambda p: _("%(problem)s 未导入任何数据。", problem=p.get("problem", "")),
+    "photo.too_large": lambda p: _("照片文件太大（不超过 %(mb)s MB），请压缩后再上传。", mb=p.get("mb", "")),
+    "photo.not_an_image": lambda p: _("无法识别的照片文件，请上传 JPG、PNG 或 WebP 格式的证件照。"),
+    "photo.not_allowed": lambda p: _("只有本人、其唯一在职单位或监管部门可以更换登记照片。"),
 }
 
 register(MESSAGES)

@@ -143,6 +143,9 @@ class Person(TimestampMixin, db.Model):
     birth_date: so.Mapped[date | None]
     phone: so.Mapped[str] = so.mapped_column(sa.String(20), default="")
     education: so.Mapped[str] = so.mapped_column(sa.String(20), default="")
+    #: The registered 一寸 photo (app/people/photos.py): its storage key and sha256; None until one is uploaded.
+    photo_key: so.Mapped[str | None] = so.mapped_column(sa.String(120))
+    photo_sha256: so.Mapped[str | None] = so.mapped_column(sa.String(64))
 
     employments: so.Mapped[list[Employment]] = so.relationship(
         back_populates="person", order_by="Employment.start_date.desc()"

@@ -7,14 +7,16 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from app.auth import scope
+from app.auth import policy, scope
 from app.auth.access import roles_required
 from app.auth.models import Role
 from app.core.clock import local_today
 from app.core.errors import DomainError
 from app.core.forms import choices
+from app.core.messages import message_for
+from app.core.storage import send_stored
 from app.extensions import db
-from app.people import bp, dossier, roster_import
+from app.people import bp, dossier, photos, roster_import
 from app.people import scope as people_scope
 from app.people import timeline as _timeline  # noqa: F401  (registers the 一人一档 timeline routes)
 from app.people.forms import (
@@ -23,6 +25,7 @@ from app.people.forms import (
     EndEmploymentForm,
     EnterpriseForm,
     PersonForm,
+    PhotoForm,
     RosterImportForm,
 )
 from app.people.identifiers import IdentifierError, parse_resident_id
@@ -32,6 +35,7 @@ from app.people.services import (
     employ,
     end_employment,
     find_person,
+    may_change_master_data,
     register_enterprise,
     update_employment,
 )
@@ -232,6 +236,44 @@ def end_employment_view(employment_id: int):
 def person(person_id: int):
     """一人一档: the person's dossier (app/people/dossier.py)."""
     return dossier.render_dossier(people_scope.get_person_or_404(current_user, person_id))
+
+
+@bp.route("/people/<int:person_id>/photo", methods=["GET", "POST"])
+def person_photo(person_id: int):
+    """GET: the registered photo (after the policy check, never cached); POST: upload a new one."""
+    person = people_scope.get_person_or_404(current_user, person_id)
+    if request.method == "GET":
+        if person.photo_key is None or not policy.may_see_photo(current_user, person):
+            abort(404)
+        return send_stored(person.photo_key, content_type="image/jpeg")
+    form = PhotoForm()
+    employer = _current_employer_of(person)
+    if not form.validate_on_submit():
+        for error in form.photo.errors:
+            flash(error, "error")
+    elif not may_change_master_data(person, actor=current_user, enterprise=employer):
+        flash(message_for("photo.not_allowed"), "error")
+    else:
+        try:
+            photos.set_photo(
+                person, form.photo.data.read(), actor=current_user, max_bytes=current_app.config["PHOTO_MAX_BYTES"]
+            )
+        except DomainError as exc:
+            db.session.rollback()
+            flash(exc.message, "error")
+        else:
+            db.session.commit()
+            flash(_("已更新 %(name)s 的登记照片。", name=person.name), "success")
+    return redirect(url_for("people.person", person_id=person.id))
+
+
+def _current_employer_of(person) -> Enterprise | None:
+    """The enterprise the signed-in enterprise admin speaks for, if it employs the person now."""
+    if current_user.enterprise_id is None:
+        return None
+    return next(
+        (e.enterprise for e in person.current_employments if e.enterprise_id == current_user.enterprise_id), None
+    )
 
 
 @bp.route("/me")

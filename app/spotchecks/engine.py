@@ -11,10 +11,10 @@ from __future__ import annotations
 from datetime import datetime
 
 from app.exams import attempts, makeups, sittings
-from app.exams.models import Attempt, AttemptState, ExamKind, Sitting
+from app.exams.models import Attempt, AttemptState, ExamKind, ItemResult, Sitting
 from question_bank import PaperSpec
 
-__all__ = ["Attempt", "AttemptState", "Sitting"]
+__all__ = ["Attempt", "AttemptState", "ItemResult", "Sitting"]
 
 
 def create_spotcheck_sitting(

@@ -195,14 +195,3 @@ class Finding(TimestampMixin, db.Model):
 
     def is_overdue(self, today: date) -> bool:
         return self.status is not FindingState.CLOSED and self.deadline < today
-
-
-class GuessRecord(db.Model):
-    """One lookup of an unknown ticket token or short code, by address: too many in a window refuse lookups."""
-
-    __tablename__ = "spotchecks_guesses"
-    __table_args__ = (sa.Index("ix_spotchecks_guesses_ip_at", "ip", "at"),)
-
-    id: so.Mapped[int] = so.mapped_column(primary_key=True)
-    ip: so.Mapped[str] = so.mapped_column(sa.String(45))
-    at: so.Mapped[datetime] = so.mapped_column(default=utcnow)

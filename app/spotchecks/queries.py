@@ -8,9 +8,10 @@ from datetime import date
 
 import sqlalchemy as sa
 
-from app.exams.models import Attempt, AttemptState
+from app.bank.models import BankQuestion
 from app.extensions import db
 from app.people.models import Enterprise, Industry
+from app.spotchecks import engine
 from app.spotchecks.models import Inspection, InspectionState, SpotCheckTicket, TicketState
 
 
@@ -108,24 +109,30 @@ class Missed:
 def most_missed(scoped: sa.Select, *, limit: int = 20) -> tuple[list[Missed], list[Missed]]:
     """Questions and topics answered wrongly most often in graded spot-check attempts (unanswered counts as wrong).
 
+    Two ``GROUP BY`` over the per-question results written at grading (``exams_item_results``): no paper is
+    loaded, however many inspections are in scope.
+
     :return: (questions by % wrong, topics by % wrong).
     """
-    sitting_ids = scoped.with_only_columns(Inspection.sitting_id)
-    attempts = db.session.execute(
-        sa.select(Attempt.paper, Attempt.result).where(
-            Attempt.sitting_id.in_(sitting_ids), Attempt.state == AttemptState.GRADED
-        )
+    results = engine.ItemResult
+    in_scope = results.sitting_id.in_(scoped.with_only_columns(Inspection.sitting_id))
+    wrong = sa.func.sum(sa.case((results.correct, 0), else_=1))
+    stems = (
+        sa.select(BankQuestion.key, sa.func.min(BankQuestion.stem).label("stem"))
+        .where(BankQuestion.current.is_(True))
+        .group_by(BankQuestion.key)
+        .subquery()
+    )
+    by_question = db.session.execute(
+        sa.select(results.question_key, sa.func.min(results.topic), sa.func.count(), wrong, stems.c.stem)
+        .outerjoin(stems, stems.c.key == results.question_key)
+        .where(in_scope)
+        .group_by(results.question_key, stems.c.stem)
     ).all()
-    questions: dict[str, Missed] = {}
-    topics: dict[str, Missed] = {}
-    for paper, result in attempts:
-        items = paper["items"]
-        for r in (result or {}).get("items", []):
-            q = items[r["position"]]["question"]
-            topic = (q.get("tags") or {}).get("topic") or "—"
-            for table, key, label in ((questions, q["key"], q["stem"]), (topics, topic, topic)):
-                m = table.setdefault(key, Missed(key, label, topic))
-                m.asked += 1
-                m.wrong += 0 if r["correct"] else 1
-    ranked = sorted(questions.values(), key=lambda m: (-m.percent, -m.asked, m.key))[:limit]
-    return ranked, sorted(topics.values(), key=lambda m: (-m.percent, m.label))
+    by_topic = db.session.execute(
+        sa.select(results.topic, sa.func.count(), wrong).where(in_scope).group_by(results.topic)
+    ).all()
+    questions = [Missed(key, stem or key, topic or "—", asked, wrong) for key, topic, asked, wrong, stem in by_question]
+    topics = [Missed(topic or "—", topic or "—", topic or "—", asked, wrong) for topic, asked, wrong in by_topic]
+    ranked = sorted(questions, key=lambda m: (-m.percent, -m.asked, m.key))[:limit]
+    return ranked, sorted(topics, key=lambda m: (-m.percent, m.label))

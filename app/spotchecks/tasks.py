@@ -8,7 +8,7 @@ from celery import shared_task
 
 from app.core.db import utcnow
 from app.extensions import db
-from app.spotchecks import inspections, tickets
+from app.spotchecks import inspections
 from app.spotchecks.models import Inspection
 
 log = logging.getLogger(__name__)
@@ -30,8 +30,6 @@ def close_expired() -> int:
         except Exception:
             db.session.rollback()
             log.exception("could not close inspection %s", inspection_id)
-    tickets.prune_guesses(now)
-    db.session.commit()
     if closed:
         log.info("closed %d expired inspections", closed)
     return closed

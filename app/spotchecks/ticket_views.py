@@ -52,8 +52,8 @@ def code_entry():
             ticket = tickets.find_ticket_by_code(form.code.data, ip=_client_ip())
         except DomainError as exc:
             return _refuse(exc.code, exc.status)
+        db.session.commit()  # the miss counts (on SQLite the counter joins the request's transaction)
         if ticket is None:
-            db.session.commit()  # the miss counts
             form.code.errors.append(message_for("ticket.unknown"))
         else:
             token, _code = tickets.ticket_secrets(ticket)
@@ -66,9 +66,9 @@ def code_entry():
 def ticket(token: str):
     ticket = tickets.find_ticket(token)
     if ticket is None:  # the lookup comes first: a valid link works whoever else shares this address
-        missed = tickets.record_miss(_client_ip())
+        within = tickets.count_miss(_client_ip())
         db.session.commit()
-        return _refuse("ticket.too_many", 429) if tickets.too_many_misses(missed) else _refuse("ticket.unknown", 404)
+        return _refuse("ticket.unknown", 404) if within else _refuse("ticket.too_many", 429)
     now = utcnow()
     device = _device()
     if ticket.status is TicketState.DONE and tickets.holds_ticket(ticket, device):

@@ -12,8 +12,8 @@ locked     too many wrong identities                                      nothin
 void       replaced by a swap or a reissue                                nothing: the link is dead
 ========== ============================================================== =====================================
 
-Failed identity tries are counted by one conditional ``UPDATE … RETURNING`` (never read-modify-write), and short
-code guesses per address in an append-only table; a URL token (24 random bytes, the QR code) is never limited.
+Failed identity tries are counted by one conditional ``UPDATE … RETURNING`` (never read-modify-write), and the
+address's misses by the app's one limiter (``app.core.limits``); a URL token that is found is never limited.
 """
 
 from __future__ import annotations
@@ -28,14 +28,14 @@ import sqlalchemy as sa
 from flask import current_app
 
 from app.archive.services import record_event
-from app.core import crypto
+from app.core import crypto, limits
 from app.core.db import conditional_update, utcnow
 from app.core.errors import DomainError
 from app.extensions import db
 from app.people.models import Person
 from app.spotchecks import engine
 from app.spotchecks import messages as _messages  # noqa: F401  (registers the spot-check codes)
-from app.spotchecks.models import GuessRecord, Inspection, SpotCheckTicket, TicketReason, TicketState
+from app.spotchecks.models import Inspection, SpotCheckTicket, TicketReason, TicketState
 from question_bank import PaperSpec
 
 #: Short codes avoid look-alikes (0/O, 1/I/L) so they can be read off a screen and typed on a phone.
@@ -131,45 +131,43 @@ def find_ticket(token: str) -> SpotCheckTicket | None:
 
 
 def find_ticket_by_code(code: str, *, ip: str, now: datetime | None = None) -> SpotCheckTicket | None:
-    """The ticket of a typed 6-character code; a miss is counted against the address.
+    """The ticket of a typed 6-character code.
 
-    Only misses are limited: a valid code always works, even behind a NAT where a whole site shares one address.
-    Past the limit the address may no longer try codes (it can still scan the QR code, whose token is unguessable).
+    Each try first takes one of the address's allowed misses, in one atomic statement (``app.core.limits``), so a
+    burst of parallel guesses evaluates exactly the limit and no more; a code that is found gives its try back.
+    So only misses count: a valid code always works, even behind a NAT where a whole site shares one address.
 
     :raises DomainError: ``ticket.too_many`` (429) once the address has missed too often recently.
     """
-    now = now or utcnow()
-    if misses(ip, now) >= current_app.config["SPOTCHECK_MAX_GUESSES"]:
+    key = _misses_key(ip)
+    if not limits.hit(key, _max_misses(), _miss_window(), now=now).allowed:
         raise DomainError("ticket.too_many", http_status=429)
     code = normalise_code(code)
     ticket = None
     if len(code) == CODE_LENGTH:
         ticket = db.session.scalar(sa.select(SpotCheckTicket).where(SpotCheckTicket.code_hash == _code_hash(code)))
-    if ticket is None:
-        record_miss(ip, now)
+    if ticket is not None:
+        limits.release(key)
     return ticket
 
 
-def record_miss(ip: str, now: datetime | None = None) -> int:
-    """Count an unknown token or code from ``ip``; returns its misses within the window, this one included.
+def count_miss(ip: str, now: datetime | None = None) -> bool:
+    """Count a link (URL token) that matched no ticket; True while the address is still within its allowance.
 
-    Each miss is its own row (an insert, never a read-modify-write), so parallel misses all count."""
-    now = now or utcnow()
-    db.session.add(GuessRecord(ip=(ip or "")[:45], at=now))
-    db.session.flush()
-    return misses(ip, now)
+    The token is looked up first and a found one is never limited (24 random bytes cannot be guessed anyway)."""
+    return limits.hit(_misses_key(ip), _max_misses(), _miss_window(), now=now).allowed
 
 
-def too_many_misses(count: int) -> bool:
-    return count > current_app.config["SPOTCHECK_MAX_GUESSES"]
+def _misses_key(ip: str) -> str:
+    return f"spotcheck-ticket-miss:{(ip or '')[:45]}"
 
 
-def misses(ip: str, now: datetime) -> int:
-    """Unknown codes this address typed within the guessing window."""
-    since = now - timedelta(minutes=current_app.config["SPOTCHECK_GUESS_WINDOW_MINUTES"])
-    return db.session.scalar(
-        sa.select(sa.func.count()).select_from(GuessRecord).where(GuessRecord.ip == ip, GuessRecord.at >= since)
-    )
+def _max_misses() -> int:
+    return current_app.config["SPOTCHECK_MAX_GUESSES"]
+
+
+def _miss_window() -> timedelta:
+    return timedelta(minutes=current_app.config["SPOTCHECK_GUESS_WINDOW_MINUTES"])
 
 
 def ticket_problem(ticket: SpotCheckTicket, now: datetime) -> str | None:
@@ -337,8 +335,3 @@ def record_result(ticket: SpotCheckTicket, *, now: datetime, actor=None) -> Spot
         at=now,
     )
     return ticket
-
-
-def prune_guesses(now: datetime) -> int:
-    since = now - timedelta(minutes=current_app.config["SPOTCHECK_GUESS_WINDOW_MINUTES"])
-    return db.session.execute(sa.delete(GuessRecord).where(GuessRecord.at < since)).rowcount or 0

@@ -1,19 +1,14 @@
-"""Lesson files: type and size checks, and the storage they go to.
-
-Until ``app/core/storage.py`` lands (the lead's storage interface: ``put(key, data, content_type)``,
-``open(key)``, ``size(key)``), files go under the ``STORAGE_DIR`` setting through the same three calls, so
-switching is one import.
-"""
+"""Lesson files: type and size checks by content, unguessable keys, and ``app.core.storage`` (a local directory or
+an S3-compatible bucket). Files are streamed only by ``training.lesson_file`` after the policy check."""
 
 from __future__ import annotations
 
 import secrets
-from pathlib import Path
-from typing import BinaryIO
 
 from flask import current_app
 
 from app.core.errors import DomainError
+from app.core.storage import storage
 from app.training.models import LessonKind
 
 #: Accepted content per lesson kind: content type → (extension, magic check).
@@ -59,27 +54,5 @@ def new_key(kind: LessonKind, content_type: str) -> str:
     return f"lessons/{secrets.token_hex(16)}{ACCEPTED[kind][content_type][0]}"
 
 
-def _root() -> Path:
-    return Path(current_app.config["STORAGE_DIR"])
-
-
-def _path(key: str) -> Path:
-    root = _root().resolve()
-    path = (root / key).resolve()
-    if root not in path.parents:
-        raise ValueError(key)
-    return path
-
-
 def put(key: str, data: bytes, content_type: str) -> None:
-    path = _path(key)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(data)
-
-
-def open(key: str) -> BinaryIO:
-    return _path(key).open("rb")
-
-
-def size(key: str) -> int:
-    return _path(key).stat().st_size
+    storage().put(key, data, content_type)

@@ -18,6 +18,7 @@ from app.bank import scope as bank_scope
 from app.core.clock import local_today, to_local, to_utc, utcnow
 from app.core.errors import DomainError, json_error, json_object
 from app.core.forms import choices
+from app.core.storage import send_stored
 from app.extensions import db
 from app.people.models import Post
 from app.training import archive_events as _archive_events  # noqa: F401  (registers how its 一人一档 events read)
@@ -61,6 +62,8 @@ def course_list():
 def course_page(course_id: int):
     course = training_scope.get_course_or_404(current_user, course_id)
     manage = training_scope.can_manage_course(current_user, course)
+    if manage and request.method == "POST":  # a lesson video may be far larger than the app-wide upload limit
+        request.max_content_length = files.max_bytes(LessonKind.VIDEO) + 1024 * 1024
     form = LessonForm()
     if request.method == "POST":
         if not manage:
@@ -105,15 +108,7 @@ def lesson_file(lesson_id: int):
     lesson = training_scope.lesson_or_404(lesson_id)
     if not lesson.file_key or not training_scope.may_read_lesson_file(current_user, lesson):
         abort(404)
-    response = send_file(
-        files.open(lesson.file_key),
-        mimetype=lesson.content_type,
-        conditional=True,
-        download_name=lesson.file_name or None,
-        as_attachment=False,
-        max_age=0,
-    )
-    response.headers["Cache-Control"] = "private, no-store"
+    response = send_stored(lesson.file_key, content_type=lesson.content_type)
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response
 

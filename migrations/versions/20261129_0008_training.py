@@ -2,14 +2,14 @@
 per-day study ledger. The exam kind ``class`` (班次考试) needs no DDL (kinds are stored as strings).
 
 Revision ID: 0008
-Revises: 0006
+Revises: 0007
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0008"
-down_revision = "0006"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 

@@ -26,6 +26,7 @@ PAYLOADS = {
     },
     "employment.updated": {"changes": {"post": ["worker", "safety_manager"], "phone": ["13900000000", "13911111111"]}},
     "person.updated": {"changes": {"name": ["王大锤", "王大垂"]}},
+    "person.photo": {"sha256": "0123456789abcdef0123", "replaced": None},
     "employment.ended": {"enterprise": "玄武化工有限公司", "end_date": "2026-11-01", "reason": "调离"},
     "exam.started": {
         "sitting": 1,
@@ -129,6 +130,7 @@ PAYLOADS = {
 
 #: What each kind must read as: (title, facts that must appear, outcome badge or None).
 EXPECTED = {
+    "person.photo": ("登记照片", [("照片校验值", "0123456789ab")], None),
     "person.updated": ("个人信息变更", [("姓名", "王大锤 → 王大垂")], None),
     "person.registered": (
         "建档",

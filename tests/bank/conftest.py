@@ -99,7 +99,12 @@ def upload(client, bank_id: int, data: bytes, filename: str):
         f"/bank/{bank_id}/import", data={"file": (io.BytesIO(data), filename)}, content_type="multipart/form-data"
     )
     assert response.status_code == 302, response.get_data(as_text=True)[:2000]
-    return client.get(response.location)
+    deadline = time.monotonic() + 60
+    while True:  # a large file is parsed by a task: the page refreshes itself until it is done, as here
+        page = client.get(response.location)
+        if 'data-testid="import-parsing"' not in page.get_data(as_text=True) or time.monotonic() > deadline:
+            return page
+        time.sleep(0.2)
 
 
 def preview_url(page) -> str:

@@ -249,3 +249,28 @@ def test_error_table_names_fields_in_words_not_codes(client, login, bank_world):
     table = html.split('data-testid="import-errors"', 1)[1].split("</table>", 1)[0]
     fields = re.findall(r"<tr><td>[^<]*</td><td>([^<]*)</td>", table)
     assert fields == ["答案"]
+
+
+def test_a_large_file_is_parsed_by_a_task_not_in_the_request(client, login, bank_world, monkeypatch):
+    """Big files are read off the request: the upload is stored, the page says it is being read, and the task
+    fills the same preview (issue #11.11)."""
+    from app.bank import services, tasks
+
+    queued = []
+    monkeypatch.setattr(tasks.parse_import, "delay", lambda *args: queued.append(args))
+    data, name = file_of(make_questions(30, "big"), "xlsx")
+    monkeypatch.setattr(services, "INLINE_PARSE_MAX_BYTES", len(data) - 1)
+    login(bank_world.admin)
+    response = client.post(
+        f"/bank/{bank_world.national.id}/import",
+        data={"file": (io.BytesIO(data), name)},
+        content_type="multipart/form-data",
+    )
+    page = client.get(response.location).get_data(as_text=True)
+    assert "正在后台解析" in page and 'data-testid="valid-count"' not in page
+    [(batch_id,)] = queued
+    assert db.session.get(BankImport, batch_id).state is ImportState.PARSING
+    assert tasks.parse_import.run(batch_id) == {"parsed": batch_id, "questions": 30}
+    db.session.commit()
+    page = client.get(response.location).get_data(as_text=True)
+    assert 'data-testid="valid-count">30<' in page

@@ -138,7 +138,8 @@ def test_template_scope_and_bank_choices(client, login, bank_world):
     client.post("/bank/own")
     own_bank = db.session.scalars(sa.select(Bank).where(Bank.enterprise_id == bank_world.ent_a.id)).one()
     response = client.post(
-        "/bank/templates/new", data=template_form([own_bank.id, bank_world.national.id], SECTIONS[:1], save="1")
+        "/bank/templates/new",
+        data=template_form([own_bank.id, bank_world.national.id], SECTIONS[:1], pass_mark="12", save="1"),
     )
     assert response.status_code == 302
     template = db.session.scalars(sa.select(PaperTemplate)).one()
@@ -148,9 +149,9 @@ def test_template_scope_and_bank_choices(client, login, bank_world):
     assert client.get(f"/bank/templates/{template.id}").status_code == 404
     assert "测试试卷" not in client.get("/bank/templates/").get_data(as_text=True)
     # a bank the user may not use is not a valid choice
-    html = client.post("/bank/templates/new", data=template_form([own_bank.id], SECTIONS[:1], save="1")).get_data(
-        as_text=True
-    )
+    html = client.post(
+        "/bank/templates/new", data=template_form([own_bank.id], SECTIONS[:1], pass_mark="12", save="1")
+    ).get_data(as_text=True)
     assert "has-error" in html
     assert db.session.scalar(sa.select(sa.func.count()).select_from(PaperTemplate)) == 1
 
@@ -158,20 +159,22 @@ def test_template_scope_and_bank_choices(client, login, bank_world):
 def test_regulator_uses_national_templates_read_only_and_manages_its_regional_ones(client, login, bank_world):
     login(bank_world.admin)
     client.post(
-        "/bank/templates/new", data=template_form([bank_world.national.id], SECTIONS[:1], save="1", name="国家模板")
+        "/bank/templates/new",
+        data=template_form([bank_world.national.id], SECTIONS[:1], pass_mark="12", save="1", name="国家模板"),
     )
     national_template = db.session.scalars(sa.select(PaperTemplate)).one()
     login(bank_world.regulator)
     page = client.get(f"/bank/templates/{national_template.id}").get_data(as_text=True)
     assert 'name="save"' not in page
-    data = template_form([bank_world.national.id], SECTIONS[:1], name="国家模板")
+    data = template_form([bank_world.national.id], SECTIONS[:1], pass_mark="12", name="国家模板")
     assert client.post(f"/bank/templates/{national_template.id}", data={**data, "save": "1"}).status_code == 403
     preview = client.post(f"/bank/templates/{national_template.id}", data={**data, "preview": "1"}).get_data(
         as_text=True
     )
     assert "共 2 题" in preview and 'data-testid="paper-answer"' not in preview
     response = client.post(
-        "/bank/templates/new", data=template_form([bank_world.national.id], SECTIONS[:1], save="1", name="逢查必考")
+        "/bank/templates/new",
+        data=template_form([bank_world.national.id], SECTIONS[:1], pass_mark="12", save="1", name="逢查必考"),
     )
     assert response.status_code == 302
     regional = db.session.scalars(sa.select(PaperTemplate).where(PaperTemplate.name == "逢查必考")).one()

@@ -232,16 +232,28 @@ def test_retired_questions_give_a_clear_refusal_not_a_500(client, login, exam_wo
     db.session.commit()
     login(exam_world.worker)
     response = client.post(f"/exams/sittings/{exam_world.sitting.id}/start", data={})
-    assert response.status_code in (200, 302)
-    page = (
-        client.get(response.location).get_data(as_text=True)
-        if response.status_code == 302
-        else response.get_data(as_text=True)
-    )
-    assert "题库题量不足" in page
+    assert response.status_code == 200 and "题库题量不足" in response.get_data(as_text=True)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Attempt)) == 0
 
 
 def test_the_worker_cannot_create_a_sitting_kind_beyond_the_role(exam_world):
     template = make_template()
     with pytest.raises(DomainError, match="sitting.kind_not_allowed"):
         make_sitting(template, exam_world.organiser, exam_world.persons, kind=ExamKind.REVIEW)
+
+
+def test_a_pass_mark_above_the_total_is_refused_where_the_template_is_made(client, login, exam_world, factory):
+    """Issue #11.13: ``PaperSpec`` accepted a pass mark above the total points, so nobody could ever pass."""
+    from question_bank import PaperSpec, PassMarkUnreachable, QuestionType, Section
+
+    with pytest.raises(PassMarkUnreachable):
+        PaperSpec(
+            title="x", sections=(Section("判断题", QuestionType.TRUE_FALSE, 10, 1.0),), pass_mark=80
+        ).check_passable()
+    admin = factory.user(Role.ADMIN)
+    factory.commit()
+    login(admin)
+    sections = [{"title": "判断题", "type": "true_false", "count": "10", "points": "1"}]
+    form = template_form(exam_world.template.bank_ids, sections) | {"pass_mark": "80", "save": "1"}
+    html = client.post("/bank/templates/new", data=form).get_data(as_text=True)
+    assert "及格分 80 超出试卷总分 10" in html
