@@ -59,7 +59,9 @@ class AttendanceForm(FlaskForm):
     session_date = DateField(_l("日期"), validators=[DataRequired()])
     session_label = StringField(_l("场次（如：上午）"), validators=[Optional(), Length(max=40)])
     minutes = IntegerField(_l("时长（分钟）"), validators=[DataRequired(), NumberRange(1, 600)])
-    reason = StringField(_l("补录原因"), validators=[DataRequired(), Length(max=200)])
+    reason = StringField(
+        _l("补录原因"), validators=[DataRequired(message=_l("手工补录考勤必须填写原因")), Length(max=200)]
+    )
 
 
 class ClassExamForm(FlaskForm):

@@ -238,7 +238,7 @@ def class_attendance(class_id: int):
             db.session.commit()
             flash(_("已记录考勤。"), "success")
     else:
-        flash("；".join(e for errors in form.errors.values() for e in errors), "error")
+        flash("；".join(str(e) for errors in form.errors.values() for e in errors), "error")
     return redirect(url_for("training.class_page", class_id=class_id))
 
 

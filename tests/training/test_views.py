@@ -1,0 +1,176 @@
+"""Training pages as users see them: building a course, the lesson file behind the policy, the learner's pages and
+heartbeat API, attendance, the ledger, and the gate on the sitting form."""
+
+from __future__ import annotations
+
+import io
+import re
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from flask import g
+from openpyxl import load_workbook
+
+from app.archive.models import ArchiveEvent
+from app.auth.models import Role
+from app.extensions import db
+from app.training import study
+from app.training.models import Course, LessonKind, StudyCredit
+from tests.conftest import csrf_token_from
+from tests.training.conftest import MP4, PNG
+
+
+def test_an_enterprise_builds_a_course_with_a_video_and_a_wrong_file_is_refused(training_world, login):
+    client = login(training_world.organiser)
+    response = client.post("/training/courses", data={"title": "有限空间作业", "training_type": "annual"})
+    course_id = int(response.location.rsplit("/", 1)[1])
+    refused = client.post(
+        f"/training/courses/{course_id}",
+        data={"title": "案例", "kind": "video", "duration_minutes": "3", "file": (io.BytesIO(PNG), "case.mp4")},
+        content_type="multipart/form-data",
+    )
+    assert "文件类型不符" in refused.get_data(as_text=True)
+    added = client.post(
+        f"/training/courses/{course_id}",
+        data={"title": "案例", "kind": "video", "duration_minutes": "3", "file": (io.BytesIO(MP4), "case.mp4")},
+        content_type="multipart/form-data",
+        follow_redirects=True,
+    )
+    page = added.get_data(as_text=True)
+    assert "已添加课时" in page and "case.mp4" in page
+    course = db.session.get(Course, course_id)
+    assert [(lesson.kind, lesson.duration_seconds) for lesson in course.lessons] == [(LessonKind.VIDEO, 180)]
+
+
+def test_the_lesson_video_is_served_by_range_to_its_learner_only(training_world, login, factory, client):
+    url = f"/training/lessons/{training_world.video.id}/file"
+    assert client.get(url).status_code == 302  # a guest goes to the login page
+    learner = login(training_world.worker)
+    ranged = learner.get(url, headers={"Range": "bytes=0-15"})
+    assert (ranged.status_code, ranged.data, ranged.headers["Content-Type"]) == (206, MP4[:16], "video/mp4")
+    assert "no-store" in ranged.headers["Cache-Control"]
+    assert login(training_world.other_enterprise_admin).get(url).status_code == 404
+    stranger = factory.worker(factory.employ(training_world.enterprise, name="路人甲").person)
+    factory.commit()
+    assert login(stranger).get(url).status_code == 404
+
+
+def test_the_learner_sees_classes_lessons_and_what_is_still_required(training_world, login):
+    learner = login(training_world.worker)
+    mine = learner.get("/training/mine").get_data(as_text=True)
+    assert "2026 年度再培训一班" in mine and "已获 0 / 0.5 学时" in mine and "还差 0.5 学时" in mine
+    page = learner.get(f"/training/mine/{training_world.training_class.id}").get_data(as_text=True)
+    assert "动火作业事故案例" in page and "0.0 / 10.0 分钟" in page
+
+
+def test_heartbeats_over_http_credit_real_time_and_a_second_tab_stops_the_first(training_world, login, monkeypatch):
+    w = training_world
+    clock = {"now": datetime(2026, 11, 29, 2, 0, 0)}
+    monkeypatch.setattr(study, "utcnow", lambda: clock["now"])
+    monkeypatch.setattr("app.training.views.local_today", lambda: clock["now"].date())
+    learner = login(w.worker)
+    start = f"/training/mine/{w.training_class.id}/lessons/{w.video.id}/start"
+    first = learner.post(start, json={}).get_json()["token"]
+
+    def beat(token, position, seconds_later):
+        clock["now"] += timedelta(seconds=seconds_later)
+        body = {"token": token, "lesson_id": w.video.id, "position": position, "visible": True, "playing": True}
+        return learner.post("/training/heartbeat", json=body).get_json()
+
+    assert beat(first, 0, 0)["credited"] == 0
+    assert beat(first, 30, 30) == {"credited": 30, "refusal": None, "lesson_seconds": 30, "furthest": 30.0}
+    second = learner.post(start, json={}).get_json()["token"]
+    assert beat(first, 60, 30)["refusal"] == "taken_over"
+    beat(second, 30, 1)
+    assert beat(second, 60, 30)["lesson_seconds"] == 60
+    assert db.session.scalar(sa.select(sa.func.sum(StudyCredit.seconds))) == 60
+
+
+def test_a_heartbeat_without_the_csrf_header_is_refused(training_world, csrf_client):
+    client = csrf_client
+    page = client.get("/login").data.decode()
+    client.post(
+        "/login",
+        data={"username": training_world.worker.username, "password": "pw", "csrf_token": csrf_token_from(page)},
+    )
+    g.pop("csrf_token", None)  # see tests/exams/test_views.py: the test's app context outlives the login
+    lesson = client.get(f"/training/mine/{training_world.training_class.id}/lessons/{training_world.video.id}")
+    token = re.search(r'data-csrf="([^"]+)"', lesson.data.decode()).group(1)
+    body = {"token": "x", "lesson_id": training_world.video.id}
+    assert client.post("/training/heartbeat", json=body).status_code == 400
+    answered = client.post("/training/heartbeat", json=body, headers={"X-CSRFToken": token})
+    assert (answered.status_code, answered.get_json()["refusal"]) == (200, "taken_over")
+
+
+def test_manual_attendance_without_a_reason_is_refused_on_the_page(training_world, login, factory):
+    from datetime import date
+
+    from app.training import classes
+    from app.training.models import ClassMode
+
+    w = training_world
+    offline = classes.create_class(
+        course=w.course,
+        title="面授班",
+        mode=ClassMode.OFFLINE,
+        starts_on=date(2026, 11, 1),
+        ends_on=date(2026, 11, 30),
+        required_hours=2,
+        actor=w.organiser,
+    )
+    classes.enrol(offline, [w.person.id], actor=w.organiser)
+    factory.commit()
+    client = login(w.organiser)
+    data = {"att-person_id": w.person.id, "att-session_date": "2026-11-20", "att-minutes": "90", "att-reason": ""}
+    page = client.post(f"/training/classes/{offline.id}/attendance", data=data, follow_redirects=True)
+    assert "手工补录考勤必须填写原因" in page.get_data(as_text=True)
+    data["att-reason"] = "签到机故障"
+    page = client.post(f"/training/classes/{offline.id}/attendance", data=data, follow_redirects=True)
+    text = page.get_data(as_text=True)
+    assert "已记录考勤" in text and "90 分钟" in text and "2 / 2" in text
+
+
+def test_the_enterprise_sees_who_is_short_of_hours_and_exports_them(training_world, login):
+    client = login(training_world.organiser)
+    page = client.get("/training/hours?short=1").get_data(as_text=True)
+    # 主要负责人 in a 危险化学品 enterprise: 16 学时 a year; other staff: 20
+    assert "王大锤" in page and "差 16 学时" in page and "李小红" in page and "差 20 学时" in page
+    book = load_workbook(io.BytesIO(client.get("/training/hours/export.xlsx").data))
+    rows = list(book.active.values)
+    assert rows[0] == ("姓名", "岗位", "要求学时", "已获学时", "差额")
+    assert ("王大锤", "主要负责人", 16, 0, 16) in rows
+
+
+def test_the_ledger_is_the_enterprise_admins_own(training_world, login, factory):
+    regulator = factory.regulator("320100")
+    factory.commit()
+    assert login(regulator).get("/training/hours").status_code == 403
+
+
+def test_the_sitting_form_shows_why_a_candidate_is_refused_and_logs_an_override(training_world, login, factory):
+    admin = factory.admin()
+    factory.commit()
+    client = login(admin)
+    now = datetime(2030, 1, 1, 9, 0)
+    data = {
+        "title": "主要负责人资格考试",
+        "template_id": training_world.template.id,
+        "kind": "qualification",
+        "opens_at": now.strftime("%Y-%m-%dT%H:%M"),
+        "closes_at": (now + timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M"),
+        "person_ids": [training_world.person.id],
+    }
+    refused = client.post("/exams/sittings/new?post=principal", data=data).get_data(as_text=True)
+    assert "王大锤 学时不足：要求 48 学时，已完成 0 学时" in refused
+    data["override_reason"] = "省厅批准补训后参考"
+    admitted = client.post("/exams/sittings/new?post=principal", data=data)
+    assert admitted.status_code == 302
+    kinds = db.session.scalars(sa.select(ArchiveEvent.kind).where(ArchiveEvent.person_id == training_world.person.id))
+    assert "exam.gate_overridden" in list(kinds)
+
+
+def test_a_worker_cannot_open_organiser_pages(training_world, login):
+    learner = login(training_world.worker)
+    assert learner.get(f"/training/classes/{training_world.training_class.id}").status_code == 403
+    assert learner.get("/training/courses").status_code == 403
+    assert training_world.worker.role == Role.WORKER
