@@ -145,7 +145,11 @@ class Attendance(db.Model):
     """One offline session attended (面授): credited by the offline 学时 length."""
 
     __tablename__ = "training_attendance"
-    __table_args__ = (sa.UniqueConstraint("class_id", "person_id", "session_date", "session_label"),)
+    __table_args__ = (
+        sa.UniqueConstraint(
+            "class_id", "person_id", "session_date", "session_label", name="uq_training_attendance_session"
+        ),
+    )
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     class_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("training_classes.id"), index=True)

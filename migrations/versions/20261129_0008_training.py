@@ -161,7 +161,7 @@ def upgrade():
             "person_id",
             "session_date",
             "session_label",
-            name="uq_training_attendance_class_id_person_id_session_date_session_label",
+            name="uq_training_attendance_session",
         ),
     )
     op.create_index("ix_training_attendance_class_id", "training_attendance", ["class_id"])
