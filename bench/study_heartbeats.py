@@ -174,11 +174,9 @@ class Learner:
         self.last_ack: float | None = None  # monotonic time of the last acknowledged heartbeat
 
     def open(self, stats: dict) -> None:
-        status, _, page = self.client.get("/login")
+        _status, _, page = self.client.get("/login")
         token = CSRF_RE.search(page.decode()).group(1)
-        status, _, _ = self.client.post_form(
-            "/login", {"csrf_token": token, "username": self.username, "password": "pw"}
-        )
+        self.client.post_form("/login", {"csrf_token": token, "username": self.username, "password": "pw"})
         _status, _, page = self.client.get(f"/training/mine/{self.class_id}/lessons/{self.lesson_id}")
         self.client.csrf = PAGE_CSRF.search(page.decode()).group(1)
         _status, _, body = self.client.post_json(f"/training/mine/{self.class_id}/lessons/{self.lesson_id}/start", {})
