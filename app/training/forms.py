@@ -68,3 +68,7 @@ class ClassExamForm(FlaskForm):
     opens_at = DateTimeLocalField(_l("开始时间"), validators=[DataRequired()])
     closes_at = DateTimeLocalField(_l("结束时间"), validators=[DataRequired()])
     duration_minutes = IntegerField(_l("答题时长（分钟，留空按模板）"), validators=[Optional(), NumberRange(1, 600)])
+
+
+class SignInSheetForm(FlaskForm):
+    file = FileField(_l("签到表（xlsx：证件号码、日期、场次、时长（分钟））"))

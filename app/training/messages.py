@@ -39,6 +39,9 @@ MESSAGES = {
     "gate.no_training": lambda p: _("%(name)s 没有完成该操作项目的培训班次", name=p.get("name", "")),
     "gate.override_reason": lambda p: _("放行学时不足的考生必须填写原因"),
     "sheet.invalid": lambda p: _("签到表无法读取：%(detail)s", detail=p.get("detail", "")),
+    "sheet.rows": lambda p: _(
+        "签到表有 %(count)s 行有误，未导入任何记录：%(detail)s", count=p.get("count", 0), detail=p.get("detail", "")
+    ),
 }
 
 register(MESSAGES)

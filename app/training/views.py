@@ -22,10 +22,18 @@ from app.core.storage import send_stored
 from app.extensions import db
 from app.people.models import Post
 from app.training import archive_events as _archive_events  # noqa: F401  (registers how its 一人一档 events read)
-from app.training import bp, classes, courses, files, hours, study
+from app.training import bp, classes, courses, files, hours, sign_in, study
 from app.training import scope as training_scope
 from app.training.crediting import INTERVAL, Heartbeat
-from app.training.forms import AttendanceForm, ClassExamForm, ClassForm, CourseForm, EnrolForm, LessonForm
+from app.training.forms import (
+    AttendanceForm,
+    ClassExamForm,
+    ClassForm,
+    CourseForm,
+    EnrolForm,
+    LessonForm,
+    SignInSheetForm,
+)
 from app.training.models import ClassMode, Course, Enrolment, LessonKind, TrainingClass, TrainingType
 
 STAFF = (Role.ADMIN, Role.REGULATOR, Role.ENTERPRISE, Role.INSTITUTION)
@@ -192,6 +200,7 @@ def class_page(class_id: int):
         can_enrol=training_scope.can_enrol(current_user, training_class),
         enrol_form=_enrol_form(training_class),
         attendance_form=attendance,
+        sheet_form=SignInSheetForm(prefix="sheet"),
         exam_form=exam_form,
     )
 
@@ -239,6 +248,27 @@ def class_attendance(class_id: int):
             flash(_("已记录考勤。"), "success")
     else:
         flash("；".join(str(e) for errors in form.errors.values() for e in errors), "error")
+    return redirect(url_for("training.class_page", class_id=class_id))
+
+
+@bp.route("/classes/<int:class_id>/sign-in", methods=["POST"])
+@roles_required(*STAFF)
+def class_sign_in(class_id: int):
+    training_class = training_scope.get_class_or_404(current_user, class_id)
+    if not training_scope.can_organise(current_user, training_class):
+        abort(403)
+    form = SignInSheetForm(prefix="sheet")
+    if form.validate_on_submit() and form.file.data:
+        try:
+            count = sign_in.import_sheet(training_class, form.file.data.read(), actor=current_user)
+        except DomainError as exc:
+            db.session.rollback()
+            flash(exc.message, "error")
+        else:
+            db.session.commit()
+            flash(_("已导入 %(n)s 条考勤。", n=count), "success")
+    else:
+        flash(_("请选择签到表文件。"), "error")
     return redirect(url_for("training.class_page", class_id=class_id))
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from datetime import date, datetime, timedelta
 
 import pytest
@@ -15,7 +16,7 @@ from app.exams import sittings as exam_sittings
 from app.exams.models import Candidate, ExamKind, Sitting
 from app.extensions import db
 from app.people.models import Industry, Post
-from app.training import classes, courses, hours, study
+from app.training import classes, courses, hours, sign_in, study
 from app.training.crediting import Heartbeat
 from app.training.models import ClassMode, LessonKind, LessonProgress, StudyCredit, TrainingType
 from tests.exams.conftest import answer_all
@@ -321,3 +322,65 @@ def test_training_exams_are_not_gated(training_world):
 
     sitting = make_sitting(training_world.template, training_world.organiser, training_world.persons)
     assert exam_sittings.is_candidate(sitting, training_world.person.id)
+
+
+# ---------------------------------------------------------------- sign-in sheet
+
+
+def sheet(*rows) -> bytes:
+    from openpyxl import Workbook
+
+    book = Workbook()
+    book.active.append(["证件号码", "日期", "场次", "时长（分钟）"])
+    for row in rows:
+        book.active.append(list(row))
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def offline_class(world):
+    training_class = classes.create_class(
+        course=world.course,
+        title="面授班",
+        mode=ClassMode.OFFLINE,
+        starts_on=date(2026, 11, 1),
+        ends_on=date(2026, 11, 30),
+        required_hours=2,
+        actor=world.organiser,
+    )
+    classes.enrol(training_class, [world.person.id], actor=world.organiser)
+    return training_class
+
+
+def test_a_sign_in_sheet_with_a_bad_row_stores_nothing_and_names_the_rows(training_world, factory):
+    w = training_world
+    offline = offline_class(w)
+    outsider = factory.employ(w.enterprise, name="外人").person
+    data = sheet(
+        (w.person.id_number, "2026-11-20", "上午", 90),
+        (outsider.id_number, "2026-11-20", "上午", 90),
+        ("123", "2026-11-20", "", 45),
+        (w.person.id_number, "昨天", "下午", 45),
+    )
+    with pytest.raises(DomainError) as refused:
+        sign_in.import_sheet(offline, data, actor=w.organiser)
+    message = refused.value.message
+    assert "签到表有 3 行有误" in message
+    assert (
+        "第 3 行：不是本班次学员" in message and "第 4 行：证件号码无效" in message and "第 5 行：日期无效" in message
+    )
+    assert hours.class_minutes(w.person.id, offline.id) == (0, 0)
+
+
+def test_a_valid_sign_in_sheet_credits_offline_periods(training_world):
+    w = training_world
+    offline = offline_class(w)
+    count = sign_in.import_sheet(
+        offline,
+        sheet((w.person.id_number, "2026/11/20", "上午", 90), (w.person.id_number, "2026-11-21", "", 45)),
+        actor=w.organiser,
+    )
+    assert count == 2
+    assert hours.class_hours(w.person.id, offline) == 3
+    assert kinds_of(w.person).count("training.attended") == 2
