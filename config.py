@@ -134,6 +134,7 @@ class Config:
                 "core-purge-limits-hourly": {"task": "core.purge_limits", "schedule": 3600},
                 "exams-expire-overdue": {"task": "exams.expire_overdue", "schedule": 60},
                 "spotchecks-close-expired": {"task": "spotchecks.close_expired", "schedule": 60},
+                "training-refresh-completions": {"task": "training.refresh_completions", "schedule": 600},
             },
         }
 

@@ -384,3 +384,16 @@ def test_a_valid_sign_in_sheet_credits_offline_periods(training_world):
     assert count == 2
     assert hours.class_hours(w.person.id, offline) == 3
     assert kinds_of(w.person).count("training.attended") == 2
+
+
+def test_the_periodic_job_completes_trainees_who_have_passed(training_world):
+    from app.training import tasks
+
+    w = training_world
+    study_for(w, w.person, 300, lesson=w.course.lessons[0])
+    study_for(w, w.person, 600, start=at(400))
+    open_exam(w)
+    pass_class_exam(w, w.person, correct=24)
+    db.session.commit()
+    assert tasks.refresh_completions() == 1
+    assert kinds_of(w.person).count("training.completed") == 1
