@@ -32,6 +32,7 @@ NAVIGATION = {
         ("bank.templates", _l("组卷规则")),
         ("exams.sittings", _l("考试场次")),
         ("training.class_list", _l("培训班次")),
+        ("training.rates", _l("培训完成率")),
         ("spotchecks.inspections", _l("逢查必考")),
     ],
     Role.ENTERPRISE: [

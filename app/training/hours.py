@@ -216,3 +216,52 @@ def _completed_operator_class(person_id: int, operation_code: str) -> tuple[bool
     if best is None:
         return False, {"code": "gate.no_training"}
     return False, {"code": "gate.hours_short", "required": _fmt(best[1]), "done": _fmt(best[0])}
+
+
+@dataclass(frozen=True)
+class CompletionRate:
+    enterprise: Enterprise
+    enrolled: int
+    completed: int
+
+    @property
+    def rate(self) -> float | None:
+        return round(100 * self.completed / self.enrolled, 1) if self.enrolled else None
+
+
+def completion_rates(enterprise_ids, year: int) -> list[CompletionRate]:
+    """Per enterprise (of ``enterprise_ids``, a select of ids in the viewer's scope): trainees enrolled in classes
+    that started in ``year`` — counted by their current employer — and how many of those enrolments completed."""
+    start, end = date(year, 1, 1), date(year, 12, 31)
+    rows = db.session.execute(
+        sa.select(
+            Employment.enterprise_id,
+            sa.func.count(Enrolment.id),
+            sa.func.count(Enrolment.completed_at),
+        )
+        .join(Enrolment, Enrolment.person_id == Employment.person_id)
+        .join(TrainingClass, TrainingClass.id == Enrolment.class_id)
+        .where(
+            Employment.end_date.is_(None),
+            Employment.enterprise_id.in_(enterprise_ids),
+            TrainingClass.starts_on.between(start, end),
+        )
+        .group_by(Employment.enterprise_id)
+    ).all()
+    counts = {enterprise_id: (enrolled, completed) for enterprise_id, enrolled, completed in rows}
+    enterprises = db.session.scalars(
+        sa.select(Enterprise).where(Enterprise.id.in_(enterprise_ids)).order_by(Enterprise.name)
+    ).all()
+    return [CompletionRate(e, *counts.get(e.id, (0, 0))) for e in enterprises]
+
+
+def my_year(person: Person, year: int) -> tuple[float | None, float]:
+    """(the year's 再培训 hours required for the person's current post and employer, hours credited this year)."""
+    employment = _employment_for(person, "")
+    required = (
+        required_hours(employment.post, employment.enterprise.industry, TrainingType.ANNUAL, on=date(year, 12, 31))
+        if employment
+        else None
+    )
+    done = hours_between([person.id], date(year, 1, 1), date(year, 12, 31)).get(person.id, 0.0)
+    return required, done

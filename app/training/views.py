@@ -21,6 +21,7 @@ from app.core.forms import choices
 from app.core.storage import send_stored
 from app.extensions import db
 from app.people.models import Post
+from app.people.scope import visible_enterprise_ids
 from app.training import archive_events as _archive_events  # noqa: F401  (registers how its 一人一档 events read)
 from app.training import bp, classes, courses, files, hours, sign_in, study
 from app.training import scope as training_scope
@@ -359,6 +360,15 @@ def ledger_export():
     return send_file(out, as_attachment=True, download_name=f"hours-short-{year}.xlsx")
 
 
+@bp.route("/rates")
+@roles_required(Role.ADMIN, Role.REGULATOR)
+def rates():
+    """Completion rates per enterprise in the regulator's region (the platform admin: all)."""
+    year = request.args.get("year", type=int) or local_today().year
+    rows = hours.completion_rates(visible_enterprise_ids(current_user), year)
+    return render_template("training/rates.html", rows=rows, year=year)
+
+
 # ---------------------------------------------------------------- learner
 
 
@@ -369,7 +379,9 @@ def mine():
         training_scope.my_classes_query(current_user).order_by(TrainingClass.starts_on.desc())
     ).all()
     rows = [(c, classes.progress(c, _mine_filter())[0]) for c in items]
-    return render_template("training/mine.html", rows=rows)
+    year = local_today().year
+    required, done = hours.my_year(current_user.person, year)
+    return render_template("training/mine.html", rows=rows, year=year, year_required=required, year_done=done)
 
 
 def _mine_filter():

@@ -174,3 +174,23 @@ def test_a_worker_cannot_open_organiser_pages(training_world, login):
     assert learner.get(f"/training/classes/{training_world.training_class.id}").status_code == 403
     assert learner.get("/training/courses").status_code == 403
     assert training_world.worker.role == Role.WORKER
+
+
+def test_the_learner_sees_the_years_requirement(training_world, login):
+    page = login(training_world.worker).get("/training/mine").get_data(as_text=True)
+    # 主要负责人 of a 危险化学品 enterprise: 16 学时 of 再培训 a year
+    assert "年度再培训：要求 16 学时，已获 0 学时" in page and "还差 16 学时" in page
+
+
+def test_a_regulator_sees_completion_rates_of_its_region_only(training_world, login, factory):
+    from app.training.models import Enrolment
+
+    enrolment = db.session.scalars(sa.select(Enrolment).where(Enrolment.person_id == training_world.person.id)).one()
+    enrolment.completed_at = datetime(2026, 11, 1)  # one of the class's two trainees completed (class began 2026-01-01)
+    far = factory.enterprise(name="苏州某化工", region="320505")
+    regulator = factory.regulator("320100")
+    factory.commit()
+    page = login(regulator).get("/training/rates?year=2026").get_data(as_text=True)
+    rows = [tuple(re.findall(r"<td>(.*?)</td>", row)) for row in re.findall(r"<tr>(.*?)</tr>", page, re.S)]
+    assert ("玄武化工有限公司", "2", "1", "50%") in rows and ("江宁机械有限公司", "0", "0", "—") in rows
+    assert far.name not in page
