@@ -9,6 +9,7 @@ from datetime import date, datetime
 import sqlalchemy as sa
 
 from app.archive.services import record_event
+from app.auth.models import Role
 from app.bank.models import PaperTemplate
 from app.core.clock import utcnow
 from app.core.errors import DomainError
@@ -38,7 +39,7 @@ def create_class(
 
     :raises DomainError: ``class.not_organiser``, ``class.dates``, ``class.hours``, ``class.empty_course``.
     """
-    if actor is None or actor.role.value == "worker":
+    if actor is None or actor.role is Role.WORKER:
         raise DomainError("class.not_organiser", http_status=403)
     if ends_on < starts_on:
         raise DomainError("class.dates", http_status=400)
