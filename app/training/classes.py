@@ -19,7 +19,16 @@ from app.extensions import db
 from app.people.models import Person
 from app.training import courses, hours
 from app.training import messages as _messages  # noqa: F401  (registers the training codes)
-from app.training.models import Attendance, ClassMode, Course, Enrolment, TrainingClass, TrainingType
+from app.training.models import (
+    Attendance,
+    ClassMode,
+    Course,
+    Enrolment,
+    Lesson,
+    StudyCredit,
+    TrainingClass,
+    TrainingType,
+)
 
 
 def create_class(
@@ -318,3 +327,22 @@ def refresh_completions(training_class: TrainingClass, *, actor=None, now: datet
         )
         done += 1
     return done
+
+
+def attendance_of(training_class: TrainingClass, person_ids) -> list[Attendance]:
+    """The class's attendance records of these persons, by date."""
+    return db.session.scalars(
+        sa.select(Attendance)
+        .where(Attendance.class_id == training_class.id, Attendance.person_id.in_(list(person_ids)))
+        .order_by(Attendance.session_date, Attendance.session_label, Attendance.person_id)
+    ).all()
+
+
+def study_ledger(training_class: TrainingClass, person_ids) -> list[tuple[int, date, str, int]]:
+    """(person id, local day, lesson title, seconds) of the class's online study: the auditable per-day ledger."""
+    return db.session.execute(
+        sa.select(StudyCredit.person_id, StudyCredit.day, Lesson.title, StudyCredit.seconds)
+        .join(Lesson, Lesson.id == StudyCredit.lesson_id)
+        .where(StudyCredit.class_id == training_class.id, StudyCredit.person_id.in_(list(person_ids)))
+        .order_by(StudyCredit.day, StudyCredit.person_id, Lesson.position)
+    ).all()

@@ -15,6 +15,7 @@ from app.archive.models import ArchiveEvent
 from app.auth.models import Role
 from app.extensions import db
 from app.training import study
+from app.training.crediting import Heartbeat
 from app.training.models import Course, LessonKind, StudyCredit
 from tests.conftest import csrf_token_from
 from tests.training.conftest import MP4, PNG
@@ -194,3 +195,65 @@ def test_a_regulator_sees_completion_rates_of_its_region_only(training_world, lo
     rows = [tuple(re.findall(r"<td>(.*?)</td>", row)) for row in re.findall(r"<tr>(.*?)</tr>", page, re.S)]
     assert ("玄武化工有限公司", "2", "1", "50%") in rows and ("江宁机械有限公司", "0", "0", "—") in rows
     assert far.name not in page
+
+
+def test_an_enterprise_enrols_its_own_staff_into_an_institution_class_and_sees_only_them(
+    training_world, login, factory
+):
+    w = training_world
+    institution = factory.institution("320102")
+    inst_user = factory.user(Role.INSTITUTION, institution_id=institution.id)
+    other_admin = w.other_enterprise_admin  # 江宁 (320115), same province
+    other_person = factory.employ(other_admin.enterprise, name="江宁学员", actor=other_admin).person
+    factory.commit()
+    inst = login(inst_user)
+    course_id = int(
+        inst.post("/training/courses", data={"title": "主要负责人初训", "training_type": "initial"}).location.rsplit(
+            "/", 1
+        )[1]
+    )
+    inst.post(f"/training/courses/{course_id}", data={"title": "法规", "kind": "text", "duration_minutes": "45"})
+    data = {
+        "title": "机构初训班",
+        "course_id": course_id,
+        "training_type": "initial",
+        "mode": "blended",
+        "starts_on": "2026-11-01",
+        "ends_on": "2026-12-31",
+        "required_hours": "48",
+        "exam_template_id": 0,
+    }
+    class_id = int(inst.post("/training/classes/new", data=data).location.rsplit("/", 1)[1])
+    # the institution has no roster of its own: it enrols nobody
+    assert "您的花名册中没有可报名的人员" in inst.get(f"/training/classes/{class_id}").get_data(as_text=True)
+    ours = login(w.organiser)
+    ours.post(f"/training/classes/{class_id}/enrol", data={"enrol-person_ids": [w.person.id]})
+    # another enterprise cannot slip someone else's employee in: the choice is not on its roster
+    theirs = login(other_admin)
+    theirs.post(f"/training/classes/{class_id}/enrol", data={"enrol-person_ids": [w.persons[1].id]})
+    theirs.post(f"/training/classes/{class_id}/enrol", data={"enrol-person_ids": [other_person.id]})
+    seen_by_them = theirs.get(f"/training/classes/{class_id}").get_data(as_text=True)
+    assert "江宁学员" in seen_by_them and "王大锤" not in seen_by_them
+    seen_by_institution = login(inst_user).get(f"/training/classes/{class_id}").get_data(as_text=True)
+    assert "王大锤" in seen_by_institution and "江宁学员" in seen_by_institution
+    assert "李小红" not in seen_by_institution
+
+
+def test_the_class_archive_export_has_the_roster_attendance_and_the_per_day_study_ledger(training_world, login):
+    w = training_world
+    token = study.open_lesson(w.person.id, w.training_class, w.video, now=datetime(2026, 11, 29, 2, 0))
+    for t in (0, 30, 60):
+        study.heartbeat(
+            w.person.id,
+            Heartbeat(token, w.video.id, t),
+            now=datetime(2026, 11, 29, 2, 0, t % 60) + timedelta(minutes=t // 60),
+        )
+    db.session.commit()
+    book = load_workbook(
+        io.BytesIO(login(w.organiser).get(f"/training/classes/{w.training_class.id}/export.xlsx").data)
+    )
+    assert book.sheetnames == ["学员", "面授考勤", "网络学习明细"]
+    roster = list(book["学员"].values)
+    assert roster[2][:4] == ("王大锤", 1, 0, 0.03)
+    ledger = list(book["网络学习明细"].values)
+    assert ledger[1][0] == "王大锤" and ledger[1][2:] == ("动火作业事故案例", 60)
