@@ -100,6 +100,13 @@ class Config:
     EXAM_GRACE_SECONDS = env_int("ANPEI_EXAM_GRACE_SECONDS", 30)
     PUBLIC_BASE_URL = env_str("ANPEI_PUBLIC_URL", "http://127.0.0.1:5000")
 
+    # Certificates (app/certificates): number schemes other than 特种作业操作证's "T" + 身份证号 (placeholders:
+    # {id_number}, {year}, {region}, {serial} = the certificate's id), public lookups per client IP, reminders.
+    CERT_NUMBER_SCHEMES = {"manager": "{id_number}", "training": "PX{region}{year}{serial:06d}"}
+    CERT_VERIFY_LIMIT = env_int("ANPEI_CERT_VERIFY_LIMIT", 30)
+    CERT_VERIFY_WINDOW_MINUTES = env_int("ANPEI_CERT_VERIFY_WINDOW_MINUTES", 10)
+    CERT_REMIND_DAYS = env_int("ANPEI_CERT_REMIND_DAYS", 60)
+
     # 逢查必考: default sample per post, inspection window, finding deadline, ticket and guessing limits.
     SPOTCHECK_SAMPLE_RULE = {"principal": 1, "safety_manager": 2, "special_operator": 2, "worker": 3}
     SPOTCHECK_WINDOW_MINUTES = env_int("ANPEI_SPOTCHECK_WINDOW_MINUTES", 60)
@@ -134,6 +141,8 @@ class Config:
                 "core-purge-limits-hourly": {"task": "core.purge_limits", "schedule": 3600},
                 "exams-expire-overdue": {"task": "exams.expire_overdue", "schedule": 60},
                 "spotchecks-close-expired": {"task": "spotchecks.close_expired", "schedule": 60},
+                "certificates-mark-lapsed-nightly": {"task": "certificates.mark_lapsed", "schedule": 24 * 3600},
+                "certificates-reminders-daily": {"task": "certificates.send_reminders", "schedule": 24 * 3600},
                 "training-refresh-completions": {"task": "training.refresh_completions", "schedule": 600},
             },
         }

@@ -31,13 +31,13 @@ def create_app(config_class: type[Config] | None = None, **overrides) -> Flask:
 
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
-    from app.core.templating import locale_selector
+    from app.core.templating import locale_selector, timezone_selector
     from app.extensions import babel, csrf, db, login_manager, migrate
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(app.root_path + "/../migrations"))
     csrf.init_app(app)
-    babel.init_app(app, locale_selector=locale_selector)
+    babel.init_app(app, locale_selector=locale_selector, timezone_selector=timezone_selector)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = None
@@ -75,6 +75,8 @@ BLUEPRINTS = (
     ("app.spotchecks.ticket_views", None),  # /s/… the phone's public ticket pages
     ("app.bank.views", "/bank"),
     ("app.exams.views", "/exams"),
+    ("app.certificates.views", "/certificates"),
+    ("app.certificates.public_views", None),  # /v/<code> and /verify: public certificate verification
     ("app.training.views", "/training"),
 )
 

@@ -46,6 +46,28 @@ def register(app: Flask) -> None:
         db.session.commit()
         click.echo(f"created admin {username}")
 
+    @app.cli.command("set-time-zone")
+    @click.argument("code")
+    @click.argument("zone")
+    def set_time_zone(code: str, zone: str):
+        """Show times to the users of jurisdiction CODE (and the areas below it that have none) in ZONE
+        (an IANA name such as Asia/Urumqi; "" for the platform default)."""
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        from app.people.models import Jurisdiction
+
+        if zone:
+            try:
+                ZoneInfo(zone)
+            except (ZoneInfoNotFoundError, ValueError):
+                raise click.ClickException(f"unknown time zone {zone!r}") from None
+        jurisdiction = db.session.scalars(sa.select(Jurisdiction).where(Jurisdiction.code == code)).first()
+        if jurisdiction is None:
+            raise click.ClickException(f"no jurisdiction {code!r}")
+        jurisdiction.time_zone = zone
+        db.session.commit()
+        click.echo(f"{jurisdiction.name} ({code}): {zone or 'platform default'}")
+
     @app.cli.command("import-roster")
     @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
     @click.option("--enterprise", "uscc", required=True, help="统一社会信用代码 of the employer")

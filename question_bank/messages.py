@@ -131,6 +131,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "zh": "判断题答案由选项字母推断（A=正确，B=错误），请核对",
         "en": "True/false answer inferred from an option letter (A = true, B = false); please check",
     },
+    "options_run_together": {
+        "zh": "选项中仍含分隔符（** 或 ##），可能有两个选项连在一起，请核对",
+        "en": "An option still contains a separator (** or ##): two options may have run together; please check",
+    },
     "image_not_imported": {
         "zh": "题目带图片，图片未导入，请核对题目是否仍可作答",
         "en": "The question has a picture that was not imported; check it can still be answered",

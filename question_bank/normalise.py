@@ -28,10 +28,10 @@ _FULL_TO_HALF.update(
 )
 
 _WS = re.compile(r"\s+")
-#: Numbering prefixes of exported banks: ``12.`` ``12、`` ``12．`` ``(12)`` ``（12）`` ``第12题`` ``12)``,
+#: Numbering prefixes of exported banks: ``12.`` ``12..`` ``12、`` ``12．`` ``(12)`` ``（12）`` ``第12题`` ``12)``,
 #: ``12<tab>``, and ``12 `` when Chinese text follows (``10 kV`` keeps its number).
 _NUMBERING = re.compile(
-    r"^\s*(?:第\s*\d+\s*题[.、:：．]?|[(（]\s*\d+\s*[)）]|\d+\s*[.、．)）](?!\d)|\d{1,5}\t|\d{1,5}[ \u3000]+(?=[\u4e00-\u9fff《“\"（(【]))\s*"
+    r"^\s*(?:第\s*\d+\s*题[.、:：．]?|[(（]\s*\d+\s*[)）]|\d+\s*[.、．)）]+(?!\d)|\d{1,5}\t|\d{1,5}[ \u3000]+(?=[\u4e00-\u9fff《“\"（(【]))\s*"
 )
 #: An empty answer bracket in any width/spacing: ``( )`` ``（  ）`` ``(    )`` ``()``.
 _BLANK = re.compile(r"[(（][ \t\u3000\xa0]*[)）]")

@@ -15,6 +15,7 @@ import hashlib
 import os
 import re
 from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -58,7 +59,10 @@ def app(database_url, tmp_path_factory):
     app = create_app(
         TestingConfig,
         SQLALCHEMY_DATABASE_URI=database_url,
-        STORAGE_DIR=tmp_path_factory.mktemp("storage"),
+        # a real Celery worker (CI's second run) must read the files the app stores: both take ANPEI_STORAGE then
+        STORAGE_DIR=Path(os.environ["ANPEI_STORAGE"])
+        if os.environ.get("ANPEI_STORAGE")
+        else tmp_path_factory.mktemp("storage"),
         WTF_CSRF_ENABLED=True,  # on, as in production: the default client sends the token a page would
     )
     app.test_client_class = PageTokenClient

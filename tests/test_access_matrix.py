@@ -30,6 +30,7 @@ from app.extensions import db
 from app.people import photos, roster_import
 from app.people.models import Employment, Enterprise, Person
 from app.rules.models import Operation, Rule
+from tests.certificates.world import objects_for_access_matrix as cert_objects
 from tests.exams.world import objects_for_access_matrix as exam_objects
 from tests.factories import Factory
 from tests.people.world import World, build_world, fresh_g_per_request, good_rows, xlsx_bytes
@@ -84,6 +85,8 @@ OBJECT_ARGS: dict[str, Callable[[Tenant], object]] = {
         arg: (lambda arg: lambda t: _cached("training", lambda t: training_objects(t.world))(t)[arg])(arg)  # noqa: B023
         for arg in ("course_id", "lesson_id", "class_id")
     },
+    # certificates: person A's 特种作业操作证 (tests/certificates/world.py)
+    "cert_id": lambda t: _cached("cert", lambda t: cert_objects(t.world))(t)["cert_id"],
 }
 
 #: Endpoints allowed to answer a guest with something other than the login redirect, with the reason.
@@ -162,6 +165,8 @@ PUBLIC_ENDPOINTS: dict[str, str] = {
     "tickets.code_entry": "逢查必考: a worker types the code from the inspector's screen; the ticket is the credential",
     "tickets.ticket": "逢查必考 ticket page (bound to its one-time token)",
     "tickets.api_*": "逢查必考 ticket API (bound to its one-time token)",
+    "certverify.by_code": "certificate verification from the card's QR (public record only, masked; rate-limited)",
+    "certverify.lookup": "certificate query by 证号 or 证件号码 with 姓名, as the national page (masked; rate-limited)",
 }
 
 

@@ -37,9 +37,11 @@ GROUPS = {
     "person": _l("人事"),
     "exam": _l("考试"),
     "spotcheck": _l("逢查必考"),
+    "certificate": _l("证书"),
 }
 _GROUP_OF_PREFIX = {"person": "person", "employment": "person", "exam": "exam", "spotcheck": "spotcheck"}
 _GROUP_OF_PREFIX["finding"] = "spotcheck"
+_GROUP_OF_PREFIX["certificate"] = "certificate"
 
 
 def group_of(kind: str) -> str:

@@ -31,7 +31,7 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from app.auth.models import Role, User
-from app.auth.scope import organises, owns
+from app.auth.scope import organises, owns, region_prefix
 
 
 def may_see_answer_key(user: User, banks: Iterable) -> bool:
@@ -86,4 +86,40 @@ def may_see_photo(user: User, person) -> bool:
     """The registered photo of a person the user already reaches in scope (the caller loaded it through scope)."""
     return user.role in (Role.ADMIN, Role.REGULATOR, Role.ENTERPRISE) or (
         user.role is Role.WORKER and user.person_id == person.id
+    )
+
+
+#: Certificates a regulator issues (the 发证机关 is its jurisdiction's 应急管理部门); the value of ``CertKind``.
+AUTHORITY_CERTIFICATES = ("special_operator", "manager")
+
+
+def may_issue_certificate(
+    user: User, kind: str, *, region_code: str, enterprise_id: int | None = None, institution_id: int | None = None
+) -> bool:
+    """Issuing a certificate of ``kind`` (a ``CertKind`` value) for an exam or class of ``region_code``.
+
+    特种作业操作证 and 安全生产知识和管理能力考核合格证: a regulator, for its own jurisdiction only. 培训合格证明: the
+    enterprise or institution that ran the training (``enterprise_id`` / ``institution_id`` of the sitting or class).
+    The platform admin issues nothing: it is no authority.
+    """
+    if kind in AUTHORITY_CERTIFICATES:
+        prefix = region_prefix(user)
+        return user.role is Role.REGULATOR and prefix is not None and region_code.startswith(prefix)
+    match user.role:
+        case Role.ENTERPRISE:
+            return enterprise_id is not None and enterprise_id == user.enterprise_id
+        case Role.INSTITUTION:
+            return institution_id is not None and institution_id == user.institution_id
+    return False
+
+
+def may_administer_certificate(user: User, certificate) -> bool:
+    """复审, 延期复审, 暂扣/发还, 撤销, 注销, 补发/换发 and re-rendering of ``certificate``: for an authority's
+    certificate a regulator whose jurisdiction contains the issuing region; for a 培训合格证明 its issuer."""
+    return may_issue_certificate(
+        user,
+        certificate.kind.value,
+        region_code=certificate.region_code,
+        enterprise_id=certificate.enterprise_id if certificate.institution_id is None else None,
+        institution_id=certificate.institution_id,
     )

@@ -44,13 +44,7 @@ def apply_import(import_id: int) -> dict:
         db.session.commit()
         return counts
     except Exception as exc:  # the import is all-or-nothing: record why and leave the bank untouched
-        db.session.rollback()
-        logger.exception("bank import %s failed", import_id)
-        batch = db.session.get(BankImport, import_id)
-        batch.state = ImportState.FAILED
-        batch.message = f"{type(exc).__name__}: {exc}"[:1000]
-        db.session.commit()
-        return {"failed": import_id}
+        return _fail(import_id, exc, "bank import %s failed")
 
 
 @shared_task(name="bank.parse_import")
@@ -64,12 +58,17 @@ def parse_import(import_id: int) -> dict:
         services.parse_staged(batch, storage().read(key))
         db.session.commit()
     except Exception as exc:  # a file that breaks the parser fails its batch with the reason, nothing else
-        db.session.rollback()
-        logger.exception("bank import %s could not be parsed", import_id)
-        batch = db.session.get(BankImport, import_id)
-        batch.state = ImportState.FAILED
-        batch.message = f"{type(exc).__name__}: {exc}"[:1000]
-        db.session.commit()
-        return {"failed": import_id}
+        return _fail(import_id, exc, "bank import %s could not be parsed")
     storage().delete(key)
     return {"parsed": import_id, "questions": batch.question_count}
+
+
+def _fail(import_id: int, exc: Exception, log_message: str) -> dict:
+    """Roll the work back and mark the batch FAILED with the reason, for the preview page to show."""
+    db.session.rollback()
+    logger.exception(log_message, import_id)
+    batch = db.session.get(BankImport, import_id)
+    batch.state = ImportState.FAILED
+    batch.message = f"{type(exc).__name__}: {exc}"[:1000]
+    db.session.commit()
+    return {"failed": import_id}

@@ -62,11 +62,14 @@ from question_bank import (
 
 STAFF = (Role.ADMIN, Role.REGULATOR, Role.ENTERPRISE, Role.INSTITUTION)
 PAGE_SIZE = 50
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+#: Export formats: file extension, MIME type, the button's label.
 EXPORTS = {
-    "xlsx": ("xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
-    "json": ("json", "application/json"),
-    "moodle": ("xml", "application/xml"),
-    "gift": ("gift", "text/plain"),
+    "xlsx_packed": ("xlsx", XLSX, _l("Excel（选项在一格，常见题库格式）")),
+    "xlsx": ("xlsx", XLSX, _l("Excel（每个选项一列）")),
+    "json": ("json", "application/json", "JSON"),
+    "moodle": ("xml", "application/xml", "Moodle XML"),
+    "gift": ("gift", "text/plain", "GIFT"),
 }
 
 
@@ -203,7 +206,7 @@ def bank(bank_id: int):
         status=status,
         operations=[("", _("全部")), *operation_choices(categories=True)],
         letters="ABCDEFGH",
-        export_formats=list(EXPORTS),
+        export_formats=[(fmt, label) for fmt, (_ext, _mime, label) in EXPORTS.items()],
     )
 
 
@@ -226,7 +229,7 @@ def export(bank_id: int, fmt: str):
     if fmt not in EXPORTS:
         abort(404)
     rows = db.session.scalars(live_questions([bank.id]).order_by(BankQuestion.key)).all()
-    extension, mimetype = EXPORTS[fmt]
+    extension, mimetype, _label = EXPORTS[fmt]
     data = write_questions([row.to_question() for row in rows], fmt)
     return send_file(
         io.BytesIO(data), download_name=f"bank-{bank.id}.{extension}", as_attachment=True, mimetype=mimetype

@@ -6,10 +6,26 @@ export or PDF prints a UTC time as if it were local.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, date, datetime
+from functools import cache
 from zoneinfo import ZoneInfo
 
-from flask import current_app, has_app_context
+from flask import current_app, g, has_app_context, has_request_context
+
+#: Finds the signed-in user's zone name (their jurisdiction's setting) or "" for the default. Registered by the
+#: people layer (``app.people.zones``); core knows no users.
+_user_zone: Callable[[], str] | None = None
+
+
+def register_user_zone(find: Callable[[], str]) -> None:
+    global _user_zone
+    _user_zone = find
+
+
+@cache
+def _zone_named(name: str) -> ZoneInfo:
+    return ZoneInfo(name)
 
 
 def utcnow() -> datetime:
@@ -18,9 +34,18 @@ def utcnow() -> datetime:
 
 
 def zone() -> ZoneInfo:
-    """The zone times are shown in: the app's configured default (Flask-Babel's ``BABEL_DEFAULT_TIMEZONE``)."""
-    name = current_app.config.get("BABEL_DEFAULT_TIMEZONE", "Asia/Shanghai") if has_app_context() else "Asia/Shanghai"
-    return ZoneInfo(name)
+    """The zone times are shown in: the signed-in user's jurisdiction's setting, else the app's default
+    (``BABEL_DEFAULT_TIMEZONE``, Asia/Shanghai). Worked out once per request, and only when a time is shown or read
+    from a form (an autosave never asks)."""
+    if has_request_context():
+        if "anpei_zone" not in g:
+            g.anpei_zone = (_user_zone() if _user_zone is not None else "") or _default_zone()
+        return _zone_named(g.anpei_zone)
+    return _zone_named(_default_zone())
+
+
+def _default_zone() -> str:
+    return current_app.config.get("BABEL_DEFAULT_TIMEZONE", "Asia/Shanghai") if has_app_context() else "Asia/Shanghai"
 
 
 def to_local(value: datetime) -> datetime:

@@ -13,7 +13,7 @@ from babel import Locale
 from flask import Flask, current_app, has_request_context, session
 from markupsafe import Markup
 
-from app.core.clock import format_local
+from app.core.clock import format_local, zone
 
 
 def json_script(text: str) -> Markup:
@@ -51,6 +51,11 @@ def format_iso_local(value, fmt: str = "%Y-%m-%d %H:%M") -> str:
         return format_local(datetime.fromisoformat(text.replace("Z", "+00:00")), fmt)
     except ValueError:
         return text
+
+
+def timezone_selector() -> str:
+    """Flask-Babel's zone: the same as every time shown by ``app.core.clock``."""
+    return zone().key
 
 
 def format_score(value) -> str:

@@ -86,7 +86,7 @@ def get_candidate_sitting_or_404(user: User, sitting_id: int) -> Sitting:
 
 
 def exam_candidates_query(user: User) -> sa.Select:
-    """Current employments an organiser may enrol as candidates (the roster in scope)."""
-    if user.role not in (Role.ADMIN, Role.REGULATOR, Role.ENTERPRISE):
+    """Current employments an organiser may enrol as candidates: the roster in scope, or an institution's trainees."""
+    if user.role not in (Role.ADMIN, Role.REGULATOR, Role.ENTERPRISE, Role.INSTITUTION):
         return sa.select(Employment).where(sa.false())
     return employments_query(user).where(Employment.end_date.is_(None))

@@ -257,7 +257,7 @@ def sitting(sitting_id: int):
     now = utcnow()
     rows = queries.board(sitting, now)
     organise = exam_scope.can_organise(current_user, sitting)
-    makeup_possible = organise and bool(makeups.makeup_candidates(sitting)) and sitting.kind is not ExamKind.MAKEUP
+    makeup_possible = organise and bool(makeups.makeup_candidates(sitting))
     return render_template(
         "exams/board.html",
         sitting=sitting,

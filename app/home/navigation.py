@@ -23,6 +23,7 @@ NAVIGATION = {
         ("training.course_list", _l("课程")),
         ("training.class_list", _l("培训班次")),
         ("spotchecks.inspections", _l("逢查必考")),
+        ("certificates.index", _l("证书")),
     ],
     Role.REGULATOR: [
         ("home.index", _l("首页")),
@@ -34,6 +35,8 @@ NAVIGATION = {
         ("training.class_list", _l("培训班次")),
         ("training.rates", _l("培训完成率")),
         ("spotchecks.inspections", _l("逢查必考")),
+        ("certificates.index", _l("证书")),
+        ("certificates.compliance", _l("持证上岗")),
     ],
     Role.ENTERPRISE: [
         ("home.index", _l("首页")),
@@ -46,6 +49,8 @@ NAVIGATION = {
         ("training.class_list", _l("培训班次")),
         ("training.ledger", _l("学时台账")),
         ("spotchecks.findings", _l("整改清单")),
+        ("certificates.index", _l("证书")),
+        ("certificates.compliance", _l("持证上岗")),
     ],
     Role.INSTITUTION: [
         ("home.index", _l("首页")),
@@ -54,12 +59,14 @@ NAVIGATION = {
         ("exams.sittings", _l("考试场次")),
         ("training.course_list", _l("课程")),
         ("training.class_list", _l("培训班次")),
+        ("certificates.index", _l("证书")),
     ],
     Role.WORKER: [
         ("home.index", _l("首页")),
         ("training.mine", _l("我的培训")),
         ("people.me", _l("我的档案")),
         ("exams.mine", _l("我的考试")),
+        ("certificates.mine", _l("我的证书")),
     ],
 }
 

@@ -116,3 +116,11 @@ def _person_photo(p: dict) -> RenderedEvent:
         _("更换登记照片") if p.get("replaced") else _("登记照片"),
         facts((_("照片校验值"), (p.get("sha256") or "")[:12])),
     )
+
+
+@renders("person.trainee")
+def _person_trainee(p: dict) -> RenderedEvent:
+    """A training institution now trains the person (enrolled in a class, or sent by the employer)."""
+    return RenderedEvent(
+        _("成为培训机构学员"), facts((_("培训机构"), p.get("institution")), (_("来源"), source_text(p.get("source"))))
+    )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
@@ -10,7 +10,7 @@ from sqlalchemy import event
 from sqlalchemy import orm as so
 
 from app.core import crypto
-from app.core.db import TimestampMixin
+from app.core.db import TimestampMixin, utcnow
 from app.core.enums import LabelledEnum, enum_column
 from app.extensions import db
 from app.people.identifiers import mask_id
@@ -70,6 +70,20 @@ class Jurisdiction(db.Model):
     code: so.Mapped[str] = so.mapped_column(sa.String(6), unique=True)
     name: so.Mapped[str] = so.mapped_column(sa.String(100))
     parent_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("people_jurisdictions.id"))
+    #: The zone times are shown in for users of this area (IANA name); empty: the parent's, else the platform's.
+    time_zone: so.Mapped[str] = so.mapped_column(sa.String(40), default="")
+
+    parent: so.Mapped[Jurisdiction | None] = so.relationship(remote_side=[id])
+
+    @property
+    def effective_time_zone(self) -> str:
+        """This area's zone, or the nearest ancestor's (a city sets it for its districts); "" for the default."""
+        node, hops = self, 0
+        while node is not None and hops < 4:
+            if node.time_zone:
+                return node.time_zone
+            node, hops = node.parent, hops + 1
+        return ""
 
     @property
     def scope_prefix(self) -> str:
@@ -122,6 +136,23 @@ class TrainingInstitution(TimestampMixin, db.Model):
     region_code: so.Mapped[str] = so.mapped_column(sa.String(6), index=True)
 
     jurisdiction: so.Mapped[Jurisdiction] = so.relationship()
+
+
+class Trainee(db.Model):
+    """A person a training institution trains (学员): enrolled in one of its classes, or sent by their employer.
+
+    It is what lets an institution see a person at all (``app.people.scope``) and seat them in its exams; the class
+    that brought them is the training package's business, this row only records the relation and its source.
+    """
+
+    __tablename__ = "people_trainees"
+    __table_args__ = (sa.UniqueConstraint("institution_id", "person_id"),)
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    institution_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("people_institutions.id"), index=True)
+    person_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("people_persons.id"), index=True)
+    source: so.Mapped[str] = so.mapped_column(sa.String(60), default="")
+    since: so.Mapped[datetime] = so.mapped_column(default=utcnow)
 
 
 class Person(TimestampMixin, db.Model):

@@ -6,7 +6,7 @@ import sqlalchemy as sa
 
 from app.auth.models import Role, User
 from app.auth.scope import NOWHERE, one_or_404, region_prefix
-from app.people.models import Employment, Enterprise, Person
+from app.people.models import Employment, Enterprise, Person, Trainee
 
 
 def enterprises_query(user: User) -> sa.Select:
@@ -36,8 +36,15 @@ def persons_query(user: User) -> sa.Select:
         case Role.REGULATOR | Role.ENTERPRISE:
             employed = sa.select(Employment.person_id).where(Employment.enterprise_id.in_(visible_enterprise_ids(user)))
             return query.where(Person.id.in_(employed))
+        case Role.INSTITUTION:
+            return query.where(Person.id.in_(trainee_ids(user)))
         case _:
             return query.where(sa.false())
+
+
+def trainee_ids(user: User) -> sa.Select:
+    """The persons a training institution trains (its 学员): what it may see of people at all."""
+    return sa.select(Trainee.person_id).where(Trainee.institution_id == (user.institution_id or -1))
 
 
 def employments_query(user: User) -> sa.Select:
@@ -49,6 +56,8 @@ def employments_query(user: User) -> sa.Select:
             return query.where(Employment.person_id == user.person_id)
         case Role.REGULATOR | Role.ENTERPRISE:
             return query.where(Employment.enterprise_id.in_(visible_enterprise_ids(user)))
+        case Role.INSTITUTION:  # its trainees' current posts (what they are trained and examined for)
+            return query.where(Employment.person_id.in_(trainee_ids(user)), Employment.end_date.is_(None))
         case _:
             return query.where(sa.false())
 

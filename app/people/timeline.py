@@ -6,7 +6,7 @@ from flask import Response, render_template
 from flask_login import current_user
 
 from app.archive.services import timeline, verify_chain
-from app.core.db import utcnow
+from app.core.clock import isoformat_local, utcnow
 from app.people import bp
 from app.people import scope as people_scope
 
@@ -28,12 +28,13 @@ def export_timeline(person_id: int):
     events = timeline(person.id, enterprise_id=people_scope.archive_enterprise_filter(current_user))
     body = {
         "person": {"id": person.id, "name": person.name, "id_masked": person.id_masked},
-        "exported_at": utcnow().isoformat(timespec="seconds") + "Z",
+        "exported_at": isoformat_local(utcnow()),
         "events": [
             {
                 "seq": e.seq,
                 "kind": e.kind,
-                "at": e.at.isoformat(),
+                "at": isoformat_local(e.at),
+                "at_utc": e.at.isoformat(timespec="microseconds"),  # as it enters the chain's MAC
                 "actor": e.actor_label,
                 "payload": json.loads(e.payload),
                 "prev_hash": e.prev_hash,

@@ -19,6 +19,7 @@ from app.extensions import db
 from app.people import bp, dossier, photos, roster_import
 from app.people import scope as people_scope
 from app.people import timeline as _timeline  # noqa: F401  (registers the 一人一档 timeline routes)
+from app.people import zones as _zones  # noqa: F401  (registers the user's time zone with the clock)
 from app.people.forms import (
     ConfirmImportForm,
     EditEmploymentForm,

@@ -104,6 +104,7 @@ RULES: list[tuple[str, str, float, str, str]] = [
         "30号令 第二十一条",
     ),
     ("cert.validity_years.manager", "安全生产知识和管理能力考核合格证 有效期", 3, "年", "44号令"),
+    ("cert.validity_years.training", "培训合格证明 有效期（每年再培训）", 1, "年", "3号令 第九条、第十三条"),
     ("cert.review_window_days", "复审申请窗口（到期前）", 60, "天", "30号令 第二十二条"),
     ("cert.extend_notice_days.manager", "合格证延期申请（到期前至少）", 30, "天", "44号令"),
     ("cert.fraud_ban_years", "以欺骗、贿赂等手段取得证书被撤销后不得再申请", 3, "年", "30号令 第三十条"),

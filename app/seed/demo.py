@@ -12,9 +12,12 @@ from app.bank.seed import seed_demo_bank
 from app.extensions import db
 from app.people.identifiers import ric_check_char, uscc_check_char
 from app.people.models import EmploymentType, IdType, Industry, Jurisdiction, Post, TrainingInstitution
+from app.people.photos import set_photo
 from app.people.services import PersonData, employ, register_enterprise
 from app.rules.seed import seed_reference
 from app.seed.activity import seed_demo_activity
+from app.seed.certificates import seed_demo_certificates
+from app.seed.portraits import portrait
 
 DEMO_PASSWORD = "anpei-demo"
 
@@ -134,6 +137,8 @@ def seed_demo() -> bool:
             )
             if first_worker is None:
                 first_worker = employment.person
+            if enterprise is chem and seq <= 12:  # a registered photo for the first of 金陵化工's staff
+                set_photo(employment.person, portrait(seq), actor=None, max_bytes=1 << 20)
 
     scopes = {
         "admin": {},
@@ -149,4 +154,5 @@ def seed_demo() -> bool:
         db.session.add(user)
     db.session.flush()
     seed_demo_activity()
+    seed_demo_certificates(chem)
     return True

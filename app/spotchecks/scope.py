@@ -12,15 +12,20 @@ from app.people.scope import visible_enterprise_ids
 from app.spotchecks.models import Finding, Inspection
 
 
-def inspections_query(user: User) -> sa.Select:
-    query = sa.select(Inspection)
+def _of_visible_enterprises(model, user: User) -> sa.Select:
+    """Rows of ``model`` (with an ``enterprise_id``) about an enterprise the user sees."""
+    query = sa.select(model)
     match user.role:
         case Role.ADMIN:
             return query
         case Role.REGULATOR | Role.ENTERPRISE:
-            return query.where(Inspection.enterprise_id.in_(visible_enterprise_ids(user)))
+            return query.where(model.enterprise_id.in_(visible_enterprise_ids(user)))
         case _:
             return query.where(sa.false())
+
+
+def inspections_query(user: User) -> sa.Select:
+    return _of_visible_enterprises(Inspection, user)
 
 
 def get_inspection_or_404(user: User, inspection_id: int) -> Inspection:
@@ -29,14 +34,7 @@ def get_inspection_or_404(user: User, inspection_id: int) -> Inspection:
 
 def findings_query(user: User) -> sa.Select:
     """整改问题清单 items, with the same visibility as their inspections."""
-    query = sa.select(Finding)
-    match user.role:
-        case Role.ADMIN:
-            return query
-        case Role.REGULATOR | Role.ENTERPRISE:
-            return query.where(Finding.enterprise_id.in_(visible_enterprise_ids(user)))
-        case _:
-            return query.where(sa.false())
+    return _of_visible_enterprises(Finding, user)
 
 
 def get_finding_or_404(user: User, finding_id: int) -> Finding:

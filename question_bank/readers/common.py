@@ -28,6 +28,9 @@ from ..report import Duplicate, Flag, ImportReport, NotRead
 from ..types import LEVELS, Question, Tags
 from ..validation import MAX_STEM, validate_question
 
+#: Separators of packed option cells: left inside an option, they show two options were run together.
+PACKING_MARKERS = ("**", "##")
+
 
 @dataclass
 class ImportResult:
@@ -377,6 +380,8 @@ class QuestionBuilder:
             self.flag(row, "answer_inferred", q, sheet)
         if normalise_label(cell_text(raw.get("image"))) not in NO_IMAGE:
             self.flag(row, "image_not_imported", q, sheet)
+        if any(marker in option for option in q.options for marker in PACKING_MARKERS):
+            self.flag(row, "options_run_together", q, sheet)  # e.g. "**A.12**B.3**6C.50": a packing slip
         return q
 
     # --- field interpreters -------------------------------------------------------------

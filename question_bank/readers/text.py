@@ -40,7 +40,7 @@ from .spreadsheet import decode_text
 
 _CN_NUMBER = "一二三四五六七八九十"
 _SECTION = re.compile(rf"^(?:第[{_CN_NUMBER}]+部分|[{_CN_NUMBER}]+\s*[、.．])\s*(.{{1,40}})$")
-_QUESTION = re.compile(r"^(?:(\d+)\s*[.、．)）](?!\d)|[(（]\s*(\d+)\s*[)）]|第\s*(\d+)\s*题)\s*")
+_QUESTION = re.compile(r"^(?:(\d+)\s*[.、．)）]+(?!\d)|[(（]\s*(\d+)\s*[)）]|第\s*(\d+)\s*题)\s*")
 #: ``12 题干`` / ``12<tab>题干``: taken as numbering only when 12 is the number expected next.
 _WEAK_QUESTION = re.compile(r"^(\d{1,4})(?:\t+|[ \u3000]+(?=[\u4e00-\u9fff《“(（]))")
 _OPTION = re.compile(r"^[A-Ha-hＡ-Ｈａ-ｈ]\s*[.、．:：)）]")
@@ -96,7 +96,8 @@ def classify(line: str) -> tuple[Line, Any]:
         return Line.SECTION, m.group(1)
     m = _QUESTION.match(line)
     if m:
-        return Line.QUESTION, (int(next(g for g in m.groups() if g)), line[m.end() :])
+        style = next(i for i, g in enumerate(m.groups()) if g)  # 0: 12.  1: （12）  2: 第12题
+        return Line.QUESTION, (int(m.group(style + 1)), line[m.end() :], style)
     if _OPTION.match(line):
         return Line.OPTION, to_half_width(line[:1]) + line[1:]
     m = _EXPLANATION.match(line)
@@ -144,6 +145,7 @@ class _Question:
     option_lines: list[str] = field(default_factory=list)
     answer: str | None = None
     explanation: str = ""
+    style: int = 0  #: how it was numbered: 0 ``12.``, 1 ``（12）``, 2 ``第12题``
 
 
 class TextParser:
@@ -168,9 +170,32 @@ class TextParser:
         if kind is Line.TEXT and self.state in (State.STEM, State.PREAMBLE, State.ANSWER):
             m = _WEAK_QUESTION.match(line)
             if m and int(m.group(1)) in (self.last_number + 1, 1):
-                kind, payload = Line.QUESTION, (int(m.group(1)), line[m.end() :])
+                kind, payload = Line.QUESTION, (int(m.group(1)), line[m.end() :], 0)
+        if kind is Line.QUESTION and self._is_sub_item(payload):
+            kind, payload = Line.TEXT, line
+        if kind is Line.OPTION and self._options_were_stem(payload):
+            self.current.stem_lines += self.current.option_lines
+            self.current.option_lines = []
+            self.state = State.STEM
         handler = getattr(self, f"_on_{kind.value}")
         handler(number, line, payload)
+
+    def _is_sub_item(self, payload: tuple[int, str, int]) -> bool:
+        """``（1）…`` lines listed inside a ``3.`` question's stem (before its options): part of the stem."""
+        q = self.current
+        return q is not None and self.state is State.STEM and not q.option_lines and payload[2] != q.style
+
+    def _options_were_stem(self, option: str) -> bool:
+        """A second run of options starting again at A: the first run (``A.甲制度 B.乙制度``) was items
+        listed in the stem, and the new run (``A.AB  B.ABC``) holds the options."""
+        q = self.current
+        return (
+            q is not None
+            and self.state is State.OPTIONS
+            and bool(q.option_lines)
+            and to_half_width(option[:1]).upper() == "A"
+            and to_half_width(q.option_lines[0][:1]).upper() == "A"
+        )
 
     # --- one method per kind of line ------------------------------------------------------
     def _on_section(self, number: int, line: str, title: str) -> None:
@@ -182,11 +207,11 @@ class TextParser:
             self.topic = re.sub(r"[(（].*$", "", title).strip()
         self.state = State.PREAMBLE
 
-    def _on_question(self, number: int, line: str, payload: tuple[int, str]) -> None:
+    def _on_question(self, number: int, line: str, payload: tuple[int, str, int]) -> None:
         self.flush()
-        question_number, stem = payload
+        question_number, stem, style = payload
         self.last_number = question_number
-        self.current = _Question(number, question_number, [], self.type, self.topic)
+        self.current = _Question(number, question_number, [], self.type, self.topic, style=style)
         self.state = State.STEM
         self._stem_text(stem)
 

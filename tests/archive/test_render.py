@@ -12,6 +12,15 @@ from app.archive.render import RENDERERS, render_payload
 
 APP = Path(__file__).resolve().parents[2] / "app"
 
+CERT = {
+    "certificate": 5,
+    "cert_kind": "special_operator",
+    "number": "T3201**********0011",
+    "category": "电工作业",
+    "item": "低压电工作业",
+    "authority": "南京市应急管理局",
+}
+
 #: One payload per kind, as the services write them (times naive UTC, enums by value).
 PAYLOADS = {
     "person.registered": {"name": "王大锤", "id": "3201**********0011", "sex": "M", "source": "import:花名册.xlsx"},
@@ -27,6 +36,7 @@ PAYLOADS = {
     "employment.updated": {"changes": {"post": ["worker", "safety_manager"], "phone": ["13900000000", "13911111111"]}},
     "person.updated": {"changes": {"name": ["王大锤", "王大垂"]}},
     "person.photo": {"sha256": "0123456789abcdef0123", "replaced": None},
+    "person.trainee": {"institution": "南京安培安全培训中心", "source": "class:3"},
     "employment.ended": {"enterprise": "玄武化工有限公司", "end_date": "2026-11-01", "reason": "调离"},
     "exam.started": {
         "sitting": 1,
@@ -126,11 +136,40 @@ PAYLOADS = {
         "required_hours": "16",
         "exam_passed": True,
     },
+    "certificate.issued": {**CERT, "valid_from": "2026-01-10", "valid_to": "2032-01-10"},
+    "certificate.reviewed": {
+        **CERT,
+        "status": "valid",
+        "reason": "",
+        "doc_number": "复审2029-1",
+        "due_was": "2029-01-10",
+        "next_due": "2032-01-10",
+        "ten_year": False,
+        "attempt": 9,
+    },
+    "certificate.extended": {
+        **CERT,
+        "status": "valid",
+        "reason": "",
+        "doc_number": "",
+        "valid_to_was": "2032-01-10",
+        "valid_to": "2038-01-10",
+        "next_due": "2035-01-10",
+        "attempt": 9,
+    },
+    "certificate.suspended": {**CERT, "status": "suspended", "reason": "逢查必考不合格", "doc_number": "宁应急暂1号"},
+    "certificate.reinstated": {**CERT, "status": "valid", "reason": "整改完成", "doc_number": "宁应急还2号"},
+    "certificate.revoked": {**CERT, "status": "revoked", "reason": "发生事故", "doc_number": "宁应急撤3号"},
+    "certificate.cancelled": {**CERT, "status": "cancelled", "reason": "本人申请", "doc_number": "宁应急注4号"},
+    "certificate.reissued": {**CERT, "status": "valid", "reason": "遗失", "doc_number": ""},
+    "certificate.replaced": {**CERT, "status": "valid", "reason": "污损", "doc_number": ""},
+    "certificate.lapsed": {**CERT, "status": "review_overdue", "reason": "", "doc_number": "", "from": "review_due"},
 }
 
 #: What each kind must read as: (title, facts that must appear, outcome badge or None).
 EXPECTED = {
     "person.photo": ("登记照片", [("照片校验值", "0123456789ab")], None),
+    "person.trainee": ("成为培训机构学员", [("培训机构", "南京安培安全培训中心")], None),
     "person.updated": ("个人信息变更", [("姓名", "王大锤 → 王大垂")], None),
     "person.registered": (
         "建档",
@@ -205,6 +244,24 @@ EXPECTED = {
         [("已获学时", "16"), ("要求学时", "16"), ("培训方式", "网络")],
         ("合格", "ok"),
     ),
+    "certificate.issued": (
+        "发证",
+        [("证书", "特种作业操作证"), ("类别", "电工作业 / 低压电工作业"), ("有效期", "2026-01-10 – 2032-01-10")],
+        ("有效", "ok"),
+    ),
+    "certificate.reviewed": (
+        "证书复审",
+        [("方式", "复审考试合格"), ("下次应复审日期", "2032-01-10"), ("文号", "复审2029-1")],
+        ("有效", "ok"),
+    ),
+    "certificate.extended": ("延期复审", [("新有效期至", "2038-01-10")], ("有效", "ok")),
+    "certificate.suspended": ("证书暂扣", [("原因", "逢查必考不合格"), ("文号", "宁应急暂1号")], ("暂扣", "warn")),
+    "certificate.reinstated": ("证书发还", [("原因", "整改完成")], ("有效", "ok")),
+    "certificate.revoked": ("证书撤销", [("发证机关", "南京市应急管理局"), ("文号", "宁应急撤3号")], ("撤销", "bad")),
+    "certificate.cancelled": ("证书注销", [("原因", "本人申请")], ("注销", "bad")),
+    "certificate.reissued": ("证书补发", [("原因", "遗失")], ("有效", "ok")),
+    "certificate.replaced": ("证书换发", [("原因", "污损")], ("有效", "ok")),
+    "certificate.lapsed": ("证书状态变更", [("原状态", "待复审")], ("逾期未复审", "bad")),
 }
 
 RAW = re.compile(r"\d{4}-\d{2}-\d{2}T|\b[a-z]+_[a-z_]+\b|\b(?:sampled|training|makeup|principal|worker|regular)\b")
@@ -283,3 +340,12 @@ def test_english_labels(app, client):
     assert rendered.title == "Exam started"
     assert ("Type", "Training exam") in rendered.facts
     assert ("Deadline", "2026-11-29 13:16") in rendered.facts
+
+
+def test_the_json_export_carries_times_with_their_offset(client, login, world):
+    """Issue #15.1: JSON exports carry ISO times with the zone's offset (the chain's own UTC value beside it)."""
+    login(world.admin_a)
+    body = client.get(f"/people/{world.person_a.id}/timeline.json").get_json()
+    assert body["exported_at"].endswith("+08:00")
+    first = body["events"][0]
+    assert first["at"].endswith("+08:00") and "+" not in first["at_utc"]

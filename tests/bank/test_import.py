@@ -5,7 +5,7 @@ import json
 import re
 
 import pytest
-from openpyxl import Workbook
+from openpyxl import Workbook, load_workbook
 
 from app.bank.models import BankImport, ImportState
 from app.bank.queries import question_index
@@ -274,3 +274,17 @@ def test_a_large_file_is_parsed_by_a_task_not_in_the_request(client, login, bank
     db.session.commit()
     page = client.get(response.location).get_data(as_text=True)
     assert 'data-testid="valid-count">30<' in page
+
+
+def test_the_bank_goes_out_in_the_packed_layout_and_comes_back_unchanged(client, login, bank_world):
+    """Issue #12: export to the spreadsheet layout real banks use (options packed in one cell), re-import: no change."""
+    login(bank_world.admin)
+    bank = bank_world.national
+    page = client.get(f"/bank/{bank.id}").get_data(as_text=True)
+    assert "导出 Excel（选项在一格，常见题库格式）" in page
+    exported = client.get(f"/bank/{bank.id}/export/xlsx_packed")
+    assert exported.status_code == 200 and exported.mimetype.endswith("spreadsheetml.sheet")
+    header = [c for c in next(load_workbook(io.BytesIO(exported.data)).active.iter_rows(values_only=True)) if c]
+    assert "题目选项" in header and "题目答案" in header
+    preview = upload(client, bank.id, exported.data, "packed.xlsx").get_data(as_text=True)
+    assert "新增 0，更新 0，未变化 6" in preview

@@ -482,3 +482,69 @@ def test_reported_rows_are_capped_but_counted():
 def test_file_over_the_byte_limit_is_refused_before_reading():
     result = read_questions(b"x" * 2_000, filename="big.csv", limits=Limits(max_file_bytes=1_000))
     assert [(e.row, e.code) for e in result.errors] == [(0, "file_too_large")]
+
+
+# --- shapes found when measuring on real banks (bench/real_banks.py); synthetic rows of the same shape ---
+def test_doubled_numbering_dot_is_stripped_in_sheets_and_text():
+    data = make_xlsx(
+        [
+            ["试题类型", "题目内容", "题目选项", "题目答案"],
+            ["单选题", "18..巡检记录应保存（  ）。", "**A.一年**B.三年", "B"],
+        ]
+    )
+    result = read_questions(data, filename="bank.xlsx")
+    assert [q.stem for q in result.questions] == ["巡检记录应保存（ ）。"]
+    text = "一、单选题\n7..消防通道应保持（ ）。\nA.畅通\nB.堆放杂物\n答案：A\n"
+    result = read_questions(text.encode(), filename="bank.txt")
+    assert [q.stem for q in result.questions] == ["消防通道应保持（ ）。"]
+
+
+def test_text_items_listed_in_a_stem_stay_in_the_stem():
+    """A handbook question listing （1）…（3） or A.…C. items in its stem, then its real options A.… D.…"""
+    text = "\n".join(
+        [
+            "一、单选题",
+            "1.仓库管理有下列哪些要求：",
+            "（1）货物分区存放；",
+            "（2）通道保持畅通；",
+            "（3）定期盘点。",
+            "A.（1）（2）",
+            "B.（2）（3）",
+            "C.全部都是",
+            "答案：C",
+            "2.班组应建立的制度有（ ）。",
+            "A.交接班制度。",
+            "B.巡查制度。",
+            "C.培训制度。",
+            "A.AB",
+            "B.BC",
+            "C.ABC",
+            "答案：C",
+            "3.灭火器应放在（ ）。",
+            "A.显眼处",
+            "B.角落里",
+            "答案：A",
+        ]
+    )
+    result = read_questions(text.encode(), filename="bank.txt")
+    assert result.report.balanced and not result.report.not_read
+    q1, q2, q3 = result.questions
+    assert q1.stem == "仓库管理有下列哪些要求：（1）货物分区存放；（2）通道保持畅通；（3）定期盘点。"
+    assert q1.options == ("（1）（2）", "（2）（3）", "全部都是") and q1.answer == (2,)
+    assert q2.stem == "班组应建立的制度有（ ）。A.交接班制度。B.巡查制度。C.培训制度。"
+    assert q2.options == ("AB", "BC", "ABC") and q2.answer == (2,)
+    assert q3.options == ("显眼处", "角落里") and q3.answer == (0,)
+
+
+def test_options_that_ran_together_are_flagged_for_a_person():
+    """A packed cell with a slip ("**A.12**B.3**6C.50**D.24") cannot be split back for sure: the question is read
+    as it stands and flagged, so the import preview asks a person to check it."""
+    rows = [
+        ["试题类型", "题目内容", "题目选项", "题目答案"],
+        ["单选题", "某设备的额定电压为（ ）伏。", "**A.12**B.3**6C.50** D.24", "B"],
+        ["单选题", "安全电压一般不超过（ ）伏。", "**A.12**B.36**C.50**D.24", "B"],
+    ]
+    result = read_questions(make_xlsx(rows), filename="slip.xlsx")
+    flagged = [(f.row, f.code) for f in result.report.flags]
+    assert flagged == [(2, "options_run_together")]
+    assert len(result.questions) == 2

@@ -1,0 +1,350 @@
+"""Issuing certificates by rule: from a passed 资格考试 (or a passed 培训考试 for a 培训合格证明), one by one or for a
+whole sitting. Each candidate is either issued a certificate or refused with the reason a person can act on.
+
+Validity comes from the rule table (``cert.validity_years.*``, ``cert.review_years.special_operator``) in force for
+the issuing region on the day of issue. Numbers: 特种作业操作证 = "T" + 证件号码; the others follow
+``CERT_NUMBER_SCHEMES``. Services flush; the view or task commits.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass, field
+from datetime import date
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import force_locale
+from sqlalchemy.exc import IntegrityError
+
+from app.archive.services import record_event
+from app.auth import policy
+from app.auth.models import User
+from app.certificates import messages as _messages  # noqa: F401  (registers the certificate codes)
+from app.certificates.models import LIVE, Certificate, CertificateEvent, CertKind, CertStatus, EventKind
+from app.core.clock import local_today
+from app.core.errors import DomainError
+from app.exams.models import Attempt, AttemptState, ExamKind, Sitting
+from app.extensions import db
+from app.people.models import Employment, Enterprise, Industry, Person, Post, TrainingInstitution
+from app.rules.queries import operation_name, rule_value
+
+
+def add_years(day: date, years: int) -> date:
+    """The same calendar day ``years`` later (29 February → 28 February)."""
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:
+        return day.replace(year=day.year + years, day=28)
+
+
+@dataclass(frozen=True)
+class Subject:
+    """What a certificate is for: its kind and the two printed classifiers (codes and names)."""
+
+    kind: CertKind
+    category: str
+    category_name: str
+    item: str
+    item_name: str
+
+
+@dataclass
+class Outcome:
+    """One candidate of a bulk issue: the certificate issued, or the refusal."""
+
+    attempt: Attempt
+    certificate: Certificate | None = None
+    refusal: DomainError | None = None
+
+
+@dataclass
+class BulkResult:
+    outcomes: list[Outcome] = field(default_factory=list)
+
+    @property
+    def issued(self) -> list[Certificate]:
+        return [o.certificate for o in self.outcomes if o.certificate is not None]
+
+    @property
+    def refused(self) -> list[Outcome]:
+        return [o for o in self.outcomes if o.refusal is not None]
+
+
+# ---------------------------------------------------------------- what, for whom, by whom
+
+
+def exam_kind_of(sitting: Sitting) -> ExamKind:
+    """A 补考 counts as the exam it makes up for."""
+    seen = set()
+    while sitting.kind is ExamKind.MAKEUP and sitting.makeup_of is not None and sitting.id not in seen:
+        seen.add(sitting.id)
+        sitting = sitting.makeup_of
+    return sitting.kind
+
+
+def _zh(label) -> str:
+    """A label as printed on the card (Chinese, whatever the issuing user's language)."""
+    with force_locale("zh_CN"):
+        return str(label)
+
+
+def _employer(person_id: int, enterprise_id: int | None) -> Enterprise | None:
+    query = (
+        sa.select(Enterprise)
+        .join(Employment, Employment.enterprise_id == Enterprise.id)
+        .where(Employment.person_id == person_id, Employment.end_date.is_(None))
+        .order_by(Employment.start_date.desc())
+    )
+    if enterprise_id is not None:
+        own = db.session.scalars(query.where(Enterprise.id == enterprise_id)).first()
+        if own is not None:
+            return own
+    return db.session.scalars(query).first()
+
+
+def subject_for(attempt: Attempt) -> Subject:
+    """The certificate a passed attempt leads to.
+
+    :raises DomainError: ``cert.not_qualification`` (a 复审考试, 逢查必考…), ``cert.no_item``, ``cert.no_employer``.
+    """
+    sitting = attempt.sitting
+    kind = exam_kind_of(sitting)
+    if kind is ExamKind.TRAINING:
+        post = Post(sitting.post).label if sitting.post in Post._value2member_map_ else ""
+        return Subject(CertKind.TRAINING, sitting.post, _zh(post), f"sitting:{sitting.id}", sitting.title)
+    if kind is not ExamKind.QUALIFICATION:
+        raise DomainError("cert.not_qualification")
+    if sitting.operation_code:
+        category = sitting.operation_code.split(".")[0]
+        return Subject(
+            CertKind.SPECIAL_OPERATOR,
+            category,
+            operation_name(category),
+            sitting.operation_code,
+            operation_name(sitting.operation_code),
+        )
+    if sitting.post in (Post.PRINCIPAL, Post.SAFETY_MANAGER):
+        employer = _employer(attempt.person_id, sitting.enterprise_id)
+        if employer is None:
+            raise DomainError("cert.no_employer")
+        post = Post(sitting.post)
+        industry = Industry(employer.industry)
+        return Subject(CertKind.MANAGER, post.value, _zh(post.label), industry.value, _zh(industry.label))
+    raise DomainError("cert.no_item")
+
+
+def live_key(number: str, subject: Subject) -> str:
+    return f"{subject.kind.value}|{number}|{subject.category}|{subject.item}"
+
+
+def training_hours_shortfall(person: Person, subject: Subject) -> float | None:
+    """学时 still missing before ``subject`` may be certified, or None when complete.
+
+    HOURS CHECK PLACEHOLDER: training records (学时, classes) come with the training package; until it lands every
+    candidate counts as complete. Wire it to the training package's per-person hours here — nothing else changes.
+    """
+    return None
+
+
+def _number_for(person: Person, kind: CertKind, region_code: str, serial: int, today: date) -> str:
+    if kind is CertKind.SPECIAL_OPERATOR:
+        return "T" + person.id_number
+    scheme = current_app.config["CERT_NUMBER_SCHEMES"][kind.value]
+    return scheme.format(id_number=person.id_number, year=today.year, region=region_code, serial=serial)
+
+
+def holding(person: Person, subject: Subject) -> Certificate | None:
+    """The live certificate ``person`` already holds for the subject, if any."""
+    return db.session.scalars(
+        sa.select(Certificate).where(
+            Certificate.person_id == person.id,
+            Certificate.kind == subject.kind,
+            Certificate.category == subject.category,
+            Certificate.item == subject.item,
+            Certificate.status.in_(LIVE),
+        )
+    ).first()
+
+
+def refusal_for(attempt: Attempt) -> tuple[Subject | None, DomainError | None]:
+    """(subject, why the candidate cannot be issued a certificate, or None)."""
+    if attempt.state is not AttemptState.GRADED or not attempt.passed:
+        return None, DomainError("cert.not_passed")
+    try:
+        subject = subject_for(attempt)
+    except DomainError as exc:
+        return None, exc
+    person = attempt.person
+    existing = holding(person, subject)
+    if existing is not None:
+        return subject, DomainError("cert.already_holds", number=existing.number)
+    if not person.photo_key:
+        return subject, DomainError("cert.no_photo")
+    short = training_hours_shortfall(person, subject)
+    if short:
+        return subject, DomainError("cert.hours_short", hours=f"{short:g}")
+    return subject, None
+
+
+def _issuer(actor: User, subject: Subject, sitting: Sitting) -> tuple[str, str, int | None, int | None]:
+    """(发证机关 as printed, its region code, enterprise id, institution id) — refusing an actor who may not issue.
+
+    :raises DomainError: ``cert.not_issuer``.
+    """
+    allowed = policy.may_issue_certificate(
+        actor,
+        subject.kind.value,
+        region_code=sitting.region_code,
+        enterprise_id=sitting.enterprise_id,
+        institution_id=sitting.institution_id,
+    )
+    if not allowed:
+        raise DomainError("cert.not_issuer", http_status=403, kind=subject.kind.label)
+    if subject.kind is CertKind.TRAINING:
+        if sitting.institution_id is not None:
+            institution = db.session.get(TrainingInstitution, sitting.institution_id)
+            return institution.name, institution.region_code, None, institution.id
+        enterprise = db.session.get(Enterprise, sitting.enterprise_id)
+        return enterprise.name, enterprise.region_code, enterprise.id, None
+    jurisdiction = actor.jurisdiction
+    return f"{jurisdiction.name}应急管理局", jurisdiction.code, sitting.enterprise_id, None
+
+
+def validity(subject: Subject, region_code: str, today: date) -> dict:
+    """valid_from/valid_to/review_due_on/review_years for a certificate issued ``today``."""
+    if subject.kind is CertKind.SPECIAL_OPERATOR:
+        years = int(rule_value("cert.validity_years.special_operator", region_code=region_code, on=today))
+        review = int(rule_value("cert.review_years.special_operator", region_code=region_code, on=today))
+        return {
+            "valid_from": today,
+            "valid_to": add_years(today, years),
+            "review_due_on": add_years(today, review),
+            "review_years": review,
+        }
+    key = "cert.validity_years.manager" if subject.kind is CertKind.MANAGER else "cert.validity_years.training"
+    years = int(rule_value(key, region_code=region_code, on=today))
+    return {"valid_from": today, "valid_to": add_years(today, years), "review_due_on": None, "review_years": None}
+
+
+def issue(attempt: Attempt, *, actor: User, today: date | None = None) -> Certificate:
+    """Issue the certificate ``attempt`` earned (flushes; the caller commits and renders the PDF).
+
+    :raises DomainError: the refusal (``cert.not_passed``, ``cert.already_holds``, ``cert.no_photo``,
+        ``cert.hours_short``, ``cert.not_issuer``, …).
+    """
+    today = today or local_today()
+    subject, refusal = refusal_for(attempt)
+    if refusal is not None:
+        raise refusal
+    authority, region_code, enterprise_id, institution_id = _issuer(actor, subject, attempt.sitting)
+    person = attempt.person
+    first = _first_issued_on(person, subject) or today
+    cert = Certificate(
+        kind=subject.kind,
+        number="",
+        person_id=person.id,
+        category=subject.category,
+        category_name=subject.category_name,
+        item=subject.item,
+        item_name=subject.item_name,
+        authority=authority,
+        region_code=region_code,
+        enterprise_id=enterprise_id,
+        institution_id=institution_id,
+        first_issued_on=first,
+        status=CertStatus.VALID,
+        verify_code=secrets.token_urlsafe(18),
+        attempt_id=attempt.id,
+        issued_by_id=actor.id,
+        **validity(subject, region_code, today),
+    )
+    try:
+        with db.session.begin_nested():
+            db.session.add(cert)
+            db.session.flush()
+            cert.number = _number_for(person, subject.kind, region_code, cert.id, today)
+            cert.live_key = live_key(cert.number, subject)
+            db.session.flush()
+    except IntegrityError:  # a parallel issue for the same item won
+        existing = holding(person, subject)
+        raise DomainError("cert.already_holds", number=existing.number if existing else "") from None
+    db.session.add(
+        CertificateEvent(
+            certificate_id=cert.id,
+            kind=EventKind.ISSUED,
+            on_date=today,
+            actor_id=actor.id,
+            detail={"attempt": attempt.id, "sitting": attempt.sitting_id},
+        )
+    )
+    record_event(
+        person.id,
+        "certificate.issued",
+        {**certificate_facts(cert), "valid_from": cert.valid_from, "valid_to": cert.valid_to},
+        actor=actor,
+    )
+    db.session.flush()
+    return cert
+
+
+def _first_issued_on(person: Person, subject: Subject) -> date | None:
+    """初领日期 is kept from an earlier certificate for the same item (re-issued after it ended)."""
+    return db.session.scalar(
+        sa.select(sa.func.min(Certificate.first_issued_on)).where(
+            Certificate.person_id == person.id,
+            Certificate.kind == subject.kind,
+            Certificate.category == subject.category,
+            Certificate.item == subject.item,
+        )
+    )
+
+
+def certificate_facts(cert: Certificate) -> dict:
+    """The archive payload's common part (no ID number: the number of a 特种作业操作证 contains it)."""
+    return {
+        "certificate": cert.id,
+        "cert_kind": cert.kind.value,
+        "number": masked_number(cert.number),
+        "category": cert.category_name,
+        "item": cert.item_name,
+        "authority": cert.authority,
+    }
+
+
+def masked_number(number: str) -> str:
+    """A number as shown outside the holder's own pages: T3201**********1234 (it embeds the ID number)."""
+    if len(number) <= 8:
+        return number
+    return number[:5] + "*" * (len(number) - 9) + number[-4:]
+
+
+def passed_attempts(sitting: Sitting) -> list[Attempt]:
+    return list(
+        db.session.scalars(
+            sa.select(Attempt)
+            .where(Attempt.sitting_id == sitting.id, Attempt.state == AttemptState.GRADED)
+            .order_by(Attempt.id)
+        )
+    )
+
+
+def preview(sitting: Sitting) -> list[Outcome]:
+    """Every graded candidate of ``sitting`` with the reason they would be refused (``refusal`` None: eligible)."""
+    return [Outcome(attempt, None, refusal_for(attempt)[1]) for attempt in passed_attempts(sitting)]
+
+
+def issue_bulk(
+    sitting: Sitting, *, actor: User, attempt_ids: list[int] | None = None, today: date | None = None
+) -> BulkResult:
+    """Issue to every eligible graded candidate of ``sitting`` (or the chosen ones); refusals are reported, not
+    raised, and one refusal never stops the others (each issue runs in its own savepoint)."""
+    result = BulkResult()
+    for attempt in passed_attempts(sitting):
+        if attempt_ids is not None and attempt.id not in attempt_ids:
+            continue
+        try:
+            result.outcomes.append(Outcome(attempt, issue(attempt, actor=actor, today=today)))
+        except DomainError as exc:
+            result.outcomes.append(Outcome(attempt, None, exc))
+    return result

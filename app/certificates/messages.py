@@ -1,0 +1,39 @@
+"""Translated messages for certificate error codes (refusals shown in forms, flashes and the bulk-issue list)."""
+
+from __future__ import annotations
+
+from flask_babel import gettext as _
+
+from app.core.messages import register
+
+MESSAGES = {
+    # issuing: why a candidate is refused
+    "cert.not_passed": lambda p: _("未通过该资格考试"),
+    "cert.not_qualification": lambda p: _("该场次不是资格考试，不能据此发证"),
+    "cert.already_holds": lambda p: _("已持有同一项目的有效证书（证号 %(number)s）", number=p.get("number", "")),
+    "cert.no_photo": lambda p: _("未登记本人证件照片"),
+    "cert.hours_short": lambda p: _("培训学时不足（还差 %(hours)s 学时）", hours=p.get("hours", "")),
+    "cert.no_item": lambda p: _("考试场次未注明作业类别/操作项目或岗位类别"),
+    "cert.no_employer": lambda p: _("无在职单位，无法确定行业类别"),
+    "cert.not_issuer": lambda p: _("该账号无权签发“%(kind)s”", kind=p.get("kind", "")),
+    # lifecycle
+    "cert.state_changed": lambda p: _("证书状态已变化，请刷新后重试"),
+    "cert.not_live": lambda p: _("证书已%(status)s，不能办理该事项", status=p.get("status", "")),
+    "cert.no_review": lambda p: _("该证书不需要复审"),
+    "cert.review_window": lambda p: _(
+        "复审应在应复审日期（%(due)s）前 %(days)s 天内办理", due=p.get("due", ""), days=p.get("days", "")
+    ),
+    "cert.review_no_exam": lambda p: _("复审须有通过的复审考试成绩"),
+    "cert.extend_window": lambda p: _(
+        "延期复审应在有效期届满（%(due)s）前 %(days)s 天内办理", due=p.get("due", ""), days=p.get("days", "")
+    ),
+    "cert.ten_year_used": lambda p: _("本有效期内已按连续从事本工种10年以上延长复审周期"),
+    "cert.reason_required": lambda p: _("请填写原因"),
+    "cert.doc_required": lambda p: _("请填写决定文号"),
+    "cert.not_authority": lambda p: _("只有发证机关所在辖区的监管部门可以办理"),
+    "cert.not_suspended": lambda p: _("证书未被暂扣"),
+    # verification
+    "cert.verify_limited": lambda p: _("查询过于频繁，请稍后再试"),
+}
+
+register(MESSAGES)

@@ -1,0 +1,184 @@
+"""The certificate as a PDF: the layout of the card (photo, name, sex, masked ID, kind, items, 初领日期, 有效期,
+应复审日期 and 复审 records, authority, number, QR to the public verification page), rendered by WeasyPrint from
+``templates/certificates/card_pdf.html`` with primitives only, and stored with its sha256.
+
+CJK font subsetting dominates WeasyPrint's time, so batches are rendered as one multi-page document and split per
+certificate with pypdf (:func:`render_many`); ``bench/certificates.py`` measures both ways.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import io
+from datetime import date
+
+import sqlalchemy as sa
+from flask import current_app, has_request_context
+from flask_babel import force_locale
+
+from app.certificates.issuing import masked_number
+from app.certificates.models import Certificate, CertificateEvent, CertKind, EventKind
+from app.core.clock import local_today
+from app.core.db import conditional_update
+from app.core.pdf import render_pdf
+from app.core.qr import qr_png_data_uri
+from app.core.storage import storage
+from app.extensions import db
+
+TEMPLATE = "certificates/card_pdf.html"
+#: Events printed on the card: the 复审 records and the reissue note.
+PRINTED = (EventKind.REVIEWED, EventKind.REVIEW_EXTENDED, EventKind.EXTENDED, EventKind.REISSUED, EventKind.REPLACED)
+
+
+def verification_url(cert: Certificate) -> str:
+    """The public page the QR opens (built from ``PUBLIC_BASE_URL``: a worker has no request to build it from)."""
+    return f"{current_app.config['PUBLIC_BASE_URL'].rstrip('/')}/v/{cert.verify_code}"
+
+
+def _photo_uri(key: str | None) -> str:
+    if not key:
+        return ""
+    return "data:image/jpeg;base64," + base64.b64encode(storage().read(key)).decode()
+
+
+def _d(value: date | None) -> str:
+    return f"{value.year}年{value.month:02d}月{value.day:02d}日" if value else ""
+
+
+def card_context(cert: Certificate) -> dict:
+    """Everything the card shows, as strings (Chinese, whatever the user's language: it is the legal document)."""
+    person = cert.person
+    with force_locale("zh_CN"):
+        kind = cert.kind.label
+        records = [
+            {"date": _d(e.on_date), "what": e.kind.label, "doc": e.doc_number} for e in cert.events if e.kind in PRINTED
+        ]
+    labels = {
+        CertKind.SPECIAL_OPERATOR: ("作业类别", "操作项目"),
+        CertKind.MANAGER: ("人员类型", "行业类别"),
+        CertKind.TRAINING: ("岗位类别", "培训项目"),
+    }[cert.kind]
+    url = verification_url(cert)
+    return {
+        "kind": kind,
+        "kind_value": cert.kind.value,
+        "number": cert.number,
+        "name": person.name,
+        "sex": {"M": "男", "F": "女"}.get(person.sex, ""),
+        "id_masked": person.id_masked,
+        "category_label": labels[0],
+        "category": cert.category_name,
+        "item_label": labels[1],
+        "item": cert.item_name,
+        "first_issued": _d(cert.first_issued_on),
+        "valid": f"{_d(cert.valid_from)} 至 {_d(cert.valid_to)}",
+        "review_due": _d(cert.review_due_on),
+        "records": records,
+        "authority": cert.authority,
+        "photo": _photo_uri(person.photo_key),
+        "qr": qr_png_data_uri(url, scale=6),
+        "url": url,
+    }
+
+
+def _render(cards: list[dict]) -> bytes:
+    """The template's context processors expect a request: a Celery worker or the CLI has none, so make one."""
+    if has_request_context():
+        return render_pdf(TEMPLATE, cards=cards)
+    with current_app.test_request_context("/"):
+        return render_pdf(TEMPLATE, cards=cards)
+
+
+def render(cert: Certificate) -> bytes:
+    return _render([card_context(cert)])
+
+
+def render_many(certs: list[Certificate]) -> list[bytes]:
+    """One PDF per certificate, rendered as one multi-page document (fonts subset once) and split with pypdf."""
+    from pypdf import PdfReader, PdfWriter
+
+    if not certs:
+        return []
+    combined = PdfReader(io.BytesIO(_render([card_context(c) for c in certs])))
+    if len(combined.pages) != len(certs):  # one page per card is the layout's contract
+        raise RuntimeError(f"{len(certs)} certificates rendered as {len(combined.pages)} pages")
+    out = []
+    for page in combined.pages:
+        writer = PdfWriter()
+        writer.add_page(page)
+        writer.add_metadata({"/Producer": "Anpei"})
+        buffer = io.BytesIO()
+        writer.write(buffer)
+        out.append(buffer.getvalue())
+    return out
+
+
+def pdf_key(cert: Certificate) -> str:
+    return f"certificates/{cert.id}/certificate.pdf"
+
+
+def store(cert: Certificate, data: bytes, *, actor=None) -> bool:
+    """Store ``data`` as the certificate's PDF, replacing the previous one, if it was rendered from the certificate's
+    current content (``content_version`` read before rendering). A re-render is recorded in the history.
+
+    :return: False when a newer change or render got there first (nothing recorded; the newer one stands).
+    """
+    version = cert.content_version
+    previous = cert.pdf_sha256
+    sha = hashlib.sha256(data).hexdigest()
+    if previous == sha and cert.pdf_content_version == version:
+        return True  # the same file again (an idempotent retry)
+    stored = storage().put(pdf_key(cert), data, "application/pdf")
+    moved = db.session.execute(
+        conditional_update(Certificate)
+        .where(Certificate.id == cert.id, Certificate.content_version == version)
+        .values(
+            pdf_key=stored.key,
+            pdf_sha256=stored.sha256,
+            pdf_version=Certificate.pdf_version + 1,
+            pdf_content_version=version,
+        )
+    )
+    if moved.rowcount != 1:
+        return False
+    if previous is not None:
+        db.session.add(
+            CertificateEvent(
+                certificate_id=cert.id,
+                kind=EventKind.RENDERED,
+                on_date=local_today(),
+                detail={"sha256_was": previous, "sha256": stored.sha256},
+                actor_id=actor.id if actor is not None else None,
+            )
+        )
+    db.session.flush()
+    db.session.refresh(cert)
+    return True
+
+
+def stale(ids: list[int]) -> list[Certificate]:
+    """Those of ``ids`` whose stored PDF is missing or older than their content, in id order."""
+    return list(
+        db.session.scalars(
+            sa.select(Certificate)
+            .where(
+                Certificate.id.in_(ids),
+                sa.or_(Certificate.pdf_key.is_(None), Certificate.pdf_content_version != Certificate.content_version),
+            )
+            .order_by(Certificate.id)
+        )
+    )
+
+
+def ensure_pdf(cert: Certificate, *, actor=None) -> bytes:
+    """The certificate's current PDF, rendering and storing it when missing or out of date."""
+    if cert.pdf_current:
+        return storage().read(cert.pdf_key)
+    data = render(cert)
+    store(cert, data, actor=actor)
+    return data
+
+
+def masked(cert: Certificate) -> str:
+    return masked_number(cert.number)

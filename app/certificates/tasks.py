@@ -1,0 +1,62 @@
+"""Periodic certificate jobs (scheduled in ``config.Config.celery()['beat_schedule']``)."""
+
+from __future__ import annotations
+
+import logging
+
+from celery import shared_task
+
+from app.certificates import lifecycle, reminders, rendering
+from app.core.clock import local_today
+from app.extensions import db
+
+log = logging.getLogger(__name__)
+
+BATCH = 500
+#: Certificates per rendered document: the CJK font is subset once per document, not once per certificate.
+RENDER_CHUNK = 100
+
+
+@shared_task(name="certificates.mark_lapsed")
+def mark_lapsed() -> int:
+    """Nightly: 有效 → 待复审 → 逾期未复审 → 失效 by the calendar; one commit per batch so progress sticks."""
+    today, total = local_today(), 0
+    while True:
+        moved = lifecycle.mark_lapsed(today, limit=BATCH)
+        db.session.commit()
+        total += moved
+        if moved < BATCH:
+            break
+    if total:
+        log.info("certificates: %d status changes by the calendar", total)
+    return total
+
+
+@shared_task(name="certificates.render_pending", acks_late=True, reject_on_worker_lost=True)
+def render_pending(cert_ids: list[int]) -> int:
+    """Render and store the PDFs of ``cert_ids`` that are missing or out of date, ``RENDER_CHUNK`` per document.
+
+    Idempotent: a certificate whose stored PDF is current is skipped, and each chunk commits on its own — a worker
+    killed mid-batch leaves the committed chunks done, and the redelivered task (``acks_late``) renders only the
+    rest. Storing is guarded by the content version read before rendering, so a change made meanwhile wins.
+    """
+    done = 0
+    ids = sorted(set(cert_ids))
+    for start in range(0, len(ids), RENDER_CHUNK):
+        certs = rendering.stale(ids[start : start + RENDER_CHUNK])
+        if not certs:
+            continue
+        for cert, data in zip(certs, rendering.render_many(certs), strict=True):
+            done += rendering.store(cert, data)
+        db.session.commit()
+    if done:
+        log.info("certificates: rendered %d PDFs", done)
+    return done
+
+
+@shared_task(name="certificates.send_reminders")
+def send_reminders() -> int:
+    """Daily: notices for 应复审日期 and expiry inside the reminder window, once per certificate and date."""
+    written = reminders.send_due(local_today())
+    db.session.commit()
+    return written

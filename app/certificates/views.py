@@ -1,0 +1,334 @@
+"""Certificate pages for staff and holders: the list, one certificate with its history and actions, issuing for a
+sitting, the PDF. Thin: load in scope, check the policy, call a service, commit, redirect."""
+
+from __future__ import annotations
+
+import io
+
+import sqlalchemy as sa
+from flask import abort, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from openpyxl import Workbook
+
+from app.auth import policy
+from app.auth.access import roles_required
+from app.auth.models import Role
+from app.certificates import archive_events as _archive_events  # noqa: F401  (registers how its events read)
+from app.certificates import bp, issuing, lifecycle, reminders, rendering, tasks
+from app.certificates import compliance as compliance_queries
+from app.certificates import scope as cert_scope
+from app.certificates.forms import DecisionForm, IssueForm, ReissueForm, ReviewForm
+from app.certificates.models import Certificate, CertKind, CertStatus
+from app.core.celery import enqueue_after_commit
+from app.core.clock import local_today
+from app.core.errors import DomainError
+from app.core.storage import send_stored
+from app.exams import scope as exam_scope
+from app.exams.models import Attempt
+from app.extensions import db
+from app.people import scope as people_scope
+from app.people.models import Enterprise, Person
+
+STAFF = (Role.ADMIN, Role.REGULATOR, Role.ENTERPRISE, Role.INSTITUTION)
+
+
+@bp.route("/")
+@roles_required(*STAFF)
+def index():
+    status = request.args.get("status", "")
+    query = cert_scope.certificates_query(current_user).join(Person, Person.id == Certificate.person_id)
+    if status in CertStatus._value2member_map_:
+        query = query.where(Certificate.status == status)
+    if q := request.args.get("q", "").strip():
+        query = query.where(sa.or_(Person.name.contains(q), Certificate.item_name.contains(q)))
+    page = db.paginate(query.order_by(Certificate.valid_to, Certificate.id), per_page=50, error_out=False)
+    return render_template(
+        "certificates/index.html", page=page, status=status, q=q, statuses=CertStatus, today=local_today()
+    )
+
+
+@bp.route("/mine")
+@roles_required(Role.WORKER)
+def mine():
+    certs = db.session.scalars(cert_scope.certificates_query(current_user).order_by(Certificate.valid_to.desc())).all()
+    return render_template("certificates/mine.html", certs=certs, today=local_today())
+
+
+@bp.route("/<int:cert_id>")
+def detail(cert_id: int):
+    cert = cert_scope.get_certificate_or_404(current_user, cert_id)
+    may_act = policy.may_administer_certificate(current_user, cert)
+    return render_template(
+        "certificates/detail.html",
+        cert=cert,
+        status=lifecycle.effective_status(cert),
+        may_act=may_act,
+        show_full_id=policy.may_see_full_id(current_user, cert.person),
+        # a 逢查必考 failure proposes a 暂扣: the form comes filled with the reason, the regulator adds the 文号 and decides
+        decision_form=DecisionForm(
+            data={"reason": request.args.get("reason", "")[:200]} if request.args.get("propose") else None
+        ),
+        proposed=request.args.get("propose") == "suspend",
+        review_form=ReviewForm(),
+        reissue_form=ReissueForm(mode="reissue"),
+    )
+
+
+def _act(cert_id: int, action) -> object:
+    cert = cert_scope.get_certificate_or_404(current_user, cert_id)
+    if not policy.may_administer_certificate(current_user, cert):
+        abort(403)
+    try:
+        action(cert)
+    except DomainError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+        return redirect(url_for("certificates.detail", cert_id=cert_id))
+    db.session.commit()
+    flash(_("已办理"), "success")
+    return redirect(url_for("certificates.detail", cert_id=cert_id))
+
+
+DECISIONS = {
+    "suspend": lifecycle.suspend,
+    "reinstate": lifecycle.reinstate,
+    "revoke": lifecycle.revoke,
+    "cancel": lifecycle.cancel,
+}
+
+
+def _decide(action):
+    def view(cert_id: int):
+        form = DecisionForm()
+        form.validate()
+        return _act(
+            cert_id,
+            lambda cert: action(
+                cert, actor=current_user, reason=form.reason.data or "", doc_number=form.doc_number.data or ""
+            ),
+        )
+
+    return view
+
+
+def _review(service):
+    def view(cert_id: int):
+        form = ReviewForm()
+        form.validate()
+
+        def run(cert: Certificate):
+            attempt = None
+            if form.attempt_id.data:
+                attempt = db.session.scalars(
+                    exam_scope.attempts_query(current_user).where(
+                        Attempt.id == form.attempt_id.data, Attempt.person_id == cert.person_id
+                    )
+                ).first()
+            service(
+                cert,
+                actor=current_user,
+                attempt=attempt,
+                ten_year=form.ten_year.data,
+                doc_number=form.doc_number.data or "",
+            )
+
+        return _act(cert_id, run)
+
+    return view
+
+
+#: One POST endpoint per decision (暂扣, 发还, 撤销, 注销) and per 复审 kind: endpoint → service.
+for _name, _service in {
+    "suspend": lifecycle.suspend,
+    "reinstate": lifecycle.reinstate,
+    "revoke": lifecycle.revoke,
+    "cancel": lifecycle.cancel,
+}.items():
+    bp.add_url_rule(f"/<int:cert_id>/{_name}", _name, roles_required(*STAFF)(_decide(_service)), methods=["POST"])
+for _name, _service in {"review": lifecycle.review, "extend": lifecycle.extend}.items():
+    bp.add_url_rule(f"/<int:cert_id>/{_name}", _name, roles_required(*STAFF)(_review(_service)), methods=["POST"])
+
+
+@bp.route("/<int:cert_id>/reissue", methods=["POST"])
+@roles_required(*STAFF)
+def reissue(cert_id: int):
+    form = ReissueForm()
+    form.validate()
+    return _act(
+        cert_id,
+        lambda cert: lifecycle.reissue(
+            cert, actor=current_user, replace=form.mode.data == "replace", reason=form.reason.data or ""
+        ),
+    )
+
+
+@bp.route("/issue/<int:sitting_id>", methods=["GET", "POST"])
+@roles_required(*STAFF)
+def issue(sitting_id: int):
+    """Issue certificates to a sitting's passed candidates: everyone eligible, refusals listed with reasons."""
+    sitting = exam_scope.get_sitting_or_404(current_user, sitting_id)
+    outcomes = issuing.preview(sitting)
+    subject_kind = _subject_kind(outcomes)
+    may_issue = subject_kind is not None and policy.may_issue_certificate(
+        current_user,
+        subject_kind.value,
+        region_code=sitting.region_code,
+        enterprise_id=sitting.enterprise_id,
+        institution_id=sitting.institution_id,
+    )
+    form = IssueForm()
+    form.attempts.choices = [(o.attempt.id, o.attempt.person.name) for o in outcomes if o.refusal is None]
+    if request.method == "POST":
+        if not may_issue:
+            abort(403)
+        if form.validate_on_submit():
+            result = issuing.issue_bulk(sitting, actor=current_user, attempt_ids=form.attempts.data or [])
+            if result.issued:
+                enqueue_after_commit(tasks.render_pending, [c.id for c in result.issued])
+            db.session.commit()
+            flash(_("已发证 %(n)s 人", n=len(result.issued)), "success")
+            for outcome in result.refused:
+                flash(f"{outcome.attempt.person.name}：{outcome.refusal.message}", "error")
+            return redirect(url_for("certificates.issue", sitting_id=sitting.id))
+    return render_template(
+        "certificates/issue.html",
+        sitting=sitting,
+        outcomes=outcomes,
+        form=form,
+        may_issue=may_issue,
+        subject_kind=subject_kind,
+        issued=_issued_by_attempt(sitting.id),
+    )
+
+
+def _subject_kind(outcomes) -> CertKind | None:
+    for outcome in outcomes:
+        try:
+            return issuing.subject_for(outcome.attempt).kind
+        except DomainError:
+            continue
+    return None
+
+
+def _issued_by_attempt(sitting_id: int) -> dict[int, Certificate]:
+    certs = db.session.scalars(
+        sa.select(Certificate)
+        .join(Attempt, Attempt.id == Certificate.attempt_id)
+        .where(Attempt.sitting_id == sitting_id)
+    ).all()
+    return {c.attempt_id: c for c in certs}
+
+
+@bp.route("/<int:cert_id>/pdf")
+def pdf(cert_id: int):
+    """The certificate's PDF (rendered and stored first when missing or out of date)."""
+    cert = cert_scope.get_certificate_or_404(current_user, cert_id)
+    if not cert.pdf_current:
+        rendering.ensure_pdf(cert, actor=current_user)
+        db.session.commit()
+    return send_stored(cert.pdf_key, content_type="application/pdf", download_name=f"certificate-{cert.id}.pdf")
+
+
+@bp.app_template_filter("cert_masked")
+def cert_masked(number: str) -> str:
+    """A 证号 as shown to who may not see the holder's full ID number (a 特种作业操作证's number embeds it)."""
+    return issuing.masked_number(number)
+
+
+# ---------------------------------------------------------------- 持证上岗
+
+
+@bp.route("/compliance")
+@roles_required(Role.ADMIN, Role.REGULATOR, Role.ENTERPRISE)
+def compliance():
+    """An enterprise: its own list and rate. A regulator (or the admin): the rate of every enterprise in scope."""
+    if current_user.role is Role.ENTERPRISE:
+        return redirect(url_for("certificates.compliance_enterprise", enterprise_id=current_user.enterprise_id))
+    enterprises = db.session.scalars(people_scope.enterprises_query(current_user).order_by(Enterprise.name)).all()
+    today = local_today()
+    reports = [compliance_queries.report(e, today) for e in enterprises]
+    return render_template("certificates/compliance_overview.html", reports=reports)
+
+
+@bp.route("/compliance/<int:enterprise_id>")
+@roles_required(Role.ADMIN, Role.REGULATOR, Role.ENTERPRISE)
+def compliance_enterprise(enterprise_id: int):
+    enterprise = people_scope.get_enterprise_or_404(current_user, enterprise_id)
+    return render_template(
+        "certificates/compliance.html", report=compliance_queries.report(enterprise), today=local_today()
+    )
+
+
+@bp.route("/compliance/<int:enterprise_id>.xlsx")
+@roles_required(Role.ADMIN, Role.REGULATOR, Role.ENTERPRISE)
+def compliance_xlsx(enterprise_id: int):
+    enterprise = people_scope.get_enterprise_or_404(current_user, enterprise_id)
+    report = compliance_queries.report(enterprise)
+    book = Workbook()
+    sheet = book.active
+    sheet.title = _("持证上岗")
+    sheet.append(
+        [_("姓名"), _("岗位类别"), _("操作项目"), _("证书"), _("证号"), _("有效期至"), _("应复审日期"), _("状态")]
+    )
+    for line in report.lines:
+        e, c = line.employment, line.certificate
+        sheet.append(
+            [
+                e.person.name,
+                e.post.label,
+                e.operation_code or "",
+                c.kind.label if c else "",
+                issuing.masked_number(c.number) if c else "",
+                c.valid_to.isoformat() if c else "",
+                c.review_due_on.isoformat() if c and c.review_due_on else "",
+                line.status.label if line.status else _("无证"),
+            ]
+        )
+    rate = f"{report.rate:.1%}" if report.rate is not None else "—"
+    sheet.append([])
+    sheet.append([_("持证上岗率"), rate, f"{report.holding}/{report.required}"])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    buffer.seek(0)
+    return send_file(
+        buffer,
+        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        as_attachment=True,
+        download_name=f"compliance-{enterprise.id}.xlsx",
+    )
+
+
+# ---------------------------------------------------------------- reminders (the bell)
+
+
+@bp.app_template_global("unread_notices")
+def unread_notices() -> int:
+    """The bell's count in the header: unread certificate reminders of the current user."""
+    if not current_user.is_authenticated:
+        return 0
+    return reminders.unread_count(current_user.id)
+
+
+@bp.route("/notices", methods=["GET", "POST"])
+def notices():
+    """The current user's reminders; a POST marks them all read."""
+    if request.method == "POST":
+        reminders.mark_read(current_user.id)
+        db.session.commit()
+        return redirect(url_for("certificates.notices"))
+    return render_template("certificates/notices.html", notices=reminders.notices_for(current_user.id))
+
+
+@bp.app_template_global("certificates_of")
+def certificates_of(person_id: int) -> list[tuple[Certificate, CertStatus]]:
+    """The 一人一档 page's 持证情况: the person's certificates the current user may see, with today's status."""
+    if not current_user.is_authenticated:
+        return []
+    certs = db.session.scalars(
+        cert_scope.certificates_query(current_user)
+        .where(Certificate.person_id == person_id)
+        .order_by(Certificate.valid_to.desc())
+    ).all()
+    today = local_today()
+    return [(c, lifecycle.effective_status(c, today)) for c in certs]

@@ -1,0 +1,175 @@
+"""Certificate PDFs per second: one document per certificate (naive) against batches rendered as one multi-page
+document and split per certificate (pypdf), on one core and on every core; and the latency of one on-demand render.
+
+Builds a throwaway SQLite database and storage in a temp dir: N persons with registered photos, a passed 资格考试,
+and N certificates issued by the rule (``issuing.issue_bulk``). Nothing is stored by the timed renders.
+
+    .venv/bin/python bench/certificates.py [--quick] [-n 1000] [--naive 20] [--chunk 100]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+from concurrent.futures import ProcessPoolExecutor
+from datetime import date, timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+os.environ.setdefault("ANPEI_CONFIG", "testing")
+
+ENV: dict = {}
+
+
+def make_app(db_url: str, storage: str):
+    from app import create_app
+    from config import TestingConfig
+
+    return create_app(TestingConfig, SQLALCHEMY_DATABASE_URI=db_url, STORAGE_DIR=Path(storage))
+
+
+def build(app, n: int) -> list[int]:
+    """N certificates issued by a regulator on one passed sitting; returns their ids."""
+    from flask_migrate import upgrade
+
+    from app.certificates import issuing
+    from app.core.db import utcnow
+    from app.exams.models import Attempt, AttemptState, ExamKind, Sitting
+    from app.extensions import db
+    from app.people import photos
+    from app.people.models import Post
+    from app.rules.seed import seed_reference
+    from tests.certificates.world import photo_bytes
+    from tests.factories import Factory, make_id_number
+
+    upgrade()
+    seed_reference()
+    factory = Factory()
+    factory.jurisdiction("320100", "南京市")
+    enterprise = factory.enterprise(name="玄武化工有限公司", region="320102")
+    regulator = factory.regulator("320100")
+    photo = photo_bytes()
+    now = utcnow()
+    sitting = Sitting(
+        title="低压电工作业 资格考试",
+        kind=ExamKind.QUALIFICATION,
+        subject="qualification:special_operator:1.2",
+        post=Post.SPECIAL_OPERATOR.value,
+        operation_code="1.2",
+        spec={"pass_mark": 80, "sections": []},
+        opens_at=now - timedelta(days=2),
+        closes_at=now - timedelta(days=1),
+        duration_minutes=120,
+        enterprise_id=enterprise.id,
+        region_code="320102",
+    )
+    db.session.add(sitting)
+    db.session.flush()
+    surnames, given = "王李张刘陈杨赵黄周吴", "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平"
+    for i in range(n):
+        name = surnames[i % 10] + given[(i // 10) % 20] + given[(i * 7) % 20]
+        id_number = make_id_number("320102", date(1970 + i % 30, 1 + i % 12, 1 + i % 28), i)
+        person = factory.employ(
+            enterprise, name=name, post=Post.SPECIAL_OPERATOR, operation_code="1.2", id_number=id_number
+        ).person
+        photos.set_photo(person, photo, actor=None, max_bytes=10 * 1024 * 1024)
+        db.session.add(
+            Attempt(
+                sitting_id=sitting.id,
+                person_id=person.id,
+                state=AttemptState.GRADED,
+                paper={},
+                seed=1,
+                deadline=now,
+                score=90.0,
+                max_score=100.0,
+                passed=True,
+            )
+        )
+    db.session.flush()
+    result = issuing.issue_bulk(sitting, actor=regulator)
+    db.session.commit()
+    assert len(result.issued) == n, [o.refusal.message for o in result.refused][:3]
+    return [c.id for c in result.issued]
+
+
+def _init_worker(db_url: str, storage: str) -> None:
+    ENV["app"] = make_app(db_url, storage)
+
+
+def _render_chunk(ids: list[int]) -> int:
+    from app.certificates import rendering
+    from app.certificates.models import Certificate
+    from app.extensions import db
+
+    with ENV["app"].app_context():
+        certs = [db.session.get(Certificate, i) for i in ids]
+        pdfs = rendering.render_many(certs)
+        db.session.remove()
+    return len(pdfs)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="200 certificates, 5 naive renders")
+    parser.add_argument("-n", type=int, default=1000, help="certificates in the batch (1000)")
+    parser.add_argument("--naive", type=int, default=20, help="certificates rendered one document each (20)")
+    parser.add_argument("--chunk", type=int, default=100, help="certificates per document in the batch (100)")
+    args = parser.parse_args()
+    n, naive_n = (200, 5) if args.quick else (args.n, args.naive)
+    cores = os.cpu_count() or 1
+
+    with tempfile.TemporaryDirectory(prefix="anpei_bench_certs_") as tmp:
+        db_url, storage = f"sqlite:///{tmp}/bench.sqlite", f"{tmp}/storage"
+        app = make_app(db_url, storage)
+        with app.app_context():
+            from app.certificates import rendering
+            from app.certificates.models import Certificate
+            from app.extensions import db
+
+            t0 = time.perf_counter()
+            ids = build(app, n)
+            print(f"setup: {n} persons with photos, {n} certificates issued in {time.perf_counter() - t0:.1f} s")
+            certs = [db.session.get(Certificate, i) for i in ids]
+
+            rendering.render(certs[0])  # warm-up: WeasyPrint, Pango, fonts
+            t0 = time.perf_counter()
+            for cert in certs[:naive_n]:
+                rendering.render(cert)
+            naive_rate = naive_n / (time.perf_counter() - t0)
+            single = []
+            for cert in certs[:5]:
+                t1 = time.perf_counter()
+                rendering.render(cert)
+                single.append(time.perf_counter() - t1)
+
+            t0 = time.perf_counter()
+            for start in range(0, n, args.chunk):
+                rendering.render_many(certs[start : start + args.chunk])
+            one_core = n / (time.perf_counter() - t0)
+
+        chunks = [ids[i : i + args.chunk] for i in range(0, n, args.chunk)]
+        with ProcessPoolExecutor(cores, initializer=_init_worker, initargs=(db_url, storage)) as pool:
+            list(pool.map(_render_chunk, [chunks[0][:2]] * cores))  # warm every worker
+            t0 = time.perf_counter()
+            rendered = sum(pool.map(_render_chunk, chunks))
+            all_cores = rendered / (time.perf_counter() - t0)
+
+    print(f"baseline, one document per certificate ({naive_n}, one core): {naive_rate:6.1f} PDFs/s")
+    print(f"single on-demand render (warm, median of 5):      {statistics.median(single) * 1000:6.0f} ms")
+    print(
+        f"batch of {n}, {args.chunk} per document, split (one core): {one_core:6.1f} PDFs/s ({one_core / naive_rate:.1f}×)"
+    )
+    print(
+        f"batch of {n}, {args.chunk} per document, split ({cores} cores): {all_cores:6.1f} PDFs/s "
+        f"({all_cores / naive_rate:.1f}× baseline; goal ≥ 20 PDFs/s and ≥ 20×)"
+    )
+
+
+if __name__ == "__main__":
+    main()

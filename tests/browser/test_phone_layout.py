@@ -1,0 +1,32 @@
+"""Every page of the navigation, as every demo role, on a 390 × 844 phone: nothing scrolls sideways (issue #15)."""
+
+from __future__ import annotations
+
+import pytest
+
+from app.extensions import db
+from app.seed.demo import DEMO_LOGINS, DEMO_PASSWORD, seed_demo
+
+
+@pytest.fixture
+def demo(app):
+    assert seed_demo()
+    db.session.commit()
+
+
+def test_no_page_of_any_role_scrolls_sideways_on_a_phone(demo, phone_page, log_in, live_server):
+    page, checked, wide = phone_page, 0, []
+    for username, _role, _label in DEMO_LOGINS:
+        page.context.clear_cookies()
+        log_in(page, username, DEMO_PASSWORD)
+        hrefs = page.eval_on_selector_all("header nav a", "links => links.map(a => a.getAttribute('href'))")
+        assert hrefs, username
+        for href in dict.fromkeys(["/", *hrefs]):
+            page.goto(href)
+            page.wait_for_load_state("networkidle")
+            overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+            checked += 1
+            if overflow > 1:
+                wide.append(f"{username} {href}: {overflow}px")
+    assert checked >= 25
+    assert wide == [], "pages that scroll sideways on a phone:\n" + "\n".join(wide)

@@ -1,0 +1,128 @@
+"""The certificate PDF: Chinese fields readable back (pdfplumber), the QR decoded back to the verification URL from
+the rendered image (pdftoppm + zxing-cpp), stored with its sha256, re-rendered after a change and recorded."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import shutil
+import subprocess
+from datetime import date
+from pathlib import Path
+
+import pdfplumber
+import pytest
+import sqlalchemy as sa
+from PIL import Image
+
+from app.certificates import issuing, lifecycle, rendering
+from app.certificates.models import Certificate, EventKind
+from app.core.storage import storage
+from app.exams.models import ExamKind
+from app.extensions import db
+from tests.certificates.world import graded_sitting
+
+zxingcpp = pytest.importorskip("zxingcpp")
+pytestmark = pytest.mark.skipif(shutil.which("pdftoppm") is None, reason="pdftoppm (poppler-utils) not installed")
+
+ISSUED = date(2026, 1, 10)
+
+
+def text_of(pdf: bytes) -> str:
+    with pdfplumber.open(io.BytesIO(pdf)) as doc:
+        return "\n".join(page.extract_text() or "" for page in doc.pages)
+
+
+def png_of(pdf: bytes, tmp_path: Path, dpi: int = 150) -> Image.Image:
+    source = tmp_path / "card.pdf"
+    source.write_bytes(pdf)
+    subprocess.run(["pdftoppm", "-png", "-r", str(dpi), "-singlefile", str(source), str(tmp_path / "card")], check=True)
+    if target := os.environ.get("ANPEI_CERT_PNG"):  # keep a copy to look at (README screenshot)
+        shutil.copy(tmp_path / "card.png", target)
+    return Image.open(tmp_path / "card.png")
+
+
+@pytest.fixture
+def cert(cw):
+    return issuing.issue(cw.attempt_of(cw.persons[0]), actor=cw.regulator, today=ISSUED)
+
+
+def test_the_card_shows_the_chinese_fields_and_masks_the_id(cw, cert):
+    person = cw.persons[0]
+    text = text_of(rendering.render(cert))
+    for expected in (
+        "中华人民共和国特种作业操作证",
+        "王大锤",
+        person.id_masked,
+        "电工作业",
+        "低压电工作业",
+        "初领日期",
+        "2026年01月10日 至 2032年01月10日",
+        "应复审日期",
+        "2029年01月10日",
+        "南京市应急管理局",
+        "T" + person.id_number,  # the number is the ID number: the card itself carries it, as the real one
+    ):
+        assert expected in text, expected
+    assert person.id_number not in text.replace("T" + person.id_number, "")
+
+
+def test_the_qr_decodes_to_the_public_verification_url(app, cw, cert, tmp_path):
+    image = png_of(rendering.render(cert), tmp_path)
+    decoded = [r.text for r in zxingcpp.read_barcodes(image)]
+    assert decoded == [f"{app.config['PUBLIC_BASE_URL']}/v/{cert.verify_code}"]
+
+
+def test_the_stored_pdf_has_its_sha256_and_a_rerender_after_a_change_replaces_it(cw, cert):
+    pdf = rendering.ensure_pdf(cert)
+    assert cert.pdf_sha256 == hashlib.sha256(pdf).hexdigest()
+    assert storage().read(cert.pdf_key) == pdf and cert.pdf_version == 1
+    assert rendering.ensure_pdf(cert) == pdf and cert.pdf_version == 1  # current: not rendered again
+
+    review = graded_sitting(cw.enterprise, [(cw.persons[0], True)], kind=ExamKind.REVIEW)
+    lifecycle.review(
+        cert,
+        actor=cw.regulator,
+        attempt=cw.attempt_of(cw.persons[0], review),
+        doc_number="宁复〔2029〕1号",
+        today=date(2029, 1, 5),
+    )
+    assert not cert.pdf_current
+    again = rendering.ensure_pdf(cert)
+    assert again != pdf and cert.pdf_version == 2
+    assert (
+        cert.pdf_sha256 == hashlib.sha256(again).hexdigest() == hashlib.sha256(storage().read(cert.pdf_key)).hexdigest()
+    )
+    assert "宁复〔2029〕1号" in text_of(again) and "2032年01月10日" in text_of(again)
+    assert cert.events[-1].kind is EventKind.RENDERED
+    assert cert.events[-1].detail == {"sha256_was": hashlib.sha256(pdf).hexdigest(), "sha256": cert.pdf_sha256}
+
+
+def test_a_batch_renders_as_one_document_split_per_certificate(cw, cert):
+    second_sitting = graded_sitting(cw.enterprise, [(cw.persons[0], True)], operation_code="1.1")
+    second = issuing.issue(cw.attempt_of(cw.persons[0], second_sitting), actor=cw.regulator, today=ISSUED)
+    first_pdf, second_pdf = rendering.render_many([cert, second])
+    assert "低压电工作业" in text_of(first_pdf) and "高压电工作业" not in text_of(first_pdf)
+    assert "高压电工作业" in text_of(second_pdf)
+
+
+def test_the_batch_task_is_idempotent(cw, cert):
+    from app.certificates import tasks
+
+    second_sitting = graded_sitting(cw.enterprise, [(cw.persons[0], True)], operation_code="1.1")
+    second = issuing.issue(cw.attempt_of(cw.persons[0], second_sitting), actor=cw.regulator, today=ISSUED)
+    db.session.commit()
+    ids = [cert.id, second.id]
+    assert tasks.render_pending.run(ids) == 2
+    files = {c.id: storage().read(c.pdf_key) for c in (cert, second)}
+    shas = {c.id: c.pdf_sha256 for c in (cert, second)}
+    assert tasks.render_pending.run(ids + ids) == 0  # run twice (and with duplicates): nothing rendered again
+    db.session.expire_all()
+    for c in (cert, second):
+        c = db.session.get(Certificate, c.id)
+        assert (c.pdf_version, c.pdf_sha256) == (1, shas[c.id])
+        assert storage().read(c.pdf_key) == files[c.id]
+        assert [e.kind for e in c.events] == [EventKind.ISSUED]
+    keys = db.session.scalars(sa.select(Certificate.pdf_key).order_by(Certificate.id)).all()
+    assert keys == [f"certificates/{cert.id}/certificate.pdf", f"certificates/{second.id}/certificate.pdf"]

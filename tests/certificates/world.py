@@ -1,0 +1,147 @@
+"""A small world for certificate tests: 南京市 regulator, enterprise A in 玄武区, candidates of a 资格考试 for
+1.2 低压电工作业 with graded attempts (built as rows: the exam engine has its own tests)."""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from PIL import Image, ImageDraw
+
+from app.auth.models import User
+from app.core.db import utcnow
+from app.exams.models import Attempt, AttemptState, ExamKind, Sitting
+from app.extensions import db
+from app.people import photos
+from app.people.models import Enterprise, Person, Post
+from tests.factories import Factory, make_id_number
+
+
+def photo_bytes(color: tuple[int, int, int] = (90, 140, 200)) -> bytes:
+    """A small portrait-shaped PNG: a face-coloured oval on a blue background."""
+    image = Image.new("RGB", (250, 350), color)
+    ImageDraw.Draw(image).ellipse((60, 60, 190, 230), fill=(230, 200, 170))
+    out = io.BytesIO()
+    image.save(out, "PNG")
+    return out.getvalue()
+
+
+def give_photo(person: Person) -> None:
+    """Register a photo for ``person`` (issuing refuses a holder without one)."""
+    photos.set_photo(person, photo_bytes(), actor=None, max_bytes=10 * 1024 * 1024)
+
+
+def graded_sitting(
+    organiser: Enterprise | None,
+    persons_passed: list[tuple[Person, bool]],
+    *,
+    kind: ExamKind = ExamKind.QUALIFICATION,
+    post: str = Post.SPECIAL_OPERATOR.value,
+    operation_code: str = "1.2",
+    region_code: str = "320102",
+    title: str = "低压电工作业 资格考试",
+    institution_id: int | None = None,
+) -> Sitting:
+    now = utcnow()
+    sitting = Sitting(
+        title=title,
+        kind=kind,
+        subject=f"{kind.value}:{post}:{operation_code}",
+        post=post,
+        operation_code=operation_code,
+        spec={"pass_mark": 80, "sections": []},
+        opens_at=now - timedelta(days=2),
+        closes_at=now - timedelta(days=1),
+        duration_minutes=120,
+        enterprise_id=organiser.id if organiser is not None and institution_id is None else None,
+        institution_id=institution_id,
+        region_code=region_code,
+    )
+    db.session.add(sitting)
+    db.session.flush()
+    for person, passed in persons_passed:
+        db.session.add(
+            Attempt(
+                sitting_id=sitting.id,
+                person_id=person.id,
+                state=AttemptState.GRADED,
+                paper={},
+                seed=1,
+                started_at=now - timedelta(days=2),
+                deadline=now - timedelta(days=2) + timedelta(hours=2),
+                graded_at=now - timedelta(days=2),
+                score=90.0 if passed else 50.0,
+                max_score=100.0,
+                passed=passed,
+            )
+        )
+    db.session.flush()
+    return sitting
+
+
+@dataclass
+class CertWorld:
+    factory: Factory
+    enterprise: Enterprise
+    other_enterprise: Enterprise
+    admin: User
+    regulator: User  # 南京市
+    other_regulator: User  # 苏州市
+    persons: list[Person]
+    sitting: Sitting
+    extra: dict = field(default_factory=dict)
+
+    def attempt_of(self, person: Person, sitting: Sitting | None = None) -> Attempt:
+        sitting = sitting or self.sitting
+        return db.session.query(Attempt).filter_by(sitting_id=sitting.id, person_id=person.id).one()
+
+
+def build_cert_world(factory: Factory) -> CertWorld:
+    nj = factory.jurisdiction("320100", "南京市")
+    factory.jurisdiction("320102", "玄武区", parent=nj)
+    factory.jurisdiction("320500", "苏州市")
+    enterprise = factory.enterprise(name="玄武化工有限公司", region="320102")
+    other = factory.enterprise(name="虎丘烟花有限公司", region="320505")
+    admin = factory.enterprise_admin(enterprise)
+    persons = []
+    for name, birth, seq in (
+        ("王大锤", date(1980, 3, 1), 11),
+        ("李小红", date(1990, 7, 9), 22),
+        ("赵铁柱", date(1975, 1, 5), 31),
+    ):
+        person = factory.employ(
+            enterprise,
+            name=name,
+            post=Post.SPECIAL_OPERATOR,
+            operation_code="1.2",
+            id_number=make_id_number("320102", birth, seq),
+            actor=admin,
+        ).person
+        persons.append(person)
+    for person in persons[:2]:
+        give_photo(person)
+    sitting = graded_sitting(enterprise, [(persons[0], True), (persons[1], False), (persons[2], True)])
+    world = CertWorld(
+        factory=factory,
+        enterprise=enterprise,
+        other_enterprise=other,
+        admin=admin,
+        regulator=factory.regulator("320100"),
+        other_regulator=factory.regulator("320500"),
+        persons=persons,
+        sitting=sitting,
+    )
+    return world
+
+
+def objects_for_access_matrix(tenant_world) -> dict:
+    """Person A's 特种作业操作证, issued by the 南京市 regulator on a 资格考试 of enterprise A."""
+    from app.certificates import issuing
+
+    w = tenant_world
+    give_photo(w.person_a)
+    sitting = graded_sitting(w.ent_a, [(w.person_a, True)])
+    attempt = db.session.query(Attempt).filter_by(sitting_id=sitting.id, person_id=w.person_a.id).one()
+    cert = issuing.issue(attempt, actor=w.regulator_nj)
+    return {"cert_id": cert.id}
