@@ -17,6 +17,7 @@ from app.exams.models import Attempt, ExamKind, Sitting
 from app.exams.sittings import new_sitting, organiser_of
 from app.extensions import db
 from app.people.models import Person
+from app.people.trainees import add_trainee
 from app.training import courses, hours
 from app.training import messages as _messages  # noqa: F401  (registers the training codes)
 from app.training.models import (
@@ -89,6 +90,13 @@ def enrol(training_class: TrainingClass, person_ids, *, actor) -> int:
         if person_id in existing:
             continue
         db.session.add(Enrolment(class_id=training_class.id, person_id=person_id, enrolled_by_id=actor.id))
+        if training_class.institution is not None:  # the institution may now see and examine its trainee
+            add_trainee(
+                training_class.institution,
+                db.session.get(Person, person_id),
+                source=f"class:{training_class.id}",
+                actor=actor,
+            )
         record_event(
             person_id,
             "training.enrolled",

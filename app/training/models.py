@@ -19,7 +19,7 @@ from app.auth.ownership import OwnedMixin
 from app.core.db import TimestampMixin, utcnow
 from app.core.enums import LabelledEnum, enum_column
 from app.extensions import db
-from app.people.models import Person
+from app.people.models import Person, TrainingInstitution
 
 
 class TrainingType(LabelledEnum):
@@ -123,6 +123,7 @@ class TrainingClass(TimestampMixin, db.Model):
     created_by_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("auth_users.id"))
 
     course: so.Mapped[Course] = so.relationship()
+    institution: so.Mapped[TrainingInstitution | None] = so.relationship()
 
 
 class Enrolment(db.Model):
