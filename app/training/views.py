@@ -468,3 +468,10 @@ def heartbeat():
     return jsonify(
         credited=result.credited, refusal=result.refusal, lesson_seconds=result.lesson_seconds, furthest=result.furthest
     )
+
+
+@bp.app_template_global("training_hours_of")
+def training_hours_of(person) -> tuple[float | None, float]:
+    """The 一人一档 page's 培训学时: this year's 再培训 hours required for the person's post, and credited so far.
+    (The page is only reached through the person's scope; hours are not secret inside it.)"""
+    return hours.my_year(person, local_today().year)

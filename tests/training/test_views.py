@@ -257,3 +257,10 @@ def test_the_class_archive_export_has_the_roster_attendance_and_the_per_day_stud
     assert roster[2][:4] == ("王大锤", 1, 0, 0.03)
     ledger = list(book["网络学习明细"].values)
     assert ledger[1][0] == "王大锤" and ledger[1][2:] == ("动火作业事故案例", 60)
+
+
+def test_the_person_file_shows_this_years_hours_against_the_rule(client, login, training_world):
+    """一人一档: 主要负责人 of a 危险化学品 enterprise, 16 学时 of 再培训 a year (3号令 第九条), none yet."""
+    html = login(training_world.organiser).get(f"/people/{training_world.person.id}").get_data(as_text=True)
+    slot = html.split('data-testid="hours-this-year"', 1)[1].split("</p>", 1)[0]
+    assert "本年度已获 0 学时" in slot and "应达 16 学时" in slot and "差 16 学时" in slot
