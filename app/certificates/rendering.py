@@ -2,8 +2,9 @@
 应复审日期 and 复审 records, authority, number, QR to the public verification page), rendered by WeasyPrint from
 ``templates/certificates/card_pdf.html`` with primitives only, and stored with its sha256.
 
-CJK font subsetting dominates WeasyPrint's time, so batches are rendered as one multi-page document and split per
-certificate with pypdf (:func:`render_many`); ``bench/certificates.py`` measures both ways.
+Fonts are the pre-subset CJK faces of :mod:`app.core.fonts` (WeasyPrint's per-document font subsetting of the
+system's 20 MB collections cost 0.1–0.3 s). Batches are rendered as multi-page documents and split per certificate
+with pypdf (:func:`render_many`): layout and set-up once per document. ``bench/certificates.py`` measures both.
 """
 
 from __future__ import annotations
@@ -77,7 +78,7 @@ def card_context(cert: Certificate) -> dict:
         "records": records,
         "authority": cert.authority,
         "photo": _photo_uri(person.photo_key),
-        "qr": qr_png_data_uri(url, scale=6),
+        "qr": qr_png_data_uri(url, scale=1),  # one pixel a module, drawn crisp by the template
         "url": url,
     }
 
