@@ -146,6 +146,7 @@ class Config:
                 "spotchecks-close-expired": {"task": "spotchecks.close_expired", "schedule": 60},
                 "certificates-mark-lapsed-nightly": {"task": "certificates.mark_lapsed", "schedule": 24 * 3600},
                 "certificates-reminders-daily": {"task": "certificates.send_reminders", "schedule": 24 * 3600},
+                "training-refresh-completions": {"task": "training.refresh_completions", "schedule": 600},
             },
         }
 

@@ -77,6 +77,7 @@ BLUEPRINTS = (
     ("app.exams.views", "/exams"),
     ("app.certificates.views", "/certificates"),
     ("app.certificates.public_views", None),  # /v/<code> and /verify: public certificate verification
+    ("app.training.views", "/training"),
 )
 
 

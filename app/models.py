@@ -17,3 +17,6 @@ from app.people import tasks as people_tasks  # noqa: F401  (registers Celery ta
 from app.rules import models as rules_models  # noqa: F401
 from app.spotchecks import models as spotchecks_models  # noqa: F401
 from app.spotchecks import tasks as spotchecks_tasks  # noqa: F401  (registers Celery tasks)
+from app.training import gate as training_gate  # noqa: F401  (registers the hours gate before 资格/复审考试)
+from app.training import models as training_models  # noqa: F401
+from app.training import tasks as training_tasks  # noqa: F401  (registers Celery tasks)

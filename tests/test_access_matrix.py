@@ -35,6 +35,7 @@ from tests.exams.world import objects_for_access_matrix as exam_objects
 from tests.factories import Factory
 from tests.people.world import World, build_world, fresh_g_per_request, good_rows, xlsx_bytes
 from tests.spotchecks.world import objects_for_access_matrix
+from tests.training.world import objects_for_access_matrix as training_objects
 
 
 @dataclass
@@ -78,6 +79,11 @@ OBJECT_ARGS: dict[str, Callable[[Tenant], object]] = {
     **{
         arg: (lambda arg: lambda t: _cached("exam", lambda t: exam_objects(t.world))(t)[arg])(arg)  # noqa: B023
         for arg in ("bank_id", "question_id", "token", "fmt", "template_id", "sitting_id", "attempt_id")
+    },
+    # training: enterprise A's course with a PDF lesson and a running class with person A (tests/training/world.py)
+    **{
+        arg: (lambda arg: lambda t: _cached("training", lambda t: training_objects(t.world))(t)[arg])(arg)  # noqa: B023
+        for arg in ("course_id", "lesson_id", "class_id")
     },
     # certificates: person A's 特种作业操作证 (tests/certificates/world.py)
     "cert_id": lambda t: _cached("cert", lambda t: cert_objects(t.world))(t)["cert_id"],

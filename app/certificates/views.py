@@ -65,7 +65,11 @@ def detail(cert_id: int):
         status=lifecycle.effective_status(cert),
         may_act=may_act,
         show_full_id=policy.may_see_full_id(current_user, cert.person),
-        decision_form=DecisionForm(),
+        # a 逢查必考 failure proposes a 暂扣: the form comes filled with the reason, the regulator adds the 文号 and decides
+        decision_form=DecisionForm(
+            data={"reason": request.args.get("reason", "")[:200]} if request.args.get("propose") else None
+        ),
+        proposed=request.args.get("propose") == "suspend",
         review_form=ReviewForm(),
         reissue_form=ReissueForm(mode="reissue"),
     )

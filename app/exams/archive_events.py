@@ -65,3 +65,11 @@ def _exam_time_extended(p: dict) -> RenderedEvent:
             (_("原因"), p.get("reason")),
         ),
     )
+
+
+@renders("exam.gate_overridden")
+def _exam_gate_overridden(p: dict) -> RenderedEvent:
+    return RenderedEvent(
+        _("学时不足放行参考"),
+        _exam_facts(p) + facts((_("不符合条件"), p.get("refused_because")), (_("放行原因"), p.get("reason"))),
+    )

@@ -23,6 +23,9 @@ class SittingForm(FlaskForm):
     duration_minutes = IntegerField(_l("答题时长（分钟，留空按模板）"), validators=[Optional(), NumberRange(1, 600)])
     access_code = StringField(_l("考试口令（可选）"), validators=[Optional(), Length(max=20)])
     person_ids = MultiCheckboxField(_l("考生"), coerce=int, choices=[], validate_choice=True)
+    override_reason = StringField(
+        _l("学时不足放行原因（可选，记入个人档案）"), validators=[Optional(), Length(max=200)]
+    )
 
 
 class MakeupForm(FlaskForm):

@@ -16,6 +16,10 @@ MESSAGES = {
     "sitting.closed": lambda p: _("考试已结束"),
     "sitting.access_code": lambda p: _("考试口令不正确"),
     "sitting.no_candidates": lambda p: _("请至少选择一名考生"),
+    "sitting.not_eligible": lambda p: _(
+        "以下考生不符合报考条件：%(reasons)s。如确需放行，请填写放行原因（将记入个人档案）。",
+        reasons=p.get("reasons", ""),
+    ),
     "paper.insufficient": lambda p: _("题库题量不足，无法按组卷规则出卷：%(detail)s", detail=p.get("detail", "")),
     "paper.pass_mark": lambda p: _(
         "及格分 %(pass)s 超出试卷总分 %(total)s", **{"pass": p.get("pass_mark", ""), "total": p.get("total", "")}

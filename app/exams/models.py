@@ -26,6 +26,7 @@ class ExamKind(LabelledEnum):
     REVIEW = "review", _l("复审考试")
     MAKEUP = "makeup", _l("补考")
     SPOTCHECK = "spotcheck", _l("逢查必考")
+    CLASS = "class", _l("班次考试")
 
 
 class AttemptState(LabelledEnum):

@@ -13,10 +13,13 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
+from app.archive.services import record_event
 from app.auth.models import Role
 from app.bank.models import PaperTemplate
 from app.bank.queries import question_index
+from app.core.clock import local_today
 from app.core.errors import DomainError
+from app.exams import gates
 from app.exams import messages as _messages  # noqa: F401  (registers the exam codes)
 from app.exams.models import Candidate, ExamKind, Sitting
 from app.extensions import db
@@ -77,13 +80,16 @@ def create_sitting(
     access_code: str = "",
     post: str = "",
     operation_code: str = "",
+    override_reason: str = "",
 ) -> Sitting:
     """Create a 考试场次 from a paper template, freezing its spec and banks, and enrol the candidates.
 
     :param duration_minutes: defaults to the template's time limit.
     :param post: the 岗位 the exam is for (``special_operator`` …), or empty for any.
     :param operation_code: the 作业类别/操作项目 code for special operators, or empty.
-    :raises DomainError: ``sitting.kind_not_allowed`` when the actor's role may not create this kind,
+    :param override_reason: admits candidates the enrolment gates refuse (:mod:`app.exams.gates`), logged.
+    :raises DomainError: ``sitting.not_eligible`` (with every refused candidate's reason) unless overridden,
+        ``sitting.kind_not_allowed`` when the actor's role may not create this kind,
         ``sitting.window`` for an empty window, ``sitting.duration`` out of 1–600 minutes, ``paper.insufficient``
         when the banks cannot fill the template.
     """
@@ -108,6 +114,7 @@ def create_sitting(
         organiser=organiser_of(actor),
         person_ids=person_ids,
         actor=actor,
+        override_reason=override_reason,
     )
 
 
@@ -131,6 +138,7 @@ def new_sitting(
     allow_review: bool = True,
     allow_makeup: bool = True,
     makeup_of: Sitting | None = None,
+    override_reason: str = "",
 ) -> Sitting:
     """The one way a sitting comes to be (a plain one, a 补考, a 逢查必考): checked, stored, candidates enrolled.
 
@@ -169,14 +177,36 @@ def new_sitting(
     )
     db.session.add(sitting)
     db.session.flush()
-    add_candidates(sitting, person_ids)
+    add_candidates(sitting, person_ids, override_reason=override_reason, actor=actor)
     return sitting
 
 
-def add_candidates(sitting: Sitting, person_ids: list[int]) -> int:
-    """Enrol persons (already enrolled ones are skipped); returns how many were added."""
+def add_candidates(sitting: Sitting, person_ids: list[int], *, override_reason: str = "", actor=None) -> int:
+    """Enrol persons (already enrolled ones are skipped); returns how many were added.
+
+    Candidates of a 资格考试 or 复审考试 pass the enrolment gates first (training hours): a refused one is admitted
+    only with ``override_reason``, and the override is written into their file (``exam.gate_overridden``).
+
+    :raises DomainError: ``sitting.not_eligible`` listing each refused candidate's reason.
+    """
     existing = set(db.session.scalars(sa.select(Candidate.person_id).where(Candidate.sitting_id == sitting.id)))
     new = [pid for pid in dict.fromkeys(person_ids) if pid not in existing]
+    refused = gates.refusals(sitting.kind, sitting.post, sitting.operation_code, new, local_today())
+    if refused and not override_reason.strip():
+        raise DomainError("sitting.not_eligible", reasons="；".join(refused.values()))
+    for person_id, reason in refused.items():
+        record_event(
+            person_id,
+            "exam.gate_overridden",
+            {
+                "title": sitting.title,
+                "exam_kind": sitting.kind.value,
+                "refused_because": reason,
+                "reason": override_reason.strip()[:200],
+            },
+            actor=actor,
+            enterprise_id=sitting.enterprise_id,
+        )
     db.session.add_all(Candidate(sitting_id=sitting.id, person_id=pid) for pid in new)
     db.session.flush()
     return len(new)

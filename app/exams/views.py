@@ -238,6 +238,7 @@ def new_sitting():
                 actor=current_user,
                 post=post if post in Post._value2member_map_ else "",
                 operation_code=operation[:16],
+                override_reason=form.override_reason.data or "",
             )
         except DomainError as exc:
             db.session.rollback()

@@ -8,7 +8,9 @@ What it leaves behind, at 金陵化工有限公司:
 - an open 培训考试 (主要负责人和安全生产管理人员, window now−1 h … now+7 days) organised by ``enterprise`` for the
   主要负责人 王建国 (``worker``, not started: try it) and the three 安全管理人员, two of whom passed and one failed;
 - a 逢查必考 inspection by ``regulator`` earlier today: the default sample, one person swapped (absent), every ticket
-  answered on site, one failure, closed — so the 整改清单 holds one open finding.
+  answered on site, one failure, closed — so the 整改清单 holds one open finding;
+- a running online 再培训 class (three text lessons, 2 学时 required, the demo exam template for its class exam):
+  the safety managers have studied the first lesson, 王建国 ten minutes of it (``worker`` → 我的培训).
 """
 
 from __future__ import annotations
@@ -30,6 +32,9 @@ from app.extensions import db
 from app.people.models import Employment, Post
 from app.spotchecks import engine, inspections, tickets
 from app.spotchecks.models import TicketState
+from app.training import classes, courses, study
+from app.training.crediting import Heartbeat
+from app.training.models import ClassMode, LessonKind, TrainingType
 
 EXAM_TEMPLATE = "主要负责人和安全生产管理人员 安全生产知识考试（演示）"
 SPOTCHECK_TEMPLATE = "逢查必考 现场测试（演示）"
@@ -95,6 +100,58 @@ def seed_demo_activity(now: datetime | None = None) -> None:
     enterprise = enterprise_user.enterprise
     _spotcheck(regulator, enterprise, now - timedelta(hours=2), rng)
     _exam(enterprise_user, worker, enterprise, now, rng)
+    _training(enterprise_user, worker, enterprise, now)
+
+
+LESSONS = [
+    (
+        "《安全生产法》与企业主体责任",
+        "生产经营单位的主要负责人是本单位安全生产第一责任人，对本单位的安全生产工作全面负责。",
+    ),
+    ("危险化学品重大危险源辨识与管控", "重大危险源应登记建档，定期检测、评估、监控，并制定应急预案。"),
+    ("动火、受限空间作业事故案例", "特殊作业必须办理作业票证，落实“先通风、再检测、后作业”。"),
+]
+
+
+def _training(organiser: User, worker: User, enterprise, now: datetime) -> None:
+    """A running online class of the enterprise's annual re-training: the safety managers have studied the first
+    lesson (credited by heartbeats an hour ago), the worker 王建国 ten minutes of it — so the pages show hours."""
+    year = to_user_timezone(now).year
+    course = courses.create_course(
+        title=f"{year}年度 危险化学品企业安全生产再培训",
+        training_type=TrainingType.ANNUAL,
+        posts=[Post.PRINCIPAL.value, Post.SAFETY_MANAGER.value],
+        actor=organiser,
+    )
+    for title, body in LESSONS:
+        courses.add_lesson(course, title=title, kind=LessonKind.TEXT, duration_minutes=20, body=body)
+    today = to_user_timezone(now).date()
+    training_class = classes.create_class(
+        course=course,
+        title=f"{year}年度 主要负责人和安全管理人员 再培训班",
+        mode=ClassMode.ONLINE,
+        starts_on=today - timedelta(days=7),
+        ends_on=today + timedelta(days=30),
+        required_hours=2,
+        exam_template=_template(EXAM_TEMPLATE),
+        actor=organiser,
+    )
+    managers = db.session.scalars(
+        sa.select(Employment.person_id)
+        .where(
+            Employment.enterprise_id == enterprise.id,
+            Employment.post == Post.SAFETY_MANAGER,
+            Employment.end_date.is_(None),
+        )
+        .order_by(Employment.person_id)
+    ).all()
+    classes.enrol(training_class, [worker.person_id, *managers], actor=organiser)
+    first = course.lessons[0]
+    for person_id, minutes in [(worker.person_id, 10)] + [(p, 20) for p in managers]:
+        start = now - timedelta(hours=1)
+        token = study.open_lesson(person_id, training_class, first, now=start)
+        for k in range(minutes * 2 + 1):
+            study.heartbeat(person_id, Heartbeat(token, first.id, 0), now=start + timedelta(seconds=30 * k))
 
 
 def _exam(organiser: User, worker: User, enterprise, now: datetime, rng: random.Random) -> None:

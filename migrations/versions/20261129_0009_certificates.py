@@ -1,14 +1,14 @@
 """Certificates (特种作业操作证, 合格证, 培训合格证明) and their history.
 
 Revision ID: 0009
-Revises: 0007 (the lead re-chains with training's 0008 at merge)
+Revises: 0008 (re-chained after training's 0008)
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0009"
-down_revision = "0007"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 

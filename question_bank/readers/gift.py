@@ -246,6 +246,7 @@ def _parse(body: str, line: int, builder: QuestionBuilder) -> dict[str, Any] | N
         return None
     pieces = [(lead, piece) for lead, piece in _split_unescaped(block, "=~") if lead]
     options, correct = [], []
+    wildcards: set[int] = set()
     for index, (lead, piece) in enumerate(pieces):
         piece = _split_unescaped(piece.strip(), "#")[0][1].strip()  # drop per-answer #feedback
         m = _WEIGHT.match(piece)
@@ -256,11 +257,13 @@ def _parse(body: str, line: int, builder: QuestionBuilder) -> dict[str, Any] | N
         # A weight decides on its own: "=%0%x" is a wrong answer written with "=".
         if (float(m.group(1)) > 0) if m else lead == "=":
             correct.append(index)
+        if piece.strip() == "*":  # an unescaped lone "*" is GIFT's "any answer": never a right answer
+            wildcards.add(index)
         text = unescape(piece).strip()
         options.append(html_to_text(text) if html or (option_fmt and option_fmt.group(1) == "html") else text)
     if all(lead == "=" for lead, _ in pieces):
         raw["type"] = QuestionType.FILL
-        raw["answer"] = [text for i, text in enumerate(options) if i in correct and text != "*"]
+        raw["answer"] = [text for i, text in enumerate(options) if i in correct and i not in wildcards]
         return raw
     raw["type"] = QuestionType.MULTIPLE if len(correct) > 1 else QuestionType.SINGLE
     raw["options"] = options

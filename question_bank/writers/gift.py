@@ -21,9 +21,10 @@ def escape(text: str) -> str:
 
 
 def escape_answer(text: str) -> str:
-    """Escape an answer; a leading ``%`` too, or ``%50%…`` would read as a weight."""
+    """Escape an answer; a leading ``%`` too, or ``%50%…`` would read as a weight, and a lone ``*``, which GIFT
+    reads as "any answer" (a wildcard, never a correct answer of ours)."""
     escaped = escape(text)
-    return "\\" + escaped if escaped.startswith("%") else escaped
+    return "\\" + escaped if escaped.startswith("%") or escaped == "*" else escaped
 
 
 def _question(q: Question) -> str:

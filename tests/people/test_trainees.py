@@ -30,3 +30,29 @@ def test_an_institution_sees_its_trainees_only_and_examines_them(client, login, 
     # its sitting form offers its trainees as candidates, nobody else
     form = client.get("/exams/sittings/new").get_data(as_text=True)
     assert "王大锤" in form and "江宁员工" not in form
+
+
+def test_enrolling_in_an_institutions_class_makes_the_person_its_trainee(client, login, world, factory):
+    """The training class is what brings a person to an institution: enrolment records the relation."""
+    from datetime import date
+
+    from app.training import classes
+    from app.training.models import ClassMode
+    from tests.training.conftest import build_course
+
+    institution = factory.institution("320102")
+    user = factory.user(Role.INSTITUTION, institution_id=institution.id)
+    factory.commit()
+    assert login(user).get(f"/people/{world.person_a.id}").status_code == 404
+    training_class = classes.create_class(
+        course=build_course(user),
+        title="低压电工初训一班",
+        mode=ClassMode.ONLINE,
+        starts_on=date(2026, 12, 1),
+        ends_on=date(2026, 12, 20),
+        required_hours=2,
+        actor=user,
+    )
+    classes.enrol(training_class, [world.person_a.id], actor=user)
+    factory.commit()
+    assert login(user).get(f"/people/{world.person_a.id}").status_code == 200

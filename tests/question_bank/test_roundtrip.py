@@ -126,3 +126,14 @@ def test_xlsx_round_trip(bank):
 def test_gift_escapes_every_special_character():
     q = Question("k{1}", QuestionType.SINGLE, "a{b}~c=d#e:f\\g\nh -> i", options=("%50%x", "=y", "~z"), answer=(0,))
     assert read_questions(write_questions([q], "gift"), format="gift").questions == [q]
+
+
+def test_a_literal_star_answer_survives_gift_and_a_wildcard_is_never_right():
+    """Found by the round trip: a 填空 answer "*" was written as GIFT's wildcard and read back as no answer."""
+    from question_bank import Question, QuestionType, read_questions, write_questions
+
+    star = Question(key="S1", type=QuestionType.FILL, stem="乘号可以写作____。", fill_answers=("*",))
+    back = read_questions(write_questions([star], "gift"), format="gift")
+    assert [q.fill_answers for q in back.questions] == [("*",)]
+    wildcard = read_questions("::W1:: 任意答案都算对{=*}".encode(), format="gift")
+    assert wildcard.questions == [] and [e.code for e in wildcard.errors] == ["missing_answer"]

@@ -1,0 +1,47 @@
+"""How the 一人一档 events training writes read (``training.*``)."""
+
+from __future__ import annotations
+
+from flask_babel import gettext as _
+
+from app.archive.render import RenderedEvent, enum_label, facts, outcome_passed, renders
+from app.training.models import ClassMode, TrainingType
+
+
+def _class_facts(p: dict) -> list[tuple[str, str]]:
+    return facts(
+        (_("培训班次"), p.get("title")),
+        (_("培训类型"), enum_label(TrainingType, p.get("training_type")) if p.get("training_type") else ""),
+        (_("培训方式"), enum_label(ClassMode, p.get("mode")) if p.get("mode") else ""),
+        (_("课程"), f"{p['course']} (v{p.get('course_version', 1)})" if p.get("course") else ""),
+    )
+
+
+@renders("training.enrolled")
+def _training_enrolled(p: dict) -> RenderedEvent:
+    return RenderedEvent(_("报名培训班次"), _class_facts(p))
+
+
+@renders("training.attended")
+def _training_attended(p: dict) -> RenderedEvent:
+    source = {"manual": _("手工补录"), "sheet": _("签到表导入")}.get(p.get("source"), "")
+    return RenderedEvent(
+        _("面授考勤"),
+        _class_facts(p)
+        + facts(
+            (_("日期"), p.get("date")),
+            (_("场次"), p.get("session")),
+            (_("时长"), _("%(minutes)s 分钟", minutes=p["minutes"]) if p.get("minutes") else ""),
+            (_("来源"), source),
+            (_("原因"), p.get("reason")),
+        ),
+    )
+
+
+@renders("training.completed")
+def _training_completed(p: dict) -> RenderedEvent:
+    return RenderedEvent(
+        _("完成培训（学时达标且班次考试合格）"),
+        _class_facts(p) + facts((_("已获学时"), p.get("hours")), (_("要求学时"), p.get("required_hours"))),
+        outcome_passed(True),
+    )

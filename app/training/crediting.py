@@ -1,0 +1,106 @@
+"""The crediting rule of online study, over plain values (no database, no clock of its own).
+
+:func:`credit` decides, for one heartbeat of a lesson page, how many seconds of real study it proves:
+
+* only the real time since the last accepted heartbeat, each gap capped at :data:`MAX_GAP` (2 × the 30 s
+  interval): a page that went quiet for ten minutes earns one capped gap, not ten minutes;
+* nothing while the page is hidden, the video paused, or (once the lead wires 人像抓拍) the snapshot missing
+  (``snapshot_ok``): such a heartbeat only moves the clock, so the hidden time is never credited later;
+* one page at a time: the person's active-session token must match (a second tab or another lesson took over);
+* no credit for seeking forward: the position may not advance more than the elapsed time plus :data:`SLACK`;
+* never more than the lesson's duration in total.
+
+:func:`split_by_day` then spreads the credited seconds over the local (Asia/Shanghai) days they were spent in.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import date, datetime, timedelta
+
+from app.core.clock import to_local, to_utc
+
+#: Seconds between heartbeats of the lesson page (static/js/study.js sends one every 30 s).
+INTERVAL = 30
+#: The longest gap between two heartbeats that is credited in full.
+MAX_GAP = 2 * INTERVAL
+#: How far the position may run ahead of the clock (network jitter, playback rate rounding).
+SLACK = 5.0
+
+
+@dataclass(frozen=True)
+class StudyState:
+    """What the server knows before a heartbeat: the person's active page and this lesson's progress."""
+
+    token: str
+    lesson_id: int
+    duration: int
+    last_at: datetime | None = None
+    position: float = 0.0
+    furthest: float = 0.0
+    credited: int = 0
+
+
+@dataclass(frozen=True)
+class Heartbeat:
+    token: str
+    lesson_id: int
+    position: float = 0.0
+    visible: bool = True
+    playing: bool = True
+    #: 人像抓拍 hook: False when the required snapshot is missing or refused (wired by the snapshot work).
+    snapshot_ok: bool = True
+
+
+def credit(state: StudyState, beat: Heartbeat, now: datetime) -> tuple[StudyState, int, str | None]:
+    """Apply one heartbeat: ``(new state, seconds credited, refusal code or None)``.
+
+    Refusals: ``taken_over`` (another page is the active one; nothing changes), ``hidden``, ``paused``,
+    ``snapshot`` (the clock moves, nothing is credited), ``seek`` (the position jumped ahead: the gap is lost),
+    ``complete`` (the lesson's duration is already credited).
+    """
+    if beat.token != state.token or beat.lesson_id != state.lesson_id:
+        return state, 0, "taken_over"
+    position = max(0.0, float(beat.position))
+    moved = replace(state, last_at=now, position=position)
+    if state.last_at is None or now <= state.last_at:
+        return (moved if state.last_at is None else state), 0, None
+    for ok, code in ((beat.visible, "hidden"), (beat.playing, "paused"), (beat.snapshot_ok, "snapshot")):
+        if not ok:
+            return moved, 0, code
+    gap = (now - state.last_at).total_seconds()
+    if position - state.position > gap + SLACK:
+        return moved, 0, "seek"
+    remaining = max(0, state.duration - state.credited)
+    if remaining == 0:
+        return moved, 0, "complete"
+    seconds = min(int(gap), MAX_GAP, remaining)
+    # Carry the fraction of a second to the next gap (so a day of heartbeats loses nothing to rounding), unless the
+    # gap was cut: then the rest of it is forfeit and the clock restarts now.
+    last_at = state.last_at + timedelta(seconds=seconds) if seconds == int(gap) else now
+    new = replace(
+        state,
+        last_at=last_at,
+        position=position,
+        furthest=max(state.furthest, position),
+        credited=state.credited + seconds,
+    )
+    return new, seconds, None
+
+
+def split_by_day(end: datetime, seconds: int) -> list[tuple[date, int]]:
+    """The local days the ``seconds`` before ``end`` (naive UTC) fall on, oldest first, with their shares."""
+    if seconds <= 0:
+        return []
+    start_local = to_local(end - timedelta(seconds=seconds))
+    end_local = to_local(end)
+    out = []
+    cursor = start_local
+    while cursor.date() < end_local.date():
+        midnight = datetime.combine(cursor.date() + timedelta(days=1), datetime.min.time())
+        share = int((to_utc(midnight) - to_utc(cursor.replace(tzinfo=None))).total_seconds())
+        if share > 0:
+            out.append((cursor.date(), share))
+        cursor = to_local(to_utc(midnight))
+    out.append((end_local.date(), seconds - sum(s for _, s in out)))
+    return [(d, s) for d, s in out if s > 0]

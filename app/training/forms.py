@@ -1,0 +1,74 @@
+"""Forms of the training blueprint."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from wtforms import (
+    DateField,
+    DateTimeLocalField,
+    DecimalField,
+    IntegerField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+
+from app.core.forms import MultiCheckboxField, enum_choices
+from app.people.models import Post
+from app.training.models import ClassMode, LessonKind, TrainingType
+
+
+class CourseForm(FlaskForm):
+    title = StringField(_l("课程名称"), validators=[DataRequired(), Length(max=120)])
+    training_type = SelectField(_l("培训类型"), choices=enum_choices(TrainingType))
+    posts = MultiCheckboxField(_l("适用岗位"), choices=enum_choices(Post))
+    operation_code = StringField(_l("作业类别/操作项目代码（特种作业）"), validators=[Optional(), Length(max=16)])
+    description = TextAreaField(_l("课程简介"), validators=[Optional(), Length(max=2000)])
+
+
+class LessonForm(FlaskForm):
+    title = StringField(_l("课时名称"), validators=[DataRequired(), Length(max=120)])
+    kind = SelectField(_l("课件类型"), choices=enum_choices(LessonKind))
+    duration_minutes = DecimalField(
+        _l("学习时长（分钟）"), places=1, validators=[DataRequired(), NumberRange(0.1, 600)]
+    )
+    body = TextAreaField(_l("图文内容"), validators=[Optional(), Length(max=20000)])
+    file = FileField(_l("课件文件（视频 MP4/WebM、PDF、图片 PNG/JPEG/WebP）"))
+
+
+class ClassForm(FlaskForm):
+    title = StringField(_l("班次名称"), validators=[DataRequired(), Length(max=120)])
+    course_id = SelectField(_l("课程（开班后该版本冻结）"), coerce=int, choices=[])
+    training_type = SelectField(_l("培训类型"), choices=enum_choices(TrainingType))
+    mode = SelectField(_l("培训方式"), choices=enum_choices(ClassMode))
+    starts_on = DateField(_l("开班日期"), validators=[DataRequired()])
+    ends_on = DateField(_l("结业日期"), validators=[DataRequired()])
+    required_hours = DecimalField(_l("要求学时"), places=1, validators=[DataRequired(), NumberRange(0.1, 200)])
+    exam_template_id = SelectField(_l("班次考试组卷规则（逢培必考）"), coerce=int, choices=[])
+
+
+class EnrolForm(FlaskForm):
+    person_ids = MultiCheckboxField(_l("学员"), coerce=int, choices=[], validate_choice=True)
+
+
+class AttendanceForm(FlaskForm):
+    person_id = SelectField(_l("学员"), coerce=int, choices=[])
+    session_date = DateField(_l("日期"), validators=[DataRequired()])
+    session_label = StringField(_l("场次（如：上午）"), validators=[Optional(), Length(max=40)])
+    minutes = IntegerField(_l("时长（分钟）"), validators=[DataRequired(), NumberRange(1, 600)])
+    reason = StringField(
+        _l("补录原因"), validators=[DataRequired(message=_l("手工补录考勤必须填写原因")), Length(max=200)]
+    )
+
+
+class ClassExamForm(FlaskForm):
+    opens_at = DateTimeLocalField(_l("开始时间"), validators=[DataRequired()])
+    closes_at = DateTimeLocalField(_l("结束时间"), validators=[DataRequired()])
+    duration_minutes = IntegerField(_l("答题时长（分钟，留空按模板）"), validators=[Optional(), NumberRange(1, 600)])
+
+
+class SignInSheetForm(FlaskForm):
+    file = FileField(_l("签到表（xlsx：证件号码、日期、场次、时长（分钟））"))

@@ -1,0 +1,47 @@
+"""Translated messages for training error codes."""
+
+from __future__ import annotations
+
+from flask_babel import gettext as _
+
+from app.core.messages import register
+
+MESSAGES = {
+    "course.not_owner": lambda p: _("该账号不能建设课程"),
+    "course.frozen": lambda p: _("该课程版本已被班次使用，不能再修改；请先复制为新版本"),
+    "lesson.duration": lambda p: _("课时时长应在 1 到 600 分钟之间"),
+    "lesson.file_required": lambda p: _("请上传课件文件"),
+    "lesson.file_type": lambda p: _(
+        "文件类型不符：%(kind)s 课件只接受 %(allowed)s", kind=p.get("kind", ""), allowed=p.get("allowed", "")
+    ),
+    "lesson.file_size": lambda p: _("文件不能超过 %(mb)s MB", mb=p.get("mb", "")),
+    "class.not_organiser": lambda p: _("该账号不能开设培训班次"),
+    "class.dates": lambda p: _("结束日期不能早于开始日期"),
+    "class.hours": lambda p: _("要求学时应在 1 到 200 之间"),
+    "class.empty_course": lambda p: _("课程还没有课时，不能开班"),
+    "class.not_enrolable": lambda p: _("这些人员不在您可管理的花名册中：%(names)s", names=p.get("names", "")),
+    "class.no_template": lambda p: _("该班次没有设置考试组卷规则"),
+    "class.exam_exists": lambda p: _("该班次的考试已经创建"),
+    "class.no_trainees": lambda p: _("该班次还没有学员"),
+    "attendance.reason": lambda p: _("手工补录考勤必须填写原因"),
+    "attendance.minutes": lambda p: _("考勤时长应在 1 到 600 分钟之间"),
+    "attendance.not_enrolled": lambda p: _("该人员不是本班次学员"),
+    "attendance.duplicate": lambda p: _("该学员在该场次已有考勤记录"),
+    "attendance.online_class": lambda p: _("网络班次没有面授考勤"),
+    "study.not_enrolled": lambda p: _("您不是该班次的学员"),
+    "study.closed": lambda p: _("该班次不在培训期内"),
+    "gate.hours_short": lambda p: _(
+        "%(name)s 学时不足：要求 %(required)s 学时，已完成 %(done)s 学时",
+        name=p.get("name", ""),
+        required=p.get("required", ""),
+        done=p.get("done", ""),
+    ),
+    "gate.no_training": lambda p: _("%(name)s 没有完成该操作项目的培训班次", name=p.get("name", "")),
+    "gate.override_reason": lambda p: _("放行学时不足的考生必须填写原因"),
+    "sheet.invalid": lambda p: _("签到表无法读取：%(detail)s", detail=p.get("detail", "")),
+    "sheet.rows": lambda p: _(
+        "签到表有 %(count)s 行有误，未导入任何记录：%(detail)s", count=p.get("count", 0), detail=p.get("detail", "")
+    ),
+}
+
+register(MESSAGES)

@@ -1,0 +1,210 @@
+"""Courses, lessons, classes (班次), enrolments, attendance and the study records that 学时 are counted from.
+
+A course is versioned: once a class uses a version its lessons are frozen (``Course.frozen``), and changes go into a
+copy with the next version number, so a lesson is never edited under a learner's feet. Study time is kept per
+(person, class, lesson, local day) in :class:`StudyCredit`, written only by atomic ``+=`` statements
+(``app.training.study``); :class:`StudySession` is the one active lesson page of a person (a second tab takes
+over) and :class:`LessonProgress` the furthest point watched and the seconds credited, for the cap.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import orm as so
+
+from app.auth.ownership import OwnedMixin
+from app.core.db import TimestampMixin, utcnow
+from app.core.enums import LabelledEnum, enum_column
+from app.extensions import db
+from app.people.models import Person, TrainingInstitution
+
+
+class TrainingType(LabelledEnum):
+    INITIAL = "initial", _l("初次培训")
+    ANNUAL = "annual", _l("年度再培训")
+    REVIEW = "review", _l("复审培训")
+    THREE_LEVEL = "three_level", _l("三级安全教育")
+    TRANSFER = "transfer", _l("换岗/新工艺培训")
+
+
+class ClassMode(LabelledEnum):
+    ONLINE = "online", _l("网络")
+    OFFLINE = "offline", _l("面授")
+    BLENDED = "blended", _l("混合")
+
+
+class LessonKind(LabelledEnum):
+    TEXT = "text", _l("图文")
+    VIDEO = "video", _l("视频")
+    PDF = "pdf", _l("PDF 讲义")
+    IMAGE = "image", _l("图片")
+
+
+class Course(OwnedMixin, TimestampMixin, db.Model):
+    """A course (课程), one version of it. Copies share ``family_id`` (the first version's id)."""
+
+    __tablename__ = "training_courses"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    title: so.Mapped[str] = so.mapped_column(sa.String(120))
+    description: so.Mapped[str] = so.mapped_column(sa.Text, default="")
+    training_type: so.Mapped[TrainingType] = so.mapped_column(enum_column(TrainingType))
+    #: ``Post`` values the course is for (empty: any).
+    posts: so.Mapped[list] = so.mapped_column(sa.JSON, default=list)
+    #: ``Industry`` values (empty: any).
+    industries: so.Mapped[list] = so.mapped_column(sa.JSON, default=list)
+    #: 作业类别/操作项目 code for special-operator courses ("1.2"), empty otherwise.
+    operation_code: so.Mapped[str] = so.mapped_column(sa.String(16), default="")
+    family_id: so.Mapped[int | None] = so.mapped_column(index=True)
+    version: so.Mapped[int] = so.mapped_column(default=1)
+    #: Set when the first class used this version: its lessons no longer change.
+    frozen_at: so.Mapped[datetime | None]
+    created_by_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("auth_users.id"))
+
+    lessons: so.Mapped[list[Lesson]] = so.relationship(
+        back_populates="course", order_by="Lesson.position", cascade="all, delete-orphan"
+    )
+
+    @property
+    def frozen(self) -> bool:
+        return self.frozen_at is not None
+
+    @property
+    def duration_seconds(self) -> int:
+        return sum(lesson.duration_seconds for lesson in self.lessons)
+
+
+class Lesson(db.Model):
+    __tablename__ = "training_lessons"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    course_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("training_courses.id"), index=True)
+    position: so.Mapped[int] = so.mapped_column(default=0)
+    title: so.Mapped[str] = so.mapped_column(sa.String(120))
+    kind: so.Mapped[LessonKind] = so.mapped_column(enum_column(LessonKind))
+    #: The time a learner must spend on it: the most that can be credited for it.
+    duration_seconds: so.Mapped[int]
+    body: so.Mapped[str] = so.mapped_column(sa.Text, default="")
+    #: Storage key of the uploaded file (video, PDF, image); empty for text lessons.
+    file_key: so.Mapped[str] = so.mapped_column(sa.String(200), default="")
+    file_name: so.Mapped[str] = so.mapped_column(sa.String(200), default="")
+    content_type: so.Mapped[str] = so.mapped_column(sa.String(80), default="")
+    file_size: so.Mapped[int] = so.mapped_column(sa.BigInteger, default=0)
+
+    course: so.Mapped[Course] = so.relationship(back_populates="lessons")
+
+
+class TrainingClass(TimestampMixin, db.Model):
+    """班次: a course version taught to a list of trainees over some dates, ending with a class exam (逢培必考)."""
+
+    __tablename__ = "training_classes"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    title: so.Mapped[str] = so.mapped_column(sa.String(120))
+    course_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("training_courses.id"), index=True)
+    training_type: so.Mapped[TrainingType] = so.mapped_column(enum_column(TrainingType))
+    mode: so.Mapped[ClassMode] = so.mapped_column(enum_column(ClassMode))
+    starts_on: so.Mapped[date]
+    ends_on: so.Mapped[date]
+    #: 学时 a trainee needs in this class (online and offline together) to complete it.
+    required_hours: so.Mapped[float]
+    post: so.Mapped[str] = so.mapped_column(sa.String(32), default="")
+    operation_code: so.Mapped[str] = so.mapped_column(sa.String(16), default="")
+    exam_template_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("bank_templates.id"))
+    #: The class exam (a sitting of kind ``class``), once opened.
+    exam_sitting_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("exams_sittings.id"))
+    # Organiser (one of), exactly as ``exams.models.Sitting``: ``app.auth.scope.organises`` applies.
+    enterprise_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("people_enterprises.id"), index=True)
+    institution_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("people_institutions.id"), index=True)
+    region_code: so.Mapped[str] = so.mapped_column(sa.String(6), default="")
+    created_by_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("auth_users.id"))
+
+    course: so.Mapped[Course] = so.relationship()
+    institution: so.Mapped[TrainingInstitution | None] = so.relationship()
+
+
+class Enrolment(db.Model):
+    __tablename__ = "training_enrolments"
+    __table_args__ = (sa.UniqueConstraint("class_id", "person_id"),)
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    class_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("training_classes.id"), index=True)
+    person_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("people_persons.id"), index=True)
+    enrolled_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+    enrolled_by_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("auth_users.id"))
+    #: Set once: required hours reached and class exam passed (``training.completed`` in the archive).
+    completed_at: so.Mapped[datetime | None]
+
+    person: so.Mapped[Person] = so.relationship()
+    training_class: so.Mapped[TrainingClass] = so.relationship()
+
+
+class Attendance(db.Model):
+    """One offline session attended (面授): credited by the offline 学时 length."""
+
+    __tablename__ = "training_attendance"
+    __table_args__ = (
+        sa.UniqueConstraint(
+            "class_id", "person_id", "session_date", "session_label", name="uq_training_attendance_session"
+        ),
+    )
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    class_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("training_classes.id"), index=True)
+    person_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("people_persons.id"), index=True)
+    session_date: so.Mapped[date]
+    #: Which session of the day ("上午", "下午"): a day may hold several.
+    session_label: so.Mapped[str] = so.mapped_column(sa.String(40), default="")
+    minutes: so.Mapped[int]
+    #: ``manual`` (with a reason) or ``sheet`` (sign-in sheet import).
+    source: so.Mapped[str] = so.mapped_column(sa.String(10))
+    reason: so.Mapped[str] = so.mapped_column(sa.String(200), default="")
+    recorded_by_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("auth_users.id"))
+    recorded_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+
+
+class StudySession(db.Model):
+    """The person's one active lesson page: a new page (another tab, another lesson) replaces the token, and the
+    old page's heartbeats are refused from then on."""
+
+    __tablename__ = "training_study_sessions"
+
+    person_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("people_persons.id"), primary_key=True)
+    token: so.Mapped[str] = so.mapped_column(sa.String(40))
+    class_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("training_classes.id"))
+    lesson_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("training_lessons.id"))
+    started_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+    #: The clock the next credit is measured from (None until the first heartbeat).
+    last_at: so.Mapped[datetime | None]
+    #: Player position (seconds) at the last accepted heartbeat.
+    position: so.Mapped[float] = so.mapped_column(default=0.0)
+
+
+class LessonProgress(db.Model):
+    __tablename__ = "training_lesson_progress"
+    __table_args__ = (sa.UniqueConstraint("person_id", "class_id", "lesson_id"),)
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    person_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("people_persons.id"), index=True)
+    class_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("training_classes.id"))
+    lesson_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("training_lessons.id"))
+    #: Furthest point watched (seconds): the player does not seek past it.
+    furthest: so.Mapped[float] = so.mapped_column(default=0.0)
+    credited_seconds: so.Mapped[int] = so.mapped_column(default=0)
+
+
+class StudyCredit(db.Model):
+    """Seconds credited per person, class, lesson and local day: the auditable ledger of online study."""
+
+    __tablename__ = "training_study_credits"
+    __table_args__ = (sa.UniqueConstraint("person_id", "class_id", "lesson_id", "day"),)
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    person_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("people_persons.id"), index=True)
+    class_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("training_classes.id"), index=True)
+    lesson_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("training_lessons.id"))
+    day: so.Mapped[date]
+    seconds: so.Mapped[int] = so.mapped_column(default=0)

@@ -1,0 +1,477 @@
+"""Training pages: courses and lessons, classes (班次) and their roster, attendance and exam, the learner's classes
+and lesson page with its heartbeat API, lesson files, and the enterprise's hours ledger. Thin: load in scope, call
+a service, commit, redirect."""
+
+from __future__ import annotations
+
+import io
+from datetime import timedelta
+
+from flask import abort, current_app, flash, jsonify, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from openpyxl import Workbook
+
+from app.auth.access import roles_required
+from app.auth.models import Role
+from app.bank import scope as bank_scope
+from app.core.clock import local_today, to_local, to_utc, utcnow
+from app.core.errors import DomainError, json_error, json_object
+from app.core.forms import choices
+from app.core.storage import send_stored
+from app.extensions import db
+from app.people.models import Post
+from app.people.scope import visible_enterprise_ids
+from app.training import archive_events as _archive_events  # noqa: F401  (registers how its 一人一档 events read)
+from app.training import bp, classes, courses, files, hours, sign_in, study
+from app.training import scope as training_scope
+from app.training.crediting import INTERVAL, Heartbeat
+from app.training.forms import (
+    AttendanceForm,
+    ClassExamForm,
+    ClassForm,
+    CourseForm,
+    EnrolForm,
+    LessonForm,
+    SignInSheetForm,
+)
+from app.training.models import ClassMode, Course, Enrolment, LessonKind, TrainingClass, TrainingType
+
+STAFF = (Role.ADMIN, Role.REGULATOR, Role.ENTERPRISE, Role.INSTITUTION)
+BUILDERS = (Role.ADMIN, Role.ENTERPRISE, Role.INSTITUTION)
+
+
+# ---------------------------------------------------------------- courses
+
+
+@bp.route("/courses", methods=["GET", "POST"])
+@roles_required(*STAFF)
+def course_list():
+    form = CourseForm()
+    if current_user.role in BUILDERS and form.validate_on_submit():
+        course = courses.create_course(
+            title=form.title.data,
+            training_type=TrainingType(form.training_type.data),
+            posts=form.posts.data,
+            operation_code=(form.operation_code.data or "").strip(),
+            description=form.description.data or "",
+            actor=current_user,
+        )
+        course_id = course.id
+        db.session.commit()
+        return redirect(url_for("training.course_page", course_id=course_id))
+    items = db.session.scalars(
+        training_scope.courses_query(current_user).order_by(Course.family_id, Course.version.desc())
+    ).all()
+    return render_template("training/courses.html", courses=items, form=form, can_build=current_user.role in BUILDERS)
+
+
+@bp.route("/courses/<int:course_id>", methods=["GET", "POST"])
+@roles_required(*STAFF)
+def course_page(course_id: int):
+    course = training_scope.get_course_or_404(current_user, course_id)
+    manage = training_scope.can_manage_course(current_user, course)
+    if manage and request.method == "POST":  # a lesson video may be far larger than the app-wide upload limit
+        request.max_content_length = files.max_bytes(LessonKind.VIDEO) + 1024 * 1024
+    form = LessonForm()
+    if request.method == "POST":
+        if not manage:
+            abort(403)
+        if form.validate_on_submit():
+            upload = form.file.data
+            try:
+                courses.add_lesson(
+                    course,
+                    title=form.title.data,
+                    kind=LessonKind(form.kind.data),
+                    duration_minutes=float(form.duration_minutes.data),
+                    body=form.body.data or "",
+                    upload=courses.Upload(upload.filename or "", upload.read()) if upload else None,
+                )
+            except DomainError as exc:
+                db.session.rollback()
+                flash(exc.message, "error")
+            else:
+                db.session.commit()
+                flash(_("已添加课时。"), "success")
+                return redirect(url_for("training.course_page", course_id=course_id))
+    return render_template("training/course.html", course=course, form=form, can_manage=manage)
+
+
+@bp.route("/courses/<int:course_id>/version", methods=["POST"])
+@roles_required(*BUILDERS)
+def course_new_version(course_id: int):
+    course = training_scope.get_course_or_404(current_user, course_id)
+    if not training_scope.can_manage_course(current_user, course):
+        abort(403)
+    copy_id = courses.new_version(course, actor=current_user).id
+    db.session.commit()
+    flash(_("已复制为新版本，可继续编辑。"), "success")
+    return redirect(url_for("training.course_page", course_id=copy_id))
+
+
+@bp.route("/lessons/<int:lesson_id>/file")
+@roles_required(*STAFF, Role.WORKER)
+def lesson_file(lesson_id: int):
+    """The lesson's file, after the policy check; Range requests are answered (video seeking, PDF pages)."""
+    lesson = training_scope.lesson_or_404(lesson_id)
+    if not lesson.file_key or not training_scope.may_read_lesson_file(current_user, lesson):
+        abort(404)
+    response = send_stored(lesson.file_key, content_type=lesson.content_type)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+# ---------------------------------------------------------------- classes (organisers)
+
+
+@bp.route("/classes")
+@roles_required(*STAFF)
+def class_list():
+    items = db.session.scalars(
+        training_scope.classes_query(current_user).order_by(TrainingClass.starts_on.desc(), TrainingClass.id.desc())
+    ).all()
+    return render_template("training/classes.html", classes=items, can_open=current_user.role in BUILDERS)
+
+
+@bp.route("/classes/new", methods=["GET", "POST"])
+@roles_required(*BUILDERS)
+def class_new():
+    form = ClassForm()
+    usable = db.session.scalars(training_scope.courses_query(current_user).order_by(Course.title)).all()
+    form.course_id.choices = choices((c.id, f"{c.title} v{c.version}") for c in usable)
+    templates = db.session.scalars(bank_scope.active_templates_query(current_user).order_by("name")).all()
+    form.exam_template_id.choices = [(0, _("（暂不设置）"))] + [(t.id, t.name) for t in templates]
+    if request.method == "GET":
+        form.starts_on.data = local_today()
+        form.ends_on.data = local_today() + timedelta(days=30)
+    if form.validate_on_submit():
+        course = next((c for c in usable if c.id == form.course_id.data), None)
+        template = next((t for t in templates if t.id == form.exam_template_id.data), None)
+        if course is None:
+            abort(404)
+        try:
+            training_class = classes.create_class(
+                course=course,
+                title=form.title.data,
+                mode=ClassMode(form.mode.data),
+                training_type=TrainingType(form.training_type.data),
+                starts_on=form.starts_on.data,
+                ends_on=form.ends_on.data,
+                required_hours=float(form.required_hours.data),
+                exam_template=template,
+                actor=current_user,
+            )
+        except DomainError as exc:
+            db.session.rollback()
+            flash(exc.message, "error")
+        else:
+            class_id = training_class.id
+            db.session.commit()
+            return redirect(url_for("training.class_page", class_id=class_id))
+    return render_template("training/class_form.html", form=form)
+
+
+def _enrol_form(training_class: TrainingClass) -> EnrolForm:
+    form = EnrolForm(prefix="enrol")
+    persons = db.session.scalars(training_scope.enrolable_persons_query(current_user).order_by("name")).all()
+    form.person_ids.choices = [(p.id, p.name) for p in persons]
+    return form
+
+
+@bp.route("/classes/<int:class_id>")
+@roles_required(*STAFF)
+def class_page(class_id: int):
+    training_class = training_scope.get_class_or_404(current_user, class_id)
+    organise = training_scope.can_organise(current_user, training_class)
+    if organise:
+        classes.refresh_completions(training_class, actor=current_user)
+        db.session.commit()
+    rows = classes.progress(training_class, training_scope.roster_person_filter(current_user, training_class))
+    attendance = AttendanceForm(prefix="att")
+    attendance.person_id.choices = [(r.person.id, r.person.name) for r in rows]
+    exam_form = ClassExamForm(prefix="exam")
+    start_at = to_local(utcnow() + timedelta(hours=1)).replace(tzinfo=None, second=0, microsecond=0)
+    exam_form.opens_at.data, exam_form.closes_at.data = start_at, start_at + timedelta(hours=2)
+    return render_template(
+        "training/class.html",
+        training_class=training_class,
+        rows=rows,
+        can_organise=organise,
+        can_enrol=training_scope.can_enrol(current_user, training_class),
+        enrol_form=_enrol_form(training_class),
+        attendance_form=attendance,
+        sheet_form=SignInSheetForm(prefix="sheet"),
+        exam_form=exam_form,
+    )
+
+
+@bp.route("/classes/<int:class_id>/enrol", methods=["POST"])
+@roles_required(Role.ADMIN, Role.REGULATOR, Role.ENTERPRISE, Role.INSTITUTION)
+def class_enrol(class_id: int):
+    training_class = training_scope.get_class_or_404(current_user, class_id)
+    if not training_scope.can_enrol(current_user, training_class):
+        abort(403)
+    form = _enrol_form(training_class)
+    if form.validate_on_submit() and form.person_ids.data:
+        added = classes.enrol(training_class, form.person_ids.data, actor=current_user)
+        db.session.commit()
+        flash(_("已报名 %(n)s 名学员。", n=added), "success")
+    else:
+        flash(_("请选择可管理花名册中的学员。"), "error")
+    return redirect(url_for("training.class_page", class_id=class_id))
+
+
+@bp.route("/classes/<int:class_id>/attendance", methods=["POST"])
+@roles_required(*STAFF)
+def class_attendance(class_id: int):
+    training_class = training_scope.get_class_or_404(current_user, class_id)
+    if not training_scope.can_organise(current_user, training_class):
+        abort(403)
+    form = AttendanceForm(prefix="att")
+    form.person_id.choices = [(r.person.id, r.person.name) for r in classes.progress(training_class)]
+    if form.validate_on_submit():
+        try:
+            classes.record_attendance(
+                training_class,
+                form.person_id.data,
+                session_date=form.session_date.data,
+                session_label=form.session_label.data or "",
+                minutes=form.minutes.data,
+                reason=form.reason.data,
+                actor=current_user,
+            )
+        except DomainError as exc:
+            db.session.rollback()
+            flash(exc.message, "error")
+        else:
+            db.session.commit()
+            flash(_("已记录考勤。"), "success")
+    else:
+        flash("；".join(str(e) for errors in form.errors.values() for e in errors), "error")
+    return redirect(url_for("training.class_page", class_id=class_id))
+
+
+@bp.route("/classes/<int:class_id>/sign-in", methods=["POST"])
+@roles_required(*STAFF)
+def class_sign_in(class_id: int):
+    training_class = training_scope.get_class_or_404(current_user, class_id)
+    if not training_scope.can_organise(current_user, training_class):
+        abort(403)
+    form = SignInSheetForm(prefix="sheet")
+    if form.validate_on_submit() and form.file.data:
+        try:
+            count = sign_in.import_sheet(training_class, form.file.data.read(), actor=current_user)
+        except DomainError as exc:
+            db.session.rollback()
+            flash(exc.message, "error")
+        else:
+            db.session.commit()
+            flash(_("已导入 %(n)s 条考勤。", n=count), "success")
+    else:
+        flash(_("请选择签到表文件。"), "error")
+    return redirect(url_for("training.class_page", class_id=class_id))
+
+
+@bp.route("/classes/<int:class_id>/exam", methods=["POST"])
+@roles_required(*STAFF)
+def class_exam(class_id: int):
+    training_class = training_scope.get_class_or_404(current_user, class_id)
+    if not training_scope.can_organise(current_user, training_class):
+        abort(403)
+    form = ClassExamForm(prefix="exam")
+    if form.validate_on_submit():
+        try:
+            sitting = classes.open_class_exam(
+                training_class,
+                opens_at=to_utc(form.opens_at.data),
+                closes_at=to_utc(form.closes_at.data),
+                duration_minutes=form.duration_minutes.data,
+                actor=current_user,
+            )
+        except DomainError as exc:
+            db.session.rollback()
+            flash(exc.message, "error")
+        else:
+            sitting_id = sitting.id
+            db.session.commit()
+            return redirect(url_for("exams.sitting", sitting_id=sitting_id))
+    return redirect(url_for("training.class_page", class_id=class_id))
+
+
+@bp.route("/classes/<int:class_id>/export.xlsx")
+@roles_required(*STAFF)
+def class_export(class_id: int):
+    """一期一档: the class, its roster with hours and exam result."""
+    training_class = training_scope.get_class_or_404(current_user, class_id)
+    rows = classes.progress(training_class, training_scope.roster_person_filter(current_user, training_class))
+    book = Workbook()
+    sheet = book.active
+    sheet.title = _("学员")
+    sheet.append(
+        [_("班次"), training_class.title, _("课程"), f"{training_class.course.title} v{training_class.course.version}"]
+    )
+    sheet.append(
+        [_("姓名"), _("网络学习（分钟）"), _("面授（分钟）"), _("学时"), _("要求学时"), _("班次考试"), _("结业")]
+    )
+    for r in rows:
+        exam = {True: _("合格"), False: _("不合格"), None: _("未考")}[r.exam_passed]
+        done = to_local(r.enrolment.completed_at).strftime("%Y-%m-%d") if r.enrolment.completed_at else ""
+        sheet.append([r.person.name, r.online_seconds // 60, r.offline_minutes, r.hours, r.required, exam, done])
+    names = {r.person.id: r.person.name for r in rows}
+    attendance = book.create_sheet(_("面授考勤"))
+    attendance.append([_("姓名"), _("日期"), _("场次"), _("时长（分钟）"), _("来源"), _("补录原因")])
+    for a in classes.attendance_of(training_class, names):
+        source = _("签到表导入") if a.source == "sheet" else _("手工补录")
+        attendance.append([names[a.person_id], a.session_date, a.session_label, a.minutes, source, a.reason])
+    ledger = book.create_sheet(_("网络学习明细"))
+    ledger.append([_("姓名"), _("日期"), _("课时"), _("学习时长（秒）")])
+    for person_id, day, lesson_title, seconds in classes.study_ledger(training_class, names):
+        ledger.append([names[person_id], day, lesson_title, seconds])
+    out = io.BytesIO()
+    book.save(out)
+    out.seek(0)
+    return send_file(out, as_attachment=True, download_name=f"class-{training_class.id}.xlsx")
+
+
+# ---------------------------------------------------------------- hours ledger (enterprise)
+
+
+def _ledger_rows(year: int):
+    if current_user.role is not Role.ENTERPRISE or current_user.enterprise is None:
+        abort(403)
+    return hours.year_ledger(current_user.enterprise, year)
+
+
+@bp.route("/hours")
+@roles_required(Role.ENTERPRISE)
+def ledger():
+    year = request.args.get("year", type=int) or local_today().year
+    rows = _ledger_rows(year)
+    short_only = request.args.get("short") == "1"
+    shown = [r for r in rows if r.short > 0] if short_only else rows
+    return render_template("training/ledger.html", rows=shown, year=year, short_only=short_only, total=len(rows))
+
+
+@bp.route("/hours/export.xlsx")
+@roles_required(Role.ENTERPRISE)
+def ledger_export():
+    year = request.args.get("year", type=int) or local_today().year
+    book = Workbook()
+    sheet = book.active
+    sheet.title = str(year)
+    sheet.append([_("姓名"), _("岗位"), _("要求学时"), _("已获学时"), _("差额")])
+    for r in _ledger_rows(year):
+        if r.short > 0:
+            sheet.append([r.person.name, Post(r.employment.post).label, r.required, r.done, r.short])
+    out = io.BytesIO()
+    book.save(out)
+    out.seek(0)
+    return send_file(out, as_attachment=True, download_name=f"hours-short-{year}.xlsx")
+
+
+@bp.route("/rates")
+@roles_required(Role.ADMIN, Role.REGULATOR)
+def rates():
+    """Completion rates per enterprise in the regulator's region (the platform admin: all)."""
+    year = request.args.get("year", type=int) or local_today().year
+    rows = hours.completion_rates(visible_enterprise_ids(current_user), year)
+    return render_template("training/rates.html", rows=rows, year=year)
+
+
+# ---------------------------------------------------------------- learner
+
+
+@bp.route("/mine")
+@roles_required(Role.WORKER)
+def mine():
+    items = db.session.scalars(
+        training_scope.my_classes_query(current_user).order_by(TrainingClass.starts_on.desc())
+    ).all()
+    rows = [(c, classes.progress(c, _mine_filter())[0]) for c in items]
+    year = local_today().year
+    required, done = hours.my_year(current_user.person, year)
+    return render_template("training/mine.html", rows=rows, year=year, year_required=required, year_done=done)
+
+
+def _mine_filter():
+    return Enrolment.person_id == current_user.person_id
+
+
+@bp.route("/mine/<int:class_id>")
+@roles_required(Role.WORKER)
+def my_class(class_id: int):
+    training_class = training_scope.get_my_class_or_404(current_user, class_id)
+    progress = classes.progress(training_class, _mine_filter())[0]
+    lessons = study.lesson_progress(current_user.person_id, class_id)
+    return render_template("training/my_class.html", training_class=training_class, progress=progress, lessons=lessons)
+
+
+@bp.route("/mine/<int:class_id>/lessons/<int:lesson_id>")
+@roles_required(Role.WORKER)
+def lesson_page(class_id: int, lesson_id: int):
+    training_class = training_scope.get_my_class_or_404(current_user, class_id)
+    lesson = training_scope.get_my_lesson_or_404(current_user, training_class, lesson_id)
+    progress = study.lesson_progress(current_user.person_id, class_id).get(lesson.id)
+    return render_template(
+        "training/lesson.html",
+        training_class=training_class,
+        lesson=lesson,
+        credited=progress.credited_seconds if progress else 0,
+        interval=current_app.config.get("TRAINING_HEARTBEAT_SECONDS", INTERVAL),
+        studyable=_studyable(training_class),
+    )
+
+
+def _studyable(training_class: TrainingClass) -> bool:
+    today = local_today()
+    return training_class.mode is not ClassMode.OFFLINE and training_class.starts_on <= today <= training_class.ends_on
+
+
+@bp.route("/mine/<int:class_id>/lessons/<int:lesson_id>/start", methods=["POST"])
+@roles_required(Role.WORKER)
+def lesson_start(class_id: int, lesson_id: int):
+    training_class = training_scope.get_my_class_or_404(current_user, class_id)
+    lesson = training_scope.get_my_lesson_or_404(current_user, training_class, lesson_id)
+    if not _studyable(training_class):
+        return json_error(DomainError("study.closed"))
+    token = study.open_lesson(current_user.person_id, training_class, lesson)
+    progress = study.lesson_progress(current_user.person_id, class_id)[lesson.id]
+    db.session.commit()
+    return jsonify(
+        token=token,
+        interval=INTERVAL,
+        credited=progress.credited_seconds,
+        furthest=progress.furthest,
+        duration=lesson.duration_seconds,
+    )
+
+
+@bp.route("/heartbeat", methods=["POST"])
+@roles_required(Role.WORKER)
+def heartbeat():
+    try:
+        data = json_object()
+        beat = Heartbeat(
+            token=str(data.get("token", ""))[:40],
+            lesson_id=int(data.get("lesson_id", 0)),
+            position=float(data.get("position", 0) or 0),
+            visible=bool(data.get("visible", False)),
+            playing=bool(data.get("playing", False)),
+        )
+    except DomainError as exc:
+        return json_error(exc)
+    except (TypeError, ValueError):
+        return json_error(DomainError("request.not_json_object", http_status=400))
+    result = study.heartbeat(current_user.person_id, beat)
+    db.session.commit()
+    return jsonify(
+        credited=result.credited, refusal=result.refusal, lesson_seconds=result.lesson_seconds, furthest=result.furthest
+    )
+
+
+@bp.app_template_global("training_hours_of")
+def training_hours_of(person) -> tuple[float | None, float]:
+    """The 一人一档 page's 培训学时: this year's 再培训 hours required for the person's post, and credited so far.
+    (The page is only reached through the person's scope; hours are not secret inside it.)"""
+    return hours.my_year(person, local_today().year)

@@ -1,0 +1,94 @@
+"""Training fixtures: an enterprise (危险化学品, 高危) with staff, an institution, a course of a text lesson and a
+10-minute video lesson, and an online class with a class-exam template."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import pytest
+
+from app.auth.models import Role, User
+from app.bank.models import PaperTemplate
+from app.people.models import Enterprise, Person, Post
+from app.training import classes, courses
+from app.training.models import ClassMode, Course, LessonKind, TrainingClass, TrainingType
+from tests.exams.conftest import _fast_passwords, make_template  # noqa: F401  (fixture re-used)
+
+#: The smallest bytes each check accepts as a real file of its type.
+MP4 = b"\x00\x00\x00\x18ftypmp42" + b"\x00" * 4096
+PDF = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n" + b"0" * 200
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+
+
+@dataclass
+class TrainingWorld:
+    enterprise: Enterprise
+    organiser: User
+    other_enterprise_admin: User
+    course: Course
+    template: PaperTemplate
+    training_class: TrainingClass
+    persons: list[Person]
+    workers: list[User]
+
+    @property
+    def person(self) -> Person:
+        return self.persons[0]
+
+    @property
+    def worker(self) -> User:
+        return self.workers[0]
+
+    @property
+    def video(self):
+        return self.course.lessons[1]
+
+
+def build_course(actor, *, training_type=TrainingType.ANNUAL, video_minutes: float = 10) -> Course:
+    course = courses.create_course(title="危化企业年度再培训", training_type=training_type, actor=actor)
+    courses.add_lesson(course, title="安全生产法要点", kind=LessonKind.TEXT, duration_minutes=5, body="第一条……")
+    courses.add_lesson(
+        course,
+        title="动火作业事故案例",
+        kind=LessonKind.VIDEO,
+        duration_minutes=video_minutes,
+        upload=courses.Upload("case.mp4", MP4),
+    )
+    return course
+
+
+@pytest.fixture
+def training_world(factory) -> TrainingWorld:
+    enterprise = factory.enterprise(name="玄武化工有限公司", region="320102")
+    other = factory.enterprise(name="江宁机械有限公司", region="320115")
+    organiser = factory.enterprise_admin(enterprise)
+    persons = [
+        factory.employ(enterprise, name=name, post=post, actor=organiser).person
+        for name, post in (("王大锤", Post.PRINCIPAL), ("李小红", Post.WORKER))
+    ]
+    course = build_course(organiser)
+    template = make_template()
+    training_class = classes.create_class(
+        course=course,
+        title="2026 年度再培训一班",
+        mode=ClassMode.ONLINE,
+        starts_on=date(2026, 1, 1),
+        ends_on=date(2026, 12, 31),
+        required_hours=0.5,
+        actor=organiser,
+        exam_template=template,
+    )
+    classes.enrol(training_class, [p.id for p in persons], actor=organiser)
+    world = TrainingWorld(
+        enterprise=enterprise,
+        organiser=organiser,
+        other_enterprise_admin=factory.enterprise_admin(other),
+        course=course,
+        template=template,
+        training_class=training_class,
+        persons=persons,
+        workers=[factory.user(Role.WORKER, person_id=p.id) for p in persons],
+    )
+    factory.commit()
+    return world

@@ -1,0 +1,266 @@
+"""Training pages as users see them: building a course, the lesson file behind the policy, the learner's pages and
+heartbeat API, attendance, the ledger, and the gate on the sitting form."""
+
+from __future__ import annotations
+
+import io
+import re
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from flask import g
+from openpyxl import load_workbook
+
+from app.archive.models import ArchiveEvent
+from app.auth.models import Role
+from app.extensions import db
+from app.training import study
+from app.training.crediting import Heartbeat
+from app.training.models import Course, LessonKind, StudyCredit
+from tests.conftest import csrf_token_from
+from tests.training.conftest import MP4, PNG
+
+
+def test_an_enterprise_builds_a_course_with_a_video_and_a_wrong_file_is_refused(training_world, login):
+    client = login(training_world.organiser)
+    response = client.post("/training/courses", data={"title": "有限空间作业", "training_type": "annual"})
+    course_id = int(response.location.rsplit("/", 1)[1])
+    refused = client.post(
+        f"/training/courses/{course_id}",
+        data={"title": "案例", "kind": "video", "duration_minutes": "3", "file": (io.BytesIO(PNG), "case.mp4")},
+        content_type="multipart/form-data",
+    )
+    assert "文件类型不符" in refused.get_data(as_text=True)
+    added = client.post(
+        f"/training/courses/{course_id}",
+        data={"title": "案例", "kind": "video", "duration_minutes": "3", "file": (io.BytesIO(MP4), "case.mp4")},
+        content_type="multipart/form-data",
+        follow_redirects=True,
+    )
+    page = added.get_data(as_text=True)
+    assert "已添加课时" in page and "case.mp4" in page
+    course = db.session.get(Course, course_id)
+    assert [(lesson.kind, lesson.duration_seconds) for lesson in course.lessons] == [(LessonKind.VIDEO, 180)]
+
+
+def test_the_lesson_video_is_served_by_range_to_its_learner_only(training_world, login, factory, client):
+    url = f"/training/lessons/{training_world.video.id}/file"
+    assert client.get(url).status_code == 302  # a guest goes to the login page
+    learner = login(training_world.worker)
+    ranged = learner.get(url, headers={"Range": "bytes=0-15"})
+    assert (ranged.status_code, ranged.data, ranged.headers["Content-Type"]) == (206, MP4[:16], "video/mp4")
+    assert "no-store" in ranged.headers["Cache-Control"]
+    assert login(training_world.other_enterprise_admin).get(url).status_code == 404
+    stranger = factory.worker(factory.employ(training_world.enterprise, name="路人甲").person)
+    factory.commit()
+    assert login(stranger).get(url).status_code == 404
+
+
+def test_the_learner_sees_classes_lessons_and_what_is_still_required(training_world, login):
+    learner = login(training_world.worker)
+    mine = learner.get("/training/mine").get_data(as_text=True)
+    assert "2026 年度再培训一班" in mine and "已获 0 / 0.5 学时" in mine and "还差 0.5 学时" in mine
+    page = learner.get(f"/training/mine/{training_world.training_class.id}").get_data(as_text=True)
+    assert "动火作业事故案例" in page and "0.0 / 10.0 分钟" in page
+
+
+def test_heartbeats_over_http_credit_real_time_and_a_second_tab_stops_the_first(training_world, login, monkeypatch):
+    w = training_world
+    clock = {"now": datetime(2026, 11, 29, 2, 0, 0)}
+    monkeypatch.setattr(study, "utcnow", lambda: clock["now"])
+    monkeypatch.setattr("app.training.views.local_today", lambda: clock["now"].date())
+    learner = login(w.worker)
+    start = f"/training/mine/{w.training_class.id}/lessons/{w.video.id}/start"
+    first = learner.post(start, json={}).get_json()["token"]
+
+    def beat(token, position, seconds_later):
+        clock["now"] += timedelta(seconds=seconds_later)
+        body = {"token": token, "lesson_id": w.video.id, "position": position, "visible": True, "playing": True}
+        return learner.post("/training/heartbeat", json=body).get_json()
+
+    assert beat(first, 0, 0)["credited"] == 0
+    assert beat(first, 30, 30) == {"credited": 30, "refusal": None, "lesson_seconds": 30, "furthest": 30.0}
+    second = learner.post(start, json={}).get_json()["token"]
+    assert beat(first, 60, 30)["refusal"] == "taken_over"
+    beat(second, 30, 1)
+    assert beat(second, 60, 30)["lesson_seconds"] == 60
+    assert db.session.scalar(sa.select(sa.func.sum(StudyCredit.seconds))) == 60
+
+
+def test_a_heartbeat_without_the_csrf_header_is_refused(training_world, csrf_client):
+    client = csrf_client
+    page = client.get("/login").data.decode()
+    client.post(
+        "/login",
+        data={"username": training_world.worker.username, "password": "pw", "csrf_token": csrf_token_from(page)},
+    )
+    g.pop("csrf_token", None)  # see tests/exams/test_views.py: the test's app context outlives the login
+    lesson = client.get(f"/training/mine/{training_world.training_class.id}/lessons/{training_world.video.id}")
+    token = re.search(r'data-csrf="([^"]+)"', lesson.data.decode()).group(1)
+    body = {"token": "x", "lesson_id": training_world.video.id}
+    assert client.post("/training/heartbeat", json=body).status_code == 400
+    answered = client.post("/training/heartbeat", json=body, headers={"X-CSRFToken": token})
+    assert (answered.status_code, answered.get_json()["refusal"]) == (200, "taken_over")
+
+
+def test_manual_attendance_without_a_reason_is_refused_on_the_page(training_world, login, factory):
+    from datetime import date
+
+    from app.training import classes
+    from app.training.models import ClassMode
+
+    w = training_world
+    offline = classes.create_class(
+        course=w.course,
+        title="面授班",
+        mode=ClassMode.OFFLINE,
+        starts_on=date(2026, 11, 1),
+        ends_on=date(2026, 11, 30),
+        required_hours=2,
+        actor=w.organiser,
+    )
+    classes.enrol(offline, [w.person.id], actor=w.organiser)
+    factory.commit()
+    client = login(w.organiser)
+    data = {"att-person_id": w.person.id, "att-session_date": "2026-11-20", "att-minutes": "90", "att-reason": ""}
+    page = client.post(f"/training/classes/{offline.id}/attendance", data=data, follow_redirects=True)
+    assert "手工补录考勤必须填写原因" in page.get_data(as_text=True)
+    data["att-reason"] = "签到机故障"
+    page = client.post(f"/training/classes/{offline.id}/attendance", data=data, follow_redirects=True)
+    text = page.get_data(as_text=True)
+    assert "已记录考勤" in text and "90 分钟" in text and "2 / 2" in text
+
+
+def test_the_enterprise_sees_who_is_short_of_hours_and_exports_them(training_world, login):
+    client = login(training_world.organiser)
+    page = client.get("/training/hours?short=1").get_data(as_text=True)
+    # 主要负责人 in a 危险化学品 enterprise: 16 学时 a year; other staff: 20
+    assert "王大锤" in page and "差 16 学时" in page and "李小红" in page and "差 20 学时" in page
+    book = load_workbook(io.BytesIO(client.get("/training/hours/export.xlsx").data))
+    rows = list(book.active.values)
+    assert rows[0] == ("姓名", "岗位", "要求学时", "已获学时", "差额")
+    assert ("王大锤", "主要负责人", 16, 0, 16) in rows
+
+
+def test_the_ledger_is_the_enterprise_admins_own(training_world, login, factory):
+    regulator = factory.regulator("320100")
+    factory.commit()
+    assert login(regulator).get("/training/hours").status_code == 403
+
+
+def test_the_sitting_form_shows_why_a_candidate_is_refused_and_logs_an_override(training_world, login, factory):
+    admin = factory.admin()
+    factory.commit()
+    client = login(admin)
+    now = datetime(2030, 1, 1, 9, 0)
+    data = {
+        "title": "主要负责人资格考试",
+        "template_id": training_world.template.id,
+        "kind": "qualification",
+        "opens_at": now.strftime("%Y-%m-%dT%H:%M"),
+        "closes_at": (now + timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M"),
+        "person_ids": [training_world.person.id],
+    }
+    refused = client.post("/exams/sittings/new?post=principal", data=data).get_data(as_text=True)
+    assert "王大锤 学时不足：要求 48 学时，已完成 0 学时" in refused
+    data["override_reason"] = "省厅批准补训后参考"
+    admitted = client.post("/exams/sittings/new?post=principal", data=data)
+    assert admitted.status_code == 302
+    kinds = db.session.scalars(sa.select(ArchiveEvent.kind).where(ArchiveEvent.person_id == training_world.person.id))
+    assert "exam.gate_overridden" in list(kinds)
+
+
+def test_a_worker_cannot_open_organiser_pages(training_world, login):
+    learner = login(training_world.worker)
+    assert learner.get(f"/training/classes/{training_world.training_class.id}").status_code == 403
+    assert learner.get("/training/courses").status_code == 403
+    assert training_world.worker.role == Role.WORKER
+
+
+def test_the_learner_sees_the_years_requirement(training_world, login):
+    page = login(training_world.worker).get("/training/mine").get_data(as_text=True)
+    # 主要负责人 of a 危险化学品 enterprise: 16 学时 of 再培训 a year
+    assert "年度再培训：要求 16 学时，已获 0 学时" in page and "还差 16 学时" in page
+
+
+def test_a_regulator_sees_completion_rates_of_its_region_only(training_world, login, factory):
+    from app.training.models import Enrolment
+
+    enrolment = db.session.scalars(sa.select(Enrolment).where(Enrolment.person_id == training_world.person.id)).one()
+    enrolment.completed_at = datetime(2026, 11, 1)  # one of the class's two trainees completed (class began 2026-01-01)
+    far = factory.enterprise(name="苏州某化工", region="320505")
+    regulator = factory.regulator("320100")
+    factory.commit()
+    page = login(regulator).get("/training/rates?year=2026").get_data(as_text=True)
+    rows = [tuple(re.findall(r"<td>(.*?)</td>", row)) for row in re.findall(r"<tr>(.*?)</tr>", page, re.S)]
+    assert ("玄武化工有限公司", "2", "1", "50%") in rows and ("江宁机械有限公司", "0", "0", "—") in rows
+    assert far.name not in page
+
+
+def test_an_enterprise_enrols_its_own_staff_into_an_institution_class_and_sees_only_them(
+    training_world, login, factory
+):
+    w = training_world
+    institution = factory.institution("320102")
+    inst_user = factory.user(Role.INSTITUTION, institution_id=institution.id)
+    other_admin = w.other_enterprise_admin  # 江宁 (320115), same province
+    other_person = factory.employ(other_admin.enterprise, name="江宁学员", actor=other_admin).person
+    factory.commit()
+    inst = login(inst_user)
+    course_id = int(
+        inst.post("/training/courses", data={"title": "主要负责人初训", "training_type": "initial"}).location.rsplit(
+            "/", 1
+        )[1]
+    )
+    inst.post(f"/training/courses/{course_id}", data={"title": "法规", "kind": "text", "duration_minutes": "45"})
+    data = {
+        "title": "机构初训班",
+        "course_id": course_id,
+        "training_type": "initial",
+        "mode": "blended",
+        "starts_on": "2026-11-01",
+        "ends_on": "2026-12-31",
+        "required_hours": "48",
+        "exam_template_id": 0,
+    }
+    class_id = int(inst.post("/training/classes/new", data=data).location.rsplit("/", 1)[1])
+    # the institution has no roster of its own: it enrols nobody
+    assert "您的花名册中没有可报名的人员" in inst.get(f"/training/classes/{class_id}").get_data(as_text=True)
+    ours = login(w.organiser)
+    ours.post(f"/training/classes/{class_id}/enrol", data={"enrol-person_ids": [w.person.id]})
+    # another enterprise cannot slip someone else's employee in: the choice is not on its roster
+    theirs = login(other_admin)
+    theirs.post(f"/training/classes/{class_id}/enrol", data={"enrol-person_ids": [w.persons[1].id]})
+    theirs.post(f"/training/classes/{class_id}/enrol", data={"enrol-person_ids": [other_person.id]})
+    seen_by_them = theirs.get(f"/training/classes/{class_id}").get_data(as_text=True)
+    assert "江宁学员" in seen_by_them and "王大锤" not in seen_by_them
+    seen_by_institution = login(inst_user).get(f"/training/classes/{class_id}").get_data(as_text=True)
+    assert "王大锤" in seen_by_institution and "江宁学员" in seen_by_institution
+    assert "李小红" not in seen_by_institution
+
+
+def test_the_class_archive_export_has_the_roster_attendance_and_the_per_day_study_ledger(training_world, login):
+    w = training_world
+    token = study.open_lesson(w.person.id, w.training_class, w.video, now=datetime(2026, 11, 29, 2, 0))
+    for t in (0, 30, 60):
+        study.heartbeat(
+            w.person.id,
+            Heartbeat(token, w.video.id, t),
+            now=datetime(2026, 11, 29, 2, 0, t % 60) + timedelta(minutes=t // 60),
+        )
+    db.session.commit()
+    book = load_workbook(
+        io.BytesIO(login(w.organiser).get(f"/training/classes/{w.training_class.id}/export.xlsx").data)
+    )
+    assert book.sheetnames == ["学员", "面授考勤", "网络学习明细"]
+    roster = list(book["学员"].values)
+    assert roster[2][:4] == ("王大锤", 1, 0, 0.03)
+    ledger = list(book["网络学习明细"].values)
+    assert ledger[1][0] == "王大锤" and ledger[1][2:] == ("动火作业事故案例", 60)
+
+
+def test_the_person_file_shows_this_years_hours_against_the_rule(client, login, training_world):
+    """一人一档: 主要负责人 of a 危险化学品 enterprise, 16 学时 of 再培训 a year (3号令 第九条), none yet."""
+    html = login(training_world.organiser).get(f"/people/{training_world.person.id}").get_data(as_text=True)
+    slot = html.split('data-testid="hours-this-year"', 1)[1].split("</p>", 1)[0]
+    assert "本年度已获 0 学时" in slot and "应达 16 学时" in slot and "差 16 学时" in slot
