@@ -14,7 +14,10 @@ the characters ours lack and for machines where they are not built.
 from __future__ import annotations
 
 import atexit
+import itertools
+import os
 import shutil
+import tempfile
 import threading
 import weakref
 from pathlib import Path
@@ -25,12 +28,39 @@ from app.core import fonts
 
 _local = threading.local()
 _configs: weakref.WeakSet = weakref.WeakSet()
+#: Where WeasyPrint copies our font faces for fontconfig (~10 MB): a folder per font configuration, named by pid.
+COPIES = "anpei-pdf-fonts-"
+_numbers = itertools.count()
+
+
+def _copies_folder() -> Path:
+    """A fresh folder for this thread's font copies, after removing those of processes that are gone: WeasyPrint
+    removes its copies in ``__del__``, which a process that ends by ``os._exit`` (Celery's and multiprocessing's
+    pool children) or SIGKILL never runs."""
+    tmp = Path(tempfile.gettempdir())
+    for folder in tmp.glob(COPIES + "*"):
+        pid = folder.name.removeprefix(COPIES).split("-", 1)[0]
+        if pid.isdigit() and int(pid) != os.getpid() and not _alive(int(pid)):
+            shutil.rmtree(folder, ignore_errors=True)
+    folder = tmp / f"{COPIES}{os.getpid()}-{next(_numbers)}"
+    shutil.rmtree(folder, ignore_errors=True)  # a dead process's that had our pid
+    folder.mkdir(mode=0o700)
+    return folder
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 @atexit.register
 def _remove_font_copies() -> None:
-    """WeasyPrint copies each font face into a temp dir removed by ``__del__``, which at interpreter exit finds
-    ``shutil`` gone: remove them while it is still there (~10 MB a process)."""
+    """At a normal exit ``__del__`` finds ``shutil`` gone: remove the copies while it is still there."""
     for config in list(_configs):
         if config._folder:
             shutil.rmtree(config._folder, ignore_errors=True)
@@ -54,6 +84,7 @@ def _font_sheet(directory: Path):
             for face, path in faces
         )
         config = FontConfiguration()
+        config._folder = _copies_folder()  # WeasyPrint's own would be a random mkdtemp() name
         _configs.add(config)
         cache[directory] = (CSS(string=rules, font_config=config, url_fetcher=_fetcher(allowed)), config)
     return cache[directory]

@@ -4,7 +4,9 @@ system font for what they lack; and the PDF fetcher still opens nothing but data
 from __future__ import annotations
 
 import io
+import os
 import shutil
+import tempfile
 from datetime import date
 
 import pytest
@@ -97,3 +99,17 @@ def test_the_fetcher_opens_data_urls_and_exactly_the_allowed_files(tmp_path):
     for url in (other.as_uri(), "file:///etc/passwd", allowed.as_uri() + "/../b.otf", "http://127.0.0.1/"):
         with pytest.raises(ValueError):
             fonts_only.fetch(url)
+
+
+def test_font_copies_of_dead_processes_are_removed(small_fonts, tmp_path, monkeypatch):
+    """WeasyPrint copies the faces for fontconfig (~10 MB) and removes them in ``__del__``, which a Celery pool
+    child (``os._exit``) or a killed worker never runs: the next process to set up fonts removes the dead's."""
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    dead = tmp_path / f"{pdf.COPIES}999999999-0"  # above any pid_max: no such process
+    alive = tmp_path / f"{pdf.COPIES}1-0"  # init
+    for folder in (dead, alive):
+        folder.mkdir()
+    pdf._font_sheet(small_fonts)
+    assert not dead.exists() and alive.exists()
+    (mine,) = list(tmp_path.glob(f"{pdf.COPIES}{os.getpid()}-*"))
+    assert len(list(mine.iterdir())) == len(fonts.FACES)
