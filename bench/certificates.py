@@ -1,8 +1,11 @@
-"""Certificate PDFs per second: one document per certificate (naive) against batches rendered as one multi-page
-document and split per certificate (pypdf), on one core and on every core; and the latency of one on-demand render.
+"""Certificate PDFs per second: the naive way (one document per certificate, the system's full Noto CJK fonts) as
+the baseline, against batches rendered as multi-page documents with the pre-subset fonts (app/core/fonts.py) and
+split per certificate (pypdf), on one core and on every core; and the latency of one on-demand render.
 
 Builds a throwaway SQLite database and storage in a temp dir: N persons with registered photos, a passed 资格考试,
-and N certificates issued by the rule (``issuing.issue_bulk``). Nothing is stored by the timed renders.
+and N certificates issued by the rule (``issuing.issue_bulk``). Nothing is stored by the timed renders. The
+pre-subset fonts are built into ``PDF_FONT_DIR`` first if they are not there (once, ~1 min). Prints the load
+average beside the figures: the machine may be shared.
 
     .venv/bin/python bench/certificates.py [--quick] [-n 1000] [--naive 20] [--chunk 100]
 """
@@ -26,14 +29,16 @@ os.environ.setdefault("ANPEI_CONFIG", "testing")
 ENV: dict = {}
 
 
-def make_app(db_url: str, storage: str):
+def make_app(db_url: str, storage: str, fonts: str | None = None):
+    """``fonts``: the pre-subset font dir (None: the configured one; an empty dir: the system fonts)."""
     from app import create_app
     from config import TestingConfig
 
-    return create_app(TestingConfig, SQLALCHEMY_DATABASE_URI=db_url, STORAGE_DIR=Path(storage))
+    extra = {"PDF_FONT_DIR": Path(fonts)} if fonts else {}
+    return create_app(TestingConfig, SQLALCHEMY_DATABASE_URI=db_url, STORAGE_DIR=Path(storage), **extra)
 
 
-def build(app, n: int) -> list[int]:
+def build(n: int) -> list[int]:
     """N certificates issued by a regulator on one passed sitting; returns their ids."""
     from flask_migrate import upgrade
 
@@ -102,7 +107,7 @@ def _init_worker(db_url: str, storage: str) -> None:
     ENV["app"] = make_app(db_url, storage)
 
 
-def _render_chunk(ids: list[int]) -> int:
+def _render_chunk(ids: list[int]) -> tuple[int, int]:
     from app.certificates import rendering
     from app.certificates.models import Certificate
     from app.extensions import db
@@ -111,7 +116,11 @@ def _render_chunk(ids: list[int]) -> int:
         certs = [db.session.get(Certificate, i) for i in ids]
         pdfs = rendering.render_many(certs)
         db.session.remove()
-    return len(pdfs)
+    return len(pdfs), sum(map(len, pdfs))
+
+
+def _load() -> str:
+    return "load average " + " ".join(f"{x:.1f}" for x in os.getloadavg())
 
 
 def main() -> None:
@@ -119,55 +128,91 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="200 certificates, 5 naive renders")
     parser.add_argument("-n", type=int, default=1000, help="certificates in the batch (1000)")
     parser.add_argument("--naive", type=int, default=20, help="certificates rendered one document each (20)")
-    parser.add_argument("--chunk", type=int, default=100, help="certificates per document in the batch (100)")
+    parser.add_argument("--chunk", type=int, default=None, help="certificates per document (default: the task's)")
     args = parser.parse_args()
     n, naive_n = (200, 5) if args.quick else (args.n, args.naive)
     cores = os.cpu_count() or 1
 
+    from app.certificates.tasks import RENDER_CHUNK
+    from app.core import fonts
+    from config import Config
+
+    chunk = args.chunk or RENDER_CHUNK
+    t0 = time.perf_counter()
+    if fonts.build(Config.PDF_FONT_DIR):
+        print(f"pre-subset fonts built into {Config.PDF_FONT_DIR} in {time.perf_counter() - t0:.0f} s")
+    print(_load())
+
     with tempfile.TemporaryDirectory(prefix="anpei_bench_certs_") as tmp:
-        db_url, storage = f"sqlite:///{tmp}/bench.sqlite", f"{tmp}/storage"
-        app = make_app(db_url, storage)
-        with app.app_context():
+        db_url, storage, no_fonts = f"sqlite:///{tmp}/bench.sqlite", f"{tmp}/storage", f"{tmp}/no-fonts"
+        os.mkdir(no_fonts)
+        with make_app(db_url, storage).app_context():
+            t0 = time.perf_counter()
+            ids = build(n)
+            print(f"setup: {n} persons with photos, {n} certificates issued in {time.perf_counter() - t0:.1f} s")
+
+        def naive_and_single(fonts_dir: str | None) -> tuple[float, list[float], int]:
             from app.certificates import rendering
             from app.certificates.models import Certificate
             from app.extensions import db
 
-            t0 = time.perf_counter()
-            ids = build(app, n)
-            print(f"setup: {n} persons with photos, {n} certificates issued in {time.perf_counter() - t0:.1f} s")
+            with make_app(db_url, storage, fonts_dir).app_context():
+                certs = [db.session.get(Certificate, i) for i in ids[:naive_n]]
+                rendering.render(certs[0])  # warm-up: WeasyPrint, Pango, fonts
+                t0 = time.perf_counter()
+                size = sum(len(rendering.render(cert)) for cert in certs)
+                rate = naive_n / (time.perf_counter() - t0)
+                single = []
+                for cert in certs[:5]:
+                    t1 = time.perf_counter()
+                    rendering.render(cert)
+                    single.append(time.perf_counter() - t1)
+                db.session.remove()
+            return rate, single, size // naive_n
+
+        naive_rate, naive_single, naive_size = naive_and_single(no_fonts)
+        load_naive = _load()
+        subset_rate, single, subset_size = naive_and_single(None)
+
+        with make_app(db_url, storage).app_context():
+            from app.certificates import rendering
+            from app.certificates.models import Certificate
+            from app.extensions import db
+
             certs = [db.session.get(Certificate, i) for i in ids]
-
-            rendering.render(certs[0])  # warm-up: WeasyPrint, Pango, fonts
+            rendering.render_many(certs[:2])
             t0 = time.perf_counter()
-            for cert in certs[:naive_n]:
-                rendering.render(cert)
-            naive_rate = naive_n / (time.perf_counter() - t0)
-            single = []
-            for cert in certs[:5]:
-                t1 = time.perf_counter()
-                rendering.render(cert)
-                single.append(time.perf_counter() - t1)
-
-            t0 = time.perf_counter()
-            for start in range(0, n, args.chunk):
-                rendering.render_many(certs[start : start + args.chunk])
+            for start in range(0, n, chunk):
+                rendering.render_many(certs[start : start + chunk])
             one_core = n / (time.perf_counter() - t0)
+            db.session.remove()
 
-        chunks = [ids[i : i + args.chunk] for i in range(0, n, args.chunk)]
+        chunks = [ids[i : i + chunk] for i in range(0, n, chunk)]
         with ProcessPoolExecutor(cores, initializer=_init_worker, initargs=(db_url, storage)) as pool:
             list(pool.map(_render_chunk, [chunks[0][:2]] * cores))  # warm every worker
             t0 = time.perf_counter()
-            rendered = sum(pool.map(_render_chunk, chunks))
-            all_cores = rendered / (time.perf_counter() - t0)
+            results = list(pool.map(_render_chunk, chunks))
+            all_cores = sum(r[0] for r in results) / (time.perf_counter() - t0)
+            batch_size = sum(r[1] for r in results) // n
+        load_end = _load()
 
-    print(f"baseline, one document per certificate ({naive_n}, one core): {naive_rate:6.1f} PDFs/s")
-    print(f"single on-demand render (warm, median of 5):      {statistics.median(single) * 1000:6.0f} ms")
+    ms = statistics.median
     print(
-        f"batch of {n}, {args.chunk} per document, split (one core): {one_core:6.1f} PDFs/s ({one_core / naive_rate:.1f}×)"
+        f"baseline: one document per certificate, system fonts ({naive_n}, one core): {naive_rate:6.1f} PDFs/s, "
+        f"{ms(naive_single) * 1000:.0f} ms median, {naive_size // 1024} KB each ({load_naive})"
     )
     print(
-        f"batch of {n}, {args.chunk} per document, split ({cores} cores): {all_cores:6.1f} PDFs/s "
-        f"({all_cores / naive_rate:.1f}× baseline; goal ≥ 20 PDFs/s and ≥ 20×)"
+        f"one document per certificate, pre-subset fonts (one core):       {subset_rate:6.1f} PDFs/s, "
+        f"{subset_size // 1024} KB each ({subset_rate / naive_rate:.1f}× baseline)"
+    )
+    print(f"single on-demand render, pre-subset fonts (warm, median of 5):    {ms(single) * 1000:6.0f} ms (goal < 500)")
+    print(
+        f"batch of {n}, {chunk} per document, split (one core): {one_core:6.1f} PDFs/s ({one_core / naive_rate:.1f}×)"
+    )
+    print(
+        f"batch of {n}, {chunk} per document, split ({cores} cores): {all_cores:6.1f} PDFs/s, {batch_size // 1024} KB "
+        f"each ({all_cores / naive_rate:.1f}× baseline, {all_cores / subset_rate:.1f}× one-per-document with the "
+        f"pre-subset fonts; goal ≥ 20 PDFs/s and ≥ 20×) ({load_end})"
     )
 
 

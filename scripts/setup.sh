@@ -38,3 +38,6 @@ fi
 
 echo "==> compiling translations"
 .venv/bin/pybabel compile -d app/translations >/dev/null
+
+echo "==> pre-subset CJK fonts for PDFs"
+.venv/bin/python scripts/build_pdf_fonts.py

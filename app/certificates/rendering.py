@@ -2,8 +2,9 @@
 应复审日期 and 复审 records, authority, number, QR to the public verification page), rendered by WeasyPrint from
 ``templates/certificates/card_pdf.html`` with primitives only, and stored with its sha256.
 
-CJK font subsetting dominates WeasyPrint's time, so batches are rendered as one multi-page document and split per
-certificate with pypdf (:func:`render_many`); ``bench/certificates.py`` measures both ways.
+Fonts are the pre-subset CJK faces of :mod:`app.core.fonts` (WeasyPrint's per-document font subsetting of the
+system's 20 MB collections cost 0.1–0.3 s). Batches are rendered as multi-page documents and split per certificate
+with pypdf (:func:`render_many`): layout and set-up once per document. ``bench/certificates.py`` measures both.
 """
 
 from __future__ import annotations
@@ -77,7 +78,7 @@ def card_context(cert: Certificate) -> dict:
         "records": records,
         "authority": cert.authority,
         "photo": _photo_uri(person.photo_key),
-        "qr": qr_png_data_uri(url, scale=6),
+        "qr": qr_png_data_uri(url, scale=1),  # one pixel a module, drawn crisp by the template
         "url": url,
     }
 
@@ -114,33 +115,45 @@ def render_many(certs: list[Certificate]) -> list[bytes]:
     return out
 
 
-def pdf_key(cert: Certificate) -> str:
-    return f"certificates/{cert.id}/certificate.pdf"
+def pdf_key(cert: Certificate, sha256: str) -> str:
+    """Named by content: a render that loses the race to store (another worker, a redelivered task) writes a file
+    of its own, never over the one the certificate points to."""
+    return f"certificates/{cert.id}/{sha256[:16]}.pdf"
 
 
 def store(cert: Certificate, data: bytes, *, actor=None) -> bool:
     """Store ``data`` as the certificate's PDF, replacing the previous one, if it was rendered from the certificate's
-    current content (``content_version`` read before rendering). A re-render is recorded in the history.
+    current content (``content_version`` read before rendering) and nobody stored one since (``pdf_version`` read
+    before rendering): a conditional UPDATE claims the render, so two workers rendering the same certificate (a
+    redelivered task beside the first, a batch beside an on-demand render) record one version, not two. A re-render
+    is recorded in the history; the previous file is kept (the event names its sha256).
 
     :return: False when a newer change or render got there first (nothing recorded; the newer one stands).
     """
-    version = cert.content_version
-    previous = cert.pdf_sha256
+    version, pdf_version, previous = cert.content_version, cert.pdf_version, cert.pdf_sha256
     sha = hashlib.sha256(data).hexdigest()
     if previous == sha and cert.pdf_content_version == version:
         return True  # the same file again (an idempotent retry)
-    stored = storage().put(pdf_key(cert), data, "application/pdf")
+    stored = storage().put(pdf_key(cert, sha), data, "application/pdf")
     moved = db.session.execute(
         conditional_update(Certificate)
-        .where(Certificate.id == cert.id, Certificate.content_version == version)
+        .where(
+            Certificate.id == cert.id,
+            Certificate.content_version == version,
+            Certificate.pdf_version == pdf_version,
+        )
         .values(
             pdf_key=stored.key,
             pdf_sha256=stored.sha256,
-            pdf_version=Certificate.pdf_version + 1,
+            pdf_version=pdf_version + 1,
             pdf_content_version=version,
         )
     )
     if moved.rowcount != 1:
+        winner = db.session.scalar(sa.select(Certificate.pdf_key).where(Certificate.id == cert.id))
+        if winner != stored.key:  # the same bytes are the winner's file: keep it
+            storage().delete(stored.key)
+        db.session.refresh(cert)
         return False
     if previous is not None:
         db.session.add(

@@ -125,4 +125,32 @@ def test_the_batch_task_is_idempotent(cw, cert):
         assert storage().read(c.pdf_key) == files[c.id]
         assert [e.kind for e in c.events] == [EventKind.ISSUED]
     keys = db.session.scalars(sa.select(Certificate.pdf_key).order_by(Certificate.id)).all()
-    assert keys == [f"certificates/{cert.id}/certificate.pdf", f"certificates/{second.id}/certificate.pdf"]
+    assert keys == [f"certificates/{c.id}/{shas[c.id][:16]}.pdf" for c in (cert, second)]
+
+
+def test_two_renders_of_one_certificate_record_one_version(cw, cert):
+    """A redelivered task beside the first, a batch beside an on-demand render: both render, the first to store is
+    recorded, the other's file (other bytes: rendered in another batch) is removed, and no second version is made."""
+    second_sitting = graded_sitting(cw.enterprise, [(cw.persons[0], True)], operation_code="1.1")
+    second = issuing.issue(cw.attempt_of(cw.persons[0], second_sitting), actor=cw.regulator, today=ISSUED)
+    db.session.commit()
+    assert cert.pdf_version == 0 and cert.pdf_sha256 is None  # what this worker read before rendering
+    alone, in_batch = rendering.render(cert), rendering.render_many([cert, second])[0]
+    assert alone != in_batch  # the batch's font subset differs
+    # the other worker stores first (behind this session's back: its objects keep what they read)
+    sha = hashlib.sha256(alone).hexdigest()
+    stored = storage().put(rendering.pdf_key(cert, sha), alone, "application/pdf")
+    db.session.execute(
+        sa.update(Certificate)
+        .where(Certificate.id == cert.id)
+        .values(pdf_key=stored.key, pdf_sha256=sha, pdf_version=1, pdf_content_version=cert.content_version)
+        .execution_options(synchronize_session=False)
+    )
+    assert rendering.store(cert, in_batch) is False
+    db.session.commit()
+    db.session.expire_all()
+    c = db.session.get(Certificate, cert.id)
+    assert (c.pdf_version, c.pdf_sha256, c.pdf_key) == (1, sha, stored.key)
+    assert storage().read(c.pdf_key) == alone
+    assert storage().size(rendering.pdf_key(cert, hashlib.sha256(in_batch).hexdigest())) is None
+    assert [e.kind for e in c.events] == [EventKind.ISSUED]

@@ -1,0 +1,162 @@
+"""A batch render survives a worker killed mid-batch (``kill -9``): PostgreSQL, Redis and real worker processes.
+
+Starts a worker of its own (its own queue, under a Redis key prefix of its own: CI's shared worker never sees the
+task), enqueues one ``certificates.render_pending`` of N certificates in small chunks, SIGKILLs the worker's
+process group once some chunks are committed and before the last, starts another worker, and checks that every
+certificate ends with exactly one rendered PDF: version 1, the stored file's sha256 on the row, one file in its
+storage folder, no "re-rendered" event — the interrupted chunk rendered again, nothing rendered twice.
+
+Runs where CI's second stage runs (``DATABASE_URL=postgresql…``, ``CELERY_BROKER_URL=redis…``, ``ANPEI_STORAGE``
+shared with workers); skipped on SQLite and without a broker.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from datetime import date
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from app.certificates import issuing
+from app.certificates.models import Certificate, CertificateEvent, EventKind
+from app.core.storage import storage
+from app.extensions import db
+from app.people.models import Post
+from tests.certificates.world import give_photo, graded_sitting
+from tests.factories import make_id_number
+
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.skipif(
+        not os.environ.get("DATABASE_URL", "").startswith("postgresql")
+        or not os.environ.get("CELERY_BROKER_URL", "").startswith("redis")
+        or not os.environ.get("ANPEI_STORAGE"),
+        reason="needs PostgreSQL, a Redis broker and ANPEI_STORAGE shared with workers (CI's second stage)",
+    ),
+]
+
+N, CHUNK = 40, 4
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def rendered() -> int:
+    db.session.rollback()  # a fresh snapshot: the workers commit in other connections
+    return db.session.scalar(sa.select(sa.func.count()).where(Certificate.pdf_key.is_not(None)))
+
+
+class Worker:
+    """``celery worker`` in a session of its own, so its whole process group (main + pool child) can be killed."""
+
+    def __init__(self, name: str, queue: str, options: dict, log: Path):
+        env = {**os.environ, "ANPEI_TEST_BROKER_OPTIONS": json.dumps(options)}
+        self.log = log
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "tests.certificates.kill_worker", "worker", "-Q", queue,
+             "-n", f"{name}@%h", "--concurrency=1", "--prefetch-multiplier=1", "--without-gossip",
+             "--without-mingle", "--without-heartbeat", "--loglevel=INFO"],
+            cwd=ROOT, env=env, stdout=log.open("ab"), stderr=subprocess.STDOUT, start_new_session=True,
+        )  # fmt: skip
+
+    def kill(self, sig: int = signal.SIGKILL, timeout: float = 30) -> None:
+        if self.proc.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.proc.pid, sig)
+        try:
+            self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait(timeout)
+
+
+def files_of(cert_id: int) -> set[str]:
+    folder = storage().path(f"certificates/{cert_id}/x.pdf").parent
+    return {p.name for p in folder.iterdir()} if folder.is_dir() else set()
+
+
+def wait_for(predicate, timeout: float, what: str, worker: Worker) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if worker.proc.poll() is not None or time.monotonic() > deadline:
+            pytest.fail(f"no {what} (worker exit code {worker.proc.poll()}); log:\n{worker.log.read_text()[-3000:]}")
+        time.sleep(0.05)
+
+
+@pytest.fixture
+def batch(cw) -> list[int]:
+    """N certificates issued on one sitting, none rendered yet."""
+    persons = []
+    for i in range(N):
+        person = cw.factory.employ(
+            cw.enterprise,
+            name="张王李赵刘陈杨黄"[i % 8] + "伟芳娜敏静丽强磊军洋"[i % 10],
+            post=Post.SPECIAL_OPERATOR,
+            operation_code="1.2",
+            id_number=make_id_number("320102", date(1970 + i % 30, 1 + i % 12, 1 + i % 28), 100 + i),
+        ).person
+        give_photo(person)
+        persons.append(person)
+    sitting = graded_sitting(cw.enterprise, [(p, True) for p in persons])
+    result = issuing.issue_bulk(sitting, actor=cw.regulator)
+    db.session.commit()
+    assert len(result.issued) == N
+    return [c.id for c in result.issued]
+
+
+def test_a_worker_killed_mid_batch_loses_nothing_and_renders_nothing_twice(batch, tmp_path):
+    from celery import Celery
+
+    prefix, queue = f"anpei-killtest-{uuid.uuid4().hex[:8]}:", "certificates-killtest"
+    log = tmp_path / "workers.log"
+    before = {i: files_of(i) for i in batch}
+    client = Celery("killtest", broker=os.environ["CELERY_BROKER_URL"])
+    client.conf.broker_transport_options = {"global_keyprefix": prefix}
+    # the first worker would give a running task back only after an hour; the second takes back at start what a
+    # dead worker left unacknowledged for over a second
+    first = Worker("killtest1", queue, {"global_keyprefix": prefix, "visibility_timeout": 3600}, log)
+    second = None
+    try:
+        client.send_task("certificates.render_pending", args=[batch, CHUNK], queue=queue)
+        wait_for(lambda: rendered() >= CHUNK, 180, "first chunk", first)
+        first.kill()  # kill -9, mid-batch: the task is neither finished nor acknowledged
+        at_kill = rendered()
+        assert CHUNK <= at_kill < N, f"{at_kill} of {N} rendered when the worker was killed: not mid-batch"
+        options = {
+            "global_keyprefix": prefix,
+            "visibility_timeout": 1,
+            "unacked_restore_throttle": 1,
+            "unacked_restore_interval": 3600,  # once, at start: the sweep would hand its own running task back
+        }
+        time.sleep(1.5)  # older than the visibility timeout
+        second = Worker("killtest2", queue, options, log)
+        wait_for(lambda: rendered() == N, 300, "complete batch", second)
+        second.kill(signal.SIGTERM)  # warm shutdown: lets the task finish and be acknowledged
+    finally:
+        first.kill()
+        if second is not None:
+            second.kill()
+        client.close()
+
+    db.session.rollback()
+    certs = db.session.scalars(sa.select(Certificate).where(Certificate.id.in_(batch))).all()
+    assert len(certs) == N
+    for cert in certs:
+        assert (cert.pdf_version, cert.pdf_content_version) == (1, cert.content_version), cert.id
+        assert hashlib.sha256(storage().read(cert.pdf_key)).hexdigest() == cert.pdf_sha256
+        added = files_of(cert.id) - before[cert.id]  # the suite shares one storage dir (and ids restart)
+        assert added <= {Path(cert.pdf_key).name} and Path(cert.pdf_key).name in files_of(cert.id), (cert.id, added)
+    rerendered = db.session.scalar(sa.select(sa.func.count()).where(CertificateEvent.kind == EventKind.RENDERED))
+    assert rerendered == 0
+    text = log.read_text()
+    # the same task, delivered again to the second worker, rendered exactly what the first had not committed
+    assert text.count("certificates.render_pending[") >= 2 and "killtest2@" in text
+    assert f"certificates: rendered {N - at_kill} PDFs" in text
