@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import time
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -81,13 +82,22 @@ def _reseed() -> None:
 
 def _empty_all_tables() -> None:
     db.session.rollback()
-    with db.engine.begin() as conn:
-        if conn.dialect.name == "postgresql":
-            names = ", ".join(t.name for t in db.metadata.sorted_tables)
-            conn.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
-        else:
-            for table in reversed(db.metadata.sorted_tables):
-                conn.execute(table.delete())
+    for attempt in range(5):
+        try:
+            with db.engine.begin() as conn:
+                if conn.dialect.name == "postgresql":
+                    names = ", ".join(t.name for t in db.metadata.sorted_tables)
+                    conn.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+                else:
+                    for table in reversed(db.metadata.sorted_tables):
+                        conn.execute(table.delete())
+            return
+        except sa.exc.OperationalError as error:
+            # CI's shared worker may still be running a task the test enqueued (a certificate render after an
+            # issue): PostgreSQL picks the TRUNCATE as the deadlock's victim. The task ends; try again.
+            if "deadlock detected" not in str(error) or attempt == 4:
+                raise
+            time.sleep(0.5 * (attempt + 1))
 
 
 @pytest.fixture(autouse=True)

@@ -118,7 +118,7 @@ def test_a_worker_killed_mid_batch_loses_nothing_and_renders_nothing_twice(batch
     prefix, queue = f"anpei-killtest-{uuid.uuid4().hex[:8]}:", "certificates-killtest"
     log = tmp_path / "workers.log"
     before = {i: files_of(i) for i in batch}
-    client = Celery("killtest", broker=os.environ["CELERY_BROKER_URL"])
+    client = Celery("killtest", broker=os.environ["CELERY_BROKER_URL"], set_as_current=False)  # not the suite's app
     client.conf.broker_transport_options = {"global_keyprefix": prefix}
     # the first worker would give a running task back only after an hour; the second takes back at start what a
     # dead worker left unacknowledged for over a second
