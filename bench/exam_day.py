@@ -233,6 +233,24 @@ def stop(proc: subprocess.Popen) -> None:
             os.killpg(proc.pid, signal.SIGKILL)
 
 
+def bench_enterprise():
+    """Reference data and one 高危 enterprise in 玄武区, inside the caller's app context (shared by the benches)."""
+    from app.extensions import db
+    from app.people.identifiers import uscc_check_char
+    from app.people.models import Industry, Jurisdiction
+    from app.people.services import register_enterprise
+    from app.rules.seed import seed_reference
+
+    seed_reference()
+    jurisdiction = Jurisdiction(code="320102", name="玄武区")
+    db.session.add(jurisdiction)
+    db.session.flush()
+    body = "91320102MA0000001"
+    return register_enterprise(
+        name="压测化工有限公司", uscc=body + uscc_check_char(body), industry=Industry.HAZCHEM, jurisdiction=jurisdiction
+    )
+
+
 def seed(n: int, sitting_minutes: int, password_hash: str = "scrypt") -> dict:
     """Persons, worker users, bank, template, sitting; returns the usernames and the sitting id.
 
@@ -251,28 +269,16 @@ def seed(n: int, sitting_minutes: int, password_hash: str = "scrypt") -> dict:
     from app.exams import sittings
     from app.exams.models import ExamKind
     from app.extensions import db
-    from app.people.identifiers import ric_check_char, uscc_check_char
-    from app.people.models import IdType, Industry, Jurisdiction
-    from app.people.services import PersonData, employ, register_enterprise
+    from app.people.identifiers import ric_check_char
+    from app.people.models import IdType
+    from app.people.services import PersonData, employ
     from config import ProductionConfig
     from question_bank import PaperSpec, QuestionType, Section
     from question_bank.synthetic import generate_bank
 
     app = create_app(ProductionConfig)
     with app.app_context():
-        from app.rules.seed import seed_reference
-
-        seed_reference()
-        jurisdiction = Jurisdiction(code="320102", name="玄武区")
-        db.session.add(jurisdiction)
-        db.session.flush()
-        body = "91320102MA0000001"
-        enterprise = register_enterprise(
-            name="压测化工有限公司",
-            uscc=body + uscc_check_char(body),
-            industry=Industry.HAZCHEM,
-            jurisdiction=jurisdiction,
-        )
+        enterprise = bench_enterprise()
         pw_hash = generate_password_hash("pw", method=password_hash)
         admin = User(username="bench-admin", role=Role.ENTERPRISE, enterprise_id=enterprise.id, password_hash=pw_hash)
         db.session.add(admin)

@@ -43,6 +43,7 @@ from exam_day import (  # noqa: E402
     CSRF_RE,
     HOST,
     Client,
+    bench_enterprise,
     create_bench_database,
     drop_bench_database,
     free_port,
@@ -66,27 +67,15 @@ def seed(n: int, lesson_seconds: int) -> dict:
     from app.auth.models import Role, User
     from app.core.clock import local_today
     from app.extensions import db
-    from app.people.identifiers import ric_check_char, uscc_check_char
-    from app.people.models import IdType, Industry, Jurisdiction
-    from app.people.services import PersonData, employ, register_enterprise
+    from app.people.identifiers import ric_check_char
+    from app.people.models import IdType
+    from app.people.services import PersonData, employ
     from app.training.models import ClassMode, Course, Enrolment, Lesson, LessonKind, TrainingClass, TrainingType
     from config import ProductionConfig
 
     app = create_app(ProductionConfig)
     with app.app_context():
-        from app.rules.seed import seed_reference
-
-        seed_reference()
-        jurisdiction = Jurisdiction(code="320102", name="玄武区")
-        db.session.add(jurisdiction)
-        db.session.flush()
-        body = "91320102MA0000001"
-        enterprise = register_enterprise(
-            name="压测化工有限公司",
-            uscc=body + uscc_check_char(body),
-            industry=Industry.HAZCHEM,
-            jurisdiction=jurisdiction,
-        )
+        enterprise = bench_enterprise()
         pw_hash = generate_password_hash("pw", method="pbkdf2:sha256:1000")
         admin = User(username="bench-admin", role=Role.ENTERPRISE, enterprise_id=enterprise.id, password_hash=pw_hash)
         db.session.add(admin)
