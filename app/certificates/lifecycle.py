@@ -265,81 +265,89 @@ def _decision(reason: str, doc_number: str) -> tuple[str, str]:
     return reason, doc_number
 
 
-def suspend(cert, *, actor: User, reason: str, doc_number: str, today: date | None = None) -> Certificate:
-    """暂扣 (e.g. after a failed 逢查必考 or a violation): the holder may not work with it until 发还."""
+def _decide(cert, sources, status, event: EventKind, *, check, actor: User, reason: str, doc_number: str, today):
+    """A regulator's decision: its authority, a reason and a 文号, the decision's own ``check`` of the certificate,
+    then one guarded move from ``sources`` to ``status`` (a status, or a function of the day)."""
     today = today or local_today()
     _require_authority(actor, cert)
     reason, doc_number = _decision(reason, doc_number)
-    _require_live(cert)
+    check()
     return _change(
         cert,
-        DATED,
-        {"status": CertStatus.SUSPENDED},
-        event=EventKind.SUSPENDED,
-        archive_kind="certificate.suspended",
+        sources,
+        {"status": status(today) if callable(status) else status},
+        event=event,
+        archive_kind=f"certificate.{event.value}",
         actor=actor,
         today=today,
         reason=reason,
         doc_number=doc_number,
+    )
+
+
+def suspend(cert, *, actor: User, reason: str, doc_number: str, today: date | None = None) -> Certificate:
+    """暂扣 (e.g. after a failed 逢查必考 or a violation): the holder may not work with it until 发还."""
+    return _decide(
+        cert,
+        DATED,
+        CertStatus.SUSPENDED,
+        EventKind.SUSPENDED,
+        check=lambda: _require_live(cert),
+        actor=actor,
+        reason=reason,
+        doc_number=doc_number,
+        today=today,
     )
 
 
 def reinstate(cert, *, actor: User, reason: str, doc_number: str, today: date | None = None) -> Certificate:
     """发还 a suspended certificate: back to what the calendar says."""
-    today = today or local_today()
-    _require_authority(actor, cert)
-    reason, doc_number = _decision(reason, doc_number)
-    if cert.status is not CertStatus.SUSPENDED:
-        raise DomainError("cert.not_suspended")
-    return _change(
+
+    def check():
+        if cert.status is not CertStatus.SUSPENDED:
+            raise DomainError("cert.not_suspended")
+
+    return _decide(
         cert,
         (CertStatus.SUSPENDED,),
-        {"status": dated_status(cert, today)},
-        event=EventKind.REINSTATED,
-        archive_kind="certificate.reinstated",
+        lambda day: dated_status(cert, day),
+        EventKind.REINSTATED,
+        check=check,
         actor=actor,
-        today=today,
         reason=reason,
         doc_number=doc_number,
+        today=today,
     )
 
 
 def revoke(cert, *, actor: User, reason: str, doc_number: str, today: date | None = None) -> Certificate:
     """撤销 (30号令 第三十条)."""
-    today = today or local_today()
-    _require_authority(actor, cert)
-    reason, doc_number = _decision(reason, doc_number)
-    _require_live(cert, LIVE)
-    return _change(
+    return _decide(
         cert,
         LIVE,
-        {"status": CertStatus.REVOKED},
-        event=EventKind.REVOKED,
-        archive_kind="certificate.revoked",
+        CertStatus.REVOKED,
+        EventKind.REVOKED,
+        check=lambda: _require_live(cert, LIVE),
         actor=actor,
-        today=today,
         reason=reason,
         doc_number=doc_number,
+        today=today,
     )
 
 
 def cancel(cert, *, actor: User, reason: str, doc_number: str, today: date | None = None) -> Certificate:
     """注销 (30号令 第三十一条: death, the holder's request, or after 撤销)."""
-    today = today or local_today()
-    _require_authority(actor, cert)
-    reason, doc_number = _decision(reason, doc_number)
     sources = (*LIVE, CertStatus.REVOKED, CertStatus.EXPIRED)
-    _require_live(cert, sources)
-    return _change(
+    return _decide(
         cert,
         sources,
-        {"status": CertStatus.CANCELLED},
-        event=EventKind.CANCELLED,
-        archive_kind="certificate.cancelled",
+        CertStatus.CANCELLED,
+        EventKind.CANCELLED,
+        check=lambda: _require_live(cert, sources),
         actor=actor,
-        today=today,
         reason=reason,
         doc_number=doc_number,
+        today=today,
     )
 
 
