@@ -128,6 +128,7 @@ def cell_text(value: Any) -> str:
 
 #: Separators between packed options: ``**A.甲**B.乙``, ``A.甲##B.乙``, one option per line.
 _PACK_SEPARATOR = re.compile(r"\*\*|##|\r?\n|\r")
+_PACK_SEPARATORS = ("**", "##", "\n")
 #: A leading option letter, followed by punctuation or directly by the option text.
 _LEAD = re.compile(r"^\s*([A-Ha-hＡ-Ｈａ-ｈ])(?:\s*[.、．:：)）]\s*|(?=\S))")
 
@@ -143,13 +144,15 @@ def split_options(text: str) -> list[str]:
     text = text.strip()
     parts = [p.strip() for p in _PACK_SEPARATOR.split(text) if p.strip()]
     if len(parts) > 1:
-        leads = [_LEAD.match(p) for p in parts]
-        in_order = all(
-            m is not None and to_half_width(m.group(1)).upper() == OPTION_LETTERS[i]
-            for i, m in enumerate(leads[:MAX_OPTIONS])
-        )
-        if in_order and len(parts) <= MAX_OPTIONS:
-            return [p[m.end() :].strip() for p, m in zip(parts, leads)]
+        # Each separator alone first: in "A.0##B.0**" the ** belongs to option B.  A cell that mixes
+        # separators ("**A.甲**B.乙\nC.丙") splits into more lettered options at all of them together.
+        best: list[str] = []
+        for pieces in [*(text.split(sep) for sep in _PACK_SEPARATORS), parts]:
+            options = _lettered([p.strip() for p in pieces if p.strip()])
+            if options is not None and len(options) > len(best):
+                best = options
+        if best:
+            return best
         if not any(_MARKER.match(p) for p in parts):
             return parts  # one option per line/segment, without letters
     starts: list[tuple[int, int]] = []  # (marker start, text start)
@@ -170,6 +173,16 @@ def split_options(text: str) -> list[str]:
         return parts if len(parts) > 1 else ([text] if text else [])
     bounds = [s for s, _ in starts[1:]] + [len(text)]
     return [_strip_separators(text[begin:end]) for (_, begin), end in zip(starts, bounds)]
+
+
+def _lettered(parts: list[str]) -> list[str] | None:
+    """``["A.甲", "B.乙"]`` → ``["甲", "乙"]``; None unless there are 2–8 parts lettered A, B, C… in order."""
+    if not 1 < len(parts) <= MAX_OPTIONS:
+        return None
+    leads = [_LEAD.match(p) for p in parts]
+    if not all(m is not None and to_half_width(m.group(1)).upper() == OPTION_LETTERS[i] for i, m in enumerate(leads)):
+        return None
+    return [p[m.end() :].strip() for p, m in zip(parts, leads)]
 
 
 def _strip_separators(text: str) -> str:

@@ -16,6 +16,7 @@ from test_roundtrip import banks
 
 from question_bank import QuestionType, read_questions, write_questions
 from question_bank.limits import Limits
+from question_bank.readers.common import split_options
 from question_bank.report import ImportReport
 from question_bank.writers.xlsx import pack_options
 
@@ -427,6 +428,14 @@ def test_packed_export_reads_back_unchanged():
         "A",
     )
     assert pack_options(["甲", "乙"]) == "**A.甲**B.乙" and pack_options(["a**b", "c"]) == "A.a**b##B.c"
+
+
+def test_an_option_ending_in_the_other_separator_reads_back():
+    """``A.0##B.0**``: the cell is packed with ``##``; the ``**`` belongs to option B (found by the property below)."""
+    packed = pack_options(["0", "0**"])
+    assert packed == "A.0##B.0**"
+    assert split_options(packed) == ["0", "0**"]
+    assert split_options("**A.甲**B.乙\nC.丙") == ["甲", "乙", "丙"]  # mixed separators still split at each
 
 
 def _cells(data: bytes) -> list[tuple]:
