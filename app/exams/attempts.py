@@ -35,6 +35,7 @@ from app.bank.queries import question_index
 from app.core import jsontext
 from app.core.db import INSERTS, conditional_update, dialect_name, insert_on_conflict, utcnow
 from app.core.errors import DomainError
+from app.exams import listeners
 from app.exams import messages as _messages  # noqa: F401  (registers the exam codes)
 from app.exams.models import (
     Answer,
@@ -407,6 +408,7 @@ def grade_attempt(attempt: Attempt, now: datetime | None = None) -> Attempt:
             },
             at=now,
         )
+        listeners.graded(attempt)
     return attempt
 
 

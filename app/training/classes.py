@@ -13,6 +13,7 @@ from app.auth.models import Role
 from app.bank.models import PaperTemplate
 from app.core.clock import utcnow
 from app.core.errors import DomainError
+from app.exams.listeners import on_graded
 from app.exams.models import Attempt, ExamKind, Sitting
 from app.exams.sittings import new_sitting, organiser_of
 from app.extensions import db
@@ -185,6 +186,7 @@ def record_attendance(
         actor=actor,
         enterprise_id=training_class.enterprise_id,
     )
+    refresh_completions(training_class, actor=actor, person_id=person_id)
     return attendance
 
 
@@ -307,12 +309,21 @@ def progress(training_class: TrainingClass, person_filter=None) -> list[Progress
     return out
 
 
-def refresh_completions(training_class: TrainingClass, *, actor=None, now: datetime | None = None) -> int:
-    """Mark every trainee who has the required hours and passed the class exam complete, once: ``completed_at``
-    set by a conditional update, and ``training.completed`` in the file. Returns how many completed now."""
+def refresh_completions(
+    training_class: TrainingClass, *, actor=None, now: datetime | None = None, person_id: int | None = None
+) -> int:
+    """Mark every trainee (or just ``person_id``) who has the required hours and passed the class exam complete,
+    once: ``completed_at`` set by a conditional update, and ``training.completed`` in the file. Returns how many
+    completed now.
+
+    Called when a class exam is graded and when attendance is recorded (the usual last steps); the periodic job
+    ``training.refresh_completions`` catches hours credited online after the exam."""
     now = now or utcnow()
     done = 0
-    for row in progress(training_class, Enrolment.completed_at.is_(None)):
+    still_open = Enrolment.completed_at.is_(None)
+    if person_id is not None:
+        still_open = sa.and_(still_open, Enrolment.person_id == person_id)
+    for row in progress(training_class, still_open):
         if not row.complete:
             continue
         won = db.session.execute(
@@ -335,6 +346,18 @@ def refresh_completions(training_class: TrainingClass, *, actor=None, now: datet
         )
         done += 1
     return done
+
+
+@on_graded
+def _class_exam_graded(attempt) -> None:
+    """逢培必考: a graded class exam (or its 补考) completes the trainee at once when the hours are there too."""
+    sitting = attempt.sitting
+    if sitting.kind is not ExamKind.CLASS and sitting.makeup_of_id is None:
+        return
+    exam_ids = {sitting.id, sitting.makeup_of_id} - {None}
+    training_class = db.session.scalar(sa.select(TrainingClass).where(TrainingClass.exam_sitting_id.in_(exam_ids)))
+    if training_class is not None:
+        refresh_completions(training_class, person_id=attempt.person_id)
 
 
 def attendance_of(training_class: TrainingClass, person_ids) -> list[Attendance]:

@@ -184,9 +184,6 @@ def _enrol_form(training_class: TrainingClass) -> EnrolForm:
 def class_page(class_id: int):
     training_class = training_scope.get_class_or_404(current_user, class_id)
     organise = training_scope.can_organise(current_user, training_class)
-    if organise:
-        classes.refresh_completions(training_class, actor=current_user)
-        db.session.commit()
     rows = classes.progress(training_class, training_scope.roster_person_filter(current_user, training_class))
     attendance = AttendanceForm(prefix="att")
     attendance.person_id.choices = [(r.person.id, r.person.name) for r in rows]

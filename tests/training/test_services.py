@@ -9,6 +9,7 @@ import pytest
 import sqlalchemy as sa
 
 from app.archive.models import ArchiveEvent
+from app.bank.models import PaperTemplate
 from app.core.clock import utcnow
 from app.core.errors import DomainError
 from app.exams import attempts
@@ -18,7 +19,7 @@ from app.extensions import db
 from app.people.models import Industry, Post
 from app.training import classes, courses, hours, sign_in, study
 from app.training.crediting import Heartbeat
-from app.training.models import ClassMode, LessonKind, LessonProgress, StudyCredit, TrainingType
+from app.training.models import ClassMode, Enrolment, LessonKind, LessonProgress, StudyCredit, TrainingType
 from tests.exams.conftest import answer_all
 from tests.training.conftest import PDF, build_course
 
@@ -230,9 +231,10 @@ def test_completion_needs_both_the_hours_and_a_passed_class_exam(training_world)
     study_for(w, hours_only, 600, start=at(400))
     open_exam(w)
     pass_class_exam(w, exam_only, correct=24)
-    assert classes.refresh_completions(w.training_class) == 0
-    pass_class_exam(w, hours_only, correct=24)
-    assert classes.refresh_completions(w.training_class) == 1
+    assert "training.completed" not in kinds_of(exam_only)
+    pass_class_exam(w, hours_only, correct=24)  # grading completes the trainee at once
+    completed = dict(db.session.execute(sa.select(Enrolment.person_id, Enrolment.completed_at)).all())
+    assert completed[hours_only.id] is not None and completed[exam_only.id] is None
     assert classes.refresh_completions(w.training_class) == 0
     assert kinds_of(hours_only).count("training.completed") == 1
     assert "training.completed" not in kinds_of(exam_only)
@@ -339,7 +341,7 @@ def sheet(*rows) -> bytes:
     return out.getvalue()
 
 
-def offline_class(world):
+def offline_class(world, **kw):
     training_class = classes.create_class(
         course=world.course,
         title="面授班",
@@ -348,6 +350,7 @@ def offline_class(world):
         ends_on=date(2026, 11, 30),
         required_hours=2,
         actor=world.organiser,
+        **kw,
     )
     classes.enrol(training_class, [world.person.id], actor=world.organiser)
     return training_class
@@ -386,14 +389,37 @@ def test_a_valid_sign_in_sheet_credits_offline_periods(training_world):
     assert kinds_of(w.person).count("training.attended") == 2
 
 
+def test_the_attendance_that_reaches_the_hours_completes_a_trainee_who_passed(training_world):
+    w = training_world
+    offline = offline_class(w, exam_template=db.session.get(PaperTemplate, w.training_class.exam_template_id))
+    now = utcnow().replace(microsecond=0)
+    classes.open_class_exam(
+        offline, opens_at=now - timedelta(hours=1), closes_at=now + timedelta(hours=2), actor=w.organiser
+    )
+    attempt = attempts.start_or_resume(
+        db.session.get(Sitting, offline.exam_sitting_id), w.person.id, ip="", user_agent="", actor=None
+    )
+    answer_all(attempt, correct=24)
+    attempts.submit(attempt)
+    classes.record_attendance(
+        offline, w.person.id, session_date=date(2026, 11, 20), minutes=45, actor=w.organiser, reason="补登"
+    )
+    assert "training.completed" not in kinds_of(w.person)  # 1 学时 of 2
+    classes.record_attendance(
+        offline, w.person.id, session_date=date(2026, 11, 21), minutes=45, actor=w.organiser, reason="补登"
+    )
+    assert kinds_of(w.person).count("training.completed") == 1
+
+
 def test_the_periodic_job_completes_trainees_who_have_passed(training_world):
     from app.training import tasks
 
     w = training_world
+    open_exam(w)
+    pass_class_exam(w, w.person, correct=24)  # passed first: the hours are not there yet
     study_for(w, w.person, 300, lesson=w.course.lessons[0])
     study_for(w, w.person, 600, start=at(400))
-    open_exam(w)
-    pass_class_exam(w, w.person, correct=24)
     db.session.commit()
+    assert "training.completed" not in kinds_of(w.person)
     assert tasks.refresh_completions.run() == 1  # in this test's app (another test may have made its own app since)
     assert kinds_of(w.person).count("training.completed") == 1
