@@ -110,6 +110,25 @@ def course_new_version(course_id: int):
     return redirect(url_for("training.course_page", course_id=copy_id))
 
 
+@bp.route("/lessons/<int:lesson_id>/remove", methods=["POST"])
+@roles_required(*BUILDERS)
+def lesson_remove(lesson_id: int):
+    """Take a lesson out of a course version no class uses yet (a frozen version is copied instead)."""
+    lesson = training_scope.lesson_or_404(lesson_id)
+    course = training_scope.get_course_or_404(current_user, lesson.course_id)
+    if not training_scope.can_manage_course(current_user, course):
+        abort(403)
+    try:
+        courses.remove_lesson(lesson)
+    except DomainError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+    else:
+        db.session.commit()
+        flash(_("已删除课时“%(title)s”。", title=lesson.title), "success")
+    return redirect(url_for("training.course_page", course_id=course.id))
+
+
 @bp.route("/lessons/<int:lesson_id>/file")
 @roles_required(*STAFF, Role.WORKER)
 def lesson_file(lesson_id: int):

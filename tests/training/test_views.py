@@ -43,6 +43,28 @@ def test_an_enterprise_builds_a_course_with_a_video_and_a_wrong_file_is_refused(
     assert [(lesson.kind, lesson.duration_seconds) for lesson in course.lessons] == [(LessonKind.VIDEO, 180)]
 
 
+def test_a_lesson_is_removed_from_a_draft_course_but_not_from_one_a_class_uses(training_world, login):
+    client = login(training_world.organiser)
+    response = client.post("/training/courses", data={"title": "受限空间", "training_type": "annual"})
+    course_id = int(response.location.rsplit("/", 1)[1])
+    for title in ("第一课", "第二课"):
+        client.post(f"/training/courses/{course_id}", data={"title": title, "kind": "text", "duration_minutes": "5"})
+    first = db.session.get(Course, course_id).lessons[0]
+    page = client.post(f"/training/lessons/{first.id}/remove", follow_redirects=True).get_data(as_text=True)
+    assert "已删除课时“第一课”" in page and 'data-testid="remove-lesson"' in page
+    db.session.expire_all()
+    assert [(lesson.position, lesson.title) for lesson in db.session.get(Course, course_id).lessons] == [(1, "第二课")]
+    used = training_world.course.lessons[0]  # its version is frozen by the class
+    page = client.get(f"/training/courses/{training_world.course.id}").get_data(as_text=True)
+    assert 'data-testid="remove-lesson"' not in page
+    refused = client.post(f"/training/lessons/{used.id}/remove", follow_redirects=True).get_data(as_text=True)
+    assert "已被班次使用" in refused
+    db.session.expire_all()
+    assert db.session.get(Course, training_world.course.id).lessons[0].id == used.id
+    second = db.session.get(Course, course_id).lessons[0]
+    assert login(training_world.other_enterprise_admin).post(f"/training/lessons/{second.id}/remove").status_code == 404
+
+
 def test_the_lesson_video_is_served_by_range_to_its_learner_only(training_world, login, factory, client):
     url = f"/training/lessons/{training_world.video.id}/file"
     assert client.get(url).status_code == 302  # a guest goes to the login page
