@@ -203,3 +203,21 @@ def factory(app):
     from tests.factories import Factory
 
     return Factory()
+
+
+@pytest.fixture
+def s3(app):
+    """The app's files in an S3-compatible store (moto answers the same boto3 calls an object store does)."""
+    from moto import mock_aws
+
+    from app.core.storage import S3Storage
+
+    with mock_aws():
+        backend = S3Storage("anpei-files", prefix="test", region="us-east-1")
+        backend.client.create_bucket(Bucket="anpei-files")
+        before = app.extensions["anpei_storage"]
+        app.extensions["anpei_storage"] = backend
+        try:
+            yield backend
+        finally:
+            app.extensions["anpei_storage"] = before

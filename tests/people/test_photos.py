@@ -11,7 +11,7 @@ from PIL import Image
 
 from app.archive.models import ArchiveEvent
 from app.core import storage as storage_module
-from app.core.storage import LocalStorage, S3Storage, check_key
+from app.core.storage import LocalStorage, check_key
 from app.extensions import db
 
 
@@ -102,21 +102,6 @@ def test_storage_keys_cannot_climb_out_and_files_have_no_public_url(client, app)
     local.put("photos/1/abc.jpg", b"secret", "image/jpeg")
     assert client.get("/storage/photos/1/abc.jpg").status_code == 404  # no route serves the store
     assert client.get("/static/../instance/storage/photos/1/abc.jpg").status_code == 404
-
-
-@pytest.fixture
-def s3(app):
-    from moto import mock_aws
-
-    with mock_aws():
-        backend = S3Storage("anpei-files", prefix="test", region="us-east-1")
-        backend.client.create_bucket(Bucket="anpei-files")
-        before = app.extensions["anpei_storage"]
-        app.extensions["anpei_storage"] = backend
-        try:
-            yield backend
-        finally:
-            app.extensions["anpei_storage"] = before
 
 
 def test_the_s3_backend_stores_reads_and_answers_range_requests(app, s3):

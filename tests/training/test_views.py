@@ -65,6 +65,24 @@ def test_a_lesson_is_removed_from_a_draft_course_but_not_from_one_a_class_uses(t
     assert login(training_world.other_enterprise_admin).post(f"/training/lessons/{second.id}/remove").status_code == 404
 
 
+def test_a_lesson_video_uploaded_to_the_object_store_is_streamed_by_range(training_world, login, s3):
+    """Several web hosts: the lesson file lives in S3, not on the host that took the upload."""
+    client = login(training_world.organiser)
+    response = client.post("/training/courses", data={"title": "视频课", "training_type": "annual"})
+    course_id = int(response.location.rsplit("/", 1)[1])
+    video = MP4 * 50
+    client.post(
+        f"/training/courses/{course_id}",
+        data={"title": "案例", "kind": "video", "duration_minutes": "3", "file": (io.BytesIO(video), "case.mp4")},
+        content_type="multipart/form-data",
+    )
+    lesson = db.session.get(Course, course_id).lessons[0]
+    assert s3.read(lesson.file_key) == video
+    ranged = client.get(f"/training/lessons/{lesson.id}/file", headers={"Range": "bytes=16-47"})
+    assert (ranged.status_code, ranged.data) == (206, video[16:48])
+    assert ranged.headers["Content-Range"] == f"bytes 16-47/{len(video)}"
+
+
 def test_the_lesson_video_is_served_by_range_to_its_learner_only(training_world, login, factory, client):
     url = f"/training/lessons/{training_world.video.id}/file"
     assert client.get(url).status_code == 302  # a guest goes to the login page
