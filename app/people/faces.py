@@ -147,6 +147,14 @@ _loaded: dict[str, Checker] = {}
 _loading = threading.Lock()
 
 
+def _after_fork() -> None:
+    global _loading
+    _loading = threading.Lock()
+
+
+os.register_at_fork(after_in_child=_after_fork)
+
+
 def checker_name() -> str:
     return current_app.config.get("FACE_CHECKER", "off")
 

@@ -10,6 +10,7 @@ needs review. Two photos of one woman and one of another are no accuracy benchma
 from __future__ import annotations
 
 import io
+import multiprocessing
 import os
 import subprocess
 import sys
@@ -138,6 +139,24 @@ def test_the_checker_is_loaded_once_per_process_and_shared_by_threads(dlib_check
         thread.join()
     assert results == expected
     assert [r.matched for r in results] == [True, False, True, False]
+
+
+def _compare_in_child(registered: bytes, snapshot: bytes, results) -> None:
+    results.put(get_checker("dlib").compare(registered, snapshot))
+
+
+def test_a_checker_loaded_before_a_fork_works_in_the_child(dlib_checker, registered):
+    """Celery's prefork pool and gunicorn --preload fork a process that may already hold the checker."""
+    checker = get_checker("dlib")
+    snapshot = same_person_turned_and_lighter()
+    context = multiprocessing.get_context("fork")
+    results = context.Queue()
+    child = context.Process(target=_compare_in_child, args=(registered, snapshot, results))
+    child.start()
+    in_child = results.get(timeout=60)
+    child.join(timeout=60)
+    assert child.exitcode == 0
+    assert in_child == checker.compare(registered, snapshot) and in_child.matched
 
 
 def test_off_compares_nothing(app, monkeypatch):
