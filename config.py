@@ -82,7 +82,7 @@ class Config:
     S3_REGION = env_str("ANPEI_S3_REGION")
     #: A registered photo upload may be at most this large (it is re-encoded as a 一寸 JPEG anyway).
     PHOTO_MAX_BYTES = env_int("ANPEI_PHOTO_MAX_KB", 8192) * 1024
-    #: 人像抓拍 face comparison: ``off`` (snapshots are kept for people to compare) or a checker in app/people/faces.py.
+    #: 人像抓拍 face comparison: ``off`` (snapshots are kept for people to compare) or ``dlib`` (app/people/faces.py).
     FACE_CHECKER = env_str("ANPEI_FACE_CHECKER", "off")
 
     SESSION_COOKIE_HTTPONLY = True

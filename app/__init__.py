@@ -17,6 +17,9 @@ def create_app(config_class: type[Config] | None = None, **overrides) -> Flask:
     app = Flask(__name__, template_folder="../templates", static_folder="../static", instance_relative_config=True)
     app.config.from_object(config_class)
     app.config.update(overrides)
+    from app.people import faces
+
+    faces.init_app(app)  # refuses an unknown ANPEI_FACE_CHECKER before anything starts; the checker loads on first use
     # The embedded SQLite file, generated keys and stored files live under instance/: a fresh clone has none yet.
     INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
     # JSON columns: UTF-8 Chinese (not \uXXXX escapes: a frozen paper is ~40% smaller), encoded by orjson
