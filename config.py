@@ -111,6 +111,21 @@ class Config:
     CERT_VERIFY_LIMIT = env_int("ANPEI_CERT_VERIFY_LIMIT", 30)
     CERT_VERIFY_WINDOW_MINUTES = env_int("ANPEI_CERT_VERIFY_WINDOW_MINUTES", 10)
     CERT_REMIND_DAYS = env_int("ANPEI_CERT_REMIND_DAYS", 60)
+    #: ZIP bundles of certificate PDFs (app/certificates/bundles.py): at most this many certificates and megabytes
+    #: per bundle, kept this many hours after they are built.
+    CERT_BUNDLE_MAX = env_int("ANPEI_CERT_BUNDLE_MAX", 2000)
+    CERT_BUNDLE_MAX_MB = env_int("ANPEI_CERT_BUNDLE_MAX_MB", 500)
+    CERT_BUNDLE_HOURS = env_int("ANPEI_CERT_BUNDLE_HOURS", 24)
+
+    #: Outgoing email (app/core/mail.py): reminders are emailed too when a host is set. Port 465 is SMTP over TLS;
+    #: otherwise STARTTLS unless ANPEI_SMTP_STARTTLS=0 (a relay on localhost).
+    SMTP_HOST = env_str("ANPEI_SMTP_HOST")
+    SMTP_PORT = env_int("ANPEI_SMTP_PORT", 587)
+    SMTP_USER = env_str("ANPEI_SMTP_USER")
+    SMTP_PASSWORD = env_str("ANPEI_SMTP_PASSWORD")
+    SMTP_FROM = env_str("ANPEI_SMTP_FROM", "安培 <noreply@localhost>")
+    SMTP_STARTTLS = env_bool("ANPEI_SMTP_STARTTLS", True)
+    SMTP_TIMEOUT = env_int("ANPEI_SMTP_TIMEOUT", 30)
 
     # 逢查必考: default sample per post, inspection window, finding deadline, ticket and guessing limits.
     SPOTCHECK_SAMPLE_RULE = {"principal": 1, "safety_manager": 2, "special_operator": 2, "worker": 3}
@@ -148,6 +163,8 @@ class Config:
                 "spotchecks-close-expired": {"task": "spotchecks.close_expired", "schedule": 60},
                 "certificates-mark-lapsed-nightly": {"task": "certificates.mark_lapsed", "schedule": 24 * 3600},
                 "certificates-reminders-daily": {"task": "certificates.send_reminders", "schedule": 24 * 3600},
+                "certificates-retry-mails": {"task": "certificates.retry_mails", "schedule": 600},
+                "certificates-expire-bundles-hourly": {"task": "certificates.expire_bundles", "schedule": 3600},
                 "training-refresh-completions": {"task": "training.refresh_completions", "schedule": 600},
             },
         }

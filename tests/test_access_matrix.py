@@ -87,6 +87,7 @@ OBJECT_ARGS: dict[str, Callable[[Tenant], object]] = {
     },
     # certificates: person A's 特种作业操作证 (tests/certificates/world.py)
     "cert_id": lambda t: _cached("cert", lambda t: cert_objects(t.world))(t)["cert_id"],
+    "bundle_id": lambda t: _cached("cert", lambda t: cert_objects(t.world))(t)["bundle_id"],
 }
 
 #: Endpoints allowed to answer a guest with something other than the login redirect, with the reason.

@@ -1,9 +1,23 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
-from wtforms.validators import DataRequired, Length
+from wtforms.validators import DataRequired, Length, Optional, Regexp
 
 
 class LoginForm(FlaskForm):
     username = StringField(_l("用户名"), validators=[DataRequired(), Length(max=64)])
     password = PasswordField(_l("密码"), validators=[DataRequired(), Length(max=128)])
+
+
+class AccountForm(FlaskForm):
+    """The signed-in user's own settings: where reminders are emailed (empty: in-app only)."""
+
+    email = StringField(
+        _l("电子邮箱"),
+        filters=[lambda value: value.strip() if value else value],
+        validators=[
+            Optional(),
+            Length(max=254),
+            Regexp(r"^[^@\s<>,;]+@[^@\s<>,;]+\.[^@\s<>,;]+$", message=_l("请输入有效的电子邮箱地址")),
+        ],
+    )

@@ -35,6 +35,8 @@ class User(UserMixin, TimestampMixin, db.Model):
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     username: so.Mapped[str] = so.mapped_column(sa.String(64), unique=True)
     display_name: so.Mapped[str] = so.mapped_column(sa.String(100), default="")
+    #: Where reminders are emailed when SMTP is configured ("" = none); set on the account page.
+    email: so.Mapped[str] = so.mapped_column(sa.String(254), default="", server_default="")
     password_hash: so.Mapped[str] = so.mapped_column(sa.String(256))
     role: so.Mapped[Role] = so.mapped_column(enum_column(Role))
     #: The scope of the role: regulator → jurisdiction, enterprise admin → enterprise,

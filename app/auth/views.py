@@ -7,7 +7,7 @@ from werkzeug.routing import BuildError
 
 from app.auth import bp
 from app.auth.access import public
-from app.auth.forms import LoginForm
+from app.auth.forms import AccountForm, LoginForm
 from app.auth.models import User
 from app.auth.services import authenticate
 from app.core.clock import format_local
@@ -79,3 +79,15 @@ def set_language(code: str):
         return redirect(back or url_for("home.index"))
     except BuildError:  # pragma: no cover
         return redirect("/")
+
+
+@bp.route("/account", methods=["GET", "POST"])
+def account():
+    """The user's own account: the email address reminders go to when the platform sends email."""
+    form = AccountForm(obj=current_user)
+    if form.validate_on_submit():
+        current_user.email = (form.email.data or "").strip()
+        db.session.commit()
+        flash(_("已保存"), "success")
+        return redirect(url_for("auth.account"))
+    return render_template("auth/account.html", form=form, mail_on=bool(current_app.config.get("SMTP_HOST")))

@@ -32,6 +32,18 @@ MESSAGES = {
     "cert.doc_required": lambda p: _("请填写决定文号"),
     "cert.not_authority": lambda p: _("只有发证机关所在辖区的监管部门可以办理"),
     "cert.not_suspended": lambda p: _("证书未被暂扣"),
+    # ZIP bundles
+    "cert.bundle_scope": lambda p: _("无法识别要打包的证书范围"),
+    "cert.bundle_empty": lambda p: _("没有可打包下载的证书"),
+    "cert.bundle_too_many": lambda p: _(
+        "共 %(n)s 份证书，超过单次打包上限 %(max)s 份，请缩小范围（例如按状态筛选）",
+        n=p.get("n", ""),
+        max=p.get("max", ""),
+    ),
+    "cert.bundle_too_big": lambda p: _("压缩包超过 %(mb)s MB 上限，请缩小范围后重试", mb=p.get("mb", "")),
+    "cert.bundle_requester_gone": lambda p: _("申请人账号已停用，未打包"),
+    "cert.bundle_failed": lambda p: _("打包时出错，请稍后重试"),
+    "cert.bundle_expired": lambda p: _("该压缩包已过期，请重新打包"),
     # verification
     "cert.verify_limited": lambda p: _("查询过于频繁，请稍后再试"),
 }

@@ -166,3 +166,80 @@ class Notice(db.Model):
     read_at: so.Mapped[datetime | None]
 
     certificate: so.Mapped[Certificate] = so.relationship()
+
+
+class BundleState(LabelledEnum):
+    QUEUED = "queued", _l("排队中")
+    RUNNING = "running", _l("打包中")
+    DONE = "done", _l("已完成")
+    FAILED = "failed", _l("失败")
+    EXPIRED = "expired", _l("已过期")
+
+
+class CertificateBundle(db.Model):
+    """A ZIP of certificate PDFs asked for by one user (``app.certificates.bundles``), built by a Celery task.
+
+    The certificates are chosen when the task starts, by the filter (``scope``, ``scope_ref``, ``status``) within
+    what the requester may see then. ``done``/``total`` are moved by conditional ``UPDATE``s of the one run holding
+    ``run_token``; a second run (a redelivered task) takes the token over and the first stops at its next step.
+    """
+
+    __tablename__ = "certs_bundles"
+    __table_args__ = (sa.Index("ix_certs_bundles_state_expires", "state", "expires_at"),)
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    requested_by_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("auth_users.id"), index=True)
+    #: ``enterprise`` (持证上岗: its current staff), ``sitting`` (a 资格考试's batch) or ``all`` (everything in scope).
+    scope: so.Mapped[str] = so.mapped_column(sa.String(20))
+    #: The enterprise or sitting id as text ("" for ``all``).
+    scope_ref: so.Mapped[str] = so.mapped_column(sa.String(40), default="")
+    #: A ``CertStatus`` value, or "" for every live certificate.
+    status: so.Mapped[str] = so.mapped_column(sa.String(32), default="")
+    #: The title shown on the progress page and in the README.txt ("金陵化工有限公司 持证上岗").
+    title: so.Mapped[str] = so.mapped_column(sa.String(200), default="")
+    state: so.Mapped[BundleState] = so.mapped_column(enum_column(BundleState), default=BundleState.QUEUED)
+    done: so.Mapped[int] = so.mapped_column(default=0)
+    total: so.Mapped[int] = so.mapped_column(default=0)
+    #: The run that may move the counters (a fresh token per start of the task).
+    run_token: so.Mapped[str | None] = so.mapped_column(sa.String(32))
+    #: The ZIP in storage once done, its size and sha256.
+    file_key: so.Mapped[str | None] = so.mapped_column(sa.String(200))
+    file_size: so.Mapped[int | None]
+    file_sha256: so.Mapped[str | None] = so.mapped_column(sa.String(64))
+    error: so.Mapped[str] = so.mapped_column(sa.String(300), default="")
+    created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+    started_at: so.Mapped[datetime | None]
+    finished_at: so.Mapped[datetime | None]
+    #: After this the file is deleted and the bundle shows 已过期 (``certificates.expire_bundles``, hourly).
+    expires_at: so.Mapped[datetime]
+
+
+class MailState(LabelledEnum):
+    PENDING = "pending", _l("待发送")
+    SENDING = "sending", _l("发送中")
+    SENT = "sent", _l("已发送")
+    FAILED = "failed", _l("发送失败")
+
+
+class NoticeMail(db.Model):
+    """The email copy of one :class:`Notice` (``app.certificates.mailing``): one row per notice, so one email per
+    recipient and window. A send is claimed by a conditional ``UPDATE`` (``pending``/``failed`` → ``sending``) and
+    recorded by another (``sending`` → ``sent``): a retried or redelivered task never sends a sent mail again."""
+
+    __tablename__ = "certs_notice_mails"
+    __table_args__ = (sa.Index("ix_certs_notice_mails_state_next", "state", "next_try_at"),)
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    notice_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("certs_notices.id"), unique=True)
+    #: The address at the time the notice was written.
+    to_address: so.Mapped[str] = so.mapped_column(sa.String(254))
+    state: so.Mapped[MailState] = so.mapped_column(enum_column(MailState), default=MailState.PENDING)
+    attempts: so.Mapped[int] = so.mapped_column(default=0)
+    claimed_at: so.Mapped[datetime | None]
+    #: When a failed send may be tried again (the retry sweep).
+    next_try_at: so.Mapped[datetime | None]
+    sent_at: so.Mapped[datetime | None]
+    error: so.Mapped[str] = so.mapped_column(sa.String(300), default="")
+    created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+
+    notice: so.Mapped[Notice] = so.relationship()

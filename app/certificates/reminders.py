@@ -1,6 +1,7 @@
 """Reminders: ``CERT_REMIND_DAYS`` (60) days before a certificate's 应复审日期, and before its validity ends, the
 holder and their current employers' admins get an in-app notice — once per certificate and date, however often the
-job runs or however many workers run it (a guarded ``UPDATE`` of ``reminded_*_for`` decides who sends).
+job runs or however many workers run it (a guarded ``UPDATE`` of ``reminded_*_for`` decides who sends) — and its
+email copy when SMTP is configured (``app.certificates.mailing``).
 
 A 特种作业操作证 whose 应复审日期 is the end of its validity gets the expiry notice only (延期复审 is due then).
 """
@@ -13,6 +14,7 @@ import sqlalchemy as sa
 from flask import current_app
 
 from app.auth.models import Role, User
+from app.certificates import mailing
 from app.certificates.models import DATED, Certificate, Notice
 from app.core.db import conditional_update, utcnow
 from app.extensions import db
@@ -83,9 +85,13 @@ def send_due(today: date) -> int:
 def _notify(cert: Certificate, kind: str, due: date) -> int:
     users = recipients(cert)
     now = utcnow()
-    db.session.add_all(
+    notices = [
         Notice(user_id=user_id, certificate_id=cert.id, kind=kind, due_on=due, created_at=now) for user_id in users
-    )
+    ]
+    db.session.add_all(notices)
+    if notices:
+        db.session.flush()
+        mailing.queue(notices)  # and by email, when SMTP is configured and the recipient has an address
     return len(users)
 
 

@@ -8,6 +8,9 @@ enterprise  certificates of the persons it employs now (持证上岗 is about wh
 institution the 培训合格证明 it issued
 worker      their own
 =========== ============================================================================================
+
+A ZIP bundle of certificate PDFs (``app.certificates.bundles``) is seen only by the user who asked for it (the
+certificates in it were chosen within that user's scope); nobody else, the platform admin included.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ import sqlalchemy as sa
 
 from app.auth.models import Role, User
 from app.auth.scope import NOWHERE, one_or_404, region_prefix
-from app.certificates.models import Certificate
+from app.certificates.models import Certificate, CertificateBundle
 from app.people.models import Employment
 from app.people.scope import visible_enterprise_ids
 
@@ -48,3 +51,12 @@ def certificates_query(user: User) -> sa.Select:
 
 def get_certificate_or_404(user: User, certificate_id: int) -> Certificate:
     return one_or_404(certificates_query(user).where(Certificate.id == certificate_id))
+
+
+def bundles_query(user: User) -> sa.Select:
+    """The ZIP bundles ``user`` may see and download: the ones they asked for."""
+    return sa.select(CertificateBundle).where(CertificateBundle.requested_by_id == user.id)
+
+
+def get_bundle_or_404(user: User, bundle_id: int) -> CertificateBundle:
+    return one_or_404(bundles_query(user).where(CertificateBundle.id == bundle_id))

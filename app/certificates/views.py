@@ -6,7 +6,7 @@ from __future__ import annotations
 import io
 
 import sqlalchemy as sa
-from flask import abort, flash, redirect, render_template, request, send_file, url_for
+from flask import abort, flash, jsonify, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from openpyxl import Workbook
@@ -15,15 +15,16 @@ from app.auth import policy
 from app.auth.access import roles_required
 from app.auth.models import Role
 from app.certificates import archive_events as _archive_events  # noqa: F401  (registers how its events read)
-from app.certificates import bp, issuing, lifecycle, reminders, rendering, tasks
+from app.certificates import bp, bundle_tasks, bundles, issuing, lifecycle, reminders, rendering, tasks
 from app.certificates import compliance as compliance_queries
 from app.certificates import scope as cert_scope
 from app.certificates.forms import DecisionForm, IssueForm, ReissueForm, ReviewForm
-from app.certificates.models import Certificate, CertKind, CertStatus
+from app.certificates.models import BundleState, Certificate, CertificateBundle, CertKind, CertStatus
 from app.core.celery import enqueue_after_commit
 from app.core.clock import local_today
 from app.core.errors import DomainError
 from app.core.storage import send_stored
+from app.core.web import safe_next
 from app.exams import scope as exam_scope
 from app.exams.models import Attempt
 from app.extensions import db
@@ -332,3 +333,67 @@ def certificates_of(person_id: int) -> list[tuple[Certificate, CertStatus]]:
     ).all()
     today = local_today()
     return [(c, lifecycle.effective_status(c, today)) for c in certs]
+
+
+# ---------------------------------------------------------------- ZIP bundles (bulk download of PDFs)
+
+
+@bp.route("/bundles", methods=["GET", "POST"])
+@roles_required(*STAFF)
+def bundle_list():
+    """GET: the user's bundles. POST: pack the certificates of ``scope``/``ref``/``status`` into a ZIP (a task),
+    then show its progress. The scope is checked here (the enterprise or sitting must be in reach) and again by the
+    task (only certificates the user may see go into it)."""
+    if request.method == "GET":
+        mine = db.session.scalars(
+            cert_scope.bundles_query(current_user).order_by(CertificateBundle.id.desc()).limit(50)
+        ).all()
+        return render_template("certificates/bundles.html", bundles=mine, state_of=bundles.state_of)
+    scope, ref, status = (request.form.get(k, "").strip() for k in ("scope", "ref", "status"))
+    back = safe_next(request.form.get("next")) or url_for("certificates.bundle_list")
+    if scope == "enterprise":
+        if current_user.role not in (Role.ADMIN, Role.REGULATOR, Role.ENTERPRISE) or not ref.isdigit():
+            abort(403)
+        people_scope.get_enterprise_or_404(current_user, int(ref))
+    elif scope == "sitting":
+        if not ref.isdigit():
+            abort(404)
+        exam_scope.get_sitting_or_404(current_user, int(ref))
+    try:
+        item, new = bundles.request_bundle(current_user, scope=scope, ref=ref, status=status)
+    except DomainError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+        return redirect(back)
+    if new:  # in-process (no broker) it is built right after the commit, before the redirect
+        enqueue_after_commit(bundle_tasks.build_bundle, item.id)
+    db.session.commit()
+    return redirect(url_for("certificates.bundle", bundle_id=item.id))
+
+
+@bp.route("/bundles/<int:bundle_id>")
+@roles_required(*STAFF)
+def bundle(bundle_id: int):
+    """The progress page: a bar that polls :func:`bundle_status` (static/js/bundle.js), then the download."""
+    item = cert_scope.get_bundle_or_404(current_user, bundle_id)
+    return render_template("certificates/bundle.html", bundle=item, progress=bundles.progress(item))
+
+
+@bp.route("/bundles/<int:bundle_id>.json")
+@roles_required(*STAFF)
+def bundle_status(bundle_id: int):
+    item = cert_scope.get_bundle_or_404(current_user, bundle_id)
+    return jsonify(bundles.progress(item))
+
+
+@bp.route("/bundles/<int:bundle_id>/download")
+@roles_required(*STAFF)
+def bundle_download(bundle_id: int):
+    """The ZIP, to the user who asked for it, while it is there."""
+    item = cert_scope.get_bundle_or_404(current_user, bundle_id)
+    state = bundles.state_of(item)
+    if state is not BundleState.DONE or not item.file_key:
+        if state is BundleState.EXPIRED:
+            flash(DomainError("cert.bundle_expired").message, "error")
+        return redirect(url_for("certificates.bundle", bundle_id=item.id))
+    return send_stored(item.file_key, content_type="application/zip", download_name=f"certificates-{item.id}.zip")

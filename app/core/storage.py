@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -36,6 +37,10 @@ class Stored:
 
 class Storage(Protocol):
     def put(self, key: str, data: bytes, content_type: str) -> Stored: ...
+
+    def put_file(self, key: str, path: Path, content_type: str) -> Stored:
+        """Store the file at ``path`` without reading it into memory (large exports: ZIP bundles)."""
+        ...
 
     def read(self, key: str) -> bytes: ...
 
@@ -61,6 +66,15 @@ def _stored(key: str, data: bytes, content_type: str) -> Stored:
     return Stored(key, len(data), hashlib.sha256(data).hexdigest(), content_type)
 
 
+def _stored_file(key: str, path: Path, content_type: str) -> Stored:
+    digest, size = hashlib.sha256(), 0
+    with Path(path).open("rb") as f:
+        while block := f.read(1 << 20):
+            digest.update(block)
+            size += len(block)
+    return Stored(key, size, digest.hexdigest(), content_type)
+
+
 class LocalStorage:
     """Files in a directory; written to a temporary name and renamed, so a reader never sees half a file."""
 
@@ -77,6 +91,14 @@ class LocalStorage:
         partial.write_bytes(data)
         partial.replace(path)
         return _stored(key, data, content_type)
+
+    def put_file(self, key: str, path: Path, content_type: str) -> Stored:
+        target = self.path(key)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        partial = target.with_name(target.name + ".partial")
+        shutil.copyfile(path, partial)
+        partial.replace(target)
+        return _stored_file(key, target, content_type)
 
     def read(self, key: str) -> bytes:
         return self.path(key).read_bytes()
@@ -110,6 +132,10 @@ class S3Storage:
     def put(self, key: str, data: bytes, content_type: str) -> Stored:
         self.client.put_object(Bucket=self.bucket, Key=self._name(key), Body=data, ContentType=content_type)
         return _stored(key, data, content_type)
+
+    def put_file(self, key: str, path: Path, content_type: str) -> Stored:
+        self.client.upload_file(str(path), self.bucket, self._name(key), ExtraArgs={"ContentType": content_type})
+        return _stored_file(key, path, content_type)
 
     def read(self, key: str) -> bytes:
         return self.client.get_object(Bucket=self.bucket, Key=self._name(key))["Body"].read()

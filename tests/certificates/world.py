@@ -136,7 +136,8 @@ def build_cert_world(factory: Factory) -> CertWorld:
 
 
 def objects_for_access_matrix(tenant_world) -> dict:
-    """Person A's 特种作业操作证, issued by the 南京市 regulator on a 资格考试 of enterprise A."""
+    """Person A's 特种作业操作证, issued by the 南京市 regulator on a 资格考试 of enterprise A, and enterprise A's admin's
+    ZIP bundle of it."""
     from app.certificates import issuing
 
     w = tenant_world
@@ -144,4 +145,7 @@ def objects_for_access_matrix(tenant_world) -> dict:
     sitting = graded_sitting(w.ent_a, [(w.person_a, True)])
     attempt = db.session.query(Attempt).filter_by(sitting_id=sitting.id, person_id=w.person_a.id).one()
     cert = issuing.issue(attempt, actor=w.regulator_nj)
-    return {"cert_id": cert.id}
+    from app.certificates import bundles
+
+    bundle, _new = bundles.request_bundle(w.admin_a, scope="enterprise", ref=str(w.ent_a.id))  # A's ZIP (not built)
+    return {"cert_id": cert.id, "bundle_id": bundle.id}

@@ -1,0 +1,56 @@
+"""Celery tasks of the ZIP bundles (``app.certificates.bundles``): build one, expire old ones."""
+
+from __future__ import annotations
+
+import logging
+
+from celery import shared_task
+
+from app.certificates import bundles
+from app.core.errors import DomainError
+from app.core.storage import storage
+from app.extensions import db
+
+log = logging.getLogger(__name__)
+
+
+@shared_task(name="certificates.build_bundle", acks_late=True, reject_on_worker_lost=True)
+def build_bundle(bundle_id: int) -> str:
+    """Build the ZIP of ``bundle_id``, committing the progress after each chunk (the page polls it).
+
+    Redelivered after a worker died, it starts over under a new token; a bundle already done, failed or expired is
+    left alone. A refusal (too many, too big, requester gone) or an unexpected error is recorded on the bundle.
+    """
+    token = bundles.claim(bundle_id)
+    db.session.commit()
+    if token is None:
+        return "skipped"
+    try:
+        for _done in bundles.build(bundle_id, token):
+            db.session.commit()
+    except bundles.Superseded:
+        db.session.rollback()
+        log.info("bundle %s: taken over by another run", bundle_id)
+        return "superseded"
+    except DomainError as exc:
+        db.session.rollback()
+        bundles.fail(bundle_id, token, exc.message)
+        db.session.commit()
+        return "failed"
+    except Exception:
+        db.session.rollback()
+        log.exception("bundle %s failed", bundle_id)
+        bundles.fail(bundle_id, token, DomainError("cert.bundle_failed").message)
+        db.session.commit()
+        return "failed"  # recorded and logged; raising would only fail the request that ran it in-process
+    return "done"
+
+
+@shared_task(name="certificates.expire_bundles")
+def expire_bundles() -> int:
+    """Beat, hourly: expired bundles lose their file (deleted after the commit that marks them)."""
+    keys = bundles.expire()
+    db.session.commit()
+    for key in keys:
+        storage().delete(key)
+    return len(keys)
