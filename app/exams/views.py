@@ -165,7 +165,7 @@ def attempt_snapshot(attempt_id: int):
         return jsonify(due=due)
     try:
         if consent is not True:
-            raise DomainError("snapshot.no_consent", http_status=403)
+            raise DomainError("snapshot.no_consent")
         if plan is None or not attempt.is_open:
             raise DomainError("snapshot.no_plan", http_status=409)
         snapshot = snapshots.take(
@@ -430,12 +430,12 @@ def attempt_photo(attempt_id: int):
     return send_stored(attempt.person.photo_key, content_type="image/jpeg")
 
 
-@bp.route("/attempts/<int:attempt_id>/snapshots/<int:snapshot_id>")
+@bp.route("/attempts/<int:attempt_id>/snapshots/<int:exam_snapshot_id>")
 @roles_required(*ORGANISERS)
-def attempt_snapshot_file(attempt_id: int, snapshot_id: int):
+def attempt_snapshot_file(attempt_id: int, exam_snapshot_id: int):
     """One snapshot of the attempt, after the policy check (there is no other way to it)."""
     attempt = _attempt_for_snapshots(attempt_id)
-    snapshot = snapshots.snapshot_in(snapshot_id, SnapshotContext.EXAM, attempt.id)
+    snapshot = snapshots.snapshot_in(exam_snapshot_id, SnapshotContext.EXAM, attempt.id)
     if snapshot is None:
         abort(404)
     return send_stored(snapshot.storage_key, content_type="image/jpeg")

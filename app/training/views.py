@@ -520,7 +520,7 @@ def lesson_snapshot(class_id: int, lesson_id: int):
     now = utcnow()
     try:
         if snapshots.consent_of(person_id, SnapshotContext.LESSON, training_class.id) is not True:
-            raise DomainError("snapshot.no_consent", http_status=403)
+            raise DomainError("snapshot.no_consent")
         plan = snapshots.plan_for(person_id, SnapshotContext.LESSON, training_class.id)
         if plan is None or plan.item_id != lesson.id:
             raise DomainError("snapshot.no_plan", http_status=409)

@@ -48,7 +48,7 @@ def test_a_candidate_consents_and_the_start_snapshot_is_taken_and_shown_to_the_o
     assert "人像抓拍授权" in page and "同意抓拍" in page and 'data-consent="none"' in page
     assert client.get(f"/exams/attempts/{attempt.id}/snapshot").get_json() == {"due": False}  # no consent: none due
     refused = client.post(f"/exams/attempts/{attempt.id}/snapshot", data=jpeg(), headers={"Content-Type": "image/jpeg"})
-    assert refused.status_code == 403 and refused.get_json()["error"]["code"] == "snapshot.no_consent"
+    assert refused.status_code == 409 and refused.get_json()["error"]["code"] == "snapshot.no_consent"
 
     client.post(f"/exams/attempts/{attempt.id}/snapshots/consent", data={"decision": "yes"})
     page = client.get(f"/exams/attempts/{attempt.id}").get_data(as_text=True)
