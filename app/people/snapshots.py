@@ -272,13 +272,19 @@ def check_face(snapshot: Snapshot) -> faces.FaceMatch | None:
     if person is None or not person.photo_key:
         return None
     match = faces.compare(storage().read(person.photo_key), storage().read(snapshot.storage_key))
-    if match is None:
-        return None
+    if match is not None:
+        record_match(snapshot, match)
+    return match
+
+
+def record_match(snapshot: Snapshot, match: faces.FaceMatch) -> None:
+    """Keep a checker's verdict on ``snapshot``; one that needs review flags it (once) and writes
+    ``snapshot.flagged`` into the person's 一人一档."""
     snapshot.face_checker, snapshot.face_distance, snapshot.face_matched = match.checker, match.distance, match.matched
     if match.needs_review and not snapshot.needs_review:
         snapshot.needs_review = True
         record_event(
-            person.id,
+            snapshot.person_id,
             "snapshot.flagged",
             {
                 "context": snapshot.context.value,
@@ -289,7 +295,6 @@ def check_face(snapshot: Snapshot) -> faces.FaceMatch | None:
             },
         )
     db.session.flush()
-    return match
 
 
 # ---------------------------------------------------------------- reading
