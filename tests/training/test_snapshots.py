@@ -4,10 +4,12 @@ and resuming crediting (fixed clock), upload bounds, who may see the snapshots, 
 from __future__ import annotations
 
 import io
+import re
 from datetime import datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
+from flask import g
 from PIL import Image
 
 from app.archive.models import ArchiveEvent
@@ -17,6 +19,7 @@ from app.people import faces, photos, snapshots
 from app.people import tasks as people_tasks
 from app.people.models import Snapshot, SnapshotConsent
 from app.training import study
+from tests.conftest import csrf_token_from
 
 
 def jpeg(width: int = 320, height: int = 240, colour=(120, 100, 90)) -> bytes:
@@ -262,3 +265,24 @@ def test_a_mismatch_flags_the_snapshot_for_review_but_never_refuses_credit(
     page = organiser.get(f"/training/classes/{w.training_class.id}/members/{w.person.id}/snapshots")
     assert "待复核：与登记照片不符" in page.get_data(as_text=True)
     assert "待复核 1" in organiser.get(f"/training/classes/{w.training_class.id}").get_data(as_text=True)
+
+
+def test_a_snapshot_without_the_csrf_header_is_refused(training_world, csrf_client, on):
+    w, client = training_world, csrf_client
+    page = client.get("/login").data.decode()
+    client.post("/login", data={"username": w.worker.username, "password": "pw", "csrf_token": csrf_token_from(page)})
+    g.pop("csrf_token", None)  # as in test_views: the test's app context outlives the login
+    lesson = w.course.lessons[0]
+    form = client.get(f"/training/mine/{w.training_class.id}/lessons/{lesson.id}").data.decode()
+    token = re.search(r'data-csrf="([^"]+)"', form).group(1)
+    client.post(
+        f"/training/mine/{w.training_class.id}/snapshots/consent", data={"decision": "yes", "csrf_token": token}
+    )
+    client.post(
+        f"/training/mine/{w.training_class.id}/lessons/{lesson.id}/start", json={}, headers={"X-CSRFToken": token}
+    )
+    url = f"/training/mine/{w.training_class.id}/lessons/{lesson.id}/snapshot"
+    assert client.post(url, data=jpeg(), headers={"Content-Type": "image/jpeg"}).status_code == 400
+    assert db.session.scalar(sa.select(sa.func.count(Snapshot.id))) == 0
+    sent = client.post(url, data=jpeg(), headers={"Content-Type": "image/jpeg", "X-CSRFToken": token})
+    assert sent.get_json() == {"saved": True, "due": False}
