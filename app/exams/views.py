@@ -112,7 +112,9 @@ def attempt_page(attempt_id: int):
         plan = snapshots.plan_for(attempt.person_id, SnapshotContext.EXAM, attempt.id)
         if plan is None:  # drawn once per attempt, when its page first opens
             span = (attempt.deadline - now).total_seconds()
-            plan = snapshots.open_plan(attempt.person_id, SnapshotContext.EXAM, attempt.id, span_seconds=span, now=now)
+            plan = snapshots.open_plan(
+                attempt.person_id, SnapshotContext.EXAM, attempt.id, span_seconds=span, now=now, keep=True
+            )
             db.session.commit()
         consent = snapshots.consent_of(attempt.person_id, SnapshotContext.EXAM, attempt.sitting_id)
         snapshot = {
@@ -136,7 +138,10 @@ def attempt_snapshot_consent(attempt_id: int):
     """The candidate's answer to the 人像抓拍 consent step of a sitting. A refusal does not stop the exam: the
     organiser sees it beside the attempt."""
     attempt = exam_scope.get_own_attempt_or_404(current_user, attempt_id)
-    granted = request.form.get("decision") == "yes"
+    decision = request.form.get("decision")
+    if decision not in ("yes", "no"):
+        abort(400)
+    granted = decision == "yes"
     snapshots.record_consent(
         attempt.person_id,
         SnapshotContext.EXAM,

@@ -33,6 +33,7 @@ from PIL import Image
 
 from app.archive.services import record_event
 from app.core.clock import utcnow
+from app.core.db import insert_on_conflict
 from app.core.errors import DomainError
 from app.core.storage import storage
 from app.extensions import db
@@ -145,16 +146,30 @@ def open_plan(
     item_id: int = 0,
     token: str = "",
     now: datetime | None = None,
+    keep: bool = False,
 ) -> SnapshotPlan:
-    """Draw a new schedule starting now, replacing the person's previous one for this class (or attempt)."""
+    """Draw a new schedule starting now, replacing the person's previous one for this class (or attempt) — or, with
+    ``keep``, only if there is none yet (an exam attempt's is drawn once). One atomic upsert: two tabs opening at
+    once leave one schedule, never an error."""
     now = now or utcnow()
-    offsets = draw_offsets(span_seconds, per_session(context))
+    values = {
+        "item_id": item_id,
+        "token": token,
+        "started_at": now,
+        "offsets": draw_offsets(span_seconds, per_session(context)),
+    }
+    stmt = insert_on_conflict(db.session, SnapshotPlan).values(
+        person_id=person_id, context=context, ref_id=ref_id, **values
+    )
+    keys = ["person_id", "context", "ref_id"]
+    stmt = (
+        stmt.on_conflict_do_nothing(index_elements=keys)
+        if keep
+        else stmt.on_conflict_do_update(index_elements=keys, set_=values)
+    )
+    db.session.execute(stmt)
     plan = plan_for(person_id, context, ref_id)
-    if plan is None:
-        plan = SnapshotPlan(person_id=person_id, context=context, ref_id=ref_id)
-        db.session.add(plan)
-    plan.item_id, plan.token, plan.started_at, plan.offsets = item_id, token, now, offsets
-    db.session.flush()
+    db.session.refresh(plan)  # the upsert bypassed the session: never hand out a stale copy
     return plan
 
 

@@ -491,7 +491,10 @@ def lesson_page(class_id: int, lesson_id: int):
 def snapshot_consent(class_id: int):
     """The learner's answer to the 人像抓拍 consent step of a class (the latest answer counts)."""
     training_class = training_scope.get_my_class_or_404(current_user, class_id)
-    granted = request.form.get("decision") == "yes"
+    decision = request.form.get("decision")
+    if decision not in ("yes", "no"):
+        abort(400)
+    granted = decision == "yes"
     snapshots.record_consent(
         current_user.person_id,
         SnapshotContext.LESSON,
