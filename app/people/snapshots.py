@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import io
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
@@ -181,17 +181,6 @@ def plan_for(person_id: int, context: SnapshotContext, ref_id: int) -> SnapshotP
     )
 
 
-def plan_for_token(person_id: int, context: SnapshotContext, token: str) -> SnapshotPlan | None:
-    """The lesson schedule of the study session ``token`` (None when that page opened none)."""
-    if not token:
-        return None
-    return db.session.scalar(
-        sa.select(SnapshotPlan).where(
-            SnapshotPlan.person_id == person_id, SnapshotPlan.context == context, SnapshotPlan.token == token
-        )
-    )
-
-
 @dataclass(frozen=True)
 class Status:
     """Where a schedule stands at a moment.
@@ -223,13 +212,53 @@ def status(plan: SnapshotPlan | None, now: datetime | None = None, *, refused: b
     """Where ``plan`` stands now; no plan or a refusal is never ok."""
     if plan is None or refused:
         return Status(due=False, ok=False, passed=1, taken=0)
-    now = now or utcnow()
-    taken = list(
-        db.session.scalars(
-            sa.select(Snapshot.taken_at).where(Snapshot.plan_id == plan.id, Snapshot.taken_at >= plan.started_at)
+    mine = (Snapshot.plan_id == plan.id, Snapshot.taken_at >= plan.started_at)
+    last, count = db.session.execute(
+        sa.select(sa.func.max(Snapshot.taken_at), sa.func.count(Snapshot.id)).where(*mine)
+    ).one()
+    return _status(plan.started_at, plan.offsets, last, count, now or utcnow())
+
+
+def lesson_status(person_id: int, token: str, now: datetime) -> Status:
+    """:func:`status` of the study session ``token``'s schedule, with the person's consent for its class, in one
+    query (it runs on every heartbeat). No schedule, no consent or a refusal: not ok, nothing due."""
+    if not token:
+        return Status(due=False, ok=False, passed=1, taken=0)
+    mine = (Snapshot.plan_id == SnapshotPlan.id, Snapshot.taken_at >= SnapshotPlan.started_at)
+    last = sa.select(sa.func.max(Snapshot.taken_at)).where(*mine).scalar_subquery()
+    count = sa.select(sa.func.count(Snapshot.id)).where(*mine).scalar_subquery()
+    row = db.session.execute(
+        sa.select(
+            SnapshotPlan.started_at,
+            SnapshotPlan.offsets,
+            SnapshotConsent.granted,
+            last.label("last"),
+            count.label("count"),
         )
-    )
-    return schedule_status(plan.started_at, list(plan.offsets or []), taken, now, grace=grace_seconds())
+        .join(
+            SnapshotConsent,
+            sa.and_(
+                SnapshotConsent.person_id == SnapshotPlan.person_id,
+                SnapshotConsent.context == SnapshotPlan.context,
+                SnapshotConsent.ref_id == SnapshotPlan.ref_id,
+            ),
+            isouter=True,
+        )
+        .where(
+            SnapshotPlan.person_id == person_id,
+            SnapshotPlan.context == SnapshotContext.LESSON,
+            SnapshotPlan.token == token,
+        )
+    ).first()
+    if row is None or row.granted is not True:
+        return Status(due=False, ok=False, passed=1, taken=0)
+    return _status(row.started_at, row.offsets, row.last, row.count, now)
+
+
+def _status(started_at: datetime, offsets, last: datetime | None, count: int, now: datetime) -> Status:
+    # the latest snapshot decides (the rule asks for one at or after the latest moment passed)
+    status = schedule_status(started_at, list(offsets or []), [last] if last else [], now, grace=grace_seconds())
+    return replace(status, taken=int(count or 0))
 
 
 # ---------------------------------------------------------------- taking one

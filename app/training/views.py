@@ -597,10 +597,8 @@ def heartbeat():
         return json_error(DomainError("request.not_json_object", http_status=400))
     extra, refused = {}, False
     if snapshots.enabled(SnapshotContext.LESSON):
-        plan = snapshots.plan_for_token(current_user.person_id, SnapshotContext.LESSON, beat.token)
-        consent = plan and snapshots.consent_of(current_user.person_id, SnapshotContext.LESSON, plan.ref_id)
-        refused = consent is not True
-        shot = snapshots.status(plan, utcnow(), refused=refused)
+        shot = snapshots.lesson_status(current_user.person_id, beat.token, utcnow())
+        refused = not shot.ok and not shot.due  # no consent (refused or not given): nothing will ever be due
         beat = replace(beat, snapshot_ok=shot.ok)
         extra["snapshot_due"] = shot.due
     result = study.heartbeat(current_user.person_id, beat)
