@@ -84,6 +84,15 @@ class Config:
     PHOTO_MAX_BYTES = env_int("ANPEI_PHOTO_MAX_KB", 8192) * 1024
     #: 人像抓拍 face comparison: ``off`` (snapshots are kept for people to compare) or ``dlib`` (app/people/faces.py).
     FACE_CHECKER = env_str("ANPEI_FACE_CHECKER", "off")
+    #: 人像抓拍 (app/people/snapshots.py): required when studying lessons / sitting online exams, how many per lesson
+    #: page or exam attempt (the start one included, the rest at random moments), the largest upload, and how long
+    #: after a random moment crediting goes on while the page takes its snapshot.
+    SNAPSHOTS_LESSONS = env_bool("ANPEI_SNAPSHOTS_LESSONS", True)
+    SNAPSHOTS_EXAMS = env_bool("ANPEI_SNAPSHOTS_EXAMS", True)
+    SNAPSHOTS_PER_LESSON = env_int("ANPEI_SNAPSHOTS_PER_LESSON", 3)
+    SNAPSHOTS_PER_EXAM = env_int("ANPEI_SNAPSHOTS_PER_EXAM", 3)
+    SNAPSHOT_MAX_BYTES = env_int("ANPEI_SNAPSHOT_MAX_KB", 2048) * 1024
+    SNAPSHOT_GRACE_SECONDS = env_int("ANPEI_SNAPSHOT_GRACE_SECONDS", 60)
 
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
@@ -257,6 +266,10 @@ class TestingConfig(EmbeddedConfig):
     # Fixtures set SQLALCHEMY_DATABASE_URI; tests of CSRF turn it back on where they check it.
     WTF_CSRF_ENABLED = True
     SERVER_NAME = None
+    #: Off unless a test turns them on (``monkeypatch.setitem(app.config, "SNAPSHOTS_LESSONS", True)``): the other
+    #: study and exam tests are about other rules.
+    SNAPSHOTS_LESSONS = False
+    SNAPSHOTS_EXAMS = False
     #: Tests create hundreds of users; scrypt's deliberate cost is for real passwords, not fixtures.
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
 

@@ -27,8 +27,8 @@ from app.archive.models import ArchiveEvent
 from app.auth.access import PUBLIC_ATTR
 from app.auth.models import Role
 from app.extensions import db
-from app.people import photos, roster_import
-from app.people.models import Employment, Enterprise, Person
+from app.people import photos, roster_import, snapshots
+from app.people.models import Employment, Enterprise, Person, SnapshotContext
 from app.rules.models import Operation, Rule
 from tests.certificates.world import objects_for_access_matrix as cert_objects
 from tests.exams.world import objects_for_access_matrix as exam_objects
@@ -62,6 +62,20 @@ def _stage_batch(t: Tenant) -> str:
     return batch.token
 
 
+def _snapshot(t: Tenant) -> int:
+    """A 人像抓拍 of person A studying in enterprise A's class."""
+    class_id = OBJECT_ARGS["class_id"](t)
+    plan = snapshots.open_plan(t.world.person_a.id, SnapshotContext.LESSON, class_id, span_seconds=600)
+    return snapshots.take(plan, _photo_bytes(), max_bytes=1 << 20).id
+
+
+def _exam_snapshot(t: Tenant) -> int:
+    """A 人像抓拍 of person A's attempt in enterprise A's sitting."""
+    attempt_id = OBJECT_ARGS["attempt_id"](t)
+    plan = snapshots.open_plan(t.world.person_a.id, SnapshotContext.EXAM, attempt_id, span_seconds=600)
+    return snapshots.take(plan, _photo_bytes(), max_bytes=1 << 20).id
+
+
 #: URL argument → value naming an object of tenant A. Extend this when adding routes with new arguments.
 OBJECT_ARGS: dict[str, Callable[[Tenant], object]] = {
     "person_id": lambda t: t.world.person_a.id,
@@ -88,6 +102,9 @@ OBJECT_ARGS: dict[str, Callable[[Tenant], object]] = {
     # certificates: person A's 特种作业操作证 (tests/certificates/world.py)
     "cert_id": lambda t: _cached("cert", lambda t: cert_objects(t.world))(t)["cert_id"],
     "bundle_id": lambda t: _cached("cert", lambda t: cert_objects(t.world))(t)["bundle_id"],
+    # 人像抓拍: person A's snapshot in that class, and of that attempt
+    "snapshot_id": _cached("snapshot", _snapshot),
+    "exam_snapshot_id": _cached("exam_snapshot", _exam_snapshot),
 }
 
 #: Endpoints allowed to answer a guest with something other than the login redirect, with the reason.

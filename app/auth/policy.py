@@ -22,6 +22,10 @@ full 证件号码       the person, the platform admin and regulators (执法 ne
 registered photo   whoever reaches the person record in scope (employers, the regulator of the area, the
                    person, the platform admin): it identifies the person on certificates and against snapshots.
                    Never a public URL: served by the app after this check.
+人像抓拍 snapshots  the organiser of the class or exam sitting they were taken in (its enterprise or institution,
+                   a regulator for the authority's own events, the platform admin) and regulators over the
+                   event's region or the person's employer; shown beside the registered photo. Not the person's
+                   employer as such, another enterprise, another city's regulator or any worker. Never a public URL.
 ================== ==========================================================================================
 """
 
@@ -87,6 +91,25 @@ def may_see_photo(user: User, person) -> bool:
     return user.role in (Role.ADMIN, Role.REGULATOR, Role.ENTERPRISE) or (
         user.role is Role.WORKER and user.person_id == person.id
     )
+
+
+def may_see_snapshots(user: User, event, *, person_in_scope: bool) -> bool:
+    """The 人像抓拍 snapshots (and, beside them, the registered photo) of a person in ``event`` — a class or a
+    sitting, with its organiser columns — for a user who already reaches the event in scope.
+
+    :param person_in_scope: the user reaches the person record (``app.people.scope``): for a regulator, the
+        person's employer is in its region.
+    """
+    match user.role:
+        case Role.ADMIN:
+            return True
+        case Role.ENTERPRISE | Role.INSTITUTION:
+            return organises(user, event)
+        case Role.REGULATOR:
+            prefix = region_prefix(user)
+            in_region = prefix is not None and (event.region_code or "").startswith(prefix)
+            return organises(user, event) or in_region or person_in_scope
+    return False
 
 
 #: Certificates a regulator issues (the 发证机关 is its jurisdiction's 应急管理部门); the value of ``CertKind``.

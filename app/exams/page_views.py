@@ -17,14 +17,22 @@ from app.exams.models import Attempt
 from app.extensions import db
 
 
-def render_attempt_page(attempt: Attempt, *, api: str, result_url: str, back_url: str):
+def render_attempt_page(attempt: Attempt, *, api: str, result_url: str, back_url: str, snapshot: dict | None = None):
     """The exam page, with its first state inside (questions, saved answers, time left): the first question shows
     without a second request, which on exam day is one request less per candidate in the start rush. The page
-    fetches ``{api}/state`` only to reload it (after a lost connection). Never cached: the state in it is live."""
+    fetches ``{api}/state`` only to reload it (after a lost connection). Never cached: the state in it is live.
+
+    :param snapshot: 人像抓拍 on this page (``consent``, ``due``, ``url``, ``consent_url``), or None when off."""
     state = json_script(queries.attempt_state_json(attempt, utcnow())) if attempt.is_open else None
     response = make_response(
         render_template(
-            "exams/attempt.html", attempt=attempt, api=api, result_url=result_url, back_url=back_url, state=state
+            "exams/attempt.html",
+            attempt=attempt,
+            api=api,
+            result_url=result_url,
+            back_url=back_url,
+            state=state,
+            snapshot=snapshot,
         )
     )
     response.headers["Cache-Control"] = "no-store"

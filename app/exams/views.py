@@ -9,7 +9,9 @@ from datetime import timedelta
 import sqlalchemy as sa
 from flask import (
     abort,
+    current_app,
     flash,
+    jsonify,
     redirect,
     render_template,
     request,
@@ -25,10 +27,12 @@ from app.auth.models import Role
 from app.bank import queries as bank_queries
 from app.bank import scope as bank_scope
 from app.bank.models import PaperTemplate
+from app.core.celery import enqueue_after_commit
 from app.core.clock import to_local, to_utc
 from app.core.db import utcnow
-from app.core.errors import DomainError
+from app.core.errors import DomainError, json_error
 from app.core.forms import choices, enum_choices
+from app.core.storage import send_stored
 from app.exams import archive_events as _archive_events  # noqa: F401  (registers how its 一人一档 events read)
 from app.exams import attempts, bp, exports, makeups, page_views, queries
 from app.exams import scope as exam_scope
@@ -36,7 +40,10 @@ from app.exams import sittings as exam_sittings
 from app.exams.forms import ExtendForm, MakeupForm, SittingForm, StartForm
 from app.exams.models import Attempt, AttemptState, ExamKind
 from app.extensions import db
-from app.people.models import Employment, Person, Post
+from app.people import snapshots
+from app.people import tasks as people_tasks
+from app.people.models import Employment, Person, Post, SnapshotContext
+from app.people.scope import reaches_person
 from question_bank import Paper
 
 ORGANISERS = (Role.ADMIN, Role.REGULATOR, Role.ENTERPRISE, Role.INSTITUTION)
@@ -99,12 +106,84 @@ def attempt_page(attempt_id: int):
     attempt = exam_scope.get_own_attempt_or_404(current_user, attempt_id)
     if attempt.state is AttemptState.GRADED:
         return redirect(url_for("exams.attempt_result", attempt_id=attempt.id))
+    snapshot = None
+    if attempt.is_open and snapshots.enabled(SnapshotContext.EXAM):
+        now = utcnow()
+        plan = snapshots.plan_for(attempt.person_id, SnapshotContext.EXAM, attempt.id)
+        if plan is None:  # drawn once per attempt, when its page first opens
+            span = (attempt.deadline - now).total_seconds()
+            plan = snapshots.open_plan(
+                attempt.person_id, SnapshotContext.EXAM, attempt.id, span_seconds=span, now=now, keep=True
+            )
+            db.session.commit()
+        consent = snapshots.consent_of(attempt.person_id, SnapshotContext.EXAM, attempt.sitting_id)
+        snapshot = {
+            "consent": consent,
+            "due": consent is True and snapshots.status(plan, now).due,
+            "url": url_for("exams.attempt_snapshot", attempt_id=attempt.id),
+            "consent_url": url_for("exams.attempt_snapshot_consent", attempt_id=attempt.id),
+        }
     return page_views.render_attempt_page(
         attempt,
         api=url_for("exams.attempt_page", attempt_id=attempt.id),
         result_url=url_for("exams.attempt_result", attempt_id=attempt.id),
         back_url=url_for("exams.mine"),
+        snapshot=snapshot,
     )
+
+
+@bp.route("/attempts/<int:attempt_id>/snapshots/consent", methods=["POST"])
+@roles_required(Role.WORKER)
+def attempt_snapshot_consent(attempt_id: int):
+    """The candidate's answer to the 人像抓拍 consent step of a sitting. A refusal does not stop the exam: the
+    organiser sees it beside the attempt."""
+    attempt = exam_scope.get_own_attempt_or_404(current_user, attempt_id)
+    decision = request.form.get("decision")
+    if decision not in ("yes", "no"):
+        abort(400)
+    granted = decision == "yes"
+    snapshots.record_consent(
+        attempt.person_id,
+        SnapshotContext.EXAM,
+        attempt.sitting_id,
+        granted,
+        title=attempt.sitting.title,
+        actor=current_user,
+        now=utcnow(),
+    )
+    db.session.commit()
+    if not granted:
+        flash(_("您拒绝了人像抓拍。考试可以继续，组织单位会看到您拒绝了抓拍。"), "error")
+    return redirect(url_for("exams.attempt_page", attempt_id=attempt_id))
+
+
+@bp.route("/attempts/<int:attempt_id>/snapshot", methods=["GET", "POST"])
+@roles_required(Role.WORKER)
+def attempt_snapshot(attempt_id: int):
+    """GET: whether a snapshot is due now. POST: a due snapshot (the JPEG is the request body)."""
+    attempt = exam_scope.get_own_attempt_or_404(current_user, attempt_id)
+    now = utcnow()
+    plan = snapshots.plan_for(attempt.person_id, SnapshotContext.EXAM, attempt.id)
+    consent = snapshots.consent_of(attempt.person_id, SnapshotContext.EXAM, attempt.sitting_id)
+    if request.method == "GET":
+        due = plan is not None and consent is True and attempt.is_open and snapshots.status(plan, now).due
+        return jsonify(due=due)
+    try:
+        if consent is not True:
+            raise DomainError("snapshot.no_consent")
+        if plan is None or not attempt.is_open:
+            raise DomainError("snapshot.no_plan", http_status=409)
+        snapshot = snapshots.take(
+            plan, request.get_data(cache=False), max_bytes=current_app.config["SNAPSHOT_MAX_BYTES"], now=now
+        )
+    except DomainError as exc:
+        db.session.rollback()
+        return json_error(exc)
+    if snapshots.checking_faces():
+        enqueue_after_commit(people_tasks.check_snapshot, snapshot.id)
+    due = snapshots.status(plan, now).due
+    db.session.commit()
+    return jsonify(saved=True, due=due)
 
 
 @bp.route("/attempts/<int:attempt_id>/state")
@@ -268,6 +347,8 @@ def sitting(sitting_id: int):
         can_organise=organise,
         makeup_possible=makeup_possible,
         makeups=makeups.makeups_of(sitting),
+        snapshot_consents=snapshots.consents_in(SnapshotContext.EXAM, sitting.id),
+        snapshot_flags=snapshots.flagged_counts(SnapshotContext.EXAM, [r.attempt.id for r in rows if r.attempt]),
     )
 
 
@@ -305,6 +386,7 @@ def attempt_detail(attempt_id: int):
             db.session.commit()
             flash(_("已为 %(name)s 延长 %(n)s 分钟。", name=attempt.person.name, n=form.minutes.data), "success")
             return redirect(url_for("exams.sitting", sitting_id=attempt.sitting_id))
+    show_snapshots = _may_see_attempt_snapshots(attempt)
     return render_template(
         "exams/attempt_detail.html",
         attempt=attempt,
@@ -312,7 +394,56 @@ def attempt_detail(attempt_id: int):
         log=queries.attempt_log(attempt),
         can_organise=organise,
         now=utcnow(),
+        show_snapshots=show_snapshots,
+        snapshots=snapshots.snapshots_of(attempt.person_id, SnapshotContext.EXAM, [attempt.id])
+        if show_snapshots
+        else [],
+        snapshot_consent=snapshots.consent_of(attempt.person_id, SnapshotContext.EXAM, attempt.sitting_id),
+        snapshot_status=_attempt_snapshot_status(attempt) if show_snapshots else None,
     )
+
+
+def _may_see_attempt_snapshots(attempt: Attempt) -> bool:
+    return policy.may_see_snapshots(
+        current_user, attempt.sitting, person_in_scope=reaches_person(current_user, attempt.person_id)
+    )
+
+
+def _attempt_snapshot_status(attempt: Attempt):
+    """How many snapshots were due so far (up to the hand-in) and how many were taken."""
+    plan = snapshots.plan_for(attempt.person_id, SnapshotContext.EXAM, attempt.id)
+    if plan is None:
+        return None
+    end = attempt.submitted_at or min(utcnow(), attempt.deadline)
+    return snapshots.status(plan, max(end, plan.started_at))
+
+
+def _attempt_for_snapshots(attempt_id: int) -> Attempt:
+    attempt = exam_scope.get_attempt_or_404(current_user, attempt_id)
+    if not _may_see_attempt_snapshots(attempt):
+        abort(403)
+    return attempt
+
+
+@bp.route("/attempts/<int:attempt_id>/photo")
+@roles_required(*ORGANISERS)
+def attempt_photo(attempt_id: int):
+    """The candidate's registered photo beside the attempt's snapshots (same check as the snapshots)."""
+    attempt = _attempt_for_snapshots(attempt_id)
+    if not attempt.person.photo_key:
+        abort(404)
+    return send_stored(attempt.person.photo_key, content_type="image/jpeg")
+
+
+@bp.route("/attempts/<int:attempt_id>/snapshots/<int:exam_snapshot_id>")
+@roles_required(*ORGANISERS)
+def attempt_snapshot_file(attempt_id: int, exam_snapshot_id: int):
+    """One snapshot of the attempt, after the policy check (there is no other way to it)."""
+    attempt = _attempt_for_snapshots(attempt_id)
+    snapshot = snapshots.snapshot_in(exam_snapshot_id, SnapshotContext.EXAM, attempt.id)
+    if snapshot is None:
+        abort(404)
+    return send_stored(snapshot.storage_key, content_type="image/jpeg")
 
 
 @bp.route("/sittings/<int:sitting_id>/makeup", methods=["GET", "POST"])

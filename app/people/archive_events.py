@@ -124,3 +124,32 @@ def _person_trainee(p: dict) -> RenderedEvent:
     return RenderedEvent(
         _("成为培训机构学员"), facts((_("培训机构"), p.get("institution")), (_("来源"), source_text(p.get("source"))))
     )
+
+
+def _snapshot_context(p: dict) -> str:
+    return {"lesson": _("在线学习"), "exam": _("在线考试")}.get(p.get("context"), "")
+
+
+@renders("snapshot.consent")
+def _snapshot_consent(p: dict) -> RenderedEvent:
+    """The person agreed to 人像抓拍 for a class (lessons) or a sitting (online exam)."""
+    return RenderedEvent(_("同意人像抓拍"), facts((_("场景"), _snapshot_context(p)), (_("班次或考试"), p.get("title"))))
+
+
+@renders("snapshot.refused")
+def _snapshot_refused(p: dict) -> RenderedEvent:
+    """The person refused 人像抓拍: lessons then credit nothing; the exam goes on, its organiser sees the refusal."""
+    return RenderedEvent(_("拒绝人像抓拍"), facts((_("场景"), _snapshot_context(p)), (_("班次或考试"), p.get("title"))))
+
+
+@renders("snapshot.flagged")
+def _snapshot_flagged(p: dict) -> RenderedEvent:
+    """The face checker did not find the registered person in a snapshot: marked for review, credit unchanged."""
+    return RenderedEvent(
+        _("人像抓拍待复核"),
+        facts(
+            (_("场景"), _snapshot_context(p)),
+            (_("比对方式"), p.get("checker")),
+            (_("检出人脸数"), str(p.get("faces", ""))),
+        ),
+    )

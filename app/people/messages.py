@@ -36,6 +36,12 @@ MESSAGES = {
     "photo.too_large": lambda p: _("照片文件太大（不超过 %(mb)s MB），请压缩后再上传。", mb=p.get("mb", "")),
     "photo.not_an_image": lambda p: _("无法识别的照片文件，请上传 JPG、PNG 或 WebP 格式的证件照。"),
     "photo.not_allowed": lambda p: _("只有本人、其唯一在职单位或监管部门可以更换登记照片。"),
+    "snapshot.too_large": lambda p: _("抓拍图片太大（不超过 %(mb)s MB）。", mb=p.get("mb", "")),
+    "snapshot.not_an_image": lambda p: _("无法识别的抓拍图片，应为 JPG、PNG 或 WebP 格式。"),
+    "snapshot.empty": lambda p: _("没有收到抓拍图片。"),
+    "snapshot.not_due": lambda p: _("现在不需要抓拍。"),
+    "snapshot.no_consent": lambda p: _("您尚未同意人像抓拍，不能上传抓拍图片。"),
+    "snapshot.no_plan": lambda p: _("请先打开学习或考试页面。"),
 }
 
 register(MESSAGES)

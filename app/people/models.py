@@ -249,3 +249,76 @@ class Employment(TimestampMixin, db.Model):
     @property
     def is_current(self) -> bool:
         return self.end_date is None
+
+
+# ---------------------------------------------------------------- 人像抓拍 (app/people/snapshots.py)
+
+
+class SnapshotContext(LabelledEnum):
+    """Where a snapshot is taken: studying a lesson of a class, or sitting an online exam."""
+
+    LESSON = "lesson", _l("在线学习")
+    EXAM = "exam", _l("在线考试")
+
+
+class SnapshotConsent(db.Model):
+    """A person's answer to the 人像抓拍 consent step, per class (``ref_id`` = class id) or exam sitting (sitting id).
+
+    The latest answer counts (a refusal can be changed into consent); each answer is also an 一人一档 event."""
+
+    __tablename__ = "people_snapshot_consents"
+    __table_args__ = (sa.UniqueConstraint("person_id", "context", "ref_id"),)
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    person_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("people_persons.id"), index=True)
+    context: so.Mapped[SnapshotContext] = so.mapped_column(enum_column(SnapshotContext))
+    ref_id: so.Mapped[int]
+    granted: so.Mapped[bool]
+    at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+
+
+class SnapshotPlan(db.Model):
+    """The server's random schedule of one study session or exam attempt: a snapshot is due at ``started_at`` and at
+    each of ``offsets`` (seconds after it). The client is only told *that* one is due, never when the next will be.
+
+    Lessons: one row per (person, class), replaced each time a lesson page opens (``token`` = the study session's).
+    Exams: one row per attempt (``ref_id`` = attempt id)."""
+
+    __tablename__ = "people_snapshot_plans"
+    __table_args__ = (sa.UniqueConstraint("person_id", "context", "ref_id"),)
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    person_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("people_persons.id"), index=True)
+    context: so.Mapped[SnapshotContext] = so.mapped_column(enum_column(SnapshotContext))
+    #: class id (lessons) or attempt id (exams)
+    ref_id: so.Mapped[int]
+    #: lesson id (lessons); 0 for exams
+    item_id: so.Mapped[int] = so.mapped_column(default=0)
+    token: so.Mapped[str] = so.mapped_column(sa.String(40), default="")
+    started_at: so.Mapped[datetime]
+    offsets: so.Mapped[list] = so.mapped_column(sa.JSON, default=list)
+
+
+class Snapshot(db.Model):
+    """One 人像抓拍: a JPEG we re-encoded, stored privately (``storage_key`` is random, never a URL), and what the
+    face checker said about it. ``needs_review`` marks it for the organiser and regulator; it never refuses credit."""
+
+    __tablename__ = "people_snapshots"
+    __table_args__ = (sa.Index("ix_people_snapshots_person_context_ref", "person_id", "context", "ref_id"),)
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    person_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("people_persons.id"))
+    context: so.Mapped[SnapshotContext] = so.mapped_column(enum_column(SnapshotContext))
+    #: class id (lessons) or attempt id (exams), as in ``SnapshotPlan``
+    ref_id: so.Mapped[int]
+    item_id: so.Mapped[int] = so.mapped_column(default=0)
+    plan_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("people_snapshot_plans.id", ondelete="SET NULL"))
+    taken_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+    storage_key: so.Mapped[str] = so.mapped_column(sa.String(120))
+    sha256: so.Mapped[str] = so.mapped_column(sa.String(64))
+    size: so.Mapped[int] = so.mapped_column(default=0)
+    #: The face checker's verdict (``app.people.faces``); all None while checking is off or not yet done.
+    face_checker: so.Mapped[str] = so.mapped_column(sa.String(20), default="")
+    face_distance: so.Mapped[float | None]
+    face_matched: so.Mapped[bool | None]
+    needs_review: so.Mapped[bool] = so.mapped_column(default=False)

@@ -27,25 +27,36 @@ MAX_PIXELS = 40_000_000
 FORMATS = {"JPEG", "PNG", "WEBP"}
 
 
-def normalise_photo(data: bytes, *, max_bytes: int) -> bytes:
-    """The upload as a 一寸 JPEG.
+def decode_image(data: bytes, *, max_bytes: int, max_pixels: int = MAX_PIXELS, code: str = "photo") -> Image.Image:
+    """Decode an uploaded JPEG/PNG/WebP with Pillow, bounded in bytes and pixels, turned upright, as RGB.
 
-    :raises DomainError: ``photo.too_large`` (bytes or pixels), ``photo.not_an_image`` (not a JPEG/PNG/WebP).
+    Shared by the registered photo and the 人像抓拍 snapshots (``code`` names their error codes).
+
+    :raises DomainError: ``<code>.too_large`` (bytes or pixels), ``<code>.not_an_image`` (not a JPEG/PNG/WebP).
     """
+    too_large = DomainError(f"{code}.too_large", http_status=413, mb=max(1, max_bytes // (1024 * 1024)))
     if len(data) > max_bytes:
-        raise DomainError("photo.too_large", http_status=413, mb=max_bytes // (1024 * 1024))
+        raise too_large
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             image = Image.open(io.BytesIO(data))
             if image.format not in FORMATS:
-                raise DomainError("photo.not_an_image", http_status=400)
-            if image.width * image.height > MAX_PIXELS:
-                raise DomainError("photo.too_large", http_status=413, mb=max_bytes // (1024 * 1024))
+                raise DomainError(f"{code}.not_an_image", http_status=400)
+            if image.width * image.height > max_pixels:
+                raise too_large
             image.load()
     except (UnidentifiedImageError, OSError, Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise DomainError("photo.not_an_image", http_status=400) from None
-    image = ImageOps.exif_transpose(image).convert("RGB")
+        raise DomainError(f"{code}.not_an_image", http_status=400) from None
+    return ImageOps.exif_transpose(image).convert("RGB")
+
+
+def normalise_photo(data: bytes, *, max_bytes: int) -> bytes:
+    """The upload as a 一寸 JPEG.
+
+    :raises DomainError: ``photo.too_large`` (bytes or pixels), ``photo.not_an_image`` (not a JPEG/PNG/WebP).
+    """
+    image = decode_image(data, max_bytes=max_bytes)
     image = ImageOps.fit(image, SIZE, method=Image.Resampling.LANCZOS, centering=(0.5, 0.4))
     out = io.BytesIO()
     image.save(out, "JPEG", quality=88, optimize=True, dpi=(300, 300))

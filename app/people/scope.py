@@ -6,6 +6,7 @@ import sqlalchemy as sa
 
 from app.auth.models import Role, User
 from app.auth.scope import NOWHERE, one_or_404, region_prefix
+from app.extensions import db
 from app.people.models import Employment, Enterprise, Person, Trainee
 
 
@@ -72,6 +73,12 @@ def get_person_or_404(user: User, person_id: int) -> Person:
 
 def get_employment_or_404(user: User, employment_id: int) -> Employment:
     return one_or_404(employments_query(user).where(Employment.id == employment_id))
+
+
+def reaches_person(user: User, person_id: int) -> bool:
+    """Whether ``person_id`` is in the user's scope of persons (without loading the person)."""
+    query = persons_query(user).where(Person.id == person_id).with_only_columns(Person.id).limit(1)
+    return db.session.scalar(query) is not None
 
 
 def can_manage_roster(user: User, enterprise: Enterprise) -> bool:

@@ -1,4 +1,5 @@
-"""Roster files larger than a few kilobytes are parsed here, off the request; the preview page waits for it."""
+"""Work off the request: roster files larger than a few kilobytes (the preview page waits for them), and the face
+check of a new 人像抓拍 when a checker is configured."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ from celery import shared_task
 
 from app.core import crypto
 from app.extensions import db
+from app.people import snapshots
+from app.people.models import Snapshot
 from app.people.roster_import import ImportBatch, RowProblem, parse_into
 
 logger = logging.getLogger(__name__)
@@ -33,3 +36,14 @@ def parse_roster(batch_id: int) -> dict:
         batch.problem_count, batch.state, batch.upload_enc = 1, "failed", None
         db.session.commit()
     return {"batch": batch_id, "rows": batch.row_count, "problems": batch.problem_count}
+
+
+@shared_task(name="people.check_snapshot")
+def check_snapshot(snapshot_id: int) -> dict:
+    """Compare a new 人像抓拍 with the registered photo, off the request (a checker may take a second or more)."""
+    snapshot = db.session.get(Snapshot, snapshot_id)
+    if snapshot is None:
+        return {"skipped": snapshot_id}
+    match = snapshots.check_face(snapshot)
+    db.session.commit()
+    return {"snapshot": snapshot_id, "checked": match is not None, "review": snapshot.needs_review}

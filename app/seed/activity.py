@@ -10,11 +10,14 @@ What it leaves behind, at 金陵化工有限公司:
 - a 逢查必考 inspection by ``regulator`` earlier today: the default sample, one person swapped (absent), every ticket
   answered on site, one failure, closed — so the 整改清单 holds one open finding;
 - a running online 再培训 class (three text lessons, 2 学时 required, the demo exam template for its class exam):
-  the safety managers have studied the first lesson, 王建国 ten minutes of it (``worker`` → 我的培训).
+  the safety managers have studied the first lesson, 王建国 ten minutes of it (``worker`` → 我的培训); each agreed to
+  人像抓拍 and has a start snapshot and one at a random moment, and one safety manager's second snapshot is flagged
+  for review (a drawn stand-in for a face checker's mismatch), so the organiser's 人像抓拍 pages show something.
 """
 
 from __future__ import annotations
 
+import io
 import random
 import secrets
 from datetime import datetime, timedelta
@@ -22,6 +25,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import to_user_timezone
+from PIL import Image
 
 from app.auth.models import User
 from app.bank.models import PaperTemplate
@@ -29,7 +33,10 @@ from app.core.db import utcnow
 from app.exams import attempts, sittings
 from app.exams.models import Attempt, ExamKind
 from app.extensions import db
-from app.people.models import Employment, Post
+from app.people import snapshots
+from app.people.faces import FaceMatch
+from app.people.models import Employment, Post, SnapshotContext
+from app.seed.portraits import portrait
 from app.spotchecks import engine, inspections, tickets
 from app.spotchecks.models import TicketState
 from app.training import classes, courses, study
@@ -147,11 +154,40 @@ def _training(organiser: User, worker: User, enterprise, now: datetime) -> None:
     ).all()
     classes.enrol(training_class, [worker.person_id, *managers], actor=organiser)
     first = course.lessons[0]
-    for person_id, minutes in [(worker.person_id, 10)] + [(p, 20) for p in managers]:
+    for n, (person_id, minutes) in enumerate([(worker.person_id, 10)] + [(p, 20) for p in managers]):
         start = now - timedelta(hours=1)
         token = study.open_lesson(person_id, training_class, first, now=start)
+        _snapshots(person_id, training_class, first, token, start, minutes, flag=n == 1)
         for k in range(minutes * 2 + 1):
             study.heartbeat(person_id, Heartbeat(token, first.id, 0), now=start + timedelta(seconds=30 * k))
+
+
+def _snapshots(person_id: int, training_class, lesson, token: str, start: datetime, minutes: int, *, flag: bool):
+    """Consent, the lesson page's schedule, its start snapshot and one at a random moment within the minutes
+    studied; ``flag``: the second shows someone else, as a face checker would report it."""
+    context = SnapshotContext.LESSON
+    snapshots.record_consent(
+        person_id, context, training_class.id, True, title=training_class.title, actor=None, now=start
+    )
+    plan = snapshots.open_plan(
+        person_id, context, training_class.id, item_id=lesson.id, token=token, span_seconds=minutes * 60, now=start
+    )
+    snapshots.take(plan, _frame(person_id), max_bytes=1 << 20, now=start)
+    if plan.offsets:
+        later = start + timedelta(seconds=plan.offsets[0] + 5)
+        second = snapshots.take(plan, _frame(person_id + 1000 if flag else person_id), max_bytes=1 << 20, now=later)
+        if flag:
+            snapshots.record_match(second, FaceMatch("demo", 1, 1, 0.82, matched=False))
+
+
+def _frame(seed: int) -> bytes:
+    """A drawn webcam frame: a portrait in a grey room, 640 × 480."""
+    frame = Image.new("RGB", (640, 480), (150, 150, 145))
+    with Image.open(io.BytesIO(portrait(seed))) as face:
+        frame.paste(face.convert("RGB"), (172, 67))
+    out = io.BytesIO()
+    frame.save(out, "JPEG", quality=80)
+    return out.getvalue()
 
 
 def _exam(organiser: User, worker: User, enterprise, now: datetime, rng: random.Random) -> None:

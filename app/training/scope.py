@@ -92,6 +92,19 @@ def roster_person_filter(user: User, training_class: TrainingClass):
     return sa.true()
 
 
+def class_member_or_404(user: User, training_class: TrainingClass, person_id: int) -> Person:
+    """A trainee of the class that ``user`` is shown on its roster (:func:`roster_person_filter`), or a 404."""
+    return one_or_404(
+        sa.select(Person)
+        .join(Enrolment, Enrolment.person_id == Person.id)
+        .where(
+            Enrolment.class_id == training_class.id,
+            Person.id == person_id,
+            roster_person_filter(user, training_class),
+        )
+    )
+
+
 # ---------------------------------------------------------------- learner
 
 

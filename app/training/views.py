@@ -5,6 +5,7 @@ a service, commit, redirect."""
 from __future__ import annotations
 
 import io
+from dataclasses import replace
 from datetime import timedelta
 
 from flask import abort, current_app, flash, jsonify, redirect, render_template, request, send_file, url_for
@@ -14,14 +15,18 @@ from openpyxl import Workbook
 
 from app.auth.access import roles_required
 from app.auth.models import Role
+from app.auth.policy import may_see_snapshots
 from app.bank import scope as bank_scope
+from app.core.celery import enqueue_after_commit
 from app.core.clock import local_today, to_local, to_utc, utcnow
 from app.core.errors import DomainError, json_error, json_object
 from app.core.forms import choices
 from app.core.storage import send_stored
 from app.extensions import db
-from app.people.models import Post
-from app.people.scope import visible_enterprise_ids
+from app.people import snapshots
+from app.people import tasks as people_tasks
+from app.people.models import Post, SnapshotContext
+from app.people.scope import reaches_person, visible_enterprise_ids
 from app.training import archive_events as _archive_events  # noqa: F401  (registers how its 一人一档 events read)
 from app.training import bp, classes, courses, files, hours, sign_in, study
 from app.training import scope as training_scope
@@ -204,6 +209,7 @@ def class_page(class_id: int):
     training_class = training_scope.get_class_or_404(current_user, class_id)
     organise = training_scope.can_organise(current_user, training_class)
     rows = classes.progress(training_class, training_scope.roster_person_filter(current_user, training_class))
+    show_snapshots = may_see_snapshots(current_user, training_class, person_in_scope=False)
     attendance = AttendanceForm(prefix="att")
     attendance.person_id.choices = [(r.person.id, r.person.name) for r in rows]
     exam_form = ClassExamForm(prefix="exam")
@@ -219,7 +225,61 @@ def class_page(class_id: int):
         attendance_form=attendance,
         sheet_form=SignInSheetForm(prefix="sheet"),
         exam_form=exam_form,
+        show_snapshots=show_snapshots,
+        snapshot_counts=snapshots.review_counts(SnapshotContext.LESSON, class_id) if show_snapshots else {},
+        snapshot_consents=snapshots.consents_in(SnapshotContext.LESSON, class_id) if show_snapshots else {},
     )
+
+
+# ---------------------------------------------------------------- 人像抓拍 (organisers, regulators)
+
+
+def _member_for_snapshots(class_id: int, person_id: int):
+    """The class and one of its trainees, if the user may see that trainee's snapshots (404 out of scope, 403 when
+    the class is in scope but its snapshots are not the user's to see)."""
+    training_class = training_scope.get_class_or_404(current_user, class_id)
+    person = training_scope.class_member_or_404(current_user, training_class, person_id)
+    if not may_see_snapshots(current_user, training_class, person_in_scope=reaches_person(current_user, person.id)):
+        abort(403)
+    return training_class, person
+
+
+@bp.route("/classes/<int:class_id>/members/<int:person_id>/snapshots")
+@roles_required(*STAFF)
+def member_snapshots(class_id: int, person_id: int):
+    """One trainee's snapshots in a class, beside the registered photo; flagged ones marked."""
+    training_class, person = _member_for_snapshots(class_id, person_id)
+    shots = snapshots.snapshots_of(person.id, SnapshotContext.LESSON, [training_class.id])
+    lessons = {lesson.id: lesson.title for lesson in training_class.course.lessons}
+    return render_template(
+        "training/snapshots.html",
+        training_class=training_class,
+        person=person,
+        snapshots=shots,
+        lessons=lessons,
+        consent=snapshots.consent_of(person.id, SnapshotContext.LESSON, training_class.id),
+    )
+
+
+@bp.route("/classes/<int:class_id>/members/<int:person_id>/photo")
+@roles_required(*STAFF)
+def member_photo(class_id: int, person_id: int):
+    """The trainee's registered photo, for comparing with the snapshots (same check as the snapshots)."""
+    _class, person = _member_for_snapshots(class_id, person_id)
+    if not person.photo_key:
+        abort(404)
+    return send_stored(person.photo_key, content_type="image/jpeg")
+
+
+@bp.route("/classes/<int:class_id>/snapshots/<int:snapshot_id>")
+@roles_required(*STAFF)
+def snapshot_file(class_id: int, snapshot_id: int):
+    """One snapshot's JPEG, after the policy check (there is no other way to it)."""
+    snapshot = snapshots.snapshot_in(snapshot_id, SnapshotContext.LESSON, class_id)
+    if snapshot is None:
+        abort(404)
+    _member_for_snapshots(class_id, snapshot.person_id)
+    return send_stored(snapshot.storage_key, content_type="image/jpeg")
 
 
 @bp.route("/classes/<int:class_id>/enrol", methods=["POST"])
@@ -429,6 +489,7 @@ def lesson_page(class_id: int, lesson_id: int):
     training_class = training_scope.get_my_class_or_404(current_user, class_id)
     lesson = training_scope.get_my_lesson_or_404(current_user, training_class, lesson_id)
     progress = study.lesson_progress(current_user.person_id, class_id).get(lesson.id)
+    required = snapshots.enabled(SnapshotContext.LESSON)
     return render_template(
         "training/lesson.html",
         training_class=training_class,
@@ -436,7 +497,63 @@ def lesson_page(class_id: int, lesson_id: int):
         credited=progress.credited_seconds if progress else 0,
         interval=current_app.config.get("TRAINING_HEARTBEAT_SECONDS", INTERVAL),
         studyable=_studyable(training_class),
+        snapshots_required=required,
+        consent=snapshots.consent_of(current_user.person_id, SnapshotContext.LESSON, class_id) if required else None,
     )
+
+
+@bp.route("/mine/<int:class_id>/snapshots/consent", methods=["POST"])
+@roles_required(Role.WORKER)
+def snapshot_consent(class_id: int):
+    """The learner's answer to the 人像抓拍 consent step of a class (the latest answer counts)."""
+    training_class = training_scope.get_my_class_or_404(current_user, class_id)
+    decision = request.form.get("decision")
+    if decision not in ("yes", "no"):
+        abort(400)
+    granted = decision == "yes"
+    snapshots.record_consent(
+        current_user.person_id,
+        SnapshotContext.LESSON,
+        training_class.id,
+        granted,
+        title=training_class.title,
+        actor=current_user,
+        now=utcnow(),
+    )
+    db.session.commit()
+    if not granted:
+        flash(_("您拒绝了人像抓拍：可以浏览课程，但在线学习不计学时。可随时在课时页面改为同意。"), "error")
+    lesson_id = request.form.get("lesson_id", type=int)
+    if lesson_id:
+        return redirect(url_for("training.lesson_page", class_id=class_id, lesson_id=lesson_id))
+    return redirect(url_for("training.my_class", class_id=class_id))
+
+
+@bp.route("/mine/<int:class_id>/lessons/<int:lesson_id>/snapshot", methods=["POST"])
+@roles_required(Role.WORKER)
+def lesson_snapshot(class_id: int, lesson_id: int):
+    """A due snapshot of the lesson page (the JPEG is the request body); answers whether one is still due."""
+    training_class = training_scope.get_my_class_or_404(current_user, class_id)
+    lesson = training_scope.get_my_lesson_or_404(current_user, training_class, lesson_id)
+    person_id = current_user.person_id
+    now = utcnow()
+    try:
+        if snapshots.consent_of(person_id, SnapshotContext.LESSON, training_class.id) is not True:
+            raise DomainError("snapshot.no_consent")
+        plan = snapshots.plan_for(person_id, SnapshotContext.LESSON, training_class.id)
+        if plan is None or plan.item_id != lesson.id:
+            raise DomainError("snapshot.no_plan", http_status=409)
+        snapshot = snapshots.take(
+            plan, request.get_data(cache=False), max_bytes=current_app.config["SNAPSHOT_MAX_BYTES"], now=now
+        )
+    except DomainError as exc:
+        db.session.rollback()
+        return json_error(exc)
+    if snapshots.checking_faces():
+        enqueue_after_commit(people_tasks.check_snapshot, snapshot.id)
+    due = snapshots.status(plan, now).due
+    db.session.commit()
+    return jsonify(saved=True, due=due)
 
 
 def _studyable(training_class: TrainingClass) -> bool:
@@ -453,6 +570,20 @@ def lesson_start(class_id: int, lesson_id: int):
         return json_error(DomainError("study.closed"))
     token = study.open_lesson(current_user.person_id, training_class, lesson)
     progress = study.lesson_progress(current_user.person_id, class_id)[lesson.id]
+    snapshot = None
+    if snapshots.enabled(SnapshotContext.LESSON):
+        now = utcnow()
+        plan = snapshots.open_plan(
+            current_user.person_id,
+            SnapshotContext.LESSON,
+            training_class.id,
+            item_id=lesson.id,
+            token=token,
+            span_seconds=max(0, lesson.duration_seconds - progress.credited_seconds),
+            now=now,
+        )
+        consent = snapshots.consent_of(current_user.person_id, SnapshotContext.LESSON, training_class.id)
+        snapshot = {"consent": consent, "due": consent is True and snapshots.status(plan, now).due}
     db.session.commit()
     return jsonify(
         token=token,
@@ -460,6 +591,7 @@ def lesson_start(class_id: int, lesson_id: int):
         credited=progress.credited_seconds,
         furthest=progress.furthest,
         duration=lesson.duration_seconds,
+        snapshot=snapshot,
     )
 
 
@@ -479,10 +611,21 @@ def heartbeat():
         return json_error(exc)
     except (TypeError, ValueError):
         return json_error(DomainError("request.not_json_object", http_status=400))
+    extra, refused = {}, False
+    if snapshots.enabled(SnapshotContext.LESSON):
+        shot = snapshots.lesson_status(current_user.person_id, beat.token, utcnow())
+        refused = not shot.ok and not shot.due  # no consent (refused or not given): nothing will ever be due
+        beat = replace(beat, snapshot_ok=shot.ok)
+        extra["snapshot_due"] = shot.due
     result = study.heartbeat(current_user.person_id, beat)
     db.session.commit()
+    refusal = "snapshot_refused" if result.refusal == "snapshot" and refused else result.refusal
     return jsonify(
-        credited=result.credited, refusal=result.refusal, lesson_seconds=result.lesson_seconds, furthest=result.furthest
+        credited=result.credited,
+        refusal=refusal,
+        lesson_seconds=result.lesson_seconds,
+        furthest=result.furthest,
+        **extra,
     )
 
 

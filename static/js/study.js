@@ -13,6 +13,15 @@
   var interval = Math.max(1, parseInt(root.dataset.interval, 10) || 30) * 1000;
   var lessonId = parseInt(root.dataset.lesson, 10);
   var token = null, furthest = 0, timer = null, stopped = false, lastTime = 0;
+  // 人像抓拍: required unless data-consent is absent; not answered yet → the consent step comes first, no studying.
+  var consent = root.dataset.consent || '';
+  if (consent === 'none') { show('consent_needed'); return; }
+  var shooter = consent === 'yes' && window.AnpeiSnapshot ? window.AnpeiSnapshot({
+    url: root.dataset.snapshot,
+    csrf: root.dataset.csrf,
+    label: T.camera,
+    onState: function (key) { if (key !== 'snapshot_taken') show(key); }
+  }) : null;
 
   function show(key) { if (status) status.textContent = T[key] || ''; }
   function showCredited(seconds) {
@@ -48,6 +57,7 @@
       if (reset) return;
       if (d.refusal === 'taken_over') { stop(); show('taken_over'); return; }
       show(d.refusal || 'studying');
+      if (d.snapshot_due && shooter) shooter.take();
     }).catch(function () { show('offline'); });
   }
 
@@ -81,6 +91,7 @@
     furthest = d.furthest || 0;
     showCredited(d.credited || 0);
     if (video && furthest > 0) video.currentTime = Math.min(furthest, video.duration || furthest);
+    if (d.snapshot && d.snapshot.due && shooter) shooter.take();
     beat(false);
     timer = setInterval(function () { beat(false); }, interval);
   }).catch(function () { show('offline'); });

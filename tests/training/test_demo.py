@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import re
+
+import sqlalchemy as sa
+
 from app.extensions import db
 from app.seed.demo import seed_demo
+from app.training.models import TrainingClass
 from tests.test_demo_seed import log_in
 
 
@@ -14,3 +19,21 @@ def test_the_demo_worker_sees_a_class_with_credited_time(app, client):
     assert "主要负责人和安全管理人员 再培训班" in mine and "已获 0.33 / 2 学时" in mine
     roster = log_in(client, "enterprise").get("/training/classes").get_data(as_text=True)
     assert "再培训班" in roster
+
+
+def test_the_demo_organiser_sees_snapshots_beside_registered_photos_with_one_flagged(app, client):
+    assert seed_demo() is True
+    db.session.commit()
+    training_class = db.session.scalars(sa.select(TrainingClass)).one()
+    page = log_in(client, "enterprise").get(f"/training/classes/{training_class.id}").get_data(as_text=True)
+    assert "人像抓拍" in page and "待复核 1" in page
+    members = re.findall(rf"/training/classes/{training_class.id}/members/(\d+)/snapshots", page)
+    flagged = [
+        html
+        for html in (
+            client.get(f"/training/classes/{training_class.id}/members/{m}/snapshots").get_data(as_text=True)
+            for m in members
+        )
+        if "待复核：与登记照片不符" in html
+    ]
+    assert len(members) >= 2 and len(flagged) == 1 and 'data-testid="registered-photo"' in flagged[0]

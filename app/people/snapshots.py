@@ -1,0 +1,400 @@
+"""人像抓拍: the learner's consent, the server's random schedule, the snapshots and the face check.
+
+Studying a lesson (``training``) and sitting an online exam (``exams``) both use this module; it lives in the people
+layer so that both may. The rules:
+
+* **Consent first.** A person answers once per class (lessons) or per sitting (exams); the answer is recorded with
+  its time and written into the 一人一档 (``snapshot.consent`` / ``snapshot.refused``). Without consent no snapshot
+  is taken, and a lesson credits nothing (the exam itself goes on; its organiser sees the refusal).
+* **The server decides when.** :func:`open_plan` draws the schedule when a lesson page opens or an exam starts: one
+  snapshot at the start and ``count - 1`` at random moments over the time ahead (``secrets.SystemRandom``). The page
+  is only told *that* one is due (:func:`status`), so it cannot prepare for the next, nor skip one: a moment whose
+  snapshot is missing ``grace`` seconds after it makes :attr:`Status.ok` False, which pauses crediting until one
+  arrives. The start snapshot has no grace: no second is credited before it.
+* **Stored privately.** The upload is decoded and re-encoded by Pillow (``photos.decode_image``: bounded bytes and
+  pixels), at most :data:`MAX_SIDE` px, stored under a random key (``snapshots/<person>/<random>.jpg``) and served
+  only by a view after ``app.auth.policy.may_see_snapshots``.
+* **A checker flags, never refuses.** :func:`check_face` asks ``app.people.faces.compare`` (None while checking is
+  off); a mismatch marks the snapshot ``needs_review`` and writes ``snapshot.flagged`` into the 一人一档.
+
+Functions flush; the view or task commits.
+"""
+
+from __future__ import annotations
+
+import io
+import secrets
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from flask import current_app
+from PIL import Image
+
+from app.archive.services import record_event
+from app.core.clock import utcnow
+from app.core.db import insert_on_conflict
+from app.core.errors import DomainError
+from app.core.storage import storage
+from app.extensions import db
+from app.people import faces
+from app.people import messages as _messages  # noqa: F401  (registers the snapshot codes)
+from app.people.models import Person, Snapshot, SnapshotConsent, SnapshotContext, SnapshotPlan
+from app.people.photos import decode_image
+
+#: Longest side of a stored snapshot (a phone camera's 4000 px frame is never kept as is).
+MAX_SIDE = 640
+#: An upload may have at most this many pixels before it is decoded (a 4K frame has 8.3 M).
+MAX_PIXELS = 12_000_000
+#: The random moments fall within this share of the time ahead (not in the first or last few per cent).
+WINDOW = (0.1, 0.9)
+
+_random = secrets.SystemRandom()
+
+
+# ---------------------------------------------------------------- settings
+
+
+def enabled(context: SnapshotContext) -> bool:
+    """Whether snapshots are required for lessons / online exams (``ANPEI_SNAPSHOTS_LESSONS`` / ``…_EXAMS``)."""
+    key = "SNAPSHOTS_LESSONS" if context is SnapshotContext.LESSON else "SNAPSHOTS_EXAMS"
+    return bool(current_app.config.get(key, False))
+
+
+def per_session(context: SnapshotContext) -> int:
+    """Snapshots per lesson page or exam attempt, the start one included (at least 1)."""
+    key = "SNAPSHOTS_PER_LESSON" if context is SnapshotContext.LESSON else "SNAPSHOTS_PER_EXAM"
+    return max(1, int(current_app.config.get(key, 3)))
+
+
+def grace_seconds() -> int:
+    return int(current_app.config.get("SNAPSHOT_GRACE_SECONDS", 60))
+
+
+# ---------------------------------------------------------------- consent
+
+
+def consent_of(person_id: int, context: SnapshotContext, ref_id: int) -> bool | None:
+    """True (consented), False (refused) or None (not asked yet)."""
+    return db.session.scalar(
+        sa.select(SnapshotConsent.granted).where(
+            SnapshotConsent.person_id == person_id,
+            SnapshotConsent.context == context,
+            SnapshotConsent.ref_id == ref_id,
+        )
+    )
+
+
+def record_consent(
+    person_id: int,
+    context: SnapshotContext,
+    ref_id: int,
+    granted: bool,
+    *,
+    title: str,
+    actor,
+    now: datetime | None = None,
+) -> bool:
+    """Record the person's answer (the latest counts) and write it into the 一人一档 when it changed.
+
+    :param ref_id: the class id (lessons) or sitting id (exams).
+    :param title: the class's or sitting's title, for the 一人一档.
+    :return: True when the answer changed.
+    """
+    now = now or utcnow()
+    row = db.session.scalar(
+        sa.select(SnapshotConsent).where(
+            SnapshotConsent.person_id == person_id,
+            SnapshotConsent.context == context,
+            SnapshotConsent.ref_id == ref_id,
+        )
+    )
+    if row is not None and row.granted == granted:
+        return False
+    if row is None:
+        db.session.add(SnapshotConsent(person_id=person_id, context=context, ref_id=ref_id, granted=granted, at=now))
+    else:
+        row.granted, row.at = granted, now
+    db.session.flush()
+    record_event(
+        person_id,
+        "snapshot.consent" if granted else "snapshot.refused",
+        {"context": context.value, "ref": ref_id, "title": title},
+        actor=actor,
+        at=now,
+    )
+    return True
+
+
+# ---------------------------------------------------------------- the schedule
+
+
+def draw_offsets(span_seconds: float, count: int) -> list[int]:
+    """``count - 1`` random moments (seconds after the start, ascending) within :data:`WINDOW` of ``span_seconds``."""
+    if count <= 1 or span_seconds <= 0:
+        return []
+    low, high = span_seconds * WINDOW[0], span_seconds * WINDOW[1]
+    return sorted(int(_random.uniform(low, high)) for _ in range(count - 1))
+
+
+def open_plan(
+    person_id: int,
+    context: SnapshotContext,
+    ref_id: int,
+    *,
+    span_seconds: float,
+    item_id: int = 0,
+    token: str = "",
+    now: datetime | None = None,
+    keep: bool = False,
+) -> SnapshotPlan:
+    """Draw a new schedule starting now, replacing the person's previous one for this class (or attempt) — or, with
+    ``keep``, only if there is none yet (an exam attempt's is drawn once). One atomic upsert: two tabs opening at
+    once leave one schedule, never an error."""
+    now = now or utcnow()
+    values = {
+        "item_id": item_id,
+        "token": token,
+        "started_at": now,
+        "offsets": draw_offsets(span_seconds, per_session(context)),
+    }
+    stmt = insert_on_conflict(db.session, SnapshotPlan).values(
+        person_id=person_id, context=context, ref_id=ref_id, **values
+    )
+    keys = ["person_id", "context", "ref_id"]
+    stmt = (
+        stmt.on_conflict_do_nothing(index_elements=keys)
+        if keep
+        else stmt.on_conflict_do_update(index_elements=keys, set_=values)
+    )
+    db.session.execute(stmt)
+    plan = plan_for(person_id, context, ref_id)
+    db.session.refresh(plan)  # the upsert bypassed the session: never hand out a stale copy
+    return plan
+
+
+def plan_for(person_id: int, context: SnapshotContext, ref_id: int) -> SnapshotPlan | None:
+    return db.session.scalar(
+        sa.select(SnapshotPlan).where(
+            SnapshotPlan.person_id == person_id, SnapshotPlan.context == context, SnapshotPlan.ref_id == ref_id
+        )
+    )
+
+
+@dataclass(frozen=True)
+class Status:
+    """Where a schedule stands at a moment.
+
+    ``due``: a snapshot should be taken now (the latest moment passed has none yet). ``ok``: crediting may go on (no
+    moment is missing its snapshot beyond the grace). ``passed`` and ``taken``: moments so far and snapshots taken.
+    """
+
+    due: bool
+    ok: bool
+    passed: int
+    taken: int
+
+
+def schedule_status(
+    started_at: datetime, offsets: list[int], taken: list[datetime], now: datetime, *, grace: int
+) -> Status:
+    """The rule over plain values: the latest moment passed must have a snapshot taken at or after it; until
+    ``grace`` seconds after it (none for the start) crediting goes on while the page takes it."""
+    moments = [started_at] + [started_at + timedelta(seconds=s) for s in offsets]
+    passed = [m for m in moments if m <= now]
+    latest = passed[-1] if passed else started_at
+    satisfied = any(t >= latest for t in taken)
+    in_grace = latest != started_at and now < latest + timedelta(seconds=grace)
+    return Status(due=not satisfied, ok=satisfied or in_grace, passed=len(passed), taken=len(taken))
+
+
+def status(plan: SnapshotPlan | None, now: datetime | None = None, *, refused: bool = False) -> Status:
+    """Where ``plan`` stands now; no plan or a refusal is never ok."""
+    if plan is None or refused:
+        return Status(due=False, ok=False, passed=1, taken=0)
+    mine = (Snapshot.plan_id == plan.id, Snapshot.taken_at >= plan.started_at)
+    last, count = db.session.execute(
+        sa.select(sa.func.max(Snapshot.taken_at), sa.func.count(Snapshot.id)).where(*mine)
+    ).one()
+    return _status(plan.started_at, plan.offsets, last, count, now or utcnow())
+
+
+def lesson_status(person_id: int, token: str, now: datetime) -> Status:
+    """:func:`status` of the study session ``token``'s schedule, with the person's consent for its class, in one
+    query (it runs on every heartbeat). No schedule, no consent or a refusal: not ok, nothing due."""
+    if not token:
+        return Status(due=False, ok=False, passed=1, taken=0)
+    mine = (Snapshot.plan_id == SnapshotPlan.id, Snapshot.taken_at >= SnapshotPlan.started_at)
+    last = sa.select(sa.func.max(Snapshot.taken_at)).where(*mine).scalar_subquery()
+    count = sa.select(sa.func.count(Snapshot.id)).where(*mine).scalar_subquery()
+    row = db.session.execute(
+        sa.select(
+            SnapshotPlan.started_at,
+            SnapshotPlan.offsets,
+            SnapshotConsent.granted,
+            last.label("last"),
+            count.label("count"),
+        )
+        .join(
+            SnapshotConsent,
+            sa.and_(
+                SnapshotConsent.person_id == SnapshotPlan.person_id,
+                SnapshotConsent.context == SnapshotPlan.context,
+                SnapshotConsent.ref_id == SnapshotPlan.ref_id,
+            ),
+            isouter=True,
+        )
+        .where(
+            SnapshotPlan.person_id == person_id,
+            SnapshotPlan.context == SnapshotContext.LESSON,
+            SnapshotPlan.token == token,
+        )
+    ).first()
+    if row is None or row.granted is not True:
+        return Status(due=False, ok=False, passed=1, taken=0)
+    return _status(row.started_at, row.offsets, row.last, row.count, now)
+
+
+def _status(started_at: datetime, offsets, last: datetime | None, count: int, now: datetime) -> Status:
+    # the latest snapshot decides (the rule asks for one at or after the latest moment passed)
+    status = schedule_status(started_at, list(offsets or []), [last] if last else [], now, grace=grace_seconds())
+    return replace(status, taken=int(count or 0))
+
+
+# ---------------------------------------------------------------- taking one
+
+
+def normalise_snapshot(data: bytes, *, max_bytes: int) -> bytes:
+    """The upload as a JPEG of at most :data:`MAX_SIDE` px that we encoded ourselves.
+
+    :raises DomainError: ``snapshot.too_large``, ``snapshot.not_an_image``, ``snapshot.empty``.
+    """
+    if not data:
+        raise DomainError("snapshot.empty", http_status=400)
+    image = decode_image(data, max_bytes=max_bytes, max_pixels=MAX_PIXELS, code="snapshot")
+    image.thumbnail((MAX_SIDE, MAX_SIDE), Image.Resampling.LANCZOS)
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=82, optimize=True)
+    return out.getvalue()
+
+
+def take(plan: SnapshotPlan, data: bytes, *, max_bytes: int, now: datetime | None = None) -> Snapshot:
+    """Store a snapshot for ``plan`` (whose person has consented; the caller checked).
+
+    :raises DomainError: ``snapshot.not_due`` (nothing is due: at most one per moment), or an upload error.
+    """
+    now = now or utcnow()
+    if not status(plan, now).due:
+        raise DomainError("snapshot.not_due", http_status=409)
+    jpeg = normalise_snapshot(data, max_bytes=max_bytes)
+    stored = storage().put(f"snapshots/{plan.person_id}/{secrets.token_urlsafe(24)}.jpg", jpeg, "image/jpeg")
+    snapshot = Snapshot(
+        person_id=plan.person_id,
+        context=plan.context,
+        ref_id=plan.ref_id,
+        item_id=plan.item_id,
+        plan_id=plan.id,
+        taken_at=now,
+        storage_key=stored.key,
+        sha256=stored.sha256,
+        size=stored.size,
+    )
+    db.session.add(snapshot)
+    db.session.flush()
+    return snapshot
+
+
+def checking_faces() -> bool:
+    """A face checker is configured (then :func:`check_face` runs in the ``people.check_snapshot`` task)."""
+    return faces.checker_name() != "off"
+
+
+def check_face(snapshot: Snapshot) -> faces.FaceMatch | None:
+    """Compare the snapshot with the person's registered photo and keep the verdict; a mismatch flags the snapshot
+    for review (and the 一人一档) but changes no credit. Nothing happens without a registered photo."""
+    person = db.session.get(Person, snapshot.person_id)
+    if person is None or not person.photo_key:
+        return None
+    match = faces.compare(storage().read(person.photo_key), storage().read(snapshot.storage_key))
+    if match is not None:
+        record_match(snapshot, match)
+    return match
+
+
+def record_match(snapshot: Snapshot, match: faces.FaceMatch) -> None:
+    """Keep a checker's verdict on ``snapshot``; one that needs review flags it (once) and writes
+    ``snapshot.flagged`` into the person's 一人一档."""
+    snapshot.face_checker, snapshot.face_distance, snapshot.face_matched = match.checker, match.distance, match.matched
+    if match.needs_review and not snapshot.needs_review:
+        snapshot.needs_review = True
+        record_event(
+            snapshot.person_id,
+            "snapshot.flagged",
+            {
+                "context": snapshot.context.value,
+                "ref": snapshot.ref_id,
+                "snapshot": snapshot.id,
+                "checker": match.checker,
+                "faces": match.snapshot_faces,
+            },
+        )
+    db.session.flush()
+
+
+# ---------------------------------------------------------------- reading
+
+
+def snapshots_of(person_id: int, context: SnapshotContext, ref_ids: list[int]) -> list[Snapshot]:
+    """The person's snapshots in these classes (or attempts), oldest first."""
+    if not ref_ids:
+        return []
+    return list(
+        db.session.scalars(
+            sa.select(Snapshot)
+            .where(Snapshot.person_id == person_id, Snapshot.context == context, Snapshot.ref_id.in_(ref_ids))
+            .order_by(Snapshot.taken_at, Snapshot.id)
+        )
+    )
+
+
+def snapshot_in(snapshot_id: int, context: SnapshotContext, ref_id: int) -> Snapshot | None:
+    """A snapshot by id, only if it belongs to this class (or attempt): the caller has checked who may see that."""
+    return db.session.scalar(
+        sa.select(Snapshot).where(Snapshot.id == snapshot_id, Snapshot.context == context, Snapshot.ref_id == ref_id)
+    )
+
+
+def review_counts(context: SnapshotContext, ref_id: int) -> dict[int, tuple[int, int]]:
+    """Per person: (snapshots, flagged) in one class (or attempt)."""
+    rows = db.session.execute(
+        sa.select(
+            Snapshot.person_id,
+            sa.func.count(Snapshot.id),
+            sa.func.sum(sa.case((Snapshot.needs_review, 1), else_=0)),
+        )
+        .where(Snapshot.context == context, Snapshot.ref_id == ref_id)
+        .group_by(Snapshot.person_id)
+    )
+    return {person_id: (int(n), int(flagged or 0)) for person_id, n, flagged in rows}
+
+
+def consents_in(context: SnapshotContext, ref_id: int) -> dict[int, bool]:
+    """Per person: their consent answer for one class (or sitting)."""
+    rows = db.session.execute(
+        sa.select(SnapshotConsent.person_id, SnapshotConsent.granted).where(
+            SnapshotConsent.context == context, SnapshotConsent.ref_id == ref_id
+        )
+    )
+    return dict(rows.all())
+
+
+def flagged_counts(context: SnapshotContext, ref_ids: list[int]) -> dict[int, int]:
+    """Per class (or attempt): how many of its snapshots are flagged for review."""
+    if not ref_ids:
+        return {}
+    rows = db.session.execute(
+        sa.select(Snapshot.ref_id, sa.func.count(Snapshot.id))
+        .where(Snapshot.context == context, Snapshot.ref_id.in_(ref_ids), Snapshot.needs_review.is_(True))
+        .group_by(Snapshot.ref_id)
+    )
+    return dict(rows.all())

@@ -1,0 +1,64 @@
+"""The 人像抓拍 schedule rule over plain values, the random moments, and the re-encoding of an upload."""
+
+from __future__ import annotations
+
+import io
+from datetime import datetime, timedelta
+
+import pytest
+from PIL import Image
+
+from app.core.errors import DomainError
+from app.people import snapshots
+from app.people.snapshots import schedule_status
+
+T0 = datetime(2026, 11, 29, 2, 0, 0)
+
+
+def at(seconds: float) -> datetime:
+    return T0 + timedelta(seconds=seconds)
+
+
+def test_the_start_snapshot_has_no_grace():
+    assert schedule_status(T0, [300], [], at(0), grace=60).ok is False
+    assert schedule_status(T0, [300], [], at(30), grace=60).due is True
+    assert schedule_status(T0, [300], [at(5)], at(30), grace=60) == snapshots.Status(
+        due=False, ok=True, passed=1, taken=1
+    )
+
+
+def test_a_random_moment_is_due_at_once_and_missing_after_its_grace():
+    taken = [at(1)]
+    assert schedule_status(T0, [300], taken, at(299), grace=60).due is False
+    in_grace = schedule_status(T0, [300], taken, at(330), grace=60)
+    assert (in_grace.due, in_grace.ok, in_grace.passed) == (True, True, 2)
+    missing = schedule_status(T0, [300], taken, at(360), grace=60)
+    assert (missing.due, missing.ok) == (True, False)
+    # a snapshot from before the moment does not count for it; one after it does
+    assert schedule_status(T0, [300], [at(1), at(299)], at(400), grace=60).ok is False
+    assert schedule_status(T0, [300], [at(1), at(390)], at(400), grace=60).ok is True
+
+
+def test_random_moments_fall_inside_the_window_and_count_the_start(app):
+    for _ in range(50):
+        offsets = snapshots.draw_offsets(1000, 4)
+        assert len(offsets) == 3 and offsets == sorted(offsets) and all(100 <= s <= 900 for s in offsets)
+    assert snapshots.draw_offsets(1000, 1) == [] and snapshots.draw_offsets(0, 3) == []
+    assert len({tuple(snapshots.draw_offsets(3600, 3)) for _ in range(20)}) > 1  # not a fixed schedule
+
+
+def _image(fmt: str, size=(800, 600)) -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", size, (10, 20, 30)).save(out, fmt)
+    return out.getvalue()
+
+
+def test_an_upload_is_re_encoded_small_and_bounded(app):
+    with Image.open(io.BytesIO(snapshots.normalise_snapshot(_image("PNG"), max_bytes=1 << 20))) as image:
+        assert image.format == "JPEG" and image.size == (640, 480)
+    with pytest.raises(DomainError) as too_big:
+        snapshots.normalise_snapshot(_image("PNG"), max_bytes=100)
+    assert too_big.value.code == "snapshot.too_large" and too_big.value.status == 413
+    with pytest.raises(DomainError) as gif:
+        snapshots.normalise_snapshot(_image("GIF"), max_bytes=1 << 20)
+    assert gif.value.code == "snapshot.not_an_image"
