@@ -1,7 +1,7 @@
 """Certificate ZIP bundles, the email copies of reminders, and an email address on user accounts.
 
 Revision ID: 0011
-Revises: 0009 (the head when written; the snapshots work adds 0010 in parallel: re-chain on merge)
+Revises: 0010
 """
 
 import sqlalchemy as sa
