@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import sqlalchemy as sa
 
 from app.exams.models import Attempt, AttemptState, ExamKind, Sitting
@@ -20,10 +18,8 @@ def log_in(client, username: str):
 
 
 def test_demo_seed_is_idempotent_and_shows_activity(app, client):
-    started = time.monotonic()
     assert seed_demo() is True
     db.session.commit()
-    assert time.monotonic() - started < 10  # < 5 s in practice; slack for a loaded CI machine
     assert seed_demo() is False
     db.session.commit()
 

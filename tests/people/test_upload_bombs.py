@@ -34,14 +34,14 @@ def with_sheet_xml(make_rows: bytes, dimension: str | None = None) -> bytes:
 
 
 def measured(call):
+    """``call()``'s result and the peak memory it allocated, in MB."""
     tracemalloc.start()
-    started = time.perf_counter()
     try:
         result = call()
     finally:
         peak = tracemalloc.get_traced_memory()[1]
         tracemalloc.stop()
-    return result, time.perf_counter() - started, peak / 1024 / 1024
+    return result, peak / 1024 / 1024
 
 
 @pytest.fixture
@@ -68,9 +68,9 @@ def test_dimension_bomb_is_read_within_bounds(client, admin_a):
     rows = b"".join(b'<row r="%d"><c r="XFD%d"><v>1</v></c></row>' % (i, i) for i in range(2, 6000))
     bomb = with_sheet_xml(rows, dimension="A1:XFD1048576")
     assert len(bomb) < 64 * 1024
-    table, seconds, peak_mb = measured(lambda: read_table(bomb, "bomb.xlsx"))
+    table, peak_mb = measured(lambda: read_table(bomb, "bomb.xlsx"))
     assert max(len(r) for r in table) <= MAX_COLUMNS and len(table) <= MAX_ROWS + 51
-    assert seconds < 5 and peak_mb < 80
+    assert peak_mb < 80  # 716 MB when every row was padded to 16,384 columns (time is no measure on a shared box)
     page = upload_page(client, bomb, "bomb.xlsx")
     assert f"一次最多导入 {MAX_ROWS} 行，请拆分文件。" in page
 
@@ -85,8 +85,8 @@ def test_a_million_rows_in_a_small_zip_is_refused_before_parsing(client, admin_a
             read_table(bomb, "m.xlsx")
         return caught.value.code
 
-    code, seconds, peak_mb = measured(refused)
-    assert code == "file.too_large_unpacked" and seconds < 2 and peak_mb < 40
+    code, peak_mb = measured(refused)
+    assert code == "file.too_large_unpacked" and peak_mb < 40  # it took 1.6 GB when it was parsed
     page = upload_page(client, bomb, "m.xlsx")
     assert "工作簿解压后过大（行或单元格过多）。一次最多导入 5000 行" in page
 
