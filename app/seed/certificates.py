@@ -104,9 +104,9 @@ def seed_demo_certificates(enterprise: Enterprise) -> None:
                 doc_number="宁应急撤〔2026〕1号",
                 today=today - timedelta(days=30),
             )
-    due = persons[1]  # the 复审 is due: they did the 8 学时 复审培训 and got its 培训合格证明
+    due = persons[1]  # the 复审 is due: they did the 8 学时 复审培训 (before the running 再培训 class began)
     review_class = _class(
-        institution_user, [due], TrainingType.REVIEW, "低压电工作业 复审培训班（演示）", today - timedelta(days=3), 8
+        institution_user, [due], TrainingType.REVIEW, "低压电工作业 复审培训班（演示）", today - timedelta(days=10), 8
     )
     class_certificates.issue(review_class, due, actor=institution_user, today=today)
     lifecycle.mark_lapsed(today)
