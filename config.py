@@ -115,8 +115,10 @@ class Config:
     PUBLIC_BASE_URL = env_str("ANPEI_PUBLIC_URL", "http://127.0.0.1:5000")
 
     # Certificates (app/certificates): number schemes other than 特种作业操作证's "T" + 身份证号 (placeholders:
-    # {id_number}, {year}, {region}, {serial} = the certificate's id), public lookups per client IP, reminders.
-    CERT_NUMBER_SCHEMES = {"manager": "{id_number}", "training": "PX{region}{year}{serial:06d}"}
+    # {id_number}, {year}, {region}, {org_code} = the issuer's 统一社会信用代码, {serial} = the certificate's id, for
+    # a 培训合格证明 the next of its issuer's series for the year — keep {org_code} and {year} in that scheme, the
+    # series is per issuer and year), public lookups per client IP, reminders.
+    CERT_NUMBER_SCHEMES = {"manager": "{id_number}", "training": "PX{org_code}{year}{serial:05d}"}
     CERT_VERIFY_LIMIT = env_int("ANPEI_CERT_VERIFY_LIMIT", 30)
     CERT_VERIFY_WINDOW_MINUTES = env_int("ANPEI_CERT_VERIFY_WINDOW_MINUTES", 10)
     CERT_REMIND_DAYS = env_int("ANPEI_CERT_REMIND_DAYS", 60)

@@ -14,6 +14,10 @@ class IssueForm(FlaskForm):
     attempts = MultiCheckboxField(_l("考生"), coerce=int)
 
 
+class ClassIssueForm(FlaskForm):
+    """Issue 培训合格证明 for a class: the chosen trainees come as ``person_ids`` (none: everyone who completed)."""
+
+
 class DecisionForm(FlaskForm):
     """暂扣 / 发还 / 撤销 / 注销: a reason and the decision's 文号."""
 

@@ -3,11 +3,18 @@ whole sitting. Each candidate is either issued a certificate or refused with the
 
 Validity comes from the rule table (``cert.validity_years.*``, ``cert.review_years.special_operator``) in force for
 the issuing region on the day of issue. Numbers: 特种作业操作证 = "T" + 证件号码; the others follow
-``CERT_NUMBER_SCHEMES``. Services flush; the view or task commits.
+``CERT_NUMBER_SCHEMES``; a 培训合格证明's serial comes from its issuer's series for the year (:func:`next_serial`).
+
+Training hours (:func:`training_hours_shortfall`): a 特种作业操作证 needs a completed 初次培训 class of its 操作项目,
+a 合格证 the 初次培训 学时 of the ``hours.initial.manager.*`` rule — the same test the hours gate applies before the
+资格考试 (``app.training.hours.eligible_for_exam``), so an override the organiser logged when admitting the candidate
+to that exam (``exam.gate_overridden``) stands here too and is noted on the issue. Services flush; the view or task
+commits.
 """
 
 from __future__ import annotations
 
+import json
 import secrets
 from dataclasses import dataclass, field
 from datetime import date
@@ -17,17 +24,32 @@ from flask import current_app
 from flask_babel import force_locale
 from sqlalchemy.exc import IntegrityError
 
+from app.archive.models import ArchiveEvent
 from app.archive.services import record_event
 from app.auth import policy
 from app.auth.models import User
 from app.certificates import messages as _messages  # noqa: F401  (registers the certificate codes)
-from app.certificates.models import LIVE, Certificate, CertificateEvent, CertKind, CertStatus, EventKind
+from app.certificates.models import (
+    LIVE,
+    Certificate,
+    CertificateEvent,
+    CertKind,
+    CertStatus,
+    EventKind,
+    NumberSeries,
+)
 from app.core.clock import local_today
+from app.core.db import insert_on_conflict
 from app.core.errors import DomainError
 from app.exams.models import Attempt, AttemptState, ExamKind, Sitting
 from app.extensions import db
 from app.people.models import Employment, Enterprise, Industry, Person, Post, TrainingInstitution
 from app.rules.queries import operation_name, rule_value
+from app.training import hours as training_hours
+
+#: Kinds whose card shows the holder's photo: issuing them needs a registered one. A 培训合格证明 attests training,
+#: not a licence to work; its card identifies the holder by name and masked ID, and the QR's record.
+PHOTO_KINDS = (CertKind.SPECIAL_OPERATOR, CertKind.MANAGER)
 
 
 def add_years(day: date, years: int) -> date:
@@ -138,20 +160,91 @@ def live_key(number: str, subject: Subject) -> str:
     return f"{subject.kind.value}|{number}|{subject.category}|{subject.item}"
 
 
-def training_hours_shortfall(person: Person, subject: Subject) -> float | None:
-    """学时 still missing before ``subject`` may be certified, or None when complete.
+@dataclass(frozen=True)
+class Shortfall:
+    """Training the person still lacks: ``code`` is ``cert.hours_short`` (初次培训), ``cert.review_hours_short``
+    (复审培训) or ``cert.no_training`` (no class of the 操作项目 at all: no figure to count against)."""
 
-    HOURS CHECK PLACEHOLDER: training records (学时, classes) come with the training package; until it lands every
-    candidate counts as complete. Wire it to the training package's per-person hours here — nothing else changes.
+    code: str
+    required: float | None = None
+    done: float = 0.0
+
+    @property
+    def hours(self) -> float:
+        return max(0.0, round((self.required or 0) - self.done, 2))
+
+    def refusal(self) -> DomainError:
+        return DomainError(
+            self.code, hours=f"{self.hours:g}", required=f"{self.required or 0:g}", done=f"{self.done:g}"
+        )
+
+
+def training_hours_shortfall(
+    person: Person, subject: Subject | None, *, on: date | None = None, review: bool = False
+) -> Shortfall | None:
+    """The training ``person`` still lacks before ``subject`` may be certified (``review``: 复审 or 延期复审 of it),
+    or None when complete or when no hours rule applies (a 培训合格证明).
+
+    初次: a 特种作业操作证 needs a completed 初次培训 class of its 操作项目 (the class's hours: its 大纲); a 合格证 the
+    ``hours.initial.manager.*`` 学时 in 初次培训 classes. 复审: a special operator's ``hours.review.special_operator``
+    (8) 学时 of 复审培训 in the year before ``on`` (30号令 第二十三条).
     """
+    if subject is None or subject.kind is CertKind.TRAINING:
+        return None
+    if subject.kind is CertKind.SPECIAL_OPERATOR:
+        post, operation_code = Post.SPECIAL_OPERATOR.value, subject.item
+    else:
+        post, operation_code = subject.category, ""
+    ok, reason = training_hours.eligible_for_exam(
+        person.id, post, operation_code, "review" if review else "qualification", on or local_today()
+    )
+    if ok:
+        return None
+    if reason["code"] == "gate.no_training":
+        return Shortfall("cert.no_training")
+    code = "cert.review_hours_short" if review else "cert.hours_short"
+    return Shortfall(code, float(reason["required"]), float(reason["done"]))
+
+
+def hours_gate_override(attempt: Attempt) -> str | None:
+    """The reason the organiser gave for admitting ``attempt``'s candidate to its 资格考试 despite the hours gate
+    (for a 补考: to the exam it makes up for), as logged in the person's file; None if there was no override."""
+    sitting_ids, sitting = set(), attempt.sitting
+    while sitting is not None and sitting.id not in sitting_ids:
+        sitting_ids.add(sitting.id)
+        sitting = sitting.makeup_of
+    payloads = db.session.scalars(
+        sa.select(ArchiveEvent.payload)
+        .where(ArchiveEvent.person_id == attempt.person_id, ArchiveEvent.kind == "exam.gate_overridden")
+        .order_by(ArchiveEvent.seq.desc())
+    )
+    for payload in payloads:
+        facts = json.loads(payload)
+        if facts.get("sitting") in sitting_ids:
+            return facts.get("reason") or "-"
     return None
 
 
-def _number_for(person: Person, kind: CertKind, region_code: str, serial: int, today: date) -> str:
+def next_serial(series: str) -> int:
+    """The next serial of ``series``, allocated by one atomic upsert (concurrent callers queue on the row; a rolled
+    back issue gives its serial back)."""
+    stmt = insert_on_conflict(db.session, NumberSeries).values(series=series, last=1)
+    stmt = stmt.on_conflict_do_update(index_elements=[NumberSeries.series], set_={"last": NumberSeries.last + 1})
+    return db.session.execute(stmt.returning(NumberSeries.last)).scalar_one()
+
+
+def _number_for(person: Person, kind: CertKind, region_code: str, serial: int, today: date, org_code: str = "") -> str:
+    """The 证号. A 培训合格证明: ``CERT_NUMBER_SCHEMES["training"]`` — by default "PX" + the issuer's 统一社会信用代码
+    + year + a five-digit serial from the issuer's series for that year (``training:<代码>:<year>``), so numbers
+    never repeat and say who issued them and when."""
     if kind is CertKind.SPECIAL_OPERATOR:
         return "T" + person.id_number
+    if kind is CertKind.TRAINING:
+        serial = next_serial(f"training:{org_code}:{today.year}")
     scheme = current_app.config["CERT_NUMBER_SCHEMES"][kind.value]
-    return scheme.format(id_number=person.id_number, year=today.year, region=region_code, serial=serial)
+    return scheme.format(
+        id_number=person.id_number, year=today.year, region=region_code, serial=serial, org_code=org_code
+    )
 
 
 def holding(person: Person, subject: Subject) -> Certificate | None:
@@ -167,7 +260,7 @@ def holding(person: Person, subject: Subject) -> Certificate | None:
     ).first()
 
 
-def refusal_for(attempt: Attempt) -> tuple[Subject | None, DomainError | None]:
+def refusal_for(attempt: Attempt, today: date | None = None) -> tuple[Subject | None, DomainError | None]:
     """(subject, why the candidate cannot be issued a certificate, or None)."""
     if attempt.state is not AttemptState.GRADED or not attempt.passed:
         return None, DomainError("cert.not_passed")
@@ -179,16 +272,17 @@ def refusal_for(attempt: Attempt) -> tuple[Subject | None, DomainError | None]:
     existing = holding(person, subject)
     if existing is not None:
         return subject, DomainError("cert.already_holds", number=existing.number)
-    if not person.photo_key:
+    if subject.kind in PHOTO_KINDS and not person.photo_key:
         return subject, DomainError("cert.no_photo")
-    short = training_hours_shortfall(person, subject)
-    if short:
-        return subject, DomainError("cert.hours_short", hours=f"{short:g}")
+    short = training_hours_shortfall(person, subject, on=today)
+    if short is not None and hours_gate_override(attempt) is None:
+        return subject, short.refusal()
     return subject, None
 
 
-def _issuer(actor: User, subject: Subject, sitting: Sitting) -> tuple[str, str, int | None, int | None]:
-    """(发证机关 as printed, its region code, enterprise id, institution id) — refusing an actor who may not issue.
+def _issuer(actor: User, subject: Subject, sitting: Sitting) -> tuple[str, str, int | None, int | None, str]:
+    """(发证机关 as printed, its region code, enterprise id, institution id, its code for numbers) — refusing an
+    actor who may not issue.
 
     :raises DomainError: ``cert.not_issuer``.
     """
@@ -204,11 +298,11 @@ def _issuer(actor: User, subject: Subject, sitting: Sitting) -> tuple[str, str, 
     if subject.kind is CertKind.TRAINING:
         if sitting.institution_id is not None:
             institution = db.session.get(TrainingInstitution, sitting.institution_id)
-            return institution.name, institution.region_code, None, institution.id
+            return institution.name, institution.region_code, None, institution.id, institution.uscc
         enterprise = db.session.get(Enterprise, sitting.enterprise_id)
-        return enterprise.name, enterprise.region_code, enterprise.id, None
+        return enterprise.name, enterprise.region_code, enterprise.id, None, enterprise.uscc
     jurisdiction = actor.jurisdiction
-    return f"{jurisdiction.name}应急管理局", jurisdiction.code, sitting.enterprise_id, None
+    return f"{jurisdiction.name}应急管理局", jurisdiction.code, sitting.enterprise_id, None, jurisdiction.code
 
 
 def validity(subject: Subject, region_code: str, today: date) -> dict:
@@ -231,14 +325,17 @@ def issue(attempt: Attempt, *, actor: User, today: date | None = None) -> Certif
     """Issue the certificate ``attempt`` earned (flushes; the caller commits and renders the PDF).
 
     :raises DomainError: the refusal (``cert.not_passed``, ``cert.already_holds``, ``cert.no_photo``,
-        ``cert.hours_short``, ``cert.not_issuer``, …).
+        ``cert.hours_short``, ``cert.no_training``, ``cert.not_issuer``, …).
     """
     today = today or local_today()
-    subject, refusal = refusal_for(attempt)
+    subject, refusal = refusal_for(attempt, today)
     if refusal is not None:
         raise refusal
-    authority, region_code, enterprise_id, institution_id = _issuer(actor, subject, attempt.sitting)
+    authority, region_code, enterprise_id, institution_id, org_code = _issuer(actor, subject, attempt.sitting)
     person = attempt.person
+    detail = {"attempt": attempt.id, "sitting": attempt.sitting_id}
+    if training_hours_shortfall(person, subject, on=today) is not None:  # admitted to the exam by a logged override
+        detail["hours_gate_overridden"] = hours_gate_override(attempt)
     first = _first_issued_on(person, subject) or today
     cert = Certificate(
         kind=subject.kind,
@@ -263,7 +360,7 @@ def issue(attempt: Attempt, *, actor: User, today: date | None = None) -> Certif
         with db.session.begin_nested():
             db.session.add(cert)
             db.session.flush()
-            cert.number = _number_for(person, subject.kind, region_code, cert.id, today)
+            cert.number = _number_for(person, subject.kind, region_code, cert.id, today, org_code)
             cert.live_key = live_key(cert.number, subject)
             db.session.flush()
     except IntegrityError:  # a parallel issue for the same item won
@@ -275,13 +372,14 @@ def issue(attempt: Attempt, *, actor: User, today: date | None = None) -> Certif
             kind=EventKind.ISSUED,
             on_date=today,
             actor_id=actor.id,
-            detail={"attempt": attempt.id, "sitting": attempt.sitting_id},
+            detail=detail,
         )
     )
+    overridden = {"hours_gate_overridden": detail["hours_gate_overridden"]} if "hours_gate_overridden" in detail else {}
     record_event(
         person.id,
         "certificate.issued",
-        {**certificate_facts(cert), "valid_from": cert.valid_from, "valid_to": cert.valid_to},
+        {**certificate_facts(cert), "valid_from": cert.valid_from, "valid_to": cert.valid_to, **overridden},
         actor=actor,
     )
     db.session.flush()
@@ -331,7 +429,8 @@ def passed_attempts(sitting: Sitting) -> list[Attempt]:
 
 def preview(sitting: Sitting) -> list[Outcome]:
     """Every graded candidate of ``sitting`` with the reason they would be refused (``refusal`` None: eligible)."""
-    return [Outcome(attempt, None, refusal_for(attempt)[1]) for attempt in passed_attempts(sitting)]
+    today = local_today()
+    return [Outcome(attempt, None, refusal_for(attempt, today)[1]) for attempt in passed_attempts(sitting)]
 
 
 def issue_bulk(

@@ -17,7 +17,14 @@ from app.archive.services import record_event
 from app.auth import policy
 from app.auth.models import User
 from app.certificates import messages as _messages  # noqa: F401  (registers the certificate codes)
-from app.certificates.issuing import add_years, certificate_facts, exam_kind_of, training_hours_shortfall
+from app.certificates.issuing import (
+    Subject,
+    add_years,
+    certificate_facts,
+    exam_kind_of,
+    hours_gate_override,
+    training_hours_shortfall,
+)
 from app.certificates.models import (
     DATED,
     LIVE,
@@ -130,8 +137,9 @@ def _require_live(cert: Certificate, allowed: tuple[CertStatus, ...] = DATED) ->
         raise DomainError("cert.not_live", status=cert.status.label)
 
 
-def _require_review_exam(cert: Certificate, attempt: Attempt | None) -> None:
-    """A passed 复审考试 of the holder (≥ 8 学时 复审 training: see ``training_hours_shortfall``)."""
+def _require_review_exam(cert: Certificate, attempt: Attempt | None, today: date) -> None:
+    """A passed 复审考试 of the holder, and ≥ 8 学时 复审培训 in the year before (30号令 第二十三条) unless the organiser
+    admitted them to that exam with a logged override of the same hours gate."""
     if (
         attempt is None
         or attempt.person_id != cert.person_id
@@ -140,6 +148,10 @@ def _require_review_exam(cert: Certificate, attempt: Attempt | None) -> None:
         or exam_kind_of(attempt.sitting) is not ExamKind.REVIEW
     ):
         raise DomainError("cert.review_no_exam")
+    subject = Subject(cert.kind, cert.category, cert.category_name, cert.item, cert.item_name)
+    short = training_hours_shortfall(cert.person, subject, on=today, review=True)
+    if short is not None and hours_gate_override(attempt) is None:
+        raise short.refusal()
 
 
 # ---------------------------------------------------------------- 复审 and 延期复审
@@ -174,7 +186,7 @@ def review(
             raise DomainError("cert.ten_year_used")
         years = extended
     else:
-        _require_review_exam(cert, attempt)
+        _require_review_exam(cert, attempt, today)
         years = cert.review_years or 3
     next_due = min(add_years(due, years), cert.valid_to)
     values = {"review_due_on": next_due, "review_years": years}
@@ -214,10 +226,7 @@ def extend(
     end, days = cert.valid_to, window_days(cert, today)
     if not (end - timedelta(days=days) <= today <= end):
         raise DomainError("cert.extend_window", due=end.isoformat(), days=days)
-    _require_review_exam(cert, attempt)
-    short = training_hours_shortfall(cert.person, None)
-    if short:
-        raise DomainError("cert.hours_short", hours=f"{short:g}")
+    _require_review_exam(cert, attempt, today)
     region = cert.region_code
     validity = int(rule_value("cert.validity_years.special_operator", region_code=region, on=today))
     key = "cert.review_years.special_operator" + (".extended" if ten_year else "")

@@ -13,6 +13,27 @@ MESSAGES = {
     "cert.already_holds": lambda p: _("已持有同一项目的有效证书（证号 %(number)s）", number=p.get("number", "")),
     "cert.no_photo": lambda p: _("未登记本人证件照片"),
     "cert.hours_short": lambda p: _("培训学时不足（还差 %(hours)s 学时）", hours=p.get("hours", "")),
+    "cert.review_hours_short": lambda p: _(
+        "复审培训学时不足（近一年须满 %(required)s 学时，还差 %(hours)s 学时）",
+        required=p.get("required", ""),
+        hours=p.get("hours", ""),
+    ),
+    "cert.no_training": lambda p: _("未完成该操作项目的初次培训（没有该项目的培训班次记录）"),
+    # 培训合格证明 for a class
+    "cert.not_enrolled": lambda p: _("不是该班次的学员"),
+    "cert.class_hours_short": lambda p: _(
+        "未结业：学时不足（要求 %(required)s 学时，还差 %(hours)s 学时）%(exam)s",
+        required=p.get("required", ""),
+        hours=p.get("hours", ""),
+        exam=_("；班次考试未通过") if p.get("exam") == "failed" else _("；未参加班次考试") if p.get("exam") else "",
+    ),
+    "cert.class_exam_failed": lambda p: _("未结业：班次考试未通过"),
+    "cert.class_exam_missing": lambda p: _("未结业：未参加班次考试（或成绩未出）"),
+    "cert.class_already_issued": lambda p: _(
+        "已为该班次签发过培训合格证明（证号 %(number)s，%(status)s）",
+        number=p.get("number", ""),
+        status=p.get("status", ""),
+    ),
     "cert.no_item": lambda p: _("考试场次未注明作业类别/操作项目或岗位类别"),
     "cert.no_employer": lambda p: _("无在职单位，无法确定行业类别"),
     "cert.not_issuer": lambda p: _("该账号无权签发“%(kind)s”", kind=p.get("kind", "")),

@@ -67,7 +67,19 @@ class EventKind(LabelledEnum):
 
 class Certificate(TimestampMixin, db.Model):
     __tablename__ = "certs_certificates"
-    __table_args__ = (sa.Index("ix_certs_certificates_status_due", "status", "review_due_on"),)
+    __table_args__ = (
+        sa.Index("ix_certs_certificates_status_due", "status", "review_due_on"),
+        #: One 培训合格证明 per person and class, whatever became of it (a revoked one is not issued again).
+        sa.UniqueConstraint("person_id", "training_class_id", name="uq_certs_certificates_person_class"),
+        #: 培训合格证明 numbers come from a per-issuer, per-year series (``NumberSeries``): never two alike.
+        sa.Index(
+            "ux_certs_certificates_training_number",
+            "number",
+            unique=True,
+            sqlite_where=sa.text("kind = 'training'"),
+            postgresql_where=sa.text("kind = 'training'"),
+        ),
+    )
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     kind: so.Mapped[CertKind] = so.mapped_column(enum_column(CertKind))
@@ -100,6 +112,11 @@ class Certificate(TimestampMixin, db.Model):
     #: The passed attempt it was issued on.
     attempt_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("exams_attempts.id"))
     issued_by_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("auth_users.id"))
+    #: The completed class a 培训合格证明 attests (NULL for the other kinds and for one issued on a 培训考试).
+    training_class_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("training_classes.id"), index=True)
+    #: What the card prints beyond the common fields, frozen at issue (培训类型, 课程, 学时, 培训日期, 主办单位 of a
+    #: class certificate): later edits of the class or more study never change an issued certificate.
+    facts: so.Mapped[dict] = so.mapped_column(sa.JSON, default=dict)
     #: The rendered PDF in storage, its sha256 and how many times it was rendered.
     pdf_key: so.Mapped[str | None] = so.mapped_column(sa.String(200))
     pdf_sha256: so.Mapped[str | None] = so.mapped_column(sa.String(64))
@@ -126,6 +143,17 @@ class Certificate(TimestampMixin, db.Model):
 
     def __repr__(self) -> str:
         return f"<Certificate {self.id} {self.kind.value} {self.item} {self.status.value}>"
+
+
+class NumberSeries(db.Model):
+    """The last serial used in a numbering series (a 培训合格证明 issuer's year: ``training:<统一社会信用代码>:2026``).
+    Advanced by one ``INSERT … ON CONFLICT DO UPDATE … RETURNING`` (``app.certificates.issuing.next_serial``):
+    concurrent issuers queue on the row and never get the same serial."""
+
+    __tablename__ = "certs_number_series"
+
+    series: so.Mapped[str] = so.mapped_column(sa.String(60), primary_key=True)
+    last: so.Mapped[int] = so.mapped_column(default=0)
 
 
 class CertificateEvent(db.Model):

@@ -28,6 +28,8 @@ from app.core.storage import storage
 from app.extensions import db
 
 TEMPLATE = "certificates/card_pdf.html"
+#: Kinds with a card of their own (by ``kind_value``): the 培训合格证明 prints its training, not a licence.
+TEMPLATES = {CertKind.TRAINING.value: "certificates/training_card_pdf.html"}
 #: Events printed on the card: the 复审 records and the reissue note.
 PRINTED = (EventKind.REVIEWED, EventKind.REVIEW_EXTENDED, EventKind.EXTENDED, EventKind.REISSUED, EventKind.REPLACED)
 
@@ -49,6 +51,8 @@ def _d(value: date | None) -> str:
 
 def card_context(cert: Certificate) -> dict:
     """Everything the card shows, as strings (Chinese, whatever the user's language: it is the legal document)."""
+    if cert.kind is CertKind.TRAINING:
+        return training_card_context(cert)
     person = cert.person
     with force_locale("zh_CN"):
         kind = cert.kind.label
@@ -85,10 +89,11 @@ def card_context(cert: Certificate) -> dict:
 
 def _render(cards: list[dict]) -> bytes:
     """The template's context processors expect a request: a Celery worker or the CLI has none, so make one."""
+    template = TEMPLATES.get(cards[0]["kind_value"], TEMPLATE) if cards else TEMPLATE
     if has_request_context():
-        return render_pdf(TEMPLATE, cards=cards)
+        return render_pdf(template, cards=cards)
     with current_app.test_request_context("/"):
-        return render_pdf(TEMPLATE, cards=cards)
+        return render_pdf(template, cards=cards)
 
 
 def render(cert: Certificate) -> bytes:
@@ -101,6 +106,12 @@ def render_many(certs: list[Certificate]) -> list[bytes]:
 
     if not certs:
         return []
+    if len({TEMPLATES.get(c.kind.value, TEMPLATE) for c in certs}) > 1:  # one document per template, order kept
+        rendered = {}
+        for template in {TEMPLATES.get(c.kind.value, TEMPLATE) for c in certs}:
+            group = [c for c in certs if TEMPLATES.get(c.kind.value, TEMPLATE) == template]
+            rendered.update(zip((c.id for c in group), render_many(group), strict=True))
+        return [rendered[c.id] for c in certs]
     combined = PdfReader(io.BytesIO(_render([card_context(c) for c in certs])))
     if len(combined.pages) != len(certs):  # one page per card is the layout's contract
         raise RuntimeError(f"{len(certs)} certificates rendered as {len(combined.pages)} pages")
@@ -195,3 +206,42 @@ def ensure_pdf(cert: Certificate, *, actor=None) -> bytes:
 
 def masked(cert: Certificate) -> str:
     return masked_number(cert.number)
+
+
+def _iso_d(value: str | None) -> str:
+    return _d(date.fromisoformat(value)) if value else ""
+
+
+def training_card_context(cert: Certificate) -> dict:
+    """A 培训合格证明's card (``templates/certificates/training_card_pdf.html``): the holder, the training as frozen
+    at issue (``Certificate.facts``), validity, the organiser as issuer, the number and the QR. No photo."""
+    person = cert.person
+    facts = cert.facts or {}
+    with force_locale("zh_CN"):
+        kind = cert.kind.label
+        records = [
+            {"date": _d(e.on_date), "what": e.kind.label, "doc": e.doc_number} for e in cert.events if e.kind in PRINTED
+        ]
+    starts, ends = _iso_d(facts.get("starts_on")), _iso_d(facts.get("ends_on"))
+    hours = facts.get("hours")
+    url = verification_url(cert)
+    return {
+        "kind": kind,
+        "kind_value": cert.kind.value,
+        "number": cert.number,
+        "name": person.name,
+        "sex": {"M": "男", "F": "女"}.get(person.sex, ""),
+        "id_masked": person.id_masked,
+        # one issued on a 培训考试 (no class): its post and the exam's title
+        "training_type": facts.get("training_type", ""),
+        "course": facts.get("course") or cert.item_name,
+        "post": facts.get("post", "") if cert.training_class_id else cert.category_name,
+        "hours": f"{hours} 学时（要求 {facts.get('required_hours')} 学时）" if hours else "",
+        "dates": (f"{starts} 至 {ends}" if ends != starts else starts) if starts else "",
+        "issued": _d(cert.first_issued_on),
+        "valid": f"{_d(cert.valid_from)} 至 {_d(cert.valid_to)}",
+        "records": records,
+        "authority": cert.authority,
+        "qr": qr_png_data_uri(url, scale=1),
+        "url": url,
+    }

@@ -98,6 +98,9 @@ def public_record(cert: Certificate, today: date | None = None) -> dict:
             CertKind.MANAGER: ("人员类型", "行业类别"),
             CertKind.TRAINING: ("岗位类别", "培训项目"),
         }[cert.kind]
+    facts = cert.facts or {}
+    if cert.training_class_id is not None:  # a class's 培训合格证明: 培训类型 and course, the hours and dates
+        labels = ("培训类型", "培训课程")
     return {
         "kind": cert.kind.label,
         "status": status.label,
@@ -116,4 +119,6 @@ def public_record(cert: Certificate, today: date | None = None) -> dict:
         "review_due": _d(cert.review_due_on),
         "reviewed_on": _d(max(reviewed)) if reviewed else "",
         "authority": cert.authority,
+        "hours": facts.get("hours", ""),
+        "training_dates": f"{facts['starts_on']} – {facts['ends_on']}" if facts.get("starts_on") else "",
     }

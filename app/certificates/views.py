@@ -16,6 +16,7 @@ from app.auth.access import roles_required
 from app.auth.models import Role
 from app.certificates import archive_events as _archive_events  # noqa: F401  (registers how its events read)
 from app.certificates import bp, bundle_tasks, bundles, issuing, lifecycle, reminders, rendering, tasks
+from app.certificates import class_views as _class_views  # noqa: F401  (培训合格证明 for a class: its routes)
 from app.certificates import compliance as compliance_queries
 from app.certificates import scope as cert_scope
 from app.certificates.forms import DecisionForm, IssueForm, ReissueForm, ReviewForm

@@ -199,6 +199,7 @@ def add_candidates(sitting: Sitting, person_ids: list[int], *, override_reason: 
             person_id,
             "exam.gate_overridden",
             {
+                "sitting": sitting.id,  # issuing reads it: a certificate from this sitting respects the override
                 "title": sitting.title,
                 "exam_kind": sitting.kind.value,
                 "refused_because": reason,

@@ -32,8 +32,9 @@ def test_a_suspended_or_overdue_certificate_does_not_count(cw):
 
 
 def test_a_certificate_for_another_item_does_not_cover_the_job(cw):
-    from tests.certificates.world import graded_sitting
+    from tests.certificates.world import graded_sitting, trained_for
 
+    trained_for(cw, cw.persons[0], "1.1")
     other = graded_sitting(cw.enterprise, [(cw.persons[0], True)], operation_code="1.1")
     issuing.issue(cw.attempt_of(cw.persons[0], other), actor=cw.regulator, today=date(2026, 1, 10))
     assert compliance.report(cw.enterprise, today=date(2026, 6, 1)).holding == 0

@@ -15,7 +15,8 @@ from app.exams.models import ExamKind
 from app.extensions import db
 from app.people.models import Post
 from app.rules.models import Rule
-from tests.certificates.world import give_photo, graded_sitting
+from tests.certificates.world import TRAINED_ON, give_photo, graded_sitting, trained_for
+from tests.training.world import trained
 
 TODAY = date(2026, 11, 29)
 
@@ -56,6 +57,7 @@ def test_a_second_certificate_for_the_same_item_is_refused_but_another_item_is_n
     with pytest.raises(DomainError) as refused:
         issuing.issue(cw.attempt_of(person, again), actor=cw.regulator, today=TODAY)
     assert refused.value.message == f"已持有同一项目的有效证书（证号 T{person.id_number}）"
+    trained_for(cw, person, "1.1")
     other_item = graded_sitting(cw.enterprise, [(person, True)], operation_code="1.1")
     second = issuing.issue(cw.attempt_of(person, other_item), actor=cw.regulator, today=TODAY)
     assert second.number == "T" + person.id_number and second.item_name == "高压电工作业"
@@ -85,6 +87,7 @@ def test_a_manager_certificate_names_post_and_industry_and_lasts_three_years(cw)
     factory = cw.factory
     boss = factory.employ(cw.enterprise, name="钱经理", post=Post.PRINCIPAL, actor=cw.admin).person
     give_photo(boss)
+    trained(cw.admin, [boss], hours=48, on=TRAINED_ON, exam_passed=None)  # 高危: 48 学时 初次培训 (3号令 第九条)
     sitting = graded_sitting(cw.enterprise, [(boss, True)], post=Post.PRINCIPAL.value, operation_code="")
     cert = issuing.issue(cw.attempt_of(boss, sitting), actor=cw.regulator, today=TODAY)
     assert cert.kind is CertKind.MANAGER
@@ -101,7 +104,7 @@ def test_an_enterprise_issues_training_certificates_for_its_own_training_exam_on
     cert = issuing.issue(cw.attempt_of(person, training), actor=cw.admin, today=TODAY)
     assert cert.kind is CertKind.TRAINING
     assert cert.authority == "玄武化工有限公司"
-    assert cert.number == f"PX320102{TODAY.year}{cert.id:06d}"
+    assert cert.number == f"PX{cw.enterprise.uscc}{TODAY.year}00001"  # the issuer's series for the year
     assert cert.valid_to == date(2027, 11, 29)
 
 

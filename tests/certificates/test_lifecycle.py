@@ -14,7 +14,7 @@ from app.certificates.models import Certificate, CertStatus, EventKind
 from app.core.errors import DomainError
 from app.exams.models import ExamKind
 from app.extensions import db
-from tests.certificates.world import graded_sitting
+from tests.certificates.world import graded_sitting, review_trained
 
 ISSUED = date(2026, 1, 10)  # 应复审日期 2029-01-10, valid to 2032-01-10
 
@@ -27,6 +27,7 @@ def cert(cw) -> Certificate:
 @pytest.fixture
 def review_pass(cw):
     person = cw.persons[0]
+    review_trained(cw, person, date(2028, 12, 1))  # the 8 学时 复审培训 before the 2029 复审
     sitting = graded_sitting(cw.enterprise, [(person, True)], kind=ExamKind.REVIEW)
     return cw.attempt_of(person, sitting)
 
@@ -100,6 +101,10 @@ def test_extended_review_gives_a_new_validity_with_the_same_number(cw, cert, rev
     with pytest.raises(DomainError) as early:
         lifecycle.extend(cert, actor=cw.regulator, attempt=review_pass, today=date(2031, 11, 10))
     assert early.value.code == "cert.extend_window"
+    with pytest.raises(DomainError) as untrained:  # the 2028 复审培训 is more than a year old
+        lifecycle.extend(cert, actor=cw.regulator, attempt=review_pass, today=date(2031, 12, 1))
+    assert untrained.value.message == "复审培训学时不足（近一年须满 8 学时，还差 8 学时）"
+    review_trained(cw, cert.person, date(2031, 11, 1))
     lifecycle.extend(cert, actor=cw.regulator, attempt=review_pass, today=date(2031, 12, 1))
     assert (cert.valid_from, cert.valid_to, cert.review_due_on) == (
         date(2032, 1, 10),
@@ -111,7 +116,8 @@ def test_extended_review_gives_a_new_validity_with_the_same_number(cw, cert, rev
 
 
 def test_extended_review_under_the_ten_year_rule_sets_a_six_year_interval(cw, cert, review_pass):
-    lifecycle.review(cert, actor=cw.regulator, ten_year=True, today=date(2029, 1, 1))
+    lifecycle.review(cert, actor=cw.regulator, ten_year=True, today=date(2029, 1, 1))  # no exam, no training
+    review_trained(cw, cert.person, date(2031, 12, 15))
     lifecycle.extend(cert, actor=cw.regulator, attempt=review_pass, ten_year=True, today=date(2032, 1, 9))
     assert (cert.valid_to, cert.review_due_on, cert.review_years) == (date(2038, 1, 10), date(2038, 1, 10), 6)
 

@@ -21,7 +21,7 @@ from app.certificates.models import Certificate, EventKind
 from app.core.storage import storage
 from app.exams.models import ExamKind
 from app.extensions import db
-from tests.certificates.world import graded_sitting
+from tests.certificates.world import graded_sitting, review_trained, trained_for
 
 zxingcpp = pytest.importorskip("zxingcpp")
 pytestmark = pytest.mark.skipif(shutil.which("pdftoppm") is None, reason="pdftoppm (poppler-utils) not installed")
@@ -80,6 +80,7 @@ def test_the_stored_pdf_has_its_sha256_and_a_rerender_after_a_change_replaces_it
     assert storage().read(cert.pdf_key) == pdf and cert.pdf_version == 1
     assert rendering.ensure_pdf(cert) == pdf and cert.pdf_version == 1  # current: not rendered again
 
+    review_trained(cw, cw.persons[0], date(2028, 12, 1))
     review = graded_sitting(cw.enterprise, [(cw.persons[0], True)], kind=ExamKind.REVIEW)
     lifecycle.review(
         cert,
@@ -100,6 +101,7 @@ def test_the_stored_pdf_has_its_sha256_and_a_rerender_after_a_change_replaces_it
 
 
 def test_a_batch_renders_as_one_document_split_per_certificate(cw, cert):
+    trained_for(cw, cw.persons[0], "1.1")
     second_sitting = graded_sitting(cw.enterprise, [(cw.persons[0], True)], operation_code="1.1")
     second = issuing.issue(cw.attempt_of(cw.persons[0], second_sitting), actor=cw.regulator, today=ISSUED)
     first_pdf, second_pdf = rendering.render_many([cert, second])
@@ -110,6 +112,7 @@ def test_a_batch_renders_as_one_document_split_per_certificate(cw, cert):
 def test_the_batch_task_is_idempotent(cw, cert):
     from app.certificates import tasks
 
+    trained_for(cw, cw.persons[0], "1.1")
     second_sitting = graded_sitting(cw.enterprise, [(cw.persons[0], True)], operation_code="1.1")
     second = issuing.issue(cw.attempt_of(cw.persons[0], second_sitting), actor=cw.regulator, today=ISSUED)
     db.session.commit()
@@ -131,6 +134,7 @@ def test_the_batch_task_is_idempotent(cw, cert):
 def test_two_renders_of_one_certificate_record_one_version(cw, cert):
     """A redelivered task beside the first, a batch beside an on-demand render: both render, the first to store is
     recorded, the other's file (other bytes: rendered in another batch) is removed, and no second version is made."""
+    trained_for(cw, cw.persons[0], "1.1")
     second_sitting = graded_sitting(cw.enterprise, [(cw.persons[0], True)], operation_code="1.1")
     second = issuing.issue(cw.attempt_of(cw.persons[0], second_sitting), actor=cw.regulator, today=ISSUED)
     db.session.commit()

@@ -10,7 +10,7 @@ from app.certificates import issuing, lifecycle, reminders
 from app.certificates.models import Notice
 from app.exams.models import ExamKind
 from app.extensions import db
-from tests.certificates.world import graded_sitting
+from tests.certificates.world import graded_sitting, review_trained
 
 ISSUED = date(2026, 1, 10)  # 应复审日期 2029-01-10, valid to 2032-01-10
 
@@ -33,6 +33,7 @@ def test_review_reminder_goes_to_holder_and_employer_once(cw):
 def test_after_review_the_next_window_reminds_again_for_the_new_date(cw):
     cert = issuing.issue(cw.attempt_of(cw.persons[0]), actor=cw.regulator, today=ISSUED)
     reminders.send_due(date(2028, 11, 11))
+    review_trained(cw, cw.persons[0], date(2028, 12, 1))
     review = graded_sitting(cw.enterprise, [(cw.persons[0], True)], kind=ExamKind.REVIEW)
     lifecycle.review(cert, actor=cw.regulator, attempt=cw.attempt_of(cw.persons[0], review), today=date(2029, 1, 5))
     assert reminders.send_due(date(2031, 11, 11)) == 1  # 应复审日期 = end of validity: the expiry notice only

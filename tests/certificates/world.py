@@ -15,7 +15,12 @@ from app.exams.models import Attempt, AttemptState, ExamKind, Sitting
 from app.extensions import db
 from app.people import photos
 from app.people.models import Enterprise, Person, Post
+from app.training.models import TrainingType
 from tests.factories import Factory, make_id_number
+from tests.training.world import trained
+
+#: When the world's operators finished their 初次培训 (before any issue date the tests use).
+TRAINED_ON = date(2025, 3, 10)
 
 
 def photo_bytes(color: tuple[int, int, int] = (90, 140, 200)) -> bytes:
@@ -121,6 +126,8 @@ def build_cert_world(factory: Factory) -> CertWorld:
         persons.append(person)
     for person in persons[:2]:
         give_photo(person)
+    # the 初次培训 the 特种作业操作证 needs (issuing checks it: a completed class of the 操作项目)
+    trained(admin, persons, operation_code="1.2", on=TRAINED_ON, exam_passed=None, title="低压电工作业 初次培训")
     sitting = graded_sitting(enterprise, [(persons[0], True), (persons[1], False), (persons[2], True)])
     world = CertWorld(
         factory=factory,
@@ -135,6 +142,25 @@ def build_cert_world(factory: Factory) -> CertWorld:
     return world
 
 
+def trained_for(world: CertWorld, person: Person, operation_code: str) -> None:
+    """A completed 初次培训 class of another 操作项目 (a second 特种作业操作证 needs its own)."""
+    trained(world.admin, [person], operation_code=operation_code, on=TRAINED_ON, exam_passed=None)
+
+
+def review_trained(world: CertWorld, person: Person, on: date, hours: float = 8) -> None:
+    """复审培训 of ``hours`` 学时 finished on ``on``: 复审 and 延期复审 need 8 in the year before (30号令 第二十三条)."""
+    trained(
+        world.admin,
+        [person],
+        hours=hours,
+        training_type=TrainingType.REVIEW,
+        operation_code="1.2",
+        on=on,
+        exam_passed=None,
+        title=f"复审培训 {on}",
+    )
+
+
 def objects_for_access_matrix(tenant_world) -> dict:
     """Person A's 特种作业操作证, issued by the 南京市 regulator on a 资格考试 of enterprise A, and enterprise A's admin's
     ZIP bundle of it."""
@@ -142,6 +168,7 @@ def objects_for_access_matrix(tenant_world) -> dict:
 
     w = tenant_world
     give_photo(w.person_a)
+    trained(w.admin_a, [w.person_a], operation_code="1.2", on=TRAINED_ON, exam_passed=None)
     sitting = graded_sitting(w.ent_a, [(w.person_a, True)])
     attempt = db.session.query(Attempt).filter_by(sitting_id=sitting.id, person_id=w.person_a.id).one()
     cert = issuing.issue(attempt, actor=w.regulator_nj)

@@ -1,0 +1,287 @@
+"""培训合格证明 for a completed class (班次): issued by the class's organiser — the training institution or the
+enterprise that ran it, never a regulator — one by one or for everyone who completed, each refusal with the reason.
+
+A trainee completes a class when the required 学时 are reached and the class exam (or its 补考) is passed
+(``app.training.classes``: ``Enrolment.completed_at`` and ``training.completed`` in the file); issuing records any
+completion not yet recorded first, so the file reads 结业 then 发证. One certificate per person and class, whatever
+became of it (a unique key): a revoked one is not issued again from the same completion, a lost one is 补发.
+
+What the card prints is frozen at issue in ``Certificate.facts``: 培训类型, the course and version, the 学时 reached
+and required, the class dates and the organiser. Validity: ``cert.validity_years.training`` (1 year: 3号令 requires
+re-training every year, so the proof of training lapses with it; editable per region); no 复审. Numbers: the
+issuer's series, see :func:`app.certificates.issuing.next_serial`. No photo: see ``issuing.PHOTO_KINDS``.
+Services flush; the view commits.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass, field
+from datetime import date
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+
+from app.archive.services import record_event
+from app.auth import policy
+from app.auth.models import User
+from app.certificates import messages as _messages  # noqa: F401  (registers the certificate codes)
+from app.certificates.issuing import (
+    Subject,
+    _number_for,
+    _zh,
+    add_years,
+    certificate_facts,
+    live_key,
+)
+from app.certificates.models import Certificate, CertificateEvent, CertKind, CertStatus, EventKind
+from app.core.clock import local_today
+from app.core.errors import DomainError
+from app.exams.models import Attempt, Sitting
+from app.extensions import db
+from app.people.models import Enterprise, Person, Post, TrainingInstitution
+from app.rules.queries import rule_value
+from app.training import classes
+from app.training.models import Enrolment, TrainingClass
+
+
+@dataclass
+class MemberOutcome:
+    """One trainee of a class: the certificate issued (or already held), or why not."""
+
+    person: Person
+    certificate: Certificate | None = None
+    refusal: DomainError | None = None
+
+
+@dataclass
+class ClassResult:
+    outcomes: list[MemberOutcome] = field(default_factory=list)
+
+    @property
+    def issued(self) -> list[Certificate]:
+        return [o.certificate for o in self.outcomes if o.certificate is not None]
+
+    @property
+    def refused(self) -> list[MemberOutcome]:
+        return [o for o in self.outcomes if o.refusal is not None]
+
+
+def may_issue(actor: User, training_class: TrainingClass) -> bool:
+    """The class's organiser (its enterprise or institution) issues its 培训合格证明."""
+    return policy.may_issue_certificate(
+        actor,
+        CertKind.TRAINING.value,
+        region_code=training_class.region_code,
+        enterprise_id=training_class.enterprise_id,
+        institution_id=training_class.institution_id,
+    )
+
+
+def subject_for(training_class: TrainingClass) -> Subject:
+    """培训类型 and the course, as printed; ``item`` ties the certificate to the class."""
+    course = training_class.course
+    return Subject(
+        CertKind.TRAINING,
+        training_class.training_type.value,
+        _zh(training_class.training_type.label),
+        f"class:{training_class.id}",
+        course.title,
+    )
+
+
+def issued_for(training_class: TrainingClass, person_ids=None) -> dict[int, Certificate]:
+    """person id → the certificate already issued for the class (any status)."""
+    query = sa.select(Certificate).where(Certificate.training_class_id == training_class.id)
+    if person_ids is not None:
+        query = query.where(Certificate.person_id.in_(list(person_ids)))
+    return {c.person_id: c for c in db.session.scalars(query)}
+
+
+def _refusal(row: classes.Progress | None, existing: Certificate | None) -> DomainError | None:
+    if row is None:
+        return DomainError("cert.not_enrolled")
+    if existing is not None:
+        with_status = _zh(existing.status.label)
+        return DomainError("cert.class_already_issued", number=existing.number, status=with_status)
+    if row.enrolment.completed_at is not None or row.complete:
+        return None
+    exam = "" if row.exam_passed else ("failed" if row.exam_passed is False else "missing")
+    if not row.hours_done:
+        return DomainError(
+            "cert.class_hours_short", hours=f"{row.remaining_hours:g}", required=f"{row.required:g}", exam=exam
+        )
+    return DomainError("cert.class_exam_failed" if exam == "failed" else "cert.class_exam_missing")
+
+
+def preview(training_class: TrainingClass, person_filter=None) -> list[MemberOutcome]:
+    """Every trainee (``person_filter``: a condition on ``Enrolment``) with the certificate they hold for the class
+    or the reason they cannot have one yet (both None: eligible)."""
+    rows = classes.progress(training_class, person_filter)
+    held = issued_for(training_class, [r.person.id for r in rows])
+    out = []
+    for row in rows:
+        existing = held.get(row.person.id)
+        out.append(MemberOutcome(row.person, existing, None if existing else _refusal(row, None)))
+    return out
+
+
+def _passing_attempt(training_class: TrainingClass, person_id: int) -> Attempt | None:
+    if training_class.exam_sitting_id is None:
+        return None
+    return db.session.scalars(
+        sa.select(Attempt)
+        .join(Sitting, Sitting.id == Attempt.sitting_id)
+        .where(
+            sa.or_(
+                Sitting.id == training_class.exam_sitting_id, Sitting.makeup_of_id == training_class.exam_sitting_id
+            ),
+            Attempt.person_id == person_id,
+            Attempt.passed.is_(True),
+        )
+        .order_by(Attempt.id)
+    ).first()
+
+
+def _organiser(training_class: TrainingClass) -> tuple[str, str, int | None, int | None, str]:
+    """(name as printed, region code, enterprise id, institution id, 统一社会信用代码) of the class's organiser."""
+    if training_class.institution_id is not None:
+        institution = db.session.get(TrainingInstitution, training_class.institution_id)
+        return institution.name, institution.region_code, None, institution.id, institution.uscc
+    enterprise = db.session.get(Enterprise, training_class.enterprise_id)
+    return enterprise.name, enterprise.region_code, enterprise.id, None, enterprise.uscc
+
+
+def _facts(training_class: TrainingClass, row: classes.Progress, organiser: str) -> dict:
+    course = training_class.course
+    post = Post(training_class.post).label if training_class.post in Post._value2member_map_ else ""
+    return {
+        "training_type": _zh(training_class.training_type.label),
+        "mode": _zh(training_class.mode.label),
+        "class_title": training_class.title,
+        "course": course.title,
+        "course_version": course.version,
+        "post": _zh(post) if post else "",
+        "hours": f"{row.hours:g}",
+        "required_hours": f"{row.required:g}",
+        "starts_on": training_class.starts_on.isoformat(),
+        "ends_on": training_class.ends_on.isoformat(),
+        "organiser": organiser,
+    }
+
+
+def issue(training_class: TrainingClass, person: Person, *, actor: User, today: date | None = None) -> Certificate:
+    """Issue ``person`` the 培训合格证明 for ``training_class`` (flushes; the caller commits and renders the PDF).
+
+    :raises DomainError: ``cert.not_issuer`` (403: only the organiser), ``cert.not_enrolled``,
+        ``cert.class_hours_short`` (with the 学时 missing), ``cert.class_exam_failed`` / ``cert.class_exam_missing``,
+        ``cert.class_already_issued``.
+    """
+    if not may_issue(actor, training_class):
+        raise DomainError("cert.not_issuer", http_status=403, kind=CertKind.TRAINING.label)
+    classes.refresh_completions(training_class, actor=actor)
+    rows = classes.progress(training_class, Enrolment.person_id == person.id)
+    return _issue(training_class, person, rows[0] if rows else None, actor=actor, today=today or local_today())
+
+
+def _issue(
+    training_class: TrainingClass, person: Person, row: classes.Progress | None, *, actor: User, today: date
+) -> Certificate:
+    refusal = _refusal(row, issued_for(training_class, [person.id]).get(person.id))
+    if refusal is not None:
+        raise refusal
+    subject = subject_for(training_class)
+    authority, region_code, enterprise_id, institution_id, org_code = _organiser(training_class)
+    years = int(rule_value("cert.validity_years.training", region_code=region_code, on=today))
+    attempt = _passing_attempt(training_class, person.id)
+    cert = Certificate(
+        kind=CertKind.TRAINING,
+        number="",
+        person_id=person.id,
+        category=subject.category,
+        category_name=subject.category_name,
+        item=subject.item,
+        item_name=subject.item_name,
+        authority=authority,
+        region_code=region_code,
+        enterprise_id=enterprise_id,
+        institution_id=institution_id,
+        first_issued_on=today,
+        valid_from=today,
+        valid_to=add_years(today, years),
+        review_due_on=None,
+        review_years=None,
+        status=CertStatus.VALID,
+        verify_code=secrets.token_urlsafe(18),
+        attempt_id=attempt.id if attempt else None,
+        issued_by_id=actor.id,
+        training_class_id=training_class.id,
+        facts=_facts(training_class, row, authority),
+    )
+    try:
+        with db.session.begin_nested():
+            db.session.add(cert)
+            db.session.flush()
+            cert.number = _number_for(person, CertKind.TRAINING, region_code, cert.id, today, org_code)
+            cert.live_key = live_key(cert.number, subject)
+            db.session.flush()
+    except IntegrityError:  # a parallel issue for the same person and class won
+        existing = issued_for(training_class, [person.id]).get(person.id)
+        raise DomainError(
+            "cert.class_already_issued",
+            number=existing.number if existing else "",
+            status=_zh(existing.status.label) if existing else "",
+        ) from None
+    db.session.add(
+        CertificateEvent(
+            certificate_id=cert.id,
+            kind=EventKind.ISSUED,
+            on_date=today,
+            actor_id=actor.id,
+            detail={"class": training_class.id, "attempt": cert.attempt_id, "hours": cert.facts["hours"]},
+        )
+    )
+    record_event(
+        person.id,
+        "certificate.issued",
+        {
+            **certificate_facts(cert),
+            "valid_from": cert.valid_from,
+            "valid_to": cert.valid_to,
+            "class_id": training_class.id,
+            "hours": cert.facts["hours"],
+        },
+        actor=actor,
+        enterprise_id=enterprise_id,
+    )
+    db.session.flush()
+    return cert
+
+
+def issue_bulk(
+    training_class: TrainingClass, *, actor: User, person_ids: list[int] | None = None, today: date | None = None
+) -> ClassResult:
+    """Issue to every trainee who completed the class and holds none for it yet (or to the chosen ones: each
+    chosen one is issued or refused with the reason). One refusal never stops the others (savepoints).
+
+    :raises DomainError: ``cert.not_issuer`` (403) before anything is issued.
+    """
+    if not may_issue(actor, training_class):
+        raise DomainError("cert.not_issuer", http_status=403, kind=CertKind.TRAINING.label)
+    today = today or local_today()
+    classes.refresh_completions(training_class, actor=actor)
+    rows = classes.progress(training_class)
+    held = issued_for(training_class, [r.person.id for r in rows])
+    result = ClassResult()
+    for row in rows:
+        if person_ids is not None and row.person.id not in person_ids:
+            continue
+        if person_ids is None and (row.person.id in held or _refusal(row, None) is not None):
+            continue  # everyone who completed and has none yet: the others are listed on the page, not refused here
+        try:
+            result.outcomes.append(
+                MemberOutcome(row.person, _issue(training_class, row.person, row, actor=actor, today=today))
+            )
+        except DomainError as exc:
+            result.outcomes.append(MemberOutcome(row.person, None, exc))
+    return result
