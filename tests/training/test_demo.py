@@ -24,7 +24,7 @@ def test_the_demo_worker_sees_a_class_with_credited_time(app, client):
 def test_the_demo_organiser_sees_snapshots_beside_registered_photos_with_one_flagged(app, client):
     assert seed_demo() is True
     db.session.commit()
-    training_class = db.session.scalars(sa.select(TrainingClass)).one()
+    training_class = db.session.scalars(sa.select(TrainingClass).where(TrainingClass.title.contains("再培训班"))).one()
     page = log_in(client, "enterprise").get(f"/training/classes/{training_class.id}").get_data(as_text=True)
     assert "人像抓拍" in page and "待复核 1" in page
     members = re.findall(rf"/training/classes/{training_class.id}/members/(\d+)/snapshots", page)

@@ -53,7 +53,7 @@ def trained(
     """A 面授 class of ``training_type`` (for ``operation_code``, if given) organised by ``organiser`` (an enterprise
     admin or an institution user) that ``persons`` attended for ``hours`` 学时 on ``on`` (45-minute periods, in
     sessions of at most 12 学时); with ``exam_passed`` True/False a graded class exam (rows, as the exam engine's own
-    tests cover it), with None none. Returns the class (completions not yet refreshed)."""
+    tests cover it), with None none. Returns the class (completed where the exam was passed)."""
     on = on or local_today()
     label = title or f"{training_type.label} {operation_code}".strip()
     course = courses.create_course(
@@ -130,4 +130,6 @@ def pass_class_exam(training_class, persons, *, passed: bool = True):
             )
         )
     db.session.flush()
+    for person in persons:  # what the engine's graded listener does (app.training.classes._class_exam_graded)
+        classes.refresh_completions(training_class, person_id=person.id)
     return sitting
