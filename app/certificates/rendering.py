@@ -3,8 +3,11 @@
 ``templates/certificates/card_pdf.html`` with primitives only, and stored with its sha256.
 
 Fonts are the pre-subset CJK faces of :mod:`app.core.fonts` (WeasyPrint's per-document font subsetting of the
-system's 20 MB collections cost 0.1–0.3 s). Batches are rendered as multi-page documents and split per certificate
-with pypdf (:func:`render_many`): layout and set-up once per document. ``bench/certificates.py`` measures both.
+system's 20 MB collections cost 0.1–0.3 s). An on-demand render is one document of the whole card. A batch
+(:func:`render_many`) is rendered as one multi-page document of the certificates' fields only, each page laid
+over the card's frame (border, title, labels, captions: the template's "frame" layer, rendered by WeasyPrint once
+per process and kind, drawn as a form XObject), and split per certificate with pikepdf (qpdf): layout, fonts and
+set-up once per document, and per page only what differs. ``bench/certificates.py`` measures both.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import io
+import threading
 from datetime import date
 
 import sqlalchemy as sa
@@ -28,6 +32,10 @@ from app.core.storage import storage
 from app.extensions import db
 
 TEMPLATE = "certificates/card_pdf.html"
+#: Templates drawn in two layers by a batch ("frame" under "fields", see the template); others render whole.
+LAYERED = {TEMPLATE}
+#: Any fixed QR data mask reads back the same; scoring the eight costs ~10 ms a certificate (app/core/qr.py).
+QR_MASK = 2
 #: Events printed on the card: the 复审 records and the reissue note.
 PRINTED = (EventKind.REVIEWED, EventKind.REVIEW_EXTENDED, EventKind.EXTENDED, EventKind.REISSUED, EventKind.REPLACED)
 
@@ -78,17 +86,17 @@ def card_context(cert: Certificate) -> dict:
         "records": records,
         "authority": cert.authority,
         "photo": _photo_uri(person.photo_key),
-        "qr": qr_png_data_uri(url, scale=1),  # one pixel a module, drawn crisp by the template
+        "qr": qr_png_data_uri(url, scale=1, mask=QR_MASK),  # one pixel a module, drawn crisp by the template
         "url": url,
     }
 
 
-def _render(cards: list[dict]) -> bytes:
+def _render(cards: list[dict], **context) -> bytes:
     """The template's context processors expect a request: a Celery worker or the CLI has none, so make one."""
     if has_request_context():
-        return render_pdf(TEMPLATE, cards=cards)
+        return render_pdf(TEMPLATE, cards=cards, **context)
     with current_app.test_request_context("/"):
-        return render_pdf(TEMPLATE, cards=cards)
+        return render_pdf(TEMPLATE, cards=cards, **context)
 
 
 def render(cert: Certificate) -> bytes:
@@ -96,21 +104,68 @@ def render(cert: Certificate) -> bytes:
 
 
 def render_many(certs: list[Certificate]) -> list[bytes]:
-    """One PDF per certificate, rendered as one multi-page document (fonts subset once) and split with pypdf."""
-    from pypdf import PdfReader, PdfWriter
+    """One PDF per certificate, rendered as one multi-page document and split (see the module's docstring)."""
+    return _render_cards([card_context(c) for c in certs])
 
-    if not certs:
+
+#: Per thread (pikepdf objects are not for sharing between threads): frame key → the frame's one-page PDF.
+_frames = threading.local()
+
+
+def _frame_key(card: dict) -> tuple:
+    """What the frame layer draws: the kind's title and labels, and whether there is an 应复审日期 line."""
+    return (
+        TEMPLATE,
+        str(current_app.config["PDF_FONT_DIR"]),
+        card["kind"],
+        card["kind_value"],
+        card["category_label"],
+        card["item_label"],
+        bool(card["review_due"]),
+    )
+
+
+def _frame(card: dict):
+    """The card's frame as a one-page pikepdf document, rendered once per thread and kind."""
+    import pikepdf
+
+    cache = _frames.__dict__.setdefault("pdfs", {})
+    key = _frame_key(card)
+    if key not in cache:
+        frame_card = {k: card[k] for k in ("kind", "kind_value", "category_label", "item_label", "review_due")}
+        cache[key] = pikepdf.open(io.BytesIO(_render([frame_card], layer="frame")))
+    return cache[key]
+
+
+def _render_cards(cards: list[dict]) -> list[bytes]:
+    """``cards`` (``card_context`` dicts) as one PDF each: their fields as one document, each page laid over its
+    frame, split with pikepdf."""
+    import pikepdf
+
+    if not cards:
         return []
-    combined = PdfReader(io.BytesIO(_render([card_context(c) for c in certs])))
-    if len(combined.pages) != len(certs):  # one page per card is the layout's contract
-        raise RuntimeError(f"{len(certs)} certificates rendered as {len(combined.pages)} pages")
+    layered = TEMPLATE in LAYERED
+    combined = pikepdf.open(io.BytesIO(_render(cards, layer="fields") if layered else _render(cards)))
+    if len(combined.pages) != len(cards):  # one page per card is the layout's contract
+        raise RuntimeError(f"{len(cards)} certificates rendered as {len(combined.pages)} pages")
+    if layered:
+        forms: dict[tuple, pikepdf.Object] = {}
+        for card, page in zip(cards, combined.pages, strict=True):
+            key = _frame_key(card)
+            if key not in forms:  # copied into this document once, shared by its pages
+                forms[key] = combined.copy_foreign(_frame(card).pages[0].as_form_xobject())
+            page.add_underlay(forms[key])
+    # WeasyPrint gives every page of a document one /Resources: without this, each file would carry every photo
+    # and QR of the batch (other people's photos) and every frame
+    combined.remove_unreferenced_resources()
     out = []
-    for page in combined.pages:
-        writer = PdfWriter()
-        writer.add_page(page)
-        writer.add_metadata({"/Producer": "Anpei"})
+    for card, page in zip(cards, combined.pages, strict=True):
+        single = pikepdf.new()
+        single.pages.append(page)
+        single.docinfo["/Title"] = card["kind"]
+        single.docinfo["/Producer"] = "Anpei"
         buffer = io.BytesIO()
-        writer.write(buffer)
+        single.save(buffer, deterministic_id=True)
         out.append(buffer.getvalue())
     return out
 
