@@ -91,12 +91,12 @@ def card_context(cert: Certificate) -> dict:
     }
 
 
-def _render(cards: list[dict], **context) -> bytes:
+def _render(cards: list[dict], template: str = TEMPLATE, **context) -> bytes:
     """The template's context processors expect a request: a Celery worker or the CLI has none, so make one."""
     if has_request_context():
-        return render_pdf(TEMPLATE, cards=cards, **context)
+        return render_pdf(template, cards=cards, **context)
     with current_app.test_request_context("/"):
-        return render_pdf(TEMPLATE, cards=cards, **context)
+        return render_pdf(template, cards=cards, **context)
 
 
 def render(cert: Certificate) -> bytes:
@@ -108,14 +108,15 @@ def render_many(certs: list[Certificate]) -> list[bytes]:
     return _render_cards([card_context(c) for c in certs])
 
 
-#: Per thread (pikepdf objects are not for sharing between threads): frame key → the frame's one-page PDF.
+#: Per thread (pikepdf objects are not for sharing between threads): frame key → (the frame's one-page PDF, the
+#: page as a form XObject).
 _frames = threading.local()
 
 
-def _frame_key(card: dict) -> tuple:
+def _frame_key(card: dict, template: str) -> tuple:
     """What the frame layer draws: the kind's title and labels, and whether there is an 应复审日期 line."""
     return (
-        TEMPLATE,
+        template,
         str(current_app.config["PDF_FONT_DIR"]),
         card["kind"],
         card["kind_value"],
@@ -125,36 +126,39 @@ def _frame_key(card: dict) -> tuple:
     )
 
 
-def _frame(card: dict):
-    """The card's frame as a one-page pikepdf document, rendered once per thread and kind."""
+def _frame(card: dict, template: str):
+    """The card's frame as a form XObject (of a one-page pikepdf document), rendered once per thread and kind."""
     import pikepdf
 
-    cache = _frames.__dict__.setdefault("pdfs", {})
-    key = _frame_key(card)
+    cache = _frames.__dict__.setdefault("forms", {})
+    key = _frame_key(card, template)
     if key not in cache:
         frame_card = {k: card[k] for k in ("kind", "kind_value", "category_label", "item_label", "review_due")}
-        cache[key] = pikepdf.open(io.BytesIO(_render([frame_card], layer="frame")))
-    return cache[key]
+        frame = pikepdf.open(io.BytesIO(_render([frame_card], template, layer="frame")))
+        cache[key] = (frame, frame.pages[0].as_form_xobject())  # the object lives as long as its document
+    return cache[key][1]
 
 
-def _render_cards(cards: list[dict]) -> list[bytes]:
-    """``cards`` (``card_context`` dicts) as one PDF each: their fields as one document, each page laid over its
-    frame, split with pikepdf."""
+def _render_cards(cards: list[dict], template: str = TEMPLATE) -> list[bytes]:
+    """``cards`` (``card_context`` dicts) as one PDF each: their fields as one document of ``template``, each page
+    laid over its frame (a template of :data:`LAYERED`; others render whole), split with pikepdf."""
     import pikepdf
 
     if not cards:
         return []
-    layered = TEMPLATE in LAYERED
-    combined = pikepdf.open(io.BytesIO(_render(cards, layer="fields") if layered else _render(cards)))
+    layered = template in LAYERED
+    combined = pikepdf.open(io.BytesIO(_render(cards, template, **({"layer": "fields"} if layered else {}))))
     if len(combined.pages) != len(cards):  # one page per card is the layout's contract
         raise RuntimeError(f"{len(cards)} certificates rendered as {len(combined.pages)} pages")
     if layered:
-        forms: dict[tuple, pikepdf.Object] = {}
+        forms: dict[tuple, tuple[pikepdf.Name, pikepdf.Object]] = {}
         for card, page in zip(cards, combined.pages, strict=True):
-            key = _frame_key(card)
-            if key not in forms:  # copied into this document once, shared by its pages
-                forms[key] = combined.copy_foreign(_frame(card).pages[0].as_form_xobject())
-            page.add_underlay(forms[key])
+            key = _frame_key(card, template)
+            if key not in forms:  # copied into this document once, shared by its pages; named in order (same bytes)
+                forms[key] = (pikepdf.Name(f"/AnpeiFrame{len(forms)}"), combined.copy_foreign(_frame(card, template)))
+            name, form = forms[key]
+            page.add_resource(form, pikepdf.Name.XObject, name)
+            page.contents_add(f"q {name} Do Q\n".encode(), prepend=True)  # the same page size: drawn as it is
     # WeasyPrint gives every page of a document one /Resources: without this, each file would carry every photo
     # and QR of the batch (other people's photos) and every frame
     combined.remove_unreferenced_resources()
