@@ -169,7 +169,13 @@ def _render_cards(cards: list[dict], template: str = TEMPLATE) -> list[bytes]:
         single.docinfo["/Title"] = card["kind"]
         single.docinfo["/Producer"] = "Anpei"
         buffer = io.BytesIO()
-        single.save(buffer, deterministic_id=True)
+        # the streams as WeasyPrint compressed them (qpdf would inflate and deflate each again)
+        single.save(
+            buffer,
+            deterministic_id=True,
+            min_version=combined.pdf_version,  # WeasyPrint's (pikepdf.new() says 1.3)
+            stream_decode_level=pikepdf.StreamDecodeLevel.none,
+        )
         out.append(buffer.getvalue())
     return out
 
