@@ -26,8 +26,8 @@ from app.certificates.issuing import masked_number
 from app.certificates.models import Certificate, CertificateEvent, CertKind, EventKind
 from app.core.clock import local_today
 from app.core.db import conditional_update
-from app.core.pdf import render_pdf
-from app.core.qr import qr_png_data_uri
+from app.core.pdf import ATTACHMENT, render_pdf
+from app.core.qr import qr_png
 from app.core.storage import storage
 from app.extensions import db
 
@@ -45,18 +45,25 @@ def verification_url(cert: Certificate) -> str:
     return f"{current_app.config['PUBLIC_BASE_URL'].rstrip('/')}/v/{cert.verify_code}"
 
 
-def _photo_uri(key: str | None) -> str:
-    if not key:
-        return ""
-    return "data:image/jpeg;base64," + base64.b64encode(storage().read(key)).decode()
+def _attach(attachments: dict | None, name: str, data: bytes, mime: str) -> str:
+    """``data`` as an ``<img src>``: an attachment of the render (see :func:`app.core.pdf.render_pdf`) when
+    ``attachments`` is given, else a data URI."""
+    if attachments is None:
+        return f"data:{mime};base64," + base64.b64encode(data).decode()
+    url = f"{ATTACHMENT}{name}"
+    attachments[url] = (data, mime)
+    return url
 
 
 def _d(value: date | None) -> str:
     return f"{value.year}年{value.month:02d}月{value.day:02d}日" if value else ""
 
 
-def card_context(cert: Certificate) -> dict:
-    """Everything the card shows, as strings (Chinese, whatever the user's language: it is the legal document)."""
+def card_context(cert: Certificate, attachments: dict | None = None) -> dict:
+    """Everything the card shows, as strings (Chinese, whatever the user's language: it is the legal document).
+
+    ``attachments``: a dict to put the photo and QR into (for :func:`_render`), named in the card by URL; without
+    it they are data URIs."""
     person = cert.person
     with force_locale("zh_CN"):
         kind = cert.kind.label
@@ -85,8 +92,11 @@ def card_context(cert: Certificate) -> dict:
         "review_due": _d(cert.review_due_on),
         "records": records,
         "authority": cert.authority,
-        "photo": _photo_uri(person.photo_key),
-        "qr": qr_png_data_uri(url, scale=1, mask=QR_MASK),  # one pixel a module, drawn crisp by the template
+        "photo": _attach(attachments, f"photo/{cert.id}", storage().read(person.photo_key), "image/jpeg")
+        if person.photo_key
+        else "",
+        # one pixel a module, drawn crisp by the template
+        "qr": _attach(attachments, f"qr/{cert.id}", qr_png(url, scale=1, mask=QR_MASK), "image/png"),
         "url": url,
     }
 
@@ -100,12 +110,14 @@ def _render(cards: list[dict], template: str = TEMPLATE, **context) -> bytes:
 
 
 def render(cert: Certificate) -> bytes:
-    return _render([card_context(cert)])
+    attachments: dict = {}
+    return _render([card_context(cert, attachments)], attachments=attachments)
 
 
 def render_many(certs: list[Certificate]) -> list[bytes]:
     """One PDF per certificate, rendered as one multi-page document and split (see the module's docstring)."""
-    return _render_cards([card_context(c) for c in certs])
+    attachments: dict = {}
+    return _render_cards([card_context(c, attachments) for c in certs], attachments=attachments)
 
 
 #: Per thread (pikepdf objects are not for sharing between threads): frame key → (the frame's one-page PDF, the
@@ -139,7 +151,7 @@ def _frame(card: dict, template: str):
     return cache[key][1]
 
 
-def _render_cards(cards: list[dict], template: str = TEMPLATE) -> list[bytes]:
+def _render_cards(cards: list[dict], template: str = TEMPLATE, attachments: dict | None = None) -> list[bytes]:
     """``cards`` (``card_context`` dicts) as one PDF each: their fields as one document of ``template``, each page
     laid over its frame (a template of :data:`LAYERED`; others render whole), split with pikepdf."""
     import pikepdf
@@ -147,7 +159,8 @@ def _render_cards(cards: list[dict], template: str = TEMPLATE) -> list[bytes]:
     if not cards:
         return []
     layered = template in LAYERED
-    combined = pikepdf.open(io.BytesIO(_render(cards, template, **({"layer": "fields"} if layered else {}))))
+    layer = {"layer": "fields"} if layered else {}
+    combined = pikepdf.open(io.BytesIO(_render(cards, template, attachments=attachments, **layer)))
     if len(combined.pages) != len(cards):  # one page per card is the layout's contract
         raise RuntimeError(f"{len(cards)} certificates rendered as {len(combined.pages)} pages")
     if layered:

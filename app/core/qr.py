@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+
 import segno
 
 
@@ -13,6 +15,13 @@ def qr_data_uri(text: str, *, scale: int = 4) -> str:
 def qr_svg(text: str, *, scale: int = 4) -> str:
     """The same as SVG markup."""
     return segno.make(text, error="m").svg_inline(scale=scale, border=2)
+
+
+def qr_png(text: str, *, scale: int = 4, mask: int | None = None) -> bytes:
+    """The same as PNG bytes (for :func:`app.core.pdf.render_pdf`'s attachments); ``mask`` as below."""
+    out = io.BytesIO()
+    segno.make(text, error="m", mask=mask).save(out, kind="png", scale=scale, border=2)
+    return out.getvalue()
 
 
 def qr_png_data_uri(text: str, *, scale: int = 4, mask: int | None = None) -> str:
