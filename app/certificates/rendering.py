@@ -3,8 +3,11 @@
 ``templates/certificates/card_pdf.html`` with primitives only, and stored with its sha256.
 
 Fonts are the pre-subset CJK faces of :mod:`app.core.fonts` (WeasyPrint's per-document font subsetting of the
-system's 20 MB collections cost 0.1–0.3 s). Batches are rendered as multi-page documents and split per certificate
-with pypdf (:func:`render_many`): layout and set-up once per document. ``bench/certificates.py`` measures both.
+system's 20 MB collections cost 0.1–0.3 s). An on-demand render is one document of the whole card. A batch
+(:func:`render_many`) is rendered as one multi-page document of the certificates' fields only, each page laid
+over the card's frame (border, title, labels, captions: the template's "frame" layer, rendered by WeasyPrint once
+per process and kind, drawn as a form XObject), and split per certificate with pikepdf (qpdf): layout, fonts and
+set-up once per document, and per page only what differs. ``bench/certificates.py`` measures both.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import io
+import threading
 from datetime import date
 
 import sqlalchemy as sa
@@ -22,14 +26,18 @@ from app.certificates.issuing import masked_number
 from app.certificates.models import Certificate, CertificateEvent, CertKind, EventKind
 from app.core.clock import local_today
 from app.core.db import conditional_update
-from app.core.pdf import render_pdf
-from app.core.qr import qr_png_data_uri
+from app.core.pdf import ATTACHMENT, render_pdf
+from app.core.qr import qr_png
 from app.core.storage import storage
 from app.extensions import db
 
 TEMPLATE = "certificates/card_pdf.html"
 #: Kinds with a card of their own (by ``kind_value``): the 培训合格证明 prints its training, not a licence.
 TEMPLATES = {CertKind.TRAINING.value: "certificates/training_card_pdf.html"}
+#: Templates drawn in two layers by a batch ("frame" under "fields", see the template); others render whole.
+LAYERED = {TEMPLATE}
+#: Any fixed QR data mask reads back the same; scoring the eight costs ~10 ms a certificate (app/core/qr.py).
+QR_MASK = 2
 #: Events printed on the card: the 复审 records and the reissue note.
 PRINTED = (EventKind.REVIEWED, EventKind.REVIEW_EXTENDED, EventKind.EXTENDED, EventKind.REISSUED, EventKind.REPLACED)
 
@@ -39,20 +47,27 @@ def verification_url(cert: Certificate) -> str:
     return f"{current_app.config['PUBLIC_BASE_URL'].rstrip('/')}/v/{cert.verify_code}"
 
 
-def _photo_uri(key: str | None) -> str:
-    if not key:
-        return ""
-    return "data:image/jpeg;base64," + base64.b64encode(storage().read(key)).decode()
+def _attach(attachments: dict | None, name: str, data: bytes, mime: str) -> str:
+    """``data`` as an ``<img src>``: an attachment of the render (see :func:`app.core.pdf.render_pdf`) when
+    ``attachments`` is given, else a data URI."""
+    if attachments is None:
+        return f"data:{mime};base64," + base64.b64encode(data).decode()
+    url = f"{ATTACHMENT}{name}"
+    attachments[url] = (data, mime)
+    return url
 
 
 def _d(value: date | None) -> str:
     return f"{value.year}年{value.month:02d}月{value.day:02d}日" if value else ""
 
 
-def card_context(cert: Certificate) -> dict:
-    """Everything the card shows, as strings (Chinese, whatever the user's language: it is the legal document)."""
+def card_context(cert: Certificate, attachments: dict | None = None) -> dict:
+    """Everything the card shows, as strings (Chinese, whatever the user's language: it is the legal document).
+
+    ``attachments``: a dict to put the photo and QR into (for :func:`_render`), named in the card by URL; without
+    it they are data URIs."""
     if cert.kind is CertKind.TRAINING:
-        return training_card_context(cert)
+        return training_card_context(cert, attachments)
     person = cert.person
     with force_locale("zh_CN"):
         kind = cert.kind.label
@@ -81,47 +96,115 @@ def card_context(cert: Certificate) -> dict:
         "review_due": _d(cert.review_due_on),
         "records": records,
         "authority": cert.authority,
-        "photo": _photo_uri(person.photo_key),
-        "qr": qr_png_data_uri(url, scale=1),  # one pixel a module, drawn crisp by the template
+        "photo": _attach(attachments, f"photo/{cert.id}", storage().read(person.photo_key), "image/jpeg")
+        if person.photo_key
+        else "",
+        # one pixel a module, drawn crisp by the template
+        "qr": _attach(attachments, f"qr/{cert.id}", qr_png(url, scale=1, mask=QR_MASK), "image/png"),
         "url": url,
     }
 
 
-def _render(cards: list[dict]) -> bytes:
+def _render(cards: list[dict], template: str = TEMPLATE, **context) -> bytes:
     """The template's context processors expect a request: a Celery worker or the CLI has none, so make one."""
-    template = TEMPLATES.get(cards[0]["kind_value"], TEMPLATE) if cards else TEMPLATE
     if has_request_context():
-        return render_pdf(template, cards=cards)
+        return render_pdf(template, cards=cards, **context)
     with current_app.test_request_context("/"):
-        return render_pdf(template, cards=cards)
+        return render_pdf(template, cards=cards, **context)
+
+
+def template_of(cert: Certificate) -> str:
+    return TEMPLATES.get(cert.kind.value, TEMPLATE)
 
 
 def render(cert: Certificate) -> bytes:
-    return _render([card_context(cert)])
+    attachments: dict = {}
+    return _render([card_context(cert, attachments)], template_of(cert), attachments=attachments)
 
 
 def render_many(certs: list[Certificate]) -> list[bytes]:
-    """One PDF per certificate, rendered as one multi-page document (fonts subset once) and split with pypdf."""
-    from pypdf import PdfReader, PdfWriter
+    """One PDF per certificate, rendered as one multi-page document per card template and split (see the module's
+    docstring); the files come back in the order of ``certs``."""
+    groups: dict[str, list[Certificate]] = {}
+    for cert in certs:
+        groups.setdefault(template_of(cert), []).append(cert)
+    files: dict[int, bytes] = {}
+    for template, group in groups.items():
+        attachments: dict = {}
+        cards = [card_context(c, attachments) for c in group]
+        files.update(zip((id(c) for c in group), _render_cards(cards, template, attachments=attachments), strict=True))
+    return [files[id(c)] for c in certs]
 
-    if not certs:
+
+#: Per thread (pikepdf objects are not for sharing between threads): frame key → (the frame's one-page PDF, the
+#: page as a form XObject).
+_frames = threading.local()
+
+
+def _frame_key(card: dict, template: str) -> tuple:
+    """What the frame layer draws: the kind's title and labels, and whether there is an 应复审日期 line."""
+    return (
+        template,
+        str(current_app.config["PDF_FONT_DIR"]),
+        card["kind"],
+        card["kind_value"],
+        card["category_label"],
+        card["item_label"],
+        bool(card["review_due"]),
+    )
+
+
+def _frame(card: dict, template: str):
+    """The card's frame as a form XObject (of a one-page pikepdf document), rendered once per thread and kind."""
+    import pikepdf
+
+    cache = _frames.__dict__.setdefault("forms", {})
+    key = _frame_key(card, template)
+    if key not in cache:
+        frame_card = {k: card[k] for k in ("kind", "kind_value", "category_label", "item_label", "review_due")}
+        frame = pikepdf.open(io.BytesIO(_render([frame_card], template, layer="frame")))
+        cache[key] = (frame, frame.pages[0].as_form_xobject())  # the object lives as long as its document
+    return cache[key][1]
+
+
+def _render_cards(cards: list[dict], template: str = TEMPLATE, attachments: dict | None = None) -> list[bytes]:
+    """``cards`` (``card_context`` dicts) as one PDF each: their fields as one document of ``template``, each page
+    laid over its frame (a template of :data:`LAYERED`; others render whole), split with pikepdf."""
+    import pikepdf
+
+    if not cards:
         return []
-    if len({TEMPLATES.get(c.kind.value, TEMPLATE) for c in certs}) > 1:  # one document per template, order kept
-        rendered = {}
-        for template in {TEMPLATES.get(c.kind.value, TEMPLATE) for c in certs}:
-            group = [c for c in certs if TEMPLATES.get(c.kind.value, TEMPLATE) == template]
-            rendered.update(zip((c.id for c in group), render_many(group), strict=True))
-        return [rendered[c.id] for c in certs]
-    combined = PdfReader(io.BytesIO(_render([card_context(c) for c in certs])))
-    if len(combined.pages) != len(certs):  # one page per card is the layout's contract
-        raise RuntimeError(f"{len(certs)} certificates rendered as {len(combined.pages)} pages")
+    layered = template in LAYERED
+    layer = {"layer": "fields"} if layered else {}
+    combined = pikepdf.open(io.BytesIO(_render(cards, template, attachments=attachments, **layer)))
+    if len(combined.pages) != len(cards):  # one page per card is the layout's contract
+        raise RuntimeError(f"{len(cards)} certificates rendered as {len(combined.pages)} pages")
+    if layered:
+        forms: dict[tuple, tuple[pikepdf.Name, pikepdf.Object]] = {}
+        for card, page in zip(cards, combined.pages, strict=True):
+            key = _frame_key(card, template)
+            if key not in forms:  # copied into this document once, shared by its pages; named in order (same bytes)
+                forms[key] = (pikepdf.Name(f"/AnpeiFrame{len(forms)}"), combined.copy_foreign(_frame(card, template)))
+            name, form = forms[key]
+            page.add_resource(form, pikepdf.Name.XObject, name)
+            page.contents_add(f"q {name} Do Q\n".encode(), prepend=True)  # the same page size: drawn as it is
+    # WeasyPrint gives every page of a document one /Resources: without this, each file would carry every photo
+    # and QR of the batch (other people's photos) and every frame
+    combined.remove_unreferenced_resources()
     out = []
-    for page in combined.pages:
-        writer = PdfWriter()
-        writer.add_page(page)
-        writer.add_metadata({"/Producer": "Anpei"})
+    for card, page in zip(cards, combined.pages, strict=True):
+        single = pikepdf.new()
+        single.pages.append(page)
+        single.docinfo["/Title"] = card["kind"]
+        single.docinfo["/Producer"] = "Anpei"
         buffer = io.BytesIO()
-        writer.write(buffer)
+        # the streams as WeasyPrint compressed them (qpdf would inflate and deflate each again)
+        single.save(
+            buffer,
+            deterministic_id=True,
+            min_version=combined.pdf_version,  # WeasyPrint's (pikepdf.new() says 1.3)
+            stream_decode_level=pikepdf.StreamDecodeLevel.none,
+        )
         out.append(buffer.getvalue())
     return out
 
@@ -212,7 +295,7 @@ def _iso_d(value: str | None) -> str:
     return _d(date.fromisoformat(value)) if value else ""
 
 
-def training_card_context(cert: Certificate) -> dict:
+def training_card_context(cert: Certificate, attachments: dict | None = None) -> dict:
     """A 培训合格证明's card (``templates/certificates/training_card_pdf.html``): the holder, the training as frozen
     at issue (``Certificate.facts``), validity, the organiser as issuer, the number and the QR. No photo."""
     person = cert.person
@@ -242,6 +325,6 @@ def training_card_context(cert: Certificate) -> dict:
         "valid": f"{_d(cert.valid_from)} 至 {_d(cert.valid_to)}",
         "records": records,
         "authority": cert.authority,
-        "qr": qr_png_data_uri(url, scale=1),
+        "qr": _attach(attachments, f"qr/{cert.id}", qr_png(url, scale=1, mask=QR_MASK), "image/png"),
         "url": url,
     }

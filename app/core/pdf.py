@@ -90,12 +90,18 @@ def _font_sheet(directory: Path):
     return cache[directory]
 
 
-def _fetcher(files: set[str] = frozenset()):
-    """``data:`` URLs, and the exact ``file:`` URLs in ``files`` (our fonts) — nothing else."""
-    from weasyprint.urls import URLFetcher
+def _fetcher(files: set[str] = frozenset(), attachments: dict[str, tuple[bytes, str]] | None = None):
+    """``data:`` URLs, the exact ``file:`` URLs in ``files`` (our fonts) and the exact URLs of ``attachments``
+    (bytes handed over by the caller: no base64 for the HTML parser to read through) — nothing else."""
+    from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+    attachments = attachments or {}
 
     class Fetcher(URLFetcher):
         def fetch(self, url, headers=None):
+            if url in attachments:
+                body, mime = attachments[url]
+                return URLFetcherResponse(url, body, {"Content-Type": mime})
             if url.startswith("data:") or url in files:
                 return super().fetch(url, headers)
             raise ValueError(f"URL not allowed in a PDF: {url[:80]}")
@@ -103,13 +109,18 @@ def _fetcher(files: set[str] = frozenset()):
     return Fetcher(allowed_protocols={"data", "file"} if files else {"data"}, timeout=1, allow_redirects=False)
 
 
-def render_pdf(template: str, **context) -> bytes:
-    """Render ``template`` with ``context`` to PDF bytes."""
+#: The scheme of :func:`render_pdf`'s attachments: ``attachment:NAME``.
+ATTACHMENT = "attachment:"
+
+
+def render_pdf(template: str, *, attachments: dict[str, tuple[bytes, str]] | None = None, **context) -> bytes:
+    """Render ``template`` with ``context`` to PDF bytes. ``attachments``: ``{"attachment:NAME": (bytes, mime)}``,
+    for ``<img src="attachment:NAME">`` (a photo, a QR) without a base64 data URI in the HTML."""
     from weasyprint import HTML  # imported on first use: WeasyPrint loads Pango, ~0.3 s
 
     html = render_template(template, **context)
     sheet = _font_sheet(Path(current_app.config["PDF_FONT_DIR"]))
-    document = HTML(string=html, base_url=None, url_fetcher=_fetcher())
+    document = HTML(string=html, base_url=None, url_fetcher=_fetcher(attachments=attachments))
     if sheet is None:
         return document.write_pdf()
     css, config = sheet

@@ -99,6 +99,11 @@ def test_the_fetcher_opens_data_urls_and_exactly_the_allowed_files(tmp_path):
     for url in (other.as_uri(), "file:///etc/passwd", allowed.as_uri() + "/../b.otf", "http://127.0.0.1/"):
         with pytest.raises(ValueError):
             fonts_only.fetch(url)
+    attached = pdf._fetcher(attachments={"attachment:photo/1": (b"jpeg", "image/jpeg")})
+    assert attached.fetch("attachment:photo/1").read() == b"jpeg"
+    for url in ("attachment:photo/2", "attachment:../photo/1", "file:///etc/passwd", allowed.as_uri()):
+        with pytest.raises(ValueError):
+            attached.fetch(url)
 
 
 def test_font_copies_of_dead_processes_are_removed(small_fonts, tmp_path, monkeypatch):

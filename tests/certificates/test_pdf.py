@@ -3,6 +3,7 @@ the rendered image (pdftoppm + zxing-cpp), stored with its sha256, re-rendered a
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import io
 import os
@@ -21,7 +22,7 @@ from app.certificates.models import Certificate, EventKind
 from app.core.storage import storage
 from app.exams.models import ExamKind
 from app.extensions import db
-from tests.certificates.world import graded_sitting, review_trained, trained_for
+from tests.certificates.world import graded_sitting, photo_bytes, review_trained, trained_for
 
 zxingcpp = pytest.importorskip("zxingcpp")
 pytestmark = pytest.mark.skipif(shutil.which("pdftoppm") is None, reason="pdftoppm (poppler-utils) not installed")
@@ -107,6 +108,48 @@ def test_a_batch_renders_as_one_document_split_per_certificate(cw, cert):
     first_pdf, second_pdf = rendering.render_many([cert, second])
     assert "低压电工作业" in text_of(first_pdf) and "高压电工作业" not in text_of(first_pdf)
     assert "高压电工作业" in text_of(second_pdf)
+
+
+def test_each_file_of_a_batch_has_its_own_frame_photo_and_qr_only(cw, cert):
+    """A batch draws each page over the frame of its kind (title, labels) and splits it into a file that carries
+    its own photo and QR, not the rest of the document's (other people's photos)."""
+    import pikepdf
+
+    special = rendering.card_context(cert)
+    manager = dict(
+        special,
+        kind="安全生产知识和管理能力考核合格证",
+        kind_value="manager",
+        category_label="人员类型",
+        category="主要负责人",
+        item_label="行业类别",
+        item="危险化学品生产",
+        review_due="",
+        name="李四",
+        photo="data:image/png;base64," + base64.b64encode(photo_bytes((200, 80, 80))).decode(),
+    )
+    first, second, again = rendering._render_cards([special, manager, special])
+    assert again == first  # the same bytes for the same card (frames named in order, no random names)
+    text = text_of(first)
+    for expected in (
+        "中华人民共和国特种作业操作证",
+        "作业类别",
+        "低压电工作业",
+        "应复审日期",
+        "王大锤",
+        "扫码核验",
+        "发证机关",
+    ):
+        assert expected in text, expected
+    assert "人员类型" not in text and "李四" not in text
+    text = text_of(second)
+    for expected in ("安全生产知识和管理能力考核合格证", "人员类型", "危险化学品生产", "李四", "本证书可扫描二维码"):
+        assert expected in text, expected
+    assert "作业类别" not in text and "应复审日期" not in text and "王大锤" not in text
+    for data in (first, second):
+        with pikepdf.open(io.BytesIO(data)) as pdf:
+            images = [o for o in pdf.objects if isinstance(o, pikepdf.Stream) and o.get("/Subtype") == "/Image"]
+            assert len(pdf.pages) == 1 and len(images) == 2  # its photo and its QR
 
 
 def test_the_batch_task_is_idempotent(cw, cert):
