@@ -60,6 +60,7 @@ def photo(i: int) -> bytes:
 
 def build(n: int) -> list[int]:
     """N certificates issued by a regulator on one passed sitting; returns their ids."""
+    import sqlalchemy as sa
     from flask_migrate import upgrade
 
     from app.certificates import issuing
@@ -67,9 +68,10 @@ def build(n: int) -> list[int]:
     from app.exams.models import Attempt, AttemptState, ExamKind, Sitting
     from app.extensions import db
     from app.people import photos
-    from app.people.models import Post
+    from app.people.models import Person, Post
     from app.rules.seed import seed_reference
     from tests.factories import Factory, make_id_number
+    from tests.training.world import trained
 
     upgrade()
     seed_reference()
@@ -115,6 +117,9 @@ def build(n: int) -> list[int]:
             )
         )
     db.session.flush()
+    # the 初次培训 every 特种作业操作证 rests on (app.certificates.issuing checks the 学时)
+    persons = list(db.session.scalars(sa.select(Person).where(Person.name != "")))
+    trained(factory.enterprise_admin(enterprise), persons, hours=8, operation_code="1.2", exam_passed=None)
     result = issuing.issue_bulk(sitting, actor=regulator)
     db.session.commit()
     assert len(result.issued) == n, [o.refusal.message for o in result.refused][:3]
