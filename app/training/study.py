@@ -123,6 +123,8 @@ _PROGRESS, _CREDITS = LessonProgress.__table__, StudyCredit.__table__
 
 @functools.cache
 def _read_statement() -> sa.Select:
+    """The person's active session with its lesson's length, its progress and the learner's zone (for the day
+    the credit goes to: as :func:`app.people.zones.user_zone`, without loading the user)."""
     s, p = _SESSIONS, _PROGRESS
     return (
         sa.select(
@@ -235,13 +237,9 @@ def _write_in_steps(conn: sa.Connection, progressed: bool, days: int, params: di
     if progressed:
         credited = conn.execute(progress.returning(_PROGRESS.c.credited_seconds), params).scalar_one()
     if days:
-        rows = [{"day": params[f"day{k}"], "seconds": params[f"share{k}"]} for k in range(days)]
-        ids = {k: params[k] for k in ("b_person", "b_class", "b_lesson")}
+        ids = {"person_id": params["b_person"], "class_id": params["b_class"], "lesson_id": params["b_lesson"]}
         stmt = INSERTS[conn.dialect.name](_CREDITS).values(
-            [
-                {"person_id": ids["b_person"], "class_id": ids["b_class"], "lesson_id": ids["b_lesson"], **r}
-                for r in rows
-            ]
+            [{**ids, "day": params[f"day{k}"], "seconds": params[f"share{k}"]} for k in range(days)]
         )
         conn.execute(
             stmt.on_conflict_do_update(
