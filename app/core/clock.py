@@ -44,21 +44,27 @@ def zone() -> ZoneInfo:
     return _zone_named(_default_zone())
 
 
+def zone_named(name: str) -> ZoneInfo:
+    """The zone of this name (an IANA name, as a jurisdiction stores it), or the app's default for ""."""
+    return _zone_named(name or _default_zone())
+
+
 def _default_zone() -> str:
     return current_app.config.get("BABEL_DEFAULT_TIMEZONE", "Asia/Shanghai") if has_app_context() else "Asia/Shanghai"
 
 
-def to_local(value: datetime) -> datetime:
-    """A stored (naive UTC) time as an aware time in the display zone."""
+def to_local(value: datetime, tz: ZoneInfo | None = None) -> datetime:
+    """A stored (naive UTC) time as an aware time in the display zone (or in ``tz``)."""
     if value.tzinfo is None:
         value = value.replace(tzinfo=UTC)
-    return value.astimezone(zone())
+    return value.astimezone(tz or zone())
 
 
-def to_utc(value: datetime) -> datetime:
-    """A local wall-clock time (naive, as typed into a form) or an aware time, as naive UTC for storage."""
+def to_utc(value: datetime, tz: ZoneInfo | None = None) -> datetime:
+    """A local wall-clock time (naive, as typed into a form, in the display zone or in ``tz``) or an aware time,
+    as naive UTC for storage."""
     if value.tzinfo is None:
-        value = value.replace(tzinfo=zone())
+        value = value.replace(tzinfo=tz or zone())
     return value.astimezone(UTC).replace(tzinfo=None)
 
 

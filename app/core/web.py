@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 from urllib.parse import urlsplit
 
-from flask import Flask, Response, current_app, g, request
+from flask import Flask, Response, current_app, g, request, session
 
 
 def safe_next(target: str | None, default: str | None = None) -> str | None:
@@ -69,16 +69,18 @@ def security_headers(response: Response) -> Response:
     headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
     if current_app.config.get("MODE") == "production":
         headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
-    if _signed_in() and request.endpoint != "static":
+    if request.endpoint != "static" and _signed_in():
         headers["Cache-Control"] = "no-store"
         headers.pop("Expires", None)
     return response
 
 
 def _signed_in() -> bool:
-    from flask_login import current_user
-
-    return bool(getattr(current_user, "is_authenticated", False))
+    """The session cookie names a user (Flask-Login's ``_user_id``). Read from the session, not from
+    ``current_user``: after the view committed, the user row is expired, and ``is_authenticated`` would load it
+    again (one query on every response; a heartbeat's fourth). A stale cookie of a logged-out user also gets
+    ``no-store``, which is harmless."""
+    return "_user_id" in session
 
 
 def register(app: Flask) -> None:

@@ -3,9 +3,14 @@ enterprise's, an institution's; a worker's current employer's), empty for the pl
 
 from __future__ import annotations
 
+import itertools
+
+import sqlalchemy as sa
 from flask_login import current_user
+from sqlalchemy import orm as so
 
 from app.core.clock import register_user_zone
+from app.people.models import Employment, Enterprise, Jurisdiction
 
 
 def user_zone() -> str:
@@ -23,3 +28,24 @@ def user_zone() -> str:
 
 
 register_user_zone(user_zone)
+
+
+def person_zone_sql(person_id: sa.ColumnElement) -> sa.ScalarSelect:
+    """:func:`user_zone` of a worker as a scalar SQL subquery (for statements that must not load the user):
+    their current employer's jurisdiction's ``time_zone``, else the nearest ancestor's (as
+    ``Jurisdiction.effective_time_zone``, 4 levels), "" for the default. NULL when they have no current job."""
+    levels = [so.aliased(Jurisdiction) for _ in range(4)]
+    stmt = (
+        sa.select(sa.func.coalesce(*(sa.func.nullif(j.time_zone, "") for j in levels), ""))
+        .select_from(Employment)
+        .join(Enterprise, Enterprise.id == Employment.enterprise_id)
+        .outerjoin(levels[0], levels[0].id == Enterprise.jurisdiction_id)
+    )
+    for child, parent in itertools.pairwise(levels):
+        stmt = stmt.outerjoin(parent, parent.id == child.parent_id)
+    return (
+        stmt.where(Employment.person_id == person_id, Employment.end_date.is_(None))
+        .order_by(Employment.start_date.desc())
+        .limit(1)
+        .scalar_subquery()
+    )

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from app.core.clock import to_local, to_utc
 
@@ -88,19 +89,22 @@ def credit(state: StudyState, beat: Heartbeat, now: datetime) -> tuple[StudyStat
     return new, seconds, None
 
 
-def split_by_day(end: datetime, seconds: int) -> list[tuple[date, int]]:
-    """The local days the ``seconds`` before ``end`` (naive UTC) fall on, oldest first, with their shares."""
+def split_by_day(end: datetime, seconds: int, tz: ZoneInfo | None = None) -> list[tuple[date, int]]:
+    """The local days the ``seconds`` before ``end`` (naive UTC) fall on, oldest first, with their shares.
+
+    Local means the learner's zone: ``tz`` when the caller looked it up already (the heartbeat reads it with the
+    session), else the signed-in user's (:func:`app.core.clock.zone`)."""
     if seconds <= 0:
         return []
-    start_local = to_local(end - timedelta(seconds=seconds))
-    end_local = to_local(end)
+    start_local = to_local(end - timedelta(seconds=seconds), tz)
+    end_local = to_local(end, tz)
     out = []
     cursor = start_local
     while cursor.date() < end_local.date():
         midnight = datetime.combine(cursor.date() + timedelta(days=1), datetime.min.time())
-        share = int((to_utc(midnight) - to_utc(cursor.replace(tzinfo=None))).total_seconds())
+        share = int((to_utc(midnight, tz) - to_utc(cursor.replace(tzinfo=None), tz)).total_seconds())
         if share > 0:
             out.append((cursor.date(), share))
-        cursor = to_local(to_utc(midnight))
+        cursor = to_local(to_utc(midnight, tz), tz)
     out.append((end_local.date(), seconds - sum(s for _, s in out)))
     return [(d, s) for d, s in out if s > 0]

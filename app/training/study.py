@@ -9,15 +9,17 @@ Functions flush; the view commits.
 
 from __future__ import annotations
 
+import functools
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
 
-from app.core.clock import utcnow
-from app.core.db import conditional_update, insert_on_conflict
+from app.core.clock import utcnow, zone_named
+from app.core.db import INSERTS, insert_on_conflict
 from app.extensions import db
+from app.people.zones import person_zone_sql
 from app.training.crediting import Heartbeat, StudyState, credit, split_by_day
 from app.training.models import Lesson, LessonProgress, StudyCredit, StudySession, TrainingClass
 
@@ -66,30 +68,15 @@ def _progress(person_id: int, class_id: int, lesson_id: int) -> LessonProgress |
 
 
 def heartbeat(person_id: int, beat: Heartbeat, *, now: datetime | None = None) -> BeatResult:
-    """Credit one heartbeat of the person's lesson page (see :mod:`app.training.crediting`)."""
+    """Credit one heartbeat of the person's lesson page (see :mod:`app.training.crediting`).
+
+    Two statements on PostgreSQL: one read (session, lesson, progress and the learner's zone) and one write (the
+    session's conditional move, the progress and the day ledger, as data-modifying CTEs that only run when the
+    move won). Both are built once (heartbeats are the busiest request of online study) and run on the session's
+    connection, inside its transaction, without the ORM's per-statement work."""
     now = now or utcnow()
-    row = db.session.execute(
-        sa.select(
-            StudySession.token,
-            StudySession.class_id,
-            StudySession.lesson_id,
-            StudySession.last_at,
-            StudySession.position,
-            Lesson.duration_seconds,
-            LessonProgress.furthest,
-            LessonProgress.credited_seconds,
-        )
-        .join(Lesson, Lesson.id == StudySession.lesson_id)
-        .join(
-            LessonProgress,
-            sa.and_(
-                LessonProgress.person_id == StudySession.person_id,
-                LessonProgress.class_id == StudySession.class_id,
-                LessonProgress.lesson_id == StudySession.lesson_id,
-            ),
-        )
-        .where(StudySession.person_id == person_id)
-    ).first()
+    conn = db.session.connection()
+    row = conn.execute(_read_statement(), {"b_person": person_id}).first()
     if row is None:
         return BeatResult(0, "taken_over", 0, 0.0)
     state = StudyState(
@@ -104,41 +91,163 @@ def heartbeat(person_id: int, beat: Heartbeat, *, now: datetime | None = None) -
     new, seconds, refusal = credit(state, beat, now)
     if refusal == "taken_over":
         return BeatResult(0, refusal, row.credited_seconds, row.furthest)
-    seen = StudySession.last_at.is_(None) if row.last_at is None else StudySession.last_at == row.last_at
-    moved = db.session.execute(
-        conditional_update(StudySession)
-        .where(StudySession.person_id == person_id, StudySession.token == beat.token, seen)
-        .values(last_at=new.last_at, position=new.position)
-    ).rowcount
+    days = split_by_day(now, seconds, zone_named(row.zone or "")) if seconds else []
+    progressed = bool(seconds or new.furthest > row.furthest)
+    params = {
+        "b_person": person_id,
+        "b_token": beat.token,
+        "seen": row.last_at,
+        "b_last_at": new.last_at,
+        "b_position": new.position,
+        "b_class": row.class_id,
+        "b_lesson": row.lesson_id,
+        "b_seconds": seconds,
+        "b_furthest": new.furthest,
+    }
+    for k, (day, share) in enumerate(days):
+        params[f"day{k}"], params[f"share{k}"] = day, share
+    if conn.dialect.name == "postgresql":
+        moved, credited = conn.execute(_write_statement(progressed, len(days)), params).one()
+    else:
+        moved, credited = _write_in_steps(conn, progressed, len(days), params)
     if not moved:  # a racing heartbeat of the same page got there first: it carries the credit
         return BeatResult(0, "duplicate", row.credited_seconds, row.furthest)
-    where = (
-        LessonProgress.person_id == person_id,
-        LessonProgress.class_id == row.class_id,
-        LessonProgress.lesson_id == row.lesson_id,
+    return BeatResult(
+        seconds, refusal, row.credited_seconds if credited is None else credited, max(new.furthest, row.furthest)
     )
-    credited = row.credited_seconds
-    if seconds or new.furthest > row.furthest:
-        credited = db.session.execute(
-            conditional_update(LessonProgress)
-            .where(*where)
-            .values(
-                credited_seconds=LessonProgress.credited_seconds + seconds,
-                furthest=sa.case((LessonProgress.furthest < new.furthest, new.furthest), else_=LessonProgress.furthest),
-            )
-            .returning(LessonProgress.credited_seconds)
-        ).scalar_one()
-    for day, share in split_by_day(now, seconds):
-        stmt = insert_on_conflict(db.session, StudyCredit).values(
-            person_id=person_id, class_id=row.class_id, lesson_id=row.lesson_id, day=day, seconds=share
+
+
+_SESSIONS, _LESSONS = StudySession.__table__, Lesson.__table__
+_PROGRESS, _CREDITS = LessonProgress.__table__, StudyCredit.__table__
+
+
+@functools.cache
+def _read_statement() -> sa.Select:
+    """The person's active session with its lesson's length, its progress and the learner's zone (for the day
+    the credit goes to: as :func:`app.people.zones.user_zone`, without loading the user)."""
+    s, p = _SESSIONS, _PROGRESS
+    return (
+        sa.select(
+            s.c.token,
+            s.c.class_id,
+            s.c.lesson_id,
+            s.c.last_at,
+            s.c.position,
+            _LESSONS.c.duration_seconds,
+            p.c.furthest,
+            p.c.credited_seconds,
+            person_zone_sql(s.c.person_id).label("zone"),
         )
-        db.session.execute(
+        .join(_LESSONS, _LESSONS.c.id == s.c.lesson_id)
+        .join(p, sa.and_(p.c.person_id == s.c.person_id, p.c.class_id == s.c.class_id, p.c.lesson_id == s.c.lesson_id))
+        .where(s.c.person_id == sa.bindparam("b_person"))
+    )
+
+
+def _moves() -> tuple[sa.Update, sa.Update]:
+    """Two of the three writes of a heartbeat, with bound parameters (the third is :func:`_ledger`):
+
+    * ``move``: the session's clock and position, only from the state the rule saw (``last_at`` unchanged, the
+      token still this page's): a retried or racing heartbeat that lost finds no row and credits nothing;
+    * ``progress``: ``credited_seconds + :seconds`` and the furthest position, never lowered;
+    """
+    s, p = _SESSIONS, _PROGRESS
+    move = (
+        sa.update(s)
+        .where(
+            s.c.person_id == sa.bindparam("b_person"),
+            s.c.token == sa.bindparam("b_token"),
+            s.c.last_at.is_not_distinct_from(sa.bindparam("seen", type_=sa.DateTime)),
+        )
+        .values(
+            last_at=sa.bindparam("b_last_at", type_=sa.DateTime), position=sa.bindparam("b_position", type_=sa.Float)
+        )
+    )
+    furthest = sa.bindparam("b_furthest", type_=sa.Float)
+    progress = (
+        sa.update(p)
+        .where(
+            p.c.person_id == sa.bindparam("b_person"),
+            p.c.class_id == sa.bindparam("b_class"),
+            p.c.lesson_id == sa.bindparam("b_lesson"),
+        )
+        .values(
+            credited_seconds=p.c.credited_seconds + sa.bindparam("b_seconds", type_=sa.Integer),
+            furthest=sa.case((p.c.furthest < furthest, furthest), else_=p.c.furthest),
+        )
+    )
+
+    return move, progress
+
+
+def _ledger(shares: sa.Select) -> sa.Insert:
+    """PostgreSQL ``INSERT … ON CONFLICT DO UPDATE``: the day shares (rows of ``day, seconds``) added into the
+    per-day ledger."""
+    c = _CREDITS
+    person, class_id, lesson_id = (sa.bindparam(k, type_=sa.Integer) for k in ("b_person", "b_class", "b_lesson"))
+    days = shares.subquery("shares")
+    insert = INSERTS["postgresql"](c).from_select(
+        ["person_id", "class_id", "lesson_id", "day", "seconds"],
+        sa.select(person, class_id, lesson_id, days.c.day, days.c.seconds),
+    )
+    return insert.on_conflict_do_update(
+        index_elements=[c.c.person_id, c.c.class_id, c.c.lesson_id, c.c.day],
+        set_={"seconds": c.c.seconds + insert.excluded.seconds},
+    )
+
+
+def _shares(days: int, won: sa.ColumnElement) -> sa.Select:
+    """The bound day shares ``day0, share0, …`` as rows, only when ``won`` holds."""
+    selects = [
+        sa.select(
+            sa.bindparam(f"day{k}", type_=sa.Date).label("day"),
+            sa.bindparam(f"share{k}", type_=sa.Integer).label("seconds"),
+        )
+        for k in range(days)
+    ]
+    selects = [q.where(won) for q in selects]
+    return selects[0] if days == 1 else sa.union_all(*selects)
+
+
+@functools.cache
+def _write_statement(progressed: bool, days: int) -> sa.Select:
+    """PostgreSQL: the writes in one statement, ``(1 if the session moved else 0, credited_seconds or NULL)``.
+    The progress and ledger CTEs are conditioned on the move (``EXISTS (SELECT FROM moved)``)."""
+    move, progress = _moves()
+    moved = move.returning(_SESSIONS.c.person_id).cte("moved")
+    won = sa.exists(sa.select(moved.c.person_id))
+    columns = [sa.select(sa.func.count()).select_from(moved).scalar_subquery()]
+    if progressed:
+        progressed_cte = progress.where(won).returning(_PROGRESS.c.credited_seconds).cte("progressed")
+        columns.append(sa.select(progressed_cte.c.credited_seconds).scalar_subquery())
+    else:
+        columns.append(sa.null())
+    stmt = sa.select(*columns)
+    if days:
+        stmt = stmt.add_cte(_ledger(_shares(days, won)).returning(_CREDITS.c.id).cte("ledger"))
+    return stmt
+
+
+def _write_in_steps(conn: sa.Connection, progressed: bool, days: int, params: dict) -> tuple[int, int | None]:
+    """Other databases (SQLite in tests and embedded mode): the same writes, one statement each."""
+    move, progress = _moves()
+    if not conn.execute(move, params).rowcount:
+        return 0, None
+    credited = None
+    if progressed:
+        credited = conn.execute(progress.returning(_PROGRESS.c.credited_seconds), params).scalar_one()
+    if days:
+        ids = {"person_id": params["b_person"], "class_id": params["b_class"], "lesson_id": params["b_lesson"]}
+        stmt = INSERTS[conn.dialect.name](_CREDITS).values(
+            [{**ids, "day": params[f"day{k}"], "seconds": params[f"share{k}"]} for k in range(days)]
+        )
+        conn.execute(
             stmt.on_conflict_do_update(
                 index_elements=["person_id", "class_id", "lesson_id", "day"],
-                set_={"seconds": StudyCredit.seconds + stmt.excluded.seconds},
+                set_={"seconds": _CREDITS.c.seconds + stmt.excluded.seconds},
             )
         )
-    return BeatResult(seconds, refusal, credited, max(new.furthest, row.furthest))
+    return 1, credited
 
 
 def lesson_progress(person_id: int, class_id: int) -> dict[int, LessonProgress]:
