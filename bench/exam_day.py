@@ -196,6 +196,10 @@ def create_bench_database(prefix: str):
         "SECRET_KEY": secrets.token_hex(16),
         "ANPEI_DATA_KEY": secrets.token_hex(16),
         "ANPEI_SECURE_COOKIES": "0",
+        # 人像抓拍 needs a camera: the simulated clients take no snapshots (a learner without one is credited
+        # nothing), so these benches measure the answer and heartbeat paths without it
+        "ANPEI_SNAPSHOTS_LESSONS": "0",
+        "ANPEI_SNAPSHOTS_EXAMS": "0",
         "PYTHONPATH": str(ROOT),
     }
     env.pop("CELERY_BROKER_URL", None)
