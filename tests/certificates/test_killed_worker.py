@@ -32,8 +32,9 @@ from app.certificates.models import Certificate, CertificateEvent, EventKind
 from app.core.storage import storage
 from app.extensions import db
 from app.people.models import Post
-from tests.certificates.world import give_photo, graded_sitting
+from tests.certificates.world import TRAINED_ON, give_photo, graded_sitting
 from tests.factories import make_id_number
+from tests.training.world import trained
 
 pytestmark = [
     pytest.mark.postgres,
@@ -105,6 +106,7 @@ def batch(cw) -> list[int]:
         ).person
         give_photo(person)
         persons.append(person)
+    trained(cw.admin, persons, operation_code="1.2", on=TRAINED_ON, exam_passed=None)  # the 初次培训 issuing checks
     sitting = graded_sitting(cw.enterprise, [(p, True) for p in persons])
     result = issuing.issue_bulk(sitting, actor=cw.regulator)
     db.session.commit()
