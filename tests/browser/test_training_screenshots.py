@@ -14,6 +14,10 @@ def test_training_screenshots(page, phone_page, demo):  # noqa: F811
     expect(page.get_by_test_id("class-roster")).to_contain_text("王建国")
     shoot(page, "training-class.png")
 
+    page.get_by_test_id("snapshot-cell").filter(has_text="待复核").get_by_role("link").click()
+    expect(page.get_by_text("待复核：与登记照片不符")).to_be_visible()
+    shoot(page, "training-snapshots.png")
+
     page.get_by_role("navigation").get_by_role("link", name="学时台账").click()
     expect(page.get_by_test_id("ledger")).to_contain_text("差")
     shoot(page, "training-ledger.png")
