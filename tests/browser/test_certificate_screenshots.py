@@ -11,5 +11,7 @@ def test_certificate_bundle_screenshot(page, demo):  # noqa: F811
     log_in(page, "enterprise")
     page.get_by_role("navigation").get_by_role("link", name="持证上岗").click()
     page.get_by_test_id("bundle-zip").first.click()
-    expect(page.get_by_test_id("bundle-percent")).to_have_text("100 %")
+    expect(page.get_by_test_id("bundle-percent")).to_have_text(
+        "100 %", timeout=60_000
+    )  # a real worker builds it on PostgreSQL
     shoot(page, "certificate-bundle.png")
