@@ -27,7 +27,6 @@ from app.auth.models import Role
 from app.bank import queries as bank_queries
 from app.bank import scope as bank_scope
 from app.bank.models import PaperTemplate
-from app.core.celery import enqueue_after_commit
 from app.core.clock import to_local, to_utc
 from app.core.db import utcnow
 from app.core.errors import DomainError, json_error
@@ -41,7 +40,6 @@ from app.exams.forms import ExtendForm, MakeupForm, SittingForm, StartForm
 from app.exams.models import Attempt, AttemptState, ExamKind
 from app.extensions import db
 from app.people import snapshots
-from app.people import tasks as people_tasks
 from app.people.models import Employment, Person, Post, SnapshotContext
 from app.people.scope import reaches_person
 from question_bank import Paper
@@ -173,14 +171,10 @@ def attempt_snapshot(attempt_id: int):
             raise DomainError("snapshot.no_consent")
         if plan is None or not attempt.is_open:
             raise DomainError("snapshot.no_plan", http_status=409)
-        snapshot = snapshots.take(
-            plan, request.get_data(cache=False), max_bytes=current_app.config["SNAPSHOT_MAX_BYTES"], now=now
-        )
+        snapshots.take(plan, request.get_data(cache=False), max_bytes=current_app.config["SNAPSHOT_MAX_BYTES"], now=now)
     except DomainError as exc:
         db.session.rollback()
         return json_error(exc)
-    if snapshots.checking_faces():
-        enqueue_after_commit(people_tasks.check_snapshot, snapshot.id)
     due = snapshots.status(plan, now).due
     db.session.commit()
     return jsonify(saved=True, due=due)

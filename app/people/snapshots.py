@@ -32,6 +32,7 @@ from flask import current_app
 from PIL import Image
 
 from app.archive.services import record_event
+from app.core.celery import enqueue_after_commit
 from app.core.clock import utcnow
 from app.core.db import insert_on_conflict
 from app.core.errors import DomainError
@@ -279,7 +280,8 @@ def normalise_snapshot(data: bytes, *, max_bytes: int) -> bytes:
 
 
 def take(plan: SnapshotPlan, data: bytes, *, max_bytes: int, now: datetime | None = None) -> Snapshot:
-    """Store a snapshot for ``plan`` (whose person has consented; the caller checked).
+    """Store a snapshot for ``plan`` (whose person has consented; the caller checked). With a face checker
+    configured, the ``people.check_snapshot`` task compares it after the commit.
 
     :raises DomainError: ``snapshot.not_due`` (nothing is due: at most one per moment), or an upload error.
     """
@@ -301,6 +303,10 @@ def take(plan: SnapshotPlan, data: bytes, *, max_bytes: int, now: datetime | Non
     )
     db.session.add(snapshot)
     db.session.flush()
+    if checking_faces():
+        from app.people import tasks  # the task module imports this one
+
+        enqueue_after_commit(tasks.check_snapshot, snapshot.id)
     return snapshot
 
 

@@ -17,14 +17,12 @@ from app.auth.access import roles_required
 from app.auth.models import Role
 from app.auth.policy import may_see_snapshots
 from app.bank import scope as bank_scope
-from app.core.celery import enqueue_after_commit
 from app.core.clock import local_today, to_local, to_utc, utcnow
 from app.core.errors import DomainError, json_error, json_object
 from app.core.forms import choices
 from app.core.storage import send_stored
 from app.extensions import db
 from app.people import snapshots
-from app.people import tasks as people_tasks
 from app.people.models import Post, SnapshotContext
 from app.people.scope import reaches_person, visible_enterprise_ids
 from app.training import archive_events as _archive_events  # noqa: F401  (registers how its 一人一档 events read)
@@ -543,14 +541,10 @@ def lesson_snapshot(class_id: int, lesson_id: int):
         plan = snapshots.plan_for(person_id, SnapshotContext.LESSON, training_class.id)
         if plan is None or plan.item_id != lesson.id:
             raise DomainError("snapshot.no_plan", http_status=409)
-        snapshot = snapshots.take(
-            plan, request.get_data(cache=False), max_bytes=current_app.config["SNAPSHOT_MAX_BYTES"], now=now
-        )
+        snapshots.take(plan, request.get_data(cache=False), max_bytes=current_app.config["SNAPSHOT_MAX_BYTES"], now=now)
     except DomainError as exc:
         db.session.rollback()
         return json_error(exc)
-    if snapshots.checking_faces():
-        enqueue_after_commit(people_tasks.check_snapshot, snapshot.id)
     due = snapshots.status(plan, now).due
     db.session.commit()
     return jsonify(saved=True, due=due)

@@ -242,7 +242,7 @@ def test_a_mismatch_flags_the_snapshot_for_review_but_never_refuses_credit(
     factory.commit()
     monkeypatch.setitem(app.config, "FACE_CHECKER", "test")
     queued = []
-    monkeypatch.setattr("app.training.views.enqueue_after_commit", lambda task, *args: queued.append((task, args)))
+    monkeypatch.setattr("app.people.snapshots.enqueue_after_commit", lambda task, *args: queued.append((task, args)))
     seen = []
 
     def mismatch(registered, snapshot):
