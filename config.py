@@ -56,7 +56,15 @@ class Config:
     #: database restart the first statement on a dead connection fails, SQLAlchemy then drops the whole pool, and
     #: the exam page's answer queue retries; ``ANPEI_DB_PRE_PING=1`` trades the round trip for no such error.
     #: ``create_app`` adds the JSON codec of the JSON columns (``app.core.jsontext``).
-    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_recycle": 1800, "pool_pre_ping": env_bool("ANPEI_DB_PRE_PING", False)}
+    #: Connections kept per process: a request may hold two at once (its session's, and the one a rate-limit
+    #: counter commits on by itself), so 4 threads need 8. Beyond the pool a connection is opened and closed per
+    #: use, and a new PostgreSQL backend costs a fork and cold catalog caches (measured: the login rush churned
+    #: backends several times a second with SQLAlchemy's default of 5).
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {
+        "pool_recycle": 1800,
+        "pool_pre_ping": env_bool("ANPEI_DB_PRE_PING", False),
+        "pool_size": env_int("ANPEI_DB_POOL_SIZE", 10),
+    }
 
     CELERY_BROKER_URL = env_str("CELERY_BROKER_URL")
     CELERY_RESULT_BACKEND = env_str("CELERY_RESULT_BACKEND")
