@@ -10,6 +10,7 @@ from flask_login import current_user
 from sqlalchemy import orm as so
 
 from app.core.clock import register_user_zone
+from app.extensions import db
 from app.people.models import Employment, Enterprise, Jurisdiction
 
 
@@ -22,8 +23,8 @@ def user_zone() -> str:
         return current_user.enterprise.jurisdiction.effective_time_zone
     if current_user.institution is not None:
         return current_user.institution.jurisdiction.effective_time_zone
-    if current_user.person is not None and current_user.person.current_employments:
-        return current_user.person.current_employments[0].enterprise.jurisdiction.effective_time_zone
+    if current_user.person_id is not None:  # one query, not four lazy loads (a worker's lesson page asks)
+        return db.session.scalar(sa.select(person_zone_sql(sa.literal(current_user.person_id)))) or ""
     return ""
 
 
