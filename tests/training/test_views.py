@@ -127,6 +127,29 @@ def test_heartbeats_over_http_credit_real_time_and_a_second_tab_stops_the_first(
     assert db.session.scalar(sa.select(sa.func.sum(StudyCredit.seconds))) == 60
 
 
+def test_a_heartbeat_checks_the_login_as_every_page_does(training_world, login, factory):
+    """The heartbeat checks the session without loading the user (``@signed_in_as``): a cookie from before a
+    password change, or of an account since deactivated, is sent to the login page as on any other page."""
+    w = training_world
+    learner = login(w.worker)
+    start = f"/training/mine/{w.training_class.id}/lessons/{w.video.id}/start"
+    token = learner.post(start, json={}).get_json()["token"]
+    body = {"token": token, "lesson_id": w.video.id, "position": 0, "visible": True, "playing": True}
+    assert learner.post("/training/heartbeat", json=body).status_code == 200
+
+    w.worker.set_password("a-new-password")  # ends every session of the account
+    factory.commit()
+    refused = learner.post("/training/heartbeat", json=body)
+    assert (refused.status_code, refused.headers["Location"].split("?")[0]) == (302, "/login")
+
+    learner = login(w.worker, "a-new-password")
+    assert learner.post("/training/heartbeat", json=body).status_code == 200
+    w.worker.active = False
+    factory.commit()
+    refused = learner.post("/training/heartbeat", json=body)
+    assert (refused.status_code, refused.headers["Location"].split("?")[0]) == (302, "/login")
+
+
 def test_a_heartbeat_without_the_csrf_header_is_refused(training_world, csrf_client):
     client = csrf_client
     page = client.get("/login").data.decode()
