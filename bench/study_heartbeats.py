@@ -300,22 +300,24 @@ class Learner:
     behaviour: str  # plain, hider, seeker
     opens_at: float
     beats: list[Beat] = field(default_factory=list)
-    base: float = 0.0  # the whole second (after the run's start) the page opened at; beats are relative to it
+    base: float = 0.0  # when (seconds after the run's start) the page opened; its beats are relative to it
     token: str = ""
     error: str = ""
     browser: Browser | None = None
 
 
-def plan(n: int, ramp: float, study: float, interval: float, hide: float, seek: float, rng) -> list[Learner]:
+def plan(
+    n: int, ramp: float, study: float, interval: float, hide: float, seek: float, rng, aligned: bool = False
+) -> list[Learner]:
     """Each learner's page, beat by beat: when it is sent and what it reports (as ``static/js/study.js``).
 
-    Times are seconds after the page opened (at a whole second of the run: :func:`live`); its first beat goes
+    Times are seconds after the page opened (:func:`live`); its first beat goes
     then, play 3 s later, events at whole seconds, the 30-s timer at half seconds (so a credited stretch is never a
     whole number of seconds; see the module doc)."""
     learners = []
     for i in range(n):
         behaviour = "hider" if i % 100 < hide * 100 else "seeker" if i % 100 >= 100 - seek * 100 else "plain"
-        opens = float(int(rng.uniform(0, ramp)))
+        opens = float(int(rng.uniform(0, ramp))) if aligned else rng.uniform(0, ramp)
         learner = Learner(f"w{i:05d}", behaviour, opens)
         play = 3.0
         beats = [Beat(0.0, True, False, 0.0, "first"), Beat(play, True, False, 0.0, "play")]
@@ -380,7 +382,9 @@ async def live(learner: Learner, browser: Browser, t0: float, world: dict, stats
         return
     stats["open"].append(time.perf_counter() - t_login)
     stats["opened"].append(time.time() - t0)
-    learner.base = float(math.ceil(time.time() - t0))  # the page opened: its timeline starts at a whole second
+    learner.base = time.time() - t0  # the page opened: its timeline starts now
+    if world["aligned"]:  # at the next whole second of the run, as every other page opened this second
+        learner.base = float(math.ceil(learner.base))
     for beat in learner.beats:
         due = t0 + learner.base + beat.at
         delay = due - time.time()
@@ -485,25 +489,40 @@ def cost(args) -> int:
         servers.append(gunicorn("app:create_app()", port, env))
         wait_ready(port, "/login", servers[-1])
         meter = Meter(worker_pid(servers[-1].pid), meter_conn, name)
-        clients = []
-        for username in world["usernames"]:
-            client = Client(port)
-            _s, _h, page = client.get("/login")
-            csrf = CSRF_RE.search(page.decode()).group(1)
-            client.post_form("/login", {"csrf_token": csrf, "username": username, "password": "pw"})
-            _s, _h, page = client.get(f"/training/mine/{world['class_id']}/lessons/{world['lesson_id']}")
+        lesson_path = f"/training/mine/{world['class_id']}/lessons/{world['lesson_id']}"
+        clients = [(Client(port), username) for username in world["usernames"]]
+        tokens: dict[int, str] = {}
+        results: list = []
+
+        def login_page(client):
+            status, _h, page = client.get("/login")
+            client.csrf = CSRF_RE.search(page.decode()).group(1)
+            return status
+
+        def login(client, username):
+            return client.post_form("/login", {"csrf_token": client.csrf, "username": username, "password": "pw"})[0]
+
+        def lesson_page(client):
+            status, _h, page = client.get(lesson_path)
             client.csrf = PAGE_CSRF.search(page.decode()).group(1)
-            _s, _h, body = client.post_json(
-                f"/training/mine/{world['class_id']}/lessons/{world['lesson_id']}/start", {}
-            )
-            clients.append((client, json.loads(body)["token"]))
+            return status
+
+        def start(k, client):
+            status, _h, body = client.post_json(f"{lesson_path}/start", {})
+            tokens[k] = json.loads(body)["token"]
+            return status
+
+        measure(meter, "login page", [lambda c=c: login_page(c) for c, _u in clients], results)
+        measure(meter, "login (cheap hash)", [lambda c=c, u=u: login(c, u) for c, u in clients], results)
+        measure(meter, "lesson page", [lambda c=c: lesson_page(c) for c, _u in clients], results)
+        measure(meter, "start", [lambda k=k, c=c: start(k, c) for k, (c, _u) in enumerate(clients)], results)
+        clients = [(client, tokens[k]) for k, (client, _u) in enumerate(clients)]
 
         def beat(client, token, position):
             payload = {"token": token, "lesson_id": world["lesson_id"], "position": position}
             status, _, _ = client.post_json(HEARTBEAT, {**payload, "visible": True, "playing": True})
             return status
 
-        results: list = []
         for r in range(args.rounds):
             label = "heartbeat (first)" if r == 0 else "heartbeat (credits)"
             measure(meter, label, [lambda c=c, t=t, r=r: beat(c, t, 2.0 * r) for c, t in clients], results)
@@ -549,6 +568,14 @@ def loadavg() -> str:
     return " ".join(Path("/proc/loadavg").read_text().split()[:3])
 
 
+def backends_started(url: str, name: str) -> int:
+    """PostgreSQL sessions established on the bench database so far (a new backend is a fork and cold caches)."""
+    import psycopg
+
+    with psycopg.connect(url.replace("+psycopg", "")) as conn:
+        return conn.execute("SELECT sessions FROM pg_stat_database WHERE datname = %s", (name,)).fetchone()[0]
+
+
 def server_cpu(master: int) -> float:
     """CPU seconds of gunicorn's workers so far."""
     from request_cost import cpu_seconds
@@ -569,6 +596,13 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--connections", type=int, default=64, help="keep-alive connections of the load client")
+    parser.add_argument("--access-log", help="gunicorn's access log here, with each request's server time (µs)")
+    parser.add_argument(
+        "--aligned",
+        action="store_true",
+        help="every page opens on a whole second of the run, so the ~17 pages opened in one second beat in the same "
+        "millisecond, every second (a stress pattern: real pages open at any moment)",
+    )
     parser.add_argument("--cost", action="store_true", help="CPU per heartbeat on one worker instead")
     parser.add_argument("--rounds", type=int, default=5, help="--cost: heartbeats per learner")
     args = parser.parse_args()
@@ -599,13 +633,21 @@ def main() -> int:
             "-w", str(args.workers), "-k", "gthread", "--threads", str(args.threads),
             "--log-level", "warning", "--timeout", "60",
         ]  # fmt: skip
+        if args.access_log:
+            gunicorn += [
+                "--access-logfile",
+                args.access_log,
+                "--access-logformat",
+                "%(t)s %(p)s %(m)s %(U)s %(s)s %(D)s",
+            ]
         servers.append(
             subprocess.Popen(
                 [*gunicorn, "-b", f"{HOST}:{port}", "app:create_app()"], env=env, cwd=ROOT, start_new_session=True
             )
         )
         wait_ready(port, "/login", servers[-1])
-        learners = plan(n, ramp, study, args.interval, args.hide, args.seek, random.Random(7))
+        world["aligned"] = args.aligned
+        learners = plan(n, ramp, study, args.interval, args.hide, args.seek, random.Random(7), args.aligned)
         beats = sum(len(learner.beats) for learner in learners)
         print(
             f"study: {n} learners open the lesson within {ramp:.0f} s and study {minutes:g} min, a heartbeat every "
@@ -614,12 +656,14 @@ def main() -> int:
             flush=True,
         )
         load_before = loadavg()
+        sessions_before = backends_started(url, name)
         t0 = time.time() + 2.0
         cpu0, web0 = resource.getrusage(resource.RUSAGE_SELF), server_cpu(servers[0].pid)
         stats = asyncio.run(study_phase(learners, port, world, args.connections, t0))
         cpu1, web1 = resource.getrusage(resource.RUSAGE_SELF), server_cpu(servers[0].pid)
         elapsed = time.time() - t0
         load_after = loadavg()
+        sessions = backends_started(url, name) - sessions_before
         client_cpu = (cpu1.ru_utime + cpu1.ru_stime) - (cpu0.ru_utime + cpu0.ru_stime)
 
         with psycopg.connect(url.replace("+psycopg", "")) as conn:
@@ -708,7 +752,7 @@ def main() -> int:
         opens = stats["open"]
         print(
             f"opening the page (login page, login, lesson page, start): p50 {ms(opens, 50)}, p99 {ms(opens, 99)}; "
-            f"{stats['connections opened']:,} connections opened"
+            f"{stats['connections opened']:,} client connections opened; {sessions:,} PostgreSQL backends started"
         )
         print(
             f"CPU: load client {client_cpu:.0f} s ({client_cpu / elapsed:.0%} of one core); gunicorn workers "
