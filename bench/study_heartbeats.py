@@ -7,10 +7,13 @@ What it does, on this machine and loopback only, stopping by itself (helpers fro
 1. creates a throwaway PostgreSQL database, runs the migrations, seeds one enterprise with N workers enrolled in
    one online class whose video lesson is a little shorter than the study time (so the duration cap is exercised);
 2. starts ``gunicorn -w 4 -k gthread --threads 4`` on the app (production config);
-3. every learner, at its own moment within ``--ramp`` seconds: logs in (a cheap password hash: logging in is not
+3. every learner, at its own moment within ``--ramp`` seconds (10 minutes: 8.3 page openings a second for 5,000;
+   any moment, not whole seconds — ``--aligned`` makes the ~17 pages opened in one second beat in the same
+   millisecond ever after, a harsher pattern than real pages): logs in (a cheap password hash: logging in is not
    what is measured), opens the lesson page, which starts the study session and sends its first heartbeat, and
-   presses play 3 s later; from then on its page sends a heartbeat every 30 s for D minutes, as
-   ``static/js/study.js`` does;
+   presses play 3 s later; from then on its page sends a heartbeat every 30 s, as ``static/js/study.js`` does,
+   until D minutes after the ramp: all N learners study together for the last D minutes, and the latency target
+   is measured there (the opening rush is printed apart);
 4. some learners do what the rule must not credit (``--hide`` and ``--seek`` of them, 10 % each by default):
    *hiders* switch to another tab for 60–180 s (the page reports it at once and pauses the video; its timer keeps
    reporting ``visible: false``; back on the tab the page restarts the server's clock, and the learner presses
@@ -39,7 +42,8 @@ must then be within one second.
 ``--cost``: CPU per heartbeat in one gunicorn worker with one thread and in its PostgreSQL backend (as
 ``bench/request_cost.py``), against the bare upsert on the same worker; no load test.
 
-Targets (issue #13): heartbeat p99 < 100 ms, 0 5xx, ledger equal to what was watched (to the second, caps applied).
+Targets (issue #13): heartbeat p99 < 100 ms while all N study, 0 5xx, ledger equal to what was watched (to the
+second, caps applied). ``RESULT: ok`` means all of them held.
 """
 
 from __future__ import annotations
@@ -311,14 +315,17 @@ def plan(
 ) -> list[Learner]:
     """Each learner's page, beat by beat: when it is sent and what it reports (as ``static/js/study.js``).
 
-    Times are seconds after the page opened (:func:`live`); its first beat goes
+    Every page opens at its moment within ``ramp`` and studies until ``ramp + study``: all N study together for
+    the last ``study`` seconds. Times are seconds after the page opened (:func:`live`); its first beat goes
     then, play 3 s later, events at whole seconds, the 30-s timer at half seconds (so a credited stretch is never a
     whole number of seconds; see the module doc)."""
     learners = []
+    together = study
     for i in range(n):
         behaviour = "hider" if i % 100 < hide * 100 else "seeker" if i % 100 >= 100 - seek * 100 else "plain"
         opens = float(int(rng.uniform(0, ramp))) if aligned else rng.uniform(0, ramp)
         learner = Learner(f"w{i:05d}", behaviour, opens)
+        study = together + ramp - opens
         play = 3.0
         beats = [Beat(0.0, True, False, 0.0, "first"), Beat(play, True, False, 0.0, "play")]
         timer = [0.5 + interval * k for k in range(1, int(study / interval) + 1)]
@@ -588,8 +595,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="300 learners, 2 minutes, 20 s ramp")
     parser.add_argument("--learners", type=int)
-    parser.add_argument("--minutes", type=float, help="study time of each learner (10)")
-    parser.add_argument("--ramp", type=float, help="seconds over which the learners open the page (300)")
+    parser.add_argument("--minutes", type=float, help="minutes all learners study together, after the ramp (10)")
+    parser.add_argument("--ramp", type=float, help="seconds over which the learners open the page (600)")
     parser.add_argument("--interval", type=float, default=30.0)
     parser.add_argument("--hide", type=float, default=0.1, help="share of learners who hide the page for a while")
     parser.add_argument("--seek", type=float, default=0.1, help="share of learners whose page tries to seek ahead")
@@ -610,10 +617,11 @@ def main() -> int:
         return cost(args)
     n = args.learners or (300 if args.quick else 5000)
     minutes = args.minutes or (2.0 if args.quick else 10.0)
-    ramp = args.ramp if args.ramp is not None else (20.0 if args.quick else 300.0)
+    ramp = args.ramp if args.ramp is not None else (20.0 if args.quick else 600.0)
     study = minutes * 60
-    # 20 s shorter than the study time: the cap must hold for those who lose nothing (a seeker loses up to 30 s, a
-    # hider 1–4 minutes: their credit is exact, not capped)
+    # 20 s shorter than the shortest study time (the last page to open): the cap must hold for those who lose
+    # nothing (a seeker loses up to 30 s, a hider 1–3 minutes: their credit is exact, and capped if they studied
+    # longer than the lesson plus what they lost)
     lesson_seconds = int(study - 20)
     saturation_seconds = 5.0 if args.quick else 15.0
 
@@ -650,7 +658,8 @@ def main() -> int:
         learners = plan(n, ramp, study, args.interval, args.hide, args.seek, random.Random(7), args.aligned)
         beats = sum(len(learner.beats) for learner in learners)
         print(
-            f"study: {n} learners open the lesson within {ramp:.0f} s and study {minutes:g} min, a heartbeat every "
+            f"study: {n} learners open the lesson within {ramp:.0f} s, then all study together for {minutes:g} min; "
+            f"a heartbeat every "
             f"{args.interval:.0f} s ({beats:,} heartbeats; lesson {lesson_seconds} s, so the cap applies; "
             f"{args.hide:.0%} hide the page for 1–3 min, {args.seek:.0%} try to seek ahead) …",
             flush=True,
@@ -740,14 +749,16 @@ def main() -> int:
         lat = [x for _, x in stats["latency"]]
         opened = max(stats["opened"], default=0.0) + 5  # every page open (logins queue behind each other)
         steady = [x for at, x in stats["latency"] if at >= opened]
+        rush = [x for at, x in stats["latency"] if at < opened]
         print(
             f"study phase: {elapsed:.0f} s, {len(lat):,} heartbeats ({len(lat) / elapsed:,.1f}/s); load average "
             f"{load_before} before, {load_after} after (2 cores, shared)"
         )
         print(
-            f"heartbeat latency: p50 {ms(lat, 50)}, p99 {ms(lat, 99)}, max {max(lat) * 1000:.0f} ms (target "
-            f"p99 < 100 ms); once every page had opened ({opened:.0f} s in; {len(steady):,}): p50 {ms(steady, 50)}, p99 {ms(steady, 99)}; "
-            f"5xx {fivexx}"
+            f"heartbeat latency while all {n} study ({opened:.0f}–{elapsed:.0f} s, {len(steady):,} heartbeats): "
+            f"p50 {ms(steady, 50)}, p99 {ms(steady, 99)}, max {max(steady, default=0) * 1000:.0f} ms (target p99 < "
+            f"100 ms); while the pages open (0–{opened:.0f} s, {len(rush):,}): p50 {ms(rush, 50)}, p99 {ms(rush, 99)}; "
+            f"whole run: p50 {ms(lat, 50)}, p99 {ms(lat, 99)}; 5xx {fivexx}"
         )
         opens = stats["open"]
         print(
@@ -784,15 +795,21 @@ def main() -> int:
             f"{real_rate:,.0f} req/s p99 {ms(real_lat, 99)} 5xx {real_5xx}; bare upsert {bare_rate:,.0f} req/s "
             f"p99 {ms(bare_lat, 99)} 5xx {bare_5xx}; ratio {real_rate / bare_rate:.2f}"
         )
+        fast = bool(steady) and pct(steady, 99) < 0.1
         ok = (
-            fivexx == 0
+            fast
+            and fivexx == 0
             and not stats["errors"]
             and checks["decided and exact"] == checks["decided"]
             and checks["undecided and within their uncertainty"] == checks["undecided"]
             and not checks["beyond the slack"]
             and checks["ledger = sum of acknowledged credits"] == n
         )
-        print("RESULT:", "ok" if ok else "FAILED", f"(p99 {pct(lat, 99) * 1000:.0f} ms)")
+        print(
+            "RESULT:",
+            "ok" if ok else "FAILED",
+            f"(p99 while all study {pct(steady, 99) * 1000:.0f} ms {'✔' if fast else '✘'}; ledger checks above)",
+        )
         return 0 if ok else 1
     finally:
         for proc in servers:
