@@ -27,8 +27,8 @@ from app.archive.models import ArchiveEvent
 from app.auth.access import PUBLIC_ATTR
 from app.auth.models import Role
 from app.extensions import db
-from app.people import photos, roster_import, snapshots
-from app.people.models import Employment, Enterprise, Person, SnapshotContext
+from app.people import faces, photos, roster_import, snapshots
+from app.people.models import Employment, Enterprise, Person, Snapshot, SnapshotContext
 from app.rules.models import Operation, Rule
 from tests.certificates.world import objects_for_access_matrix as cert_objects
 from tests.exams.world import objects_for_access_matrix as exam_objects
@@ -62,18 +62,24 @@ def _stage_batch(t: Tenant) -> str:
     return batch.token
 
 
+def _flagged(snapshot: Snapshot) -> int:
+    """Flag it as the face checker would, so that a 复核 POST reaching it would change it (and ``_state``)."""
+    snapshots.record_match(snapshot, faces.FaceMatch("test", 1, 1, 0.9, matched=False))
+    return snapshot.id
+
+
 def _snapshot(t: Tenant) -> int:
-    """A 人像抓拍 of person A studying in enterprise A's class."""
+    """A flagged 人像抓拍 of person A studying in enterprise A's class."""
     class_id = OBJECT_ARGS["class_id"](t)
     plan = snapshots.open_plan(t.world.person_a.id, SnapshotContext.LESSON, class_id, span_seconds=600)
-    return snapshots.take(plan, _photo_bytes(), max_bytes=1 << 20).id
+    return _flagged(snapshots.take(plan, _photo_bytes(), max_bytes=1 << 20))
 
 
 def _exam_snapshot(t: Tenant) -> int:
-    """A 人像抓拍 of person A's attempt in enterprise A's sitting."""
+    """A flagged 人像抓拍 of person A's attempt in enterprise A's sitting."""
     attempt_id = OBJECT_ARGS["attempt_id"](t)
     plan = snapshots.open_plan(t.world.person_a.id, SnapshotContext.EXAM, attempt_id, span_seconds=600)
-    return snapshots.take(plan, _photo_bytes(), max_bytes=1 << 20).id
+    return _flagged(snapshots.take(plan, _photo_bytes(), max_bytes=1 << 20))
 
 
 #: URL argument → value naming an object of tenant A. Extend this when adding routes with new arguments.
@@ -227,6 +233,7 @@ def _state() -> tuple:
         tuple(db.session.execute(sa.select(Operation.id, Operation.name)).all()),
         tuple(db.session.execute(sa.select(Rule.id, Rule.value)).all()),
         db.session.scalar(sa.text("SELECT count(*) FROM people_import_batches WHERE applied_at IS NOT NULL")),
+        tuple(db.session.execute(sa.select(Snapshot.id, Snapshot.needs_review, Snapshot.reviewed_at)).all()),
     )
 
 
@@ -245,6 +252,7 @@ POST_DATA = {
     "value": "1",
     "legal_basis": "",
     "note": "",
+    "verdict": "same_person",
 }
 
 

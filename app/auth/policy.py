@@ -26,6 +26,9 @@ registered photo   whoever reaches the person record in scope (employers, the re
                    a regulator for the authority's own events, the platform admin) and regulators over the
                    event's region or the person's employer; shown beside the registered photo. Not the person's
                    employer as such, another enterprise, another city's regulator or any worker. Never a public URL.
+snapshot 复核       closing a flagged snapshot with a verdict (本人 / 非本人): the organiser of the class or sitting
+                   and the platform admin; a regulator wherever it may see the snapshots (it is the supervising
+                   authority). Never the person's employer as such, nor a worker.
 ================== ==========================================================================================
 """
 
@@ -109,6 +112,24 @@ def may_see_snapshots(user: User, event, *, person_in_scope: bool) -> bool:
             prefix = region_prefix(user)
             in_region = prefix is not None and (event.region_code or "").startswith(prefix)
             return organises(user, event) or in_region or person_in_scope
+    return False
+
+
+def may_review_snapshots(user: User, event, *, person_in_scope: bool) -> bool:
+    """Reviewing (复核) the flagged 人像抓拍 snapshots of a person in ``event`` — a class or a sitting, with its
+    organiser columns — for a user who already reaches the event in scope: its organiser (enterprise or institution,
+    a regulator for the authority's own events) and the platform admin; a regulator also wherever
+    :func:`may_see_snapshots` shows it the snapshots, as the supervising authority.
+
+    :param person_in_scope: as for :func:`may_see_snapshots`.
+    """
+    match user.role:
+        case Role.ADMIN:
+            return True
+        case Role.ENTERPRISE | Role.INSTITUTION:
+            return organises(user, event)
+        case Role.REGULATOR:
+            return may_see_snapshots(user, event, person_in_scope=person_in_scope)
     return False
 
 

@@ -40,7 +40,8 @@ from app.exams.forms import ExtendForm, MakeupForm, SittingForm, StartForm
 from app.exams.models import Attempt, AttemptState, ExamKind
 from app.extensions import db
 from app.people import snapshots
-from app.people.models import Employment, Person, Post, SnapshotContext
+from app.people.forms import SnapshotReviewForm
+from app.people.models import Employment, Person, Post, ReviewVerdict, SnapshotContext
 from app.people.scope import reaches_person
 from question_bank import Paper
 
@@ -380,7 +381,9 @@ def attempt_detail(attempt_id: int):
             db.session.commit()
             flash(_("已为 %(name)s 延长 %(n)s 分钟。", name=attempt.person.name, n=form.minutes.data), "success")
             return redirect(url_for("exams.sitting", sitting_id=attempt.sitting_id))
-    show_snapshots = _may_see_attempt_snapshots(attempt)
+    in_scope = reaches_person(current_user, attempt.person_id)
+    show_snapshots = policy.may_see_snapshots(current_user, attempt.sitting, person_in_scope=in_scope)
+    may_review = show_snapshots and policy.may_review_snapshots(current_user, attempt.sitting, person_in_scope=in_scope)
     return render_template(
         "exams/attempt_detail.html",
         attempt=attempt,
@@ -394,11 +397,18 @@ def attempt_detail(attempt_id: int):
         else [],
         snapshot_consent=snapshots.consent_of(attempt.person_id, SnapshotContext.EXAM, attempt.sitting_id),
         snapshot_status=_attempt_snapshot_status(attempt) if show_snapshots else None,
+        may_review=may_review,
     )
 
 
 def _may_see_attempt_snapshots(attempt: Attempt) -> bool:
     return policy.may_see_snapshots(
+        current_user, attempt.sitting, person_in_scope=reaches_person(current_user, attempt.person_id)
+    )
+
+
+def _may_review_attempt_snapshots(attempt: Attempt) -> bool:
+    return policy.may_review_snapshots(
         current_user, attempt.sitting, person_in_scope=reaches_person(current_user, attempt.person_id)
     )
 
@@ -438,6 +448,30 @@ def attempt_snapshot_file(attempt_id: int, exam_snapshot_id: int):
     if snapshot is None:
         abort(404)
     return send_stored(snapshot.storage_key, content_type="image/jpeg")
+
+
+@bp.route("/attempts/<int:attempt_id>/snapshots/<int:exam_snapshot_id>/review", methods=["POST"])
+@roles_required(*ORGANISERS)
+def attempt_snapshot_review(attempt_id: int, exam_snapshot_id: int):
+    """复核 of a flagged snapshot of the attempt: 确认本人 or 非本人 (with a note); back to the attempt's page."""
+    attempt = _attempt_for_snapshots(attempt_id)
+    if not _may_review_attempt_snapshots(attempt):
+        abort(403)
+    snapshot = snapshots.snapshot_in(exam_snapshot_id, SnapshotContext.EXAM, attempt.id)
+    if snapshot is None:
+        abort(404)
+    form = SnapshotReviewForm()
+    try:
+        if not form.validate_on_submit():
+            raise DomainError("snapshot.review_verdict", http_status=400)
+        snapshots.review(snapshot.id, form.verdict.data, form.note.data or "", actor=current_user, now=utcnow())
+    except DomainError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+    else:
+        db.session.commit()
+        flash(_("复核已保存：%(verdict)s。", verdict=ReviewVerdict(form.verdict.data).label), "success")
+    return redirect(url_for("exams.attempt_detail", attempt_id=attempt_id))
 
 
 @bp.route("/sittings/<int:sitting_id>/makeup", methods=["GET", "POST"])

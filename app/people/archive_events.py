@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 
 from app.archive.render import RenderedEvent, enum_label, facts, local_time, renders, source_text
 from app.extensions import db
-from app.people.models import EmploymentType, Post
+from app.people.models import EmploymentType, Post, ReviewVerdict
 from app.rules.models import Operation
 
 
@@ -152,4 +152,16 @@ def _snapshot_flagged(p: dict) -> RenderedEvent:
             (_("比对方式"), p.get("checker")),
             (_("检出人脸数"), str(p.get("faces", ""))),
         ),
+    )
+
+
+@renders("snapshot.reviewed")
+def _snapshot_reviewed(p: dict) -> RenderedEvent:
+    """A person reviewed a flagged snapshot (本人 / 非本人, with a note); credit unchanged either way."""
+    verdict = p.get("verdict")
+    tone = "ok" if verdict == ReviewVerdict.SAME_PERSON.value else "bad"
+    return RenderedEvent(
+        _("人像抓拍复核"),
+        facts((_("场景"), _snapshot_context(p)), (_("复核说明"), p.get("note"))),
+        (enum_label(ReviewVerdict, verdict), tone),
     )

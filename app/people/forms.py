@@ -5,7 +5,7 @@ from wtforms import DateField, HiddenField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
 from app.core.forms import enum_choices
-from app.people.models import EmploymentType, IdType, Industry, Post
+from app.people.models import EmploymentType, IdType, Industry, Post, ReviewVerdict
 
 NAME_PATTERN = r"^[\u3400-\u9fffA-Za-z·•．.\s]{1,50}$"
 
@@ -65,3 +65,11 @@ class EnterpriseForm(FlaskForm):
     jurisdiction_id = SelectField(_l("所属行政区划"), coerce=int, choices=[])
     address = StringField(_l("地址"), validators=[Optional(), Length(max=300)])
     contact_phone = StringField(_l("联系电话"), validators=[Optional(), Length(max=30)])
+
+
+class SnapshotReviewForm(FlaskForm):
+    """复核 of a flagged 人像抓拍: the verdict comes from the button pressed (确认本人 / 非本人). The note's rules
+    (required for 非本人, at most 200 characters) are the service's, so that its message names the field."""
+
+    verdict = SelectField(_l("复核结论"), choices=enum_choices(ReviewVerdict))
+    note = StringField(_l("复核说明"))

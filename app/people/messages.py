@@ -42,6 +42,10 @@ MESSAGES = {
     "snapshot.not_due": lambda p: _("现在不需要抓拍。"),
     "snapshot.no_consent": lambda p: _("您尚未同意人像抓拍，不能上传抓拍图片。"),
     "snapshot.no_plan": lambda p: _("请先打开学习或考试页面。"),
+    "snapshot.review_verdict": lambda p: _("请选择复核结论：本人或非本人。"),
+    "snapshot.review_note_required": lambda p: _("复核说明：判定为非本人时必须填写依据。"),
+    "snapshot.review_note_too_long": lambda p: _("复核说明不能超过 %(max)s 个字。", max=p.get("max", "")),
+    "snapshot.review_closed": lambda p: _("这张抓拍已经复核过或无需复核，本次复核未保存。"),
 }
 
 register(MESSAGES)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
@@ -14,6 +15,9 @@ from app.core.db import TimestampMixin, utcnow
 from app.core.enums import LabelledEnum, enum_column
 from app.extensions import db
 from app.people.identifiers import mask_id
+
+if TYPE_CHECKING:
+    from app.auth.models import User
 
 
 class Post(LabelledEnum):
@@ -299,9 +303,17 @@ class SnapshotPlan(db.Model):
     offsets: so.Mapped[list] = so.mapped_column(sa.JSON, default=list)
 
 
+class ReviewVerdict(LabelledEnum):
+    """A person's 复核 of a flagged snapshot: is the registered person in it?"""
+
+    SAME_PERSON = "same_person", _l("本人")
+    NOT_SAME_PERSON = "not_same_person", _l("非本人")
+
+
 class Snapshot(db.Model):
     """One 人像抓拍: a JPEG we re-encoded, stored privately (``storage_key`` is random, never a URL), and what the
-    face checker said about it. ``needs_review`` marks it for the organiser and regulator; it never refuses credit."""
+    face checker said about it. ``needs_review`` marks it for the organiser and regulator; it never refuses credit.
+    A 复核 (``app.people.snapshots.review``) clears ``needs_review`` and keeps who decided what, once."""
 
     __tablename__ = "people_snapshots"
     __table_args__ = (sa.Index("ix_people_snapshots_person_context_ref", "person_id", "context", "ref_id"),)
@@ -322,3 +334,10 @@ class Snapshot(db.Model):
     face_distance: so.Mapped[float | None]
     face_matched: so.Mapped[bool | None]
     needs_review: so.Mapped[bool] = so.mapped_column(default=False)
+    #: The 复核 of a flagged snapshot (naive UTC, the reviewer, the verdict and its note); None until reviewed.
+    reviewed_at: so.Mapped[datetime | None]
+    reviewed_by_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("auth_users.id"))
+    review_verdict: so.Mapped[ReviewVerdict | None] = so.mapped_column(enum_column(ReviewVerdict))
+    review_note: so.Mapped[str] = so.mapped_column(sa.String(200), default="")
+
+    reviewed_by: so.Mapped[User | None] = so.relationship()

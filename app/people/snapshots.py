@@ -16,6 +16,8 @@ layer so that both may. The rules:
   only by a view after ``app.auth.policy.may_see_snapshots``.
 * **A checker flags, never refuses.** :func:`check_face` asks ``app.people.faces.compare`` (None while checking is
   off); a mismatch marks the snapshot ``needs_review`` and writes ``snapshot.flagged`` into the 一人一档.
+* **A person closes the flag.** :func:`review` records a 复核 (本人 / 非本人, with a note) once, clears
+  ``needs_review`` and writes ``snapshot.reviewed``; like the flag, it changes no credit.
 
 Functions flush; the view or task commits.
 """
@@ -30,17 +32,18 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from flask import current_app
 from PIL import Image
+from sqlalchemy import orm as so
 
 from app.archive.services import record_event
 from app.core.celery import enqueue_after_commit
 from app.core.clock import utcnow
-from app.core.db import insert_on_conflict
+from app.core.db import conditional_update, insert_on_conflict
 from app.core.errors import DomainError
 from app.core.storage import storage
 from app.extensions import db
 from app.people import faces
 from app.people import messages as _messages  # noqa: F401  (registers the snapshot codes)
-from app.people.models import Person, Snapshot, SnapshotConsent, SnapshotContext, SnapshotPlan
+from app.people.models import Person, ReviewVerdict, Snapshot, SnapshotConsent, SnapshotContext, SnapshotPlan
 from app.people.photos import decode_image
 
 #: Longest side of a stored snapshot (a phone camera's 4000 px frame is never kept as is).
@@ -49,6 +52,8 @@ MAX_SIDE = 640
 MAX_PIXELS = 12_000_000
 #: The random moments fall within this share of the time ahead (not in the first or last few per cent).
 WINDOW = (0.1, 0.9)
+#: Longest 复核 note (the column's length).
+REVIEW_NOTE_MAX = 200
 
 _random = secrets.SystemRandom()
 
@@ -331,7 +336,7 @@ def record_match(snapshot: Snapshot, match: faces.FaceMatch) -> None:
     """Keep a checker's verdict on ``snapshot``; one that needs review flags it (once) and writes
     ``snapshot.flagged`` into the person's 一人一档."""
     snapshot.face_checker, snapshot.face_distance, snapshot.face_matched = match.checker, match.distance, match.matched
-    if match.needs_review and not snapshot.needs_review:
+    if match.needs_review and not snapshot.needs_review and snapshot.reviewed_at is None:  # a 复核 is final
         snapshot.needs_review = True
         record_event(
             snapshot.person_id,
@@ -347,6 +352,64 @@ def record_match(snapshot: Snapshot, match: faces.FaceMatch) -> None:
     db.session.flush()
 
 
+# ---------------------------------------------------------------- 复核
+
+
+def review(
+    snapshot_id: int, verdict: ReviewVerdict | str, note: str, *, actor, now: datetime | None = None
+) -> Snapshot:
+    """Close the review flag of a snapshot with a person's verdict, once, and write ``snapshot.reviewed`` (verdict
+    and note) into the person's 一人一档. ``needs_review`` becomes False, so the 待复核 counts drop.
+
+    Credit is changed by neither verdict: a 非本人 verdict is evidence for the organiser, who can then act through
+    the existing class and exam tools (attendance, the exam board, certificates); this function only records it.
+    One conditional ``UPDATE … WHERE needs_review AND reviewed_at IS NULL``: of two racing reviews one wins, the other
+    is refused. The caller has checked who may review (``app.auth.policy.may_review_snapshots``) and that the
+    snapshot belongs to the class or attempt in scope.
+
+    :param verdict: a :class:`ReviewVerdict` or its value (``same_person`` / ``not_same_person``).
+    :param note: why; required for ``not_same_person``, at most :data:`REVIEW_NOTE_MAX` characters.
+    :param actor: the reviewing ``User``.
+    :return: the reviewed snapshot, refreshed.
+    :raises DomainError: ``snapshot.review_verdict`` (no such verdict), ``snapshot.review_note_required`` or
+        ``snapshot.review_note_too_long`` (``field="note"``), ``snapshot.review_closed`` (already reviewed, not
+        flagged, or not there).
+    """
+    try:
+        verdict = ReviewVerdict(verdict)
+    except ValueError:
+        raise DomainError("snapshot.review_verdict", http_status=400) from None
+    note = (note or "").strip()
+    if len(note) > REVIEW_NOTE_MAX:
+        raise DomainError("snapshot.review_note_too_long", http_status=400, field="note", max=REVIEW_NOTE_MAX)
+    if verdict is ReviewVerdict.NOT_SAME_PERSON and not note:
+        raise DomainError("snapshot.review_note_required", http_status=400, field="note")
+    now = now or utcnow()
+    snapshot = db.session.scalars(
+        conditional_update(Snapshot)
+        .where(Snapshot.id == snapshot_id, Snapshot.needs_review.is_(True), Snapshot.reviewed_at.is_(None))
+        .values(needs_review=False, reviewed_at=now, reviewed_by_id=actor.id, review_verdict=verdict, review_note=note)
+        .returning(Snapshot),
+        execution_options={"populate_existing": True},
+    ).first()
+    if snapshot is None:
+        raise DomainError("snapshot.review_closed")
+    record_event(
+        snapshot.person_id,
+        "snapshot.reviewed",
+        {
+            "context": snapshot.context.value,
+            "ref": snapshot.ref_id,
+            "snapshot": snapshot.id,
+            "verdict": verdict.value,
+            "note": note,
+        },
+        actor=actor,
+        at=now,
+    )
+    return snapshot
+
+
 # ---------------------------------------------------------------- reading
 
 
@@ -358,6 +421,7 @@ def snapshots_of(person_id: int, context: SnapshotContext, ref_ids: list[int]) -
         db.session.scalars(
             sa.select(Snapshot)
             .where(Snapshot.person_id == person_id, Snapshot.context == context, Snapshot.ref_id.in_(ref_ids))
+            .options(so.joinedload(Snapshot.reviewed_by))  # the reviewer's name under a reviewed one
             .order_by(Snapshot.taken_at, Snapshot.id)
         )
     )
@@ -371,7 +435,7 @@ def snapshot_in(snapshot_id: int, context: SnapshotContext, ref_id: int) -> Snap
 
 
 def review_counts(context: SnapshotContext, ref_id: int) -> dict[int, tuple[int, int]]:
-    """Per person: (snapshots, flagged) in one class (or attempt)."""
+    """Per person: (snapshots, flagged and not yet reviewed) in one class (or attempt)."""
     rows = db.session.execute(
         sa.select(
             Snapshot.person_id,
@@ -395,7 +459,7 @@ def consents_in(context: SnapshotContext, ref_id: int) -> dict[int, bool]:
 
 
 def flagged_counts(context: SnapshotContext, ref_ids: list[int]) -> dict[int, int]:
-    """Per class (or attempt): how many of its snapshots are flagged for review."""
+    """Per class (or attempt): how many of its snapshots are flagged and not yet reviewed."""
     if not ref_ids:
         return {}
     rows = db.session.execute(

@@ -15,7 +15,7 @@ from openpyxl import Workbook
 
 from app.auth.access import roles_required, signed_in_as
 from app.auth.models import Role
-from app.auth.policy import may_see_snapshots
+from app.auth.policy import may_review_snapshots, may_see_snapshots
 from app.bank import scope as bank_scope
 from app.core.clock import local_today, to_local, to_utc, utcnow
 from app.core.errors import DomainError, json_error, json_object
@@ -23,7 +23,8 @@ from app.core.forms import choices
 from app.core.storage import send_stored
 from app.extensions import db
 from app.people import snapshots
-from app.people.models import Post, SnapshotContext
+from app.people.forms import SnapshotReviewForm
+from app.people.models import Post, ReviewVerdict, SnapshotContext
 from app.people.scope import reaches_person, visible_enterprise_ids
 from app.training import archive_events as _archive_events  # noqa: F401  (registers how its 一人一档 events read)
 from app.training import bp, classes, courses, files, hours, sign_in, study
@@ -232,21 +233,26 @@ def class_page(class_id: int):
 # ---------------------------------------------------------------- 人像抓拍 (organisers, regulators)
 
 
-def _member_for_snapshots(class_id: int, person_id: int):
-    """The class and one of its trainees, if the user may see that trainee's snapshots (404 out of scope, 403 when
-    the class is in scope but its snapshots are not the user's to see)."""
+def _member_for_snapshots(class_id: int, person_id: int, *, review: bool = False):
+    """The class, one of its trainees, and whether the user may review (复核) that trainee's snapshots, if the user
+    may see them (404 out of scope, 403 when the class is in scope but its snapshots are not the user's to see — or,
+    with ``review``, not the user's to review)."""
     training_class = training_scope.get_class_or_404(current_user, class_id)
     person = training_scope.class_member_or_404(current_user, training_class, person_id)
-    if not may_see_snapshots(current_user, training_class, person_in_scope=reaches_person(current_user, person.id)):
+    in_scope = reaches_person(current_user, person.id)
+    if not may_see_snapshots(current_user, training_class, person_in_scope=in_scope):
         abort(403)
-    return training_class, person
+    may_review = may_review_snapshots(current_user, training_class, person_in_scope=in_scope)
+    if review and not may_review:
+        abort(403)
+    return training_class, person, may_review
 
 
 @bp.route("/classes/<int:class_id>/members/<int:person_id>/snapshots")
 @roles_required(*STAFF)
 def member_snapshots(class_id: int, person_id: int):
-    """One trainee's snapshots in a class, beside the registered photo; flagged ones marked."""
-    training_class, person = _member_for_snapshots(class_id, person_id)
+    """One trainee's snapshots in a class, beside the registered photo; flagged ones marked, with the 复核 form."""
+    training_class, person, may_review = _member_for_snapshots(class_id, person_id)
     shots = snapshots.snapshots_of(person.id, SnapshotContext.LESSON, [training_class.id])
     lessons = {lesson.id: lesson.title for lesson in training_class.course.lessons}
     return render_template(
@@ -256,14 +262,38 @@ def member_snapshots(class_id: int, person_id: int):
         snapshots=shots,
         lessons=lessons,
         consent=snapshots.consent_of(person.id, SnapshotContext.LESSON, training_class.id),
+        may_review=may_review,
     )
+
+
+@bp.route("/classes/<int:class_id>/snapshots/<int:snapshot_id>/review", methods=["POST"])
+@roles_required(*STAFF)
+def snapshot_review(class_id: int, snapshot_id: int):
+    """复核 of a flagged snapshot: 确认本人 or 非本人 (with a note); back to the trainee's snapshots."""
+    snapshot = snapshots.snapshot_in(snapshot_id, SnapshotContext.LESSON, class_id)
+    if snapshot is None:
+        abort(404)
+    person_id = snapshot.person_id
+    _member_for_snapshots(class_id, person_id, review=True)
+    form = SnapshotReviewForm()
+    try:
+        if not form.validate_on_submit():
+            raise DomainError("snapshot.review_verdict", http_status=400)
+        snapshots.review(snapshot.id, form.verdict.data, form.note.data or "", actor=current_user, now=utcnow())
+    except DomainError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+    else:
+        db.session.commit()
+        flash(_("复核已保存：%(verdict)s。", verdict=ReviewVerdict(form.verdict.data).label), "success")
+    return redirect(url_for("training.member_snapshots", class_id=class_id, person_id=person_id))
 
 
 @bp.route("/classes/<int:class_id>/members/<int:person_id>/photo")
 @roles_required(*STAFF)
 def member_photo(class_id: int, person_id: int):
     """The trainee's registered photo, for comparing with the snapshots (same check as the snapshots)."""
-    _class, person = _member_for_snapshots(class_id, person_id)
+    _class, person, _may = _member_for_snapshots(class_id, person_id)
     if not person.photo_key:
         abort(404)
     return send_stored(person.photo_key, content_type="image/jpeg")

@@ -39,6 +39,7 @@ PAYLOADS = {
     "snapshot.consent": {"context": "lesson", "ref": 7, "title": "2026 年度再培训一班"},
     "snapshot.refused": {"context": "exam", "ref": 9, "title": "三级安全教育考试"},
     "snapshot.flagged": {"context": "lesson", "ref": 7, "snapshot": 3, "checker": "dlib", "faces": 0},
+    "snapshot.reviewed": {"context": "exam", "ref": 9, "snapshot": 3, "verdict": "not_same_person", "note": "代考"},
     "person.trainee": {"institution": "南京安培安全培训中心", "source": "class:3"},
     "employment.ended": {"enterprise": "玄武化工有限公司", "end_date": "2026-11-01", "reason": "调离"},
     "exam.started": {
@@ -175,6 +176,7 @@ EXPECTED = {
     "snapshot.consent": ("同意人像抓拍", [("场景", "在线学习"), ("班次或考试", "2026 年度再培训一班")], None),
     "snapshot.refused": ("拒绝人像抓拍", [("场景", "在线考试"), ("班次或考试", "三级安全教育考试")], None),
     "snapshot.flagged": ("人像抓拍待复核", [("场景", "在线学习"), ("比对方式", "dlib"), ("检出人脸数", "0")], None),
+    "snapshot.reviewed": ("人像抓拍复核", [("场景", "在线考试"), ("复核说明", "代考")], ("非本人", "bad")),
     "person.trainee": ("成为培训机构学员", [("培训机构", "南京安培安全培训中心")], None),
     "person.updated": ("个人信息变更", [("姓名", "王大锤 → 王大垂")], None),
     "person.registered": (
