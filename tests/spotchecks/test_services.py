@@ -6,6 +6,7 @@ import pytest
 import sqlalchemy as sa
 
 from app.archive.models import ArchiveEvent
+from app.core.clock import local_today
 from app.core.db import utcnow
 from app.core.errors import DomainError
 from app.exams.models import AttemptState, Candidate
@@ -219,7 +220,7 @@ def test_close_grades_as_they_stand_and_opens_findings(world):
     assert len(findings) == len(inspection.active_tickets)
     finding = next(f for f in findings if f.person_id == principal.person_id)
     assert finding.status is FindingState.OPEN and finding.action == "重新培训并补考"
-    assert (finding.deadline - utcnow().date()).days == 15
+    assert (finding.deadline - local_today()).days == 15  # 限期 counts from the local (Beijing) date
     assert len(events(principal.person, "finding.opened")) == 1
     again = inspections.close_inspection(inspection, actor=world.regulator)  # a second close changes nothing
     assert {f.id for f in again} == {f.id for f in findings}
@@ -286,8 +287,8 @@ def test_finding_lifecycle_with_makeup(world):
 def test_manual_close_with_reason_and_overdue(world):
     _inspection, findings = _close_with(world, {})
     finding = findings[0]
-    assert not finding.is_overdue(utcnow().date())
-    assert finding.is_overdue(utcnow().date() + timedelta(days=16))
+    assert not finding.is_overdue(local_today())
+    assert finding.is_overdue(local_today() + timedelta(days=16))
     rectification.close_finding(finding, actor=world.regulator, override_reason="已调离岗位")
     assert finding.status is FindingState.CLOSED and finding.close_override == "已调离岗位"
-    assert not finding.is_overdue(utcnow().date() + timedelta(days=16))
+    assert not finding.is_overdue(local_today() + timedelta(days=16))
