@@ -601,6 +601,9 @@ def main() -> int:
     parser.add_argument("--hide", type=float, default=0.1, help="share of learners who hide the page for a while")
     parser.add_argument("--seek", type=float, default=0.1, help="share of learners whose page tries to seek ahead")
     parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument(
+        "--worker-class", default="gthread", help="gunicorn's -k: gthread, or sync (one request per process)"
+    )
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--connections", type=int, default=64, help="keep-alive connections of the load client")
     parser.add_argument("--access-log", help="gunicorn's access log here, with each request's server time (µs)")
@@ -638,7 +641,7 @@ def main() -> int:
         port, bare_port = free_port(), free_port()
         gunicorn = [
             str(ROOT / ".venv/bin/gunicorn"),
-            "-w", str(args.workers), "-k", "gthread", "--threads", str(args.threads),
+            "-w", str(args.workers), "-k", args.worker_class, "--threads", str(args.threads),
             "--log-level", "warning", "--timeout", "60",
         ]  # fmt: skip
         if args.access_log:
