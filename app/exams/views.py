@@ -40,9 +40,9 @@ from app.exams.forms import ExtendForm, MakeupForm, SittingForm, StartForm
 from app.exams.models import Attempt, AttemptState, ExamKind
 from app.extensions import db
 from app.people import snapshots
-from app.people.forms import SnapshotReviewForm
-from app.people.models import Employment, Person, Post, ReviewVerdict, SnapshotContext
+from app.people.models import Employment, Person, Post, SnapshotContext
 from app.people.scope import reaches_person
+from app.people.snapshot_views import review_from_form
 from question_bank import Paper
 
 ORGANISERS = (Role.ADMIN, Role.REGULATOR, Role.ENTERPRISE, Role.INSTITUTION)
@@ -460,17 +460,7 @@ def attempt_snapshot_review(attempt_id: int, exam_snapshot_id: int):
     snapshot = snapshots.snapshot_in(exam_snapshot_id, SnapshotContext.EXAM, attempt.id)
     if snapshot is None:
         abort(404)
-    form = SnapshotReviewForm()
-    try:
-        if not form.validate_on_submit():
-            raise DomainError("snapshot.review_verdict", http_status=400)
-        snapshots.review(snapshot.id, form.verdict.data, form.note.data or "", actor=current_user, now=utcnow())
-    except DomainError as exc:
-        db.session.rollback()
-        flash(exc.message, "error")
-    else:
-        db.session.commit()
-        flash(_("复核已保存：%(verdict)s。", verdict=ReviewVerdict(form.verdict.data).label), "success")
+    review_from_form(snapshot)
     return redirect(url_for("exams.attempt_detail", attempt_id=attempt_id))
 
 

@@ -23,9 +23,9 @@ from app.core.forms import choices
 from app.core.storage import send_stored
 from app.extensions import db
 from app.people import snapshots
-from app.people.forms import SnapshotReviewForm
-from app.people.models import Post, ReviewVerdict, SnapshotContext
+from app.people.models import Post, SnapshotContext
 from app.people.scope import reaches_person, visible_enterprise_ids
+from app.people.snapshot_views import review_from_form
 from app.training import archive_events as _archive_events  # noqa: F401  (registers how its 一人一档 events read)
 from app.training import bp, classes, courses, files, hours, sign_in, study
 from app.training import scope as training_scope
@@ -275,17 +275,7 @@ def snapshot_review(class_id: int, snapshot_id: int):
         abort(404)
     person_id = snapshot.person_id
     _member_for_snapshots(class_id, person_id, review=True)
-    form = SnapshotReviewForm()
-    try:
-        if not form.validate_on_submit():
-            raise DomainError("snapshot.review_verdict", http_status=400)
-        snapshots.review(snapshot.id, form.verdict.data, form.note.data or "", actor=current_user, now=utcnow())
-    except DomainError as exc:
-        db.session.rollback()
-        flash(exc.message, "error")
-    else:
-        db.session.commit()
-        flash(_("复核已保存：%(verdict)s。", verdict=ReviewVerdict(form.verdict.data).label), "success")
+    review_from_form(snapshot)
     return redirect(url_for("training.member_snapshots", class_id=class_id, person_id=person_id))
 
 

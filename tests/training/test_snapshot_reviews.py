@@ -68,7 +68,7 @@ def stored(snapshot_id: int) -> Snapshot:
 
 def test_the_organiser_reviews_a_flagged_snapshot(training_world, flagged, login, monkeypatch):
     w = training_world
-    monkeypatch.setattr("app.training.views.utcnow", lambda: datetime(2026, 11, 29, 16, 58, 30))
+    monkeypatch.setattr("app.people.snapshot_views.utcnow", lambda: datetime(2026, 11, 29, 16, 58, 30))
     page, review, class_page = urls(w, flagged)
     client = login(w.organiser)
     assert "待复核 1" in client.get(class_page).get_data(as_text=True)
