@@ -58,9 +58,10 @@ def create_app(config_class: type[Config] | None = None, **overrides) -> Flask:
     templating.register(app)
     web.register(app)
 
-    from app.auth.access import require_login
+    from app.auth.access import close_lean_connection, require_login
 
     app.before_request(require_login)
+    app.teardown_request(close_lean_connection)
 
     from app import cli
 

@@ -57,20 +57,18 @@ class Login:
     person_id: int | None
 
 
-def signed_in_as(*roles: Role, autocommit: bool = False) -> Callable:
+def signed_in_as(*roles: Role) -> Callable:
     """``@roles_required`` for the busiest JSON endpoints (the lesson heartbeat: 5,000 learners send 167 a second):
     the same rule as Flask-Login's ``load_user`` + ``is_authenticated`` + the role check — the session cookie's
     ``"<id>:<token>"``, the token equal to the user's, the account active, the role one of ``roles`` — checked with
-    one Core ``SELECT`` of four columns instead of loading the ``User`` (a quarter of a heartbeat's CPU). The view
-    reads ``g.login``, never ``current_user`` (which would load the user after all).
-
-    ``autocommit``: on PostgreSQL every statement of the request commits by itself (no ``BEGIN``/``COMMIT`` round
-    trips), for views whose writes are one statement each and safe on their own (conditional updates)."""
+    one Core ``SELECT`` of four columns on :func:`lean_connection` instead of loading the ``User`` through the ORM
+    session. The view reads ``g.login``, never ``current_user`` (which would load the user after all), and does its
+    own work on :func:`lean_connection` too."""
 
     def decorator(view: Callable) -> Callable:
         @wraps(view)
         def wrapped(*args, **kwargs):
-            login = _session_login(autocommit)
+            login = _session_login()
             if login is None:
                 return current_app.login_manager.unauthorized()
             if login.role not in roles:
@@ -85,13 +83,34 @@ def signed_in_as(*roles: Role, autocommit: bool = False) -> Callable:
     return decorator
 
 
-def _session_login(autocommit: bool) -> Login | None:
+def lean_connection() -> sa.Connection:
+    """The request's plain Core connection for ``@signed_in_as`` views, without the ORM session's work around each
+    statement. On PostgreSQL every statement commits by itself (no ``BEGIN``/``COMMIT`` round trips): such views
+    write with single conditional statements, each safe on its own. Elsewhere (SQLite) the view calls
+    ``commit()``; whatever it did not commit is rolled back when the request ends."""
+    if "lean_conn" not in g:
+        engine = db.engine
+        g.lean_conn = (_autocommit(engine) if engine.dialect.name == "postgresql" else engine).connect()
+    return g.lean_conn
+
+
+def close_lean_connection(_exc: BaseException | None = None) -> None:
+    """``teardown_request``: back to the pool (rolled back if uncommitted)."""
+    conn = g.pop("lean_conn", None)
+    if conn is not None:
+        conn.close()
+
+
+@cache
+def _autocommit(engine: sa.Engine) -> sa.Engine:
+    return engine.execution_options(isolation_level="AUTOCOMMIT")  # shares the engine's pool
+
+
+def _session_login() -> Login | None:
     user_id, _sep, token = str(session.get("_user_id", "")).partition(":")
     if not user_id.isdigit() or not token:
         return None
-    options = {"isolation_level": "AUTOCOMMIT"} if autocommit and db.engine.dialect.name == "postgresql" else None
-    conn = db.session.connection(execution_options=options)
-    row = conn.execute(_login_statement(), {"lean_user": int(user_id)}).first()
+    row = lean_connection().execute(_login_statement(), {"lean_user": int(user_id)}).first()
     if row is None or not row.active or not hmac.compare_digest(row.session_token, token):
         return None
     return Login(int(user_id), Role(row.role), row.person_id)

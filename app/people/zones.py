@@ -3,6 +3,7 @@ enterprise's, an institution's; a worker's current employer's), empty for the pl
 
 from __future__ import annotations
 
+import functools
 import itertools
 
 import sqlalchemy as sa
@@ -24,8 +25,14 @@ def user_zone() -> str:
     if current_user.institution is not None:
         return current_user.institution.jurisdiction.effective_time_zone
     if current_user.person_id is not None:  # one query, not four lazy loads (a worker's lesson page asks)
-        return db.session.scalar(sa.select(person_zone_sql(sa.literal(current_user.person_id)))) or ""
+        return db.session.scalar(_worker_zone_statement(), {"zone_person": current_user.person_id}) or ""
     return ""
+
+
+@functools.cache
+def _worker_zone_statement() -> sa.Select:
+    """Built once: building it cost more CPU than running it (~5 ms a page)."""
+    return sa.select(person_zone_sql(sa.bindparam("zone_person", type_=sa.Integer)))
 
 
 register_user_zone(user_zone)

@@ -67,15 +67,18 @@ def _progress(person_id: int, class_id: int, lesson_id: int) -> LessonProgress |
     )
 
 
-def heartbeat(person_id: int, beat: Heartbeat, *, now: datetime | None = None) -> BeatResult:
+def heartbeat(
+    person_id: int, beat: Heartbeat, *, now: datetime | None = None, conn: sa.Connection | None = None
+) -> BeatResult:
     """Credit one heartbeat of the person's lesson page (see :mod:`app.training.crediting`).
 
     Two statements on PostgreSQL: one read (session, lesson, progress and the learner's zone) and one write (the
     session's conditional move, the progress and the day ledger, as data-modifying CTEs that only run when the
-    move won). Both are built once (heartbeats are the busiest request of online study) and run on the session's
-    connection, inside its transaction, without the ORM's per-statement work."""
+    move won). Both are built once (heartbeats are the busiest request of online study) and run on ``conn`` (the
+    view's :func:`app.auth.access.lean_connection`; the ORM session's connection by default), without the ORM's
+    per-statement work. The caller commits."""
     now = now or utcnow()
-    conn = db.session.connection()
+    conn = conn or db.session.connection()
     row = conn.execute(_read_statement(), {"b_person": person_id}).first()
     if row is None:
         return BeatResult(0, "taken_over", 0, 0.0)

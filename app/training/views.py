@@ -13,7 +13,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from openpyxl import Workbook
 
-from app.auth.access import roles_required, signed_in_as
+from app.auth.access import lean_connection, roles_required, signed_in_as
 from app.auth.models import Role
 from app.auth.policy import may_review_snapshots, may_see_snapshots
 from app.bank import scope as bank_scope
@@ -610,7 +610,7 @@ def lesson_start(class_id: int, lesson_id: int):
 
 
 @bp.route("/heartbeat", methods=["POST"])
-@signed_in_as(Role.WORKER, autocommit=True)  # its writes are one conditional statement (app.training.study)
+@signed_in_as(Role.WORKER)  # its writes are one conditional statement on PostgreSQL (app.training.study)
 def heartbeat():
     person_id = g.login.person_id
     try:
@@ -632,8 +632,9 @@ def heartbeat():
         refused = not shot.ok and not shot.due  # no consent (refused or not given): nothing will ever be due
         beat = replace(beat, snapshot_ok=shot.ok)
         extra["snapshot_due"] = shot.due
-    result = study.heartbeat(person_id, beat)
-    db.session.commit()
+    conn = lean_connection()
+    result = study.heartbeat(person_id, beat, conn=conn)
+    conn.commit()
     refusal = "snapshot_refused" if result.refusal == "snapshot" and refused else result.refusal
     return jsonify(
         credited=result.credited,
