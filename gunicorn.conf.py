@@ -2,6 +2,7 @@
 address, workers and threads (README: production)."""
 
 import gc
+import os
 
 
 def on_starting(server):
@@ -21,3 +22,8 @@ def post_worker_init(worker):
     ~120 ms, during which every thread of the worker stands still (measured while candidates start an exam)."""
     gc.collect()
     gc.freeze()
+
+
+#: Each worker touches a file every time round its loop to tell the master it is alive; on a disk-backed /tmp that
+#: can stall it (gunicorn's own advice for its --worker-tmp-dir). Memory-backed where the system has it.
+worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None

@@ -16,6 +16,7 @@ from flask import abort, current_app, g, request, session
 from flask_login import current_user
 
 from app.auth.models import Role, User
+from app.core.db import first_row
 from app.extensions import db
 
 PUBLIC_ATTR = "_anpei_public"
@@ -61,8 +62,8 @@ def signed_in_as(*roles: Role) -> Callable:
     """``@roles_required`` for the busiest JSON endpoints (the lesson heartbeat: 5,000 learners send 167 a second):
     the same rule as Flask-Login's ``load_user`` + ``is_authenticated`` + the role check — the session cookie's
     ``"<id>:<token>"``, the token equal to the user's, the account active, the role one of ``roles`` — checked with
-    one Core ``SELECT`` of four columns on :func:`lean_connection` instead of loading the ``User`` through the ORM
-    session. The view reads ``g.login``, never ``current_user`` (which would load the user after all), and does its
+    one prepared ``SELECT`` of four columns on :func:`lean_connection` (:func:`app.core.db.first_row`) instead of
+    loading the ``User`` through the ORM session. The view reads ``g.login``, never ``current_user`` (which would load the user after all), and does its
     own work on :func:`lean_connection` too."""
 
     def decorator(view: Callable) -> Callable:
@@ -110,10 +111,10 @@ def _session_login() -> Login | None:
     user_id, _sep, token = str(session.get("_user_id", "")).partition(":")
     if not user_id.isdigit() or not token:
         return None
-    row = lean_connection().execute(_login_statement(), {"lean_user": int(user_id)}).first()
+    row = first_row(lean_connection(), _login_statement(), {"lean_user": int(user_id)})
     if row is None or not row.active or not hmac.compare_digest(row.session_token, token):
         return None
-    return Login(int(user_id), Role(row.role), row.person_id)
+    return Login(int(user_id), Role(row.role), row.person_id)  # the role's value on PostgreSQL (first_row)
 
 
 @cache

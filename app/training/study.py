@@ -17,7 +17,7 @@ from datetime import datetime
 import sqlalchemy as sa
 
 from app.core.clock import utcnow, zone_named
-from app.core.db import INSERTS, insert_on_conflict
+from app.core.db import INSERTS, first_row, insert_on_conflict
 from app.extensions import db
 from app.people.zones import person_zone_sql
 from app.training.crediting import Heartbeat, StudyState, credit, split_by_day
@@ -75,11 +75,11 @@ def heartbeat(
     Two statements on PostgreSQL: one read (session, lesson, progress and the learner's zone) and one write (the
     session's conditional move, the progress and the day ledger, as data-modifying CTEs that only run when the
     move won). Both are built once (heartbeats are the busiest request of online study) and run on ``conn`` (the
-    view's :func:`app.auth.access.lean_connection`; the ORM session's connection by default), without the ORM's
-    per-statement work. The caller commits."""
+    view's :func:`app.auth.access.lean_connection`; the ORM session's connection by default), as prepared
+    statements on psycopg's connection (:func:`app.core.db.first_row`). The caller commits."""
     now = now or utcnow()
     conn = conn or db.session.connection()
-    row = conn.execute(_read_statement(), {"b_person": person_id}).first()
+    row = first_row(conn, _read_statement(), {"b_person": person_id})
     if row is None:
         return BeatResult(0, "taken_over", 0, 0.0)
     state = StudyState(
@@ -110,7 +110,7 @@ def heartbeat(
     for k, (day, share) in enumerate(days):
         params[f"day{k}"], params[f"share{k}"] = day, share
     if conn.dialect.name == "postgresql":
-        moved, credited = conn.execute(_write_statement(progressed, len(days)), params).one()
+        moved, credited = first_row(conn, _write_statement(progressed, len(days)), params)
     else:
         moved, credited = _write_in_steps(conn, progressed, len(days), params)
     if not moved:  # a racing heartbeat of the same page got there first: it carries the credit
