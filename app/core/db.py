@@ -58,11 +58,11 @@ def first_row(conn: sa.Connection, stmt: sa.Executable, params: dict[str, Any]) 
     more CPU than psycopg's and PostgreSQL's together. The row is a plain named tuple, so ``stmt`` may only return
     what psycopg converts by itself (numbers, text, dates and times: no ``Enum``, no JSON columns). Elsewhere
     (SQLite): ``conn.execute(stmt, params).first()``."""
+    sql, defaults = _compiled(stmt, conn.dialect)
     if conn.dialect.name != "postgresql":
         return conn.execute(stmt, params).first()
     from psycopg.rows import namedtuple_row
 
-    sql, defaults = _compiled(stmt, conn.dialect)
     with conn.connection.driver_connection.cursor(row_factory=namedtuple_row) as cursor:
         cursor.execute(sql, {**defaults, **params}, prepare=True)
         return cursor.fetchone()
@@ -70,8 +70,13 @@ def first_row(conn: sa.Connection, stmt: sa.Executable, params: dict[str, Any]) 
 
 @functools.cache
 def _compiled(stmt: sa.Executable, dialect: sa.Dialect) -> tuple[str, dict[str, Any]]:
-    """The SQL text and the values of its literal parameters (``""`` in a ``coalesce``, …)."""
+    """The SQL text and the values of its literal parameters (``""`` in a ``coalesce``, …). A statement whose
+    execution needs values computed in Python (a column's ``default=`` or ``onupdate=`` callable, such as
+    ``TimestampMixin.updated_at``) is refused on every database: psycopg would never see them."""
     compiled = stmt.compile(dialect=dialect)
+    if compiled.insert_prefetch or compiled.update_prefetch:
+        names = ", ".join(c.name for c in (*compiled.insert_prefetch, *compiled.update_prefetch))
+        raise ValueError(f"first_row runs no Python-side column defaults ({names}): use Connection.execute")
     return compiled.string, {k: v for k, v in compiled.params.items() if v is not None}
 
 
