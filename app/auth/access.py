@@ -63,8 +63,8 @@ def signed_in_as(*roles: Role) -> Callable:
     the same rule as Flask-Login's ``load_user`` + ``is_authenticated`` + the role check — the session cookie's
     ``"<id>:<token>"``, the token equal to the user's, the account active, the role one of ``roles`` — checked with
     one prepared ``SELECT`` of four columns on :func:`lean_connection` (:func:`app.core.db.first_row`) instead of
-    loading the ``User`` through the ORM session. The view reads ``g.login``, never ``current_user`` (which would load the user after all), and does its
-    own work on :func:`lean_connection` too."""
+    loading the ``User`` through the ORM session. The view reads ``g.login``, never ``current_user`` (which would
+    load the user after all), and does its own work on :func:`lean_connection` too."""
 
     def decorator(view: Callable) -> Callable:
         @wraps(view)
