@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
-from app.auth.access import _autocommit
+from app.auth.access import close_lean_connection, lean_connection
 from app.auth.models import Role, User
 from app.core.db import first_row
 from app.core.limits import Counter
@@ -53,16 +53,16 @@ def test_on_an_autocommit_connection_a_write_is_seen_by_others_at_once(app):
         .values(count=counters.c.count + 1)
         .returning(counters.c.count)
     )
-    engine = db.engine
-    lean = (_autocommit(engine) if engine.dialect.name == "postgresql" else engine).connect()
-    try:
-        assert first_row(lean, bump, {"k": "t:first-row"}).count == 2
-        if engine.dialect.name != "postgresql":
-            lean.commit()  # SQLite: the view commits (app.auth.access.lean_connection)
-        with engine.connect() as other:
-            assert other.execute(sa.select(counters.c.count).where(counters.c.key == "t:first-row")).scalar() == 2
-    finally:
-        lean.close()
+    with app.test_request_context():
+        lean = lean_connection()  # the heartbeat's: autocommitted on PostgreSQL
+        try:
+            assert first_row(lean, bump, {"k": "t:first-row"}).count == 2
+            if db.engine.dialect.name != "postgresql":
+                lean.commit()  # SQLite: the view commits
+            with db.engine.connect() as other:
+                assert other.execute(sa.select(counters.c.count).where(counters.c.key == "t:first-row")).scalar() == 2
+        finally:
+            close_lean_connection()
 
 
 def test_a_statement_needing_python_side_defaults_is_refused_on_every_database(app, factory):
