@@ -7,7 +7,14 @@
 * nothing while the page is hidden, the video paused, or (once the lead wires 人像抓拍) the snapshot missing
   (``snapshot_ok``): such a heartbeat only moves the clock, so the hidden time is never credited later;
 * one page at a time: the person's active-session token must match (a second tab or another lesson took over);
-* no credit for seeking forward: the position may not advance more than the elapsed time plus :data:`SLACK`;
+* no credit for seeking forward: the position may not advance more than the elapsed time plus :data:`SLACK`,
+  plus the session's ``lag`` — how far the position fell behind the server's clock over the credited beats before
+  (a beat that reached a busy server late measured a longer gap than the learner watched; the next, on time, a
+  shorter one: without the lag that one would look like a seek). A hidden or paused beat that reached the server
+  late is the same case, and the server cannot tell its lateness from the pause itself, so the lag is capped at one
+  :data:`INTERVAL`: after a pause the position may run at most ``INTERVAL + SLACK`` ahead of the clock, and a seek
+  forfeits the lag (a jump still only ever costs the gap it happened in: credit is the server's time, never the
+  position's);
 * never more than the lesson's duration in total.
 
 :func:`split_by_day` then spreads the credited seconds over the local (Asia/Shanghai) days they were spent in.
@@ -40,6 +47,8 @@ class StudyState:
     position: float = 0.0
     furthest: float = 0.0
     credited: int = 0
+    #: Seconds the position ran behind the clock over the credited beats since the last refusal (≤ INTERVAL).
+    lag: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -63,28 +72,41 @@ def credit(state: StudyState, beat: Heartbeat, now: datetime) -> tuple[StudyStat
     if beat.token != state.token or beat.lesson_id != state.lesson_id:
         return state, 0, "taken_over"
     position = max(0.0, float(beat.position))
-    moved = replace(state, last_at=now, position=position)
-    if state.last_at is None or now <= state.last_at:
-        return (moved if state.last_at is None else state), 0, None
-    for ok, code in ((beat.visible, "hidden"), (beat.playing, "paused"), (beat.snapshot_ok, "snapshot")):
-        if not ok:
-            return moved, 0, code
+    if state.last_at is None:
+        return replace(state, last_at=now, position=position, lag=0.0), 0, None
+    if now <= state.last_at:
+        return state, 0, None
     gap = (now - state.last_at).total_seconds()
-    if position - state.position > gap + SLACK:
-        return moved, 0, "seek"
+    advance = position - state.position
+    if beat.visible and beat.playing and beat.snapshot_ok and advance > gap + SLACK + state.lag:
+        return replace(state, last_at=now, position=position, lag=0.0), 0, "seek"
+    refusal = next(
+        (
+            code
+            for ok, code in ((beat.visible, "hidden"), (beat.playing, "paused"), (beat.snapshot_ok, "snapshot"))
+            if not ok
+        ),
+        None,
+    )
     remaining = max(0, state.duration - state.credited)
-    if remaining == 0:
-        return moved, 0, "complete"
-    seconds = min(int(gap), MAX_GAP, remaining)
+    if refusal is None and remaining == 0:
+        refusal = "complete"
+    seconds = 0 if refusal else min(int(gap), MAX_GAP, remaining)
     # Carry the fraction of a second to the next gap (so a day of heartbeats loses nothing to rounding), unless the
-    # gap was cut: then the rest of it is forfeit and the clock restarts now.
-    last_at = state.last_at + timedelta(seconds=seconds) if seconds == int(gap) else now
+    # gap was cut or refused: then the rest of it is forfeit and the clock restarts now.
+    last_at = state.last_at + timedelta(seconds=seconds) if not refusal and seconds == int(gap) else now
+    # The clock moved by what it measured (a carried fraction counts once, in the gap it is credited in); the
+    # position by ``advance``. A refused beat adds to the lag like a late one: the server cannot tell them apart.
+    lag = min(float(INTERVAL), max(0.0, state.lag + (last_at - state.last_at).total_seconds() - advance))
+    if refusal:
+        return replace(state, last_at=last_at, position=position, lag=lag), 0, refusal
     new = replace(
         state,
         last_at=last_at,
         position=position,
         furthest=max(state.furthest, position),
         credited=state.credited + seconds,
+        lag=lag,
     )
     return new, seconds, None
 

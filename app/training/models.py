@@ -181,6 +181,8 @@ class StudySession(db.Model):
     last_at: so.Mapped[datetime | None]
     #: Player position (seconds) at the last accepted heartbeat.
     position: so.Mapped[float] = so.mapped_column(default=0.0)
+    #: Seconds the position ran behind the clock since the last refusal (:data:`app.training.crediting.StudyState`).
+    lag: so.Mapped[float] = so.mapped_column(default=0.0, server_default="0")
 
 
 class LessonProgress(db.Model):

@@ -45,6 +45,7 @@ def open_lesson(person_id: int, training_class: TrainingClass, lesson: Lesson, *
         "started_at": now,
         "last_at": None,
         "position": progress.furthest if progress else 0.0,
+        "lag": 0.0,
     }
     stmt = insert_on_conflict(db.session, StudySession).values(person_id=person_id, **values)
     db.session.execute(stmt.on_conflict_do_update(index_elements=["person_id"], set_=values))
@@ -90,6 +91,7 @@ def heartbeat(
         position=row.position,
         furthest=row.furthest,
         credited=row.credited_seconds,
+        lag=row.lag,
     )
     new, seconds, refusal = credit(state, beat, now)
     if refusal == "taken_over":
@@ -102,6 +104,7 @@ def heartbeat(
         "seen": row.last_at,
         "b_last_at": new.last_at,
         "b_position": new.position,
+        "b_lag": new.lag,
         "b_class": row.class_id,
         "b_lesson": row.lesson_id,
         "b_seconds": seconds,
@@ -136,6 +139,7 @@ def _read_statement() -> sa.Select:
             s.c.lesson_id,
             s.c.last_at,
             s.c.position,
+            s.c.lag,
             _LESSONS.c.duration_seconds,
             p.c.furthest,
             p.c.credited_seconds,
@@ -150,7 +154,7 @@ def _read_statement() -> sa.Select:
 def _moves() -> tuple[sa.Update, sa.Update]:
     """Two of the three writes of a heartbeat, with bound parameters (the third is :func:`_ledger`):
 
-    * ``move``: the session's clock and position, only from the state the rule saw (``last_at`` unchanged, the
+    * ``move``: the session's clock, position and lag, only from the state the rule saw (``last_at`` unchanged, the
       token still this page's): a retried or racing heartbeat that lost finds no row and credits nothing;
     * ``progress``: ``credited_seconds + :seconds`` and the furthest position, never lowered;
     """
@@ -163,7 +167,9 @@ def _moves() -> tuple[sa.Update, sa.Update]:
             s.c.last_at.is_not_distinct_from(sa.bindparam("seen", type_=sa.DateTime)),
         )
         .values(
-            last_at=sa.bindparam("b_last_at", type_=sa.DateTime), position=sa.bindparam("b_position", type_=sa.Float)
+            last_at=sa.bindparam("b_last_at", type_=sa.DateTime),
+            position=sa.bindparam("b_position", type_=sa.Float),
+            lag=sa.bindparam("b_lag", type_=sa.Float),
         )
     )
     furthest = sa.bindparam("b_furthest", type_=sa.Float)

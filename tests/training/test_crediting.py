@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-from app.training.crediting import MAX_GAP, Heartbeat, StudyState, credit, split_by_day
+from app.training.crediting import INTERVAL, MAX_GAP, SLACK, Heartbeat, StudyState, credit, split_by_day
 
 T0 = datetime(2026, 11, 29, 2, 0, 0)  # 10:00 in Shanghai
 
@@ -42,6 +42,7 @@ def test_fractions_of_a_second_carry_over_to_the_next_gap():
         state, seconds, _ = credit(state, beat(i * 30.4), at(i * 30.4))
         total += seconds
     assert total == 304
+    assert state.lag < 1  # only the fraction carried: on-time beats build no lag
 
 
 def test_a_long_gap_is_capped_at_two_intervals():
@@ -89,6 +90,45 @@ def test_seeking_forward_earns_nothing():
 def test_a_little_jitter_ahead_of_the_clock_is_not_a_seek():
     _, seconds, refusal = credit(started(), beat(34), at(30))
     assert (seconds, refusal) == (30, None)
+
+
+def test_a_beat_that_reached_the_server_late_does_not_cost_the_next_one_its_time():
+    # The learner watches 30 s between beats; the first reaches a busy server 12 s late, the second on time.
+    state, late, _ = credit(started(), beat(30), at(42))
+    assert (late, state.lag) == (42, 12)
+    state, on_time, refusal = credit(state, beat(60), at(60))
+    assert (on_time, refusal, state.credited, state.lag) == (18, None, 60, 0)
+
+
+def test_a_paused_beat_that_reached_the_server_late_does_not_make_the_next_one_a_seek():
+    # Play pressed at 3 s: study.js sends a beat (not credited, the clock restarts); it reaches the server 9 s late.
+    state, _, refusal = credit(started(), beat(0, playing=False), at(12))
+    assert (refusal, state.lag) == ("paused", 12)
+    state, seconds, refusal = credit(state, beat(27), at(30))  # 27 s played since
+    assert (seconds, refusal) == (18, None)
+
+
+def test_after_a_long_pause_a_jump_beyond_one_interval_and_the_slack_is_still_a_seek():
+    state, _, _ = credit(started(), beat(0, playing=False), at(600))
+    assert state.lag == INTERVAL
+    _, seconds, refusal = credit(state, beat(30 + INTERVAL + SLACK + 1), at(630))
+    assert (seconds, refusal) == (0, "seek")
+
+
+def test_the_lag_never_exceeds_one_interval():
+    state, _, _ = credit(started(), beat(0), at(30))
+    state, _, _ = credit(state, beat(0), at(60))
+    assert state.lag == INTERVAL
+    _, seconds, refusal = credit(state, beat(30 + SLACK + INTERVAL + 1), at(90))
+    assert (seconds, refusal) == (0, "seek")
+    _, seconds, refusal = credit(state, beat(30 + SLACK + INTERVAL), at(90))
+    assert (seconds, refusal) == (30, None)
+
+
+def test_a_seek_forfeits_the_lag():
+    state, _, _ = credit(started(), beat(10), at(30))
+    state, _, refusal = credit(state, beat(300), at(60))
+    assert (refusal, state.lag) == ("seek", 0)
 
 
 def test_seeking_back_to_rewatch_still_earns_real_time():

@@ -104,6 +104,17 @@ def test_seeking_ahead_is_not_credited(training_world):
     assert credits(person) == [(date(2026, 11, 29), 30)]
 
 
+def test_a_beat_the_server_answered_late_does_not_cost_the_next_its_time(training_world):
+    # The stored session carries the lag between requests: the late beat's gap was longer than the position's
+    # advance, so the next, on time, may run ahead of the shorter gap by that much.
+    w, person = training_world, training_world.person
+    token = study_for(w, person, 30)
+    late = study.heartbeat(person.id, Heartbeat(token, w.video.id, 60), now=at(72))
+    on_time = study.heartbeat(person.id, Heartbeat(token, w.video.id, 90), now=at(90))
+    assert [(b.credited, b.refusal) for b in (late, on_time)] == [(42, None), (18, None)]
+    assert credits(person) == [(date(2026, 11, 29), 90)]
+
+
 # ---------------------------------------------------------------- 学时 and rules
 
 
