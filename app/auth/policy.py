@@ -25,7 +25,11 @@ registered photo   whoever reaches the person record in scope (employers, the re
 人像抓拍 snapshots  the organiser of the class or exam sitting they were taken in (its enterprise or institution,
                    a regulator for the authority's own events, the platform admin) and regulators over the
                    event's region or the person's employer; shown beside the registered photo. Not the person's
-                   employer as such, another enterprise, another city's regulator or any worker. Never a public URL.
+                   employer as such, another enterprise, another city's regulator or another worker. Never a
+                   public URL.
+own snapshots      the person themself (个人信息保护法 第四十五条: the right to see what was collected): each of
+                   their snapshots with its time, and whether it awaits a 复核 or how the 复核 went — not the face
+                   checker's distance, the reviewer or the review note, which are the organiser's working record.
 snapshot 复核       closing a flagged snapshot with a verdict (本人 / 非本人): the organiser of the class or sitting
                    and the platform admin; a regulator wherever it may see the snapshots (it is the supervising
                    authority). Never the person's employer as such, nor a worker.
@@ -94,6 +98,11 @@ def may_see_photo(user: User, person) -> bool:
     return user.role in (Role.ADMIN, Role.REGULATOR, Role.ENTERPRISE) or (
         user.role is Role.WORKER and user.person_id == person.id
     )
+
+
+def may_see_own_snapshots(user: User, person_id: int) -> bool:
+    """The 人像抓拍 snapshots of ``person_id`` as their subject sees them (see the table: not the working record)."""
+    return user.role is Role.WORKER and user.person_id == person_id
 
 
 def may_see_snapshots(user: User, event, *, person_in_scope: bool) -> bool:

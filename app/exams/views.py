@@ -225,8 +225,17 @@ def attempt_result(attempt_id: int):
             makeup_pending=outcome in (makeups.Outcome.MAKEUP_AVAILABLE, makeups.Outcome.MAKEUP_SCHEDULED),
         )
         review = _review(attempt) if withheld is None else None
+    own = None
+    if policy.may_see_own_snapshots(current_user, attempt.person_id):
+        own = snapshots.own_snapshots(attempt.person_id, SnapshotContext.EXAM, attempt.id)
     return render_template(
-        "exams/result.html", attempt=attempt, sitting=attempt.sitting, review=review, withheld=withheld, outcome=outcome
+        "exams/result.html",
+        attempt=attempt,
+        sitting=attempt.sitting,
+        review=review,
+        withheld=withheld,
+        outcome=outcome,
+        own_snapshots=own,
     )
 
 

@@ -427,6 +427,34 @@ def snapshots_of(person_id: int, context: SnapshotContext, ref_ids: list[int]) -
     )
 
 
+@dataclass(frozen=True)
+class OwnSnapshot:
+    """A snapshot as the person in it sees it (``app.auth.policy.may_see_own_snapshots``): when, in which lesson
+    (``item_id``), and whether it awaits a 复核 or how that went; not the face checker's working record."""
+
+    id: int
+    item_id: int
+    taken_at: datetime
+    awaiting_review: bool
+    verdict: ReviewVerdict | None
+
+
+def own_snapshots(person_id: int, context: SnapshotContext, ref_id: int) -> list[OwnSnapshot]:
+    """The person's own snapshots in one class (or attempt), oldest first, as :class:`OwnSnapshot`."""
+    s = Snapshot
+    rows = db.session.execute(
+        sa.select(s.id, s.item_id, s.taken_at, s.needs_review, s.review_verdict)
+        .where(s.person_id == person_id, s.context == context, s.ref_id == ref_id)
+        .order_by(s.taken_at, s.id)
+    )
+    return [OwnSnapshot(*row) for row in rows]
+
+
+def own_snapshot(snapshot_id: int, person_id: int) -> Snapshot | None:
+    """A snapshot by id, only if ``person_id`` is the person in it."""
+    return db.session.scalar(sa.select(Snapshot).where(Snapshot.id == snapshot_id, Snapshot.person_id == person_id))
+
+
 def snapshot_in(snapshot_id: int, context: SnapshotContext, ref_id: int) -> Snapshot | None:
     """A snapshot by id, only if it belongs to this class (or attempt): the caller has checked who may see that."""
     return db.session.scalar(

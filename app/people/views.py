@@ -16,7 +16,7 @@ from app.core.forms import choices
 from app.core.messages import message_for
 from app.core.storage import send_stored
 from app.extensions import db
-from app.people import bp, dossier, photos, roster_import
+from app.people import bp, dossier, photos, roster_import, snapshots
 from app.people import scope as people_scope
 from app.people import timeline as _timeline  # noqa: F401  (registers the 一人一档 timeline routes)
 from app.people import zones as _zones  # noqa: F401  (registers the user's time zone with the clock)
@@ -283,6 +283,17 @@ def me():
     if current_user.person_id is None:
         abort(404)
     return redirect(url_for("people.person", person_id=current_user.person_id))
+
+
+@bp.route("/me/snapshots/<int:snapshot_id>")
+@roles_required(Role.WORKER)
+def my_snapshot(snapshot_id: int):
+    """One of the signed-in person's own 人像抓拍 (listed on their class and exam result pages), after the policy
+    check; another person's is not found."""
+    snapshot = snapshots.own_snapshot(snapshot_id, current_user.person_id) if current_user.person_id else None
+    if snapshot is None or not policy.may_see_own_snapshots(current_user, snapshot.person_id):
+        abort(404)
+    return send_stored(snapshot.storage_key, content_type="image/jpeg")
 
 
 # ---------------------------------------------------------------- roster import

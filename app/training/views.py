@@ -498,7 +498,16 @@ def my_class(class_id: int):
     training_class = training_scope.get_my_class_or_404(current_user, class_id)
     progress = classes.progress(training_class, _mine_filter())[0]
     lessons = study.lesson_progress(current_user.person_id, class_id)
-    return render_template("training/my_class.html", training_class=training_class, progress=progress, lessons=lessons)
+    own = snapshots.own_snapshots(current_user.person_id, SnapshotContext.LESSON, class_id)
+    return render_template(
+        "training/my_class.html",
+        training_class=training_class,
+        progress=progress,
+        lessons=lessons,
+        own_snapshots=own,
+        show_own_snapshots=bool(own) or snapshots.enabled(SnapshotContext.LESSON),
+        lesson_titles={lesson.id: lesson.title for lesson in training_class.course.lessons},
+    )
 
 
 @bp.route("/mine/<int:class_id>/lessons/<int:lesson_id>")

@@ -102,3 +102,23 @@ def test_a_refusal_lets_the_exam_go_on_and_the_organiser_sees_it(exam_world, log
     assert "拒绝抓拍" in board
     detail = organiser.get(f"/exams/attempts/{attempt.id}/detail").get_data(as_text=True)
     assert "已拒绝抓拍" in detail and "应抓拍 1 次，已抓拍 0 次" in detail and "还没有抓拍" in detail
+
+
+def test_the_candidate_sees_their_own_exam_snapshots_on_the_result_page(exam_world, login, app, on):
+    w = exam_world
+    client = login(w.worker)
+    attempt = started(client, w)
+    client.post(f"/exams/attempts/{attempt.id}/snapshots/consent", data={"decision": "yes"})
+    client.get(f"/exams/attempts/{attempt.id}")  # the exam page draws the schedule: the start snapshot is due
+    taken = client.post(f"/exams/attempts/{attempt.id}/snapshot", data=jpeg(), headers={"Content-Type": "image/jpeg"})
+    assert taken.get_json()["saved"] is True
+    snapshot = db.session.scalar(sa.select(Snapshot))
+    client.post(f"/exams/attempts/{attempt.id}/submit")
+    result = client.get(f"/exams/attempts/{attempt.id}/result").get_data(as_text=True)
+    assert "我的人像抓拍" in result and f"/me/snapshots/{snapshot.id}" in result
+    assert client.get(f"/me/snapshots/{snapshot.id}").mimetype == "image/jpeg"
+    organiser = login(w.organiser, c=app.test_client())
+    seen_by_organiser = organiser.get(f"/exams/attempts/{attempt.id}/result")
+    assert seen_by_organiser.status_code == 200
+    # staff see them on the attempt's page, beside the registered photo, not as the candidate's own
+    assert "我的人像抓拍" not in seen_by_organiser.get_data(as_text=True)

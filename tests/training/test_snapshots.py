@@ -287,3 +287,36 @@ def test_a_snapshot_without_the_csrf_header_is_refused(training_world, csrf_clie
     assert db.session.scalar(sa.select(sa.func.count(Snapshot.id))) == 0
     sent = client.post(url, data=jpeg(), headers={"Content-Type": "image/jpeg", "X-CSRFToken": token})
     assert sent.get_json() == {"saved": True, "due": False}
+
+
+def test_the_learner_sees_their_own_snapshots_and_how_a_review_went_but_not_the_working_record(
+    learner, training_world, app, login, factory
+):
+    w = training_world
+    snapshot = _with_snapshot(learner)
+    own_url = f"/me/snapshots/{snapshot.id}"
+    page = learner.client.get(f"/training/mine/{w.training_class.id}").get_data(as_text=True)
+    assert "我的人像抓拍" in page and own_url in page and learner.lesson.title in page
+    assert snapshot.storage_key not in page and "待人工复核" not in page
+    image = learner.client.get(own_url)
+    assert image.status_code == 200 and image.mimetype == "image/jpeg" and "no-store" in image.headers["Cache-Control"]
+    assert image.data == learner_storage_read(snapshot.storage_key)
+
+    # the face checker flagged it: the learner is told a person will look at it, not the checker's distance
+    db.session.execute(
+        sa.update(Snapshot).where(Snapshot.id == snapshot.id).values(needs_review=True, face_distance=0.91)
+    )
+    factory.commit()
+    page = learner.client.get(f"/training/mine/{w.training_class.id}").get_data(as_text=True)
+    assert "待人工复核" in page and "0.91" not in page
+    snapshots.review(snapshot.id, "not_same_person", "与登记照片明显不同，疑似代学", actor=w.organiser)
+    factory.commit()
+    page = learner.client.get(f"/training/mine/{w.training_class.id}").get_data(as_text=True)
+    assert "复核：非本人" in page and "待人工复核" not in page
+    assert "疑似代学" not in page and w.organiser.label not in page  # the note and the reviewer are the organiser's
+
+    # nobody else gets it through this URL: a classmate is told it does not exist, staff have their own pages
+    assert login(w.workers[1], c=app.test_client()).get(own_url).status_code == 404
+    assert login(w.organiser, c=app.test_client()).get(own_url).status_code == 403
+    answered = app.test_client().get(own_url)
+    assert answered.status_code == 302 and answered.location.startswith("/login")
