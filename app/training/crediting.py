@@ -14,7 +14,9 @@
   late is the same case, and the server cannot tell its lateness from the pause itself, so the lag is capped at one
   :data:`INTERVAL`: after a pause the position may run at most ``INTERVAL + SLACK`` ahead of the clock, and a seek
   forfeits the lag (a jump still only ever costs the gap it happened in: credit is the server's time, never the
-  position's);
+  position's). A page's first beat starts with the whole interval: it places the position where the page says
+  (there is nothing to check it against), and it may itself have waited in a queue. So as long as no beat reaches
+  the server more than ``INTERVAL`` late, the lag is at least its lateness and no on-time beat after it is refused;
 * never more than the lesson's duration in total.
 
 :func:`split_by_day` then spreads the credited seconds over the local (Asia/Shanghai) days they were spent in.
@@ -72,8 +74,8 @@ def credit(state: StudyState, beat: Heartbeat, now: datetime) -> tuple[StudyStat
     if beat.token != state.token or beat.lesson_id != state.lesson_id:
         return state, 0, "taken_over"
     position = max(0.0, float(beat.position))
-    if state.last_at is None:
-        return replace(state, last_at=now, position=position, lag=0.0), 0, None
+    if state.last_at is None:  # the page's first beat places the position; how late it reached us is unknown
+        return replace(state, last_at=now, position=position, lag=float(INTERVAL)), 0, None
     if now <= state.last_at:
         return state, 0, None
     gap = (now - state.last_at).total_seconds()

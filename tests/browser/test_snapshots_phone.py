@@ -110,6 +110,13 @@ def test_a_learner_consents_studies_on_a_phone_with_snapshots_and_sees_the_credi
         assert stored >= shown
         shots = db.session.scalars(sa.select(Snapshot).where(Snapshot.person_id == person.id)).all()
         assert len(shots) == 1 and shots[0].context is SnapshotContext.LESSON  # the start one; the rest come later
+        page.goto(f"/training/mine/{training_class.id}")  # the learner's own snapshots, on the class page
+        own = page.get_by_test_id("own-snapshots")
+        expect(own.get_by_role("heading")).to_have_text("我的人像抓拍")
+        expect(own.get_by_test_id("own-snapshot")).to_contain_text("安全生产法要点")
+        image = own.locator("img")
+        expect(image).to_be_visible()
+        assert image.evaluate("img => img.complete && img.naturalWidth > 0")
     finally:
         context.close()
 

@@ -100,6 +100,17 @@ def test_a_beat_that_reached_the_server_late_does_not_cost_the_next_one_its_time
     assert (on_time, refusal, state.credited, state.lag) == (18, None, 60, 0)
 
 
+def test_a_first_beat_that_waited_in_a_busy_servers_queue_does_not_make_the_next_one_a_seek():
+    # The page opens at 0 and presses play at 3 s; its first beat and the play beat reach the server 15 s late
+    # (the server cannot know by how much), the first timer beat on time: 27.5 s played since the play beat.
+    state = StudyState(token="tab-1", lesson_id=7, duration=600)
+    state, _, _ = credit(state, beat(0), at(15))
+    state, _, refusal = credit(state, beat(0, playing=False), at(15.2))
+    assert refusal == "paused"
+    state, seconds, refusal = credit(state, beat(27.5), at(30.5))
+    assert (seconds, refusal) == (15, None)
+
+
 def test_a_paused_beat_that_reached_the_server_late_does_not_make_the_next_one_a_seek():
     # Play pressed at 3 s: study.js sends a beat (not credited, the clock restarts); it reaches the server 9 s late.
     state, _, refusal = credit(started(), beat(0, playing=False), at(12))
