@@ -101,27 +101,28 @@ def record_consent(
     actor,
     now: datetime | None = None,
 ) -> bool:
-    """Record the person's answer (the latest counts) and write it into the 一人一档 when it changed.
+    """Record the person's answer (the latest counts: consent can be given after a refusal and withdrawn again,
+    个人信息保护法 第十五条) and write it into the 一人一档 when it changed.
+
+    One ``INSERT … ON CONFLICT DO UPDATE … WHERE granted IS DISTINCT FROM :granted RETURNING``: of two racing
+    answers each change is recorded once, and an answer that changes nothing writes nothing.
 
     :param ref_id: the class id (lessons) or sitting id (exams).
     :param title: the class's or sitting's title, for the 一人一档.
     :return: True when the answer changed.
     """
     now = now or utcnow()
-    row = db.session.scalar(
-        sa.select(SnapshotConsent).where(
-            SnapshotConsent.person_id == person_id,
-            SnapshotConsent.context == context,
-            SnapshotConsent.ref_id == ref_id,
-        )
+    c = SnapshotConsent
+    stmt = insert_on_conflict(db.session, c).values(
+        person_id=person_id, context=context, ref_id=ref_id, granted=granted, at=now
     )
-    if row is not None and row.granted == granted:
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[c.person_id, c.context, c.ref_id],
+        set_={"granted": granted, "at": now},
+        where=c.granted.is_distinct_from(granted),
+    ).returning(c.id)
+    if db.session.execute(stmt).first() is None:
         return False
-    if row is None:
-        db.session.add(SnapshotConsent(person_id=person_id, context=context, ref_id=ref_id, granted=granted, at=now))
-    else:
-        row.granted, row.at = granted, now
-    db.session.flush()
     record_event(
         person_id,
         "snapshot.consent" if granted else "snapshot.refused",

@@ -499,13 +499,17 @@ def my_class(class_id: int):
     progress = classes.progress(training_class, _mine_filter())[0]
     lessons = study.lesson_progress(current_user.person_id, class_id)
     own = snapshots.own_snapshots(current_user.person_id, SnapshotContext.LESSON, class_id)
+    required = snapshots.enabled(SnapshotContext.LESSON)
     return render_template(
         "training/my_class.html",
         training_class=training_class,
         progress=progress,
         lessons=lessons,
         own_snapshots=own,
-        show_own_snapshots=bool(own) or snapshots.enabled(SnapshotContext.LESSON),
+        show_own_snapshots=bool(own) or required,
+        snapshot_consent=snapshots.consent_of(current_user.person_id, SnapshotContext.LESSON, class_id)
+        if required
+        else None,
         lesson_titles={lesson.id: lesson.title for lesson in training_class.course.lessons},
     )
 

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 import pytest
 import sqlalchemy as sa
 
+from app.archive.models import ArchiveEvent
 from app.extensions import db
 from app.training import study
 from app.training.models import LessonProgress, StudyCredit
@@ -43,3 +44,22 @@ def test_a_heartbeat_sent_many_times_at_once_is_credited_once(app, training_worl
     db.session.rollback()
     assert db.session.scalar(sa.select(sa.func.sum(StudyCredit.seconds))) == 90
     assert db.session.scalar(sa.select(LessonProgress.credited_seconds)) == 90
+
+
+def test_parallel_consent_answers_record_each_change_once(app, training_world):
+    """The 人像抓拍 consent was read, compared and written back in Python: two tabs withdrawing it at once both saw
+    it granted and wrote two refusals into the 一人一档. One conditional upsert now records the change once."""
+    w = training_world
+    class_id, person_id = w.training_class.id, w.person.id
+    clients = logged_in_clients(app, w.worker, 2)
+    url = f"/training/mine/{class_id}/snapshots/consent"
+    assert clients[0].post(url, data={"decision": "yes"}).status_code == 302
+    statuses = in_parallel([lambda c=c: c.post(url, data={"decision": "no"}).status_code for c in clients * 4])
+    assert statuses == [302] * 8
+    db.session.expire_all()
+    kinds = db.session.scalars(
+        sa.select(ArchiveEvent.kind)
+        .where(ArchiveEvent.person_id == person_id, ArchiveEvent.kind.like("snapshot.%"))
+        .order_by(ArchiveEvent.id)
+    )
+    assert list(kinds) == ["snapshot.consent", "snapshot.refused"]

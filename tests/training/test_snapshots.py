@@ -320,3 +320,32 @@ def test_the_learner_sees_their_own_snapshots_and_how_a_review_went_but_not_the_
     assert login(w.organiser, c=app.test_client()).get(own_url).status_code == 403
     answered = app.test_client().get(own_url)
     assert answered.status_code == 302 and answered.location.startswith("/login")
+
+
+def test_the_learner_withdraws_consent_from_the_class_page_and_crediting_stops(learner, training_world):
+    w = training_world
+    class_page = f"/training/mine/{w.training_class.id}"
+    learner.consent("yes")
+    learner.start()
+    learner.snap()
+    learner.beat(0)
+    assert learner.beat(30)["credited"] == 30
+    assert "撤回人像抓拍授权" in learner.client.get(class_page).get_data(as_text=True)
+    answered = learner.client.post(f"{class_page}/snapshots/consent", data={"decision": "no"})
+    assert answered.status_code == 302 and answered.location.endswith(class_page)
+    page = learner.client.get(class_page).get_data(as_text=True)
+    assert "您拒绝了人像抓拍" in page and "撤回人像抓拍授权" not in page
+    withdrawn = learner.beat(30)  # the page still open: its next beat earns nothing, and says why
+    assert (withdrawn["credited"], withdrawn["refusal"]) == (0, "snapshot_refused")
+    assert learner.snap().get_json()["error"]["code"] == "snapshot.no_consent"
+    kinds = db.session.scalars(
+        sa.select(ArchiveEvent.kind)
+        .where(ArchiveEvent.person_id == w.person.id, ArchiveEvent.kind.like("snapshot.%"))
+        .order_by(ArchiveEvent.id)
+    )
+    assert list(kinds) == ["snapshot.consent", "snapshot.refused"]
+    # the same answer again changes nothing and writes nothing
+    learner.client.post(f"{class_page}/snapshots/consent", data={"decision": "no"})
+    assert (
+        db.session.scalar(sa.select(sa.func.count(ArchiveEvent.id)).where(ArchiveEvent.kind == "snapshot.refused")) == 1
+    )
