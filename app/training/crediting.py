@@ -7,7 +7,8 @@
 * nothing while the page is hidden, the video paused, or (once the lead wires 人像抓拍) the snapshot missing
   (``snapshot_ok``): such a heartbeat only moves the clock, so the hidden time is never credited later;
 * one page at a time: the person's active-session token must match (a second tab or another lesson took over);
-* no credit for seeking forward: the position may not advance more than the elapsed time plus :data:`SLACK`,
+* no credit for seeking forward past what was watched: the position may not run beyond the last one or the furthest
+  point watched (the player seeks freely up to there) by more than the elapsed time plus :data:`SLACK`,
   plus the session's ``lag`` — how far the position fell behind the server's clock over the credited beats before
   (a beat that reached a busy server late measured a longer gap than the learner watched; the next, on time, a
   shorter one: without the lag that one would look like a seek). A hidden or paused beat that reached the server
@@ -80,7 +81,9 @@ def credit(state: StudyState, beat: Heartbeat, now: datetime) -> tuple[StudyStat
         return state, 0, None
     gap = (now - state.last_at).total_seconds()
     advance = position - state.position
-    if beat.visible and beat.playing and beat.snapshot_ok and advance > gap + SLACK + state.lag:
+    # the player seeks freely up to the furthest point watched (study.js), never past it
+    reach = max(state.position, state.furthest)
+    if beat.visible and beat.playing and beat.snapshot_ok and position - reach > gap + SLACK + state.lag:
         return replace(state, last_at=now, position=position, lag=0.0), 0, "seek"
     refusal = next(
         (

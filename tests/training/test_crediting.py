@@ -148,6 +148,15 @@ def test_seeking_back_to_rewatch_still_earns_real_time():
     assert (seconds, refusal) == (30, None)
 
 
+def test_jumping_forward_within_what_was_already_watched_is_not_a_seek():
+    # Rewatching from 100 s, the learner skips back to 480 s: the player allows any point up to the furthest (500 s).
+    state = started(position=100.0, furthest=500.0)
+    _, seconds, refusal = credit(state, beat(480), at(30))
+    assert (seconds, refusal) == (30, None)
+    _, seconds, refusal = credit(state, beat(500 + 30 + SLACK + 1), at(30))  # past the furthest: a seek
+    assert (seconds, refusal) == (0, "seek")
+
+
 def test_credit_stops_at_the_lesson_duration():
     state = started(duration=100, credited=90)
     state, seconds, refusal = credit(state, beat(30), at(30))
