@@ -15,7 +15,7 @@ from openpyxl import Workbook
 
 from app.auth.access import lean_connection, roles_required, signed_in_as
 from app.auth.models import Role
-from app.auth.policy import may_review_snapshots, may_see_snapshots
+from app.auth.policy import may_review_snapshots, may_see_own_snapshots, may_see_snapshots
 from app.bank import scope as bank_scope
 from app.core.clock import local_today, to_local, to_utc, utcnow
 from app.core.errors import DomainError, json_error, json_object
@@ -498,7 +498,9 @@ def my_class(class_id: int):
     training_class = training_scope.get_my_class_or_404(current_user, class_id)
     progress = classes.progress(training_class, _mine_filter())[0]
     lessons = study.lesson_progress(current_user.person_id, class_id)
-    own = snapshots.own_snapshots(current_user.person_id, SnapshotContext.LESSON, class_id)
+    own = []
+    if may_see_own_snapshots(current_user, current_user.person_id):
+        own = snapshots.own_snapshots(current_user.person_id, SnapshotContext.LESSON, class_id)
     required = snapshots.enabled(SnapshotContext.LESSON)
     return render_template(
         "training/my_class.html",
