@@ -7,12 +7,12 @@
 * nothing while the page is hidden, the video paused, or (once the lead wires 人像抓拍) the snapshot missing
   (``snapshot_ok``): such a heartbeat only moves the clock, so the hidden time is never credited later;
 * one page at a time: the person's active-session token must match (a second tab or another lesson took over);
-* no credit for seeking forward past what was watched: the position may not run beyond the last one or the furthest
-  point watched (the player seeks freely up to there) by more than the elapsed time plus :data:`SLACK`,
-  plus the session's ``lag`` — how far the position fell behind the server's clock over the credited beats before
-  (a beat that reached a busy server late measured a longer gap than the learner watched; the next, on time, a
-  shorter one: without the lag that one would look like a seek). A hidden or paused beat that reached the server
-  late is the same case, and the server cannot tell its lateness from the pause itself, so the lag is capped at one
+* no credit for seeking forward past what was watched: the position may not run beyond the last one or the
+  furthest point watched (the player seeks freely up to there) by more than the elapsed time plus :data:`SLACK`,
+  plus the session's ``lag``: how far the position fell behind the server's clock over the beats before (a beat
+  that reached a busy server late measured a longer gap than the learner watched; the next, on time, a shorter
+  one: without the lag that one would look like a seek). A hidden or paused beat that reached the server late is
+  the same case, and the server cannot tell its lateness from the pause itself, so the lag is capped at one
   :data:`INTERVAL`: after a pause the position may run at most ``INTERVAL + SLACK`` ahead of the clock, and a seek
   forfeits the lag (a jump still only ever costs the gap it happened in: credit is the server's time, never the
   position's). A page's first beat starts with the whole interval: it places the position where the page says
@@ -50,7 +50,8 @@ class StudyState:
     position: float = 0.0
     furthest: float = 0.0
     credited: int = 0
-    #: Seconds the position ran behind the clock over the credited beats since the last refusal (≤ INTERVAL).
+    #: Seconds the position ran behind the clock since the page opened (it starts at INTERVAL) or the last seek,
+    #: late and refused beats included; at most INTERVAL.
     lag: float = 0.0
 
 
@@ -81,21 +82,12 @@ def credit(state: StudyState, beat: Heartbeat, now: datetime) -> tuple[StudyStat
         return state, 0, None
     gap = (now - state.last_at).total_seconds()
     advance = position - state.position
+    remaining = max(0, state.duration - state.credited)
+    refusal = _refusal(beat, remaining)
     # the player seeks freely up to the furthest point watched (study.js), never past it
     reach = max(state.position, state.furthest)
-    if beat.visible and beat.playing and beat.snapshot_ok and position - reach > gap + SLACK + state.lag:
+    if refusal in (None, "complete") and position - reach > gap + SLACK + state.lag:
         return replace(state, last_at=now, position=position, lag=0.0), 0, "seek"
-    refusal = next(
-        (
-            code
-            for ok, code in ((beat.visible, "hidden"), (beat.playing, "paused"), (beat.snapshot_ok, "snapshot"))
-            if not ok
-        ),
-        None,
-    )
-    remaining = max(0, state.duration - state.credited)
-    if refusal is None and remaining == 0:
-        refusal = "complete"
     seconds = 0 if refusal else min(int(gap), MAX_GAP, remaining)
     # Carry the fraction of a second to the next gap (so a day of heartbeats loses nothing to rounding), unless the
     # gap was cut or refused: then the rest of it is forfeit and the clock restarts now.
@@ -114,6 +106,14 @@ def credit(state: StudyState, beat: Heartbeat, now: datetime) -> tuple[StudyStat
         lag=lag,
     )
     return new, seconds, None
+
+
+def _refusal(beat: Heartbeat, remaining: int) -> str | None:
+    """Why a beat of the active page earns nothing, before its position is looked at (None: it may earn)."""
+    for ok, code in ((beat.visible, "hidden"), (beat.playing, "paused"), (beat.snapshot_ok, "snapshot")):
+        if not ok:
+            return code
+    return "complete" if remaining == 0 else None
 
 
 def split_by_day(end: datetime, seconds: int, tz: ZoneInfo | None = None) -> list[tuple[date, int]]:
