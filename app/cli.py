@@ -22,6 +22,28 @@ def register(app: Flask) -> None:
         db.session.commit()
         click.echo(f"catalogue: +{ops}, rules: +{rules}")
 
+    @app.cli.command("recompute-certificates")
+    @click.option("--on", "on", default="", help="the day to compute for (YYYY-MM-DD; default today)")
+    def recompute_certificates(on: str):
+        """Bring every certificate in line with the rules in force when its obligations fall due (after an upgrade
+        or a rule change): clears 应复审日期 no 复审 exists on any more, moves statuses. Idempotent."""
+        from datetime import date
+
+        from app.certificates.recompute import recompute
+        from app.core.clock import local_today
+        from app.rules.seed import seed_reference
+
+        seed_reference()  # the rule versions it asks for
+        day = date.fromisoformat(on) if on else local_today()
+        total = 0
+        while True:
+            moved = recompute(day, limit=500)
+            db.session.commit()
+            total += moved
+            if moved < 500:
+                break
+        click.echo(f"certificates changed: {total}")
+
     @app.cli.command("seed-demo")
     def seed_demo_command():
         """Seed the demo data once (re-running changes nothing)."""

@@ -96,6 +96,15 @@ class Factory:
     def regulator(self, region: str = "320100") -> User:
         return self.user(Role.REGULATOR, jurisdiction_id=self.jurisdiction(region).id)
 
+    def entrust(self, city: str = "320100", kind: str = "special_operator") -> None:
+        """The province entrusts ``city``'s bureau with issuing ``kind`` (特种作业操作证 are the province's to issue,
+        DOMAIN.md §2.3): what lets a city regulator of the tests issue them."""
+        from app.certificates.models import CertKind, IssuingDelegation
+
+        self.jurisdiction(city[:2] + "0000", "江苏省" if city.startswith("32") else None)
+        db.session.add(IssuingDelegation(kind=CertKind(kind), region_code=city, granted_by=city[:2] + "0000"))
+        db.session.flush()
+
     def enterprise_admin(self, enterprise: Enterprise) -> User:
         return self.user(Role.ENTERPRISE, enterprise_id=enterprise.id)
 

@@ -25,8 +25,8 @@ def _status(p: dict) -> tuple[str, str] | None:
     value = p.get("status")
     if value not in CertStatus._value2member_map_:
         return None
-    tone = {"valid": "ok", "review_due": "warn", "review_overdue": "bad", "suspended": "warn"}.get(value, "bad")
-    return CertStatus(value).label, tone
+    status = CertStatus(value)
+    return status.label, status.tone
 
 
 @renders("certificate.issued")
@@ -105,3 +105,40 @@ def _lapsed(p: dict) -> RenderedEvent:
         _cert_facts(p) + facts((_("原状态"), enum_label(CertStatus, p.get("from")) if p.get("from") else "")),
         _status(p),
     )
+
+
+@renders("certificate.renewed")
+def _renewed(p: dict) -> RenderedEvent:
+    duty = {"renew": _("换证"), "renew_manager": _("延期换证")}.get(p.get("duty"), _("换证"))
+    return RenderedEvent(
+        _("证书%(duty)s", duty=duty),
+        _cert_facts(p)
+        + facts(
+            (_("申请日期"), local_time(p.get("applied_on"))),
+            (_("原有效期至"), local_time(p.get("valid_to_was"))),
+            (_("新有效期至"), local_time(p.get("valid_to"))),
+            (_("文号"), p.get("doc_number")),
+        ),
+        _status(p),
+    )
+
+
+@renders("certificate.rule_changed")
+def _rule_changed(p: dict) -> RenderedEvent:
+    return RenderedEvent(
+        _("依新规调整：不再复审，有效期满换证"),
+        _cert_facts(p) + facts((_("原应复审日期"), local_time(p.get("review_due_was"))), (_("依据"), p.get("reason"))),
+        _status(p),
+    )
+
+
+@renders("certificate.violation")
+def _violation(p: dict) -> RenderedEvent:
+    return RenderedEvent(
+        _("违章记录"), _cert_facts(p) + facts((_("发生日期"), local_time(p.get("on")))) + _decision_facts(p), None
+    )
+
+
+@renders("certificate.suspension_proposed")
+def _suspension_proposed(p: dict) -> RenderedEvent:
+    return RenderedEvent(_("暂扣建议"), _cert_facts(p) + _decision_facts(p), None)

@@ -2,33 +2,44 @@
 the enterprise's 持证上岗率.
 
 Who needs one: every 特种作业人员 (a 特种作业操作证 for their 操作项目), and the 主要负责人 / 安全生产管理人员 of a
-高危 enterprise (a 合格证 for their post). A certificate counts while the calendar says 有效 or 待复审 (not 逾期未复审,
-失效, 暂扣, 撤销 or 注销) — computed from the dates, so the figure is right before the nightly job has run.
+高危 enterprise (a 合格证 for their post). A certificate counts while it holds — 有效, 待换证 or (under 30号令) 待复审;
+not 逾期未复审, 失效, 过期, 暂扣, 撤销 or 注销 — computed from the dates and the rule of each obligation's due date
+(:mod:`app.certificates.obligations`), so the figure is right before the nightly job has run and nobody whose 复审
+no longer exists counts as overdue.
+
+A 高危 unit's 主要负责人/安管 must pass the authority's 考核 within ``appointment.exam_deadline_months`` (6) of taking
+the post (3号令 第二十四条): a line past that deadline without a valid 合格证 is flagged (:attr:`Line.overdue`).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 import sqlalchemy as sa
 
-from app.certificates.lifecycle import effective_status
-from app.certificates.models import HOLDS, LIVE, Certificate, CertKind, CertStatus
+from app.certificates import lifecycle
+from app.certificates.models import DATED, HOLDS, LIVE, Certificate, CertKind, CertStatus
 from app.core.clock import local_today
 from app.extensions import db
-from app.people.models import Employment, Enterprise, Post
+from app.people.models import HIGH_RISK_INDUSTRIES, Employment, Enterprise, Post
+from app.rules.queries import rule_value
 
 MANAGER_POSTS = (Post.PRINCIPAL, Post.SAFETY_MANAGER)
 
 
 @dataclass
 class Line:
-    """One person in one post: the certificate that covers it (the longest-valid one), and its status today."""
+    """One person in one post: the certificate that covers it (the longest-valid one), and its status today; for a
+    高危 unit's manager, the 考核 deadline after appointment."""
 
     employment: Employment
     certificate: Certificate | None
     status: CertStatus | None
+    #: The last day of the 6 months after appointment (managers of 高危 units only), and whether it has passed
+    #: without a valid 合格证.
+    deadline: date | None = None
+    overdue: bool = False
 
     @property
     def holds(self) -> bool:
@@ -83,17 +94,60 @@ def report(enterprise: Enterprise, today: date | None = None) -> Report:
             Employment.post.in_(_posts(enterprise)),
         )
     ).all()
+    lines = _lines(employments, today, high_risk=enterprise.high_risk)
+    lines.sort(key=lambda line: (line.holds, line.next_date or date.max, line.employment.person.name))
+    return Report(enterprise, lines)
+
+
+def _lines(employments, today: date, *, high_risk) -> list[Line]:
+    book = lifecycle.rules()
     person_ids = {e.person_id for e in employments}
     certs: dict[int, list[Certificate]] = {}
     if person_ids:
         for cert in db.session.scalars(
-            sa.select(Certificate).where(Certificate.person_id.in_(person_ids), Certificate.status.in_(LIVE))
+            sa.select(Certificate).where(Certificate.person_id.in_(person_ids), Certificate.status.in_(LIVE + DATED))
         ):
             certs.setdefault(cert.person_id, []).append(cert)
     lines = []
     for employment in employments:
         covering = [c for c in certs.get(employment.person_id, []) if _covers(c, employment)]
-        best = max(covering, key=lambda c: (effective_status(c, today) in HOLDS, c.valid_to), default=None)
-        lines.append(Line(employment, best, effective_status(best, today) if best else None))
-    lines.sort(key=lambda line: (line.holds, line.next_date or date.max, line.employment.person.name))
-    return Report(enterprise, lines)
+        statuses = {c.id: lifecycle.effective_status(c, today, book) for c in covering}
+        best = max(covering, key=lambda c: (statuses[c.id] in HOLDS, c.valid_to), default=None)
+        line = Line(employment, best, statuses[best.id] if best else None)
+        manager_of_high_risk = high_risk(employment) if callable(high_risk) else high_risk
+        if manager_of_high_risk and employment.post in MANAGER_POSTS:
+            months = rule_value(
+                "appointment.exam_deadline_months", region_code=employment.enterprise.region_code, on=today
+            )
+            line.deadline = _months_after(employment.start_date, int(months))
+            line.overdue = not line.holds and today > line.deadline
+        lines.append(line)
+    return lines
+
+
+def _months_after(day: date, months: int) -> date:
+    """The same day ``months`` later (clamped to the month's end): the last day of the period."""
+    month = day.month - 1 + months
+    year, month = day.year + month // 12, month % 12 + 1
+    last = [31, 29 if year % 4 == 0 and (year % 100 or year % 400 == 0) else 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
+    return date(year, month, min(day.day, last[month - 1]))
+
+
+def overdue_appointments(today: date | None = None, enterprise_ids=None) -> list[Line]:
+    """The 主要负责人/安管 of 高危 enterprises (all, or ``enterprise_ids``) past their 6 months without a valid 合格证."""
+    today = today or local_today()
+    query = (
+        sa.select(Employment)
+        .join(Enterprise, Enterprise.id == Employment.enterprise_id)
+        .where(
+            Employment.end_date.is_(None),
+            Employment.post.in_(MANAGER_POSTS),
+            Enterprise.industry.in_(HIGH_RISK_INDUSTRIES),
+            Employment.start_date < today - timedelta(days=150),  # nobody appointed later can be past 6 months
+        )
+        .order_by(Employment.start_date, Employment.id)
+    )
+    if enterprise_ids is not None:
+        query = query.where(Employment.enterprise_id.in_(enterprise_ids))
+    employments = db.session.scalars(query).all()
+    return [line for line in _lines(employments, today, high_risk=True) if line.overdue]

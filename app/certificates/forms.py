@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, IntegerField, RadioField, StringField
+from wtforms import BooleanField, DateField, RadioField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional
 
-from app.core.forms import MultiCheckboxField, choices
+from app.certificates.models import RevocationGround
+from app.core.forms import MultiCheckboxField, choices, enum_choices
 
 
 class IssueForm(FlaskForm):
@@ -19,18 +20,23 @@ class ClassIssueForm(FlaskForm):
 
 
 class DecisionForm(FlaskForm):
-    """暂扣 / 发还 / 撤销 / 注销: a reason and the decision's 文号."""
+    """暂扣 / 发还 / 撤销 / 注销 (and a 违章 record or a 暂扣建议): a reason and the decision's 文号; 撤销 also its
+    ground (fraud bars a new application for 3 years)."""
 
     reason = StringField(_l("原因"), validators=[DataRequired(), Length(max=300)])
     doc_number = StringField(_l("决定文号"), validators=[DataRequired(), Length(max=60)])
+    ground = SelectField(_l("撤销情形"), choices=enum_choices(RevocationGround), default=RevocationGround.OTHER.value)
+    on = DateField(_l("发生日期"), validators=[Optional()])
 
 
 class ReviewForm(FlaskForm):
-    """复审 or 延期复审: the passed 复审考试 (attempt id), or the 10-year rule."""
+    """复审, 延期复审, 换证 or 延期换证: the passed 复审/换证考试 it rests on (the holder's unused results are offered),
+    or — a 复审 under 30号令 only — the 10-year rule, computed by the service from the employment history."""
 
-    attempt_id = IntegerField(_l("复审考试成绩编号"), validators=[Optional()])
-    ten_year = BooleanField(_l("连续从事本工种10年以上且无违法行为（延长复审周期）"))
-    doc_number = StringField(_l("复审记录文号"), validators=[Optional(), Length(max=60)])
+    attempt_id = SelectField(_l("复审/换证考试成绩"), coerce=int, choices=[], validate_choice=False)
+    ten_year = BooleanField(_l("按连续从事本工种10年以上且无违章延长复审周期"))
+    applied_on = DateField(_l("申请日期"), validators=[Optional()])
+    doc_number = StringField(_l("文号"), validators=[Optional(), Length(max=60)])
 
 
 class ReissueForm(FlaskForm):

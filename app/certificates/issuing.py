@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 import secrets
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
@@ -28,17 +28,20 @@ from app.archive.models import ArchiveEvent
 from app.archive.services import record_event
 from app.auth import policy
 from app.auth.models import User
+from app.certificates import authorities
 from app.certificates import messages as _messages  # noqa: F401  (registers the certificate codes)
 from app.certificates.models import (
+    BARRING_GROUNDS,
     LIVE,
     Certificate,
+    CertificateBasis,
     CertificateEvent,
     CertKind,
     CertStatus,
     EventKind,
     NumberSeries,
 )
-from app.core.clock import local_today
+from app.core.clock import local_today, to_local
 from app.core.db import insert_on_conflict
 from app.core.errors import DomainError
 from app.exams.models import Attempt, AttemptState, ExamKind, Sitting
@@ -269,9 +272,17 @@ def refusal_for(attempt: Attempt, today: date | None = None) -> tuple[Subject | 
     except DomainError as exc:
         return None, exc
     person = attempt.person
+    today = today or local_today()
     existing = holding(person, subject)
     if existing is not None:
         return subject, DomainError("cert.already_holds", number=existing.number)
+    if basis_used(attempt.id):
+        return subject, DomainError("cert.basis_used")
+    if subject.kind is not CertKind.TRAINING and not score_valid(attempt, today):
+        return subject, DomainError("cert.theory_expired")
+    banned = fraud_ban_until(person, subject, today)
+    if banned is not None:
+        return subject, DomainError("cert.fraud_banned", until=banned.isoformat())
     if subject.kind in PHOTO_KINDS and not person.photo_key:
         return subject, DomainError("cert.no_photo")
     short = training_hours_shortfall(person, subject, on=today)
@@ -280,7 +291,72 @@ def refusal_for(attempt: Attempt, today: date | None = None) -> tuple[Subject | 
     return subject, None
 
 
-def _issuer(actor: User, subject: Subject, sitting: Sitting) -> tuple[str, str, int | None, int | None, str]:
+def score_valid(attempt: Attempt, today: date) -> bool:
+    """A result counts from the day it was graded for ``exam.score_valid_months`` (12; 暂行办法 第十条), and not
+    before it was graded."""
+    graded = to_local(attempt.graded_at).date()
+    months = rule_value("exam.score_valid_months", region_code=attempt.sitting.region_code, on=graded)
+    return graded <= today <= graded + timedelta(days=round(30.44 * months))
+
+
+def basis_used(attempt_id: int) -> bool:
+    """Whether an exam result already underlies a certificate event (each is used once: ``CertificateBasis``)."""
+    return (
+        db.session.scalar(sa.select(CertificateBasis.id).where(CertificateBasis.attempt_id == attempt_id)) is not None
+    )
+
+
+def fraud_ban_until(person: Person, subject: Subject, today: date) -> date | None:
+    """The day a new application for ``subject`` is allowed again after a certificate of it was 撤销 for fraud or
+    false records (30号令 第三十条: ``cert.fraud_ban_years``), or None when no ban runs on ``today``."""
+    ends = [
+        add_years(day, int(rule_value("cert.fraud_ban_years", region_code=region, on=day)))
+        for day, region in db.session.execute(
+            sa.select(Certificate.revoked_on, Certificate.region_code).where(
+                Certificate.person_id == person.id,
+                Certificate.kind == subject.kind,
+                Certificate.category == subject.category,
+                Certificate.item == subject.item,
+                Certificate.revocation_ground.in_(BARRING_GROUNDS),
+                Certificate.revoked_on.is_not(None),
+            )
+        )
+    ]
+    running = [end for end in ends if end > today]
+    return max(running) if running else None
+
+
+def issuing_authorities(subject: Subject, sitting: Sitting, person: Person) -> tuple[str, ...]:
+    """The 考核发证机关 for ``subject`` of an exam ``sitting`` (``app.certificates.authorities``)."""
+    affiliation = None
+    if subject.kind is CertKind.MANAGER:
+        employer = _employer(person.id, sitting.enterprise_id)
+        affiliation = employer.affiliation if employer else None
+    return authorities.authorities_for(subject.kind, sitting.region_code, affiliation)
+
+
+def may_issue_for(actor: User, sitting: Sitting, outcomes: list[Outcome]) -> bool:
+    """Whether ``actor`` issues the certificates of ``sitting`` (for at least one of its candidates' subjects)."""
+    for outcome in outcomes:
+        try:
+            subject = subject_for(outcome.attempt)
+        except DomainError:
+            continue
+        if policy.may_issue_certificate(
+            actor,
+            subject.kind.value,
+            region_code=sitting.region_code,
+            enterprise_id=sitting.enterprise_id,
+            institution_id=sitting.institution_id,
+            authorities=issuing_authorities(subject, sitting, outcome.attempt.person),
+        ):
+            return True
+    return False
+
+
+def _issuer(
+    actor: User, subject: Subject, sitting: Sitting, person: Person
+) -> tuple[str, str, int | None, int | None, str]:
     """(发证机关 as printed, its region code, enterprise id, institution id, its code for numbers) — refusing an
     actor who may not issue.
 
@@ -292,6 +368,7 @@ def _issuer(actor: User, subject: Subject, sitting: Sitting) -> tuple[str, str, 
         region_code=sitting.region_code,
         enterprise_id=sitting.enterprise_id,
         institution_id=sitting.institution_id,
+        authorities=issuing_authorities(subject, sitting, person),
     )
     if not allowed:
         raise DomainError("cert.not_issuer", http_status=403, kind=subject.kind.label)
@@ -302,7 +379,7 @@ def _issuer(actor: User, subject: Subject, sitting: Sitting) -> tuple[str, str, 
         enterprise = db.session.get(Enterprise, sitting.enterprise_id)
         return enterprise.name, enterprise.region_code, enterprise.id, None, enterprise.uscc
     jurisdiction = actor.jurisdiction
-    return f"{jurisdiction.name}应急管理局", jurisdiction.code, sitting.enterprise_id, None, jurisdiction.code
+    return jurisdiction.authority, jurisdiction.code, sitting.enterprise_id, None, jurisdiction.code
 
 
 def validity(subject: Subject, region_code: str, today: date) -> dict:
@@ -310,11 +387,14 @@ def validity(subject: Subject, region_code: str, today: date) -> dict:
     if subject.kind is CertKind.SPECIAL_OPERATOR:
         years = int(rule_value("cert.validity_years.special_operator", region_code=region_code, on=today))
         review = int(rule_value("cert.review_years.special_operator", region_code=region_code, on=today))
+        due = add_years(today, review) if review > 0 else None
+        if due is not None and rule_value("cert.review_years.special_operator", region_code=region_code, on=due) <= 0:
+            due = None  # 30号令 would have scheduled it, but no 复审 exists on that day (令第19号)
         return {
             "valid_from": today,
             "valid_to": add_years(today, years),
-            "review_due_on": add_years(today, review),
-            "review_years": review,
+            "review_due_on": due,
+            "review_years": review if due is not None else None,
         }
     key = "cert.validity_years.manager" if subject.kind is CertKind.MANAGER else "cert.validity_years.training"
     years = int(rule_value(key, region_code=region_code, on=today))
@@ -331,8 +411,8 @@ def issue(attempt: Attempt, *, actor: User, today: date | None = None) -> Certif
     subject, refusal = refusal_for(attempt, today)
     if refusal is not None:
         raise refusal
-    authority, region_code, enterprise_id, institution_id, org_code = _issuer(actor, subject, attempt.sitting)
     person = attempt.person
+    authority, region_code, enterprise_id, institution_id, org_code = _issuer(actor, subject, attempt.sitting, person)
     detail = {"attempt": attempt.id, "sitting": attempt.sitting_id}
     if training_hours_shortfall(person, subject, on=today) is not None:  # admitted to the exam by a logged override
         detail["hours_gate_overridden"] = hours_gate_override(attempt)
@@ -366,15 +446,16 @@ def issue(attempt: Attempt, *, actor: User, today: date | None = None) -> Certif
     except IntegrityError:  # a parallel issue for the same item won
         existing = holding(person, subject)
         raise DomainError("cert.already_holds", number=existing.number if existing else "") from None
-    db.session.add(
-        CertificateEvent(
-            certificate_id=cert.id,
-            kind=EventKind.ISSUED,
-            on_date=today,
-            actor_id=actor.id,
-            detail=detail,
-        )
+    issued = CertificateEvent(
+        certificate_id=cert.id,
+        kind=EventKind.ISSUED,
+        on_date=today,
+        actor_id=actor.id,
+        detail=detail,
     )
+    db.session.add(issued)
+    db.session.flush()
+    use_basis(cert, issued, attempt_id=attempt.id)
     overridden = {"hours_gate_overridden": detail["hours_gate_overridden"]} if "hours_gate_overridden" in detail else {}
     record_event(
         person.id,
@@ -384,6 +465,18 @@ def issue(attempt: Attempt, *, actor: User, today: date | None = None) -> Certif
     )
     db.session.flush()
     return cert
+
+
+def use_basis(cert: Certificate, event: CertificateEvent, **ids) -> None:
+    """Tie an exam result (``attempt_id=`` / ``practical_attempt_id=``) to the certificate event it was used for, once
+    and for all: a second use — another certificate, a re-issue after 撤销, a parallel request — is refused by the
+    unique index (in a savepoint, so the caller's transaction goes on)."""
+    try:
+        with db.session.begin_nested():
+            db.session.add(CertificateBasis(certificate_id=cert.id, event_id=event.id, **ids))
+            db.session.flush()
+    except IntegrityError:
+        raise DomainError("cert.basis_used") from None
 
 
 def _first_issued_on(person: Person, subject: Subject) -> date | None:

@@ -21,7 +21,7 @@ from sqlalchemy import orm as so
 from app.core.db import TimestampMixin, utcnow
 from app.core.enums import LabelledEnum, enum_column
 from app.extensions import db
-from app.people.models import Person
+from app.people.models import Employment, Person
 
 
 class CertKind(LabelledEnum):
@@ -31,9 +31,13 @@ class CertKind(LabelledEnum):
 
 
 class CertStatus(LabelledEnum):
-    """The statuses the national query page shows."""
+    """The statuses the national query page shows. 有效, 待换证, 过期 and the decisions (暂扣, 撤销, 注销) are today's;
+    待复审, 逾期未复审 and 失效 are what 30号令's 复审 made of a certificate whose obligation fell due before
+    2026-06-01 (``app.certificates.obligations`` decides which rule applied), and they keep that meaning."""
 
     VALID = "valid", _l("有效")
+    RENEWAL_DUE = "renewal_due", _l("待换证")
+    OUT_OF_DATE = "out_of_date", _l("过期")
     REVIEW_DUE = "review_due", _l("待复审")
     REVIEW_OVERDUE = "review_overdue", _l("逾期未复审")
     EXPIRED = "expired", _l("失效")
@@ -41,13 +45,40 @@ class CertStatus(LabelledEnum):
     REVOKED = "revoked", _l("撤销")
     CANCELLED = "cancelled", _l("注销")
 
+    @property
+    def tone(self) -> str:
+        """How a badge shows it: ``ok`` (may work with it), ``warn`` (act soon, or 暂扣), ``bad`` (ended)."""
+        if self is CertStatus.VALID:
+            return "ok"
+        return "warn" if self in (*DUE, CertStatus.SUSPENDED) else "bad"
 
-#: Statuses in which the certificate still exists for its holder (the date-driven ones, and 暂扣).
-LIVE = (CertStatus.VALID, CertStatus.REVIEW_DUE, CertStatus.REVIEW_OVERDUE, CertStatus.SUSPENDED)
-#: Statuses moved by the calendar (the nightly job, and the date check on every read).
-DATED = (CertStatus.VALID, CertStatus.REVIEW_DUE, CertStatus.REVIEW_OVERDUE)
+
+#: Statuses the calendar gives (recomputed from the dates and the rules on every read, and stored nightly).
+DATED = (
+    CertStatus.VALID,
+    CertStatus.RENEWAL_DUE,
+    CertStatus.REVIEW_DUE,
+    CertStatus.REVIEW_OVERDUE,
+    CertStatus.OUT_OF_DATE,
+    CertStatus.EXPIRED,
+)
+#: Statuses decided by an authority: stored, never moved by the calendar.
+DECIDED = (CertStatus.SUSPENDED, CertStatus.REVOKED, CertStatus.CANCELLED)
+#: A renewal or a 复审 is due: the holder may still work with it.
+DUE = (CertStatus.RENEWAL_DUE, CertStatus.REVIEW_DUE)
 #: Statuses in which the holder may work with it (持证上岗).
-HOLDS = (CertStatus.VALID, CertStatus.REVIEW_DUE)
+HOLDS = (CertStatus.VALID, *DUE)
+#: Statuses in which the certificate still exists for its holder (the ones that hold, and 暂扣).
+LIVE = (*HOLDS, CertStatus.SUSPENDED)
+#: Statuses that end a certificate: its item is free for a new one (``live_key`` cleared). A 复审 missed under
+#: 30号令 ended it (第二十六条: 失效), and no 延期复审 could follow.
+ENDED = (
+    CertStatus.REVIEW_OVERDUE,
+    CertStatus.EXPIRED,
+    CertStatus.OUT_OF_DATE,
+    CertStatus.REVOKED,
+    CertStatus.CANCELLED,
+)
 
 
 class EventKind(LabelledEnum):
@@ -55,14 +86,34 @@ class EventKind(LabelledEnum):
     REVIEWED = "reviewed", _l("复审")
     REVIEW_EXTENDED = "review_extended", _l("延长复审周期（连续从事本工种10年以上）")
     EXTENDED = "extended", _l("延期复审")
+    RENEWED = "renewed", _l("换证")
     SUSPENDED = "suspended", _l("暂扣")
+    SUSPENSION_PROPOSED = "suspension_proposed", _l("暂扣建议")
     REINSTATED = "reinstated", _l("发还")
     REVOKED = "revoked", _l("撤销")
     CANCELLED = "cancelled", _l("注销")
     REISSUED = "reissued", _l("补发")
     REPLACED = "replaced", _l("换发")
+    VIOLATION = "violation", _l("违章记录")
     LAPSED = "lapsed", _l("状态到期变更")
+    RULE_CHANGED = "rule_changed", _l("依新规调整")
     RENDERED = "rendered", _l("重新生成电子证书")
+
+
+class RevocationGround(LabelledEnum):
+    """Why a certificate was 撤销 (30号令 第三十条 / 44号令). Fraud bars a new application for the same item for
+    ``cert.fraud_ban_years`` (3) years."""
+
+    FRAUD = "fraud", _l("以欺骗、贿赂等不正当手段取得")
+    FALSE_RECORD = "false_record", _l("证书记载事项虚假")
+    ACCIDENT = "accident", _l("对发生生产安全事故负有责任")
+    UNFIT = "unfit", _l("身体条件已不适合继续从事特种作业")
+    LAPSED = "lapsed", _l("超过有效期未延期（换证）")
+    OTHER = "other", _l("其他法定情形")
+
+
+#: Grounds that bar a new application for the same item for ``cert.fraud_ban_years`` (30号令 第三十条).
+BARRING_GROUNDS = (RevocationGround.FRAUD, RevocationGround.FALSE_RECORD)
 
 
 class Certificate(TimestampMixin, db.Model):
@@ -127,6 +178,9 @@ class Certificate(TimestampMixin, db.Model):
     #: The 应复审日期 / expiry a reminder was last sent for (once per window).
     reminded_review_for: so.Mapped[date | None]
     reminded_expiry_for: so.Mapped[date | None]
+    #: 撤销: when and on which ground (fraud and false records bar a new application: ``BARRING_GROUNDS``).
+    revoked_on: so.Mapped[date | None]
+    revocation_ground: so.Mapped[RevocationGround | None] = so.mapped_column(enum_column(RevocationGround))
 
     person: so.Mapped[Person] = so.relationship()
     events: so.Mapped[list[CertificateEvent]] = so.relationship(
@@ -177,23 +231,73 @@ class CertificateEvent(db.Model):
     certificate: so.Mapped[Certificate] = so.relationship(back_populates="events")
 
 
+class CertificateBasis(db.Model):
+    """An exam result a certificate event rests on: the theory (and practical) result of an issue, the 复审/换证考试
+    of a 复审, 延期复审 or renewal. A result is used once — the unique indexes — so a revoked certificate is never
+    issued again from the attempt it was issued on, and one passed exam never renews two certificates."""
+
+    __tablename__ = "certs_bases"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    certificate_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("certs_certificates.id"), index=True)
+    #: The event it was used for (发证, 复审, 延期复审, 换证).
+    event_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("certs_events.id"))
+    attempt_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("exams_attempts.id"), unique=True)
+    practical_attempt_id: so.Mapped[int | None] = so.mapped_column(unique=True)
+    created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+
+
+class IssuingDelegation(TimestampMixin, db.Model):
+    """A 考核发证机关's entrustment of a city bureau (44号令 第二十条; DOMAIN.md §2.3): ``region_code`` (the city)
+    issues ``kind`` in its area in the name of the entrusting authority's rules. Without a row the defaults of
+    ``app.certificates.authorities`` hold."""
+
+    __tablename__ = "certs_delegations"
+    __table_args__ = (sa.UniqueConstraint("kind", "region_code"),)
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    kind: so.Mapped[CertKind] = so.mapped_column(enum_column(CertKind))
+    region_code: so.Mapped[str] = so.mapped_column(sa.String(6))
+    #: The entrusting authority's 行政区划 code (the province).
+    granted_by: so.Mapped[str] = so.mapped_column(sa.String(6))
+    doc_number: so.Mapped[str] = so.mapped_column(sa.String(60), default="")
+    created_by_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("auth_users.id"))
+
+
 class Notice(db.Model):
-    """An in-app reminder to one user (the holder's login, an employer's admin): 应复审日期 or expiry is near.
-    Written once per certificate and window (``Certificate.reminded_*_for`` is the guard)."""
+    """An in-app reminder to one user (the holder's login, an employer's admin): a 复审 or the end of validity is
+    near (written once per certificate and window: ``Certificate.reminded_*_for`` is the guard); or a 高危 unit's
+    主要负责人/安管 is past the 6 months after appointment without a 合格证 (once per employment)."""
 
     __tablename__ = "certs_notices"
-    __table_args__ = (sa.Index("ix_certs_notices_user_unread", "user_id", "read_at"),)
+    __table_args__ = (
+        sa.Index("ix_certs_notices_user_unread", "user_id", "read_at"),
+        #: One appointment notice per user and employment, however often the job runs.
+        sa.Index(
+            "ux_certs_notices_appointment",
+            "user_id",
+            "employment_id",
+            unique=True,
+            sqlite_where=sa.text("kind = 'appointment'"),
+            postgresql_where=sa.text("kind = 'appointment'"),
+        ),
+    )
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     user_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("auth_users.id"))
-    certificate_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("certs_certificates.id"), index=True)
-    #: ``review`` (应复审日期) or ``expiry`` (end of validity: 延期复审 / renewal).
-    kind: so.Mapped[str] = so.mapped_column(sa.String(10))
+    certificate_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("certs_certificates.id"), index=True)
+    #: The appointment an ``appointment`` notice is about.
+    employment_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("people_employments.id"))
+    #: ``review`` (复审), ``expiry`` (end of validity: the obligation in ``duty``) or ``appointment``.
+    kind: so.Mapped[str] = so.mapped_column(sa.String(12))
+    #: For ``expiry``: ``extend`` (延期复审), ``renew`` (换证) or ``renew_manager`` (延期换证); "" before these existed.
+    duty: so.Mapped[str] = so.mapped_column(sa.String(16), default="")
     due_on: so.Mapped[date]
     created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
     read_at: so.Mapped[datetime | None]
 
-    certificate: so.Mapped[Certificate] = so.relationship()
+    certificate: so.Mapped[Certificate | None] = so.relationship()
+    employment: so.Mapped[Employment | None] = so.relationship()
 
 
 class BundleState(LabelledEnum):

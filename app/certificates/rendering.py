@@ -23,6 +23,7 @@ from flask import current_app, has_request_context
 from flask_babel import force_locale
 
 from app.certificates.issuing import masked_number
+from app.certificates.lifecycle import shows_review_date
 from app.certificates.models import Certificate, CertificateEvent, CertKind, EventKind
 from app.core.clock import local_today
 from app.core.db import conditional_update
@@ -39,7 +40,14 @@ LAYERED = {TEMPLATE}
 #: Any fixed QR data mask reads back the same; scoring the eight costs ~10 ms a certificate (app/core/qr.py).
 QR_MASK = 2
 #: Events printed on the card: the 复审 records and the reissue note.
-PRINTED = (EventKind.REVIEWED, EventKind.REVIEW_EXTENDED, EventKind.EXTENDED, EventKind.REISSUED, EventKind.REPLACED)
+PRINTED = (
+    EventKind.REVIEWED,
+    EventKind.REVIEW_EXTENDED,
+    EventKind.EXTENDED,
+    EventKind.RENEWED,
+    EventKind.REISSUED,
+    EventKind.REPLACED,
+)
 
 
 def verification_url(cert: Certificate) -> str:
@@ -93,7 +101,8 @@ def card_context(cert: Certificate, attachments: dict | None = None) -> dict:
         "item": cert.item_name,
         "first_issued": _d(cert.first_issued_on),
         "valid": f"{_d(cert.valid_from)} 至 {_d(cert.valid_to)}",
-        "review_due": _d(cert.review_due_on),
+        # 应复审日期 only where 30号令's 复审 applied (a 复审 due from 2026-06-01 on does not exist: 令第19号)
+        "review_due": _d(cert.review_due_on) if shows_review_date(cert) else "",
         "records": records,
         "authority": cert.authority,
         "photo": _attach(attachments, f"photo/{cert.id}", storage().read(person.photo_key), "image/jpeg")

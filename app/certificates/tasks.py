@@ -6,7 +6,7 @@ import logging
 
 from celery import shared_task
 
-from app.certificates import lifecycle, reminders, rendering
+from app.certificates import recompute, reminders, rendering
 from app.core.clock import local_today
 from app.extensions import db
 
@@ -21,10 +21,12 @@ RENDER_CHUNK = 20
 
 @shared_task(name="certificates.mark_lapsed")
 def mark_lapsed() -> int:
-    """Nightly: 有效 → 待复审 → 逾期未复审 → 失效 by the calendar; one commit per batch so progress sticks."""
+    """Nightly: stored statuses follow the calendar and the rules (有效 → 待换证 → 过期; a 应复审日期 no rule has any
+    more is cleared; ``app.certificates.recompute``); one commit per batch so progress sticks. Also run once after
+    a rule change: ``flask recompute-certificates``."""
     today, total = local_today(), 0
     while True:
-        moved = lifecycle.mark_lapsed(today, limit=BATCH)
+        moved = recompute.recompute(today, limit=BATCH)
         db.session.commit()
         total += moved
         if moved < BATCH:

@@ -1,6 +1,6 @@
 """Public verification (no login), as the national query page does it: by the QR's code, by 证号 + 姓名, or by
-证件号码 + 姓名. What it shows is the public record only — status, validity, 复审 dates, authority — with the name,
-ID and number masked. Anything that does not match exactly (an unknown or altered code, a name that does not
+证件号码 + 姓名. What it shows is the public record only — status, validity, 复审 dates where 30号令's 复审 applied,
+the next obligation (换证 …), authority — with the name, ID and number masked. Anything that does not match exactly (an unknown or altered code, a name that does not
 belong to the number) is the same plain "not found": the page never confirms that a number or a person exists.
 
 Every lookup counts against the client's address first (``app.core.limits``), found or not, so the page cannot be
@@ -17,7 +17,7 @@ from flask_babel import force_locale
 
 from app.certificates import messages as _messages  # noqa: F401  (registers the certificate codes)
 from app.certificates.issuing import masked_number
-from app.certificates.lifecycle import effective_status
+from app.certificates.lifecycle import effective_status, next_obligation, rules, shows_review_date
 from app.certificates.models import Certificate, CertKind, EventKind
 from app.core import crypto, limits
 from app.core.clock import local_today
@@ -91,7 +91,9 @@ def public_record(cert: Certificate, today: date | None = None) -> dict:
     today = today or local_today()
     person = cert.person
     reviewed = [e.on_date for e in cert.events if e.kind in REVIEWS]
-    status = effective_status(cert, today)
+    book = rules()
+    status = effective_status(cert, today, book)
+    upcoming = next_obligation(cert, today, book)
     with force_locale("zh_CN"):
         labels = {
             CertKind.SPECIAL_OPERATOR: ("作业类别", "操作项目"),
@@ -105,6 +107,7 @@ def public_record(cert: Certificate, today: date | None = None) -> dict:
         "kind": cert.kind.label,
         "status": status.label,
         "status_value": status.value,
+        "status_tone": status.tone,
         "number": masked_number(cert.number),
         "name": mask_name(person.name),
         "sex": person.sex,
@@ -116,7 +119,9 @@ def public_record(cert: Certificate, today: date | None = None) -> dict:
         "first_issued": _d(cert.first_issued_on),
         "valid_from": _d(cert.valid_from),
         "valid_to": _d(cert.valid_to),
-        "review_due": _d(cert.review_due_on),
+        "review_due": _d(cert.review_due_on) if shows_review_date(cert, book) else "",
+        "next_duty": upcoming.duty.label if upcoming else "",
+        "next_due": _d(upcoming.due_on) if upcoming else "",
         "reviewed_on": _d(max(reviewed)) if reviewed else "",
         "authority": cert.authority,
         "hours": facts.get("hours", ""),

@@ -15,14 +15,25 @@ from app.auth import policy
 from app.auth.access import roles_required
 from app.auth.models import Role
 from app.certificates import archive_events as _archive_events  # noqa: F401  (registers how its events read)
-from app.certificates import bp, bundle_tasks, bundles, issuing, lifecycle, reminders, rendering, tasks
+from app.certificates import (
+    bp,
+    bundle_tasks,
+    bundles,
+    decisions,
+    issuing,
+    lifecycle,
+    reminders,
+    rendering,
+    renewals,
+    tasks,
+)
 from app.certificates import class_views as _class_views  # noqa: F401  (培训合格证明 for a class: its routes)
 from app.certificates import compliance as compliance_queries
 from app.certificates import scope as cert_scope
 from app.certificates.forms import DecisionForm, IssueForm, ReissueForm, ReviewForm
-from app.certificates.models import BundleState, Certificate, CertificateBundle, CertKind, CertStatus
+from app.certificates.models import BundleState, Certificate, CertificateBundle, CertKind, CertStatus, RevocationGround
 from app.core.celery import enqueue_after_commit
-from app.core.clock import local_today
+from app.core.clock import local_today, to_local
 from app.core.errors import DomainError
 from app.core.storage import send_stored
 from app.core.web import safe_next
@@ -60,26 +71,39 @@ def mine():
 @bp.route("/<int:cert_id>")
 def detail(cert_id: int):
     cert = cert_scope.get_certificate_or_404(current_user, cert_id)
+    today, book = local_today(), lifecycle.rules()
     may_act = policy.may_administer_certificate(current_user, cert)
+    review_form = ReviewForm()
+    bases = renewals.basis_attempts(cert, today) if may_act else []
+    review_form.attempt_id.choices = [
+        (a.id, f"{a.sitting.title} · {a.score:g} · {to_local(a.graded_at):%Y-%m-%d}") for a in bases
+    ]
+    obligation = lifecycle.next_obligation(cert, today, book)
     return render_template(
         "certificates/detail.html",
         cert=cert,
-        status=lifecycle.effective_status(cert),
+        status=lifecycle.effective_status(cert, today, book),
+        obligation=obligation,
+        show_review_date=lifecycle.shows_review_date(cert, book),
+        ten_year=renewals.ten_year_basis(cert, today)
+        if may_act and obligation is not None and obligation.duty.value == "review"
+        else None,
         may_act=may_act,
+        may_note=policy.may_note_certificate(current_user, cert) and not may_act,
         show_full_id=policy.may_see_full_id(current_user, cert.person),
         # a 逢查必考 failure proposes a 暂扣: the form comes filled with the reason, the regulator adds the 文号 and decides
         decision_form=DecisionForm(
             data={"reason": request.args.get("reason", "")[:200]} if request.args.get("propose") else None
         ),
         proposed=request.args.get("propose") == "suspend",
-        review_form=ReviewForm(),
+        review_form=review_form,
         reissue_form=ReissueForm(mode="reissue"),
     )
 
 
-def _act(cert_id: int, action) -> object:
+def _act(cert_id: int, action, *, may=policy.may_administer_certificate) -> object:
     cert = cert_scope.get_certificate_or_404(current_user, cert_id)
-    if not policy.may_administer_certificate(current_user, cert):
+    if not may(current_user, cert):
         abort(403)
     try:
         action(cert)
@@ -92,23 +116,21 @@ def _act(cert_id: int, action) -> object:
     return redirect(url_for("certificates.detail", cert_id=cert_id))
 
 
-DECISIONS = {
-    "suspend": lifecycle.suspend,
-    "reinstate": lifecycle.reinstate,
-    "revoke": lifecycle.revoke,
-    "cancel": lifecycle.cancel,
-}
-
-
-def _decide(action):
+def _decide(action, *, may=policy.may_administer_certificate, **extra):
     def view(cert_id: int):
         form = DecisionForm()
         form.validate()
+        options = {name: pick(form) for name, pick in extra.items()}
         return _act(
             cert_id,
             lambda cert: action(
-                cert, actor=current_user, reason=form.reason.data or "", doc_number=form.doc_number.data or ""
+                cert,
+                actor=current_user,
+                reason=form.reason.data or "",
+                doc_number=form.doc_number.data or "",
+                **options,
             ),
+            may=may,
         )
 
     return view
@@ -127,29 +149,33 @@ def _review(service):
                         Attempt.id == form.attempt_id.data, Attempt.person_id == cert.person_id
                     )
                 ).first()
-            service(
-                cert,
-                actor=current_user,
-                attempt=attempt,
-                ten_year=form.ten_year.data,
-                doc_number=form.doc_number.data or "",
-            )
+            options = {"ten_year": bool(form.ten_year.data), "doc_number": form.doc_number.data or ""}
+            if service is renewals.renew:
+                options["applied_on"] = form.applied_on.data
+            service(cert, actor=current_user, attempt=attempt, **options)
 
         return _act(cert_id, run)
 
     return view
 
 
-#: One POST endpoint per decision (暂扣, 发还, 撤销, 注销) and per 复审 kind: endpoint → service.
-for _name, _service in {
-    "suspend": lifecycle.suspend,
-    "reinstate": lifecycle.reinstate,
-    "revoke": lifecycle.revoke,
-    "cancel": lifecycle.cancel,
+def _ground(form: DecisionForm) -> RevocationGround:
+    value = form.ground.data
+    return RevocationGround(value) if value in RevocationGround._value2member_map_ else RevocationGround.OTHER
+
+
+#: One POST endpoint per decision (暂扣, 发还, 撤销, 注销), note (违章, 暂扣建议) and renewal: endpoint → view.
+for _name, _view in {
+    "suspend": _decide(decisions.suspend),
+    "reinstate": _decide(decisions.reinstate),
+    "revoke": _decide(decisions.revoke, ground=_ground),
+    "cancel": _decide(decisions.cancel),
+    "violation": _decide(decisions.record_violation, may=policy.may_note_certificate, on=lambda f: f.on.data),
+    "propose": _decide(decisions.propose_suspension, may=policy.may_note_certificate),
+    "review": _review(renewals.review),
+    "renew": _review(renewals.renew),
 }.items():
-    bp.add_url_rule(f"/<int:cert_id>/{_name}", _name, roles_required(*STAFF)(_decide(_service)), methods=["POST"])
-for _name, _service in {"review": lifecycle.review, "extend": lifecycle.extend}.items():
-    bp.add_url_rule(f"/<int:cert_id>/{_name}", _name, roles_required(*STAFF)(_review(_service)), methods=["POST"])
+    bp.add_url_rule(f"/<int:cert_id>/{_name}", _name, roles_required(*STAFF)(_view), methods=["POST"])
 
 
 @bp.route("/<int:cert_id>/reissue", methods=["POST"])
@@ -159,7 +185,7 @@ def reissue(cert_id: int):
     form.validate()
     return _act(
         cert_id,
-        lambda cert: lifecycle.reissue(
+        lambda cert: decisions.reissue(
             cert, actor=current_user, replace=form.mode.data == "replace", reason=form.reason.data or ""
         ),
     )
@@ -172,13 +198,7 @@ def issue(sitting_id: int):
     sitting = exam_scope.get_sitting_or_404(current_user, sitting_id)
     outcomes = issuing.preview(sitting)
     subject_kind = _subject_kind(outcomes)
-    may_issue = subject_kind is not None and policy.may_issue_certificate(
-        current_user,
-        subject_kind.value,
-        region_code=sitting.region_code,
-        enterprise_id=sitting.enterprise_id,
-        institution_id=sitting.institution_id,
-    )
+    may_issue = subject_kind is not None and issuing.may_issue_for(current_user, sitting, outcomes)
     form = IssueForm()
     form.attempts.choices = [(o.attempt.id, o.attempt.person.name) for o in outcomes if o.refusal is None]
     if request.method == "POST":

@@ -5,7 +5,7 @@ from wtforms import DateField, HiddenField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
 from app.core.forms import enum_choices
-from app.people.models import EmploymentType, IdType, Industry, Post, ReviewVerdict
+from app.people.models import Affiliation, EmploymentType, IdType, Industry, Post, ReviewVerdict
 
 NAME_PATTERN = r"^[\u3400-\u9fffA-Za-z·•．.\s]{1,50}$"
 
@@ -62,6 +62,7 @@ class EnterpriseForm(FlaskForm):
     name = StringField(_l("单位名称"), validators=[DataRequired(), Length(max=200)])
     uscc = StringField(_l("统一社会信用代码"), validators=[DataRequired(), Length(max=30)])
     industry = SelectField(_l("行业类别"), choices=enum_choices(Industry))
+    affiliation = SelectField(_l("隶属关系"), choices=enum_choices(Affiliation), default=Affiliation.LOCAL.value)
     jurisdiction_id = SelectField(_l("所属行政区划"), coerce=int, choices=[])
     address = StringField(_l("地址"), validators=[Optional(), Length(max=300)])
     contact_phone = StringField(_l("联系电话"), validators=[Optional(), Length(max=30)])

@@ -60,6 +60,15 @@ class Industry(LabelledEnum):
     GENERAL = "general", _l("其他行业")
 
 
+class Affiliation(LabelledEnum):
+    """隶属关系: who owns the enterprise. Decides which authority examines its 主要负责人/安管 (44号令 第二十条: the
+    province for 中央/省属 enterprises' people, the city for the others)."""
+
+    CENTRAL = "central", _l("中央企业")
+    PROVINCIAL = "provincial", _l("省属企业")
+    LOCAL = "local", _l("其他（市属及以下、民营等）")
+
+
 HIGH_RISK_INDUSTRIES = frozenset(
     {Industry.HAZCHEM, Industry.MINING, Industry.COAL, Industry.METALLURGY, Industry.FIREWORKS}
 )
@@ -76,6 +85,8 @@ class Jurisdiction(db.Model):
     parent_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("people_jurisdictions.id"))
     #: The zone times are shown in for users of this area (IANA name); empty: the parent's, else the platform's.
     time_zone: so.Mapped[str] = so.mapped_column(sa.String(40), default="")
+    #: Its 应急管理部门's real name as printed on certificates (签发机关); empty: :attr:`authority` derives it.
+    authority_name: so.Mapped[str] = so.mapped_column(sa.String(120), default="")
 
     parent: so.Mapped[Jurisdiction | None] = so.relationship(remote_side=[id])
 
@@ -88,6 +99,21 @@ class Jurisdiction(db.Model):
                 return node.time_zone
             node, hops = node.parent, hops + 1
         return ""
+
+    @property
+    def authority(self) -> str:
+        """The 应急管理部门 of this area: 江苏省 → 江苏省应急管理厅, 南京市 → 南京市应急管理局 (unless set)."""
+        if self.authority_name:
+            return self.authority_name
+        provincial = self.code.endswith("0000") and self.name.endswith(("省", "自治区"))
+        return f"{self.name}应急管理{'厅' if provincial else '局'}"
+
+    @property
+    def level(self) -> str:
+        """``province`` (xx0000), ``city`` (xxxx00) or ``county`` (区/县)."""
+        if self.code.endswith("0000"):
+            return "province"
+        return "city" if self.code.endswith("00") else "county"
 
     @property
     def scope_prefix(self) -> str:
@@ -116,6 +142,7 @@ class Enterprise(TimestampMixin, db.Model):
     region_code: so.Mapped[str] = so.mapped_column(sa.String(6), index=True)
     address: so.Mapped[str] = so.mapped_column(sa.String(300), default="")
     contact_phone: so.Mapped[str] = so.mapped_column(sa.String(30), default="")
+    affiliation: so.Mapped[Affiliation] = so.mapped_column(enum_column(Affiliation), default=Affiliation.LOCAL)
 
     jurisdiction: so.Mapped[Jurisdiction] = so.relationship()
 

@@ -19,6 +19,7 @@ from app.extensions import db
 from app.people import messages as _messages  # noqa: F401  (registers the roster codes)
 from app.people.identifiers import IdentifierError, parse_resident_id, validate_uscc
 from app.people.models import (
+    Affiliation,
     Employment,
     EmploymentType,
     Enterprise,
@@ -277,7 +278,14 @@ def _employment_payload(employment: Employment, **extra) -> dict:
 
 
 def register_enterprise(
-    *, name: str, uscc: str, industry: Industry, jurisdiction: Jurisdiction, address: str = "", contact_phone: str = ""
+    *,
+    name: str,
+    uscc: str,
+    industry: Industry,
+    jurisdiction: Jurisdiction,
+    address: str = "",
+    contact_phone: str = "",
+    affiliation: Affiliation = Affiliation.LOCAL,
 ) -> Enterprise:
     """Register a 生产经营单位 after checking its 统一社会信用代码 and that it is new.
 
@@ -297,6 +305,7 @@ def register_enterprise(
         region_code=jurisdiction.code,
         address=address,
         contact_phone=contact_phone,
+        affiliation=affiliation,
     )
     db.session.add(enterprise)
     db.session.flush()

@@ -30,7 +30,17 @@ from app.people.forms import (
     RosterImportForm,
 )
 from app.people.identifiers import IdentifierError, parse_resident_id
-from app.people.models import Employment, EmploymentType, Enterprise, IdType, Industry, Jurisdiction, Person, Post
+from app.people.models import (
+    Affiliation,
+    Employment,
+    EmploymentType,
+    Enterprise,
+    IdType,
+    Industry,
+    Jurisdiction,
+    Person,
+    Post,
+)
 from app.people.services import (
     PersonData,
     employ,
@@ -390,6 +400,7 @@ def new_enterprise():
                 name=form.name.data.strip(),
                 uscc=form.uscc.data,
                 industry=Industry(form.industry.data),
+                affiliation=Affiliation(form.affiliation.data),
                 jurisdiction=jurisdiction,
                 address=form.address.data or "",
                 contact_phone=form.contact_phone.data or "",

@@ -1,4 +1,6 @@
-"""特种作业目录 (30号令 附件), DOMAIN.md §2.5: 作业类别 → 操作项目."""
+"""特种作业目录 (30号令 附件), DOMAIN.md §2.5: 作业类别 → 操作项目; and the rule tables."""
+
+from datetime import date
 
 CATALOGUE: list[tuple[str, str, list[tuple[str, str]]]] = [
     ("1", "电工作业", [("1.1", "高压电工作业"), ("1.2", "低压电工作业"), ("1.3", "防爆电气作业")]),
@@ -73,9 +75,16 @@ CATALOGUE: list[tuple[str, str, list[tuple[str, str]]]] = [
     ("11", "应急管理部认定的其他作业", []),
 ]
 
-#: Rule tables (DOMAIN.md §1–§3, §10): key, label, value, unit, legal basis. Per-jurisdiction overrides
-#: are rows with a region_code.
-RULES: list[tuple[str, str, float, str, str]] = [
+#: The day 应急管理部令第19号 (the revised 特种作业人员安全技术培训考核管理规定) took effect (DOMAIN.md §2.0).
+REVISION_19 = date(2026, 6, 1)
+#: The valid_from of rows that have always applied (as far as the platform's records go).
+ALWAYS = date(2000, 1, 1)
+
+#: Rule tables (DOMAIN.md §1–§3, §10): key, label, value, unit, legal basis[, valid_from]. A key whose figure a
+#: new regulation changed has a row per version, each from the day it applies (default :data:`ALWAYS`); code asks
+#: the version in force on the day an obligation fell due (``app.rules.book``). Per-jurisdiction overrides are rows
+#: with a region_code, added by the platform admin.
+RULES: list[tuple] = [
     ("hours.initial.manager.general", "主要负责人/安全管理人员 初次培训（一般行业）", 32, "学时", "3号令 第九条"),
     ("hours.annual.manager.general", "主要负责人/安全管理人员 每年再培训（一般行业）", 12, "学时", "3号令 第九条"),
     ("hours.initial.manager.high_risk", "主要负责人/安全管理人员 初次培训（高危行业）", 48, "学时", "3号令 第九条"),
@@ -86,7 +95,7 @@ RULES: list[tuple[str, str, float, str, str]] = [
     ("hours.annual.worker.high_risk", "从业人员 每年再培训（高危行业）", 20, "学时", "3号令 第十三条"),
     ("hours.initial.worker.construction", "新上岗从业人员 岗前培训（建筑企业）", 32, "学时", "安委〔2012〕10号"),
     ("hours.annual.worker.construction", "从业人员 每年再培训（建筑企业）", 20, "学时", "安委〔2012〕10号"),
-    ("hours.review.special_operator", "特种作业人员 复审培训", 8, "学时", "30号令 第二十三条"),
+    ("hours.review.special_operator", "特种作业人员 复审（换证）培训", 8, "学时", "30号令 第二十三条"),
     ("period.minutes.offline", "一个学时的时长（面授）", 45, "分钟", "AQ 8011-2023 4.4.4"),
     ("period.minutes.online", "一个学时的时长（网络）", 30, "分钟", "AQ 8011-2023 4.4.4"),
     ("exam.pass_mark", "考试合格分数（满分100）", 80, "分", "安监总培训〔2013〕104号"),
@@ -97,16 +106,54 @@ RULES: list[tuple[str, str, float, str, str]] = [
     ("cert.validity_years.special_operator", "特种作业操作证 有效期", 6, "年", "30号令 第十九条"),
     ("cert.review_years.special_operator", "特种作业操作证 复审周期", 3, "年", "30号令 第二十一条"),
     (
+        "cert.review_years.special_operator",
+        "特种作业操作证 复审周期（0 = 不再复审，有效期满换证）",
+        0,
+        "年",
+        "应急管理部令第19号：每3年复审改为每6年换证",
+        REVISION_19,
+    ),
+    (
         "cert.review_years.special_operator.extended",
         "复审周期（连续从事本工种10年以上且无违法）",
         6,
         "年",
         "30号令 第二十一条",
     ),
+    (
+        "cert.review_years.special_operator.extended",
+        "复审周期（连续从事本工种10年以上且无违法；0 = 不再复审）",
+        0,
+        "年",
+        "应急管理部令第19号：每3年复审改为每6年换证",
+        REVISION_19,
+    ),
+    (
+        "cert.renewal_window_days.special_operator",
+        "特种作业操作证 换证申请窗口（有效期满前）",
+        60,
+        "天",
+        "应急管理部令第19号（天数为可编辑的默认值，按正式文本核定）",
+        REVISION_19,
+    ),
     ("cert.validity_years.manager", "安全生产知识和管理能力考核合格证 有效期", 3, "年", "44号令"),
     ("cert.validity_years.training", "培训合格证明 有效期（每年再培训）", 1, "年", "3号令 第九条、第十三条"),
     ("cert.review_window_days", "复审申请窗口（到期前）", 60, "天", "30号令 第二十二条"),
     ("cert.extend_notice_days.manager", "合格证延期申请（到期前至少）", 30, "天", "44号令"),
+    (
+        "cert.renewal_window_days.manager",
+        "合格证延期换证 受理窗口（到期前）",
+        90,
+        "天",
+        "44号令（天数为可编辑的默认值）",
+    ),
+    (
+        "cert.ten_year.max_gap_days",
+        "连续从事本工种：两段任职之间可视为连续的最长间隔（换单位）",
+        31,
+        "天",
+        "30号令 第二十一条“连续从事本工种10年以上”的平台口径（可编辑）",
+    ),
     ("cert.fraud_ban_years", "以欺骗、贿赂等手段取得证书被撤销后不得再申请", 3, "年", "30号令 第三十条"),
     ("appointment.exam_deadline_months", "高危行业主要负责人/安管 任职后考核期限", 6, "月", "3号令 第二十四条"),
     ("absence.practical_reexam_months", "离开特种作业岗位需重新实操考试", 6, "月", "30号令 第三十二条"),

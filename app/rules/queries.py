@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
 
 import sqlalchemy as sa
 
 from app.core.clock import local_today
 from app.extensions import db
+from app.rules.book import RuleBook, RuleRow
 from app.rules.models import Operation, Rule
 
 
@@ -47,15 +49,30 @@ def operation_name(code: str | None) -> str:
     return op.name if op else code
 
 
+def rule_book(keys: Iterable[str] | None = None) -> RuleBook:
+    """Every version of the rules (or of ``keys``) as a :class:`RuleBook`: one query."""
+    query = sa.select(Rule.key, Rule.region_code, Rule.valid_from, Rule.value, Rule.legal_basis)
+    if keys is not None:
+        query = query.where(Rule.key.in_(list(keys)))
+    return RuleBook(RuleRow(*row) for row in db.session.execute(query))
+
+
 def rule_value(key: str, *, region_code: str = "", on: date | None = None) -> float:
-    """The figure in force for ``key``: the most specific region override, then the national value.
+    """The figure in force for ``key`` on ``on`` (today by default): the most specific region override, then the
+    national value; of those, the latest version that applies from ``on`` or earlier.
 
     :raises KeyError: when no row exists for ``key`` (a missing rule is a configuration bug, not a default).
     """
-    on = on or local_today()
-    rows = db.session.scalars(sa.select(Rule).where(Rule.key == key, Rule.valid_from <= on)).all()
-    applicable = [r for r in rows if region_code.startswith(r.region_code)]
-    if not applicable:
-        raise KeyError(key)
-    best = max(applicable, key=lambda r: (len(r.region_code), r.valid_from))
-    return best.value
+    return rule_book([key]).value(key, region_code=region_code, on=on or local_today())
+
+
+def rule_case(book: RuleBook, key: str, *, region: sa.ColumnElement, on: sa.ColumnElement) -> sa.ColumnElement:
+    """SQL for :meth:`RuleBook.value` of ``key`` per row: the value in force for the row's ``region`` on its date
+    ``on`` (both columns), tried in the book's order — the same answer, so SQL lists equal the Python rule."""
+    whens = []
+    for row in book.versions(key):
+        applies = on >= row.valid_from
+        if row.region_code:
+            applies = sa.and_(sa.func.substr(region, 1, len(row.region_code)) == row.region_code, applies)
+        whens.append((applies, sa.literal(row.value, sa.Float)))
+    return sa.case(*whens, else_=sa.null())

@@ -5,12 +5,13 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.rules.catalogue_data import CATALOGUE, RULES
+from app.rules.catalogue_data import ALWAYS, CATALOGUE, RULES
 from app.rules.models import Operation, Rule
 
 
 def seed_reference() -> tuple[int, int]:
-    """Insert catalogue nodes and national rules that are missing; never overwrite edited values.
+    """Insert catalogue nodes and national rule versions (key, valid_from) that are missing; never overwrite edited
+    values.
 
     :return: (operations added, rules added)
     """
@@ -21,11 +22,22 @@ def seed_reference() -> tuple[int, int]:
             if node_code not in existing_ops:
                 db.session.add(Operation(regime="aj30", code=node_code, name=node_name, parent_code=parent))
                 added_ops += 1
-    existing_rules = set(db.session.scalars(sa.select(Rule.key).where(Rule.region_code == "")))
+    existing_rules = set(db.session.execute(sa.select(Rule.key, Rule.valid_from).where(Rule.region_code == "")))
     added_rules = 0
-    for key, label, value, unit, basis in RULES:
-        if key not in existing_rules:
-            db.session.add(Rule(key=key, label=label, value=value, unit=unit, legal_basis=basis, region_code=""))
+    for key, label, value, unit, basis, *since in RULES:
+        valid_from = since[0] if since else ALWAYS
+        if (key, valid_from) not in existing_rules:
+            db.session.add(
+                Rule(
+                    key=key,
+                    label=label,
+                    value=value,
+                    unit=unit,
+                    legal_basis=basis,
+                    region_code="",
+                    valid_from=valid_from,
+                )
+            )
             added_rules += 1
     db.session.flush()
     return added_ops, added_rules

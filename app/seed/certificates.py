@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from PIL import Image, ImageDraw
 
 from app.auth.models import User
-from app.certificates import class_certificates, issuing, lifecycle
+from app.certificates import class_certificates, decisions, issuing, recompute
 from app.core.clock import local_today
 from app.core.db import utcnow
 from app.exams.models import Attempt, AttemptState, ExamKind, Sitting
@@ -97,7 +97,7 @@ def seed_demo_certificates(enterprise: Enterprise) -> None:
         db.session.flush()
         cert = issuing.issue(attempt, actor=regulator, today=day)
         if n == 2:
-            lifecycle.revoke(
+            decisions.revoke(
                 cert,
                 actor=regulator,
                 reason="违章作业造成事故（演示）",
@@ -109,7 +109,7 @@ def seed_demo_certificates(enterprise: Enterprise) -> None:
         institution_user, [due], TrainingType.REVIEW, "低压电工作业 复审培训班（演示）", today - timedelta(days=10), 8
     )
     class_certificates.issue(review_class, due, actor=institution_user, today=today)
-    lifecycle.mark_lapsed(today)
+    recompute.recompute(today)
     db.session.flush()
 
 

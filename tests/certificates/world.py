@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 
 from PIL import Image, ImageDraw
 
@@ -47,8 +47,10 @@ def graded_sitting(
     region_code: str = "320102",
     title: str = "低压电工作业 资格考试",
     institution_id: int | None = None,
+    on: date | None = None,
 ) -> Sitting:
-    now = utcnow()
+    """A closed sitting with graded attempts, held two days ago or on ``on`` (09:00 Beijing time)."""
+    now = utcnow() if on is None else datetime.combine(on, time(1, 0)) + timedelta(days=2)
     sitting = Sitting(
         title=title,
         kind=kind,
@@ -104,6 +106,7 @@ class CertWorld:
 
 def build_cert_world(factory: Factory) -> CertWorld:
     nj = factory.jurisdiction("320100", "南京市")
+    factory.entrust("320100")  # 江苏省应急管理厅 entrusts 南京市应急管理局 with 特种作业操作证
     factory.jurisdiction("320102", "玄武区", parent=nj)
     factory.jurisdiction("320500", "苏州市")
     enterprise = factory.enterprise(name="玄武化工有限公司", region="320102")
@@ -161,12 +164,20 @@ def review_trained(world: CertWorld, person: Person, on: date, hours: float = 8)
     )
 
 
+def factory_entrust(tenant_world) -> None:
+    """The tenant world's 南京市 regulator issues 特种作业操作证 on the province's entrustment."""
+    from tests.factories import Factory
+
+    Factory().entrust("320100")
+
+
 def objects_for_access_matrix(tenant_world) -> dict:
     """Person A's 特种作业操作证, issued by the 南京市 regulator on a 资格考试 of enterprise A, and enterprise A's admin's
     ZIP bundle of it."""
     from app.certificates import issuing
 
     w = tenant_world
+    factory_entrust(w)
     give_photo(w.person_a)
     trained(w.admin_a, [w.person_a], operation_code="1.2", on=TRAINED_ON, exam_passed=None)
     sitting = graded_sitting(w.ent_a, [(w.person_a, True)])
