@@ -9,6 +9,7 @@ from sqlalchemy.exc import IntegrityError
 
 from app.certificates import obligations
 from app.certificates.lifecycle import (
+    change,
     effective_status,
     rules,
     status_with,
@@ -61,7 +62,7 @@ def recompute(today: date, *, limit: int = 500) -> int:
         values = {"review_due_on": None}
         if cert.status not in DECIDED:
             values["status"] = status_with(cert, today, book, review_due_on=None)
-        changed += _trychange(
+        changed += _try_change(
             cert,
             values,
             guard=(Certificate.review_due_on == due,),
@@ -73,7 +74,7 @@ def recompute(today: date, *, limit: int = 500) -> int:
             reprint=True,
         )
     for cert in db.session.scalars(_lagging(book, today).order_by(Certificate.id).limit(max(0, limit - changed))).all():
-        changed += _trychange(
+        changed += _try_change(
             cert,
             {"status": effective_status(cert, today, book)},
             event=EventKind.LAPSED,
@@ -84,12 +85,12 @@ def recompute(today: date, *, limit: int = 500) -> int:
     return changed
 
 
-def _trychange(cert: Certificate, values: dict, **change) -> int:
+def _try_change(cert: Certificate, values: dict, **how) -> int:
     """One calendar or rule move in a savepoint: 1 if it happened, 0 if a decision won meanwhile or the item is
     live on another certificate (then the row is left as it was, and looked at again next night)."""
     try:
         with db.session.begin_nested():
-            change(cert, (cert.status,), values, actor=None, **change)
+            change(cert, (cert.status,), values, actor=None, **how)
     except (DomainError, IntegrityError):
         db.session.refresh(cert)
         return 0

@@ -38,6 +38,7 @@ from app.certificates.models import (
     HOLDS,
     Certificate,
     CertificateBasis,
+    CertificateEvent,
     CertKind,
     CertStatus,
     EventKind,
@@ -137,9 +138,15 @@ def ten_year_basis(cert: Certificate, today: date | None = None) -> TenYearBasis
     since = obligations.continuous_since(periods, today, max_gap_days=gap)
     years = round((today - since).days / 365.25, 1) if since else 0.0
     violations = tuple(
-        (e.on_date, e.reason or e.kind.label)
-        for e in cert.events
-        if e.kind in (EventKind.VIOLATION, EventKind.SUSPENDED) and cert.valid_from <= e.on_date <= today
+        db.session.execute(
+            sa.select(CertificateEvent.on_date, CertificateEvent.reason)
+            .where(
+                CertificateEvent.certificate_id == cert.id,
+                CertificateEvent.kind.in_((EventKind.VIOLATION, EventKind.SUSPENDED)),
+                CertificateEvent.on_date.between(cert.valid_from, today),
+            )
+            .order_by(CertificateEvent.on_date)
+        ).all()
     )
     return TenYearBasis(since, years, violations)
 

@@ -26,7 +26,9 @@ def book(app):
 
 
 def special(valid_from: date, review_due: date | None, years: int = 6, status=CertStatus.VALID) -> CertDates:
-    return CertDates(SPECIAL, "320100", valid_from, valid_from.replace(year=valid_from.year + years), review_due, status)
+    return CertDates(
+        SPECIAL, "320100", valid_from, valid_from.replace(year=valid_from.year + years), review_due, status
+    )
 
 
 # ---------------------------------------------------------------- 30号令: 复审 due before 2026-06-01
@@ -62,7 +64,10 @@ def test_an_extension_due_before_the_revision_is_30s_extended_review_and_lapses_
 @pytest.mark.parametrize(
     ("day", "status"),
     [
-        (date(2026, 5, 15), CertStatus.VALID),  # inside the old 60-day window, yet the 复审 falls due after the revision
+        (
+            date(2026, 5, 15),
+            CertStatus.VALID,
+        ),  # inside the old 60-day window, yet the 复审 falls due after the revision
         (date(2026, 7, 2), CertStatus.VALID),  # not 逾期未复审: the holder stays 持证上岗
         (date(2029, 5, 1), CertStatus.VALID),
         (date(2029, 5, 2), CertStatus.RENEWAL_DUE),  # 60 days before the end of validity: 换证
