@@ -28,6 +28,7 @@ from markupsafe import escape
 from app.auth.models import User
 from app.certificates.issuing import masked_number
 from app.certificates.models import MailState, Notice, NoticeMail
+from app.certificates.notice_text import wording
 from app.core import mail
 from app.core.celery import enqueue_after_commit
 from app.core.clock import utcnow
@@ -144,29 +145,19 @@ def compose(row: NoticeMail) -> mail.Mail:
     """The reminder as an email: a plain-text body and the same in simple HTML, in Chinese (accounts carry no
     language; the in-app notice follows the page's language)."""
     notice = row.notice
-    cert, user = notice.certificate, db.session.get(User, notice.user_id)
+    user = db.session.get(User, notice.user_id)
     base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
-    link = f"{base}/certificates/{cert.id}"
     with force_locale("zh_CN"):
-        params = {
-            "name": cert.person.name,
-            "kind": cert.kind.label,
-            "item": cert.item_name,
-            "date": notice.due_on.isoformat(),
-        }
-        if notice.kind == "review":
-            line = _("%(name)s 的%(kind)s（%(item)s）应于 %(date)s 前复审", **params)
-            subject = _("证书复审提醒：%(name)s 的%(kind)s", name=params["name"], kind=params["kind"])
-            action = _("请在应复审日期前参加复审考试并办理复审。")
-        else:
-            line = _("%(name)s 的%(kind)s（%(item)s）将于 %(date)s 到期", **params)
-            subject = _("证书到期提醒：%(name)s 的%(kind)s", name=params["name"], kind=params["kind"])
-            action = _("请在有效期届满前办理延期复审或重新取证。")
+        words = wording(notice)
+        line, subject, action, link = words.line, words.subject, words.action, f"{base}{words.path}"
         greeting = _("%(name)s，您好：", name=user.label if user else "")
-        facts = _(
-            "证号：%(number)s；发证机关：%(authority)s", number=masked_number(cert.number), authority=cert.authority
+        cert = notice.certificate
+        facts = (
+            _("证号：%(number)s；发证机关：%(authority)s", number=masked_number(cert.number), authority=cert.authority)
+            if cert is not None
+            else ""
         )
-        look = _("查看证书")
+        look = _("查看证书") if cert is not None else _("查看持证上岗情况")
         footer = _("本邮件由安培安全培训考试平台自动发送，请勿直接回复。")
     text = f"{greeting}\n\n{line}。\n{facts}\n{action}\n\n{look}：{link}\n\n-- \n{footer}\n"
     html = (

@@ -134,7 +134,11 @@ def _appointments(today: date) -> int:
             stmt = stmt.on_conflict_do_nothing(
                 index_elements=["user_id", "employment_id"], index_where=sa.text("kind = 'appointment'")
             )
-            written += db.session.execute(stmt).rowcount or 0
+            inserted = db.session.execute(stmt.returning(Notice.id)).scalar()
+            if inserted is not None:
+                written += 1
+                db.session.flush()
+                mailing.queue([db.session.get(Notice, inserted)])
     return written
 
 

@@ -22,6 +22,7 @@ from app.certificates import (
     decisions,
     issuing,
     lifecycle,
+    notice_text,
     reminders,
     rendering,
     renewals,
@@ -339,7 +340,8 @@ def notices():
         reminders.mark_read(current_user.id)
         db.session.commit()
         return redirect(url_for("certificates.notices"))
-    return render_template("certificates/notices.html", notices=reminders.notices_for(current_user.id))
+    shown = [(n, notice_text.wording(n)) for n in reminders.notices_for(current_user.id)]
+    return render_template("certificates/notices.html", notices=shown)
 
 
 @bp.app_template_global("certificates_of")

@@ -140,7 +140,7 @@ def test_no_photo_is_needed_and_the_card_shows_the_training_and_a_qr_to_the_publ
 
 
 def test_a_batch_of_mixed_kinds_renders_each_with_its_own_card(cw, cls):
-    operator_cert = issuing.issue(cw.attempt_of(cw.persons[0]), actor=cw.regulator, today=TODAY)
+    operator_cert = issuing.issue(cw.qualified(cw.persons[0], TODAY), actor=cw.regulator, today=TODAY)
     training_cert = class_certificates.issue(cls, cw.persons[0], actor=cw.extra["organiser"], today=TODAY)
     first, second, third = rendering.render_many([training_cert, operator_cert, training_cert])
     assert "培训合格证明" in text_of(first) and "中华人民共和国特种作业操作证" in text_of(second)
@@ -293,7 +293,7 @@ def test_an_override_logged_for_the_exam_the_person_passed_stands_at_issue(cw):
 
 
 def test_review_needs_eight_hours_of_review_training_in_the_year_before(cw):
-    cert = issuing.issue(cw.attempt_of(cw.persons[0]), actor=cw.regulator, today=date(2026, 1, 10))
+    cert = issuing.issue(cw.qualified(cw.persons[0], date(2026, 1, 10)), actor=cw.regulator, today=date(2026, 1, 10))
     review = graded_sitting(cw.enterprise, [(cw.persons[0], True)], kind=ExamKind.REVIEW)
     trained(
         cw.admin,

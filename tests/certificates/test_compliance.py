@@ -7,14 +7,15 @@ from datetime import date
 
 from openpyxl import load_workbook
 
-from app.certificates import compliance, issuing, lifecycle
+from app.certificates import compliance, decisions, issuing
 from app.extensions import db
-from app.people.models import Post
+from app.people.models import Industry, Post
+from tests.certificates.world import give_photo
 
 
 def test_the_list_puts_the_uncovered_first_and_counts_the_rate(cw):
     factory = cw.factory
-    issuing.issue(cw.attempt_of(cw.persons[0]), actor=cw.regulator, today=date(2026, 1, 10))
+    issuing.issue(cw.qualified(cw.persons[0], date(2026, 1, 10)), actor=cw.regulator, today=date(2026, 1, 10))
     factory.employ(cw.enterprise, name="钱经理", post=Post.PRINCIPAL, actor=cw.admin)  # 危化: needs a 合格证
     factory.employ(cw.enterprise, name="孙工", post=Post.WORKER, actor=cw.admin)  # needs none
     report = compliance.report(cw.enterprise, today=date(2026, 6, 1))
@@ -23,19 +24,45 @@ def test_the_list_puts_the_uncovered_first_and_counts_the_rate(cw):
     assert (report.holding, report.required) == (1, 4) and report.rate == 0.25
 
 
+def test_nobody_whose_review_no_longer_exists_is_counted_as_overdue(cw):
+    """The issue's figure: a card of 2026-01-10 would have had its 复审 on 2029-01-10 under 30号令; under
+    应急管理部令第19号 it has none, so its holder is 持证上岗 until the 换证 at the end of 2031."""
+    issuing.issue(cw.qualified(cw.persons[0], date(2026, 1, 10)), actor=cw.regulator, today=date(2026, 1, 10))
+    for day in (date(2029, 1, 10), date(2029, 1, 11), date(2032, 1, 10)):
+        line = [x for x in compliance.report(cw.enterprise, today=day).lines if x.employment.person == cw.persons[0]]
+        assert line[0].holds, day
+    assert compliance.report(cw.enterprise, today=date(2032, 1, 11)).holding == 0  # 过期: not renewed
+
+
 def test_a_suspended_or_overdue_certificate_does_not_count(cw):
-    cert = issuing.issue(cw.attempt_of(cw.persons[0]), actor=cw.regulator, today=date(2026, 1, 10))
-    assert compliance.report(cw.enterprise, today=date(2029, 1, 10)).holding == 1  # 待复审 still holds
-    assert compliance.report(cw.enterprise, today=date(2029, 1, 11)).holding == 0  # 逾期未复审
-    lifecycle.suspend(cert, actor=cw.regulator, reason="违章", doc_number="暂1", today=date(2026, 2, 1))
+    give_photo(cw.persons[2])
+    old = issuing.issue(cw.qualified(cw.persons[2], date(2020, 3, 1)), actor=cw.regulator, today=date(2020, 3, 1))
+    assert old.review_due_on == date(2023, 3, 1)  # 30号令: 复审 in 2023
+    assert compliance.report(cw.enterprise, today=date(2023, 3, 1)).holding == 1  # 待复审 still holds
+    assert compliance.report(cw.enterprise, today=date(2023, 3, 2)).holding == 0  # 逾期未复审
+    cert = issuing.issue(cw.qualified(cw.persons[0], date(2026, 1, 10)), actor=cw.regulator, today=date(2026, 1, 10))
+    decisions.suspend(cert, actor=cw.regulator, reason="违章", doc_number="暂1", today=date(2026, 2, 1))
     assert compliance.report(cw.enterprise, today=date(2026, 2, 2)).holding == 0
+
+
+def test_a_high_risk_units_manager_without_a_certificate_six_months_after_appointment_is_flagged(cw):
+    """3号令 第二十四条: 高危 主要负责人/安管 pass the authority's 考核 within 6 months of appointment."""
+    boss = cw.factory.employ(cw.enterprise, name="钱经理", post=Post.PRINCIPAL, actor=cw.admin)  # from 2024-01-01
+    (line,) = [x for x in compliance.report(cw.enterprise, today=date(2024, 7, 1)).lines if x.employment == boss]
+    assert (line.deadline, line.overdue) == (date(2024, 7, 1), False)
+    (line,) = [x for x in compliance.report(cw.enterprise, today=date(2024, 7, 2)).lines if x.employment == boss]
+    assert line.overdue
+    assert [x.employment for x in compliance.overdue_appointments(date(2024, 7, 2))] == [boss]
+    cw.enterprise.industry = Industry.MANUFACTURING  # not 高危: no deadline
+    db.session.flush()
+    assert compliance.overdue_appointments(date(2024, 7, 2)) == []
 
 
 def test_a_certificate_for_another_item_does_not_cover_the_job(cw):
     from tests.certificates.world import graded_sitting, trained_for
 
     trained_for(cw, cw.persons[0], "1.1")
-    other = graded_sitting(cw.enterprise, [(cw.persons[0], True)], operation_code="1.1")
+    other = graded_sitting(cw.enterprise, [(cw.persons[0], True)], operation_code="1.1", on=date(2026, 1, 5))
     issuing.issue(cw.attempt_of(cw.persons[0], other), actor=cw.regulator, today=date(2026, 1, 10))
     assert compliance.report(cw.enterprise, today=date(2026, 6, 1)).holding == 0
 

@@ -19,9 +19,9 @@ from app.certificates.models import MailState, Notice, NoticeMail
 from app.core.clock import utcnow
 from app.extensions import db
 
-ISSUED = date(2026, 1, 10)  # 应复审日期 2029-01-10
-WINDOW_OPENS = date(2028, 11, 11)
-LINE = "王大锤 的特种作业操作证（低压电工作业）应于 2029-01-10 前复审"
+ISSUED = date(2026, 1, 10)  # valid to 2032-01-10, then 换证 (应急管理部令第19号)
+WINDOW_OPENS = date(2031, 11, 11)
+LINE = "王大锤 的特种作业操作证（低压电工作业）将于 2032-01-10 到期，请办理换证"
 
 
 def free_port() -> int:
@@ -84,7 +84,7 @@ def holder_and_employer(cw):
     worker = cw.factory.worker(cw.persons[0])
     worker.email = "wang@example.cn"
     cw.admin.email = "hse@xuanwu-chem.example.cn"
-    cert = issuing.issue(cw.attempt_of(cw.persons[0]), actor=cw.regulator, today=ISSUED)
+    cert = issuing.issue(cw.qualified(cw.persons[0], ISSUED), actor=cw.regulator, today=ISSUED)
     db.session.commit()
     return worker, cw.admin, cert
 
@@ -112,7 +112,7 @@ def test_configured_one_email_per_holder_and_employer_per_window(cw, smtp, holde
     assert send_window() == 2
     assert smtp.to() == ["hse@xuanwu-chem.example.cn", "wang@example.cn"]
     message = next(m for m in smtp.messages if m["To"] == "wang@example.cn")
-    assert message["Subject"] == "证书复审提醒：王大锤 的特种作业操作证"
+    assert message["Subject"] == "证书换证提醒：王大锤 的特种作业操作证"
     assert message["From"] == "安培 <noreply@anpei.test>"
     assert message["Message-ID"].startswith("<notice-")
     plain = message.get_body(("plain",)).get_content()

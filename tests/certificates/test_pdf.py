@@ -46,7 +46,7 @@ def png_of(pdf: bytes, tmp_path: Path, dpi: int = 150) -> Image.Image:
 
 @pytest.fixture
 def cert(cw):
-    return issuing.issue(cw.attempt_of(cw.persons[0]), actor=cw.regulator, today=ISSUED)
+    return issuing.issue(cw.qualified(cw.persons[0], ISSUED), actor=cw.regulator, today=ISSUED)
 
 
 def test_the_card_shows_the_chinese_fields_and_masks_the_id(cw, cert):

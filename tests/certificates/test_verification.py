@@ -17,7 +17,7 @@ ISSUED = date(2026, 1, 10)
 
 @pytest.fixture
 def cert(cw) -> Certificate:
-    cert = issuing.issue(cw.attempt_of(cw.persons[0]), actor=cw.regulator, today=ISSUED)
+    cert = issuing.issue(cw.qualified(cw.persons[0], ISSUED), actor=cw.regulator, today=ISSUED)
     db.session.commit()
     return cert
 

@@ -103,6 +103,14 @@ class CertWorld:
         sitting = sitting or self.sitting
         return db.session.query(Attempt).filter_by(sitting_id=sitting.id, person_id=person.id).one()
 
+    def qualified(self, person: Person, issue_day: date, operation_code: str = "1.2") -> Attempt:
+        """A passed 资格考试 of ``person`` graded five days before ``issue_day`` (a score is valid 12 months from
+        its grading, and not before it): for tests that issue on a fixed day."""
+        sitting = graded_sitting(
+            self.enterprise, [(person, True)], operation_code=operation_code, on=issue_day - timedelta(days=5)
+        )
+        return self.attempt_of(person, sitting)
+
 
 def build_cert_world(factory: Factory) -> CertWorld:
     nj = factory.jurisdiction("320100", "南京市")
