@@ -1,26 +1,27 @@
-"""Demo certificates: three of 金陵化工's 低压电工 hold a 特种作业操作证 issued by the 南京市 regulator on a passed
-资格考试 — one valid, one inside its 复审 window, one revoked — each with a registered photo (a drawn placeholder).
-Issuing checks training hours, so first they complete the 南京安培安全培训中心's 低压电工作业 初次培训 class (面授,
-well before their exams); and the one due for 复审 has just completed the centre's 复审培训 class, for which the
-centre issued them a 培训合格证明. PDFs are rendered on first view, not here (the seed stays fast)."""
+"""Demo certificates: three of 金陵化工's 低压电工 hold a 特种作业操作证 issued by the 南京市 regulator (entrusted by
+江苏省应急管理厅) on a passed 资格考试 — one issued under 应急管理部令第19号 (换证 in six years), one issued under
+30号令 in 2022 with its 复审 of 2025 on record (its 2028 复审 no longer exists: 换证 instead), one revoked — each with
+a registered photo (a drawn placeholder). Issuing checks training hours, so first they complete the
+南京安培安全培训中心's 低压电工作业 初次培训 class (面授, well before their exams); the 30号令 card's holder did the
+复审培训 of 2025 and has just completed a 复审（换证）培训 class, for which the centre issued a 培训合格证明. PDFs are
+rendered on first view, not here (the seed stays fast)."""
 
 from __future__ import annotations
 
 import io
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 import sqlalchemy as sa
 from PIL import Image, ImageDraw
 
 from app.auth.models import User
-from app.certificates import class_certificates, decisions, issuing, recompute
+from app.certificates import class_certificates, decisions, issuing, recompute, renewals
+from app.certificates.models import RevocationGround
 from app.core.clock import local_today
-from app.core.db import utcnow
 from app.exams.models import Attempt, AttemptState, ExamKind, Sitting
 from app.extensions import db
 from app.people import photos
 from app.people.models import Employment, Enterprise, Person, Post
-from app.rules.queries import rule_value
 from app.training import classes, courses
 from app.training.models import ClassMode, TrainingClass, TrainingType
 
@@ -39,6 +40,13 @@ def _portrait(shade: int) -> bytes:
     return out.getvalue()
 
 
+#: The 30号令 card of the demo: issued 2022-03-15, its 复审 of 2025 done (30号令 still applied), the next one — on
+#: 2028-03-15 — abolished by 应急管理部令第19号: it renews (换证) at the end of validity. Fixed dates: a card "issued
+#: under the old rule" has to be from before 2026-06-01 (it is 有效 until 2028-03-15; a demo seeded later shows it 过期).
+OLD_RULE_ISSUED = date(2022, 3, 15)
+OLD_RULE_REVIEWED = date(2025, 2, 20)
+
+
 def seed_demo_certificates(enterprise: Enterprise) -> None:
     regulator = db.session.scalars(sa.select(User).where(User.username == "regulator")).one()
     operators = db.session.scalars(
@@ -46,11 +54,10 @@ def seed_demo_certificates(enterprise: Enterprise) -> None:
         .where(Employment.enterprise_id == enterprise.id, Employment.operation_code == "1.2")
         .order_by(Employment.id)
     ).all()[:3]
-    today, now = local_today(), utcnow()
-    window = int(rule_value("cert.review_window_days"))
+    today = local_today()
     issued_on = [
-        today - timedelta(days=400),  # 有效
-        issuing.add_years(today + timedelta(days=window // 2), -3),  # 待复审: 应复审日期 in the window
+        max(today - timedelta(days=100), date(2026, 6, 2)),  # 有效, under 令第19号: 换证 in 6 years
+        OLD_RULE_ISSUED,  # 有效, under 30号令 with its 复审 record; 换证 ahead
         today - timedelta(days=700),  # to be revoked
     ]
     institution_user = db.session.scalars(sa.select(User).where(User.username == "institution")).one()
@@ -63,54 +70,77 @@ def seed_demo_certificates(enterprise: Enterprise) -> None:
         min(issued_on) - timedelta(days=45),
         INITIAL_HOURS,
     )
+    certs = []
     for n, (employment, day) in enumerate(zip(operators, issued_on, strict=True)):
         person = employment.person
         photos.set_photo(person, _portrait(n * 30), actor=None, max_bytes=10 * 1024 * 1024)
-        sitting = Sitting(
-            title="低压电工作业 资格考试（演示）",
-            kind=ExamKind.QUALIFICATION,
-            subject="qualification:special_operator:1.2",
-            post=Post.SPECIAL_OPERATOR.value,
-            operation_code="1.2",
-            spec={"pass_mark": 80, "sections": []},
-            opens_at=now - timedelta(days=(today - day).days + 7),
-            closes_at=now - timedelta(days=(today - day).days + 6),
-            duration_minutes=120,
-            region_code="320100",
-        )
-        db.session.add(sitting)
-        db.session.flush()
-        attempt = Attempt(
-            sitting_id=sitting.id,
-            person_id=person.id,
-            state=AttemptState.GRADED,
-            paper={},
-            seed=n,
-            started_at=sitting.opens_at,
-            deadline=sitting.closes_at,
-            graded_at=sitting.closes_at,
-            score=88.0 + n,
-            max_score=100.0,
-            passed=True,
-        )
-        db.session.add(attempt)
-        db.session.flush()
-        cert = issuing.issue(attempt, actor=regulator, today=day)
-        if n == 2:
-            decisions.revoke(
-                cert,
-                actor=regulator,
-                reason="违章作业造成事故（演示）",
-                doc_number="宁应急撤〔2026〕1号",
-                today=today - timedelta(days=30),
-            )
-    due = persons[1]  # the 复审 is due: they did the 8 学时 复审培训 (before the running 再培训 class began)
-    review_class = _class(
-        institution_user, [due], TrainingType.REVIEW, "低压电工作业 复审培训班（演示）", today - timedelta(days=10), 8
+        attempt = _graded(ExamKind.QUALIFICATION, "低压电工作业 资格考试（演示）", person, day - timedelta(days=7), n)
+        certs.append(issuing.issue(attempt, actor=regulator, today=day))
+    # the 30号令 card's 复审 of 2025: 8 学时 of 复审培训, a passed 复审考试, recorded in its window
+    old = certs[1]
+    _class(
+        institution_user, [old.person], TrainingType.REVIEW, "低压电工作业 复审培训班（2025，演示）",
+        OLD_RULE_REVIEWED - timedelta(days=30), 8,
+    )  # fmt: skip
+    review = _graded(
+        ExamKind.REVIEW, "低压电工作业 复审考试（演示）", old.person, OLD_RULE_REVIEWED - timedelta(days=10), 1
     )
-    class_certificates.issue(review_class, due, actor=institution_user, today=today)
+    renewals.review(old, actor=regulator, attempt=review, doc_number="宁应急复〔2025〕12号", today=OLD_RULE_REVIEWED)
+    decisions.revoke(
+        certs[2],
+        actor=regulator,
+        reason="违章作业造成事故（演示）",
+        doc_number="宁应急撤〔2026〕1号",
+        ground=RevocationGround.ACCIDENT,
+        today=today - timedelta(days=30),
+    )
+    # a recent 复审（换证）培训 class, for which the centre issued a 培训合格证明
+    review_class = _class(
+        institution_user,
+        [old.person],
+        TrainingType.REVIEW,
+        "低压电工作业 复审培训班（演示）",
+        today - timedelta(days=10),
+        8,
+    )
+    class_certificates.issue(review_class, old.person, actor=institution_user, today=today)
     recompute.recompute(today)
     db.session.flush()
+
+
+def _graded(kind: ExamKind, title: str, person: Person, day: date, n: int) -> Attempt:
+    """A closed sitting of the 南京市 authority held on ``day`` with ``person``'s graded, passed attempt."""
+    opens = datetime.combine(day, time(1))  # 09:00 in Asia/Shanghai, as naive UTC
+    sitting = Sitting(
+        title=title,
+        kind=kind,
+        subject=f"{kind.value}:special_operator:1.2",
+        post=Post.SPECIAL_OPERATOR.value,
+        operation_code="1.2",
+        spec={"pass_mark": 80, "sections": []},
+        opens_at=opens,
+        closes_at=opens + timedelta(hours=2),
+        duration_minutes=120,
+        region_code="320100",
+    )
+    db.session.add(sitting)
+    db.session.flush()
+    attempt = Attempt(
+        sitting_id=sitting.id,
+        person_id=person.id,
+        state=AttemptState.GRADED,
+        paper={},
+        seed=n,
+        started_at=sitting.opens_at,
+        deadline=sitting.closes_at,
+        graded_at=sitting.closes_at,
+        score=88.0 + n,
+        max_score=100.0,
+        passed=True,
+    )
+    db.session.add(attempt)
+    db.session.flush()
+    return attempt
 
 
 def _class(organiser: User, persons: list[Person], training_type, title: str, ends_on, hours: int) -> TrainingClass:

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 
 from app.auth.models import Role, User
 from app.bank.seed import seed_demo_bank
+from app.certificates.models import CertKind, IssuingDelegation
 from app.extensions import db
 from app.people.identifiers import ric_check_char, uscc_check_char
 from app.people.models import EmploymentType, IdType, Industry, Jurisdiction, Post, TrainingInstitution
@@ -66,6 +67,12 @@ def seed_demo() -> bool:
         db.session.add(j)
         db.session.flush()
         by_code[code] = j
+    # 江苏省应急管理厅 entrusts 南京市应急管理局 with issuing 特种作业操作证 in its area (44号令 第二十条)
+    db.session.add(
+        IssuingDelegation(
+            kind=CertKind.SPECIAL_OPERATOR, region_code="320100", granted_by="320000", doc_number="苏应急〔2024〕委1号"
+        )
+    )
 
     chem = register_enterprise(
         name="金陵化工有限公司",

@@ -32,9 +32,7 @@ def text_of(pdf: bytes) -> str:
 def two_certs(cw) -> list[Certificate]:
     """王大锤 and 赵铁柱 passed: one certificate each, not rendered yet."""
     give_photo(cw.persons[2])
-    certs = [
-        issuing.issue(cw.qualified(p, ISSUED), actor=cw.regulator, today=ISSUED) for p in (cw.persons[0], cw.persons[2])
-    ]
+    certs = [issuing.issue(cw.attempt_of(p), actor=cw.regulator) for p in (cw.persons[0], cw.persons[2])]
     cw.factory.commit()
     return certs
 

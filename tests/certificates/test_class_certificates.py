@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 from app.archive.models import ArchiveEvent
 from app.auth.models import Role
-from app.certificates import class_certificates, issuing, lifecycle, rendering
+from app.certificates import class_certificates, decisions, issuing, rendering, renewals
 from app.certificates.models import Certificate, CertKind, CertStatus
 from app.core.errors import DomainError
 from app.exams import sittings
@@ -172,11 +172,11 @@ def test_the_issuer_revokes_it_and_there_is_no_review(cw, cls):
     organiser = cw.extra["organiser"]
     cert = class_certificates.issue(cls, cw.persons[0], actor=organiser, today=TODAY)
     with pytest.raises(DomainError) as no_review:
-        lifecycle.review(cert, actor=organiser, ten_year=True, today=TODAY)
+        renewals.review(cert, actor=organiser, ten_year=True, today=TODAY)
     assert no_review.value.code == "cert.no_review"
     with pytest.raises(DomainError):  # the regulator of the region is not its issuer (app.auth.policy)
-        lifecycle.revoke(cert, actor=cw.regulator, reason="弄虚作假", doc_number="宁应急〔2026〕1号", today=TODAY)
-    lifecycle.revoke(cert, actor=organiser, reason="代签到", doc_number="安培〔2026〕3号", today=TODAY)
+        decisions.revoke(cert, actor=cw.regulator, reason="弄虚作假", doc_number="宁应急〔2026〕1号", today=TODAY)
+    decisions.revoke(cert, actor=organiser, reason="代签到", doc_number="安培〔2026〕3号", today=TODAY)
     assert cert.status is CertStatus.REVOKED and cert.live_key is None
     with pytest.raises(DomainError) as again:  # the completion does not give a second one
         class_certificates.issue(cls, cw.persons[0], actor=organiser, today=TODAY)
@@ -216,7 +216,7 @@ def test_a_special_operator_without_the_initial_hours_is_refused_with_the_shortf
         actor=cw.admin,
     ).person
     give_photo(newcomer)
-    sitting = graded_sitting(cw.enterprise, [(newcomer, True)])
+    sitting = graded_sitting(cw.enterprise, [(newcomer, True)], on=TODAY)
     attempt = cw.attempt_of(newcomer, sitting)
     with pytest.raises(DomainError) as untrained:
         issuing.issue(attempt, actor=cw.regulator, today=TODAY)
@@ -247,7 +247,7 @@ def test_a_manager_short_of_initial_hours_is_refused_with_the_figure(cw):
     boss = cw.factory.employ(cw.enterprise, name="钱经理", post=Post.PRINCIPAL, actor=cw.admin).person
     give_photo(boss)
     trained(cw.admin, [boss], hours=40, on=ENDED, exam_passed=None)  # 高危 needs 48 (3号令 第九条)
-    sitting = graded_sitting(cw.enterprise, [(boss, True)], post="principal", operation_code="")
+    sitting = graded_sitting(cw.enterprise, [(boss, True)], post="principal", operation_code="", on=TODAY)
     with pytest.raises(DomainError) as refused:
         issuing.issue(cw.attempt_of(boss, sitting), actor=cw.regulator, today=TODAY)
     assert refused.value.message == "培训学时不足（还差 8 学时）"
@@ -263,9 +263,9 @@ def test_an_override_logged_for_the_exam_the_person_passed_stands_at_issue(cw):
         actor=cw.admin,
     ).person
     give_photo(newcomer)
-    other = graded_sitting(cw.enterprise, [], title="另一场 资格考试")
+    other = graded_sitting(cw.enterprise, [], title="另一场 资格考试", on=TODAY)
     sittings.add_candidates(other, [newcomer.id], override_reason="另一场的放行", actor=cw.regulator)
-    sitting = graded_sitting(cw.enterprise, [], title="低压电工作业 资格考试（放行）")
+    sitting = graded_sitting(cw.enterprise, [], title="低压电工作业 资格考试（放行）", on=TODAY)
     with pytest.raises(DomainError):  # the hours gate refuses them …
         sittings.add_candidates(sitting, [newcomer.id], actor=cw.regulator)
     sittings.add_candidates(  # … and the organiser admits them with a reason, logged
@@ -274,11 +274,11 @@ def test_an_override_logged_for_the_exam_the_person_passed_stands_at_issue(cw):
         override_reason="中职电工专业毕业，经考核发证机关同意免于相关专业培训",
         actor=cw.regulator,
     )
-    makeup = graded_sitting(cw.enterprise, [(newcomer, True)], kind=ExamKind.MAKEUP, title="补考")
+    makeup = graded_sitting(cw.enterprise, [(newcomer, True)], kind=ExamKind.MAKEUP, title="补考", on=TODAY)
     makeup.makeup_of_id = sitting.id
     db.session.flush()
     db.session.refresh(makeup)
-    elsewhere = graded_sitting(cw.enterprise, [(newcomer, True)], title="第三场")
+    elsewhere = graded_sitting(cw.enterprise, [(newcomer, True)], title="第三场", on=TODAY)
     with pytest.raises(DomainError) as refused:  # an override of another sitting does not count
         issuing.issue(cw.attempt_of(newcomer, elsewhere), actor=cw.regulator, today=TODAY)
     assert refused.value.code == "cert.no_training"
@@ -293,26 +293,33 @@ def test_an_override_logged_for_the_exam_the_person_passed_stands_at_issue(cw):
 
 
 def test_review_needs_eight_hours_of_review_training_in_the_year_before(cw):
-    cert = issuing.issue(cw.qualified(cw.persons[0], date(2026, 1, 10)), actor=cw.regulator, today=date(2026, 1, 10))
-    review = graded_sitting(cw.enterprise, [(cw.persons[0], True)], kind=ExamKind.REVIEW)
+    """30号令 第二十三条 (a 复审 of 2023, under 30号令): 8 学时 of 复审培训 in the year before."""
+    cert = issuing.issue(cw.qualified(cw.persons[0], date(2020, 3, 1)), actor=cw.regulator, today=date(2020, 3, 1))
+    review = graded_sitting(cw.enterprise, [(cw.persons[0], True)], kind=ExamKind.REVIEW, on=date(2023, 1, 20))
     trained(
         cw.admin,
         [cw.persons[0]],
         hours=6,
         training_type=TrainingType.REVIEW,
         operation_code="1.2",
-        on=date(2028, 12, 1),
+        on=date(2022, 12, 1),
         exam_passed=None,
     )
     with pytest.raises(DomainError) as short:
-        lifecycle.review(cert, actor=cw.regulator, attempt=cw.attempt_of(cw.persons[0], review), today=date(2029, 1, 5))
+        renewals.review(cert, actor=cw.regulator, attempt=cw.attempt_of(cw.persons[0], review), today=date(2023, 2, 1))
     assert short.value.message == "复审培训学时不足（近一年须满 8 学时，还差 2 学时）"
 
 
 def test_a_certificate_from_a_training_exam_uses_the_training_card_and_needs_no_photo(cw):
     zhao = cw.persons[2]  # no photo registered
     exam = graded_sitting(
-        cw.enterprise, [(zhao, True)], kind=ExamKind.TRAINING, post="", operation_code="", title="年度安全培训考试"
+        cw.enterprise,
+        [(zhao, True)],
+        kind=ExamKind.TRAINING,
+        post="",
+        operation_code="",
+        title="年度安全培训考试",
+        on=TODAY,
     )
     cert = issuing.issue(cw.attempt_of(zhao, exam), actor=cw.admin, today=TODAY)
     text = text_of(rendering.render(cert))

@@ -17,7 +17,7 @@ import pytest
 import sqlalchemy as sa
 from PIL import Image
 
-from app.certificates import issuing, lifecycle, rendering
+from app.certificates import issuing, rendering, renewals
 from app.certificates.models import Certificate, EventKind
 from app.core.storage import storage
 from app.exams.models import ExamKind
@@ -49,24 +49,44 @@ def cert(cw):
     return issuing.issue(cw.qualified(cw.persons[0], ISSUED), actor=cw.regulator, today=ISSUED)
 
 
-def test_the_card_shows_the_chinese_fields_and_masks_the_id(cw, cert):
+def test_the_card_follows_the_national_face(cw, cert):
+    """DOMAIN.md §2.3: title with 应急管理部监制 beneath, 证号, 姓名, 性别, 作业类别, 操作项目, 初领日期, 有效期 起止,
+    签发机关 — and no 应复审日期 on a card issued under 应急管理部令第19号's 换证 rule."""
     person = cw.persons[0]
     text = text_of(rendering.render(cert))
     for expected in (
         "中华人民共和国特种作业操作证",
+        "中华人民共和国应急管理部监制",
+        "证号",
         "王大锤",
-        person.id_masked,
         "电工作业",
         "低压电工作业",
         "初领日期",
         "2026年01月10日 至 2032年01月10日",
-        "应复审日期",
-        "2029年01月10日",
         "南京市应急管理局",
         "T" + person.id_number,  # the number is the ID number: the card itself carries it, as the real one
     ):
         assert expected in text, expected
+    assert "应复审日期" not in text and "2029年01月10日" not in text
     assert person.id_number not in text.replace("T" + person.id_number, "")
+    labels = [line.split(" ")[0] for line in text.splitlines()]
+    order = ["证号", "姓名", "性别", "作业类别", "操作项目", "初领日期", "有效期"]
+    assert [label for label in labels if label in order] == order  # one field a line, in the national order
+
+
+def test_a_card_of_order_30_prints_its_review_date_and_its_review(cw):
+    old = issuing.issue(cw.qualified(cw.persons[1], date(2020, 3, 1)), actor=cw.regulator, today=date(2020, 3, 1))
+    text = text_of(rendering.render(old))
+    assert "应复审日期" in text and "2023年03月01日" in text
+    review_trained(cw, cw.persons[1], date(2023, 1, 1))
+    review = graded_sitting(cw.enterprise, [(cw.persons[1], True)], kind=ExamKind.REVIEW, on=date(2023, 1, 20))
+    renewals.review(
+        old, actor=cw.regulator, attempt=cw.attempt_of(cw.persons[1], review), doc_number="宁复〔2023〕7号",
+        today=date(2023, 2, 1),
+    )  # fmt: skip
+    text = text_of(rendering.render(old))
+    assert "2023年02月01日" in text and "复审" in text and "宁复〔2023〕7号" in text
+    assert "应复审日期" not in text  # the next one would have been the end of validity: 延期复审 instead
 
 
 def test_the_qr_decodes_to_the_public_verification_url(app, cw, cert, tmp_path):
@@ -81,14 +101,14 @@ def test_the_stored_pdf_has_its_sha256_and_a_rerender_after_a_change_replaces_it
     assert storage().read(cert.pdf_key) == pdf and cert.pdf_version == 1
     assert rendering.ensure_pdf(cert) == pdf and cert.pdf_version == 1  # current: not rendered again
 
-    review_trained(cw, cw.persons[0], date(2028, 12, 1))
-    review = graded_sitting(cw.enterprise, [(cw.persons[0], True)], kind=ExamKind.REVIEW)
-    lifecycle.review(
+    review_trained(cw, cw.persons[0], date(2031, 11, 1))
+    renewal = graded_sitting(cw.enterprise, [(cw.persons[0], True)], kind=ExamKind.REVIEW, on=date(2031, 11, 20))
+    renewals.renew(
         cert,
         actor=cw.regulator,
-        attempt=cw.attempt_of(cw.persons[0], review),
-        doc_number="宁复〔2029〕1号",
-        today=date(2029, 1, 5),
+        attempt=cw.attempt_of(cw.persons[0], renewal),
+        doc_number="宁换〔2031〕1号",
+        today=date(2031, 12, 1),
     )
     assert not cert.pdf_current
     again = rendering.ensure_pdf(cert)
@@ -96,14 +116,15 @@ def test_the_stored_pdf_has_its_sha256_and_a_rerender_after_a_change_replaces_it
     assert (
         cert.pdf_sha256 == hashlib.sha256(again).hexdigest() == hashlib.sha256(storage().read(cert.pdf_key)).hexdigest()
     )
-    assert "宁复〔2029〕1号" in text_of(again) and "2032年01月10日" in text_of(again)
+    assert "宁换〔2031〕1号" in text_of(again) and "换证" in text_of(again)
+    assert "2032年01月10日 至 2038年01月10日" in text_of(again)
     assert cert.events[-1].kind is EventKind.RENDERED
     assert cert.events[-1].detail == {"sha256_was": hashlib.sha256(pdf).hexdigest(), "sha256": cert.pdf_sha256}
 
 
 def test_a_batch_renders_as_one_document_split_per_certificate(cw, cert):
     trained_for(cw, cw.persons[0], "1.1")
-    second_sitting = graded_sitting(cw.enterprise, [(cw.persons[0], True)], operation_code="1.1")
+    second_sitting = graded_sitting(cw.enterprise, [(cw.persons[0], True)], operation_code="1.1", on=ISSUED)
     second = issuing.issue(cw.attempt_of(cw.persons[0], second_sitting), actor=cw.regulator, today=ISSUED)
     first_pdf, second_pdf = rendering.render_many([cert, second])
     assert "低压电工作业" in text_of(first_pdf) and "高压电工作业" not in text_of(first_pdf)
@@ -135,7 +156,6 @@ def test_each_file_of_a_batch_has_its_own_frame_photo_and_qr_only(cw, cert):
         "中华人民共和国特种作业操作证",
         "作业类别",
         "低压电工作业",
-        "应复审日期",
         "王大锤",
         "扫码核验",
         "发证机关",
@@ -156,7 +176,7 @@ def test_the_batch_task_is_idempotent(cw, cert):
     from app.certificates import tasks
 
     trained_for(cw, cw.persons[0], "1.1")
-    second_sitting = graded_sitting(cw.enterprise, [(cw.persons[0], True)], operation_code="1.1")
+    second_sitting = graded_sitting(cw.enterprise, [(cw.persons[0], True)], operation_code="1.1", on=ISSUED)
     second = issuing.issue(cw.attempt_of(cw.persons[0], second_sitting), actor=cw.regulator, today=ISSUED)
     db.session.commit()
     ids = [cert.id, second.id]
@@ -178,7 +198,7 @@ def test_two_renders_of_one_certificate_record_one_version(cw, cert):
     """A redelivered task beside the first, a batch beside an on-demand render: both render, the first to store is
     recorded, the other's file (other bytes: rendered in another batch) is removed, and no second version is made."""
     trained_for(cw, cw.persons[0], "1.1")
-    second_sitting = graded_sitting(cw.enterprise, [(cw.persons[0], True)], operation_code="1.1")
+    second_sitting = graded_sitting(cw.enterprise, [(cw.persons[0], True)], operation_code="1.1", on=ISSUED)
     second = issuing.issue(cw.attempt_of(cw.persons[0], second_sitting), actor=cw.regulator, today=ISSUED)
     db.session.commit()
     assert cert.pdf_version == 0 and cert.pdf_sha256 is None  # what this worker read before rendering
