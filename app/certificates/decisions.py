@@ -179,22 +179,16 @@ def reissue(cert, *, actor: User, replace: bool, reason: str, today: date | None
     return cert
 
 
-def _note(cert: Certificate, kind: EventKind, *, actor: User, reason: str, doc_number: str, on: date) -> Certificate:
-    """An event on the certificate that changes nothing in it (a 违章 record, a 暂扣 proposal)."""
+def _note(cert: Certificate, kind: EventKind, *, actor: User, reason: str, doc_number: str, on: date) -> dict:
+    """An event on the certificate that changes nothing in it (a 违章 record, a 暂扣 proposal); returns the archive
+    payload for the caller's ``record_event``."""
     reason, doc_number = _decision(reason, doc_number)
     db.session.add(
         CertificateEvent(
             certificate_id=cert.id, kind=kind, on_date=on, reason=reason, doc_number=doc_number, actor_id=actor.id
         )
     )
-    record_event(
-        cert.person_id,
-        f"certificate.{kind.value}",
-        {**certificate_facts(cert), "reason": reason, "doc_number": doc_number, "on": on},
-        actor=actor,
-    )
-    db.session.flush()
-    return cert
+    return {**certificate_facts(cert), "reason": reason, "doc_number": doc_number, "on": on}
 
 
 def record_violation(
@@ -205,9 +199,12 @@ def record_violation(
     today = today or local_today()
     if not policy.may_note_certificate(actor, cert):
         raise DomainError("cert.not_authority", http_status=403)
-    return _note(
+    payload = _note(
         cert, EventKind.VIOLATION, actor=actor, reason=reason, doc_number=doc_number, on=not_future(on, today, "on")
     )
+    record_event(cert.person_id, "certificate.violation", payload, actor=actor)
+    db.session.flush()
+    return cert
 
 
 def propose_suspension(cert, *, actor: User, reason: str, doc_number: str, today: date | None = None) -> Certificate:
@@ -217,4 +214,7 @@ def propose_suspension(cert, *, actor: User, reason: str, doc_number: str, today
     if not policy.may_note_certificate(actor, cert):
         raise DomainError("cert.not_authority", http_status=403)
     require_status(cert, today, rules())
-    return _note(cert, EventKind.SUSPENSION_PROPOSED, actor=actor, reason=reason, doc_number=doc_number, on=today)
+    payload = _note(cert, EventKind.SUSPENSION_PROPOSED, actor=actor, reason=reason, doc_number=doc_number, on=today)
+    record_event(cert.person_id, "certificate.suspension_proposed", payload, actor=actor)
+    db.session.flush()
+    return cert

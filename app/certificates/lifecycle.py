@@ -50,7 +50,6 @@ KEYS = (
     "cert.validity_years.manager",
     "cert.fraud_ban_years",
     "cert.ten_year.max_gap_days",
-    "exam.score_valid_months",
 )
 
 

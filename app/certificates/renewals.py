@@ -50,6 +50,7 @@ from app.exams.models import Attempt, AttemptState, ExamKind, Sitting
 from app.extensions import db
 from app.people.models import Employment, Post
 from app.rules.book import RuleBook
+from app.rules.queries import rule_value
 
 # ---------------------------------------------------------------- the exam results a 复审 or renewal rests on
 
@@ -58,7 +59,7 @@ def basis_attempts(cert: Certificate, today: date | None = None) -> list[Attempt
     """The holder's results a 复审, 延期复审 or renewal of ``cert`` may rest on: passed 复审/换证考试 (or their 补考) of
     the same 操作项目 (a 合格证: the same 人员类型), graded within ``exam.score_valid_months``, not used before."""
     today = today or local_today()
-    months = rules().value("exam.score_valid_months", region_code=cert.region_code, on=today)
+    months = rule_value("exam.score_valid_months", region_code=cert.region_code, on=today)
     since = to_utc(datetime.combine(today - timedelta(days=round(30.44 * months)), time.min))
     until = to_utc(datetime.combine(today + timedelta(days=1), time.min))  # graded by the end of ``today``
     used = sa.select(CertificateBasis.attempt_id).where(CertificateBasis.attempt_id.is_not(None))

@@ -168,6 +168,33 @@ PAYLOADS = {
     "certificate.reissued": {**CERT, "status": "valid", "reason": "遗失", "doc_number": ""},
     "certificate.replaced": {**CERT, "status": "valid", "reason": "污损", "doc_number": ""},
     "certificate.lapsed": {**CERT, "status": "review_overdue", "reason": "", "doc_number": "", "from": "review_due"},
+    "certificate.renewed": {
+        **CERT,
+        "status": "valid",
+        "reason": "",
+        "doc_number": "宁换1号",
+        "duty": "renew",
+        "applied_on": "2032-05-20",
+        "valid_to_was": "2032-07-10",
+        "valid_to": "2038-07-10",
+        "next_due": None,
+        "attempt": 9,
+    },
+    "certificate.rule_changed": {
+        **CERT,
+        "status": "valid",
+        "reason": "应急管理部令第19号：每3年复审改为每6年换证",
+        "doc_number": "",
+        "review_due_was": "2026-07-01",
+        "from": "review_overdue",
+    },
+    "certificate.violation": {**CERT, "reason": "未佩戴绝缘手套", "doc_number": "玄应急违1号", "on": "2027-01-01"},
+    "certificate.suspension_proposed": {
+        **CERT,
+        "reason": "现场检查违章",
+        "doc_number": "玄应急2号",
+        "on": "2027-01-01",
+    },
 }
 
 #: What each kind must read as: (title, facts that must appear, outcome badge or None).
@@ -270,6 +297,18 @@ EXPECTED = {
     "certificate.reissued": ("证书补发", [("原因", "遗失")], ("有效", "ok")),
     "certificate.replaced": ("证书换发", [("原因", "污损")], ("有效", "ok")),
     "certificate.lapsed": ("证书状态变更", [("原状态", "待复审")], ("逾期未复审", "bad")),
+    "certificate.renewed": (
+        "证书换证",
+        [("申请日期", "2032-05-20"), ("原有效期至", "2032-07-10"), ("新有效期至", "2038-07-10")],
+        ("有效", "ok"),
+    ),
+    "certificate.rule_changed": (
+        "依新规调整：不再复审，有效期满换证",
+        [("原应复审日期", "2026-07-01"), ("依据", "应急管理部令第19号：每3年复审改为每6年换证")],
+        ("有效", "ok"),
+    ),
+    "certificate.violation": ("违章记录", [("发生日期", "2027-01-01"), ("原因", "未佩戴绝缘手套")], None),
+    "certificate.suspension_proposed": ("暂扣建议", [("原因", "现场检查违章"), ("文号", "玄应急2号")], None),
 }
 
 RAW = re.compile(r"\d{4}-\d{2}-\d{2}T|\b[a-z]+_[a-z_]+\b|\b(?:sampled|training|makeup|principal|worker|regular)\b")
