@@ -6,6 +6,7 @@ from app.auth import models as auth_models  # noqa: F401
 from app.bank import models as bank_models  # noqa: F401
 from app.bank import tasks as bank_tasks  # noqa: F401  (registers Celery tasks)
 from app.certificates import bundle_tasks as certificates_bundle_tasks  # noqa: F401  (registers Celery tasks)
+from app.certificates import gate as certificates_gate  # noqa: F401  (registers the fraud bar before 资格考试)
 from app.certificates import mail_tasks as certificates_mail_tasks  # noqa: F401  (registers Celery tasks)
 from app.certificates import models as certificates_models  # noqa: F401
 from app.certificates import tasks as certificates_tasks  # noqa: F401  (registers Celery tasks)

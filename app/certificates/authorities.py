@@ -67,6 +67,11 @@ def delegate(kind: CertKind, city_code: str, *, actor, doc_number: str = "") -> 
     """The province of ``city_code`` entrusts its city bureau with issuing ``kind`` (flushes)."""
     if kind is not CertKind.SPECIAL_OPERATOR or city_of(city_code) != city_code or city_code == province_of(city_code):
         raise DomainError("cert.delegation_invalid", http_status=400)
+    exists = sa.select(IssuingDelegation.id).where(
+        IssuingDelegation.kind == kind, IssuingDelegation.region_code == city_code
+    )
+    if db.session.scalar(exists) is not None:
+        raise DomainError("cert.delegation_exists")
     row = IssuingDelegation(
         kind=kind,
         region_code=city_code,

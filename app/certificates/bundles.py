@@ -38,10 +38,11 @@ from flask import current_app
 from flask_babel import force_locale
 
 from app.auth.models import User
-from app.certificates import rendering
+from app.certificates import lifecycle, rendering
 from app.certificates.lifecycle import effective_status
 from app.certificates.models import LIVE, BundleState, Certificate, CertificateBundle, CertStatus
 from app.certificates.scope import bundles_query, certificates_query
+from app.certificates.status_sql import status_expr
 from app.core.clock import format_local, local_today, utcnow
 from app.core.db import conditional_update
 from app.core.errors import DomainError
@@ -69,6 +70,7 @@ def certificates_for(user: User, scope: str, ref: str = "", status: str = "") ->
     :raises DomainError: ``cert.bundle_scope`` for an unknown scope or reference.
     """
     query = certificates_query(user)
+    now = status_expr(lifecycle.rules(), local_today())  # today's status, not the stored one (the nightly job lags)
     if scope == "enterprise" and ref.isdigit():
         staff = sa.select(Employment.person_id).where(
             Employment.enterprise_id == int(ref), Employment.end_date.is_(None)
@@ -76,12 +78,12 @@ def certificates_for(user: User, scope: str, ref: str = "", status: str = "") ->
         query = query.where(Certificate.person_id.in_(staff))
     elif scope == "sitting" and ref.isdigit():
         query = query.where(Certificate.attempt_id.in_(sa.select(Attempt.id).where(Attempt.sitting_id == int(ref))))
-        return query.where(Certificate.status == status) if status in CertStatus._value2member_map_ else query
+        return query.where(now == CertStatus(status)) if status in CertStatus._value2member_map_ else query
     elif scope != "all":
         raise DomainError("cert.bundle_scope", http_status=400)
     if status in CertStatus._value2member_map_:
-        return query.where(Certificate.status == status)
-    return query.where(Certificate.status.in_(LIVE))
+        return query.where(now == CertStatus(status))
+    return query.where(now.in_(LIVE))
 
 
 def title_for(scope: str, ref: str) -> str:

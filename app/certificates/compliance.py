@@ -20,6 +20,7 @@ import sqlalchemy as sa
 
 from app.certificates import lifecycle
 from app.certificates.models import DATED, HOLDS, LIVE, Certificate, CertKind, CertStatus
+from app.certificates.obligations import Obligation
 from app.core.clock import local_today
 from app.extensions import db
 from app.people.models import HIGH_RISK_INDUSTRIES, Employment, Enterprise, Post
@@ -40,6 +41,8 @@ class Line:
     #: without a valid 合格证.
     deadline: date | None = None
     overdue: bool = False
+    #: What the holder must do next (复审, 换证 …) and by when.
+    obligation: Obligation | None = None
 
     @property
     def holds(self) -> bool:
@@ -47,11 +50,10 @@ class Line:
 
     @property
     def next_date(self) -> date | None:
-        """What comes first: the 应复审日期 or the end of validity."""
-        if self.certificate is None:
-            return None
-        due = self.certificate.review_due_on
-        return min(due, self.certificate.valid_to) if due else self.certificate.valid_to
+        """When the next obligation (复审 where it still applies, else the renewal) falls due."""
+        if self.obligation is not None:
+            return self.obligation.due_on
+        return self.certificate.valid_to if self.certificate is not None else None
 
 
 @dataclass
@@ -66,6 +68,11 @@ class Report:
     @property
     def holding(self) -> int:
         return sum(1 for line in self.lines if line.holds)
+
+    @property
+    def overdue(self) -> int:
+        """Managers of a 高危 unit past the 6 months after appointment without a valid 合格证."""
+        return sum(1 for line in self.lines if line.overdue)
 
     @property
     def rate(self) -> float | None:
@@ -114,6 +121,7 @@ def _lines(employments, today: date, *, high_risk) -> list[Line]:
         statuses = {c.id: lifecycle.effective_status(c, today, book) for c in covering}
         best = max(covering, key=lambda c: (statuses[c.id] in HOLDS, c.valid_to), default=None)
         line = Line(employment, best, statuses[best.id] if best else None)
+        line.obligation = lifecycle.next_obligation(best, today, book) if best else None
         manager_of_high_risk = high_risk(employment) if callable(high_risk) else high_risk
         if manager_of_high_risk and employment.post in MANAGER_POSTS:
             months = rule_value(

@@ -98,6 +98,12 @@ MESSAGES = {
     "cert.bundle_requester_gone": lambda p: _("申请人账号已停用，未打包"),
     "cert.bundle_failed": lambda p: _("打包时出错，请稍后重试"),
     "cert.bundle_expired": lambda p: _("该压缩包已过期，请重新打包"),
+    # the exam door
+    "gate.fraud_banned": lambda p: _(
+        "%(name)s 的该项目证书曾因以欺骗、贿赂等不正当手段取得被撤销，%(until)s 前不得报名",
+        name=p.get("name", ""),
+        until=p.get("until", ""),
+    ),
     # verification
     "cert.verify_limited": lambda p: _("查询过于频繁，请稍后再试"),
 }

@@ -15,6 +15,7 @@ from app.auth import policy
 from app.auth.access import roles_required
 from app.auth.models import Role
 from app.certificates import archive_events as _archive_events  # noqa: F401  (registers how its events read)
+from app.certificates import authority_views as _authority_views  # noqa: F401  (考核发证机关: its routes)
 from app.certificates import (
     bp,
     bundle_tasks,
@@ -33,6 +34,7 @@ from app.certificates import compliance as compliance_queries
 from app.certificates import scope as cert_scope
 from app.certificates.forms import DecisionForm, IssueForm, ReissueForm, ReviewForm
 from app.certificates.models import BundleState, Certificate, CertificateBundle, CertKind, CertStatus, RevocationGround
+from app.certificates.status_sql import status_expr
 from app.core.celery import enqueue_after_commit
 from app.core.clock import local_today, to_local
 from app.core.errors import DomainError
@@ -51,14 +53,24 @@ STAFF = (Role.ADMIN, Role.REGULATOR, Role.ENTERPRISE, Role.INSTITUTION)
 @roles_required(*STAFF)
 def index():
     status = request.args.get("status", "")
+    today, book = local_today(), lifecycle.rules()
     query = cert_scope.certificates_query(current_user).join(Person, Person.id == Certificate.person_id)
-    if status in CertStatus._value2member_map_:
-        query = query.where(Certificate.status == status)
+    if status in CertStatus._value2member_map_:  # today's status, in SQL (the stored one waits for the nightly job)
+        query = query.where(status_expr(book, today) == CertStatus(status))
     if q := request.args.get("q", "").strip():
         query = query.where(sa.or_(Person.name.contains(q), Certificate.item_name.contains(q)))
     page = db.paginate(query.order_by(Certificate.valid_to, Certificate.id), per_page=50, error_out=False)
+    now = {c.id: lifecycle.effective_status(c, today, book) for c in page.items}
+    upcoming = {c.id: lifecycle.next_obligation(c, today, book) for c in page.items}
     return render_template(
-        "certificates/index.html", page=page, status=status, q=q, statuses=CertStatus, today=local_today()
+        "certificates/index.html",
+        page=page,
+        status=status,
+        q=q,
+        statuses=CertStatus,
+        today=today,
+        now=now,
+        upcoming=upcoming,
     )
 
 
@@ -66,7 +78,9 @@ def index():
 @roles_required(Role.WORKER)
 def mine():
     certs = db.session.scalars(cert_scope.certificates_query(current_user).order_by(Certificate.valid_to.desc())).all()
-    return render_template("certificates/mine.html", certs=certs, today=local_today())
+    today, book = local_today(), lifecycle.rules()
+    rows = [(c, lifecycle.effective_status(c, today, book), lifecycle.next_obligation(c, today, book)) for c in certs]
+    return render_template("certificates/mine.html", rows=rows, today=today)
 
 
 @bp.route("/<int:cert_id>")
@@ -292,7 +306,7 @@ def compliance_xlsx(enterprise_id: int):
     sheet = book.active
     sheet.title = _("持证上岗")
     sheet.append(
-        [_("姓名"), _("岗位类别"), _("操作项目"), _("证书"), _("证号"), _("有效期至"), _("应复审日期"), _("状态")]
+        [_("姓名"), _("岗位类别"), _("操作项目"), _("证书"), _("证号"), _("有效期至"), _("下一事项"), _("状态")]
     )
     for line in report.lines:
         e, c = line.employment, line.certificate
@@ -304,8 +318,8 @@ def compliance_xlsx(enterprise_id: int):
                 c.kind.label if c else "",
                 issuing.masked_number(c.number) if c else "",
                 c.valid_to.isoformat() if c else "",
-                c.review_due_on.isoformat() if c and c.review_due_on else "",
-                line.status.label if line.status else _("无证"),
+                f"{line.obligation.duty.label} {line.obligation.due_on.isoformat()}" if line.obligation else "",
+                line.status.label if line.status else (_("无证（任职超过6个月）") if line.overdue else _("无证")),
             ]
         )
     rate = f"{report.rate:.1%}" if report.rate is not None else "—"

@@ -24,6 +24,7 @@ NAVIGATION = {
         ("training.class_list", _l("培训班次")),
         ("spotchecks.inspections", _l("逢查必考")),
         ("certificates.index", _l("证书")),
+        ("certificates.authority_list", _l("发证机关")),
     ],
     Role.REGULATOR: [
         ("home.index", _l("首页")),
