@@ -1,4 +1,9 @@
-"""特种作业目录 (30号令 附件), DOMAIN.md §2.5: 作业类别 → 操作项目."""
+"""特种作业目录 (30号令 附件), DOMAIN.md §2.5: 作业类别 → 操作项目; and the rule tables."""
+
+from datetime import date
+
+#: The day the revised 《特种作业人员安全技术培训考核管理规定》 (应急管理部令第19号) takes effect (DOMAIN.md §2.0).
+REVISION_2026 = date(2026, 6, 1)
 
 CATALOGUE: list[tuple[str, str, list[tuple[str, str]]]] = [
     ("1", "电工作业", [("1.1", "高压电工作业"), ("1.2", "低压电工作业"), ("1.3", "防爆电气作业")]),
@@ -73,9 +78,11 @@ CATALOGUE: list[tuple[str, str, list[tuple[str, str]]]] = [
     ("11", "应急管理部认定的其他作业", []),
 ]
 
-#: Rule tables (DOMAIN.md §1–§3, §10): key, label, value, unit, legal basis. Per-jurisdiction overrides
+#: Rule tables (DOMAIN.md §1–§3, §10): key, label, value, unit, legal basis[, valid_from]. A rule that changed has
+#: one row per version, each with the day it took effect (no 6th element: in force since always, stored as
+#: 2000-01-01); ``rule_value(key, on=day)`` answers with the version in force that day. Per-jurisdiction overrides
 #: are rows with a region_code.
-RULES: list[tuple[str, str, float, str, str]] = [
+RULES: list[tuple[str, str, float, str, str] | tuple[str, str, float, str, str, date]] = [
     ("hours.initial.manager.general", "主要负责人/安全管理人员 初次培训（一般行业）", 32, "学时", "3号令 第九条"),
     ("hours.annual.manager.general", "主要负责人/安全管理人员 每年再培训（一般行业）", 12, "学时", "3号令 第九条"),
     ("hours.initial.manager.high_risk", "主要负责人/安全管理人员 初次培训（高危行业）", 48, "学时", "3号令 第九条"),
@@ -93,6 +100,50 @@ RULES: list[tuple[str, str, float, str, str]] = [
     ("exam.duration.special_operator", "特种作业 理论考试时长", 120, "分钟", "安监总培训〔2013〕104号"),
     ("exam.makeup_attempts", "补考次数", 1, "次", "30号令 第十三条"),
     ("exam.score_valid_months", "考试成绩有效期", 12, "月", "安监总培训〔2013〕104号 第十条"),
+    # 特种作业 theory retakes: one 补考, then re-training (30号令 第十三条); unlimited, never re-training from the
+    # revision on (DOMAIN.md §2.0). 1 = yes, 0 = no.
+    (
+        "exam.retakes_unlimited.special_operator",
+        "特种作业 理论考试不限次数、不需重新培训（1 是，0 否）",
+        0,
+        "",
+        "30号令 第十三条（补考一次，仍不及格重新培训）",
+    ),
+    (
+        "exam.retakes_unlimited.special_operator",
+        "特种作业 理论考试不限次数、不需重新培训（1 是，0 否）",
+        1,
+        "",
+        "应急管理部令第19号",
+        REVISION_2026,
+    ),
+    # 特种作业 实际操作考试 (practical exam): scored by at least two 考评员 per candidate on a score sheet of the
+    # 操作项目 (``app.exams.practical``); attempts per passed theory exam, and what follows when they are used up.
+    ("exam.practical.pass_mark", "特种作业 实际操作考试合格分数（满分100）", 80, "分", "安监总培训〔2013〕104号"),
+    (
+        "exam.practical.examiners",
+        "实际操作考试 每名考生的考评员人数（至少）",
+        2,
+        "人",
+        "安监总培训〔2013〕104号（考评人员现场评分）",
+    ),
+    ("exam.practical.attempts", "特种作业 实际操作考试次数（含补考）", 2, "次", "30号令 第十三条（补考一次）"),
+    ("exam.practical.attempts", "特种作业 实际操作考试次数（含补考）", 5, "次", "应急管理部令第19号", REVISION_2026),
+    (
+        "exam.practical.retraining_after_limit",
+        "实操考试次数用完后须重新参加培训（1 是；0 否，重新参加理论考试即可）",
+        1,
+        "",
+        "30号令 第十三条",
+    ),
+    (
+        "exam.practical.retraining_after_limit",
+        "实操考试次数用完后须重新参加培训（1 是；0 否，重新参加理论考试即可）",
+        0,
+        "",
+        "应急管理部令第19号",
+        REVISION_2026,
+    ),
     ("spotcheck.pass_mark", "逢查必考 合格分数", 80, "分", "地方执法实践（江苏、四川青川 85）"),
     ("cert.validity_years.special_operator", "特种作业操作证 有效期", 6, "年", "30号令 第十九条"),
     ("cert.review_years.special_operator", "特种作业操作证 复审周期", 3, "年", "30号令 第二十一条"),

@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import sqlalchemy as sa
 
 from app.extensions import db
 from app.rules.catalogue_data import CATALOGUE, RULES
 from app.rules.models import Operation, Rule
 
+#: ``valid_from`` of a rule row in force since always (the column's default).
+ALWAYS = date(2000, 1, 1)
+
 
 def seed_reference() -> tuple[int, int]:
     """Insert catalogue nodes and national rules that are missing; never overwrite edited values.
+
+    A national rule row is identified by its key and ``valid_from``: a later version of a rule (a 6th element in
+    ``RULES``) is added beside the version already stored.
 
     :return: (operations added, rules added)
     """
@@ -21,11 +29,25 @@ def seed_reference() -> tuple[int, int]:
             if node_code not in existing_ops:
                 db.session.add(Operation(regime="aj30", code=node_code, name=node_name, parent_code=parent))
                 added_ops += 1
-    existing_rules = set(db.session.scalars(sa.select(Rule.key).where(Rule.region_code == "")))
+    existing_rules = {
+        (key, valid_from)
+        for key, valid_from in db.session.execute(sa.select(Rule.key, Rule.valid_from).where(Rule.region_code == ""))
+    }
     added_rules = 0
-    for key, label, value, unit, basis in RULES:
-        if key not in existing_rules:
-            db.session.add(Rule(key=key, label=label, value=value, unit=unit, legal_basis=basis, region_code=""))
+    for key, label, value, unit, basis, *dated in RULES:
+        valid_from = dated[0] if dated else ALWAYS
+        if (key, valid_from) not in existing_rules:
+            db.session.add(
+                Rule(
+                    key=key,
+                    label=label,
+                    value=value,
+                    unit=unit,
+                    legal_basis=basis,
+                    region_code="",
+                    valid_from=valid_from,
+                )
+            )
             added_rules += 1
     db.session.flush()
     return added_ops, added_rules
