@@ -351,7 +351,9 @@ class PracticalAttempt(db.Model):
     __table_args__ = (
         sa.UniqueConstraint("sitting_id", "person_id"),
         #: Two enrolments can never take the same number on one theory pass, however they race.
-        sa.UniqueConstraint("person_id", "theory_attempt_id", "attempt_no"),
+        sa.UniqueConstraint(
+            "person_id", "theory_attempt_id", "attempt_no", name="uq_exams_practical_attempts_person_theory_no"
+        ),
     )
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)

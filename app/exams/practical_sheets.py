@@ -103,7 +103,7 @@ def _checked_items(items: list[ItemData]) -> list[ScoreItem]:
         raise DomainError("sheet.items", http_status=400)
     total = sum(Decimal(str(i.max_points)) for i in out)
     if total != TOTAL:
-        raise DomainError("sheet.total", http_status=400, total=f"{total:g}")
+        raise DomainError("sheet.total", http_status=400, total=f"{float(total):g}")
     return out
 
 

@@ -15,7 +15,9 @@ depends_on = None
 
 
 def _fk(table: str, column: str, target: str, **kw) -> sa.ForeignKeyConstraint:
-    return sa.ForeignKeyConstraint([column], [f"{target}.id"], name=f"fk_{table}_{column}_{target}", **kw)
+    """The naming convention's name, without the referred table where it would pass PostgreSQL's 63 characters."""
+    name = f"fk_{table}_{column}_{target}"
+    return sa.ForeignKeyConstraint([column], [f"{target}.id"], name=name if len(name) <= 63 else f"fk_{table}_{column}", **kw)
 
 
 def upgrade():
@@ -107,7 +109,7 @@ def upgrade():
             "person_id",
             "theory_attempt_id",
             "attempt_no",
-            name="uq_exams_practical_attempts_person_id_theory_attempt_id_attempt_no",
+            name="uq_exams_practical_attempts_person_theory_no",
         ),
     )
     op.create_index("ix_exams_practical_attempts_sitting_id", "exams_practical_attempts", ["sitting_id"])
