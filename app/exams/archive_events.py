@@ -83,16 +83,16 @@ def _points(value) -> str:
 @renders("exam.practical_graded")
 def _practical_graded(p: dict) -> RenderedEvent:
     """实操 result: items with each examiner's points, the examiners and when they signed, the 否决项, the score."""
+    names = {i.get("code"): f"{i.get('code', '')} {i.get('name', '')}".strip() for i in p.get("items") or []}
     items = [
         _(
             "%(item)s：%(points)s（满分 %(max)s）",
-            item=f"{i.get('code', '')} {i.get('name', '')}".strip(),
+            item=names[i.get("code")],
             points="、".join(_points(v) for v in i.get("scores") or []),
             max=_points(i.get("max")),
         )
         for i in p.get("items") or []
     ]
-    names = {i.get("code"): f"{i.get('code', '')} {i.get('name', '')}".strip() for i in p.get("items") or []}
     examiners = [
         _("%(name)s（%(time)s 签名）", name=e.get("name", ""), time=local_time(e.get("signed_at")))
         for e in p.get("examiners") or []

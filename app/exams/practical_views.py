@@ -19,6 +19,7 @@ from app.core.clock import local_today
 from app.core.db import utcnow
 from app.core.errors import DomainError
 from app.core.forms import choices
+from app.core.templating import format_score
 from app.exams import archive_events as _archive_events  # noqa: F401  (registers how its 一人一档 events read)
 from app.exams import practical, practical_sheets
 from app.exams import scope as exam_scope
@@ -264,7 +265,7 @@ def score(practical_attempt_id: int):
             flash(exc.message, "error")
         else:
             name, graded = attempt.person.name, attempt.graded_at is not None
-            result = (attempt.score, attempt.passed)
+            score, passed = format_score(attempt.score), attempt.passed
             sitting_id = attempt.sitting_id
             db.session.commit()
             if graded:
@@ -272,8 +273,8 @@ def score(practical_attempt_id: int):
                     _(
                         "已签名。%(name)s 的实操成绩已生成：%(score)s 分，%(result)s。",
                         name=name,
-                        score=f"{result[0]:g}",
-                        result=_("合格") if result[1] else _("不合格"),
+                        score=score,
+                        result=_("合格") if passed else _("不合格"),
                     ),
                     "success",
                 )
