@@ -19,6 +19,7 @@ from app.exams.models import ExamKind, PracticalAttempt, PracticalExaminer, Prac
 from app.exams.practical import PracticalOutcome
 from app.extensions import db
 from app.people.models import Post
+from app.rules.models import Rule
 from app.rules.queries import rule_value
 from app.rules.seed import seed_reference
 from tests.exams.practical_world import at, marks, theory_exam
@@ -59,6 +60,18 @@ def test_the_practical_rules_have_both_versions_by_date(app):
     assert rule_value("exam.retakes_unlimited.special_operator", on=first_day) == 1
     assert rule_value("exam.practical.pass_mark") == 80 and rule_value("exam.practical.examiners") == 2
     assert seed_reference() == (0, 0)
+
+
+def test_seeding_adds_a_new_version_beside_the_stored_one(app):
+    """An install seeded before the revision has the old row only (its value maybe edited): seeding adds the dated
+    row and leaves the old one as it is."""
+    db.session.execute(sa.delete(Rule).where(Rule.key == "exam.practical.attempts", Rule.valid_from > date(2000, 1, 1)))
+    db.session.execute(sa.update(Rule).where(Rule.key == "exam.practical.attempts").values(value=3))
+    assert seed_reference() == (0, 1)
+    values = db.session.execute(
+        sa.select(Rule.valid_from, Rule.value).where(Rule.key == "exam.practical.attempts").order_by(Rule.valid_from)
+    ).all()
+    assert [tuple(v) for v in values] == [(date(2000, 1, 1), 3), (date(2026, 6, 1), 5)]
 
 
 # ---------------------------------------------------------------- score sheets
