@@ -79,6 +79,7 @@ BLUEPRINTS = (
     ("app.spotchecks.ticket_views", None),  # /s/… the phone's public ticket pages
     ("app.bank.views", "/bank"),
     ("app.exams.views", "/exams"),
+    ("app.exams.practical_views", "/exams/practical"),  # 实操: sittings, scoring, score sheets
     ("app.certificates.views", "/certificates"),
     ("app.certificates.public_views", None),  # /v/<code> and /verify: public certificate verification
     ("app.training.views", "/training"),

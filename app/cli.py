@@ -15,12 +15,14 @@ from app.extensions import db
 def register(app: Flask) -> None:
     @app.cli.command("seed-reference")
     def seed_reference_command():
-        """Insert the 特种作业目录 and rule tables (idempotent)."""
+        """Insert the 特种作业目录, rule tables and 实操 score sheets (idempotent)."""
+        from app.exams.practical_sheets import seed_score_sheets
         from app.rules.seed import seed_reference
 
         ops, rules = seed_reference()
+        sheets = seed_score_sheets()
         db.session.commit()
-        click.echo(f"catalogue: +{ops}, rules: +{rules}")
+        click.echo(f"catalogue: +{ops}, rules: +{rules}, score sheets: +{sheets}")
 
     @app.cli.command("recompute-certificates")
     @click.option("--on", "on", default="", help="the day to compute for (YYYY-MM-DD; default today)")

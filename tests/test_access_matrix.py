@@ -26,11 +26,13 @@ from werkzeug.routing import AnyConverter, IntegerConverter, UUIDConverter
 from app.archive.models import ArchiveEvent
 from app.auth.access import PUBLIC_ATTR
 from app.auth.models import Role
+from app.exams.models import PracticalAttempt, PracticalExaminer, PracticalSignature, ScoreItem
 from app.extensions import db
 from app.people import faces, photos, roster_import, snapshots
 from app.people.models import Employment, Enterprise, Person, Snapshot, SnapshotContext
 from app.rules.models import Operation, Rule
 from tests.certificates.world import objects_for_access_matrix as cert_objects
+from tests.exams.practical_world import objects_for_access_matrix as practical_objects
 from tests.exams.world import objects_for_access_matrix as exam_objects
 from tests.factories import Factory
 from tests.people.world import World, build_world, fresh_g_per_request, good_rows, xlsx_bytes
@@ -104,6 +106,12 @@ OBJECT_ARGS: dict[str, Callable[[Tenant], object]] = {
     **{
         arg: (lambda arg: lambda t: _cached("training", lambda t: training_objects(t.world))(t)[arg])(arg)  # noqa: B023
         for arg in ("course_id", "lesson_id", "class_id")
+    },
+    # 实操: the 南京市 authority's practical sitting with person A enrolled, and its score sheet
+    # (tests/exams/practical_world.py)
+    **{
+        arg: (lambda arg: lambda t: _cached("practical", lambda t: practical_objects(t.world))(t)[arg])(arg)  # noqa: B023
+        for arg in ("practical_sitting_id", "practical_attempt_id", "score_sheet_id")
     },
     # certificates: person A's 特种作业操作证 (tests/certificates/world.py)
     "cert_id": lambda t: _cached("cert", lambda t: cert_objects(t.world))(t)["cert_id"],
@@ -234,6 +242,10 @@ def _state() -> tuple:
         tuple(db.session.execute(sa.select(Rule.id, Rule.value)).all()),
         db.session.scalar(sa.text("SELECT count(*) FROM people_import_batches WHERE applied_at IS NOT NULL")),
         tuple(db.session.execute(sa.select(Snapshot.id, Snapshot.needs_review, Snapshot.reviewed_at)).all()),
+        tuple(db.session.execute(sa.select(PracticalAttempt.id, PracticalAttempt.signatures)).all()),
+        tuple(db.session.execute(sa.select(PracticalExaminer.sitting_id, PracticalExaminer.user_id)).all()),
+        db.session.scalar(sa.select(sa.func.count()).select_from(PracticalSignature)),
+        tuple(db.session.execute(sa.select(ScoreItem.id, ScoreItem.max_points)).all()),
     )
 
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from app.exams.models import Attempt, AttemptState, ExamKind, Sitting
+from app.exams import practical
+from app.exams.models import Attempt, AttemptState, ExamKind, PracticalAttempt, PracticalSitting, Sitting
 from app.extensions import db
 from app.seed.demo import DEMO_PASSWORD, seed_demo
 from app.spotchecks.models import Finding, FindingState, Inspection, InspectionState, TicketState
@@ -49,6 +50,17 @@ def test_demo_seed_is_idempotent_and_shows_activity(app, client):
 
     inspections = log_in(client, "regulator").get("/spotchecks/").data.decode()
     assert inspection.doc_number in inspections and "已结束" in inspections
+
+    # the practical exam: two 低压电工 scored and signed by two examiners, each on their own valid theory pass
+    practical_sitting = db.session.scalars(sa.select(PracticalSitting)).one()
+    assert len(practical_sitting.examiner_ids) == 2 and practical_sitting.operation_code == "1.2"
+    graded = db.session.scalars(sa.select(PracticalAttempt).order_by(PracticalAttempt.score.desc())).all()
+    assert [(a.signatures, a.score, a.passed) for a in graded] == [(2, 89.5, True), (2, 81.5, False)]
+    for a in graded:
+        assert practical.theory_pass(a.person_id, "1.2", a.exam_on) == a.theory_attempt
+    assert practical.passed_practical(graded[0].person_id, "1.2", graded[0].exam_on) == graded[0]
+    page = log_in(client, "examiner").get(f"/exams/practical/{practical_sitting.id}").data.decode()
+    assert graded[0].person.name in page and "89.5" in page
 
     result = app.test_cli_runner().invoke(args=["verify-archive"])
     assert result.exit_code == 0, result.output

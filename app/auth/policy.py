@@ -33,6 +33,11 @@ own snapshots      the person themself (个人信息保护法 第四十五条: t
 snapshot 复核       closing a flagged snapshot with a verdict (本人 / 非本人): the organiser of the class or sitting
                    and the platform admin; a regulator wherever it may see the snapshots (it is the supervising
                    authority). Never the person's employer as such, nor a worker.
+实操 organising     scheduling a 实际操作考试场次, enrolling its candidates, choosing its examiners: a regulator of the
+                   organising region (the examining authority). The platform admin sees the sittings but is no
+                   authority.
+实操 scoring        entering and signing a candidate's points: an examiner (考评员) assigned to the sitting, with
+                   their own login — not the organiser as such, not the admin.
 ================== ==========================================================================================
 """
 
@@ -200,3 +205,27 @@ def may_delegate_issuing(user: User, province_code: str) -> bool:
     if user.role is Role.ADMIN:
         return True
     return user.role is Role.REGULATOR and user.jurisdiction is not None and user.jurisdiction.code == province_code
+
+
+def may_organise_practical(user: User, sitting=None) -> bool:
+    """Scheduling a 实操考试场次 (``sitting`` None), or running ``sitting`` — its candidates and examiners: a regulator
+    whose jurisdiction contains the sitting's region (``region_code``)."""
+    prefix = region_prefix(user)
+    if user.role is not Role.REGULATOR or prefix is None:
+        return False
+    return sitting is None or sitting.region_code.startswith(prefix)
+
+
+def may_score_practical(user: User, sitting) -> bool:
+    """Entering and signing scores at a practical sitting: one of its assigned examiners (``examiner_ids``), who are
+    regulator accounts."""
+    return user is not None and user.role is Role.REGULATOR and user.id in sitting.examiner_ids
+
+
+def may_see_signing_details(user: User, sitting) -> bool:
+    """Where each examiner signed from (the IP of the signature) on a practical score sheet: the admin and regulators
+    who reach the sitting — not the candidate, who sees names and times."""
+    prefix = region_prefix(user)
+    return user.role is Role.ADMIN or (
+        user.role is Role.REGULATOR and prefix is not None and sitting.region_code.startswith(prefix)
+    )

@@ -6,6 +6,7 @@ from flask_babel import gettext as _
 
 from app.archive.render import RenderedEvent, enum_label, facts, local_time, outcome_passed, renders, score_text
 from app.exams.models import ExamKind
+from app.people.archive_events import operation_text
 
 
 def _exam_facts(p: dict) -> list[tuple[str, str]]:
@@ -72,4 +73,43 @@ def _exam_gate_overridden(p: dict) -> RenderedEvent:
     return RenderedEvent(
         _("学时不足放行参考"),
         _exam_facts(p) + facts((_("不符合条件"), p.get("refused_because")), (_("放行原因"), p.get("reason"))),
+    )
+
+
+def _points(value) -> str:
+    return "—" if value is None else f"{value:g}"
+
+
+@renders("exam.practical_graded")
+def _practical_graded(p: dict) -> RenderedEvent:
+    """实操 result: items with each examiner's points, the examiners and when they signed, the 否决项, the score."""
+    names = {i.get("code"): f"{i.get('code', '')} {i.get('name', '')}".strip() for i in p.get("items") or []}
+    items = [
+        _(
+            "%(item)s：%(points)s（满分 %(max)s）",
+            item=names[i.get("code")],
+            points="、".join(_points(v) for v in i.get("scores") or []),
+            max=_points(i.get("max")),
+        )
+        for i in p.get("items") or []
+    ]
+    examiners = [
+        _("%(name)s（%(time)s 签名）", name=e.get("name", ""), time=local_time(e.get("signed_at")))
+        for e in p.get("examiners") or []
+    ]
+    return RenderedEvent(
+        _("实操考试成绩"),
+        facts(
+            (_("考试"), p.get("title")),
+            (_("操作项目"), operation_text(p.get("operation"))),
+            (_("实操考点"), p.get("site")),
+            (_("考试日期"), local_time(p.get("exam_on"))),
+            (_("考试次数"), _("第 %(n)s 次", n=p["attempt_no"]) if p.get("attempt_no") else ""),
+            (_("各项得分"), "；".join(items)),
+            (_("否决项"), "、".join(names.get(code, code) for code in p.get("vetoed") or [])),
+            (_("考评员"), "、".join(examiners)),
+            (_("得分"), score_text(p.get("score"), p.get("max_score"))),
+            (_("合格线"), score_text(p.get("pass_mark"))),
+        ),
+        outcome_passed(p.get("passed")),
     )

@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateTimeLocalField, IntegerField, SelectField, StringField
+from wtforms import (
+    BooleanField,
+    DateField,
+    DateTimeLocalField,
+    FieldList,
+    Form,
+    FormField,
+    IntegerField,
+    SelectField,
+    StringField,
+)
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 
 from app.core.forms import MultiCheckboxField, enum_choices
@@ -44,3 +54,44 @@ class ExtendForm(FlaskForm):
     reason = StringField(
         _l("原因"), validators=[DataRequired(), Length(max=200), Regexp(r"\S", message=_l("请填写延时原因"))]
     )
+
+
+# ---------------------------------------------------------------- 实操 (practical exams)
+
+
+class PracticalSittingForm(FlaskForm):
+    title = StringField(_l("场次名称（留空按操作项目）"), validators=[Optional(), Length(max=120)])
+    operation_code = SelectField(_l("操作项目"), choices=[])
+    exam_on = DateField(_l("考试日期"), validators=[DataRequired()])
+    site_name = StringField(_l("实操考点"), validators=[DataRequired(), Length(max=120)])
+    site_address = StringField(_l("考点地址"), validators=[Optional(), Length(max=200)])
+    examiner_ids = MultiCheckboxField(_l("考评员"), coerce=int, choices=[], validate_choice=True)
+
+
+class PracticalCandidatesForm(FlaskForm):
+    person_ids = MultiCheckboxField(_l("考生"), coerce=int, choices=[], validate_choice=False)
+
+
+class PracticalExaminersForm(FlaskForm):
+    examiner_ids = MultiCheckboxField(_l("考评员"), coerce=int, choices=[], validate_choice=False)
+
+
+class WithdrawForm(FlaskForm):
+    withdraw_reason = StringField(_l("撤销原因"), validators=[Optional(), Length(max=200)])
+
+
+class ScoreItemForm(Form):
+    """One row of a score sheet (no CSRF of its own: it is part of :class:`ScoreSheetForm`)."""
+
+    code = StringField(_l("代号"), validators=[Optional(), Length(max=10)])
+    name = StringField(_l("评分项"), validators=[Optional(), Length(max=100)])
+    max_points = StringField(_l("分值"), validators=[Optional(), Length(max=8)])
+    critical = BooleanField(_l("否决项"))
+
+
+class ScoreSheetForm(FlaskForm):
+    operation_code = SelectField(_l("操作项目"), choices=[])
+    title = StringField(_l("评分表名称"), validators=[DataRequired(), Length(max=120)])
+    valid_from = DateField(_l("施行日期"), validators=[DataRequired()])
+    note = StringField(_l("说明（依据、来源）"), validators=[Optional(), Length(max=300)])
+    items = FieldList(FormField(ScoreItemForm), min_entries=8, max_entries=20)

@@ -6,17 +6,25 @@ person and subject — the post and 作业类别/操作项目 the exam is for (`
 stays valid (``exam.score_valid_months``), not per sitting: two sittings of the same subject do not give two
 补考. Written once, here: the board, the result page, the candidate's list and the 补考 form all ask
 :func:`standing`.
+
+Rules by date (DOMAIN.md §2.0): the rule that decides is the one in force on the day of the failed attempt being
+counted (the latest one), not today's. From 2026-06-01 (应急管理部令第19号) the theory exam of a 特种作业 licence —
+a 资格考试 or 复审考试 of a special operator, and their 补考 — may be retaken without limit and never sends the
+candidate back to training (``exam.retakes_unlimited.special_operator``); a failure before that day keeps its old
+meaning. 主要负责人/安管 and the other exams keep ``exam.makeup_attempts``. The retake count stays: the failures
+since the last pass (:attr:`Standing.failures`), and each attempt's number in its run (:func:`attempt_number`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
+from app.core.clock import to_local
 from app.core.db import utcnow
 from app.core.enums import LabelledEnum
 from app.core.errors import DomainError
@@ -43,19 +51,39 @@ class Outcome(LabelledEnum):
 
 @dataclass(frozen=True)
 class Standing:
-    """A person's position in one subject: failures counted, 补考 used and whether one is scheduled."""
+    """A person's position in one subject: failures counted, 补考 used and whether one is scheduled.
+
+    ``makeups_allowed`` and ``unlimited`` are the rules in force on the day of the latest failure."""
 
     failures: int
     makeups_allowed: int
     scheduled: bool
+    unlimited: bool = False
 
     @property
     def may_retake(self) -> bool:
-        return 0 < self.failures <= self.makeups_allowed
+        return self.failures > 0 and (self.unlimited or self.failures <= self.makeups_allowed)
 
 
 def _window_start(now: datetime) -> datetime:
     return now - timedelta(days=round(30.44 * rule_value("exam.score_valid_months")))
+
+
+def licence_theory(subject: str) -> bool:
+    """The subject is the theory exam of a 特种作业操作证: ``qualification:special_operator:1.2`` (or a 复审考试 of
+    one); a 补考 carries its original's subject."""
+    kind, _sep, rest = subject.partition(":")
+    post, _sep, operation = rest.partition(":")
+    return kind in (ExamKind.QUALIFICATION.value, ExamKind.REVIEW.value) and (
+        post == "special_operator" or bool(operation)
+    )
+
+
+def retake_rules(subject: str, on: date) -> tuple[int, bool]:
+    """(补考 allowed, unlimited) for ``subject`` by the rules in force on ``on``."""
+    allowed = int(rule_value("exam.makeup_attempts", on=on))
+    unlimited = licence_theory(subject) and bool(rule_value("exam.retakes_unlimited.special_operator", on=on))
+    return allowed, unlimited
 
 
 def standing(person_id: int, subject: str, now: datetime | None = None) -> Standing:
@@ -63,7 +91,7 @@ def standing(person_id: int, subject: str, now: datetime | None = None) -> Stand
     later sitting of that subject is already waiting for them."""
     now = now or utcnow()
     graded = db.session.execute(
-        sa.select(Attempt.passed, Attempt.graded_at)
+        sa.select(Attempt.passed, Attempt.started_at)
         .join(Sitting, Attempt.sitting_id == Sitting.id)
         .where(
             Attempt.person_id == person_id,
@@ -74,9 +102,10 @@ def standing(person_id: int, subject: str, now: datetime | None = None) -> Stand
         )
         .order_by(Attempt.graded_at)
     ).all()
-    failures = 0
-    for passed, _graded_at in graded:
+    failures, last = 0, None
+    for passed, started_at in graded:
         failures = 0 if passed else failures + 1
+        last = started_at
     waiting = sa.select(Candidate.sitting_id).where(Candidate.person_id == person_id)
     taken = sa.select(Attempt.sitting_id).where(Attempt.person_id == person_id)
     scheduled = failures > 0 and bool(
@@ -92,7 +121,8 @@ def standing(person_id: int, subject: str, now: datetime | None = None) -> Stand
             )
         )
     )
-    return Standing(failures, int(rule_value("exam.makeup_attempts")), scheduled)
+    allowed, unlimited = retake_rules(subject, to_local(last).date() if last is not None else to_local(now).date())
+    return Standing(failures, allowed, scheduled, unlimited)
 
 
 def outcome(attempt: Attempt, now: datetime | None = None) -> Outcome:
@@ -109,6 +139,30 @@ def outcome(attempt: Attempt, now: datetime | None = None) -> Outcome:
     if not current.may_retake:
         return Outcome.RETRAINING
     return Outcome.MAKEUP_SCHEDULED if current.scheduled else Outcome.MAKEUP_AVAILABLE
+
+
+def attempt_number(attempt: Attempt) -> int:
+    """Which attempt of its run ``attempt`` is (1 = the first since the person last passed the subject, within the
+    validity window before it): the retake count a candidate and an organiser read on the result."""
+    sitting = attempt.sitting
+    earlier = db.session.execute(
+        sa.select(Attempt.passed)
+        .join(Sitting, Attempt.sitting_id == Sitting.id)
+        .where(
+            Attempt.person_id == attempt.person_id,
+            Attempt.id != attempt.id,
+            Attempt.state == AttemptState.GRADED,
+            Sitting.subject == sitting.subject,
+            Sitting.kind.in_(RETAKE_KINDS),
+            Attempt.started_at < attempt.started_at,
+            Attempt.started_at >= _window_start(attempt.started_at),
+        )
+        .order_by(Attempt.started_at)
+    ).scalars()
+    failures = 0
+    for passed in earlier:
+        failures = 0 if passed else failures + 1
+    return failures + 1
 
 
 def makeup_candidates(sitting: Sitting, now: datetime | None = None) -> list[int]:

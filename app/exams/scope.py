@@ -4,6 +4,10 @@ An organiser (enterprise, institution, regulator, admin) sees the sittings it or
 its region (read only: acting needs :func:`can_organise`); a worker sees the sittings they are a candidate of —
 except 逢查必考 sittings, which are reached only through their ticket (``app.spotchecks``), never from the worker's
 own exam list or start page.
+
+实操 (practical) sittings are the authority's own: regulators see those of their region, the platform admin all;
+their attempts also the candidate (their own score sheet). Enterprises and institutions reach a practical result
+only through the person's 一人一档.
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ from flask import abort
 
 from app.auth.models import Role, User
 from app.auth.scope import NOWHERE, one_or_404, organises, region_prefix
-from app.exams.models import Attempt, Candidate, ExamKind, Sitting
+from app.exams.models import Attempt, Candidate, ExamKind, PracticalAttempt, PracticalSitting, Sitting
 from app.people.models import Employment
 from app.people.scope import employments_query
 
@@ -90,3 +94,36 @@ def exam_candidates_query(user: User) -> sa.Select:
     if user.role not in (Role.ADMIN, Role.REGULATOR, Role.ENTERPRISE, Role.INSTITUTION):
         return sa.select(Employment).where(sa.false())
     return employments_query(user).where(Employment.end_date.is_(None))
+
+
+# ---------------------------------------------------------------- 实操 (practical) sittings
+
+
+def practical_sittings_query(user: User) -> sa.Select:
+    """Practical sittings a user may see: all for the admin, those of its region for a regulator, none otherwise."""
+    query = sa.select(PracticalSitting)
+    match user.role:
+        case Role.ADMIN:
+            return query
+        case Role.REGULATOR:
+            return query.where(PracticalSitting.region_code.startswith(region_prefix(user) or NOWHERE))
+        case _:
+            return query.where(sa.false())
+
+
+def get_practical_sitting_or_404(user: User, sitting_id: int) -> PracticalSitting:
+    return one_or_404(practical_sittings_query(user).where(PracticalSitting.id == sitting_id))
+
+
+def practical_attempts_query(user: User) -> sa.Select:
+    """Practical attempts a user may see: a worker's own; staff's through the sittings they may see."""
+    query = sa.select(PracticalAttempt)
+    if user.role is Role.WORKER:
+        return query.where(PracticalAttempt.person_id == (user.person_id or -1))
+    return query.where(
+        PracticalAttempt.sitting_id.in_(practical_sittings_query(user).with_only_columns(PracticalSitting.id))
+    )
+
+
+def get_practical_attempt_or_404(user: User, attempt_id: int) -> PracticalAttempt:
+    return one_or_404(practical_attempts_query(user).where(PracticalAttempt.id == attempt_id))

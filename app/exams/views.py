@@ -215,6 +215,7 @@ def attempt_result(attempt_id: int):
         abort(404)
     now = utcnow()
     outcome = makeups.outcome(attempt, now)
+    standing = makeups.standing(attempt.person_id, attempt.sitting.subject, now)
     review = withheld = None
     if attempt.state is AttemptState.GRADED:
         withheld = policy.review_withheld(
@@ -235,6 +236,8 @@ def attempt_result(attempt_id: int):
         review=review,
         withheld=withheld,
         outcome=outcome,
+        retakes_unlimited=standing.unlimited,
+        attempt_no=makeups.attempt_number(attempt) if attempt.state is AttemptState.GRADED else 1,
         own_snapshots=own,
     )
 

@@ -102,6 +102,50 @@ RULES: list[tuple] = [
     ("exam.duration.special_operator", "特种作业 理论考试时长", 120, "分钟", "安监总培训〔2013〕104号"),
     ("exam.makeup_attempts", "补考次数", 1, "次", "30号令 第十三条"),
     ("exam.score_valid_months", "考试成绩有效期", 12, "月", "安监总培训〔2013〕104号 第十条"),
+    # 特种作业 theory retakes: one 补考, then re-training (30号令 第十三条); unlimited, never re-training from the
+    # revision on (DOMAIN.md §2.0). 1 = yes, 0 = no.
+    (
+        "exam.retakes_unlimited.special_operator",
+        "特种作业 理论考试不限次数、不需重新培训（1 是，0 否）",
+        0,
+        "",
+        "30号令 第十三条（补考一次，仍不及格重新培训）",
+    ),
+    (
+        "exam.retakes_unlimited.special_operator",
+        "特种作业 理论考试不限次数、不需重新培训（1 是，0 否）",
+        1,
+        "",
+        "应急管理部令第19号",
+        REVISION_19,
+    ),
+    # 特种作业 实际操作考试 (practical exam): scored by at least two 考评员 per candidate on a score sheet of the
+    # 操作项目 (``app.exams.practical``); attempts per passed theory exam, and what follows when they are used up.
+    ("exam.practical.pass_mark", "特种作业 实际操作考试合格分数（满分100）", 80, "分", "安监总培训〔2013〕104号"),
+    (
+        "exam.practical.examiners",
+        "实际操作考试 每名考生的考评员人数（至少）",
+        2,
+        "人",
+        "安监总培训〔2013〕104号（考评人员现场评分）",
+    ),
+    ("exam.practical.attempts", "特种作业 实际操作考试次数（含补考）", 2, "次", "30号令 第十三条（补考一次）"),
+    ("exam.practical.attempts", "特种作业 实际操作考试次数（含补考）", 5, "次", "应急管理部令第19号", REVISION_19),
+    (
+        "exam.practical.retraining_after_limit",
+        "实操考试次数用完后须重新参加培训（1 是；0 否，重新参加理论考试即可）",
+        1,
+        "",
+        "30号令 第十三条",
+    ),
+    (
+        "exam.practical.retraining_after_limit",
+        "实操考试次数用完后须重新参加培训（1 是；0 否，重新参加理论考试即可）",
+        0,
+        "",
+        "应急管理部令第19号",
+        REVISION_19,
+    ),
     ("spotcheck.pass_mark", "逢查必考 合格分数", 80, "分", "地方执法实践（江苏、四川青川 85）"),
     ("cert.validity_years.special_operator", "特种作业操作证 有效期", 6, "年", "30号令 第十九条"),
     ("cert.review_years.special_operator", "特种作业操作证 复审周期", 3, "年", "30号令 第二十一条"),

@@ -13,6 +13,9 @@ def seed_reference() -> tuple[int, int]:
     """Insert catalogue nodes and national rule versions (key, valid_from) that are missing; never overwrite edited
     values.
 
+    A national rule row is identified by its key and ``valid_from``: a later version of a rule (a 6th element in
+    ``RULES``) is added beside the version already stored.
+
     :return: (operations added, rules added)
     """
     existing_ops = set(db.session.scalars(sa.select(Operation.code).where(Operation.regime == "aj30")))

@@ -19,6 +19,7 @@ from app.rules.seed import seed_reference
 from app.seed.activity import seed_demo_activity
 from app.seed.certificates import seed_demo_certificates
 from app.seed.portraits import portrait
+from app.seed.practical import seed_demo_practical
 
 DEMO_PASSWORD = "anpei-demo"
 
@@ -26,6 +27,7 @@ DEMO_PASSWORD = "anpei-demo"
 DEMO_LOGINS = [
     ("admin", Role.ADMIN, "平台管理员"),
     ("regulator", Role.REGULATOR, "南京市应急管理局 执法人员"),
+    ("examiner", Role.REGULATOR, "南京市应急管理局 实操考评员"),
     ("enterprise", Role.ENTERPRISE, "金陵化工有限公司 安全管理员"),
     ("enterprise2", Role.ENTERPRISE, "秦淮机械制造有限公司 安全管理员"),
     ("institution", Role.INSTITUTION, "南京安培安全培训中心"),
@@ -150,6 +152,7 @@ def seed_demo() -> bool:
     scopes = {
         "admin": {},
         "regulator": {"jurisdiction_id": by_code["320100"].id},
+        "examiner": {"jurisdiction_id": by_code["320100"].id},
         "enterprise": {"enterprise_id": chem.id},
         "enterprise2": {"enterprise_id": machine.id},
         "institution": {"institution_id": institution.id},
@@ -162,4 +165,5 @@ def seed_demo() -> bool:
     db.session.flush()
     seed_demo_activity()
     seed_demo_certificates(chem)
+    seed_demo_practical(chem)
     return True

@@ -8,3 +8,7 @@ document.addEventListener('click', function (event) {
   var link = event.target.closest && event.target.closest('a[data-back]');
   if (link && window.history.length > 1) { event.preventDefault(); window.history.back(); }
 });
+// buttons with data-print print the page (the signed 实操 score sheet).
+document.addEventListener('click', function (event) {
+  if (event.target.closest && event.target.closest('[data-print]')) window.print();
+});

@@ -102,6 +102,28 @@ PAYLOADS = {
         "action": "重新培训并补考",
     },
     "finding.closed": {"inspection": 3, "finding": 4, "doc_number": "D", "makeup_score": None, "override": "已调离"},
+    "exam.practical_graded": {
+        "practical_sitting": 2,
+        "attempt": 5,
+        "title": "低压电工作业 实际操作考试",
+        "operation": "1.2",
+        "site": "南京市特种作业实操考点",
+        "exam_on": "2026-07-01",
+        "attempt_no": 2,
+        "items": [
+            {"code": "K1", "name": "安全用具使用", "max": 20, "critical": False, "scores": [18, 17.5]},
+            {"code": "K2", "name": "安全操作技术", "max": 40, "critical": True, "scores": [36, 30]},
+        ],
+        "examiners": [
+            {"name": "考评员甲", "total": 54, "signed_at": "2026-07-01T02:05:00"},
+            {"name": "考评员乙", "total": 47.5, "signed_at": "2026-07-01T02:11:30"},
+        ],
+        "vetoed": ["K2"],
+        "score": 50.8,
+        "max_score": 60,
+        "pass_mark": 80,
+        "passed": False,
+    },
     "exam.gate_overridden": {
         "title": "低压电工资格考试",
         "exam_kind": "qualification",
@@ -249,6 +271,20 @@ EXPECTED = {
     ),
     "finding.opened": ("整改项", [("整改措施", "重新培训并补考"), ("整改期限", "2026-12-29")], ("待整改", "bad")),
     "finding.closed": ("整改销号", [("人工销号理由", "已调离")], ("已销号", "ok")),
+    "exam.practical_graded": (
+        "实操考试成绩",
+        [
+            ("操作项目", "1.2 低压电工作业"),
+            ("实操考点", "南京市特种作业实操考点"),
+            ("考试日期", "2026-07-01"),
+            ("考试次数", "第 2 次"),
+            ("各项得分", "K1 安全用具使用：18、17.5（满分 20）；K2 安全操作技术：36、30（满分 40）"),
+            ("否决项", "K2 安全操作技术"),
+            ("考评员", "考评员甲（2026-07-01 10:05 签名）、考评员乙（2026-07-01 10:11 签名）"),
+            ("得分", "50.8/60"),
+        ],
+        ("不合格", "bad"),
+    ),
     "exam.gate_overridden": (
         "学时不足放行参考",
         [

@@ -20,6 +20,7 @@ from app.exams.models import Attempt, ExamKind, Sitting
 from app.extensions import db
 from app.people.models import Enterprise, Person
 from question_bank import PaperSpec, Question, QuestionType, Section
+from tests.exams.practical_world import practical_world  # noqa: F401  (the 实操 fixture)
 
 SPEC = PaperSpec(
     title="安全生产知识考试",
