@@ -44,7 +44,8 @@ from app.certificates.models import (
 from app.core.clock import local_today, to_local
 from app.core.db import insert_on_conflict
 from app.core.errors import DomainError
-from app.exams.models import Attempt, AttemptState, ExamKind, Sitting
+from app.exams import practical
+from app.exams.models import Attempt, AttemptState, ExamKind, PracticalAttempt, Sitting
 from app.extensions import db
 from app.people.models import Employment, Enterprise, Industry, Person, Post, TrainingInstitution
 from app.rules.queries import operation_name, rule_value
@@ -278,8 +279,6 @@ def refusal_for(attempt: Attempt, today: date | None = None) -> tuple[Subject | 
         return subject, DomainError("cert.already_holds", number=existing.number)
     if basis_used(attempt.id):
         return subject, DomainError("cert.basis_used")
-    if subject.kind is not CertKind.TRAINING and not score_valid(attempt, today):
-        return subject, DomainError("cert.theory_expired")
     banned = fraud_ban_until(person, subject, today)
     if banned is not None:
         return subject, DomainError("cert.fraud_banned", until=banned.isoformat())
@@ -288,6 +287,10 @@ def refusal_for(attempt: Attempt, today: date | None = None) -> tuple[Subject | 
     short = training_hours_shortfall(person, subject, on=today)
     if short is not None and hours_gate_override(attempt) is None:
         return subject, short.refusal()
+    if subject.kind is not CertKind.TRAINING and not score_valid(attempt, today):
+        return subject, DomainError("cert.theory_expired")
+    if subject.kind is CertKind.SPECIAL_OPERATOR and practical_basis(person, subject, today) is None:
+        return subject, DomainError("cert.no_practical")
     return subject, None
 
 
@@ -297,6 +300,16 @@ def score_valid(attempt: Attempt, today: date) -> bool:
     graded = to_local(attempt.graded_at).date()
     months = rule_value("exam.score_valid_months", region_code=attempt.sitting.region_code, on=graded)
     return graded <= today <= graded + timedelta(days=round(30.44 * months))
+
+
+def practical_basis(person: Person, subject: Subject, today: date) -> PracticalAttempt | None:
+    """The passed 实际操作考试 a 特种作业操作证 rests on beside its theory result (30号令 and 令第19号 alike): the
+    latest of the same 操作项目, still valid on ``today`` and not used for another certificate."""
+    found = practical.passed_practical(person.id, subject.item, today)
+    if found is None:
+        return None
+    used = sa.select(CertificateBasis.id).where(CertificateBasis.practical_attempt_id == found.id)
+    return None if db.session.scalar(used) is not None else found
 
 
 def basis_used(attempt_id: int) -> bool:
@@ -416,7 +429,33 @@ def issue(attempt: Attempt, *, actor: User, today: date | None = None) -> Certif
     detail = {"attempt": attempt.id, "sitting": attempt.sitting_id}
     if training_hours_shortfall(person, subject, on=today) is not None:  # admitted to the exam by a logged override
         detail["hours_gate_overridden"] = hours_gate_override(attempt)
-    first = _first_issued_on(person, subject) or today
+    bases = {"attempt_id": attempt.id}
+    if subject.kind is CertKind.SPECIAL_OPERATOR:
+        shown = practical_basis(person, subject, today)
+        bases["practical_attempt_id"] = shown.id
+        detail.update(practical_attempt=shown.id, practical_score=shown.score)
+    with db.session.begin_nested():  # all or nothing: a result used meanwhile leaves no certificate behind
+        cert = _write(attempt, subject, actor, today, authority, region_code, enterprise_id, institution_id, org_code)
+        issued = CertificateEvent(
+            certificate_id=cert.id, kind=EventKind.ISSUED, on_date=today, actor_id=actor.id, detail=detail
+        )
+        db.session.add(issued)
+        db.session.flush()
+        use_basis(cert, issued, **bases)
+        overridden = {k: v for k, v in detail.items() if k == "hours_gate_overridden"}
+        record_event(
+            person.id,
+            "certificate.issued",
+            {**certificate_facts(cert), "valid_from": cert.valid_from, "valid_to": cert.valid_to, **overridden},
+            actor=actor,
+        )
+        db.session.flush()
+    return cert
+
+
+def _write(attempt, subject, actor, today, authority, region_code, enterprise_id, institution_id, org_code):
+    """The certificate row with its number (a parallel issue for the same item loses on ``live_key``)."""
+    person = attempt.person
     cert = Certificate(
         kind=subject.kind,
         number="",
@@ -429,7 +468,7 @@ def issue(attempt: Attempt, *, actor: User, today: date | None = None) -> Certif
         region_code=region_code,
         enterprise_id=enterprise_id,
         institution_id=institution_id,
-        first_issued_on=first,
+        first_issued_on=_first_issued_on(person, subject) or today,
         status=CertStatus.VALID,
         verify_code=secrets.token_urlsafe(18),
         attempt_id=attempt.id,
@@ -446,24 +485,6 @@ def issue(attempt: Attempt, *, actor: User, today: date | None = None) -> Certif
     except IntegrityError:  # a parallel issue for the same item won
         existing = holding(person, subject)
         raise DomainError("cert.already_holds", number=existing.number if existing else "") from None
-    issued = CertificateEvent(
-        certificate_id=cert.id,
-        kind=EventKind.ISSUED,
-        on_date=today,
-        actor_id=actor.id,
-        detail=detail,
-    )
-    db.session.add(issued)
-    db.session.flush()
-    use_basis(cert, issued, attempt_id=attempt.id)
-    overridden = {"hours_gate_overridden": detail["hours_gate_overridden"]} if "hours_gate_overridden" in detail else {}
-    record_event(
-        person.id,
-        "certificate.issued",
-        {**certificate_facts(cert), "valid_from": cert.valid_from, "valid_to": cert.valid_to, **overridden},
-        actor=actor,
-    )
-    db.session.flush()
     return cert
 
 

@@ -243,7 +243,9 @@ class CertificateBasis(db.Model):
     #: The event it was used for (发证, 复审, 延期复审, 换证).
     event_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("certs_events.id"))
     attempt_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("exams_attempts.id"), unique=True)
-    practical_attempt_id: so.Mapped[int | None] = so.mapped_column(unique=True)
+    practical_attempt_id: so.Mapped[int | None] = so.mapped_column(
+        sa.ForeignKey("exams_practical_attempts.id"), unique=True
+    )
     created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
 
 

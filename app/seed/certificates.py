@@ -18,7 +18,9 @@ from app.auth.models import User
 from app.certificates import class_certificates, decisions, issuing, recompute, renewals
 from app.certificates.models import RevocationGround
 from app.core.clock import local_today
+from app.exams import practical
 from app.exams.models import Attempt, AttemptState, ExamKind, Sitting
+from app.exams.practical_sheets import seed_score_sheets
 from app.extensions import db
 from app.people import photos
 from app.people.models import Employment, Enterprise, Person, Post
@@ -71,10 +73,13 @@ def seed_demo_certificates(enterprise: Enterprise) -> None:
         INITIAL_HOURS,
     )
     certs = []
+    seed_score_sheets()
+    examiner = db.session.scalars(sa.select(User).where(User.username == "examiner")).one()
     for n, (employment, day) in enumerate(zip(operators, issued_on, strict=True)):
         person = employment.person
         photos.set_photo(person, _portrait(n * 30), actor=None, max_bytes=10 * 1024 * 1024)
         attempt = _graded(ExamKind.QUALIFICATION, "低压电工作业 资格考试（演示）", person, day - timedelta(days=7), n)
+        _practical(person, day - timedelta(days=3), (regulator, examiner), n)
         certs.append(issuing.issue(attempt, actor=regulator, today=day))
     # the 30号令 card's 复审 of 2025: 8 学时 of 复审培训, a passed 复审考试, recorded in its window
     old = certs[1]
@@ -106,6 +111,29 @@ def seed_demo_certificates(enterprise: Enterprise) -> None:
     class_certificates.issue(review_class, old.person, actor=institution_user, today=today)
     recompute.recompute(today)
     db.session.flush()
+
+
+def _practical(person: Person, day: date, examiners: tuple[User, User], n: int) -> None:
+    """The 实操 of 1.2 on ``day``, scored and signed by both demo examiners through the services (a 特种作业操作证
+    needs it beside the theory result)."""
+    sitting = practical.create_sitting(
+        title="低压电工作业 实际操作考试（演示）",
+        operation_code="1.2",
+        site_name="南京市特种作业实操考点（江宁）",
+        site_address="南京市江宁区示范路 18 号",
+        exam_on=day,
+        examiner_ids=[u.id for u in examiners],
+        actor=examiners[0],
+    )
+    practical.add_candidates(sitting, [person.id], actor=examiners[0])
+    (row,) = practical.candidate_rows(sitting, day)
+    for m, examiner in enumerate(examiners):
+        marks = dict(zip(("K1", "K2", "K3", "K4"), (18, 36 + n, 17, 18 - m), strict=True))
+        practical.sign(row.attempt, examiner, marks, (), ip="10.32.1.21", user_agent="demo", now=_noon(day, m))
+
+
+def _noon(day: date, m: int) -> datetime:
+    return datetime.combine(day, time(2, 10 * m))  # 10:00 in Asia/Shanghai, as naive UTC
 
 
 def _graded(kind: ExamKind, title: str, person: Person, day: date, n: int) -> Attempt:

@@ -4,7 +4,7 @@ path (issuing.training_hours_shortfall, with the exam gate's logged override).""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -21,7 +21,7 @@ from app.people.models import Person, Post
 from app.training import classes
 from app.training.models import Enrolment, TrainingType
 from tests.certificates.test_pdf import png_of, text_of, zxingcpp
-from tests.certificates.world import give_photo, graded_sitting
+from tests.certificates.world import give_photo, graded_sitting, practical_pass
 from tests.factories import make_id_number
 from tests.training.world import pass_class_exam, trained
 
@@ -282,6 +282,7 @@ def test_an_override_logged_for_the_exam_the_person_passed_stands_at_issue(cw):
     with pytest.raises(DomainError) as refused:  # an override of another sitting does not count
         issuing.issue(cw.attempt_of(newcomer, elsewhere), actor=cw.regulator, today=TODAY)
     assert refused.value.code == "cert.no_training"
+    practical_pass(newcomer, cw.attempt_of(newcomer, makeup), TODAY - timedelta(days=1))
     cert = issuing.issue(cw.attempt_of(newcomer, makeup), actor=cw.regulator, today=TODAY)  # passed its 补考
     assert cert.events[0].detail["hours_gate_overridden"] == "中职电工专业毕业，经考核发证机关同意免于相关专业培训"
     issued = db.session.scalars(

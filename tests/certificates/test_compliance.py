@@ -59,11 +59,10 @@ def test_a_high_risk_units_manager_without_a_certificate_six_months_after_appoin
 
 
 def test_a_certificate_for_another_item_does_not_cover_the_job(cw):
-    from tests.certificates.world import graded_sitting, trained_for
+    from tests.certificates.world import trained_for
 
     trained_for(cw, cw.persons[0], "1.1")
-    other = graded_sitting(cw.enterprise, [(cw.persons[0], True)], operation_code="1.1", on=date(2026, 1, 5))
-    issuing.issue(cw.attempt_of(cw.persons[0], other), actor=cw.regulator, today=date(2026, 1, 10))
+    issuing.issue(cw.qualified(cw.persons[0], date(2026, 1, 10), "1.1"), actor=cw.regulator, today=date(2026, 1, 10))
     assert compliance.report(cw.enterprise, today=date(2026, 6, 1)).holding == 0
 
 

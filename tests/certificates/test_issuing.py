@@ -3,20 +3,27 @@ refusals with their reasons, results used once, the fraud bar, and who is the �
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 import sqlalchemy as sa
 
 from app.archive.models import ArchiveEvent
 from app.certificates import decisions, issuing
-from app.certificates.models import Certificate, CertKind, CertStatus, IssuingDelegation, RevocationGround
+from app.certificates.models import (
+    Certificate,
+    CertificateBasis,
+    CertKind,
+    CertStatus,
+    IssuingDelegation,
+    RevocationGround,
+)
 from app.core.errors import DomainError
 from app.exams.models import ExamKind
 from app.extensions import db
 from app.people.models import Affiliation, Post
 from app.rules.models import Rule
-from tests.certificates.world import TRAINED_ON, give_photo, graded_sitting, trained_for
+from tests.certificates.world import TRAINED_ON, give_photo, graded_sitting, practical_pass, trained_for
 from tests.training.world import trained
 
 TODAY = date(2026, 11, 29)
@@ -58,8 +65,7 @@ def test_a_second_certificate_for_the_same_item_is_refused_but_another_item_is_n
         issuing.issue(cw.qualified(person, TODAY), actor=cw.regulator, today=TODAY)
     assert refused.value.message == f"已持有同一项目的有效证书（证号 T{person.id_number}）"
     trained_for(cw, person, "1.1")
-    other_item = graded_sitting(cw.enterprise, [(person, True)], operation_code="1.1", on=TODAY)
-    second = issuing.issue(cw.attempt_of(person, other_item), actor=cw.regulator, today=TODAY)
+    second = issuing.issue(cw.qualified(person, TODAY, "1.1"), actor=cw.regulator, today=TODAY)
     assert second.number == "T" + person.id_number and second.item_name == "高压电工作业"
 
 
@@ -181,3 +187,29 @@ def test_a_review_exam_issues_nothing(cw):
     with pytest.raises(DomainError) as refused:
         issuing.issue(cw.attempt_of(person, review), actor=cw.regulator, today=TODAY)
     assert refused.value.code == "cert.not_qualification"
+
+
+def test_a_special_operator_certificate_needs_a_valid_practical_pass_of_the_item(cw):
+    """30号令 and 应急管理部令第19号 alike: theory **and** 实际操作考试, same 操作项目, both valid; each result used once."""
+    person = cw.persons[0]
+    theory = graded_sitting(cw.enterprise, [(person, True)], on=TODAY - timedelta(days=20))
+    attempt = cw.attempt_of(person, theory)
+    with pytest.raises(DomainError) as none:
+        issuing.issue(attempt, actor=cw.regulator, today=TODAY)
+    assert none.value.message == "未通过该操作项目的实际操作考试（或成绩已超过有效期）"
+    other = graded_sitting(cw.enterprise, [(person, True)], operation_code="1.1", on=TODAY - timedelta(days=20))
+    practical_pass(person, cw.attempt_of(person, other), TODAY - timedelta(days=10))  # another item's 实操
+    old = practical_pass(person, attempt, TODAY - timedelta(days=400))  # past its 12 months
+    with pytest.raises(DomainError):
+        issuing.issue(attempt, actor=cw.regulator, today=TODAY)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Certificate)) == 0
+    fresh = practical_pass(person, attempt, TODAY - timedelta(days=5))
+    cert = issuing.issue(attempt, actor=cw.regulator, today=TODAY)
+    (basis,) = db.session.scalars(sa.select(CertificateBasis).where(CertificateBasis.certificate_id == cert.id)).all()
+    assert (basis.attempt_id, basis.practical_attempt_id) == (attempt.id, fresh.id) != (attempt.id, old.id)
+    assert cert.events[0].detail["practical_score"] == 90.0
+    decisions.revoke(cert, actor=cw.regulator, reason="身体条件不适合", doc_number="宁应急〔2026〕9号", today=TODAY)
+    second_theory = graded_sitting(cw.enterprise, [(person, True)], on=TODAY)
+    with pytest.raises(DomainError) as used:  # the 实操 of the revoked card is not used again
+        issuing.issue(cw.attempt_of(person, second_theory), actor=cw.regulator, today=TODAY)
+    assert used.value.code == "cert.no_practical"

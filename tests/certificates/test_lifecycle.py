@@ -21,10 +21,8 @@ from tests.certificates.world import give_photo, graded_sitting, review_trained
 
 
 def issued_on(cw, day: date, person=None) -> Certificate:
-    """A 特种作业操作证 issued on ``day`` on a 资格考试 passed ten days before."""
-    person = person or cw.persons[0]
-    sitting = graded_sitting(cw.enterprise, [(person, True)], on=day - timedelta(days=10))
-    return issuing.issue(cw.attempt_of(person, sitting), actor=cw.regulator, today=day)
+    """A 特种作业操作证 issued on ``day`` on a 资格考试 and a 实操 passed a few days before."""
+    return issuing.issue(cw.qualified(person or cw.persons[0], day), actor=cw.regulator, today=day)
 
 
 def review_pass(cw, person, on: date, *, trained: bool = True) -> Attempt:

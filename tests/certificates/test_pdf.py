@@ -124,8 +124,7 @@ def test_the_stored_pdf_has_its_sha256_and_a_rerender_after_a_change_replaces_it
 
 def test_a_batch_renders_as_one_document_split_per_certificate(cw, cert):
     trained_for(cw, cw.persons[0], "1.1")
-    second_sitting = graded_sitting(cw.enterprise, [(cw.persons[0], True)], operation_code="1.1", on=ISSUED)
-    second = issuing.issue(cw.attempt_of(cw.persons[0], second_sitting), actor=cw.regulator, today=ISSUED)
+    second = issuing.issue(cw.qualified(cw.persons[0], ISSUED, "1.1"), actor=cw.regulator, today=ISSUED)
     first_pdf, second_pdf = rendering.render_many([cert, second])
     assert "低压电工作业" in text_of(first_pdf) and "高压电工作业" not in text_of(first_pdf)
     assert "高压电工作业" in text_of(second_pdf)
@@ -176,8 +175,7 @@ def test_the_batch_task_is_idempotent(cw, cert):
     from app.certificates import tasks
 
     trained_for(cw, cw.persons[0], "1.1")
-    second_sitting = graded_sitting(cw.enterprise, [(cw.persons[0], True)], operation_code="1.1", on=ISSUED)
-    second = issuing.issue(cw.attempt_of(cw.persons[0], second_sitting), actor=cw.regulator, today=ISSUED)
+    second = issuing.issue(cw.qualified(cw.persons[0], ISSUED, "1.1"), actor=cw.regulator, today=ISSUED)
     db.session.commit()
     ids = [cert.id, second.id]
     assert tasks.render_pending.run(ids) == 2
@@ -198,8 +196,7 @@ def test_two_renders_of_one_certificate_record_one_version(cw, cert):
     """A redelivered task beside the first, a batch beside an on-demand render: both render, the first to store is
     recorded, the other's file (other bytes: rendered in another batch) is removed, and no second version is made."""
     trained_for(cw, cw.persons[0], "1.1")
-    second_sitting = graded_sitting(cw.enterprise, [(cw.persons[0], True)], operation_code="1.1", on=ISSUED)
-    second = issuing.issue(cw.attempt_of(cw.persons[0], second_sitting), actor=cw.regulator, today=ISSUED)
+    second = issuing.issue(cw.qualified(cw.persons[0], ISSUED, "1.1"), actor=cw.regulator, today=ISSUED)
     db.session.commit()
     assert cert.pdf_version == 0 and cert.pdf_sha256 is None  # what this worker read before rendering
     alone, in_batch = rendering.render(cert), rendering.render_many([cert, second])[0]

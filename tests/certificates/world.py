@@ -10,8 +10,9 @@ from datetime import date, datetime, time, timedelta
 from PIL import Image, ImageDraw
 
 from app.auth.models import User
+from app.core.clock import local_today
 from app.core.db import utcnow
-from app.exams.models import Attempt, AttemptState, ExamKind, Sitting
+from app.exams.models import Attempt, AttemptState, ExamKind, PracticalAttempt, PracticalSitting, Sitting
 from app.extensions import db
 from app.people import photos
 from app.people.models import Enterprise, Person, Post
@@ -87,6 +88,41 @@ def graded_sitting(
     return sitting
 
 
+def practical_pass(person: Person, theory: Attempt, on: date, score: float = 90.0) -> PracticalAttempt:
+    """A passed 实际操作考试 of ``theory``'s 操作项目 on ``on``, built as rows (the practical exam has its own tests):
+    a 特种作业操作证 needs it beside the theory result."""
+    sitting = PracticalSitting(
+        title=f"{theory.sitting.operation_code} 实操考试",
+        operation_code=theory.sitting.operation_code,
+        items=[{"code": "K1", "name": "安全操作", "max": 100, "critical": False}],
+        max_score=100,
+        pass_mark=80,
+        examiners_required=2,
+        site_name="南京实操考点",
+        exam_on=on,
+        region_code=theory.sitting.region_code,
+    )
+    db.session.add(sitting)
+    db.session.flush()
+    attempt = PracticalAttempt(
+        sitting_id=sitting.id,
+        person_id=person.id,
+        operation_code=sitting.operation_code,
+        exam_on=on,
+        theory_attempt_id=theory.id,
+        attempt_no=1 + db.session.query(PracticalAttempt).filter_by(theory_attempt_id=theory.id).count(),
+        signatures=2,
+        score=score,
+        max_score=100,
+        passed=score >= 80,
+        vetoed=False,
+        graded_at=datetime.combine(on, time(8)),
+    )
+    db.session.add(attempt)
+    db.session.flush()
+    return attempt
+
+
 @dataclass
 class CertWorld:
     factory: Factory
@@ -105,11 +141,13 @@ class CertWorld:
 
     def qualified(self, person: Person, issue_day: date, operation_code: str = "1.2") -> Attempt:
         """A passed 资格考试 of ``person`` graded five days before ``issue_day`` (a score is valid 12 months from
-        its grading, and not before it): for tests that issue on a fixed day."""
+        its grading, and not before it), and a passed 实操 three days later: for tests that issue on a fixed day."""
         sitting = graded_sitting(
             self.enterprise, [(person, True)], operation_code=operation_code, on=issue_day - timedelta(days=5)
         )
-        return self.attempt_of(person, sitting)
+        theory = self.attempt_of(person, sitting)
+        practical_pass(person, theory, issue_day - timedelta(days=2))
+        return theory
 
 
 def build_cert_world(factory: Factory) -> CertWorld:
@@ -140,6 +178,9 @@ def build_cert_world(factory: Factory) -> CertWorld:
     # the 初次培训 the 特种作业操作证 needs (issuing checks it: a completed class of the 操作项目)
     trained(admin, persons, operation_code="1.2", on=TRAINED_ON, exam_passed=None, title="低压电工作业 初次培训")
     sitting = graded_sitting(enterprise, [(persons[0], True), (persons[1], False), (persons[2], True)])
+    for person in (persons[0], persons[2]):  # the 实操 after their theory pass (a 特种作业操作证 needs both)
+        theory = db.session.query(Attempt).filter_by(sitting_id=sitting.id, person_id=person.id).one()
+        practical_pass(person, theory, local_today() - timedelta(days=1))
     world = CertWorld(
         factory=factory,
         enterprise=enterprise,
@@ -190,6 +231,7 @@ def objects_for_access_matrix(tenant_world) -> dict:
     trained(w.admin_a, [w.person_a], operation_code="1.2", on=TRAINED_ON, exam_passed=None)
     sitting = graded_sitting(w.ent_a, [(w.person_a, True)])
     attempt = db.session.query(Attempt).filter_by(sitting_id=sitting.id, person_id=w.person_a.id).one()
+    practical_pass(w.person_a, attempt, local_today() - timedelta(days=1))
     cert = issuing.issue(attempt, actor=w.regulator_nj)
     from app.certificates import bundles
 
