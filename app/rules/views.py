@@ -82,16 +82,16 @@ def add_version(rule_id: int):
             form.valid_from.errors.append(exc.message)
         else:
             db.session.commit()
-            flash(
-                _(
-                    "已新增 %(label)s：自 %(date)s 起为 %(value)s %(unit)s。",
-                    label=version.label,
-                    date=version.valid_from.isoformat(),
-                    value=f"{version.value:g}",
-                    unit=version.unit,
-                ),
-                "success",
+            figure = f"{version.value:g}"
+            day = version.valid_from.isoformat()
+            message = _(
+                "已新增 %(label)s：自 %(date)s 起为 %(value)s %(unit)s。",
+                label=version.label,
+                date=day,
+                value=figure,
+                unit=version.unit,
             )
+            flash(message, "success")
             return redirect(url_for("rules.rules"))
     return render_template("rules/edit.html", form=form, title=_("新增版本：%(label)s", label=rule.label))
 
