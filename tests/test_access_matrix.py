@@ -116,6 +116,7 @@ OBJECT_ARGS: dict[str, Callable[[Tenant], object]] = {
     # certificates: person A's 特种作业操作证 (tests/certificates/world.py)
     "cert_id": lambda t: _cached("cert", lambda t: cert_objects(t.world))(t)["cert_id"],
     "bundle_id": lambda t: _cached("cert", lambda t: cert_objects(t.world))(t)["bundle_id"],
+    "delegation_id": lambda t: _cached("cert", lambda t: cert_objects(t.world))(t)["delegation_id"],
     # 人像抓拍: person A's snapshot in that class, and of that attempt
     "snapshot_id": _cached("snapshot", _snapshot),
     "exam_snapshot_id": _cached("exam_snapshot", _exam_snapshot),

@@ -17,7 +17,9 @@ from app.core.errors import DomainError
 from app.exams.models import Attempt, ExamKind
 from app.extensions import db
 from app.people.models import Post
+from app.training.models import TrainingType
 from tests.certificates.world import give_photo, graded_sitting, review_trained
+from tests.training.world import trained
 
 
 def issued_on(cw, day: date, person=None) -> Certificate:
@@ -343,3 +345,26 @@ def test_a_district_records_a_violation_and_proposes_but_cannot_suspend(cw, cert
     assert [e.kind for e in cert.events[1:]] == [EventKind.VIOLATION, EventKind.SUSPENSION_PROPOSED]
     assert cert.status is CertStatus.VALID
     assert archive_kinds(cert.person_id)[-2:] == ["certificate.violation", "certificate.suspension_proposed"]
+
+
+def test_a_managers_certificate_is_renewed_on_an_application_at_least_30_days_before_it_ends(cw):
+    """44号令: 合格证 valid 3 years; 延期 applied for ≥ 30 days before the end, with the year's 再培训 and a passed
+    考核; the history stays."""
+    boss = cw.factory.employ(cw.enterprise, name="钱经理", post=Post.PRINCIPAL, actor=cw.admin).person
+    give_photo(boss)
+    trained(cw.admin, [boss], hours=48, on=date(2024, 2, 1), exam_passed=None)  # 高危: 48 学时 初次培训
+    sitting = graded_sitting(cw.enterprise, [(boss, True)], post="principal", operation_code="", on=date(2024, 2, 20))
+    cert = issuing.issue(cw.attempt_of(boss, sitting), actor=cw.regulator, today=date(2024, 3, 1))
+    assert cert.valid_to == date(2027, 3, 1)
+    trained(cw.admin, [boss], hours=16, training_type=TrainingType.ANNUAL, on=date(2027, 1, 10), exam_passed=None)
+    exam = graded_sitting(
+        cw.enterprise, [(boss, True)], kind=ExamKind.REVIEW, post="principal", operation_code="", on=date(2027, 1, 15)
+    )
+    attempt = cw.attempt_of(boss, exam)
+    with pytest.raises(DomainError) as late:
+        renewals.renew(cert, actor=cw.regulator, attempt=attempt, applied_on=date(2027, 2, 1), today=date(2027, 2, 1))
+    assert late.value.message == "延期换证应在 2026-12-01 至 2027-01-30 之间申请"
+    renewals.renew(cert, actor=cw.regulator, attempt=attempt, applied_on=date(2027, 1, 20), today=date(2027, 2, 1))
+    assert (cert.valid_from, cert.valid_to, cert.status) == (date(2027, 3, 1), date(2030, 3, 1), CertStatus.VALID)
+    assert [e.kind for e in cert.events] == [EventKind.ISSUED, EventKind.RENEWED]
+    assert cert.events[-1].detail["duty"] == "renew_manager"

@@ -221,8 +221,8 @@ def factory_entrust(tenant_world) -> None:
 
 
 def objects_for_access_matrix(tenant_world) -> dict:
-    """Person A's 特种作业操作证, issued by the 南京市 regulator on a 资格考试 of enterprise A, and enterprise A's admin's
-    ZIP bundle of it."""
+    """Person A's 特种作业操作证, issued by the 南京市 regulator on a 资格考试 of enterprise A (on 江苏省's entrustment,
+    whose row is A's too), and enterprise A's admin's ZIP bundle of it."""
     from app.certificates import issuing
 
     w = tenant_world
@@ -236,4 +236,7 @@ def objects_for_access_matrix(tenant_world) -> dict:
     from app.certificates import bundles
 
     bundle, _new = bundles.request_bundle(w.admin_a, scope="enterprise", ref=str(w.ent_a.id))  # A's ZIP (not built)
-    return {"cert_id": cert.id, "bundle_id": bundle.id}
+    from app.certificates.models import IssuingDelegation
+
+    delegation = db.session.query(IssuingDelegation).filter_by(region_code="320100").one()  # 江苏省 → 南京市
+    return {"cert_id": cert.id, "bundle_id": bundle.id, "delegation_id": delegation.id}
