@@ -1,6 +1,6 @@
 """The shape of the code, checked like behaviour: layers, purity, who commits, lint and format.
 
-The layer contracts live in pyproject.toml ([tool.importlinter]); README "Architecture" explains them.
+The layer contracts live in pyproject.toml ([tool.importlinter]); docs/architecture.md explains them.
 """
 
 from __future__ import annotations
