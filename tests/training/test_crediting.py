@@ -11,6 +11,7 @@ from app.training.crediting import (
     MAX_GAP,
     PAUSED,
     POSITION_SLACK,
+    RULES,
     SLACK,
     Heartbeat,
     Rules,
@@ -37,7 +38,7 @@ def beat(position: float, **kw) -> Heartbeat:
     return Heartbeat(token=kw.pop("token", "tab-1"), lesson_id=kw.pop("lesson_id", 7), position=position, **kw)
 
 
-def run(state: StudyState, *beats: tuple[float, Heartbeat], rules: Rules = Rules()) -> tuple[StudyState, list]:
+def run(state: StudyState, *beats: tuple[float, Heartbeat], rules: Rules = RULES) -> tuple[StudyState, list]:
     """Apply beats ``(seconds after T0, beat)`` in turn: the final state and each ``(seconds, refusal)``."""
     out = []
     for when, hb in beats:
@@ -354,7 +355,7 @@ def look(**kw) -> Heartbeat:
 
 
 def test_a_document_earns_while_the_learner_scrolls_or_turns_pages():
-    state, out = run(document(), (30, look(active=True)), (60, look(active=True)))
+    _state, out = run(document(), (30, look(active=True)), (60, look(active=True)))
     assert out == [(30, None), (30, None)]
 
 
@@ -413,7 +414,7 @@ def test_hiding_the_page_while_a_prompt_is_open_forfeits_the_interval_it_held():
 
 
 def test_nothing_is_credited_while_a_document_is_hidden():
-    state, out = run(
+    _state, out = run(
         document(), (10, look(visible=False, active=True)), (40, look(visible=False)), (70, look(active=True))
     )
     assert out == [(10, None), (0, "hidden"), (0, "hidden")]
