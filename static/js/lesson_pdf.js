@@ -31,7 +31,7 @@ async function draw(entry) {
   entry.drawn = true;
   const page = await entry.doc.getPage(entry.number);
   const ratio = Math.min(window.devicePixelRatio || 1, 2);
-  const width = host.clientWidth - 16;
+  const width = Math.min(host.clientWidth - 16, 900);
   const base = page.getViewport({ scale: 1 });
   const viewport = page.getViewport({ scale: (width / base.width) * ratio });
   const canvas = document.createElement('canvas');
@@ -57,7 +57,7 @@ async function open() {
   }).promise;
   const first = await doc.getPage(1);
   const shape = first.getViewport({ scale: 1 });
-  const width = host.clientWidth - 16;
+  const width = Math.min(host.clientWidth - 16, 900);
   for (let number = 1; number <= doc.numPages; number++) {
     const box = document.createElement('div');
     box.className = 'pdf-page';
