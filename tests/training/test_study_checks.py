@@ -134,10 +134,19 @@ def test_a_page_being_left_reports_its_last_stretch_by_beacon(training_world, lo
     body = {"token": token, "lesson_id": w.video.id, "position": 0, "visible": True, "playing": True}
     learner.post("/training/heartbeat", json=body)
     clock["now"] += timedelta(seconds=17)
-    # pagehide: navigator.sendBeacon posts a form (no header), the CSRF token as its field, the beat beside it
-    left = {**body, "position": 17, "visible": False, "playing": False}
-    answer = learner.post("/training/heartbeat", data={"csrf_token": csrf, "beat": json.dumps(left)})
+    # pagehide: navigator.sendBeacon posts a FormData (multipart, no header), the CSRF token as its field, the beat
+    # beside it; the hide before it went the same way, urlencoded here
+    hidden = {**body, "position": 17, "visible": False, "playing": False}
+    answer = learner.post(
+        "/training/heartbeat",
+        data={"csrf_token": csrf, "beat": json.dumps(hidden)},
+        content_type="multipart/form-data",
+    )
     assert (answer.status_code, answer.get_json()["credited"]) == (200, 17)
+    clock["now"] += timedelta(seconds=1)
+    left = {**hidden, "position": 17}
+    answer = learner.post("/training/heartbeat", data={"csrf_token": csrf, "beat": json.dumps(left)})
+    assert (answer.status_code, answer.get_json()["refusal"]) == (200, "hidden")
     assert ledger(w.person) == [(date(2026, 11, 29), 17)]
     # the same form without the token is refused (the CSRF check holds for beacons too)
     login_page = csrf_client.get("/login").get_data(as_text=True)
