@@ -7,8 +7,8 @@ it shows now:
 
 * only the server's own clock counts: the real time of the interval, capped at :data:`MAX_GAP` (2 × the 30 s
   interval): a page that went quiet for ten minutes earns one capped gap, not ten minutes;
-* nothing for an interval the page started hidden or paused (or, for 人像抓拍, with the snapshot missing:
-  ``snapshot_ok``): its beat only moves the clock, so that time is never credited later. The beat that reports a
+* nothing for an interval the page started hidden or paused, nor (人像抓拍) one whose beat finds a due snapshot
+  missing (``snapshot_ok``): its beat only moves the clock, so that time is never credited later. The beat that reports a
   pause, a hidden page, the end of the video or the page being left closes a running interval, and that interval
   is credited: the part watched before it is never thrown away;
 * **a video** earns at most how far its position advanced in the interval plus :data:`POSITION_SLACK`: a frozen or
