@@ -31,6 +31,11 @@ def env_int(name: str, default: int) -> int:
     return int(value) if value is not None else default
 
 
+def env_float(name: str, default: float) -> float:
+    value = env_str(name)
+    return float(value) if value is not None else default
+
+
 def env_bool(name: str, default: bool) -> bool:
     value = env_str(name)
     if value is None:
@@ -101,6 +106,13 @@ class Config:
     SNAPSHOTS_PER_EXAM = env_int("ANPEI_SNAPSHOTS_PER_EXAM", 3)
     SNAPSHOT_MAX_BYTES = env_int("ANPEI_SNAPSHOT_MAX_KB", 2048) * 1024
     SNAPSHOT_GRACE_SECONDS = env_int("ANPEI_SNAPSHOT_GRACE_SECONDS", 60)
+    #: Online study (app/training/crediting.py, docs/study-time.md): the fastest playback rate a video lesson allows
+    #: (the page holds it, the server's position check assumes it); PDF, image and text lessons: random "还在学习吗？"
+    #: prompts per lesson page, seconds to answer one, and prompts a page may answer late before it earns no more.
+    STUDY_MAX_RATE = env_float("ANPEI_STUDY_MAX_RATE", 1.0)
+    STUDY_PROMPTS = env_int("ANPEI_STUDY_PROMPTS", 3)
+    STUDY_PROMPT_WINDOW = env_int("ANPEI_STUDY_PROMPT_WINDOW", 60)
+    STUDY_PROMPT_MISSES = env_int("ANPEI_STUDY_PROMPT_MISSES", 2)
 
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
@@ -280,6 +292,8 @@ class TestingConfig(EmbeddedConfig):
     #: study and exam tests are about other rules.
     SNAPSHOTS_LESSONS = False
     SNAPSHOTS_EXAMS = False
+    #: No random "还在学习吗？" prompts unless a test draws them (its own ``STUDY_PROMPTS``): the rest are deterministic.
+    STUDY_PROMPTS = 0
     #: Tests create hundreds of users; scrypt's deliberate cost is for real passwords, not fixtures.
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
 

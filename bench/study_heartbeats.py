@@ -11,14 +11,15 @@ What it does, on this machine and loopback only, stopping by itself (helpers fro
    any moment, not whole seconds — ``--aligned`` makes the ~17 pages opened in one second beat in the same
    millisecond ever after, a harsher pattern than real pages): logs in (a cheap password hash: logging in is not
    what is measured), opens the lesson page, which starts the study session and sends its first heartbeat, and
-   presses play 3 s later; from then on its page sends a heartbeat every 30 s, as ``static/js/study.js`` does,
+   presses play 3 s later (the page reports the change at once); from then on its page sends a heartbeat every
+   30 s with the video's position, as ``static/js/study.js`` does,
    until D minutes after the ramp: all N learners study together for the last D minutes, and the latency target
    is measured there (the opening rush is printed apart);
 4. some learners do what the rule must not credit (``--hide`` and ``--seek`` of them, 10 % each by default):
-   *hiders* switch to another tab for 60–180 s (the page reports it at once and pauses the video; its timer keeps
-   reporting ``visible: false``; back on the tab the page restarts the server's clock, and the learner presses
-   play again a few seconds later); *seekers* use a tampered page that posts a heartbeat with the position 5
-   minutes ahead (the real page refuses to seek past the furthest point watched);
+   *hiders* switch to another tab for 60–180 s (the page pauses the video and reports it at once: the stretch
+   watched before is credited; its timer keeps reporting ``visible: false``; back on the tab the page reports
+   again, and the learner presses play a few seconds later); *seekers* use a tampered page that posts a
+   heartbeat with the position 5 minutes ahead (the real page refuses to seek past the furthest point watched);
 5. checks, per learner, the seconds in the per-day ledger against what the rule credits for what that client
    really did (see "Exact to the second" below), and against the sum of the credits the server acknowledged;
 6. a closed-loop saturation run of the heartbeat endpoint, then the same against a bare Flask upsert on the same
@@ -31,9 +32,11 @@ bottleneck.
 
 Exact to the second. The server measures time by its own clock, at receipt; the client knows when it sent and
 when the answer came back. Every beat a learner sends is scheduled so that the credited stretches between them
-are a whole number of seconds plus one half: the play press and the page's events at whole seconds after the
-page opened, its 30-s timer at half seconds. The rule (``app.training.crediting.credit``: whole seconds with the
-fraction carried, each gap capped, hidden/paused/seek gaps lost, the lesson's length as the cap) applied to the
+are a whole number of seconds plus one half: the play press and the page's other events at whole seconds after
+the page opened, its 30-s timer and the hiding of the page (whose beat is credited: the stretch before it was
+watched) at half seconds. The rule (``app.training.crediting.credit``: whole seconds with the
+fraction carried, each gap capped by the server's time and the position's advance, hidden/paused/seek gaps lost,
+the lesson's length as the cap) applied to the
 scheduled times then gives exactly what the server must credit, as long as each beat reached the server less
 than half a second after its scheduled time. The client checks that for every acknowledged beat (it was sent on
 time, its answer came back within 0.5 s); a learner with a slower beat is counted apart as *undecided*: each
@@ -325,8 +328,8 @@ def plan(
 
     Every page opens at its moment within ``ramp`` and studies until ``ramp + study``: all N study together for
     the last ``study`` seconds. Times are seconds after the page opened (:func:`live`); its first beat goes
-    then, play 3 s later, events at whole seconds, the 30-s timer at half seconds (so a credited stretch is never a
-    whole number of seconds; see the module doc)."""
+    then, play 3 s later, events at whole seconds, the 30-s timer and the hiding at half seconds (so a credited
+    stretch is never a whole number of seconds; see the module doc)."""
     learners = []
     together = study
     for i in range(n):
@@ -335,14 +338,14 @@ def plan(
         learner = Learner(f"w{i:05d}", behaviour, opens)
         study = together + ramp - opens
         play = 3.0
-        beats = [Beat(0.0, True, False, 0.0, "first"), Beat(play, True, False, 0.0, "play")]
+        beats = [Beat(0.0, True, False, 0.0, "first"), Beat(play, True, True, 0.0, "play")]
         timer = [0.5 + interval * k for k in range(1, int(study / interval) + 1)]
         watched_until = play  # playing since ``play`` (the position is what has been played)
         position = 0.0
         events: list[tuple[float, str]] = []
         if behaviour == "hider":
             away = rng.uniform(60, min(180, study / 2))
-            hide_at = float(int(play + rng.uniform(interval, max(interval + 1, study - away - 2 * interval))))
+            hide_at = int(play + rng.uniform(interval, max(interval + 1, study - away - 2 * interval))) + 0.5
             back = float(int(hide_at + away))
             events = [(hide_at, "hide"), (back, "show"), (back + 4, "play")]
         elif behaviour == "seeker":
@@ -359,10 +362,10 @@ def plan(
                 beats.append(Beat(t, False, False, position + jump, kind, moving))
             elif kind == "show":
                 visible = True
-                beats.append(Beat(t, True, False, position + jump, kind))  # study.js: beat(reset) when shown again
+                beats.append(Beat(t, True, False, position + jump, kind))  # shown again, the video still paused
             elif kind == "play":
                 playing = True
-                beats.append(Beat(t, True, False, position + jump, kind))  # study.js: beat(reset) on play
+                beats.append(Beat(t, True, True, position + jump, kind))  # study.js reports the change at once
             elif kind == "seek":
                 jump = 300.0  # a tampered page: 5 minutes ahead, and from there on
                 beats.append(Beat(t, True, True, position + jump, kind, moving))

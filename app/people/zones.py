@@ -41,6 +41,17 @@ def _worker_zone_statement() -> sa.Select:
 register_user_zone(user_zone)
 
 
+def region_zone_sql(region_code: sa.ColumnElement) -> sa.ScalarSelect:
+    """The ``time_zone`` of the jurisdiction with code ``region_code`` (a class's or sitting's region) as a scalar
+    SQL subquery, else its nearest ancestor's (as ``Jurisdiction.effective_time_zone``, 4 levels); "" for the
+    default (also when no jurisdiction has that code)."""
+    levels = [so.aliased(Jurisdiction) for _ in range(4)]
+    stmt = sa.select(sa.func.coalesce(*(sa.func.nullif(j.time_zone, "") for j in levels), "")).select_from(levels[0])
+    for child, parent in itertools.pairwise(levels):
+        stmt = stmt.outerjoin(parent, parent.id == child.parent_id)
+    return stmt.where(levels[0].code == region_code).limit(1).scalar_subquery()
+
+
 def person_zone_sql(person_id: sa.ColumnElement) -> sa.ScalarSelect:
     """:func:`user_zone` of a worker as a scalar SQL subquery (for statements that must not load the user):
     their current employer's jurisdiction's ``time_zone``, else the nearest ancestor's (as

@@ -158,8 +158,11 @@ def _training(organiser: User, worker: User, enterprise, now: datetime) -> None:
         start = now - timedelta(hours=1)
         token = study.open_lesson(person_id, training_class, first, now=start)
         _snapshots(person_id, training_class, first, token, start, minutes, flag=n == 1)
-        for k in range(minutes * 2 + 1):
-            study.heartbeat(person_id, Heartbeat(token, first.id, 0), now=start + timedelta(seconds=30 * k))
+        for k in range(minutes * 2 + 1):  # scrolling as they read, answering each 还在学习吗？ prompt at once
+            at = start + timedelta(seconds=30 * k)
+            beat = study.heartbeat(person_id, Heartbeat(token, first.id, 0, active=True), now=at)
+            if beat.prompt:
+                study.heartbeat(person_id, Heartbeat(token, first.id, 0, answer=beat.prompt), now=at)
 
 
 def _snapshots(person_id: int, training_class, lesson, token: str, start: datetime, minutes: int, *, flag: bool):

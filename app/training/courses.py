@@ -11,7 +11,7 @@ from app.auth.scope import own_scope
 from app.core.clock import utcnow
 from app.core.errors import DomainError
 from app.extensions import db
-from app.training import files
+from app.training import files, media
 from app.training import messages as _messages  # noqa: F401  (registers the training codes)
 from app.training.models import Course, Lesson, LessonKind, TrainingType
 
@@ -67,30 +67,34 @@ def add_lesson(
     *,
     title: str,
     kind: LessonKind,
-    duration_minutes: float,
+    duration_minutes: float | None = None,
     body: str = "",
     upload: Upload | None = None,
 ) -> Lesson:
-    """Append a lesson; a video, PDF or image lesson needs its file, checked by content and size and stored.
+    """Append a lesson; a video, PDF or image lesson needs its file, checked by content and size and stored. A
+    video's duration is read from the file (``duration_minutes`` is not used); the others' is the time a learner
+    must spend on them, 1 to 600 minutes.
 
     :raises DomainError: ``course.frozen``, ``lesson.duration``, ``lesson.file_required``, ``lesson.file_type``,
-        ``lesson.file_size``.
+        ``lesson.file_size``, ``lesson.media_unreadable``, ``lesson.media_duration``.
     """
     _editable(course)
-    if not 0 < duration_minutes <= 600:
+    if kind is not LessonKind.VIDEO and not (duration_minutes and 0 < duration_minutes <= 600):
         raise DomainError("lesson.duration", http_status=400)
     lesson = Lesson(
         course_id=course.id,
         position=len(course.lessons) + 1,
         title=title.strip(),
         kind=kind,
-        duration_seconds=round(duration_minutes * 60),
+        duration_seconds=round((duration_minutes or 0) * 60),
         body=body or "",
     )
     if kind is not LessonKind.TEXT:
         if upload is None or not upload.data:
             raise DomainError("lesson.file_required", http_status=400)
         content_type = files.sniff(kind, upload.data)
+        if kind is LessonKind.VIDEO:
+            lesson.duration_seconds = _video_seconds(content_type, upload.data)
         key = files.new_key(kind, content_type)
         files.put(key, upload.data, content_type)
         lesson.file_key, lesson.content_type = key, content_type
@@ -98,6 +102,14 @@ def add_lesson(
     course.lessons.append(lesson)
     db.session.flush()
     return lesson
+
+
+def _video_seconds(content_type: str, data: bytes) -> int:
+    """A video lesson's duration: the whole seconds the file plays (at least 1, at most 600 minutes)."""
+    seconds = media.duration_seconds(content_type, data)
+    if not 1 <= seconds <= 600 * 60:
+        raise DomainError("lesson.media_duration", http_status=400, seconds=round(seconds))
+    return int(seconds)
 
 
 def remove_lesson(lesson: Lesson) -> None:

@@ -33,7 +33,7 @@ class LessonForm(FlaskForm):
     title = StringField(_l("课时名称"), validators=[DataRequired(), Length(max=120)])
     kind = SelectField(_l("课件类型"), choices=enum_choices(LessonKind))
     duration_minutes = DecimalField(
-        _l("学习时长（分钟）"), places=1, validators=[DataRequired(), NumberRange(0.1, 600)]
+        _l("学习时长（分钟；视频按文件的播放时长，不必填写）"), places=1, validators=[Optional(), NumberRange(0.1, 600)]
     )
     body = TextAreaField(_l("图文内容"), validators=[Optional(), Length(max=20000)])
     file = FileField(_l("课件文件（视频 MP4/WebM、PDF、图片 PNG/JPEG/WebP）"))

@@ -15,6 +15,12 @@ MESSAGES = {
         "文件类型不符：%(kind)s 课件只接受 %(allowed)s", kind=p.get("kind", ""), allowed=p.get("allowed", "")
     ),
     "lesson.file_size": lambda p: _("文件不能超过 %(mb)s MB", mb=p.get("mb", "")),
+    "lesson.media_unreadable": lambda p: _(
+        "读不出该视频的时长：请上传完整的 MP4（H.264）或 WebM 视频文件（录屏软件直接生成的文件可能没有时长信息，请先转码）"
+    ),
+    "lesson.media_duration": lambda p: _(
+        "视频时长应在 1 秒到 600 分钟之间（该文件为 %(seconds)s 秒）", seconds=p.get("seconds", "")
+    ),
     "class.not_organiser": lambda p: _("该账号不能开设培训班次"),
     "class.dates": lambda p: _("结束日期不能早于开始日期"),
     "class.hours": lambda p: _("要求学时应在 1 到 200 之间"),

@@ -183,6 +183,16 @@ class StudySession(db.Model):
     position: so.Mapped[float] = so.mapped_column(default=0.0)
     #: Seconds the position ran behind the clock since the last refusal (:data:`app.training.crediting.StudyState`).
     lag: so.Mapped[float] = so.mapped_column(default=0.0, server_default="0")
+    #: What the page said at the last accepted heartbeat (``on``, ``hidden``, ``paused``): how the time until the
+    #: next one is judged (:class:`app.training.crediting.StudyState`).
+    page: so.Mapped[str] = so.mapped_column(sa.String(8), default="paused", server_default="paused")
+    #: PDF, image and text lessons: the open "还在学习吗？" prompt's nonce ("" none) and when it was put, the next
+    #: random prompt, random prompts left on this page, prompts answered late.
+    prompt: so.Mapped[str] = so.mapped_column(sa.String(24), default="", server_default="")
+    prompt_at: so.Mapped[datetime | None]
+    next_prompt_at: so.Mapped[datetime | None]
+    prompts_left: so.Mapped[int] = so.mapped_column(default=0, server_default="0")
+    misses: so.Mapped[int] = so.mapped_column(default=0, server_default="0")
 
 
 class LessonProgress(db.Model):

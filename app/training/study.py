@@ -10,18 +10,39 @@ Functions flush; the view commits.
 from __future__ import annotations
 
 import functools
+import random
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask import current_app
 
 from app.core.clock import utcnow, zone_named
 from app.core.db import INSERTS, first_row, insert_on_conflict
 from app.extensions import db
-from app.people.zones import person_zone_sql
-from app.training.crediting import Heartbeat, StudyState, credit, split_by_day
-from app.training.models import Lesson, LessonProgress, StudyCredit, StudySession, TrainingClass
+from app.people.zones import person_zone_sql, region_zone_sql
+from app.training.crediting import (
+    PAUSED,
+    Heartbeat,
+    Rules,
+    StudyState,
+    class_span,
+    credit,
+    credited_until,
+    next_prompt,
+    split_by_day,
+)
+from app.training.models import (
+    ClassMode,
+    Enrolment,
+    Lesson,
+    LessonKind,
+    LessonProgress,
+    StudyCredit,
+    StudySession,
+    TrainingClass,
+)
 
 
 @dataclass(frozen=True)
@@ -30,6 +51,30 @@ class BeatResult:
     refusal: str | None
     lesson_seconds: int
     furthest: float
+    #: The open presence prompt's nonce, for the page to show it ("" none).
+    prompt: str = ""
+
+
+def study_rules() -> Rules:
+    """The crediting rule's settings (``ANPEI_STUDY_*``). The fastest rate is at least 1 (slower would make normal
+    playback look like a seek) and at most 4; a prompt's window at least 10 s."""
+    config = current_app.config
+    return Rules(
+        max_rate=min(4.0, max(1.0, float(config.get("STUDY_MAX_RATE", 1.0)))),
+        prompts=max(0, int(config.get("STUDY_PROMPTS", 3))),
+        prompt_window=max(10, int(config.get("STUDY_PROMPT_WINDOW", 60))),
+        prompt_misses=max(0, int(config.get("STUDY_PROMPT_MISSES", 2))),
+    )
+
+
+def class_is_open(training_class: TrainingClass, now: datetime | None = None) -> bool:
+    """Online study is open in the class: not a 面授 class, and ``now`` within its dates in the class's own zone
+    (the zone of its region's jurisdiction), as every heartbeat checks them."""
+    if training_class.mode is ClassMode.OFFLINE:
+        return False
+    zone = db.session.scalar(sa.select(region_zone_sql(sa.literal(training_class.region_code or ""))))
+    opens_at, closes_at = class_span(training_class.starts_on, training_class.ends_on, zone_named(zone or ""))
+    return opens_at <= (now or utcnow()) < closes_at
 
 
 def open_lesson(person_id: int, training_class: TrainingClass, lesson: Lesson, *, now: datetime | None = None) -> str:
@@ -38,6 +83,8 @@ def open_lesson(person_id: int, training_class: TrainingClass, lesson: Lesson, *
     now = now or utcnow()
     token = secrets.token_urlsafe(24)
     progress = _progress(person_id, training_class.id, lesson.id)
+    prompts = 0 if lesson.kind is LessonKind.VIDEO else study_rules().prompts
+    remaining = lesson.duration_seconds - (progress.credited_seconds if progress else 0)
     values = {
         "token": token,
         "class_id": training_class.id,
@@ -46,6 +93,12 @@ def open_lesson(person_id: int, training_class: TrainingClass, lesson: Lesson, *
         "last_at": None,
         "position": progress.furthest if progress else 0.0,
         "lag": 0.0,
+        "page": PAUSED,
+        "prompt": "",
+        "prompt_at": None,
+        "next_prompt_at": next_prompt(now, remaining, prompts, random.random()),
+        "prompts_left": prompts,
+        "misses": 0,
     }
     stmt = insert_on_conflict(db.session, StudySession).values(person_id=person_id, **values)
     db.session.execute(stmt.on_conflict_do_update(index_elements=["person_id"], set_=values))
@@ -69,34 +122,38 @@ def _progress(person_id: int, class_id: int, lesson_id: int) -> LessonProgress |
 
 
 def heartbeat(
-    person_id: int, beat: Heartbeat, *, now: datetime | None = None, conn: sa.Connection | None = None
+    person_id: int,
+    beat: Heartbeat,
+    *,
+    now: datetime | None = None,
+    conn: sa.Connection | None = None,
+    rules: Rules | None = None,
 ) -> BeatResult:
     """Credit one heartbeat of the person's lesson page (see :mod:`app.training.crediting`).
 
-    Two statements on PostgreSQL: one read (session, lesson, progress and the learner's zone) and one write (the
-    session's conditional move, the progress and the day ledger, as data-modifying CTEs that only run when the
-    move won). Both are built once (heartbeats are the busiest request of online study) and run on ``conn`` (the
-    view's :func:`app.auth.access.lean_connection`; the ORM session's connection by default), as prepared
-    statements on psycopg's connection (:func:`app.core.db.first_row`). The caller commits."""
+    Two statements on PostgreSQL: one read (session, lesson, progress, the class with its zone and the person's
+    enrolment, and the learner's zone) and one write (the session's conditional move, the progress and the day
+    ledger, as data-modifying CTEs that only run when the move won). Both are built once (heartbeats are the busiest
+    request of online study) and run on ``conn`` (the view's :func:`app.auth.access.lean_connection`; the ORM
+    session's connection by default), as prepared statements on psycopg's connection
+    (:func:`app.core.db.first_row`). The caller commits."""
     now = now or utcnow()
     conn = conn or db.session.connection()
     row = first_row(conn, _read_statement(), {"b_person": person_id})
     if row is None:
         return BeatResult(0, "taken_over", 0, 0.0)
-    state = StudyState(
-        token=row.token,
-        lesson_id=row.lesson_id,
-        duration=row.duration_seconds,
-        last_at=row.last_at,
-        position=row.position,
-        furthest=row.furthest,
-        credited=row.credited_seconds,
-        lag=row.lag,
+    state = _state(row)
+    new, seconds, refusal = credit(
+        state,
+        beat,
+        now,
+        rules or study_rules(),
+        nonce=secrets.token_urlsafe(12),
+        draw=random.random(),
     )
-    new, seconds, refusal = credit(state, beat, now)
     if refusal == "taken_over":
         return BeatResult(0, refusal, row.credited_seconds, row.furthest)
-    days = split_by_day(now, seconds, zone_named(row.zone or "")) if seconds else []
+    days = split_by_day(credited_until(state, now), seconds, zone_named(row.zone or "")) if seconds else []
     progressed = bool(seconds or new.furthest > row.furthest)
     params = {
         "b_person": person_id,
@@ -105,6 +162,13 @@ def heartbeat(
         "b_last_at": new.last_at,
         "b_position": new.position,
         "b_lag": new.lag,
+        "b_page": new.page,
+        "seen_prompt": row.prompt,
+        "b_prompt": new.prompt,
+        "b_prompt_at": new.prompt_at,
+        "b_next_prompt_at": new.next_prompt_at,
+        "b_prompts_left": new.prompts_left,
+        "b_misses": new.misses,
         "b_class": row.class_id,
         "b_lesson": row.lesson_id,
         "b_seconds": seconds,
@@ -119,19 +183,54 @@ def heartbeat(
     if not moved:  # a racing heartbeat of the same page got there first: it carries the credit
         return BeatResult(0, "duplicate", row.credited_seconds, row.furthest)
     return BeatResult(
-        seconds, refusal, row.credited_seconds if credited is None else credited, max(new.furthest, row.furthest)
+        seconds,
+        refusal,
+        row.credited_seconds if credited is None else credited,
+        max(new.furthest, row.furthest),
+        new.prompt if refusal == "prompt" else "",
     )
 
 
-_SESSIONS, _LESSONS = StudySession.__table__, Lesson.__table__
-_PROGRESS, _CREDITS = LessonProgress.__table__, StudyCredit.__table__
+def _state(row) -> StudyState:
+    """The rule's view of the read: the class's dates in its own zone (an offline class has none for online
+    study), the enrolment and whether the lesson is one of the class's course."""
+    opens_at, closes_at = class_span(row.starts_on, row.ends_on, zone_named(row.class_zone or ""))
+    if row.mode == ClassMode.OFFLINE.value:
+        closes_at = opens_at
+    return StudyState(
+        token=row.token,
+        lesson_id=row.lesson_id,
+        duration=row.duration_seconds,
+        last_at=row.last_at,
+        position=row.position,
+        furthest=row.furthest,
+        credited=row.credited_seconds,
+        lag=row.lag,
+        page=row.page,
+        timed=row.kind == LessonKind.VIDEO.value,
+        opens_at=opens_at,
+        closes_at=closes_at,
+        enrolled=row.enrolment_id is not None,
+        in_class=row.lesson_course_id == row.class_course_id,
+        prompt=row.prompt,
+        prompt_at=row.prompt_at,
+        next_prompt_at=row.next_prompt_at,
+        prompts_left=row.prompts_left,
+        misses=row.misses,
+    )
+
+
+_SESSIONS, _LESSONS, _CLASSES = StudySession.__table__, Lesson.__table__, TrainingClass.__table__
+_PROGRESS, _CREDITS, _ENROLMENTS = LessonProgress.__table__, StudyCredit.__table__, Enrolment.__table__
 
 
 @functools.cache
 def _read_statement() -> sa.Select:
-    """The person's active session with its lesson's length, its progress and the learner's zone (for the day
-    the credit goes to: as :func:`app.people.zones.user_zone`, without loading the user)."""
-    s, p = _SESSIONS, _PROGRESS
+    """The person's active session with its lesson (length, kind, course), its progress, its class (dates, mode,
+    course, the zone of its region), the person's enrolment in it (an outer join: none, no credit) and the
+    learner's zone (for the day the credit goes to: as :func:`app.people.zones.user_zone`, without loading the
+    user). Enum columns are read as their stored text (``first_row`` returns plain values)."""
+    s, p, c, e, lesson = _SESSIONS, _PROGRESS, _CLASSES, _ENROLMENTS, _LESSONS
     return (
         sa.select(
             s.c.token,
@@ -140,13 +239,29 @@ def _read_statement() -> sa.Select:
             s.c.last_at,
             s.c.position,
             s.c.lag,
-            _LESSONS.c.duration_seconds,
+            s.c.page,
+            s.c.prompt,
+            s.c.prompt_at,
+            s.c.next_prompt_at,
+            s.c.prompts_left,
+            s.c.misses,
+            lesson.c.duration_seconds,
+            sa.cast(lesson.c.kind, sa.String).label("kind"),
+            lesson.c.course_id.label("lesson_course_id"),
             p.c.furthest,
             p.c.credited_seconds,
+            c.c.starts_on,
+            c.c.ends_on,
+            sa.cast(c.c.mode, sa.String).label("mode"),
+            c.c.course_id.label("class_course_id"),
+            e.c.id.label("enrolment_id"),
+            region_zone_sql(c.c.region_code).label("class_zone"),
             person_zone_sql(s.c.person_id).label("zone"),
         )
-        .join(_LESSONS, _LESSONS.c.id == s.c.lesson_id)
+        .join(lesson, lesson.c.id == s.c.lesson_id)
         .join(p, sa.and_(p.c.person_id == s.c.person_id, p.c.class_id == s.c.class_id, p.c.lesson_id == s.c.lesson_id))
+        .join(c, c.c.id == s.c.class_id)
+        .outerjoin(e, sa.and_(e.c.class_id == s.c.class_id, e.c.person_id == s.c.person_id))
         .where(s.c.person_id == sa.bindparam("b_person"))
     )
 
@@ -154,8 +269,9 @@ def _read_statement() -> sa.Select:
 def _moves() -> tuple[sa.Update, sa.Update]:
     """Two of the three writes of a heartbeat, with bound parameters (the third is :func:`_ledger`):
 
-    * ``move``: the session's clock, position and lag, only from the state the rule saw (``last_at`` unchanged, the
-      token still this page's): a retried or racing heartbeat that lost finds no row and credits nothing;
+    * ``move``: the session's clock, position, lag, page state and prompt, only from the state the rule saw
+      (``last_at`` and the open prompt unchanged, the token still this page's): a retried or racing heartbeat that
+      lost finds no row and credits nothing;
     * ``progress``: ``credited_seconds + :seconds`` and the furthest position, never lowered;
     """
     s, p = _SESSIONS, _PROGRESS
@@ -165,11 +281,18 @@ def _moves() -> tuple[sa.Update, sa.Update]:
             s.c.person_id == sa.bindparam("b_person"),
             s.c.token == sa.bindparam("b_token"),
             s.c.last_at.is_not_distinct_from(sa.bindparam("seen", type_=sa.DateTime)),
+            s.c.prompt == sa.bindparam("seen_prompt", type_=sa.String),
         )
         .values(
             last_at=sa.bindparam("b_last_at", type_=sa.DateTime),
             position=sa.bindparam("b_position", type_=sa.Float),
             lag=sa.bindparam("b_lag", type_=sa.Float),
+            page=sa.bindparam("b_page", type_=sa.String),
+            prompt=sa.bindparam("b_prompt", type_=sa.String),
+            prompt_at=sa.bindparam("b_prompt_at", type_=sa.DateTime),
+            next_prompt_at=sa.bindparam("b_next_prompt_at", type_=sa.DateTime),
+            prompts_left=sa.bindparam("b_prompts_left", type_=sa.Integer),
+            misses=sa.bindparam("b_misses", type_=sa.Integer),
         )
     )
     furthest = sa.bindparam("b_furthest", type_=sa.Float)

@@ -5,6 +5,8 @@ a service, commit, redirect."""
 from __future__ import annotations
 
 import io
+import json
+import math
 from dataclasses import replace
 from datetime import timedelta
 
@@ -88,7 +90,7 @@ def course_page(course_id: int):
                     course,
                     title=form.title.data,
                     kind=LessonKind(form.kind.data),
-                    duration_minutes=float(form.duration_minutes.data),
+                    duration_minutes=float(form.duration_minutes.data) if form.duration_minutes.data else None,
                     body=form.body.data or "",
                     upload=courses.Upload(upload.filename or "", upload.read()) if upload else None,
                 )
@@ -529,7 +531,8 @@ def lesson_page(class_id: int, lesson_id: int):
         lesson=lesson,
         credited=progress.credited_seconds if progress else 0,
         interval=current_app.config.get("TRAINING_HEARTBEAT_SECONDS", INTERVAL),
-        studyable=_studyable(training_class),
+        rules=study.study_rules(),
+        studyable=study.class_is_open(training_class),
         snapshots_required=required,
         consent=snapshots.consent_of(current_user.person_id, SnapshotContext.LESSON, class_id) if required else None,
     )
@@ -585,17 +588,12 @@ def lesson_snapshot(class_id: int, lesson_id: int):
     return jsonify(saved=True, due=due)
 
 
-def _studyable(training_class: TrainingClass) -> bool:
-    today = local_today()
-    return training_class.mode is not ClassMode.OFFLINE and training_class.starts_on <= today <= training_class.ends_on
-
-
 @bp.route("/mine/<int:class_id>/lessons/<int:lesson_id>/start", methods=["POST"])
 @roles_required(Role.WORKER)
 def lesson_start(class_id: int, lesson_id: int):
     training_class = training_scope.get_my_class_or_404(current_user, class_id)
     lesson = training_scope.get_my_lesson_or_404(current_user, training_class, lesson_id)
-    if not _studyable(training_class):
+    if not study.class_is_open(training_class):
         return json_error(DomainError("study.closed"))
     token = study.open_lesson(current_user.person_id, training_class, lesson)
     progress = study.lesson_progress(current_user.person_id, class_id)[lesson.id]
@@ -629,19 +627,28 @@ def lesson_start(class_id: int, lesson_id: int):
 @bp.route("/heartbeat", methods=["POST"])
 @signed_in_as(Role.WORKER)  # its writes are one conditional statement on PostgreSQL (app.training.study)
 def heartbeat():
+    """One report of the lesson page (``static/js/study.js``): JSON with the ``X-CSRFToken`` header, or — when the
+    page is being left or hidden — a ``navigator.sendBeacon`` form (``csrf_token`` and the same JSON in ``beat``),
+    since a beacon carries no header."""
     person_id = g.login.person_id
     try:
-        data = json_object()
+        data = _beat_fields()
+        seek_to = data.get("seek_to")
         beat = Heartbeat(
             token=str(data.get("token", ""))[:40],
             lesson_id=int(data.get("lesson_id", 0)),
             position=float(data.get("position", 0) or 0),
             visible=bool(data.get("visible", False)),
             playing=bool(data.get("playing", False)),
+            seek_to=None if seek_to is None else float(seek_to),
+            active=bool(data.get("active", False)),
+            answer=str(data.get("answer", "") or "")[:40],
         )
     except DomainError as exc:
         return json_error(exc)
     except (TypeError, ValueError):
+        return json_error(DomainError("request.not_json_object", http_status=400))
+    if not all(map(math.isfinite, (beat.position, beat.seek_to or 0.0))):
         return json_error(DomainError("request.not_json_object", http_status=400))
     extra, refused = {}, False
     if snapshots.enabled(SnapshotContext.LESSON):
@@ -653,6 +660,8 @@ def heartbeat():
     result = study.heartbeat(person_id, beat, conn=conn)
     conn.commit()
     refusal = "snapshot_refused" if result.refusal == "snapshot" and refused else result.refusal
+    if result.prompt:
+        extra["prompt"] = result.prompt
     return jsonify(
         credited=result.credited,
         refusal=refusal,
@@ -660,6 +669,19 @@ def heartbeat():
         furthest=result.furthest,
         **extra,
     )
+
+
+def _beat_fields() -> dict:
+    """The heartbeat's fields: the JSON body, or a beacon's ``beat`` form field (the form carried the CSRF token)."""
+    if request.mimetype in ("multipart/form-data", "application/x-www-form-urlencoded"):
+        try:
+            data = json.loads(request.form.get("beat", ""))
+        except ValueError:
+            data = None
+        if not isinstance(data, dict):
+            raise DomainError("request.not_json_object", http_status=400)
+        return data
+    return json_object()
 
 
 @bp.app_template_global("training_hours_of")

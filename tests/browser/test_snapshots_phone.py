@@ -98,6 +98,7 @@ def test_a_learner_consents_studies_on_a_phone_with_snapshots_and_sees_the_credi
         shown = 0
         while shown < 6 and time.monotonic() - opened < 20:
             page.wait_for_timeout(500)
+            page.mouse.wheel(0, 40)  # the learner reads, scrolling (a text lesson earns only with presence)
             shown = int(credited.get_attribute("data-seconds"))
         elapsed = time.monotonic() - opened
         assert re.fullmatch(r"已计学时 0 分 \d+ 秒", credited.inner_text())

@@ -1,10 +1,11 @@
 """Training fixtures: an enterprise (危险化学品, 高危) with staff, an institution, a course of a text lesson and a
-10-minute video lesson, and an online class with a class-exam template."""
+10-minute video lesson (a real MP4), and an online class with a class-exam template."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 
 import pytest
 
@@ -15,8 +16,12 @@ from app.training import classes, courses
 from app.training.models import ClassMode, Course, LessonKind, TrainingClass, TrainingType
 from tests.exams.conftest import _fast_passwords, make_template  # noqa: F401  (fixture re-used)
 
+#: Real videos (tests/training/media/make_media.py made them): 10 minutes and 12 s of H.264, 6 s of VP9 in WebM.
+MEDIA = Path(__file__).parent / "media"
+MP4 = (MEDIA / "lesson-10min.mp4").read_bytes()
+SHORT_MP4 = (MEDIA / "lesson-12s.mp4").read_bytes()
+WEBM = (MEDIA / "lesson-6s.webm").read_bytes()
 #: The smallest bytes each check accepts as a real file of its type.
-MP4 = b"\x00\x00\x00\x18ftypmp42" + b"\x00" * 4096
 PDF = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n" + b"0" * 200
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 
@@ -45,16 +50,11 @@ class TrainingWorld:
         return self.course.lessons[1]
 
 
-def build_course(actor, *, training_type=TrainingType.ANNUAL, video_minutes: float = 10) -> Course:
+def build_course(actor, *, training_type=TrainingType.ANNUAL) -> Course:
+    """A text lesson of 5 minutes and a video lesson of 10 (the file's length)."""
     course = courses.create_course(title="危化企业年度再培训", training_type=training_type, actor=actor)
     courses.add_lesson(course, title="安全生产法要点", kind=LessonKind.TEXT, duration_minutes=5, body="第一条……")
-    courses.add_lesson(
-        course,
-        title="动火作业事故案例",
-        kind=LessonKind.VIDEO,
-        duration_minutes=video_minutes,
-        upload=courses.Upload("case.mp4", MP4),
-    )
+    courses.add_lesson(course, title="动火作业事故案例", kind=LessonKind.VIDEO, upload=courses.Upload("case.mp4", MP4))
     return course
 
 

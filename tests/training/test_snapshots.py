@@ -64,6 +64,7 @@ class Learner:
     def beat(self, seconds_later: float) -> dict:
         self.clock["now"] += timedelta(seconds=seconds_later)
         body = {"token": self.token, "lesson_id": self.lesson.id, "position": 0, "visible": True, "playing": True}
+        body["active"] = True  # a text lesson: the learner scrolls (issue 23: presence; no prompt drawn here)
         return self.client.post("/training/heartbeat", json=body).get_json()
 
     def snap(self, data: bytes | None = None, seconds_later: float = 0):

@@ -18,7 +18,7 @@ from app.training import study
 from app.training.crediting import Heartbeat
 from app.training.models import Course, LessonKind, StudyCredit
 from tests.conftest import csrf_token_from
-from tests.training.conftest import MP4, PNG
+from tests.training.conftest import MP4, PNG, SHORT_MP4, WEBM
 
 
 def test_an_enterprise_builds_a_course_with_a_video_and_a_wrong_file_is_refused(training_world, login):
@@ -31,16 +31,30 @@ def test_an_enterprise_builds_a_course_with_a_video_and_a_wrong_file_is_refused(
         content_type="multipart/form-data",
     )
     assert "文件类型不符" in refused.get_data(as_text=True)
-    added = client.post(
+    # an MP4 whose length cannot be read (its header says ftyp, nothing follows) is refused, saying why
+    broken = b"\x00\x00\x00\x18ftypmp42" + b"\x00" * 4096
+    refused = client.post(
         f"/training/courses/{course_id}",
-        data={"title": "案例", "kind": "video", "duration_minutes": "3", "file": (io.BytesIO(MP4), "case.mp4")},
+        data={"title": "案例", "kind": "video", "file": (io.BytesIO(broken), "case.mp4")},
         content_type="multipart/form-data",
-        follow_redirects=True,
     )
-    page = added.get_data(as_text=True)
-    assert "已添加课时" in page and "case.mp4" in page
+    assert "读不出该视频的时长" in refused.get_data(as_text=True)
+    # the duration is the file's (10 minutes), not the 3 minutes typed in; a 12-s video and a 6-s WebM are theirs
+    for name, data, minutes in (("case.mp4", MP4, "3"), ("short.mp4", SHORT_MP4, ""), ("clip.webm", WEBM, "")):
+        added = client.post(
+            f"/training/courses/{course_id}",
+            data={"title": "案例", "kind": "video", "duration_minutes": minutes, "file": (io.BytesIO(data), name)},
+            content_type="multipart/form-data",
+            follow_redirects=True,
+        )
+        page = added.get_data(as_text=True)
+        assert "已添加课时" in page and name in page
     course = db.session.get(Course, course_id)
-    assert [(lesson.kind, lesson.duration_seconds) for lesson in course.lessons] == [(LessonKind.VIDEO, 180)]
+    assert [(lesson.kind, lesson.duration_seconds) for lesson in course.lessons] == [
+        (LessonKind.VIDEO, 600),
+        (LessonKind.VIDEO, 12),
+        (LessonKind.VIDEO, 6),
+    ]
 
 
 def test_a_lesson_is_removed_from_a_draft_course_but_not_from_one_a_class_uses(training_world, login):
