@@ -92,6 +92,9 @@ class Config:
     PHOTO_MAX_BYTES = env_int("ANPEI_PHOTO_MAX_KB", 8192) * 1024
     #: 人像抓拍 face comparison: ``off`` (snapshots are kept for people to compare) or ``dlib`` (app/people/faces.py).
     FACE_CHECKER = env_str("ANPEI_FACE_CHECKER", "off")
+    #: 人像抓拍 face detection (no identity): a snapshot must show exactly one face, a registered photo one;
+    #: ``dlib`` (its HOG detector, app/people/faces.py) or ``off``.
+    FACE_DETECTOR = env_str("ANPEI_FACE_DETECTOR", "dlib")
     #: 人像抓拍 (app/people/snapshots.py): required when studying lessons / sitting online exams, how many per lesson
     #: page or exam attempt (the start one included, the rest at random moments), the largest upload, and how long
     #: after a random moment crediting goes on while the page takes its snapshot.
@@ -101,6 +104,9 @@ class Config:
     SNAPSHOTS_PER_EXAM = env_int("ANPEI_SNAPSHOTS_PER_EXAM", 3)
     SNAPSHOT_MAX_BYTES = env_int("ANPEI_SNAPSHOT_MAX_KB", 2048) * 1024
     SNAPSHOT_GRACE_SECONDS = env_int("ANPEI_SNAPSHOT_GRACE_SECONDS", 60)
+    #: A snapshot whose perceptual hash (64 bits) differs in at most this many bits from an earlier snapshot of the
+    #: person or from the registered photo is the same picture again, and refused (app/people/snapshots.py).
+    SNAPSHOT_SAME_PICTURE_BITS = env_int("ANPEI_SNAPSHOT_SAME_PICTURE_BITS", 6)
 
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
@@ -280,6 +286,10 @@ class TestingConfig(EmbeddedConfig):
     #: study and exam tests are about other rules.
     SNAPSHOTS_LESSONS = False
     SNAPSHOTS_EXAMS = False
+    #: Off unless a test turns it on (``monkeypatch.setitem(app.config, "FACE_DETECTOR", "dlib")``): most tests'
+    #: photos and snapshots are drawn pictures without a face; tests/people/test_detection.py, the snapshot tests
+    #: and tests/browser/test_snapshots_phone.py run the real detector.
+    FACE_DETECTOR = "off"
     #: Tests create hundreds of users; scrypt's deliberate cost is for real passwords, not fixtures.
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
 
