@@ -28,7 +28,8 @@ from app.core.db import INSERTS
 from app.extensions import db
 from app.people import snapshots
 from app.people.models import Snapshot
-from app.training.models import HeldCredit, LessonProgress, StudyCredit
+from app.training import classes
+from app.training.models import HeldCredit, Lesson, LessonProgress, StudyCredit, TrainingClass
 
 _HELD, _CREDITS, _PROGRESS = HeldCredit.__table__, StudyCredit.__table__, LessonProgress.__table__
 
@@ -102,12 +103,23 @@ def settle(snapshot: Snapshot, *, keep: bool, actor, now: datetime) -> int:
                 .values(credited_seconds=_PROGRESS.c.credited_seconds - seconds)
             )
     seconds = sum(r.seconds for r in rows)
+    first = rows[0]
+    training_class = db.session.get(TrainingClass, first.class_id)
+    if keep:  # the released minutes may complete the class (its exam passed already): as attendance does
+        classes.refresh_completions(training_class, actor=actor, now=now, person_id=snapshot.person_id)
     if snapshot.reviewed_at is not None:  # a 复核 decided: the 一人一档 keeps what it did to the hours
-        first = rows[0]
+        lesson = db.session.get(Lesson, first.lesson_id)
         record_event(
             snapshot.person_id,
             "study.credit_released" if keep else "study.credit_removed",
-            {"class": first.class_id, "lesson": first.lesson_id, "snapshot": snapshot.id, "seconds": seconds},
+            {
+                "class": first.class_id,
+                "title": training_class.title,
+                "lesson": first.lesson_id,
+                "lesson_title": lesson.title,
+                "snapshot": snapshot.id,
+                "seconds": seconds,
+            },
             actor=actor,
             at=now,
         )

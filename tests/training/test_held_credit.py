@@ -109,7 +109,14 @@ def test_a_flagged_window_is_held_as_pending_review_until_the_review_confirms_th
     assert events(w.person.id, "study.credit") == [
         (
             "study.credit_released",
-            {"class": w.training_class.id, "lesson": learner.lesson.id, "snapshot": snapshot.id, "seconds": 60},
+            {
+                "class": w.training_class.id,
+                "title": "2026 年度再培训一班",
+                "lesson": learner.lesson.id,
+                "lesson_title": "安全生产法要点",
+                "snapshot": snapshot.id,
+                "seconds": 60,
+            },
         )
     ]
     assert "待复核" not in organiser.get(f"/training/classes/{w.training_class.id}").get_data(as_text=True)
@@ -134,7 +141,14 @@ def test_not_the_person_removes_the_held_credit_and_the_window_earns_nothing_mor
     assert events(w.person.id, "study.credit") == [
         (
             "study.credit_removed",
-            {"class": w.training_class.id, "lesson": learner.lesson.id, "snapshot": snapshot.id, "seconds": 60},
+            {
+                "class": w.training_class.id,
+                "title": "2026 年度再培训一班",
+                "lesson": learner.lesson.id,
+                "lesson_title": "安全生产法要点",
+                "snapshot": snapshot.id,
+                "seconds": 60,
+            },
         )
     ]
     kinds = [kind for kind, _payload in events(w.person.id, "snapshot.")]
