@@ -70,3 +70,17 @@ def two_faces() -> bytes:
     room.paste(ASTRONAUT.resize((300, 300)), (10, 90))
     room.paste(HOPPER.resize((290, 340)), (340, 70))
     return jpeg(room)
+
+
+def y4m(frames: list[Image.Image], path, fps: int = 10) -> None:
+    """Write ``frames`` (all one size) as a YUV4MPEG2 4:2:0 file: what Chromium's fake camera plays
+    (``--use-file-for-fake-video-capture``), looping."""
+    w, h = frames[0].size
+    with open(path, "wb") as out:
+        out.write(f"YUV4MPEG2 W{w} H{h} F{fps}:1 Ip A1:1 C420\n".encode())
+        for image in frames:
+            y, cb, cr = image.convert("YCbCr").split()
+            half = (w // 2, h // 2)
+            out.write(b"FRAME\n" + y.tobytes())
+            out.write(cb.resize(half, Image.Resampling.BILINEAR).tobytes())
+            out.write(cr.resize(half, Image.Resampling.BILINEAR).tobytes())

@@ -16,11 +16,10 @@
   // 人像抓拍: required unless data-consent is absent; not answered yet → the consent step comes first, no studying.
   var consent = root.dataset.consent || '';
   if (consent === 'none') { show('consent_needed'); return; }
+  // snapshot.js says how each snapshot went in its own line (#snapshot-status), with a 重拍 button
   var shooter = consent === 'yes' && window.AnpeiSnapshot ? window.AnpeiSnapshot({
     url: root.dataset.snapshot,
-    csrf: root.dataset.csrf,
-    label: T.camera,
-    onState: function (key) { if (key !== 'snapshot_taken') show(key); }
+    csrf: root.dataset.csrf
   }) : null;
 
   function show(key) { if (status) status.textContent = T[key] || ''; }
@@ -56,7 +55,7 @@
       if (typeof d.furthest === 'number') furthest = Math.max(furthest, d.furthest);
       if (reset) return;
       if (d.refusal === 'taken_over') { stop(); show('taken_over'); return; }
-      show(d.refusal || 'studying');
+      show(d.refusal || (d.held ? 'held_' + d.held : 'studying'));  // held: 人像抓拍 awaiting its check or 复核
       if (d.snapshot_due && shooter) shooter.take();
     }).catch(function () { show('offline'); });
   }

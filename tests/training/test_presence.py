@@ -137,3 +137,21 @@ def test_the_hash_distances_the_rule_rests_on(app):
     assert distance(base, frame(ASTRONAUT, height=300, at=(20, 150))) >= 24  # the same face, moved: another picture
     assert distance(base, frame(HOPPER)) >= 24
     assert distance(photo, base) >= 16  # the registered photo and a webcam frame of the same face
+
+
+def test_the_consent_step_says_what_is_checked(training_world, login, on, app, monkeypatch):
+    client = login(training_world.worker)
+    page_url = f"/training/mine/{training_world.training_class.id}/lessons/{training_world.course.lessons[0].id}"
+    detection = "每张照片由本平台自动检测画面中是否恰好有一张人脸（只检测有无人脸，不识别身份，不保存人脸特征）"
+    comparison = "照片还由本平台自动与您的登记照片比对（人脸识别）"
+    same = "与您之前的抓拍或登记照片几乎相同的照片不算抓拍，需要重拍。"
+    monkeypatch.setitem(app.config, "FACE_DETECTOR", "dlib")
+    page = client.get(page_url).get_data(as_text=True)
+    assert detection in page and same in page and "页面在后台时不抓拍。" in page and comparison not in page
+    monkeypatch.setitem(app.config, "FACE_CHECKER", "dlib")
+    page = client.get(page_url).get_data(as_text=True)
+    assert comparison in page and "复核前该时段的学时暂不计入，确认本人后计入，判定非本人则不计" in page
+    monkeypatch.setitem(app.config, "FACE_DETECTOR", "off")
+    monkeypatch.setitem(app.config, "FACE_CHECKER", "off")
+    page = client.get(page_url).get_data(as_text=True)
+    assert detection not in page and comparison not in page and same in page
