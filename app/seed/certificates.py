@@ -1,16 +1,14 @@
 """Demo certificates: three of 金陵化工's 低压电工 hold a 特种作业操作证 issued by the 南京市 regulator on a passed
-资格考试 — one valid, one inside its 复审 window, one revoked — each with a registered photo (a drawn placeholder).
+资格考试 — one valid, one inside its 复审 window, one revoked — each with a registered photo (a real face: app/seed/portraits.py).
 Issuing checks training hours, so first they complete the 南京安培安全培训中心's 低压电工作业 初次培训 class (面授,
 well before their exams); and the one due for 复审 has just completed the centre's 复审培训 class, for which the
 centre issued them a 培训合格证明. PDFs are rendered on first view, not here (the seed stays fast)."""
 
 from __future__ import annotations
 
-import io
 from datetime import datetime, time, timedelta
 
 import sqlalchemy as sa
-from PIL import Image, ImageDraw
 
 from app.auth.models import User
 from app.certificates import class_certificates, issuing, lifecycle
@@ -21,22 +19,12 @@ from app.extensions import db
 from app.people import photos
 from app.people.models import Employment, Enterprise, Person, Post
 from app.rules.queries import rule_value
+from app.seed.portraits import portrait
 from app.training import classes, courses
 from app.training.models import ClassMode, TrainingClass, TrainingType
 
 #: 低压电工作业 初次培训: the class's required 学时 (its 大纲), attended as 面授 sessions of 8 学时 (45 minutes each).
 INITIAL_HOURS = 24
-
-
-def _portrait(shade: int) -> bytes:
-    image = Image.new("RGB", (295, 413), (70, 120 + shade, 190))
-    draw = ImageDraw.Draw(image)
-    draw.ellipse((92, 80, 203, 215), fill=(236, 204, 178))
-    draw.rectangle((60, 250, 235, 413), fill=(40, 50, 70))
-    draw.ellipse((60, 215, 235, 300), fill=(40, 50, 70))
-    out = io.BytesIO()
-    image.save(out, "PNG")
-    return out.getvalue()
 
 
 def seed_demo_certificates(enterprise: Enterprise) -> None:
@@ -65,7 +53,7 @@ def seed_demo_certificates(enterprise: Enterprise) -> None:
     )
     for n, (employment, day) in enumerate(zip(operators, issued_on, strict=True)):
         person = employment.person
-        photos.set_photo(person, _portrait(n * 30), actor=None, max_bytes=10 * 1024 * 1024)
+        photos.set_photo(person, portrait(person.id), actor=None, max_bytes=10 * 1024 * 1024)  # a real face
         sitting = Sitting(
             title="低压电工作业 资格考试（演示）",
             kind=ExamKind.QUALIFICATION,
