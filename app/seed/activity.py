@@ -173,18 +173,18 @@ def _study(person_id: int, training_class, lesson, start: datetime, minutes: int
     )
     snapshots.take(plan, webcam_frame(person_id, 0), max_bytes=1 << 20, now=start)
     moments = [start + timedelta(seconds=s + 5) for s in plan.offsets]
+    taken = 1
     for k in range(minutes * 2 + 1):
         at = start + timedelta(seconds=30 * k)
         while moments and moments[0] <= at:
-            taken = len(plan.offsets) - len(moments) + 1
+            when = moments.pop(0)
+            if not snapshots.status(plan, when).due:  # two moments within 5 s: the one taken covers both
+                continue
             other = flag and taken == 1
             shot = snapshots.take(
-                plan,
-                webcam_frame(person_id, taken, someone_else=other),
-                max_bytes=1 << 20,
-                now=moments.pop(0),
-                hold=other,
+                plan, webcam_frame(person_id, taken, someone_else=other), max_bytes=1 << 20, now=when, hold=other
             )
+            taken += 1
             if other:
                 snapshots.record_match(shot, FaceMatch("demo", 1, 1, 0.82, matched=False))
         status = snapshots.lesson_status(person_id, token, at)
