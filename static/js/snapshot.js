@@ -11,6 +11,8 @@
 
   var MAX_SIDE = 640;
   var CAMERA_MS = 20000, FRAME_MS = 5000, UPLOAD_MS = 20000;
+  // after a try failed, the page's own due notices wait this long before trying again (the 重拍 button does not)
+  var AUTO_PAUSE_MS = 20000;
   // the end states after which the learner may retake at once (the next due notice retakes by itself too)
   var RETRY = {
     snapshot_refused: true, snapshot_failed: true, camera_denied: true, camera_missing: true, camera_failed: true
@@ -35,7 +37,7 @@
   function visible() { return document.visibilityState === 'visible'; }
 
   function Snapshotter(opts) {
-    var stream = null, video = null, busy = null, waiting = false;
+    var stream = null, video = null, busy = null, waiting = false, failedAt = 0;
     var status = opts.status || document.getElementById('snapshot-status');
     var retry = opts.retry || document.getElementById('snapshot-retry');
 
@@ -125,18 +127,22 @@
     }
 
     // Take one snapshot now (later, if the page is hidden); concurrent calls share it. Resolves with the server's
-    // answer, or null when none was taken; every path ends in a state the learner can read.
-    function take() {
+    // answer, or null when none was taken; every path ends in a state the learner can read. ``now``: the learner
+    // asked (重拍) — else, shortly after a failed try, the due notice waits for the learner or AUTO_PAUSE_MS.
+    function take(now) {
       if (busy) return busy;
+      if (!now && failedAt && Date.now() - failedAt < AUTO_PAUSE_MS) return Promise.resolve(null);
       if (!visible()) { waiting = true; return Promise.resolve(null); }
       waiting = false;
       show('snapshot_taking');
       busy = camera().then(capture).then(upload).then(function (d) {
+        failedAt = 0;
         show('snapshot_taken');
         return d;
       }, function (e) {
         var failure = e instanceof Failure ? e : new Failure('camera_failed');
         if (failure.state === 'hidden') { waiting = true; show('snapshot_waiting'); return null; }
+        if (failure.state !== 'snapshot_not_due') failedAt = Date.now();
         show(failure.state, failure.message);
         return null;
       }).then(function (d) { busy = null; return d; });
@@ -145,11 +151,11 @@
 
     document.addEventListener('visibilitychange', function () {
       if (!visible()) stopCamera();   // no camera, and no snapshot, while the page is hidden
-      else if (waiting) take();
+      else if (waiting) take(true);
     });
-    if (retry) retry.addEventListener('click', function () { take(); });
+    if (retry) retry.addEventListener('click', function () { take(true); });
 
-    return { take: take };
+    return { take: function () { return take(false); } };
   }
 
   window.AnpeiSnapshot = Snapshotter;
