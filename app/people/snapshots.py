@@ -37,6 +37,7 @@ Functions flush; the view or task commits.
 
 from __future__ import annotations
 
+import functools
 import io
 import secrets
 from collections.abc import Callable
@@ -300,52 +301,47 @@ def lesson_status(person_id: int, token: str, now: datetime) -> Status:
     return replace(status, window=window.id, held=held)
 
 
-_STATUS_STATEMENT: sa.Select | None = None
-
-
+@functools.cache
 def _lesson_status_statement() -> sa.Select:
     """Built once: the plan of a study session, the consent and the page's snapshots so far, oldest first."""
-    global _STATUS_STATEMENT
-    if _STATUS_STATEMENT is None:
-        plan, consent, shot = SnapshotPlan.__table__, SnapshotConsent.__table__, Snapshot.__table__
-        _STATUS_STATEMENT = (
-            sa.select(
-                plan.c.started_at,
-                plan.c.offsets,
-                consent.c.granted,
-                shot.c.id,
-                shot.c.taken_at,
-                shot.c.needs_review,
-                shot.c.credit_held,
-                shot.c.review_verdict,
-            )
-            .select_from(plan)
-            .join(
-                consent,
-                sa.and_(
-                    consent.c.person_id == plan.c.person_id,
-                    consent.c.context == plan.c.context,
-                    consent.c.ref_id == plan.c.ref_id,
-                ),
-                isouter=True,
-            )
-            .join(
-                shot,
-                sa.and_(
-                    shot.c.plan_id == plan.c.id,
-                    shot.c.taken_at >= plan.c.started_at,
-                    shot.c.taken_at <= sa.bindparam("now", type_=sa.DateTime),
-                ),
-                isouter=True,
-            )
-            .where(
-                plan.c.person_id == sa.bindparam("p"),
-                plan.c.context == SnapshotContext.LESSON,
-                plan.c.token == sa.bindparam("t"),
-            )
-            .order_by(shot.c.taken_at, shot.c.id)
+    plan, consent, shot = SnapshotPlan.__table__, SnapshotConsent.__table__, Snapshot.__table__
+    return (
+        sa.select(
+            plan.c.started_at,
+            plan.c.offsets,
+            consent.c.granted,
+            shot.c.id,
+            shot.c.taken_at,
+            shot.c.needs_review,
+            shot.c.credit_held,
+            shot.c.review_verdict,
         )
-    return _STATUS_STATEMENT
+        .select_from(plan)
+        .join(
+            consent,
+            sa.and_(
+                consent.c.person_id == plan.c.person_id,
+                consent.c.context == plan.c.context,
+                consent.c.ref_id == plan.c.ref_id,
+            ),
+            isouter=True,
+        )
+        .join(
+            shot,
+            sa.and_(
+                shot.c.plan_id == plan.c.id,
+                shot.c.taken_at >= plan.c.started_at,
+                shot.c.taken_at <= sa.bindparam("now", type_=sa.DateTime),
+            ),
+            isouter=True,
+        )
+        .where(
+            plan.c.person_id == sa.bindparam("p"),
+            plan.c.context == SnapshotContext.LESSON,
+            plan.c.token == sa.bindparam("t"),
+        )
+        .order_by(shot.c.taken_at, shot.c.id)
+    )
 
 
 def _status(started_at: datetime, offsets, last: datetime | None, count: int, now: datetime) -> Status:
