@@ -15,7 +15,7 @@ from app.people import photos
 from app.people.models import Snapshot
 from tests.exams.conftest import right_answer
 from tests.exams.test_views import post_answer, started
-from tests.pictures import pattern
+from tests.pictures import ASTRONAUT, pattern, webcam
 
 
 def jpeg() -> bytes:
@@ -129,3 +129,18 @@ def test_the_candidate_sees_their_own_exam_snapshots_on_the_result_page(exam_wor
     assert seen_by_organiser.status_code == 200
     # staff see them on the attempt's page, beside the registered photo, not as the candidate's own
     assert "我的人像抓拍" not in seen_by_organiser.get_data(as_text=True)
+
+
+def test_an_exam_snapshot_without_a_face_is_refused_and_stays_due(exam_world, login, app, on, monkeypatch):
+    monkeypatch.setitem(app.config, "FACE_DETECTOR", "dlib")
+    client = login(exam_world.worker)
+    attempt = started(client, exam_world)
+    client.post(f"/exams/attempts/{attempt.id}/snapshots/consent", data={"decision": "yes"})
+    client.get(f"/exams/attempts/{attempt.id}")  # draws the schedule: the start snapshot is due
+    url = f"/exams/attempts/{attempt.id}/snapshot"
+    refused = client.post(url, data=pattern(3), headers={"Content-Type": "image/jpeg"})
+    assert refused.status_code == 422
+    assert refused.get_json()["error"]["message"] == "没有拍到人脸：请正对摄像头、保持光线充足，然后重拍。"
+    assert client.get(url).get_json() == {"due": True} and db.session.scalar(sa.select(sa.func.count(Snapshot.id))) == 0
+    taken = client.post(url, data=webcam(ASTRONAUT), headers={"Content-Type": "image/jpeg"})
+    assert taken.get_json() == {"saved": True, "due": False}
