@@ -97,6 +97,9 @@ class Config:
     PHOTO_MAX_BYTES = env_int("ANPEI_PHOTO_MAX_KB", 8192) * 1024
     #: 人像抓拍 face comparison: ``off`` (snapshots are kept for people to compare) or ``dlib`` (app/people/faces.py).
     FACE_CHECKER = env_str("ANPEI_FACE_CHECKER", "off")
+    #: 人像抓拍 face detection (no identity): a snapshot must show exactly one face, a registered photo one;
+    #: ``dlib`` (its HOG detector, app/people/faces.py) or ``off``.
+    FACE_DETECTOR = env_str("ANPEI_FACE_DETECTOR", "dlib")
     #: 人像抓拍 (app/people/snapshots.py): required when studying lessons / sitting online exams, how many per lesson
     #: page or exam attempt (the start one included, the rest at random moments), the largest upload, and how long
     #: after a random moment crediting goes on while the page takes its snapshot.
@@ -113,6 +116,9 @@ class Config:
     STUDY_PROMPTS = env_int("ANPEI_STUDY_PROMPTS", 3)
     STUDY_PROMPT_WINDOW = env_int("ANPEI_STUDY_PROMPT_WINDOW", 60)
     STUDY_PROMPT_MISSES = env_int("ANPEI_STUDY_PROMPT_MISSES", 2)
+    #: A snapshot whose perceptual hash (64 bits) differs in at most this many bits from an earlier snapshot of the
+    #: person or from the registered photo is the same picture again, and refused (app/people/snapshots.py).
+    SNAPSHOT_SAME_PICTURE_BITS = env_int("ANPEI_SNAPSHOT_SAME_PICTURE_BITS", 6)
 
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
@@ -294,6 +300,10 @@ class TestingConfig(EmbeddedConfig):
     SNAPSHOTS_EXAMS = False
     #: No random "还在学习吗？" prompts unless a test draws them (its own ``STUDY_PROMPTS``): the rest are deterministic.
     STUDY_PROMPTS = 0
+    #: Off unless a test turns it on (``monkeypatch.setitem(app.config, "FACE_DETECTOR", "dlib")``): most tests'
+    #: photos and snapshots are drawn pictures without a face; tests/people/test_detection.py, the snapshot tests
+    #: and tests/browser/test_snapshots_phone.py run the real detector.
+    FACE_DETECTOR = "off"
     #: Tests create hundreds of users; scrypt's deliberate cost is for real passwords, not fixtures.
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
 

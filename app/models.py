@@ -21,5 +21,6 @@ from app.rules import models as rules_models  # noqa: F401
 from app.spotchecks import models as spotchecks_models  # noqa: F401
 from app.spotchecks import tasks as spotchecks_tasks  # noqa: F401  (registers Celery tasks)
 from app.training import gate as training_gate  # noqa: F401  (registers the hours gate before 资格/复审考试)
+from app.training import held as training_held  # noqa: F401  (settles held credit when a 人像抓拍 is reviewed)
 from app.training import models as training_models  # noqa: F401
 from app.training import tasks as training_tasks  # noqa: F401  (registers Celery tasks)

@@ -36,6 +36,7 @@ from tests.exams.practical_world import objects_for_access_matrix as practical_o
 from tests.exams.world import objects_for_access_matrix as exam_objects
 from tests.factories import Factory
 from tests.people.world import World, build_world, fresh_g_per_request, good_rows, xlsx_bytes
+from tests.pictures import pattern
 from tests.spotchecks.world import objects_for_access_matrix
 from tests.training.world import objects_for_access_matrix as training_objects
 
@@ -74,14 +75,14 @@ def _snapshot(t: Tenant) -> int:
     """A flagged 人像抓拍 of person A studying in enterprise A's class."""
     class_id = OBJECT_ARGS["class_id"](t)
     plan = snapshots.open_plan(t.world.person_a.id, SnapshotContext.LESSON, class_id, span_seconds=600)
-    return _flagged(snapshots.take(plan, _photo_bytes(), max_bytes=1 << 20))
+    return _flagged(snapshots.take(plan, pattern(1), max_bytes=1 << 20))  # not the registered photo again
 
 
 def _exam_snapshot(t: Tenant) -> int:
     """A flagged 人像抓拍 of person A's attempt in enterprise A's sitting."""
     attempt_id = OBJECT_ARGS["attempt_id"](t)
     plan = snapshots.open_plan(t.world.person_a.id, SnapshotContext.EXAM, attempt_id, span_seconds=600)
-    return _flagged(snapshots.take(plan, _photo_bytes(), max_bytes=1 << 20))
+    return _flagged(snapshots.take(plan, pattern(2), max_bytes=1 << 20))
 
 
 #: URL argument → value naming an object of tenant A. Extend this when adding routes with new arguments.

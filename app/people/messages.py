@@ -36,6 +36,18 @@ MESSAGES = {
     "photo.too_large": lambda p: _("照片文件太大（不超过 %(mb)s MB），请压缩后再上传。", mb=p.get("mb", "")),
     "photo.not_an_image": lambda p: _("无法识别的照片文件，请上传 JPG、PNG 或 WebP 格式的证件照。"),
     "photo.not_allowed": lambda p: _("只有本人、其唯一在职单位或监管部门可以更换登记照片。"),
+    "photo.no_face": lambda p: _("照片中没有检测到人脸：请上传本人正面免冠证件照，人脸位于画面中部。"),
+    "photo.several_faces": lambda p: _(
+        "照片中检测到 %(n)s 张人脸：登记照片只能有本人一人，请重新上传。", n=p.get("n", "")
+    ),
+    "snapshot.no_face": lambda p: _("没有拍到人脸：请正对摄像头、保持光线充足，然后重拍。"),
+    "snapshot.several_faces": lambda p: _(
+        "画面中有 %(n)s 张人脸：抓拍时镜头前只能有您本人，请重拍。", n=p.get("n", "")
+    ),
+    "snapshot.same_picture": lambda p: _(
+        "这张照片与您之前的一张抓拍几乎相同，不能算作新的抓拍：请稍微调整姿势或位置后重拍。"
+    ),
+    "snapshot.same_as_photo": lambda p: _("这张照片与您的登记照片几乎相同：抓拍必须是摄像头此刻拍下的画面，请重拍。"),
     "snapshot.too_large": lambda p: _("抓拍图片太大（不超过 %(mb)s MB）。", mb=p.get("mb", "")),
     "snapshot.not_an_image": lambda p: _("无法识别的抓拍图片，应为 JPG、PNG 或 WebP 格式。"),
     "snapshot.empty": lambda p: _("没有收到抓拍图片。"),

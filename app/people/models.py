@@ -208,6 +208,9 @@ class Person(TimestampMixin, db.Model):
     #: The registered 一寸 photo (app/people/photos.py): its storage key and sha256; None until one is uploaded.
     photo_key: so.Mapped[str | None] = so.mapped_column(sa.String(120))
     photo_sha256: so.Mapped[str | None] = so.mapped_column(sa.String(64))
+    #: The registered photo's perceptual hashes (``app.people.photos.picture_hash``): a 人像抓拍 that is this picture
+    #: again is refused. Empty for a photo stored before they were kept (worked out on first need).
+    photo_phash: so.Mapped[str] = so.mapped_column(sa.String(64), default="", server_default="")
 
     employments: so.Mapped[list[Employment]] = so.relationship(
         back_populates="person", order_by="Employment.start_date.desc()"
@@ -361,6 +364,15 @@ class Snapshot(db.Model):
     face_distance: so.Mapped[float | None]
     face_matched: so.Mapped[bool | None]
     needs_review: so.Mapped[bool] = so.mapped_column(default=False)
+    #: The picture's perceptual hashes (``app.people.photos.picture_hash``, 48 hex digits): a later snapshot of the
+    #: person that is this picture again is refused. Empty for snapshots taken before they were kept.
+    phash: so.Mapped[str] = so.mapped_column(sa.String(64), default="", server_default="")
+    #: The face detector that found exactly one face in it (``app.people.faces.count_faces``); empty while off.
+    face_detector: so.Mapped[str] = so.mapped_column(sa.String(20), default="", server_default="")
+    #: While True, online study credited in this snapshot's window (until the next snapshot of its lesson page) is
+    #: held (``app.training.held``), not in the ledger: the face check has not answered yet, or it flagged the
+    #: snapshot and no 复核 has closed it. Set when taken with a face checker on; cleared by a match or a 复核.
+    credit_held: so.Mapped[bool] = so.mapped_column(default=False, server_default=sa.false())
     #: The 复核 of a flagged snapshot (naive UTC, the reviewer, the verdict and its note); None until reviewed.
     reviewed_at: so.Mapped[datetime | None]
     reviewed_by_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("auth_users.id"))

@@ -4,6 +4,9 @@ policy check. Certificates print it; regulators and class organisers compare 人
 An upload is decoded by Pillow (so what is stored is always an image we produced, never the uploaded bytes),
 turned upright by its EXIF orientation, centre-cropped to the 一寸 proportion 5:7 (25 × 35 mm) and written as a
 295 × 413 px JPEG (300 dpi). Decompression bombs are refused by size before decoding and by Pillow's pixel limit.
+With face detection on (``ANPEI_FACE_DETECTOR``, ``app.people.faces.count_faces``) the cropped photo must show
+exactly one face. Its perceptual hash (:func:`picture_hash`) is kept, so a 人像抓拍 that is this photo again is
+refused (``app.people.snapshots``).
 """
 
 from __future__ import annotations
@@ -11,12 +14,14 @@ from __future__ import annotations
 import io
 import warnings
 
+import sqlalchemy as sa
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from app.archive.services import record_event
 from app.core.errors import DomainError
 from app.core.storage import storage
 from app.extensions import db
+from app.people import faces
 from app.people import messages as _messages  # noqa: F401  (registers the photo codes)
 from app.people.models import Person
 
@@ -51,27 +56,76 @@ def decode_image(data: bytes, *, max_bytes: int, max_pixels: int = MAX_PIXELS, c
     return ImageOps.exif_transpose(image).convert("RGB")
 
 
-def normalise_photo(data: bytes, *, max_bytes: int) -> bytes:
-    """The upload as a 一寸 JPEG.
+#: A picture is hashed whole and with these shares cut off each edge (its central 92 % and 84 %), so that a
+#: slightly cropped or zoomed copy still meets one of the original's hashes.
+HASH_CROPS = (0.0, 0.04, 0.08)
 
-    :raises DomainError: ``photo.too_large`` (bytes or pixels), ``photo.not_an_image`` (not a JPEG/PNG/WebP).
-    """
+
+def picture_hash(image: Image.Image) -> str:
+    """The perceptual hashes of a picture: imagehash's pHash (the signs of the 8 × 8 lowest frequencies of the DCT
+    of its 32 × 32 greyscale, 64 bits as 16 hex digits) of the whole picture and of its central crops
+    (:data:`HASH_CROPS`), 48 hex digits in all. A re-encoded, lighter or darker copy keeps all but a few bits of the
+    whole picture's hash; a copy cropped or zoomed by up to ~10 % meets one of the crops' (docs/snapshots.md)."""
+    import imagehash  # numpy and scipy: imported on first use, not by ``import app``
+
+    w, h = image.size
+    crops = [image.crop((round(w * c), round(h * c), w - round(w * c), h - round(h * c))) for c in HASH_CROPS]
+    return "".join(str(imagehash.phash(crop)) for crop in crops)
+
+
+def hash_distance(a: str, b: str) -> int:
+    """How many of 64 bits differ between the closest pair of hashes of two :func:`picture_hash` values."""
+    ones = [int(a[i : i + 16], 16) for i in range(0, len(a), 16)]
+    others = [int(b[i : i + 16], 16) for i in range(0, len(b), 16)]
+    return min((x ^ y).bit_count() for x in ones for y in others)
+
+
+def _cropped(data: bytes, *, max_bytes: int) -> Image.Image:
     image = decode_image(data, max_bytes=max_bytes)
-    image = ImageOps.fit(image, SIZE, method=Image.Resampling.LANCZOS, centering=(0.5, 0.4))
+    return ImageOps.fit(image, SIZE, method=Image.Resampling.LANCZOS, centering=(0.5, 0.4))
+
+
+def _jpeg(image: Image.Image) -> bytes:
     out = io.BytesIO()
     image.save(out, "JPEG", quality=88, optimize=True, dpi=(300, 300))
     return out.getvalue()
 
 
+def normalise_photo(data: bytes, *, max_bytes: int) -> bytes:
+    """The upload as a 一寸 JPEG.
+
+    :raises DomainError: ``photo.too_large`` (bytes or pixels), ``photo.not_an_image`` (not a JPEG/PNG/WebP).
+    """
+    return _jpeg(_cropped(data, max_bytes=max_bytes))
+
+
+def check_one_face(image: Image.Image) -> None:
+    """With face detection on, the cropped photo must show exactly one face.
+
+    :raises DomainError: ``photo.no_face``, ``photo.several_faces`` (``n``).
+    """
+    found = faces.count_faces(image)
+    if found is None or found == 1:
+        return
+    if found == 0:
+        raise DomainError("photo.no_face", http_status=422)
+    raise DomainError("photo.several_faces", http_status=422, n=found)
+
+
 def set_photo(person: Person, data: bytes, *, actor, max_bytes: int) -> str:
-    """Store ``data`` as the person's registered photo and record it in the 一人一档; returns the sha256."""
-    jpeg = normalise_photo(data, max_bytes=max_bytes)
+    """Store ``data`` as the person's registered photo and record it in the 一人一档; returns the sha256.
+
+    :raises DomainError: an upload error (:func:`decode_image`), or :func:`check_one_face`'s.
+    """
+    image = _cropped(data, max_bytes=max_bytes)
+    check_one_face(image)
+    jpeg = _jpeg(image)
     stored = storage().put(f"photos/{person.id}/{_short(jpeg)}.jpg", jpeg, "image/jpeg")
     previous = person.photo_sha256
     db.session.execute(
         Person.__table__.update()
         .where(Person.__table__.c.id == person.id)
-        .values(photo_key=stored.key, photo_sha256=stored.sha256)
+        .values(photo_key=stored.key, photo_sha256=stored.sha256, photo_phash=picture_hash(image))
     )
     db.session.refresh(person)
     record_event(
@@ -82,6 +136,25 @@ def set_photo(person: Person, data: bytes, *, actor, max_bytes: int) -> str:
         enterprise_id=actor.enterprise_id if actor is not None and actor.role.value == "enterprise" else None,
     )
     return stored.sha256
+
+
+def registered_hash(person_id: int) -> str:
+    """The perceptual hash of the person's registered photo ("" without one). A photo stored before the hash was
+    kept is read once from storage, and its hash written (only where still empty: racing readers agree)."""
+    row = db.session.execute(sa.select(Person.photo_key, Person.photo_phash).where(Person.id == person_id)).first()
+    if row is None or not row.photo_key:
+        return ""
+    if row.photo_phash:
+        return row.photo_phash
+    with Image.open(io.BytesIO(storage().read(row.photo_key))) as image:
+        value = picture_hash(image.convert("RGB"))
+    db.session.execute(
+        sa.update(Person.__table__)
+        .where(Person.__table__.c.id == person_id, Person.__table__.c.photo_key == row.photo_key)
+        .where(Person.__table__.c.photo_phash == "")
+        .values(photo_phash=value)
+    )
+    return value
 
 
 def _short(data: bytes) -> str:

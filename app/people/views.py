@@ -16,7 +16,7 @@ from app.core.forms import choices
 from app.core.messages import message_for
 from app.core.storage import send_stored
 from app.extensions import db
-from app.people import bp, dossier, photos, roster_import, snapshots
+from app.people import bp, dossier, faces, photos, roster_import, snapshots
 from app.people import scope as people_scope
 from app.people import timeline as _timeline  # noqa: F401  (registers the 一人一档 timeline routes)
 from app.people import zones as _zones  # noqa: F401  (registers the user's time zone with the clock)
@@ -304,6 +304,13 @@ def my_snapshot(snapshot_id: int):
     if snapshot is None or not policy.may_see_own_snapshots(current_user, snapshot.person_id):
         abort(404)
     return send_stored(snapshot.storage_key, content_type="image/jpeg")
+
+
+@bp.app_template_global("snapshot_checks")
+def snapshot_checks() -> dict[str, bool]:
+    """What the 人像抓拍 consent steps tell the person is done with each snapshot: face detection
+    (``ANPEI_FACE_DETECTOR``) and face comparison with the registered photo (``ANPEI_FACE_CHECKER``)."""
+    return {"detector": faces.detector_name() != "off", "checker": snapshots.checking_faces()}
 
 
 # ---------------------------------------------------------------- roster import

@@ -11,13 +11,13 @@ What it leaves behind, at 金陵化工有限公司:
   answered on site, one failure, closed — so the 整改清单 holds one open finding;
 - a running online 再培训 class (three text lessons, 2 学时 required, the demo exam template for its class exam):
   the safety managers have studied the first lesson, 王建国 ten minutes of it (``worker`` → 我的培训); each agreed to
-  人像抓拍 and has a start snapshot and one at a random moment, and one safety manager's second snapshot is flagged
-  for review (a drawn stand-in for a face checker's mismatch), so the organiser's 人像抓拍 pages show something.
+  人像抓拍 and has a start snapshot and one after each random moment within that time (real face photos: see
+  ``app.seed.portraits``), and one safety manager's second snapshot shows someone else and is flagged for review (a
+  stand-in for a face checker's mismatch), so its window's minutes are held as 待复核 until the organiser's 复核.
 """
 
 from __future__ import annotations
 
-import io
 import random
 import secrets
 from datetime import datetime, timedelta
@@ -25,7 +25,6 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import to_user_timezone
-from PIL import Image
 
 from app.auth.models import User
 from app.bank.models import PaperTemplate
@@ -36,7 +35,7 @@ from app.extensions import db
 from app.people import snapshots
 from app.people.faces import FaceMatch
 from app.people.models import Employment, Post, SnapshotContext
-from app.seed.portraits import portrait
+from app.seed.portraits import webcam_frame
 from app.spotchecks import engine, inspections, tickets
 from app.spotchecks.models import TicketState
 from app.training import classes, courses, study
@@ -155,42 +154,48 @@ def _training(organiser: User, worker: User, enterprise, now: datetime) -> None:
     classes.enrol(training_class, [worker.person_id, *managers], actor=organiser)
     first = course.lessons[0]
     for n, (person_id, minutes) in enumerate([(worker.person_id, 10)] + [(p, 20) for p in managers]):
-        start = now - timedelta(hours=1)
-        token = study.open_lesson(person_id, training_class, first, now=start)
-        _snapshots(person_id, training_class, first, token, start, minutes, flag=n == 1)
-        for k in range(minutes * 2 + 1):  # scrolling as they read, answering each 还在学习吗？ prompt at once
-            at = start + timedelta(seconds=30 * k)
-            beat = study.heartbeat(person_id, Heartbeat(token, first.id, 0, active=True), now=at)
-            if beat.prompt:
-                study.heartbeat(person_id, Heartbeat(token, first.id, 0, answer=beat.prompt), now=at)
+        _study(person_id, training_class, first, now - timedelta(hours=1), minutes, flag=n == 1)
 
 
-def _snapshots(person_id: int, training_class, lesson, token: str, start: datetime, minutes: int, *, flag: bool):
-    """Consent, the lesson page's schedule, its start snapshot and one at a random moment within the minutes
-    studied; ``flag``: the second shows someone else, as a face checker would report it."""
+def _study(person_id: int, training_class, lesson, start: datetime, minutes: int, *, flag: bool) -> None:
+    """Study ``lesson`` for ``minutes`` from ``start`` with 人像抓拍 as the page does it: consent, the page's schedule,
+    the start snapshot, one 5 s after each random moment within the minutes studied (the person's face placed
+    elsewhere in the frame each time), and heartbeats every 30 s credited by the snapshot rule. ``flag``: the second
+    snapshot shows someone else and is flagged as a face checker would (``FaceMatch("demo")``): the credit of its
+    window is held (待复核) until the organiser's 复核."""
     context = SnapshotContext.LESSON
+    token = study.open_lesson(person_id, training_class, lesson, now=start)
     snapshots.record_consent(
         person_id, context, training_class.id, True, title=training_class.title, actor=None, now=start
     )
     plan = snapshots.open_plan(
         person_id, context, training_class.id, item_id=lesson.id, token=token, span_seconds=minutes * 60, now=start
     )
-    snapshots.take(plan, _frame(person_id), max_bytes=1 << 20, now=start)
-    if plan.offsets:
-        later = start + timedelta(seconds=plan.offsets[0] + 5)
-        second = snapshots.take(plan, _frame(person_id + 1000 if flag else person_id), max_bytes=1 << 20, now=later)
-        if flag:
-            snapshots.record_match(second, FaceMatch("demo", 1, 1, 0.82, matched=False))
-
-
-def _frame(seed: int) -> bytes:
-    """A drawn webcam frame: a portrait in a grey room, 640 × 480."""
-    frame = Image.new("RGB", (640, 480), (150, 150, 145))
-    with Image.open(io.BytesIO(portrait(seed))) as face:
-        frame.paste(face.convert("RGB"), (172, 67))
-    out = io.BytesIO()
-    frame.save(out, "JPEG", quality=80)
-    return out.getvalue()
+    snapshots.take(plan, webcam_frame(person_id, 0), max_bytes=1 << 20, now=start)
+    moments = [start + timedelta(seconds=s + 5) for s in plan.offsets]
+    taken = 1
+    for k in range(minutes * 2 + 1):
+        at = start + timedelta(seconds=30 * k)
+        while moments and moments[0] <= at:
+            when = moments.pop(0)
+            if not snapshots.status(plan, when).due:  # two moments within 5 s: the one taken covers both
+                continue
+            other = flag and taken == 1
+            shot = snapshots.take(
+                plan, webcam_frame(person_id, taken, someone_else=other), max_bytes=1 << 20, now=when, hold=other
+            )
+            taken += 1
+            if other:
+                snapshots.record_match(shot, FaceMatch("demo", 1, 1, 0.82, matched=False))
+        status = snapshots.lesson_status(person_id, token, at)
+        hold = status.window if status.held else None
+        # scrolling as they read, answering each 还在学习吗？ prompt at once
+        beat = study.heartbeat(
+            person_id, Heartbeat(token, lesson.id, 0, snapshot_ok=status.ok, active=True), now=at, hold=hold
+        )
+        if beat.prompt:
+            answer = Heartbeat(token, lesson.id, 0, snapshot_ok=status.ok, answer=beat.prompt)
+            study.heartbeat(person_id, answer, now=at, hold=hold)
 
 
 def _exam(organiser: User, worker: User, enterprise, now: datetime, rng: random.Random) -> None:

@@ -1,18 +1,16 @@
 """Demo certificates: three of 金陵化工's 低压电工 hold a 特种作业操作证 issued by the 南京市 regulator (entrusted by
 江苏省应急管理厅) on a passed 资格考试 — one issued under 应急管理部令第19号 (换证 in six years), one issued under
 30号令 in 2022 with its 复审 of 2025 on record (its 2028 复审 no longer exists: 换证 instead), one revoked — each with
-a registered photo (a drawn placeholder). Issuing checks training hours, so first they complete the
+a registered photo (a real face: app/seed/portraits.py). Issuing checks training hours, so first they complete the
 南京安培安全培训中心's 低压电工作业 初次培训 class (面授, well before their exams); the 30号令 card's holder did the
 复审培训 of 2025 and has just completed a 复审（换证）培训 class, for which the centre issued a 培训合格证明. PDFs are
 rendered on first view, not here (the seed stays fast)."""
 
 from __future__ import annotations
 
-import io
 from datetime import date, datetime, time, timedelta
 
 import sqlalchemy as sa
-from PIL import Image, ImageDraw
 
 from app.auth.models import User
 from app.certificates import class_certificates, decisions, issuing, recompute, renewals
@@ -24,22 +22,12 @@ from app.exams.practical_sheets import seed_score_sheets
 from app.extensions import db
 from app.people import photos
 from app.people.models import Employment, Enterprise, Person, Post
+from app.seed.portraits import portrait
 from app.training import classes, courses
 from app.training.models import ClassMode, TrainingClass, TrainingType
 
 #: 低压电工作业 初次培训: the class's required 学时 (its 大纲), attended as 面授 sessions of 8 学时 (45 minutes each).
 INITIAL_HOURS = 24
-
-
-def _portrait(shade: int) -> bytes:
-    image = Image.new("RGB", (295, 413), (70, 120 + shade, 190))
-    draw = ImageDraw.Draw(image)
-    draw.ellipse((92, 80, 203, 215), fill=(236, 204, 178))
-    draw.rectangle((60, 250, 235, 413), fill=(40, 50, 70))
-    draw.ellipse((60, 215, 235, 300), fill=(40, 50, 70))
-    out = io.BytesIO()
-    image.save(out, "PNG")
-    return out.getvalue()
 
 
 #: The 30号令 card of the demo: issued 2022-03-15, its 复审 of 2025 done (30号令 still applied), the next one — on
@@ -77,7 +65,7 @@ def seed_demo_certificates(enterprise: Enterprise) -> None:
     examiner = db.session.scalars(sa.select(User).where(User.username == "examiner")).one()
     for n, (employment, day) in enumerate(zip(operators, issued_on, strict=True)):
         person = employment.person
-        photos.set_photo(person, _portrait(n * 30), actor=None, max_bytes=10 * 1024 * 1024)
+        photos.set_photo(person, portrait(person.id), actor=None, max_bytes=10 * 1024 * 1024)  # a real face
         attempt = _graded(ExamKind.QUALIFICATION, "低压电工作业 资格考试（演示）", person, day - timedelta(days=7), n)
         _practical(person, day - timedelta(days=3), (regulator, examiner), n)
         certs.append(issuing.issue(attempt, actor=regulator, today=day))

@@ -147,7 +147,7 @@ def seed_demo() -> bool:
             if first_worker is None:
                 first_worker = employment.person
             if enterprise is chem and seq <= 12:  # a registered photo for the first of 金陵化工's staff
-                set_photo(employment.person, portrait(seq), actor=None, max_bytes=1 << 20)
+                set_photo(employment.person, portrait(employment.person.id), actor=None, max_bytes=1 << 20)
 
     scopes = {
         "admin": {},

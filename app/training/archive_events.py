@@ -45,3 +45,24 @@ def _training_completed(p: dict) -> RenderedEvent:
         _class_facts(p) + facts((_("已获学时"), p.get("hours")), (_("要求学时"), p.get("required_hours"))),
         outcome_passed(True),
     )
+
+
+def _held_facts(p: dict) -> list[tuple[str, str]]:
+    seconds = int(p.get("seconds") or 0)
+    return facts(
+        (_("培训班次"), p.get("title")),
+        (_("课时"), p.get("lesson_title")),
+        (_("在线学习"), _("%(m)s 分 %(s)s 秒", m=seconds // 60, s=seconds % 60)),
+    )
+
+
+@renders("study.credit_released")
+def _credit_released(p: dict) -> RenderedEvent:
+    """A 复核 confirmed 本人 in a flagged 人像抓拍: the online study held in its window went into the ledger."""
+    return RenderedEvent(_("人像抓拍复核为本人，待复核学时计入"), _held_facts(p), (_("计入学时"), "ok"))
+
+
+@renders("study.credit_removed")
+def _credit_removed(p: dict) -> RenderedEvent:
+    """A 复核 found someone else in a flagged 人像抓拍: the online study held in its window is not credited."""
+    return RenderedEvent(_("人像抓拍复核为非本人，待复核学时不计"), _held_facts(p), (_("不计学时"), "bad"))

@@ -220,3 +220,25 @@ class StudyCredit(db.Model):
     lesson_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("training_lessons.id"))
     day: so.Mapped[date]
     seconds: so.Mapped[int] = so.mapped_column(default=0)
+
+
+class HeldCredit(db.Model):
+    """Seconds of online study earned in the window of a 人像抓拍 whose credit is held (``Snapshot.credit_held``:
+    the face check has not answered, or flagged it for 复核), per local day: not in the ledger until a match or a
+    复核 of 本人 moves them into :class:`StudyCredit`; a 复核 of 非本人 removes them (``app.training.held``). They
+    count in ``LessonProgress.credited_seconds`` (the lesson's cap) until removed, so at every moment
+    ``credited_seconds = Σ StudyCredit + Σ HeldCredit`` for each person, class and lesson."""
+
+    __tablename__ = "training_held_credits"
+    __table_args__ = (
+        sa.UniqueConstraint("snapshot_id", "day"),
+        sa.Index("ix_training_held_credits_person_class", "person_id", "class_id"),
+    )
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    snapshot_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("people_snapshots.id"))
+    person_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("people_persons.id"))
+    class_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("training_classes.id"))
+    lesson_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("training_lessons.id"))
+    day: so.Mapped[date]
+    seconds: so.Mapped[int]

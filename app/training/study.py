@@ -33,6 +33,7 @@ from app.training.crediting import (
     next_prompt,
     split_by_day,
 )
+from app.training.held import held_ledger, held_upsert, still_held
 from app.training.models import (
     ClassMode,
     Enrolment,
@@ -128,6 +129,7 @@ def heartbeat(
     now: datetime | None = None,
     conn: sa.Connection | None = None,
     rules: Rules | None = None,
+    hold: int | None = None,
 ) -> BeatResult:
     """Credit one heartbeat of the person's lesson page (see :mod:`app.training.crediting`).
 
@@ -136,7 +138,11 @@ def heartbeat(
     ledger, as data-modifying CTEs that only run when the move won). Both are built once (heartbeats are the busiest
     request of online study) and run on ``conn`` (the view's :func:`app.auth.access.lean_connection`; the ORM
     session's connection by default), as prepared statements on psycopg's connection
-    (:func:`app.core.db.first_row`). The caller commits."""
+    (:func:`app.core.db.first_row`). The caller commits.
+
+    ``hold``: the 人像抓拍 in whose window this beat falls, when that window's credit is held (``app.training.held``):
+    the day shares go into the held credit instead of the ledger, and the beat moves nothing unless the snapshot is
+    still held when it writes."""
     now = now or utcnow()
     conn = conn or db.session.connection()
     row = first_row(conn, _read_statement(), {"b_person": person_id})
@@ -176,10 +182,12 @@ def heartbeat(
     }
     for k, (day, share) in enumerate(days):
         params[f"day{k}"], params[f"share{k}"] = day, share
+    if hold is not None:
+        params["b_hold"] = hold
     if conn.dialect.name == "postgresql":
-        moved, credited = first_row(conn, _write_statement(progressed, len(days)), params)
+        moved, credited = first_row(conn, _write_statement(progressed, len(days), hold is not None), params)
     else:
-        moved, credited = _write_in_steps(conn, progressed, len(days), params)
+        moved, credited = _write_in_steps(conn, progressed, len(days), params, hold is not None)
     if not moved:  # a racing heartbeat of the same page got there first: it carries the credit
         return BeatResult(0, "duplicate", row.credited_seconds, row.furthest)
     return BeatResult(
@@ -266,13 +274,15 @@ def _read_statement() -> sa.Select:
     )
 
 
-def _moves() -> tuple[sa.Update, sa.Update]:
+def _moves(held: bool = False) -> tuple[sa.Update, sa.Update]:
     """Two of the three writes of a heartbeat, with bound parameters (the third is :func:`_ledger`):
 
     * ``move``: the session's clock, position, lag, page state and prompt, only from the state the rule saw
       (``last_at`` and the open prompt unchanged, the token still this page's): a retried or racing heartbeat that
       lost finds no row and credits nothing;
     * ``progress``: ``credited_seconds + :seconds`` and the furthest position, never lowered;
+
+    ``held``: the move also needs the 人像抓拍 ``:b_hold`` still held (:func:`app.training.held.still_held`).
     """
     s, p = _SESSIONS, _PROGRESS
     move = (
@@ -295,6 +305,8 @@ def _moves() -> tuple[sa.Update, sa.Update]:
             misses=sa.bindparam("b_misses", type_=sa.Integer),
         )
     )
+    if held:
+        move = move.where(still_held())
     furthest = sa.bindparam("b_furthest", type_=sa.Float)
     progress = (
         sa.update(p)
@@ -312,12 +324,20 @@ def _moves() -> tuple[sa.Update, sa.Update]:
     return move, progress
 
 
-def _ledger(shares: sa.Select) -> sa.Insert:
+def _ledger(shares: sa.Select, held: bool = False) -> sa.Insert:
     """PostgreSQL ``INSERT … ON CONFLICT DO UPDATE``: the day shares (rows of ``day, seconds``) added into the
-    per-day ledger."""
+    per-day ledger (``held``: into the held credit of the 人像抓拍 ``:b_hold``)."""
     c = _CREDITS
     person, class_id, lesson_id = (sa.bindparam(k, type_=sa.Integer) for k in ("b_person", "b_class", "b_lesson"))
     days = shares.subquery("shares")
+    if held:
+        insert = held_ledger("postgresql").from_select(
+            ["snapshot_id", "person_id", "class_id", "lesson_id", "day", "seconds"],
+            sa.select(
+                sa.bindparam("b_hold", type_=sa.Integer), person, class_id, lesson_id, days.c.day, days.c.seconds
+            ),
+        )
+        return held_upsert(insert)
     insert = INSERTS["postgresql"](c).from_select(
         ["person_id", "class_id", "lesson_id", "day", "seconds"],
         sa.select(person, class_id, lesson_id, days.c.day, days.c.seconds),
@@ -342,10 +362,10 @@ def _shares(days: int, won: sa.ColumnElement) -> sa.Select:
 
 
 @functools.cache
-def _write_statement(progressed: bool, days: int) -> sa.Select:
+def _write_statement(progressed: bool, days: int, held: bool = False) -> sa.Select:
     """PostgreSQL: the writes in one statement, ``(1 if the session moved else 0, credited_seconds or NULL)``.
     The progress and ledger CTEs are conditioned on the move (``EXISTS (SELECT FROM moved)``)."""
-    move, progress = _moves()
+    move, progress = _moves(held)
     moved = move.returning(_SESSIONS.c.person_id).cte("moved")
     won = sa.exists(sa.select(moved.c.person_id))
     columns = [sa.select(sa.func.count()).select_from(moved).scalar_subquery()]
@@ -356,19 +376,29 @@ def _write_statement(progressed: bool, days: int) -> sa.Select:
         columns.append(sa.null())
     stmt = sa.select(*columns)
     if days:
-        stmt = stmt.add_cte(_ledger(_shares(days, won)).returning(_CREDITS.c.id).cte("ledger"))
+        ledger = _ledger(_shares(days, won), held)
+        stmt = stmt.add_cte(ledger.returning(ledger.table.c.id).cte("ledger"))
     return stmt
 
 
-def _write_in_steps(conn: sa.Connection, progressed: bool, days: int, params: dict) -> tuple[int, int | None]:
+def _write_in_steps(
+    conn: sa.Connection, progressed: bool, days: int, params: dict, held: bool = False
+) -> tuple[int, int | None]:
     """Other databases (SQLite in tests and embedded mode): the same writes, one statement each."""
-    move, progress = _moves()
+    move, progress = _moves(held)
     if not conn.execute(move, params).rowcount:
         return 0, None
     credited = None
     if progressed:
         credited = conn.execute(progress.returning(_PROGRESS.c.credited_seconds), params).scalar_one()
-    if days:
+    if days and held:
+        ids = {"snapshot_id": params["b_hold"], "person_id": params["b_person"], "class_id": params["b_class"]}
+        rows = [
+            {**ids, "lesson_id": params["b_lesson"], "day": params[f"day{k}"], "seconds": params[f"share{k}"]}
+            for k in range(days)
+        ]
+        conn.execute(held_upsert(held_ledger(conn.dialect.name).values(rows)))
+    elif days:
         ids = {"person_id": params["b_person"], "class_id": params["b_class"], "lesson_id": params["b_lesson"]}
         stmt = INSERTS[conn.dialect.name](_CREDITS).values(
             [{**ids, "day": params[f"day{k}"], "seconds": params[f"share{k}"]} for k in range(days)]

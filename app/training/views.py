@@ -29,7 +29,7 @@ from app.people.models import Post, SnapshotContext
 from app.people.scope import reaches_person, visible_enterprise_ids
 from app.people.snapshot_views import review_from_form
 from app.training import archive_events as _archive_events  # noqa: F401  (registers how its 一人一档 events read)
-from app.training import bp, classes, courses, files, hours, sign_in, study
+from app.training import bp, classes, courses, files, held, hours, sign_in, study
 from app.training import scope as training_scope
 from app.training.crediting import INTERVAL, Heartbeat
 from app.training.forms import (
@@ -229,6 +229,7 @@ def class_page(class_id: int):
         show_snapshots=show_snapshots,
         snapshot_counts=snapshots.review_counts(SnapshotContext.LESSON, class_id) if show_snapshots else {},
         snapshot_consents=snapshots.consents_in(SnapshotContext.LESSON, class_id) if show_snapshots else {},
+        held_seconds=held.held_by_person(class_id),
     )
 
 
@@ -265,6 +266,7 @@ def member_snapshots(class_id: int, person_id: int):
         lessons=lessons,
         consent=snapshots.consent_of(person.id, SnapshotContext.LESSON, training_class.id),
         may_review=may_review,
+        held_seconds=held.held_by_snapshot([s.id for s in shots]),
     )
 
 
@@ -515,6 +517,7 @@ def my_class(class_id: int):
         if required
         else None,
         lesson_titles={lesson.id: lesson.title for lesson in training_class.course.lessons},
+        held_seconds=held.held_seconds(current_user.person_id, class_id),
     )
 
 
@@ -650,18 +653,21 @@ def heartbeat():
         return json_error(DomainError("request.not_json_object", http_status=400))
     if not all(map(math.isfinite, (beat.position, beat.seek_to or 0.0))):
         return json_error(DomainError("request.not_json_object", http_status=400))
-    extra, refused = {}, False
+    extra, refused, hold = {}, False, None
     if snapshots.enabled(SnapshotContext.LESSON):
         shot = snapshots.lesson_status(person_id, beat.token, utcnow())
         refused = not shot.ok and not shot.due  # no consent (refused or not given): nothing will ever be due
         beat = replace(beat, snapshot_ok=shot.ok)
         extra["snapshot_due"] = shot.due
+        hold = shot.window if shot.held else None  # 人像抓拍 whose window's credit is held (app.training.held)
     conn = lean_connection()
-    result = study.heartbeat(person_id, beat, conn=conn)
+    result = study.heartbeat(person_id, beat, conn=conn, hold=hold)
     conn.commit()
     refusal = "snapshot_refused" if result.refusal == "snapshot" and refused else result.refusal
     if result.prompt:
         extra["prompt"] = result.prompt
+    if hold and result.credited:
+        extra["held"] = shot.held  # "check" or "review": the page says this time awaits the face check or a 复核
     return jsonify(
         credited=result.credited,
         refusal=refusal,

@@ -27,11 +27,10 @@
   // 人像抓拍: required unless data-consent is absent; not answered yet → the consent step comes first, no studying.
   var consent = root.dataset.consent || '';
   if (consent === 'none') { show('consent_needed'); return; }
+  // snapshot.js says how each snapshot went in its own line (#snapshot-status), with a 重拍 button
   var shooter = consent === 'yes' && window.AnpeiSnapshot ? window.AnpeiSnapshot({
     url: root.dataset.snapshot,
-    csrf: root.dataset.csrf,
-    label: T.camera,
-    onState: function (key) { if (key !== 'snapshot_taken') show(key); }
+    csrf: root.dataset.csrf
   }) : null;
 
   function show(key) { if (status) status.textContent = T[key] || ''; }
@@ -95,7 +94,8 @@
     if (d.refusal === 'prompt' && d.prompt) { ask(d.prompt); return; }
     if (!d.refusal || PAST[d.refusal]) {
       var now = state();
-      show(now === 'on' ? 'studying' : now);
+      // held: 人像抓拍 awaiting its check or 复核 (this stretch counts once it is confirmed)
+      show(now === 'on' ? (d.held ? 'held_' + d.held : 'studying') : now);
       return;
     }
     show(d.refusal);

@@ -151,6 +151,15 @@ PAYLOADS = {
         "source": "manual",
         "reason": "签到机故障",
     },
+    "study.credit_released": {
+        "class": 1,
+        "title": "年度再培训",
+        "lesson": 2,
+        "lesson_title": "动火作业事故案例",
+        "snapshot": 3,
+        "seconds": 150,
+    },
+    "study.credit_removed": {"class": 1, "title": "年度再培训", "lesson": 2, "snapshot": 4, "seconds": 60},
     "training.completed": {
         "class_id": 1,
         "title": "年度再培训",
@@ -309,6 +318,16 @@ EXPECTED = {
             ("原因", "签到机故障"),
         ],
         None,
+    ),
+    "study.credit_released": (
+        "人像抓拍复核为本人，待复核学时计入",
+        [("培训班次", "年度再培训"), ("课时", "动火作业事故案例"), ("在线学习", "2 分 30 秒")],
+        ("计入学时", "ok"),
+    ),
+    "study.credit_removed": (
+        "人像抓拍复核为非本人，待复核学时不计",
+        [("培训班次", "年度再培训"), ("在线学习", "1 分 0 秒")],
+        ("不计学时", "bad"),
     ),
     "training.completed": (
         "完成培训（学时达标且班次考试合格）",

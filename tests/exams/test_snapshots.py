@@ -15,6 +15,7 @@ from app.people import photos
 from app.people.models import Snapshot
 from tests.exams.conftest import right_answer
 from tests.exams.test_views import post_answer, started
+from tests.pictures import ASTRONAUT, pattern, webcam
 
 
 def jpeg() -> bytes:
@@ -47,14 +48,18 @@ def test_a_candidate_consents_and_the_start_snapshot_is_taken_and_shown_to_the_o
     page = client.get(f"/exams/attempts/{attempt.id}").get_data(as_text=True)
     assert "人像抓拍授权" in page and "同意抓拍" in page and 'data-consent="none"' in page
     assert client.get(f"/exams/attempts/{attempt.id}/snapshot").get_json() == {"due": False}  # no consent: none due
-    refused = client.post(f"/exams/attempts/{attempt.id}/snapshot", data=jpeg(), headers={"Content-Type": "image/jpeg"})
+    refused = client.post(
+        f"/exams/attempts/{attempt.id}/snapshot", data=pattern(1), headers={"Content-Type": "image/jpeg"}
+    )
     assert refused.status_code == 409 and refused.get_json()["error"]["code"] == "snapshot.no_consent"
 
     client.post(f"/exams/attempts/{attempt.id}/snapshots/consent", data={"decision": "yes"})
     page = client.get(f"/exams/attempts/{attempt.id}").get_data(as_text=True)
     assert 'data-consent="yes"' in page and 'data-due="yes"' in page and "人像抓拍已开启" in page
     assert client.get(f"/exams/attempts/{attempt.id}/snapshot").get_json() == {"due": True}
-    taken = client.post(f"/exams/attempts/{attempt.id}/snapshot", data=jpeg(), headers={"Content-Type": "image/jpeg"})
+    taken = client.post(
+        f"/exams/attempts/{attempt.id}/snapshot", data=pattern(1), headers={"Content-Type": "image/jpeg"}
+    )
     assert taken.get_json() == {"saved": True, "due": False}
     assert client.get(f"/exams/attempts/{attempt.id}/snapshot").get_json() == {"due": False}
     snapshot = db.session.scalar(sa.select(Snapshot))
@@ -110,7 +115,9 @@ def test_the_candidate_sees_their_own_exam_snapshots_on_the_result_page(exam_wor
     attempt = started(client, w)
     client.post(f"/exams/attempts/{attempt.id}/snapshots/consent", data={"decision": "yes"})
     client.get(f"/exams/attempts/{attempt.id}")  # the exam page draws the schedule: the start snapshot is due
-    taken = client.post(f"/exams/attempts/{attempt.id}/snapshot", data=jpeg(), headers={"Content-Type": "image/jpeg"})
+    taken = client.post(
+        f"/exams/attempts/{attempt.id}/snapshot", data=pattern(1), headers={"Content-Type": "image/jpeg"}
+    )
     assert taken.get_json()["saved"] is True
     snapshot = db.session.scalar(sa.select(Snapshot))
     client.post(f"/exams/attempts/{attempt.id}/submit")
@@ -122,3 +129,18 @@ def test_the_candidate_sees_their_own_exam_snapshots_on_the_result_page(exam_wor
     assert seen_by_organiser.status_code == 200
     # staff see them on the attempt's page, beside the registered photo, not as the candidate's own
     assert "我的人像抓拍" not in seen_by_organiser.get_data(as_text=True)
+
+
+def test_an_exam_snapshot_without_a_face_is_refused_and_stays_due(exam_world, login, app, on, monkeypatch):
+    monkeypatch.setitem(app.config, "FACE_DETECTOR", "dlib")
+    client = login(exam_world.worker)
+    attempt = started(client, exam_world)
+    client.post(f"/exams/attempts/{attempt.id}/snapshots/consent", data={"decision": "yes"})
+    client.get(f"/exams/attempts/{attempt.id}")  # draws the schedule: the start snapshot is due
+    url = f"/exams/attempts/{attempt.id}/snapshot"
+    refused = client.post(url, data=pattern(3), headers={"Content-Type": "image/jpeg"})
+    assert refused.status_code == 422
+    assert refused.get_json()["error"]["message"] == "没有拍到人脸：请正对摄像头、保持光线充足，然后重拍。"
+    assert client.get(url).get_json() == {"due": True} and db.session.scalar(sa.select(sa.func.count(Snapshot.id))) == 0
+    taken = client.post(url, data=webcam(ASTRONAUT), headers={"Content-Type": "image/jpeg"})
+    assert taken.get_json() == {"saved": True, "due": False}

@@ -39,6 +39,38 @@ def test_a_random_moment_is_due_at_once_and_missing_after_its_grace():
     assert schedule_status(T0, [300], [at(1), at(390)], at(400), grace=60).ok is True
 
 
+def test_no_grace_before_the_start_snapshot_even_at_a_random_moment():
+    """A page that never took its start snapshot is not credited in the grace of the next moment either."""
+    for now in (at(0), at(30), at(300), at(330), at(359), at(400)):
+        status = schedule_status(T0, [300, 600], [], now, grace=60)
+        assert (status.due, status.ok) == (True, False), now
+    # once it arrives (late, after the first moment) it covers both, and the next moment has its grace again
+    late = [at(320)]
+    assert schedule_status(T0, [300, 600], late, at(330), grace=60).ok is True
+    assert schedule_status(T0, [300, 600], late, at(630), grace=60) == snapshots.Status(
+        due=True, ok=True, passed=3, taken=1
+    )
+
+
+def test_grace_only_when_every_earlier_moment_has_its_snapshot():
+    """Moments at 300 s and 600 s, 60 s of grace. A page that skipped the 300 s snapshot gets no grace at 600 s: the
+    grace is for a page taking its snapshot, not a free minute at every moment."""
+    start_only = [at(2)]
+    assert schedule_status(T0, [300, 600], start_only, at(330), grace=60).ok is True  # the first moment's grace
+    assert schedule_status(T0, [300, 600], start_only, at(400), grace=60).ok is False
+    skipped = schedule_status(T0, [300, 600], start_only, at(610), grace=60)
+    assert (skipped.due, skipped.ok, skipped.passed) == (True, False, 3)
+    # the page that took it (even late, before 600 s) has its grace at 600 s, and is covered again once it snaps
+    kept = [at(2), at(420)]
+    assert schedule_status(T0, [300, 600], kept, at(610), grace=60).ok is True
+    assert schedule_status(T0, [300, 600], kept, at(661), grace=60).ok is False
+    assert schedule_status(T0, [300, 600], [*kept, at(670)], at(700), grace=60).ok is True
+    # one snapshot after both moments covers both: crediting goes on without any grace
+    assert schedule_status(T0, [300, 600], [at(2), at(605)], at(900), grace=60) == snapshots.Status(
+        due=False, ok=True, passed=3, taken=2
+    )
+
+
 def test_random_moments_fall_inside_the_window_and_count_the_start(app):
     for _ in range(50):
         offsets = snapshots.draw_offsets(1000, 4)

@@ -4,17 +4,20 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 import pytest
 
 from app.auth.models import Role, User
 from app.bank.models import PaperTemplate
+from app.people import faces, photos, snapshots
+from app.people import tasks as people_tasks
 from app.people.models import Enterprise, Person, Post
-from app.training import classes, courses
+from app.training import classes, courses, study
 from app.training.models import ClassMode, Course, LessonKind, TrainingClass, TrainingType
 from tests.exams.conftest import _fast_passwords, make_template  # noqa: F401  (fixture re-used)
+from tests.pictures import pattern
 
 #: Real videos (tests/training/media/make_media.py made them): 10 minutes and 12 s of H.264, 6 s of VP9 in WebM.
 MEDIA = Path(__file__).parent / "media"
@@ -92,3 +95,37 @@ def training_world(factory) -> TrainingWorld:
     )
     factory.commit()
     return world
+
+
+@pytest.fixture
+def on(app, monkeypatch):
+    """Snapshots required for lessons: the start one and one more, drawn 120 s after the start; 60 s of grace."""
+    monkeypatch.setitem(app.config, "SNAPSHOTS_LESSONS", True)
+    monkeypatch.setitem(app.config, "SNAPSHOTS_PER_LESSON", 2)
+    monkeypatch.setitem(app.config, "SNAPSHOT_GRACE_SECONDS", 60)
+    monkeypatch.setattr(snapshots, "draw_offsets", lambda span, count: [120] * (count - 1))
+    clock = {"now": datetime(2026, 11, 29, 2, 0, 0)}
+    monkeypatch.setattr(study, "utcnow", lambda: clock["now"])
+    monkeypatch.setattr("app.training.views.utcnow", lambda: clock["now"])
+    monkeypatch.setattr("app.training.views.local_today", lambda: clock["now"].date())
+    return clock
+
+
+@pytest.fixture
+def checker(app, monkeypatch, training_world, factory):
+    """A face checker that answers what ``answers`` holds next; its tasks are queued and run by ``check()``."""
+    photos.set_photo(training_world.person, pattern(100), actor=training_world.organiser, max_bytes=1 << 20)
+    factory.commit()
+    monkeypatch.setitem(app.config, "FACE_CHECKER", "test")
+    queued: list[int] = []
+    monkeypatch.setattr(
+        "app.people.snapshots.enqueue_after_commit", lambda task, snapshot_id: queued.append(snapshot_id)
+    )
+    answers: list[faces.FaceMatch] = []
+    monkeypatch.setattr(faces, "compare", lambda registered, snapshot: answers.pop(0))
+
+    def check(answer: faces.FaceMatch) -> dict:
+        answers.append(answer)
+        return people_tasks.check_snapshot.run(queued.pop(0))
+
+    return check

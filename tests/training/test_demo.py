@@ -7,12 +7,17 @@ import re
 import sqlalchemy as sa
 
 from app.extensions import db
+from app.people import snapshots
+from app.people.models import Person, Snapshot
 from app.seed.demo import seed_demo
+from app.training import held
 from app.training.models import TrainingClass
 from tests.test_demo_seed import log_in
 
 
-def test_the_demo_worker_sees_a_class_with_credited_time(app, client):
+def test_the_demo_worker_sees_a_class_with_credited_time(app, client, monkeypatch):
+    # two random moments 2 s apart: the snapshot after the first covers both (the seed failed on such a draw)
+    monkeypatch.setattr(snapshots, "draw_offsets", lambda span, count: [100, 102][: count - 1])
     assert seed_demo() is True
     db.session.commit()
     mine = log_in(client, "worker").get("/training/mine").get_data(as_text=True)
@@ -21,9 +26,17 @@ def test_the_demo_worker_sees_a_class_with_credited_time(app, client):
     assert "再培训班" in roster
 
 
-def test_the_demo_organiser_sees_snapshots_beside_registered_photos_with_one_flagged(app, client):
+def test_the_demo_organiser_sees_snapshots_beside_registered_photos_with_one_flagged(app, client, monkeypatch):
+    """With the default face detector on, every demo photo and 人像抓拍 passes it (real faces from packages); the
+    flagged safety manager's minutes after their second snapshot are held as 待复核 until the organiser reviews."""
+    monkeypatch.setitem(app.config, "FACE_DETECTOR", "dlib")
     assert seed_demo() is True
     db.session.commit()
+    shots = db.session.scalars(sa.select(Snapshot)).all()
+    assert len(shots) >= 8 and {s.face_detector for s in shots} == {"dlib"}
+    assert db.session.scalar(sa.select(sa.func.count(Person.id)).where(Person.photo_phash != "")) >= 12
+    flagged = db.session.scalars(sa.select(Snapshot).where(Snapshot.needs_review.is_(True))).one()
+    assert flagged.credit_held and held.held_by_snapshot([flagged.id])[flagged.id] > 0
     training_class = db.session.scalars(sa.select(TrainingClass).where(TrainingClass.title.contains("再培训班"))).one()
     page = log_in(client, "enterprise").get(f"/training/classes/{training_class.id}").get_data(as_text=True)
     assert "人像抓拍" in page and "待复核 1" in page
@@ -37,3 +50,4 @@ def test_the_demo_organiser_sees_snapshots_beside_registered_photos_with_one_fla
         if "待复核：与登记照片不符" in html
     ]
     assert len(members) >= 2 and len(flagged) == 1 and 'data-testid="registered-photo"' in flagged[0]
+    assert len(re.findall(r'data-testid="held-minutes"', page)) == 1
