@@ -54,7 +54,7 @@ def create_class(
         raise DomainError("class.not_organiser", http_status=403)
     if ends_on < starts_on:
         raise DomainError("class.dates", http_status=400)
-    if not 0 < required_hours <= 200:
+    if not 0.1 <= required_hours <= 200:  # as the form states (app.training.forms.MIN_REQUIRED_HOURS)
         raise DomainError("class.hours", http_status=400)
     if not course.lessons and mode is not ClassMode.OFFLINE:
         raise DomainError("class.empty_course")

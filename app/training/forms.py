@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
@@ -19,6 +21,10 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from app.core.forms import MultiCheckboxField, enum_choices
 from app.people.models import Post
 from app.training.models import ClassMode, LessonKind, TrainingType
+
+#: 要求学时 of a class: the range the form offers and :func:`app.training.classes.create_class` accepts.
+MIN_REQUIRED_HOURS = Decimal("0.1")
+MAX_REQUIRED_HOURS = Decimal("200")
 
 
 class CourseForm(FlaskForm):
@@ -46,7 +52,16 @@ class ClassForm(FlaskForm):
     mode = SelectField(_l("培训方式"), choices=enum_choices(ClassMode))
     starts_on = DateField(_l("开班日期"), validators=[DataRequired()])
     ends_on = DateField(_l("结业日期"), validators=[DataRequired()])
-    required_hours = DecimalField(_l("要求学时"), places=1, validators=[DataRequired(), NumberRange(0.1, 200)])
+    #: Decimal bounds: WTForms compares the field's Decimal with them, and Decimal("0.1") < 0.1 (the float is a
+    #: hair above one tenth), so a float minimum refused the very 0.1 the input's ``min`` offers.
+    required_hours = DecimalField(
+        _l("要求学时"),
+        places=1,
+        validators=[
+            DataRequired(),
+            NumberRange(MIN_REQUIRED_HOURS, MAX_REQUIRED_HOURS, message=_l("要求学时应在 0.1 到 200 之间")),
+        ],
+    )
     exam_template_id = SelectField(_l("班次考试组卷规则（逢培必考）"), coerce=int, choices=[])
 
 

@@ -17,7 +17,7 @@ MESSAGES = {
     "lesson.file_size": lambda p: _("文件不能超过 %(mb)s MB", mb=p.get("mb", "")),
     "class.not_organiser": lambda p: _("该账号不能开设培训班次"),
     "class.dates": lambda p: _("结束日期不能早于开始日期"),
-    "class.hours": lambda p: _("要求学时应在 1 到 200 之间"),
+    "class.hours": lambda p: _("要求学时应在 0.1 到 200 之间"),
     "class.empty_course": lambda p: _("课程还没有课时，不能开班"),
     "class.not_enrolable": lambda p: _("这些人员不在您可管理的花名册中：%(names)s", names=p.get("names", "")),
     "class.no_template": lambda p: _("该班次没有设置考试组卷规则"),
