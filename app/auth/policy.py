@@ -33,6 +33,10 @@ own snapshots      the person themself (个人信息保护法 第四十五条: t
 snapshot 复核       closing a flagged snapshot with a verdict (本人 / 非本人): the organiser of the class or sitting
                    and the platform admin; a regulator wherever it may see the snapshots (it is the supervising
                    authority). Never the person's employer as such, nor a worker.
+attendance          a change to 面授 attendance after its day (更正): approved by a second person — a 负责人
+correction          (``User.supervisor``) of the class's organiser, or a regulator over the class's region (the
+                    supervising authority) — never by the one who asked for it. The platform admin approves
+                    only where it is a 负责人 of a class it organised itself.
 ================== ==========================================================================================
 """
 
@@ -169,3 +173,13 @@ def may_administer_certificate(user: User, certificate) -> bool:
         enterprise_id=certificate.enterprise_id if certificate.institution_id is None else None,
         institution_id=certificate.institution_id,
     )
+
+
+def may_approve_correction(user: User, training_class, *, requested_by_id: int | None) -> bool:
+    """Approving or refusing a correction of ``training_class``'s 面授 attendance after its day (see the table)."""
+    if user is None or user.id == requested_by_id:
+        return False
+    if user.role is Role.REGULATOR:
+        prefix = region_prefix(user)
+        return prefix is not None and (training_class.region_code or "").startswith(prefix)
+    return bool(user.supervisor) and organises(user, training_class)

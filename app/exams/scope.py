@@ -13,7 +13,7 @@ from flask import abort
 
 from app.auth.models import Role, User
 from app.auth.scope import NOWHERE, one_or_404, organises, region_prefix
-from app.exams.models import Attempt, Candidate, ExamKind, Sitting
+from app.exams.models import Attempt, Candidate, ExamKind, GateOverride, Sitting
 from app.people.models import Employment
 from app.people.scope import employments_query
 
@@ -90,3 +90,16 @@ def exam_candidates_query(user: User) -> sa.Select:
     if user.role not in (Role.ADMIN, Role.REGULATOR, Role.ENTERPRISE, Role.INSTITUTION):
         return sa.select(Employment).where(sa.false())
     return employments_query(user).where(Employment.end_date.is_(None))
+
+
+def gate_overrides_query(user: User) -> sa.Select:
+    """Overrides of the hours gate a user supervises: a regulator those of sittings in its region, the platform admin
+    all; nobody else (资格考试 and 复审考试 are the authority's own)."""
+    query = sa.select(GateOverride).join(Sitting, Sitting.id == GateOverride.sitting_id)
+    match user.role:
+        case Role.ADMIN:
+            return query
+        case Role.REGULATOR:
+            return query.where(Sitting.region_code.startswith(region_prefix(user) or NOWHERE))
+        case _:
+            return query.where(sa.false())

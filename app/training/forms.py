@@ -8,6 +8,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
+    BooleanField,
     DateField,
     DateTimeLocalField,
     DecimalField,
@@ -16,7 +17,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from app.core.forms import MultiCheckboxField, enum_choices
 from app.people.models import Post
@@ -65,10 +66,6 @@ class ClassForm(FlaskForm):
     exam_template_id = SelectField(_l("班次考试组卷规则（逢培必考）"), coerce=int, choices=[])
 
 
-class EnrolForm(FlaskForm):
-    person_ids = MultiCheckboxField(_l("学员"), coerce=int, choices=[], validate_choice=True)
-
-
 class AttendanceForm(FlaskForm):
     person_id = SelectField(_l("学员"), coerce=int, choices=[])
     session_date = DateField(_l("日期"), validators=[DataRequired()])
@@ -79,6 +76,20 @@ class AttendanceForm(FlaskForm):
     )
 
 
+class CorrectAttendanceForm(FlaskForm):
+    minutes = IntegerField(_l("更正后的时长（分钟，0 为撤销）"), validators=[InputRequired(), NumberRange(0, 600)])
+    reason = StringField(_l("更正原因"), validators=[DataRequired(message=_l("更正考勤必须填写原因")), Length(max=200)])
+
+
+class DecisionForm(FlaskForm):
+    note = StringField(_l("审批意见（驳回时必填）"), validators=[Optional(), Length(max=200)])
+
+
+class ExamEarlyForm(FlaskForm):
+    allow = BooleanField(_l("允许学时未满的学员先参加班次考试"))
+    reason = StringField(_l("理由（允许时必填，监管部门可见）"), validators=[Optional(), Length(max=200)])
+
+
 class ClassExamForm(FlaskForm):
     opens_at = DateTimeLocalField(_l("开始时间"), validators=[DataRequired()])
     closes_at = DateTimeLocalField(_l("结束时间"), validators=[DataRequired()])
@@ -87,3 +98,28 @@ class ClassExamForm(FlaskForm):
 
 class SignInSheetForm(FlaskForm):
     file = FileField(_l("签到表（xlsx：证件号码、日期、场次、时长（分钟））"))
+    reason = StringField(
+        _l("导入说明（哪一期、哪份签到表）"),
+        validators=[DataRequired(message=_l("导入签到表必须写明说明")), Length(max=200)],
+    )
+
+
+class PickForm(FlaskForm):
+    """报名: the persons ticked in the list, or everyone the search shows (``all_shown``)."""
+
+    person_ids = MultiCheckboxField(_l("人员"), coerce=int, choices=[], validate_choice=True)
+
+
+class IdListForm(FlaskForm):
+    file = FileField(_l("名单（xlsx 或 csv：证件号码一列，可带姓名）"))
+    valid_only = BooleanField(_l("有错误行时，仍导入无误的行"))
+
+
+class ApplicationReviewForm(FlaskForm):
+    application_ids = MultiCheckboxField(_l("报名申请"), coerce=int, choices=[], validate_choice=True)
+    note = StringField(_l("不通过的理由"), validators=[Optional(), Length(max=200)])
+
+
+class InviteForm(FlaskForm):
+    enterprise_id = IntegerField(_l("单位"), validators=[DataRequired()])
+    note = StringField(_l("附言（可选）"), validators=[Optional(), Length(max=200)])
