@@ -105,15 +105,19 @@ def upgrade():
         "INSERT INTO training_attendance_days (person_id, day, minutes) "
         "SELECT person_id, session_date, SUM(minutes) FROM training_attendance GROUP BY person_id, session_date"
     )
-    now = datetime.utcnow().replace(microsecond=0)  # noqa: DTZ003  (stored times are naive UTC)
-    op.get_bind().execute(
-        sa.text(
-            "INSERT INTO rules_rules (key, label, value, unit, legal_basis, region_code, valid_from, created_at, "
-            "updated_at) SELECT :key, :label, :value, :unit, :legal_basis, '', :valid_from, :now, :now "
-            "WHERE NOT EXISTS (SELECT 1 FROM rules_rules WHERE key = :key AND region_code = '')"
-        ),
-        {**CAP_RULE, "valid_from": date(2000, 1, 1), "now": now},
-    )
+    bind = op.get_bind()
+    exists = bind.execute(
+        sa.text("SELECT 1 FROM rules_rules WHERE key = :key AND region_code = ''"), {"key": CAP_RULE["key"]}
+    ).first()
+    if exists is None:  # a database seeded before: seed-reference would add it too, this makes it there at once
+        now = datetime.utcnow().replace(microsecond=0)  # noqa: DTZ003  (stored times are naive UTC)
+        bind.execute(
+            sa.text(
+                "INSERT INTO rules_rules (key, label, value, unit, legal_basis, region_code, valid_from, created_at, "
+                "updated_at) VALUES (:key, :label, :value, :unit, :legal_basis, '', :valid_from, :now, :now)"
+            ),
+            {**CAP_RULE, "valid_from": date(2000, 1, 1), "now": now},
+        )
 
 
 def downgrade():
