@@ -110,3 +110,20 @@ def test_a_sign_in_sheet_needs_its_reason_and_its_bad_rows_are_named(late, login
     )
     assert re.search(r"签到表有 1 行有误，未导入任何记录：第 2 行：超过当天学时上限.*最多还能记 360 分钟", text)
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Attendance)) == 0
+
+
+def test_an_operator_makes_a_colleague_the_supervisor_who_approves(app, late, factory, login):
+    w = late
+    colleague = factory.user(Role.ENTERPRISE, enterprise_id=w.enterprise.id)
+    factory.commit()
+    post_entry(login(w.organiser), w)
+    correction = db.session.scalars(sa.select(AttendanceCorrection)).one()
+    assert login(colleague).post(f"/training/corrections/{correction.id}/approve").status_code == 403
+    result = app.test_cli_runner().invoke(args=["set-supervisor", colleague.username])
+    assert result.exit_code == 0, result.output
+    db.session.expire_all()
+    assert login(colleague).post(f"/training/corrections/{correction.id}/approve").status_code == 302
+    db.session.expire_all()
+    assert db.session.get(AttendanceCorrection, correction.id).state is CorrectionState.APPROVED
+    worker = app.test_cli_runner().invoke(args=["set-supervisor", w.worker.username])
+    assert worker.exit_code != 0 and "a worker approves nothing" in worker.output
