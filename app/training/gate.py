@@ -50,8 +50,5 @@ def class_exam_gate(sitting, person_id: int, now: datetime) -> str | None:
     done = hours.class_hours(person_id, training_class)
     if done + 1e-9 >= training_class.required_hours:
         return None
-    return _(
-        "学时未满，暂不能参加班次考试：已获 %(done)s / %(required)s 学时",
-        done=f"{done:g}",
-        required=f"{training_class.required_hours:g}",
-    )
+    done_text, required_text = f"{done:g}", f"{training_class.required_hours:g}"
+    return _("学时未满，暂不能参加班次考试：已获 %(done)s / %(required)s 学时", done=done_text, required=required_text)

@@ -67,6 +67,7 @@ def test_the_regulator_sees_a_class_that_lets_trainees_sit_early(training_world,
     assert "允许学时未满先考的班次" in home and w.training_class.title in home and "集中考试日，学时在考后补足" in home
     page = client.get(f"/training/classes/{w.training_class.id}").get_data(as_text=True)
     assert "允许学时未满先参加班次考试" in page and "集中考试日，学时在考后补足" in page
+    assert "允许学时未满先考" in client.get("/training/classes").get_data(as_text=True)
 
 
 def test_a_trainee_enrolled_after_the_exam_opened_is_its_candidate_too(training_world, factory):
