@@ -326,10 +326,15 @@ def class_export(class_id: int):
         sheet.append([r.person.name, r.online_seconds // 60, r.offline_minutes, r.hours, r.required, exam, done])
     names = {r.person.id: r.person.name for r in rows}
     attendance = book.create_sheet(_("面授考勤"))
-    attendance.append([_("姓名"), _("日期"), _("场次"), _("时长（分钟）"), _("来源"), _("补录原因")])
+    columns = [_("姓名"), _("日期"), _("场次"), _("时长（分钟）"), _("来源"), _("补录原因")]
+    attendance.append([*columns, _("记录人"), _("记录时间"), _("更正申请"), _("签到表 SHA-256")])
     for a in classes.attendance_of(training_class, names):
         source = _("签到表导入") if a.source == "sheet" else _("手工补录")
-        attendance.append([names[a.person_id], a.session_date, a.session_label, a.minutes, source, a.reason])
+        who = [a.recorded_by.label if a.recorded_by else "", to_local(a.recorded_at).strftime("%Y-%m-%d %H:%M")]
+        evidence = [f"#{a.correction_id}" if a.correction_id else "", a.sheet_sha256]
+        attendance.append(
+            [names[a.person_id], a.session_date, a.session_label, a.minutes, source, a.reason, *who, *evidence]
+        )
     ledger = book.create_sheet(_("网络学习明细"))
     ledger.append([_("姓名"), _("日期"), _("课时"), _("学习时长（秒）")])
     for person_id, day, lesson_title, seconds in classes.study_ledger(training_class, names):

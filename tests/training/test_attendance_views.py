@@ -127,3 +127,26 @@ def test_an_operator_makes_a_colleague_the_supervisor_who_approves(app, late, fa
     assert db.session.get(AttendanceCorrection, correction.id).state is CorrectionState.APPROVED
     worker = app.test_cli_runner().invoke(args=["set-supervisor", w.worker.username])
     assert worker.exit_code != 0 and "a worker approves nothing" in worker.output
+
+
+def test_the_class_archive_lists_who_recorded_each_entry_and_the_approved_correction(late, login, factory):
+    from openpyxl import load_workbook
+
+    w = late
+    post_entry(login(w.organiser), w)
+    correction = db.session.scalars(sa.select(AttendanceCorrection)).one()
+    login(w.supervisor).post(f"/training/corrections/{correction.id}/approve")
+    book = load_workbook(io.BytesIO(login(w.regulator).get(f"/training/classes/{w.offline.id}/export.xlsx").data))
+    rows = list(book["面授考勤"].values)
+    assert rows[0][6:] == ("记录人", "记录时间", "更正申请", "签到表 SHA-256")
+    assert rows[1][:8] == (
+        "王大锤",
+        datetime(2026, 11, 20),
+        "下午",
+        135,
+        "手工补录",
+        "下午签到表漏录",
+        w.organiser.label,
+        "2026-11-22 10:00",
+    )
+    assert rows[1][8] == f"#{correction.id}"
