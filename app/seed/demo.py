@@ -17,6 +17,7 @@ from app.people.services import PersonData, employ, register_enterprise
 from app.rules.seed import seed_reference
 from app.seed.activity import seed_demo_activity
 from app.seed.certificates import seed_demo_certificates
+from app.seed.enrolment import seed_demo_enrolment
 from app.seed.portraits import portrait
 
 DEMO_PASSWORD = "anpei-demo"
@@ -155,4 +156,5 @@ def seed_demo() -> bool:
     db.session.flush()
     seed_demo_activity()
     seed_demo_certificates(chem)
+    seed_demo_enrolment(chem, [machine])
     return True
