@@ -80,9 +80,12 @@ BLUEPRINTS = (
     ("app.bank.views", "/bank"),
     ("app.exams.views", "/exams"),
     ("app.exams.practical_views", "/exams/practical"),  # 实操: sittings, scoring, score sheets
+    ("app.exams.override_views", "/exams"),  # the supervising regulator's list of hours-gate overrides
     ("app.certificates.views", "/certificates"),
     ("app.certificates.public_views", None),  # /v/<code> and /verify: public certificate verification
     ("app.training.views", "/training"),
+    ("app.training.attendance_views", "/training"),  # 面授 attendance, its corrections and the class exam's gate
+    ("app.training.enrolment_views", "/training"),  # 报名申请, 报名审核, invitations, bulk enrolment
 )
 
 

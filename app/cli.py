@@ -70,6 +70,23 @@ def register(app: Flask) -> None:
         db.session.commit()
         click.echo(f"created admin {username}")
 
+    @app.cli.command("set-supervisor")
+    @click.argument("username")
+    @click.option("--off", is_flag=True, help="take the flag away again")
+    def set_supervisor(username: str, off: bool):
+        """Mark USERNAME as a 负责人 of its enterprise, institution or authority: the second person who approves
+        its colleagues' corrections of 面授 attendance after the day."""
+        from app.auth.models import Role, User
+
+        user = db.session.scalars(sa.select(User).where(User.username == username)).first()
+        if user is None:
+            raise click.ClickException(f"no user {username!r}")
+        if user.role is Role.WORKER:
+            raise click.ClickException("a worker approves nothing")
+        user.supervisor = not off
+        db.session.commit()
+        click.echo(f"{username}: {'负责人 (approves corrections)' if user.supervisor else 'no longer 负责人'}")
+
     @app.cli.command("set-time-zone")
     @click.argument("code")
     @click.argument("zone")

@@ -31,6 +31,14 @@ from app.extensions import db
 from app.people import faces, photos, roster_import, snapshots
 from app.people.models import Employment, Enterprise, Person, Snapshot, SnapshotContext
 from app.rules.models import Operation, Rule
+from app.training.models import (
+    Attendance,
+    AttendanceCorrection,
+    ClassInvitation,
+    Enrolment,
+    EnrolmentApplication,
+    TrainingClass,
+)
 from tests.certificates.world import objects_for_access_matrix as cert_objects
 from tests.exams.practical_world import objects_for_access_matrix as practical_objects
 from tests.exams.world import objects_for_access_matrix as exam_objects
@@ -103,10 +111,12 @@ OBJECT_ARGS: dict[str, Callable[[Tenant], object]] = {
         arg: (lambda arg: lambda t: _cached("exam", lambda t: exam_objects(t.world))(t)[arg])(arg)  # noqa: B023
         for arg in ("bank_id", "question_id", "token", "fmt", "template_id", "sitting_id", "attempt_id")
     },
-    # training: enterprise A's course with a PDF lesson and a running class with person A (tests/training/world.py)
+    # training: enterprise A's course with a PDF lesson and a running class with person A, an attendance entry and a
+    # pending correction of it, and enterprise A's application for person A to an institution's class
+    # (tests/training/world.py)
     **{
         arg: (lambda arg: lambda t: _cached("training", lambda t: training_objects(t.world))(t)[arg])(arg)  # noqa: B023
-        for arg in ("course_id", "lesson_id", "class_id")
+        for arg in ("course_id", "lesson_id", "class_id", "attendance_id", "correction_id", "application_id")
     },
     # 实操: the 南京市 authority's practical sitting with person A enrolled, and its score sheet
     # (tests/exams/practical_world.py)
@@ -248,6 +258,12 @@ def _state() -> tuple:
         tuple(db.session.execute(sa.select(PracticalExaminer.sitting_id, PracticalExaminer.user_id)).all()),
         db.session.scalar(sa.select(sa.func.count()).select_from(PracticalSignature)),
         tuple(db.session.execute(sa.select(ScoreItem.id, ScoreItem.max_points)).all()),
+        tuple(db.session.execute(sa.select(Attendance.id, Attendance.minutes)).all()),
+        tuple(db.session.execute(sa.select(AttendanceCorrection.id, AttendanceCorrection.state)).all()),
+        tuple(db.session.execute(sa.select(EnrolmentApplication.id, EnrolmentApplication.state)).all()),
+        tuple(db.session.execute(sa.select(Enrolment.id, Enrolment.class_id, Enrolment.person_id)).all()),
+        db.session.scalar(sa.select(sa.func.count()).select_from(ClassInvitation)),
+        tuple(db.session.execute(sa.select(TrainingClass.id, TrainingClass.exam_before_hours)).all()),
     )
 
 

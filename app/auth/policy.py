@@ -38,6 +38,10 @@ snapshot 复核       closing a flagged snapshot with a verdict (本人 / 非本
                    authority.
 实操 scoring        entering and signing a candidate's points: an examiner (考评员) assigned to the sitting, with
                    their own login — not the organiser as such, not the admin.
+attendance          a change to 面授 attendance after its day (更正): approved by a second person — a 负责人
+correction          (``User.supervisor``) of the class's organiser, or a regulator over the class's region (the
+                    supervising authority) — never by the one who asked for it. The platform admin approves
+                    only where it is a 负责人 of a class it organised itself.
 ================== ==========================================================================================
 """
 
@@ -229,3 +233,13 @@ def may_see_signing_details(user: User, sitting) -> bool:
     return user.role is Role.ADMIN or (
         user.role is Role.REGULATOR and prefix is not None and sitting.region_code.startswith(prefix)
     )
+
+
+def may_approve_correction(user: User, training_class, *, requested_by_id: int | None) -> bool:
+    """Approving or refusing a correction of ``training_class``'s 面授 attendance after its day (see the table)."""
+    if user is None or user.id == requested_by_id:
+        return False
+    if user.role is Role.REGULATOR:
+        prefix = region_prefix(user)
+        return prefix is not None and (training_class.region_code or "").startswith(prefix)
+    return bool(user.supervisor) and organises(user, training_class)

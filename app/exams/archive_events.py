@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask_babel import gettext as _
 
 from app.archive.render import RenderedEvent, enum_label, facts, local_time, outcome_passed, renders, score_text
+from app.exams.gates import override_label
 from app.exams.models import ExamKind
 from app.people.archive_events import operation_text
 
@@ -72,7 +73,12 @@ def _exam_time_extended(p: dict) -> RenderedEvent:
 def _exam_gate_overridden(p: dict) -> RenderedEvent:
     return RenderedEvent(
         _("学时不足放行参考"),
-        _exam_facts(p) + facts((_("不符合条件"), p.get("refused_because")), (_("放行原因"), p.get("reason"))),
+        _exam_facts(p)
+        + facts(
+            (_("不符合条件"), p.get("refused_because")),
+            (_("放行依据"), override_label(p["reason_code"]) if p.get("reason_code") else ""),
+            (_("放行原因"), p.get("reason")),
+        ),
     )
 
 

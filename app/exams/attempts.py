@@ -35,7 +35,7 @@ from app.bank.queries import question_index
 from app.core import jsontext
 from app.core.db import INSERTS, conditional_update, dialect_name, insert_on_conflict, utcnow
 from app.core.errors import DomainError
-from app.exams import listeners
+from app.exams import gates, listeners
 from app.exams import messages as _messages  # noqa: F401  (registers the exam codes)
 from app.exams.models import (
     Answer,
@@ -96,6 +96,8 @@ def check_can_start(sitting: Sitting, person_id: int, now: datetime, access_code
         (access_code or "").strip().encode(), sitting.access_code.encode()
     ):
         raise DomainError("sitting.access_code")
+    if (not_yet := gates.start_refusal(sitting, person_id, now)) is not None:  # e.g. 逢培必考: hours first
+        raise DomainError("sitting.not_yet", reason=not_yet)
 
 
 def start_or_resume(

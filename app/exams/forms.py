@@ -17,7 +17,8 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 
-from app.core.forms import MultiCheckboxField, enum_choices
+from app.core.forms import MultiCheckboxField, choices, enum_choices
+from app.exams.gates import OVERRIDE_REASONS
 from app.exams.models import ExamKind
 
 #: Kinds an organiser picks; 补考 sittings come from a failed sitting's page, 逢查必考 from a spot check.
@@ -33,8 +34,13 @@ class SittingForm(FlaskForm):
     duration_minutes = IntegerField(_l("答题时长（分钟，留空按模板）"), validators=[Optional(), NumberRange(1, 600)])
     access_code = StringField(_l("考试口令（可选）"), validators=[Optional(), Length(max=20)])
     person_ids = MultiCheckboxField(_l("考生"), coerce=int, choices=[], validate_choice=True)
-    override_reason = StringField(
-        _l("学时不足放行原因（可选，记入个人档案）"), validators=[Optional(), Length(max=200)]
+    override_code = SelectField(
+        _l("学时不足放行原因（仅在需要放行时选择；记入个人档案，并报监管部门备查）"),
+        choices=choices([("", _l("（不放行）")), *OVERRIDE_REASONS.items()]),
+        validators=[Optional()],
+    )
+    override_text = StringField(
+        _l("放行的具体情况（在哪里完成的培训、依据哪条规定或哪份批准文件）"), validators=[Optional(), Length(max=200)]
     )
 
 

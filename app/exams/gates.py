@@ -1,16 +1,26 @@
-"""Enrolment gates: checks that a layer above exams registers (training's hours before a 资格考试 or 复审考试)
-without exams importing it.
+"""Gates that a layer above exams registers without exams importing it.
 
-A gate is ``fn(person_id, *, kind, post, operation_code, on) -> str | None``: the reason (translated, with the
-person's name) the person may not sit a sitting of that kind, or None. An organiser may still admit a refused
-candidate with a reason; :func:`app.exams.sittings.add_candidates` writes that override into the person's file.
+Enrolment gates (training's hours before a 资格考试 or 复审考试): ``fn(person_id, *, kind, post, operation_code, on)
+-> str | None``, the reason (translated, with the person's name) the person may not sit a sitting of that kind, or
+None. An organiser may still admit a refused candidate with an override: a reason from :data:`OVERRIDE_REASONS`
+and its substance in words (:class:`GateOverride`); :func:`app.exams.sittings.add_candidates` stores it for the
+supervising regulator and writes it into the person's file.
+
+Start gates (training's hours before the class exam, 逢培必考): ``fn(sitting, person_id, now) -> str | None``, why a
+candidate may not start that sitting yet, or None; asked when an attempt starts and when the candidate's exam list
+is shown.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, datetime
 
+from flask_babel import lazy_gettext as _l
+
+from app.core.errors import DomainError
 from app.exams.models import ExamKind
 
 Gate = Callable[..., str | None]
@@ -40,3 +50,70 @@ def refusals(kind: ExamKind, post: str, operation_code: str, person_ids, on: dat
                 out[person_id] = reason
                 break
     return out
+
+
+# ---------------------------------------------------------------- overrides of the enrolment gates
+
+#: Why an organiser may admit a candidate the hours gate refused: each needs its facts in words too.
+OVERRIDE_REASONS = {
+    "trained_elsewhere": _l("已在其他机构或平台完成培训，培训证明已核验"),
+    "records_pending": _l("学时记录尚未入账（系统故障或补录审批中），原始签到记录已核验"),
+    "exempt_by_rule": _l("依规定减免培训学时（相关学历、职称或同类证书），依据已核验"),
+    "authority_approval": _l("经监管部门书面批准（须写明批准文号）"),
+}
+#: Overrides logged before the fixed list existed (free text only): shown as such to the regulator.
+UNLISTED = "unlisted"
+#: The free text must say something: at least this many characters that are not spaces or punctuation.
+MIN_OVERRIDE_TEXT = 8
+
+
+def override_label(code: str) -> str:
+    if code == UNLISTED:
+        return str(_l("未按规定选择原因（旧记录）"))
+    return str(OVERRIDE_REASONS.get(code, code))
+
+
+@dataclass(frozen=True)
+class GateOverride:
+    """An organiser's reason for admitting candidates the enrolment gates refuse: a code of
+    :data:`OVERRIDE_REASONS` and the facts in words (which training, which rule, which document)."""
+
+    code: str
+    text: str
+
+    def checked(self) -> GateOverride:
+        """This override with its text trimmed, if it is one of substance.
+
+        :raises DomainError: ``override.reason`` (none chosen, or not on the list), ``override.text`` (too little
+            said: fewer than :data:`MIN_OVERRIDE_TEXT` letters or digits, or just the reason's own words again).
+        """
+        if self.code not in OVERRIDE_REASONS:
+            raise DomainError("override.reason", http_status=400)
+        text = (self.text or "").strip()
+        substance = re.sub(r"[\W_]+", "", text)
+        if len(substance) < MIN_OVERRIDE_TEXT or substance == re.sub(r"[\W_]+", "", override_label(self.code)):
+            raise DomainError("override.text", http_status=400, min=MIN_OVERRIDE_TEXT)
+        return GateOverride(self.code, text[:200])
+
+
+# ---------------------------------------------------------------- start gates
+
+StartGate = Callable[..., str | None]
+
+_START_GATES: list[StartGate] = []
+
+
+def register_start_gate(fn: StartGate) -> StartGate:
+    """Add a start gate (once, however often the registering module is imported)."""
+    if fn not in _START_GATES:
+        _START_GATES.append(fn)
+    return fn
+
+
+def start_refusal(sitting, person_id: int, now: datetime) -> str | None:
+    """Why ``person_id`` may not start ``sitting`` yet (the first gate's reason), or None."""
+    for gate in _START_GATES:
+        reason = gate(sitting, person_id, now)
+        if reason:
+            return reason
+    return None

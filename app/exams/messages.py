@@ -17,8 +17,13 @@ MESSAGES = {
     "sitting.access_code": lambda p: _("考试口令不正确"),
     "sitting.no_candidates": lambda p: _("请至少选择一名考生"),
     "sitting.not_eligible": lambda p: _(
-        "以下考生不符合报考条件：%(reasons)s。如确需放行，请填写放行原因（将记入个人档案）。",
+        "以下考生不符合报考条件：%(reasons)s。如确需放行，请选择放行原因并写明具体情况（记入个人档案，并报监管部门备查）。",
         reasons=p.get("reasons", ""),
+    ),
+    "sitting.not_yet": lambda p: p.get("reason", ""),
+    "override.reason": lambda p: _("放行学时不足的考生须从列表中选择放行原因"),
+    "override.text": lambda p: _(
+        "请写明放行的具体情况（在哪里完成的培训、依据哪条规定或哪份批准文件），至少 %(min)s 个字", min=p.get("min", 8)
     ),
     "paper.insufficient": lambda p: _("题库题量不足，无法按组卷规则出卷：%(detail)s", detail=p.get("detail", "")),
     "paper.pass_mark": lambda p: _(

@@ -129,6 +129,29 @@ class Candidate(db.Model):
     person: so.Mapped[Person] = so.relationship()
 
 
+class GateOverride(db.Model):
+    """A candidate admitted to a 资格考试 or 复审考试 the enrolment gates refused (training hours short): the reason
+    from the fixed list (``app.exams.gates.OVERRIDE_REASONS``) and its substance in words, who and when. Listed
+    for the regulator over the sitting's region; also written into the person's file (``exam.gate_overridden``)."""
+
+    __tablename__ = "exams_gate_overrides"
+    __table_args__ = (sa.UniqueConstraint("sitting_id", "person_id"),)
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    sitting_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("exams_sittings.id"), index=True)
+    person_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("people_persons.id"), index=True)
+    reason_code: so.Mapped[str] = so.mapped_column(sa.String(40))
+    reason_text: so.Mapped[str] = so.mapped_column(sa.String(200))
+    #: What the gate said (translated when it refused), e.g. "王大锤 学时不足：要求 48 学时，已完成 0 学时".
+    refused_because: so.Mapped[str] = so.mapped_column(sa.String(300), default="")
+    actor_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("auth_users.id"))
+    at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+
+    sitting: so.Mapped[Sitting] = so.relationship()
+    person: so.Mapped[Person] = so.relationship()
+    actor: so.Mapped[User | None] = so.relationship()
+
+
 class Attempt(db.Model):
     """One candidate's sitting of one paper. At most one per (sitting, person): 补考 is its own sitting."""
 

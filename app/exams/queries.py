@@ -9,6 +9,7 @@ from datetime import datetime
 import sqlalchemy as sa
 
 from app.core import jsontext
+from app.exams import gates
 from app.exams.attempts import saved_answers
 from app.exams.makeups import Outcome, outcome
 from app.exams.models import Answer, Attempt, AttemptLog, AttemptState, Candidate, Sitting
@@ -75,6 +76,8 @@ class MyExam:
     outcome: Outcome | None = None
     #: seconds until an upcoming sitting opens (its start button enables itself then)
     opens_in: int = 0
+    #: why the candidate may not start it yet (a start gate: 逢培必考 hours first), "" when nothing stops them
+    not_yet: str = ""
 
 
 def my_exams(person_id: int, now: datetime) -> list[MyExam]:
@@ -100,11 +103,14 @@ def my_exams(person_id: int, now: datetime) -> list[MyExam]:
             else:
                 rows.append(MyExam(sitting, attempt, MyExamStatus.FINISHED, outcome(attempt)))
         elif now < sitting.opens_at:
-            rows.append(
-                MyExam(sitting, None, MyExamStatus.UPCOMING, opens_in=int((sitting.opens_at - now).total_seconds()) + 1)
-            )
+            opens_in = int((sitting.opens_at - now).total_seconds()) + 1
+            not_yet = gates.start_refusal(sitting, person_id, now) or ""
+            rows.append(MyExam(sitting, None, MyExamStatus.UPCOMING, opens_in=opens_in, not_yet=not_yet))
+        elif now < sitting.closes_at:
+            not_yet = gates.start_refusal(sitting, person_id, now) or ""
+            rows.append(MyExam(sitting, None, MyExamStatus.OPEN, not_yet=not_yet))
         else:
-            rows.append(MyExam(sitting, None, MyExamStatus.OPEN if now < sitting.closes_at else MyExamStatus.MISSED))
+            rows.append(MyExam(sitting, None, MyExamStatus.MISSED))
     order = list(MyExamStatus)
     return sorted(rows, key=lambda r: order.index(r.status))
 

@@ -17,7 +17,7 @@ from flask import abort
 
 from app.auth.models import Role, User
 from app.auth.scope import NOWHERE, one_or_404, organises, region_prefix
-from app.exams.models import Attempt, Candidate, ExamKind, PracticalAttempt, PracticalSitting, Sitting
+from app.exams.models import Attempt, Candidate, ExamKind, GateOverride, PracticalAttempt, PracticalSitting, Sitting
 from app.people.models import Employment
 from app.people.scope import employments_query
 
@@ -127,3 +127,19 @@ def practical_attempts_query(user: User) -> sa.Select:
 
 def get_practical_attempt_or_404(user: User, attempt_id: int) -> PracticalAttempt:
     return one_or_404(practical_attempts_query(user).where(PracticalAttempt.id == attempt_id))
+
+
+# ---------------------------------------------------------------- hours-gate overrides
+
+
+def gate_overrides_query(user: User) -> sa.Select:
+    """Overrides of the hours gate a user supervises: a regulator those of sittings in its region, the platform admin
+    all; nobody else (资格考试 and 复审考试 are the authority's own)."""
+    query = sa.select(GateOverride).join(Sitting, Sitting.id == GateOverride.sitting_id)
+    match user.role:
+        case Role.ADMIN:
+            return query
+        case Role.REGULATOR:
+            return query.where(Sitting.region_code.startswith(region_prefix(user) or NOWHERE))
+        case _:
+            return query.where(sa.false())

@@ -17,11 +17,11 @@ from app.archive.services import record_event
 from app.auth.models import Role
 from app.bank.models import PaperTemplate
 from app.bank.queries import question_index
-from app.core.clock import local_today
+from app.core.clock import local_today, utcnow
 from app.core.errors import DomainError
 from app.exams import gates
 from app.exams import messages as _messages  # noqa: F401  (registers the exam codes)
-from app.exams.models import Candidate, ExamKind, Sitting
+from app.exams.models import Candidate, ExamKind, GateOverride, Sitting
 from app.extensions import db
 from question_bank import InsufficientQuestions, PaperSpec, PassMarkUnreachable, assemble_paper
 
@@ -80,15 +80,16 @@ def create_sitting(
     access_code: str = "",
     post: str = "",
     operation_code: str = "",
-    override_reason: str = "",
+    override: gates.GateOverride | None = None,
 ) -> Sitting:
     """Create a 考试场次 from a paper template, freezing its spec and banks, and enrol the candidates.
 
     :param duration_minutes: defaults to the template's time limit.
     :param post: the 岗位 the exam is for (``special_operator`` …), or empty for any.
     :param operation_code: the 作业类别/操作项目 code for special operators, or empty.
-    :param override_reason: admits candidates the enrolment gates refuse (:mod:`app.exams.gates`), logged.
+    :param override: admits candidates the enrolment gates refuse (:mod:`app.exams.gates`), stored and logged.
     :raises DomainError: ``sitting.not_eligible`` (with every refused candidate's reason) unless overridden,
+        ``override.reason`` / ``override.text`` for an override without a reason of substance,
         ``sitting.kind_not_allowed`` when the actor's role may not create this kind,
         ``sitting.window`` for an empty window, ``sitting.duration`` out of 1–600 minutes, ``paper.insufficient``
         when the banks cannot fill the template.
@@ -114,7 +115,7 @@ def create_sitting(
         organiser=organiser_of(actor),
         person_ids=person_ids,
         actor=actor,
-        override_reason=override_reason,
+        override=override,
     )
 
 
@@ -138,7 +139,7 @@ def new_sitting(
     allow_review: bool = True,
     allow_makeup: bool = True,
     makeup_of: Sitting | None = None,
-    override_reason: str = "",
+    override: gates.GateOverride | None = None,
 ) -> Sitting:
     """The one way a sitting comes to be (a plain one, a 补考, a 逢查必考): checked, stored, candidates enrolled.
 
@@ -177,24 +178,43 @@ def new_sitting(
     )
     db.session.add(sitting)
     db.session.flush()
-    add_candidates(sitting, person_ids, override_reason=override_reason, actor=actor)
+    add_candidates(sitting, person_ids, override=override, actor=actor)
     return sitting
 
 
-def add_candidates(sitting: Sitting, person_ids: list[int], *, override_reason: str = "", actor=None) -> int:
+def add_candidates(
+    sitting: Sitting, person_ids: list[int], *, override: gates.GateOverride | None = None, actor=None
+) -> int:
     """Enrol persons (already enrolled ones are skipped); returns how many were added.
 
     Candidates of a 资格考试 or 复审考试 pass the enrolment gates first (training hours): a refused one is admitted
-    only with ``override_reason``, and the override is written into their file (``exam.gate_overridden``).
+    only with an ``override`` of substance (a reason of :data:`app.exams.gates.OVERRIDE_REASONS` and its facts in
+    words); it is stored for the supervising regulator (:class:`GateOverride`) and written into the person's file
+    (``exam.gate_overridden``).
 
-    :raises DomainError: ``sitting.not_eligible`` listing each refused candidate's reason.
+    :raises DomainError: ``sitting.not_eligible`` listing each refused candidate's reason; ``override.reason`` /
+        ``override.text`` for an override that says nothing.
     """
     existing = set(db.session.scalars(sa.select(Candidate.person_id).where(Candidate.sitting_id == sitting.id)))
     new = [pid for pid in dict.fromkeys(person_ids) if pid not in existing]
     refused = gates.refusals(sitting.kind, sitting.post, sitting.operation_code, new, local_today())
-    if refused and not override_reason.strip():
+    if refused and override is None:
         raise DomainError("sitting.not_eligible", reasons="；".join(refused.values()))
+    if refused:
+        override = override.checked()
+    now = utcnow()
     for person_id, reason in refused.items():
+        db.session.add(
+            GateOverride(
+                sitting_id=sitting.id,
+                person_id=person_id,
+                reason_code=override.code,
+                reason_text=override.text,
+                refused_because=reason[:300],
+                actor_id=actor.id if actor is not None else None,
+                at=now,
+            )
+        )
         record_event(
             person_id,
             "exam.gate_overridden",
@@ -203,10 +223,12 @@ def add_candidates(sitting: Sitting, person_ids: list[int], *, override_reason: 
                 "title": sitting.title,
                 "exam_kind": sitting.kind.value,
                 "refused_because": reason,
-                "reason": override_reason.strip()[:200],
+                "reason": override.text,  # the facts in words (what the certificate check shows)
+                "reason_code": override.code,
             },
             actor=actor,
             enterprise_id=sitting.enterprise_id,
+            at=now,
         )
     db.session.add_all(Candidate(sitting_id=sitting.id, person_id=pid) for pid in new)
     db.session.flush()

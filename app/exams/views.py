@@ -33,7 +33,7 @@ from app.core.errors import DomainError, json_error
 from app.core.forms import choices, enum_choices
 from app.core.storage import send_stored
 from app.exams import archive_events as _archive_events  # noqa: F401  (registers how its 一人一档 events read)
-from app.exams import attempts, bp, exports, makeups, page_views, queries
+from app.exams import attempts, bp, exports, gates, makeups, page_views, queries
 from app.exams import scope as exam_scope
 from app.exams import sittings as exam_sittings
 from app.exams.forms import ExtendForm, MakeupForm, SittingForm, StartForm
@@ -324,7 +324,9 @@ def new_sitting():
                 actor=current_user,
                 post=post if post in Post._value2member_map_ else "",
                 operation_code=operation[:16],
-                override_reason=form.override_reason.data or "",
+                override=gates.GateOverride(form.override_code.data, form.override_text.data or "")
+                if form.override_code.data or (form.override_text.data or "").strip()
+                else None,
             )
         except DomainError as exc:
             db.session.rollback()

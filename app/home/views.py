@@ -6,10 +6,11 @@ from flask_login import current_user
 
 from app.auth.models import Role
 from app.extensions import db
-from app.home import bp
+from app.home import bp, supervision
 from app.home import navigation as _navigation  # noqa: F401  (registers the navigation bar)
 from app.people import scope as people_scope
 from app.people.models import Employment, Post
+from app.training import enrolment
 
 
 @bp.route("/")
@@ -26,6 +27,8 @@ def index():
         context["recent_enterprises"] = db.session.scalars(
             people_scope.enterprises_query(user).order_by(sa.desc("created_at")).limit(8)
         ).all()
+        if user.role is Role.REGULATOR:
+            context.update(supervision.overview(user))
     elif user.role is Role.ENTERPRISE:
         counts = dict(
             db.session.execute(
@@ -38,4 +41,5 @@ def index():
         context["staff_total"] = sum(counts.values())
     elif user.role is Role.WORKER and user.person is not None:
         context["person"] = user.person
+        context["continuing"] = enrolment.continue_learning(user.person_id)
     return render_template(f"home/{user.role.value}.html", **context)

@@ -15,6 +15,7 @@ Functions return plain values and raise ``IdentifierError`` with a code the view
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import date
 
@@ -136,6 +137,27 @@ _PROVINCE_PREFIXES = {
     "82",
     "83",
 }
+
+
+def id_number_from_cell(value: object) -> str:
+    """The 18-character 公民身份号码 in a spreadsheet cell as WPS and Excel exports hold it: a number (the General
+    format), text with spaces, dashes or full-width characters, or the 15-digit number of a first-generation card
+    (upgraded: "19" before the two-digit year, the check character computed, GB 11643-1999). The result still
+    has to pass :func:`parse_resident_id`.
+
+    :raises IdentifierError: ``id.stored_as_number`` when an 18-digit number was stored as a number (Excel keeps
+        15 significant digits, so its last digits are gone) and no longer checks out.
+    """
+    numeric = isinstance(value, int | float) and not isinstance(value, bool)
+    if isinstance(value, float):
+        value = int(value) if value.is_integer() else value
+    text = _compact(unicodedata.normalize("NFKC", "" if value is None else str(value)))
+    if len(text) == 15 and text.isdigit():
+        body = text[:6] + "19" + text[6:]
+        return body + ric_check_char(body)
+    if numeric and len(text) == 18 and ric_check_char(text[:17]) != text[17]:
+        raise IdentifierError("id.stored_as_number", mask_id(text))
+    return text
 
 
 def uscc_check_char(body17: str) -> str:

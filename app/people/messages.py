@@ -12,6 +12,9 @@ MESSAGES = {
     "id.birth_date": lambda p: _("证件号码 %(value)s 中的出生日期无效", value=p.get("value", "")),
     "id.checksum": lambda p: _("证件号码 %(value)s 校验位错误", value=p.get("value", "")),
     "id.region": lambda p: _("证件号码 %(value)s 的地区码与证件类型不符", value=p.get("value", "")),
+    "id.stored_as_number": lambda p: _(
+        "证件号码 %(value)s 被表格存成了数字，末几位已丢失：请把该列设为“文本”格式后重新填写", value=p.get("value", "")
+    ),
     "uscc.length": lambda p: _("统一社会信用代码 %(value)s 应为 18 位", value=p.get("value", "")),
     "uscc.format": lambda p: _("统一社会信用代码 %(value)s 含有不允许的字符", value=p.get("value", "")),
     "uscc.checksum": lambda p: _("统一社会信用代码 %(value)s 校验位错误", value=p.get("value", "")),

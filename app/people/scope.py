@@ -23,6 +23,14 @@ def enterprises_query(user: User) -> sa.Select:
             return query.where(sa.false())
 
 
+def invitable_enterprises_query(user: User) -> sa.Select:
+    """Enterprises a training institution may invite to its classes: those of its province (whose admins see its
+    classes, ``app.training.scope``). Only the enterprise as registered (name, 行政区划) — never its staff."""
+    if user.role is not Role.INSTITUTION or user.institution is None:
+        return sa.select(Enterprise).where(sa.false())
+    return sa.select(Enterprise).where(Enterprise.region_code.startswith(user.institution.region_code[:2] or NOWHERE))
+
+
 def visible_enterprise_ids(user: User) -> sa.Select:
     return enterprises_query(user).with_only_columns(Enterprise.id)
 

@@ -71,3 +71,12 @@ def person_zone_sql(person_id: sa.ColumnElement) -> sa.ScalarSelect:
         .limit(1)
         .scalar_subquery()
     )
+
+
+def region_time_zone(region_code: str) -> str:
+    """The zone of a 行政区划 code (a class's, a sitting's): its jurisdiction's setting or the nearest ancestor's; ""
+    for the platform default (also for a code no jurisdiction has)."""
+    if not region_code:
+        return ""
+    jurisdiction = db.session.scalars(sa.select(Jurisdiction).where(Jurisdiction.code == region_code)).first()
+    return jurisdiction.effective_time_zone if jurisdiction is not None else ""

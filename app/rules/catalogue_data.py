@@ -98,6 +98,13 @@ RULES: list[tuple] = [
     ("hours.review.special_operator", "特种作业人员 复审（换证）培训", 8, "学时", "30号令 第二十三条"),
     ("period.minutes.offline", "一个学时的时长（面授）", 45, "分钟", "AQ 8011-2023 4.4.4"),
     ("period.minutes.online", "一个学时的时长（网络）", 30, "分钟", "AQ 8011-2023 4.4.4"),
+    (
+        "attendance.daily_cap_hours",
+        "每人每天培训学时上限（面授与网络学习合计）",
+        8,
+        "学时",
+        "平台规则：一天记入的培训学时不超过一个工作日（各地可按本地规定调整）",
+    ),
     ("exam.pass_mark", "考试合格分数（满分100）", 80, "分", "安监总培训〔2013〕104号"),
     ("exam.duration.special_operator", "特种作业 理论考试时长", 120, "分钟", "安监总培训〔2013〕104号"),
     ("exam.makeup_attempts", "补考次数", 1, "次", "30号令 第十三条"),

@@ -23,7 +23,7 @@ from app.extensions import db
 from app.people import photos
 from app.people.models import Employment, Enterprise, Person, Post
 from app.seed.portraits import portrait
-from app.training import classes, courses
+from app.training import attendance, classes, courses
 from app.training.models import ClassMode, TrainingClass, TrainingType
 
 #: 低压电工作业 初次培训: the class's required 学时 (its 大纲), attended as 面授 sessions of 8 学时 (45 minutes each).
@@ -181,15 +181,17 @@ def _class(organiser: User, persons: list[Person], training_type, title: str, en
     )
     classes.enrol(training_class, [p.id for p in persons], actor=organiser)
     for day in range(hours // 8):
-        for person in persons:
-            classes.record_attendance(
+        session_date = training_class.starts_on + timedelta(days=day)
+        for person in persons:  # recorded on the day itself (16:00 in Asia/Shanghai), as the rules want
+            attendance.record(
                 training_class,
                 person.id,
-                session_date=training_class.starts_on + timedelta(days=day),
+                session_date=session_date,
                 session_label="全天",
                 minutes=8 * 45,
                 actor=organiser,
-                reason="签到表补录（演示）",
+                reason="签到表录入（演示）",
+                now=datetime.combine(session_date, time(8)),
             )
     closes = datetime.combine(ends_on, time(8)) + timedelta(hours=2)  # 16:00 in Asia/Shanghai, as naive UTC
     sitting = Sitting(

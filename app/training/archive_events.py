@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask_babel import gettext as _
 
 from app.archive.render import RenderedEvent, enum_label, facts, outcome_passed, renders
-from app.training.models import ClassMode, TrainingType
+from app.training.models import ClassMode, CorrectionKind, TrainingType
 
 
 def _class_facts(p: dict) -> list[tuple[str, str]]:
@@ -19,7 +19,12 @@ def _class_facts(p: dict) -> list[tuple[str, str]]:
 
 @renders("training.enrolled")
 def _training_enrolled(p: dict) -> RenderedEvent:
-    return RenderedEvent(_("报名培训班次"), _class_facts(p))
+    via = {"application": _("培训机构审核通过单位的报名申请")}.get(p.get("via"), "")
+    return RenderedEvent(_("报名培训班次"), _class_facts(p) + facts((_("方式"), via)))
+
+
+def _minutes(value) -> str:
+    return _("%(minutes)s 分钟", minutes=value) if value else ""
 
 
 @renders("training.attended")
@@ -31,11 +36,95 @@ def _training_attended(p: dict) -> RenderedEvent:
         + facts(
             (_("日期"), p.get("date")),
             (_("场次"), p.get("session")),
-            (_("时长"), _("%(minutes)s 分钟", minutes=p["minutes"]) if p.get("minutes") else ""),
+            (_("时长"), _minutes(p.get("minutes"))),
             (_("来源"), source),
             (_("原因"), p.get("reason")),
+            (_("更正申请"), f"#{p['correction']}" if p.get("correction") else ""),
         ),
     )
+
+
+@renders("training.attendance_changed")
+def _attendance_changed(p: dict) -> RenderedEvent:
+    return RenderedEvent(
+        _("面授考勤时长更改"),
+        _class_facts(p)
+        + facts(
+            (_("日期"), p.get("date")),
+            (_("场次"), p.get("session")),
+            (_("时长"), f"{_minutes(p.get('old_minutes'))} → {_minutes(p.get('minutes'))}"),
+            (_("原因"), p.get("reason")),
+            (_("更正申请"), f"#{p['correction']}" if p.get("correction") else ""),
+        ),
+    )
+
+
+@renders("training.attendance_withdrawn")
+def _attendance_withdrawn(p: dict) -> RenderedEvent:
+    return RenderedEvent(
+        _("面授考勤撤销"),
+        _class_facts(p)
+        + facts(
+            (_("日期"), p.get("date")),
+            (_("场次"), p.get("session")),
+            (_("撤销的时长"), _minutes(p.get("old_minutes"))),
+            (_("原因"), p.get("reason")),
+            (_("更正申请"), f"#{p['correction']}" if p.get("correction") else ""),
+        ),
+    )
+
+
+def _correction_facts(p: dict) -> list[tuple[str, str]]:
+    change = p.get("change")
+    minutes = _minutes(p.get("minutes"))
+    if change == CorrectionKind.CHANGE.value:
+        minutes = f"{_minutes(p.get('old_minutes'))} → {minutes}"
+    elif change == CorrectionKind.WITHDRAW.value:
+        minutes = _("撤销 %(minutes)s", minutes=_minutes(p.get("old_minutes")))
+    return _class_facts(p) + facts(
+        (_("更正"), enum_label(CorrectionKind, change) if change else ""),
+        (_("日期"), p.get("date")),
+        (_("场次"), p.get("session")),
+        (_("时长"), minutes),
+        (_("申请理由"), p.get("reason")),
+        (_("审批意见"), p.get("note")),
+    )
+
+
+@renders("attendance.correction_requested")
+def _correction_requested(p: dict) -> RenderedEvent:
+    return RenderedEvent(_("面授考勤更正申请"), _correction_facts(p), (_("待审批"), "warn"))
+
+
+@renders("attendance.correction_approved")
+def _correction_approved(p: dict) -> RenderedEvent:
+    return RenderedEvent(_("面授考勤更正获批"), _correction_facts(p), (_("已批准"), "ok"))
+
+
+@renders("attendance.correction_rejected")
+def _correction_rejected(p: dict) -> RenderedEvent:
+    return RenderedEvent(_("面授考勤更正被驳回"), _correction_facts(p), (_("已驳回"), "bad"))
+
+
+@renders("training.applied")
+def _training_applied(p: dict) -> RenderedEvent:
+    return RenderedEvent(
+        _("单位提交培训报名申请"), _class_facts(p) + facts((_("报名单位"), p.get("enterprise"))), (_("待审核"), "warn")
+    )
+
+
+@renders("training.application_refused")
+def _application_refused(p: dict) -> RenderedEvent:
+    return RenderedEvent(
+        _("培训报名未通过审核"),
+        _class_facts(p) + facts((_("报名单位"), p.get("enterprise")), (_("理由"), p.get("note"))),
+        (_("未通过"), "bad"),
+    )
+
+
+@renders("training.application_withdrawn")
+def _application_withdrawn(p: dict) -> RenderedEvent:
+    return RenderedEvent(_("单位撤回培训报名申请"), _class_facts(p) + facts((_("报名单位"), p.get("enterprise"))), None)
 
 
 @renders("training.completed")

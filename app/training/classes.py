@@ -1,5 +1,5 @@
-"""班次: open a class on a frozen course version, enrol trainees, record offline attendance, open the class exam
-(逢培必考) and decide completion. Functions flush; the view or task commits."""
+"""班次: open a class on a frozen course version, enrol trainees, open the class exam (逢培必考) and decide completion
+(面授 attendance and its limits: ``app.training.attendance``). Functions flush; the view or task commits."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from app.core.clock import utcnow
 from app.core.errors import DomainError
 from app.exams.listeners import on_graded
 from app.exams.models import Attempt, ExamKind, Sitting
-from app.exams.sittings import new_sitting, organiser_of
+from app.exams.sittings import add_candidates, new_sitting, organiser_of
 from app.extensions import db
 from app.people.models import Person
 from app.people.trainees import add_trainee
@@ -54,7 +54,7 @@ def create_class(
         raise DomainError("class.not_organiser", http_status=403)
     if ends_on < starts_on:
         raise DomainError("class.dates", http_status=400)
-    if not 0 < required_hours <= 200:
+    if not 0.1 <= required_hours <= 200:  # as the form states (app.training.forms.MIN_REQUIRED_HOURS)
         raise DomainError("class.hours", http_status=400)
     if not course.lessons and mode is not ClassMode.OFFLINE:
         raise DomainError("class.empty_course")
@@ -82,11 +82,13 @@ def create_class(
     return training_class
 
 
-def enrol(training_class: TrainingClass, person_ids, *, actor) -> int:
+def enrol(training_class: TrainingClass, person_ids, *, actor, via: str = "") -> int:
     """Enrol persons (the caller has checked they are in its scope); already enrolled ones are skipped.
-    Each new trainee's file gets ``training.enrolled``. Returns how many were added."""
+    Each new trainee's file gets ``training.enrolled`` (``via``: e.g. ``application`` when an institution accepted
+    an enterprise's 报名申请); an institution's trainee becomes its 学员; once the class exam is open, they are
+    its candidates too (逢培必考: the exam opens for each when their hours are complete). Returns how many."""
     existing = set(db.session.scalars(sa.select(Enrolment.person_id).where(Enrolment.class_id == training_class.id)))
-    added = 0
+    added = []
     for person_id in dict.fromkeys(person_ids):
         if person_id in existing:
             continue
@@ -101,16 +103,19 @@ def enrol(training_class: TrainingClass, person_ids, *, actor) -> int:
         record_event(
             person_id,
             "training.enrolled",
-            _class_facts(training_class),
+            class_facts(training_class) | ({"via": via} if via else {}),
             actor=actor,
             enterprise_id=training_class.enterprise_id,
         )
-        added += 1
+        added.append(person_id)
     db.session.flush()
-    return added
+    if added and training_class.exam_sitting_id is not None:
+        add_candidates(db.session.get(Sitting, training_class.exam_sitting_id), added, actor=actor)
+    return len(added)
 
 
-def _class_facts(training_class: TrainingClass) -> dict:
+def class_facts(training_class: TrainingClass) -> dict:
+    """What a ``training.*`` event of the 一人一档 says about the class (``app.training.archive_events``)."""
     return {
         "class_id": training_class.id,
         "title": training_class.title,
@@ -128,66 +133,6 @@ def is_enrolled(training_class: TrainingClass, person_id: int) -> bool:
         )
         is not None
     )
-
-
-def record_attendance(
-    training_class: TrainingClass,
-    person_id: int,
-    *,
-    session_date: date,
-    minutes: int,
-    actor,
-    session_label: str = "",
-    reason: str = "",
-    source: str = "manual",
-) -> Attendance:
-    """One attended 面授 session; a manual entry needs a reason. The person's file gets ``training.attended``.
-
-    :raises DomainError: ``attendance.online_class``, ``attendance.not_enrolled``, ``attendance.minutes``,
-        ``attendance.reason``, ``attendance.duplicate``.
-    """
-    if training_class.mode is ClassMode.ONLINE:
-        raise DomainError("attendance.online_class")
-    if not is_enrolled(training_class, person_id):
-        raise DomainError("attendance.not_enrolled")
-    if not 0 < minutes <= 600:
-        raise DomainError("attendance.minutes", http_status=400)
-    reason = (reason or "").strip()
-    if source == "manual" and not reason:
-        raise DomainError("attendance.reason", http_status=400)
-    label = (session_label or "").strip()[:40]
-    duplicate = db.session.scalar(
-        sa.select(Attendance.id).where(
-            Attendance.class_id == training_class.id,
-            Attendance.person_id == person_id,
-            Attendance.session_date == session_date,
-            Attendance.session_label == label,
-        )
-    )
-    if duplicate is not None:
-        raise DomainError("attendance.duplicate")
-    attendance = Attendance(
-        class_id=training_class.id,
-        person_id=person_id,
-        session_date=session_date,
-        session_label=label,
-        minutes=minutes,
-        source=source,
-        reason=reason[:200],
-        recorded_by_id=actor.id if actor else None,
-    )
-    db.session.add(attendance)
-    db.session.flush()
-    record_event(
-        person_id,
-        "training.attended",
-        _class_facts(training_class)
-        | {"date": session_date.isoformat(), "session": label, "minutes": minutes, "source": source, "reason": reason},
-        actor=actor,
-        enterprise_id=training_class.enterprise_id,
-    )
-    refresh_completions(training_class, actor=actor, person_id=person_id)
-    return attendance
 
 
 def open_class_exam(
@@ -237,6 +182,22 @@ def open_class_exam(
     training_class.exam_sitting_id = sitting.id
     db.session.flush()
     return sitting
+
+
+def set_exam_before_hours(training_class: TrainingClass, allow: bool, *, reason: str, actor, now=None) -> None:
+    """逢培必考 opens for each trainee when their hours are complete; ``allow`` lets them sit it earlier. Who set it,
+    when and why stay on the class, shown to the regulator.
+
+    :raises DomainError: ``class.exam_early_reason`` when allowing without a reason.
+    """
+    reason = (reason or "").strip()
+    if allow and not reason:
+        raise DomainError("class.exam_early_reason", http_status=400)
+    training_class.exam_before_hours = allow
+    training_class.exam_before_hours_reason = reason[:200] if allow else ""
+    training_class.exam_before_hours_by_id = actor.id if actor is not None else None
+    training_class.exam_before_hours_at = now or utcnow()
+    db.session.flush()
 
 
 def exam_passed(training_class: TrainingClass, person_ids) -> dict[int, bool | None]:
@@ -338,7 +299,7 @@ def refresh_completions(
         record_event(
             row.person.id,
             "training.completed",
-            _class_facts(training_class)
+            class_facts(training_class)
             | {"hours": f"{row.hours:g}", "required_hours": f"{training_class.required_hours:g}", "exam_passed": True},
             actor=actor,
             enterprise_id=training_class.enterprise_id,

@@ -15,11 +15,12 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import orm as so
 
+from app.auth.models import User
 from app.auth.ownership import OwnedMixin
 from app.core.db import TimestampMixin, utcnow
 from app.core.enums import LabelledEnum, enum_column
 from app.extensions import db
-from app.people.models import Person, TrainingInstitution
+from app.people.models import Enterprise, Person, TrainingInstitution
 
 
 class TrainingType(LabelledEnum):
@@ -122,6 +123,13 @@ class TrainingClass(TimestampMixin, db.Model):
     region_code: so.Mapped[str] = so.mapped_column(sa.String(6), default="")
     created_by_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("auth_users.id"))
 
+    #: 逢培必考 opens for a trainee once their hours are complete; set, the organiser lets trainees sit the class
+    #: exam earlier (shown to the regulator with who set it, when and why: ``app.training.attendance``).
+    exam_before_hours: so.Mapped[bool] = so.mapped_column(default=False, server_default=sa.false())
+    exam_before_hours_reason: so.Mapped[str] = so.mapped_column(sa.String(200), default="", server_default="")
+    exam_before_hours_by_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("auth_users.id"))
+    exam_before_hours_at: so.Mapped[datetime | None]
+
     course: so.Mapped[Course] = so.relationship()
     institution: so.Mapped[TrainingInstitution | None] = so.relationship()
 
@@ -159,11 +167,131 @@ class Attendance(db.Model):
     #: Which session of the day ("上午", "下午"): a day may hold several.
     session_label: so.Mapped[str] = so.mapped_column(sa.String(40), default="")
     minutes: so.Mapped[int]
-    #: ``manual`` (with a reason) or ``sheet`` (sign-in sheet import).
+    #: ``manual`` or ``sheet`` (sign-in sheet import); both with who entered it and why.
     source: so.Mapped[str] = so.mapped_column(sa.String(10))
     reason: so.Mapped[str] = so.mapped_column(sa.String(200), default="")
     recorded_by_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("auth_users.id"))
     recorded_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+    #: sha256 of the sign-in sheet a ``sheet`` entry came from (the file is the organiser's evidence).
+    sheet_sha256: so.Mapped[str] = so.mapped_column(sa.String(64), default="", server_default="")
+    #: The approved correction (更正) that made or last changed this entry, for one after its day.
+    correction_id: so.Mapped[int | None] = so.mapped_column(
+        sa.ForeignKey("training_attendance_corrections.id", name="fk_training_attendance_correction")
+    )
+
+    recorded_by: so.Mapped[User | None] = so.relationship(foreign_keys=[recorded_by_id])
+
+
+class AttendanceDay(db.Model):
+    """面授 minutes of one person on one local day, across all classes: the counter the daily cap is kept on, moved
+    only by conditional ``UPDATE … WHERE minutes + :m <= :allowed`` (``app.training.attendance``)."""
+
+    __tablename__ = "training_attendance_days"
+
+    person_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("people_persons.id"), primary_key=True)
+    day: so.Mapped[date] = so.mapped_column(primary_key=True)
+    minutes: so.Mapped[int] = so.mapped_column(default=0)
+
+
+class CorrectionKind(LabelledEnum):
+    ADD = "add", _l("补录")
+    CHANGE = "change", _l("更改时长")
+    WITHDRAW = "withdraw", _l("撤销")
+
+
+class CorrectionState(LabelledEnum):
+    """pending → approved | rejected, once (a conditional ``UPDATE … WHERE state = 'pending'``)."""
+
+    PENDING = "pending", _l("待审批")
+    APPROVED = "approved", _l("已批准")
+    REJECTED = "rejected", _l("已驳回")
+
+
+class AttendanceCorrection(db.Model):
+    """A change to 面授 attendance after its day (更正): asked by the organiser, applied only when a second person
+    (the organiser's supervisor or the supervising regulator, ``app.auth.policy``) approves it."""
+
+    __tablename__ = "training_attendance_corrections"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    class_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("training_classes.id"), index=True)
+    person_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("people_persons.id"), index=True)
+    kind: so.Mapped[CorrectionKind] = so.mapped_column(enum_column(CorrectionKind))
+    #: The entry a change or withdrawal is about (None for an addition until it is approved). No foreign key: a
+    #: withdrawal deletes the entry, and this id stays as the record of which one it was.
+    attendance_id: so.Mapped[int | None]
+    session_date: so.Mapped[date]
+    session_label: so.Mapped[str] = so.mapped_column(sa.String(40), default="")
+    #: Minutes after the correction (0 for a withdrawal) and before it (0 for an addition).
+    minutes: so.Mapped[int] = so.mapped_column(default=0)
+    old_minutes: so.Mapped[int] = so.mapped_column(default=0)
+    source: so.Mapped[str] = so.mapped_column(sa.String(10), default="manual")
+    sheet_sha256: so.Mapped[str] = so.mapped_column(sa.String(64), default="")
+    reason: so.Mapped[str] = so.mapped_column(sa.String(200))
+    state: so.Mapped[CorrectionState] = so.mapped_column(enum_column(CorrectionState), default=CorrectionState.PENDING)
+    requested_by_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("auth_users.id"))
+    requested_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+    decided_by_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("auth_users.id"))
+    decided_at: so.Mapped[datetime | None]
+    decision_note: so.Mapped[str] = so.mapped_column(sa.String(200), default="")
+
+    person: so.Mapped[Person] = so.relationship()
+    training_class: so.Mapped[TrainingClass] = so.relationship()
+    requested_by: so.Mapped[User] = so.relationship(foreign_keys=[requested_by_id])
+    decided_by: so.Mapped[User | None] = so.relationship(foreign_keys=[decided_by_id])
+
+
+class ApplicationState(LabelledEnum):
+    """pending → accepted | refused (by the institution) | withdrawn (by the enterprise); a refused or withdrawn
+    application may be made again (pending)."""
+
+    PENDING = "pending", _l("待审核")
+    ACCEPTED = "accepted", _l("已通过")
+    REFUSED = "refused", _l("未通过")
+    WITHDRAWN = "withdrawn", _l("已撤回")
+
+
+class EnrolmentApplication(db.Model):
+    """报名申请: an enterprise asks an institution to take one of its staff into a class; the institution decides
+    (报名审核). Accepting enrols the person (and makes them the institution's 学员)."""
+
+    __tablename__ = "training_enrolment_applications"
+    __table_args__ = (sa.UniqueConstraint("class_id", "person_id"),)
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    class_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("training_classes.id"), index=True)
+    person_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("people_persons.id"), index=True)
+    enterprise_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("people_enterprises.id"), index=True)
+    state: so.Mapped[ApplicationState] = so.mapped_column(
+        enum_column(ApplicationState), default=ApplicationState.PENDING
+    )
+    applied_by_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("auth_users.id"))
+    applied_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+    decided_by_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("auth_users.id"))
+    decided_at: so.Mapped[datetime | None]
+    #: Why it was refused (required then), or a note with the acceptance.
+    note: so.Mapped[str] = so.mapped_column(sa.String(200), default="")
+
+    person: so.Mapped[Person] = so.relationship()
+    enterprise: so.Mapped[Enterprise] = so.relationship()
+    training_class: so.Mapped[TrainingClass] = so.relationship()
+
+
+class ClassInvitation(db.Model):
+    """An institution invites an enterprise to send staff to one of its classes (the enterprise then applies)."""
+
+    __tablename__ = "training_class_invitations"
+    __table_args__ = (sa.UniqueConstraint("class_id", "enterprise_id"),)
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    class_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("training_classes.id"), index=True)
+    enterprise_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("people_enterprises.id"), index=True)
+    invited_by_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("auth_users.id"))
+    invited_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+    note: so.Mapped[str] = so.mapped_column(sa.String(200), default="")
+
+    enterprise: so.Mapped[Enterprise] = so.relationship()
+    training_class: so.Mapped[TrainingClass] = so.relationship()
 
 
 class StudySession(db.Model):

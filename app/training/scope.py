@@ -6,6 +6,13 @@ courses     as question banks (``owned_visibility``): national ones for every st
 classes     the organiser's own (``organises``); a regulator's region, read only; an enterprise also sees the
             institution classes of its province, where it may enrol its own staff (and sees only them)
 learner     the classes the worker is enrolled in, their lessons and the lesson files
+attendance  entries and their corrections (更正) of the classes a user sees, for the trainees it is shown on the
+            roster; recording and correcting: the organiser; approving a correction: ``app.auth.policy``
+enrolment   an enterprise applies (报名申请) for its current staff to an institution class it sees, and sees its
+            own applications; the institution sees the applicants of its classes (name, masked ID, post,
+            employer: what the enterprise sent it) and decides; a person becomes the institution's 学员 (and so
+            visible to it in ``app.people.scope``) only when enrolled. An institution invites enterprises of its
+            province and enrols directly only its own 学员 who still work somewhere.
 =========== ====================================================================================================
 """
 
@@ -19,7 +26,16 @@ from app.auth.scope import NOWHERE, one_or_404, organises, owned_visibility, own
 from app.extensions import db
 from app.people.models import Employment, Person
 from app.people.scope import employments_query, persons_query
-from app.training.models import Course, Enrolment, Lesson, TrainingClass
+from app.training.models import (
+    Attendance,
+    AttendanceCorrection,
+    ClassInvitation,
+    Course,
+    Enrolment,
+    EnrolmentApplication,
+    Lesson,
+    TrainingClass,
+)
 
 
 def courses_query(user: User) -> sa.Select:
@@ -70,15 +86,26 @@ def can_organise(user: User, training_class: TrainingClass) -> bool:
 
 
 def can_enrol(user: User, training_class: TrainingClass) -> bool:
-    """The organiser, or an enterprise admin for an institution class it sees (its own staff only)."""
-    if organises(user, training_class):
-        return True
-    return user.role is Role.ENTERPRISE and training_class.institution_id is not None
+    """Enrolling directly: the organiser (an enterprise admin sends its staff to an institution's class by
+    :func:`can_apply` instead, and the institution decides)."""
+    return organises(user, training_class)
+
+
+def can_apply(user: User, training_class: TrainingClass) -> bool:
+    """报名申请: an enterprise admin, for an institution's class it sees (its province's)."""
+    return (
+        user.role is Role.ENTERPRISE
+        and user.enterprise_id is not None
+        and training_class.institution_id is not None
+        and training_class.enterprise_id is None
+        and (training_class.region_code or "").startswith(_province(user))
+    )
 
 
 def enrolable_persons_query(user: User) -> sa.Select:
-    """Persons ``user`` may enrol: its current staff in scope, never another tenant's people."""
-    if user.role not in (Role.ADMIN, Role.REGULATOR, Role.ENTERPRISE):
+    """Persons ``user`` may enrol (or, as an enterprise, apply for): its current staff in scope — for an
+    institution its 学员 who still work somewhere — never another tenant's people."""
+    if user.role not in (Role.ADMIN, Role.REGULATOR, Role.ENTERPRISE, Role.INSTITUTION):
         return sa.select(Person).where(sa.false())
     current = employments_query(user).where(Employment.end_date.is_(None)).with_only_columns(Employment.person_id)
     return sa.select(Person).where(Person.id.in_(current))
@@ -146,3 +173,73 @@ def lesson_or_404(lesson_id: int) -> Lesson:
     if lesson is None:
         abort(404)
     return lesson
+
+
+# ---------------------------------------------------------------- attendance and its corrections
+
+
+def attendance_or_404(user: User, attendance_id: int) -> Attendance:
+    """An entry of a class ``user`` sees, of a trainee it is shown (:func:`roster_person_filter`), or a 404."""
+    entry = db.session.get(Attendance, attendance_id)
+    if entry is None:
+        abort(404)
+    training_class = get_class_or_404(user, entry.class_id)
+    class_member_or_404(user, training_class, entry.person_id)
+    return entry
+
+
+def corrections_query(user: User) -> sa.Select:
+    """Corrections of the classes ``user`` sees (an enterprise on an institution's class: of its own staff)."""
+    visible = classes_query(user).with_only_columns(TrainingClass.id)
+    query = sa.select(AttendanceCorrection).where(AttendanceCorrection.class_id.in_(visible))
+    if user.role is Role.ENTERPRISE:
+        own = sa.select(TrainingClass.id).where(TrainingClass.enterprise_id == user.enterprise_id)
+        staff = persons_query(user).with_only_columns(Person.id)
+        query = query.where(sa.or_(AttendanceCorrection.class_id.in_(own), AttendanceCorrection.person_id.in_(staff)))
+    return query
+
+
+def get_correction_or_404(user: User, correction_id: int) -> AttendanceCorrection:
+    return one_or_404(corrections_query(user).where(AttendanceCorrection.id == correction_id))
+
+
+# ---------------------------------------------------------------- enrolment applications and invitations
+
+
+def applications_query(user: User) -> sa.Select:
+    """报名申请 a user sees: the institution those to its classes, the enterprise its own, a regulator those to
+    classes of its region, the platform admin all."""
+    query = sa.select(EnrolmentApplication)
+    match user.role:
+        case Role.ADMIN:
+            return query
+        case Role.REGULATOR | Role.INSTITUTION:
+            visible = classes_query(user).with_only_columns(TrainingClass.id)
+            return query.where(EnrolmentApplication.class_id.in_(visible))
+        case Role.ENTERPRISE:
+            return query.where(EnrolmentApplication.enterprise_id == user.enterprise_id)
+        case _:
+            return query.where(sa.false())
+
+
+def get_application_or_404(user: User, application_id: int) -> EnrolmentApplication:
+    return one_or_404(applications_query(user).where(EnrolmentApplication.id == application_id))
+
+
+def can_decide_applications(user: User, training_class: TrainingClass) -> bool:
+    """报名审核 and invitations: the class's organiser (applications come only to institutions' classes)."""
+    return organises(user, training_class)
+
+
+def invitations_query(user: User) -> sa.Select:
+    """Invitations a user sees: the institution those of its classes, the enterprise those it received."""
+    query = sa.select(ClassInvitation)
+    match user.role:
+        case Role.ADMIN:
+            return query
+        case Role.INSTITUTION:
+            return query.where(ClassInvitation.class_id.in_(classes_query(user).with_only_columns(TrainingClass.id)))
+        case Role.ENTERPRISE:
+            return query.where(ClassInvitation.enterprise_id == user.enterprise_id)
+        case _:
+            return query.where(sa.false())

@@ -29,18 +29,10 @@ from app.people.models import Post, SnapshotContext
 from app.people.scope import reaches_person, visible_enterprise_ids
 from app.people.snapshot_views import review_from_form
 from app.training import archive_events as _archive_events  # noqa: F401  (registers how its 一人一档 events read)
-from app.training import bp, classes, courses, files, held, hours, sign_in, study
+from app.training import bp, classes, courses, files, held, hours, study
 from app.training import scope as training_scope
 from app.training.crediting import INTERVAL, Heartbeat
-from app.training.forms import (
-    AttendanceForm,
-    ClassExamForm,
-    ClassForm,
-    CourseForm,
-    EnrolForm,
-    LessonForm,
-    SignInSheetForm,
-)
+from app.training.forms import ClassExamForm, ClassForm, CourseForm, LessonForm
 from app.training.models import ClassMode, Course, Enrolment, LessonKind, TrainingClass, TrainingType
 
 STAFF = (Role.ADMIN, Role.REGULATOR, Role.ENTERPRISE, Role.INSTITUTION)
@@ -197,13 +189,6 @@ def class_new():
     return render_template("training/class_form.html", form=form)
 
 
-def _enrol_form(training_class: TrainingClass) -> EnrolForm:
-    form = EnrolForm(prefix="enrol")
-    persons = db.session.scalars(training_scope.enrolable_persons_query(current_user).order_by("name")).all()
-    form.person_ids.choices = [(p.id, p.name) for p in persons]
-    return form
-
-
 @bp.route("/classes/<int:class_id>")
 @roles_required(*STAFF)
 def class_page(class_id: int):
@@ -211,8 +196,6 @@ def class_page(class_id: int):
     organise = training_scope.can_organise(current_user, training_class)
     rows = classes.progress(training_class, training_scope.roster_person_filter(current_user, training_class))
     show_snapshots = may_see_snapshots(current_user, training_class, person_in_scope=False)
-    attendance = AttendanceForm(prefix="att")
-    attendance.person_id.choices = [(r.person.id, r.person.name) for r in rows]
     exam_form = ClassExamForm(prefix="exam")
     start_at = to_local(utcnow() + timedelta(hours=1)).replace(tzinfo=None, second=0, microsecond=0)
     exam_form.opens_at.data, exam_form.closes_at.data = start_at, start_at + timedelta(hours=2)
@@ -221,10 +204,6 @@ def class_page(class_id: int):
         training_class=training_class,
         rows=rows,
         can_organise=organise,
-        can_enrol=training_scope.can_enrol(current_user, training_class),
-        enrol_form=_enrol_form(training_class),
-        attendance_form=attendance,
-        sheet_form=SignInSheetForm(prefix="sheet"),
         exam_form=exam_form,
         show_snapshots=show_snapshots,
         snapshot_counts=snapshots.review_counts(SnapshotContext.LESSON, class_id) if show_snapshots else {},
@@ -304,73 +283,6 @@ def snapshot_file(class_id: int, snapshot_id: int):
     return send_stored(snapshot.storage_key, content_type="image/jpeg")
 
 
-@bp.route("/classes/<int:class_id>/enrol", methods=["POST"])
-@roles_required(Role.ADMIN, Role.REGULATOR, Role.ENTERPRISE, Role.INSTITUTION)
-def class_enrol(class_id: int):
-    training_class = training_scope.get_class_or_404(current_user, class_id)
-    if not training_scope.can_enrol(current_user, training_class):
-        abort(403)
-    form = _enrol_form(training_class)
-    if form.validate_on_submit() and form.person_ids.data:
-        added = classes.enrol(training_class, form.person_ids.data, actor=current_user)
-        db.session.commit()
-        flash(_("已报名 %(n)s 名学员。", n=added), "success")
-    else:
-        flash(_("请选择可管理花名册中的学员。"), "error")
-    return redirect(url_for("training.class_page", class_id=class_id))
-
-
-@bp.route("/classes/<int:class_id>/attendance", methods=["POST"])
-@roles_required(*STAFF)
-def class_attendance(class_id: int):
-    training_class = training_scope.get_class_or_404(current_user, class_id)
-    if not training_scope.can_organise(current_user, training_class):
-        abort(403)
-    form = AttendanceForm(prefix="att")
-    form.person_id.choices = [(r.person.id, r.person.name) for r in classes.progress(training_class)]
-    if form.validate_on_submit():
-        try:
-            classes.record_attendance(
-                training_class,
-                form.person_id.data,
-                session_date=form.session_date.data,
-                session_label=form.session_label.data or "",
-                minutes=form.minutes.data,
-                reason=form.reason.data,
-                actor=current_user,
-            )
-        except DomainError as exc:
-            db.session.rollback()
-            flash(exc.message, "error")
-        else:
-            db.session.commit()
-            flash(_("已记录考勤。"), "success")
-    else:
-        flash("；".join(str(e) for errors in form.errors.values() for e in errors), "error")
-    return redirect(url_for("training.class_page", class_id=class_id))
-
-
-@bp.route("/classes/<int:class_id>/sign-in", methods=["POST"])
-@roles_required(*STAFF)
-def class_sign_in(class_id: int):
-    training_class = training_scope.get_class_or_404(current_user, class_id)
-    if not training_scope.can_organise(current_user, training_class):
-        abort(403)
-    form = SignInSheetForm(prefix="sheet")
-    if form.validate_on_submit() and form.file.data:
-        try:
-            count = sign_in.import_sheet(training_class, form.file.data.read(), actor=current_user)
-        except DomainError as exc:
-            db.session.rollback()
-            flash(exc.message, "error")
-        else:
-            db.session.commit()
-            flash(_("已导入 %(n)s 条考勤。", n=count), "success")
-    else:
-        flash(_("请选择签到表文件。"), "error")
-    return redirect(url_for("training.class_page", class_id=class_id))
-
-
 @bp.route("/classes/<int:class_id>/exam", methods=["POST"])
 @roles_required(*STAFF)
 def class_exam(class_id: int):
@@ -418,10 +330,15 @@ def class_export(class_id: int):
         sheet.append([r.person.name, r.online_seconds // 60, r.offline_minutes, r.hours, r.required, exam, done])
     names = {r.person.id: r.person.name for r in rows}
     attendance = book.create_sheet(_("面授考勤"))
-    attendance.append([_("姓名"), _("日期"), _("场次"), _("时长（分钟）"), _("来源"), _("补录原因")])
+    columns = [_("姓名"), _("日期"), _("场次"), _("时长（分钟）"), _("来源"), _("补录原因")]
+    attendance.append([*columns, _("记录人"), _("记录时间"), _("更正申请"), _("签到表 SHA-256")])
     for a in classes.attendance_of(training_class, names):
         source = _("签到表导入") if a.source == "sheet" else _("手工补录")
-        attendance.append([names[a.person_id], a.session_date, a.session_label, a.minutes, source, a.reason])
+        who = [a.recorded_by.label if a.recorded_by else "", to_local(a.recorded_at).strftime("%Y-%m-%d %H:%M")]
+        evidence = [f"#{a.correction_id}" if a.correction_id else "", a.sheet_sha256]
+        attendance.append(
+            [names[a.person_id], a.session_date, a.session_label, a.minutes, source, a.reason, *who, *evidence]
+        )
     ledger = book.create_sheet(_("网络学习明细"))
     ledger.append([_("姓名"), _("日期"), _("课时"), _("学习时长（秒）")])
     for person_id, day, lesson_title, seconds in classes.study_ledger(training_class, names):

@@ -12,3 +12,12 @@ document.addEventListener('click', function (event) {
 document.addEventListener('click', function (event) {
   if (event.target.closest && event.target.closest('[data-print]')) window.print();
 });
+// A checkbox with data-select-all="NAME" ticks or clears every checkbox named NAME in its form (全选).
+document.addEventListener('change', function (event) {
+  var box = event.target;
+  var name = box.getAttribute && box.getAttribute('data-select-all');
+  if (!name || !box.form) return;
+  box.form.querySelectorAll('input[type=checkbox][name="' + name + '"]').forEach(function (other) {
+    other.checked = box.checked;
+  });
+});

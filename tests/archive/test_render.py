@@ -21,6 +21,16 @@ CERT = {
     "authority": "南京市应急管理局",
 }
 
+#: The class facts every training event carries (``app.training.classes.class_facts``).
+CLASS = {
+    "class_id": 1,
+    "title": "三级安全教育",
+    "training_type": "three_level",
+    "mode": "offline",
+    "course": "厂级教育",
+    "course_version": 1,
+}
+
 #: One payload per kind, as the services write them (times naive UTC, enums by value).
 PAYLOADS = {
     "person.registered": {"name": "王大锤", "id": "3201**********0011", "sex": "M", "source": "import:花名册.xlsx"},
@@ -128,7 +138,8 @@ PAYLOADS = {
         "title": "低压电工资格考试",
         "exam_kind": "qualification",
         "refused_because": "王大锤 学时不足：要求 48 学时，已完成 40 学时",
-        "reason": "省厅批准补训",
+        "reason": "苏应急培〔2026〕12号 批准补训",
+        "reason_code": "authority_approval",
     },
     "training.enrolled": {
         "class_id": 1,
@@ -160,6 +171,58 @@ PAYLOADS = {
         "seconds": 150,
     },
     "study.credit_removed": {"class": 1, "title": "年度再培训", "lesson": 2, "snapshot": 4, "seconds": 60},
+    "training.attendance_changed": {
+        **CLASS,
+        "date": "2026-11-20",
+        "session": "下午",
+        "minutes": 90,
+        "old_minutes": 135,
+        "reason": "提前下课",
+    },
+    "training.attendance_withdrawn": {
+        **CLASS,
+        "date": "2026-11-20",
+        "session": "下午",
+        "minutes": 0,
+        "old_minutes": 135,
+        "reason": "误录",
+        "correction": 4,
+    },
+    "attendance.correction_requested": {
+        **CLASS,
+        "correction": 4,
+        "change": "add",
+        "date": "2026-11-19",
+        "session": "上午",
+        "minutes": 180,
+        "old_minutes": 0,
+        "reason": "签到机故障，纸质签到表补录",
+    },
+    "attendance.correction_approved": {
+        **CLASS,
+        "correction": 4,
+        "change": "change",
+        "date": "2026-11-19",
+        "session": "上午",
+        "minutes": 90,
+        "old_minutes": 180,
+        "reason": "实际只上了半天",
+        "note": "核对录像属实",
+    },
+    "attendance.correction_rejected": {
+        **CLASS,
+        "correction": 4,
+        "change": "withdraw",
+        "date": "2026-11-19",
+        "session": "上午",
+        "minutes": 0,
+        "old_minutes": 180,
+        "reason": "误录",
+        "note": "签到表有本人签字",
+    },
+    "training.applied": {**CLASS, "enterprise": "玄武化工有限公司"},
+    "training.application_refused": {**CLASS, "enterprise": "玄武化工有限公司", "note": "名额已满"},
+    "training.application_withdrawn": {**CLASS, "enterprise": "玄武化工有限公司"},
     "training.completed": {
         "class_id": 1,
         "title": "年度再培训",
@@ -299,7 +362,8 @@ EXPECTED = {
         [
             ("类型", "资格考试"),
             ("不符合条件", "王大锤 学时不足：要求 48 学时，已完成 40 学时"),
-            ("放行原因", "省厅批准补训"),
+            ("放行依据", "经监管部门书面批准（须写明批准文号）"),
+            ("放行原因", "苏应急培〔2026〕12号 批准补训"),
         ],
         None,
     ),
@@ -329,6 +393,38 @@ EXPECTED = {
         [("培训班次", "年度再培训"), ("在线学习", "1 分 0 秒")],
         ("不计学时", "bad"),
     ),
+    "training.attendance_changed": (
+        "面授考勤时长更改",
+        [("日期", "2026-11-20"), ("场次", "下午"), ("时长", "135 分钟 → 90 分钟"), ("原因", "提前下课")],
+        None,
+    ),
+    "training.attendance_withdrawn": (
+        "面授考勤撤销",
+        [("撤销的时长", "135 分钟"), ("原因", "误录"), ("更正申请", "#4")],
+        None,
+    ),
+    "attendance.correction_requested": (
+        "面授考勤更正申请",
+        [("更正", "补录"), ("日期", "2026-11-19"), ("时长", "180 分钟"), ("申请理由", "签到机故障，纸质签到表补录")],
+        ("待审批", "warn"),
+    ),
+    "attendance.correction_approved": (
+        "面授考勤更正获批",
+        [("更正", "更改时长"), ("时长", "180 分钟 → 90 分钟"), ("审批意见", "核对录像属实")],
+        ("已批准", "ok"),
+    ),
+    "attendance.correction_rejected": (
+        "面授考勤更正被驳回",
+        [("更正", "撤销"), ("时长", "撤销 180 分钟"), ("审批意见", "签到表有本人签字")],
+        ("已驳回", "bad"),
+    ),
+    "training.applied": ("单位提交培训报名申请", [("报名单位", "玄武化工有限公司")], ("待审核", "warn")),
+    "training.application_refused": (
+        "培训报名未通过审核",
+        [("报名单位", "玄武化工有限公司"), ("理由", "名额已满")],
+        ("未通过", "bad"),
+    ),
+    "training.application_withdrawn": ("单位撤回培训报名申请", [("报名单位", "玄武化工有限公司")], None),
     "training.completed": (
         "完成培训（学时达标且班次考试合格）",
         [("已获学时", "16"), ("要求学时", "16"), ("培训方式", "网络")],

@@ -15,6 +15,7 @@ from app.certificates import class_certificates, decisions, issuing, rendering, 
 from app.certificates.models import Certificate, CertKind, CertStatus
 from app.core.errors import DomainError
 from app.exams import sittings
+from app.exams.gates import GateOverride
 from app.exams.models import ExamKind
 from app.extensions import db
 from app.people.models import Person, Post
@@ -23,7 +24,7 @@ from app.training.models import Enrolment, TrainingType
 from tests.certificates.test_pdf import png_of, text_of, zxingcpp
 from tests.certificates.world import give_photo, graded_sitting, practical_pass
 from tests.factories import make_id_number
-from tests.training.world import pass_class_exam, trained
+from tests.training.world import attend, pass_class_exam, trained
 
 TODAY = date(2026, 11, 29)
 ENDED = date(2026, 11, 20)
@@ -38,9 +39,7 @@ def cls(cw):
     wang, li, zhao = cw.persons
     training_class = trained(organiser, [wang, zhao], hours=16, operation_code="1.2", on=ENDED, exam_passed=None)
     classes.enrol(training_class, [li.id], actor=organiser)
-    classes.record_attendance(
-        training_class, li.id, session_date=ENDED, session_label="上午", minutes=360, actor=organiser, reason="补录"
-    )
+    attend(training_class, li, ENDED, 360, organiser, label="上午")
     pass_class_exam(training_class, [wang, li])
     pass_class_exam(training_class, [zhao], passed=False)
     cw.extra.update(institution=institution, organiser=organiser)
@@ -85,9 +84,7 @@ def test_the_issuer_is_the_organiser_named_on_the_card_and_numbers_follow_its_se
             class_certificates.issue(cls, wang, actor=outsider, today=TODAY)
         assert refused.value.code == "cert.not_issuer"
     first = class_certificates.issue(cls, wang, actor=organiser, today=TODAY)
-    classes.record_attendance(
-        cls, li.id, session_date=ENDED, session_label="下午", minutes=360, actor=organiser, reason="补录"
-    )
+    attend(cls, li, ENDED - timedelta(days=1), 360, organiser, label="下午")  # 8 学时 a day at most
     (second,) = class_certificates.issue_bulk(cls, actor=organiser, today=TODAY).issued  # everyone completed, once
     assert second.person_id == li.id
     assert (first.authority, first.institution_id, first.enterprise_id) == (institution.name, institution.id, None)
@@ -264,14 +261,15 @@ def test_an_override_logged_for_the_exam_the_person_passed_stands_at_issue(cw):
     ).person
     give_photo(newcomer)
     other = graded_sitting(cw.enterprise, [], title="另一场 资格考试", on=TODAY)
-    sittings.add_candidates(other, [newcomer.id], override_reason="另一场的放行", actor=cw.regulator)
+    elsewhere_trained = GateOverride("trained_elsewhere", "另一场考试的放行：外省培训证明已核验")
+    sittings.add_candidates(other, [newcomer.id], override=elsewhere_trained, actor=cw.regulator)
     sitting = graded_sitting(cw.enterprise, [], title="低压电工作业 资格考试（放行）", on=TODAY)
     with pytest.raises(DomainError):  # the hours gate refuses them …
         sittings.add_candidates(sitting, [newcomer.id], actor=cw.regulator)
     sittings.add_candidates(  # … and the organiser admits them with a reason, logged
         sitting,
         [newcomer.id],
-        override_reason="中职电工专业毕业，经考核发证机关同意免于相关专业培训",
+        override=GateOverride("exempt_by_rule", "中职电工专业毕业，经考核发证机关同意免于相关专业培训"),
         actor=cw.regulator,
     )
     makeup = graded_sitting(cw.enterprise, [(newcomer, True)], kind=ExamKind.MAKEUP, title="补考", on=TODAY)

@@ -51,3 +51,14 @@ def test_the_demo_organiser_sees_snapshots_beside_registered_photos_with_one_fla
     ]
     assert len(members) >= 2 and len(flagged) == 1 and 'data-testid="registered-photo"' in flagged[0]
     assert len(re.findall(r'data-testid="held-minutes"', page)) == 1
+
+
+def test_the_demo_institution_has_applications_to_decide_and_the_worker_continues_learning(app, client):
+    assert seed_demo() is True
+    db.session.commit()
+    applications = log_in(client, "institution").get("/training/applications").get_data(as_text=True)
+    assert applications.count("待审核") == 2 and "金陵化工有限公司" in applications
+    invited = log_in(client, "enterprise2").get("/training/applications").get_data(as_text=True)
+    assert "低压电工作业 复审培训（报名中，演示）" in invited and "欢迎报名（演示）" in invited
+    home = log_in(client, "worker").get("/").get_data(as_text=True)
+    assert "继续学习" in home and "已获 0.33 / 2 学时" in home

@@ -14,16 +14,19 @@ from app.core.clock import utcnow
 from app.core.errors import DomainError
 from app.exams import attempts
 from app.exams import sittings as exam_sittings
+from app.exams.gates import GateOverride
 from app.exams.models import Candidate, ExamKind, Sitting
 from app.extensions import db
 from app.people.models import Industry, Post
-from app.training import classes, courses, hours, sign_in, study
+from app.training import attendance, classes, courses, hours, sign_in, study
 from app.training.crediting import Heartbeat
 from app.training.models import ClassMode, Enrolment, LessonKind, LessonProgress, StudyCredit, TrainingType
 from tests.exams.conftest import answer_all
 from tests.training.conftest import PDF, build_course
+from tests.training.world import attend
 
 T0 = datetime(2026, 11, 29, 2, 0, 0)  # 10:00 Shanghai
+NOV_20 = datetime(2026, 11, 20, 8, 0, 0)  # 16:00 Shanghai, the day of the sessions
 
 
 def at(seconds: float) -> datetime:
@@ -189,18 +192,15 @@ def test_manual_attendance_needs_a_reason_and_credits_offline_periods(training_w
         actor=w.organiser,
     )
     classes.enrol(offline, [w.person.id], actor=w.organiser)
+    on_the_day = {"session_date": date(2026, 11, 20), "minutes": 90, "actor": w.organiser, "now": NOV_20}
     with pytest.raises(DomainError) as refused:
-        classes.record_attendance(offline, w.person.id, session_date=date(2026, 11, 20), minutes=90, actor=w.organiser)
+        attendance.record(offline, w.person.id, reason="", **on_the_day)
     assert refused.value.code == "attendance.reason"
-    classes.record_attendance(
-        offline, w.person.id, session_date=date(2026, 11, 20), minutes=90, actor=w.organiser, reason="签到机故障"
-    )
+    attendance.record(offline, w.person.id, reason="签到机故障", **on_the_day)
     assert hours.class_hours(w.person.id, offline) == 2
     assert "training.attended" in kinds_of(w.person)
     with pytest.raises(DomainError) as outsider:
-        classes.record_attendance(
-            offline, w.persons[1].id, session_date=date(2026, 11, 20), minutes=90, actor=w.organiser, reason="x"
-        )
+        attendance.record(offline, w.persons[1].id, reason="x", **on_the_day)
     assert outsider.value.code == "attendance.not_enrolled"
 
 
@@ -239,6 +239,7 @@ def test_the_class_exam_is_a_class_sitting_for_every_trainee(training_world):
 def test_completion_needs_both_the_hours_and_a_passed_class_exam(training_world):
     w = training_world
     hours_only, exam_only = w.persons
+    classes.set_exam_before_hours(w.training_class, True, reason="集中考试安排在第一天", actor=w.organiser)
     # the whole course, 5 + 10 minutes = 0.5 学时 online = the class's requirement
     study_for(w, hours_only, 300, lesson=w.course.lessons[0])
     study_for(w, hours_only, 600, start=at(400))
@@ -293,14 +294,15 @@ def test_a_candidate_short_of_initial_hours_is_refused_with_the_reason(gated):
 
 
 def test_an_override_needs_a_reason_and_is_written_into_the_file(gated):
-    sitting = qualification(gated, [gated.person], override_reason="省厅批准：补训已安排")
+    override = GateOverride("authority_approval", "省应急管理厅 苏应急培〔2026〕12号 批准补训后参考")
+    sitting = qualification(gated, [gated.person], override=override)
     assert exam_sittings.is_candidate(sitting, gated.person.id)
     event = db.session.scalars(
         sa.select(ArchiveEvent).where(
             ArchiveEvent.person_id == gated.person.id, ArchiveEvent.kind == "exam.gate_overridden"
         )
     ).one()
-    assert "省厅批准：补训已安排" in event.payload and "学时不足" in event.payload
+    assert "苏应急培〔2026〕12号" in event.payload and "学时不足" in event.payload
 
 
 def test_the_initial_hours_done_open_the_gate(gated):
@@ -316,16 +318,9 @@ def test_the_initial_hours_done_open_the_gate(gated):
         actor=w.organiser,
     )
     classes.enrol(initial, [w.person.id], actor=w.organiser)
-    for day in range(1, 49):  # 48 sessions of 45 minutes
-        classes.record_attendance(
-            initial,
-            w.person.id,
-            session_date=date(2026, 11, 1),
-            session_label=f"第{day}节",
-            minutes=45,
-            actor=w.organiser,
-            reason="补录",
-        )
+    for day in range(6):  # 48 学时: six days of 8 (the daily cap), in sessions of 45 minutes
+        for period in range(8):
+            attend(initial, w.person, date(2026, 11, 2 + day), 45, w.organiser, label=f"第{period + 1}节")
     assert hours.eligible_for_exam(w.person.id, "principal", "", "qualification") == (True, None)
     sitting = qualification(w, [w.person])
     assert exam_sittings.is_candidate(sitting, w.person.id)
@@ -380,7 +375,7 @@ def test_a_sign_in_sheet_with_a_bad_row_stores_nothing_and_names_the_rows(traini
         (w.person.id_number, "昨天", "下午", 45),
     )
     with pytest.raises(DomainError) as refused:
-        sign_in.import_sheet(offline, data, actor=w.organiser)
+        sign_in.import_sheet(offline, data, actor=w.organiser, reason="11 月 20 日签到表", now=NOV_20)
     message = refused.value.message
     assert "签到表有 3 行有误" in message
     assert (
@@ -392,12 +387,14 @@ def test_a_sign_in_sheet_with_a_bad_row_stores_nothing_and_names_the_rows(traini
 def test_a_valid_sign_in_sheet_credits_offline_periods(training_world):
     w = training_world
     offline = offline_class(w)
-    count = sign_in.import_sheet(
+    result = sign_in.import_sheet(
         offline,
-        sheet((w.person.id_number, "2026/11/20", "上午", 90), (w.person.id_number, "2026-11-21", "", 45)),
+        sheet((w.person.id_number, "2026/11/20", "上午", 90), (w.person.id_number, "2026-11-20", "", 45)),
         actor=w.organiser,
+        reason="11 月 20 日签到表",
+        now=NOV_20,
     )
-    assert count == 2
+    assert (result.recorded, result.requested) == (2, 0)
     assert hours.class_hours(w.person.id, offline) == 3
     assert kinds_of(w.person).count("training.attended") == 2
 
@@ -405,6 +402,7 @@ def test_a_valid_sign_in_sheet_credits_offline_periods(training_world):
 def test_the_attendance_that_reaches_the_hours_completes_a_trainee_who_passed(training_world):
     w = training_world
     offline = offline_class(w, exam_template=db.session.get(PaperTemplate, w.training_class.exam_template_id))
+    classes.set_exam_before_hours(offline, True, reason="考试安排在面授之前", actor=w.organiser)
     now = utcnow().replace(microsecond=0)
     classes.open_class_exam(
         offline, opens_at=now - timedelta(hours=1), closes_at=now + timedelta(hours=2), actor=w.organiser
@@ -414,13 +412,9 @@ def test_the_attendance_that_reaches_the_hours_completes_a_trainee_who_passed(tr
     )
     answer_all(attempt, correct=24)
     attempts.submit(attempt)
-    classes.record_attendance(
-        offline, w.person.id, session_date=date(2026, 11, 20), minutes=45, actor=w.organiser, reason="补登"
-    )
+    attend(offline, w.person, date(2026, 11, 20), 45, w.organiser)
     assert "training.completed" not in kinds_of(w.person)  # 1 学时 of 2
-    classes.record_attendance(
-        offline, w.person.id, session_date=date(2026, 11, 21), minutes=45, actor=w.organiser, reason="补登"
-    )
+    attend(offline, w.person, date(2026, 11, 21), 45, w.organiser)
     assert kinds_of(w.person).count("training.completed") == 1
 
 
@@ -428,6 +422,7 @@ def test_the_periodic_job_completes_trainees_who_have_passed(training_world):
     from app.training import tasks
 
     w = training_world
+    classes.set_exam_before_hours(w.training_class, True, reason="集中考试安排在第一天", actor=w.organiser)
     open_exam(w)
     pass_class_exam(w, w.person, correct=24)  # passed first: the hours are not there yet
     study_for(w, w.person, 300, lesson=w.course.lessons[0])

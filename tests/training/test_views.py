@@ -180,12 +180,13 @@ def test_a_heartbeat_without_the_csrf_header_is_refused(training_world, csrf_cli
     assert (answered.status_code, answered.get_json()["refusal"]) == (200, "taken_over")
 
 
-def test_manual_attendance_without_a_reason_is_refused_on_the_page(training_world, login, factory):
+def test_manual_attendance_without_a_reason_is_refused_on_the_page(training_world, login, factory, monkeypatch):
     from datetime import date
 
     from app.training import classes
     from app.training.models import ClassMode
 
+    monkeypatch.setattr("app.training.attendance_views.utcnow", lambda: datetime(2026, 11, 20, 8, 0))
     w = training_world
     offline = classes.create_class(
         course=w.course,
@@ -200,12 +201,13 @@ def test_manual_attendance_without_a_reason_is_refused_on_the_page(training_worl
     factory.commit()
     client = login(w.organiser)
     data = {"att-person_id": w.person.id, "att-session_date": "2026-11-20", "att-minutes": "90", "att-reason": ""}
-    page = client.post(f"/training/classes/{offline.id}/attendance", data=data, follow_redirects=True)
+    url = f"/training/classes/{offline.id}/attendance/entries"
+    page = client.post(url, data=data, follow_redirects=True)
     assert "手工补录考勤必须填写原因" in page.get_data(as_text=True)
     data["att-reason"] = "签到机故障"
-    page = client.post(f"/training/classes/{offline.id}/attendance", data=data, follow_redirects=True)
-    text = page.get_data(as_text=True)
-    assert "已记录考勤" in text and "90 分钟" in text and "2 / 2" in text
+    text = client.post(url, data=data, follow_redirects=True).get_data(as_text=True)
+    assert "已记录考勤" in text and "90 分钟" in text and "签到机故障" in text
+    assert "2 / 2" in client.get(f"/training/classes/{offline.id}").get_data(as_text=True)
 
 
 def test_the_enterprise_sees_who_is_short_of_hours_and_exports_them(training_world, login):
@@ -240,7 +242,10 @@ def test_the_sitting_form_shows_why_a_candidate_is_refused_and_logs_an_override(
     }
     refused = client.post("/exams/sittings/new?post=principal", data=data).get_data(as_text=True)
     assert "王大锤 学时不足：要求 48 学时，已完成 0 学时" in refused
-    data["override_reason"] = "省厅批准补训后参考"
+    data["override_text"] = "省厅批准补训后参考"
+    no_reason = client.post("/exams/sittings/new?post=principal", data=data).get_data(as_text=True)
+    assert "放行学时不足的考生须从列表中选择放行原因" in no_reason
+    data["override_code"] = "authority_approval"
     admitted = client.post("/exams/sittings/new?post=principal", data=data)
     assert admitted.status_code == 302
     kinds = db.session.scalars(sa.select(ArchiveEvent.kind).where(ArchiveEvent.person_id == training_world.person.id))
@@ -274,7 +279,7 @@ def test_a_regulator_sees_completion_rates_of_its_region_only(training_world, lo
     assert far.name not in page
 
 
-def test_an_enterprise_enrols_its_own_staff_into_an_institution_class_and_sees_only_them(
+def test_an_enterprise_applies_for_its_own_staff_the_institution_accepts_and_each_sees_only_its_own(
     training_world, login, factory
 ):
     w = training_world
@@ -296,24 +301,30 @@ def test_an_enterprise_enrols_its_own_staff_into_an_institution_class_and_sees_o
         "training_type": "initial",
         "mode": "blended",
         "starts_on": "2026-11-01",
-        "ends_on": "2026-12-31",
+        "ends_on": "2099-12-31",
         "required_hours": "48",
         "exam_template_id": 0,
     }
     class_id = int(inst.post("/training/classes/new", data=data).location.rsplit("/", 1)[1])
-    # the institution has no roster of its own: it enrols nobody
-    assert "您的花名册中没有可报名的人员" in inst.get(f"/training/classes/{class_id}").get_data(as_text=True)
+    # the institution has no 学员 yet: nobody to enrol directly; the enterprises apply
+    assert "没有可报名的人员" in inst.get(f"/training/classes/{class_id}/pick").get_data(as_text=True)
     ours = login(w.organiser)
-    ours.post(f"/training/classes/{class_id}/enrol", data={"enrol-person_ids": [w.person.id]})
-    # another enterprise cannot slip someone else's employee in: the choice is not on its roster
+    ours.post(f"/training/classes/{class_id}/pick", data={"pick-person_ids": [w.person.id]})
+    # another enterprise cannot slip someone else's employee in: the choice is not among its staff
     theirs = login(other_admin)
-    theirs.post(f"/training/classes/{class_id}/enrol", data={"enrol-person_ids": [w.persons[1].id]})
-    theirs.post(f"/training/classes/{class_id}/enrol", data={"enrol-person_ids": [other_person.id]})
-    seen_by_them = theirs.get(f"/training/classes/{class_id}").get_data(as_text=True)
-    assert "江宁学员" in seen_by_them and "王大锤" not in seen_by_them
-    seen_by_institution = login(inst_user).get(f"/training/classes/{class_id}").get_data(as_text=True)
+    theirs.post(f"/training/classes/{class_id}/pick", data={"pick-person_ids": [w.persons[1].id]})
+    theirs.post(f"/training/classes/{class_id}/pick", data={"pick-person_ids": [other_person.id]})
+    inst = login(inst_user)
+    review = inst.get(f"/training/classes/{class_id}/applicants").get_data(as_text=True)
+    assert "王大锤" in review and "江宁学员" in review and "李小红" not in review
+    ids = [int(i) for i in re.findall(r'name="review-application_ids" value="(\d+)"', review)]
+    assert len(ids) == 2
+    inst.post(f"/training/classes/{class_id}/applicants", data={"review-application_ids": ids, "decision": "accept"})
+    seen_by_institution = inst.get(f"/training/classes/{class_id}").get_data(as_text=True)
     assert "王大锤" in seen_by_institution and "江宁学员" in seen_by_institution
     assert "李小红" not in seen_by_institution
+    seen_by_them = login(other_admin).get(f"/training/classes/{class_id}").get_data(as_text=True)
+    assert "江宁学员" in seen_by_them and "王大锤" not in seen_by_them
 
 
 def test_the_class_archive_export_has_the_roster_attendance_and_the_per_day_study_ledger(training_world, login):

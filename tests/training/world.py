@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 
+import sqlalchemy as sa
+
+from app.auth.models import Role
 from app.core.clock import local_today
 from app.core.db import utcnow
 from app.exams.models import Attempt, AttemptState, ExamKind, Sitting
 from app.extensions import db
-from app.training import classes, courses
-from app.training.models import ClassMode, LessonKind, TrainingType
+from app.training import attendance, classes, courses, enrolment
+from app.training.models import ClassMode, EnrolmentApplication, LessonKind, TrainingType
+from tests.factories import Factory
 
 PDF = b"%PDF-1.4\n" + b"0" * 200
+#: 8 学时 of 45 minutes: the daily cap (rule ``attendance.daily_cap_hours``) in 面授 minutes.
+DAY_MINUTES = 8 * 45
 
 
 def objects_for_access_matrix(tenant_world) -> dict:
@@ -32,10 +38,64 @@ def objects_for_access_matrix(tenant_world) -> dict:
         actor=w.admin_a,
     )
     classes.enrol(training_class, [w.person_a.id], actor=w.admin_a)
-    return {"course_id": course.id, "lesson_id": lesson.id, "class_id": training_class.id}
+    now = utcnow()
+    entry = attendance.record(
+        training_class, w.person_a.id, session_date=today, minutes=90, actor=w.admin_a, reason="签到", now=now
+    )
+    correction = attendance.request_correction(
+        training_class,
+        w.person_a.id,
+        session_date=today - timedelta(days=1),
+        minutes=90,
+        actor=w.admin_a,
+        reason="签到机故障，补录",
+        now=now,
+    )
+    # enterprise A's application for person A to an institution's class of the province
+    institution = Factory().institution("320102")
+    institution_user = Factory().user(Role.INSTITUTION, institution_id=institution.id)
+    institution_course = courses.create_course(
+        title="机构课程", training_type=TrainingType.ANNUAL, actor=institution_user
+    )
+    courses.add_lesson(institution_course, title="讲义", kind=LessonKind.TEXT, duration_minutes=5, body="……")
+    institution_class = classes.create_class(
+        course=institution_course,
+        title="机构班次",
+        mode=ClassMode.ONLINE,
+        starts_on=today - timedelta(days=1),
+        ends_on=today + timedelta(days=30),
+        required_hours=1,
+        actor=institution_user,
+    )
+    enrolment.apply(institution_class, [w.person_a.id], actor=w.admin_a, now=now)
+    application = db.session.scalars(
+        sa.select(EnrolmentApplication).where(EnrolmentApplication.class_id == institution_class.id)
+    ).one()
+    return {
+        "course_id": course.id,
+        "lesson_id": lesson.id,
+        "class_id": training_class.id,
+        "attendance_id": entry.id,
+        "correction_id": correction.id,
+        "application_id": application.id,
+    }
 
 
 # ---------------------------------------------------------------- completed training, as other packages' tests need it
+
+
+def attend(training_class, person, on: date, minutes: int, actor, *, label: str = "", reason: str = "签到表录入"):
+    """面授 attendance recorded on the day itself (16:00 in Asia/Shanghai), as the rules want it recorded."""
+    return attendance.record(
+        training_class,
+        person.id,
+        session_date=on,
+        session_label=label,
+        minutes=minutes,
+        actor=actor,
+        reason=reason,
+        now=datetime.combine(on, time(8)),
+    )
 
 
 def trained(
@@ -51,19 +111,28 @@ def trained(
     post: str = "",
 ):
     """A 面授 class of ``training_type`` (for ``operation_code``, if given) organised by ``organiser`` (an enterprise
-    admin or an institution user) that ``persons`` attended for ``hours`` 学时 on ``on`` (45-minute periods, in
-    sessions of at most 12 学时); with ``exam_passed`` True/False a graded class exam (rows, as the exam engine's own
-    tests cover it), with None none. Returns the class (completed where the exam was passed)."""
+    admin or an institution user) that ``persons`` attended for ``hours`` 学时 (45-minute periods) ending on ``on``:
+    8 学时 a day (the daily cap), each day recorded on that day; with ``exam_passed`` True/False a graded class exam
+    (rows, as the exam engine's own tests cover it), with None none. Returns the class (completed where the exam
+    was passed)."""
     on = on or local_today()
     label = title or f"{training_type.label} {operation_code}".strip()
     course = courses.create_course(
         title=f"{label} 课程", training_type=training_type, actor=organiser, operation_code=operation_code
     )
+    minutes, sessions, day = round(hours * 45), [], on
+    while minutes > 0:  # each day's chunk on the latest day (not after ``on``) every person still has room on
+        chunk = min(minutes, DAY_MINUTES)
+        while any(attendance.day_budget(p.id, day).left_minutes < chunk for p in persons):
+            day -= timedelta(days=1)
+        sessions.append((day, chunk))
+        minutes -= chunk
+        day -= timedelta(days=1)
     training_class = classes.create_class(
         course=course,
         title=f"{label} 班",
         mode=ClassMode.OFFLINE,
-        starts_on=on - timedelta(days=2),
+        starts_on=min([on - timedelta(days=2)] + [d for d, _chunk in sessions]),
         ends_on=on,
         required_hours=hours,
         actor=organiser,
@@ -71,21 +140,9 @@ def trained(
         post=post,
     )
     classes.enrol(training_class, [p.id for p in persons], actor=organiser)
-    minutes, session = round(hours * 45), 0
-    while minutes > 0:
-        chunk = min(minutes, 540)
+    for day, chunk in sessions:
         for person in persons:
-            classes.record_attendance(
-                training_class,
-                person.id,
-                session_date=on,
-                session_label=f"第{session + 1}节",
-                minutes=chunk,
-                actor=organiser,
-                reason="测试补录",
-            )
-        minutes -= chunk
-        session += 1
+            attend(training_class, person, day, chunk, organiser, label="全天")
     if exam_passed is not None:
         pass_class_exam(training_class, persons, passed=exam_passed)
     return training_class
