@@ -155,6 +155,8 @@ def test_a_learner_consents_studies_on_a_phone_with_snapshots_and_sees_the_credi
         expect(page.get_by_test_id("study-status")).to_have_text("请先回应人像抓拍授权，之后开始计时")
         page.get_by_test_id("snapshot-agree").click()
         expect(page.get_by_test_id("snapshot-consent")).to_have_count(0)
+        # the learner reads from the first moment, scrolling now and then (a text lesson earns only with presence)
+        page.evaluate("setInterval(() => document.dispatchEvent(new Event('anpei:activity')), 400)")
         opened = time.monotonic()
         expect(page.get_by_test_id("snapshot-camera")).to_be_visible()  # the learner sees the camera is on
         expect(page.get_by_test_id("snapshot-status")).to_have_text("已抓拍")  # the detector found one face
