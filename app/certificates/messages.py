@@ -44,7 +44,7 @@ MESSAGES = {
     "cert.review_window": lambda p: _(
         "复审应在应复审日期（%(due)s）前 %(days)s 天内办理", due=p.get("due", ""), days=p.get("days", "")
     ),
-    "cert.review_no_exam": lambda p: _("复审须有通过的复审考试成绩"),
+    "cert.review_no_exam": lambda p: _("须有通过的同一项目的复审（换证）考试成绩"),
     "cert.extend_window": lambda p: _(
         "延期复审应在有效期届满（%(due)s）前 %(days)s 天内办理", due=p.get("due", ""), days=p.get("days", "")
     ),

@@ -24,7 +24,7 @@ from app.people.models import Person
 class ExamKind(LabelledEnum):
     TRAINING = "training", _l("培训考试")
     QUALIFICATION = "qualification", _l("资格考试")
-    REVIEW = "review", _l("复审考试")
+    REVIEW = "review", _l("复审（换证）考试")
     MAKEUP = "makeup", _l("补考")
     SPOTCHECK = "spotcheck", _l("逢查必考")
     CLASS = "class", _l("班次考试")

@@ -87,7 +87,7 @@ def test_review_is_refused_outside_its_window_without_an_exam_or_by_another_regi
     assert early.value.message == "复审应在应复审日期（2023-03-01）前 60 天内办理"
     with pytest.raises(DomainError) as no_exam:
         renewals.review(cert, actor=cw.regulator, attempt=None, today=date(2023, 2, 1))
-    assert no_exam.value.message == "复审须有通过的复审考试成绩"
+    assert no_exam.value.message == "须有通过的同一项目的复审（换证）考试成绩"
     failed = graded_sitting(cw.enterprise, [(cw.persons[0], False)], kind=ExamKind.REVIEW, on=date(2023, 1, 5))
     with pytest.raises(DomainError):
         renewals.review(cert, actor=cw.regulator, attempt=cw.attempt_of(cw.persons[0], failed), today=date(2023, 2, 1))
