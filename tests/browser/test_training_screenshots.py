@@ -10,7 +10,7 @@ from tests.browser.test_screenshots import demo, log_in, shoot  # noqa: F401  (t
 def test_training_screenshots(page, phone_page, demo):  # noqa: F811
     log_in(page, "enterprise")
     page.get_by_role("navigation").get_by_role("link", name="培训班次").click()
-    page.get_by_test_id("classes").get_by_role("link").first.click()
+    page.get_by_test_id("classes").get_by_role("link", name="主要负责人和安全管理人员 再培训班").click()
     expect(page.get_by_test_id("class-roster")).to_contain_text("王建国")
     shoot(page, "training-class.png")
 

@@ -333,6 +333,7 @@ def test_continue_learning_goes_on_with_the_first_lesson_not_yet_studied(inst):
     start = utcnow() - timedelta(minutes=20)
     token = study.open_lesson(w.person.id, inst.training_class, first, now=start)
     for k in range(31):  # 15 minutes, a beat every 30 s
-        study.heartbeat(w.person.id, Heartbeat(token, first.id, 30 * k), now=start + timedelta(seconds=30 * k))
+        beat = Heartbeat(token, first.id, 30 * k, active=True)  # a text lesson: the learner scrolls as they read
+        study.heartbeat(w.person.id, beat, now=start + timedelta(seconds=30 * k))
     (row,) = [c for c in enrolment.continue_learning(w.person.id) if c.training_class.id == inst.training_class.id]
     assert (row.next_lesson.id, row.progress.hours, row.percent) == (second.id, 0.5, 50)
