@@ -87,6 +87,21 @@ def register(app: Flask) -> None:
         db.session.commit()
         click.echo(f"{username}: {'负责人 (approves corrections)' if user.supervisor else 'no longer 负责人'}")
 
+    @app.cli.command("set-authority-name")
+    @click.argument("code")
+    @click.argument("name")
+    def set_authority_name(code: str, name: str):
+        """The real name of jurisdiction CODE's 应急管理部门, printed as 签发机关 on the certificates it issues from now
+        on ("" for the derived one: 江苏省 → 江苏省应急管理厅, 南京市 → 南京市应急管理局)."""
+        from app.people.models import Jurisdiction
+
+        jurisdiction = db.session.scalars(sa.select(Jurisdiction).where(Jurisdiction.code == code)).first()
+        if jurisdiction is None:
+            raise click.ClickException(f"no jurisdiction {code}")
+        jurisdiction.authority_name = name.strip()[:120]
+        db.session.commit()
+        click.echo(f"{code}: {jurisdiction.authority}")
+
     @app.cli.command("set-time-zone")
     @click.argument("code")
     @click.argument("zone")

@@ -187,3 +187,11 @@ def test_the_recompute_command_brings_old_records_in_line(app, cw):
     assert (cert.status, cert.review_due_on, cert.live_key is not None) == (CertStatus.VALID, None, True)
     again = app.test_cli_runner().invoke(args=["recompute-certificates"])
     assert "certificates changed: 0" in again.output
+
+
+def test_the_issuing_authority_prints_its_real_name(app, cw):
+    result = app.test_cli_runner().invoke(args=["set-authority-name", "320100", "南京市应急管理局（市安委办）"])
+    assert result.exit_code == 0 and "320100: 南京市应急管理局（市安委办）" in result.output
+    cert = issuing.issue(cw.attempt_of(cw.persons[0]), actor=cw.regulator)
+    assert cert.authority == "南京市应急管理局（市安委办）"
+    assert app.test_cli_runner().invoke(args=["set-authority-name", "999900", "x"]).exit_code != 0
