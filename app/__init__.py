@@ -83,6 +83,8 @@ BLUEPRINTS = (
     ("app.certificates.views", "/certificates"),
     ("app.certificates.public_views", None),  # /v/<code> and /verify: public certificate verification
     ("app.training.views", "/training"),
+    ("app.api.views", "/api/v1"),  # the data-exchange API: bearer tokens, JSON, OpenAPI
+    ("app.api.client_views", None),  # /api-clients: who manages API clients
 )
 
 
