@@ -92,6 +92,7 @@ def endpoint(scope: str | None = None, *, public: bool = False, replayable: bool
 
         if public:
             setattr(wrapped, PUBLIC_ATTR, True)
+        wrapped.api_scope = scope  # read by tests/api/test_access_matrix.py
         return token_authenticated(wrapped)
 
     return decorator

@@ -12,6 +12,7 @@ MESSAGES = {
     "api.rate_limited": lambda p: _("请求过于频繁，请 %(seconds)s 秒后再试", seconds=p.get("seconds", "")),
     "api.not_found": lambda p: _("未找到，或不在该客户端的可见范围内"),
     "api.invalid_request": lambda p: _("请求参数无效：%(detail)s", detail=p.get("detail", "")),
+    "api.blank": lambda p: _("%(field)s 不能为空", field=p.get("field", "")),
     "api.bad_cursor": lambda p: _("分页游标无效"),
     "api.idempotency_key_required": lambda p: _("POST 请求须带 Idempotency-Key 请求头（1–200 个可见字符）"),
     "api.idempotency_key_reused": lambda p: _("该 Idempotency-Key 已用于另一个请求"),

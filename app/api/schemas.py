@@ -9,9 +9,14 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-Text = Annotated[str, StringConstraints(strip_whitespace=True)]
 PublicId = Annotated[str, StringConstraints(min_length=4, max_length=40, pattern=r"^[a-z]+_[a-z2-7]+$")]
-Username = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
+Username = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.@-]{1,64}$")]
+
+
+def text(max_length: int, *, required: bool = True):
+    """A string of at most ``max_length`` characters (at least one when required). No silent stripping: what the
+    document allows is what validation accepts; a view refuses a required field of only spaces (``api.blank``)."""
+    return Annotated[str, StringConstraints(min_length=1 if required else 0, max_length=max_length)]
 
 
 class Strict(BaseModel):
@@ -44,7 +49,7 @@ class IdempotencyHeaders(BaseModel):
 
 
 class PageQuery(Strict):
-    cursor: Annotated[str, StringConstraints(max_length=40)] | None = Field(
+    cursor: Annotated[str, StringConstraints(pattern=r"^cur_[a-z2-7]{26}$")] | None = Field(
         None, description="`next_cursor` of the previous page; omit for the first page."
     )
     limit: int = Field(50, ge=1, le=200, description="Items per page.")
@@ -73,7 +78,7 @@ class EnterprisePage(BaseModel):
 
 
 class EnterpriseQuery(PageQuery):
-    uscc: Annotated[str, StringConstraints(strip_whitespace=True, max_length=18)] | None = Field(
+    uscc: Annotated[str, StringConstraints(max_length=18)] | None = Field(
         None, description="Only the enterprise with this 统一社会信用代码."
     )
 
@@ -106,7 +111,7 @@ class Person(PersonRef):
 
 
 class PersonLookup(Strict):
-    id_number: Annotated[str, StringConstraints(strip_whitespace=True, min_length=6, max_length=40)] = Field(
+    id_number: Annotated[str, StringConstraints(pattern=r"^[0-9A-Za-z]{6,40}$")] = Field(
         description="The whole 证件号码."
     )
     id_type: Literal["resident_id", "hmt_residence_permit", "foreign_permanent_id"] | None = Field(
@@ -372,7 +377,7 @@ class SampleRule(Strict):
 class InspectionCreate(Strict):
     enterprise: PublicId
     inspected_on: date
-    doc_number: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=80)]
+    doc_number: text(80)
     officers: list[Username] = Field(
         min_length=1,
         max_length=10,
@@ -387,23 +392,19 @@ class InspectionCreate(Strict):
 
 class InspectionClose(Strict):
     officer: Username = Field(description="The account closing it (an officer of the inspection's jurisdiction).")
-    conclusion: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)] = Field(
-        "", description="检查结论: kept on the inspection."
-    )
+    conclusion: text(2000, required=False) = Field("", description="检查结论: kept on the inspection.")
 
 
 class FindingCreate(Strict):
     officer: Username
     person: PublicId = Field(description="A person tested in this inspection.")
-    action: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)] = Field(
-        description="整改要求"
-    )
+    action: text(200) = Field(description="整改要求")
     deadline: date
 
 
 class FindingClose(Strict):
     officer: Username
-    reason: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] = Field(
+    reason: text(200, required=False) = Field(
         "", description="Required unless the person passed the 补考 (人工销号 reason)."
     )
 
@@ -455,10 +456,8 @@ class Roster(BaseModel):
 
 class VerifyLookup(Strict):
     by: Literal["number", "id_number"] = Field(description="证号 or 证件号码")
-    key: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)]
-    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)] = Field(
-        description="姓名 (must match)"
-    )
+    key: Annotated[str, StringConstraints(pattern=r"^[0-9A-Za-z]{1,40}$")] = Field(description="The 证号 or 证件号码")
+    name: text(50) = Field(description="姓名 (must match)")
 
 
 class PublicRecord(BaseModel):
@@ -503,7 +502,7 @@ class Me(BaseModel):
 
 
 class SubscriptionCreate(Strict):
-    url: Annotated[str, StringConstraints(strip_whitespace=True, min_length=8, max_length=500)]
+    url: Annotated[str, StringConstraints(min_length=8, max_length=500)]
     events: list[Literal["certificate.status_changed", "inspection.closed", "finding.due", "training.completed"]] = (
         Field(min_length=1, max_length=4)
     )

@@ -59,6 +59,7 @@ api_spec = SpecTree(
 
 #: Error answers every authenticated operation may give.
 COMMON_ERRORS = {
+    "HTTP_400": (Error, "A malformed header or cursor"),
     "HTTP_401": (Error, "No valid token"),
     "HTTP_403": (Error, "The client lacks the scope"),
     "HTTP_422": (Error, "The request does not validate"),

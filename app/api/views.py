@@ -78,7 +78,7 @@ def _page(query: sa.Select, model, q: schemas.PageQuery) -> tuple[list, str | No
     if q.cursor:
         after = ids.decode("cursor", q.cursor)
         if after is None:
-            raise DomainError("api.bad_cursor", http_status=422)
+            raise DomainError("api.bad_cursor", http_status=400)
         query = query.where(model.id > after)
     rows = db.session.scalars(query.order_by(model.id).limit(q.limit + 1)).all()
     more = len(rows) > q.limit
@@ -90,6 +90,13 @@ def _person_filter(query: sa.Select, column, public_id: str | None) -> sa.Select
     if public_id is None:
         return query
     return query.where(column == (ids.decode("person", public_id) or -1))
+
+
+def _filled(value: str, field: str) -> str:
+    """A required text field, stripped; only spaces is refused (the document cannot say so portably)."""
+    if not value.strip():
+        raise DomainError("api.blank", http_status=422, field=field)
+    return value.strip()
 
 
 def _need(scope: ApiScope) -> None:
@@ -522,7 +529,7 @@ def inspection_create(json: schemas.InspectionCreate):
     data = inspecting.InspectionData(
         inspected_on=json.inspected_on,
         inspectors="、".join(o.label for o in officers),
-        doc_number=json.doc_number,
+        doc_number=_filled(json.doc_number, "doc_number"),
         template=templates[0],
         rule=rule,
         window_minutes=json.window_minutes or config["SPOTCHECK_WINDOW_MINUTES"],
@@ -558,8 +565,8 @@ def inspection_close(inspection: str, json: schemas.InspectionClose):
     i = _writable_inspection(inspection)
     officer = _officers([json.officer], i.enterprise)[0]
     inspecting.close_inspection(i, actor=officer)
-    if json.conclusion:
-        i.notes = f"{i.notes}\n{json.conclusion}".strip()
+    if json.conclusion.strip():
+        i.notes = f"{i.notes}\n{json.conclusion.strip()}".strip()
     db.session.flush()
     return _inspection_answer(i)
 
@@ -584,7 +591,7 @@ def finding_create(inspection: str, json: schemas.FindingCreate):
     if ticket is None:
         raise DomainError("api.not_in_inspection", http_status=422)
     finding = rectification.record_finding(
-        ticket, actor=officer, action=json.action, deadline=json.deadline, now=utcnow()
+        ticket, actor=officer, action=_filled(json.action, "action"), deadline=json.deadline, now=utcnow()
     )
     touched(ids.encode("finding", finding.id))
     return represent.finding(principal(), finding, local_today()), 201
@@ -786,6 +793,7 @@ def verify_code(code: str):
 def verify_lookup(json: schemas.VerifyLookup):
     """The public record by 证号 or 证件号码 with 姓名, as the national query page (no token; limited per address)."""
     verification.count_lookup(request.remote_addr or "")
+    name = _filled(json.name, "name")
     if json.by == "id_number":
-        return _verified(verification.by_id_number(json.key, json.name))
-    return _verified(verification.by_number(json.key, json.name))
+        return _verified(verification.by_id_number(json.key, name))
+    return _verified(verification.by_number(json.key, name))
