@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import current_app
+from flask import url_for
 
 from app.api import ids
 from app.auth import policy
@@ -176,7 +176,7 @@ def ticket(principal, t: SpotCheckTicket, *, with_secrets: bool) -> dict:
     entry_url = code = None
     if with_secrets and t.status in (TicketState.ISSUED, TicketState.CLAIMED):
         token, code = ticket_secrets(t)
-        entry_url = f"{current_app.config['PUBLIC_BASE_URL'].rstrip('/')}/s/{token}"
+        entry_url = url_for("tickets.ticket", token=token, _external=True)  # as the inspector's screen shows it
     return {
         "id": ids.encode("ticket", t.id),
         "person": person_ref(principal, t.person),
