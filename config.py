@@ -154,6 +154,8 @@ class Config:
     #: Unset: derived from ANPEI_DATA_KEY (embedded: generated into instance/api_id_key) — pin it before rotating.
     API_ID_KEY = env_str("ANPEI_API_ID_KEY")
     API_RATE_LIMIT = env_int("ANPEI_API_RATE_LIMIT", 600)
+    #: Calls with a missing or wrong token per client address per minute, then 429 for the minute.
+    API_AUTH_FAILURES = env_int("ANPEI_API_AUTH_FAILURES", 30)
     API_IDEMPOTENCY_HOURS = env_int("ANPEI_API_IDEMPOTENCY_HOURS", 24)
     API_LOG_DAYS = env_int("ANPEI_API_LOG_DAYS", 180)
     API_WEBHOOK_TIMEOUT = env_int("ANPEI_API_WEBHOOK_TIMEOUT", 10)

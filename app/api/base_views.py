@@ -36,8 +36,6 @@ from app.extensions import db
 
 #: At most this many object ids are logged per call.
 MAX_LOGGED_IDS = 200
-#: Failed token checks allowed per client address per minute (guessing tokens is pointless, hammering is not free).
-MAX_AUTH_FAILURES = 30
 
 
 @dataclass
@@ -47,6 +45,14 @@ class Call:
     principal: Principal | None = None
     objects: list[str] = field(default_factory=list)
     error_code: str = ""
+    #: Limiter events counted (key, limit, window): SQLite counts in the session's transaction, so a refusal's
+    #: rollback would forget them; they are counted again after it (``_refusal``).
+    counted: list[tuple] = field(default_factory=list)
+
+
+def _hit(call: Call, key: str, limit: int, window: timedelta) -> limits.Verdict:
+    call.counted.append((key, limit, window))
+    return limits.hit(key, limit, window)
 
 
 def principal() -> Principal:
@@ -100,11 +106,11 @@ def endpoint(scope: str | None = None, *, public: bool = False, replayable: bool
 
 def _run(view, call: Call, scope, public: bool, replayable: bool, args, kwargs) -> Response:
     if not public:
-        client = _authenticate()
+        client = _authenticate(call)
         call.client, call.principal = client, principal_of(client)
         g.anpei_zone = call.principal.time_zone or current_app.config["BABEL_DEFAULT_TIMEZONE"]
         limit = client.rate_limit or current_app.config["API_RATE_LIMIT"]
-        verdict = limits.hit(f"api:{client.id}", limit, timedelta(minutes=1))
+        verdict = _hit(call, f"api:{client.id}", limit, timedelta(minutes=1))
         if not verdict.allowed:
             raise DomainError("api.rate_limited", http_status=429, seconds=max(1, verdict.retry_after()))
         if scope is not None and not call.principal.has(scope):
@@ -119,13 +125,16 @@ def _run(view, call: Call, scope, public: bool, replayable: bool, args, kwargs) 
     return response
 
 
-def _authenticate() -> ApiClient:
-    ip = request.remote_addr or "-"
-    if limits.blocked(f"api-auth:{ip}"):
-        raise DomainError("api.rate_limited", http_status=429, seconds=60)
+def _authenticate(call: Call) -> ApiClient:
+    """The token's client. Failed checks are counted per address (``API_AUTH_FAILURES`` a minute, then 429): guessing
+    a 256-bit token is pointless, hammering the check is not free. A valid token is never refused for its address's
+    failures (a client behind the same NAT as a prober keeps working)."""
     client = clients.authenticate(request.headers.get("Authorization"))
     if client is None:
-        limits.hit(f"api-auth:{ip}", MAX_AUTH_FAILURES, timedelta(minutes=1))
+        ip = request.remote_addr or "-"
+        verdict = _hit(call, f"api-auth:{ip}", current_app.config["API_AUTH_FAILURES"], timedelta(minutes=1))
+        if not verdict.allowed:
+            raise DomainError("api.rate_limited", http_status=429, seconds=max(1, verdict.retry_after()))
         raise DomainError("api.unauthorized", http_status=401)
     return client
 
@@ -174,6 +183,9 @@ def _idempotent(view, call: Call, args, kwargs) -> Response:
 
 def _refusal(call: Call, exc: DomainError) -> Response:
     db.session.rollback()  # whatever the refused call had flushed
+    if db.engine.dialect.name == "sqlite":  # the rollback took the limiter's counts with it: count them again
+        for key, limit, window in call.counted:
+            limits.hit(key, limit, window)
     call.error_code = exc.code
     response = jsonify(error_body(exc.code, exc.message))
     response.status_code = exc.status

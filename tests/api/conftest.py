@@ -14,6 +14,14 @@ def _fresh_question_indexes():
     forget_question_indexes()
 
 
+@pytest.fixture(autouse=True)
+def _tokens_fail_freely(app, monkeypatch, request):
+    """The matrix sends hundreds of calls without a valid token from one address; the limit on failed token checks
+    has its own test (``test_failed_token_checks_are_limited_per_address``)."""
+    if "limited_auth" not in request.keywords:
+        monkeypatch.setitem(app.config, "API_AUTH_FAILURES", 100000)
+
+
 @pytest.fixture
 def aw(factory) -> ApiWorld:
     return build_api_world(factory)

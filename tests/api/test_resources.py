@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from datetime import date, timedelta
 
+import pytest
 import sqlalchemy as sa
 
 from app.api import clients, ids
@@ -190,6 +191,18 @@ def test_rate_limited_per_client(aw, api):
     assert api.get("/api/v1/me", headers=aw.headers("enterprise C")).status_code == 200  # per client
 
 
+@pytest.mark.limited_auth
+def test_failed_token_checks_are_limited_per_address(aw, api, app, monkeypatch):
+    monkeypatch.setitem(app.config, "API_AUTH_FAILURES", 3)
+    wrong = [api.get("/api/v1/me", headers={"Authorization": "Bearer anpei_guess"}).status_code for _ in range(5)]
+    assert wrong == [401, 401, 401, 429, 429]
+    assert api.get("/api/v1/me").get_json()["error"]["code"] == "api.rate_limited"
+    # a valid token from the same address still works: the limit is no weapon against a client behind the same NAT
+    assert api.get("/api/v1/me", headers=aw.headers("nanjing")).status_code == 200
+    elsewhere = api.get("/api/v1/me", environ_base={"REMOTE_ADDR": "10.9.9.9"})
+    assert elsewhere.status_code == 401
+
+
 def test_rotated_and_revoked_tokens_stop_at_once(aw, api):
     old = aw.tokens["enterprise A"]
     client = aw.clients["enterprise A"]
@@ -205,8 +218,6 @@ def test_rotated_and_revoked_tokens_stop_at_once(aw, api):
 
 
 def test_an_enterprise_client_cannot_hold_inspections_write(aw):
-    import pytest
-
     from app.core.errors import DomainError
 
     with pytest.raises(DomainError) as refused:

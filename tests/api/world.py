@@ -30,6 +30,8 @@ class ApiWorld:
     w: World
     #: client label → bearer token
     tokens: dict[str, str] = field(default_factory=dict)
+    #: client label → webhook signing secret
+    secrets: dict[str, str] = field(default_factory=dict)
     clients: dict[str, object] = field(default_factory=dict)
     #: public ids of tenant A's objects, by URL argument name
     objects: dict[str, str] = field(default_factory=dict)
@@ -47,6 +49,7 @@ def add_client(aw: ApiWorld, label: str, tenant, scopes, actor=None) -> str:
         actor=actor or aw.w.platform_admin, name=label, tenant=tenant, scopes=scopes
     )
     aw.tokens[label], aw.clients[label] = credentials.token, client
+    aw.secrets[label] = credentials.secret
     return credentials.token
 
 
