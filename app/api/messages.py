@@ -23,7 +23,6 @@ MESSAGES = {
     "api.webhook_url": lambda p: _("推送地址无效：%(reason)s", reason=p.get("reason", "")),
     "api.webhook_events": lambda p: _("未知的事件类型：%(events)s", events=p.get("events", "")),
     "api.webhook_scope": lambda p: _("订阅此事件须有权限：%(scope)s", scope=p.get("scope", "")),
-    "api.export_kind": lambda p: _("未知的导出类型"),
     # managing clients (the pages)
     "api_client.tenant_required": lambda p: _("请选择该客户端所属的监管部门、企业或培训机构"),
     "api_client.tenant_out_of_scope": lambda p: _("只能为本辖区内的单位创建接口客户端"),
