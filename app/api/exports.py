@@ -8,6 +8,7 @@ Each certificate line is the same object as an item of ``GET /api/v1/certificate
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 from types import SimpleNamespace
 
@@ -47,14 +48,21 @@ def _lines(rows: Iterator[dict]) -> Iterator[bytes]:
     yield b"\n".join(chunk) + b"\n"
 
 
-def _holder(principal, number_id, name, masked, encrypted) -> tuple[dict, bool]:
-    full = policy.may_see_full_id(principal, SimpleNamespace(id=number_id))
-    return {
-        "id": ids.encode("person", number_id),
-        "name": name,
-        "id_number": crypto.decrypt(encrypted) if full else masked,
-        "id_number_masked": not full,
-    }, full
+def _holders(principal):
+    """``holder(person id, name, masked, encrypted) -> (dict, full)``: the person as the policy shows them to
+    ``principal`` (as ``represent.person_ref``), with the key ring and the id cipher resolved once."""
+    person_id, decrypt = ids.encoder("person"), crypto.decryptor()
+
+    def holder(number_id, name, masked, encrypted) -> tuple[dict, bool]:
+        full = policy.may_see_full_id(principal, SimpleNamespace(id=number_id))
+        return {
+            "id": person_id(number_id),
+            "name": name,
+            "id_number": decrypt(encrypted) if full else masked,
+            "id_number_masked": not full,
+        }, full
+
+    return holder
 
 
 def certificates(principal) -> Iterator[bytes]:
@@ -62,14 +70,14 @@ def certificates(principal) -> Iterator[bytes]:
     return _lines(_certificate_rows(principal))
 
 
-def _certificate_rows(principal) -> Iterator[dict]:
-    today, book = local_today(), lifecycle.rules()
+def _certificate_query(principal) -> sa.Select:
+    """The columns one line needs, of the certificates ``principal`` may see, in id order, fetched in batches."""
     visible = cert_scope.certificates_query(principal).with_only_columns(Certificate.id)
     c = Certificate.__table__.c
-    query = (
+    return (
         sa.select(
             c.id,
-            c.kind,
+            sa.type_coerce(c.kind, sa.String).label("kind"),  # plain strings: no enum conversion per row
             c.number,
             c.person_id,
             c.category,
@@ -82,7 +90,7 @@ def _certificate_rows(principal) -> Iterator[dict]:
             c.valid_from,
             c.valid_to,
             c.review_due_on,
-            c.status,
+            sa.type_coerce(c.status, sa.String).label("status"),
             Person.name,
             Person.id_masked,
             Person.id_number_enc,
@@ -92,18 +100,32 @@ def _certificate_rows(principal) -> Iterator[dict]:
         .order_by(c.id)
         .execution_options(yield_per=BATCH)
     )
-    cert_id = ids.encoder("certificate")
+
+
+def _certificate_rows(principal) -> Iterator[dict]:
+    today, book = local_today(), lifecycle.rules()
+    query = _certificate_query(principal)
+    cert_id, holder_of = ids.encoder("certificate"), _holders(principal)
     labels = {k.value: k.label for k in CertKind}
     status_labels = {s.value: s.label for s in CertStatus}
-    for row in db.session.execute(query):
-        kind = CertKind(row.kind)
-        dates = obligations.CertDates(
-            kind, row.region_code, row.valid_from, row.valid_to, row.review_due_on, CertStatus(row.status)
-        )
-        status = obligations.status_on(dates, book, today)
-        holder, full = _holder(principal, row.person_id, row.name, row.id_masked, row.id_number_enc)
+
+    @functools.lru_cache(maxsize=8192)
+    def calendar(dates: obligations.CertDates) -> tuple:
+        """Status, next obligation and whether the 应复审日期 shows: the same for every certificate of the same
+        dates (a sitting's batch is issued on one day), so worked out once per distinct dates."""
         ended = dates.status in DECIDED and dates.status is not CertStatus.SUSPENDED
         upcoming = None if ended else obligations.next_obligation(dates, book, today)
+        status = obligations.status_on(dates, book, today).value
+        return status, status_labels[status], obligation(upcoming), obligations.shows_review_date(dates, book)
+
+    kinds, statuses = {k.value: k for k in CertKind}, {s.value: s for s in CertStatus}
+    for row in db.session.execute(query):
+        kind = kinds[row.kind]
+        dates = obligations.CertDates(
+            kind, row.region_code, row.valid_from, row.valid_to, row.review_due_on, statuses[row.status]
+        )
+        status, status_name, upcoming, shows_review = calendar(dates)
+        holder, full = holder_of(row.person_id, row.name, row.id_masked, row.id_number_enc)
         yield {
             "id": cert_id(row.id),
             "kind": kind.value,
@@ -119,10 +141,10 @@ def _certificate_rows(principal) -> Iterator[dict]:
             "first_issued_on": row.first_issued_on,
             "valid_from": row.valid_from,
             "valid_to": row.valid_to,
-            "review_due_on": row.review_due_on if obligations.shows_review_date(dates, book) else None,
-            "status": status.value,
-            "status_name": status_labels[status.value],
-            "next_obligation": obligation(upcoming),
+            "review_due_on": row.review_due_on if shows_review else None,
+            "status": status,
+            "status_name": status_name,
+            "next_obligation": upcoming,
         }
 
 
@@ -159,10 +181,10 @@ def _result_rows(principal) -> Iterator[dict]:
         .order_by(a.id)
         .execution_options(yield_per=BATCH)
     )
-    attempt_id = ids.encoder("attempt")
+    attempt_id, holder_of = ids.encoder("attempt"), _holders(principal)
     kinds = {k.value: k.label for k in ExamKind}
     for row in db.session.execute(query):
-        holder, _full = _holder(principal, row.person_id, row.name, row.id_masked, row.id_number_enc)
+        holder, _full = holder_of(row.person_id, row.name, row.id_masked, row.id_number_enc)
         yield {
             "id": attempt_id(row.id),
             "person": holder,

@@ -9,7 +9,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-PublicId = Annotated[str, StringConstraints(min_length=4, max_length=40, pattern=r"^[a-z]+_[a-z2-7]+$")]
+PublicId = Annotated[str, StringConstraints(pattern=r"^[a-z]{2,5}_[0-9a-f]{32}$")]
 Username = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.@-]{1,64}$")]
 
 
@@ -49,7 +49,7 @@ class IdempotencyHeaders(BaseModel):
 
 
 class PageQuery(Strict):
-    cursor: Annotated[str, StringConstraints(pattern=r"^cur_[a-z2-7]{26}$")] | None = Field(
+    cursor: Annotated[str, StringConstraints(pattern=r"^cur_[0-9a-f]{32}$")] | None = Field(
         None, description="`next_cursor` of the previous page; omit for the first page."
     )
     limit: int = Field(50, ge=1, le=200, description="Items per page.")
