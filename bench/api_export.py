@@ -65,9 +65,12 @@ def seed(n: int) -> str:
     db.session.add(district)
     db.session.flush()
     ent = Enterprise(
-        name="基准企业", uscc="91320102MA1BENCH0X"[:18], industry=Industry.HAZCHEM, jurisdiction_id=district.id,
+        name="基准企业",
+        uscc="91320102MA1BENCH0X",
+        industry=Industry.HAZCHEM,
+        jurisdiction_id=district.id,
         region_code="320102",
-    )  # fmt: skip
+    )
     db.session.add(ent)
     admin = User(username="bench-admin", role=Role.ADMIN, password_hash="x")
     db.session.add(admin)
@@ -237,8 +240,8 @@ def main() -> None:
             upgrade()
             t0 = time.perf_counter()
             token = seed(args.n)
-            print(f"database: {'PostgreSQL' if args.postgres else 'SQLite'}, seeded {args.n:,} certificates in "
-                  f"{time.perf_counter() - t0:.1f} s")  # fmt: skip
+            kind = "PostgreSQL" if args.postgres else "SQLite"
+            print(f"database: {kind}, seeded {args.n:,} certificates in {time.perf_counter() - t0:.1f} s")
             from app.api.clients import authenticate
             from app.api.principal import principal_of
 
