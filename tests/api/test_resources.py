@@ -95,7 +95,7 @@ def test_keyset_pages_walk_everything_once(aw, api, factory):
             break
     everything = api.get("/api/v1/enterprises?limit=200", headers=aw.headers("nanjing")).get_json()["data"]
     assert seen == [e["id"] for e in everything] and len(seen) == 7 and pages == 4
-    forged = api.get("/api/v1/enterprises?cursor=cur_" + "a" * 26, headers=aw.headers("nanjing"))
+    forged = api.get("/api/v1/enterprises?cursor=cur_" + "a" * 32, headers=aw.headers("nanjing"))
     assert forged.status_code == 400 and forged.get_json()["error"]["code"] == "api.bad_cursor"
 
 

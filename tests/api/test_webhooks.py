@@ -273,3 +273,22 @@ def test_unknown_events_are_refused(aw):
     with pytest.raises(DomainError) as refused:
         webhooks.subscribe(aw.clients["nanjing"], principal_of(aw.clients["nanjing"]), "https://x.example", ["nope"])
     assert refused.value.code == "api.webhook_events"
+
+
+def test_signing_secrets_move_to_a_rotated_data_key(app, aw):
+    from app.api import clients
+    from app.core import crypto
+
+    old = app.config["DATA_KEY"]
+    try:
+        app.config["DATA_KEY"], app.config["DATA_KEY_OLD"] = "rotated-data-key-2026", old
+        result = app.test_cli_runner().invoke(args=["rotate-keys"])
+        assert result.exit_code == 0, result.output
+        assert f"API clients' signing secrets and stored answers: {len(aw.clients)}" in result.output
+        app.config["DATA_KEY_OLD"] = None  # the old key gone: the secrets still read
+        db.session.expire_all()
+        client = db.session.get(type(aw.clients["nanjing"]), aw.clients["nanjing"].id)
+        assert crypto.token_kid(client.secret_enc) == crypto.current_kid()
+        assert clients.signing_secret(client) == aw.secrets["nanjing"]
+    finally:
+        app.config["DATA_KEY"], app.config["DATA_KEY_OLD"] = old, None
