@@ -164,6 +164,25 @@ class Config:
     SMTP_STARTTLS = env_bool("ANPEI_SMTP_STARTTLS", True)
     SMTP_TIMEOUT = env_int("ANPEI_SMTP_TIMEOUT", 30)
 
+    # The data-exchange API (app/api, docs/api.md): requests per client per minute, how long an Idempotency-Key's
+    # answer is kept, how long calls are logged; webhooks: the send timeout, tries before giving up, when a claim
+    # of a worker that died goes stale, how many days before its deadline a finding is "due", and which URLs a
+    # subscription may name (https only, never this machine, unless allowed).
+    #: Key of the API's public ids (app/api/ids.py): set it once and never change it, or every id changes.
+    #: Unset: derived from ANPEI_DATA_KEY (embedded: generated into instance/api_id_key) — pin it before rotating.
+    API_ID_KEY = env_str("ANPEI_API_ID_KEY")
+    API_RATE_LIMIT = env_int("ANPEI_API_RATE_LIMIT", 600)
+    #: Calls with a missing or wrong token per client address per minute, then 429 for the minute.
+    API_AUTH_FAILURES = env_int("ANPEI_API_AUTH_FAILURES", 30)
+    API_IDEMPOTENCY_HOURS = env_int("ANPEI_API_IDEMPOTENCY_HOURS", 24)
+    API_LOG_DAYS = env_int("ANPEI_API_LOG_DAYS", 180)
+    API_WEBHOOK_TIMEOUT = env_int("ANPEI_API_WEBHOOK_TIMEOUT", 10)
+    API_WEBHOOK_MAX_ATTEMPTS = env_int("ANPEI_API_WEBHOOK_MAX_ATTEMPTS", 12)
+    API_WEBHOOK_CLAIM_SECONDS = env_int("ANPEI_API_WEBHOOK_CLAIM_SECONDS", 300)
+    API_WEBHOOK_ALLOW_HTTP = env_bool("ANPEI_API_WEBHOOK_ALLOW_HTTP", False)
+    API_WEBHOOK_ALLOW_LOOPBACK = env_bool("ANPEI_API_WEBHOOK_ALLOW_LOOPBACK", False)
+    API_FINDING_DUE_DAYS = env_int("ANPEI_API_FINDING_DUE_DAYS", 3)
+
     # 逢查必考: default sample per post, inspection window, finding deadline, ticket and guessing limits.
     SPOTCHECK_SAMPLE_RULE = {"principal": 1, "safety_manager": 2, "special_operator": 2, "worker": 3}
     SPOTCHECK_WINDOW_MINUTES = env_int("ANPEI_SPOTCHECK_WINDOW_MINUTES", 60)
@@ -203,6 +222,9 @@ class Config:
                 "certificates-retry-mails": {"task": "certificates.retry_mails", "schedule": 600},
                 "certificates-expire-bundles-hourly": {"task": "certificates.expire_bundles", "schedule": 3600},
                 "training-refresh-completions": {"task": "training.refresh_completions", "schedule": 600},
+                "api-retry-deliveries": {"task": "api.retry_deliveries", "schedule": 60},
+                "api-findings-due-hourly": {"task": "api.findings_due", "schedule": 3600},
+                "api-purge-daily": {"task": "api.purge", "schedule": 24 * 3600},
             },
         }
 
@@ -275,10 +297,13 @@ class EmbeddedConfig(Config):
     MODE = "embedded"
     SQLALCHEMY_DATABASE_URI = Config.SQLALCHEMY_DATABASE_URI or f"sqlite:///{INSTANCE_DIR / 'anpei.sqlite'}"
 
+    API_WEBHOOK_ALLOW_HTTP = env_bool("ANPEI_API_WEBHOOK_ALLOW_HTTP", True)  # one machine, maybe no TLS inside
+
     @classmethod
     def validate(cls) -> None:
         cls.SECRET_KEY = cls.SECRET_KEY or instance_secret("secret_key")
         cls.DATA_KEY = cls.DATA_KEY or instance_secret("data_key")
+        cls.API_ID_KEY = cls.API_ID_KEY or instance_secret("api_id_key")
 
 
 class TestingConfig(EmbeddedConfig):
@@ -286,6 +311,9 @@ class TestingConfig(EmbeddedConfig):
     TESTING = True
     SECRET_KEY = "testing-secret"
     DATA_KEY = "testing-data-key"
+    API_ID_KEY = "testing-api-id-key"
+    #: Tests run webhook receivers on 127.0.0.1.
+    API_WEBHOOK_ALLOW_LOOPBACK = True
 
     @classmethod
     def validate(cls) -> None:
@@ -327,6 +355,8 @@ class ProductionConfig(Config):
             raise ConfigError("production mode needs these environment variables: " + ", ".join(missing))
         if len(cls.SECRET_KEY or "") < 16 or len(cls.DATA_KEY or "") < 16:
             raise ConfigError("SECRET_KEY and ANPEI_DATA_KEY must be at least 16 characters")
+        # the API's public ids: their own key when set, else one derived from the data key (docs/api.md)
+        cls.API_ID_KEY = cls.API_ID_KEY or "derived:" + cls.DATA_KEY
 
 
 CONFIGS = {"embedded": EmbeddedConfig, "production": ProductionConfig, "testing": TestingConfig}

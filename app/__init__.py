@@ -86,6 +86,8 @@ BLUEPRINTS = (
     ("app.training.views", "/training"),
     ("app.training.attendance_views", "/training"),  # 面授 attendance, its corrections and the class exam's gate
     ("app.training.enrolment_views", "/training"),  # 报名申请, 报名审核, invitations, bulk enrolment
+    ("app.api.views", "/api/v1"),  # the data-exchange API: bearer tokens, JSON, OpenAPI
+    ("app.api.client_views", None),  # /api-clients: who manages API clients
 )
 
 

@@ -1,5 +1,7 @@
 """Import every model module so ``db.metadata`` is complete (Alembic autogenerate, tests)."""
 
+from app.api import models as api_models  # noqa: F401
+from app.api import tasks as api_tasks  # noqa: F401  (registers Celery tasks and the webhook listeners)
 from app.archive import models as archive_models  # noqa: F401
 from app.archive import tasks as archive_tasks  # noqa: F401  (registers Celery tasks)
 from app.auth import models as auth_models  # noqa: F401

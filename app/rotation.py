@@ -1,8 +1,8 @@
 """``flask rotate-keys``: move everything encrypted or keyed by ``DATA_KEY`` from the old key(s) to the new one.
 
 Run with the new key in ``ANPEI_DATA_KEY`` and the former one(s) in ``ANPEI_DATA_KEY_OLD``. Re-encrypts ID
-numbers (and re-keys their blind indexes), staged roster uploads and spot-check ticket secrets (and their code
-indexes). Archive events are append-only and keep the key id they were signed with — the old key stays in
+numbers (and re-keys their blind indexes), staged roster uploads, spot-check ticket secrets (and their code
+indexes), API clients' webhook signing secrets and the answers kept for idempotent replays. Archive events are append-only and keep the key id they were signed with — the old key stays in
 ``ANPEI_DATA_KEY_OLD`` to verify them — but every head is re-signed under the new key and a checkpoint signed
 with the new key pins them and retires the old key ids: an event or head signed with a retired key after the
 rotation is then reported by ``verify-archive``, so a leaked old key can no longer extend or rewrite a file
@@ -44,6 +44,7 @@ def rotate_keys(*, force: bool = False) -> dict[str, int]:
         "persons": _persons(new),
         "roster uploads": _import_batches(new),
         "spot-check tickets": _tickets(new),
+        "API clients' signing secrets and stored answers": _api(new),
         "archive heads": _heads(new),
     }
     checkpoint = write_checkpoint(retired_keys=retired)
@@ -100,6 +101,23 @@ def _tickets(new: str) -> int:
         ticket.secret_enc = crypto.encrypt(secret)
         ticket.code_hash = crypto.blind_index("spotcheck-code", normalise_code(code))
         moved += 1
+    db.session.flush()
+    return moved
+
+
+def _api(new: str) -> int:
+    """The API clients' webhook signing secrets and the encrypted answers kept for Idempotency-Key replays."""
+    from app.api.models import ApiClient, IdempotencyRecord
+
+    moved = 0
+    for client in _in_batches(ApiClient, ApiClient.id):
+        if _stale(client.secret_enc, new):
+            client.secret_enc = crypto.encrypt(crypto.decrypt(client.secret_enc))
+            moved += 1
+    for record in _in_batches(IdempotencyRecord, IdempotencyRecord.id):
+        if _stale(record.body_enc, new):
+            record.body_enc = crypto.encrypt_bytes(crypto.decrypt_bytes(record.body_enc))
+            moved += 1
     db.session.flush()
     return moved
 

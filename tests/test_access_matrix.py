@@ -23,8 +23,9 @@ import sqlalchemy as sa
 from PIL import Image
 from werkzeug.routing import AnyConverter, IntegerConverter, UUIDConverter
 
+from app.api.models import ApiClient
 from app.archive.models import ArchiveEvent
-from app.auth.access import PUBLIC_ATTR
+from app.auth.access import PUBLIC_ATTR, TOKEN_ATTR
 from app.auth.models import Role
 from app.exams.models import PracticalAttempt, PracticalExaminer, PracticalSignature, ScoreItem
 from app.extensions import db
@@ -93,6 +94,15 @@ def _exam_snapshot(t: Tenant) -> int:
     return _flagged(snapshots.take(plan, pattern(2), max_bytes=1 << 20))
 
 
+def _api_client(t: Tenant) -> int:
+    from app.api import clients
+
+    client, _credentials = clients.create_client(
+        actor=t.world.regulator_nj, name="矩阵接口", tenant=t.world.ent_a, scopes=["persons:read"]
+    )
+    return client.id
+
+
 #: URL argument → value naming an object of tenant A. Extend this when adding routes with new arguments.
 OBJECT_ARGS: dict[str, Callable[[Tenant], object]] = {
     "person_id": lambda t: t.world.person_a.id,
@@ -131,6 +141,8 @@ OBJECT_ARGS: dict[str, Callable[[Tenant], object]] = {
     # 人像抓拍: person A's snapshot in that class, and of that attempt
     "snapshot_id": _cached("snapshot", _snapshot),
     "exam_snapshot_id": _cached("exam_snapshot", _exam_snapshot),
+    # the data-exchange API's pages: an API client of enterprise A, made by the 南京市 regulator
+    "client_id": _cached("api_client", _api_client),
 }
 
 #: Endpoints allowed to answer a guest with something other than the login redirect, with the reason.
@@ -148,10 +160,14 @@ def _default_value(converter):
 
 
 def _rules(app):
+    """Every session-authenticated route. The API's token-authenticated routes (``/api/v1``) answer guests with a 401,
+    not the login page: tests/api/test_access_matrix.py walks them with API clients of other tenants and scopes."""
     for rule in app.url_map.iter_rules():
         if rule.endpoint == "static":
             continue
         view = app.view_functions[rule.endpoint]
+        if getattr(view, TOKEN_ATTR, False) and not getattr(view, PUBLIC_ATTR, False):
+            continue
         yield rule, bool(getattr(view, PUBLIC_ATTR, False))
 
 
@@ -211,6 +227,9 @@ PUBLIC_ENDPOINTS: dict[str, str] = {
     "tickets.api_*": "逢查必考 ticket API (bound to its one-time token)",
     "certverify.by_code": "certificate verification from the card's QR (public record only, masked; rate-limited)",
     "certverify.lookup": "certificate query by 证号 or 证件号码 with 姓名, as the national page (masked; rate-limited)",
+    "api.openapi": "the API's OpenAPI document: what an integrator reads before having a token",
+    "api.docs": "the API's documentation page (renders the OpenAPI document)",
+    "api.verify_*": "certificate verification as an API: the public record only, masked, rate-limited like the page",
 }
 
 
@@ -264,6 +283,11 @@ def _state() -> tuple:
         tuple(db.session.execute(sa.select(Enrolment.id, Enrolment.class_id, Enrolment.person_id)).all()),
         db.session.scalar(sa.select(sa.func.count()).select_from(ClassInvitation)),
         tuple(db.session.execute(sa.select(TrainingClass.id, TrainingClass.exam_before_hours)).all()),
+        tuple(
+            db.session.execute(
+                sa.select(ApiClient.id, ApiClient.token_hash, ApiClient.secret_enc, ApiClient.revoked_at)
+            )
+        ),
     )
 
 

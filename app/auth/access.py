@@ -21,6 +21,9 @@ from app.extensions import db
 
 PUBLIC_ATTR = "_anpei_public"
 LEAN_ATTR = "_anpei_lean_login"
+#: Views that authenticate a system by its bearer token (the ``/api/v1`` JSON API): no login redirect, they answer
+#: 401 themselves (``app.api.base_views``).
+TOKEN_ATTR = "_anpei_token_auth"
 
 
 def public(view: Callable) -> Callable:
@@ -38,7 +41,7 @@ def is_public_endpoint(endpoint: str | None) -> bool:
 
 def require_login():
     """``before_request`` hook: send guests to the login page unless the endpoint is public (or checks the login
-    itself: ``@signed_in_as``)."""
+    itself: ``@signed_in_as``; or a bearer token: ``@token_authenticated``)."""
     if is_public_endpoint(request.endpoint) or _checks_login_itself(request.endpoint) or current_user.is_authenticated:
         return None
     return current_app.login_manager.unauthorized()
@@ -46,7 +49,13 @@ def require_login():
 
 def _checks_login_itself(endpoint: str | None) -> bool:
     view = current_app.view_functions.get(endpoint) if endpoint else None
-    return bool(view is not None and getattr(view, LEAN_ATTR, False))
+    return bool(view is not None and (getattr(view, LEAN_ATTR, False) or getattr(view, TOKEN_ATTR, False)))
+
+
+def token_authenticated(view: Callable) -> Callable:
+    """Mark a view that checks a bearer token itself instead of the session (the API's views)."""
+    setattr(view, TOKEN_ATTR, True)
+    return view
 
 
 @dataclass(frozen=True)

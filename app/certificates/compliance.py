@@ -106,6 +106,12 @@ def report(enterprise: Enterprise, today: date | None = None) -> Report:
     return Report(enterprise, lines)
 
 
+def lines_for(employments, today: date | None = None, *, high_risk) -> list[Line]:
+    """The :class:`Line` of each of ``employments`` (any posts: the API's 三项岗位 roster asks for every manager,
+    not only a 高危 unit's). ``high_risk``: a bool, or a function of the employment."""
+    return _lines(employments, today or local_today(), high_risk=high_risk)
+
+
 def _lines(employments, today: date, *, high_risk) -> list[Line]:
     book = lifecycle.rules()
     person_ids = {e.person_id for e in employments}

@@ -111,6 +111,20 @@ def decrypt_bytes(token: bytes) -> bytes:
     raise UnknownKey("legacy token: no configured key decrypts it")
 
 
+def decryptor():
+    """``decrypt`` for many values in a row (a bulk export): the key ring is looked up once, not per value."""
+    fernets = {kid: keys.fernet for kid, keys in ring().items()}
+
+    def decrypt_one(token: bytes) -> str:
+        token = bytes(token)
+        fernet = fernets.get(token[:KID_LENGTH].decode()) if token[KID_LENGTH : KID_LENGTH + 1] == SEPARATOR else None
+        if fernet is None:
+            return decrypt(token)  # a legacy or unknown key id: the slow, complete path
+        return fernet.decrypt(token[KID_LENGTH + 1 :]).decode()
+
+    return decrypt_one
+
+
 def token_kid(token: bytes) -> str | None:
     """The key id a ciphertext starts with (None for one written before key ids)."""
     token = bytes(token)

@@ -27,6 +27,7 @@ NAVIGATION = {
         ("spotchecks.inspections", _l("逢查必考")),
         ("certificates.index", _l("证书")),
         ("certificates.authority_list", _l("发证机关")),
+        ("api_clients.index", _l("数据接口")),
     ],
     Role.REGULATOR: [
         ("home.index", _l("首页")),
@@ -43,6 +44,7 @@ NAVIGATION = {
         ("spotchecks.inspections", _l("逢查必考")),
         ("certificates.index", _l("证书")),
         ("certificates.compliance", _l("持证上岗")),
+        ("api_clients.index", _l("数据接口")),
     ],
     Role.ENTERPRISE: [
         ("home.index", _l("首页")),

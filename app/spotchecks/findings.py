@@ -51,6 +51,43 @@ def open_finding(ticket: SpotCheckTicket, *, actor, now: datetime) -> Finding:
     return finding
 
 
+def record_finding(ticket: SpotCheckTicket, *, actor, action: str, deadline, now: datetime) -> Finding:
+    """A finding the inspecting officers recorded themselves for a person of the inspection (pushed by an
+    enforcement system): their 整改要求 and deadline instead of the test's. One per ticket, like a failure's.
+
+    :raises DomainError: ``finding.exists`` when the person's ticket already has one.
+    """
+    inspection = ticket.inspection
+    if db.session.query(Finding.id).filter_by(ticket_id=ticket.id).first() is not None:
+        raise DomainError("finding.exists")
+    finding = Finding(
+        inspection=inspection,
+        enterprise_id=inspection.enterprise_id,
+        person_id=ticket.person_id,
+        ticket=ticket,
+        action=action.strip()[:200],
+        deadline=deadline,
+    )
+    db.session.add(finding)
+    db.session.flush()
+    record_event(
+        ticket.person_id,
+        "finding.opened",
+        {
+            "inspection": inspection.id,
+            "finding": finding.id,
+            "doc_number": inspection.doc_number,
+            "enterprise": inspection.enterprise.name,
+            "deadline": finding.deadline.isoformat(),
+            "action": finding.action,
+        },
+        actor=actor,
+        enterprise_id=inspection.enterprise_id,
+        at=now,
+    )
+    return finding
+
+
 def _note(finding: Finding, actor, text: str, now: datetime) -> None:
     who = actor.label if actor is not None else "system"
     line = f"[{to_local(now):%Y-%m-%d %H:%M}] {who}: {text}"

@@ -22,7 +22,7 @@ from app.core.db import conditional_update, utcnow
 from app.core.errors import DomainError
 from app.extensions import db
 from app.people.models import Employment, Enterprise
-from app.spotchecks import engine
+from app.spotchecks import engine, listeners
 from app.spotchecks import messages as _messages  # noqa: F401  (registers the spot-check codes)
 from app.spotchecks import scope as spot_scope
 from app.spotchecks.findings import open_finding
@@ -306,6 +306,7 @@ def close_inspection(inspection: Inspection, *, actor, now: datetime | None = No
         if not ticket.passed:
             findings.append(open_finding(ticket, actor=actor, now=now))
     db.session.flush()
+    listeners.closed(inspection, findings)
     return findings
 
 

@@ -41,6 +41,7 @@ MESSAGES = {
     "finding.no_passed_makeup": lambda p: _("此人尚无合格的补考成绩。如需人工销号，请填写理由。"),
     "finding.reason_required": lambda p: _("请填写不予销号的理由。"),
     "finding.transition": lambda p: _("该整改项当前状态下不能进行此操作。"),
+    "finding.exists": lambda p: _("该人员在本次检查中已有整改项。"),
     "makeup.window": lambda p: _("补考结束时间必须晚于开始时间。"),
     "makeup.exists": lambda p: _("已安排补考且尚未结束。"),
 }
