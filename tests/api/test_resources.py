@@ -121,21 +121,20 @@ def test_etag_and_if_none_match(aw, api):
 def test_training_ledger_and_completions(aw, api, factory):
     from tests.training.world import trained
 
+    url = f"/api/v1/enterprises/{aw.objects['enterprise']}/training-ledger"
+    [before] = api.get(url, headers=aw.headers("enterprise A")).get_json()["rows"]  # the world's own 面授 entry
     training_class = trained(aw.w.admin_a, [aw.w.person_a], hours=8, on=date.today(), title="年度再培训")
     factory.commit()
-    ledger = api.get(
-        f"/api/v1/enterprises/{aw.objects['enterprise']}/training-ledger", headers=aw.headers("enterprise A")
-    )
-    [row] = ledger.get_json()["rows"]
-    assert row["person"]["id"] == aw.objects["person"] and row["done"] == 8.0 and row["required"] == 20.0
-    assert row["short"] == 12.0
+    [row] = api.get(url, headers=aw.headers("enterprise A")).get_json()["rows"]
+    assert row["person"]["id"] == aw.objects["person"] and row["done"] == before["done"] + 8 and row["required"] == 20.0
+    assert row["short"] == 20.0 - row["done"]
     done = api.get("/api/v1/training/completions", headers=aw.headers("enterprise A")).get_json()["data"]
     assert [(c["person"]["id"], c["training_class"]["id"]) for c in done] == [
         (aw.objects["person"], ids.encode("class", training_class.id))
     ]
     assert done[0]["completed_at"].endswith("+08:00")
     person = api.get(f"/api/v1/persons/{aw.objects['person']}/training", headers=aw.headers("enterprise A")).get_json()
-    assert person["hours_done"] == 8.0
+    assert person["hours_done"] == row["done"]
     mine = [c for c in person["classes"] if c["id"] == ids.encode("class", training_class.id)]
     assert mine and mine[0]["hours"] == 8.0 and mine[0]["exam_passed"] is True and mine[0]["completed_at"]
 
