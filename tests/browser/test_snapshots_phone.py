@@ -94,8 +94,14 @@ def _quiet_server(app, monkeypatch, _clean_database):
         request_tearing_down.disconnect(finished, app)
 
 
+#: The learner is at the page, reading: the lesson here is text, which earns only while the learner shows they are
+#: there (docs/study-time.md), and these tests are about the snapshots, not about that.
+READING = "setInterval(() => document.dispatchEvent(new Event('anpei:activity')), 400)"
+
+
 def _page(camera_browser, live_server, options):
     context = camera_browser.new_context(base_url=live_server, **options)
+    context.add_init_script(READING)
     context.grant_permissions(["camera"])
     context.set_default_timeout(TIMEOUT_MS)
     return context, context.new_page()
@@ -155,8 +161,6 @@ def test_a_learner_consents_studies_on_a_phone_with_snapshots_and_sees_the_credi
         expect(page.get_by_test_id("study-status")).to_have_text("请先回应人像抓拍授权，之后开始计时")
         page.get_by_test_id("snapshot-agree").click()
         expect(page.get_by_test_id("snapshot-consent")).to_have_count(0)
-        # the learner reads from the first moment, scrolling now and then (a text lesson earns only with presence)
-        page.evaluate("setInterval(() => document.dispatchEvent(new Event('anpei:activity')), 400)")
         opened = time.monotonic()
         expect(page.get_by_test_id("snapshot-camera")).to_be_visible()  # the learner sees the camera is on
         expect(page.get_by_test_id("snapshot-status")).to_have_text("已抓拍")  # the detector found one face

@@ -21,7 +21,7 @@ import subprocess
 import sys
 import time
 import uuid
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -29,10 +29,12 @@ import sqlalchemy as sa
 
 from app.certificates import issuing
 from app.certificates.models import Certificate, CertificateEvent, EventKind
+from app.core.clock import local_today
 from app.core.storage import storage
+from app.exams.models import Attempt
 from app.extensions import db
 from app.people.models import Post
-from tests.certificates.world import TRAINED_ON, give_photo, graded_sitting
+from tests.certificates.world import TRAINED_ON, give_photo, graded_sitting, practical_pass
 from tests.factories import make_id_number
 from tests.training.world import trained
 
@@ -108,6 +110,9 @@ def batch(cw) -> list[int]:
         persons.append(person)
     trained(cw.admin, persons, operation_code="1.2", on=TRAINED_ON, exam_passed=None)  # the 初次培训 issuing checks
     sitting = graded_sitting(cw.enterprise, [(p, True) for p in persons])
+    for person in persons:  # a 特种作业操作证 rests on the 实操 too
+        theory = db.session.query(Attempt).filter_by(sitting_id=sitting.id, person_id=person.id).one()
+        practical_pass(person, theory, local_today() - timedelta(days=1))
     result = issuing.issue_bulk(sitting, actor=cw.regulator)
     db.session.commit()
     assert len(result.issued) == N
