@@ -73,6 +73,9 @@ class Config:
 
     CELERY_BROKER_URL = env_str("CELERY_BROKER_URL")
     CELERY_RESULT_BACKEND = env_str("CELERY_RESULT_BACKEND")
+    #: The queue tasks are sent to and a worker reads (``celery worker -Q``): one per test process when the suite runs
+    #: in parallel against PostgreSQL (tests/parallel.py); production keeps Celery's default.
+    CELERY_QUEUE = env_str("ANPEI_CELERY_QUEUE", "celery")
 
     BABEL_DEFAULT_LOCALE = "zh_CN"
     BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
@@ -207,6 +210,7 @@ class Config:
             # No broker configured: run tasks in-process so the embedded mode needs no Redis.
             "task_always_eager": broker is None,
             "task_eager_propagates": True,
+            "task_default_queue": cls.CELERY_QUEUE,
             "task_serializer": "json",
             "accept_content": ["json"],
             "timezone": cls.BABEL_DEFAULT_TIMEZONE,

@@ -36,6 +36,9 @@ REFERENCE_SEEDED = "anpei_reference_seeded"
 def database_url(tmp_path_factory) -> str:
     url = os.environ.get("DATABASE_URL")
     if url:
+        from tests.parallel import create_database
+
+        create_database(url)
         engine = sa.create_engine(url)
         with engine.begin() as conn:
             if engine.dialect.name == "postgresql":
