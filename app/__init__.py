@@ -54,6 +54,9 @@ def create_app(config_class: type[Config] | None = None, **overrides) -> Flask:
     from app.core import errors, storage, templating, web
 
     storage.init_app(app)
+    from app.dashboards import replica
+
+    replica.init_app(app)
     errors.register(app)
     templating.register(app)
     web.register(app)
@@ -83,6 +86,8 @@ BLUEPRINTS = (
     ("app.certificates.views", "/certificates"),
     ("app.certificates.public_views", None),  # /v/<code> and /verify: public certificate verification
     ("app.training.views", "/training"),
+    ("app.dashboards.views", None),  # /dashboard, its lists, complaints, 退出, the bell's page
+    ("app.dashboards.public_views", None),  # /rankings: the public 排名公告
 )
 
 
