@@ -29,9 +29,9 @@ def subject_label(subject: str, operations: dict[str, str]) -> str:
     parts = [_label(ExamKind, kind)]
     if code:
         parts.append(f"{code} {operations.get(code, '')}".strip())
-    elif post:
+    elif post in Post._value2member_map_:
         parts.append(_label(Post, post))
-    return " · ".join(parts)
+    return " · ".join(parts)  # a class exam's subject is its class ("class:12"): the kind says enough
 
 
 def dim_label(metric: str, dim: str, operations: dict[str, str] | None = None) -> str:

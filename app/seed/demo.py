@@ -18,6 +18,7 @@ from app.people.services import PersonData, employ, register_enterprise
 from app.rules.seed import seed_reference
 from app.seed.activity import seed_demo_activity
 from app.seed.certificates import seed_demo_certificates
+from app.seed.oversight import seed_demo_oversight
 from app.seed.portraits import portrait
 from app.seed.practical import seed_demo_practical
 
@@ -166,4 +167,5 @@ def seed_demo() -> bool:
     seed_demo_activity()
     seed_demo_certificates(chem)
     seed_demo_practical(chem)
+    seed_demo_oversight()
     return True

@@ -17,14 +17,15 @@
       tooltip: { trigger: 'axis', valueFormatter: function (v) { return v == null ? '—' : v + data.unit; } },
       xAxis: line
         ? { type: 'category', data: data.labels, axisLabel: { fontSize: 10 } }
-        : { type: 'value', max: 100, axisLabel: { formatter: '{value}%', fontSize: 10 } },
+        : { type: 'value', max: 100, axisLabel: { show: false }, splitLine: { show: false } },
       yAxis: line
         ? { type: 'value', max: 100, axisLabel: { formatter: '{value}%', fontSize: 10 } }
         : { type: 'category', data: data.labels, inverse: true, axisLabel: { fontSize: 10, width: 120, overflow: 'truncate' } },
       series: [{
         type: line ? 'line' : 'bar',
         data: data.values,
-        connectNulls: false,
+        connectNulls: true,
+        symbolSize: 7,
         itemStyle: { color: '#0b5cab' },
         label: { show: !line, position: 'right', formatter: function (p) { return p.value == null ? '' : p.value + '%'; }, fontSize: 10 }
       }]
