@@ -31,6 +31,7 @@ from app.spotchecks.models import SpotCheckTicket
 
 SUPERVISORS = (Role.ADMIN, Role.REGULATOR)
 
+
 def _current_score(institution_id: int) -> InstitutionScore | None:
     """This month's score, computed now (an institution's figures are few: a handful of grouped queries)."""
     month = local_today().replace(day=1)

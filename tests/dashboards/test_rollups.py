@@ -18,7 +18,7 @@ from tests.dashboards.world import certificate
 
 def test_batches_are_keyset_and_a_wrong_rollup_is_found(dw, monkeypatch):
     monkeypatch.setattr(rollups, "BATCH", 1)
-    assert [ids for ids in rollups.enterprise_batches(size=2)] == [
+    assert list(rollups.enterprise_batches(size=2)) == [
         [dw.w.ent_a.id, dw.w.ent_b.id],
         [dw.w.ent_c.id],
     ]
@@ -32,7 +32,7 @@ def test_batches_are_keyset_and_a_wrong_rollup_is_found(dw, monkeypatch):
     region = db.session.scalars(sa.select(RegionRollup).where(RegionRollup.metric == "spotcheck")).first()
     region.den += 5
     db.session.flush()
-    checked, mismatches = rollups.verify(ctx, sample=None)
+    _checked, mismatches = rollups.verify(ctx, sample=None)
     found = {(m.what, m.key[1]) for m in mismatches}
     assert ("enterprise", "licensed") in found and ("region", "spotcheck") in found
     assert ("region", "licensed") in found  # the region row no longer equals its enterprises' sum
