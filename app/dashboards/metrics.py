@@ -141,19 +141,45 @@ class Metric:
         """Labelled columns ``enterprise_id``, ``dim``, ``month`` (event metrics), ``hit``, then the list's keys."""
         raise NotImplementedError
 
-    def aggregate(self, ctx: Ctx, enterprises: sa.Select) -> list[Agg]:
-        sub = self.rows(ctx, enterprises).subquery()
-        month = sub.c.month if self.timing == "event" else sa.literal(ctx.month, sa.Date)
-        query = sa.select(
-            sub.c.enterprise_id, sub.c.dim, month.label("m"), sa.func.sum(sub.c.hit), sa.func.count()
-        ).group_by(sub.c.enterprise_id, sub.c.dim, *([sub.c.month] if self.timing == "event" else []))
+    def aggregate(self, ctx: Ctx, enterprises) -> list[Agg]:
+        """The rows summed per enterprise × dim × month. ``enterprises``: a select of ids (a user's scope), or the
+        ids themselves — then the statement is built once per process and day (:func:`_statement`) and only run."""
+        if isinstance(enterprises, list | tuple | set):
+            ids = list(enterprises)
+            if not ids:
+                return []
+            rows = db.session.execute(_statement(self, ctx), {"enterprise_ids": ids})
+        else:
+            rows = db.session.execute(self.grouped(ctx, enterprises))
         out = []
-        for enterprise_id, dim, m, num, count in db.session.execute(query):
+        for enterprise_id, dim, m, num, count in rows:
             if self.kind == "rate":
                 out.append(Agg(enterprise_id, dim or "", m or ctx.month, int(num or 0), int(count)))
             else:
                 out.append(Agg(enterprise_id, dim or "", m or ctx.month, int(count), 0))
         return out
+
+    def grouped(self, ctx: Ctx, enterprises) -> sa.Select:
+        sub = self.rows(ctx, enterprises).subquery()
+        month = sub.c.month if self.timing == "event" else sa.literal(ctx.month, sa.Date)
+        return sa.select(
+            sub.c.enterprise_id, sub.c.dim, month.label("m"), sa.func.sum(sub.c.hit), sa.func.count()
+        ).group_by(sub.c.enterprise_id, sub.c.dim, *([sub.c.month] if self.timing == "event" else []))
+
+
+#: Built statements by (metric, day, window, rules): building one (the certificate status as a ``CASE`` over every
+#: rule version, the month limits) costs more Python than running it for one enterprise; a day's are reused.
+_STATEMENTS: dict[tuple, sa.Select] = {}
+
+
+def _statement(metric: Metric, ctx: Ctx) -> sa.Select:
+    key = (metric.key, ctx.today, ctx.months[0], ctx.book.fingerprint)
+    statement = _STATEMENTS.get(key)
+    if statement is None:
+        if len(_STATEMENTS) > 512:
+            _STATEMENTS.clear()
+        statement = _STATEMENTS[key] = metric.grouped(ctx, sa.bindparam("enterprise_ids", expanding=True))
+    return statement
 
 
 def _hit(condition) -> sa.ColumnElement:

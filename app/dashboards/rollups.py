@@ -67,7 +67,6 @@ def refresh_batch(ids: list[int], ctx: Ctx, run: RefreshRun | None = None) -> in
     regions = dict(
         db.session.execute(sa.select(Enterprise.id, Enterprise.region_code).where(Enterprise.id.in_(ids))).all()
     )
-    chosen = sa.select(Enterprise.id).where(Enterprise.id.in_(ids))
     state = [k for k, m in METRICS.items() if m.timing == "state"]
     event = [k for k, m in METRICS.items() if m.timing == "event"]
     db.session.execute(
@@ -81,7 +80,7 @@ def refresh_batch(ids: list[int], ctx: Ctx, run: RefreshRun | None = None) -> in
     )
     now, rows = utcnow(), []
     for key, metric in METRICS.items():
-        for agg in metric.aggregate(ctx, chosen):
+        for agg in metric.aggregate(ctx, ids):
             rows.append(
                 {
                     "enterprise_id": agg.enterprise_id,
@@ -208,11 +207,10 @@ def _stored(ids: list[int], ctx: Ctx) -> dict[tuple, tuple[int, int]]:
 
 def recount(ids: list[int], ctx: Ctx) -> dict[tuple, tuple[int, int]]:
     """The metrics of ``ids`` counted again from the raw rows, keyed as the stored rollups."""
-    chosen = sa.select(Enterprise.id).where(Enterprise.id.in_(ids))
     out: dict[tuple, tuple[int, int]] = {}
     for key, metric in METRICS.items():
         agg: Agg
-        for agg in metric.aggregate(ctx, chosen):
+        for agg in metric.aggregate(ctx, ids):
             out[(agg.enterprise_id, key, str(agg.dim), agg.month)] = (agg.num, agg.den)
     return out
 

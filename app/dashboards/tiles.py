@@ -248,7 +248,7 @@ def live_figures(user: User, place: Place, keys=None, today: date | None = None)
     """One enterprise's figures, counted now from the metric rows."""
     ctx = Ctx.on(today or local_today())
     values = _empty()
-    enterprises = scope.enterprise_ids(user, place)
+    enterprises = list(db.session.scalars(scope.enterprise_ids(user, place)))  # the scope, then the day's statements
     for key in keys or METRICS:
         for agg in METRICS[key].aggregate(ctx, enterprises):
             values[key].add(str(agg.dim), agg.month, agg.num, agg.den)
