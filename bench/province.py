@@ -2,7 +2,7 @@
 behind them (checked against a recount), and the monthly ranking of the training institutions.
 
     .venv/bin/python bench/province.py --scale 0.02      # 1/50 of a province: a few minutes
-    .venv/bin/python bench/province.py                   # the whole province (~20 GB; hours on 2 cores)
+    .venv/bin/python bench/province.py                   # the whole province (~7 GB; about an hour on 2 cores)
 
 1. Creates a throwaway PostgreSQL database ``anpei_bench_province_<pid>`` (``--dsn``: the server's admin
    database), runs the migrations and seeds the rule tables (``flask db upgrade``, ``flask seed-reference``).
@@ -522,7 +522,7 @@ def p95(values: list[float]) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--scale", type=float, default=1.0, help="share of the full province (default 1: ~20 GB)")
+    parser.add_argument("--scale", type=float, default=1.0, help="share of the full province (default 1: ~7 GB)")
     parser.add_argument("--dsn", default="postgresql://postgres@127.0.0.1:5432/postgres", help="admin database")
     parser.add_argument("--repeat", type=int, default=20, help="timings per tile and place")
     parser.add_argument("--sample", type=int, default=50, help="enterprises of the baseline loop")

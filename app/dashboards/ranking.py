@@ -291,14 +291,20 @@ def weights_for(book: RuleBook, region_code: str, on: date) -> dict[str, float]:
     return {key: book.value(key, region_code=region_code, on=on) for key in WEIGHTS}
 
 
-def compute(month: date, today: date | None = None) -> int:
-    """Every institution's score for ``month`` (its row replaced; other months untouched). Flushes; returns rows."""
+def compute(month: date, today: date | None = None, institution_ids: list[int] | None = None) -> int:
+    """Every institution's score for ``month`` (or only ``institution_ids``'s: one institution's page counts its own
+    now, the nightly job all of them); their rows replaced, other months untouched. Flushes; returns rows."""
     month = month.replace(day=1)
     book = cached_book()
     ctx = ranking_ctx(month, today, book)
-    counted = components(ctx)
-    institutions = db.session.execute(sa.select(TrainingInstitution.id, TrainingInstitution.region_code)).all()
-    db.session.execute(sa.delete(InstitutionScore).where(InstitutionScore.month == month))
+    counted = components(ctx, institution_ids)
+    query = sa.select(TrainingInstitution.id, TrainingInstitution.region_code)
+    delete = sa.delete(InstitutionScore).where(InstitutionScore.month == month)
+    if institution_ids is not None:
+        query = query.where(TrainingInstitution.id.in_(institution_ids))
+        delete = delete.where(InstitutionScore.institution_id.in_(institution_ids))
+    institutions = db.session.execute(query).all()
+    db.session.execute(delete)
     now, rows = utcnow(), []
     for institution_id, region_code in institutions:
         counts = counted.get(institution_id, dict.fromkeys(COMPONENTS, 0))

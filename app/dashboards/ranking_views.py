@@ -35,7 +35,7 @@ SUPERVISORS = (Role.ADMIN, Role.REGULATOR)
 def _current_score(institution_id: int) -> InstitutionScore | None:
     """This month's score, computed now (an institution's figures are few: a handful of grouped queries)."""
     month = local_today().replace(day=1)
-    ranking.compute(month)
+    ranking.compute(month, institution_ids=[institution_id])
     db.session.commit()
     return db.session.scalars(
         sa.select(InstitutionScore).where(
@@ -83,10 +83,12 @@ def institution_dashboard(place: Place):
 @bp.route("/dashboard/institutions")
 @roles_required(*SUPERVISORS)
 def institutions():
-    """The institutions of the region with this month's score (computed now) and whether they are held."""
+    """The institutions of the region with this month's score (as the nightly job counted it) and whether they are
+    held; each institution's own page counts its score now. Before the month's first nightly run, counted here once."""
     month = local_today().replace(day=1)
-    ranking.compute(month)
-    db.session.commit()
+    if db.session.scalar(sa.select(InstitutionScore.id).where(InstitutionScore.month == month).limit(1)) is None:
+        ranking.compute(month)
+        db.session.commit()
     rows = db.session.execute(
         scope.institutions_query(current_user)
         .add_columns(InstitutionScore)
