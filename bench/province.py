@@ -219,6 +219,7 @@ def generate(conn: psycopg.Connection, metadata: sa.MetaData, n: dict[str, int],
             for p in range(persons)
         ),
     )
+
     # certificates: 1.5 per person on average, special operators first; validity spread so some are due, some lapsed
     def certificates():
         for c in range(n["certificates"]):
@@ -348,11 +349,36 @@ def generate(conn: psycopg.Connection, metadata: sa.MetaData, n: dict[str, int],
     # 逢查必考: a regulator, one stub sitting, 10 tickets per inspection, a tenth failed (each a finding)
     cp.copy(
         "auth_users",
-        [{"id": 1, "username": "regulator", "password_hash": "x", "role": "regulator", "jurisdiction_id": 1, "session_token": "t", "created_at": now, "updated_at": now}],  # noqa: E501
+        [
+            {
+                "id": 1,
+                "username": "regulator",
+                "password_hash": "x",
+                "role": "regulator",
+                "jurisdiction_id": 1,
+                "session_token": "t",
+                "created_at": now,
+                "updated_at": now,
+            }
+        ],
     )
     cp.copy(
         "exams_sittings",
-        [{"id": sittings + 1, "title": "逢查必考", "kind": "spotcheck", "spec": {}, "bank_ids": [], "opens_at": now, "closes_at": now, "duration_minutes": 10, "region_code": "320000", "created_at": now, "updated_at": now}],  # noqa: E501
+        [
+            {
+                "id": sittings + 1,
+                "title": "逢查必考",
+                "kind": "spotcheck",
+                "spec": {},
+                "bank_ids": [],
+                "opens_at": now,
+                "closes_at": now,
+                "duration_minutes": 10,
+                "region_code": "320000",
+                "created_at": now,
+                "updated_at": now,
+            }
+        ],
     )
     inspections = max(1, n["tickets"] // 10)
     inspected_on = [days(rng.randrange(0, 700)) for _ in range(inspections)]
@@ -428,7 +454,20 @@ def generate(conn: psycopg.Connection, metadata: sa.MetaData, n: dict[str, int],
     # training: institutions' classes and enrolments (the ranking's trainees)
     cp.copy(
         "training_courses",
-        [{"id": 1, "title": "课程", "training_type": "initial", "posts": [], "industries": [], "scope": "national", "region_code": "", "version": 1, "created_at": now, "updated_at": now}],  # noqa: E501
+        [
+            {
+                "id": 1,
+                "title": "课程",
+                "training_type": "initial",
+                "posts": [],
+                "industries": [],
+                "scope": "national",
+                "region_code": "",
+                "version": 1,
+                "created_at": now,
+                "updated_at": now,
+            }
+        ],
     )
     cp.copy(
         "training_classes",
@@ -517,7 +556,7 @@ def timed(fn, repeat: int) -> list[float]:
 
 def p95(values: list[float]) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(0.95 * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
 
 
 def main() -> None:
@@ -572,7 +611,9 @@ def run(app, url: str, n: dict, args) -> None:
     print(f"nightly refresh: {run_.rows:,} rollup rows for {run_.enterprises:,} enterprises in {refresh_s:.1f} s")
     start = time.perf_counter()
     checked, mismatches = rollups.verify(Ctx.on(today), sample=200, seed=1)
-    print(f"check: {checked} enterprises recounted in {time.perf_counter() - start:.1f} s, {len(mismatches)} mismatches")
+    print(
+        f"check: {checked} enterprises recounted in {time.perf_counter() - start:.1f} s, {len(mismatches)} mismatches"
+    )
     db.session.commit()
 
     admin = type("Admin", (), {})()  # the platform admin's scope: every region
@@ -634,7 +675,9 @@ def run(app, url: str, n: dict, args) -> None:
         f"the spotcheck tile's p95 {spot:.1f} ms is {spot_s * 1000 / spot:,.0f}× faster"
     )
     ok = all(v < (300 if level == "province" else 100) for (_k, level), v in worst.items()) and ranking_s < 60
-    print(f"\nRESULT: {'ok' if ok and not mismatches else 'FAILED'} (refresh {refresh_s:.1f} s, ranking {ranking_s:.1f} s)")
+    print(
+        f"\nRESULT: {'ok' if ok and not mismatches else 'FAILED'} (refresh {refresh_s:.1f} s, ranking {ranking_s:.1f} s)"
+    )
 
 
 if __name__ == "__main__":
