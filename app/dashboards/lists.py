@@ -21,8 +21,9 @@ from app.certificates.issuing import masked_number
 from app.certificates.models import Certificate
 from app.certificates.status_sql import next_due_expr, status_expr
 from app.core.clock import format_local
+from app.core.errors import DomainError
 from app.dashboards import labels, scope
-from app.dashboards.metrics import METRICS, Ctx, Retraining
+from app.dashboards.metrics import METRICS, Ctx, Retraining, current_staff
 from app.dashboards.models import ExitRecommendation
 from app.dashboards.scope import Place
 from app.dashboards.tiles import FIGURES
@@ -33,6 +34,8 @@ from app.spotchecks.models import Finding, SpotCheckTicket
 
 #: Rows an xlsx export holds at most (the file says so when there were more).
 EXPORT_MAX = 50_000
+#: People the 再培训 list counts at once (their 学时 are summed in Python, batch by batch).
+RETRAINING_MAX = 20_000
 
 
 @dataclass(frozen=True)
@@ -344,6 +347,11 @@ def list_page(
 
 
 def _retraining_page(title, ctx: Ctx, enterprises, filters: Filters, page: int, per_page: int) -> ListPage:
+    """The 学时台账 of everyone in post, by the ledger's rule in Python (``hours_between`` per batch): at most
+    ``RETRAINING_MAX`` people at once — a province's list asks to drill down first (its tile reads the rollups)."""
+    staff = db.session.scalar(sa.select(sa.func.count()).select_from(Employment).where(*current_staff(enterprises)))
+    if staff > RETRAINING_MAX:
+        raise DomainError("dashboards.drill_down", n=RETRAINING_MAX)
     lines = Retraining().lines(ctx, enterprises)
     if filters.hit is not None:
         lines = [line for line in lines if int(Retraining.complete(line[1], line[2])) == filters.hit]

@@ -14,6 +14,7 @@ MESSAGES = {
     "complaint.document_type": lambda p: _("材料须为 PDF、JPG 或 PNG 文件"),
     "complaint.document_size": lambda p: _("材料为空或超过 %(mb)s MB", mb=p.get("mb", "")),
     "complaint.subject": lambda p: _("请选择本辖区的培训机构或企业"),
+    "dashboards.drill_down": lambda p: _("明细超过 %(n)s 人：请下钻到市、区县或企业后查看", n=p.get("n", "")),
     "exit.note_required": lambda p: _("请填写说明"),
     "exit.changed": lambda p: _("该退出建议的状态已变化，请刷新后再办理"),
     "ranking.reason_required": lambda p: _("请填写暂缓公布的原因"),

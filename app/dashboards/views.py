@@ -7,13 +7,14 @@ from __future__ import annotations
 import io
 from datetime import date
 
-from flask import abort, render_template, request, send_file
+from flask import abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.auth.access import roles_required
 from app.auth.models import Role
 from app.core.clock import local_today
+from app.core.errors import DomainError
 from app.core.pdf import render_pdf
 from app.dashboards import archive_events as _archive_events  # noqa: F401  (registers how exit.* events read)
 from app.dashboards import bp, charts, labels, lists, replica, scope, tiles
@@ -107,9 +108,13 @@ def _list_view(key: str):
             if place.level == "institution":
                 abort(404)
             filters = _filters()
-            page = lists.list_page(
-                key, current_user, place, _list_ctx(place), filters, page=_int_arg("page") or 1, per_page=50
-            )
+            try:
+                page = lists.list_page(
+                    key, current_user, place, _list_ctx(place), filters, page=_int_arg("page") or 1, per_page=50
+                )
+            except DomainError as exc:
+                flash(exc.message, "error")
+                return redirect(url_for("dashboards.dashboard", **place.args))
             return render_template(
                 "dashboards/list.html",
                 key=key,
@@ -130,7 +135,11 @@ def _export_view(key: str):
             place = _place()
             if place.level == "institution":
                 abort(404)
-            data = lists.xlsx(key, current_user, place, _list_ctx(place), _filters())
+            try:
+                data = lists.xlsx(key, current_user, place, _list_ctx(place), _filters())
+            except DomainError as exc:
+                flash(exc.message, "error")
+                return redirect(url_for("dashboards.dashboard", **place.args))
         return send_file(
             io.BytesIO(data),
             mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import io
 import re
+import subprocess
 
-from app.dashboards import rollups, scope, tiles
+import pikepdf
+
+from app.dashboards import lists, rollups, scope, tiles
 from app.dashboards.metrics import Ctx
 from app.dashboards.tiles import FIGURES
 from app.extensions import db
@@ -63,18 +67,21 @@ def test_region_figures_add_up_the_rollups_and_equal_the_lists(dw, client, login
 
 
 def test_the_dashboard_prints_on_one_page(dw, client, login):
-    import pikepdf
-
     rollups.refresh_all(dw.today)
     db.session.commit()
     login(dw.w.regulator_nj)
     response = client.get("/dashboard.pdf")
     assert response.status_code == 200 and response.mimetype == "application/pdf"
-    with pikepdf.open(__import__("io").BytesIO(response.data)) as pdf:
+    with pikepdf.open(io.BytesIO(response.data)) as pdf:
         assert len(pdf.pages) == 1
-    text = (
-        __import__("subprocess")
-        .run(["pdftotext", "-", "-"], input=response.data, capture_output=True, check=True)
-        .stdout.decode()
-    )
+    text = subprocess.run(["pdftotext", "-", "-"], input=response.data, capture_output=True, check=True).stdout.decode()
     assert "持证上岗率" in text and "33.3%（2/6）" in text and "玄武区" in text
+
+
+def test_a_list_too_long_to_count_in_python_asks_to_drill_down(dw, client, login, monkeypatch):
+    monkeypatch.setattr(lists, "RETRAINING_MAX", 3)  # the city has 9 people in post
+    login(dw.w.regulator_nj)
+    response = client.get("/dashboard/lists/retraining")
+    assert response.status_code == 302 and response.location == "/dashboard?region=320100"
+    assert "请下钻到市、区县或企业后查看" in client.get("/dashboard").get_data(as_text=True)
+    assert list_counts(client, "retraining", enterprise=dw.w.ent_b.id) == (1, 0)
