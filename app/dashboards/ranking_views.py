@@ -341,7 +341,7 @@ def _component_page(institution: TrainingInstitution, key: str) -> tuple[list[st
 def institution_rows(institution_id: int):
     """The rows behind one figure of an institution's score (``?component=``), as a page or (``?xlsx=1``) a file."""
     institution = scope.get_institution_or_404(current_user, institution_id)
-    key = request.args.get("component", "")
+    key = request.args.get("component") or "theory"
     if key not in ranking.COUNTED:
         abort(404)
     columns, rows, total, hits = _component_page(institution, key)
