@@ -69,8 +69,9 @@ def _add(user_ids, kind: str, ref: str, params: dict, link: str, due_on: date | 
             insert_on_conflict(db.session, Alert)
             .values(user_id=user_id, kind=kind, ref=ref, params=params, link=link, due_on=due_on, created_at=utcnow())
             .on_conflict_do_nothing(index_elements=["user_id", "kind", "ref"])
+            .returning(Alert.id)
         )
-        written += db.session.execute(stmt).rowcount or 0
+        written += db.session.execute(stmt).scalar() is not None  # (rowcount is -1 here on PostgreSQL)
     return written
 
 

@@ -85,3 +85,26 @@ def test_a_list_too_long_to_count_in_python_asks_to_drill_down(dw, client, login
     assert response.status_code == 302 and response.location == "/dashboard?region=320100"
     assert "请下钻到市、区县或企业后查看" in client.get("/dashboard").get_data(as_text=True)
     assert list_counts(client, "retraining", enterprise=dw.w.ent_b.id) == (1, 0)
+
+
+def test_the_sql_figures_agree_with_the_pages_that_count_in_python(dw):
+    """持证上岗 and the 6-month rule as ``app.certificates.compliance`` counts them (dates and rules in Python)."""
+    from app.certificates import compliance
+    from app.dashboards.metrics import METRICS
+    from app.training import hours
+
+    ctx = Ctx.on(dw.today)
+    for enterprise in (dw.w.ent_a, dw.w.ent_b, dw.w.ent_c):
+        report = compliance.report(enterprise, dw.today)
+        cells = METRICS["licensed"].aggregate(ctx, [enterprise.id])
+        assert (sum(c.num for c in cells), sum(c.den for c in cells)) == (report.holding, report.required)
+        assert report.required > 0
+        overdue = {line.employment.id for line in compliance.overdue_appointments(dw.today, [enterprise.id])}
+        rows = db.session.execute(METRICS["managers_overdue"].rows(ctx, [enterprise.id])).all()
+        assert {r.employment_id for r in rows} == overdue
+        ledger = hours.year_ledger(enterprise, dw.today.year)
+        [retraining] = METRICS["retraining"].aggregate(ctx, [enterprise.id])
+        assert (retraining.num, retraining.den) == (sum(1 for r in ledger if r.short == 0), len(ledger))
+    assert {r.employment_id for r in db.session.execute(METRICS["managers_overdue"].rows(ctx, [dw.w.ent_a.id]))} == {
+        dw.manager.id
+    }
