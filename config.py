@@ -17,6 +17,8 @@ import secrets
 from datetime import timedelta
 from pathlib import Path
 
+from celery.schedules import crontab
+
 BASE_DIR = Path(__file__).resolve().parent
 INSTANCE_DIR = Path(os.environ.get("ANPEI_INSTANCE", BASE_DIR / "instance"))
 
@@ -70,6 +72,10 @@ class Config:
         "pool_pre_ping": env_bool("ANPEI_DB_PRE_PING", False),
         "pool_size": env_int("ANPEI_DB_POOL_SIZE", 10),
     }
+
+    #: A read replica of the primary for read-only pages (dashboards, their lists and exports, the 排名公告);
+    #: unset: they read the primary (app/dashboards/replica.py).
+    DATABASE_REPLICA_URL = env_str("DATABASE_REPLICA_URL")
 
     CELERY_BROKER_URL = env_str("CELERY_BROKER_URL")
     CELERY_RESULT_BACKEND = env_str("CELERY_RESULT_BACKEND")
@@ -185,6 +191,12 @@ class Config:
     API_WEBHOOK_ALLOW_HTTP = env_bool("ANPEI_API_WEBHOOK_ALLOW_HTTP", False)
     API_WEBHOOK_ALLOW_LOOPBACK = env_bool("ANPEI_API_WEBHOOK_ALLOW_LOOPBACK", False)
     API_FINDING_DUE_DAYS = env_int("ANPEI_API_FINDING_DUE_DAYS", 3)
+    #: Nightly jobs run at this local hour (``BABEL_DEFAULT_TIMEZONE``), when nobody studies or sits an exam.
+    NIGHTLY_HOUR = env_int("ANPEI_NIGHTLY_HOUR", 2)
+    #: Dashboards (app/dashboards): how often the rollups of enterprises whose data changed are recounted, and how
+    #: many enterprises the nightly check recounts against their rollups.
+    ROLLUP_REFRESH_MINUTES = env_int("ANPEI_ROLLUP_REFRESH_MINUTES", 15)
+    ROLLUP_CHECK_SAMPLE = env_int("ANPEI_ROLLUP_CHECK_SAMPLE", 200)
 
     # 逢查必考: default sample per post, inspection window, finding deadline, ticket and guessing limits.
     SPOTCHECK_SAMPLE_RULE = {"principal": 1, "safety_manager": 2, "special_operator": 2, "worker": 3}
@@ -214,23 +226,41 @@ class Config:
             "task_serializer": "json",
             "accept_content": ["json"],
             "timezone": cls.BABEL_DEFAULT_TIMEZONE,
-            # Every periodic job, in one place (STYLE.md 3.8).
+            # Every periodic job, in one place (STYLE.md 3.8). Nightly jobs at a local hour (crontab in
+            # ``timezone``), staggered: the certificates' statuses, then the rollups and scores that read them.
             "beat_schedule": {
-                "archive-verify-nightly": {"task": "archive.verify_all", "schedule": 24 * 3600},
+                "archive-verify-nightly": {"task": "archive.verify_all", "schedule": nightly(cls, 40)},
                 "archive-checkpoint-hourly": {"task": "archive.checkpoint", "schedule": 3600},
                 "core-purge-limits-hourly": {"task": "core.purge_limits", "schedule": 3600},
                 "exams-expire-overdue": {"task": "exams.expire_overdue", "schedule": 60},
                 "spotchecks-close-expired": {"task": "spotchecks.close_expired", "schedule": 60},
-                "certificates-mark-lapsed-nightly": {"task": "certificates.mark_lapsed", "schedule": 24 * 3600},
-                "certificates-reminders-daily": {"task": "certificates.send_reminders", "schedule": 24 * 3600},
+                "certificates-mark-lapsed-nightly": {"task": "certificates.mark_lapsed", "schedule": nightly(cls, 0)},
+                # reminders (and their emails) in the morning, when people read them
+                "certificates-reminders-daily": {
+                    "task": "certificates.send_reminders",
+                    "schedule": crontab(hour=8, minute=0),
+                },
                 "certificates-retry-mails": {"task": "certificates.retry_mails", "schedule": 600},
                 "certificates-expire-bundles-hourly": {"task": "certificates.expire_bundles", "schedule": 3600},
                 "training-refresh-completions": {"task": "training.refresh_completions", "schedule": 600},
                 "api-retry-deliveries": {"task": "api.retry_deliveries", "schedule": 60},
                 "api-findings-due-hourly": {"task": "api.findings_due", "schedule": 3600},
                 "api-purge-daily": {"task": "api.purge", "schedule": 24 * 3600},
+                "dashboards-refresh-nightly": {"task": "dashboards.refresh_rollups", "schedule": nightly(cls, 15)},
+                "dashboards-scores-nightly": {"task": "dashboards.compute_scores", "schedule": nightly(cls, 50)},
+                "dashboards-refresh-changed": {
+                    "task": "dashboards.refresh_changed",
+                    "schedule": cls.ROLLUP_REFRESH_MINUTES * 60,
+                },
+                "dashboards-recommend-exits": {"task": "dashboards.recommend_exits", "schedule": 600},
+                "dashboards-collect-alerts": {"task": "dashboards.collect_alerts", "schedule": 600},
             },
         }
+
+
+def nightly(config: type[Config], minute: int):
+    """A nightly crontab at ``NIGHTLY_HOUR``:``minute``, in Celery's ``timezone`` (the platform's zone)."""
+    return crontab(hour=config.NIGHTLY_HOUR, minute=minute)
 
 
 def instance_secret(name: str, directory: Path | None = None) -> str:

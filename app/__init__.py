@@ -54,6 +54,9 @@ def create_app(config_class: type[Config] | None = None, **overrides) -> Flask:
     from app.core import errors, storage, templating, web
 
     storage.init_app(app)
+    from app.dashboards import replica
+
+    replica.init_app(app)
     errors.register(app)
     templating.register(app)
     web.register(app)
@@ -88,6 +91,8 @@ BLUEPRINTS = (
     ("app.training.enrolment_views", "/training"),  # 报名申请, 报名审核, invitations, bulk enrolment
     ("app.api.views", "/api/v1"),  # the data-exchange API: bearer tokens, JSON, OpenAPI
     ("app.api.client_views", None),  # /api-clients: who manages API clients
+    ("app.dashboards.views", None),  # /dashboard, its lists, complaints, 退出, the bell's page
+    ("app.dashboards.public_views", None),  # /rankings: the public 排名公告
 )
 
 

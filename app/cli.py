@@ -46,6 +46,63 @@ def register(app: Flask) -> None:
                 break
         click.echo(f"certificates changed: {total}")
 
+    dashboards = click.Group("dashboards", help="Rollups, scores, 退出 recommendations and alerts of the dashboards.")
+    app.cli.add_command(dashboards)
+
+    @dashboards.command("refresh")
+    @click.option("--on", "on", default="", help="the day to count for (YYYY-MM-DD; default today)")
+    def dashboards_refresh(on: str):
+        """Recount every enterprise's rollups (keyset batches, a commit each) and the region sums."""
+        from datetime import date
+
+        from app.core.clock import local_today
+        from app.dashboards import rollups
+
+        run = rollups.refresh_all(date.fromisoformat(on) if on else local_today(), commit=db.session.commit)
+        db.session.commit()
+        click.echo(f"rollups: {run.rows} rows for {run.enterprises} enterprises")
+
+    @dashboards.command("verify")
+    @click.option("--sample", type=int, default=0, help="enterprises to recount (0: all)")
+    def dashboards_verify(sample: int):
+        """Check that the rollups equal a recount from the raw rows (and the region rows their enterprises' sum)."""
+        from app.dashboards import rollups, tiles
+
+        ctx = tiles.region_ctx()
+        if ctx is None:
+            click.echo("no rollups yet: run flask dashboards refresh")
+            sys.exit(1)
+        checked, mismatches = rollups.verify(ctx, sample=sample or None)
+        for m in mismatches[:50]:
+            click.echo(f"MISMATCH {m.what} {m.key}: stored {m.stored}, recount {m.recount}")
+        click.echo(f"checked {checked} enterprises: {len(mismatches)} mismatches")
+        sys.exit(1 if mismatches else 0)
+
+    @dashboards.command("scores")
+    @click.option("--month", default="", help="YYYY-MM (default this month)")
+    def dashboards_scores(month: str):
+        """Compute the training institutions' 动态积分 for a month."""
+        from datetime import date
+
+        from app.core.clock import local_today
+        from app.dashboards import ranking
+
+        day = date.fromisoformat(month + "-01") if month else local_today()
+        rows = ranking.compute(day)
+        db.session.commit()
+        click.echo(f"scores: {rows} institutions")
+
+    @dashboards.command("alerts")
+    def dashboards_alerts():
+        """Write the bell's alerts due now (and the 退出 recommendations first)."""
+        from app.core.clock import local_today, utcnow
+        from app.dashboards import alerts, exits
+
+        created = exits.recommend(local_today())
+        written = alerts.collect(utcnow(), local_today())
+        db.session.commit()
+        click.echo(f"退出 recommendations: {len(created)}, alerts: {written}")
+
     @app.cli.command("seed-demo")
     def seed_demo_command():
         """Seed the demo data once (re-running changes nothing)."""

@@ -14,6 +14,8 @@ from app.certificates import models as certificates_models  # noqa: F401
 from app.certificates import tasks as certificates_tasks  # noqa: F401  (registers Celery tasks)
 from app.core import limits as core_limits  # noqa: F401  (limiter counters)
 from app.core import tasks as core_tasks  # noqa: F401  (registers Celery tasks)
+from app.dashboards import models as dashboards_models  # noqa: F401
+from app.dashboards import tasks as dashboards_tasks  # noqa: F401  (registers Celery tasks)
 from app.exams import models as exams_models  # noqa: F401
 from app.exams import tasks as exams_tasks  # noqa: F401  (registers Celery tasks)
 from app.people import models as people_models  # noqa: F401

@@ -41,6 +41,7 @@ from app.training.models import (
     TrainingClass,
 )
 from tests.certificates.world import objects_for_access_matrix as cert_objects
+from tests.dashboards.world import objects_for_access_matrix as dashboard_objects
 from tests.exams.practical_world import objects_for_access_matrix as practical_objects
 from tests.exams.world import objects_for_access_matrix as exam_objects
 from tests.factories import Factory
@@ -138,6 +139,12 @@ OBJECT_ARGS: dict[str, Callable[[Tenant], object]] = {
     "cert_id": lambda t: _cached("cert", lambda t: cert_objects(t.world))(t)["cert_id"],
     "bundle_id": lambda t: _cached("cert", lambda t: cert_objects(t.world))(t)["bundle_id"],
     "delegation_id": lambda t: _cached("cert", lambda t: cert_objects(t.world))(t)["delegation_id"],
+    # the regulator's view: an institution of 玄武区 with a complaint (and its document), person A's 退出 recommendation
+    # (tests/dashboards/world.py)
+    **{
+        arg: (lambda arg: lambda t: _cached("dashboards", lambda t: dashboard_objects(t.world))(t)[arg])(arg)  # noqa: B023
+        for arg in ("institution_id", "complaint_id", "document_id", "exit_id")
+    },
     # 人像抓拍: person A's snapshot in that class, and of that attempt
     "snapshot_id": _cached("snapshot", _snapshot),
     "exam_snapshot_id": _cached("exam_snapshot", _exam_snapshot),
@@ -230,6 +237,8 @@ PUBLIC_ENDPOINTS: dict[str, str] = {
     "api.openapi": "the API's OpenAPI document: what an integrator reads before having a token",
     "api.docs": "the API's documentation page (renders the OpenAPI document)",
     "api.verify_*": "certificate verification as an API: the public record only, masked, rate-limited like the page",
+    "rankings.index": "排名公告 of training institutions: published by the regulator for the public (no person's data)",
+    "rankings.show": "one published 排名公告 (frozen; institutions and their figures only)",
 }
 
 
@@ -288,6 +297,15 @@ def _state() -> tuple:
                 sa.select(ApiClient.id, ApiClient.token_hash, ApiClient.secret_enc, ApiClient.revoked_at)
             )
         ),
+        tuple(db.session.execute(sa.text("SELECT id, verdict FROM dash_complaints")).all()),
+        tuple(
+            db.session.execute(
+                sa.text("SELECT id, state, action_note, close_note FROM dash_exit_recommendations")
+            ).all()
+        ),
+        db.session.scalar(sa.text("SELECT count(*) FROM dash_complaint_documents")),
+        db.session.scalar(sa.text("SELECT count(*) FROM dash_ranking_holds")),
+        db.session.scalar(sa.text("SELECT count(*) FROM dash_record_events")),
     )
 
 
@@ -307,6 +325,8 @@ POST_DATA = {
     "legal_basis": "",
     "note": "",
     "verdict": "same_person",
+    "action": "transfer",
+    "seen": "pending",
 }
 
 

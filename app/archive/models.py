@@ -25,7 +25,11 @@ class ArchiveEvent(db.Model):
     """
 
     __tablename__ = "archive_events"
-    __table_args__ = (sa.UniqueConstraint("person_id", "seq"),)
+    __table_args__ = (
+        sa.UniqueConstraint("person_id", "seq"),
+        #: Events of one kind in a period (the dashboards' and scores' 学时不足放行): migration 0502.
+        sa.Index("ix_archive_events_kind_at", "kind", "at"),
+    )
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     person_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("people_persons.id"), index=True)

@@ -41,6 +41,7 @@ GROUPS = {
 }
 _GROUP_OF_PREFIX = {"person": "person", "employment": "person", "exam": "exam", "spotcheck": "spotcheck"}
 _GROUP_OF_PREFIX["finding"] = "spotcheck"
+_GROUP_OF_PREFIX["exit"] = "spotcheck"  # 退出 recommendations follow 逢查必考 failures
 _GROUP_OF_PREFIX["certificate"] = "certificate"
 
 

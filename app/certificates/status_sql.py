@@ -75,3 +75,13 @@ def status_expr(book: RuleBook, day: date) -> sa.ColumnElement:
         else_=status(CertStatus.VALID),
     )
     return sa.type_coerce(expr, Certificate.status.type)
+
+
+def next_due_expr(book: RuleBook) -> sa.ColumnElement:
+    """The day a certificate's next obligation falls due while it holds: its 应复审日期 where 30号令's 复审 applies
+    to it (:func:`app.certificates.obligations.review_applies`), else the end of validity (换证, 延期复审, 延期换证) —
+    :func:`app.certificates.obligations.next_obligation`'s ``due_on`` in SQL, for lists of certificates falling due."""
+    special = Certificate.kind == CertKind.SPECIAL_OPERATOR
+    due, end = Certificate.review_due_on, Certificate.valid_to
+    review = sa.and_(special, due.is_not(None), due < end, _rule(book, REVIEW_YEARS, due) > 0)
+    return sa.type_coerce(sa.case((review, due), else_=end), sa.Date)

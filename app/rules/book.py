@@ -61,6 +61,13 @@ class RuleBook:
     def int(self, key: str, *, region_code: str = "", on: date) -> int:
         return int(self.value(key, region_code=region_code, on=on))
 
+    @property
+    def fingerprint(self) -> int:
+        """Equal for books of the same rows: a key for what is built from a book (the dashboards' statements)."""
+        if not hasattr(self, "_fingerprint"):
+            self._fingerprint = hash(tuple((key, tuple(rows)) for key, rows in sorted(self._rows.items())))
+        return self._fingerprint
+
     def values(self, key: str) -> set[float]:
         """Every value ``key`` takes anywhere, at any time (for SQL that branches on them)."""
         return {row.value for row in self.versions(key)}

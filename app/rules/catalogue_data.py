@@ -77,6 +77,10 @@ CATALOGUE: list[tuple[str, str, list[tuple[str, str]]]] = [
 
 #: The day 应急管理部令第19号 (the revised 特种作业人员安全技术培训考核管理规定) took effect (DOMAIN.md §2.0).
 REVISION_19 = date(2026, 6, 1)
+#: 动态积分、排名公告 of training institutions: the plan's words; the weights are editable defaults.
+RANKING_BASIS = "三项岗位人员培训取证反馈、12345投诉和信访举报 → 培训机构动态积分、排名公告（权重为平台默认值，可编辑）"
+#: 准入/退出机制 of the plan, as the platform applies it.
+EXIT_BASIS = "准入/退出机制：逢查必考12个月内两次不合格，建议调离岗位或重新培训考核（平台默认口径，可编辑）"
 #: The valid_from of rows that have always applied (as far as the platform's records go).
 ALWAYS = date(2000, 1, 1)
 
@@ -209,4 +213,24 @@ RULES: list[tuple] = [
     ("appointment.exam_deadline_months", "高危行业主要负责人/安管 任职后考核期限", 6, "月", "3号令 第二十四条"),
     ("absence.practical_reexam_months", "离开特种作业岗位需重新实操考试", 6, "月", "30号令 第三十二条"),
     ("absence.retraining_months", "离岗后重新上岗需车间、班组级培训", 12, "月", "3号令 第十七条"),
+    # 培训机构 动态积分 (app/dashboards/ranking.py): a month's score counts the 12 months ending with it. Points for the
+    # first-attempt pass rate of its trainees at the authority's exams, deductions per event; the weights are the
+    # platform's defaults until a province sets its own (region rows).
+    ("ranking.window_months", "动态积分 统计周期（截至当月的最近月数）", 12, "月", RANKING_BASIS),
+    ("ranking.base_points", "动态积分 基础分", 60, "分", RANKING_BASIS),
+    ("ranking.pass_rate_points", "动态积分 学员首次考试通过率满分（得分 = 通过率 × 本分值）", 40, "分", RANKING_BASIS),
+    (
+        "ranking.deduct.spotcheck_failure",
+        "动态积分 扣分：结业后12个月内逢查必考不合格（每人次）",
+        2,
+        "分",
+        RANKING_BASIS,
+    ),
+    ("ranking.deduct.complaint", "动态积分 扣分：投诉举报经查属实（每件）", 5, "分", RANKING_BASIS),
+    ("ranking.deduct.impostor", "动态积分 扣分：人像抓拍复核为非本人（每次）", 3, "分", RANKING_BASIS),
+    ("ranking.deduct.gate_override", "动态积分 扣分：学员学时不足被放行参加考试（每人次）", 1, "分", RANKING_BASIS),
+    ("ranking.min_first_attempts", "参与排名的最少首次考试人次（不足则单列，不排名）", 10, "人次", RANKING_BASIS),
+    # 准入/退出 (app/dashboards/exits.py)
+    ("exit.spotcheck_failures", "逢查必考不合格次数达到即提出退出建议", 2, "次", EXIT_BASIS),
+    ("exit.window_months", "逢查必考不合格次数的统计期间", 12, "月", EXIT_BASIS),
 ]

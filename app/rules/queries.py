@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from datetime import date
 
 import sqlalchemy as sa
+from sqlalchemy import orm as so
 
 from app.core.clock import local_today
 from app.extensions import db
@@ -57,13 +58,60 @@ def rule_book(keys: Iterable[str] | None = None) -> RuleBook:
     return RuleBook(RuleRow(*row) for row in db.session.execute(query))
 
 
+#: Where :func:`cached_book` keeps the book: the session's ``info``, so it lives as long as one unit of work.
+_CACHE = "anpei_rule_book"
+
+
+def cached_book() -> RuleBook:
+    """Every rule version, read once per unit of work: the session's transaction (a request, a task's batch).
+
+    Every region and every day is answered from the one book, so a loop over persons, enterprises or certificates
+    reads the rule tables once, not once per row. The cache is dropped when the transaction ends (commit or
+    rollback) and when the session itself writes rules (an admin's edit, a test's ``UPDATE``), so nobody reads a
+    version older than their own transaction could see.
+    """
+    session = db.session()
+    if _CACHE not in session.info or _pending_rule(session):
+        session.info[_CACHE] = rule_book()  # the query autoflushes a pending rule first
+    return session.info[_CACHE]
+
+
+def _pending_rule(session) -> bool:
+    """A rule added or changed in the session but not flushed yet (a query would autoflush it; a cache hit not)."""
+    return any(isinstance(obj, Rule) for obj in (*session.new, *session.dirty, *session.deleted))
+
+
+def forget_cached_book(session) -> None:
+    session.info.pop(_CACHE, None)
+
+
+@sa.event.listens_for(so.Session, "after_commit")
+@sa.event.listens_for(so.Session, "after_soft_rollback")
+def _forget_at_transaction_end(session, *args) -> None:
+    forget_cached_book(session)
+
+
+@sa.event.listens_for(so.Session, "after_flush")
+def _forget_after_rule_writes(session, flush_context) -> None:
+    if _pending_rule(session):
+        forget_cached_book(session)
+
+
+@sa.event.listens_for(so.Session, "do_orm_execute")
+def _forget_before_bulk_rule_writes(state) -> None:
+    """``UPDATE rules_rules …`` through the session (``sa.update(Rule)``): the book must be read again."""
+    if (state.is_update or state.is_delete or state.is_insert) and any(m.class_ is Rule for m in state.all_mappers):
+        forget_cached_book(state.session)
+
+
 def rule_value(key: str, *, region_code: str = "", on: date | None = None) -> float:
     """The figure in force for ``key`` on ``on`` (today by default): the most specific region override, then the
-    national value; of those, the latest version that applies from ``on`` or earlier.
+    national value; of those, the latest version that applies from ``on`` or earlier. Read from
+    :func:`cached_book` (the rule tables are read once per transaction, not once per call).
 
     :raises KeyError: when no row exists for ``key`` (a missing rule is a configuration bug, not a default).
     """
-    return rule_book([key]).value(key, region_code=region_code, on=on or local_today())
+    return cached_book().value(key, region_code=region_code, on=on or local_today())
 
 
 def rule_case(book: RuleBook, key: str, *, region: sa.ColumnElement, on: sa.ColumnElement) -> sa.ColumnElement:

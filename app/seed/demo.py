@@ -19,6 +19,7 @@ from app.rules.seed import seed_reference
 from app.seed.activity import seed_demo_activity
 from app.seed.certificates import seed_demo_certificates
 from app.seed.enrolment import seed_demo_enrolment
+from app.seed.oversight import seed_demo_oversight
 from app.seed.portraits import portrait
 from app.seed.practical import seed_demo_practical
 
@@ -168,4 +169,5 @@ def seed_demo() -> bool:
     seed_demo_certificates(chem)
     seed_demo_practical(chem)
     seed_demo_enrolment(chem, [machine])
+    seed_demo_oversight()
     return True

@@ -289,6 +289,9 @@ PAYLOADS = {
         "doc_number": "玄应急2号",
         "on": "2027-01-01",
     },
+    "exit.recommended": {"exit": 1, "failures": 2, "months": 12, "failed_on": "2026-11-02"},
+    "exit.acted": {"exit": 1, "action": "transfer", "note": "调往仓库"},
+    "exit.closed": {"exit": 1, "note": "已调离特种作业岗位"},
 }
 
 #: What each kind must read as: (title, facts that must appear, outcome badge or None).
@@ -460,6 +463,13 @@ EXPECTED = {
     ),
     "certificate.violation": ("违章记录", [("发生日期", "2027-01-01"), ("原因", "未佩戴绝缘手套")], None),
     "certificate.suspension_proposed": ("暂扣建议", [("原因", "现场检查违章"), ("文号", "玄应急2号")], None),
+    "exit.recommended": (
+        "退出建议",
+        [("原因", "12个月内逢查必考2次不合格"), ("最近一次不合格", "2026-11-02")],
+        ("待处理", "warn"),
+    ),
+    "exit.acted": ("退出建议：企业处理", [("处理方式", "调离岗位"), ("说明", "调往仓库")], ("处理中", "warn")),
+    "exit.closed": ("退出建议办结", [("办结说明", "已调离特种作业岗位")], ("已办结", "ok")),
 }
 
 RAW = re.compile(r"\d{4}-\d{2}-\d{2}T|\b[a-z]+_[a-z_]+\b|\b(?:sampled|training|makeup|principal|worker|regular)\b")

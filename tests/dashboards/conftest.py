@@ -1,0 +1,8 @@
+import pytest
+
+from tests.dashboards.world import build
+
+
+@pytest.fixture
+def dw(factory):
+    return build(factory)
