@@ -6,6 +6,14 @@ import secrets
 from urllib.parse import urlsplit
 
 from flask import Flask, Response, current_app, g, request, session
+from flask_babel import gettext as _
+
+from app.core.errors import DomainError
+from app.core.messages import register as register_messages
+
+register_messages(
+    {"request.nul_character": lambda p: _("「%(field)s」含有不可见的控制字符（NUL），请删除后重试", field=p["field"])}
+)
 
 
 def safe_next(target: str | None, default: str | None = None) -> str | None:
@@ -83,6 +91,45 @@ def _signed_in() -> bool:
     return "_user_id" in session
 
 
+# ---------------------------------------------------------------- input that no text column can hold
+
+
+def refuse_nul_characters() -> None:
+    """``before_request``: a NUL (U+0000) in a query argument, a form field or a JSON body is refused with a 400 that
+    names the field, before any view runs. PostgreSQL cannot store it in a text column (a lookup would end in a
+    500), SQLite would store it and compare differently; no real input contains one. Uploaded files are not
+    fields: their readers check their own contents."""
+    for source in (request.view_args or {}, request.args, request.form if request.method != "GET" else {}):
+        for key in source:
+            values = source.getlist(key) if hasattr(source, "getlist") else [source[key]]
+            if "\x00" in key or any(isinstance(v, str) and "\x00" in v for v in values):
+                raise DomainError("request.nul_character", http_status=400, field=key.replace("\x00", ""))
+    if request.is_json and request.content_length:
+        raw = request.get_data(cache=True)
+        if b"\\u0000" in raw or b"\x00" in raw:
+            field = _nul_path(request.get_json(silent=True))
+            raise DomainError("request.nul_character", http_status=400, field=field or "JSON")
+
+
+def _nul_path(value, path: str = "") -> str | None:
+    """The dotted path of the first key or string in a JSON value that holds a NUL (``items[2].text``)."""
+    if isinstance(value, str):
+        return path if "\x00" in value else None
+    if isinstance(value, dict):
+        for key, item in value.items():
+            here = f"{path}.{key}" if path else str(key)
+            if "\x00" in str(key):
+                return here.replace("\x00", "")
+            if (found := _nul_path(item, here)) is not None:
+                return found
+    if isinstance(value, list):
+        for index, item in enumerate(value):
+            if (found := _nul_path(item, f"{path}[{index}]")) is not None:
+                return found
+    return None
+
+
 def register(app: Flask) -> None:
+    app.before_request(refuse_nul_characters)
     app.after_request(security_headers)
     app.add_template_global(csp_nonce)
