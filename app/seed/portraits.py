@@ -42,6 +42,7 @@ def face_of(seed: int) -> Image.Image | None:
     return found[seed % len(found)] if found else None
 
 
+@functools.lru_cache(maxsize=64)  # pure in its arguments; the PNG encoding is most of a demo seed's time
 def portrait(seed: int) -> bytes:
     """The registered-photo upload of demo person ``seed``: their face, cropped and lit per seed (a PNG)."""
     face = face_of(seed)
@@ -58,6 +59,7 @@ def portrait(seed: int) -> bytes:
 PLACES = [(400, 150, 40), (300, 20, 150), (340, 300, 100), (260, 360, 10)]
 
 
+@functools.lru_cache(maxsize=256)
 def webcam_frame(seed: int, moment: int, *, someone_else: bool = False) -> bytes:
     """A 640 × 480 JPEG "webcam frame" of demo person ``seed`` at their ``moment``-th snapshot: the face in a room,
     placed differently each moment; ``someone_else``: the other face at that place."""

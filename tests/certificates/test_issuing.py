@@ -41,7 +41,9 @@ def test_a_special_operator_certificate_is_numbered_t_plus_id_and_valid_six_year
     assert cert.review_due_on is None  # 应急管理部令第19号: no 复审, 换证 at the end of the 6 years
     assert cert.status is CertStatus.VALID
     assert len(cert.verify_code) >= 24
-    kinds = db.session.scalars(sa.select(ArchiveEvent.kind).where(ArchiveEvent.person_id == person.id)).all()
+    kinds = db.session.scalars(
+        sa.select(ArchiveEvent.kind).where(ArchiveEvent.person_id == person.id).order_by(ArchiveEvent.seq)
+    ).all()
     assert kinds[-1] == "certificate.issued"
 
 

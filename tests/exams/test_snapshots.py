@@ -99,7 +99,11 @@ def test_a_refusal_lets_the_exam_go_on_and_the_organiser_sees_it(exam_world, log
     page = client.get(f"/exams/attempts/{attempt.id}").get_data(as_text=True)
     assert "您已拒绝人像抓拍：考试可以继续，组织单位会看到您拒绝了抓拍。" in page
     assert post_answer(client, attempt, 0, right_answer(attempt, 0), 1).status_code == 200  # the exam itself goes on
-    kinds = list(db.session.scalars(sa.select(ArchiveEvent.kind).where(ArchiveEvent.person_id == w.person.id)))
+    kinds = list(
+        db.session.scalars(
+            sa.select(ArchiveEvent.kind).where(ArchiveEvent.person_id == w.person.id).order_by(ArchiveEvent.seq)
+        )
+    )
     assert "snapshot.refused" in kinds
 
     organiser = login(w.organiser, c=app.test_client())

@@ -46,7 +46,9 @@ def test_the_employer_uploads_a_photo_that_is_stored_as_a_one_inch_jpeg(client, 
     assert "no-store" in photo.headers["Cache-Control"]
     stored = Image.open(io.BytesIO(photo.data))
     assert (stored.format, stored.size) == ("JPEG", (295, 413))
-    kinds = db.session.scalars(sa.select(ArchiveEvent.kind).where(ArchiveEvent.person_id == world.person_a.id)).all()
+    kinds = db.session.scalars(
+        sa.select(ArchiveEvent.kind).where(ArchiveEvent.person_id == world.person_a.id).order_by(ArchiveEvent.seq)
+    ).all()
     assert "person.photo" in kinds
 
 

@@ -24,7 +24,9 @@ def test_an_institution_sees_its_trainees_only_and_examines_them(client, login, 
     page = client.get(f"/people/{world.person_a.id}")
     assert page.status_code == 200 and "王大锤" in page.get_data(as_text=True)
     assert client.get(f"/people/{other_person.id}").status_code == 404
-    kinds = db.session.scalars(sa.select(ArchiveEvent.kind).where(ArchiveEvent.person_id == world.person_a.id)).all()
+    kinds = db.session.scalars(
+        sa.select(ArchiveEvent.kind).where(ArchiveEvent.person_id == world.person_a.id).order_by(ArchiveEvent.seq)
+    ).all()
     assert kinds.count("person.trainee") == 1
 
     # its sitting form offers its trainees as candidates, nobody else

@@ -284,5 +284,9 @@ def test_stats_pass_rates_and_most_missed(world, login):
 
 def test_person_file_shows_results(world, login):
     _inspection, principal = _closed(world)
-    kinds = set(db.session.scalars(sa.select(ArchiveEvent.kind).where(ArchiveEvent.person_id == principal.person_id)))
+    kinds = set(
+        db.session.scalars(
+            sa.select(ArchiveEvent.kind).where(ArchiveEvent.person_id == principal.person_id).order_by(ArchiveEvent.seq)
+        )
+    )
     assert {"spotcheck.sampled", "spotcheck.result", "finding.opened"} <= kinds

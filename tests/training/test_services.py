@@ -34,7 +34,11 @@ def at(seconds: float) -> datetime:
 
 
 def kinds_of(person) -> list[str]:
-    return list(db.session.scalars(sa.select(ArchiveEvent.kind).where(ArchiveEvent.person_id == person.id)))
+    return list(
+        db.session.scalars(
+            sa.select(ArchiveEvent.kind).where(ArchiveEvent.person_id == person.id).order_by(ArchiveEvent.seq)
+        )
+    )
 
 
 def study_for(world, person, seconds: int, *, start: datetime = T0, lesson=None) -> str:

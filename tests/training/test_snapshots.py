@@ -78,7 +78,11 @@ def test_the_consent_step_comes_first_and_is_recorded_in_the_file(learner, train
     assert "同意抓拍并开始学习" not in page and 'data-consent="yes"' in page
     consent = db.session.scalar(sa.select(SnapshotConsent))
     assert consent.person_id == training_world.person.id and consent.granted and consent.at == learner.clock["now"]
-    kinds = db.session.scalars(sa.select(ArchiveEvent.kind).where(ArchiveEvent.person_id == training_world.person.id))
+    kinds = db.session.scalars(
+        sa.select(ArchiveEvent.kind)
+        .where(ArchiveEvent.person_id == training_world.person.id)
+        .order_by(ArchiveEvent.seq)
+    )
     assert "snapshot.consent" in list(kinds)
 
 
@@ -118,7 +122,11 @@ def test_a_refusal_credits_nothing_and_says_why(learner, training_world):
     assert (refused["credited"], refused["refusal"]) == (0, "snapshot_refused")
     assert learner.snap().get_json()["error"]["code"] == "snapshot.no_consent"
     kinds = list(
-        db.session.scalars(sa.select(ArchiveEvent.kind).where(ArchiveEvent.person_id == learner.world.person.id))
+        db.session.scalars(
+            sa.select(ArchiveEvent.kind)
+            .where(ArchiveEvent.person_id == learner.world.person.id)
+            .order_by(ArchiveEvent.seq)
+        )
     )
     assert "snapshot.refused" in kinds
     # changing one's mind: consent, and the next page credits again
@@ -247,7 +255,11 @@ def test_a_mismatch_flags_the_snapshot_for_review_and_holds_its_credit(
     db.session.expire_all()
     flagged = db.session.get(Snapshot, snapshot.id)
     assert flagged.needs_review and flagged.face_matched is False and flagged.face_distance == 0.9
-    kinds = list(db.session.scalars(sa.select(ArchiveEvent.kind).where(ArchiveEvent.person_id == w.person.id)))
+    kinds = list(
+        db.session.scalars(
+            sa.select(ArchiveEvent.kind).where(ArchiveEvent.person_id == w.person.id).order_by(ArchiveEvent.seq)
+        )
+    )
     assert "snapshot.flagged" in kinds
     learner.beat(0)
     held = learner.beat(30)  # the page studies on; its credit is held until the 复核 (tests/training/test_held_credit)

@@ -248,7 +248,11 @@ def test_the_sitting_form_shows_why_a_candidate_is_refused_and_logs_an_override(
     data["override_code"] = "authority_approval"
     admitted = client.post("/exams/sittings/new?post=principal", data=data)
     assert admitted.status_code == 302
-    kinds = db.session.scalars(sa.select(ArchiveEvent.kind).where(ArchiveEvent.person_id == training_world.person.id))
+    kinds = db.session.scalars(
+        sa.select(ArchiveEvent.kind)
+        .where(ArchiveEvent.person_id == training_world.person.id)
+        .order_by(ArchiveEvent.seq)
+    )
     assert "exam.gate_overridden" in list(kinds)
 
 
