@@ -125,6 +125,8 @@ class Config:
     STUDY_PROMPTS = env_int("ANPEI_STUDY_PROMPTS", 3)
     STUDY_PROMPT_WINDOW = env_int("ANPEI_STUDY_PROMPT_WINDOW", 60)
     STUDY_PROMPT_MISSES = env_int("ANPEI_STUDY_PROMPT_MISSES", 2)
+    #: Seconds a process keeps the daily-cap rules a heartbeat reads (a rule edit reaches study within this).
+    STUDY_RULES_MAX_AGE = 60
     #: A snapshot whose perceptual hash (64 bits) differs in at most this many bits from an earlier snapshot of the
     #: person or from the registered photo is the same picture again, and refused (app/people/snapshots.py).
     SNAPSHOT_SAME_PICTURE_BITS = env_int("ANPEI_SNAPSHOT_SAME_PICTURE_BITS", 6)
@@ -362,6 +364,7 @@ class TestingConfig(EmbeddedConfig):
     SNAPSHOTS_EXAMS = False
     #: No random "还在学习吗？" prompts unless a test draws them (its own ``STUDY_PROMPTS``): the rest are deterministic.
     STUDY_PROMPTS = 0
+    STUDY_RULES_MAX_AGE = 0  # every test reads the rules it set
     #: Off unless a test turns it on (``monkeypatch.setitem(app.config, "FACE_DETECTOR", "dlib")``): most tests'
     #: photos and snapshots are drawn pictures without a face; tests/people/test_detection.py, the snapshot tests
     #: and tests/browser/test_snapshots_phone.py run the real detector.

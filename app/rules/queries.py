@@ -50,12 +50,13 @@ def operation_name(code: str | None) -> str:
     return op.name if op else code
 
 
-def rule_book(keys: Iterable[str] | None = None) -> RuleBook:
-    """Every version of the rules (or of ``keys``) as a :class:`RuleBook`: one query."""
+def rule_book(keys: Iterable[str] | None = None, *, conn: sa.Connection | None = None) -> RuleBook:
+    """Every version of the rules (or of ``keys``) as a :class:`RuleBook`: one query (on ``conn`` when given, a
+    hot path's own connection; the session's otherwise)."""
     query = sa.select(Rule.key, Rule.region_code, Rule.valid_from, Rule.value, Rule.legal_basis)
     if keys is not None:
         query = query.where(Rule.key.in_(list(keys)))
-    return RuleBook(RuleRow(*row) for row in db.session.execute(query))
+    return RuleBook(RuleRow(*row) for row in (conn or db.session).execute(query))
 
 
 #: Where :func:`cached_book` keeps the book: the session's ``info``, so it lives as long as one unit of work.

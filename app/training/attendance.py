@@ -16,8 +16,8 @@ take 面授 + online 学时 of that day past the cap is refused — as overlappi
 would have fitted, as over the cap otherwise. The budget is kept on one counter row per person and day
 (:class:`AttendanceDay`) moved by a conditional ``UPDATE … WHERE minutes + :m <= :allowed``, so two entries racing
 for the same day (two classes, two organisers, two tabs) cannot both take the last hours. Online study credited
-*after* an entry is the crediting rule's business (``app.training.crediting``), which can read the same budget
-through :func:`day_budget`.
+*after* an entry meets the same budget from the other side: a heartbeat credits at most what the day has left
+(``app.training.crediting.online_room``, read by ``app.training.study``) and tells the page ``daily_cap``.
 
 Who and why: every entry keeps the user who recorded it and a reason (a sheet import: the import's reason and the
 sheet's sha256). On the day itself the organiser records, changes and withdraws entries alone. Once the day is

@@ -296,6 +296,23 @@ def class_span(starts_on: date, ends_on: date, tz: ZoneInfo) -> tuple[datetime, 
     return opens, to_utc(datetime.combine(ends_on + timedelta(days=1), time()), tz)
 
 
+def online_room(
+    *, cap_hours: float, online_period: float, offline_period: float, online_seconds: int, offline_minutes: int
+) -> int:
+    """Seconds of online study one day may still be credited: the daily cap (学时, 面授 and online together, rule
+    ``attendance.daily_cap_hours``) less the day's 面授 minutes (``offline_period`` minutes a 学时) and the online
+    seconds already credited (``online_period`` minutes a 学时), as online seconds. The entry side keeps the same
+    budget (``app.training.attendance``): a day never holds more training than one person can attend in a day."""
+    left = cap_hours - offline_minutes / offline_period - online_seconds / 60 / online_period
+    return max(0, int(left * online_period * 60 + 1e-6))
+
+
+def within_rooms(shares: list[tuple[date, int]], rooms: dict[date, int]) -> list[tuple[date, int]]:
+    """The day shares of a credit, each cut to what its day may still take (days with nothing left dropped)."""
+    kept = [(day, min(seconds, rooms.get(day, seconds))) for day, seconds in shares]
+    return [(day, seconds) for day, seconds in kept if seconds > 0]
+
+
 def split_by_day(end: datetime, seconds: int, tz: ZoneInfo | None = None) -> list[tuple[date, int]]:
     """The local days the ``seconds`` before ``end`` (naive UTC) fall on, oldest first, with their shares.
 

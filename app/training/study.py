@@ -12,16 +12,19 @@ from __future__ import annotations
 import functools
 import random
 import secrets
+import time
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from flask import current_app
 
-from app.core.clock import utcnow, zone_named
+from app.core.clock import to_local, utcnow, zone_named
 from app.core.db import INSERTS, first_row, insert_on_conflict
 from app.extensions import db
 from app.people.zones import person_zone_sql, region_zone_sql
+from app.rules.book import RuleBook
+from app.rules.queries import rule_book
 from app.training.crediting import (
     PAUSED,
     Heartbeat,
@@ -31,10 +34,13 @@ from app.training.crediting import (
     credit,
     credited_until,
     next_prompt,
+    online_room,
     split_by_day,
+    within_rooms,
 )
 from app.training.held import held_ledger, held_upsert, still_held
 from app.training.models import (
+    AttendanceDay,
     ClassMode,
     Enrolment,
     Lesson,
@@ -145,7 +151,8 @@ def heartbeat(
     still held when it writes."""
     now = now or utcnow()
     conn = conn or db.session.connection()
-    row = first_row(conn, _read_statement(), {"b_person": person_id})
+    today = to_local(now, zone_named(current_app.config["BABEL_DEFAULT_TIMEZONE"])).date()
+    row = first_row(conn, _read_statement(), {"b_person": person_id, "b_today": today})
     if row is None:
         return BeatResult(0, "taken_over", 0, 0.0)
     state = _state(row)
@@ -160,6 +167,11 @@ def heartbeat(
     if refusal == "taken_over":
         return BeatResult(0, refusal, row.credited_seconds, row.furthest)
     days = split_by_day(credited_until(state, now), seconds, zone_named(row.zone or "")) if seconds else []
+    if days:  # the daily cap: 面授 and online study of the day together
+        known = {today: (row.day_online, row.day_offline)}  # read with the session: most beats need no more
+        days = within_rooms(days, _day_rooms(conn, person_id, row.region_code or "", [d for d, _ in days], known))
+        if sum(share for _, share in days) < seconds:
+            seconds, refusal = sum(share for _, share in days), refusal or "daily_cap"
     progressed = bool(seconds or new.furthest > row.furthest)
     params = {
         "b_person": person_id,
@@ -199,6 +211,65 @@ def heartbeat(
     )
 
 
+#: How long a process keeps the daily-cap rules it read (a rule edit reaches heartbeats within this); 0: not kept.
+_CAP_KEYS = ("attendance.daily_cap_hours", "period.minutes.online", "period.minutes.offline")
+_cap_book: tuple[float, RuleBook] | None = None
+
+
+def _cap_rules(conn: sa.Connection) -> RuleBook:
+    """The daily cap's rule versions, read on the heartbeat's connection at most every ``STUDY_RULES_MAX_AGE``
+    seconds per process (heartbeats are the busiest request; the rules change a few times a year)."""
+    global _cap_book
+    max_age = float(current_app.config.get("STUDY_RULES_MAX_AGE", 60))
+    now = time.monotonic()
+    if _cap_book is None or now - _cap_book[0] >= max_age:
+        _cap_book = (now, rule_book(_CAP_KEYS, conn=conn))
+    return _cap_book[1]
+
+
+def _day_rooms(
+    conn: sa.Connection, person_id: int, region_code: str, days: list[date], known: dict[date, tuple[int, int]]
+) -> dict[date, int]:
+    """What each of ``days`` may still be credited online (:func:`app.training.crediting.online_room`), from the
+    person's online seconds and 面授 minutes on that day: ``known`` (read with the session), else read here (a beat
+    across midnight, a learner in another zone than the platform's)."""
+    missing = [day for day in days if day not in known]
+    if missing:
+        params = {"b_person": person_id, **{f"day{k}": day for k, day in enumerate(missing)}}
+        totals = first_row(conn, _day_totals_statement(len(missing)), params)
+        known = {**known, **{day: (totals[2 * k], totals[2 * k + 1]) for k, day in enumerate(missing)}}
+    book = _cap_rules(conn)
+    rooms = {}
+    for day in days:
+        value = functools.partial(book.value, region_code=region_code, on=day)
+        online, offline = known[day]
+        rooms[day] = online_room(
+            cap_hours=value("attendance.daily_cap_hours"),
+            online_period=value("period.minutes.online"),
+            offline_period=value("period.minutes.offline"),
+            online_seconds=int(online),
+            offline_minutes=int(offline),
+        )
+    return rooms
+
+
+def _day_totals(person: sa.ColumnElement, day: sa.ColumnElement) -> tuple[sa.ScalarSelect, sa.ScalarSelect]:
+    """The person's online seconds in the ledger and 面授 minutes (every class) on ``day``."""
+    online = sa.select(sa.func.coalesce(sa.func.sum(_CREDITS.c.seconds), 0))
+    offline = sa.select(sa.func.coalesce(sa.func.max(_ATTENDANCE.c.minutes), 0))
+    return (
+        online.where(_CREDITS.c.person_id == person, _CREDITS.c.day == day).scalar_subquery(),
+        offline.where(_ATTENDANCE.c.person_id == person, _ATTENDANCE.c.day == day).scalar_subquery(),
+    )
+
+
+@functools.cache
+def _day_totals_statement(days: int) -> sa.Select:
+    """:func:`_day_totals` of the bound days ``day0, …``, in one row."""
+    person = sa.bindparam("b_person", type_=sa.Integer)
+    return sa.select(*(c for k in range(days) for c in _day_totals(person, sa.bindparam(f"day{k}", type_=sa.Date))))
+
+
 def _state(row) -> StudyState:
     """The rule's view of the read: the class's dates in its own zone (an offline class has none for online
     study), the enrolment and whether the lesson is one of the class's course."""
@@ -230,6 +301,7 @@ def _state(row) -> StudyState:
 
 _SESSIONS, _LESSONS, _CLASSES = StudySession.__table__, Lesson.__table__, TrainingClass.__table__
 _PROGRESS, _CREDITS, _ENROLMENTS = LessonProgress.__table__, StudyCredit.__table__, Enrolment.__table__
+_ATTENDANCE = AttendanceDay.__table__
 
 
 @functools.cache
@@ -237,7 +309,8 @@ def _read_statement() -> sa.Select:
     """The person's active session with its lesson (length, kind, course), its progress, its class (dates, mode,
     course, the zone of its region), the person's enrolment in it (an outer join: none, no credit) and the
     learner's zone (for the day the credit goes to: as :func:`app.people.zones.user_zone`, without loading the
-    user). Enum columns are read as their stored text (``first_row`` returns plain values)."""
+    user), and the person's online seconds and 面授 minutes on ``:b_today`` (the platform zone's today: the daily
+    cap's figures for nearly every beat). Enum columns are read as their stored text (``first_row`` returns plain values)."""
     s, p, c, e, lesson = _SESSIONS, _PROGRESS, _CLASSES, _ENROLMENTS, _LESSONS
     return (
         sa.select(
@@ -262,9 +335,18 @@ def _read_statement() -> sa.Select:
             c.c.ends_on,
             sa.cast(c.c.mode, sa.String).label("mode"),
             c.c.course_id.label("class_course_id"),
+            c.c.region_code,
             e.c.id.label("enrolment_id"),
             region_zone_sql(c.c.region_code).label("class_zone"),
             person_zone_sql(s.c.person_id).label("zone"),
+            *(
+                total.label(name)
+                for total, name in zip(
+                    _day_totals(s.c.person_id, sa.bindparam("b_today", type_=sa.Date)),
+                    ("day_online", "day_offline"),
+                    strict=True,
+                )
+            ),
         )
         .join(lesson, lesson.c.id == s.c.lesson_id)
         .join(p, sa.and_(p.c.person_id == s.c.person_id, p.c.class_id == s.c.class_id, p.c.lesson_id == s.c.lesson_id))

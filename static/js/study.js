@@ -83,7 +83,7 @@
     }
   }
 
-  var STOPS = { taken_over: 1, absent: 1, not_enrolled: 1, not_in_class: 1, closed: 1 };
+  var STOPS = { taken_over: 1, absent: 1, not_enrolled: 1, not_in_class: 1, closed: 1, daily_cap: 1 };
   var PAST = { paused: 1, hidden: 1, duplicate: 1 };  // about the stretch before: say what happens now
 
   function answered(d) {

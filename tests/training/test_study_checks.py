@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from app.extensions import db
 from app.training import courses, study
 from app.training.crediting import Heartbeat
-from app.training.models import ClassMode, Enrolment, LessonKind, StudyCredit, StudySession
+from app.training.models import AttendanceDay, ClassMode, Enrolment, LessonKind, StudyCredit, StudySession
 from tests.conftest import csrf_token_from
 from tests.training.conftest import MP4, PDF
 
@@ -219,3 +219,52 @@ def test_the_lesson_page_draws_a_pdf_itself_and_holds_the_playback_rate(training
     assert script.status_code == 200 and "javascript" in script.headers["Content-Type"]
     video = learner.get(f"/training/mine/{w.training_class.id}/lessons/{w.video.id}").get_data(as_text=True)
     assert "noplaybackrate" in video and 'data-max-rate="1.0"' in video
+
+
+# ---------------------------------------------------------------- the daily cap, from the online side
+
+
+def test_online_study_after_a_full_classroom_day_earns_only_what_the_daily_cap_leaves(training_world):
+    """A day holds at most ``attendance.daily_cap_hours`` (8 学时) of 面授 and online study together: after 350
+    minutes in a classroom (7.78 学时 of 45 min) the same day leaves 0.22 学时 = 400 s of online study (30-min 学时)."""
+    w = training_world
+    db.session.add(AttendanceDay(person_id=w.person.id, day=date(2026, 11, 29), minutes=350))
+    db.session.flush()
+    token = study.open_lesson(w.person.id, w.training_class, w.video, now=T0)
+    out = beats(w.person, w.video, token, *range(0, 481, 30))
+    assert out[:14] == [(0, None)] + [(30, None)] * 13  # 390 s
+    assert out[14:] == [(10, "daily_cap"), (0, "daily_cap"), (0, "daily_cap")]
+    assert ledger(w.person) == [(date(2026, 11, 29), 400)]
+
+
+def test_the_cap_counts_online_study_of_every_class_and_the_next_day_starts_afresh(training_world):
+    w = training_world
+    text_lesson = w.course.lessons[0]  # 8 学时 less 45 s studied online already that day, another lesson
+    db.session.add(
+        StudyCredit(
+            person_id=w.person.id,
+            class_id=w.training_class.id,
+            lesson_id=text_lesson.id,
+            day=date(2026, 11, 29),
+            seconds=8 * 30 * 60 - 45,
+        )
+    )
+    db.session.flush()
+    token = study.open_lesson(w.person.id, w.training_class, w.video, now=T0)
+    assert beats(w.person, w.video, token, 0, 30, 60) == [(0, None), (30, None), (15, "daily_cap")]
+    tomorrow = T0 + timedelta(days=1)
+    token = study.open_lesson(w.person.id, w.training_class, w.video, now=tomorrow)
+    for t, expected in ((0, 0), (30, 30)):
+        beat = Heartbeat(token, w.video.id, 60 + t, visible=True, playing=True)
+        assert study.heartbeat(w.person.id, beat, now=tomorrow + timedelta(seconds=t)).credited == expected
+    assert ledger(w.person)[-1] == (date(2026, 11, 30), 30)
+
+
+def test_a_beat_across_midnight_is_capped_by_each_days_own_budget(training_world):
+    w = training_world
+    db.session.add(AttendanceDay(person_id=w.person.id, day=date(2026, 11, 29), minutes=360))  # the 29th is full
+    db.session.flush()
+    start = datetime(2026, 11, 29, 15, 59, 40)  # 23:59:40 in Shanghai
+    token = study.open_lesson(w.person.id, w.training_class, w.video, now=start)
+    assert beats(w.person, w.video, token, 0, 30, 60, start=start) == [(0, None), (10, "daily_cap"), (30, None)]
+    assert ledger(w.person) == [(date(2026, 11, 30), 40)]
