@@ -49,6 +49,7 @@ def create_app(config_class: type[Config] | None = None, **overrides) -> Flask:
     from app.core.celery import celery_init_app
 
     celery_init_app(app)
+    _wire()
     _register_blueprints(app)
 
     from app.core import errors, storage, templating, web
@@ -94,6 +95,30 @@ BLUEPRINTS = (
     ("app.dashboards.views", None),  # /dashboard, its lists, complaints, 退出, the bell's page
     ("app.dashboards.public_views", None),  # /rankings: the public 排名公告
 )
+
+
+#: Modules that fill a lower layer's registry, in one explicit list: the exam gates (a gated exam kind with no gate
+#: wired refuses everyone, ``app.exams.gates``), the listeners of graded exams, closed inspections and settled
+#: snapshots, and how each domain's 一人一档 events read (``app.archive.rendering``). Nothing else registers by being
+#: imported somewhere.
+WIRING = (
+    "app.training.gate",  # 学时 before 资格/复审考试, and 逢培必考's start gate
+    "app.certificates.gate",  # the fraud bar before 资格考试 (30号令 第三十条)
+    "app.training.classes",  # a graded class exam completes the class (exams.listeners.on_graded)
+    "app.training.held",  # a 复核 settles held study credit (people.snapshots.on_credit_settled)
+    "app.api.webhooks",  # inspection closed → webhook deliveries (spotchecks.listeners.on_closed)
+    "app.people.archive_events",
+    "app.exams.archive_events",
+    "app.training.archive_events",
+    "app.certificates.archive_events",
+    "app.spotchecks.archive_events",
+    "app.dashboards.archive_events",
+)
+
+
+def _wire() -> None:
+    for module_name in WIRING:
+        importlib.import_module(module_name)
 
 
 def _register_blueprints(app: Flask) -> None:

@@ -8,7 +8,6 @@ from app.auth import models as auth_models  # noqa: F401
 from app.bank import models as bank_models  # noqa: F401
 from app.bank import tasks as bank_tasks  # noqa: F401  (registers Celery tasks)
 from app.certificates import bundle_tasks as certificates_bundle_tasks  # noqa: F401  (registers Celery tasks)
-from app.certificates import gate as certificates_gate  # noqa: F401  (registers the fraud bar before 资格考试)
 from app.certificates import mail_tasks as certificates_mail_tasks  # noqa: F401  (registers Celery tasks)
 from app.certificates import models as certificates_models  # noqa: F401
 from app.certificates import tasks as certificates_tasks  # noqa: F401  (registers Celery tasks)
@@ -24,7 +23,5 @@ from app.people import tasks as people_tasks  # noqa: F401  (registers Celery ta
 from app.rules import models as rules_models  # noqa: F401
 from app.spotchecks import models as spotchecks_models  # noqa: F401
 from app.spotchecks import tasks as spotchecks_tasks  # noqa: F401  (registers Celery tasks)
-from app.training import gate as training_gate  # noqa: F401  (registers the hours gate before 资格/复审考试)
-from app.training import held as training_held  # noqa: F401  (settles held credit when a 人像抓拍 is reviewed)
 from app.training import models as training_models  # noqa: F401
 from app.training import tasks as training_tasks  # noqa: F401  (registers Celery tasks)

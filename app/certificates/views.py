@@ -14,7 +14,6 @@ from openpyxl import Workbook
 from app.auth import policy
 from app.auth.access import roles_required
 from app.auth.models import Role
-from app.certificates import archive_events as _archive_events  # noqa: F401  (registers how its events read)
 from app.certificates import authority_views as _authority_views  # noqa: F401  (考核发证机关: its routes)
 from app.certificates import (
     bp,

@@ -16,7 +16,6 @@ from app.auth.models import Role
 from app.core.clock import local_today
 from app.core.errors import DomainError
 from app.core.pdf import render_pdf
-from app.dashboards import archive_events as _archive_events  # noqa: F401  (registers how exit.* events read)
 from app.dashboards import bp, charts, labels, lists, replica, scope, tiles
 from app.dashboards import ranking_views as _ranking_views  # noqa: F401  (动态积分, holds, publishing: its routes)
 from app.dashboards import record_views as _record_views  # noqa: F401  (complaints, 退出, alerts: their routes)

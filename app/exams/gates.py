@@ -18,10 +18,22 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 
+import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from app.core.errors import DomainError
+from app.core.messages import message_for, register
 from app.exams.models import ExamKind
+from app.extensions import db
+from app.people.models import Person
+
+register(
+    {
+        "exam.gate_unwired": lambda p: _l(
+            "%(name)s：考试准入检查未接入，暂不能报名或开考（请联系平台管理员）", name=p["name"]
+        )
+    }
+)
 
 Gate = Callable[..., str | None]
 
@@ -39,9 +51,13 @@ def register_enrolment_gate(fn: Gate) -> Gate:
 
 
 def refusals(kind: ExamKind, post: str, operation_code: str, person_ids, on: date) -> dict[int, str]:
-    """person id → the first gate's reason, for those the gates refuse (empty for ungated kinds)."""
+    """person id → the first gate's reason, for those the gates refuse (empty for ungated kinds). A gated kind with
+    no gate wired (``app.WIRING``) refuses everyone: closed, not open, when the wiring is wrong."""
     if kind not in GATED_KINDS:
         return {}
+    if not _GATES:
+        names = dict(db.session.execute(sa.select(Person.id, Person.name).where(Person.id.in_(list(person_ids)))).all())
+        return {pid: message_for("exam.gate_unwired", {"name": names.get(pid, str(pid))}) for pid in person_ids}
     out: dict[int, str] = {}
     for person_id in dict.fromkeys(person_ids):
         for gate in _GATES:
@@ -111,7 +127,11 @@ def register_start_gate(fn: StartGate) -> StartGate:
 
 
 def start_refusal(sitting, person_id: int, now: datetime) -> str | None:
-    """Why ``person_id`` may not start ``sitting`` yet (the first gate's reason), or None."""
+    """Why ``person_id`` may not start ``sitting`` yet (the first gate's reason), or None. A class exam with no start
+    gate wired (逢培必考's hours check) is refused."""
+    if not _START_GATES and sitting.kind is ExamKind.CLASS:
+        person = db.session.get(Person, person_id)
+        return message_for("exam.gate_unwired", {"name": person.name if person else str(person_id)})
     for gate in _START_GATES:
         reason = gate(sitting, person_id, now)
         if reason:

@@ -20,7 +20,6 @@ from app.core.db import utcnow
 from app.core.errors import DomainError
 from app.core.forms import choices
 from app.core.templating import format_score
-from app.exams import archive_events as _archive_events  # noqa: F401  (registers how its 一人一档 events read)
 from app.exams import practical, practical_sheets
 from app.exams import scope as exam_scope
 from app.exams.forms import (

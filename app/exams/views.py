@@ -32,7 +32,6 @@ from app.core.db import utcnow
 from app.core.errors import DomainError, json_error
 from app.core.forms import choices, enum_choices
 from app.core.storage import send_stored
-from app.exams import archive_events as _archive_events  # noqa: F401  (registers how its 一人一档 events read)
 from app.exams import attempts, bp, exports, gates, makeups, page_views, queries
 from app.exams import scope as exam_scope
 from app.exams import sittings as exam_sittings

@@ -34,7 +34,6 @@ from app.core.qr import qr_data_uri
 from app.extensions import db
 from app.people import scope as people_scope
 from app.people.models import Employment, Enterprise, Industry, Person, Post
-from app.spotchecks import archive_events as _archive_events  # noqa: F401  (registers how its 一人一档 events read)
 from app.spotchecks import bp, engine, queries, report, tickets
 from app.spotchecks import findings as rectification  # 整改: the finding workflow
 from app.spotchecks import inspections as inspecting

@@ -28,7 +28,6 @@ from app.people import snapshots
 from app.people.models import Post, SnapshotContext
 from app.people.scope import reaches_person, visible_enterprise_ids
 from app.people.snapshot_views import review_from_form
-from app.training import archive_events as _archive_events  # noqa: F401  (registers how its 一人一档 events read)
 from app.training import bp, classes, courses, files, held, hours, study
 from app.training import scope as training_scope
 from app.training.crediting import INTERVAL, Heartbeat
