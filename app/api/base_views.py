@@ -89,6 +89,9 @@ def endpoint(scope: str | None = None, *, public: bool = False, replayable: bool
                 code = exc.code or 500
                 name = "api.not_found" if code == 404 else f"http.{code}"
                 response = _refusal(call, DomainError(name, http_status=code))
+            except (sa.exc.OperationalError, sa.exc.InterfaceError):
+                db.session.rollback()  # the database is unreachable: no call log to write; answered 503 (core.errors)
+                raise
             except Exception:
                 db.session.rollback()
                 _log(call, 500)

@@ -10,13 +10,27 @@ error shape of the app::
 
 from __future__ import annotations
 
-from flask import Flask, jsonify, render_template, request
+import logging
+
+import sqlalchemy as sa
+from flask import Flask, jsonify, render_template, render_template_string, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 
 from app.core.messages import message_for, register
 
-register({"request.not_json_object": lambda p: _("请求内容应为 JSON 对象")})
+register(
+    {
+        "request.not_json_object": lambda p: _("请求内容应为 JSON 对象"),
+        "db.unavailable": lambda p: _("数据库暂时不可用，请稍后重试（已保存的内容不会丢失）"),
+    }
+)
+
+#: Seconds a client is told to wait before retrying while the database is unreachable.
+RETRY_AFTER_DB = 5
+_DB_PAGE = """<!doctype html><html lang="zh-CN"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1"><title>503 · 安培 Anpei</title></head>
+<body><main><h1>503</h1><p>{{ message }}</p></main></body></html>"""
 
 
 class DomainError(Exception):
@@ -95,6 +109,25 @@ def register(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(exc):
         return _render(400, _("页面已过期或表单来源无效，请刷新页面后重试。"))
+
+    @app.errorhandler(sa.exc.OperationalError)
+    @app.errorhandler(sa.exc.InterfaceError)
+    def database_unavailable(exc):
+        """The database is unreachable (a restart, a failover, a killed connection): 503 with ``Retry-After``, not
+        a 500. The session is rolled back (nothing half-written is kept) and SQLAlchemy has already dropped the
+        pool's dead connections, so the retry gets fresh ones."""
+        from app.extensions import db
+
+        logging.getLogger("anpei.db").warning("database unavailable: %s", exc.orig or exc)
+        db.session.rollback()
+        error = DomainError("db.unavailable", http_status=503)
+        if _wants_json():
+            response, status = json_error(error)
+        else:
+            # a page of its own: the site's layout reads the signed-in user, which needs the database
+            response, status = app.make_response((render_template_string(_DB_PAGE, message=error.message), 503)), 503
+        response.headers["Retry-After"] = str(RETRY_AFTER_DB)
+        return response, status
 
     @app.errorhandler(DomainError)
     def domain_error(exc: DomainError):
