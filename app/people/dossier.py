@@ -3,7 +3,7 @@
 Everything is read from the person (in the viewer's scope) and the person's archive chain; the spot-check
 history is folded from the chain's ``spotcheck.*``/``finding.*`` events, so this module needs nothing from the
 spotchecks package (which sits above people). Photo, certificates and training hours get their sections when
-those features land (the template keeps their slots).
+their own packages (certificates, training) answer through the template globals they register.
 """
 
 from __future__ import annotations
@@ -160,7 +160,7 @@ def dossier_pdf(person_id: int):
         "qr": qr_data_uri(verify_url, scale=3),
         "printed_at": format_local(utcnow()),
     }
-    pdf = render_pdf("people/dossier_pdf.html", doc=doc)
+    pdf = render_pdf("people/dossier_pdf.html", doc=doc, person=person, person_id=person.id)
     response = make_response(pdf)
     response.headers["Content-Type"] = "application/pdf"
     response.headers["Content-Disposition"] = f'attachment; filename="dossier-{person.id}.pdf"'

@@ -46,3 +46,30 @@ def test_the_demo_has_certificates_under_both_rules(client):
     assert training.facts["training_type"] == "复审培训" and training.facts["hours"] == "8"
     page = client.get(f"/v/{training.verify_code}").get_data(as_text=True)
     assert 'data-testid="verify-status">有效<' in page and "低压电工作业 复审培训课程（演示）" in page
+
+
+def test_the_dossier_pdf_lists_the_certificates_and_this_years_hours(client, login):
+    """一人一档 as PDF: 持证情况 with number, item, validity, status and the 复审 on record, and 培训学时 — not
+    placeholders."""
+    import io
+
+    import pdfplumber
+
+    from app.auth.models import User
+
+    assert seed_demo() is True
+    db.session.commit()
+    old = db.session.scalars(
+        sa.select(Certificate).where(Certificate.kind == CertKind.SPECIAL_OPERATOR).order_by(Certificate.id)
+    ).all()[1]
+    regulator = db.session.scalar(sa.select(User).where(User.username == "regulator"))
+    login(regulator, "anpei-demo")
+    response = client.get(f"/people/{old.person_id}/dossier.pdf")
+    assert response.status_code == 200
+    with pdfplumber.open(io.BytesIO(response.data)) as doc:
+        text = "\n".join(p.extract_text() for p in doc.pages)
+    assert "上线后在此显示" not in text
+    assert old.number in text and "低压电工作业" in text
+    assert "2022-03-15 至 2028-03-15" in text and "复审 2025-02-20" in text
+    assert "复审培训" in text  # the 培训合格证明 of the training centre's class
+    assert "本年度已获" in text
