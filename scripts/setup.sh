@@ -36,8 +36,11 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   echo "$want" > "$stamp"
 fi
 
-echo "==> compiling translations"
-.venv/bin/pybabel compile -d app/translations >/dev/null
+mo=app/translations/en/LC_MESSAGES/messages.mo
+if [ ! -f "$mo" ] || [ app/translations/en/LC_MESSAGES/messages.po -nt "$mo" ]; then
+  echo "==> compiling translations"
+  .venv/bin/pybabel compile -d app/translations >/dev/null
+fi
 
 echo "==> pre-subset CJK fonts for PDFs"
 .venv/bin/python scripts/build_pdf_fonts.py
