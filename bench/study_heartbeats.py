@@ -126,7 +126,7 @@ def seed(n: int, lesson_seconds: int) -> dict:
         db.session.flush()
         persons = []
         for i in range(n):
-            id_body = f"320102{date(1980, 1, 1) + timedelta(days=i):%Y%m%d}{i % 1000:03d}"
+            id_body = f"320102{date(1940, 1, 1) + timedelta(days=i):%Y%m%d}{i % 1000:03d}"  # 30,000 distinct days
             persons.append(
                 employ(
                     PersonData(
