@@ -53,6 +53,7 @@ from app.training.models import (
     ClassMode,
     CorrectionKind,
     CorrectionState,
+    HeldCredit,
     StudyCredit,
     TrainingClass,
 )
@@ -110,9 +111,14 @@ def day_budget(person_id: int, day: date, *, region_code: str = "") -> DayBudget
     offline = db.session.scalar(
         sa.select(AttendanceDay.minutes).where(AttendanceDay.person_id == person_id, AttendanceDay.day == day)
     )
-    online = db.session.scalar(
-        sa.select(sa.func.coalesce(sa.func.sum(StudyCredit.seconds), 0)).where(
-            StudyCredit.person_id == person_id, StudyCredit.day == day
+    online = db.session.scalar(  # credited, and held until a 人像抓拍 is confirmed (released into that day later)
+        sa.select(
+            sa.select(sa.func.coalesce(sa.func.sum(StudyCredit.seconds), 0))
+            .where(StudyCredit.person_id == person_id, StudyCredit.day == day)
+            .scalar_subquery()
+            + sa.select(sa.func.coalesce(sa.func.sum(HeldCredit.seconds), 0))
+            .where(HeldCredit.person_id == person_id, HeldCredit.day == day)
+            .scalar_subquery()
         )
     )
     return DayBudget(

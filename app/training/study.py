@@ -43,6 +43,7 @@ from app.training.models import (
     AttendanceDay,
     ClassMode,
     Enrolment,
+    HeldCredit,
     Lesson,
     LessonKind,
     LessonProgress,
@@ -253,12 +254,15 @@ def _day_rooms(
     return rooms
 
 
-def _day_totals(person: sa.ColumnElement, day: sa.ColumnElement) -> tuple[sa.ScalarSelect, sa.ScalarSelect]:
-    """The person's online seconds in the ledger and 面授 minutes (every class) on ``day``."""
+def _day_totals(person: sa.ColumnElement, day: sa.ColumnElement) -> tuple[sa.ColumnElement, sa.ScalarSelect]:
+    """The person's online seconds on ``day`` — in the ledger, and held until a 人像抓拍 is confirmed (released later,
+    so counted now) — and 面授 minutes (every class)."""
     online = sa.select(sa.func.coalesce(sa.func.sum(_CREDITS.c.seconds), 0))
+    held = sa.select(sa.func.coalesce(sa.func.sum(_HELD.c.seconds), 0))
     offline = sa.select(sa.func.coalesce(sa.func.max(_ATTENDANCE.c.minutes), 0))
     return (
-        online.where(_CREDITS.c.person_id == person, _CREDITS.c.day == day).scalar_subquery(),
+        online.where(_CREDITS.c.person_id == person, _CREDITS.c.day == day).scalar_subquery()
+        + held.where(_HELD.c.person_id == person, _HELD.c.day == day).scalar_subquery(),
         offline.where(_ATTENDANCE.c.person_id == person, _ATTENDANCE.c.day == day).scalar_subquery(),
     )
 
@@ -301,7 +305,7 @@ def _state(row) -> StudyState:
 
 _SESSIONS, _LESSONS, _CLASSES = StudySession.__table__, Lesson.__table__, TrainingClass.__table__
 _PROGRESS, _CREDITS, _ENROLMENTS = LessonProgress.__table__, StudyCredit.__table__, Enrolment.__table__
-_ATTENDANCE = AttendanceDay.__table__
+_ATTENDANCE, _HELD = AttendanceDay.__table__, HeldCredit.__table__
 
 
 @functools.cache

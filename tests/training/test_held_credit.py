@@ -171,3 +171,21 @@ def test_without_a_face_checker_nothing_is_held(training_world, login, on):
     assert "held" not in learner.beat(30)
     assert ledger(training_world.person.id) == (30, 0, 30)
     assert db.session.scalar(sa.select(Snapshot.credit_held)) is False
+
+
+def test_held_credit_counts_in_the_days_budget_on_both_sides(learner, training_world):
+    """Held seconds are released into their day later: the daily cap counts them now, for a 面授 entry and for the
+    next heartbeat alike (else a released hold could take a full day past the cap)."""
+    from app.core.db import first_row
+    from app.training import attendance, study
+
+    person = training_world.person.id
+    learner.snap()
+    learner.beat(0)
+    learner.beat(30)
+    held = db.session.scalars(sa.select(HeldCredit)).all()
+    assert [h.seconds for h in held] == [30]
+    day = held[0].day
+    assert attendance.day_budget(person, day).online_seconds == 30
+    totals = first_row(db.session.connection(), study._day_totals_statement(1), {"b_person": person, "day0": day})
+    assert tuple(totals) == (30, 0)
