@@ -123,6 +123,9 @@ class Config:
     #: prompts per lesson page, seconds to answer one, and prompts a page may answer late before it earns no more.
     STUDY_MAX_RATE = env_float("ANPEI_STUDY_MAX_RATE", 1.0)
     STUDY_PROMPTS = env_int("ANPEI_STUDY_PROMPTS", 3)
+    #: Seconds between a lesson page's timed heartbeats (10–120). Pause, hide, end and leave are reported at once
+    #: whatever it is; a longer beat halves the load of a big evening (docs/study-time.md, docs/benchmarks.md).
+    STUDY_HEARTBEAT_SECONDS = env_int("ANPEI_STUDY_HEARTBEAT_SECONDS", 30)
     STUDY_PROMPT_WINDOW = env_int("ANPEI_STUDY_PROMPT_WINDOW", 60)
     STUDY_PROMPT_MISSES = env_int("ANPEI_STUDY_PROMPT_MISSES", 2)
     #: Seconds a process keeps the daily-cap rules a heartbeat reads (a rule edit reaches study within this).

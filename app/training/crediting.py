@@ -5,8 +5,8 @@ last accepted heartbeat (its *interval*) proves. Every beat says what the page i
 playing); the interval before it is judged by what the page said at its start (``StudyState.page``) and by what
 it shows now:
 
-* only the server's own clock counts: the real time of the interval, capped at :data:`MAX_GAP` (2 × the 30 s
-  interval): a page that went quiet for ten minutes earns one capped gap, not ten minutes;
+* only the server's own clock counts: the real time of the interval, capped at two intervals (``Rules.interval``,
+  30 s unless the operator sets a longer beat): a page that went quiet for ten minutes earns one capped gap, not ten minutes;
 * nothing for an interval the page started hidden or paused, nor (人像抓拍) one whose beat finds a due snapshot
   missing (``snapshot_ok``): its beat only moves the clock, so that time is never credited later. The beat that reports a
   pause, a hidden page, the end of the video or the page being left closes a running interval, and that interval
@@ -20,7 +20,7 @@ it shows now:
   the beats before (a beat that reached a busy server late measured a longer interval than the learner watched;
   the next, on time, a shorter one: without the lag that one would look like a seek). A refused beat that reached
   the server late is the same case, and the server cannot tell its lateness from the pause itself, so the lag is
-  capped at one :data:`INTERVAL`; a seek forfeits it. A page's first beat starts with the whole interval (it may
+  capped at one interval; a seek forfeits it. A page's first beat starts with the whole interval (it may
   itself have waited in a queue) and cannot place the position past the furthest point the person reached before
   (a reload or a new page starts from there);
 * **a PDF, image or text lesson** has no position to check: it earns only while the learner shows they are there.
@@ -47,9 +47,9 @@ from zoneinfo import ZoneInfo
 
 from app.core.clock import to_local, to_utc
 
-#: Seconds between heartbeats of the lesson page (static/js/study.js sends one every 30 s).
+#: Seconds between heartbeats of the lesson page by default (``Rules.interval``; static/js/study.js reads it).
 INTERVAL = 30
-#: The longest gap between two heartbeats that is credited in full.
+#: The longest gap between two heartbeats that is credited in full, at the default interval (``Rules.max_gap``).
 MAX_GAP = 2 * INTERVAL
 #: How far the position may run ahead of the clock before it is a seek (network jitter, playback rate rounding).
 SLACK = 5.0
@@ -72,6 +72,14 @@ class Rules:
     prompt_window: int = 60
     #: Prompts a page may answer late; beyond, it earns nothing more.
     prompt_misses: int = 2
+    #: Seconds between the page's timed heartbeats (its events — pause, hide, end, leave — are reported at once, so
+    #: a longer beat credits the same; it only bounds what a crashed page loses and how often presence is checked).
+    interval: int = INTERVAL
+
+    @property
+    def max_gap(self) -> int:
+        """The longest gap between two heartbeats that is credited in full: two intervals."""
+        return 2 * self.interval
 
 
 RULES = Rules()
@@ -88,8 +96,8 @@ class StudyState:
     position: float = 0.0
     furthest: float = 0.0
     credited: int = 0
-    #: Seconds the position ran behind the clock since the page opened (it starts at INTERVAL) or the last seek,
-    #: late and refused beats included; at most INTERVAL.
+    #: Seconds the position ran behind the clock since the page opened (it starts at one interval) or the last
+    #: seek, late and refused beats included; at most one interval.
     lag: float = 0.0
     #: What the page said at the last accepted beat (ON, HIDDEN or PAUSED): how the interval since then is judged.
     page: str = ON
@@ -150,13 +158,13 @@ def credit(
     # the player seeks freely up to the furthest point watched (study.js), never past it
     reach = max(state.position, state.furthest)
     if state.last_at is None:  # the page's first beat places the position; how late it reached us is unknown
-        first = replace(state, last_at=now, page=page, lag=float(INTERVAL))
+        first = replace(state, last_at=now, page=page, lag=float(rules.interval))
         if state.timed and position > reach + SLACK:  # a new page starts where the person got to, not further
             return first, 0, "seek"
         return replace(first, position=position), 0, None
     if now <= state.last_at:
         return state, 0, None
-    step = _Step(state, page, position, reach, beat.seek_to)
+    step = _Step(state, page, position, reach, beat.seek_to, rules.interval)
     start, end, gap = _inside(state, now)
     if not state.enrolled or not state.in_class or gap <= 0:
         code = "not_enrolled" if not state.enrolled else "not_in_class" if not state.in_class else "closed"
@@ -171,7 +179,7 @@ def credit(
         refusal = "frozen"
     if refusal:
         return step.moved(now), 0, refusal
-    seconds = min(int(gap), MAX_GAP, remaining, int(position - state.position + POSITION_SLACK))
+    seconds = min(int(gap), rules.max_gap, remaining, int(position - state.position + POSITION_SLACK))
     new = step.moved(_clock(state, now, seconds, gap, start, end), furthest=max(state.furthest, position))
     return replace(new, credited=state.credited + seconds), seconds, None if end == now else "closed"
 
@@ -185,6 +193,7 @@ class _Step:
     position: float
     reach: float
     seek_to: float | None
+    interval: int
 
     def moved(self, last_at: datetime, **changes) -> StudyState:
         """The state with the clock at ``last_at``. The clock moved by what it measured (a carried fraction counts
@@ -195,7 +204,7 @@ class _Step:
         if not state.timed:
             return replace(state, last_at=last_at, position=self.position, page=self.page, lag=0.0, **changes)
         advance = self.position - state.position
-        lag = min(float(INTERVAL), max(0.0, state.lag + (last_at - state.last_at).total_seconds() - advance))
+        lag = min(float(self.interval), max(0.0, state.lag + (last_at - state.last_at).total_seconds() - advance))
         position = self.position
         if self.seek_to is not None and 0 <= self.seek_to <= max(self.reach, self.position) + SLACK:
             position = float(self.seek_to)
@@ -246,12 +255,12 @@ def _presence(
             "prompt": "",
             "prompt_at": None,
             "misses": state.misses + (0 if on_time else 1),
-            "next_prompt_at": next_prompt(now, remaining, state.prompts_left, draw),
+            "next_prompt_at": next_prompt(now, remaining, state.prompts_left, draw, rules.interval),
         }
         if refusal or not on_time:
             return step.moved(now, **closed), 0, refusal or "late"
         _start, _end, held = _inside(state, now, until=state.prompt_at)
-        seconds = min(int(held), MAX_GAP, remaining)
+        seconds = min(int(held), rules.max_gap, remaining)
         return step.moved(now, credited=state.credited + seconds, **closed), seconds, None
     if state.prompt:  # still open: the clock holds (a hidden page restarts it: that time was not studied)
         if refusal == HIDDEN:
@@ -268,7 +277,7 @@ def _presence(
             opened.update(next_prompt_at=None, prompts_left=max(0, state.prompts_left - 1))
         return replace(state, page=step.page, **opened), 0, "prompt"
     start, end, gap = _inside(state, now)
-    seconds = min(int(gap), MAX_GAP, remaining)
+    seconds = min(int(gap), rules.max_gap, remaining)
     new = step.moved(_clock(state, now, seconds, gap, start, end))
     return replace(new, credited=state.credited + seconds), seconds, None if end == now else "closed"
 
@@ -280,13 +289,13 @@ def credited_until(state: StudyState, now: datetime) -> datetime:
     return min(end, state.closes_at) if state.closes_at else end
 
 
-def next_prompt(now: datetime, remaining: int, left: int, draw: float) -> datetime | None:
+def next_prompt(now: datetime, remaining: int, left: int, draw: float, interval: int = INTERVAL) -> datetime | None:
     """When the next of ``left`` random presence prompts falls: at the ``draw`` (in [0, 1)) of the next share of the
     study time ahead, at least one interval from now; None when none is left or the lesson is nearly done."""
-    if left <= 0 or remaining <= INTERVAL:
+    if left <= 0 or remaining <= interval:
         return None
     share = remaining / left
-    return now + timedelta(seconds=INTERVAL + draw * max(0.0, share - INTERVAL))
+    return now + timedelta(seconds=interval + draw * max(0.0, share - interval))
 
 
 def class_span(starts_on: date, ends_on: date, tz: ZoneInfo) -> tuple[datetime, datetime]:

@@ -26,6 +26,7 @@ from app.people.zones import person_zone_sql, region_zone_sql
 from app.rules.book import RuleBook
 from app.rules.queries import rule_book
 from app.training.crediting import (
+    INTERVAL,
     PAUSED,
     Heartbeat,
     Rules,
@@ -65,13 +66,14 @@ class BeatResult:
 
 def study_rules() -> Rules:
     """The crediting rule's settings (``ANPEI_STUDY_*``). The fastest rate is at least 1 (slower would make normal
-    playback look like a seek) and at most 4; a prompt's window at least 10 s."""
+    playback look like a seek) and at most 4; a prompt's window at least 10 s; the beat every 10–120 s."""
     config = current_app.config
     return Rules(
         max_rate=min(4.0, max(1.0, float(config.get("STUDY_MAX_RATE", 1.0)))),
         prompts=max(0, int(config.get("STUDY_PROMPTS", 3))),
         prompt_window=max(10, int(config.get("STUDY_PROMPT_WINDOW", 60))),
         prompt_misses=max(0, int(config.get("STUDY_PROMPT_MISSES", 2))),
+        interval=min(120, max(10, int(config.get("STUDY_HEARTBEAT_SECONDS", INTERVAL)))),
     )
 
 
@@ -91,7 +93,8 @@ def open_lesson(person_id: int, training_class: TrainingClass, lesson: Lesson, *
     now = now or utcnow()
     token = secrets.token_urlsafe(24)
     progress = _progress(person_id, training_class.id, lesson.id)
-    prompts = 0 if lesson.kind is LessonKind.VIDEO else study_rules().prompts
+    rules = study_rules()
+    prompts = 0 if lesson.kind is LessonKind.VIDEO else rules.prompts
     remaining = lesson.duration_seconds - (progress.credited_seconds if progress else 0)
     values = {
         "token": token,
@@ -104,7 +107,7 @@ def open_lesson(person_id: int, training_class: TrainingClass, lesson: Lesson, *
         "page": PAUSED,
         "prompt": "",
         "prompt_at": None,
-        "next_prompt_at": next_prompt(now, remaining, prompts, random.random()),
+        "next_prompt_at": next_prompt(now, remaining, prompts, random.random(), rules.interval),
         "prompts_left": prompts,
         "misses": 0,
     }

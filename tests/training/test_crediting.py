@@ -79,6 +79,16 @@ def test_a_long_gap_is_capped_at_two_intervals():
     assert state.last_at == at(600)
 
 
+def test_a_longer_beat_set_by_the_operator_credits_its_whole_interval_and_caps_at_two():
+    slow = Rules(interval=60)
+    _state, out = run(started(), (60, beat(60)), (180, beat(180)), (400, beat(400)), rules=slow)
+    assert out == [(60, None), (120, None), (120, None)]
+    assert credit(started(), beat(600), at(600))[1] == MAX_GAP == 60  # the default beat caps at 60 s
+    # the lag a late beat leaves is bounded by one (longer) interval, and a first beat starts with it
+    first, _, _ = credit(StudyState(token="tab-1", lesson_id=7, duration=600), beat(0), T0, slow)
+    assert first.lag == 60
+
+
 def test_a_clock_that_did_not_move_credits_nothing():
     state = started()
     new, seconds, refusal = credit(state, beat(0), T0)

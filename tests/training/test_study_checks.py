@@ -123,6 +123,25 @@ def test_a_reloaded_page_starts_from_the_stored_furthest_point(training_world, l
     assert (beat(again["token"], 90, 30)["credited"], ledger(w.person)) == (30, [(date(2026, 11, 29), 90)])
 
 
+def test_an_operator_set_beat_reaches_the_page_and_the_rule(training_world, login, clock, app, monkeypatch):
+    w = training_world
+    monkeypatch.setitem(app.config, "STUDY_HEARTBEAT_SECONDS", 60)
+    learner = login(w.worker)
+    page = learner.get(f"/training/mine/{w.training_class.id}/lessons/{w.video.id}").get_data(as_text=True)
+    assert 'data-interval="60"' in page
+    token = learner.post(f"/training/mine/{w.training_class.id}/lessons/{w.video.id}/start", json={}).get_json()
+    assert token["interval"] == 60
+
+    def beat(position, after):
+        clock["now"] += timedelta(seconds=after)
+        body = {"token": token["token"], "lesson_id": w.video.id, "position": position, "visible": True}
+        return learner.post("/training/heartbeat", json={**body, "playing": True}).get_json()["credited"]
+
+    # a whole 60-s interval is credited; a 150-s silence (a stalled tab) earns two intervals, not all of it
+    assert (beat(0, 0), beat(60, 60), beat(210, 150)) == (0, 60, 120)
+    assert ledger(w.person) == [(date(2026, 11, 29), 180)]
+
+
 def test_a_page_being_left_reports_its_last_stretch_by_beacon(training_world, login, clock, csrf_client):
     w = training_world
     learner = login(w.worker)
