@@ -1,4 +1,4 @@
-"""Online study: N learners on gunicorn + PostgreSQL, each lesson page sending a heartbeat every 30 s (issue #13).
+"""Online study: N learners on gunicorn + PostgreSQL, each lesson page sending a heartbeat every 30 s (``--interval``).
 
 Run: ``.venv/bin/python bench/study_heartbeats.py [--quick] [--learners N] [--minutes D] [--stall S] [--cost]``.
 
@@ -627,7 +627,12 @@ def main() -> int:
     parser.add_argument("--learners", type=int)
     parser.add_argument("--minutes", type=float, help="minutes all learners study together, after the ramp (10)")
     parser.add_argument("--ramp", type=float, help="seconds over which the learners open the page (600)")
-    parser.add_argument("--interval", type=float, default=30.0)
+    parser.add_argument(
+        "--interval",
+        type=int,
+        default=30,
+        help="seconds between a page's beats (the server's ANPEI_STUDY_HEARTBEAT_SECONDS)",
+    )
     parser.add_argument("--hide", type=float, default=0.1, help="share of learners who hide the page for a while")
     parser.add_argument("--seek", type=float, default=0.1, help="share of learners whose page tries to seek ahead")
     parser.add_argument("--workers", type=int, default=4)
@@ -669,13 +674,15 @@ def main() -> int:
 
     t_setup = time.time()
     name, url, env, admin = create_bench_database("anpei_bench_study")
+    env["ANPEI_STUDY_HEARTBEAT_SECONDS"] = str(args.interval)
+    os.environ["ANPEI_STUDY_HEARTBEAT_SECONDS"] = str(args.interval)
     servers: list[subprocess.Popen] = []
     try:
         world = seed(n, lesson_seconds)
         # only now: config reads the environment the setup set
-        from app.training.crediting import INTERVAL, SLACK
+        from app.training.crediting import SLACK
 
-        tolerated = INTERVAL + SLACK
+        tolerated = args.interval + SLACK
 
         print(f"setup: database {name}, migrations, {n} learners seeded in {time.time() - t_setup:.1f} s")
         port, bare_port = free_port(), free_port()
