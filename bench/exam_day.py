@@ -1,6 +1,6 @@
 """Exam day: N candidates on gunicorn + PostgreSQL, autosaving, then submitting; 0 answers may be lost (DESIGN §8).
 
-Run: ``.venv/bin/python bench/exam_day.py [--quick] [--candidates N] [--minutes D]``.
+Run: ``.venv/bin/python bench/exam_day.py [--quick] [--candidates N] [--minutes D] [--fault S]``.
 
 What it does, all on this machine and loopback only, stopping by itself:
 
@@ -18,6 +18,10 @@ What it does, all on this machine and loopback only, stopping by itself:
 6. checks that every answer a client got a 200 for is in the database (latest seq, same response) and every
    attempt is graded; prints throughput, autosave p50/p99, 5xx count, lost answers, ratio to the ceiling;
 7. stops both servers and drops the database.
+
+``--fault S``: halfway through the answering the database goes away for S seconds (connections refused, every
+open one terminated, as a restart or failover does); the clients retry like the page's queue. The run then must
+still lose no acknowledged answer, grade every attempt once, and show no 5xx later than 5 s after it came back.
 
 Passwords are hashed as in production (scrypt, ~0.12 CPU-s per login here). That is why logging in is a check-in
 before the start rather than part of the 60-second start: 2,000 logins a minute would need about 4 cores for the
@@ -356,12 +360,16 @@ class Stats:
         self.status: Counter = Counter()
         self.errors: Counter = Counter()
         self.lag: list[float] = []
+        #: (wall time the answer came back, kind, status) of every 5xx: when they fell against a fault's window
+        self.failures: list[tuple[float, str, int]] = []
 
     def record(self, kind: str, seconds: float, status: int) -> None:
         with self.lock:
             self.latency.setdefault(kind, []).append(seconds)
             self.started.setdefault(kind, []).append(time.time() - seconds)
             self.status[(kind, status)] += 1
+            if status >= 500:
+                self.failures.append((time.time(), kind, status))
 
     def __getstate__(self):  # sent back from a client process
         return {k: v for k, v in self.__dict__.items() if k != "lock"}
@@ -376,6 +384,7 @@ class Stats:
         self.status.update(other.status)
         self.errors.update(other.errors)
         self.lag.extend(other.lag)
+        self.failures.extend(other.failures)
 
     def per_minute(
         self, kind: str, t0: float, width: float = 60, until: float = float("inf")
@@ -569,6 +578,43 @@ def run_sharded(
     return time.time() - t0
 
 
+class Fault:
+    """``--fault S``: the database goes away for S seconds at ``at`` (wall time): new connections refused
+    (``ALLOW_CONNECTIONS false``) and every open one terminated, as a restart or a failover does to the web tier;
+    then it comes back. Only this bench's database is touched (the box's other databases keep running)."""
+
+    def __init__(self, name: str, at: float, seconds: float):
+        self.name, self.at, self.seconds = name, at, seconds
+        self.began = self.ended = 0.0
+        self.killed = 0
+        self.thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        import psycopg
+
+        time.sleep(max(0.0, self.at - time.time()))
+        with psycopg.connect(ADMIN_DSN, autocommit=True, connect_timeout=5) as admin:
+            admin.execute(f'ALTER DATABASE "{self.name}" ALLOW_CONNECTIONS false')
+            self.began = time.time()
+            self.killed = admin.execute(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = %s", (self.name,)
+            ).fetchone()[0]
+            time.sleep(self.seconds)
+            admin.execute(f'ALTER DATABASE "{self.name}" ALLOW_CONNECTIONS true')
+            self.ended = time.time()
+
+    def report(self, stats: Stats, grace: float = 5.0) -> tuple[int, int]:
+        """Print the window and the 5xx before, during and after it; (5xx during + ``grace`` s, 5xx later)."""
+        during = [f for f in stats.failures if self.began <= f[0] <= self.ended + grace]
+        later = [f for f in stats.failures if f[0] > self.ended + grace]
+        print(
+            f"fault: the database refused connections for {self.ended - self.began:.1f} s and {self.killed} open "
+            f"connections were terminated; 5xx in the outage and the {grace:.0f} s after it: {len(during)} "
+            f"({dict(Counter((k, s) for _, k, s in during)) or 'none'}), 5xx later: {len(later)}"
+        )
+        return len(during), len(later)
+
+
 def saturate(call, seconds: float, threads: int) -> tuple[float, list[float], int]:
     """Closed loop: ``threads`` clients calling as fast as they can; returns (req/s, latencies, 5xx)."""
     latencies: list[list[float]] = [[] for _ in range(threads)]
@@ -625,6 +671,13 @@ def main() -> int:
     parser.add_argument("--threads", type=int, default=4, help="gunicorn gthread threads per worker")
     parser.add_argument("--client-threads", type=int, default=64, help="closed-loop clients of the saturation runs")
     parser.add_argument("--client-processes", type=int, default=4, help="exam-day client processes")
+    parser.add_argument(
+        "--fault",
+        type=float,
+        default=0.0,
+        metavar="S",
+        help="take the database away for S seconds halfway through the answering (see Fault)",
+    )
     parser.add_argument(
         "--day-threads",
         type=int,
@@ -705,8 +758,13 @@ def main() -> int:
         )
         per_process = args.day_threads
         exam_t0 = time.time() + 1.0
+        fault = Fault(name, exam_t0 + ramp + minutes * 30, args.fault) if args.fault else None
+        if fault:
+            fault.thread.start()
         elapsed = run_sharded(events, candidates, stats, args.client_processes, per_process, hard_limit, exam_t0)
         started = sum(1 for c in candidates if c.attempt)
+        if fault:
+            fault.thread.join()
 
         # saturation of the real autosave endpoint (attempts still open), then the bare ceiling
         live = [c for c in candidates if c.attempt]
@@ -816,6 +874,9 @@ def main() -> int:
         print(f"  ratio autosave / bare: {real_rate / bare_rate:.2f}")
         print(f"answers checked (latest acknowledged per attempt × question): {sent:,}; lost: {lost}")
         ok = lost == 0 and graded == attempts == started == n and graded_events == n
+        if fault:
+            _during, later = fault.report(stats)
+            ok = ok and later == 0
         print("RESULT:", "OK — 0 answers lost, every attempt graded once" if ok else "FAILED")
         return 0 if ok else 1
     finally:

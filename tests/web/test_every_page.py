@@ -109,7 +109,17 @@ def crawl(client, start: str = "/", limit: int = 220) -> dict[str, str]:
         url = queue.popleft()
         response = client.get(url)
         assert response.status_code in (200, 302, 303), (url, response.status_code)
-        if response.status_code != 200 or not response.mimetype.startswith("text/html"):
+        if response.status_code != 200:
+            # a link that redirects must lead somewhere this user may be: not back to the login page, and the
+            # page it leads to is crawled like any other
+            target = urlsplit(urljoin(url, response.headers["Location"]))
+            assert target.path != "/login", (url, "a link sends a signed-in user to the login page")
+            path = target.path + (f"?{target.query}" if target.query else "")
+            if path not in seen and not SKIP.search(target.path):
+                seen.add(path)
+                queue.append(path)
+            continue
+        if not response.mimetype.startswith("text/html"):
             continue
         parser = VisibleText()
         parser.feed(response.get_data(as_text=True))
