@@ -239,6 +239,7 @@ PUBLIC_ENDPOINTS: dict[str, str] = {
     "api.verify_*": "certificate verification as an API: the public record only, masked, rate-limited like the page",
     "rankings.index": "排名公告 of training institutions: published by the regulator for the public (no person's data)",
     "rankings.show": "one published 排名公告 (frozen; institutions and their figures only)",
+    "home.favicon": "the site's icon (a static picture)",
 }
 
 

@@ -13,6 +13,7 @@ from app.dashboards import alerts, ranking, replica, scope, tiles
 from app.dashboards.models import ExitRecommendation, ExitState, InstitutionScore
 from app.extensions import db
 from app.home import bp, supervision
+from app.home import icons as _icons  # noqa: F401  (/favicon.ico)
 from app.home import navigation as _navigation  # noqa: F401  (registers the navigation bar)
 from app.people import scope as people_scope
 from app.people.models import Employment, Post

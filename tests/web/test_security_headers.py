@@ -110,3 +110,10 @@ def test_no_template_has_an_inline_script_the_csp_would_block():
         offenders += [(str(path), m) for m in re.findall(r"\son(?:click|submit|change|load|input)=", text)]
         offenders += [(str(path), "javascript: URL") for _ in re.findall(r"href=\"javascript:", text)]
     assert offenders == []
+
+
+def test_the_site_has_an_icon_for_guests_and_pages(client):
+    page = client.get("/login").get_data(as_text=True)
+    assert '<link rel="icon" href="/static/favicon.svg" type="image/svg+xml">' in page
+    icon = client.get("/favicon.ico")
+    assert icon.status_code == 200 and icon.mimetype == "image/svg+xml" and b"<svg" in icon.data
