@@ -21,3 +21,18 @@ document.addEventListener('change', function (event) {
     other.checked = box.checked;
   });
 });
+// Tables become cards on a phone (app.css, max-width 640px): each cell carries its column's heading as data-label,
+// shown before the value, instead of a wide table squeezed to a character a line. Rows with merged cells stay rows.
+document.querySelectorAll('table').forEach(function (table) {
+  var heads = Array.prototype.map.call(table.querySelectorAll('thead th'), function (th) {
+    return th.textContent.trim();
+  });
+  if (heads.length < 3 || table.closest('[data-keep-table]')) return;
+  table.classList.add('cards');
+  table.querySelectorAll('tbody tr').forEach(function (row) {
+    if (row.querySelector('[colspan]')) { row.classList.add('whole'); return; }
+    Array.prototype.forEach.call(row.children, function (cell, i) {
+      if (heads[i] && !cell.hasAttribute('data-label')) cell.setAttribute('data-label', heads[i]);
+    });
+  });
+});

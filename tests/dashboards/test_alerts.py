@@ -79,7 +79,7 @@ def test_the_bell_counts_alerts_and_reminders_until_read(dw, client, login):
     expected = alerts.unread_count(dw.w.admin_a.id)
     login(dw.w.admin_a)
     home = client.get("/").get_data(as_text=True)
-    assert f"🔔 {expected}" in home and 'data-testid="notice-bell"' in home
+    assert f'<span class="count">{expected}</span>' in home and 'data-testid="notice-bell"' in home
     assert "退出建议：王大锤" in home  # the home page's top alerts
     page = client.get("/alerts").get_data(as_text=True)
     assert page.count('class="unread"') == expected
