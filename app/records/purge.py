@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
+from collections.abc import Callable
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -109,15 +110,17 @@ def _purge_batch(book, run_id: int, person_ids: list[int], now: datetime) -> tup
     return kinds, held, [key for _sid, _pid, key, _label in snapshots]
 
 
-def purge(*, now: datetime | None = None, batch: int = BATCH) -> PurgeRun:
-    """Run the purge over every person, committing after each batch; returns the finished run.
+def purge(commit: Callable[[], None], *, now: datetime | None = None, batch: int = BATCH) -> PurgeRun:
+    """Run the purge over every person; returns the finished run.
 
+    :param commit: the task's or the command's ``db.session.commit``, called after the run starts and after each
+        batch (before that batch's files are deleted), so a long run keeps its progress.
     :param now: the clock (tests fix it); naive UTC.
     """
     now = now or utcnow()
     run = PurgeRun(started_at=utcnow(), kinds={}, held_person_ids=[])
     db.session.add(run)
-    db.session.commit()
+    commit()
     run_id = run.id
     kinds: Counter = Counter()
     held: list[int] = []
@@ -129,7 +132,7 @@ def purge(*, now: datetime | None = None, batch: int = BATCH) -> PurgeRun:
         last_id = ids[-1]
         book = rule_book(KEYS)
         batch_kinds, batch_held, files = _purge_batch(book, run_id, ids, now)
-        db.session.commit()
+        commit()
         kinds.update(batch_kinds)
         held.extend(sorted(batch_held))
         for key in files:
@@ -143,5 +146,5 @@ def purge(*, now: datetime | None = None, batch: int = BATCH) -> PurgeRun:
         .where(runs.c.id == run_id)
         .values(finished_at=utcnow(), kinds=dict(sorted(kinds.items())), held_person_ids=held[:HELD_LISTED])
     )
-    db.session.commit()
+    commit()
     return db.session.get(PurgeRun, run_id)

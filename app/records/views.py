@@ -13,6 +13,7 @@ from app.auth.access import roles_required
 from app.auth.models import Role
 from app.core.clock import utcnow
 from app.core.errors import DomainError
+from app.core.forms import choices
 from app.extensions import db
 from app.people.models import Person
 from app.records import bp
@@ -21,7 +22,7 @@ from app.records.models import LegalHold, PurgeRun
 
 
 class HoldForm(FlaskForm):
-    subject = SelectField(_l("对象"), choices=[("person", _l("人员")), ("enterprise", _l("企业"))])
+    subject = SelectField(_l("对象"), choices=choices([("person", _l("人员")), ("enterprise", _l("企业"))]))
     subject_id = IntegerField(_l("编号"), validators=[DataRequired(), NumberRange(min=1)])
     reason = StringField(_l("保全原因"), validators=[DataRequired(), Length(max=200)])
 

@@ -151,7 +151,7 @@ def _snapshot(person, *, taken_at, context=SnapshotContext.LESSON, ref_id=1, **f
 def test_purge_seals_expired_events_and_deletes_expired_snapshots_with_their_files(app, world, operator):
     old = _snapshot(operator, taken_at=datetime(2030, 1, 1))
     reviewing = _snapshot(operator, taken_at=datetime(2030, 1, 1), ref_id=2, needs_review=True)
-    run = purge(now=LATER)
+    run = purge(db.session.commit, now=LATER)
     assert chain(operator.id) == []  # all five past 6 years
     assert len(chain(world.person_a.id)) == 2  # no track: no rule, kept
     assert (run.events_purged, run.snapshots_purged, run.persons_purged, run.held_skipped) == (5, 1, 1, 0)
@@ -161,11 +161,11 @@ def test_purge_seals_expired_events_and_deletes_expired_snapshots_with_their_fil
         db.session.get(Snapshot, reviewing[0]) is not None and storage().size(reviewing[1]) == 4
     )  # an open 复核 depends on it
     assert verify_cli(app).exit_code == 0
-    assert purge(now=LATER).events_purged == 0  # nothing left to do the next night
+    assert purge(db.session.commit, now=LATER).events_purged == 0  # nothing left to do the next night
 
 
 def test_nothing_is_purged_before_its_time(operator):
-    run = purge(now=datetime(2027, 1, 1))
+    run = purge(db.session.commit, now=datetime(2027, 1, 1))
     assert run.events_purged == 0 and len(chain(operator.id)) == 5
 
 
@@ -183,7 +183,7 @@ def test_withdrawn_consent_purges_snapshots_nothing_depends_on(world, operator):
             )
         )
     db.session.commit()
-    run = purge(now=datetime(2026, 3, 1))
+    run = purge(db.session.commit, now=datetime(2026, 3, 1))
     assert run.snapshots_purged == 1 and run.events_purged == 0
     assert db.session.get(Snapshot, gone[0]) is None and db.session.get(Snapshot, kept[0]) is not None
 
@@ -194,7 +194,7 @@ def test_a_legal_hold_stops_the_purge(app, world, operator, on):
     subject = {"person_id": operator.id} if on == "person" else {"enterprise_id": world.ent_a.id}
     set_hold(world.regulator_nj, reason="事故调查", now=datetime(2026, 12, 1), **subject)
     db.session.commit()
-    run = purge(now=LATER)
+    run = purge(db.session.commit, now=LATER)
     assert run.events_purged == 0 and run.snapshots_purged == 0 and len(chain(operator.id)) == 5
     assert operator.id in run.held_person_ids and run.held_skipped >= 1
     assert db.session.get(Snapshot, snap[0]) is not None
@@ -222,7 +222,7 @@ def test_the_database_refuses_deleting_an_event_no_epoch_covers(operator):
 def test_the_report_lists_runs_for_the_admin_only(client, login, world, operator):
     set_hold(world.platform_admin, reason="调查", now=datetime(2026, 12, 1), person_id=operator.id)
     db.session.commit()
-    purge(now=LATER)
+    purge(db.session.commit, now=LATER)
     login(world.platform_admin)
     page = client.get("/records/purge-runs")
     assert page.status_code == 200
@@ -242,3 +242,8 @@ def test_holds_are_set_and_released_on_their_page(client, login, world, operator
     hold_id = db.session.execute(sa.text("SELECT id FROM records_legal_holds")).scalar_one()
     assert client.post(f"/records/holds/{hold_id}/release").status_code == 302
     assert db.session.execute(sa.text("SELECT released_at FROM records_legal_holds")).scalar_one() is not None
+
+
+def test_the_command_runs_a_purge(app, operator):
+    result = app.test_cli_runner().invoke(args=["purge-records"])
+    assert result.exit_code == 0 and "purge run 1: 0 event(s)" in result.output
