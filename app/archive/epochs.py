@@ -34,12 +34,14 @@ def expired_prefix(person_id: int, keep_until: KeepUntil, now: datetime) -> int:
         sa.select(ArchiveEvent.seq, ArchiveEvent.kind, ArchiveEvent.at)
         .where(ArchiveEvent.person_id == person_id)
         .order_by(ArchiveEvent.seq)
+        .execution_options(yield_per=500)  # most files stop at their first event: do not fetch the rest
     )
     for seq, kind, at in rows:
         until = keep_until(kind, at)
         if until is None or until > now:
             break
         through = seq
+    rows.close()
     return through
 
 

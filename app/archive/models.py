@@ -95,7 +95,8 @@ class ArchiveEpoch(db.Model):
     """
 
     __tablename__ = "archive_epochs"
-    __table_args__ = (sa.UniqueConstraint("person_id", "through_seq"),)
+    #: Two purges of one file at once cannot both seal from the same seq (nor to the same one).
+    __table_args__ = (sa.UniqueConstraint("person_id", "through_seq"), sa.UniqueConstraint("person_id", "from_seq"))
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     person_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("people_persons.id"), index=True)

@@ -62,6 +62,7 @@ def upgrade():
         sa.ForeignKeyConstraint(["person_id"], ["people_persons.id"], name="fk_archive_epochs_person_id_people_persons"),
         sa.PrimaryKeyConstraint("id", name="pk_archive_epochs"),
         sa.UniqueConstraint("person_id", "through_seq", name="uq_archive_epochs_person_id_through_seq"),
+        sa.UniqueConstraint("person_id", "from_seq", name="uq_archive_epochs_person_id_from_seq"),
     )
     op.create_index("ix_archive_epochs_person_id", "archive_epochs", ["person_id"])
     op.create_table(
