@@ -247,3 +247,10 @@ def test_holds_are_set_and_released_on_their_page(client, login, world, operator
 def test_the_command_runs_a_purge(app, operator):
     result = app.test_cli_runner().invoke(args=["purge-records"])
     assert result.exit_code == 0 and "purge run 1: 0 event(s)" in result.output
+
+
+def test_the_timeline_tells_what_was_purged(client, login, world, operator):
+    purge(db.session.commit, now=LATER)
+    login(world.platform_admin)
+    page = client.get(f"/people/{operator.id}/timeline").get_data(as_text=True)
+    assert 'data-testid="epoch"' in page and "5" in page and "校验通过" in page
