@@ -235,6 +235,8 @@ class Config:
             # ``timezone``), staggered: the certificates' statuses, then the rollups and scores that read them.
             "beat_schedule": {
                 "archive-verify-nightly": {"task": "archive.verify_all", "schedule": nightly(cls, 40)},
+                # after the certificates' statuses, before the verification reads the epochs it sealed
+                "records-purge-nightly": {"task": "records.purge", "schedule": nightly(cls, 30)},
                 "archive-checkpoint-hourly": {"task": "archive.checkpoint", "schedule": 3600},
                 "core-purge-limits-hourly": {"task": "core.purge_limits", "schedule": 3600},
                 "exams-expire-overdue": {"task": "exams.expire_overdue", "schedule": 60},

@@ -94,6 +94,7 @@ BLUEPRINTS = (
     ("app.api.client_views", None),  # /api-clients: who manages API clients
     ("app.dashboards.views", None),  # /dashboard, its lists, complaints, 退出, the bell's page
     ("app.dashboards.public_views", None),  # /rankings: the public 排名公告
+    ("app.records.views", "/records"),  # the purge report and legal holds
 )
 
 

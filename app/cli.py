@@ -216,6 +216,18 @@ def register(app: Flask) -> None:
             sys.exit(1)
         click.echo(f"archive intact: {checked} event(s) checked")
 
+    @app.cli.command("purge-records")
+    def purge_records():
+        """Purge what is past retention now (beat does it nightly): expired 一人一档 events sealed under epochs,
+        expired 人像抓拍 with their files; persons under a legal hold are skipped."""
+        from app.records.purge import purge
+
+        run = purge(db.session.commit)
+        click.echo(
+            f"purge run {run.id}: {run.events_purged} event(s) of {run.persons_purged} person(s), "
+            f"{run.snapshots_purged} snapshot(s); {run.held_skipped} held person(s) skipped"
+        )
+
     @app.cli.command("archive-checkpoint")
     def archive_checkpoint():
         """Sign a checkpoint of every archive head now (beat does it hourly)."""

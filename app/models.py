@@ -20,6 +20,8 @@ from app.exams import tasks as exams_tasks  # noqa: F401  (registers Celery task
 from app.people import models as people_models  # noqa: F401
 from app.people import roster_import  # noqa: F401  (ImportBatch)
 from app.people import tasks as people_tasks  # noqa: F401  (registers Celery tasks)
+from app.records import models as records_models  # noqa: F401
+from app.records import tasks as records_tasks  # noqa: F401  (registers Celery tasks)
 from app.rules import models as rules_models  # noqa: F401
 from app.spotchecks import models as spotchecks_models  # noqa: F401
 from app.spotchecks import tasks as spotchecks_tasks  # noqa: F401  (registers Celery tasks)

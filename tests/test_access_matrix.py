@@ -104,6 +104,13 @@ def _api_client(t: Tenant) -> int:
     return client.id
 
 
+def _legal_hold(t: Tenant) -> int:
+    from app.core.clock import utcnow
+    from app.records.holds import set_hold
+
+    return set_hold(t.world.regulator_nj, reason="调查", now=utcnow(), person_id=t.world.person_a.id).id
+
+
 #: URL argument → value naming an object of tenant A. Extend this when adding routes with new arguments.
 OBJECT_ARGS: dict[str, Callable[[Tenant], object]] = {
     "person_id": lambda t: t.world.person_a.id,
@@ -138,6 +145,8 @@ OBJECT_ARGS: dict[str, Callable[[Tenant], object]] = {
     # certificates: person A's 特种作业操作证 (tests/certificates/world.py)
     "cert_id": lambda t: _cached("cert", lambda t: cert_objects(t.world))(t)["cert_id"],
     "bundle_id": lambda t: _cached("cert", lambda t: cert_objects(t.world))(t)["bundle_id"],
+    # records: a legal hold on person A, set by the 南京市 regulator
+    "hold_id": _cached("hold", _legal_hold),
     "delegation_id": lambda t: _cached("cert", lambda t: cert_objects(t.world))(t)["delegation_id"],
     # the regulator's view: an institution of 玄武区 with a complaint (and its document), person A's 退出 recommendation
     # (tests/dashboards/world.py)

@@ -85,10 +85,43 @@ class ArchiveCheckpoint(db.Model):
     mac: so.Mapped[str] = so.mapped_column(sa.String(64))
 
 
+class ArchiveEpoch(db.Model):
+    """A seal over the start of a person's file that was purged past retention: it becomes the chain's new start.
+
+    ``through_seq`` and ``through_hash`` are the last purged event's, so the first event kept (``through_seq + 1``)
+    still links to it; ``kinds`` counts the purged events by kind, ``first_at``/``last_at`` their time range.
+    ``mac`` = HMAC of all of it under ``key_id``: an epoch nobody with the key wrote does not verify, so removing
+    events and claiming a purge still reads as tampering. Append-only; a later purge adds the next epoch.
+    """
+
+    __tablename__ = "archive_epochs"
+    #: Two purges of one file at once cannot both seal from the same seq (nor to the same one).
+    __table_args__ = (sa.UniqueConstraint("person_id", "through_seq"), sa.UniqueConstraint("person_id", "from_seq"))
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    person_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("people_persons.id"), index=True)
+    #: First and last seq this epoch seals (the first is the previous epoch's ``through_seq + 1``, or 1).
+    from_seq: so.Mapped[int]
+    through_seq: so.Mapped[int]
+    through_hash: so.Mapped[str] = so.mapped_column(sa.String(64))
+    #: Canonical JSON ``{kind: count}`` of the purged events.
+    kinds: so.Mapped[str] = so.mapped_column(sa.Text)
+    count: so.Mapped[int]
+    first_at: so.Mapped[datetime]
+    last_at: so.Mapped[datetime]
+    #: The purge run that sealed it (``app.records``); a plain number, the archive knows no upper table.
+    run_id: so.Mapped[int | None]
+    at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+    key_id: so.Mapped[str] = so.mapped_column(sa.String(8))
+    mac: so.Mapped[str] = so.mapped_column(sa.String(64))
+
+
 @event.listens_for(ArchiveEvent, "before_update")
 @event.listens_for(ArchiveEvent, "before_delete")
 @event.listens_for(ArchiveCheckpoint, "before_update")
 @event.listens_for(ArchiveCheckpoint, "before_delete")
 @event.listens_for(ArchiveHead, "before_delete")
+@event.listens_for(ArchiveEpoch, "before_update")
+@event.listens_for(ArchiveEpoch, "before_delete")
 def _refuse_change(mapper, connection, target):
     raise ArchiveTampering(f"{type(target).__name__} {sa.inspect(target).identity} is append-only")

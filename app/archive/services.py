@@ -14,7 +14,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from app.archive.models import ArchiveCheckpoint, ArchiveEvent, ArchiveHead, ArchiveTampering
+from app.archive.models import ArchiveCheckpoint, ArchiveEpoch, ArchiveEvent, ArchiveHead, ArchiveTampering
 from app.core import crypto
 from app.core.db import utcnow
 from app.extensions import db
@@ -101,6 +101,10 @@ def record_event(
         .order_by(ArchiveEvent.seq.desc())
         .limit(1)
     ).first()
+    if last is None:  # a new file, or one whose every event was purged under an epoch: go on from its head
+        last = db.session.execute(
+            sa.select(ArchiveHead.seq, ArchiveHead.hash).where(ArchiveHead.person_id == person_id)
+        ).first()
     seq, prev_hash = (last.seq + 1, last.hash) if last else (1, GENESIS)
     at = at or utcnow()
     actor_id = actor.id if actor is not None else None
@@ -183,6 +187,71 @@ def latest_checkpoint() -> ArchiveCheckpoint | None:
     return db.session.scalars(sa.select(ArchiveCheckpoint).order_by(ArchiveCheckpoint.id.desc()).limit(1)).first()
 
 
+# ---------------------------------------------------------------- epochs (purges past retention)
+
+
+def _epoch_body(epoch: ArchiveEpoch) -> bytes:
+    return canonical_json(
+        {
+            "epoch": epoch.person_id,
+            "from": epoch.from_seq,
+            "through": epoch.through_seq,
+            "hash": epoch.through_hash,
+            "kinds": epoch.kinds,
+            "count": epoch.count,
+            "first_at": epoch.first_at.isoformat(timespec="microseconds"),
+            "last_at": epoch.last_at.isoformat(timespec="microseconds"),
+            "run": epoch.run_id,
+            "at": epoch.at.isoformat(timespec="microseconds"),
+        }
+    ).encode()
+
+
+def epoch_mac(epoch: ArchiveEpoch) -> str:
+    return crypto.chain_mac(_epoch_body(epoch), epoch.key_id)
+
+
+def _epoch_ok(epoch: ArchiveEpoch) -> bool:
+    try:
+        return hmac.compare_digest(epoch_mac(epoch), epoch.mac)
+    except crypto.UnknownKey:
+        return False
+
+
+def epochs_of(person_id: int | None = None) -> dict[int, list[ArchiveEpoch]]:
+    """Every person's epochs (or one person's), oldest first."""
+    query = sa.select(ArchiveEpoch).order_by(ArchiveEpoch.person_id, ArchiveEpoch.through_seq)
+    if person_id is not None:
+        query = query.where(ArchiveEpoch.person_id == person_id)
+    found: dict[int, list[ArchiveEpoch]] = {}
+    for epoch in db.session.scalars(query):
+        found.setdefault(epoch.person_id, []).append(epoch)
+    return found
+
+
+def _chain_starts(person_id: int | None, breaks: list) -> dict[int, tuple[int, str]]:
+    """Where each purged chain starts now: (first seq expected, prev_hash expected) after its last epoch.
+
+    Each epoch must be signed and continue the one before it (``from_seq`` = previous ``through_seq + 1``); a
+    person whose epochs do not verify is reported and verified from the genesis, so the purged events show as a gap.
+    """
+    starts = {}
+    for pid, epochs in epochs_of(person_id).items():
+        expected_from, bad = 1, None
+        for epoch in epochs:
+            if not _epoch_ok(epoch):
+                bad = f"epoch {epoch.id} (through seq {epoch.through_seq}) signature invalid"
+            elif epoch.from_seq != expected_from or epoch.through_seq < epoch.from_seq:
+                bad = f"epoch {epoch.id} does not continue the previous one (from seq {epoch.from_seq})"
+            if bad:
+                breaks.append(ChainBreak(None, pid, epoch.through_seq, bad))
+                break
+            expected_from = epoch.through_seq + 1
+        else:
+            starts[pid] = (epochs[-1].through_seq + 1, epochs[-1].through_hash)
+    return starts
+
+
 @dataclass(frozen=True)
 class ChainBreak:
     event_id: int | None
@@ -202,17 +271,19 @@ def verify_chain(person_id: int | None = None) -> tuple[int, list[ChainBreak]]:
     """
     breaks: list[ChainBreak] = []
     checkpoint, pinned, retired = _checkpoint_for(person_id, breaks)
+    starts = _chain_starts(person_id, breaks)
     query = sa.select(ArchiveEvent).order_by(ArchiveEvent.person_id, ArchiveEvent.seq)
     if person_id is not None:
         query = query.where(ArchiveEvent.person_id == person_id)
     checked = 0
     ends: dict[int, tuple[int, str]] = {}
     found: dict[int, str] = {}  # person → hash at the checkpoint's seq
-    current_person, prev_hash, expected_seq, broken, renewed = None, GENESIS, 1, False, False
+    current_person, broken, renewed = None, False, False
     for event in db.session.scalars(query).yield_per(1000):
         checked += 1
         if event.person_id != current_person:
-            current_person, prev_hash, expected_seq, broken, renewed = event.person_id, GENESIS, 1, False, False
+            expected_seq, prev_hash = starts.get(event.person_id, (1, GENESIS))
+            current_person, broken, renewed = event.person_id, False, False
         ends[event.person_id] = (event.seq, event.hash)
         if pinned.get(event.person_id, (None,))[0] == event.seq:
             found[event.person_id] = event.hash
@@ -234,8 +305,12 @@ def verify_chain(person_id: int | None = None) -> tuple[int, list[ChainBreak]]:
             broken = True
         renewed = renewed or (event.key_id is not None and event.key_id not in retired)
         prev_hash, expected_seq = event.hash, expected_seq + 1
-    breaks += _check_heads(person_id, ends, retired)
+    breaks += _check_heads(person_id, ends, retired, starts)
     for pid, (seq, hash_) in pinned.items():
+        start = starts.get(pid)
+        # purged under an epoch since the checkpoint (the last purged event's hash is the epoch's)
+        if start is not None and seq < start[0] and (seq != start[0] - 1 or start[1] == hash_):
+            continue
         if found.get(pid) != hash_:
             what = "missing" if pid not in found else "different"
             breaks.append(
@@ -262,7 +337,9 @@ def _checkpoint_for(person_id, breaks) -> tuple[ArchiveCheckpoint | None, dict[i
     return checkpoint, pinned, set(body.get("retired_keys", []))
 
 
-def _check_heads(person_id, ends: dict[int, tuple[int, str]], retired: set[str]) -> list[ChainBreak]:
+def _check_heads(
+    person_id, ends: dict[int, tuple[int, str]], retired: set[str], starts: dict[int, tuple[int, str]]
+) -> list[ChainBreak]:
     breaks = []
     query = sa.select(ArchiveHead)
     if person_id is not None:
@@ -271,6 +348,8 @@ def _check_heads(person_id, ends: dict[int, tuple[int, str]], retired: set[str])
     for head in db.session.scalars(query):
         seen.add(head.person_id)
         end = ends.get(head.person_id)
+        if end is None and head.person_id in starts:  # every event purged: the epoch is where the chain ends
+            end = (starts[head.person_id][0] - 1, starts[head.person_id][1])
         reason = None
         if end is None:
             reason = f"whole chain deleted: the head is at seq {head.seq} but no event is left"

@@ -32,6 +32,8 @@ NAVIGATION = {
         ("dashboards.complaint_list", _l("投诉举报")),
         ("dashboards.exit_list", _l("退出建议")),
         ("api_clients.index", _l("数据接口")),
+        ("records.purge_runs", _l("档案清理")),
+        ("records.holds", _l("法律保全")),
     ],
     Role.REGULATOR: [
         ("home.index", _l("首页")),
@@ -46,6 +48,7 @@ NAVIGATION = {
         ("training.rates", _l("培训完成率")),
         ("attendance.corrections", _l("考勤更正审批")),
         ("overrides.gate_overrides", _l("学时放行记录")),
+        ("records.holds", _l("法律保全")),
         ("spotchecks.inspections", _l("逢查必考")),
         ("certificates.index", _l("证书")),
         ("certificates.compliance", _l("持证上岗")),

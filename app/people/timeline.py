@@ -5,7 +5,7 @@ import json
 from flask import Response, render_template
 from flask_login import current_user
 
-from app.archive.services import timeline, verify_chain
+from app.archive.services import epochs_of, timeline, verify_chain
 from app.core.clock import isoformat_local, utcnow
 from app.people import bp
 from app.people import scope as people_scope
@@ -16,8 +16,14 @@ def person_timeline(person_id: int):
     person = people_scope.get_person_or_404(current_user, person_id)
     events = timeline(person.id, enterprise_id=people_scope.archive_enterprise_filter(current_user))
     _, breaks = verify_chain(person.id)
+    epochs = epochs_of(person.id).get(person.id, [])  # the file's start purged past retention, newest first
     return render_template(
-        "archive/timeline.html", person=person, events=events, chain_ok=not breaks, decode=json.loads
+        "archive/timeline.html",
+        person=person,
+        events=events,
+        epochs=list(reversed(epochs)),
+        chain_ok=not breaks,
+        decode=json.loads,
     )
 
 

@@ -233,4 +233,27 @@ RULES: list[tuple] = [
     # 准入/退出 (app/dashboards/exits.py)
     ("exit.spotcheck_failures", "逢查必考不合格次数达到即提出退出建议", 2, "次", EXIT_BASIS),
     ("exit.window_months", "逢查必考不合格次数的统计期间", 12, "月", EXIT_BASIS),
+    # 档案保存期限 (app/records/retention.py): how long each kind of record is kept before the nightly purge
+    (
+        "retention.special_operator_years",
+        "特种作业人员档案保存期限（证书终止后）",
+        6,
+        "年",
+        "特种作业人员安全技术培训考核管理规定；个人信息保护法 第十九条、第四十七条",
+    ),
+    (
+        "retention.manager_years",
+        "主要负责人/安全管理人员档案保存期限（证书终止后）",
+        3,
+        "年",
+        "安全生产培训管理办法；个人信息保护法 第十九条、第四十七条",
+    ),
+    ("retention.exam_evidence_years", "考试影像资料保存期限（考试后）", 3, "年", "安全生产资格考试与证书管理暂行办法"),
+    (
+        "retention.snapshot_years",
+        "人像抓拍保存期限（抓拍后）",
+        3,
+        "年",
+        "个人信息保护法 第十九条、第二十八条、第四十七条",
+    ),
 ]
