@@ -230,6 +230,7 @@ def attempt_result(attempt_id: int):
         own = snapshots.own_snapshots(attempt.person_id, SnapshotContext.EXAM, attempt.id)
     return render_template(
         "exams/result.html",
+        caps=policy.result_page(current_user),
         attempt=attempt,
         sitting=attempt.sitting,
         review=review,

@@ -94,6 +94,7 @@ def inspections():
         enterprises=enterprises,
         industries=list(Industry),
         states=list(InspectionState),
+        caps=policy.inspections_page(current_user),
     )
 
 
@@ -380,7 +381,14 @@ def findings():
         per_page=50,
         error_out=False,
     )
-    return render_template("spotchecks/findings.html", page=page, status=status, states=list(FindingState), today=today)
+    return render_template(
+        "spotchecks/findings.html",
+        page=page,
+        status=status,
+        states=list(FindingState),
+        today=today,
+        caps=policy.findings_page(current_user),
+    )
 
 
 @bp.route("/spotchecks/findings/<int:finding_id>")

@@ -15,6 +15,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from openpyxl import Workbook
 
+from app.auth import policy
 from app.auth.access import lean_connection, roles_required, signed_in_as
 from app.auth.models import Role
 from app.auth.policy import may_review_snapshots, may_see_own_snapshots, may_see_snapshots
@@ -192,7 +193,7 @@ def class_new():
 @roles_required(*STAFF)
 def class_page(class_id: int):
     training_class = training_scope.get_class_or_404(current_user, class_id)
-    organise = training_scope.can_organise(current_user, training_class)
+    caps = policy.class_page(current_user, training_class)
     rows = classes.progress(training_class, training_scope.roster_person_filter(current_user, training_class))
     show_snapshots = may_see_snapshots(current_user, training_class, person_in_scope=False)
     exam_form = ClassExamForm(prefix="exam")
@@ -202,7 +203,7 @@ def class_page(class_id: int):
         "training/class.html",
         training_class=training_class,
         rows=rows,
-        can_organise=organise,
+        caps=caps,
         exam_form=exam_form,
         show_snapshots=show_snapshots,
         snapshot_counts=snapshots.review_counts(SnapshotContext.LESSON, class_id) if show_snapshots else {},
