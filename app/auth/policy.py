@@ -292,9 +292,13 @@ def is_platform_admin(user: User) -> bool:
     return user.role is Role.ADMIN
 
 
+#: Who creates courses and opens classes: the admin, enterprises and institutions (a regulator supervises).
+TRAINING_BUILDERS = (Role.ADMIN, Role.ENTERPRISE, Role.INSTITUTION)
+
+
 def may_build_training(user: User) -> bool:
-    """Creating courses and opening classes: the admin, enterprises and institutions (a regulator supervises)."""
-    return user.role in (Role.ADMIN, Role.ENTERPRISE, Role.INSTITUTION)
+    """Creating courses and opening classes (:data:`TRAINING_BUILDERS`)."""
+    return user.role in TRAINING_BUILDERS
 
 
 def may_create_own_bank(user: User) -> bool:

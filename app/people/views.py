@@ -7,7 +7,7 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from app.auth import policy, scope
+from app.auth import policy
 from app.auth.access import roles_required
 from app.auth.models import Role
 from app.core.clock import local_today
@@ -442,12 +442,7 @@ def new_enterprise():
 
 
 def _jurisdictions_in_scope() -> list[Jurisdiction]:
-    query = sa.select(Jurisdiction).order_by(Jurisdiction.code)
-    if (prefix := scope.region_prefix(current_user)) is not None:
-        query = query.where(Jurisdiction.code.startswith(prefix))
-    elif current_user.role is not Role.ADMIN:
-        query = query.where(sa.false())
-    return list(db.session.scalars(query))
+    return list(db.session.scalars(people_scope.jurisdictions_query(current_user).order_by(Jurisdiction.code)))
 
 
 @bp.route("/enterprises/<int:enterprise_id>")
