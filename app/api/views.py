@@ -14,8 +14,9 @@ from app.api import bp, exports, ids, represent, schemas, webhooks
 from app.api.base_views import endpoint, principal, touched
 from app.api.models import ApiScope, WebhookDelivery, WebhookEvent, WebhookSubscription
 from app.api.spec import openapi_document, responses, validate
+from app.auth import policy
 from app.auth.access import public
-from app.auth.models import Role, User
+from app.auth.models import User
 from app.auth.scope import region_prefix
 from app.certificates import compliance, lifecycle, verification
 from app.certificates import scope as cert_scope
@@ -488,7 +489,7 @@ def _officers(usernames: list[str], enterprise: Enterprise) -> list[User]:
         if (
             user is None
             or not user.active
-            or user.role is not Role.REGULATOR
+            or not policy.is_authority(user)
             or user.jurisdiction is None
             or not user.jurisdiction.code.startswith(prefix)
             or not spot_scope.can_inspect(user, enterprise)
@@ -499,7 +500,7 @@ def _officers(usernames: list[str], enterprise: Enterprise) -> list[User]:
 
 
 def _authority() -> None:
-    if principal().role is not Role.REGULATOR:
+    if not policy.is_authority(principal()):
         raise DomainError("api.not_a_jurisdiction", http_status=403)
 
 

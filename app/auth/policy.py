@@ -43,11 +43,19 @@ correction          (``User.supervisor``) of the class's organiser, or a regulat
                     supervising authority) — never by the one who asked for it. The platform admin approves
                     only where it is a 负责人 of a class it organised itself.
 ================== ==========================================================================================
+
+Pages ask this module too: each list or record page that offers different links, columns or buttons to different
+roles gets a frozen capabilities object (``InspectionsPage``, ``RosterPage``, ``ClassPage`` …) from a function named
+after the page; the view passes it to the template as ``caps`` and the template reads its booleans
+(``caps.can_start_inspection``). Where a capability needs an upper domain's answer (a roster the user manages, a
+bank it owns), the view asks that domain's ``scope.py`` and passes the plain value in. Views never compare roles
+(``tests/test_policy_in_one_place.py`` checks templates and views).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
 
 from app.auth.models import Role, User
@@ -243,3 +251,178 @@ def may_approve_correction(user: User, training_class, *, requested_by_id: int |
         prefix = region_prefix(user)
         return prefix is not None and (training_class.region_code or "").startswith(prefix)
     return bool(user.supervisor) and organises(user, training_class)
+
+
+# ---------------------------------------------------------------- who acts as what (asked by views)
+
+
+def is_candidate(user: User) -> bool:
+    """The user takes exams and studies as a person (a worker): its pages lead back to its own exam list."""
+    return user.role is Role.WORKER
+
+
+def is_own_candidate(user: User) -> bool:
+    """A worker with a person record: the worker's own exams, practicals and study lists apply."""
+    return user.is_authenticated and user.role is Role.WORKER and user.person_id is not None
+
+
+def acts_for_own_enterprise(user: User) -> bool:
+    """An enterprise's own admin: its roster, ledger and 持证上岗 pages are its enterprise's, chosen by no parameter
+    (the platform admin and regulators name an enterprise with ``?enterprise=``)."""
+    return user.role is Role.ENTERPRISE
+
+
+def acts_for_institution(user: User) -> bool:
+    """A training institution's staff: it reviews the applications to its classes and reads its own record."""
+    return user.role is Role.INSTITUTION
+
+
+def is_authority(user: User) -> bool:
+    """A regulator account (应急管理部门): records complaints, publishes rankings, is named as 执法人员."""
+    return user.role is Role.REGULATOR
+
+
+def oversees(user: User) -> bool:
+    """The platform admin and regulators: they oversee enterprises and institutions rather than belong to one."""
+    return user.role in (Role.ADMIN, Role.REGULATOR)
+
+
+def is_platform_admin(user: User) -> bool:
+    """The platform admin: national banks, every city, every jurisdiction."""
+    return user.role is Role.ADMIN
+
+
+#: Who creates courses and opens classes: the admin, enterprises and institutions (a regulator supervises).
+TRAINING_BUILDERS = (Role.ADMIN, Role.ENTERPRISE, Role.INSTITUTION)
+
+
+def may_build_training(user: User) -> bool:
+    """Creating courses and opening classes (:data:`TRAINING_BUILDERS`)."""
+    return user.role in TRAINING_BUILDERS
+
+
+def may_create_own_bank(user: User) -> bool:
+    """An enterprise or institution may keep a bank of its own (the view checks it has none yet)."""
+    return user.role in (Role.ENTERPRISE, Role.INSTITUTION)
+
+
+def may_organise_exams(user: User) -> bool:
+    """Creating exam sittings: every staff role."""
+    return user.role in (Role.ADMIN, Role.REGULATOR, Role.ENTERPRISE, Role.INSTITUTION)
+
+
+def may_bundle_enterprise(user: User) -> bool:
+    """Packing an enterprise's certificates into a ZIP: who reaches enterprises (not an institution)."""
+    return user.role in (Role.ADMIN, Role.REGULATOR, Role.ENTERPRISE)
+
+
+# ---------------------------------------------------------------- pages: what each offers (passed as ``caps``)
+
+
+@dataclass(frozen=True)
+class InspectionsPage:
+    """逢查必考 inspections list."""
+
+    can_start_inspection: bool  # a regulator opens an inspection
+    sees_stats: bool  # the admin and regulators analyse pass rates
+
+
+def inspections_page(user: User) -> InspectionsPage:
+    return InspectionsPage(can_start_inspection=user.role is Role.REGULATOR, sees_stats=oversees(user))
+
+
+@dataclass(frozen=True)
+class FindingsPage:
+    """整改问题清单."""
+
+    sees_enterprise_column: bool  # an enterprise sees only its own findings
+
+
+def findings_page(user: User) -> FindingsPage:
+    return FindingsPage(sees_enterprise_column=not acts_for_own_enterprise(user))
+
+
+@dataclass(frozen=True)
+class RosterPage:
+    """花名册 (and the import pages beside it)."""
+
+    can_manage: bool  # adding people and importing a roster
+    sees_enterprise_column: bool  # the list spans several enterprises
+    links_enterprise_param: bool  # links to the roster's forms carry ``?enterprise=`` (the platform admin's choice)
+
+
+def roster_page(user: User, *, enterprise_chosen: bool, manages_chosen: bool = False) -> RosterPage:
+    """:param enterprise_chosen: the page shows one enterprise named by ``?enterprise=``.
+    :param manages_chosen: the user may manage that enterprise's roster (``app.people.scope.can_manage_roster``)."""
+    own = acts_for_own_enterprise(user)
+    return RosterPage(
+        can_manage=manages_chosen if enterprise_chosen else own,
+        sees_enterprise_column=not enterprise_chosen and not own,
+        links_enterprise_param=enterprise_chosen and is_platform_admin(user),
+    )
+
+
+@dataclass(frozen=True)
+class EnterprisesPage:
+    in_jurisdiction: bool  # a regulator's list is its 辖区's
+
+
+def enterprises_page(user: User) -> EnterprisesPage:
+    return EnterprisesPage(in_jurisdiction=user.role is Role.REGULATOR)
+
+
+@dataclass(frozen=True)
+class ClassPage:
+    """A training class (班次)."""
+
+    can_organise: bool  # attendance, the class exam, the archive
+    links_class_exam: bool  # an enterprise sees an institution's class in its province, not that institution's sitting
+    can_issue_certificates: bool  # the organising enterprise or institution issues 培训合格证明
+
+
+def class_page(user: User, training_class) -> ClassPage:
+    organiser = organises(user, training_class)
+    return ClassPage(
+        can_organise=organiser,
+        links_class_exam=organiser or not acts_for_own_enterprise(user),
+        can_issue_certificates=organiser and user.role in (Role.ENTERPRISE, Role.INSTITUTION),
+    )
+
+
+@dataclass(frozen=True)
+class ResultPage:
+    """An attempt's result."""
+
+    back_to_own_exams: bool  # the candidate returns to its exam list, staff to the sitting
+
+
+def result_page(user: User) -> ResultPage:
+    return ResultPage(back_to_own_exams=is_candidate(user))
+
+
+@dataclass(frozen=True)
+class HomePage:
+    """Each role's home page: its template and the figures loaded for it."""
+
+    template: str
+    sees_region_overview: bool  # counts of enterprises and persons in scope
+    sees_supervision: bool  # the regulator's supervision overview
+    sees_figures: bool  # the dashboard tiles of the user's place
+    sees_enterprise_staff: bool
+    sees_institution_score: bool
+    sees_own_record: bool  # a worker's own hours, certificates and findings
+
+
+def home_page(user: User) -> HomePage:
+    role = user.role
+    return HomePage(
+        template=f"home/{role.value}.html",
+        sees_region_overview=oversees(user),
+        sees_supervision=role is Role.REGULATOR,
+        sees_figures=role is Role.ADMIN
+        or (role is Role.REGULATOR and user.jurisdiction is not None)
+        or (role is Role.ENTERPRISE and user.enterprise is not None),
+        sees_enterprise_staff=role is Role.ENTERPRISE,
+        sees_institution_score=role is Role.INSTITUTION and user.institution is not None,
+        sees_own_record=role is Role.WORKER and user.person is not None,
+    )

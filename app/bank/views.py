@@ -109,11 +109,11 @@ def index():
     )
     owner = scope.own_scope(current_user)
     can_create_own = (
-        current_user.role in (Role.ENTERPRISE, Role.INSTITUTION)
+        policy.may_create_own_bank(current_user)
         and owner is not None
         and not any(bank_scope.can_manage_bank(current_user, b) for b in banks)
     )
-    form = _bank_form() if current_user.role is Role.ADMIN else None
+    form = _bank_form() if policy.is_platform_admin(current_user) else None
     return render_template(
         "bank/index.html",
         banks=banks,

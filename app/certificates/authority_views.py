@@ -29,11 +29,9 @@ class DelegationForm(FlaskForm):
 
 
 def _cities(user) -> list[Jurisdiction]:
-    """The cities ``user`` may entrust: every city for the admin, its own province's for a province regulator."""
+    """The cities ``user`` may entrust (``app.auth.policy.may_delegate_issuing``): every city for the admin, its own
+    province's for a province regulator."""
     query = sa.select(Jurisdiction).where(Jurisdiction.code.like("____00"), Jurisdiction.code.not_like("__0000"))
-    if user.role is not Role.ADMIN:
-        province = user.jurisdiction.code if user.jurisdiction else "------"
-        query = query.where(Jurisdiction.code.startswith(province[:2]))
     return [
         j
         for j in db.session.scalars(query.order_by(Jurisdiction.code))

@@ -279,7 +279,7 @@ def cert_masked(number: str) -> str:
 @roles_required(Role.ADMIN, Role.REGULATOR, Role.ENTERPRISE)
 def compliance():
     """An enterprise: its own list and rate. A regulator (or the admin): the rate of every enterprise in scope."""
-    if current_user.role is Role.ENTERPRISE:
+    if policy.acts_for_own_enterprise(current_user):
         return redirect(url_for("certificates.compliance_enterprise", enterprise_id=current_user.enterprise_id))
     enterprises = db.session.scalars(people_scope.enterprises_query(current_user).order_by(Enterprise.name)).all()
     today = local_today()
@@ -357,20 +357,6 @@ def notices():
     return render_template("certificates/notices.html", notices=shown)
 
 
-@bp.app_template_global("certificates_of")
-def certificates_of(person_id: int) -> list[tuple[Certificate, CertStatus]]:
-    """The 一人一档 page's 持证情况: the person's certificates the current user may see, with today's status."""
-    if not current_user.is_authenticated:
-        return []
-    certs = db.session.scalars(
-        cert_scope.certificates_query(current_user)
-        .where(Certificate.person_id == person_id)
-        .order_by(Certificate.valid_to.desc())
-    ).all()
-    today = local_today()
-    return [(c, lifecycle.effective_status(c, today)) for c in certs]
-
-
 # ---------------------------------------------------------------- ZIP bundles (bulk download of PDFs)
 
 
@@ -388,7 +374,7 @@ def bundle_list():
     scope, ref, status = (request.form.get(k, "").strip() for k in ("scope", "ref", "status"))
     back = safe_next(request.form.get("next")) or url_for("certificates.bundle_list")
     if scope == "enterprise":
-        if current_user.role not in (Role.ADMIN, Role.REGULATOR, Role.ENTERPRISE) or not ref.isdigit():
+        if not policy.may_bundle_enterprise(current_user) or not ref.isdigit():
             abort(403)
         people_scope.get_enterprise_or_404(current_user, int(ref))
     elif scope == "sitting":

@@ -16,6 +16,7 @@ from flask_login import current_user
 from openpyxl import Workbook
 
 from app.archive.models import ArchiveEvent
+from app.auth import policy
 from app.auth.access import roles_required
 from app.auth.models import Role
 from app.core.clock import format_local, local_today
@@ -45,7 +46,7 @@ def _current_score(institution_id: int) -> InstitutionScore | None:
 
 
 def _record_context(institution: TrainingInstitution) -> dict:
-    supervising = current_user.role in SUPERVISORS
+    supervising = policy.oversees(current_user)
     published = db.session.execute(
         sa.select(Ranking, RankingEntry)
         .join(RankingEntry, RankingEntry.ranking_id == Ranking.id)
@@ -105,7 +106,7 @@ def institutions():
         entries=entries,
         held={h.institution_id for h in held},
         month=month,
-        may_publish=current_user.role is Role.REGULATOR,
+        may_publish=policy.is_authority(current_user),
         publish_form=PublishForm(data={"month": month.strftime("%Y-%m")}),
     )
 
@@ -120,7 +121,7 @@ def institution_record(institution_id: int):
         "dashboards/institution.html",
         place=place,
         score=score,
-        own=current_user.role is Role.INSTITUTION,
+        own=policy.acts_for_institution(current_user),
         **_record_context(institution),
     )
 
@@ -317,7 +318,7 @@ def _component_page(institution: TrainingInstitution, key: str) -> tuple[list[st
             )
     elif key == "complaints":
         items = {c.id: c for c in db.session.scalars(sa.select(Complaint).where(Complaint.id.in_(ids)))}
-        supervising = current_user.role in SUPERVISORS
+        supervising = policy.oversees(current_user)
         columns = [_("受理日期"), _("来源"), _("核查结论")]
         for r in found:
             c = items[r.ref_id]

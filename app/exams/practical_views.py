@@ -43,7 +43,7 @@ STAFF = (Role.ADMIN, Role.REGULATOR)
 @bp.app_template_global("my_practicals")
 def my_practicals_for_current_user():
     """The worker's practical exams for their exam list (templates/exams/_my_exams.html)."""
-    if not current_user.is_authenticated or current_user.role is not Role.WORKER or current_user.person_id is None:
+    if not policy.is_own_candidate(current_user):
         return []
     return practical.my_practicals(current_user.person_id, local_today())
 
@@ -309,7 +309,7 @@ def sheet(practical_attempt_id: int):
         show_full_id=policy.may_see_full_id(current_user, attempt.person),
         show_ip=policy.may_see_signing_details(current_user, attempt.sitting),
         back_url=url_for("exams.mine")
-        if current_user.role is Role.WORKER
+        if policy.is_candidate(current_user)
         else url_for("practical.sitting", practical_sitting_id=attempt.sitting_id),
     )
 

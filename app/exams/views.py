@@ -50,7 +50,7 @@ ORGANISERS = (Role.ADMIN, Role.REGULATOR, Role.ENTERPRISE, Role.INSTITUTION)
 @bp.app_template_global("my_exams")
 def my_exams_for_current_user():
     """The worker home page's exam list (templates/exams/_my_exams.html)."""
-    if not current_user.is_authenticated or current_user.role is not Role.WORKER or current_user.person_id is None:
+    if not policy.is_own_candidate(current_user):
         return []
     return queries.my_exams(current_user.person_id, utcnow())
 
@@ -209,7 +209,7 @@ def attempt_result(attempt_id: int):
     """The score, and — when the sitting allows review — every question with the right answer and explanation."""
     attempt = exam_scope.get_attempt_or_404(current_user, attempt_id)
     if attempt.is_open:
-        if current_user.role is Role.WORKER:
+        if policy.is_candidate(current_user):
             return redirect(url_for("exams.attempt_page", attempt_id=attempt.id))
         abort(404)
     now = utcnow()
@@ -230,6 +230,7 @@ def attempt_result(attempt_id: int):
         own = snapshots.own_snapshots(attempt.person_id, SnapshotContext.EXAM, attempt.id)
     return render_template(
         "exams/result.html",
+        caps=policy.result_page(current_user),
         attempt=attempt,
         sitting=attempt.sitting,
         review=review,
@@ -266,7 +267,9 @@ def _review(attempt: Attempt) -> list[dict]:
 def sittings():
     query = exam_scope.sittings_query(current_user).order_by(sa.desc("opens_at"))
     page_ = db.paginate(query, page=request.args.get("page", 1, type=int), per_page=30, error_out=False)
-    return render_template("exams/sittings.html", page=page_, now=utcnow(), can_create=current_user.role in ORGANISERS)
+    return render_template(
+        "exams/sittings.html", page=page_, now=utcnow(), can_create=policy.may_organise_exams(current_user)
+    )
 
 
 def _candidate_choices(post: str, operation: str) -> list[tuple[int, str]]:

@@ -4,7 +4,7 @@ import sqlalchemy as sa
 from flask import render_template
 from flask_login import current_user
 
-from app.auth.models import Role
+from app.auth import policy
 from app.certificates import lifecycle
 from app.certificates import scope as cert_scope
 from app.certificates.models import Certificate
@@ -43,8 +43,9 @@ def _figures(user) -> dict:
 @bp.route("/")
 def index():
     user = current_user
+    page = policy.home_page(user)
     context: dict = {"role": user.role, "alerts": alerts.top_for(user.id)}
-    if user.role in (Role.ADMIN, Role.REGULATOR):
+    if page.sees_region_overview:
         context["enterprise_count"] = db.session.scalar(
             sa.select(sa.func.count()).select_from(people_scope.enterprises_query(user).subquery())
         )
@@ -54,11 +55,11 @@ def index():
         context["recent_enterprises"] = db.session.scalars(
             people_scope.enterprises_query(user).order_by(sa.desc("created_at")).limit(8)
         ).all()
-        if user.role is Role.REGULATOR:
+        if page.sees_supervision:
             context.update(supervision.overview(user))
-        if user.role is Role.ADMIN or user.jurisdiction is not None:
+        if page.sees_figures:
             context.update(_figures(user))
-    elif user.role is Role.ENTERPRISE:
+    elif page.sees_enterprise_staff:
         counts = dict(
             db.session.execute(
                 sa.select(Employment.post, sa.func.count())
@@ -68,9 +69,9 @@ def index():
         )
         context["post_counts"] = [(post, counts.get(post, 0)) for post in Post]
         context["staff_total"] = sum(counts.values())
-        if user.enterprise is not None:
+        if page.sees_figures:
             context.update(_figures(user))
-    elif user.role is Role.INSTITUTION and user.institution is not None:
+    elif page.sees_institution_score:
         month = local_today().replace(day=1)
         context["score"] = db.session.scalars(
             sa.select(InstitutionScore).where(
@@ -78,10 +79,10 @@ def index():
             )
         ).first()
         context["held"] = ranking.open_hold(user.institution_id) is not None
-    elif user.role is Role.WORKER and user.person is not None:
+    elif page.sees_own_record:
         context.update(_worker(user))
         context["continuing"] = enrolment.continue_learning(user.person_id)
-    return render_template(f"home/{user.role.value}.html", **context)
+    return render_template(page.template, **context)
 
 
 def _worker(user) -> dict:

@@ -2,8 +2,8 @@
 
 Everything is read from the person (in the viewer's scope) and the person's archive chain; the spot-check
 history is folded from the chain's ``spotcheck.*``/``finding.*`` events, so this module needs nothing from the
-spotchecks package (which sits above people). Photo, certificates and training hours get their sections when
-their own packages (certificates, training) answer through the template globals they register.
+spotchecks package (which sits above people). Certificates and training hours come from their own packages
+(certificates, training) through the providers they register in ``app.people.sections``.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from app.auth import policy
 from app.core.clock import format_local, utcnow
 from app.core.qr import qr_data_uri
 from app.extensions import db
-from app.people import bp
+from app.people import bp, sections
 from app.people import scope as people_scope
 from app.people.archive_events import operation_text  # also registers the person.*/employment.* renderings
 from app.people.models import Employment, Person
@@ -98,6 +98,8 @@ def dossier_context(person: Person, *, kind: str = "", year: int | None = None) 
         "chain_checked": checked,
         "show_full_id": policy.may_see_full_id(current_user, person),
         "show_photo": person.photo_key is not None and policy.may_see_photo(current_user, person),
+        "certificates": sections.certificates_of(current_user, [person.id]).get(person.id, []),
+        "training_hours": sections.training_hours_of(person),
         "can_manage": lambda e: e.is_current and people_scope.can_manage_roster(current_user, e.enterprise),
     }
 
@@ -160,7 +162,14 @@ def dossier_pdf(person_id: int):
         "qr": qr_data_uri(verify_url, scale=3),
         "printed_at": format_local(utcnow()),
     }
-    pdf = render_pdf("people/dossier_pdf.html", doc=doc, person=person, person_id=person.id)
+    pdf = render_pdf(
+        "people/dossier_pdf.html",
+        doc=doc,
+        person=person,
+        person_id=person.id,
+        certificates=ctx["certificates"],
+        training_hours=ctx["training_hours"],
+    )
     response = make_response(pdf)
     response.headers["Content-Type"] = "application/pdf"
     response.headers["Content-Disposition"] = f'attachment; filename="dossier-{person.id}.pdf"'

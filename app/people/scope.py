@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from app.auth.models import Role, User
 from app.auth.scope import NOWHERE, one_or_404, region_prefix
 from app.extensions import db
-from app.people.models import Employment, Enterprise, Person, Trainee
+from app.people.models import Employment, Enterprise, Jurisdiction, Person, Trainee
 
 
 def enterprises_query(user: User) -> sa.Select:
@@ -104,3 +104,12 @@ def can_register_enterprise(user: User, region_code: str) -> bool:
 def archive_enterprise_filter(user: User) -> int | None:
     """An employer sees only its own and neutral events in a file; everyone else in scope sees all."""
     return user.enterprise_id if user.role is Role.ENTERPRISE else None
+
+
+def jurisdictions_query(user: User) -> sa.Select:
+    """The 行政区划 a user may register enterprises in: every one for the platform admin, a regulator's own subtree,
+    none for anyone else."""
+    query = sa.select(Jurisdiction)
+    if (prefix := region_prefix(user)) is not None:
+        return query.where(Jurisdiction.code.startswith(prefix))
+    return query if user.role is Role.ADMIN else query.where(sa.false())

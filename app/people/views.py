@@ -7,7 +7,7 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from app.auth import policy, scope
+from app.auth import policy
 from app.auth.access import roles_required
 from app.auth.models import Role
 from app.core.clock import local_today
@@ -92,8 +92,11 @@ def roster():
         enterprise=enterprise,
         posts=list(Post),
         q=q,
-        can_manage=(enterprise is None and current_user.role is Role.ENTERPRISE)
-        or (enterprise is not None and people_scope.can_manage_roster(current_user, enterprise)),
+        caps=policy.roster_page(
+            current_user,
+            enterprise_chosen=enterprise is not None,
+            manages_chosen=enterprise is not None and people_scope.can_manage_roster(current_user, enterprise),
+        ),
     )
 
 
@@ -114,7 +117,7 @@ def _search_condition(q: str):
 
 def _roster_enterprise() -> Enterprise:
     """The enterprise whose roster is being changed: the admin's own, or ?enterprise= for the platform admin."""
-    if current_user.role is Role.ENTERPRISE:
+    if policy.acts_for_own_enterprise(current_user):
         return people_scope.get_enterprise_or_404(current_user, current_user.enterprise_id)
     enterprise = people_scope.get_enterprise_or_404(current_user, request.args.get("enterprise", type=int) or 0)
     if not people_scope.can_manage_roster(current_user, enterprise):
@@ -327,11 +330,13 @@ def import_roster():
         batch = roster_import.stage(upload.read(), upload.filename or "", enterprise=enterprise, actor=current_user)
         db.session.commit()
         return redirect(url_for("people.import_preview", batch_id=batch.token, **_enterprise_arg(enterprise)))
-    return render_template("people/import.html", form=form, enterprise=enterprise)
+    return render_template(
+        "people/import.html", form=form, enterprise=enterprise, enterprise_args=_enterprise_arg(enterprise)
+    )
 
 
 def _enterprise_arg(enterprise: Enterprise) -> dict:
-    return {} if current_user.role is Role.ENTERPRISE else {"enterprise": enterprise.id}
+    return {} if policy.acts_for_own_enterprise(current_user) else {"enterprise": enterprise.id}
 
 
 @bp.route("/people/import/<batch_id>", methods=["GET", "POST"])
@@ -353,7 +358,14 @@ def import_preview(batch_id: str):
         flash(_("已导入 %(count)s 人。", count=count), "success")
         return redirect(url_for("people.roster", **_enterprise_arg(enterprise)))
     preview = roster_import.preview(batch)
-    return render_template("people/import_preview.html", batch=batch, preview=preview, form=form, enterprise=enterprise)
+    return render_template(
+        "people/import_preview.html",
+        batch=batch,
+        preview=preview,
+        form=form,
+        enterprise=enterprise,
+        enterprise_args=_enterprise_arg(enterprise),
+    )
 
 
 @bp.route("/people/import/template.xlsx")
@@ -391,7 +403,14 @@ def enterprises():
             .group_by(Employment.enterprise_id)
         ).all()
     )
-    return render_template("people/enterprises.html", page=page, counts=counts, q=q, industries=list(Industry))
+    return render_template(
+        "people/enterprises.html",
+        page=page,
+        counts=counts,
+        q=q,
+        industries=list(Industry),
+        caps=policy.enterprises_page(current_user),
+    )
 
 
 @bp.route("/enterprises/new", methods=["GET", "POST"])
@@ -423,12 +442,7 @@ def new_enterprise():
 
 
 def _jurisdictions_in_scope() -> list[Jurisdiction]:
-    query = sa.select(Jurisdiction).order_by(Jurisdiction.code)
-    if (prefix := scope.region_prefix(current_user)) is not None:
-        query = query.where(Jurisdiction.code.startswith(prefix))
-    elif current_user.role is not Role.ADMIN:
-        query = query.where(sa.false())
-    return list(db.session.scalars(query))
+    return list(db.session.scalars(people_scope.jurisdictions_query(current_user).order_by(Jurisdiction.code)))
 
 
 @bp.route("/enterprises/<int:enterprise_id>")

@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import sqlalchemy as sa
+import sqlalchemy.orm as so
 from flask import (
     abort,
     current_app,
@@ -25,6 +26,7 @@ from flask_login import current_user
 from app.auth import policy
 from app.auth.access import roles_required
 from app.auth.models import Role
+from app.auth.scope import one_or_404
 from app.core.clock import local_today, to_local, to_utc
 from app.core.db import utcnow
 from app.core.errors import DomainError
@@ -33,6 +35,7 @@ from app.core.messages import message_for
 from app.core.qr import qr_data_uri
 from app.extensions import db
 from app.people import scope as people_scope
+from app.people import sections
 from app.people.models import Employment, Enterprise, Industry, Person, Post
 from app.spotchecks import bp, engine, queries, report, tickets
 from app.spotchecks import findings as rectification  # 整改: the finding workflow
@@ -94,6 +97,7 @@ def inspections():
         enterprises=enterprises,
         industries=list(Industry),
         states=list(InspectionState),
+        caps=policy.inspections_page(current_user),
     )
 
 
@@ -171,11 +175,17 @@ def _flash_shortages(inspection: Inspection) -> None:
 @bp.route("/spotchecks/<int:inspection_id>")
 @roles_required(*STAFF)
 def inspection(inspection_id: int):
-    inspection = spot_scope.get_inspection_or_404(current_user, inspection_id)
+    inspection = one_or_404(
+        spot_scope.inspections_query(current_user)
+        .where(Inspection.id == inspection_id)
+        .options(so.selectinload(Inspection.tickets).joinedload(SpotCheckTicket.person))
+    )  # the tickets with their people in one query, not one per ticket
     can_run = spot_scope.can_inspect(current_user, inspection.enterprise)
+    drawn = inspection.tickets
+    held = sections.certificates_of(current_user, [t.person_id for t in drawn])
     rows = []
-    for t in inspection.tickets:
-        entry = {"ticket": t, "url": None, "code": None, "qr": None}
+    for t in drawn:
+        entry = {"ticket": t, "url": None, "code": None, "qr": None, "certificates": held.get(t.person_id, [])}
         if can_run and inspection.is_open and t.is_live:
             token, code = tickets.ticket_secrets(t)
             entry["url"] = url_for("tickets.ticket", token=token, _external=True)
@@ -380,7 +390,14 @@ def findings():
         per_page=50,
         error_out=False,
     )
-    return render_template("spotchecks/findings.html", page=page, status=status, states=list(FindingState), today=today)
+    return render_template(
+        "spotchecks/findings.html",
+        page=page,
+        status=status,
+        states=list(FindingState),
+        today=today,
+        caps=policy.findings_page(current_user),
+    )
 
 
 @bp.route("/spotchecks/findings/<int:finding_id>")

@@ -10,6 +10,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from app.auth import policy
 from app.auth.access import roles_required
 from app.auth.models import Role
 from app.core.clock import utcnow
@@ -254,5 +255,5 @@ def applications():
         "training/applications.html",
         rows=rows,
         invitations=enrolment.invitations_for(current_user),
-        review=current_user.role is Role.INSTITUTION,
+        review=policy.acts_for_institution(current_user),
     )

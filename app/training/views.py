@@ -15,6 +15,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from openpyxl import Workbook
 
+from app.auth import policy
 from app.auth.access import lean_connection, roles_required, signed_in_as
 from app.auth.models import Role
 from app.auth.policy import may_review_snapshots, may_see_own_snapshots, may_see_snapshots
@@ -35,7 +36,7 @@ from app.training.forms import ClassExamForm, ClassForm, CourseForm, LessonForm
 from app.training.models import ClassMode, Course, Enrolment, LessonKind, TrainingClass, TrainingType
 
 STAFF = (Role.ADMIN, Role.REGULATOR, Role.ENTERPRISE, Role.INSTITUTION)
-BUILDERS = (Role.ADMIN, Role.ENTERPRISE, Role.INSTITUTION)
+BUILDERS = policy.TRAINING_BUILDERS
 
 
 # ---------------------------------------------------------------- courses
@@ -45,7 +46,7 @@ BUILDERS = (Role.ADMIN, Role.ENTERPRISE, Role.INSTITUTION)
 @roles_required(*STAFF)
 def course_list():
     form = CourseForm()
-    if current_user.role in BUILDERS and form.validate_on_submit():
+    if policy.may_build_training(current_user) and form.validate_on_submit():
         course = courses.create_course(
             title=form.title.data,
             training_type=TrainingType(form.training_type.data),
@@ -60,7 +61,9 @@ def course_list():
     items = db.session.scalars(
         training_scope.courses_query(current_user).order_by(Course.family_id, Course.version.desc())
     ).all()
-    return render_template("training/courses.html", courses=items, form=form, can_build=current_user.role in BUILDERS)
+    return render_template(
+        "training/courses.html", courses=items, form=form, can_build=policy.may_build_training(current_user)
+    )
 
 
 @bp.route("/courses/<int:course_id>", methods=["GET", "POST"])
@@ -147,7 +150,7 @@ def class_list():
     items = db.session.scalars(
         training_scope.classes_query(current_user).order_by(TrainingClass.starts_on.desc(), TrainingClass.id.desc())
     ).all()
-    return render_template("training/classes.html", classes=items, can_open=current_user.role in BUILDERS)
+    return render_template("training/classes.html", classes=items, can_open=policy.may_build_training(current_user))
 
 
 @bp.route("/classes/new", methods=["GET", "POST"])
@@ -192,7 +195,7 @@ def class_new():
 @roles_required(*STAFF)
 def class_page(class_id: int):
     training_class = training_scope.get_class_or_404(current_user, class_id)
-    organise = training_scope.can_organise(current_user, training_class)
+    caps = policy.class_page(current_user, training_class)
     rows = classes.progress(training_class, training_scope.roster_person_filter(current_user, training_class))
     show_snapshots = may_see_snapshots(current_user, training_class, person_in_scope=False)
     exam_form = ClassExamForm(prefix="exam")
@@ -202,7 +205,7 @@ def class_page(class_id: int):
         "training/class.html",
         training_class=training_class,
         rows=rows,
-        can_organise=organise,
+        caps=caps,
         exam_form=exam_form,
         show_snapshots=show_snapshots,
         snapshot_counts=snapshots.review_counts(SnapshotContext.LESSON, class_id) if show_snapshots else {},
@@ -352,7 +355,7 @@ def class_export(class_id: int):
 
 
 def _ledger_rows(year: int):
-    if current_user.role is not Role.ENTERPRISE or current_user.enterprise is None:
+    if not policy.acts_for_own_enterprise(current_user) or current_user.enterprise is None:
         abort(403)
     return hours.year_ledger(current_user.enterprise, year)
 
@@ -605,10 +608,3 @@ def _beat_fields() -> dict:
             raise DomainError("request.not_json_object", http_status=400)
         return data
     return json_object()
-
-
-@bp.app_template_global("training_hours_of")
-def training_hours_of(person) -> tuple[float | None, float]:
-    """The 一人一档 page's 培训学时: this year's 再培训 hours required for the person's post, and credited so far.
-    (The page is only reached through the person's scope; hours are not secret inside it.)"""
-    return hours.my_year(person, local_today().year)
