@@ -23,6 +23,7 @@ from app.core import crypto
 from app.core.clock import local_today
 from app.core.db import utcnow
 from app.core.errors import DomainError
+from app.core.forms import control_character
 from app.core.messages import message_for
 from app.extensions import db
 from app.people.identifiers import IdentifierError, mask_id, parse_resident_id
@@ -269,9 +270,9 @@ def parse_roster(
         if all(_cell_text(v) == "" for v in cells.values()):
             continue  # blank rows are common in hand-made sheets
         row_problems = [
-            RowProblem(line, key, "cell.formula")
+            RowProblem(line, key, "cell.formula" if v.startswith("=") else "cell.control_chars")
             for key, v in cells.items()
-            if isinstance(v, str) and v.startswith("=")
+            if isinstance(v, str) and (v.startswith("=") or control_character(v) is not None)
         ]
         person = _cell_text(cells.get("name"))[:50]
         if row_problems:
@@ -443,6 +444,8 @@ def _row_message(p: RowProblem) -> str:
     row_messages = {
         "cell.required": lambda: _("必填项为空"),
         "cell.formula": lambda: _("单元格含公式，请复制后“粘贴为数值”再导入"),
+        # every roster column is one line (a name ends up in e-mail subjects): the same check as the forms'
+        "cell.control_chars": lambda: _("不能包含换行、制表符等控制字符"),
         "row.bad_name": lambda: _("“%(value)s”不是有效的姓名（只能包含汉字、字母和间隔号）", value=value),
         "row.bad_id_type": lambda: _("不支持的证件类型“%(value)s”", value=value),
         "row.bad_phone": lambda: _("手机号“%(value)s”应为 11 位数字", value=value),
