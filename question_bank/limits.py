@@ -32,7 +32,7 @@ class Limits:
 
     max_rows: int = 200_000
     max_columns: int = 64
-    max_cells: int = 2_000_000
+    max_cells: int = 1_000_000
     max_cell_chars: int = 20_000
     max_line_chars: int = 8_000_000
     max_file_bytes: int = 64 * 1024 * 1024

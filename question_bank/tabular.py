@@ -207,15 +207,17 @@ class TableReader:
                     if past:
                         del row[-1]  # the cell that just ended: never parsed, never kept
                 elif tag == ROW_TAG and row is not None:
-                    parser.row_counter = last_row - 1
-                    number, cells = parser.parse_row(row)
-                    parser.row_dimensions.clear()
+                    values: list[Any] = []
+                    if len(row):  # an empty row (formatting only) needs no parsing
+                        parser.row_counter = last_row - 1
+                        _, cells = parser.parse_row(row)
+                        parser.row_dimensions.clear()
+                        values = [None] * cells[-1]["column"]
+                        for cell in cells:
+                            values[cell["column"] - 1] = cell["value"]
                     sheet_data.clear()
                     row = None
-                    values: list[Any] = [None] * (cells[-1]["column"] if cells else 0)
-                    for cell in cells:
-                        values[cell["column"] - 1] = cell["value"]
-                    yield number, values
+                    yield last_row, values
                 elif tag == data_tag:
                     return  # what follows the rows (merged cells, links, print settings) is not needed
                 elif root is not None and sheet_data is None:
