@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import time
 
+import pytest
+
 from question_bank import read_questions
 from question_bank.limits import DEFAULT_LIMITS, Limits
 from question_bank.messages import render
-from question_bank.tabular import TableReader
-from tests.bombs import empty_rows, long_line_csv, wide_rows, zip_bomb
+from question_bank.tabular import TableReader, TableRefused
+from tests.bombs import ALL_COLUMNS, empty_rows, long_line_csv, wide_rows, with_rows, workbook, zip_bomb
 from tests.question_bank.qb_helpers import make_xlsx
 
 HEADER = ["题型", "题干", "答案"]
@@ -81,3 +83,15 @@ def test_normal_files_still_read():
     assert len(read_questions(make_xlsx(rows), filename="ok.xlsx").questions) == 50
     csv = "\n".join(",".join(r) for r in rows).encode("gbk")
     assert len(read_questions(csv, filename="ok.csv").questions) == 50
+
+
+def test_cells_the_byte_count_misses_are_still_counted_while_parsing():
+    """Cells written with a namespace prefix (``<x:c>``) escape the count in the unpacked bytes; the parse counts them."""
+    main = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+    cells = "".join(f'<x:c r="{letter}#"/>' for letter in ALL_COLUMNS[:500])
+    rows = (f'<x:row xmlns:x="{main}" r="{n}">{cells.replace("#", str(n))}</x:row>'.encode() for n in range(2, 12))
+    bomb = with_rows(workbook([HEADER]), rows)
+    reader = TableReader(Limits(max_cells=2_000))
+    with pytest.raises(TableRefused) as refused, reader.xlsx(bomb) as sheets:
+        list(sheets[0].rows)
+    assert (refused.value.code, refused.value.params) == ("too_many_cells", {"max": 2_000})
