@@ -18,7 +18,6 @@ from app.dashboards import tasks as dashboards_tasks  # noqa: F401  (registers C
 from app.exams import models as exams_models  # noqa: F401
 from app.exams import tasks as exams_tasks  # noqa: F401  (registers Celery tasks)
 from app.people import models as people_models  # noqa: F401
-from app.people import roster_import  # noqa: F401  (ImportBatch)
 from app.people import tasks as people_tasks  # noqa: F401  (registers Celery tasks)
 from app.records import models as records_models  # noqa: F401
 from app.records import tasks as records_tasks  # noqa: F401  (registers Celery tasks)

@@ -17,8 +17,7 @@ from app.archive.models import ArchiveHead
 from app.archive.services import head_mac, verify_chain, write_checkpoint
 from app.core import crypto
 from app.extensions import db
-from app.people.models import Person, permit_master_change
-from app.people.roster_import import ImportBatch
+from app.people.models import ImportBatch, Person, permit_master_change
 
 BATCH = 500
 

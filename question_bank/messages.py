@@ -120,6 +120,23 @@ MESSAGES: dict[str, dict[str, str]] = {
         "zh": "文件过大（{size}字节，最多{max}字节）",
         "en": "The file is too large ({size} bytes, at most {max})",
     },
+    "unpacked_too_large": {
+        "zh": "工作簿解压后过大（{size}字节，最多{max}字节），文件未读取",
+        "en": "The workbook unpacks to too much ({size} bytes, at most {max}); the file was not read",
+    },
+    "too_many_cells": {
+        "zh": "文件单元格过多（最多读取{max}个单元格），文件未读取；请删除多余的行列或拆分文件",
+        "en": "The file has too many cells (at most {max} are read); the file was not read. "
+        "Delete unused rows and columns or split the file",
+    },
+    "line_too_long": {
+        "zh": "文件中有一行过长（最多{max}个字符），文件未读取",
+        "en": "A line of the file is too long (at most {max} characters); the file was not read",
+    },
+    "row_too_wide": {
+        "zh": "文件中有一行的列数过多（最多{max}列），文件未读取",
+        "en": "A row of the file has too many columns (at most {max}); the file was not read",
+    },
     # import report: sheets skipped, questions flagged for a person to check
     "empty_sheet": {"zh": "工作表“{sheet}”为空", "en": "Sheet '{sheet}' is empty"},
     "no_question_header": {

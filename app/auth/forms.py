@@ -1,18 +1,20 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import PasswordField, StringField
+from wtforms import PasswordField
 from wtforms.validators import DataRequired, Length, Optional, Regexp
+
+from app.core.forms import LineField
 
 
 class LoginForm(FlaskForm):
-    username = StringField(_l("用户名"), validators=[DataRequired(), Length(max=64)])
+    username = LineField(_l("用户名"), validators=[DataRequired(), Length(max=64)])
     password = PasswordField(_l("密码"), validators=[DataRequired(), Length(max=128)])
 
 
 class AccountForm(FlaskForm):
     """The signed-in user's own settings: where reminders are emailed (empty: in-app only)."""
 
-    email = StringField(
+    email = LineField(
         _l("电子邮箱"),
         filters=[lambda value: value.strip() if value else value],
         validators=[

@@ -16,13 +16,12 @@ from wtforms import (
     IntegerField,
     RadioField,
     SelectField,
-    StringField,
     TextAreaField,
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from app.bank.models import ImportMode
-from app.core.forms import MultiCheckboxField, choices, enum_choices
+from app.core.forms import LineField, MultiCheckboxField, choices, enum_choices
 from question_bank import (
     LEVELS,
     POSTS,
@@ -81,7 +80,7 @@ def split_list(text: str | None) -> list[str]:
 
 
 class BankForm(FlaskForm):
-    name = StringField(_l("题库名称"), validators=[DataRequired(), Length(max=100)])
+    name = LineField(_l("题库名称"), validators=[DataRequired(), Length(max=100)])
     scope = SelectField(
         _l("范围"), choices=choices([("national", _l("国家级题库")), ("regional", _l("省级/地方题库"))])
     )
@@ -99,39 +98,39 @@ class ConfirmImportForm(FlaskForm):
 class QuestionForm(FlaskForm):
     stem = TextAreaField(_l("题干"), validators=[DataRequired()])
     options = TextAreaField(_l("选项（每行一个）"))
-    answer = StringField(_l("答案"), validators=[DataRequired(), Length(max=200)])
+    answer = LineField(_l("答案"), validators=[DataRequired(), Length(max=200)])
     explanation = TextAreaField(_l("解析"))
-    topic = StringField(_l("知识点"), validators=[Optional(), Length(max=40)])
+    topic = LineField(_l("知识点"), validators=[Optional(), Length(max=40)])
     level = SelectField(_l("认知层次"), choices=choices([("", "—")] + [(v, v) for v in LEVELS]))
     posts = MultiCheckboxField(_l("适用岗位"), choices=choices(POST_LABELS.items()))
-    operations = StringField(_l("作业类别代码（逗号分隔，如 1.2）"), validators=[Optional(), Length(max=200)])
-    industries = StringField(_l("行业（逗号分隔）"), validators=[Optional(), Length(max=200)])
-    extra = StringField(_l("其他标签（逗号分隔）"), validators=[Optional(), Length(max=200)])
+    operations = LineField(_l("作业类别代码（逗号分隔，如 1.2）"), validators=[Optional(), Length(max=200)])
+    industries = LineField(_l("行业（逗号分隔）"), validators=[Optional(), Length(max=200)])
+    extra = LineField(_l("其他标签（逗号分隔）"), validators=[Optional(), Length(max=200)])
     difficulty = SelectField(_l("难度"), choices=choices((str(i), str(i)) for i in range(1, 6)), default="3")
-    source = StringField(_l("来源"), validators=[Optional(), Length(max=200)])
+    source = LineField(_l("来源"), validators=[Optional(), Length(max=200)])
 
 
 class SectionForm(Form):
     """One row of a paper template. A row with count 0 is unused."""
 
-    title = StringField(_l("标题"), validators=[Optional(), Length(max=60)])
+    title = LineField(_l("标题"), validators=[Optional(), Length(max=60)])
     type = SelectField(_l("题型"), choices=choices(TYPE_LABELS.items()), default=QuestionType.SINGLE.value)
     count = IntegerField(_l("题数"), validators=[Optional(), NumberRange(min=0, max=500)], default=0)
-    points = StringField(_l("每题分值"), validators=[Optional(), Length(max=10)], default="1")
-    topics = StringField(_l("知识点"), validators=[Optional(), Length(max=300)])
-    posts = StringField(_l("岗位"), validators=[Optional(), Length(max=200)])
-    operations = StringField(_l("作业类别"), validators=[Optional(), Length(max=200)])
-    levels = StringField(_l("认知层次"), validators=[Optional(), Length(max=60)])
-    difficulty = StringField(_l("难度范围"), validators=[Optional(), Length(max=5)])
-    quotas = StringField(_l("配额"), validators=[Optional(), Length(max=300)])
+    points = LineField(_l("每题分值"), validators=[Optional(), Length(max=10)], default="1")
+    topics = LineField(_l("知识点"), validators=[Optional(), Length(max=300)])
+    posts = LineField(_l("岗位"), validators=[Optional(), Length(max=200)])
+    operations = LineField(_l("作业类别"), validators=[Optional(), Length(max=200)])
+    levels = LineField(_l("认知层次"), validators=[Optional(), Length(max=60)])
+    difficulty = LineField(_l("难度范围"), validators=[Optional(), Length(max=5)])
+    quotas = LineField(_l("配额"), validators=[Optional(), Length(max=300)])
 
 
 class TemplateForm(FlaskForm):
-    name = StringField(_l("名称"), validators=[DataRequired(), Length(max=100)])
+    name = LineField(_l("名称"), validators=[DataRequired(), Length(max=100)])
     time_limit_minutes = IntegerField(
         _l("考试时长（分钟）"), validators=[DataRequired(), NumberRange(min=1, max=600)], default=120
     )
-    pass_mark = StringField(_l("及格分"), validators=[DataRequired(), Length(max=10)], default="80")
+    pass_mark = LineField(_l("及格分"), validators=[DataRequired(), Length(max=10)], default="80")
     multi_policy = SelectField(
         _l("多选题计分"),
         choices=choices(

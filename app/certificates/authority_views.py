@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from wtforms import SelectField, StringField
+from wtforms import SelectField
 from wtforms.validators import Length, Optional
 
 from app.auth import policy
@@ -19,13 +19,14 @@ from app.auth.models import Role
 from app.certificates import authorities, bp
 from app.certificates.models import CertKind, IssuingDelegation
 from app.core.errors import DomainError
+from app.core.forms import LineField
 from app.extensions import db
 from app.people.models import Jurisdiction
 
 
 class DelegationForm(FlaskForm):
     city = SelectField(_l("受委托的市级应急管理部门"), choices=[])
-    doc_number = StringField(_l("委托文号"), validators=[Optional(), Length(max=60)])
+    doc_number = LineField(_l("委托文号"), validators=[Optional(), Length(max=60)])
 
 
 def _cities(user) -> list[Jurisdiction]:

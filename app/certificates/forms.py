@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, RadioField, SelectField, StringField
+from wtforms import BooleanField, DateField, RadioField, SelectField
 from wtforms.validators import DataRequired, Length, Optional
 
 from app.certificates.models import RevocationGround
-from app.core.forms import MultiCheckboxField, choices, enum_choices
+from app.core.forms import LineField, MultiCheckboxField, choices, enum_choices
 
 
 class IssueForm(FlaskForm):
@@ -23,8 +23,8 @@ class DecisionForm(FlaskForm):
     """暂扣 / 发还 / 撤销 / 注销 (and a 违章 record or a 暂扣建议): a reason and the decision's 文号; 撤销 also its
     ground (fraud bars a new application for 3 years)."""
 
-    reason = StringField(_l("原因"), validators=[DataRequired(), Length(max=300)])
-    doc_number = StringField(_l("决定文号"), validators=[DataRequired(), Length(max=60)])
+    reason = LineField(_l("原因"), validators=[DataRequired(), Length(max=300)])
+    doc_number = LineField(_l("决定文号"), validators=[DataRequired(), Length(max=60)])
     ground = SelectField(_l("撤销情形"), choices=enum_choices(RevocationGround), default=RevocationGround.OTHER.value)
     on = DateField(_l("发生日期"), validators=[Optional()])
 
@@ -36,19 +36,19 @@ class ReviewForm(FlaskForm):
     attempt_id = SelectField(_l("复审/换证考试成绩"), coerce=int, choices=[], validate_choice=False)
     ten_year = BooleanField(_l("按连续从事本工种10年以上且无违章延长复审周期"))
     applied_on = DateField(_l("申请日期"), validators=[Optional()])
-    doc_number = StringField(_l("文号"), validators=[Optional(), Length(max=60)])
+    doc_number = LineField(_l("文号"), validators=[Optional(), Length(max=60)])
 
 
 class ReissueForm(FlaskForm):
     mode = RadioField(
         _l("办理事项"), choices=choices([("reissue", _l("补发（遗失）")), ("replace", _l("换发（损毁）"))])
     )
-    reason = StringField(_l("原因"), validators=[DataRequired(), Length(max=300)])
+    reason = LineField(_l("原因"), validators=[DataRequired(), Length(max=300)])
 
 
 class VerifyForm(FlaskForm):
     """The public lookup: 证号 or 证件号码, and the holder's name (as the national query page asks)."""
 
     by = RadioField(_l("查询方式"), choices=choices([("number", _l("证号")), ("id", _l("证件号码"))]), default="number")
-    key = StringField(_l("证号 / 证件号码"), validators=[DataRequired(), Length(max=40)])
-    name = StringField(_l("姓名"), validators=[DataRequired(), Length(max=50)])
+    key = LineField(_l("证号 / 证件号码"), validators=[DataRequired(), Length(max=40)])
+    name = LineField(_l("姓名"), validators=[DataRequired(), Length(max=50)])

@@ -40,8 +40,7 @@ from app.dashboards.metrics import month_start
 from app.dashboards.models import Alert, ExitRecommendation, ExitState, Rollup
 from app.exams.models import Attempt, Sitting
 from app.extensions import db
-from app.people.models import Enterprise, Jurisdiction, Person, Snapshot, SnapshotContext
-from app.people.roster_import import ImportBatch
+from app.people.models import Enterprise, ImportBatch, Jurisdiction, Person, Snapshot, SnapshotContext
 from app.spotchecks.models import Finding, FindingState
 from app.training.models import TrainingClass
 

@@ -3,10 +3,10 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import DateField, HiddenField, SelectField, StringField, TextAreaField
+from wtforms import DateField, HiddenField, SelectField, TextAreaField
 from wtforms.validators import DataRequired, Length, Regexp
 
-from app.core.forms import enum_choices
+from app.core.forms import LineField, enum_choices
 from app.dashboards.models import ComplaintSource, ExitAction, Verdict
 
 NOT_BLANK = r"\S"
@@ -34,16 +34,16 @@ class DocumentForm(FlaskForm):
 
 class ExitActForm(FlaskForm):
     action = SelectField(_l("处理方式"), choices=enum_choices(ExitAction))
-    note = StringField(_l("说明"), validators=[DataRequired(), Length(max=300), Regexp(NOT_BLANK)])
+    note = LineField(_l("说明"), validators=[DataRequired(), Length(max=300), Regexp(NOT_BLANK)])
 
 
 class NoteForm(FlaskForm):
-    note = StringField(_l("办结说明"), validators=[DataRequired(), Length(max=300), Regexp(NOT_BLANK)])
+    note = LineField(_l("办结说明"), validators=[DataRequired(), Length(max=300), Regexp(NOT_BLANK)])
 
 
 class HoldForm(FlaskForm):
-    reason = StringField(_l("暂缓公布原因"), validators=[DataRequired(), Length(max=300), Regexp(NOT_BLANK)])
+    reason = LineField(_l("暂缓公布原因"), validators=[DataRequired(), Length(max=300), Regexp(NOT_BLANK)])
 
 
 class PublishForm(FlaskForm):
-    month = StringField(_l("公告月份（YYYY-MM）"), validators=[DataRequired(), Regexp(r"^\d{4}-(0[1-9]|1[0-2])$")])
+    month = LineField(_l("公告月份（YYYY-MM）"), validators=[DataRequired(), Regexp(r"^\d{4}-(0[1-9]|1[0-2])$")])

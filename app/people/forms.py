@@ -1,30 +1,30 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
-from wtforms import DateField, HiddenField, SelectField, StringField
+from wtforms import DateField, HiddenField, SelectField
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
-from app.core.forms import enum_choices
+from app.core.forms import LineField, enum_choices
 from app.people.models import Affiliation, EmploymentType, IdType, Industry, Post, ReviewVerdict
 
 NAME_PATTERN = r"^[\u3400-\u9fffA-Za-z·•．.\s]{1,50}$"
 
 
 class PersonForm(FlaskForm):
-    name = StringField(
+    name = LineField(
         _l("姓名"),
         validators=[DataRequired(), Length(max=50), Regexp(NAME_PATTERN, message=_l("姓名只能包含汉字、字母和间隔号"))],
     )
     id_type = SelectField(_l("证件类型"), choices=enum_choices(IdType), default=IdType.RESIDENT_ID.value)
-    id_number = StringField(_l("证件号码"), validators=[DataRequired(), Length(max=30)])
-    phone = StringField(_l("手机号"), validators=[Optional(), Regexp(r"^1\d{10}$", message=_l("手机号应为 11 位数字"))])
-    education = StringField(_l("文化程度"), validators=[Optional(), Length(max=20)])
+    id_number = LineField(_l("证件号码"), validators=[DataRequired(), Length(max=30)])
+    phone = LineField(_l("手机号"), validators=[Optional(), Regexp(r"^1\d{10}$", message=_l("手机号应为 11 位数字"))])
+    education = LineField(_l("文化程度"), validators=[Optional(), Length(max=20)])
     post = SelectField(_l("岗位类别"), choices=enum_choices(Post), default=Post.WORKER.value)
     employment_type = SelectField(
         _l("用工形式"), choices=enum_choices(EmploymentType), default=EmploymentType.REGULAR.value
     )
     operation_code = SelectField(_l("作业类别/操作项目"), choices=[], validate_choice=False)
-    job_title = StringField(_l("岗位名称"), validators=[Optional(), Length(max=50)])
+    job_title = LineField(_l("岗位名称"), validators=[Optional(), Length(max=50)])
     start_date = DateField(_l("入职日期"), validators=[DataRequired()])
 
 
@@ -38,7 +38,7 @@ class EditEmploymentForm(PersonForm):
 
 class EndEmploymentForm(FlaskForm):
     end_date = DateField(_l("离职日期"), validators=[DataRequired()])
-    reason = StringField(_l("原因"), validators=[Optional(), Length(max=200)])
+    reason = LineField(_l("原因"), validators=[Optional(), Length(max=200)])
 
 
 class RosterImportForm(FlaskForm):
@@ -59,13 +59,13 @@ class ConfirmImportForm(FlaskForm):
 
 
 class EnterpriseForm(FlaskForm):
-    name = StringField(_l("单位名称"), validators=[DataRequired(), Length(max=200)])
-    uscc = StringField(_l("统一社会信用代码"), validators=[DataRequired(), Length(max=30)])
+    name = LineField(_l("单位名称"), validators=[DataRequired(), Length(max=200)])
+    uscc = LineField(_l("统一社会信用代码"), validators=[DataRequired(), Length(max=30)])
     industry = SelectField(_l("行业类别"), choices=enum_choices(Industry))
     affiliation = SelectField(_l("隶属关系"), choices=enum_choices(Affiliation), default=Affiliation.LOCAL.value)
     jurisdiction_id = SelectField(_l("所属行政区划"), coerce=int, choices=[])
-    address = StringField(_l("地址"), validators=[Optional(), Length(max=300)])
-    contact_phone = StringField(_l("联系电话"), validators=[Optional(), Length(max=30)])
+    address = LineField(_l("地址"), validators=[Optional(), Length(max=300)])
+    contact_phone = LineField(_l("联系电话"), validators=[Optional(), Length(max=30)])
 
 
 class SnapshotReviewForm(FlaskForm):
@@ -73,4 +73,4 @@ class SnapshotReviewForm(FlaskForm):
     (required for 非本人, at most 200 characters) are the service's, so that its message names the field."""
 
     verdict = SelectField(_l("复核结论"), choices=enum_choices(ReviewVerdict))
-    note = StringField(_l("复核说明"))
+    note = LineField(_l("复核说明"))

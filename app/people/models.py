@@ -380,3 +380,30 @@ class Snapshot(db.Model):
     review_note: so.Mapped[str] = so.mapped_column(sa.String(200), default="")
 
     reviewed_by: so.Mapped[User | None] = so.relationship()
+
+
+class ImportBatch(db.Model):
+    """A parsed upload waiting for confirmation. Rows are stored encrypted (they contain ID numbers)."""
+
+    __tablename__ = "people_import_batches"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    token: so.Mapped[str] = so.mapped_column(sa.String(32), unique=True)
+    enterprise_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("people_enterprises.id"))
+    user_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("auth_users.id"))
+    filename: so.Mapped[str] = so.mapped_column(sa.String(200))
+    rows_enc: so.Mapped[bytes] = so.mapped_column(sa.LargeBinary)
+    problems: so.Mapped[str] = so.mapped_column(sa.Text)  # JSON list of RowProblem dicts (no ID numbers)
+    row_count: so.Mapped[int]
+    #: Every problem found; only the first ``MAX_STORED_PROBLEMS`` are kept in ``problems``.
+    problem_count: so.Mapped[int] = so.mapped_column(default=0)
+    #: "parsing" (a Celery task reads the file) → "ready" (preview) or "failed".
+    state: so.Mapped[str] = so.mapped_column(sa.String(16), default="ready")
+    #: The encrypted upload while it waits for the task; emptied once parsed.
+    upload_enc: so.Mapped[bytes | None] = so.mapped_column(sa.LargeBinary)
+    created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+    applied_at: so.Mapped[datetime | None]
+
+    @property
+    def parsing(self) -> bool:
+        return self.state == "parsing"

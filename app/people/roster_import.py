@@ -8,43 +8,39 @@ a ``DomainError`` on the first conflict, so a half-imported roster can never be 
 
 from __future__ import annotations
 
-import contextlib
-import csv
 import io
-import itertools
 import json
 import re
 import secrets
-import zipfile
 from dataclasses import asdict, dataclass, field, replace
 from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
-from openpyxl import Workbook, load_workbook
-from sqlalchemy import orm as so
+from openpyxl import Workbook
 
 from app.core import crypto
 from app.core.clock import local_today
 from app.core.db import utcnow
 from app.core.errors import DomainError
+from app.core.forms import control_character
 from app.core.messages import message_for
 from app.extensions import db
 from app.people.identifiers import IdentifierError, mask_id, parse_resident_id
-from app.people.models import EmploymentType, Enterprise, IdType, Post
+from app.people.models import EmploymentType, Enterprise, IdType, ImportBatch, Post
 from app.people.services import PersonData, employ, find_person, names_match
 from app.rules.models import Operation
+from question_bank.limits import ROSTER_LIMITS, ROSTER_MAX_PEOPLE
+from question_bank.tabular import TableReader, TableRefused
 
-#: Upload limits: hostile files stay small in time and memory (a 1.6 KB workbook declaring A1:XFD1048576 with
-#: sparse cells expanded to 16,384 columns a row; a 506 KB one held 1,000,000 rows).
-MAX_ROWS = 5000
-#: Columns read per row; a roster has eleven, anything right of this is ignored.
-MAX_COLUMNS = 40
-#: The upload itself, and what its zip package may unpack to (the sheet XML openpyxl scans).
-MAX_BYTES = 5 * 1024 * 1024
-MAX_UNPACKED_BYTES = 24 * 1024 * 1024
+#: Upload limits (bytes, rows, columns kept, cells parsed) are ``question_bank.limits.ROSTER_LIMITS``; the names
+#: below are kept for the views and messages.
+MAX_ROWS = ROSTER_MAX_PEOPLE
+MAX_COLUMNS = ROSTER_LIMITS.max_columns
+MAX_BYTES = ROSTER_LIMITS.max_file_bytes
+MAX_UNPACKED_BYTES = ROSTER_LIMITS.max_unpacked_bytes
 #: Problems kept for the preview; the rest are counted ("and N more").
-MAX_STORED_PROBLEMS = 200
+MAX_STORED_PROBLEMS = ROSTER_LIMITS.max_reported
 #: Files up to this size are parsed in the request (milliseconds); larger ones in the Celery task.
 INLINE_PARSE_MAX_BYTES = 128 * 1024
 
@@ -178,66 +174,50 @@ class FileUnreadable(ValueError):
 
 
 def read_table(data: bytes, filename: str) -> list[list[object]]:
-    """Rows of cells from an .xlsx or a .csv (UTF-8 with or without BOM, or GBK/GB18030)."""
+    """Rows of cells from an .xlsx or a .csv (UTF-8 with or without BOM, or GBK/GB18030), read by the shared
+    hardened reader (``question_bank.tabular``) within ``ROSTER_LIMITS``: row *n* of the file is ``rows[n - 1]``.
+
+    :raises FileUnreadable: the file is empty, past a limit (bytes, unpacked bytes, cells, line length) or no table.
+    """
     if not data.strip():
         raise FileUnreadable("file.empty")
-    if len(data) > MAX_BYTES:
-        raise FileUnreadable("file.too_large", mb=MAX_BYTES // (1024 * 1024))
-    if filename.lower().endswith(".xlsx") or data[:2] == b"PK":
-        if not zipfile.is_zipfile(io.BytesIO(data)):
-            raise FileUnreadable("file.not_xlsx")
-        _check_package(data)
-        try:
-            workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
-            sheet = workbook.worksheets[0]
-            # explicit bounds: the sheet's declared dimension (A1:XFD1048576) must not size the rows
-            rows = [
-                list(r)
-                for r in itertools.islice(
-                    sheet.iter_rows(values_only=True, max_row=MAX_ROWS + 51, max_col=MAX_COLUMNS), MAX_ROWS + 51
-                )
-            ]
-            workbook.close()
-        except Exception:  # openpyxl raises many types for broken packages
-            raise FileUnreadable("file.not_xlsx") from None
-        return rows
-    if b"\x00" in data[:4096]:
-        raise FileUnreadable("file.not_table")
-    text = _decode(data)
-    dialect = csv.excel
-    with contextlib.suppress(csv.Error):
-        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",\t;")
+    table = TableReader(ROSTER_LIMITS)
+    rows: list[list[object]] = []
+
+    def take(numbered) -> None:
+        for number, cells in numbered:
+            rows.extend([] for _ in range(number - 1 - len(rows)))  # rows the file leaves out are empty
+            rows.append(cells)
+
     try:
-        return [row[:MAX_COLUMNS] for row in itertools.islice(csv.reader(io.StringIO(text), dialect), MAX_ROWS + 51)]
-    except csv.Error:  # e.g. a field longer than csv's limit
-        raise FileUnreadable("file.not_table") from None
+        if filename.lower().endswith(".xlsx") or data[:2] == b"PK":
+            with table.xlsx(data, formulas=True) as sheets:  # formulas as text: they are refused, not trusted
+                if not sheets or sheets[0].rows is None:
+                    raise FileUnreadable("file.not_xlsx")
+                take(sheets[0].rows)
+        else:
+            if b"\x00" in data[:4096]:
+                raise FileUnreadable("file.not_table")
+            take(table.csv(data))
+    except TableRefused as exc:
+        raise _unreadable(exc) from None
+    if table.truncated_at is not None:  # past the row limit: as many rows as the limit, so the count says so
+        rows.extend([] for _ in range(ROSTER_LIMITS.max_rows - len(rows)))
+    return rows
 
 
-def _check_package(data: bytes) -> None:
-    """Refuse a zip whose parts would unpack beyond ``MAX_UNPACKED_BYTES`` before anything unpacks them.
-
-    The sizes are the ones the package declares; a part that lies about its size fails zipfile's own check
-    while it is read, and openpyxl's failure is a ``file.not_xlsx``.
-    """
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as package:
-            unpacked = sum(info.file_size for info in package.infolist())
-    except (zipfile.BadZipFile, ValueError):
-        raise FileUnreadable("file.not_xlsx") from None
-    if unpacked > MAX_UNPACKED_BYTES:
-        raise FileUnreadable("file.too_large_unpacked", rows=MAX_ROWS)
-
-
-def _decode(data: bytes) -> str:
-    """UTF-8 (BOM or not) first; Excel and WPS on Chinese Windows save CSV as GBK, read as GB18030 (a superset)."""
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        pass
-    try:
-        return data.decode("gb18030")
-    except UnicodeDecodeError:
-        raise FileUnreadable("file.encoding") from None
+def _unreadable(exc: TableRefused) -> FileUnreadable:
+    if exc.code == "file_too_large":
+        return FileUnreadable("file.too_large", mb=MAX_BYTES // (1024 * 1024))
+    if exc.code == "unpacked_too_large":
+        return FileUnreadable("file.too_large_unpacked", rows=MAX_ROWS)
+    if exc.code in ("too_many_cells", "line_too_long", "row_too_wide"):
+        return FileUnreadable(f"file.{exc.code}", max=exc.params["max"], rows=MAX_ROWS)
+    if exc.code == "bad_encoding":
+        return FileUnreadable("file.encoding")
+    if exc.code == "not_a_spreadsheet":
+        return FileUnreadable("file.not_xlsx")
+    return FileUnreadable("file.not_table")
 
 
 def _cell_text(value: object) -> str:
@@ -290,9 +270,9 @@ def parse_roster(
         if all(_cell_text(v) == "" for v in cells.values()):
             continue  # blank rows are common in hand-made sheets
         row_problems = [
-            RowProblem(line, key, "cell.formula")
+            RowProblem(line, key, "cell.formula" if v.startswith("=") else "cell.control_chars")
             for key, v in cells.items()
-            if isinstance(v, str) and v.startswith("=")
+            if isinstance(v, str) and (v.startswith("=") or control_character(v) is not None)
         ]
         person = _cell_text(cells.get("name"))[:50]
         if row_problems:
@@ -446,6 +426,17 @@ def _row_message(p: RowProblem) -> str:
             "工作簿解压后过大（行或单元格过多）。一次最多导入 %(rows)s 行，请只保留花名册数据或拆分文件。",
             rows=p.params.get("rows"),
         ),
+        "file.too_many_cells": lambda: _(
+            "工作簿单元格过多（最多读取 %(max)s 个单元格），未导入任何数据。请删除多余的行列，或拆分文件（每次最多 %(rows)s 行）。",
+            max=p.params.get("max"),
+            rows=p.params.get("rows"),
+        ),
+        "file.line_too_long": lambda: _(
+            "文件中有一行超过 %(max)s 个字符，未导入任何数据。请检查文件是否为花名册。", max=p.params.get("max")
+        ),
+        "file.row_too_wide": lambda: _(
+            "文件中有一行超过 %(max)s 列，未导入任何数据。请检查文件是否为花名册。", max=p.params.get("max")
+        ),
         "file.parse_failed": lambda: _("文件解析失败，未导入任何数据。请用 Excel 或 WPS 另存后重试。"),
     }
     if p.code in file_messages:
@@ -453,6 +444,8 @@ def _row_message(p: RowProblem) -> str:
     row_messages = {
         "cell.required": lambda: _("必填项为空"),
         "cell.formula": lambda: _("单元格含公式，请复制后“粘贴为数值”再导入"),
+        # every roster column is one line (a name ends up in e-mail subjects): the same check as the forms'
+        "cell.control_chars": lambda: _("不能包含换行、制表符等控制字符"),
         "row.bad_name": lambda: _("“%(value)s”不是有效的姓名（只能包含汉字、字母和间隔号）", value=value),
         "row.bad_id_type": lambda: _("不支持的证件类型“%(value)s”", value=value),
         "row.bad_phone": lambda: _("手机号“%(value)s”应为 11 位数字", value=value),
@@ -473,33 +466,6 @@ def _row_message(p: RowProblem) -> str:
 
 
 # ---------------------------------------------------------------- staging and applying
-
-
-class ImportBatch(db.Model):
-    """A parsed upload waiting for confirmation. Rows are stored encrypted (they contain ID numbers)."""
-
-    __tablename__ = "people_import_batches"
-
-    id: so.Mapped[int] = so.mapped_column(primary_key=True)
-    token: so.Mapped[str] = so.mapped_column(sa.String(32), unique=True)
-    enterprise_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("people_enterprises.id"))
-    user_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("auth_users.id"))
-    filename: so.Mapped[str] = so.mapped_column(sa.String(200))
-    rows_enc: so.Mapped[bytes] = so.mapped_column(sa.LargeBinary)
-    problems: so.Mapped[str] = so.mapped_column(sa.Text)  # JSON list of RowProblem dicts (no ID numbers)
-    row_count: so.Mapped[int]
-    #: Every problem found; only the first ``MAX_STORED_PROBLEMS`` are kept in ``problems``.
-    problem_count: so.Mapped[int] = so.mapped_column(default=0)
-    #: "parsing" (a Celery task reads the file) → "ready" (preview) or "failed".
-    state: so.Mapped[str] = so.mapped_column(sa.String(16), default="ready")
-    #: The encrypted upload while it waits for the task; emptied once parsed.
-    upload_enc: so.Mapped[bytes | None] = so.mapped_column(sa.LargeBinary)
-    created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
-    applied_at: so.Mapped[datetime | None]
-
-    @property
-    def parsing(self) -> bool:
-        return self.state == "parsing"
 
 
 def stage(data: bytes, filename: str, *, enterprise: Enterprise, actor, inline_max: int | None = None) -> ImportBatch:

@@ -63,8 +63,6 @@ from app.people.photos import decode_image, hash_distance, picture_hash, registe
 
 #: Longest side of a stored snapshot (a phone camera's 4000 px frame is never kept as is).
 MAX_SIDE = 640
-#: An upload may have at most this many pixels before it is decoded (a 4K frame has 8.3 M).
-MAX_PIXELS = 12_000_000
 #: The random moments fall within this share of the time ahead (not in the first or last few per cent).
 WINDOW = (0.1, 0.9)
 #: Longest 复核 note (the column's length).
@@ -357,7 +355,7 @@ def _decoded(data: bytes, *, max_bytes: int) -> Image.Image:
     """The upload as an RGB image of at most :data:`MAX_SIDE` px, decoded by Pillow within bounds."""
     if not data:
         raise DomainError("snapshot.empty", http_status=400)
-    image = decode_image(data, max_bytes=max_bytes, max_pixels=MAX_PIXELS, code="snapshot")
+    image = decode_image(data, max_bytes=max_bytes, code="snapshot")  # photos.MAX_PIXELS
     image.thumbnail((MAX_SIDE, MAX_SIDE), Image.Resampling.LANCZOS)
     return image
 

@@ -12,8 +12,8 @@ from celery import shared_task
 from app.core import crypto
 from app.extensions import db
 from app.people import snapshots
-from app.people.models import Snapshot
-from app.people.roster_import import ImportBatch, RowProblem, parse_into
+from app.people.models import ImportBatch, Snapshot
+from app.people.roster_import import RowProblem, parse_into
 
 logger = logging.getLogger(__name__)
 

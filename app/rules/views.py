@@ -5,12 +5,13 @@ from flask import flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, FloatField, StringField
+from wtforms import DateField, FloatField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from app.auth.access import roles_required
 from app.auth.models import Role
 from app.core.errors import DomainError
+from app.core.forms import LineField
 from app.extensions import db
 from app.rules import bp
 from app.rules.models import Operation, Rule
@@ -20,7 +21,7 @@ from app.rules.services import add_rule_version
 
 class RuleForm(FlaskForm):
     value = FloatField(_l("数值"), validators=[DataRequired(), NumberRange(min=0, max=100000)])
-    legal_basis = StringField(_l("依据"), validators=[Optional(), Length(max=200)])
+    legal_basis = LineField(_l("依据"), validators=[Optional(), Length(max=200)])
 
 
 class VersionForm(RuleForm):
@@ -28,12 +29,12 @@ class VersionForm(RuleForm):
     obligations that fell due before."""
 
     valid_from = DateField(_l("施行日期"), validators=[DataRequired()])
-    region_code = StringField(_l("适用地区（行政区划代码前缀，留空为全国）"), validators=[Optional(), Length(max=6)])
+    region_code = LineField(_l("适用地区（行政区划代码前缀，留空为全国）"), validators=[Optional(), Length(max=6)])
 
 
 class OperationForm(FlaskForm):
-    name = StringField(_l("名称"), validators=[DataRequired(), Length(max=100)])
-    note = StringField(_l("备注"), validators=[Optional(), Length(max=200)])
+    name = LineField(_l("名称"), validators=[DataRequired(), Length(max=100)])
+    note = LineField(_l("备注"), validators=[Optional(), Length(max=200)])
 
 
 @bp.route("/catalogue")

@@ -2,8 +2,10 @@ import re
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, DateTimeLocalField, IntegerField, SelectField, StringField
+from wtforms import DateField, DateTimeLocalField, IntegerField, SelectField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp, ValidationError
+
+from app.core.forms import LineField
 
 NOT_BLANK = r"\S"
 #: Names in the 执法人员 field are separated by 、，, ; or spaces ("李明、王强").
@@ -26,8 +28,8 @@ class InspectionForm(FlaskForm):
         _l("被检查企业"), coerce=int, choices=[], validate_choice=False
     )  # checked against the jurisdiction in the view, with a clear message
     inspected_on = DateField(_l("检查日期"), validators=[DataRequired()])
-    inspectors = StringField(_l("执法人员"), validators=[DataRequired(), Length(max=200), at_least_two_inspectors])
-    doc_number = StringField(_l("执法文书号"), validators=[DataRequired(), Length(max=80)])
+    inspectors = LineField(_l("执法人员"), validators=[DataRequired(), Length(max=200), at_least_two_inspectors])
+    doc_number = LineField(_l("执法文书号"), validators=[DataRequired(), Length(max=80)])
     template_id = SelectField(_l("试卷模板"), coerce=int, choices=[])
     safety_manager = IntegerField(_l("安全管理人员（人）"), default=2, validators=[NumberRange(0, 50)])
     special_operator = IntegerField(_l("特种作业人员（人）"), default=2, validators=[NumberRange(0, 50)])
@@ -38,7 +40,7 @@ class InspectionForm(FlaskForm):
 
 
 class ReasonForm(FlaskForm):
-    reason = StringField(_l("原因"), validators=[DataRequired(), Length(max=200), Regexp(NOT_BLANK)])
+    reason = LineField(_l("原因"), validators=[DataRequired(), Length(max=200), Regexp(NOT_BLANK)])
 
 
 class AddPersonForm(FlaskForm):
@@ -46,12 +48,12 @@ class AddPersonForm(FlaskForm):
 
 
 class CodeForm(FlaskForm):
-    code = StringField(_l("6 位考试码"), validators=[DataRequired(), Length(max=12)])
+    code = LineField(_l("6 位考试码"), validators=[DataRequired(), Length(max=12)])
 
 
 class IdentityForm(FlaskForm):
-    name = StringField(_l("姓名"), validators=[DataRequired(), Length(max=50)])
-    id_number = StringField(
+    name = LineField(_l("姓名"), validators=[DataRequired(), Length(max=50)])
+    id_number = LineField(
         _l("证件号码"),
         validators=[
             DataRequired(),
@@ -62,14 +64,14 @@ class IdentityForm(FlaskForm):
 
 
 class NoteForm(FlaskForm):
-    note = StringField(_l("说明"), validators=[Optional(), Length(max=200)])
+    note = LineField(_l("说明"), validators=[Optional(), Length(max=200)])
 
 
 class MakeupForm(FlaskForm):
     opens_at = DateTimeLocalField(_l("补考开始时间"), validators=[DataRequired()])
     closes_at = DateTimeLocalField(_l("补考结束时间"), validators=[DataRequired()])
-    plan = StringField(_l("补考地点/说明"), validators=[Optional(), Length(max=200)])
+    plan = LineField(_l("补考地点/说明"), validators=[Optional(), Length(max=200)])
 
 
 class CloseFindingForm(FlaskForm):
-    override_reason = StringField(_l("人工销号理由（无合格补考成绩时必填）"), validators=[Optional(), Length(max=200)])
+    override_reason = LineField(_l("人工销号理由（无合格补考成绩时必填）"), validators=[Optional(), Length(max=200)])

@@ -14,12 +14,11 @@ from wtforms import (
     DecimalField,
     IntegerField,
     SelectField,
-    StringField,
     TextAreaField,
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from app.core.forms import MultiCheckboxField, enum_choices
+from app.core.forms import LineField, MultiCheckboxField, enum_choices
 from app.people.models import Post
 from app.training.models import ClassMode, LessonKind, TrainingType
 
@@ -29,15 +28,15 @@ MAX_REQUIRED_HOURS = Decimal("200")
 
 
 class CourseForm(FlaskForm):
-    title = StringField(_l("课程名称"), validators=[DataRequired(), Length(max=120)])
+    title = LineField(_l("课程名称"), validators=[DataRequired(), Length(max=120)])
     training_type = SelectField(_l("培训类型"), choices=enum_choices(TrainingType))
     posts = MultiCheckboxField(_l("适用岗位"), choices=enum_choices(Post))
-    operation_code = StringField(_l("作业类别/操作项目代码（特种作业）"), validators=[Optional(), Length(max=16)])
+    operation_code = LineField(_l("作业类别/操作项目代码（特种作业）"), validators=[Optional(), Length(max=16)])
     description = TextAreaField(_l("课程简介"), validators=[Optional(), Length(max=2000)])
 
 
 class LessonForm(FlaskForm):
-    title = StringField(_l("课时名称"), validators=[DataRequired(), Length(max=120)])
+    title = LineField(_l("课时名称"), validators=[DataRequired(), Length(max=120)])
     kind = SelectField(_l("课件类型"), choices=enum_choices(LessonKind))
     duration_minutes = DecimalField(
         _l("学习时长（分钟；视频按文件的播放时长，不必填写）"), places=1, validators=[Optional(), NumberRange(0.1, 600)]
@@ -47,7 +46,7 @@ class LessonForm(FlaskForm):
 
 
 class ClassForm(FlaskForm):
-    title = StringField(_l("班次名称"), validators=[DataRequired(), Length(max=120)])
+    title = LineField(_l("班次名称"), validators=[DataRequired(), Length(max=120)])
     course_id = SelectField(_l("课程（开班后该版本冻结）"), coerce=int, choices=[])
     training_type = SelectField(_l("培训类型"), choices=enum_choices(TrainingType))
     mode = SelectField(_l("培训方式"), choices=enum_choices(ClassMode))
@@ -69,25 +68,25 @@ class ClassForm(FlaskForm):
 class AttendanceForm(FlaskForm):
     person_id = SelectField(_l("学员"), coerce=int, choices=[])
     session_date = DateField(_l("日期"), validators=[DataRequired()])
-    session_label = StringField(_l("场次（如：上午）"), validators=[Optional(), Length(max=40)])
+    session_label = LineField(_l("场次（如：上午）"), validators=[Optional(), Length(max=40)])
     minutes = IntegerField(_l("时长（分钟）"), validators=[DataRequired(), NumberRange(1, 600)])
-    reason = StringField(
+    reason = LineField(
         _l("补录原因"), validators=[DataRequired(message=_l("手工补录考勤必须填写原因")), Length(max=200)]
     )
 
 
 class CorrectAttendanceForm(FlaskForm):
     minutes = IntegerField(_l("更正后的时长（分钟，0 为撤销）"), validators=[InputRequired(), NumberRange(0, 600)])
-    reason = StringField(_l("更正原因"), validators=[DataRequired(message=_l("更正考勤必须填写原因")), Length(max=200)])
+    reason = LineField(_l("更正原因"), validators=[DataRequired(message=_l("更正考勤必须填写原因")), Length(max=200)])
 
 
 class DecisionForm(FlaskForm):
-    note = StringField(_l("审批意见（驳回时必填）"), validators=[Optional(), Length(max=200)])
+    note = LineField(_l("审批意见（驳回时必填）"), validators=[Optional(), Length(max=200)])
 
 
 class ExamEarlyForm(FlaskForm):
     allow = BooleanField(_l("允许学时未满的学员先参加班次考试"))
-    reason = StringField(_l("理由（允许时必填，监管部门可见）"), validators=[Optional(), Length(max=200)])
+    reason = LineField(_l("理由（允许时必填，监管部门可见）"), validators=[Optional(), Length(max=200)])
 
 
 class ClassExamForm(FlaskForm):
@@ -98,7 +97,7 @@ class ClassExamForm(FlaskForm):
 
 class SignInSheetForm(FlaskForm):
     file = FileField(_l("签到表（xlsx：证件号码、日期、场次、时长（分钟））"))
-    reason = StringField(
+    reason = LineField(
         _l("导入说明（哪一期、哪份签到表）"),
         validators=[DataRequired(message=_l("导入签到表必须写明说明")), Length(max=200)],
     )
@@ -117,9 +116,9 @@ class IdListForm(FlaskForm):
 
 class ApplicationReviewForm(FlaskForm):
     application_ids = MultiCheckboxField(_l("报名申请"), coerce=int, choices=[], validate_choice=True)
-    note = StringField(_l("不通过的理由"), validators=[Optional(), Length(max=200)])
+    note = LineField(_l("不通过的理由"), validators=[Optional(), Length(max=200)])
 
 
 class InviteForm(FlaskForm):
     enterprise_id = IntegerField(_l("单位"), validators=[DataRequired()])
-    note = StringField(_l("附言（可选）"), validators=[Optional(), Length(max=200)])
+    note = LineField(_l("附言（可选）"), validators=[Optional(), Length(max=200)])

@@ -8,10 +8,6 @@ A sheet without a question header is skipped and listed in the report, not an er
 
 from __future__ import annotations
 
-import codecs
-import csv
-import io
-import zipfile
 from collections.abc import Iterable, Iterator
 from typing import Any
 
@@ -19,7 +15,8 @@ from ..errors import RowError
 from ..limits import DEFAULT_LIMITS, Limits
 from ..normalise import normalise_label
 from ..registry import TYPE_ALIASES
-from ..report import SheetLayout, SkippedSheet
+from ..report import ImportReport, SheetLayout, SkippedSheet
+from ..tabular import TableReader, TableRefused, decode_text
 from .common import ImportResult, QuestionBuilder, cell_text, packing_style, split_options
 from .headers import HEADER_ALIASES, column_letter, map_header
 
@@ -27,22 +24,6 @@ from .headers import HEADER_ALIASES, column_letter, map_header
 _HEADER_SEARCH_ROWS = 20
 
 __all__ = ["HEADER_ALIASES", "decode_text", "read_csv", "read_rows", "read_xlsx"]
-
-
-class _RowBudget:
-    """Rows examined so far across a file, against ``Limits.max_rows``."""
-
-    def __init__(self, limits: Limits):
-        self.left = limits.max_rows
-
-    def take(self, rows: Iterable[tuple[int, list[Any]]], builder: QuestionBuilder) -> Iterator[tuple[int, list[Any]]]:
-        for number, cells in rows:
-            if self.left <= 0:
-                builder.report.truncated = "row_limit"
-                builder.report.truncated_at = number
-                return
-            self.left -= 1
-            yield number, cells
 
 
 def _blank(cells: list[Any]) -> bool:
@@ -115,75 +96,30 @@ def _record(builder: QuestionBuilder, found: SheetLayout | SkippedSheet) -> bool
 def read_xlsx(data: bytes, limits: Limits = DEFAULT_LIMITS) -> ImportResult:
     """Read every worksheet that has a question header.  A sheet named like a type (``判断题``) sets
     the type of rows whose type cell is empty.  At most ``limits.max_columns`` columns and
-    ``limits.max_rows`` rows are examined, whatever dimension the file declares."""
-    from openpyxl import load_workbook  # imported lazily: CSV/JSON users need not pay for it
-
+    ``limits.max_rows`` rows are read and ``limits.max_cells`` cells parsed (:mod:`question_bank.tabular`),
+    whatever dimension the file declares."""
     result = ImportResult(format="xlsx")
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            unpacked = sum(info.file_size for info in archive.infolist())
-        if unpacked > limits.max_unpacked_bytes:
-            result.errors.append(_file_error("file_too_large", size=unpacked, max=limits.max_unpacked_bytes))
-            return result
-        # read_only streams rows; data_only returns cached formula results and never evaluates.
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises assorted types (BadZipFile, InvalidFileException, lxml errors …)
-        result.errors.append(_file_error("not_a_spreadsheet", detail=type(exc).__name__))
-        return result
     builder = QuestionBuilder(result, limits=limits)
-    budget = _RowBudget(limits)
+    table = TableReader(limits)
+    found = False
     try:
-        sheets = workbook.worksheets
-        found = False
-        for ws in sheets:
-            if not hasattr(ws, "reset_dimensions"):
-                builder.report.skipped_sheets.append(SkippedSheet(ws.title, "empty_sheet"))  # a chartsheet
-                continue
-            ws.reset_dimensions()  # ignore a declared A1:XFD1048576; rows are as wide as their cells
-            cells = ws.iter_rows(max_col=limits.max_columns, values_only=True)
-            rows = budget.take(((n, list(c)) for n, c in enumerate(cells, start=1)), builder)
-            default_type = TYPE_ALIASES.get(normalise_label(ws.title))
-            name = ws.title if len(sheets) > 1 else ""
-            found |= _record(builder, read_rows(rows, builder, sheet=name, default_type=default_type))
-            if budget.left <= 0 and builder.report.truncated:
-                break
-    finally:
-        workbook.close()
+        # cached formula results, never evaluated
+        with table.xlsx(data) as sheets:
+            for sheet in sheets:
+                if sheet.rows is None:
+                    builder.report.skipped_sheets.append(SkippedSheet(sheet.title, "empty_sheet"))  # a chartsheet
+                    continue
+                default_type = TYPE_ALIASES.get(normalise_label(sheet.title))
+                name = sheet.title if len(sheets) > 1 else ""
+                found |= _record(builder, read_rows(sheet.rows, builder, sheet=name, default_type=default_type))
+                if table.truncated_at is not None:
+                    break
+    except TableRefused as exc:
+        return _refused(result, builder, exc)
+    _truncated(builder, table)
     if not found:
         result.errors.append(_file_error("no_header"))
     return builder.finish()
-
-
-def decode_text(data: bytes) -> str | None:
-    """UTF-8 (with or without BOM), UTF-16 with BOM (Excel "Unicode text"), else GB18030 ⊇ GBK."""
-    if data.startswith(codecs.BOM_UTF8):
-        return data[3:].decode("utf-8", errors="strict") if _utf8(data[3:]) else None
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        try:
-            return data.decode("utf-16")
-        except UnicodeDecodeError:
-            return None
-    if _utf8(data):
-        return data.decode("utf-8")
-    try:
-        return data.decode("gb18030")
-    except UnicodeDecodeError:
-        return None
-
-
-def _utf8(data: bytes) -> bool:
-    try:
-        data.decode("utf-8")
-    except UnicodeDecodeError:
-        return False
-    return True
-
-
-def _delimiter(text: str) -> str:
-    first = next((line for line in text.splitlines() if line.strip()), "")
-    counts = {d: first.count(d) for d in (",", "\t", ";", "|", "，")}
-    best = max(counts, key=counts.get)
-    return best if counts[best] else ","
 
 
 def read_csv(data: bytes, limits: Limits = DEFAULT_LIMITS) -> ImportResult:
@@ -196,24 +132,32 @@ def read_csv(data: bytes, limits: Limits = DEFAULT_LIMITS) -> ImportResult:
     if not text.strip():
         result.errors.append(_file_error("empty_file"))
         return result
-    # The csv module refuses fields over 128 KiB by raising mid-file; lift the limit while we read
-    # so an oversized stem becomes a row error ("stem_too_long") instead of aborting the import.
-    old_limit = csv.field_size_limit()
-    csv.field_size_limit(max(old_limit, len(text) + 1))
     builder = QuestionBuilder(result, limits=limits)
+    table = TableReader(limits)
     try:
-        reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text))
-        records = ((n, row[: limits.max_columns]) for n, row in enumerate(reader, start=1))
-        found = _record(builder, read_rows(_RowBudget(limits).take(records, builder), builder))
-    except csv.Error as exc:
-        result.errors.append(_file_error("bad_field", detail=str(exc)))
-        return builder.finish()
-    finally:
-        csv.field_size_limit(old_limit)
+        found = _record(builder, read_rows(table.csv(data), builder))
+    except TableRefused as exc:
+        return _refused(result, builder, exc)
+    _truncated(builder, table)
     if not found:
         result.report.skipped_sheets.clear()  # a CSV has one "sheet": no header is a file error
         result.errors.append(_file_error("no_header"))
     return builder.finish()
+
+
+def _truncated(builder: QuestionBuilder, table: TableReader) -> None:
+    if table.truncated_at is not None:
+        builder.report.truncated = "row_limit"
+        builder.report.truncated_at = table.truncated_at
+
+
+def _refused(result: ImportResult, builder: QuestionBuilder, exc: TableRefused) -> ImportResult:
+    """A file past a limit is refused whole: nothing read from it is kept."""
+    result.questions.clear()
+    result.errors[:] = [_file_error(exc.code, **exc.params)]
+    result.errors_more = 0
+    result.report = ImportReport()
+    return result
 
 
 def _file_error(code: str, **params: Any) -> RowError:

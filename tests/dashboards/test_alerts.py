@@ -12,8 +12,7 @@ from app.core.db import utcnow
 from app.dashboards import alerts, exits, rollups
 from app.dashboards.models import Alert
 from app.extensions import db
-from app.people.models import Snapshot, SnapshotContext
-from app.people.roster_import import ImportBatch
+from app.people.models import ImportBatch, Snapshot, SnapshotContext
 from tests.dashboards.world import inspection
 from tests.training.world import trained
 

@@ -4,6 +4,8 @@ S3-compatible backend with range requests (moto stands in for the object store: 
 from __future__ import annotations
 
 import io
+import time
+import tracemalloc
 
 import pytest
 import sqlalchemy as sa
@@ -74,7 +76,30 @@ def test_a_decompression_bomb_is_refused_before_it_is_decoded(client, login, wor
     assert len(bomb) < 1_000_000
     login(world.admin_a)
     html = upload(client, world.person_a, bomb, name="bomb.png").get_data(as_text=True)
-    assert "照片文件太大" in html
+    assert "照片像素过多（8000 × 6000 像素，最多 12 百万像素）" in html
+
+
+def test_a_small_png_of_6300_by_6300_is_refused_by_its_decoded_size_not_decoded(client, login, world):
+    """116 KB on disk, ~450 MB to decode as it was: refused on the header's size, in bounded time and memory."""
+    bomb = image_bytes(size=(6300, 6300), fmt="PNG", color=(255, 255, 255))
+    assert len(bomb) < 200_000
+    login(world.admin_a)
+    tracemalloc.start()
+    start = time.process_time()
+    html = upload(client, world.person_a, bomb, name="big.png").get_data(as_text=True)
+    seconds, peak = time.process_time() - start, tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert "照片像素过多（6300 × 6300 像素，最多 12 百万像素），请缩小后再上传。" in html
+    assert seconds < 5 and peak < 40 * 1024 * 1024
+    db.session.expire_all()
+    assert db.session.get(type(world.person_a), world.person_a.id).photo_key is None
+
+
+def test_a_large_jpeg_decodes_at_a_fraction_of_its_size(client, login, world):
+    """A 48 MP phone photo is over the pixel limit but a JPEG decodes at 1/2 scale (12 MP): it is accepted."""
+    login(world.admin_a)
+    html = upload(client, world.person_a, image_bytes(size=(6000, 8000)), name="phone.jpg").get_data(as_text=True)
+    assert "已更新 王大锤 的登记照片" in html
 
 
 def test_who_sees_the_photo_and_who_may_change_it(client, login, world, factory):

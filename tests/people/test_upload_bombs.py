@@ -12,9 +12,13 @@ import zipfile
 import pytest
 import sqlalchemy as sa
 
+from app.core import crypto
 from app.extensions import db
 from app.people import roster_import, tasks
-from app.people.roster_import import MAX_COLUMNS, MAX_ROWS, MAX_STORED_PROBLEMS, ImportBatch, read_table
+from app.people.models import ImportBatch, Person
+from app.people.roster_import import MAX_BYTES, MAX_COLUMNS, MAX_ROWS, MAX_STORED_PROBLEMS, read_table
+from question_bank.limits import ROSTER_LIMITS
+from tests import bombs
 from tests.people.world import HEADER, csv_text, good_rows, xlsx_bytes
 
 
@@ -142,3 +146,71 @@ def test_a_file_that_breaks_the_parser_fails_the_batch_with_a_message(client, ad
     tasks.parse_roster.run(queued[0][0])
     page = client.get(response.location).get_data(as_text=True)
     assert "文件解析失败，未导入任何数据" in page
+
+
+# ---------------------------------------------------------------- bombs bounded by work, not bytes
+
+
+def cpu(call):
+    start = time.process_time()
+    result = call()
+    return result, time.process_time() - start
+
+
+def refused_code(data: bytes, filename: str) -> tuple[str, dict]:
+    with pytest.raises(roster_import.FileUnreadable) as caught:
+        read_table(data, filename)
+    return caught.value.code, caught.value.params
+
+
+def stored_nothing(world) -> None:
+    batch = db.session.scalars(sa.select(ImportBatch).order_by(ImportBatch.id.desc())).first()
+    assert batch.row_count == 0 and json.loads(crypto.decrypt(batch.rows_enc)) == []
+    assert not db.session.scalar(sa.select(sa.func.count()).select_from(Person).where(Person.name == "张三"))
+
+
+def test_rows_of_16384_cells_are_refused_by_the_cell_limit(client, admin_a, world):
+    """The shape of the 50 KB roster that took 12 s: every row holds a cell in each column up to XFD."""
+    bomb = bombs.wide_rows(HEADER, rows=40)  # 655,360 cells, 9 MB of sheet XML
+    (code, params), seconds = cpu(lambda: refused_code(bomb, "wide.xlsx"))
+    assert seconds < 5
+    assert (code, params["max"]) == ("file.too_many_cells", ROSTER_LIMITS.max_cells)
+    page = upload_page(client, bomb, "wide.xlsx")
+    assert f"工作簿单元格过多（最多读取 {ROSTER_LIMITS.max_cells} 个单元格），未导入任何数据。" in page
+    stored_nothing(world)
+
+
+def test_wide_rows_under_the_cell_limit_keep_only_the_roster_columns():
+    bomb = bombs.wide_rows(HEADER, rows=10)
+    table, seconds = cpu(lambda: read_table(bomb, "wide.xlsx"))
+    assert seconds < 5
+    assert len(table) == 11 and max(len(r) for r in table) <= MAX_COLUMNS
+
+
+def test_a_million_empty_rows_stop_at_the_row_limit(client, admin_a, world):
+    bomb = bombs.empty_rows(HEADER)
+    table, seconds = cpu(lambda: read_table(bomb, "rows.xlsx"))
+    assert seconds < 5 and len(table) == ROSTER_LIMITS.max_rows
+    page = upload_page(client, bomb, "rows.xlsx")
+    assert f"一次最多导入 {MAX_ROWS} 行，请拆分文件。" in page
+    stored_nothing(world)
+
+
+def test_a_zip_bomb_is_refused_by_its_declared_size(client, admin_a, world):
+    bomb = bombs.zip_bomb(HEADER, unpacked_bytes=ROSTER_LIMITS.max_unpacked_bytes + 1)
+    assert len(bomb) < 128 * 1024
+    (code, _), seconds = cpu(lambda: refused_code(bomb, "zip.xlsx"))
+    assert seconds < 1 and code == "file.too_large_unpacked"
+    assert "工作簿解压后过大" in upload_page(client, bomb, "zip.xlsx")
+    stored_nothing(world)
+
+
+def test_a_csv_with_a_ten_megabyte_line_is_refused_by_bytes_and_a_long_line_by_length(client, admin_a, world):
+    (code, params), seconds = cpu(lambda: refused_code(bombs.long_line_csv(HEADER), "line.csv"))
+    assert seconds < 1 and (code, params["mb"]) == ("file.too_large", MAX_BYTES // (1024 * 1024))
+    long_line = bombs.long_line_csv(HEADER, line_bytes=MAX_BYTES - 1024)
+    (code, params), seconds = cpu(lambda: refused_code(long_line, "line.csv"))
+    assert seconds < 5 and (code, params["max"]) == ("file.line_too_long", ROSTER_LIMITS.max_line_chars)
+    page = upload_page(client, long_line, "line.csv")
+    assert f"文件中有一行超过 {ROSTER_LIMITS.max_line_chars} 个字符，未导入任何数据。" in page
+    stored_nothing(world)
