@@ -23,7 +23,8 @@ from app.extensions import db
 from app.people import photos
 from app.people.models import Employment, Enterprise, Person, Post
 from app.seed.portraits import portrait
-from app.training import attendance, classes, courses
+from app.training import classes, courses
+from app.training.attendance import recording
 from app.training.models import ClassMode, TrainingClass, TrainingType
 
 #: 低压电工作业 初次培训: the class's required 学时 (its 大纲), attended as 面授 sessions of 8 学时 (45 minutes each).
@@ -183,7 +184,7 @@ def _class(organiser: User, persons: list[Person], training_type, title: str, en
     for day in range(hours // 8):
         session_date = training_class.starts_on + timedelta(days=day)
         for person in persons:  # recorded on the day itself (16:00 in Asia/Shanghai), as the rules want
-            attendance.record(
+            recording.record(
                 training_class,
                 person.id,
                 session_date=session_date,

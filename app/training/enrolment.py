@@ -39,7 +39,7 @@ from app.people.services import names_match
 from app.training import classes, study
 from app.training import messages as _messages  # noqa: F401  (registers the training codes)
 from app.training import scope as training_scope
-from app.training.attendance import class_today
+from app.training.attendance.entry_rules import class_today
 from app.training.models import (
     ApplicationState,
     ClassInvitation,

@@ -18,7 +18,8 @@ from app.exams.gates import GateOverride
 from app.exams.models import Candidate, ExamKind, Sitting
 from app.extensions import db
 from app.people.models import Industry, Post
-from app.training import attendance, classes, courses, hours, sign_in, study
+from app.training import classes, courses, hours, sign_in, study
+from app.training.attendance import recording
 from app.training.crediting import Heartbeat
 from app.training.models import ClassMode, Enrolment, LessonKind, LessonProgress, StudyCredit, TrainingType
 from tests.exams.conftest import answer_all
@@ -198,13 +199,13 @@ def test_manual_attendance_needs_a_reason_and_credits_offline_periods(training_w
     classes.enrol(offline, [w.person.id], actor=w.organiser)
     on_the_day = {"session_date": date(2026, 11, 20), "minutes": 90, "actor": w.organiser, "now": NOV_20}
     with pytest.raises(DomainError) as refused:
-        attendance.record(offline, w.person.id, reason="", **on_the_day)
+        recording.record(offline, w.person.id, reason="", **on_the_day)
     assert refused.value.code == "attendance.reason"
-    attendance.record(offline, w.person.id, reason="签到机故障", **on_the_day)
+    recording.record(offline, w.person.id, reason="签到机故障", **on_the_day)
     assert hours.class_hours(w.person.id, offline) == 2
     assert "training.attended" in kinds_of(w.person)
     with pytest.raises(DomainError) as outsider:
-        attendance.record(offline, w.persons[1].id, reason="x", **on_the_day)
+        recording.record(offline, w.persons[1].id, reason="x", **on_the_day)
     assert outsider.value.code == "attendance.not_enrolled"
 
 
