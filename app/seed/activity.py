@@ -29,7 +29,8 @@ from flask_babel import to_user_timezone
 from app.auth.models import User
 from app.bank.models import PaperTemplate
 from app.core.db import utcnow
-from app.exams import attempts, sittings
+from app.exams import sittings
+from app.exams.attempts import autosave, grading, starting
 from app.exams.models import Attempt, ExamKind
 from app.extensions import db
 from app.people import snapshots
@@ -222,7 +223,7 @@ def _exam(organiser: User, worker: User, enterprise, now: datetime, rng: random.
     outcomes = [(5, 0), (9, 1), (22, 6)]
     for i, (employment, (wrong, blank)) in enumerate(zip(managers, outcomes)):
         started = now - timedelta(minutes=55 - 6 * i)
-        attempt = attempts.start_or_resume(
+        attempt = starting.start_or_resume(
             sitting, employment.person_id, ip=f"192.168.10.{21 + i}", user_agent=PHONE_UA, now=started
         )
         last = _answer(
@@ -231,9 +232,9 @@ def _exam(organiser: User, worker: User, enterprise, now: datetime, rng: random.
             blank=blank,
             rng=rng,
             start=started,
-            save=lambda a, pos, resp, seq, at: attempts.save_answer(a, pos, resp, seq, at),
+            save=lambda a, pos, resp, seq, at: autosave.save_answer(a, pos, resp, seq, at),
         )
-        attempts.submit(attempt, last + timedelta(seconds=40))
+        grading.submit(attempt, last + timedelta(seconds=40))
 
 
 def _spotcheck(regulator: User, enterprise, opened: datetime, rng: random.Random) -> None:

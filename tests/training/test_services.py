@@ -12,8 +12,8 @@ from app.archive.models import ArchiveEvent
 from app.bank.models import PaperTemplate
 from app.core.clock import utcnow
 from app.core.errors import DomainError
-from app.exams import attempts
 from app.exams import sittings as exam_sittings
+from app.exams.attempts import grading, starting
 from app.exams.gates import GateOverride
 from app.exams.models import Candidate, ExamKind, Sitting
 from app.extensions import db
@@ -213,11 +213,11 @@ def test_manual_attendance_needs_a_reason_and_credits_offline_periods(training_w
 
 
 def pass_class_exam(world, person, *, correct: int):
-    attempt = attempts.start_or_resume(
+    attempt = starting.start_or_resume(
         db.session.get(Sitting, world.training_class.exam_sitting_id), person.id, ip="", user_agent="", actor=None
     )
     answer_all(attempt, correct=correct)
-    attempts.submit(attempt)
+    grading.submit(attempt)
     return attempt
 
 
@@ -412,11 +412,11 @@ def test_the_attendance_that_reaches_the_hours_completes_a_trainee_who_passed(tr
     classes.open_class_exam(
         offline, opens_at=now - timedelta(hours=1), closes_at=now + timedelta(hours=2), actor=w.organiser
     )
-    attempt = attempts.start_or_resume(
+    attempt = starting.start_or_resume(
         db.session.get(Sitting, offline.exam_sitting_id), w.person.id, ip="", user_agent="", actor=None
     )
     answer_all(attempt, correct=24)
-    attempts.submit(attempt)
+    grading.submit(attempt)
     attend(offline, w.person, date(2026, 11, 20), 45, w.organiser)
     assert "training.completed" not in kinds_of(w.person)  # 1 学时 of 2
     attend(offline, w.person, date(2026, 11, 21), 45, w.organiser)
