@@ -106,7 +106,7 @@ WIRING = (
     "app.certificates.gate",  # the fraud bar before 资格考试 (30号令 第三十条)
     "app.training.classes",  # a graded class exam completes the class (exams.listeners.on_graded)
     "app.training.held",  # a 复核 settles held study credit (people.snapshots.on_credit_settled)
-    "app.api.webhooks",  # inspection closed → webhook deliveries (spotchecks.listeners.on_closed)
+    "app.api.webhooks.outbox",  # inspection closed → webhook deliveries (spotchecks.listeners.on_closed)
     "app.people.archive_events",
     "app.exams.archive_events",
     "app.training.archive_events",
