@@ -17,11 +17,7 @@ from flask import current_app
 
 from app.core.db import INSERTS, dialect_name, utcnow
 from app.core.errors import DomainError
-from app.exams.models import (
-    Answer,
-    Attempt,
-    AttemptState,
-)
+from app.exams.models import Answer, Attempt, AttemptState
 from app.extensions import db
 from question_bank import QuestionType
 

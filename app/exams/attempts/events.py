@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 from app.archive.services import record_event
-from app.exams.models import (
-    Sitting,
-)
+from app.exams.models import Sitting
 
 
 def attempt_event(sitting: Sitting, person_id: int, kind: str, payload: dict, *, actor=None, at=None) -> None:

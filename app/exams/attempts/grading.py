@@ -14,13 +14,7 @@ from app.core.db import conditional_update, utcnow
 from app.exams import listeners
 from app.exams.attempts.autosave import grace
 from app.exams.attempts.events import attempt_event
-from app.exams.models import (
-    Answer,
-    Attempt,
-    AttemptState,
-    ItemResult,
-    sources_of,
-)
+from app.exams.models import Answer, Attempt, AttemptState, ItemResult, sources_of
 from app.extensions import db
 from question_bank import Paper, grade
 

@@ -17,12 +17,7 @@ from app.core.db import insert_on_conflict, utcnow
 from app.core.errors import DomainError
 from app.exams import gates
 from app.exams.attempts.events import attempt_event
-from app.exams.models import (
-    Attempt,
-    AttemptLog,
-    AttemptState,
-    Sitting,
-)
+from app.exams.models import Attempt, AttemptLog, AttemptState, Sitting
 from app.exams.sittings import is_candidate
 from app.extensions import db
 from question_bank import InsufficientQuestions, PaperSpec, assemble_paper

@@ -7,11 +7,7 @@ from datetime import datetime
 from app.core.db import conditional_update, utcnow
 from app.core.errors import DomainError
 from app.exams.attempts.events import attempt_event
-from app.exams.models import (
-    Attempt,
-    AttemptLog,
-    AttemptState,
-)
+from app.exams.models import Attempt, AttemptLog, AttemptState
 from app.extensions import db
 
 MAX_EXTENSION_MINUTES = 240

@@ -18,13 +18,7 @@ from app.extensions import db
 from app.training.attendance.daily_budget import budget_refusal, day_budget
 from app.training.attendance.entry_rules import check_entry, entry_facts, entry_reason, is_after_the_day
 from app.training.attendance.recording import change, record
-from app.training.models import (
-    Attendance,
-    AttendanceCorrection,
-    CorrectionKind,
-    CorrectionState,
-    TrainingClass,
-)
+from app.training.models import Attendance, AttendanceCorrection, CorrectionKind, CorrectionState, TrainingClass
 
 
 def request_correction(

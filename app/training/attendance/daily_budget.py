@@ -19,12 +19,7 @@ from app.core.errors import DomainError
 from app.extensions import db
 from app.rules.queries import rule_value
 from app.training import hours
-from app.training.models import (
-    AttendanceDay,
-    HeldCredit,
-    StudyCredit,
-    TrainingClass,
-)
+from app.training.models import AttendanceDay, HeldCredit, StudyCredit, TrainingClass
 
 
 def daily_cap_hours(training_class: TrainingClass, on: date) -> float:

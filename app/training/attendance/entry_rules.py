@@ -9,10 +9,7 @@ from app.core.clock import to_local, utcnow, zone_named
 from app.core.errors import DomainError
 from app.people.zones import region_time_zone
 from app.training.classes import class_facts, is_enrolled
-from app.training.models import (
-    ClassMode,
-    TrainingClass,
-)
+from app.training.models import ClassMode, TrainingClass
 
 #: The most one entry may hold (a long day's sessions are several entries); the daily cap is usually lower.
 MAX_ENTRY_MINUTES = 600

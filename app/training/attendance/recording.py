@@ -15,11 +15,7 @@ from app.extensions import db
 from app.training.attendance.daily_budget import give_back_minutes, take_minutes
 from app.training.attendance.entry_rules import SOURCES, check_entry, entry_facts, entry_reason, is_after_the_day
 from app.training.classes import refresh_completions
-from app.training.models import (
-    Attendance,
-    AttendanceCorrection,
-    TrainingClass,
-)
+from app.training.models import Attendance, AttendanceCorrection, TrainingClass
 
 
 def record(
