@@ -13,7 +13,8 @@ from datetime import date, datetime, time, timedelta
 import sqlalchemy as sa
 
 from app.auth.models import User
-from app.certificates import class_certificates, decisions, issuing, recompute, renewals
+from app.certificates import class_certificates, decisions, recompute, renewals
+from app.certificates.issuing import issuance
 from app.certificates.models import RevocationGround
 from app.core.clock import local_today
 from app.exams import practical
@@ -69,7 +70,7 @@ def seed_demo_certificates(enterprise: Enterprise) -> None:
         photos.set_photo(person, portrait(person.id), actor=None, max_bytes=10 * 1024 * 1024)  # a real face
         attempt = _graded(ExamKind.QUALIFICATION, "低压电工作业 资格考试（演示）", person, day - timedelta(days=7), n)
         _practical(person, day - timedelta(days=3), (regulator, examiner), n)
-        certs.append(issuing.issue(attempt, actor=regulator, today=day))
+        certs.append(issuance.issue(attempt, actor=regulator, today=day))
     # the 30号令 card's 复审 of 2025: 8 学时 of 复审培训, a passed 复审考试, recorded in its window
     old = certs[1]
     _class(
