@@ -13,8 +13,9 @@ import sqlalchemy as sa
 from app.archive.models import ArchiveEvent
 from app.auth.models import Role
 from app.extensions import db
-from app.training import classes, enrolment
+from app.training import classes
 from app.training.attendance import corrections
+from app.training.enrolment import applications
 from app.training.models import (
     Attendance,
     AttendanceCorrection,
@@ -136,7 +137,7 @@ def test_a_double_submitted_application_is_made_once(app, applied):
 
 def test_an_application_accepted_by_several_clicks_at_once_enrols_once(app, applied):
     w = applied
-    enrolment.apply(w.institution_class, [w.person.id], actor=w.organiser)
+    applications.apply(w.institution_class, [w.person.id], actor=w.organiser)
     application_id = db.session.scalar(sa.select(EnrolmentApplication.id))
     db.session.commit()
     clients = logged_in_clients(app, w.institution_user, 6)

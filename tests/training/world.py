@@ -11,8 +11,9 @@ from app.core.clock import local_today
 from app.core.db import utcnow
 from app.exams.models import Attempt, AttemptState, ExamKind, Sitting
 from app.extensions import db
-from app.training import classes, courses, enrolment
+from app.training import classes, courses
 from app.training.attendance import corrections, daily_budget, recording
+from app.training.enrolment import applications
 from app.training.models import ClassMode, EnrolmentApplication, LessonKind, TrainingType
 from tests.factories import Factory
 
@@ -68,7 +69,7 @@ def objects_for_access_matrix(tenant_world) -> dict:
         required_hours=1,
         actor=institution_user,
     )
-    enrolment.apply(institution_class, [w.person_a.id], actor=w.admin_a, now=now)
+    applications.apply(institution_class, [w.person_a.id], actor=w.admin_a, now=now)
     application = db.session.scalars(
         sa.select(EnrolmentApplication).where(EnrolmentApplication.class_id == institution_class.id)
     ).one()
