@@ -13,9 +13,10 @@ from flask_login import current_user
 from app.core.db import utcnow
 from app.core.errors import DomainError
 from app.extensions import db
-from app.people import snapshots
 from app.people.forms import SnapshotReviewForm
 from app.people.models import ReviewVerdict, Snapshot, SnapshotContext
+from app.people.snapshots.consent import record_consent
+from app.people.snapshots.reviews import review
 
 
 def review_from_form(snapshot: Snapshot) -> None:
@@ -24,7 +25,7 @@ def review_from_form(snapshot: Snapshot) -> None:
     try:
         if not form.validate_on_submit():
             raise DomainError("snapshot.review_verdict", http_status=400)
-        snapshots.review(snapshot.id, form.verdict.data, form.note.data or "", actor=current_user, now=utcnow())
+        review(snapshot.id, form.verdict.data, form.note.data or "", actor=current_user, now=utcnow())
     except DomainError as exc:
         db.session.rollback()
         flash(exc.message, "error")
@@ -43,6 +44,6 @@ def consent_from_form(person_id: int, context: SnapshotContext, ref_id: int, *, 
     if decision not in ("yes", "no"):
         abort(400)
     granted = decision == "yes"
-    snapshots.record_consent(person_id, context, ref_id, granted, title=title, actor=current_user, now=now)
+    record_consent(person_id, context, ref_id, granted, title=title, actor=current_user, now=now)
     db.session.commit()
     return granted

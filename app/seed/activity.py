@@ -33,9 +33,9 @@ from app.exams import sittings
 from app.exams.attempts import autosave, grading, starting
 from app.exams.models import Attempt, ExamKind
 from app.extensions import db
-from app.people import snapshots
 from app.people.faces import FaceMatch
 from app.people.models import Employment, Post, SnapshotContext
+from app.people.snapshots import consent, face_checks, schedule, taking
 from app.seed.portraits import webcam_frame
 from app.spotchecks import engine, inspections, tickets
 from app.spotchecks.models import TicketState
@@ -166,29 +166,29 @@ def _study(person_id: int, training_class, lesson, start: datetime, minutes: int
     window is held (待复核) until the organiser's 复核."""
     context = SnapshotContext.LESSON
     token = study.open_lesson(person_id, training_class, lesson, now=start)
-    snapshots.record_consent(
+    consent.record_consent(
         person_id, context, training_class.id, True, title=training_class.title, actor=None, now=start
     )
-    plan = snapshots.open_plan(
+    plan = schedule.open_plan(
         person_id, context, training_class.id, item_id=lesson.id, token=token, span_seconds=minutes * 60, now=start
     )
-    snapshots.take(plan, webcam_frame(person_id, 0), max_bytes=1 << 20, now=start)
+    taking.take(plan, webcam_frame(person_id, 0), max_bytes=1 << 20, now=start)
     moments = [start + timedelta(seconds=s + 5) for s in plan.offsets]
     taken = 1
     for k in range(minutes * 2 + 1):
         at = start + timedelta(seconds=30 * k)
         while moments and moments[0] <= at:
             when = moments.pop(0)
-            if not snapshots.status(plan, when).due:  # two moments within 5 s: the one taken covers both
+            if not schedule.status(plan, when).due:  # two moments within 5 s: the one taken covers both
                 continue
             other = flag and taken == 1
-            shot = snapshots.take(
+            shot = taking.take(
                 plan, webcam_frame(person_id, taken, someone_else=other), max_bytes=1 << 20, now=when, hold=other
             )
             taken += 1
             if other:
-                snapshots.record_match(shot, FaceMatch("demo", 1, 1, 0.82, matched=False))
-        status = snapshots.lesson_status(person_id, token, at)
+                face_checks.record_match(shot, FaceMatch("demo", 1, 1, 0.82, matched=False))
+        status = schedule.lesson_status(person_id, token, at)
         hold = status.window if status.held else None
         # scrolling as they read, answering each 还在学习吗？ prompt at once
         beat = study.heartbeat(
