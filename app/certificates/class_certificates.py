@@ -9,7 +9,7 @@ became of it (a unique key): a revoked one is not issued again from the same com
 What the card prints is frozen at issue in ``Certificate.facts``: 培训类型, the course and version, the 学时 reached
 and required, the class dates and the organiser. Validity: ``cert.validity_years.training`` (1 year: 3号令 requires
 re-training every year, so the proof of training lapses with it; editable per region); no 复审. Numbers: the
-issuer's series, see :func:`app.certificates.issuing.numbering.next_serial`. No photo: see ``issuing.PHOTO_KINDS``.
+issuer's series, see :func:`app.certificates.issuing.numbering.next_serial`. No photo: see ``issuing.eligibility.PHOTO_KINDS``.
 Services flush; the view commits.
 """
 
