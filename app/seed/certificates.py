@@ -17,8 +17,8 @@ from app.certificates import class_certificates, decisions, recompute, renewals
 from app.certificates.issuing import issuance
 from app.certificates.models import RevocationGround
 from app.core.clock import local_today
-from app.exams import practical
 from app.exams.models import Attempt, AttemptState, ExamKind, Sitting
+from app.exams.practical import candidates, reading, scoring, sittings
 from app.exams.practical_sheets import seed_score_sheets
 from app.extensions import db
 from app.people import photos
@@ -106,7 +106,7 @@ def seed_demo_certificates(enterprise: Enterprise) -> None:
 def _practical(person: Person, day: date, examiners: tuple[User, User], n: int) -> None:
     """The 实操 of 1.2 on ``day``, scored and signed by both demo examiners through the services (a 特种作业操作证
     needs it beside the theory result)."""
-    sitting = practical.create_sitting(
+    sitting = sittings.create_sitting(
         title="低压电工作业 实际操作考试（演示）",
         operation_code="1.2",
         site_name="南京市特种作业实操考点（江宁）",
@@ -115,11 +115,11 @@ def _practical(person: Person, day: date, examiners: tuple[User, User], n: int) 
         examiner_ids=[u.id for u in examiners],
         actor=examiners[0],
     )
-    practical.add_candidates(sitting, [person.id], actor=examiners[0])
-    (row,) = practical.candidate_rows(sitting, day)
+    candidates.add_candidates(sitting, [person.id], actor=examiners[0])
+    (row,) = reading.candidate_rows(sitting, day)
     for m, examiner in enumerate(examiners):
         marks = dict(zip(("K1", "K2", "K3", "K4"), (18, 36 + n, 17, 18 - m), strict=True))
-        practical.sign(row.attempt, examiner, marks, (), ip="10.32.1.21", user_agent="demo", now=_noon(day, m))
+        scoring.sign(row.attempt, examiner, marks, (), ip="10.32.1.21", user_agent="demo", now=_noon(day, m))
 
 
 def _noon(day: date, m: int) -> datetime:

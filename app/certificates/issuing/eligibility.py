@@ -20,8 +20,8 @@ from app.certificates.issuing.terms import add_years
 from app.certificates.models import BARRING_GROUNDS, Certificate, CertificateBasis, CertKind
 from app.core.clock import local_today, to_local
 from app.core.errors import DomainError
-from app.exams import practical
 from app.exams.models import Attempt, AttemptState, PracticalAttempt
+from app.exams.practical import validity
 from app.extensions import db
 from app.people.models import Person, Post
 from app.rules.queries import rule_value
@@ -138,7 +138,7 @@ def score_valid(attempt: Attempt, today: date) -> bool:
 def practical_basis(person: Person, subject: Subject, today: date) -> PracticalAttempt | None:
     """The passed 实际操作考试 a 特种作业操作证 rests on beside its theory result (30号令 and 令第19号 alike): the
     latest of the same 操作项目, still valid on ``today`` and not used for another certificate."""
-    found = practical.passed_practical(person.id, subject.item, today)
+    found = validity.passed_practical(person.id, subject.item, today)
     if found is None:
         return None
     used = sa.select(CertificateBasis.id).where(CertificateBasis.practical_attempt_id == found.id)
