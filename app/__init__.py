@@ -106,10 +106,10 @@ WIRING = (
     "app.training.gate",  # 学时 before 资格/复审考试, and 逢培必考's start gate
     "app.certificates.gate",  # the fraud bar before 资格考试 (30号令 第三十条)
     "app.training.classes",  # a graded class exam completes the class (exams.listeners.on_graded)
-    "app.training.held",  # a 复核 settles held study credit (people.snapshots.on_credit_settled)
+    "app.training.held",  # a 复核 settles held study credit (people.snapshots.settling.on_credit_settled)
     "app.certificates.sections",  # 持证情况 on 一人一档 and the 逢查必考 page (people.sections)
     "app.training.sections",  # 培训学时 on 一人一档 (people.sections)
-    "app.api.webhooks",  # inspection closed → webhook deliveries (spotchecks.listeners.on_closed)
+    "app.api.webhooks.outbox",  # inspection closed → webhook deliveries (spotchecks.listeners.on_closed)
     "app.people.archive_events",
     "app.exams.archive_events",
     "app.training.archive_events",

@@ -63,7 +63,7 @@ def build(n: int) -> list[int]:
     import sqlalchemy as sa
     from flask_migrate import upgrade
 
-    from app.certificates import issuing
+    from app.certificates.issuing import bulk
     from app.core.db import utcnow
     from app.exams.models import Attempt, AttemptState, ExamKind, Sitting
     from app.extensions import db
@@ -120,7 +120,7 @@ def build(n: int) -> list[int]:
     # the 初次培训 every 特种作业操作证 rests on (app.certificates.issuing checks the 学时)
     persons = list(db.session.scalars(sa.select(Person).where(Person.name != "")))
     trained(factory.enterprise_admin(enterprise), persons, hours=8, operation_code="1.2", exam_passed=None)
-    result = issuing.issue_bulk(sitting, actor=regulator)
+    result = bulk.issue_bulk(sitting, actor=regulator)
     db.session.commit()
     assert len(result.issued) == n, [o.refusal.message for o in result.refused][:3]
     return [c.id for c in result.issued]

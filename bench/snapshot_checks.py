@@ -2,7 +2,7 @@
 
 Run: ``.venv/bin/python bench/snapshot_checks.py [--quick] [--no-db]``.
 
-1. **The upload** (``app.people.snapshots.take`` without the database): decode and scale (Pillow), the perceptual
+1. **The upload** (``app.people.snapshots.taking.take`` without the database): decode and scale (Pillow), the perceptual
    hashes (imagehash, whole picture and two central crops), comparing them with 300 earlier hashes of the person,
    the face detector (dlib's HOG, upsampled once, as configured), the JPEG we store. Each step's CPU per snapshot
    (``time.process_time``, one thread), on real face photos that packages ship (scikit-image's astronaut, matplotlib's
@@ -62,7 +62,7 @@ def upload_costs(n: int) -> None:
 
     from app.people import faces
     from app.people.photos import decode_image, hash_distance, picture_hash
-    from app.people.snapshots import MAX_PIXELS, MAX_SIDE
+    from app.people.snapshots.taking import MAX_PIXELS, MAX_SIDE
 
     uploads = frames(n)
     detector = faces.DlibDetector()
@@ -138,8 +138,8 @@ def status_costs(calls: int) -> None:
 
         from app import create_app
         from app.extensions import db
-        from app.people import snapshots
         from app.people.models import Snapshot, SnapshotConsent, SnapshotContext, SnapshotPlan
+        from app.people.snapshots import reading, schedule
         from app.rules.seed import seed_reference
         from app.seed.demo import seed_demo
         from config import TestingConfig
@@ -185,13 +185,13 @@ def status_costs(calls: int) -> None:
                 ).first()
 
             def new():
-                snapshots.lesson_status(plan.person_id, plan.token, now)
+                schedule.lesson_status(plan.person_id, plan.token, now)
 
             for fn in (old, new):  # warm up: statement caches, connection
                 for _ in range(50):
                     fn()
             print(
-                f"heartbeat snapshot query (a page with {len(snapshots.snapshots_of(plan.person_id, SnapshotContext.LESSON, [plan.ref_id]))} snapshots, {calls} calls each, PostgreSQL):"
+                f"heartbeat snapshot query (a page with {len(reading.snapshots_of(plan.person_id, SnapshotContext.LESSON, [plan.ref_id]))} snapshots, {calls} calls each, PostgreSQL):"
             )
             for label, fn in (("previous (max/count subqueries)", old), ("lesson_status now (rows)", new)):
                 walls, cpu0 = [], time.process_time()

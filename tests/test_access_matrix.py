@@ -29,8 +29,9 @@ from app.auth.access import PUBLIC_ATTR, TOKEN_ATTR
 from app.auth.models import Role
 from app.exams.models import PracticalAttempt, PracticalExaminer, PracticalSignature, ScoreItem
 from app.extensions import db
-from app.people import faces, photos, roster_import, snapshots
+from app.people import faces, photos, roster_import
 from app.people.models import Employment, Enterprise, Person, Snapshot, SnapshotContext
+from app.people.snapshots import face_checks, schedule, taking
 from app.rules.models import Operation, Rule
 from app.training.models import (
     Attendance,
@@ -77,22 +78,22 @@ def _stage_batch(t: Tenant) -> str:
 
 def _flagged(snapshot: Snapshot) -> int:
     """Flag it as the face checker would, so that a 复核 POST reaching it would change it (and ``_state``)."""
-    snapshots.record_match(snapshot, faces.FaceMatch("test", 1, 1, 0.9, matched=False))
+    face_checks.record_match(snapshot, faces.FaceMatch("test", 1, 1, 0.9, matched=False))
     return snapshot.id
 
 
 def _snapshot(t: Tenant) -> int:
     """A flagged 人像抓拍 of person A studying in enterprise A's class."""
     class_id = OBJECT_ARGS["class_id"](t)
-    plan = snapshots.open_plan(t.world.person_a.id, SnapshotContext.LESSON, class_id, span_seconds=600)
-    return _flagged(snapshots.take(plan, pattern(1), max_bytes=1 << 20))  # not the registered photo again
+    plan = schedule.open_plan(t.world.person_a.id, SnapshotContext.LESSON, class_id, span_seconds=600)
+    return _flagged(taking.take(plan, pattern(1), max_bytes=1 << 20))  # not the registered photo again
 
 
 def _exam_snapshot(t: Tenant) -> int:
     """A flagged 人像抓拍 of person A's attempt in enterprise A's sitting."""
     attempt_id = OBJECT_ARGS["attempt_id"](t)
-    plan = snapshots.open_plan(t.world.person_a.id, SnapshotContext.EXAM, attempt_id, span_seconds=600)
-    return _flagged(snapshots.take(plan, pattern(2), max_bytes=1 << 20))
+    plan = schedule.open_plan(t.world.person_a.id, SnapshotContext.EXAM, attempt_id, span_seconds=600)
+    return _flagged(taking.take(plan, pattern(2), max_bytes=1 << 20))
 
 
 def _api_client(t: Tenant) -> int:

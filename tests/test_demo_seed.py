@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from app.exams import practical
 from app.exams.models import Attempt, AttemptState, ExamKind, PracticalAttempt, PracticalSitting, Sitting
+from app.exams.practical import validity
 from app.extensions import db
 from app.seed.demo import DEMO_PASSWORD, seed_demo
 from app.spotchecks.models import Finding, FindingState, Inspection, InspectionState, TicketState
@@ -62,8 +62,8 @@ def test_demo_seed_is_idempotent_and_shows_activity(app, client):
     ).all()
     assert [(a.signatures, a.score, a.passed) for a in graded] == [(2, 89.5, True), (2, 81.5, False)]
     for a in graded:
-        assert practical.theory_pass(a.person_id, "1.2", a.exam_on) == a.theory_attempt
-    assert practical.passed_practical(graded[0].person_id, "1.2", graded[0].exam_on) == graded[0]
+        assert validity.theory_pass(a.person_id, "1.2", a.exam_on) == a.theory_attempt
+    assert validity.passed_practical(graded[0].person_id, "1.2", graded[0].exam_on) == graded[0]
     page = log_in(client, "examiner").get(f"/exams/practical/{practical_sitting.id}").data.decode()
     assert graded[0].person.name in page and "89.5" in page
 

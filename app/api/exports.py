@@ -20,7 +20,7 @@ from app.api.represent import obligation
 from app.auth import policy
 from app.certificates import lifecycle, obligations
 from app.certificates import scope as cert_scope
-from app.certificates.issuing import masked_number
+from app.certificates.issuing.numbering import masked_number
 from app.certificates.models import DECIDED, Certificate, CertKind, CertStatus
 from app.core import crypto
 from app.core.clock import isoformat_local, local_today

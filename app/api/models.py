@@ -132,7 +132,7 @@ class WebhookSubscription(db.Model):
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     client_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("api_clients.id"), index=True)
     url: so.Mapped[str] = so.mapped_column(sa.String(500))
-    #: Event kinds (``app.api.webhooks.EVENTS``).
+    #: Event kinds (``app.api.webhooks.events.EVENTS``).
     events: so.Mapped[list] = so.mapped_column(sa.JSON, default=list)
     created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
     deleted_at: so.Mapped[datetime | None]

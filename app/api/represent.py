@@ -11,7 +11,7 @@ from flask import url_for
 from app.api import ids
 from app.auth import policy
 from app.certificates import lifecycle
-from app.certificates.issuing import masked_number
+from app.certificates.issuing.numbering import masked_number
 from app.certificates.models import Certificate, CertificateEvent
 from app.certificates.obligations import Obligation
 from app.core.clock import isoformat_local

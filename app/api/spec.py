@@ -12,7 +12,7 @@ from __future__ import annotations
 from spectree import Response, SpecTree
 from spectree.models import SecureType, SecurityScheme, SecuritySchemeData, Server
 
-from app.api.schemas import Error
+from app.api.schemas.common import Error
 from app.core.errors import DomainError
 
 DESCRIPTION = """\

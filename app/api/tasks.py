@@ -9,8 +9,8 @@ import sqlalchemy as sa
 from celery import shared_task
 from flask import current_app
 
-from app.api import webhooks
 from app.api.models import ApiCall, IdempotencyRecord
+from app.api.webhooks import fanout, outbox, sending
 from app.core.db import utcnow
 from app.extensions import db
 
@@ -21,7 +21,7 @@ log = logging.getLogger(__name__)
 def fan_out() -> int:
     """Turn new webhook events into deliveries (one per subscription whose client may see the event) and send
     them. Sent after the commit of each change that wrote an event, and by beat as a sweep."""
-    created = webhooks.fan_out_pending()
+    created = fanout.fan_out_pending()
     db.session.commit()
     for delivery_id in created:
         deliver.delay(delivery_id)
@@ -33,14 +33,14 @@ def deliver(delivery_id: int) -> str:
     """Send one delivery, once at a time: ``delivered``, ``failed`` (retried by the sweep after its pause),
     ``dead`` or ``skipped`` (not due, taken by another worker, done). The claim is committed before the request
     leaves, so a redelivered task (a killed worker) finds it taken until the claim goes stale."""
-    claimed = webhooks.claim(delivery_id)
+    claimed = sending.claim(delivery_id)
     if claimed is None:
         db.session.commit()
         return "skipped"
     delivery, token = claimed
     db.session.commit()
-    status, error = webhooks.send(delivery)
-    outcome = webhooks.record(delivery, token, status, error)
+    status, error = sending.send(delivery)
+    outcome = sending.record(delivery, token, status, error)
     db.session.commit()
     if outcome != "delivered":
         log.warning("webhook delivery %s: %s (%s)", delivery_id, outcome, error or status)
@@ -50,9 +50,9 @@ def deliver(delivery_id: int) -> str:
 @shared_task(name="api.retry_deliveries")
 def retry_deliveries() -> int:
     """Beat, every minute: events not yet fanned out, failed deliveries whose pause is over, claims gone stale."""
-    created = webhooks.fan_out_pending()
+    created = fanout.fan_out_pending()
     db.session.commit()
-    due = sorted(set(created) | set(webhooks.due_deliveries()))
+    due = sorted(set(created) | set(sending.due_deliveries()))
     db.session.rollback()
     for delivery_id in due:
         deliver.delay(delivery_id)
@@ -62,7 +62,7 @@ def retry_deliveries() -> int:
 @shared_task(name="api.findings_due")
 def findings_due() -> int:
     """Beat, hourly: ``finding.due`` for findings near their deadline (once each)."""
-    new = webhooks.findings_due()
+    new = outbox.findings_due()
     db.session.commit()
     return new
 

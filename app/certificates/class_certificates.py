@@ -9,14 +9,13 @@ became of it (a unique key): a revoked one is not issued again from the same com
 What the card prints is frozen at issue in ``Certificate.facts``: 培训类型, the course and version, the 学时 reached
 and required, the class dates and the organiser. Validity: ``cert.validity_years.training`` (1 year: 3号令 requires
 re-training every year, so the proof of training lapses with it; editable per region); no 复审. Numbers: the
-issuer's series, see :func:`app.certificates.issuing.next_serial`. No photo: see ``issuing.PHOTO_KINDS``.
+issuer's series, see :func:`app.certificates.issuing.numbering.next_serial`. No photo: see ``issuing.eligibility.PHOTO_KINDS``.
 Services flush; the view commits.
 """
 
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass, field
 from datetime import date
 
 import sqlalchemy as sa
@@ -26,14 +25,12 @@ from app.archive.services import record_event
 from app.auth import policy
 from app.auth.models import User
 from app.certificates import messages as _messages  # noqa: F401  (registers the certificate codes)
-from app.certificates.issuing import (
-    Subject,
-    _number_for,
-    _zh,
-    add_years,
-    certificate_facts,
-    live_key,
-)
+from app.certificates.issuing.issuance import certificate_facts
+from app.certificates.issuing.numbering import number_for as _number_for
+from app.certificates.issuing.outcomes import BulkResult, MemberOutcome
+from app.certificates.issuing.subjects import Subject, live_key
+from app.certificates.issuing.subjects import zh_label as _zh
+from app.certificates.issuing.terms import add_years
 from app.certificates.models import Certificate, CertificateEvent, CertKind, CertStatus, EventKind
 from app.core.clock import local_today
 from app.core.errors import DomainError
@@ -43,28 +40,6 @@ from app.people.models import Enterprise, Person, Post, TrainingInstitution
 from app.rules.queries import rule_value
 from app.training import classes
 from app.training.models import Enrolment, TrainingClass
-
-
-@dataclass
-class MemberOutcome:
-    """One trainee of a class: the certificate issued (or already held), or why not."""
-
-    person: Person
-    certificate: Certificate | None = None
-    refusal: DomainError | None = None
-
-
-@dataclass
-class ClassResult:
-    outcomes: list[MemberOutcome] = field(default_factory=list)
-
-    @property
-    def issued(self) -> list[Certificate]:
-        return [o.certificate for o in self.outcomes if o.certificate is not None]
-
-    @property
-    def refused(self) -> list[MemberOutcome]:
-        return [o for o in self.outcomes if o.refusal is not None]
 
 
 def may_issue(actor: User, training_class: TrainingClass) -> bool:
@@ -260,7 +235,7 @@ def _issue(
 
 def issue_bulk(
     training_class: TrainingClass, *, actor: User, person_ids: list[int] | None = None, today: date | None = None
-) -> ClassResult:
+) -> BulkResult[MemberOutcome]:
     """Issue to every trainee who completed the class and holds none for it yet (or to the chosen ones: each
     chosen one is issued or refused with the reason). One refusal never stops the others (savepoints).
 
@@ -272,7 +247,7 @@ def issue_bulk(
     classes.refresh_completions(training_class, actor=actor)
     rows = classes.progress(training_class)
     held = issued_for(training_class, [r.person.id for r in rows])
-    result = ClassResult()
+    result: BulkResult[MemberOutcome] = BulkResult()
     for row in rows:
         if person_ids is not None and row.person.id not in person_ids:
             continue

@@ -12,9 +12,7 @@ from app.archive.services import record_event
 from app.auth import policy
 from app.auth.models import User
 from app.certificates import obligations
-from app.certificates.issuing import (
-    certificate_facts,
-)
+from app.certificates.issuing.issuance import certificate_facts
 from app.certificates.lifecycle import (
     change,
     not_future,
@@ -125,7 +123,7 @@ def revoke(
     today: date | None = None,
 ) -> Certificate:
     """撤销 (30号令 第三十条) on a ``ground``; fraud or false records bar a new application for the same item for
-    ``cert.fraud_ban_years`` (:func:`app.certificates.issuing.fraud_ban_until`)."""
+    ``cert.fraud_ban_years`` (:func:`app.certificates.issuing.eligibility.fraud_ban_until`)."""
     today = today or local_today()
     return _decide(
         cert,

@@ -19,11 +19,8 @@ from app.auth import policy
 from app.auth.models import User
 from app.certificates import messages as _messages  # noqa: F401  (registers the certificate codes)
 from app.certificates import obligations
-from app.certificates.issuing import (
-    Subject,
-    certificate_facts,
-    live_key,
-)
+from app.certificates.issuing.issuance import certificate_facts
+from app.certificates.issuing.subjects import Subject, live_key
 from app.certificates.models import (
     DECIDED,
     ENDED,

@@ -26,7 +26,7 @@ from flask_babel import gettext as _
 from markupsafe import escape
 
 from app.auth.models import User
-from app.certificates.issuing import masked_number
+from app.certificates.issuing.numbering import masked_number
 from app.certificates.models import MailState, Notice, NoticeMail
 from app.certificates.notice_text import wording
 from app.core import mail

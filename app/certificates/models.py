@@ -201,7 +201,7 @@ class Certificate(TimestampMixin, db.Model):
 
 class NumberSeries(db.Model):
     """The last serial used in a numbering series (a 培训合格证明 issuer's year: ``training:<统一社会信用代码>:2026``).
-    Advanced by one ``INSERT … ON CONFLICT DO UPDATE … RETURNING`` (``app.certificates.issuing.next_serial``):
+    Advanced by one ``INSERT … ON CONFLICT DO UPDATE … RETURNING`` (``app.certificates.issuing.numbering.next_serial``):
     concurrent issuers queue on the row and never get the same serial."""
 
     __tablename__ = "certs_number_series"

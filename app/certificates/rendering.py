@@ -22,7 +22,7 @@ import sqlalchemy as sa
 from flask import current_app, has_request_context
 from flask_babel import force_locale
 
-from app.certificates.issuing import masked_number
+from app.certificates.issuing.numbering import masked_number
 from app.certificates.lifecycle import shows_review_date
 from app.certificates.models import Certificate, CertificateEvent, CertKind, EventKind
 from app.core.clock import local_today

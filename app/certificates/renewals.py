@@ -16,13 +16,10 @@ import sqlalchemy as sa
 
 from app.auth.models import User
 from app.certificates import obligations
-from app.certificates.issuing import (
-    add_years,
-    exam_kind_of,
-    hours_gate_override,
-    training_hours_shortfall,
-    use_basis,
-)
+from app.certificates.issuing.eligibility import hours_gate_override, training_hours_shortfall
+from app.certificates.issuing.issuance import use_basis
+from app.certificates.issuing.subjects import exam_kind_of
+from app.certificates.issuing.terms import add_years
 from app.certificates.lifecycle import (
     change,
     not_future,

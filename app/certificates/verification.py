@@ -16,7 +16,7 @@ from flask import current_app
 from flask_babel import force_locale
 
 from app.certificates import messages as _messages  # noqa: F401  (registers the certificate codes)
-from app.certificates.issuing import masked_number
+from app.certificates.issuing.numbering import masked_number
 from app.certificates.lifecycle import effective_status, next_obligation, rules, shows_review_date
 from app.certificates.models import Certificate, CertKind, EventKind
 from app.core import crypto, limits

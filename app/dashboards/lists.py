@@ -17,7 +17,7 @@ from sqlalchemy import orm as so
 
 from app.archive.models import ArchiveEvent
 from app.auth.models import User
-from app.certificates.issuing import masked_number
+from app.certificates.issuing.numbering import masked_number
 from app.certificates.models import Certificate
 from app.certificates.status_sql import next_due_expr, status_expr
 from app.core.clock import format_local

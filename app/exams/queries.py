@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from app.core import jsontext
 from app.exams import gates
-from app.exams.attempts import saved_answers
+from app.exams.attempts.autosave import saved_answers
 from app.exams.makeups import Outcome, outcome
 from app.exams.models import Answer, Attempt, AttemptLog, AttemptState, Candidate, Sitting
 from app.exams.scope import SELF_SERVICE_KINDS

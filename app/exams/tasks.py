@@ -7,7 +7,7 @@ import logging
 from celery import shared_task
 
 from app.core.db import utcnow
-from app.exams import attempts
+from app.exams.attempts import grading
 from app.extensions import db
 
 log = logging.getLogger(__name__)
@@ -20,7 +20,7 @@ def expire_overdue() -> int:
     """Close and grade every attempt past its deadline plus grace; one commit per batch so progress sticks."""
     now, total = utcnow(), 0
     while True:
-        handled = attempts.expire_overdue(now, limit=BATCH)
+        handled = grading.expire_overdue(now, limit=BATCH)
         db.session.commit()
         total += handled
         if handled < BATCH:

@@ -41,7 +41,7 @@ from app.extensions import db
 from app.people import snapshots
 from app.people.models import Employment, Person, Post, SnapshotContext
 from app.people.scope import reaches_person
-from app.people.snapshot_views import review_from_form
+from app.people.snapshot_views import consent_from_form, review_from_form
 from question_bank import Paper
 
 ORGANISERS = (Role.ADMIN, Role.REGULATOR, Role.ENTERPRISE, Role.INSTITUTION)
@@ -136,20 +136,9 @@ def attempt_snapshot_consent(attempt_id: int):
     """The candidate's answer to the 人像抓拍 consent step of a sitting. A refusal does not stop the exam: the
     organiser sees it beside the attempt."""
     attempt = exam_scope.get_own_attempt_or_404(current_user, attempt_id)
-    decision = request.form.get("decision")
-    if decision not in ("yes", "no"):
-        abort(400)
-    granted = decision == "yes"
-    snapshots.record_consent(
-        attempt.person_id,
-        SnapshotContext.EXAM,
-        attempt.sitting_id,
-        granted,
-        title=attempt.sitting.title,
-        actor=current_user,
-        now=utcnow(),
+    granted = consent_from_form(
+        attempt.person_id, SnapshotContext.EXAM, attempt.sitting_id, title=attempt.sitting.title, now=utcnow()
     )
-    db.session.commit()
     if not granted:
         flash(_("您拒绝了人像抓拍。考试可以继续，组织单位会看到您拒绝了抓拍。"), "error")
     return redirect(url_for("exams.attempt_page", attempt_id=attempt_id))

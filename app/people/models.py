@@ -343,7 +343,7 @@ class ReviewVerdict(LabelledEnum):
 class Snapshot(db.Model):
     """One 人像抓拍: a JPEG we re-encoded, stored privately (``storage_key`` is random, never a URL), and what the
     face checker said about it. ``needs_review`` marks it for the organiser and regulator; it never refuses credit.
-    A 复核 (``app.people.snapshots.review``) clears ``needs_review`` and keeps who decided what, once."""
+    A 复核 (``app.people.snapshots.reviews.review``) clears ``needs_review`` and keeps who decided what, once."""
 
     __tablename__ = "people_snapshots"
     __table_args__ = (sa.Index("ix_people_snapshots_person_context_ref", "person_id", "context", "ref_id"),)

@@ -11,9 +11,9 @@ from celery import shared_task
 
 from app.core import crypto
 from app.extensions import db
-from app.people import snapshots
 from app.people.models import ImportBatch, Snapshot
 from app.people.roster_import import RowProblem, parse_into
+from app.people.snapshots import face_checks
 
 logger = logging.getLogger(__name__)
 
@@ -44,6 +44,6 @@ def check_snapshot(snapshot_id: int) -> dict:
     snapshot = db.session.get(Snapshot, snapshot_id)
     if snapshot is None:
         return {"skipped": snapshot_id}
-    match = snapshots.check_face(snapshot)
+    match = face_checks.check_face(snapshot)
     db.session.commit()
     return {"snapshot": snapshot_id, "checked": match is not None, "review": snapshot.needs_review}

@@ -6,14 +6,14 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from wtforms import IntegerField, SelectField, StringField
+from wtforms import IntegerField, SelectField
 from wtforms.validators import DataRequired, Length, NumberRange
 
 from app.auth.access import roles_required
 from app.auth.models import Role
 from app.core.clock import utcnow
 from app.core.errors import DomainError
-from app.core.forms import choices
+from app.core.forms import LineField, choices
 from app.extensions import db
 from app.people.models import Person
 from app.records import bp
@@ -24,7 +24,7 @@ from app.records.models import LegalHold, PurgeRun
 class HoldForm(FlaskForm):
     subject = SelectField(_l("对象"), choices=choices([("person", _l("人员")), ("enterprise", _l("企业"))]))
     subject_id = IntegerField(_l("编号"), validators=[DataRequired(), NumberRange(min=1)])
-    reason = StringField(_l("保全原因"), validators=[DataRequired(), Length(max=200)])
+    reason = LineField(_l("保全原因"), validators=[DataRequired(), Length(max=200)])
 
 
 class ReleaseForm(FlaskForm):

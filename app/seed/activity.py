@@ -29,12 +29,13 @@ from flask_babel import to_user_timezone
 from app.auth.models import User
 from app.bank.models import PaperTemplate
 from app.core.db import utcnow
-from app.exams import attempts, sittings
+from app.exams import sittings
+from app.exams.attempts import autosave, grading, starting
 from app.exams.models import Attempt, ExamKind
 from app.extensions import db
-from app.people import snapshots
 from app.people.faces import FaceMatch
 from app.people.models import Employment, Post, SnapshotContext
+from app.people.snapshots import consent, face_checks, schedule, taking
 from app.seed.portraits import webcam_frame
 from app.spotchecks import engine, inspections, tickets
 from app.spotchecks.models import TicketState
@@ -165,29 +166,29 @@ def _study(person_id: int, training_class, lesson, start: datetime, minutes: int
     window is held (待复核) until the organiser's 复核."""
     context = SnapshotContext.LESSON
     token = study.open_lesson(person_id, training_class, lesson, now=start)
-    snapshots.record_consent(
+    consent.record_consent(
         person_id, context, training_class.id, True, title=training_class.title, actor=None, now=start
     )
-    plan = snapshots.open_plan(
+    plan = schedule.open_plan(
         person_id, context, training_class.id, item_id=lesson.id, token=token, span_seconds=minutes * 60, now=start
     )
-    snapshots.take(plan, webcam_frame(person_id, 0), max_bytes=1 << 20, now=start)
+    taking.take(plan, webcam_frame(person_id, 0), max_bytes=1 << 20, now=start)
     moments = [start + timedelta(seconds=s + 5) for s in plan.offsets]
     taken = 1
     for k in range(minutes * 2 + 1):
         at = start + timedelta(seconds=30 * k)
         while moments and moments[0] <= at:
             when = moments.pop(0)
-            if not snapshots.status(plan, when).due:  # two moments within 5 s: the one taken covers both
+            if not schedule.status(plan, when).due:  # two moments within 5 s: the one taken covers both
                 continue
             other = flag and taken == 1
-            shot = snapshots.take(
+            shot = taking.take(
                 plan, webcam_frame(person_id, taken, someone_else=other), max_bytes=1 << 20, now=when, hold=other
             )
             taken += 1
             if other:
-                snapshots.record_match(shot, FaceMatch("demo", 1, 1, 0.82, matched=False))
-        status = snapshots.lesson_status(person_id, token, at)
+                face_checks.record_match(shot, FaceMatch("demo", 1, 1, 0.82, matched=False))
+        status = schedule.lesson_status(person_id, token, at)
         hold = status.window if status.held else None
         # scrolling as they read, answering each 还在学习吗？ prompt at once
         beat = study.heartbeat(
@@ -222,7 +223,7 @@ def _exam(organiser: User, worker: User, enterprise, now: datetime, rng: random.
     outcomes = [(5, 0), (9, 1), (22, 6)]
     for i, (employment, (wrong, blank)) in enumerate(zip(managers, outcomes)):
         started = now - timedelta(minutes=55 - 6 * i)
-        attempt = attempts.start_or_resume(
+        attempt = starting.start_or_resume(
             sitting, employment.person_id, ip=f"192.168.10.{21 + i}", user_agent=PHONE_UA, now=started
         )
         last = _answer(
@@ -231,9 +232,9 @@ def _exam(organiser: User, worker: User, enterprise, now: datetime, rng: random.
             blank=blank,
             rng=rng,
             start=started,
-            save=lambda a, pos, resp, seq, at: attempts.save_answer(a, pos, resp, seq, at),
+            save=lambda a, pos, resp, seq, at: autosave.save_answer(a, pos, resp, seq, at),
         )
-        attempts.submit(attempt, last + timedelta(seconds=40))
+        grading.submit(attempt, last + timedelta(seconds=40))
 
 
 def _spotcheck(regulator: User, enterprise, opened: datetime, rng: random.Random) -> None:

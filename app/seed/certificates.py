@@ -13,17 +13,19 @@ from datetime import date, datetime, time, timedelta
 import sqlalchemy as sa
 
 from app.auth.models import User
-from app.certificates import class_certificates, decisions, issuing, recompute, renewals
+from app.certificates import class_certificates, decisions, recompute, renewals
+from app.certificates.issuing import issuance
 from app.certificates.models import RevocationGround
 from app.core.clock import local_today
-from app.exams import practical
 from app.exams.models import Attempt, AttemptState, ExamKind, Sitting
+from app.exams.practical import candidates, reading, scoring, sittings
 from app.exams.practical_sheets import seed_score_sheets
 from app.extensions import db
 from app.people import photos
 from app.people.models import Employment, Enterprise, Person, Post
 from app.seed.portraits import portrait
-from app.training import attendance, classes, courses
+from app.training import classes, courses
+from app.training.attendance import recording
 from app.training.models import ClassMode, TrainingClass, TrainingType
 
 #: 低压电工作业 初次培训: the class's required 学时 (its 大纲), attended as 面授 sessions of 8 学时 (45 minutes each).
@@ -68,7 +70,7 @@ def seed_demo_certificates(enterprise: Enterprise) -> None:
         photos.set_photo(person, portrait(person.id), actor=None, max_bytes=10 * 1024 * 1024)  # a real face
         attempt = _graded(ExamKind.QUALIFICATION, "低压电工作业 资格考试（演示）", person, day - timedelta(days=7), n)
         _practical(person, day - timedelta(days=3), (regulator, examiner), n)
-        certs.append(issuing.issue(attempt, actor=regulator, today=day))
+        certs.append(issuance.issue(attempt, actor=regulator, today=day))
     # the 30号令 card's 复审 of 2025: 8 学时 of 复审培训, a passed 复审考试, recorded in its window
     old = certs[1]
     _class(
@@ -104,7 +106,7 @@ def seed_demo_certificates(enterprise: Enterprise) -> None:
 def _practical(person: Person, day: date, examiners: tuple[User, User], n: int) -> None:
     """The 实操 of 1.2 on ``day``, scored and signed by both demo examiners through the services (a 特种作业操作证
     needs it beside the theory result)."""
-    sitting = practical.create_sitting(
+    sitting = sittings.create_sitting(
         title="低压电工作业 实际操作考试（演示）",
         operation_code="1.2",
         site_name="南京市特种作业实操考点（江宁）",
@@ -113,11 +115,11 @@ def _practical(person: Person, day: date, examiners: tuple[User, User], n: int) 
         examiner_ids=[u.id for u in examiners],
         actor=examiners[0],
     )
-    practical.add_candidates(sitting, [person.id], actor=examiners[0])
-    (row,) = practical.candidate_rows(sitting, day)
+    candidates.add_candidates(sitting, [person.id], actor=examiners[0])
+    (row,) = reading.candidate_rows(sitting, day)
     for m, examiner in enumerate(examiners):
         marks = dict(zip(("K1", "K2", "K3", "K4"), (18, 36 + n, 17, 18 - m), strict=True))
-        practical.sign(row.attempt, examiner, marks, (), ip="10.32.1.21", user_agent="demo", now=_noon(day, m))
+        scoring.sign(row.attempt, examiner, marks, (), ip="10.32.1.21", user_agent="demo", now=_noon(day, m))
 
 
 def _noon(day: date, m: int) -> datetime:
@@ -183,7 +185,7 @@ def _class(organiser: User, persons: list[Person], training_type, title: str, en
     for day in range(hours // 8):
         session_date = training_class.starts_on + timedelta(days=day)
         for person in persons:  # recorded on the day itself (16:00 in Asia/Shanghai), as the rules want
-            attendance.record(
+            recording.record(
                 training_class,
                 person.id,
                 session_date=session_date,

@@ -12,7 +12,8 @@ from app.auth.models import User
 from app.core.db import utcnow
 from app.extensions import db
 from app.people.models import Employment, Enterprise, Post
-from app.training import classes, courses, enrolment
+from app.training import classes, courses
+from app.training.enrolment import applications, invitations
 from app.training.models import ClassMode, LessonKind, TrainingType
 
 LESSONS = [
@@ -46,7 +47,7 @@ def seed_demo_enrolment(applicant: Enterprise, invited: list[Enterprise]) -> Non
         actor=institution_user,
     )
     for enterprise in [applicant, *invited]:
-        enrolment.invite(training_class, enterprise.id, actor=institution_user, note="欢迎报名（演示）", now=now)
+        invitations.invite(training_class, enterprise.id, actor=institution_user, note="欢迎报名（演示）", now=now)
     operators = db.session.scalars(
         sa.select(Employment.person_id)
         .where(
@@ -57,4 +58,4 @@ def seed_demo_enrolment(applicant: Enterprise, invited: list[Enterprise]) -> Non
         .order_by(Employment.person_id.desc())
         .limit(2)
     ).all()
-    enrolment.apply(training_class, operators, actor=enterprise_user, now=now)
+    applications.apply(training_class, operators, actor=enterprise_user, now=now)

@@ -13,8 +13,8 @@ import sqlalchemy as sa
 
 from app.auth.models import User
 from app.core.clock import local_today, to_utc
-from app.exams import practical
 from app.exams.models import Attempt, AttemptState, ExamKind, Sitting
+from app.exams.practical import candidates, reading, scoring, sittings
 from app.exams.practical_sheets import seed_score_sheets
 from app.exams.sittings import subject_of
 from app.extensions import db
@@ -83,7 +83,7 @@ def seed_demo_practical(enterprise: Enterprise) -> None:
     exam_on = local_today() - timedelta(days=30)
     for n, employment in enumerate(operators):
         _theory_pass(employment.person_id, exam_on - timedelta(days=10), 86.0 + 2 * n)
-    sitting = practical.create_sitting(
+    sitting = sittings.create_sitting(
         title="低压电工作业 实际操作考试（演示）",
         operation_code="1.2",
         site_name="南京市特种作业实操考点（江宁）",
@@ -92,12 +92,12 @@ def seed_demo_practical(enterprise: Enterprise) -> None:
         examiner_ids=[users["regulator"].id, users["examiner"].id],
         actor=users["regulator"],
     )
-    practical.add_candidates(sitting, [e.person_id for e in operators], actor=users["regulator"])
-    attempts = {row.attempt.person_id: row.attempt for row in practical.candidate_rows(sitting, local_today())}
+    candidates.add_candidates(sitting, [e.person_id for e in operators], actor=users["regulator"])
+    attempts = {row.attempt.person_id: row.attempt for row in reading.candidate_rows(sitting, local_today())}
     for k, (employment, marks) in enumerate(zip(operators, MARKS, strict=True)):
         attempt = attempts[employment.person_id]
         for m, (username, values, vetoes) in enumerate(marks):
-            practical.sign(
+            scoring.sign(
                 attempt,
                 users[username],
                 dict(zip(("K1", "K2", "K3", "K4"), values, strict=True)),

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from app.exams import attempts, makeups, sittings
+from app.exams import makeups, sittings
+from app.exams.attempts import autosave, grading, starting, supervision
 from app.exams.models import Attempt, AttemptState, ExamKind, ItemResult, Sitting
 from question_bank import PaperSpec
 
@@ -72,33 +73,33 @@ def remove_candidate(sitting: Sitting, person_id: int) -> None:
 
 
 def find_attempt(sitting: Sitting, person_id: int) -> Attempt | None:
-    return attempts.find_attempt(sitting, person_id)
+    return starting.find_attempt(sitting, person_id)
 
 
 def start_or_resume(sitting: Sitting, person_id: int, *, ip: str, user_agent: str, now: datetime) -> Attempt:
-    return attempts.start_or_resume(sitting, person_id, ip=ip, user_agent=user_agent, now=now)
+    return starting.start_or_resume(sitting, person_id, ip=ip, user_agent=user_agent, now=now)
 
 
 def save_answer(attempt: Attempt, position: int, response, *, seq: int, now: datetime, flagged: bool = False):
-    return attempts.save_answer(attempt, position, response, seq, now, flagged=flagged)
+    return autosave.save_answer(attempt, position, response, seq, now, flagged=flagged)
 
 
 def submit(attempt: Attempt, *, now: datetime) -> Attempt:
     """交卷 exactly once; the attempt comes back graded."""
-    return attempts.submit(attempt, now)
+    return grading.submit(attempt, now)
 
 
 def finish(attempt: Attempt, *, now: datetime) -> Attempt:
     """Grade an attempt as it stands (the inspection closed or its deadline passed)."""
     if attempt.state is not AttemptState.GRADED:
-        attempts.submit(attempt, now)
+        grading.submit(attempt, now)
     return attempt
 
 
 def record_focus_loss(attempt: Attempt, *, now: datetime) -> int:
-    return attempts.record_focus_loss(attempt, now)
+    return supervision.record_focus_loss(attempt, now)
 
 
 def answered_count(attempt: Attempt) -> int:
     """How many questions of an attempt have a saved answer (the inspector's live progress)."""
-    return len(attempts.saved_answers(attempt))
+    return len(autosave.saved_answers(attempt))

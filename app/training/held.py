@@ -1,13 +1,13 @@
 """Held credit: online study earned in the window of a 人像抓拍 whose credit is held (``Snapshot.credit_held``: its
 face check has not answered, or it was flagged and no 复核 has closed it yet).
 
-A heartbeat in such a window (``app.people.snapshots.lesson_status`` tells the view which snapshot's window it is)
+A heartbeat in such a window (``app.people.snapshots.schedule.lesson_status`` tells the view which snapshot's window it is)
 credits as any other — the session moves, ``LessonProgress.credited_seconds`` grows, so the lesson's cap holds — but
 its day shares go into :class:`~app.training.models.HeldCredit` rows keyed by (snapshot, day) instead of the ledger,
 and only while the snapshot is still held: the heartbeat's write checks ``credit_held`` under a share lock on the
 snapshot's row (:func:`still_held`), so it waits for a 复核 or release in progress and then credits nothing (the page's
 next beat credits the gap by the new state). When the snapshot is settled (:func:`settle`, registered with
-``app.people.snapshots.on_credit_settled``; the 复核 or the release holds the snapshot's row), its rows are deleted
+``app.people.snapshots.settling.on_credit_settled``; the 复核 or the release holds the snapshot's row), its rows are deleted
 (``DELETE … RETURNING``) and either added into the ledger (本人, or the face check matched) or taken off the lesson's
 ``credited_seconds`` (非本人), so that at every moment, per person, class and lesson,
 ``credited_seconds = Σ ledger + Σ held``. A 复核's outcome is written into the 一人一档 (``study.credit_released`` /
@@ -26,8 +26,8 @@ import sqlalchemy as sa
 from app.archive.services import record_event
 from app.core.db import INSERTS
 from app.extensions import db
-from app.people import snapshots
 from app.people.models import Snapshot
+from app.people.snapshots import settling
 from app.training import classes
 from app.training.models import HeldCredit, Lesson, LessonProgress, StudyCredit, TrainingClass
 
@@ -57,7 +57,7 @@ def held_upsert(insert) -> sa.Insert:
     )
 
 
-@snapshots.on_credit_settled
+@settling.on_credit_settled
 def settle(snapshot: Snapshot, *, keep: bool, actor, now: datetime) -> int:
     """Move the credit held for ``snapshot`` into the ledger (``keep``) or remove it, and return its seconds. The
     caller's conditional ``UPDATE`` of the snapshot won (so this runs once per snapshot) and holds its row."""

@@ -24,7 +24,7 @@ from app.people.identifiers import IdentifierError, id_number_from_cell, parse_r
 from app.people.models import IdType
 from app.people.roster_import import FileUnreadable, read_table
 from app.people.services import find_person
-from app.training import attendance
+from app.training.attendance import corrections, daily_budget, entry_rules, recording
 from app.training.models import Attendance, ClassMode, Enrolment, TrainingClass
 
 HEADERS = {"证件号码": "id_number", "身份证号": "id_number", "身份证号码": "id_number", "公民身份号码": "id_number"}
@@ -79,7 +79,7 @@ def parse_sheet(
         raise DomainError("sheet.invalid", http_status=400, detail=_("缺少表头：证件号码、日期、时长（分钟）"))
     header_index, columns = header
     enrolled = set(db.session.scalars(sa.select(Enrolment.person_id).where(Enrolment.class_id == training_class.id)))
-    today = attendance.class_today(training_class, now)
+    today = entry_rules.class_today(training_class, now)
     good, errors = [], []
     for number, values in enumerate(table[header_index + 1 :], start=header_index + 2):
         cell = {key: (values[i] if i < len(values) else None) for key, i in columns.items()}
@@ -101,7 +101,7 @@ def parse_sheet(
             reason = _("日期不在班次日期内")
         elif reason is None and session_date > today:
             reason = _("日期尚未到来")
-        if reason is None and not (minutes and 0 < minutes <= attendance.MAX_ENTRY_MINUTES):
+        if reason is None and not (minutes and 0 < minutes <= entry_rules.MAX_ENTRY_MINUTES):
             reason = _("时长应为 1 到 600 分钟")
         if reason:
             errors.append((number, reason))
@@ -134,7 +134,7 @@ def _check_days(training_class: TrainingClass, rows: list[SheetRow], errors: lis
         if recorded is not None:
             errors.append((row.row, message_for("attendance.duplicate")))
             continue
-        budget = attendance.day_budget(row.person_id, row.session_date, region_code=training_class.region_code)
+        budget = daily_budget.day_budget(row.person_id, row.session_date, region_code=training_class.region_code)
         day = (row.person_id, row.session_date)
         if used[day] + row.minutes > budget.left_minutes:
             left = max(0, budget.left_minutes - used[day])
@@ -202,11 +202,11 @@ def import_sheet(
         common = {"minutes": row.minutes, "session_label": row.label, "actor": actor, "reason": reason}
         common |= {"source": "sheet", "sheet_sha256": sha256, "now": now}
         try:
-            if attendance.is_after_the_day(training_class, row.session_date, now):
-                attendance.request_correction(training_class, row.person_id, session_date=row.session_date, **common)
+            if entry_rules.is_after_the_day(training_class, row.session_date, now):
+                corrections.request_correction(training_class, row.person_id, session_date=row.session_date, **common)
                 requested += 1
             else:
-                attendance.record(training_class, row.person_id, session_date=row.session_date, **common)
+                recording.record(training_class, row.person_id, session_date=row.session_date, **common)
                 recorded += 1
         except DomainError as exc:  # the day changed since the check (another entry): say which row
             raise DomainError(

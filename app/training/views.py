@@ -28,7 +28,7 @@ from app.extensions import db
 from app.people import snapshots
 from app.people.models import Post, SnapshotContext
 from app.people.scope import reaches_person, visible_enterprise_ids
-from app.people.snapshot_views import review_from_form
+from app.people.snapshot_views import consent_from_form, review_from_form
 from app.training import bp, classes, courses, files, held, hours, study
 from app.training import scope as training_scope
 from app.training.crediting import Heartbeat
@@ -466,20 +466,9 @@ def lesson_page(class_id: int, lesson_id: int):
 def snapshot_consent(class_id: int):
     """The learner's answer to the 人像抓拍 consent step of a class (the latest answer counts)."""
     training_class = training_scope.get_my_class_or_404(current_user, class_id)
-    decision = request.form.get("decision")
-    if decision not in ("yes", "no"):
-        abort(400)
-    granted = decision == "yes"
-    snapshots.record_consent(
-        current_user.person_id,
-        SnapshotContext.LESSON,
-        training_class.id,
-        granted,
-        title=training_class.title,
-        actor=current_user,
-        now=utcnow(),
+    granted = consent_from_form(
+        current_user.person_id, SnapshotContext.LESSON, training_class.id, title=training_class.title, now=utcnow()
     )
-    db.session.commit()
     if not granted:
         flash(_("您拒绝了人像抓拍：可以浏览课程，但在线学习不计学时。可随时在课时页面改为同意。"), "error")
     lesson_id = request.form.get("lesson_id", type=int)

@@ -16,8 +16,9 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
-from app.api import ids, webhooks
+from app.api import ids
 from app.api.models import ApiCall, WebhookSubscription
+from app.api.webhooks import subscriptions
 from app.archive.models import ArchiveEvent
 from app.auth.access import PUBLIC_ATTR, TOKEN_ATTR
 from app.extensions import db
@@ -41,7 +42,7 @@ def _methods(rule) -> list[str]:
 @pytest.fixture
 def matrix(aw):
     """Tenant A's objects by URL argument, plus a webhook subscription of tenant A's authority."""
-    subscription = webhooks.subscribe(
+    subscription = subscriptions.subscribe(
         aw.clients["nanjing"], _principal(aw, "nanjing"), "https://enforcement.example/hook", ["inspection.closed"]
     )
     db.session.commit()

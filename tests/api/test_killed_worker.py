@@ -15,9 +15,10 @@ import uuid
 import pytest
 import sqlalchemy as sa
 
-from app.api import ids, webhooks
+from app.api import ids
 from app.api.models import DeliveryState, WebhookDelivery
 from app.api.principal import principal_of
+from app.api.webhooks import fanout, signing, subscriptions
 from app.certificates import decisions
 from app.certificates.models import Certificate
 from app.extensions import db
@@ -49,11 +50,11 @@ def test_a_delivery_cut_by_a_killed_worker_is_sent_again(aw, app, monkeypatch, t
     receiver = Receiver()
     receiver.hold.clear()  # the first request waits: the worker is mid-send when it is killed
     client = aw.clients["nanjing"]
-    webhooks.subscribe(client, principal_of(client), receiver.url(), ["certificate.status_changed"])
+    subscriptions.subscribe(client, principal_of(client), receiver.url(), ["certificate.status_changed"])
     cert = db.session.get(Certificate, ids.decode("certificate", aw.objects["certificate"]))
     decisions.suspend(cert, actor=aw.w.regulator_nj, reason="违章", doc_number="暂9")
     db.session.commit()
-    [delivery_id] = webhooks.fan_out_pending()
+    [delivery_id] = fanout.fan_out_pending()
     db.session.commit()
 
     prefix, queue = f"anpei-hooktest-{uuid.uuid4().hex[:8]}:", "api-killtest"
@@ -91,7 +92,7 @@ def test_a_delivery_cut_by_a_killed_worker_is_sent_again(aw, app, monkeypatch, t
     assert len(receiver.requests) == 2
     assert len({r["headers"]["Anpei-Event-Id"] for r in receiver.requests}) == 1
     assert all(
-        webhooks.verify_signature(aw.secrets["nanjing"], r["headers"]["Anpei-Signature"], r["body"])
+        signing.verify_signature(aw.secrets["nanjing"], r["headers"]["Anpei-Signature"], r["body"])
         for r in receiver.requests
     )
     text = log.read_text()

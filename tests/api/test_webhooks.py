@@ -11,9 +11,10 @@ from datetime import date, timedelta
 import pytest
 import sqlalchemy as sa
 
-from app.api import ids, tasks, webhooks
+from app.api import ids, tasks
 from app.api.models import DeliveryState, WebhookDelivery, WebhookEvent
 from app.api.principal import principal_of
+from app.api.webhooks import fanout, outbox, sending, signing, subscriptions
 from app.certificates import decisions
 from app.certificates.models import Certificate
 from app.core.db import utcnow
@@ -31,14 +32,14 @@ def receiver():
 
 
 def _subscribe(aw, label, url, events):
-    subscription = webhooks.subscribe(aw.clients[label], principal_of(aw.clients[label]), url, events)
+    subscription = subscriptions.subscribe(aw.clients[label], principal_of(aw.clients[label]), url, events)
     db.session.commit()
     return subscription
 
 
 def _fan_out() -> list[int]:
     """``api.fan_out`` without sending: the deliveries it makes (the tests send them by hand)."""
-    created = webhooks.fan_out_pending()
+    created = fanout.fan_out_pending()
     db.session.commit()
     return created
 
@@ -49,12 +50,12 @@ def _certificate(aw) -> Certificate:
 
 def test_signatures_verify_and_tampering_does_not():
     body = b'{"type":"certificate.status_changed"}'
-    header = webhooks.signature("whsec_test", 1_800_000_000, body)
+    header = signing.signature("whsec_test", 1_800_000_000, body)
     assert header.startswith("t=1800000000,v1=") and len(header.split("v1=")[1]) == 64
-    assert webhooks.verify_signature("whsec_test", header, body, now=1_800_000_010)
-    assert not webhooks.verify_signature("whsec_test", header, body + b" ", now=1_800_000_010)
-    assert not webhooks.verify_signature("whsec_other", header, body, now=1_800_000_010)
-    assert not webhooks.verify_signature("whsec_test", header, body, now=1_800_000_000 + 301)  # replayed later
+    assert signing.verify_signature("whsec_test", header, body, now=1_800_000_010)
+    assert not signing.verify_signature("whsec_test", header, body + b" ", now=1_800_000_010)
+    assert not signing.verify_signature("whsec_other", header, body, now=1_800_000_010)
+    assert not signing.verify_signature("whsec_test", header, body, now=1_800_000_000 + 301)  # replayed later
 
 
 def test_a_subscription_asks_for_the_scope_and_a_safe_url(aw, api, app, monkeypatch):
@@ -107,8 +108,8 @@ def test_a_status_change_reaches_who_may_see_it_signed_after_the_commit(aw, api,
     time.sleep(0.3)  # nothing else follows
     assert [r["path"] for r in receiver.requests] == ["/nanjing"]
     headers, body = request["headers"], request["body"]
-    assert webhooks.verify_signature(aw.secrets["nanjing"], headers["Anpei-Signature"], body)
-    assert not webhooks.verify_signature(aw.secrets["enterprise C"], headers["Anpei-Signature"], body)
+    assert signing.verify_signature(aw.secrets["nanjing"], headers["Anpei-Signature"], body)
+    assert not signing.verify_signature(aw.secrets["enterprise C"], headers["Anpei-Signature"], body)
     document = json.loads(body)
     assert document["type"] == headers["Anpei-Event-Type"] == "certificate.status_changed"
     assert document["id"] == headers["Anpei-Event-Id"] and document["id"].startswith("evt_")
@@ -156,10 +157,10 @@ def test_a_failing_receiver_is_retried_with_backoff_until_dead(aw, app, monkeypa
         assert (status, attempts, last) == ("failed", 1, 500)
         assert timedelta(seconds=29) <= next_try - before <= timedelta(seconds=32)
         assert tasks.deliver(delivery_id) == "skipped"  # not due yet
-        assert webhooks.due_deliveries() == []
+        assert sending.due_deliveries() == []
         db.session.execute(sa.update(WebhookDelivery).values(next_try_at=utcnow() - timedelta(seconds=1)))
         db.session.commit()
-        assert webhooks.due_deliveries() == [delivery_id]
+        assert sending.due_deliveries() == [delivery_id]
         before = utcnow()
         assert tasks.deliver(delivery_id) == "failed"
         _s, attempts, _l, next_try = state()
@@ -174,10 +175,10 @@ def test_a_failing_receiver_is_retried_with_backoff_until_dead(aw, app, monkeypa
         assert len({r["headers"]["Anpei-Event-Id"] for r in receiver.requests}) == 1
         assert len({r["body"] for r in receiver.requests}) == 1
         assert all(
-            webhooks.verify_signature(aw.secrets["nanjing"], r["headers"]["Anpei-Signature"], r["body"])
+            signing.verify_signature(aw.secrets["nanjing"], r["headers"]["Anpei-Signature"], r["body"])
             for r in receiver.requests
         )
-        assert webhooks.backoff(12) == timedelta(hours=6)
+        assert sending.backoff(12) == timedelta(hours=6)
     finally:
         receiver.close()
 
@@ -189,14 +190,14 @@ def test_a_claim_of_a_worker_that_died_is_taken_over(aw, app, monkeypatch, recei
     db.session.commit()
     [delivery_id] = _fan_out()
     # a worker claims it and dies before sending (the claim committed, nothing recorded)
-    assert webhooks.claim(delivery_id) is not None
+    assert sending.claim(delivery_id) is not None
     db.session.commit()
     assert tasks.deliver(delivery_id) == "skipped"  # a redelivered task finds it taken
-    assert webhooks.due_deliveries() == []
+    assert sending.due_deliveries() == []
     stale = utcnow() - timedelta(seconds=app.config["API_WEBHOOK_CLAIM_SECONDS"] + 1)
     db.session.execute(sa.update(WebhookDelivery).values(claimed_at=stale))
     db.session.commit()
-    assert webhooks.due_deliveries() == [delivery_id]
+    assert sending.due_deliveries() == [delivery_id]
     assert tasks.deliver(delivery_id) == "delivered"
     db.session.expire_all()
     delivery = db.session.get(WebhookDelivery, delivery_id)
@@ -210,12 +211,12 @@ def test_a_finding_falls_due_once_per_deadline(aw, app, monkeypatch):
     today = date.today()
     finding.deadline = today + timedelta(days=10)
     db.session.commit()
-    assert webhooks.findings_due(today) == 0  # not yet near
-    assert webhooks.findings_due(today + timedelta(days=7)) == 1
-    assert webhooks.findings_due(today + timedelta(days=8)) == 0  # once
+    assert outbox.findings_due(today) == 0  # not yet near
+    assert outbox.findings_due(today + timedelta(days=7)) == 1
+    assert outbox.findings_due(today + timedelta(days=8)) == 0  # once
     finding.deadline = today + timedelta(days=20)  # a new deadline is a new due date
     db.session.commit()
-    assert webhooks.findings_due(today + timedelta(days=18)) == 1
+    assert outbox.findings_due(today + timedelta(days=18)) == 1
     db.session.commit()
     assert len(_fan_out()) == 2
     events = db.session.scalars(sa.select(WebhookEvent).order_by(WebhookEvent.id)).all()
@@ -271,7 +272,9 @@ def test_unsubscribing_stops_deliveries(aw, api, app, monkeypatch):
 
 def test_unknown_events_are_refused(aw):
     with pytest.raises(DomainError) as refused:
-        webhooks.subscribe(aw.clients["nanjing"], principal_of(aw.clients["nanjing"]), "https://x.example", ["nope"])
+        subscriptions.subscribe(
+            aw.clients["nanjing"], principal_of(aw.clients["nanjing"]), "https://x.example", ["nope"]
+        )
     assert refused.value.code == "api.webhook_events"
 
 

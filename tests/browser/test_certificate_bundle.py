@@ -10,14 +10,15 @@ import zipfile
 
 import pdfplumber
 
-from app.certificates import bundle_tasks, issuing
+from app.certificates import bundle_tasks
+from app.certificates.issuing import issuance
 from tests.certificates.world import build_cert_world, give_photo
 
 
 def test_download_all_as_zip_from_the_compliance_page(factory, page, log_in, tmp_path, monkeypatch):
     cw = build_cert_world(factory)
     give_photo(cw.persons[2])
-    certs = [issuing.issue(cw.attempt_of(p), actor=cw.regulator) for p in (cw.persons[0], cw.persons[2])]
+    certs = [issuance.issue(cw.attempt_of(p), actor=cw.regulator) for p in (cw.persons[0], cw.persons[2])]
     factory.commit()
     expected = {f"{c.person.name}_低压电工作业_{c.id}.pdf": c.person.name for c in certs}
     # the build starts a moment after the request, in a thread of its own (as a worker would): the page opens at

@@ -10,7 +10,7 @@ from datetime import timedelta
 from playwright.sync_api import expect
 
 from app.core.clock import local_today
-from app.exams import practical
+from app.exams.practical import candidates, sittings
 from app.exams.practical_sheets import seed_score_sheets
 from app.people.models import Post
 from tests.browser.conftest import PHONE, TIMEOUT_MS
@@ -48,7 +48,7 @@ def test_two_examiners_score_on_phones_and_the_candidate_sees_the_result(factory
     first.display_name, second.display_name = "考评员甲", "考评员乙"
     seed_score_sheets()
     theory_exam(person, local_today() - timedelta(days=10))
-    sitting = practical.create_sitting(
+    sitting = sittings.create_sitting(
         title="低压电工作业 实际操作考试",
         operation_code="1.2",
         site_name="南京市特种作业实操考点",
@@ -56,7 +56,7 @@ def test_two_examiners_score_on_phones_and_the_candidate_sees_the_result(factory
         examiner_ids=[first.id, second.id],
         actor=first,
     )
-    practical.add_candidates(sitting, [person.id], actor=first)
+    candidates.add_candidates(sitting, [person.id], actor=first)
     factory.commit()
 
     contexts = []

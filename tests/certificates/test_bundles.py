@@ -12,7 +12,8 @@ import pdfplumber
 import pytest
 import sqlalchemy as sa
 
-from app.certificates import bundle_tasks, bundles, issuing, rendering
+from app.certificates import bundle_tasks, bundles, rendering
+from app.certificates.issuing import issuance
 from app.certificates.models import BundleState, Certificate, CertificateBundle
 from app.core.clock import utcnow
 from app.core.errors import DomainError
@@ -32,7 +33,7 @@ def text_of(pdf: bytes) -> str:
 def two_certs(cw) -> list[Certificate]:
     """王大锤 and 赵铁柱 passed: one certificate each, not rendered yet."""
     give_photo(cw.persons[2])
-    certs = [issuing.issue(cw.attempt_of(p), actor=cw.regulator) for p in (cw.persons[0], cw.persons[2])]
+    certs = [issuance.issue(cw.attempt_of(p), actor=cw.regulator) for p in (cw.persons[0], cw.persons[2])]
     cw.factory.commit()
     return certs
 

@@ -11,7 +11,8 @@ import sqlalchemy as sa
 
 from app.archive.models import ArchiveEvent
 from app.auth.models import Role
-from app.certificates import class_certificates, decisions, issuing, rendering, renewals
+from app.certificates import class_certificates, decisions, rendering, renewals
+from app.certificates.issuing import bulk, issuance, numbering
 from app.certificates.models import Certificate, CertKind, CertStatus
 from app.core.errors import DomainError
 from app.exams import sittings
@@ -107,7 +108,7 @@ def test_the_issuer_is_the_organiser_named_on_the_card_and_numbers_follow_its_se
         sa.select(ArchiveEvent.kind).where(ArchiveEvent.person_id == li.id).order_by(ArchiveEvent.seq)
     ).all()
     assert kinds[-2:] == ["training.completed", "certificate.issued"]  # 结业, then 发证
-    assert issuing.next_serial(f"training:{institution.uscc}:2027") == 1  # a new year starts a new series
+    assert numbering.next_serial(f"training:{institution.uscc}:2027") == 1  # a new year starts a new series
 
 
 def test_no_photo_is_needed_and_the_card_shows_the_training_and_a_qr_to_the_public_page(app, cw, cls, tmp_path):
@@ -137,7 +138,7 @@ def test_no_photo_is_needed_and_the_card_shows_the_training_and_a_qr_to_the_publ
 
 
 def test_a_batch_of_mixed_kinds_renders_each_with_its_own_card(cw, cls):
-    operator_cert = issuing.issue(cw.qualified(cw.persons[0], TODAY), actor=cw.regulator, today=TODAY)
+    operator_cert = issuance.issue(cw.qualified(cw.persons[0], TODAY), actor=cw.regulator, today=TODAY)
     training_cert = class_certificates.issue(cls, cw.persons[0], actor=cw.extra["organiser"], today=TODAY)
     first, second, third = rendering.render_many([training_cert, operator_cert, training_cert])
     assert "培训合格证明" in text_of(first) and "中华人民共和国特种作业操作证" in text_of(second)
@@ -159,7 +160,7 @@ def test_the_public_page_shows_it_masked(client, cw, cls):
         'data-field="hours">16<',
         "2026-11-18 – 2026-11-20",
         cw.extra["institution"].name,
-        issuing.masked_number(cert.number),
+        numbering.masked_number(cert.number),
     ):
         assert shown in html, shown
     assert "王大锤" not in html and cw.persons[0].id_number not in html and cert.number not in html
@@ -216,15 +217,15 @@ def test_a_special_operator_without_the_initial_hours_is_refused_with_the_shortf
     sitting = graded_sitting(cw.enterprise, [(newcomer, True)], on=TODAY)
     attempt = cw.attempt_of(newcomer, sitting)
     with pytest.raises(DomainError) as untrained:
-        issuing.issue(attempt, actor=cw.regulator, today=TODAY)
+        issuance.issue(attempt, actor=cw.regulator, today=TODAY)
     assert untrained.value.message == "未完成该操作项目的初次培训（没有该项目的培训班次记录）"
     partial = trained(cw.admin, [newcomer], hours=16, operation_code="1.2", on=ENDED, exam_passed=None)
     short = class_hours_cut(partial, newcomer, minutes=5 * 45)  # 11 of 16 学时 attended
     assert short == 11
-    preview = {o.attempt.person.name: o.refusal and o.refusal.message for o in issuing.preview(sitting)}
+    preview = {o.attempt.person.name: o.refusal and o.refusal.message for o in bulk.preview(sitting)}
     assert preview == {"周新人": "培训学时不足（还差 5 学时）"}
     with pytest.raises(DomainError) as refused:
-        issuing.issue(attempt, actor=cw.regulator, today=TODAY)
+        issuance.issue(attempt, actor=cw.regulator, today=TODAY)
     assert refused.value.code == "cert.hours_short" and refused.value.params["hours"] == "5"
 
 
@@ -246,7 +247,7 @@ def test_a_manager_short_of_initial_hours_is_refused_with_the_figure(cw):
     trained(cw.admin, [boss], hours=40, on=ENDED, exam_passed=None)  # 高危 needs 48 (3号令 第九条)
     sitting = graded_sitting(cw.enterprise, [(boss, True)], post="principal", operation_code="", on=TODAY)
     with pytest.raises(DomainError) as refused:
-        issuing.issue(cw.attempt_of(boss, sitting), actor=cw.regulator, today=TODAY)
+        issuance.issue(cw.attempt_of(boss, sitting), actor=cw.regulator, today=TODAY)
     assert refused.value.message == "培训学时不足（还差 8 学时）"
 
 
@@ -278,10 +279,10 @@ def test_an_override_logged_for_the_exam_the_person_passed_stands_at_issue(cw):
     db.session.refresh(makeup)
     elsewhere = graded_sitting(cw.enterprise, [(newcomer, True)], title="第三场", on=TODAY)
     with pytest.raises(DomainError) as refused:  # an override of another sitting does not count
-        issuing.issue(cw.attempt_of(newcomer, elsewhere), actor=cw.regulator, today=TODAY)
+        issuance.issue(cw.attempt_of(newcomer, elsewhere), actor=cw.regulator, today=TODAY)
     assert refused.value.code == "cert.no_training"
     practical_pass(newcomer, cw.attempt_of(newcomer, makeup), TODAY - timedelta(days=1))
-    cert = issuing.issue(cw.attempt_of(newcomer, makeup), actor=cw.regulator, today=TODAY)  # passed its 补考
+    cert = issuance.issue(cw.attempt_of(newcomer, makeup), actor=cw.regulator, today=TODAY)  # passed its 补考
     assert cert.events[0].detail["hours_gate_overridden"] == "中职电工专业毕业，经考核发证机关同意免于相关专业培训"
     issued = db.session.scalars(
         sa.select(ArchiveEvent.payload).where(
@@ -293,7 +294,7 @@ def test_an_override_logged_for_the_exam_the_person_passed_stands_at_issue(cw):
 
 def test_review_needs_eight_hours_of_review_training_in_the_year_before(cw):
     """30号令 第二十三条 (a 复审 of 2023, under 30号令): 8 学时 of 复审培训 in the year before."""
-    cert = issuing.issue(cw.qualified(cw.persons[0], date(2020, 3, 1)), actor=cw.regulator, today=date(2020, 3, 1))
+    cert = issuance.issue(cw.qualified(cw.persons[0], date(2020, 3, 1)), actor=cw.regulator, today=date(2020, 3, 1))
     review = graded_sitting(cw.enterprise, [(cw.persons[0], True)], kind=ExamKind.REVIEW, on=date(2023, 1, 20))
     trained(
         cw.admin,
@@ -320,7 +321,7 @@ def test_a_certificate_from_a_training_exam_uses_the_training_card_and_needs_no_
         title="年度安全培训考试",
         on=TODAY,
     )
-    cert = issuing.issue(cw.attempt_of(zhao, exam), actor=cw.admin, today=TODAY)
+    cert = issuance.issue(cw.attempt_of(zhao, exam), actor=cw.admin, today=TODAY)
     text = text_of(rendering.render(cert))
     assert "培训合格证明" in text and "参加玄武化工有限公司组织的培训（年度安全培训考试）" in text
     assert "培训课程 年度安全培训考试" in text and "培训类型" not in text

@@ -7,7 +7,8 @@ from datetime import date
 
 from openpyxl import load_workbook
 
-from app.certificates import compliance, decisions, issuing
+from app.certificates import compliance, decisions
+from app.certificates.issuing import issuance
 from app.extensions import db
 from app.people.models import Industry, Post
 from tests.certificates.world import give_photo
@@ -15,7 +16,7 @@ from tests.certificates.world import give_photo
 
 def test_the_list_puts_the_uncovered_first_and_counts_the_rate(cw):
     factory = cw.factory
-    issuing.issue(cw.qualified(cw.persons[0], date(2026, 1, 10)), actor=cw.regulator, today=date(2026, 1, 10))
+    issuance.issue(cw.qualified(cw.persons[0], date(2026, 1, 10)), actor=cw.regulator, today=date(2026, 1, 10))
     factory.employ(cw.enterprise, name="钱经理", post=Post.PRINCIPAL, actor=cw.admin)  # 危化: needs a 合格证
     factory.employ(cw.enterprise, name="孙工", post=Post.WORKER, actor=cw.admin)  # needs none
     report = compliance.report(cw.enterprise, today=date(2026, 6, 1))
@@ -27,7 +28,7 @@ def test_the_list_puts_the_uncovered_first_and_counts_the_rate(cw):
 def test_nobody_whose_review_no_longer_exists_is_counted_as_overdue(cw):
     """The issue's figure: a card of 2026-01-10 would have had its 复审 on 2029-01-10 under 30号令; under
     应急管理部令第19号 it has none, so its holder is 持证上岗 until the 换证 at the end of 2031."""
-    issuing.issue(cw.qualified(cw.persons[0], date(2026, 1, 10)), actor=cw.regulator, today=date(2026, 1, 10))
+    issuance.issue(cw.qualified(cw.persons[0], date(2026, 1, 10)), actor=cw.regulator, today=date(2026, 1, 10))
     for day in (date(2029, 1, 10), date(2029, 1, 11), date(2032, 1, 10)):
         line = [x for x in compliance.report(cw.enterprise, today=day).lines if x.employment.person == cw.persons[0]]
         assert line[0].holds, day
@@ -36,11 +37,11 @@ def test_nobody_whose_review_no_longer_exists_is_counted_as_overdue(cw):
 
 def test_a_suspended_or_overdue_certificate_does_not_count(cw):
     give_photo(cw.persons[2])
-    old = issuing.issue(cw.qualified(cw.persons[2], date(2020, 3, 1)), actor=cw.regulator, today=date(2020, 3, 1))
+    old = issuance.issue(cw.qualified(cw.persons[2], date(2020, 3, 1)), actor=cw.regulator, today=date(2020, 3, 1))
     assert old.review_due_on == date(2023, 3, 1)  # 30号令: 复审 in 2023
     assert compliance.report(cw.enterprise, today=date(2023, 3, 1)).holding == 1  # 待复审 still holds
     assert compliance.report(cw.enterprise, today=date(2023, 3, 2)).holding == 0  # 逾期未复审
-    cert = issuing.issue(cw.qualified(cw.persons[0], date(2026, 1, 10)), actor=cw.regulator, today=date(2026, 1, 10))
+    cert = issuance.issue(cw.qualified(cw.persons[0], date(2026, 1, 10)), actor=cw.regulator, today=date(2026, 1, 10))
     decisions.suspend(cert, actor=cw.regulator, reason="违章", doc_number="暂1", today=date(2026, 2, 1))
     assert compliance.report(cw.enterprise, today=date(2026, 2, 2)).holding == 0
 
@@ -62,12 +63,12 @@ def test_a_certificate_for_another_item_does_not_cover_the_job(cw):
     from tests.certificates.world import trained_for
 
     trained_for(cw, cw.persons[0], "1.1")
-    issuing.issue(cw.qualified(cw.persons[0], date(2026, 1, 10), "1.1"), actor=cw.regulator, today=date(2026, 1, 10))
+    issuance.issue(cw.qualified(cw.persons[0], date(2026, 1, 10), "1.1"), actor=cw.regulator, today=date(2026, 1, 10))
     assert compliance.report(cw.enterprise, today=date(2026, 6, 1)).holding == 0
 
 
 def test_pages_and_export(client, login, cw):
-    issuing.issue(cw.attempt_of(cw.persons[0]), actor=cw.regulator)
+    issuance.issue(cw.attempt_of(cw.persons[0]), actor=cw.regulator)
     db.session.commit()
     login(cw.admin)
     html = client.get(f"/certificates/compliance/{cw.enterprise.id}").get_data(as_text=True)

@@ -12,7 +12,8 @@ from datetime import date
 import pytest
 from pypdf import PdfReader
 
-from app.certificates import issuing, rendering
+from app.certificates import rendering
+from app.certificates.issuing import issuance
 from app.core import fonts, pdf
 from app.people.models import permit_master_change
 from tests.certificates.test_pdf import text_of
@@ -63,7 +64,7 @@ def test_built_once_then_kept(small_fonts):
 def test_the_card_uses_them_and_the_system_font_for_what_they_lack(cw, small_fonts):
     permit_master_change(cw.persons[0])
     cw.persons[0].name = "王堃"  # 堃: not in GB2312, nor in this small build
-    cert = issuing.issue(cw.qualified(cw.persons[0], date(2026, 1, 10)), actor=cw.regulator, today=date(2026, 1, 10))
+    cert = issuance.issue(cw.qualified(cw.persons[0], date(2026, 1, 10)), actor=cw.regulator, today=date(2026, 1, 10))
     data = rendering.render(cert)
     names = font_names(data)
     assert {"Anpei-Sans", "Anpei-Sans-Bold", "Anpei-Serif-Bold"} <= names
@@ -76,7 +77,7 @@ def test_without_them_the_system_fonts_draw_everything(app, cw, tmp_path):
     was = app.config["PDF_FONT_DIR"]
     app.config["PDF_FONT_DIR"] = tmp_path / "none"
     try:
-        cert = issuing.issue(
+        cert = issuance.issue(
             cw.qualified(cw.persons[0], date(2026, 1, 10)), actor=cw.regulator, today=date(2026, 1, 10)
         )
         data = rendering.render(cert)

@@ -27,7 +27,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from app.certificates import issuing
+from app.certificates.issuing import bulk
 from app.certificates.models import Certificate, CertificateEvent, EventKind
 from app.core.clock import local_today
 from app.core.storage import storage
@@ -113,7 +113,7 @@ def batch(cw) -> list[int]:
     for person in persons:  # a 特种作业操作证 rests on the 实操 too
         theory = db.session.query(Attempt).filter_by(sitting_id=sitting.id, person_id=person.id).one()
         practical_pass(person, theory, local_today() - timedelta(days=1))
-    result = issuing.issue_bulk(sitting, actor=cw.regulator)
+    result = bulk.issue_bulk(sitting, actor=cw.regulator)
     db.session.commit()
     assert len(result.issued) == N
     return [c.id for c in result.issued]

@@ -11,7 +11,8 @@ from datetime import date, timedelta
 import sqlalchemy as sa
 from openpyxl import load_workbook
 
-from app.certificates import issuing, renewals
+from app.certificates import renewals
+from app.certificates.issuing import issuance, terms
 from app.certificates.models import Certificate, CertStatus, EventKind, IssuingDelegation, RevocationGround
 from app.core.clock import local_today
 from app.exams.gates import refusals
@@ -30,8 +31,8 @@ def page(response) -> str:
 def test_the_certificate_page_names_the_next_obligation_and_renews_it(client, login, cw):
     today = local_today()
     # a card issued six years ago less 30 days: its 换证 window (60 days) is open today
-    issued = issuing.add_years(today + timedelta(days=30), -6)
-    cert = issuing.issue(cw.qualified(cw.persons[0], issued), actor=cw.regulator, today=issued)
+    issued = terms.add_years(today + timedelta(days=30), -6)
+    cert = issuance.issue(cw.qualified(cw.persons[0], issued), actor=cw.regulator, today=issued)
     if cert.review_due_on is not None:  # its 复审 fell due before 2026-06-01 (30号令): done then, in its window
         due = cert.review_due_on
         review_trained(cw, cw.persons[0], due - timedelta(days=40))
@@ -58,13 +59,13 @@ def test_the_certificate_page_names_the_next_obligation_and_renews_it(client, lo
     assert "已办理" in after and 'data-testid="cert-status">有效<' in after and "宁换〔2026〕8号" in after
     db.session.expire_all()
     cert = db.session.get(Certificate, cert.id)
-    assert cert.valid_to == issuing.add_years(issued, 12) and cert.events[-1].kind is EventKind.RENEWED
+    assert cert.valid_to == terms.add_years(issued, 12) and cert.events[-1].kind is EventKind.RENEWED
     # the result is used: not offered again, and a second POST is refused
     assert f'value="{attempt.id}"' not in page(client.get(f"/certificates/{cert.id}"))
 
 
 def test_a_district_notes_a_violation_and_proposes_a_suspension_but_cannot_decide(client, login, cw):
-    cert = issuing.issue(cw.attempt_of(cw.persons[0]), actor=cw.regulator)
+    cert = issuance.issue(cw.attempt_of(cw.persons[0]), actor=cw.regulator)
     district = cw.factory.regulator("320102")
     db.session.commit()
     login(district)
@@ -85,11 +86,11 @@ def test_a_district_notes_a_violation_and_proposes_a_suspension_but_cannot_decid
 
 def test_the_list_filters_by_todays_status_before_the_nightly_job(client, login, cw):
     give_photo(cw.persons[2])
-    lapsed = issuing.issue(cw.qualified(cw.persons[2], date(2019, 1, 10)), actor=cw.regulator, today=date(2019, 1, 10))
+    lapsed = issuance.issue(cw.qualified(cw.persons[2], date(2019, 1, 10)), actor=cw.regulator, today=date(2019, 1, 10))
     db.session.execute(  # never moved by a nightly job: stored 有效, over since 2025
         sa.update(Certificate).where(Certificate.id == lapsed.id).values(review_due_on=None, status=CertStatus.VALID)
     )
-    current = issuing.issue(cw.attempt_of(cw.persons[0]), actor=cw.regulator)
+    current = issuance.issue(cw.attempt_of(cw.persons[0]), actor=cw.regulator)
     db.session.commit()
     login(cw.regulator)
     valid = page(client.get("/certificates/?status=valid"))
@@ -160,12 +161,12 @@ def test_a_fraud_barred_person_is_refused_at_the_exam_door(cw):
     from app.certificates import decisions
 
     person = cw.persons[0]
-    cert = issuing.issue(cw.attempt_of(person), actor=cw.regulator)
+    cert = issuance.issue(cw.attempt_of(person), actor=cw.regulator)
     decisions.revoke(
         cert, actor=cw.regulator, reason="代考", doc_number="宁应急撤〔2026〕2号", ground=RevocationGround.FRAUD
     )
     today = local_today()
-    until = issuing.add_years(today, 3).isoformat()
+    until = terms.add_years(today, 3).isoformat()
     refused = refusals(ExamKind.QUALIFICATION, Post.SPECIAL_OPERATOR.value, "1.2", [person.id, cw.persons[2].id], today)
     assert refused == {person.id: f"王大锤 的该项目证书曾因以欺骗、贿赂等不正当手段取得被撤销，{until} 前不得报名"}
     trained_for(cw, person, "1.1")
@@ -173,7 +174,7 @@ def test_a_fraud_barred_person_is_refused_at_the_exam_door(cw):
 
 
 def test_the_recompute_command_brings_old_records_in_line(app, cw):
-    cert = issuing.issue(cw.qualified(cw.persons[0], date(2023, 7, 1)), actor=cw.regulator, today=date(2023, 7, 1))
+    cert = issuance.issue(cw.qualified(cw.persons[0], date(2023, 7, 1)), actor=cw.regulator, today=date(2023, 7, 1))
     db.session.execute(
         sa.update(Certificate)
         .where(Certificate.id == cert.id)
@@ -192,6 +193,6 @@ def test_the_recompute_command_brings_old_records_in_line(app, cw):
 def test_the_issuing_authority_prints_its_real_name(app, cw):
     result = app.test_cli_runner().invoke(args=["set-authority-name", "320100", "南京市应急管理局（市安委办）"])
     assert result.exit_code == 0 and "320100: 南京市应急管理局（市安委办）" in result.output
-    cert = issuing.issue(cw.attempt_of(cw.persons[0]), actor=cw.regulator)
+    cert = issuance.issue(cw.attempt_of(cw.persons[0]), actor=cw.regulator)
     assert cert.authority == "南京市应急管理局（市安委办）"
     assert app.test_cli_runner().invoke(args=["set-authority-name", "999900", "x"]).exit_code != 0

@@ -11,7 +11,8 @@ import pytest
 import sqlalchemy as sa
 
 from app.archive.models import ArchiveEvent
-from app.certificates import decisions, issuing, lifecycle, recompute, renewals
+from app.certificates import decisions, lifecycle, recompute, renewals
+from app.certificates.issuing import issuance, subjects
 from app.certificates.models import Certificate, CertificateBasis, CertStatus, EventKind
 from app.core.errors import DomainError
 from app.exams.models import Attempt, ExamKind
@@ -24,7 +25,7 @@ from tests.training.world import trained
 
 def issued_on(cw, day: date, person=None) -> Certificate:
     """A 特种作业操作证 issued on ``day`` on a 资格考试 and a 实操 passed a few days before."""
-    return issuing.issue(cw.qualified(person or cw.persons[0], day), actor=cw.regulator, today=day)
+    return issuance.issue(cw.qualified(person or cw.persons[0], day), actor=cw.regulator, today=day)
 
 
 def review_pass(cw, person, on: date, *, trained: bool = True) -> Attempt:
@@ -220,7 +221,7 @@ def test_the_nightly_job_undoes_the_old_rules_overdue_mark_and_clears_the_abolis
     assert lifecycle.effective_status(cert, date(2026, 12, 6)) is CertStatus.VALID  # right on read, before the job
     assert recompute.recompute(date(2026, 12, 6)) == 1
     assert (cert.status, cert.review_due_on) == (CertStatus.VALID, None)
-    assert cert.live_key == issuing.live_key(cert.number, lifecycle.subject_of(cert))
+    assert cert.live_key == subjects.live_key(cert.number, lifecycle.subject_of(cert))
     event = cert.events[-1]
     assert (event.kind, event.detail["review_due_was"]) == (EventKind.RULE_CHANGED, "2026-07-01")
     assert "应急管理部令第19号" in event.reason
@@ -354,7 +355,7 @@ def test_a_managers_certificate_is_renewed_on_an_application_at_least_30_days_be
     give_photo(boss)
     trained(cw.admin, [boss], hours=48, on=date(2024, 2, 1), exam_passed=None)  # 高危: 48 学时 初次培训
     sitting = graded_sitting(cw.enterprise, [(boss, True)], post="principal", operation_code="", on=date(2024, 2, 20))
-    cert = issuing.issue(cw.attempt_of(boss, sitting), actor=cw.regulator, today=date(2024, 3, 1))
+    cert = issuance.issue(cw.attempt_of(boss, sitting), actor=cw.regulator, today=date(2024, 3, 1))
     assert cert.valid_to == date(2027, 3, 1)
     trained(cw.admin, [boss], hours=16, training_type=TrainingType.ANNUAL, on=date(2027, 1, 10), exam_passed=None)
     exam = graded_sitting(

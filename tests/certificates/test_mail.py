@@ -14,7 +14,8 @@ import pytest
 import sqlalchemy as sa
 from aiosmtpd.controller import Controller
 
-from app.certificates import issuing, mail_tasks, mailing, reminders
+from app.certificates import mail_tasks, mailing, reminders
+from app.certificates.issuing import issuance
 from app.certificates.models import MailState, Notice, NoticeMail
 from app.core.clock import utcnow
 from app.extensions import db
@@ -84,7 +85,7 @@ def holder_and_employer(cw):
     worker = cw.factory.worker(cw.persons[0])
     worker.email = "wang@example.cn"
     cw.admin.email = "hse@xuanwu-chem.example.cn"
-    cert = issuing.issue(cw.qualified(cw.persons[0], ISSUED), actor=cw.regulator, today=ISSUED)
+    cert = issuance.issue(cw.qualified(cw.persons[0], ISSUED), actor=cw.regulator, today=ISSUED)
     db.session.commit()
     return worker, cw.admin, cert
 

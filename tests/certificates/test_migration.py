@@ -10,7 +10,8 @@ from datetime import date
 import sqlalchemy as sa
 from flask_migrate import downgrade, upgrade
 
-from app.certificates import issuing, recompute
+from app.certificates import recompute
+from app.certificates.issuing import issuance
 from app.certificates.models import Certificate, CertificateBasis, CertStatus
 from app.extensions import db
 from app.rules.catalogue_data import REVISION_19
@@ -18,7 +19,7 @@ from app.rules.models import Rule
 
 
 def test_the_upgrade_keeps_the_meaning_of_old_records(app, cw):
-    old = issuing.issue(cw.qualified(cw.persons[0], date(2023, 7, 1)), actor=cw.regulator, today=date(2023, 7, 1))
+    old = issuance.issue(cw.qualified(cw.persons[0], date(2023, 7, 1)), actor=cw.regulator, today=date(2023, 7, 1))
     cert_id, attempt_id = old.id, old.attempt_id
     db.session.commit()
     db.session.close()

@@ -17,7 +17,8 @@ import pytest
 import sqlalchemy as sa
 from PIL import Image
 
-from app.certificates import issuing, rendering, renewals
+from app.certificates import rendering, renewals
+from app.certificates.issuing import issuance
 from app.certificates.models import Certificate, EventKind
 from app.core.storage import storage
 from app.exams.models import ExamKind
@@ -46,7 +47,7 @@ def png_of(pdf: bytes, tmp_path: Path, dpi: int = 150) -> Image.Image:
 
 @pytest.fixture
 def cert(cw):
-    return issuing.issue(cw.qualified(cw.persons[0], ISSUED), actor=cw.regulator, today=ISSUED)
+    return issuance.issue(cw.qualified(cw.persons[0], ISSUED), actor=cw.regulator, today=ISSUED)
 
 
 def test_the_card_follows_the_national_face(cw, cert):
@@ -75,7 +76,7 @@ def test_the_card_follows_the_national_face(cw, cert):
 
 
 def test_a_card_of_order_30_prints_its_review_date_and_its_review(cw):
-    old = issuing.issue(cw.qualified(cw.persons[1], date(2020, 3, 1)), actor=cw.regulator, today=date(2020, 3, 1))
+    old = issuance.issue(cw.qualified(cw.persons[1], date(2020, 3, 1)), actor=cw.regulator, today=date(2020, 3, 1))
     text = text_of(rendering.render(old))
     assert "应复审日期" in text and "2023年03月01日" in text
     review_trained(cw, cw.persons[1], date(2023, 1, 1))
@@ -124,7 +125,7 @@ def test_the_stored_pdf_has_its_sha256_and_a_rerender_after_a_change_replaces_it
 
 def test_a_batch_renders_as_one_document_split_per_certificate(cw, cert):
     trained_for(cw, cw.persons[0], "1.1")
-    second = issuing.issue(cw.qualified(cw.persons[0], ISSUED, "1.1"), actor=cw.regulator, today=ISSUED)
+    second = issuance.issue(cw.qualified(cw.persons[0], ISSUED, "1.1"), actor=cw.regulator, today=ISSUED)
     first_pdf, second_pdf = rendering.render_many([cert, second])
     assert "低压电工作业" in text_of(first_pdf) and "高压电工作业" not in text_of(first_pdf)
     assert "高压电工作业" in text_of(second_pdf)
@@ -175,7 +176,7 @@ def test_the_batch_task_is_idempotent(cw, cert):
     from app.certificates import tasks
 
     trained_for(cw, cw.persons[0], "1.1")
-    second = issuing.issue(cw.qualified(cw.persons[0], ISSUED, "1.1"), actor=cw.regulator, today=ISSUED)
+    second = issuance.issue(cw.qualified(cw.persons[0], ISSUED, "1.1"), actor=cw.regulator, today=ISSUED)
     db.session.commit()
     ids = [cert.id, second.id]
     assert tasks.render_pending.run(ids) == 2
@@ -196,7 +197,7 @@ def test_two_renders_of_one_certificate_record_one_version(cw, cert):
     """A redelivered task beside the first, a batch beside an on-demand render: both render, the first to store is
     recorded, the other's file (other bytes: rendered in another batch) is removed, and no second version is made."""
     trained_for(cw, cw.persons[0], "1.1")
-    second = issuing.issue(cw.qualified(cw.persons[0], ISSUED, "1.1"), actor=cw.regulator, today=ISSUED)
+    second = issuance.issue(cw.qualified(cw.persons[0], ISSUED, "1.1"), actor=cw.regulator, today=ISSUED)
     db.session.commit()
     assert cert.pdf_version == 0 and cert.pdf_sha256 is None  # what this worker read before rendering
     alone, in_batch = rendering.render(cert), rendering.render_many([cert, second])[0]

@@ -8,7 +8,8 @@ from datetime import date
 
 import sqlalchemy as sa
 
-from app.certificates import issuing, reminders, renewals
+from app.certificates import reminders, renewals
+from app.certificates.issuing import issuance
 from app.certificates.models import Certificate, Notice
 from app.certificates.notice_text import wording
 from app.exams.models import ExamKind
@@ -27,7 +28,7 @@ def notices() -> list[tuple[int, str, str, date]]:
 
 def test_a_review_under_order_30_is_reminded_to_holder_and_employer_once(cw):
     worker = cw.factory.worker(cw.persons[0])
-    issuing.issue(cw.qualified(cw.persons[0], date(2020, 3, 1)), actor=cw.regulator, today=date(2020, 3, 1))
+    issuance.issue(cw.qualified(cw.persons[0], date(2020, 3, 1)), actor=cw.regulator, today=date(2020, 3, 1))
     assert reminders.send_due(date(2022, 12, 30)) == 0  # 61 days before 2023-03-01
     assert reminders.send_due(date(2022, 12, 31)) == 2
     assert set(notices()) == {
@@ -40,7 +41,7 @@ def test_a_review_under_order_30_is_reminded_to_holder_and_employer_once(cw):
 
 
 def test_no_reminder_for_a_review_that_no_longer_exists_but_one_for_the_renewal(cw):
-    cert = issuing.issue(cw.qualified(cw.persons[0], ISSUED), actor=cw.regulator, today=ISSUED)
+    cert = issuance.issue(cw.qualified(cw.persons[0], ISSUED), actor=cw.regulator, today=ISSUED)
     # also a card from before the upgrade still carrying 30号令's date
     cert.review_due_on = date(2029, 1, 10)
     db.session.flush()
@@ -53,7 +54,7 @@ def test_no_reminder_for_a_review_that_no_longer_exists_but_one_for_the_renewal(
 
 
 def test_after_a_review_under_order_30_the_extension_is_reminded(cw):
-    cert = issuing.issue(cw.qualified(cw.persons[0], date(2020, 3, 1)), actor=cw.regulator, today=date(2020, 3, 1))
+    cert = issuance.issue(cw.qualified(cw.persons[0], date(2020, 3, 1)), actor=cw.regulator, today=date(2020, 3, 1))
     review_trained(cw, cw.persons[0], date(2023, 1, 1))
     review = graded_sitting(cw.enterprise, [(cw.persons[0], True)], kind=ExamKind.REVIEW, on=date(2023, 1, 20))
     renewals.review(cert, actor=cw.regulator, attempt=cw.attempt_of(cw.persons[0], review), today=date(2023, 2, 1))
@@ -77,7 +78,7 @@ def test_an_overdue_appointment_is_reminded_once_to_the_enterprise_and_its_regul
 
 
 def test_the_bell_counts_unread_until_read(client, login, cw):
-    issuing.issue(cw.qualified(cw.persons[0], ISSUED), actor=cw.regulator, today=ISSUED)
+    issuance.issue(cw.qualified(cw.persons[0], ISSUED), actor=cw.regulator, today=ISSUED)
     reminders.send_due(date(2031, 11, 11))
     db.session.commit()
     login(cw.admin)

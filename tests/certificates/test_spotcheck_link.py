@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from html import unescape
 
-from app.certificates import issuing
+from app.certificates.issuing import issuance
 from app.certificates.models import Certificate, CertStatus
 from app.core.clock import local_today
 from app.extensions import db
@@ -17,7 +17,7 @@ from tests.spotchecks.world import forget_question_indexes, make_bank
 def test_a_failed_spot_check_proposes_suspending_a_valid_certificate(client, login, cw):
     forget_question_indexes()
     holder = cw.persons[0]
-    cert = issuing.issue(cw.attempt_of(holder), actor=cw.regulator, today=local_today())
+    cert = issuance.issue(cw.attempt_of(holder), actor=cw.regulator, today=local_today())
     _bank, template = make_bank()
     data = inspections.InspectionData(
         inspected_on=local_today(),

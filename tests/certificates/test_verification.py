@@ -7,7 +7,8 @@ from datetime import date
 
 import pytest
 
-from app.certificates import issuing, verification
+from app.certificates import verification
+from app.certificates.issuing import issuance, numbering
 from app.certificates.models import Certificate, CertStatus
 from app.core.db import conditional_update
 from app.extensions import db
@@ -17,7 +18,7 @@ ISSUED = date(2026, 1, 10)
 
 @pytest.fixture
 def cert(cw) -> Certificate:
-    cert = issuing.issue(cw.qualified(cw.persons[0], ISSUED), actor=cw.regulator, today=ISSUED)
+    cert = issuance.issue(cw.qualified(cw.persons[0], ISSUED), actor=cw.regulator, today=ISSUED)
     db.session.commit()
     return cert
 
@@ -41,7 +42,7 @@ def test_the_qr_page_shows_the_public_record_masked(client, cw, cert):
         "2032-01-10",
         "换证 2032-01-10",  # the next obligation (应急管理部令第19号): no 复审 in 2029
         "南京市应急管理局",
-        issuing.masked_number(cert.number),
+        numbering.masked_number(cert.number),
     ):
         assert shown in html, shown
     assert "应复审日期" not in html and "2029-01-10" not in html
@@ -86,7 +87,7 @@ def test_dated_statuses_follow_the_calendar_without_the_nightly_job(client, cert
     [(date(2022, 12, 31), "待复审"), (date(2023, 3, 2), "逾期未复审"), (date(2026, 12, 6), "逾期未复审")],
 )
 def test_a_card_of_order_30_keeps_its_meaning(client, cw, monkeypatch, today, label):
-    old = issuing.issue(cw.qualified(cw.persons[1], date(2020, 3, 1)), actor=cw.regulator, today=date(2020, 3, 1))
+    old = issuance.issue(cw.qualified(cw.persons[1], date(2020, 3, 1)), actor=cw.regulator, today=date(2020, 3, 1))
     db.session.commit()
     monkeypatch.setattr(verification, "local_today", lambda: today)
     html = page(client.get(f"/v/{old.verify_code}"))

@@ -223,7 +223,7 @@ def factory_entrust(tenant_world) -> None:
 def objects_for_access_matrix(tenant_world) -> dict:
     """Person A's 特种作业操作证, issued by the 南京市 regulator on a 资格考试 of enterprise A (on 江苏省's entrustment,
     whose row is A's too), and enterprise A's admin's ZIP bundle of it."""
-    from app.certificates import issuing
+    from app.certificates.issuing import issuance
 
     w = tenant_world
     factory_entrust(w)
@@ -232,7 +232,7 @@ def objects_for_access_matrix(tenant_world) -> dict:
     sitting = graded_sitting(w.ent_a, [(w.person_a, True)])
     attempt = db.session.query(Attempt).filter_by(sitting_id=sitting.id, person_id=w.person_a.id).one()
     practical_pass(w.person_a, attempt, local_today() - timedelta(days=1))
-    cert = issuing.issue(attempt, actor=w.regulator_nj)
+    cert = issuance.issue(attempt, actor=w.regulator_nj)
     from app.certificates import bundles
 
     bundle, _new = bundles.request_bundle(w.admin_a, scope="enterprise", ref=str(w.ent_a.id))  # A's ZIP (not built)

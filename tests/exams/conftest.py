@@ -15,7 +15,8 @@ from app.auth.models import User
 from app.auth.ownership import OwnerScope
 from app.bank.models import Bank, BankQuestion, PaperTemplate
 from app.core.db import utcnow
-from app.exams import attempts, sittings
+from app.exams import sittings
+from app.exams.attempts import autosave
 from app.exams.models import Attempt, ExamKind, Sitting
 from app.extensions import db
 from app.people.models import Enterprise, Person
@@ -124,7 +125,7 @@ def answer_all(attempt: Attempt, *, correct: int, now=None) -> None:
     """Answer every question: the first ``correct`` right, the rest wrong."""
     for pos in range(len(attempt.paper["items"])):
         response = right_answer(attempt, pos) if pos < correct else wrong_answer(attempt, pos)
-        attempts.save_answer(attempt, pos, response, pos + 1, now)
+        autosave.save_answer(attempt, pos, response, pos + 1, now)
 
 
 @dataclass

@@ -15,8 +15,8 @@ import sqlalchemy as sa
 
 from app.auth.models import User
 from app.core.clock import local_today, to_utc
-from app.exams import practical
 from app.exams.models import Attempt, AttemptState, ExamKind, PracticalAttempt, PracticalSitting, Sitting
+from app.exams.practical import candidates, scoring, sittings
 from app.exams.practical_sheets import seed_score_sheets
 from app.exams.sittings import subject_of
 from app.extensions import db
@@ -107,7 +107,7 @@ class PracticalWorld:
         return self.persons[0]
 
     def sitting(self, exam_on: date, *, examiners: list[User] | None = None, operation_code: str = "1.2"):
-        return practical.create_sitting(
+        return sittings.create_sitting(
             title=f"实操 {exam_on}",
             operation_code=operation_code,
             site_name="南京市特种作业实操考点",
@@ -118,7 +118,7 @@ class PracticalWorld:
 
     def enrol(self, sitting: PracticalSitting, person: Person | None = None) -> PracticalAttempt:
         person = person or self.person
-        practical.add_candidates(sitting, [person.id], actor=self.organiser)
+        candidates.add_candidates(sitting, [person.id], actor=self.organiser)
         return db.session.scalars(
             sa.select(PracticalAttempt).where(
                 PracticalAttempt.sitting_id == sitting.id, PracticalAttempt.person_id == person.id
@@ -128,7 +128,7 @@ class PracticalWorld:
     def score(self, attempt: PracticalAttempt, totals: tuple[float, ...], *, vetoes=((), ()), examiners=None):
         """Sign ``attempt`` by the examiners with these totals, on its exam day at 10:00 local."""
         for examiner, total, veto in zip(examiners or [self.organiser, self.examiner], totals, vetoes):
-            practical.sign(attempt, examiner, marks(total), veto, ip="10.0.0.9", now=at(attempt.exam_on))
+            scoring.sign(attempt, examiner, marks(total), veto, ip="10.0.0.9", now=at(attempt.exam_on))
         return attempt
 
     def attempt_on(self, exam_on: date, total: float, person: Person | None = None) -> PracticalAttempt:
@@ -176,7 +176,7 @@ def objects_for_access_matrix(tenant_world) -> dict:
     second = Factory().regulator("320100")
     today = local_today()
     theory_exam(w.person_a, today - timedelta(days=20))
-    sitting = practical.create_sitting(
+    sitting = sittings.create_sitting(
         title="矩阵实操",
         operation_code="1.2",
         site_name="矩阵考点",
@@ -184,6 +184,6 @@ def objects_for_access_matrix(tenant_world) -> dict:
         examiner_ids=[w.regulator_nj.id, second.id],
         actor=w.regulator_nj,
     )
-    practical.add_candidates(sitting, [w.person_a.id], actor=w.regulator_nj)
+    candidates.add_candidates(sitting, [w.person_a.id], actor=w.regulator_nj)
     attempt = db.session.scalars(sa.select(PracticalAttempt).where(PracticalAttempt.sitting_id == sitting.id)).one()
     return {"practical_sitting_id": sitting.id, "practical_attempt_id": attempt.id, "score_sheet_id": sitting.sheet_id}

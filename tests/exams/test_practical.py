@@ -14,9 +14,10 @@ import sqlalchemy as sa
 from app.archive.models import ArchiveEvent
 from app.archive.render import render_payload
 from app.core.errors import DomainError
-from app.exams import makeups, practical, practical_sheets
+from app.exams import makeups, practical_sheets
 from app.exams.models import ExamKind, PracticalAttempt, PracticalExaminer, PracticalSignature, ScoreSheet
-from app.exams.practical import PracticalOutcome
+from app.exams.practical import candidates, outcomes, scoring, sittings, validity
+from app.exams.practical.outcomes import PracticalOutcome
 from app.extensions import db
 from app.people.models import Post
 from app.rules.models import Rule
@@ -167,7 +168,7 @@ def test_only_a_regulator_organises_and_only_with_a_score_sheet(practical_world)
     w = practical_world
     for actor in (w.platform_admin, w.enterprise_admin):
         with refused("practical.not_organiser"):
-            practical.create_sitting(
+            sittings.create_sitting(
                 title="x", operation_code="1.2", site_name="考点", exam_on=AFTER, examiner_ids=[], actor=actor
             )
     with refused("practical.no_sheet"):
@@ -187,9 +188,9 @@ def test_a_candidate_needs_a_theory_pass_of_the_item_valid_on_the_exam_day(pract
         w.enrol(w.sitting(BEFORE))
     assert "王电工" in exc.value.message and "1.2 低压电工作业" in exc.value.message
     theory = theory_exam(w.person, taken)
-    assert practical.theory_pass(w.person.id, "1.2", date(2027, 2, 9)) == theory
-    assert practical.theory_pass(w.person.id, "1.2", date(2027, 2, 10)) is None
-    assert practical.theory_pass(w.person.id, "1.2", taken - timedelta(days=1)) is None  # not taken yet
+    assert validity.theory_pass(w.person.id, "1.2", date(2027, 2, 9)) == theory
+    assert validity.theory_pass(w.person.id, "1.2", date(2027, 2, 10)) is None
+    assert validity.theory_pass(w.person.id, "1.2", taken - timedelta(days=1)) is None  # not taken yet
     assert w.enrol(w.sitting(date(2027, 2, 9))).theory_attempt_id == theory.id
     with refused("practical.not_eligible"):
         w.enrol(w.sitting(date(2027, 2, 10)))
@@ -198,10 +199,10 @@ def test_a_candidate_needs_a_theory_pass_of_the_item_valid_on_the_exam_day(pract
 def test_a_makeup_of_the_qualification_exam_counts_as_theory_a_training_exam_does_not(practical_world):
     w = practical_world
     theory_exam(w.person, date(2026, 6, 10), kind=ExamKind.TRAINING)
-    assert practical.theory_pass(w.person.id, "1.2", AFTER) is None
+    assert validity.theory_pass(w.person.id, "1.2", AFTER) is None
     failed = theory_exam(w.person, date(2026, 6, 12), passed=False)
     makeup = theory_exam(w.person, date(2026, 6, 15), kind=ExamKind.MAKEUP, makeup_of=failed.sitting)
-    assert practical.theory_pass(w.person.id, "1.2", AFTER) == makeup
+    assert validity.theory_pass(w.person.id, "1.2", AFTER) == makeup
 
 
 def test_enrolment_is_all_or_none_naming_each_refused_candidate(practical_world):
@@ -209,7 +210,7 @@ def test_enrolment_is_all_or_none_naming_each_refused_candidate(practical_world)
     theory_exam(w.persons[0], date(2026, 6, 20))
     sitting = w.sitting(AFTER)
     with refused("practical.not_eligible") as exc:
-        practical.add_candidates(sitting, [p.id for p in w.persons], actor=w.organiser)
+        candidates.add_candidates(sitting, [p.id for p in w.persons], actor=w.organiser)
     assert "李电工" in exc.value.message and "王电工" not in exc.value.message
     assert count(PracticalAttempt) == 0
 
@@ -224,8 +225,8 @@ def test_before_2026_06_01_two_attempts_then_retraining(practical_world):
     first = w.attempt_on(BEFORE, 70)
     second = w.attempt_on(date(2026, 3, 15), 70)
     assert (first.attempt_no, second.attempt_no) == (1, 2)
-    assert practical.outcome(first, date(2026, 4, 1)) is PracticalOutcome.RETAKE
-    assert practical.outcome(second, date(2026, 4, 1)) is PracticalOutcome.RETRAINING
+    assert outcomes.outcome(first, date(2026, 4, 1)) is PracticalOutcome.RETAKE
+    assert outcomes.outcome(second, date(2026, 4, 1)) is PracticalOutcome.RETRAINING
     with refused("practical.not_eligible") as exc:
         w.enrol(w.sitting(date(2026, 4, 1)))
     assert "2 次" in exc.value.message and "须重新参加培训" in exc.value.message
@@ -240,8 +241,8 @@ def test_an_attempt_after_2026_06_01_follows_the_new_rule_even_on_old_failures(p
     second = w.attempt_on(date(2026, 3, 15), 70)
     third = w.attempt_on(date(2026, 6, 15), 70)
     assert third.attempt_no == 3
-    assert practical.outcome(second, date(2026, 7, 1)) is PracticalOutcome.RETRAINING
-    assert practical.outcome(third, date(2026, 7, 1)) is PracticalOutcome.RETAKE
+    assert outcomes.outcome(second, date(2026, 7, 1)) is PracticalOutcome.RETRAINING
+    assert outcomes.outcome(third, date(2026, 7, 1)) is PracticalOutcome.RETAKE
 
 
 def test_from_2026_06_01_five_attempts_then_the_theory_exam_again_without_training(practical_world):
@@ -251,7 +252,7 @@ def test_from_2026_06_01_five_attempts_then_the_theory_exam_again_without_traini
     tries = [w.attempt_on(AFTER + timedelta(days=n), 75) for n in range(5)]
     assert [a.attempt_no for a in tries] == [1, 2, 3, 4, 5]
     today = date(2026, 7, 10)
-    assert [practical.outcome(a, today) for a in tries] == [PracticalOutcome.RETAKE] * 4 + [
+    assert [outcomes.outcome(a, today) for a in tries] == [PracticalOutcome.RETAKE] * 4 + [
         PracticalOutcome.THEORY_AGAIN
     ]
     with refused("practical.not_eligible") as exc:
@@ -303,11 +304,11 @@ def test_outcome_before_grading_upcoming_pending_absent(practical_world):
     w = practical_world
     theory_exam(w.person, date(2026, 6, 20))
     attempt = w.enrol(w.sitting(AFTER))
-    assert practical.outcome(attempt, AFTER - timedelta(days=1)) is PracticalOutcome.UPCOMING
-    assert practical.outcome(attempt, AFTER) is PracticalOutcome.PENDING
-    assert practical.outcome(attempt, AFTER + timedelta(days=1)) is PracticalOutcome.ABSENT
-    practical.sign(attempt, w.organiser, marks(90), now=at(AFTER))
-    assert practical.outcome(attempt, AFTER + timedelta(days=1)) is PracticalOutcome.PENDING
+    assert outcomes.outcome(attempt, AFTER - timedelta(days=1)) is PracticalOutcome.UPCOMING
+    assert outcomes.outcome(attempt, AFTER) is PracticalOutcome.PENDING
+    assert outcomes.outcome(attempt, AFTER + timedelta(days=1)) is PracticalOutcome.ABSENT
+    scoring.sign(attempt, w.organiser, marks(90), now=at(AFTER))
+    assert outcomes.outcome(attempt, AFTER + timedelta(days=1)) is PracticalOutcome.PENDING
 
 
 # ---------------------------------------------------------------- signing and grading
@@ -323,13 +324,13 @@ def enrolled(practical_world) -> PracticalAttempt:
 
 def test_two_signatures_grade_the_attempt_once_with_the_mean(practical_world, enrolled):
     w = practical_world
-    practical.sign(enrolled, w.organiser, marks(90), ip="10.1.1.1", user_agent="iPad", now=at(AFTER, 10))
+    scoring.sign(enrolled, w.organiser, marks(90), ip="10.1.1.1", user_agent="iPad", now=at(AFTER, 10))
     assert (enrolled.signatures, enrolled.graded_at, enrolled.score) == (1, None, None)
     assert graded_events(w.person) == []
-    practical.sign(enrolled, w.examiner, marks(85), ip="10.1.1.2", now=at(AFTER, 10, 7))
+    scoring.sign(enrolled, w.examiner, marks(85), ip="10.1.1.2", now=at(AFTER, 10, 7))
     assert (enrolled.signatures, enrolled.graded_at) == (2, at(AFTER, 10, 7))
     assert (enrolled.score, enrolled.max_score, enrolled.passed, enrolled.vetoed) == (87.5, 100, True, False)
-    signed = practical.signatures_of(enrolled)
+    signed = scoring.signatures_of(enrolled)
     assert [(s.examiner_id, s.total, s.ip, s.signed_at) for s in signed] == [
         (w.organiser.id, 90, "10.1.1.1", at(AFTER, 10)),
         (w.examiner.id, 85, "10.1.1.2", at(AFTER, 10, 7)),
@@ -344,16 +345,16 @@ def test_two_signatures_grade_the_attempt_once_with_the_mean(practical_world, en
     assert facts["操作项目"] == "1.2 低压电工作业" and facts["得分"] == "87.5/100"
     assert "K2 安全操作技术：30、25（满分 40）" in facts["各项得分"]
     assert facts["考评员"].startswith("考评员甲（")
-    assert practical.passed_practical(w.person.id, "1.2", AFTER) == enrolled
+    assert validity.passed_practical(w.person.id, "1.2", AFTER) == enrolled
 
 
 def test_a_third_examiner_after_grading_is_refused(practical_world, enrolled):
     w = practical_world
-    practical.set_examiners(enrolled.sitting, [w.organiser.id, w.examiner.id, w.third.id])
+    sittings.set_examiners(enrolled.sitting, [w.organiser.id, w.examiner.id, w.third.id])
     w.score(enrolled, (90, 90))
     db.session.commit()
     with refused("practical.graded"):
-        practical.sign(enrolled, w.third, marks(10), now=at(AFTER))
+        scoring.sign(enrolled, w.third, marks(10), now=at(AFTER))
     db.session.rollback()
     assert count(PracticalSignature) == 2 and len(graded_events(w.person)) == 1
 
@@ -373,16 +374,16 @@ def test_score_is_the_rounded_mean_and_a_veto_fails(practical_world, enrolled, t
 
 
 def test_mean_score_rounds_half_up_to_one_decimal():
-    assert practical.mean_score([79, 80]) == 79.5
-    assert practical.mean_score([80, 80.5]) == 80.3
-    assert practical.mean_score([80, 80, 79]) == 79.7
-    assert practical.mean_score([80.5, 80.5, 80]) == 80.3
+    assert scoring.mean_score([79, 80]) == 79.5
+    assert scoring.mean_score([80, 80.5]) == 80.3
+    assert scoring.mean_score([80, 80, 79]) == 79.7
+    assert scoring.mean_score([80.5, 80.5, 80]) == 80.3
 
 
 def _bad_entry(w, attempt, change):
     scores = marks(90)
     scores.update(change)
-    practical.sign(attempt, w.organiser, scores, now=at(AFTER))
+    scoring.sign(attempt, w.organiser, scores, now=at(AFTER))
 
 
 @pytest.mark.parametrize(
@@ -390,7 +391,7 @@ def _bad_entry(w, attempt, change):
     [
         (lambda w, a: _bad_entry(w, a, {"K3": ""}), "practical.item_missing"),
         (
-            lambda w, a: practical.sign(a, w.organiser, {"K1": 20, "K2": 40, "K3": 20}, now=at(AFTER)),
+            lambda w, a: scoring.sign(a, w.organiser, {"K1": 20, "K2": 40, "K3": 20}, now=at(AFTER)),
             "practical.item_missing",
         ),
         (lambda w, a: _bad_entry(w, a, {"K1": 21}), "practical.item_range"),
@@ -398,10 +399,10 @@ def _bad_entry(w, attempt, change):
         (lambda w, a: _bad_entry(w, a, {"K1": "十八"}), "practical.item_invalid"),
         (lambda w, a: _bad_entry(w, a, {"K1": "17.3"}), "practical.item_invalid"),
         (lambda w, a: _bad_entry(w, a, {"K1": "nan"}), "practical.item_invalid"),
-        (lambda w, a: practical.sign(a, w.third, marks(90), now=at(AFTER)), "practical.not_examiner"),
-        (lambda w, a: practical.sign(a, w.enterprise_admin, marks(90), now=at(AFTER)), "practical.not_examiner"),
+        (lambda w, a: scoring.sign(a, w.third, marks(90), now=at(AFTER)), "practical.not_examiner"),
+        (lambda w, a: scoring.sign(a, w.enterprise_admin, marks(90), now=at(AFTER)), "practical.not_examiner"),
         (
-            lambda w, a: practical.sign(a, w.organiser, marks(90), now=at(AFTER) - timedelta(hours=11)),
+            lambda w, a: scoring.sign(a, w.organiser, marks(90), now=at(AFTER) - timedelta(hours=11)),
             "practical.not_yet",
         ),
     ],
@@ -417,12 +418,12 @@ def test_refused_entries_write_nothing(practical_world, enrolled, act, code):
 
 
 def test_an_examiner_signs_once(practical_world, enrolled):
-    practical.sign(enrolled, practical_world.organiser, marks(90), now=at(AFTER))
+    scoring.sign(enrolled, practical_world.organiser, marks(90), now=at(AFTER))
     db.session.commit()
     with refused("practical.already_signed"):
-        practical.sign(enrolled, practical_world.organiser, marks(60), now=at(AFTER, 11))
+        scoring.sign(enrolled, practical_world.organiser, marks(60), now=at(AFTER, 11))
     db.session.rollback()
-    assert [s.total for s in practical.signatures_of(enrolled)] == [90]
+    assert [s.total for s in scoring.signatures_of(enrolled)] == [90]
     assert db.session.get(PracticalAttempt, enrolled.id).signatures == 1
 
 
@@ -432,7 +433,7 @@ def test_a_stale_page_cannot_sign_a_graded_attempt(practical_world, enrolled):
     db.session.commit()
     attempt = db.session.get(PracticalAttempt, stale)
     with refused("practical.graded"):
-        practical.sign(attempt, practical_world.third, marks(50), now=at(AFTER))
+        scoring.sign(attempt, practical_world.third, marks(50), now=at(AFTER))
 
 
 def test_signing_needs_the_sittings_examiners(practical_world, enrolled):
@@ -441,26 +442,26 @@ def test_signing_needs_the_sittings_examiners(practical_world, enrolled):
     db.session.commit()
     db.session.expire_all()
     with refused("practical.too_few_examiners"):
-        practical.sign(enrolled, practical_world.organiser, marks(90), now=at(AFTER))
+        scoring.sign(enrolled, practical_world.organiser, marks(90), now=at(AFTER))
 
 
 def test_examiners_change_only_before_anyone_signed(practical_world, enrolled):
     w = practical_world
-    practical.set_examiners(enrolled.sitting, [w.examiner.id, w.third.id])
+    sittings.set_examiners(enrolled.sitting, [w.examiner.id, w.third.id])
     assert set(enrolled.sitting.examiner_ids) == {w.examiner.id, w.third.id}
-    practical.sign(enrolled, w.third, marks(90), now=at(AFTER))
+    scoring.sign(enrolled, w.third, marks(90), now=at(AFTER))
     with refused("practical.has_signatures"):
-        practical.set_examiners(enrolled.sitting, [w.organiser.id, w.examiner.id])
+        sittings.set_examiners(enrolled.sitting, [w.organiser.id, w.examiner.id])
 
 
 def test_withdraw_needs_a_reason_and_no_signature(practical_world, enrolled):
     with refused("practical.withdraw_reason"):
-        practical.withdraw(enrolled, " ")
-    practical.sign(enrolled, practical_world.organiser, marks(90), now=at(AFTER))
+        candidates.withdraw(enrolled, " ")
+    scoring.sign(enrolled, practical_world.organiser, marks(90), now=at(AFTER))
     with refused("practical.has_signatures"):
-        practical.withdraw(enrolled, "报错了")
+        candidates.withdraw(enrolled, "报错了")
     db.session.rollback()
-    practical.withdraw(db.session.get(PracticalAttempt, enrolled.id), "报名有误")
+    candidates.withdraw(db.session.get(PracticalAttempt, enrolled.id), "报名有误")
     assert count(PracticalAttempt) == 0
 
 
@@ -469,10 +470,10 @@ def test_passed_practical_is_the_latest_pass_valid_on_the_day(practical_world):
     theory_exam(w.person, date(2026, 6, 20))
     w.attempt_on(AFTER, 70)
     passed = w.attempt_on(date(2026, 7, 2), 90)
-    assert practical.passed_practical(w.person.id, "1.2", date(2026, 7, 1)) is None
-    assert practical.passed_practical(w.person.id, "1.2", date(2027, 7, 1)) == passed
-    assert practical.passed_practical(w.person.id, "1.2", date(2027, 7, 2)) is None
-    assert practical.passed_practical(w.person.id, "2.1", date(2026, 8, 1)) is None
+    assert validity.passed_practical(w.person.id, "1.2", date(2026, 7, 1)) is None
+    assert validity.passed_practical(w.person.id, "1.2", date(2027, 7, 1)) == passed
+    assert validity.passed_practical(w.person.id, "1.2", date(2027, 7, 2)) is None
+    assert validity.passed_practical(w.person.id, "2.1", date(2026, 8, 1)) is None
 
 
 # ---------------------------------------------------------------- theory retakes by date (makeups.py)

@@ -11,8 +11,8 @@ import sqlalchemy as sa
 
 from app.archive.models import ArchiveEvent
 from app.core.clock import local_today
-from app.exams import practical
 from app.exams.models import PracticalAttempt, PracticalSignature
+from app.exams.practical import candidates
 from app.extensions import db
 from app.people.models import Post
 from tests.exams.practical_world import marks, theory_exam
@@ -39,7 +39,7 @@ def _candidates(w, factory, n) -> list[int]:
     for person in persons:
         theory_exam(person, today - timedelta(days=5))
     sitting = w.sitting(today)
-    practical.add_candidates(sitting, [p.id for p in persons], actor=w.organiser)
+    candidates.add_candidates(sitting, [p.id for p in persons], actor=w.organiser)
     db.session.commit()
     return list(db.session.scalars(sa.select(PracticalAttempt.id).order_by(PracticalAttempt.id)))
 

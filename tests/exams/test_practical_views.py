@@ -10,8 +10,9 @@ from datetime import timedelta
 import sqlalchemy as sa
 
 from app.core.clock import local_today
-from app.exams import practical
+from app.exams import practical_sheets
 from app.exams.models import PracticalAttempt, PracticalSignature, PracticalSitting, ScoreSheet
+from app.exams.practical import candidates, sittings
 from app.extensions import db
 from tests.exams.practical_world import theory_exam
 
@@ -130,7 +131,7 @@ def test_scoring_before_the_exam_day_is_refused_on_the_page(practical_world, cli
     w = practical_world
     theory_exam(w.person, local_today() - timedelta(days=3))
     tomorrow = local_today() + timedelta(days=1)
-    sitting = practical.create_sitting(
+    sitting = sittings.create_sitting(
         title="明日实操",
         operation_code="1.2",
         site_name="考点",
@@ -138,7 +139,7 @@ def test_scoring_before_the_exam_day_is_refused_on_the_page(practical_world, cli
         examiner_ids=[w.organiser.id, w.examiner.id],
         actor=w.organiser,
     )
-    practical.add_candidates(sitting, [w.person.id], actor=w.organiser)
+    candidates.add_candidates(sitting, [w.person.id], actor=w.organiser)
     attempt = db.session.scalars(sa.select(PracticalAttempt)).one()
     db.session.commit()
     login(w.examiner)
@@ -156,7 +157,7 @@ def test_the_admin_keeps_score_sheets_beside_the_rules(practical_world, client, 
     assert "特种作业 实际操作考试次数（含补考） 5 次 应急管理部令第19号 全国 2026-06-01" in rules
     sheets = text(client.get("/exams/practical/sheets"))
     assert "1.2 低压电工作业" in sheets and "K4 作业现场应急处置 20" in sheets and "现行" in sheets
-    old = practical.sheet_in_force("1.2", local_today())
+    old = practical_sheets.sheet_in_force("1.2", local_today())
     response = client.post(
         f"/exams/practical/sheets/new?from={old.id}",
         data={

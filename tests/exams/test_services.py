@@ -10,7 +10,8 @@ import sqlalchemy as sa
 from app.archive.models import ArchiveEvent
 from app.core.db import utcnow
 from app.core.errors import DomainError
-from app.exams import attempts, makeups, sittings
+from app.exams import makeups, sittings
+from app.exams.attempts import autosave, grading, starting, supervision
 from app.exams.models import Answer, Attempt, AttemptLog, AttemptState, ExamKind, InvalidTransition
 from app.extensions import db
 from tests.exams.conftest import answer_all, make_sitting, make_template, right_answer, wrong_answer
@@ -23,7 +24,7 @@ def events(person, kind=None):
 
 
 def start(world, person=None, **kw):
-    return attempts.start_or_resume(
+    return starting.start_or_resume(
         world.sitting, (person or world.person).id, ip="10.0.0.1", user_agent="pytest", **kw
     )
 
@@ -44,7 +45,7 @@ def test_start_freezes_a_paper_and_records_the_event(exam_world):
 
 def test_resume_returns_the_same_attempt_and_logs_a_new_device(exam_world):
     first = start(exam_world)
-    again = attempts.start_or_resume(exam_world.sitting, exam_world.person.id, ip="10.0.0.2", user_agent="phone")
+    again = starting.start_or_resume(exam_world.sitting, exam_world.person.id, ip="10.0.0.2", user_agent="phone")
     assert again.id == first.id and again.paper == first.paper
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Attempt)) == 1
     assert [log.kind for log in db.session.scalars(sa.select(AttemptLog))] == ["resumed"]
@@ -110,10 +111,10 @@ def stored(attempt, position):
 
 def test_autosave_keeps_the_latest_sequence_number(exam_world):
     attempt = start(exam_world)
-    assert attempts.save_answer(attempt, 0, [0], 5).applied
-    assert not attempts.save_answer(attempt, 0, [1], 3).applied  # a late retry of an older change
-    assert not attempts.save_answer(attempt, 0, [1], 5).applied  # the same request again: idempotent
-    assert attempts.save_answer(attempt, 0, None, 6, flagged=True).applied
+    assert autosave.save_answer(attempt, 0, [0], 5).applied
+    assert not autosave.save_answer(attempt, 0, [1], 3).applied  # a late retry of an older change
+    assert not autosave.save_answer(attempt, 0, [1], 5).applied  # the same request again: idempotent
+    assert autosave.save_answer(attempt, 0, None, 6, flagged=True).applied
     row = stored(attempt, 0)
     db.session.refresh(row)
     assert (row.response, row.flagged, row.client_seq) == (None, True, 6)
@@ -140,7 +141,7 @@ def test_autosave_rejects_malformed_requests(exam_world, bad):
     single = next(i for i, item in enumerate(attempt.paper["items"]) if item["question"]["type"] == "single")
     position, response, seq = bad
     with pytest.raises(DomainError, match="answer.invalid"):
-        attempts.save_answer(attempt, single if position == 0 else position, response, seq)
+        autosave.save_answer(attempt, single if position == 0 else position, response, seq)
 
 
 def test_fill_answers_are_text_and_multi_answers_are_sets(exam_world):
@@ -148,26 +149,26 @@ def test_fill_answers_are_text_and_multi_answers_are_sets(exam_world):
     items = attempt.paper["items"]
     fill = next(i for i, it in enumerate(items) if it["question"]["type"] == "fill")
     multi = next(i for i, it in enumerate(items) if it["question"]["type"] == "multiple")
-    attempts.save_answer(attempt, fill, "以人为本", 1)
-    attempts.save_answer(attempt, multi, [3, 1, 3], 1)
+    autosave.save_answer(attempt, fill, "以人为本", 1)
+    autosave.save_answer(attempt, multi, [3, 1, 3], 1)
     with pytest.raises(DomainError):
-        attempts.save_answer(attempt, fill, [1], 2)
+        autosave.save_answer(attempt, fill, [1], 2)
     assert stored(attempt, multi).response == [1, 3]
 
 
 def test_autosave_within_grace_is_accepted_and_after_it_refused(exam_world):
     start_at = utcnow() - timedelta(minutes=61)
     attempt = start(exam_world, now=start_at)
-    attempts.save_answer(attempt, 0, [0], 1, attempt.deadline + timedelta(seconds=29))
+    autosave.save_answer(attempt, 0, [0], 1, attempt.deadline + timedelta(seconds=29))
     with pytest.raises(DomainError, match="attempt.closed"):
-        attempts.save_answer(attempt, 0, [1], 2, attempt.deadline + timedelta(seconds=31))
+        autosave.save_answer(attempt, 0, [1], 2, attempt.deadline + timedelta(seconds=31))
 
 
 def test_autosave_after_submission_is_refused(exam_world):
     attempt = start(exam_world)
-    attempts.submit(attempt)
+    grading.submit(attempt)
     with pytest.raises(DomainError, match="attempt.closed"):
-        attempts.save_answer(attempt, 0, [0], 1)
+        autosave.save_answer(attempt, 0, [0], 1)
 
 
 # ---------------------------------------------------------------- submit and grade
@@ -176,11 +177,11 @@ def test_autosave_after_submission_is_refused(exam_world):
 def test_submit_grades_once_and_repeats_return_the_same_result(exam_world):
     attempt = start(exam_world)
     answer_all(attempt, correct=24)
-    attempts.submit(attempt, by=exam_world.worker)
+    grading.submit(attempt, by=exam_world.worker)
     assert attempt.state is AttemptState.GRADED
     assert (attempt.score, attempt.max_score, attempt.passed) == (100.0, 100.0, True)
     for _ in range(3):
-        again = attempts.submit(db.session.get(Attempt, attempt.id))
+        again = grading.submit(db.session.get(Attempt, attempt.id))
         assert (again.state, again.score) == (AttemptState.GRADED, 100.0)
     kinds = [e.kind for e in events(exam_world.person)]
     assert kinds.count("exam.submitted") == 1 and kinds.count("exam.graded") == 1
@@ -192,8 +193,8 @@ def test_grading_uses_the_template_pass_mark(exam_world):
     # wrong on every 单选 (8 × 5 = 40 points lost) → 60 points
     for pos, item in enumerate(paper):
         response = wrong_answer(attempt, pos) if item["question"]["type"] == "single" else right_answer(attempt, pos)
-        attempts.save_answer(attempt, pos, response, 1)
-    attempts.submit(attempt)
+        autosave.save_answer(attempt, pos, response, 1)
+    grading.submit(attempt)
     assert (attempt.score, attempt.passed) == (60.0, False)
     graded = events(exam_world.person, "exam.graded")[0]
     assert '"passed":false' in graded.payload and '"score":60.0' in graded.payload
@@ -202,25 +203,25 @@ def test_grading_uses_the_template_pass_mark(exam_world):
 def test_grading_an_open_attempt_is_an_invalid_transition(exam_world):
     attempt = start(exam_world)
     with pytest.raises(InvalidTransition):
-        attempts.grade_attempt(attempt)
+        grading.grade_attempt(attempt)
 
 
 def test_submitting_after_the_grace_records_an_expired_attempt(exam_world):
     attempt = start(exam_world, now=utcnow() - timedelta(minutes=70))
-    attempts.submit(attempt)
+    grading.submit(attempt)
     assert attempt.state is AttemptState.GRADED
     assert events(exam_world.person, "exam.expired")
 
 
 def test_expire_overdue_grades_unsubmitted_attempts_only(exam_world):
     late = start(exam_world, person=exam_world.persons[0], now=utcnow() - timedelta(minutes=62))
-    attempts.save_answer(late, 0, right_answer(late, 0), 1, late.deadline)
+    autosave.save_answer(late, 0, right_answer(late, 0), 1, late.deadline)
     running = start(exam_world, person=exam_world.persons[1])
-    assert attempts.expire_overdue() == 1
+    assert grading.expire_overdue() == 1
     db.session.refresh(late)
     assert late.state is AttemptState.GRADED and late.score == 3.0 and late.submitted_at is not None
     assert running.state is AttemptState.IN_PROGRESS
-    assert attempts.expire_overdue() == 0
+    assert grading.expire_overdue() == 0
 
 
 def test_expire_task_commits(exam_world, app):
@@ -245,7 +246,7 @@ def test_beat_schedule_runs_the_expiry_every_minute(app):
 def test_extend_time_moves_the_deadline_and_is_logged(exam_world):
     attempt = start(exam_world)
     before = attempt.deadline
-    attempts.extend_time(attempt, 10, "断电重启", exam_world.organiser)
+    supervision.extend_time(attempt, 10, "断电重启", exam_world.organiser)
     assert attempt.deadline == before + timedelta(minutes=10) and attempt.extra_minutes == 10
     [log] = db.session.scalars(sa.select(AttemptLog).where(AttemptLog.kind == "time_extended")).all()
     assert log.detail["reason"] == "断电重启" and log.actor_id == exam_world.organiser.id
@@ -256,7 +257,7 @@ def test_extension_may_run_past_the_close_of_the_sitting(exam_world):
     now = utcnow()
     exam_world.sitting.closes_at = now + timedelta(minutes=5)
     attempt = start(exam_world, now=now)
-    attempts.extend_time(attempt, 15, "网络故障", exam_world.organiser)
+    supervision.extend_time(attempt, 15, "网络故障", exam_world.organiser)
     assert attempt.deadline == exam_world.sitting.closes_at + timedelta(minutes=15)
 
 
@@ -267,39 +268,39 @@ def test_extension_may_run_past_the_close_of_the_sitting(exam_world):
 def test_extend_time_validation(exam_world, minutes, reason, code):
     attempt = start(exam_world)
     with pytest.raises(DomainError, match=code):
-        attempts.extend_time(attempt, minutes, reason, exam_world.organiser)
+        supervision.extend_time(attempt, minutes, reason, exam_world.organiser)
 
 
 def test_extend_time_of_a_finished_attempt_is_refused(exam_world):
     attempt = start(exam_world)
-    attempts.submit(attempt)
+    grading.submit(attempt)
     with pytest.raises(DomainError, match="attempt.closed"):
-        attempts.extend_time(attempt, 5, "迟到", exam_world.organiser)
+        supervision.extend_time(attempt, 5, "迟到", exam_world.organiser)
 
 
 def test_focus_losses_are_counted_while_in_progress(exam_world):
     attempt = start(exam_world)
-    assert attempts.record_focus_loss(attempt) == 1
-    assert attempts.record_focus_loss(attempt, kind="blur") == 2
-    attempts.submit(attempt)
-    assert attempts.record_focus_loss(attempt) == 2
+    assert supervision.record_focus_loss(attempt) == 1
+    assert supervision.record_focus_loss(attempt, kind="blur") == 2
+    grading.submit(attempt)
+    assert supervision.record_focus_loss(attempt) == 2
 
 
 # ---------------------------------------------------------------- 补考
 
 
 def fail(world, sitting, person):
-    attempt = attempts.start_or_resume(sitting, person.id)
+    attempt = starting.start_or_resume(sitting, person.id)
     answer_all(attempt, correct=5)
-    return attempts.submit(attempt)
+    return grading.submit(attempt)
 
 
 def test_one_makeup_then_retraining(exam_world):
     failed, passed = exam_world.persons[0], exam_world.persons[1]
     fail(exam_world, exam_world.sitting, failed)
-    ok = attempts.start_or_resume(exam_world.sitting, passed.id)
+    ok = starting.start_or_resume(exam_world.sitting, passed.id)
     answer_all(ok, correct=24)
-    attempts.submit(ok)
+    grading.submit(ok)
 
     assert makeups.makeup_candidates(exam_world.sitting) == [failed.id]
     now = utcnow()
@@ -312,7 +313,7 @@ def test_one_makeup_then_retraining(exam_world):
     assert makeup.kind is ExamKind.MAKEUP and makeup.makeup_of_id == exam_world.sitting.id
     assert makeup.enterprise_id == exam_world.enterprise.id and makeup.spec == exam_world.sitting.spec
     assert sittings.is_candidate(makeup, failed.id) and not sittings.is_candidate(makeup, passed.id)
-    assert makeups.outcome(attempts.find_attempt(exam_world.sitting, failed.id)) == "makeup_scheduled"
+    assert makeups.outcome(starting.find_attempt(exam_world.sitting, failed.id)) == "makeup_scheduled"
     assert makeups.makeup_candidates(exam_world.sitting) == []  # the one make-up is scheduled
     with pytest.raises(DomainError, match="makeup.none"):
         makeups.create_makeup_sitting(
@@ -346,9 +347,9 @@ def test_retakes_are_counted_per_person_and_subject_not_per_sitting(exam_world):
     assert makeups.makeup_candidates(again) == []
 
     passed_later = make_sitting(exam_world.template, exam_world.organiser, [person])
-    attempt = attempts.start_or_resume(passed_later, person.id)
+    attempt = starting.start_or_resume(passed_later, person.id)
     answer_all(attempt, correct=24)
-    attempts.submit(attempt)
+    grading.submit(attempt)
     fourth = fail(exam_world, make_sitting(exam_world.template, exam_world.organiser, [person]), person)
     assert makeups.outcome(fourth) is makeups.Outcome.MAKEUP_AVAILABLE  # a pass starts the count again
 

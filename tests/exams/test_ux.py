@@ -6,15 +6,16 @@ import re
 from datetime import timedelta
 
 from app.core.db import utcnow
-from app.exams import attempts, makeups
+from app.exams import makeups
+from app.exams.attempts import grading, starting, supervision
 from app.extensions import db
 from tests.exams.conftest import answer_all
 
 
 def _failed(exam_world):
-    attempt = attempts.start_or_resume(exam_world.sitting, exam_world.person.id, ip="10.1.1.1", user_agent="a")
+    attempt = starting.start_or_resume(exam_world.sitting, exam_world.person.id, ip="10.1.1.1", user_agent="a")
     answer_all(attempt, correct=3)
-    attempts.submit(attempt)
+    grading.submit(attempt)
     db.session.commit()
     assert attempt.passed is False
     return attempt
@@ -42,10 +43,10 @@ def test_no_answers_for_the_candidate_while_a_makeup_is_ahead(exam_world, login)
 
 
 def test_attempt_log_reads_in_words(exam_world, login):
-    attempt = attempts.start_or_resume(exam_world.sitting, exam_world.person.id, ip="10.1.1.1", user_agent="a")
-    attempts.record_focus_loss(attempt, kind="hidden")
-    attempts.start_or_resume(exam_world.sitting, exam_world.person.id, ip="10.9.9.9", user_agent="b")
-    attempts.extend_time(attempt, minutes=10, reason="停电", actor=exam_world.organiser)
+    attempt = starting.start_or_resume(exam_world.sitting, exam_world.person.id, ip="10.1.1.1", user_agent="a")
+    supervision.record_focus_loss(attempt, kind="hidden")
+    starting.start_or_resume(exam_world.sitting, exam_world.person.id, ip="10.9.9.9", user_agent="b")
+    supervision.extend_time(attempt, minutes=10, reason="停电", actor=exam_world.organiser)
     db.session.commit()
     page = login(exam_world.organiser).get(f"/exams/attempts/{attempt.id}/detail").get_data(as_text=True)
     details = re.findall(r'data-testid="log-detail">(.*?)</td>', page, re.S)

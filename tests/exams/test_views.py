@@ -14,7 +14,8 @@ from openpyxl import load_workbook
 
 from app.core.db import utcnow
 from app.core.errors import DomainError
-from app.exams import attempts, models, sittings
+from app.exams import models, sittings
+from app.exams.attempts import autosave, grading, starting, supervision
 from app.exams.models import Attempt, AttemptState, ExamKind, Sitting
 from app.extensions import db
 from tests.conftest import csrf_token_from
@@ -213,10 +214,10 @@ def test_review_waits_for_the_sitting_to_close_and_for_the_makeup(exam_world, lo
     assert not SECRET_MARKERS.search(html) and 'data-testid="review-later"' in html and "后可查看答题详情" in html
 
     colleague = exam_world.persons[1]
-    passed = attempts.start_or_resume(exam_world.sitting, colleague.id)
+    passed = starting.start_or_resume(exam_world.sitting, colleague.id)
     for pos in range(len(passed.paper["items"])):
-        attempts.save_answer(passed, pos, right_answer(passed, pos), pos + 1)
-    attempts.submit(passed)
+        autosave.save_answer(passed, pos, right_answer(passed, pos), pos + 1)
+    grading.submit(passed)
     exam_world.sitting.closes_at = utcnow() - timedelta(minutes=1)
     db.session.commit()
 
@@ -229,8 +230,8 @@ def test_review_waits_for_the_sitting_to_close_and_for_the_makeup(exam_world, lo
 
 def test_an_organiser_using_the_national_bank_sees_no_answers(exam_world, login):
     """The enterprise organises a training exam drawn from the national bank: it sees scores, never the key."""
-    attempt = attempts.start_or_resume(exam_world.sitting, exam_world.person.id)
-    attempts.submit(attempt)
+    attempt = starting.start_or_resume(exam_world.sitting, exam_world.person.id)
+    grading.submit(attempt)
     db.session.commit()
     html = login(exam_world.organiser).get(f"/exams/attempts/{attempt.id}/result").data.decode()
     assert 'data-testid="score"' in html and not SECRET_MARKERS.search(html)
@@ -292,9 +293,9 @@ def test_nobody_else_reaches_an_attempt(exam_world, login, client):
 
 
 def test_board_shows_progress_and_is_scoped(exam_world, login):
-    attempts.start_or_resume(exam_world.sitting, exam_world.person.id, ip="10.1.1.1", user_agent="x")
-    attempt = attempts.find_attempt(exam_world.sitting, exam_world.person.id)
-    attempts.record_focus_loss(attempt)
+    starting.start_or_resume(exam_world.sitting, exam_world.person.id, ip="10.1.1.1", user_agent="x")
+    attempt = starting.find_attempt(exam_world.sitting, exam_world.person.id)
+    supervision.record_focus_loss(attempt)
     db.session.commit()
     client = login(exam_world.organiser)
     html = client.get(f"/exams/sittings/{exam_world.sitting.id}").data.decode()
@@ -309,7 +310,7 @@ def test_regulator_sees_sittings_in_region_but_cannot_act(exam_world, login, fac
     regulator = factory.regulator("320100")
     far = factory.regulator("320500")
     factory.commit()
-    attempt = attempts.start_or_resume(exam_world.sitting, exam_world.person.id)
+    attempt = starting.start_or_resume(exam_world.sitting, exam_world.person.id)
     db.session.commit()
     client = login(regulator)
     assert client.get(f"/exams/sittings/{exam_world.sitting.id}").status_code == 200
@@ -318,9 +319,9 @@ def test_regulator_sees_sittings_in_region_but_cannot_act(exam_world, login, fac
 
 
 def test_export_results_xlsx(exam_world, login):
-    attempt = attempts.start_or_resume(exam_world.sitting, exam_world.person.id)
-    attempts.save_answer(attempt, 0, right_answer(attempt, 0), 1)
-    attempts.submit(attempt)
+    attempt = starting.start_or_resume(exam_world.sitting, exam_world.person.id)
+    autosave.save_answer(attempt, 0, right_answer(attempt, 0), 1)
+    grading.submit(attempt)
     db.session.commit()
     response = login(exam_world.organiser).get(f"/exams/sittings/{exam_world.sitting.id}/results.xlsx")
     assert response.status_code == 200
@@ -332,7 +333,7 @@ def test_export_results_xlsx(exam_world, login):
 
 
 def test_extend_time_form(exam_world, login):
-    attempt = attempts.start_or_resume(exam_world.sitting, exam_world.person.id)
+    attempt = starting.start_or_resume(exam_world.sitting, exam_world.person.id)
     db.session.commit()
     deadline = attempt.deadline
     client = login(exam_world.organiser)
@@ -407,8 +408,8 @@ def test_an_enterprise_cannot_organise_a_qualification_exam(exam_world, login):
 
 
 def test_makeup_is_offered_for_failed_candidates(exam_world, login):
-    attempt = attempts.start_or_resume(exam_world.sitting, exam_world.person.id)
-    attempts.submit(attempt)
+    attempt = starting.start_or_resume(exam_world.sitting, exam_world.person.id)
+    grading.submit(attempt)
     db.session.commit()
     client = login(exam_world.organiser)
     assert 'data-testid="makeup"' in client.get(f"/exams/sittings/{exam_world.sitting.id}").data.decode()
@@ -424,7 +425,7 @@ def test_makeup_is_offered_for_failed_candidates(exam_world, login):
 
 @pytest.mark.parametrize("state", [AttemptState.SUBMITTED])
 def test_result_page_before_grading_says_so(exam_world, login, state):
-    attempt = attempts.start_or_resume(exam_world.sitting, exam_world.person.id)
+    attempt = starting.start_or_resume(exam_world.sitting, exam_world.person.id)
     db.session.execute(sa.update(Attempt).values(state=state))
     db.session.commit()
     html = login(exam_world.worker).get(f"/exams/attempts/{attempt.id}/result").data.decode()

@@ -10,7 +10,8 @@ from app.auth.ownership import OwnerScope
 from app.bank import services as bank_services
 from app.bank.models import BankQuestion
 from app.core.db import utcnow
-from app.exams import attempts, sittings
+from app.exams import sittings
+from app.exams.attempts import starting
 from app.exams.models import ExamKind
 from app.extensions import db
 from question_bank import PaperSpec, QuestionType, Section, write_questions
@@ -44,7 +45,7 @@ def objects_for_access_matrix(tenant_world) -> dict:
         person_ids=[w.person_a.id],
         actor=w.admin_a,
     )
-    attempt = attempts.start_or_resume(sitting, w.person_a.id, ip="10.0.0.1", user_agent="matrix", now=now)
+    attempt = starting.start_or_resume(sitting, w.person_a.id, ip="10.0.0.1", user_agent="matrix", now=now)
     return {
         "bank_id": bank.id,
         "question_id": question_id,

@@ -9,8 +9,8 @@ import pytest
 from PIL import Image
 
 from app.core.errors import DomainError
-from app.people import snapshots
-from app.people.snapshots import schedule_status
+from app.people.snapshots import schedule, taking
+from app.people.snapshots.schedule import schedule_status
 
 T0 = datetime(2026, 11, 29, 2, 0, 0)
 
@@ -22,7 +22,7 @@ def at(seconds: float) -> datetime:
 def test_the_start_snapshot_has_no_grace():
     assert schedule_status(T0, [300], [], at(0), grace=60).ok is False
     assert schedule_status(T0, [300], [], at(30), grace=60).due is True
-    assert schedule_status(T0, [300], [at(5)], at(30), grace=60) == snapshots.Status(
+    assert schedule_status(T0, [300], [at(5)], at(30), grace=60) == schedule.Status(
         due=False, ok=True, passed=1, taken=1
     )
 
@@ -47,7 +47,7 @@ def test_no_grace_before_the_start_snapshot_even_at_a_random_moment():
     # once it arrives (late, after the first moment) it covers both, and the next moment has its grace again
     late = [at(320)]
     assert schedule_status(T0, [300, 600], late, at(330), grace=60).ok is True
-    assert schedule_status(T0, [300, 600], late, at(630), grace=60) == snapshots.Status(
+    assert schedule_status(T0, [300, 600], late, at(630), grace=60) == schedule.Status(
         due=True, ok=True, passed=3, taken=1
     )
 
@@ -66,17 +66,17 @@ def test_grace_only_when_every_earlier_moment_has_its_snapshot():
     assert schedule_status(T0, [300, 600], kept, at(661), grace=60).ok is False
     assert schedule_status(T0, [300, 600], [*kept, at(670)], at(700), grace=60).ok is True
     # one snapshot after both moments covers both: crediting goes on without any grace
-    assert schedule_status(T0, [300, 600], [at(2), at(605)], at(900), grace=60) == snapshots.Status(
+    assert schedule_status(T0, [300, 600], [at(2), at(605)], at(900), grace=60) == schedule.Status(
         due=False, ok=True, passed=3, taken=2
     )
 
 
 def test_random_moments_fall_inside_the_window_and_count_the_start(app):
     for _ in range(50):
-        offsets = snapshots.draw_offsets(1000, 4)
+        offsets = schedule.draw_offsets(1000, 4)
         assert len(offsets) == 3 and offsets == sorted(offsets) and all(100 <= s <= 900 for s in offsets)
-    assert snapshots.draw_offsets(1000, 1) == [] and snapshots.draw_offsets(0, 3) == []
-    assert len({tuple(snapshots.draw_offsets(3600, 3)) for _ in range(20)}) > 1  # not a fixed schedule
+    assert schedule.draw_offsets(1000, 1) == [] and schedule.draw_offsets(0, 3) == []
+    assert len({tuple(schedule.draw_offsets(3600, 3)) for _ in range(20)}) > 1  # not a fixed schedule
 
 
 def _image(fmt: str, size=(800, 600)) -> bytes:
@@ -86,11 +86,11 @@ def _image(fmt: str, size=(800, 600)) -> bytes:
 
 
 def test_an_upload_is_re_encoded_small_and_bounded(app):
-    with Image.open(io.BytesIO(snapshots.normalise_snapshot(_image("PNG"), max_bytes=1 << 20))) as image:
+    with Image.open(io.BytesIO(taking.normalise_snapshot(_image("PNG"), max_bytes=1 << 20))) as image:
         assert image.format == "JPEG" and image.size == (640, 480)
     with pytest.raises(DomainError) as too_big:
-        snapshots.normalise_snapshot(_image("PNG"), max_bytes=100)
+        taking.normalise_snapshot(_image("PNG"), max_bytes=100)
     assert too_big.value.code == "snapshot.too_large" and too_big.value.status == 413
     with pytest.raises(DomainError) as gif:
-        snapshots.normalise_snapshot(_image("GIF"), max_bytes=1 << 20)
+        taking.normalise_snapshot(_image("GIF"), max_bytes=1 << 20)
     assert gif.value.code == "snapshot.not_an_image"

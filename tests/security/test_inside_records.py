@@ -17,7 +17,7 @@ from app.bank.models import Bank, BankQuestion
 from app.bank.queries import bump_revision
 from app.core.db import utcnow
 from app.core.errors import DomainError
-from app.exams import attempts
+from app.exams.attempts import grading, starting, supervision
 from app.exams.models import Attempt, AttemptState, ExamKind
 from app.extensions import db
 from app.people.models import Employment, Post
@@ -56,8 +56,8 @@ def test_the_answer_key_reaches_only_who_manages_the_bank(app, client, login, ex
     """The national bank's explanations and 填空 answers (markers) appear on no page for a user who only uses the bank
     — the organising enterprise, a regulator, an institution, the candidate — and do for the platform admin."""
     bank_id = exam_world.template.bank_ids[0]
-    attempt = attempts.start_or_resume(exam_world.sitting, exam_world.person.id)
-    attempts.submit(attempt)
+    attempt = starting.start_or_resume(exam_world.sitting, exam_world.person.id)
+    grading.submit(attempt)
     institution = factory.institution("320102")
     users = {
         "enterprise (organiser)": exam_world.organiser,
@@ -214,11 +214,11 @@ def test_the_last_four_digits_are_not_an_identity(spot):
 def test_the_expiry_job_does_not_close_an_attempt_whose_time_was_just_extended(exam_world):
     """Issue #11.13: the job read an overdue attempt, the organiser extended it, the job still closed it."""
     now = utcnow()
-    attempt = attempts.start_or_resume(exam_world.sitting, exam_world.person.id, now=now - timedelta(hours=2))
+    attempt = starting.start_or_resume(exam_world.sitting, exam_world.person.id, now=now - timedelta(hours=2))
     job_now = attempt.deadline + timedelta(minutes=5)
     stale = db.session.scalars(sa.select(Attempt).where(Attempt.deadline < job_now)).one()  # what the job read
-    attempts.extend_time(attempt, 30, "停电", exam_world.organiser, now=job_now)
-    assert attempts.expire(stale, job_now) is False
+    supervision.extend_time(attempt, 30, "停电", exam_world.organiser, now=job_now)
+    assert grading.expire(stale, job_now) is False
     assert attempt.state is AttemptState.IN_PROGRESS
 
 

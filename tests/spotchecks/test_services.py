@@ -268,13 +268,13 @@ def test_finding_lifecycle_with_makeup(world):
     rectification.reject_finding(finding, actor=world.regulator, reason="尚未补考")
     assert finding.status is FindingState.REJECTED and finding.reject_reason == "尚未补考"
     # the person sits the 补考 and passes
-    from app.exams import attempts
+    from app.exams.attempts import autosave, grading, starting
 
-    attempt = attempts.start_or_resume(makeup, finding.person_id, now=now)
+    attempt = starting.start_or_resume(makeup, finding.person_id, now=now)
     for pos, item in enumerate(attempt.paper["items"]):
         order = item["option_order"] or list(range(len(item["question"]["options"])))
-        attempts.save_answer(attempt, pos, [order.index(item["question"]["answer"][0])], 1, now)
-    attempts.submit(attempt, now)
+        autosave.save_answer(attempt, pos, [order.index(item["question"]["answer"][0])], 1, now)
+    grading.submit(attempt, now)
     assert rectification.makeup_passed(finding)
     rectification.request_review(finding, actor=admin)
     rectification.close_finding(finding, actor=world.regulator)

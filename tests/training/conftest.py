@@ -11,9 +11,10 @@ import pytest
 
 from app.auth.models import Role, User
 from app.bank.models import PaperTemplate
-from app.people import faces, photos, snapshots
+from app.people import faces, photos
 from app.people import tasks as people_tasks
 from app.people.models import Enterprise, Person, Post
+from app.people.snapshots import schedule
 from app.training import classes, courses, study
 from app.training.models import ClassMode, Course, LessonKind, TrainingClass, TrainingType
 from tests.exams.conftest import _fast_passwords, make_template  # noqa: F401  (fixture re-used)
@@ -103,7 +104,7 @@ def on(app, monkeypatch):
     monkeypatch.setitem(app.config, "SNAPSHOTS_LESSONS", True)
     monkeypatch.setitem(app.config, "SNAPSHOTS_PER_LESSON", 2)
     monkeypatch.setitem(app.config, "SNAPSHOT_GRACE_SECONDS", 60)
-    monkeypatch.setattr(snapshots, "draw_offsets", lambda span, count: [120] * (count - 1))
+    monkeypatch.setattr(schedule, "draw_offsets", lambda span, count: [120] * (count - 1))
     clock = {"now": datetime(2026, 11, 29, 2, 0, 0)}
     monkeypatch.setattr(study, "utcnow", lambda: clock["now"])
     monkeypatch.setattr("app.training.views.utcnow", lambda: clock["now"])
@@ -119,7 +120,7 @@ def checker(app, monkeypatch, training_world, factory):
     monkeypatch.setitem(app.config, "FACE_CHECKER", "test")
     queued: list[int] = []
     monkeypatch.setattr(
-        "app.people.snapshots.enqueue_after_commit", lambda task, snapshot_id: queued.append(snapshot_id)
+        "app.people.snapshots.taking.enqueue_after_commit", lambda task, snapshot_id: queued.append(snapshot_id)
     )
     answers: list[faces.FaceMatch] = []
     monkeypatch.setattr(faces, "compare", lambda registered, snapshot: answers.pop(0))

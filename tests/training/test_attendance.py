@@ -15,7 +15,8 @@ from app.archive.models import ArchiveEvent
 from app.auth.models import Role
 from app.core.errors import DomainError
 from app.extensions import db
-from app.training import attendance, classes, hours, sign_in
+from app.training import classes, hours, sign_in
+from app.training.attendance import corrections, daily_budget, entry_rules, recording
 from app.training.models import (
     Attendance,
     AttendanceCorrection,
@@ -44,7 +45,7 @@ def offline_class(world, title="面授班", *, mode=ClassMode.OFFLINE, actor=Non
 
 
 def record(training_class, world, minutes=90, *, on=date(2026, 11, 20), now=NOV_20_AFTERNOON, label="上午", **kw):
-    return attendance.record(
+    return recording.record(
         training_class,
         world.person.id,
         session_date=on,
@@ -116,7 +117,7 @@ def test_today_is_the_class_regions_day_not_the_servers(world, factory):
     urumqi = offline_class(world, "乌鲁木齐面授班")
     urumqi.region_code = west.code
     db.session.flush()
-    assert attendance.class_today(urumqi, late) == date(2026, 11, 20)
+    assert entry_rules.class_today(urumqi, late) == date(2026, 11, 20)
     assert refusal(lambda: record(urumqi, world, on=date(2026, 11, 21), now=late, label="下午")).code == (
         "attendance.future"
     )
@@ -154,7 +155,7 @@ def test_an_entry_may_not_overlap_the_days_online_credit(world):
     assert overlap.code == "attendance.online_overlap"
     assert "已有网络学习 4 学时" in overlap.message and "最多还能记面授 180 分钟" in overlap.message
     record(blended, world, 180)  # 4 + 4 学时: the cap exactly
-    assert attendance.day_budget(world.person.id, date(2026, 11, 20)).left_minutes == 0
+    assert daily_budget.day_budget(world.person.id, date(2026, 11, 20)).left_minutes == 0
 
 
 def test_the_cap_is_a_rule_of_the_region(world):
@@ -206,13 +207,13 @@ def test_after_the_day_an_entry_is_not_recorded_directly(after_the_day):
     assert refused.code == "attendance.after_day"
     assert refused.message == "2026-11-20 已经过去：更正须提交申请，由负责人或监管部门批准"
     with pytest.raises(DomainError) as change:
-        attendance.change(w.entry, minutes=45, actor=w.organiser, reason="记错", now=NOV_22)
+        recording.change(w.entry, minutes=45, actor=w.organiser, reason="记错", now=NOV_22)
     assert change.value.code == "attendance.after_day"
 
 
 def test_a_late_entry_is_applied_only_when_a_second_person_approves_it(after_the_day):
     w = after_the_day
-    asked = attendance.enter(
+    asked = corrections.enter(
         w.offline,
         w.person.id,
         session_date=date(2026, 11, 20),
@@ -226,14 +227,14 @@ def test_a_late_entry_is_applied_only_when_a_second_person_approves_it(after_the
     assert hours.class_minutes(w.person.id, w.offline.id) == (0, 90)  # nothing counted while it waits
     for not_second in (w.organiser, w.colleague, w.far_regulator):
         with pytest.raises(DomainError) as refused:
-            attendance.approve(asked, actor=not_second, now=NOV_22)
+            corrections.approve(asked, actor=not_second, now=NOV_22)
         assert refused.value.code == "correction.not_approver"
-    attendance.approve(asked, actor=w.supervisor, note="与纸质签到表核对无误", now=NOV_22)
+    corrections.approve(asked, actor=w.supervisor, note="与纸质签到表核对无误", now=NOV_22)
     assert asked.state is CorrectionState.APPROVED and asked.decided_by_id == w.supervisor.id
     entry = db.session.get(Attendance, asked.attendance_id)
     assert (entry.minutes, entry.recorded_by_id, entry.correction_id) == (135, w.organiser.id, asked.id)
     assert day_minutes(w.person.id, date(2026, 11, 20)) == 225
-    again = refusal(lambda: attendance.approve(asked, actor=w.regulator, now=NOV_22))
+    again = refusal(lambda: corrections.approve(asked, actor=w.regulator, now=NOV_22))
     assert again.code == "correction.decided"
     assert kinds(w.person.id)[-3:] == [
         "attendance.correction_requested",
@@ -244,9 +245,9 @@ def test_a_late_entry_is_applied_only_when_a_second_person_approves_it(after_the
 
 def test_the_supervising_regulator_approves_a_withdrawal_and_the_day_gets_its_minutes_back(after_the_day):
     w = after_the_day
-    asked = attendance.correct(w.entry, minutes=0, actor=w.organiser, reason="该学员当天请假，误录", now=NOV_22)
+    asked = corrections.correct(w.entry, minutes=0, actor=w.organiser, reason="该学员当天请假，误录", now=NOV_22)
     assert asked.kind.value == "withdraw" and asked.old_minutes == 90
-    attendance.approve(asked, actor=w.regulator, now=NOV_22)
+    corrections.approve(asked, actor=w.regulator, now=NOV_22)
     assert db.session.get(Attendance, w.entry.id) is None
     assert day_minutes(w.person.id, date(2026, 11, 20)) == 0
     assert kinds(w.person.id)[-1] == "training.attendance_withdrawn"
@@ -254,10 +255,10 @@ def test_the_supervising_regulator_approves_a_withdrawal_and_the_day_gets_its_mi
 
 def test_a_rejection_needs_a_note_and_changes_nothing(after_the_day):
     w = after_the_day
-    asked = attendance.correct(w.entry, minutes=180, actor=w.organiser, reason="实际上了一整个上午", now=NOV_22)
-    assert refusal(lambda: attendance.reject(asked, actor=w.regulator, note="", now=NOV_22)).code == "correction.note"
+    asked = corrections.correct(w.entry, minutes=180, actor=w.organiser, reason="实际上了一整个上午", now=NOV_22)
+    assert refusal(lambda: corrections.reject(asked, actor=w.regulator, note="", now=NOV_22)).code == "correction.note"
     asked = db.session.get(AttendanceCorrection, asked.id)
-    attendance.reject(asked, actor=w.regulator, note="录像显示 10:30 离场", now=NOV_22)
+    corrections.reject(asked, actor=w.regulator, note="录像显示 10:30 离场", now=NOV_22)
     assert asked.state is CorrectionState.REJECTED
     assert db.session.get(Attendance, w.entry.id).minutes == 90
     assert kinds(w.person.id)[-1] == "attendance.correction_rejected"
@@ -268,7 +269,7 @@ def test_approval_checks_the_rules_again_and_refuses_a_day_filled_meanwhile(afte
     approving it is refused and it stays pending (the approval rolled back whole)."""
     w = after_the_day
     first, second = (
-        attendance.request_correction(
+        corrections.request_correction(
             w.offline,
             w.person.id,
             session_date=date(2026, 11, 20),
@@ -280,9 +281,9 @@ def test_approval_checks_the_rules_again_and_refuses_a_day_filled_meanwhile(afte
         )
         for label in ("下午", "晚上")
     )
-    attendance.approve(first, actor=w.supervisor, now=NOV_22)
+    corrections.approve(first, actor=w.supervisor, now=NOV_22)
     db.session.commit()
-    refused = refusal(lambda: attendance.approve(second, actor=w.supervisor, now=NOV_22), rollback=True)
+    refused = refusal(lambda: corrections.approve(second, actor=w.supervisor, now=NOV_22), rollback=True)
     assert refused.code == "attendance.daily_cap"
     assert db.session.get(AttendanceCorrection, second.id).state is CorrectionState.PENDING
     assert day_minutes(w.person.id, date(2026, 11, 20)) == 330
@@ -291,7 +292,7 @@ def test_approval_checks_the_rules_again_and_refuses_a_day_filled_meanwhile(afte
 def test_on_the_day_the_organiser_corrects_alone(world):
     offline = offline_class(world)
     entry = record(offline, world, 180)
-    changed = attendance.correct(entry, minutes=120, actor=world.organiser, reason="提前下课", now=NOV_20_AFTERNOON)
+    changed = corrections.correct(entry, minutes=120, actor=world.organiser, reason="提前下课", now=NOV_20_AFTERNOON)
     assert changed.minutes == 120 and day_minutes(world.person.id, date(2026, 11, 20)) == 120
     assert "training.attendance_changed" in kinds(world.person.id)
 

@@ -13,7 +13,9 @@ import sqlalchemy as sa
 from app.archive.models import ArchiveEvent
 from app.auth.models import Role
 from app.extensions import db
-from app.training import attendance, classes, enrolment
+from app.training import classes
+from app.training.attendance import corrections
+from app.training.enrolment import applications
 from app.training.models import (
     Attendance,
     AttendanceCorrection,
@@ -87,7 +89,7 @@ def test_entries_racing_for_one_day_never_pass_the_daily_cap(app, offline, monke
 def test_approvers_clicking_at_once_apply_a_correction_once(app, offline, factory, monkeypatch):
     w = offline
     monkeypatch.setattr("app.training.attendance_views.utcnow", lambda: NOV_22)
-    correction = attendance.request_correction(
+    correction = corrections.request_correction(
         w.offline,
         w.person.id,
         session_date=date(2026, 11, 20),
@@ -135,7 +137,7 @@ def test_a_double_submitted_application_is_made_once(app, applied):
 
 def test_an_application_accepted_by_several_clicks_at_once_enrols_once(app, applied):
     w = applied
-    enrolment.apply(w.institution_class, [w.person.id], actor=w.organiser)
+    applications.apply(w.institution_class, [w.person.id], actor=w.organiser)
     application_id = db.session.scalar(sa.select(EnrolmentApplication.id))
     db.session.commit()
     clients = logged_in_clients(app, w.institution_user, 6)

@@ -7,8 +7,8 @@ import re
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.people import snapshots
 from app.people.models import Person, Snapshot
+from app.people.snapshots import schedule
 from app.seed.demo import seed_demo
 from app.training import held
 from app.training.models import TrainingClass
@@ -17,7 +17,7 @@ from tests.test_demo_seed import log_in
 
 def test_the_demo_worker_sees_a_class_with_credited_time(app, client, monkeypatch):
     # two random moments 2 s apart: the snapshot after the first covers both (the seed failed on such a draw)
-    monkeypatch.setattr(snapshots, "draw_offsets", lambda span, count: [100, 102][: count - 1])
+    monkeypatch.setattr(schedule, "draw_offsets", lambda span, count: [100, 102][: count - 1])
     assert seed_demo() is True
     db.session.commit()
     mine = log_in(client, "worker").get("/training/mine").get_data(as_text=True)

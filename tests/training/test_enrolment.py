@@ -19,8 +19,9 @@ from app.core.clock import local_today, utcnow
 from app.core.errors import DomainError
 from app.extensions import db
 from app.people.models import Person, Trainee
-from app.training import classes, courses, enrolment, study
+from app.training import classes, courses, study
 from app.training.crediting import Heartbeat
+from app.training.enrolment import applications, continuing, id_files, invitations, picking
 from app.training.models import (
     ApplicationState,
     ClassMode,
@@ -70,7 +71,7 @@ def inst(training_world, factory) -> Inst:
 
 
 def pickable(user, training_class, q="") -> list[str]:
-    return [p.name for p in db.session.scalars(enrolment.pickable_query(user, training_class, q))]
+    return [p.name for p in db.session.scalars(picking.pickable_query(user, training_class, q))]
 
 
 def application_of(person) -> EnrolmentApplication:
@@ -91,7 +92,7 @@ def kinds(person) -> list[str]:
 def test_the_pick_list_is_the_enterprises_staff_without_those_enrolled_or_applied_for(inst):
     w = inst.world
     assert pickable(w.organiser, inst.training_class) == ["李小红", "王大锤"]
-    enrolment.apply(inst.training_class, [w.person.id], actor=w.organiser)
+    applications.apply(inst.training_class, [w.person.id], actor=w.organiser)
     assert pickable(w.organiser, inst.training_class) == ["李小红"]
     assert pickable(inst.other_admin, inst.training_class) == ["江宁学员"]
 
@@ -109,14 +110,14 @@ def test_staff_are_found_by_name_by_the_whole_id_number_or_its_last_four(inst):
 
 def test_an_accepted_application_enrols_the_person_as_the_institutions_trainee(inst, login):
     w = inst.world
-    assert enrolment.apply(inst.training_class, [w.person.id], actor=w.organiser) == 1
-    assert enrolment.apply(inst.training_class, [w.person.id], actor=w.organiser) == 0  # already pending
+    assert applications.apply(inst.training_class, [w.person.id], actor=w.organiser) == 1
+    assert applications.apply(inst.training_class, [w.person.id], actor=w.organiser) == 0  # already pending
     application = application_of(w.person)
     assert application.state is ApplicationState.PENDING
     assert not classes.is_enrolled(inst.training_class, w.person.id)
     assert db.session.scalar(sa.select(Trainee.id).where(Trainee.person_id == w.person.id)) is None
-    assert enrolment.accept(inst.training_class, [application.id], actor=inst.user) == 1
-    assert enrolment.accept(inst.training_class, [application.id], actor=inst.user) == 0  # a second click
+    assert applications.accept(inst.training_class, [application.id], actor=inst.user) == 1
+    assert applications.accept(inst.training_class, [application.id], actor=inst.user) == 0  # a second click
     assert classes.is_enrolled(inst.training_class, w.person.id)
     assert db.session.scalar(sa.select(Trainee.id).where(Trainee.person_id == w.person.id)) is not None
     assert kinds(w.person)[-3:] == ["training.applied", "person.trainee", "training.enrolled"]
@@ -126,16 +127,16 @@ def test_an_accepted_application_enrols_the_person_as_the_institutions_trainee(i
 
 def test_a_refusal_says_why_and_the_enterprise_may_apply_again(inst):
     w = inst.world
-    enrolment.apply(inst.training_class, [w.person.id], actor=w.organiser)
+    applications.apply(inst.training_class, [w.person.id], actor=w.organiser)
     application = application_of(w.person)
     with pytest.raises(DomainError) as no_note:
-        enrolment.refuse(inst.training_class, [application.id], actor=inst.user, note="")
+        applications.refuse(inst.training_class, [application.id], actor=inst.user, note="")
     assert no_note.value.code == "enrolment.refusal_note"
-    assert enrolment.refuse(inst.training_class, [application.id], actor=inst.user, note="本期名额已满") == 1
+    assert applications.refuse(inst.training_class, [application.id], actor=inst.user, note="本期名额已满") == 1
     db.session.refresh(application)
     assert (application.state, application.note) == (ApplicationState.REFUSED, "本期名额已满")
     assert "王大锤" in pickable(w.organiser, inst.training_class)
-    assert enrolment.apply(inst.training_class, [w.person.id], actor=w.organiser) == 1
+    assert applications.apply(inst.training_class, [w.person.id], actor=w.organiser) == 1
     db.session.refresh(application)
     assert application.state is ApplicationState.PENDING and application.note == ""
     assert kinds(w.person)[-3:] == ["training.applied", "training.application_refused", "training.applied"]
@@ -143,28 +144,28 @@ def test_a_refusal_says_why_and_the_enterprise_may_apply_again(inst):
 
 def test_the_enterprise_withdraws_a_pending_application_once(inst):
     w = inst.world
-    enrolment.apply(inst.training_class, [w.person.id], actor=w.organiser)
+    applications.apply(inst.training_class, [w.person.id], actor=w.organiser)
     application = application_of(w.person)
-    enrolment.withdraw(application, actor=w.organiser)
+    applications.withdraw(application, actor=w.organiser)
     assert application.state is ApplicationState.WITHDRAWN
     with pytest.raises(DomainError) as again:
-        enrolment.withdraw(application, actor=w.organiser)
+        applications.withdraw(application, actor=w.organiser)
     assert again.value.code == "enrolment.not_pending"
-    assert enrolment.accept(inst.training_class, [application.id], actor=inst.user) == 0
+    assert applications.accept(inst.training_class, [application.id], actor=inst.user) == 0
 
 
 def test_nobody_applies_for_someone_elses_staff_or_decides_someone_elses_class(inst, factory):
     w = inst.world
     with pytest.raises(DomainError) as theirs:
-        enrolment.apply(inst.training_class, [inst.other_person.id], actor=w.organiser)
+        applications.apply(inst.training_class, [inst.other_person.id], actor=w.organiser)
     assert theirs.value.code == "enrolment.out_of_scope"
     with pytest.raises(DomainError) as own_class:  # an enterprise's own class: it enrols, nobody applies
-        enrolment.apply(w.training_class, [w.person.id], actor=inst.other_admin)
+        applications.apply(w.training_class, [w.person.id], actor=inst.other_admin)
     assert own_class.value.code == "enrolment.not_applicant"
-    enrolment.apply(inst.training_class, [w.person.id], actor=w.organiser)
+    applications.apply(inst.training_class, [w.person.id], actor=w.organiser)
     stranger = factory.user(Role.INSTITUTION, institution_id=factory.institution("320102").id)
     with pytest.raises(DomainError) as not_theirs:
-        enrolment.accept(inst.training_class, [application_of(w.person).id], actor=stranger)
+        applications.accept(inst.training_class, [application_of(w.person).id], actor=stranger)
     assert not_theirs.value.code == "enrolment.not_reviewer"
 
 
@@ -179,8 +180,8 @@ def test_an_enterprise_of_another_province_does_not_see_the_class(inst, factory,
 
 def test_the_institution_enrols_its_own_trainees_directly_and_nobody_else(inst):
     w = inst.world
-    enrolment.apply(inst.training_class, [w.person.id], actor=w.organiser)
-    enrolment.accept(inst.training_class, [application_of(w.person).id], actor=inst.user)
+    applications.apply(inst.training_class, [w.person.id], actor=w.organiser)
+    applications.accept(inst.training_class, [application_of(w.person).id], actor=inst.user)
     second = institution_class(inst.user, "机构第二期")
     assert pickable(inst.user, second) == ["王大锤"]  # its 学员 (still employed): 李小红 never applied
     assert pickable(inst.user, inst.training_class) == []
@@ -191,11 +192,11 @@ def test_the_institution_enrols_its_own_trainees_directly_and_nobody_else(inst):
 
 def test_an_institution_invites_enterprises_of_its_province(inst, factory, login):
     w = inst.world
-    assert enrolment.invite(inst.training_class, w.enterprise.id, actor=inst.user, note="欢迎报名") is True
-    assert enrolment.invite(inst.training_class, w.enterprise.id, actor=inst.user) is False
+    assert invitations.invite(inst.training_class, w.enterprise.id, actor=inst.user, note="欢迎报名") is True
+    assert invitations.invite(inst.training_class, w.enterprise.id, actor=inst.user) is False
     shanghai = factory.enterprise(name="上海某化工", region="310104")
     with pytest.raises(DomainError) as far:
-        enrolment.invite(inst.training_class, shanghai.id, actor=inst.user)
+        invitations.invite(inst.training_class, shanghai.id, actor=inst.user)
     assert far.value.code == "enrolment.no_such_enterprise"
     db.session.commit()
     page = login(w.organiser).get("/training/applications").get_data(as_text=True)
@@ -226,7 +227,7 @@ def test_a_file_of_id_numbers_as_exports_hold_them(inst, factory):
     fifteen = int(old.id_number[:6] + old.id_number[8:17])
     spaced = " ".join(w.person.id_number[i : i + 6] for i in range(0, 18, 6))
     data = id_file((1, "王大锤", spaced), (None, None, None), (2, "赵老", fifteen))
-    result = enrolment.bulk(inst.training_class, data, actor=w.organiser, filename="名单.xlsx")
+    result = id_files.bulk(inst.training_class, data, actor=w.organiser, filename="名单.xlsx")
     assert (result.done, result.skipped, result.errors, result.applied) == (2, 0, [], True)
     assert {a.person_id for a in db.session.scalars(sa.select(EnrolmentApplication))} == {w.person.id, old.id}
 
@@ -249,7 +250,7 @@ def test_a_file_with_bad_rows_names_each_and_stores_nothing_unless_asked(inst, f
         (6, "王大锤", w.person.id_number),
         (7, "数字", float(as_number)),
     )
-    result = enrolment.bulk(inst.training_class, data, actor=w.organiser)
+    result = id_files.bulk(inst.training_class, data, actor=w.organiser)
     assert result.done == 0 and db.session.scalar(sa.select(sa.func.count()).select_from(EnrolmentApplication)) == 0
     errors = dict(result.errors)
     assert sorted(errors) == [4, 5, 6, 7, 8, 9]  # the title row is row 1, the header row 2
@@ -258,7 +259,7 @@ def test_a_file_with_bad_rows_names_each_and_stores_nothing_unless_asked(inst, f
     assert errors[7] == "姓名与证件号码不符"
     assert errors[8] == "与第 3 行重复"
     assert "被表格存成了数字" in errors[9]
-    result = enrolment.bulk(inst.training_class, data, actor=w.organiser, valid_only=True)
+    result = id_files.bulk(inst.training_class, data, actor=w.organiser, valid_only=True)
     assert result.done == 1 and [a.person_id for a in db.session.scalars(sa.select(EnrolmentApplication))] == [
         w.person.id
     ]
@@ -267,14 +268,14 @@ def test_a_file_with_bad_rows_names_each_and_stores_nothing_unless_asked(inst, f
 def test_a_file_without_a_header_is_a_column_of_id_numbers(inst):
     w = inst.world
     data = id_file((w.person.id_number,), (w.persons[1].id_number,), title=None, header=None)
-    result = enrolment.bulk(inst.training_class, data, actor=w.organiser)
+    result = id_files.bulk(inst.training_class, data, actor=w.organiser)
     assert (result.done, result.errors) == (2, [])
 
 
 def test_the_organiser_enrols_its_own_class_from_a_file_and_the_enrolled_are_skipped(inst):
     w = inst.world
     data = id_file((1, "王大锤", w.person.id_number), (2, "李小红", w.persons[1].id_number))
-    result = enrolment.bulk(w.training_class, data, actor=w.organiser)  # both enrolled already (the fixture)
+    result = id_files.bulk(w.training_class, data, actor=w.organiser)  # both enrolled already (the fixture)
     assert (result.done, result.skipped, result.applied) == (0, 2, False)
 
 
@@ -294,7 +295,7 @@ def test_the_pick_page_offers_select_all_and_all_matches(inst, login):
 
 def test_the_institution_refuses_on_its_review_page_with_a_reason(inst, login):
     w = inst.world
-    enrolment.apply(inst.training_class, [w.person.id], actor=w.organiser)
+    applications.apply(inst.training_class, [w.person.id], actor=w.organiser)
     db.session.commit()
     client = login(inst.user)
     page = client.get(f"/training/classes/{inst.training_class.id}/applicants").get_data(as_text=True)
@@ -313,8 +314,8 @@ def test_the_institution_refuses_on_its_review_page_with_a_reason(inst, login):
 
 def test_the_workers_home_shows_continue_learning_with_progress(inst, login, factory):
     w = inst.world
-    enrolment.apply(inst.training_class, [w.person.id], actor=w.organiser)
-    enrolment.accept(inst.training_class, [application_of(w.person).id], actor=inst.user)
+    applications.apply(inst.training_class, [w.person.id], actor=w.organiser)
+    applications.accept(inst.training_class, [application_of(w.person).id], actor=inst.user)
     institution_class(inst.user, "下月开班", starts=5)  # not under way: not shown
     db.session.commit()
     home = login(w.worker).get("/").get_data(as_text=True)
@@ -327,13 +328,13 @@ def test_the_workers_home_shows_continue_learning_with_progress(inst, login, fac
 
 def test_continue_learning_goes_on_with_the_first_lesson_not_yet_studied(inst):
     w = inst.world
-    enrolment.apply(inst.training_class, [w.person.id], actor=w.organiser)
-    enrolment.accept(inst.training_class, [application_of(w.person).id], actor=inst.user)
+    applications.apply(inst.training_class, [w.person.id], actor=w.organiser)
+    applications.accept(inst.training_class, [application_of(w.person).id], actor=inst.user)
     first, second = inst.training_class.course.lessons
     start = utcnow() - timedelta(minutes=20)
     token = study.open_lesson(w.person.id, inst.training_class, first, now=start)
     for k in range(31):  # 15 minutes, a beat every 30 s
         beat = Heartbeat(token, first.id, 30 * k, active=True)  # a text lesson: the learner scrolls as they read
         study.heartbeat(w.person.id, beat, now=start + timedelta(seconds=30 * k))
-    (row,) = [c for c in enrolment.continue_learning(w.person.id) if c.training_class.id == inst.training_class.id]
+    (row,) = [c for c in continuing.continue_learning(w.person.id) if c.training_class.id == inst.training_class.id]
     assert (row.next_lesson.id, row.progress.hours, row.percent) == (second.id, 0.5, 50)

@@ -12,8 +12,9 @@ import sqlalchemy as sa
 
 from app.core.clock import utcnow
 from app.core.errors import DomainError
-from app.exams import attempts, queries
+from app.exams import queries
 from app.exams import sittings as exam_sittings
+from app.exams.attempts import starting
 from app.exams.gates import GateOverride
 from app.exams.models import ExamKind, Sitting
 from app.exams.models import GateOverride as StoredOverride
@@ -25,7 +26,7 @@ from tests.training.test_services import open_exam, study_for
 
 def start(world, person):
     sitting = db.session.get(Sitting, world.training_class.exam_sitting_id)
-    return attempts.start_or_resume(sitting, person.id, ip="", user_agent="", actor=None)
+    return starting.start_or_resume(sitting, person.id, ip="", user_agent="", actor=None)
 
 
 def test_the_class_exam_opens_for_a_trainee_when_their_hours_are_complete(training_world):

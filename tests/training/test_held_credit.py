@@ -177,7 +177,8 @@ def test_held_credit_counts_in_the_days_budget_on_both_sides(learner, training_w
     """Held seconds are released into their day later: the daily cap counts them now, for a 面授 entry and for the
     next heartbeat alike (else a released hold could take a full day past the cap)."""
     from app.core.db import first_row
-    from app.training import attendance, study
+    from app.training import study
+    from app.training.attendance import daily_budget
 
     person = training_world.person.id
     learner.snap()
@@ -186,6 +187,6 @@ def test_held_credit_counts_in_the_days_budget_on_both_sides(learner, training_w
     held = db.session.scalars(sa.select(HeldCredit)).all()
     assert [h.seconds for h in held] == [30]
     day = held[0].day
-    assert attendance.day_budget(person, day).online_seconds == 30
+    assert daily_budget.day_budget(person, day).online_seconds == 30
     totals = first_row(db.session.connection(), study._day_totals_statement(1), {"b_person": person, "day0": day})
     assert tuple(totals) == (30, 0)

@@ -14,8 +14,9 @@ from PIL import Image, ImageEnhance
 from skimage import data
 
 from app.extensions import db
-from app.people import photos, snapshots
+from app.people import photos
 from app.people.models import Snapshot
+from app.people.snapshots import schedule
 from tests.pictures import ASTRONAUT, HOPPER, frame, jpeg, pattern, png, two_faces, webcam
 from tests.training.test_snapshots import Learner
 
@@ -80,7 +81,7 @@ def test_the_same_picture_again_is_refused_also_re_encoded_cropped_or_lit_differ
     training_world, login, on, detector, factory, monkeypatch, app
 ):
     monkeypatch.setitem(app.config, "SNAPSHOTS_PER_LESSON", 3)
-    monkeypatch.setattr(snapshots, "draw_offsets", lambda span, count: [120, 240])
+    monkeypatch.setattr(schedule, "draw_offsets", lambda span, count: [120, 240])
     photos.set_photo(training_world.person, png(ASTRONAUT), actor=training_world.organiser, max_bytes=8 << 20)
     factory.commit()
     learner = Learner(login(training_world.worker), training_world, on, training_world.course.lessons[0])

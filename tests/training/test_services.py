@@ -12,13 +12,14 @@ from app.archive.models import ArchiveEvent
 from app.bank.models import PaperTemplate
 from app.core.clock import utcnow
 from app.core.errors import DomainError
-from app.exams import attempts
 from app.exams import sittings as exam_sittings
+from app.exams.attempts import grading, starting
 from app.exams.gates import GateOverride
 from app.exams.models import Candidate, ExamKind, Sitting
 from app.extensions import db
 from app.people.models import Industry, Post
-from app.training import attendance, classes, courses, hours, sign_in, study
+from app.training import classes, courses, hours, sign_in, study
+from app.training.attendance import recording
 from app.training.crediting import Heartbeat
 from app.training.models import ClassMode, Enrolment, LessonKind, LessonProgress, StudyCredit, TrainingType
 from tests.exams.conftest import answer_all
@@ -198,13 +199,13 @@ def test_manual_attendance_needs_a_reason_and_credits_offline_periods(training_w
     classes.enrol(offline, [w.person.id], actor=w.organiser)
     on_the_day = {"session_date": date(2026, 11, 20), "minutes": 90, "actor": w.organiser, "now": NOV_20}
     with pytest.raises(DomainError) as refused:
-        attendance.record(offline, w.person.id, reason="", **on_the_day)
+        recording.record(offline, w.person.id, reason="", **on_the_day)
     assert refused.value.code == "attendance.reason"
-    attendance.record(offline, w.person.id, reason="签到机故障", **on_the_day)
+    recording.record(offline, w.person.id, reason="签到机故障", **on_the_day)
     assert hours.class_hours(w.person.id, offline) == 2
     assert "training.attended" in kinds_of(w.person)
     with pytest.raises(DomainError) as outsider:
-        attendance.record(offline, w.persons[1].id, reason="x", **on_the_day)
+        recording.record(offline, w.persons[1].id, reason="x", **on_the_day)
     assert outsider.value.code == "attendance.not_enrolled"
 
 
@@ -212,11 +213,11 @@ def test_manual_attendance_needs_a_reason_and_credits_offline_periods(training_w
 
 
 def pass_class_exam(world, person, *, correct: int):
-    attempt = attempts.start_or_resume(
+    attempt = starting.start_or_resume(
         db.session.get(Sitting, world.training_class.exam_sitting_id), person.id, ip="", user_agent="", actor=None
     )
     answer_all(attempt, correct=correct)
-    attempts.submit(attempt)
+    grading.submit(attempt)
     return attempt
 
 
@@ -411,11 +412,11 @@ def test_the_attendance_that_reaches_the_hours_completes_a_trainee_who_passed(tr
     classes.open_class_exam(
         offline, opens_at=now - timedelta(hours=1), closes_at=now + timedelta(hours=2), actor=w.organiser
     )
-    attempt = attempts.start_or_resume(
+    attempt = starting.start_or_resume(
         db.session.get(Sitting, offline.exam_sitting_id), w.person.id, ip="", user_agent="", actor=None
     )
     answer_all(attempt, correct=24)
-    attempts.submit(attempt)
+    grading.submit(attempt)
     attend(offline, w.person, date(2026, 11, 20), 45, w.organiser)
     assert "training.completed" not in kinds_of(w.person)  # 1 学时 of 2
     attend(offline, w.person, date(2026, 11, 21), 45, w.organiser)

@@ -16,8 +16,9 @@ from app.archive.models import ArchiveEvent
 from app.auth.models import Role
 from app.core.errors import DomainError
 from app.extensions import db
-from app.people import faces, snapshots
+from app.people import faces
 from app.people.models import ReviewVerdict, Snapshot, SnapshotContext
+from app.people.snapshots import face_checks, reviews, schedule, taking
 from tests.conftest import csrf_token_from
 
 
@@ -29,9 +30,9 @@ def jpeg() -> bytes:
 
 def flagged_snapshot(person_id: int, context: SnapshotContext, ref_id: int) -> Snapshot:
     """A snapshot the face checker found no match in (``record_match``, as the ``people.check_snapshot`` task)."""
-    plan = snapshots.open_plan(person_id, context, ref_id, span_seconds=600)
-    snapshot = snapshots.take(plan, jpeg(), max_bytes=1 << 20)
-    snapshots.record_match(
+    plan = schedule.open_plan(person_id, context, ref_id, span_seconds=600)
+    snapshot = taking.take(plan, jpeg(), max_bytes=1 << 20)
+    face_checks.record_match(
         snapshot, faces.FaceMatch("test", registered_faces=1, snapshot_faces=1, distance=0.9, matched=False)
     )
     db.session.commit()
@@ -115,18 +116,18 @@ def test_a_second_review_is_refused_and_changes_nothing(training_world, flagged,
 def test_a_racing_review_loses_in_the_service(training_world, flagged):
     """Two reviewers who both saw the form: the conditional UPDATE lets one win, the other gets the refusal."""
     w = training_world
-    first = snapshots.review(flagged.id, "same_person", "", actor=w.organiser)
+    first = reviews.review(flagged.id, "same_person", "", actor=w.organiser)
     assert first.reviewed_at is not None and first.needs_review is False
     with pytest.raises(DomainError) as lost:
-        snapshots.review(flagged.id, ReviewVerdict.NOT_SAME_PERSON, "代学", actor=w.organiser)
+        reviews.review(flagged.id, ReviewVerdict.NOT_SAME_PERSON, "代学", actor=w.organiser)
     assert lost.value.code == "snapshot.review_closed"
     db.session.commit()
     assert stored(flagged.id).review_verdict is ReviewVerdict.SAME_PERSON and len(reviewed_events(w.person.id)) == 1
     # a snapshot the checker never flagged has nothing to review either
-    plan = snapshots.open_plan(w.persons[1].id, SnapshotContext.LESSON, w.training_class.id, span_seconds=600)
-    clean = snapshots.take(plan, jpeg(), max_bytes=1 << 20)
+    plan = schedule.open_plan(w.persons[1].id, SnapshotContext.LESSON, w.training_class.id, span_seconds=600)
+    clean = taking.take(plan, jpeg(), max_bytes=1 << 20)
     with pytest.raises(DomainError) as unflagged:
-        snapshots.review(clean.id, "same_person", "", actor=w.organiser)
+        reviews.review(clean.id, "same_person", "", actor=w.organiser)
     assert unflagged.value.code == "snapshot.review_closed"
 
 
@@ -140,7 +141,7 @@ def test_not_same_person_needs_a_note_and_nothing_is_stored_without_one(training
     assert kept.needs_review is True and kept.reviewed_at is None and kept.review_verdict is None
     assert reviewed_events(w.person.id) == [] and "待复核 1" in client.get(class_page).get_data(as_text=True)
     with pytest.raises(DomainError) as no_note:
-        snapshots.review(flagged.id, "not_same_person", "", actor=w.organiser)
+        reviews.review(flagged.id, "not_same_person", "", actor=w.organiser)
     assert no_note.value.code == "snapshot.review_note_required" and no_note.value.params == {"field": "note"}
     # no verdict, or one that does not exist: refused the same way
     for data in ({"note": "x"}, {"verdict": "maybe", "note": "x"}):

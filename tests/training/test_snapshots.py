@@ -15,9 +15,10 @@ from PIL import Image
 from app.archive.models import ArchiveEvent
 from app.auth.models import Role
 from app.extensions import db
-from app.people import faces, photos, snapshots
+from app.people import faces, photos
 from app.people import tasks as people_tasks
 from app.people.models import Snapshot, SnapshotConsent
+from app.people.snapshots import reviews, taking
 from tests.conftest import csrf_token_from
 from tests.pictures import pattern
 
@@ -155,7 +156,7 @@ def test_uploads_are_bounded_and_must_be_images(learner, app, monkeypatch):
     assert stored["saved"] is True
     snapshot = db.session.scalar(sa.select(Snapshot))
     with Image.open(io.BytesIO(learner_storage_read(snapshot.storage_key))) as image:
-        assert image.format == "JPEG" and max(image.size) == snapshots.MAX_SIDE
+        assert image.format == "JPEG" and max(image.size) == taking.MAX_SIDE
 
 
 def learner_storage_read(key: str) -> bytes:
@@ -239,7 +240,9 @@ def test_a_mismatch_flags_the_snapshot_for_review_and_holds_its_credit(
     factory.commit()
     monkeypatch.setitem(app.config, "FACE_CHECKER", "test")
     queued = []
-    monkeypatch.setattr("app.people.snapshots.enqueue_after_commit", lambda task, *args: queued.append((task, args)))
+    monkeypatch.setattr(
+        "app.people.snapshots.taking.enqueue_after_commit", lambda task, *args: queued.append((task, args))
+    )
     seen = []
 
     def mismatch(registered, snapshot):
@@ -311,7 +314,7 @@ def test_the_learner_sees_their_own_snapshots_and_how_a_review_went_but_not_the_
     factory.commit()
     page = learner.client.get(f"/training/mine/{w.training_class.id}").get_data(as_text=True)
     assert "待人工复核" in page and "0.91" not in page
-    snapshots.review(snapshot.id, "not_same_person", "与登记照片明显不同，疑似代学", actor=w.organiser)
+    reviews.review(snapshot.id, "not_same_person", "与登记照片明显不同，疑似代学", actor=w.organiser)
     factory.commit()
     page = learner.client.get(f"/training/mine/{w.training_class.id}").get_data(as_text=True)
     assert "复核：非本人" in page and "待人工复核" not in page

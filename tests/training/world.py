@@ -11,7 +11,9 @@ from app.core.clock import local_today
 from app.core.db import utcnow
 from app.exams.models import Attempt, AttemptState, ExamKind, Sitting
 from app.extensions import db
-from app.training import attendance, classes, courses, enrolment
+from app.training import classes, courses
+from app.training.attendance import corrections, daily_budget, recording
+from app.training.enrolment import applications
 from app.training.models import ClassMode, EnrolmentApplication, LessonKind, TrainingType
 from tests.factories import Factory
 
@@ -39,10 +41,10 @@ def objects_for_access_matrix(tenant_world) -> dict:
     )
     classes.enrol(training_class, [w.person_a.id], actor=w.admin_a)
     now = utcnow()
-    entry = attendance.record(
+    entry = recording.record(
         training_class, w.person_a.id, session_date=today, minutes=90, actor=w.admin_a, reason="签到", now=now
     )
-    correction = attendance.request_correction(
+    correction = corrections.request_correction(
         training_class,
         w.person_a.id,
         session_date=today - timedelta(days=1),
@@ -67,7 +69,7 @@ def objects_for_access_matrix(tenant_world) -> dict:
         required_hours=1,
         actor=institution_user,
     )
-    enrolment.apply(institution_class, [w.person_a.id], actor=w.admin_a, now=now)
+    applications.apply(institution_class, [w.person_a.id], actor=w.admin_a, now=now)
     application = db.session.scalars(
         sa.select(EnrolmentApplication).where(EnrolmentApplication.class_id == institution_class.id)
     ).one()
@@ -86,7 +88,7 @@ def objects_for_access_matrix(tenant_world) -> dict:
 
 def attend(training_class, person, on: date, minutes: int, actor, *, label: str = "", reason: str = "签到表录入"):
     """面授 attendance recorded on the day itself (16:00 in Asia/Shanghai), as the rules want it recorded."""
-    return attendance.record(
+    return recording.record(
         training_class,
         person.id,
         session_date=on,
@@ -123,7 +125,7 @@ def trained(
     minutes, sessions, day = round(hours * 45), [], on
     while minutes > 0:  # each day's chunk on the latest day (not after ``on``) every person still has room on
         chunk = min(minutes, DAY_MINUTES)
-        while any(attendance.day_budget(p.id, day).left_minutes < chunk for p in persons):
+        while any(daily_budget.day_budget(p.id, day).left_minutes < chunk for p in persons):
             day -= timedelta(days=1)
         sessions.append((day, chunk))
         minutes -= chunk
