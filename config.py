@@ -305,7 +305,7 @@ def public_binds(addresses) -> list[str]:
         if isinstance(address, str) and (address.startswith("unix:") or "/" in address):
             continue
         if not host.startswith(LOOPBACK):
-            public.append(host or "0.0.0.0")
+            public.append(host or "0.0.0.0")  # noqa: S104 — the address this check looks for
     return public
 
 
@@ -350,7 +350,7 @@ class EmbeddedConfig(Config):
 class TestingConfig(EmbeddedConfig):
     MODE = "testing"
     TESTING = True
-    SECRET_KEY = "testing-secret"
+    SECRET_KEY = "testing-secret"  # noqa: S105 — the test configuration's key
     DATA_KEY = "testing-data-key"
     API_ID_KEY = "testing-api-id-key"
     #: Tests run webhook receivers on 127.0.0.1.
@@ -375,7 +375,7 @@ class TestingConfig(EmbeddedConfig):
     #: and tests/browser/test_snapshots_phone.py run the real detector.
     FACE_DETECTOR = "off"
     #: Tests create hundreds of users; scrypt's deliberate cost is for real passwords, not fixtures.
-    PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
+    PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # noqa: S105 — a hash method's name
 
 
 class ProductionConfig(Config):

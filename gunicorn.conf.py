@@ -26,4 +26,4 @@ def post_worker_init(worker):
 
 #: Each worker touches a file every time round its loop to tell the master it is alive; on a disk-backed /tmp that
 #: can stall it (gunicorn's own advice for its --worker-tmp-dir). Memory-backed where the system has it.
-worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
+worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None  # noqa: S108 — gunicorn's heartbeat files in RAM, as its docs advise

@@ -259,7 +259,7 @@ def bench_enterprise():
     )
 
 
-def seed(n: int, sitting_minutes: int, password_hash: str = "scrypt") -> dict:
+def seed(n: int, sitting_minutes: int, password_hash: str = "scrypt") -> dict:  # noqa: S107 — a hash method's name
     """Persons, worker users, bank, template, sitting; returns the usernames and the sitting id.
 
     Every user's password is "pw", hashed once with ``password_hash`` (werkzeug method) and shared.

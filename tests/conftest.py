@@ -188,7 +188,7 @@ class PageTokenClient(FlaskClient):
         app = self.application
         field = app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
         with self.session_transaction() as session:
-            raw = session.setdefault(field, hashlib.sha1(os.urandom(64)).hexdigest())
+            raw = session.setdefault(field, hashlib.sha1(os.urandom(64)).hexdigest())  # noqa: S324 — a cache key, not a security hash
         secret = app.config.get("WTF_CSRF_SECRET_KEY") or app.secret_key
         return URLSafeTimedSerializer(secret, salt="wtf-csrf-token").dumps(raw)
 

@@ -24,8 +24,8 @@ from app.core.errors import DomainError
 from app.extensions import db
 from app.people.models import Enterprise, Jurisdiction, TrainingInstitution
 
-TOKEN_PREFIX = "anpei_"
-SECRET_PREFIX = "whsec_"
+TOKEN_PREFIX = "anpei_"  # noqa: S105 — a public token prefix, not a secret
+SECRET_PREFIX = "whsec_"  # noqa: S105 — a public secret prefix, not a secret
 
 
 @dataclass(frozen=True)

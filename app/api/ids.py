@@ -57,7 +57,7 @@ def _ciphers():
     key = _key()
     cached = getattr(_local, "ciphers", None)
     if cached is None or cached[0] != key:
-        cipher = Cipher(algorithms.AES(key), modes.ECB())  # one block per id: ECB is the block cipher itself
+        cipher = Cipher(algorithms.AES(key), modes.ECB())  # noqa: S305 — one block per id: ECB is the block cipher itself
         cached = (key, cipher.encryptor(), cipher.decryptor())
         _local.ciphers = cached
     return cached[1], cached[2]

@@ -23,7 +23,7 @@ PUBLIC_ATTR = "_anpei_public"
 LEAN_ATTR = "_anpei_lean_login"
 #: Views that authenticate a system by its bearer token (the ``/api/v1`` JSON API): no login redirect, they answer
 #: 401 themselves (``app.api.base_views``).
-TOKEN_ATTR = "_anpei_token_auth"
+TOKEN_ATTR = "_anpei_token_auth"  # noqa: S105 — an attribute name
 
 
 def public(view: Callable) -> Callable:

@@ -107,7 +107,7 @@ def open_lesson(person_id: int, training_class: TrainingClass, lesson: Lesson, *
         "page": PAUSED,
         "prompt": "",
         "prompt_at": None,
-        "next_prompt_at": next_prompt(now, remaining, prompts, random.random(), rules.interval),
+        "next_prompt_at": next_prompt(now, remaining, prompts, random.random(), rules.interval),  # noqa: S311 — when a presence prompt falls; the page learns it only when it comes
         "prompts_left": prompts,
         "misses": 0,
     }
@@ -166,7 +166,7 @@ def heartbeat(
         now,
         rules or study_rules(),
         nonce=secrets.token_urlsafe(12),
-        draw=random.random(),
+        draw=random.random(),  # noqa: S311 — when a presence prompt falls; the page learns it only when it comes
     )
     if refusal == "taken_over":
         return BeatResult(0, refusal, row.credited_seconds, row.furthest)

@@ -385,7 +385,8 @@ class QuestionBuilder:
             _, code, params = problems[0]
             self.not_read(row, code, shown, sheet, params)
             return None
-        assert q is not None
+        if q is None:  # every path that leaves q unset reported a problem above
+            raise AssertionError("a row without problems has a question")
         self.report.rows += 1
         self.result.questions.append(q)
         self._remember(row, q)

@@ -216,7 +216,8 @@ class TextParser:
         self._stem_text(stem)
 
     def _stem_text(self, text: str) -> None:
-        assert self.current is not None
+        if self.current is None:  # _stem_text follows the question it belongs to
+            raise AssertionError("stem text without a question")
         m = _INLINE_ANSWER.search(text)
         if m and self.current.answer is None:
             self.current.answer = m.group(1)

@@ -476,14 +476,15 @@ RAW = re.compile(r"\d{4}-\d{2}-\d{2}T|\b[a-z]+_[a-z_]+\b|\b(?:sampled|training|m
 
 
 def _event_kinds_written_by_the_code() -> set[str]:
-    """The kind argument of every ``record_event(person, kind, …)`` and exams' ``_event(sitting, person, kind, …)``."""
+    """The kind argument of every ``record_event(person, kind, …)`` and exams' ``attempt_event(sitting, person, kind,
+    …)``."""
     kinds: set[str] = set()
     for path in APP.rglob("*.py"):
         tree = ast.parse(path.read_text(encoding="utf-8"))
         for node in ast.walk(tree):
             if not isinstance(node, ast.Call) or not isinstance(node.func, ast.Name):
                 continue
-            position = {"record_event": 1, "_event": 2}.get(node.func.id)
+            position = {"record_event": 1, "attempt_event": 2}.get(node.func.id)
             if position is None or len(node.args) <= position:
                 continue
             arg = node.args[position]

@@ -95,17 +95,17 @@ def test_the_fetcher_opens_data_urls_and_exactly_the_allowed_files(tmp_path):
     document = pdf._fetcher()
     assert document.fetch("data:text/plain;base64,aGk=").read() == b"hi"
     for url in ("file:///etc/passwd", allowed.as_uri(), "http://127.0.0.1/", "https://example.com/x.png"):
-        with pytest.raises(ValueError):
+        with pytest.raises(ValueError, match="URL not allowed in a PDF"):
             document.fetch(url)
     fonts_only = pdf._fetcher({allowed.as_uri()})
     assert fonts_only.fetch(allowed.as_uri()).read() == b"font"
     for url in (other.as_uri(), "file:///etc/passwd", allowed.as_uri() + "/../b.otf", "http://127.0.0.1/"):
-        with pytest.raises(ValueError):
+        with pytest.raises(ValueError, match="URL not allowed in a PDF"):
             fonts_only.fetch(url)
     attached = pdf._fetcher(attachments={"attachment:photo/1": (b"jpeg", "image/jpeg")})
     assert attached.fetch("attachment:photo/1").read() == b"jpeg"
     for url in ("attachment:photo/2", "attachment:../photo/1", "file:///etc/passwd", allowed.as_uri()):
-        with pytest.raises(ValueError):
+        with pytest.raises(ValueError, match="URL not allowed in a PDF"):
             attached.fetch(url)
 
 

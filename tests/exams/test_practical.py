@@ -285,17 +285,17 @@ def test_the_database_gives_a_number_on_a_theory_pass_once(practical_world):
     first, second = w.sitting(AFTER), w.sitting(AFTER + timedelta(days=1))
     w.enrol(first)
     db.session.commit()
-    with pytest.raises(sa.exc.IntegrityError):
-        db.session.add(
-            PracticalAttempt(
-                sitting_id=second.id,
-                person_id=w.person.id,
-                operation_code="1.2",
-                exam_on=second.exam_on,
-                theory_attempt_id=theory.id,
-                attempt_no=1,
-            )
+    db.session.add(
+        PracticalAttempt(
+            sitting_id=second.id,
+            person_id=w.person.id,
+            operation_code="1.2",
+            exam_on=second.exam_on,
+            theory_attempt_id=theory.id,
+            attempt_no=1,
         )
+    )
+    with pytest.raises(sa.exc.IntegrityError):
         db.session.flush()
     db.session.rollback()
 

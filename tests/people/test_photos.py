@@ -123,7 +123,7 @@ def test_who_sees_the_photo_and_who_may_change_it(client, login, world, factory)
 
 def test_storage_keys_cannot_climb_out_and_files_have_no_public_url(client, app):
     for bad in ("../etc/passwd", "/etc/passwd", "photos/../../x", "photos\\x.jpg", "photos"):
-        with pytest.raises(ValueError):
+        with pytest.raises(ValueError, match="bad storage key"):
             check_key(bad)
     local = LocalStorage(app.config["STORAGE_DIR"])
     local.put("photos/1/abc.jpg", b"secret", "image/jpeg")

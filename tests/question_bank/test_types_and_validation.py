@@ -35,7 +35,7 @@ def test_true_false_gets_fixed_options():
 
 
 @pytest.mark.parametrize(
-    "question, expected",
+    ("question", "expected"),
     [
         (Question("k", QuestionType.SINGLE, "  ", options=("a", "b"), answer=(0,)), ["empty_stem"]),
         (Question("k", QuestionType.SINGLE, "x" * 5001, options=("a", "b"), answer=(0,)), ["stem_too_long"]),
@@ -123,7 +123,7 @@ def test_spec_round_trips_through_json(spec):
     data = json.loads(json.dumps(spec.to_dict(), ensure_ascii=False))
     assert PaperSpec.from_dict(data) == spec
     assert spec.total_points == 20 * 1 + 20 * 2 + 10 * 2
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="multi_policy must be"):
         PaperSpec("x", (), multi_policy="most")
 
 
