@@ -633,6 +633,12 @@ def main() -> int:
         default=30,
         help="seconds between a page's beats (the server's ANPEI_STUDY_HEARTBEAT_SECONDS)",
     )
+    parser.add_argument(
+        "--lesson",
+        type=int,
+        help="the video's seconds (default: 20 s less than --minutes, so every learner reaches the cap; a long ramp "
+        "wants ramp + study - 20, so only the earliest reach it and the others credit all through)",
+    )
     parser.add_argument("--hide", type=float, default=0.1, help="share of learners who hide the page for a while")
     parser.add_argument("--seek", type=float, default=0.1, help="share of learners whose page tries to seek ahead")
     parser.add_argument("--workers", type=int, default=4)
@@ -667,7 +673,7 @@ def main() -> int:
     # 20 s shorter than the shortest study time (the last page to open): the cap must hold for those who lose
     # nothing (a seeker loses up to 30 s, a hider 1–3 minutes: their credit is exact, and capped if they studied
     # longer than the lesson plus what they lost)
-    lesson_seconds = int(study - 20)
+    lesson_seconds = args.lesson or int(study - 20)
     saturation_seconds = 5.0 if args.quick else 15.0
 
     import psycopg
