@@ -3,11 +3,14 @@ must pass a gate refuses everyone when no gate is wired (closed, not open)."""
 
 from __future__ import annotations
 
+import importlib
 from datetime import date, datetime
+from pathlib import Path
+from types import ModuleType
 
 import pytest
 
-from app import WIRING
+from app import BLUEPRINTS, WIRING
 from app.exams import gates
 from app.exams.models import ExamKind
 
@@ -38,3 +41,18 @@ def test_a_class_exam_with_no_start_gate_wired_does_not_start(app, factory, monk
     assert "考试准入检查未接入" in gates.start_refusal(Sitting(), person.id, datetime(2026, 12, 7, 2))
     Sitting.kind = ExamKind.TRAINING
     assert gates.start_refusal(Sitting(), person.id, datetime(2026, 12, 7, 2)) is None
+
+
+def test_every_route_module_on_a_packages_blueprint_is_imported_by_its_views_module(app):
+    """A package whose pages are split keeps one blueprint: its ``views.py`` (the module ``app.BLUEPRINTS`` names)
+    imports every route module that registers on it, so no page depends on an import made elsewhere by chance."""
+    for module_name, _prefix in BLUEPRINTS:
+        views = importlib.import_module(module_name)
+        package = module_name.rpartition(".")[0]
+        imported = {value.__name__ for value in vars(views).values() if isinstance(value, ModuleType)}
+        for path in Path(importlib.import_module(package).__file__).parent.glob("*_views.py"):
+            name = f"{package}.{path.stem}"
+            if name != module_name and vars(importlib.import_module(name)).get("bp") is views.bp:
+                assert name in imported, f"{name} registers on {views.bp.name} but {module_name} does not import it"
+                endpoints = [e for e, f in app.view_functions.items() if f.__module__ == name]
+                assert endpoints and all(e.startswith(f"{views.bp.name}.") for e in endpoints), name

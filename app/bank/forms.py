@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import re
 
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
@@ -62,6 +63,11 @@ FIELD_LABELS = {
     "extra": _l("标签"),
     "version": _l("版本"),
 }
+
+
+def message_lang() -> str:
+    """The language ``question_bank`` writes its problem messages in, for the current locale."""
+    return "zh" if str(get_locale()).startswith("zh") else "en"
 
 
 def field_label(name: str) -> str:

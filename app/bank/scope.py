@@ -7,6 +7,7 @@ answers (``app.auth.policy``) — belongs to its owner.
 from __future__ import annotations
 
 import sqlalchemy as sa
+from flask import abort
 
 from app.auth.models import User
 from app.auth.scope import one_or_404, owned_visibility, owns, owns_regionally
@@ -39,6 +40,14 @@ def get_template_or_404(user: User, template_id: int) -> PaperTemplate:
 def can_manage_bank(user: User, bank: Bank) -> bool:
     """Import, edit, retire and export."""
     return owns(user, bank)
+
+
+def get_managed_bank_or_404(user: User, bank_id: int) -> Bank:
+    """The bank, if ``user`` may manage it (404 out of reach, 403 readable but not theirs to manage)."""
+    bank = get_bank_or_404(user, bank_id)
+    if not can_manage_bank(user, bank):
+        abort(403)
+    return bank
 
 
 def can_manage_template(user: User, template: PaperTemplate) -> bool:

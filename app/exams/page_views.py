@@ -1,8 +1,9 @@
 """The exam page and its JSON endpoints, as plain functions of an already authorised attempt.
 
-The candidate's routes (``app.exams.views``) load the attempt through ``exam_scope.get_own_attempt_or_404``; the
-逢查必考 ticket routes (``app.spotchecks.ticket_views``) load it from a ticket, and both call these (the page is
-rendered with each caller's own ``api`` base URL). Each is a request boundary: it commits.
+The candidate's routes (``app.exams.candidate_views``) load the attempt through
+``exam_scope.get_own_attempt_or_404``; the 逢查必考 ticket routes (``app.spotchecks.ticket_views``) load it from a
+ticket, and both call these (the page is rendered with each caller's own ``api`` base URL). Each is a request
+boundary: it commits.
 """
 
 from __future__ import annotations

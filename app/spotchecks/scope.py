@@ -11,6 +11,9 @@ from app.people.models import Enterprise
 from app.people.scope import visible_enterprise_ids
 from app.spotchecks.models import Finding, Inspection
 
+#: The roles whose staff pages show inspections and findings (the worker has only the phone's ticket pages).
+STAFF = (Role.ADMIN, Role.REGULATOR, Role.ENTERPRISE)
+
 
 def _of_visible_enterprises(model, user: User) -> sa.Select:
     """Rows of ``model`` (with an ``enterprise_id``) about an enterprise the user sees."""

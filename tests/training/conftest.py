@@ -107,8 +107,8 @@ def on(app, monkeypatch):
     monkeypatch.setattr(schedule, "draw_offsets", lambda span, count: [120] * (count - 1))
     clock = {"now": datetime(2026, 11, 29, 2, 0, 0)}
     monkeypatch.setattr(study, "utcnow", lambda: clock["now"])
-    monkeypatch.setattr("app.training.views.utcnow", lambda: clock["now"])
-    monkeypatch.setattr("app.training.views.local_today", lambda: clock["now"].date())
+    monkeypatch.setattr("app.training.learner_views.utcnow", lambda: clock["now"])
+    monkeypatch.setattr("app.training.learner_views.local_today", lambda: clock["now"].date())
     return clock
 
 

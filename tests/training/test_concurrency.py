@@ -28,7 +28,7 @@ def test_a_heartbeat_sent_many_times_at_once_is_credited_once(app, training_worl
     w = training_world
     clock = {"now": datetime(2026, 11, 29, 2, 0, 0)}
     monkeypatch.setattr(study, "utcnow", lambda: clock["now"])
-    monkeypatch.setattr("app.training.views.local_today", lambda: clock["now"].date())
+    monkeypatch.setattr("app.training.learner_views.local_today", lambda: clock["now"].date())
     clients = logged_in_clients(app, w.worker, 12)
     token = (
         clients[0].post(f"/training/mine/{w.training_class.id}/lessons/{w.video.id}/start", json={}).get_json()["token"]

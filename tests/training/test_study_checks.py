@@ -46,7 +46,7 @@ def clock(monkeypatch):
     """The server's clock for HTTP tests (the views and the study service read it)."""
     now = {"now": T0}
     monkeypatch.setattr(study, "utcnow", lambda: now["now"])
-    monkeypatch.setattr("app.training.views.utcnow", lambda: now["now"])
+    monkeypatch.setattr("app.training.learner_views.utcnow", lambda: now["now"])
     return now
 
 

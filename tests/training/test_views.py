@@ -122,7 +122,7 @@ def test_heartbeats_over_http_credit_real_time_and_a_second_tab_stops_the_first(
     w = training_world
     clock = {"now": datetime(2026, 11, 29, 2, 0, 0)}
     monkeypatch.setattr(study, "utcnow", lambda: clock["now"])
-    monkeypatch.setattr("app.training.views.local_today", lambda: clock["now"].date())
+    monkeypatch.setattr("app.training.learner_views.local_today", lambda: clock["now"].date())
     learner = login(w.worker)
     start = f"/training/mine/{w.training_class.id}/lessons/{w.video.id}/start"
     first = learner.post(start, json={}).get_json()["token"]
