@@ -93,6 +93,10 @@ class Config:
     #: attempt's IP, the login lockout and the spot-check guessing limit then see the client, not the proxy.
     PROXY_HOPS = env_int("ANPEI_PROXY_HOPS", 0)
     STORAGE_DIR = Path(env_str("ANPEI_STORAGE", str(INSTANCE_DIR / "storage")))
+    #: Where each archive checkpoint is also appended, outside the database and its backups, so ``verify-archive``
+    #: notices a database restored from a backup older than the last checkpoint (app/archive/witness.py,
+    #: docs/backup.md). Empty: no copy (only the log line).
+    ARCHIVE_WITNESS = env_str("ANPEI_ARCHIVE_WITNESS", str(INSTANCE_DIR / "archive-checkpoints.jsonl"))
     #: Pre-subset CJK fonts for PDFs, built by scripts/setup.sh (app/core/fonts.py); without them PDFs use the
     #: system's Noto CJK collections, correct but 0.1–0.3 s slower per document.
     PDF_FONT_DIR = Path(env_str("ANPEI_PDF_FONTS", str(INSTANCE_DIR / "fonts")))
@@ -370,6 +374,8 @@ class TestingConfig(EmbeddedConfig):
     #: No random "还在学习吗？" prompts unless a test draws them (its own ``STUDY_PROMPTS``): the rest are deterministic.
     STUDY_PROMPTS = 0
     STUDY_RULES_MAX_AGE = 0  # every test reads the rules it set
+    #: No checkpoint copy unless a test names its own file (tests/archive/test_backup_restore.py).
+    ARCHIVE_WITNESS = ""
     #: Off unless a test turns it on (``monkeypatch.setitem(app.config, "FACE_DETECTOR", "dlib")``): most tests'
     #: photos and snapshots are drawn pictures without a face; tests/people/test_detection.py, the snapshot tests
     #: and tests/browser/test_snapshots_phone.py run the real detector.

@@ -109,6 +109,8 @@ WIRING = (
     "app.training.held",  # a 复核 settles held study credit (people.snapshots.settling.on_credit_settled)
     "app.certificates.sections",  # 持证情况 on 一人一档 and the 逢查必考 page (people.sections)
     "app.training.sections",  # 培训学时 on 一人一档 (people.sections)
+    "app.exams.sections",  # 考试记录 on 一人一档 (people.sections)
+    "app.spotchecks.sections",  # 逢查必考记录 and 整改 on 一人一档 (people.sections)
     "app.api.webhooks.outbox",  # inspection closed → webhook deliveries (spotchecks.listeners.on_closed)
     "app.people.archive_events",
     "app.exams.archive_events",

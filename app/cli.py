@@ -210,6 +210,9 @@ def register(app: Flask) -> None:
 
         checked, breaks = verify_chain(person)
         for b in breaks:
+            if b.person_id is None:  # the archive as a whole: a checkpoint, or a restore older than the last one
+                click.echo(f"BROKEN archive: {b.reason}", err=True)
+                continue
             where = f"person {b.person_id}" + (f" event {b.event_id}" if b.event_id is not None else "")
             click.echo(f"BROKEN {where} (seq {b.seq}): {b.reason}", err=True)
         if breaks:

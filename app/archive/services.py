@@ -14,6 +14,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from app.archive import witness
 from app.archive.models import ArchiveCheckpoint, ArchiveEpoch, ArchiveEvent, ArchiveHead, ArchiveTampering
 from app.core import crypto
 from app.core.db import utcnow
@@ -172,6 +173,7 @@ def write_checkpoint(*, retired_keys: tuple[str, ...] = ()) -> ArchiveCheckpoint
     )
     db.session.add(checkpoint)
     db.session.flush()
+    witness.queue(db.session(), checkpoint)  # its copy outside the database, once committed
     return checkpoint
 
 
@@ -265,11 +267,15 @@ def verify_chain(person_id: int | None = None) -> tuple[int, list[ChainBreak]]:
 
     Reports the first break of each broken chain, a chain shorter than its head (tail events deleted), a head
     without events (whole chain deleted), a chain without a head, a head that is not signed by a key in service,
-    and anything the latest signed checkpoint lists that is no longer there.
+    and anything the latest signed checkpoint lists that is no longer there. Checking every chain also compares
+    the database with the checkpoint copy kept outside it (``app.archive.witness``): a database restored from a
+    backup older than the last checkpoint is reported.
 
     :return: (number of events checked, list of breaks; empty when intact).
     """
     breaks: list[ChainBreak] = []
+    if person_id is None and (restored := witness.check(db.session())):
+        breaks.append(ChainBreak(None, None, None, restored))
     checkpoint, pinned, retired = _checkpoint_for(person_id, breaks)
     starts = _chain_starts(person_id, breaks)
     query = sa.select(ArchiveEvent).order_by(ArchiveEvent.person_id, ArchiveEvent.seq)

@@ -1,19 +1,18 @@
 """一人一档 as a dossier: the person's header, spot-check history and a filterable timeline, on screen and as PDF.
 
-Everything is read from the person (in the viewer's scope) and the person's archive chain; the spot-check
-history is folded from the chain's ``spotcheck.*``/``finding.*`` events, so this module needs nothing from the
-spotchecks package (which sits above people). Certificates and training hours come from their own packages
-(certificates, training) through the providers they register in ``app.people.sections``.
+Everything is read from the person (in the viewer's scope) and the person's archive chain. Certificates, training
+hours, exam results and 逢查必考 results with their findings come from their own packages (certificates, training,
+exams, spotchecks, all above people) through the providers they register in ``app.people.sections``; snapshot
+counts and 复核 verdicts from ``app.people.snapshots``. :func:`dossier_context` gathers them once, and the page and
+the PDF both print what it returns.
 """
 
 from __future__ import annotations
 
-import json
-
 from flask import make_response, render_template, request, url_for
 from flask_login import current_user
 
-from app.archive.render import GROUPS, actor_text, render_event, render_payload, score_text
+from app.archive.render import GROUPS, actor_text, render_event
 from app.archive.services import timeline, verify_chain
 from app.auth import policy
 from app.core.clock import format_local, utcnow
@@ -23,6 +22,7 @@ from app.people import bp, sections
 from app.people import scope as people_scope
 from app.people.archive_events import operation_text  # also registers the person.*/employment.* renderings
 from app.people.models import Employment, Person
+from app.people.snapshots import reading as snapshot_reading
 
 
 @bp.app_template_filter("archive_event")
@@ -40,31 +40,6 @@ def archive_actor_filter(label: str) -> str:
 def operation_label_filter(code: str | None) -> str:
     """``9.16`` → ``9.16 烟花爆竹储存作业``."""
     return operation_text(code)
-
-
-def spotcheck_history(events) -> list[dict]:
-    """One row per inspection the person was drawn for, newest first: when, document, employer, outcome, finding."""
-    rows: dict[int, dict] = {}
-    for event in sorted(events, key=lambda e: e.seq):
-        if not event.kind.startswith(("spotcheck.", "finding.")):
-            continue
-        payload = json.loads(event.payload)
-        key = payload.get("inspection")
-        if key is None:
-            continue
-        row = rows.setdefault(
-            key,
-            {"at": event.at, "doc_number": "", "enterprise": "", "outcome": None, "score": "", "finding": None},
-        )
-        row["doc_number"] = payload.get("doc_number") or row["doc_number"]
-        row["enterprise"] = payload.get("enterprise") or row["enterprise"]
-        rendered = render_payload(event.kind, payload)
-        if event.kind in ("spotcheck.result", "spotcheck.voided"):
-            row["outcome"] = rendered.outcome
-            row["score"] = score_text(payload.get("score"), payload.get("max_score")) if payload.get("answered") else ""
-        elif event.kind in ("finding.opened", "finding.closed"):
-            row["finding"] = rendered.outcome
-    return sorted(rows.values(), key=lambda r: r["at"], reverse=True)
 
 
 def dossier_context(person: Person, *, kind: str = "", year: int | None = None) -> dict:
@@ -93,7 +68,9 @@ def dossier_context(person: Person, *, kind: str = "", year: int | None = None) 
         "groups": GROUPS,
         "kind": kind if kind in GROUPS else "",
         "year": year,
-        "spotchecks": spotcheck_history(events),
+        "exams": sections.exams_of(current_user, person),
+        "spotchecks": sections.spotchecks_of(current_user, person),
+        "snapshots": snapshot_reading.summary_of(person.id),
         "chain_ok": not breaks,
         "chain_checked": checked,
         "show_full_id": policy.may_see_full_id(current_user, person),
@@ -135,17 +112,6 @@ def dossier_pdf(person_id: int):
             }
             for e in ctx["employments"]
         ],
-        "spotchecks": [
-            {
-                "at": format_local(r["at"], "%Y-%m-%d"),
-                "doc_number": r["doc_number"],
-                "enterprise": r["enterprise"],
-                "outcome": r["outcome"][0] if r["outcome"] else "",
-                "score": r.get("score") or "",
-                "finding": r["finding"][0] if r["finding"] else "",
-            }
-            for r in ctx["spotchecks"]
-        ],
         "events": [
             {
                 "at": format_local(e.at),
@@ -169,6 +135,9 @@ def dossier_pdf(person_id: int):
         person_id=person.id,
         certificates=ctx["certificates"],
         training_hours=ctx["training_hours"],
+        exams=ctx["exams"],
+        spotchecks=ctx["spotchecks"],
+        snapshots=ctx["snapshots"],
     )
     response = make_response(pdf)
     response.headers["Content-Type"] = "application/pdf"

@@ -10,14 +10,21 @@ Providers:
 - certificates: ``fn(user, person_ids, today) -> {person_id: [(certificate, status), ...]}``, the certificates in
   ``user``'s scope with their status on ``today``, newest expiry first; one query for all ``person_ids``.
 - training hours: ``fn(person, year) -> (required or None, credited)``.
+- exams: ``fn(user, person) -> [ExamResult, ...]``, the person's graded theory and practical results, newest first.
+- spot checks: ``fn(user, person) -> [SpotcheckResult, ...]``, the 逢查必考 the person was drawn for in ``user``'s
+  scope, newest first, each with its 整改 finding.
 
-With no provider wired, a section is empty (no certificates; no training record).
+Rows are plain values with their times already in Beijing time, so the page and the PDF print the same text.
+With no provider wired, a section is empty (no certificates; no training record; no exams; no spot checks).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import date
+
+from flask_babel import gettext as _
 
 from app.core.clock import local_today
 
@@ -26,6 +33,49 @@ HoursProvider = Callable[..., tuple[float | None, float]]
 
 _certificates: list[CertificatesProvider] = []
 _hours: list[HoursProvider] = []
+_exams: list[Callable] = []
+_spotchecks: list[Callable] = []
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a result reads as, and its badge tone (``ok``, ``bad``, ``warn``, ``muted``)."""
+
+    label: str
+    tone: str
+
+
+@dataclass(frozen=True)
+class ExamResult:
+    """One exam the person sat: part (理论 or 实操), kind of exam, title, when (Beijing time), score, outcome."""
+
+    part: str
+    kind: str
+    title: str
+    when: str
+    score: str
+    outcome: Outcome
+
+
+@dataclass(frozen=True)
+class FindingRow:
+    """The 整改 a failed 逢查必考 opened: the requirement, its deadline and where it stands."""
+
+    action: str
+    deadline: str
+    status: Outcome
+
+
+@dataclass(frozen=True)
+class SpotcheckResult:
+    """One inspection the person was drawn for: date, document number, enterprise, score, outcome, finding."""
+
+    when: str
+    doc_number: str
+    enterprise: str
+    score: str
+    outcome: Outcome
+    finding: FindingRow | None
 
 
 def register_certificates(fn: CertificatesProvider) -> CertificatesProvider:
@@ -35,6 +85,31 @@ def register_certificates(fn: CertificatesProvider) -> CertificatesProvider:
 
 def register_training_hours(fn: HoursProvider) -> HoursProvider:
     _hours[:] = [fn]
+    return fn
+
+
+def score_text(score: float | None, max_score: float | None = None) -> str:
+    if score is None:
+        return ""
+    return f"{score:g}/{max_score:g}" if max_score else f"{score:g}"
+
+
+def passed_outcome(passed: bool | None, *, vetoed: bool | None = False) -> Outcome:
+    """合格 / 不合格 (a failed 否决项 says so) / 待评分."""
+    if passed is None:
+        return Outcome(_("待评分"), "muted")
+    if passed:
+        return Outcome(_("合格"), "ok")
+    return Outcome(_("不合格（否决项）") if vetoed else _("不合格"), "bad")
+
+
+def register_exams(fn: Callable) -> Callable:
+    _exams[:] = [fn]
+    return fn
+
+
+def register_spotchecks(fn: Callable) -> Callable:
+    _spotchecks[:] = [fn]
     return fn
 
 
@@ -51,3 +126,13 @@ def training_hours_of(person, year: int | None = None) -> tuple[float | None, fl
     if not _hours:
         return None
     return _hours[0](person, year or local_today().year)
+
+
+def exams_of(user, person) -> list[ExamResult]:
+    """The person's graded theory and practical exams ``user`` may read on the record, newest first."""
+    return _exams[0](user, person) if _exams else []
+
+
+def spotchecks_of(user, person) -> list[SpotcheckResult]:
+    """The 逢查必考 the person was drawn for, in ``user``'s scope, newest first, each with its finding."""
+    return _spotchecks[0](user, person) if _spotchecks else []

@@ -95,3 +95,41 @@ def flagged_counts(context: SnapshotContext, ref_ids: list[int]) -> dict[int, in
         .group_by(Snapshot.ref_id)
     )
     return dict(rows.all())
+
+
+@dataclass(frozen=True)
+class SnapshotSummary:
+    """A person's 人像抓拍 in one context (在线学习 / 在线考试): taken, awaiting 复核, and the 复核 verdicts."""
+
+    context: str
+    taken: int
+    awaiting_review: int
+    same_person: int
+    not_same_person: int
+
+
+def summary_of(person_id: int) -> list[SnapshotSummary]:
+    """Per context the person was photographed in: counts of snapshots, open 复核 flags and each verdict."""
+    s = Snapshot
+
+    def count(condition) -> sa.ColumnElement:
+        return sa.func.sum(sa.case((condition, 1), else_=0))
+
+    rows = db.session.execute(
+        sa.select(
+            s.context,
+            sa.func.count(s.id),
+            count(s.needs_review.is_(True)),
+            count(s.review_verdict == ReviewVerdict.SAME_PERSON),
+            count(s.review_verdict == ReviewVerdict.NOT_SAME_PERSON),
+        )
+        .where(s.person_id == person_id)
+        .group_by(s.context)
+    )
+    found = {context: (n, flagged, same, other) for context, n, flagged, same, other in rows}
+    return [
+        SnapshotSummary(str(context.label), int(n), int(flagged or 0), int(same or 0), int(other or 0))
+        for context in SnapshotContext
+        if (counts := found.get(context)) is not None
+        for n, flagged, same, other in [counts]
+    ]

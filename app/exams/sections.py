@@ -1,0 +1,69 @@
+"""The 考试记录 of a person's record (``app.people.sections``): graded theory attempts and scored practical exams.
+
+A 逢查必考 attempt is left to the 逢查必考 section (``app.spotchecks.sections``). The person is already in the viewer's
+scope; their exam results are part of that record (practical results are reached only there by employers).
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+from flask_babel import gettext as _
+
+from app.core.clock import format_local
+from app.exams.models import Attempt, AttemptState, ExamKind, PracticalAttempt, Sitting
+from app.extensions import db
+from app.people.archive_events import operation_text
+from app.people.sections import ExamResult, passed_outcome, register_exams, score_text
+
+
+@register_exams
+def exams_of(user, person) -> list[ExamResult]:
+    """Graded theory attempts (all kinds but 逢查必考) and scored practical attempts, newest first."""
+    theory = db.session.scalars(
+        sa.select(Attempt)
+        .join(Attempt.sitting)
+        .where(
+            Attempt.person_id == person.id,
+            Attempt.state == AttemptState.GRADED,
+            Sitting.kind != ExamKind.SPOTCHECK,
+        )
+        .options(so.contains_eager(Attempt.sitting))
+    ).all()
+    rows: list[tuple] = []
+    for a in theory:
+        at = a.graded_at or a.submitted_at or a.started_at
+        rows.append(
+            (
+                at,
+                ExamResult(
+                    part=_("理论"),
+                    kind=a.sitting.kind.label,
+                    title=a.sitting.title,
+                    when=format_local(at),
+                    score=score_text(a.score, a.max_score),
+                    outcome=passed_outcome(a.passed),
+                ),
+            )
+        )
+    practical = db.session.scalars(
+        sa.select(PracticalAttempt)
+        .where(PracticalAttempt.person_id == person.id, PracticalAttempt.graded_at.is_not(None))
+        .options(so.joinedload(PracticalAttempt.sitting))
+    ).all()
+    for p in practical:
+        rows.append(
+            (
+                p.graded_at,
+                ExamResult(
+                    part=_("实操"),
+                    kind=operation_text(p.operation_code),
+                    title=p.sitting.title,
+                    when=p.exam_on.isoformat(),
+                    score=score_text(p.score, p.max_score),
+                    outcome=passed_outcome(p.passed, vetoed=p.vetoed),
+                ),
+            )
+        )
+    rows.sort(key=lambda r: r[0], reverse=True)
+    return [row for _at, row in rows]
