@@ -83,6 +83,13 @@ class Config:
     #: in parallel against PostgreSQL (tests/parallel.py); production keeps Celery's default.
     CELERY_QUEUE = env_str("ANPEI_CELERY_QUEUE", "celery")
 
+    #: 一人一档 checkpoints (app/archive/tasks.py, docs/security.md): minutes between them; without a broker (no
+    #: beat) the app writes them itself before a request when one is due (``ANPEI_ARCHIVE_CHECKPOINT_IN_APP``).
+    #: ``flask verify-archive`` warns and exits 2 when the latest is older than the maximum age.
+    ARCHIVE_CHECKPOINT_MINUTES = env_int("ANPEI_ARCHIVE_CHECKPOINT_MINUTES", 60)
+    ARCHIVE_CHECKPOINT_IN_APP = env_bool("ANPEI_ARCHIVE_CHECKPOINT_IN_APP", CELERY_BROKER_URL is None)
+    ARCHIVE_CHECKPOINT_MAX_AGE_MINUTES = env_int("ANPEI_ARCHIVE_CHECKPOINT_MAX_AGE_MINUTES", 120)
+
     BABEL_DEFAULT_LOCALE = "zh_CN"
     BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
     LANGUAGES = {"zh_CN": "中文", "en": "English"}
@@ -237,7 +244,10 @@ class Config:
                 "archive-verify-nightly": {"task": "archive.verify_all", "schedule": nightly(cls, 40)},
                 # after the certificates' statuses, before the verification reads the epochs it sealed
                 "records-purge-nightly": {"task": "records.purge", "schedule": nightly(cls, 30)},
-                "archive-checkpoint-hourly": {"task": "archive.checkpoint", "schedule": 3600},
+                "archive-checkpoint-hourly": {
+                    "task": "archive.checkpoint",
+                    "schedule": cls.ARCHIVE_CHECKPOINT_MINUTES * 60,
+                },
                 "core-purge-limits-hourly": {"task": "core.purge_limits", "schedule": 3600},
                 "exams-expire-overdue": {"task": "exams.expire_overdue", "schedule": 60},
                 "spotchecks-close-expired": {"task": "spotchecks.close_expired", "schedule": 60},
@@ -370,6 +380,8 @@ class TestingConfig(EmbeddedConfig):
     #: No random "还在学习吗？" prompts unless a test draws them (its own ``STUDY_PROMPTS``): the rest are deterministic.
     STUDY_PROMPTS = 0
     STUDY_RULES_MAX_AGE = 0  # every test reads the rules it set
+    #: Off unless a test turns it on: other tests count the checkpoints they write.
+    ARCHIVE_CHECKPOINT_IN_APP = False
     #: Off unless a test turns it on (``monkeypatch.setitem(app.config, "FACE_DETECTOR", "dlib")``): most tests'
     #: photos and snapshots are drawn pictures without a face; tests/people/test_detection.py, the snapshot tests
     #: and tests/browser/test_snapshots_phone.py run the real detector.
