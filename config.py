@@ -82,6 +82,18 @@ class Config:
     #: The queue tasks are sent to and a worker reads (``celery worker -Q``): one per test process when the suite runs
     #: in parallel against PostgreSQL (tests/parallel.py); production keeps Celery's default.
     CELERY_QUEUE = env_str("ANPEI_CELERY_QUEUE", "celery")
+    #: Seconds Redis waits for a worker to acknowledge a late-acknowledged task (``acks_late``: bundles, renders,
+    #: mails, webhooks) before it delivers the task again: a worker killed outright (``kill -9``, a lost host) holds
+    #: its task this long. Longer than the longest such task runs (a full bundle: a few minutes); Redis' own default
+    #: is an hour.
+    CELERY_VISIBILITY_SECONDS = env_int("ANPEI_CELERY_VISIBILITY_SECONDS", 900)
+
+    #: 一人一档 checkpoints (app/archive/tasks.py, docs/security.md): minutes between them; without a broker (no
+    #: beat) the app writes them itself before a request when one is due (``ANPEI_ARCHIVE_CHECKPOINT_IN_APP``).
+    #: ``flask verify-archive`` warns and exits 2 when the latest is older than the maximum age.
+    ARCHIVE_CHECKPOINT_MINUTES = env_int("ANPEI_ARCHIVE_CHECKPOINT_MINUTES", 60)
+    ARCHIVE_CHECKPOINT_IN_APP = env_bool("ANPEI_ARCHIVE_CHECKPOINT_IN_APP", CELERY_BROKER_URL is None)
+    ARCHIVE_CHECKPOINT_MAX_AGE_MINUTES = env_int("ANPEI_ARCHIVE_CHECKPOINT_MAX_AGE_MINUTES", 120)
 
     BABEL_DEFAULT_LOCALE = "zh_CN"
     BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
@@ -171,6 +183,9 @@ class Config:
     CERT_BUNDLE_MAX = env_int("ANPEI_CERT_BUNDLE_MAX", 2000)
     CERT_BUNDLE_MAX_MB = env_int("ANPEI_CERT_BUNDLE_MAX_MB", 500)
     CERT_BUNDLE_HOURS = env_int("ANPEI_CERT_BUNDLE_HOURS", 24)
+    #: Minutes without progress after which a queued or running bundle is 已停滞 (its worker died): another run
+    #: takes it over, and asking again starts a new one instead of showing the stuck one.
+    CERT_BUNDLE_STALL_MINUTES = env_int("ANPEI_CERT_BUNDLE_STALL_MINUTES", 5)
 
     #: Outgoing email (app/core/mail.py): reminders are emailed too when a host is set. Port 465 is SMTP over TLS;
     #: otherwise STARTTLS unless ANPEI_SMTP_STARTTLS=0 (a relay on localhost).
@@ -232,6 +247,7 @@ class Config:
             "task_always_eager": broker is None,
             "task_eager_propagates": True,
             "task_default_queue": cls.CELERY_QUEUE,
+            "broker_transport_options": {"visibility_timeout": cls.CELERY_VISIBILITY_SECONDS},
             "task_serializer": "json",
             "accept_content": ["json"],
             "timezone": cls.BABEL_DEFAULT_TIMEZONE,
@@ -241,7 +257,10 @@ class Config:
                 "archive-verify-nightly": {"task": "archive.verify_all", "schedule": nightly(cls, 40)},
                 # after the certificates' statuses, before the verification reads the epochs it sealed
                 "records-purge-nightly": {"task": "records.purge", "schedule": nightly(cls, 30)},
-                "archive-checkpoint-hourly": {"task": "archive.checkpoint", "schedule": 3600},
+                "archive-checkpoint-hourly": {
+                    "task": "archive.checkpoint",
+                    "schedule": cls.ARCHIVE_CHECKPOINT_MINUTES * 60,
+                },
                 "core-purge-limits-hourly": {"task": "core.purge_limits", "schedule": 3600},
                 "exams-expire-overdue": {"task": "exams.expire_overdue", "schedule": 60},
                 "spotchecks-close-expired": {"task": "spotchecks.close_expired", "schedule": 60},
@@ -376,6 +395,8 @@ class TestingConfig(EmbeddedConfig):
     STUDY_RULES_MAX_AGE = 0  # every test reads the rules it set
     #: No checkpoint copy unless a test names its own file (tests/archive/test_backup_restore.py).
     ARCHIVE_WITNESS = ""
+    #: Off unless a test turns it on: other tests count the checkpoints they write.
+    ARCHIVE_CHECKPOINT_IN_APP = False
     #: Off unless a test turns it on (``monkeypatch.setitem(app.config, "FACE_DETECTOR", "dlib")``): most tests'
     #: photos and snapshots are drawn pictures without a face; tests/people/test_detection.py, the snapshot tests
     #: and tests/browser/test_snapshots_phone.py run the real detector.

@@ -65,6 +65,9 @@ def create_app(config_class: type[Config] | None = None, **overrides) -> Flask:
     from app.auth.access import close_lean_connection, require_login
 
     app.before_request(require_login)
+    from app.archive import tasks as archive_tasks
+
+    archive_tasks.init_app(app)  # the embedded mode's hourly checkpoint (beat's elsewhere)
     app.teardown_request(close_lean_connection)
 
     from app import cli

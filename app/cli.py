@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 import click
@@ -205,9 +206,15 @@ def register(app: Flask) -> None:
     @app.cli.command("verify-archive")
     @click.option("--person", type=int, default=None, help="check one person's file only")
     def verify_archive(person: int | None):
-        """Recompute the 一人一档 hash chains; exit 1 naming the first broken event of each broken file."""
-        from app.archive.services import verify_chain
+        """Recompute the 一人一档 hash chains; exit 1 naming the first broken event of each broken file.
 
+        An intact whole archive is then pinned by a new checkpoint. Exit 2 (intact, but warned) when the latest
+        checkpoint was older than ANPEI_ARCHIVE_CHECKPOINT_MAX_AGE_MINUTES: deletions in that window went unpinned.
+        """
+        from app.archive.services import checkpoint_overdue, verify_chain, write_checkpoint
+        from app.core import clock
+
+        now = clock.utcnow()
         checked, breaks = verify_chain(person)
         for b in breaks:
             if b.person_id is None:  # the archive as a whole: a checkpoint, or a restore older than the last one
@@ -217,7 +224,22 @@ def register(app: Flask) -> None:
             click.echo(f"BROKEN {where} (seq {b.seq}): {b.reason}", err=True)
         if breaks:
             sys.exit(1)
+        max_minutes = app.config["ARCHIVE_CHECKPOINT_MAX_AGE_MINUTES"]
+        overdue = checkpoint_overdue(timedelta(minutes=max_minutes), now)
         click.echo(f"archive intact: {checked} event(s) checked")
+        if person is None:
+            written = write_checkpoint(now=now)
+            db.session.commit()
+            click.echo(f"checkpoint {written.id}: {written.person_count} head(s)")
+        if overdue is not None:
+            hours = overdue.total_seconds() / 3600
+            click.echo(
+                f"WARNING no checkpoint had pinned the archive for {hours:.1f} h (expected within {max_minutes} min): "
+                "files changed in that time were not pinned. Is beat running (or, without a broker, "
+                "ANPEI_ARCHIVE_CHECKPOINT_IN_APP on)?",
+                err=True,
+            )
+            sys.exit(2)
 
     @app.cli.command("purge-records")
     def purge_records():

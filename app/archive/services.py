@@ -9,7 +9,7 @@ from __future__ import annotations
 import hmac
 import json
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -151,7 +151,7 @@ def _advance_head(person_id: int, seq: int, hash_: str, kid: str) -> None:
         raise ArchiveTampering(f"archive head of person {person_id} is not at seq {seq - 1}")
 
 
-def write_checkpoint(*, retired_keys: tuple[str, ...] = ()) -> ArchiveCheckpoint:
+def write_checkpoint(*, retired_keys: tuple[str, ...] = (), now: datetime | None = None) -> ArchiveCheckpoint:
     """Sign a snapshot of every head under the current key (flushes; the task or CLI commits).
 
     :param retired_keys: key ids taken out of service (key rotation); carried forward by later checkpoints.
@@ -167,7 +167,7 @@ def write_checkpoint(*, retired_keys: tuple[str, ...] = ()) -> ArchiveCheckpoint
         )
     }
     body = canonical_json({"heads": snapshot, "retired_keys": sorted(retired)})
-    at, kid = utcnow(), crypto.current_kid()
+    at, kid = now or utcnow(), crypto.current_kid()
     checkpoint = ArchiveCheckpoint(
         at=at, key_id=kid, person_count=len(snapshot), body=body, mac=_checkpoint_mac(at, body, kid)
     )
@@ -187,6 +187,24 @@ def _checkpoint_body(checkpoint: ArchiveCheckpoint) -> dict:
 
 def latest_checkpoint() -> ArchiveCheckpoint | None:
     return db.session.scalars(sa.select(ArchiveCheckpoint).order_by(ArchiveCheckpoint.id.desc()).limit(1)).first()
+
+
+def unpinned_since() -> datetime | None:
+    """Since when the archive has gone without a checkpoint: the latest checkpoint's time, or — when there is none —
+    the oldest head's last change (a file nobody has pinned yet). None for an empty archive with no checkpoint."""
+    checkpoint = latest_checkpoint()
+    if checkpoint is not None:
+        return checkpoint.at
+    return db.session.scalar(sa.select(sa.func.min(ArchiveHead.updated_at)))
+
+
+def checkpoint_overdue(max_age: timedelta, now: datetime | None = None) -> timedelta | None:
+    """How long the archive has gone unpinned, when that is longer than ``max_age``; None when it is in time."""
+    since = unpinned_since()
+    if since is None:
+        return None
+    age = (now or utcnow()) - since
+    return age if age > max_age else None
 
 
 # ---------------------------------------------------------------- epochs (purges past retention)

@@ -14,17 +14,23 @@ from app.extensions import db
 log = logging.getLogger(__name__)
 
 
-@shared_task(name="certificates.build_bundle", acks_late=True, reject_on_worker_lost=True)
-def build_bundle(bundle_id: int) -> str:
+@shared_task(name="certificates.build_bundle", bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=3)
+def build_bundle(self, bundle_id: int) -> str:
     """Build the ZIP of ``bundle_id``, committing the progress after each chunk (the page polls it).
 
-    Redelivered after a worker died, it starts over under a new token; a bundle already done, failed or expired is
-    left alone. A refusal (too many, too big, requester gone) or an unexpected error is recorded on the bundle.
+    Redelivered after a worker died, it takes the bundle over under a new token once the dead run has been silent
+    for ``CERT_BUNDLE_STALL_MINUTES`` (until then it waits: the run may be alive, delivered twice); a bundle already
+    done, failed or expired is left alone. It first removes the partial ZIPs of runs that lost their bundle. A
+    refusal (too many, too big, requester gone) or an unexpected error is recorded on the bundle.
     """
     token = bundles.claim(bundle_id)
     db.session.commit()
     if token is None:
+        if bundles.busy(bundle_id):
+            db.session.rollback()
+            raise self.retry(countdown=bundles.stall_after().total_seconds())
         return "skipped"
+    bundles.sweep_workdirs()
     try:
         for _done in bundles.build(bundle_id, token):
             db.session.commit()
@@ -48,9 +54,11 @@ def build_bundle(bundle_id: int) -> str:
 
 @shared_task(name="certificates.expire_bundles")
 def expire_bundles() -> int:
-    """Beat, hourly: expired bundles lose their file (deleted after the commit that marks them)."""
+    """Beat, hourly: expired bundles lose their file (deleted after the commit that marks them); partial ZIPs of
+    runs that lost their bundle are removed."""
     keys = bundles.expire()
     db.session.commit()
+    bundles.sweep_workdirs()
     for key in keys:
         storage().delete(key)
     return len(keys)

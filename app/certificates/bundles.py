@@ -26,6 +26,7 @@ from __future__ import annotations
 import logging
 import re
 import secrets
+import shutil
 import tempfile
 import zipfile
 from collections.abc import Iterator
@@ -36,6 +37,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import force_locale
+from flask_babel import lazy_gettext as _l
 
 from app.auth.models import User
 from app.certificates import lifecycle, rendering
@@ -43,7 +45,8 @@ from app.certificates.lifecycle import effective_status
 from app.certificates.models import LIVE, BundleState, Certificate, CertificateBundle, CertStatus
 from app.certificates.scope import bundles_query, certificates_query
 from app.certificates.status_sql import status_expr
-from app.core.clock import format_local, local_today, utcnow
+from app.core import clock
+from app.core.clock import format_local, local_today
 from app.core.db import conditional_update
 from app.core.errors import DomainError
 from app.core.storage import storage
@@ -58,6 +61,10 @@ SCOPES = ("enterprise", "sitting", "all")
 CHUNK = 20
 ACTIVE = (BundleState.QUEUED, BundleState.RUNNING)
 _UNSAFE = re.compile(r'[\\/:*?"<>|\x00-\x1f\s]+')
+
+
+#: A queued or running bundle silent for ``CERT_BUNDLE_STALL_MINUTES`` (shown; not a stored state).
+STALLED_LABEL = _l("已停滞")
 
 
 class Superseded(Exception):
@@ -106,10 +113,12 @@ def request_bundle(
     ``certificates.build_bundle`` after the commit).
 
     The same request while one like it is still queued or running returns that one: a double click builds once.
+    One that has stalled (no progress for ``CERT_BUNDLE_STALL_MINUTES``: its worker died) is ended and a new one
+    recorded.
 
     :raises DomainError: ``cert.bundle_scope``, ``cert.bundle_empty`` (nothing to pack), ``cert.bundle_too_many``.
     """
-    now = now or utcnow()
+    now = now or clock.utcnow()
     total = count(certificates_for(user, scope, ref, status))
     if total == 0:
         raise DomainError("cert.bundle_empty")
@@ -125,7 +134,7 @@ def request_bundle(
             CertificateBundle.expires_at > now,
         )
     ).first()
-    if existing is not None:
+    if existing is not None and not (stalled(existing, now) and abandon(existing.id, now)):
         return existing, False
     bundle = CertificateBundle(
         requested_by_id=user.id,
@@ -146,19 +155,61 @@ def request_bundle(
 
 
 def claim(bundle_id: int, now: datetime | None = None) -> str | None:
-    """Start (or take over) building ``bundle_id``: a fresh token, counters at zero. None when it is done, failed,
-    expired or gone — a redelivered task for a finished bundle does nothing."""
-    token, now = secrets.token_hex(16), now or utcnow()
+    """Start building ``bundle_id``, or take over a run that has stalled: a fresh token, counters at zero. None when
+    it is done, failed, expired or gone — a redelivered task for a finished bundle does nothing — and when another
+    run is still making progress (:func:`busy`)."""
+    token, now = secrets.token_hex(16), now or clock.utcnow()
     moved = db.session.execute(
         conditional_update(CertificateBundle)
         .where(
             CertificateBundle.id == bundle_id,
-            CertificateBundle.state.in_(ACTIVE),
             CertificateBundle.expires_at > now,
+            sa.or_(CertificateBundle.state == BundleState.QUEUED, _silent_since(now - stall_after())),
         )
-        .values(state=BundleState.RUNNING, run_token=token, done=0, started_at=now, error="")
+        .values(state=BundleState.RUNNING, run_token=token, done=0, started_at=now, progressed_at=now, error="")
     )
     return token if moved.rowcount == 1 else None
+
+
+def stall_after() -> timedelta:
+    return timedelta(minutes=current_app.config["CERT_BUNDLE_STALL_MINUTES"])
+
+
+def _last_moved():
+    return sa.func.coalesce(CertificateBundle.progressed_at, CertificateBundle.started_at, CertificateBundle.created_at)
+
+
+def _silent_since(cutoff: datetime):
+    return sa.and_(CertificateBundle.state.in_(ACTIVE), _last_moved() <= cutoff)
+
+
+def stalled(bundle: CertificateBundle, now: datetime | None = None) -> bool:
+    """Queued or running, and silent for ``CERT_BUNDLE_STALL_MINUTES`` (its worker died, or the broker lost it)."""
+    if bundle.state not in ACTIVE:
+        return False
+    last = bundle.progressed_at or bundle.started_at or bundle.created_at
+    return last <= (now or clock.utcnow()) - stall_after()
+
+
+def busy(bundle_id: int, now: datetime | None = None) -> bool:
+    """Is another run building ``bundle_id`` and moving (a duplicate delivery of its task must not restart it)?"""
+    row = db.session.execute(
+        sa.select(CertificateBundle.state, _last_moved()).where(CertificateBundle.id == bundle_id)
+    ).first()  # the row as stored: the conditional UPDATEs do not refresh a loaded bundle
+    return row is not None and row[0] is BundleState.RUNNING and row[1] > (now or clock.utcnow()) - stall_after()
+
+
+def abandon(bundle_id: int, now: datetime | None = None) -> bool:
+    """End a stalled bundle as failed (its page says why) so a new one can be asked for; False if it moved again
+    meanwhile. A run still alive finds its token gone at its next step (:class:`Superseded`)."""
+    now = now or clock.utcnow()
+    message = DomainError("cert.bundle_stalled", minutes=current_app.config["CERT_BUNDLE_STALL_MINUTES"]).message
+    moved = db.session.execute(
+        conditional_update(CertificateBundle)
+        .where(CertificateBundle.id == bundle_id, _silent_since(now - stall_after()))
+        .values(state=BundleState.FAILED, run_token=None, error=message[:300], finished_at=now)
+    )
+    return moved.rowcount == 1
 
 
 def _guarded(bundle_id: int, token: str) -> sa.Update:
@@ -175,7 +226,9 @@ def advance(bundle_id: int, token: str, n: int) -> int:
     :raises Superseded: another run holds the bundle now.
     """
     done = db.session.execute(
-        _guarded(bundle_id, token).values(done=CertificateBundle.done + n).returning(CertificateBundle.done)
+        _guarded(bundle_id, token)
+        .values(done=CertificateBundle.done + n, progressed_at=clock.utcnow())
+        .returning(CertificateBundle.done)
     ).scalar_one_or_none()
     if done is None:
         raise Superseded(bundle_id)
@@ -185,7 +238,9 @@ def advance(bundle_id: int, token: str, n: int) -> int:
 def fail(bundle_id: int, token: str, message: str, now: datetime | None = None) -> bool:
     """Record why the run holding ``token`` gave up (shown on the progress page)."""
     moved = db.session.execute(
-        _guarded(bundle_id, token).values(state=BundleState.FAILED, error=message[:300], finished_at=now or utcnow())
+        _guarded(bundle_id, token).values(
+            state=BundleState.FAILED, error=message[:300], finished_at=now or clock.utcnow()
+        )
     )
     return moved.rowcount == 1
 
@@ -243,7 +298,7 @@ def readme(bundle: CertificateBundle, requester: User, entries: list[tuple[str, 
             "安培 · 证书批量下载",
             f"内容：{bundle.title}",
             f"申请人：{requester.label}",
-            f"生成时间：{format_local(utcnow(), '%Y-%m-%d %H:%M')}",
+            f"生成时间：{format_local(clock.utcnow(), '%Y-%m-%d %H:%M')}",
             f"证书 PDF：{len(entries)} 份" + (f"；未包含：{len(left)} 份" if left else ""),
             "",
             "文件名\t姓名\t证书\t项目\t状态\t有效期至",
@@ -279,14 +334,19 @@ def build(bundle_id: int, token: str) -> Iterator[int]:
     config = current_app.config
     if len(ids) > config["CERT_BUNDLE_MAX"]:
         raise DomainError("cert.bundle_too_many", n=len(ids), max=config["CERT_BUNDLE_MAX"])
-    if db.session.execute(_guarded(bundle_id, token).values(total=len(ids))).rowcount != 1:
+    if (
+        db.session.execute(_guarded(bundle_id, token).values(total=len(ids), progressed_at=clock.utcnow())).rowcount
+        != 1
+    ):
         raise Superseded(bundle_id)
     yield 0
     limit, written = config["CERT_BUNDLE_MAX_MB"] * 1024 * 1024, 0
     entries: list[tuple[str, Certificate]] = []
     left: list[Left] = []
-    with tempfile.TemporaryDirectory(prefix="anpei-bundle-") as workdir:
-        path = Path(workdir) / "bundle.zip"
+    workdir = workdir_of(bundle_id, token)
+    workdir.mkdir(parents=True, exist_ok=True)
+    try:
+        path = workdir / "bundle.zip"
         # PDFs are compressed already: stored as they are (deflating them again costs time for ~1 %)
         with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_STORED) as archive:
             for start in range(0, len(ids), CHUNK):
@@ -311,7 +371,9 @@ def build(bundle_id: int, token: str) -> Iterator[int]:
                 compress_type=zipfile.ZIP_DEFLATED,
             )
         stored = storage().put_file(f"bundles/{bundle_id}/{token}.zip", path, "application/zip")
-    now = utcnow()
+    finally:  # a failure or a takeover leaves no partial ZIP behind (a killed worker's: ``sweep_workdirs``)
+        shutil.rmtree(workdir, ignore_errors=True)
+    now = clock.utcnow()
     moved = db.session.execute(
         _guarded(bundle_id, token).values(
             state=BundleState.DONE,
@@ -329,8 +391,42 @@ def build(bundle_id: int, token: str) -> Iterator[int]:
     yield len(ids)
 
 
+_WORKDIR = re.compile(r"anpei-bundle-(\d+)-([0-9a-f]{32})")
+
+
+def workdir_of(bundle_id: int, token: str) -> Path:
+    """Where the run holding ``token`` writes its ZIP before storing it (named by bundle and run)."""
+    return Path(tempfile.gettempdir()) / f"anpei-bundle-{bundle_id}-{token}"
+
+
+def sweep_workdirs() -> int:
+    """Remove the partial ZIPs of runs that no longer hold their bundle: a worker killed mid-build leaves its
+    folder behind, and the run that took over (or ended) the bundle removes it. Folders are listed before the
+    running tokens are read, so a run that starts meanwhile is never swept."""
+    found = [p for p in Path(tempfile.gettempdir()).glob("anpei-bundle-*") if _WORKDIR.fullmatch(p.name)]
+    if not found:
+        return 0
+    live = {
+        (bundle_id, token)
+        for bundle_id, token in db.session.execute(
+            sa.select(CertificateBundle.id, CertificateBundle.run_token).where(
+                CertificateBundle.state == BundleState.RUNNING
+            )
+        )
+    }
+    removed = 0
+    for path in found:
+        match = _WORKDIR.fullmatch(path.name)
+        if (int(match[1]), match[2]) not in live:
+            shutil.rmtree(path, ignore_errors=True)
+            removed += 1
+    if removed:
+        log.info("bundles: removed %d partial ZIP folder(s) of runs that no longer hold their bundle", removed)
+    return removed
+
+
 def _zip_time() -> tuple[int, int, int, int, int, int]:
-    local = datetime.fromisoformat(format_local(utcnow(), "%Y-%m-%dT%H:%M:%S"))
+    local = datetime.fromisoformat(format_local(clock.utcnow(), "%Y-%m-%dT%H:%M:%S"))
     return (local.year, local.month, local.day, local.hour, local.minute, local.second)
 
 
@@ -339,19 +435,27 @@ def _zip_time() -> tuple[int, int, int, int, int, int]:
 
 def state_of(bundle: CertificateBundle, now: datetime | None = None) -> BundleState:
     """The state as of now: past its time it is 已过期, whether or not the hourly job has run yet."""
-    if bundle.state is not BundleState.EXPIRED and bundle.expires_at <= (now or utcnow()):
+    if bundle.state is not BundleState.EXPIRED and bundle.expires_at <= (now or clock.utcnow()):
         return BundleState.EXPIRED
     return bundle.state
+
+
+def state_label(bundle: CertificateBundle, now: datetime | None = None) -> str:
+    """What the bundle's state reads as: 已停滞 for a queued or running one that stalled."""
+    state = state_of(bundle, now)
+    return str(STALLED_LABEL) if state in ACTIVE and stalled(bundle, now) else str(state.label)
 
 
 def progress(bundle: CertificateBundle) -> dict:
     """The JSON the progress page polls."""
     state = state_of(bundle)
     percent = 100 if state is BundleState.DONE else (100 * bundle.done // bundle.total if bundle.total else 0)
+    stuck = state in ACTIVE and stalled(bundle)
     return {
         "id": bundle.id,
-        "state": state.value,
-        "state_label": state.label,
+        "state": "stalled" if stuck else state.value,
+        "state_label": state_label(bundle),
+        "stalled": stuck,
         "done": bundle.done,
         "total": bundle.total,
         "percent": min(percent, 100),
@@ -365,7 +469,7 @@ def expire(now: datetime | None = None) -> list[str]:
 
     :return: the storage keys of the expired files, for the caller to delete once this is committed.
     """
-    now = now or utcnow()
+    now = now or clock.utcnow()
     due = db.session.execute(
         sa.select(CertificateBundle.id, CertificateBundle.state, CertificateBundle.file_key).where(
             CertificateBundle.state != BundleState.EXPIRED, CertificateBundle.expires_at <= now

@@ -98,6 +98,9 @@ MESSAGES = {
     "cert.bundle_requester_gone": lambda p: _("申请人账号已停用，未打包"),
     "cert.bundle_failed": lambda p: _("打包时出错，请稍后重试"),
     "cert.bundle_expired": lambda p: _("该压缩包已过期，请重新打包"),
+    "cert.bundle_stalled": lambda p: _(
+        "打包已停滞（%(minutes)s 分钟无进展），已重新打包", minutes=p.get("minutes", "")
+    ),
     # the exam door
     "gate.fraud_banned": lambda p: _(
         "%(name)s 的该项目证书曾因以欺骗、贿赂等不正当手段取得被撤销，%(until)s 前不得报名",

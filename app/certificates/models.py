@@ -343,6 +343,9 @@ class CertificateBundle(db.Model):
     error: so.Mapped[str] = so.mapped_column(sa.String(300), default="")
     created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
     started_at: so.Mapped[datetime | None]
+    #: When the run holding the token last moved (its start, each chunk): a queued or running bundle silent for
+    #: ``CERT_BUNDLE_STALL_MINUTES`` is 已停滞 — another run may take it over, its requester may start anew.
+    progressed_at: so.Mapped[datetime | None]
     finished_at: so.Mapped[datetime | None]
     #: After this the file is deleted and the bundle shows 已过期 (``certificates.expire_bundles``, hourly).
     expires_at: so.Mapped[datetime]

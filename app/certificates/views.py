@@ -370,7 +370,7 @@ def bundle_list():
         mine = db.session.scalars(
             cert_scope.bundles_query(current_user).order_by(CertificateBundle.id.desc()).limit(50)
         ).all()
-        return render_template("certificates/bundles.html", bundles=mine, state_of=bundles.state_of)
+        return render_template("certificates/bundles.html", bundles=mine, state_label=bundles.state_label)
     scope, ref, status = (request.form.get(k, "").strip() for k in ("scope", "ref", "status"))
     back = safe_next(request.form.get("next")) or url_for("certificates.bundle_list")
     if scope == "enterprise":

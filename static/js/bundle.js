@@ -1,5 +1,6 @@
 // The ZIP bundle's progress page (templates/certificates/bundle.html): polls the bundle's JSON every second and
-// moves the bar until the bundle is done (the download link appears), failed (its error shows) or expired.
+// moves the bar until the bundle is done (the download link appears), failed (its error shows) or expired; a
+// stalled one (no progress for minutes) shows 已停滞 and a button that starts it anew, and is still polled.
 (function () {
   var box = document.querySelector('[data-bundle-status]');
   if (!box) return;
@@ -16,7 +17,8 @@
     error.querySelector('p').textContent = d.error || '';
     error.hidden = !d.error;
     field('download').hidden = d.state !== 'done';
-    return d.state === 'queued' || d.state === 'running';
+    field('stalled').hidden = !d.stalled;  // its restart button asks for the same bundle anew
+    return d.state === 'queued' || d.state === 'running' || d.state === 'stalled';
   }
   function poll() {
     fetch(url, {credentials: 'same-origin', headers: {'Accept': 'application/json'}})

@@ -23,7 +23,7 @@ from app.certificates import decisions
 from app.certificates.models import Certificate
 from app.extensions import db
 from tests.api.receiver import Receiver
-from tests.certificates.test_killed_worker import Worker, wait_for
+from tests.certificates.test_killed_worker import RESTORE_AT_START, Worker, age_unacked, production_visibility, wait_for
 
 pytestmark = [
     pytest.mark.postgres,
@@ -62,7 +62,7 @@ def test_a_delivery_cut_by_a_killed_worker_is_sent_again(aw, app, monkeypatch, t
     broker = Celery("hooktest", broker=os.environ["CELERY_BROKER_URL"], set_as_current=False)
     broker.conf.broker_transport_options = {"global_keyprefix": prefix}
     os.environ["ANPEI_API_WEBHOOK_CLAIM_SECONDS"] = str(CLAIM_SECONDS)  # the workers' settings
-    first = Worker("hooktest1", queue, {"global_keyprefix": prefix, "visibility_timeout": 3600}, log)
+    first = Worker("hooktest1", queue, {"global_keyprefix": prefix}, log)  # the production visibility timeout
     second = None
     try:
         broker.send_task("api.deliver", args=[delivery_id], queue=queue)
@@ -71,14 +71,9 @@ def test_a_delivery_cut_by_a_killed_worker_is_sent_again(aw, app, monkeypatch, t
         first.kill()  # kill -9 while the receiver holds the request: no answer recorded, task not acknowledged
         receiver.hold.set()
         assert state(delivery_id) == ("sending", 1)
-        time.sleep(CLAIM_SECONDS + 1)  # the claim goes stale, and the task is older than the visibility timeout
-        options = {
-            "global_keyprefix": prefix,
-            "visibility_timeout": 1,
-            "unacked_restore_throttle": 1,
-            "unacked_restore_interval": 3600,
-        }
-        second = Worker("hooktest2", queue, options, log)
+        time.sleep(CLAIM_SECONDS + 1)  # the claim goes stale
+        assert age_unacked(prefix, production_visibility() + 1) == 1  # the broker's clock: past the visibility timeout
+        second = Worker("hooktest2", queue, {"global_keyprefix": prefix, **RESTORE_AT_START}, log)
         wait_for(lambda: state(delivery_id)[0] == "delivered", 180, "delivery", second)
     finally:
         os.environ.pop("ANPEI_API_WEBHOOK_CLAIM_SECONDS", None)

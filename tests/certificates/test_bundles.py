@@ -207,8 +207,10 @@ def test_a_second_run_takes_over_and_the_first_stops_without_touching_the_counte
     first = bundles.claim(bundle.id)
     steps = bundles.build(bundle.id, first)
     assert next(steps) == 0
-    second = bundles.claim(bundle.id)  # a redelivered task: starts over under its own token
-    assert second != first
+    assert bundles.claim(bundle.id) is None and bundles.busy(bundle.id)  # delivered twice: the live run goes on
+    later = utcnow() + timedelta(minutes=5)  # CERT_BUNDLE_STALL_MINUTES without progress
+    second = bundles.claim(bundle.id, now=later)  # a redelivered task: starts over under its own token
+    assert second is not None and second != first
     with pytest.raises(bundles.Superseded):
         next(steps)
     assert bundles.advance(bundle.id, second, 1) == 1  # only the holder of the token moves the counter
@@ -250,3 +252,71 @@ def test_an_unknown_scope_is_refused(cw):
     with pytest.raises(DomainError) as caught:
         bundles.request_bundle(cw.admin, scope="everything")
     assert caught.value.code == "cert.bundle_scope"
+
+
+@pytest.fixture
+def moved_clock(monkeypatch):
+    """The app's clock, moved forward by the test."""
+    from app.core import clock
+
+    real, offset = clock.utcnow, {"by": timedelta(0)}
+    monkeypatch.setattr(clock, "utcnow", lambda: real() + offset["by"])
+
+    def move(by: timedelta) -> None:
+        offset["by"] += by
+
+    return move
+
+
+def test_a_stalled_bundle_says_so_and_asking_again_starts_a_new_one(client, login, cw, two_certs, moved_clock):
+    """A worker died after the first chunk: the page shows 已停滞 with a button, and the button builds anew."""
+    login(cw.admin)
+    stuck, _ = bundles.request_bundle(cw.admin, scope="enterprise", ref=str(cw.enterprise.id))
+    token = bundles.claim(stuck.id)
+    bundles.advance(stuck.id, token, 1)
+    db.session.commit()
+    partial = bundles.workdir_of(stuck.id, token)
+    partial.mkdir()
+    (partial / "bundle.zip").write_bytes(b"PK half a zip")  # what the killed worker left behind
+    page = client.get(f"/certificates/bundles/{stuck.id}").get_data(as_text=True)
+    assert "打包中" in page and "50 %" in page
+    moved_clock(timedelta(minutes=4))
+    assert client.get(f"/certificates/bundles/{stuck.id}.json").get_json()["state"] == "running"
+    moved_clock(timedelta(minutes=2))  # no progress for six minutes
+    status = client.get(f"/certificates/bundles/{stuck.id}.json").get_json()
+    assert (status["state"], status["state_label"], status["stalled"]) == ("stalled", "已停滞", True)
+    page = client.get(f"/certificates/bundles/{stuck.id}").get_data(as_text=True)
+    assert "已停滞" in page and "打包已停滞：5 分钟没有进展" in page
+    assert 'data-field="stalled" >' in page.replace('data-field="stalled" hidden', "x")
+    assert 'data-testid="bundle-restart"' in page
+    assert "已停滞" in client.get("/certificates/bundles").get_data(as_text=True)
+
+    new_id, response = request(client, scope="enterprise", ref=str(cw.enterprise.id), status="")
+    assert new_id != stuck.id and response.location == f"/certificates/bundles/{new_id}"
+    rebuilt = finished(new_id)
+    assert (rebuilt.state, rebuilt.done, rebuilt.total) == (BundleState.DONE, 2, 2)
+    assert len([n for n in zip_of(rebuilt).namelist() if n.endswith(".pdf")]) == 2
+    old = finished(stuck.id)
+    assert old.state is BundleState.FAILED and old.error == "打包已停滞（5 分钟无进展），已重新打包"
+    assert not partial.exists()  # the new run removed the dead run's partial ZIP
+    # the dead run's task, delivered again, finds its bundle ended
+    assert bundle_tasks.build_bundle(stuck.id) == "skipped"
+
+
+def test_a_bundle_making_progress_is_not_replaced(client, login, cw, two_certs, moved_clock):
+    login(cw.admin)
+    bundle, _ = bundles.request_bundle(cw.admin, scope="enterprise", ref=str(cw.enterprise.id))
+    token = bundles.claim(bundle.id)
+    db.session.commit()
+    moved_clock(timedelta(minutes=4))
+    bundles.advance(bundle.id, token, 1)
+    db.session.commit()
+    moved_clock(timedelta(minutes=4))  # eight minutes since the start, four since the last chunk
+    assert client.get(f"/certificates/bundles/{bundle.id}.json").get_json()["state"] == "running"
+    again, new = bundles.request_bundle(cw.admin, scope="enterprise", ref=str(cw.enterprise.id))
+    assert not new and again.id == bundle.id
+
+
+def test_the_broker_gives_a_dead_workers_task_back_within_minutes(app):
+    assert app.config["CELERY"]["broker_transport_options"]["visibility_timeout"] == 900  # Redis' default: 3600
+    assert app.config["CERT_BUNDLE_STALL_MINUTES"] == 5

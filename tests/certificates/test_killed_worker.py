@@ -60,8 +60,8 @@ def rendered() -> int:
 class Worker:
     """``celery worker`` in a session of its own, so its whole process group (main + pool child) can be killed."""
 
-    def __init__(self, name: str, queue: str, options: dict, log: Path):
-        env = {**os.environ, "ANPEI_TEST_BROKER_OPTIONS": json.dumps(options)}
+    def __init__(self, name: str, queue: str, options: dict, log: Path, env: dict | None = None):
+        env = {**os.environ, "ANPEI_TEST_BROKER_OPTIONS": json.dumps(options), **(env or {})}
         self.log = log
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "celery", "-A", "tests.certificates.kill_worker", "worker", "-Q", queue,
@@ -79,6 +79,34 @@ class Worker:
         except subprocess.TimeoutExpired:
             os.killpg(self.proc.pid, signal.SIGKILL)
             self.proc.wait(timeout)
+
+
+#: How the second worker looks for tasks a dead worker left unacknowledged: once, as it starts (a periodic sweep
+#: would hand back its own running task once that is older than the visibility timeout).
+RESTORE_AT_START = {"unacked_restore_throttle": 1, "unacked_restore_interval": 3600}
+
+
+def production_visibility() -> int:
+    """The visibility timeout the workers run with: the app's production setting, not the test's."""
+    from config import Config
+
+    return Config.celery()["broker_transport_options"]["visibility_timeout"]
+
+
+def age_unacked(prefix: str, seconds: float) -> int:
+    """Move the broker's clock for the tasks now unacknowledged under ``prefix``: each one's delivery time goes
+    back by ``seconds``, as if that long had passed since a worker took it (instead of waiting for it)."""
+    import redis
+
+    client = redis.Redis.from_url(os.environ["CELERY_BROKER_URL"])
+    key = f"{prefix}unacked_index"
+    try:
+        entries = client.zrange(key, 0, -1, withscores=True)
+        if entries:
+            client.zadd(key, {tag: score - seconds for tag, score in entries})
+        return len(entries)
+    finally:
+        client.close()
 
 
 def files_of(cert_id: int) -> set[str]:
@@ -127,9 +155,9 @@ def test_a_worker_killed_mid_batch_loses_nothing_and_renders_nothing_twice(batch
     before = {i: files_of(i) for i in batch}
     client = Celery("killtest", broker=os.environ["CELERY_BROKER_URL"], set_as_current=False)  # not the suite's app
     client.conf.broker_transport_options = {"global_keyprefix": prefix}
-    # the first worker would give a running task back only after an hour; the second takes back at start what a
-    # dead worker left unacknowledged for over a second
-    first = Worker("killtest1", queue, {"global_keyprefix": prefix, "visibility_timeout": 3600}, log)
+    # both workers run with the production visibility timeout; the second takes back at start what a dead worker
+    # left unacknowledged for longer than that
+    first = Worker("killtest1", queue, {"global_keyprefix": prefix}, log)
     second = None
     try:
         client.send_task("certificates.render_pending", args=[batch, CHUNK], queue=queue)
@@ -137,14 +165,9 @@ def test_a_worker_killed_mid_batch_loses_nothing_and_renders_nothing_twice(batch
         first.kill()  # kill -9, mid-batch: the task is neither finished nor acknowledged
         at_kill = rendered()
         assert CHUNK <= at_kill < N, f"{at_kill} of {N} rendered when the worker was killed: not mid-batch"
-        options = {
-            "global_keyprefix": prefix,
-            "visibility_timeout": 1,
-            "unacked_restore_throttle": 1,
-            "unacked_restore_interval": 3600,  # once, at start: the sweep would hand its own running task back
-        }
-        time.sleep(1.5)  # older than the visibility timeout
-        second = Worker("killtest2", queue, options, log)
+        assert production_visibility() == 900
+        assert age_unacked(prefix, production_visibility() + 1) == 1  # the broker's clock: 15 minutes on
+        second = Worker("killtest2", queue, {"global_keyprefix": prefix, **RESTORE_AT_START}, log)
         wait_for(lambda: rendered() == N, 300, "complete batch", second)
         second.kill(signal.SIGTERM)  # warm shutdown: lets the task finish and be acknowledged
     finally:
@@ -167,3 +190,100 @@ def test_a_worker_killed_mid_batch_loses_nothing_and_renders_nothing_twice(batch
     # the same task, delivered again to the second worker, rendered exactly what the first had not committed
     assert text.count("certificates.render_pending[") >= 2 and "killtest2@" in text
     assert f"certificates: rendered {N - at_kill} PDFs" in text
+
+
+# ---------------------------------------------------------------- a ZIP bundle whose worker was killed
+
+
+def bundle_row(bundle_id: int):
+    from app.certificates.models import CertificateBundle
+
+    db.session.rollback()  # a fresh snapshot
+    return db.session.get(CertificateBundle, bundle_id)
+
+
+def test_a_bundle_whose_worker_was_killed_stalls_visibly_and_is_built_anew(
+    batch, app, client, login, cw, tmp_path, monkeypatch
+):
+    """Production settings (visibility timeout, stall minutes); the test moves the app's clock and the broker's
+    instead of waiting. A worker killed mid-bundle leaves it at 打包中 n %; asking again at once returns it (it may
+    only be slow); five minutes of silence later its page says 已停滞 and offers 重新打包, which builds a new bundle
+    on another worker, rendering what the dead one had not; the dead run's task, delivered again, leaves the ended
+    bundle alone, and its partial ZIP is removed."""
+    from celery import Celery
+
+    from app.certificates import bundles, views
+    from app.certificates.models import BundleState
+    from app.core import clock
+
+    sitting_id = db.session.get(Attempt, db.session.get(Certificate, batch[0]).attempt_id).sitting_id
+    login(cw.regulator)
+    sent = []
+    monkeypatch.setattr(views, "enqueue_after_commit", lambda task, *args: sent.append(args))  # the test sends
+    prefix, queue = f"anpei-bundletest-{uuid.uuid4().hex[:8]}:", "bundles-killtest"
+    log = tmp_path / "workers.log"
+    client_celery = Celery("bundletest", broker=os.environ["CELERY_BROKER_URL"], set_as_current=False)
+    client_celery.conf.broker_transport_options = {"global_keyprefix": prefix}
+    small_chunks = {"ANPEI_TEST_BUNDLE_CHUNK": str(CHUNK)}
+    assert app.config["CERT_BUNDLE_STALL_MINUTES"] == 5 and production_visibility() == 900
+
+    def ask() -> int:
+        response = client.post("/certificates/bundles", data={"scope": "sitting", "ref": str(sitting_id)})
+        assert response.status_code == 302, response.data[:300]
+        return int(response.location.rsplit("/", 1)[1])
+
+    stuck_id = ask()
+    first = Worker("bundletest1", queue, {"global_keyprefix": prefix}, log, small_chunks)
+    second = None
+    try:
+        client_celery.send_task("certificates.build_bundle", args=[stuck_id], queue=queue)
+        wait_for(lambda: bundle_row(stuck_id).done >= CHUNK, 180, "first chunk of the bundle", first)
+        first.kill()  # kill -9, mid-bundle
+        at_kill = bundle_row(stuck_id)
+        assert at_kill.state is BundleState.RUNNING and CHUNK <= at_kill.done < N, at_kill.done
+        partial = list(Path(bundles.workdir_of(stuck_id, at_kill.run_token)).parent.glob(f"anpei-bundle-{stuck_id}-*"))
+        assert len(partial) == 1, partial  # the dead run's half-written ZIP
+        percent = f"{100 * at_kill.done // N} %"
+        page = client.get(f"/certificates/bundles/{stuck_id}").get_data(as_text=True)
+        assert "打包中" in page and percent in page and 'data-field="stalled" hidden' in page
+        assert ask() == stuck_id  # asked again at once: the same bundle (it may only be slow)
+
+        real = clock.utcnow
+        monkeypatch.setattr(clock, "utcnow", lambda: real() + timedelta(minutes=5, seconds=1))  # the app's clock
+        status = client.get(f"/certificates/bundles/{stuck_id}.json").get_json()
+        assert (status["state_label"], status["percent"], status["stalled"]) == (
+            "已停滞",
+            100 * at_kill.done // N,
+            True,
+        )
+        page = client.get(f"/certificates/bundles/{stuck_id}").get_data(as_text=True)
+        assert "已停滞" in page and 'data-testid="bundle-restart"' in page
+        assert 'data-field="stalled" hidden' not in page
+        new_id = ask()  # the 重新打包 button posts the same request
+        assert new_id != stuck_id and sent == [(stuck_id,), (new_id,)]  # one build each
+        client_celery.send_task("certificates.build_bundle", args=[new_id], queue=queue)
+        assert age_unacked(prefix, production_visibility() + 1) == 1  # and the dead run's task comes back too
+        second = Worker("bundletest2", queue, {"global_keyprefix": prefix, **RESTORE_AT_START}, log, small_chunks)
+        wait_for(lambda: bundle_row(new_id).state is BundleState.DONE, 300, "the new bundle", second)
+        wait_for(lambda: "skipped" in log.read_text(), 60, "the dead run's task handled", second)
+        second.kill(signal.SIGTERM)
+    finally:
+        first.kill()
+        if second is not None:
+            second.kill()
+        client_celery.close()
+
+    import io
+    import zipfile
+
+    rebuilt = bundle_row(new_id)
+    names = zipfile.ZipFile(io.BytesIO(storage().read(rebuilt.file_key))).namelist()
+    assert len([n for n in names if n.endswith(".pdf")]) == N and (rebuilt.done, rebuilt.total) == (N, N)
+    old = bundle_row(stuck_id)
+    assert old.state is BundleState.FAILED and old.error == "打包已停滞（5 分钟无进展），已重新打包"
+    assert old.file_key is None
+    assert not any(p.exists() for p in partial)  # the new run removed the dead run's partial ZIP
+    certs = db.session.scalars(sa.select(Certificate).where(Certificate.id.in_(batch))).all()
+    assert all(c.pdf_version == 1 for c in certs)  # what the dead run rendered was kept, nothing rendered twice
+    page = client.get(f"/certificates/bundles/{stuck_id}").get_data(as_text=True)
+    assert "打包已停滞（5 分钟无进展），已重新打包" in page
