@@ -117,6 +117,16 @@ def may_see_photo(user: User, person) -> bool:
     )
 
 
+def is_own_record(user: User, person_id: int) -> bool:
+    """The user is the person ``person_id`` (their own data: not recorded in the 查阅记录, which says who else saw it)."""
+    return user.role is Role.WORKER and user.person_id == person_id
+
+
+def may_query_access_log(user: User) -> bool:
+    """The 查阅记录 of everyone (by person, viewer and dates): the platform admin. A person reads their own."""
+    return user.role is Role.ADMIN
+
+
 def may_see_own_snapshots(user: User, person_id: int) -> bool:
     """The 人像抓拍 snapshots of ``person_id`` as their subject sees them (see the table: not the working record)."""
     return user.role is Role.WORKER and user.person_id == person_id

@@ -39,7 +39,8 @@ from app.exams.forms import ExtendForm, MakeupForm, SittingForm, StartForm
 from app.exams.models import Attempt, AttemptState, ExamKind
 from app.extensions import db
 from app.people import snapshots
-from app.people.models import Employment, Person, Post, SnapshotContext
+from app.people.access_views import record_access
+from app.people.models import AccessKind, Employment, Person, Post, SnapshotContext
 from app.people.scope import reaches_person
 from app.people.snapshot_views import review_from_form
 from question_bank import Paper
@@ -367,9 +368,16 @@ def sitting(sitting_id: int):
 @roles_required(*ORGANISERS)
 def export_results(sitting_id: int):
     sitting = exam_scope.get_sitting_or_404(current_user, sitting_id)
-    data = exports.results_xlsx(
-        queries.board(sitting, utcnow()), full_id=lambda person: policy.may_see_full_id(current_user, person)
-    )
+    shown: list[int] = []
+
+    def full_id(person) -> bool:
+        if policy.may_see_full_id(current_user, person):
+            shown.append(person.id)
+            return True
+        return False
+
+    data = exports.results_xlsx(queries.board(sitting, utcnow()), full_id=full_id)
+    record_access(current_user, shown, AccessKind.FULL_ID)
     return send_file(
         io.BytesIO(data),
         as_attachment=True,
@@ -452,6 +460,7 @@ def attempt_photo(attempt_id: int):
     attempt = _attempt_for_snapshots(attempt_id)
     if not attempt.person.photo_key:
         abort(404)
+    record_access(current_user, attempt.person_id, AccessKind.PHOTO)
     return send_stored(attempt.person.photo_key, content_type="image/jpeg")
 
 
@@ -463,6 +472,7 @@ def attempt_snapshot_file(attempt_id: int, exam_snapshot_id: int):
     snapshot = snapshots.snapshot_in(exam_snapshot_id, SnapshotContext.EXAM, attempt.id)
     if snapshot is None:
         abort(404)
+    record_access(current_user, snapshot.person_id, AccessKind.SNAPSHOT, ref_id=snapshot.id)
     return send_stored(snapshot.storage_key, content_type="image/jpeg")
 
 

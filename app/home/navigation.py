@@ -34,6 +34,7 @@ NAVIGATION = {
         ("api_clients.index", _l("数据接口")),
         ("records.purge_runs", _l("档案清理")),
         ("records.holds", _l("法律保全")),
+        ("people.access_log", _l("查阅记录")),
     ],
     Role.REGULATOR: [
         ("home.index", _l("首页")),

@@ -380,3 +380,36 @@ class Snapshot(db.Model):
     review_note: so.Mapped[str] = so.mapped_column(sa.String(200), default="")
 
     reviewed_by: so.Mapped[User | None] = so.relationship()
+
+
+# ---------------------------------------------------------------- 查阅记录 (app/people/access_log.py)
+
+
+class AccessKind(LabelledEnum):
+    """What of a person's sensitive data was shown to someone else (个人信息保护法: who saw it is recorded)."""
+
+    FULL_ID = "full_id", _l("完整证件号码")
+    PHOTO = "photo", _l("登记照片")
+    SNAPSHOT = "snapshot", _l("人像抓拍")
+
+
+class AccessLogEntry(db.Model):
+    """One showing of a person's full 证件号码, registered photo or 人像抓拍 to a user other than the person.
+    ``viewer_role`` and ``viewer_org`` are kept as they were then (the person sees these, not the viewer's name)."""
+
+    __tablename__ = "people_access_log"
+    __table_args__ = (sa.Index("ix_people_access_log_person_at", "person_id", "at"),)
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    at: so.Mapped[datetime] = so.mapped_column(default=utcnow, index=True)
+    person_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("people_persons.id"))
+    viewer_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("auth_users.id"), index=True)
+    viewer_role: so.Mapped[str] = so.mapped_column(sa.String(20))
+    viewer_org: so.Mapped[str] = so.mapped_column(sa.String(200), default="")
+    kind: so.Mapped[AccessKind] = so.mapped_column(enum_column(AccessKind))
+    #: The endpoint that served it (``people.person_photo``) and, for a snapshot, its id.
+    endpoint: so.Mapped[str] = so.mapped_column(sa.String(80))
+    ref_id: so.Mapped[int | None]
+
+    person: so.Mapped[Person] = so.relationship()
+    viewer: so.Mapped[User] = so.relationship()

@@ -16,10 +16,12 @@ from app.core.forms import choices
 from app.core.messages import message_for
 from app.core.storage import send_stored
 from app.extensions import db
+from app.people import access_views as _access_views  # noqa: F401  (registers the 查阅记录 routes)
 from app.people import bp, dossier, faces, photos, roster_import, snapshots
 from app.people import scope as people_scope
 from app.people import timeline as _timeline  # noqa: F401  (registers the 一人一档 timeline routes)
 from app.people import zones as _zones  # noqa: F401  (registers the user's time zone with the clock)
+from app.people.access_views import record_access
 from app.people.forms import (
     ConfirmImportForm,
     EditEmploymentForm,
@@ -31,6 +33,7 @@ from app.people.forms import (
 )
 from app.people.identifiers import IdentifierError, parse_resident_id
 from app.people.models import (
+    AccessKind,
     Affiliation,
     Employment,
     EmploymentType,
@@ -249,7 +252,10 @@ def end_employment_view(employment_id: int):
 @bp.route("/people/<int:person_id>")
 def person(person_id: int):
     """一人一档: the person's dossier (app/people/dossier.py)."""
-    return dossier.render_dossier(people_scope.get_person_or_404(current_user, person_id))
+    person = people_scope.get_person_or_404(current_user, person_id)
+    if policy.may_see_full_id(current_user, person):
+        record_access(current_user, person.id, AccessKind.FULL_ID)
+    return dossier.render_dossier(person)
 
 
 @bp.route("/people/<int:person_id>/photo", methods=["GET", "POST"])
@@ -259,6 +265,7 @@ def person_photo(person_id: int):
     if request.method == "GET":
         if person.photo_key is None or not policy.may_see_photo(current_user, person):
             abort(404)
+        record_access(current_user, person.id, AccessKind.PHOTO)
         return send_stored(person.photo_key, content_type="image/jpeg")
     form = PhotoForm()
     employer = _current_employer_of(person)

@@ -26,7 +26,8 @@ from app.core.forms import choices
 from app.core.storage import send_stored
 from app.extensions import db
 from app.people import snapshots
-from app.people.models import Post, SnapshotContext
+from app.people.access_views import record_access
+from app.people.models import AccessKind, Post, SnapshotContext
 from app.people.scope import reaches_person, visible_enterprise_ids
 from app.people.snapshot_views import review_from_form
 from app.training import bp, classes, courses, files, held, hours, study
@@ -271,6 +272,7 @@ def member_photo(class_id: int, person_id: int):
     _class, person, _may = _member_for_snapshots(class_id, person_id)
     if not person.photo_key:
         abort(404)
+    record_access(current_user, person.id, AccessKind.PHOTO)
     return send_stored(person.photo_key, content_type="image/jpeg")
 
 
@@ -282,6 +284,7 @@ def snapshot_file(class_id: int, snapshot_id: int):
     if snapshot is None:
         abort(404)
     _member_for_snapshots(class_id, snapshot.person_id)
+    record_access(current_user, snapshot.person_id, AccessKind.SNAPSHOT, ref_id=snapshot.id)
     return send_stored(snapshot.storage_key, content_type="image/jpeg")
 
 

@@ -1,0 +1,36 @@
+"""Personal information (个人信息保护法): the 查阅记录 of a person's full 证件号码, photo and 人像抓拍.
+
+Revision ID: 0801
+Revises: 0701
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0801"
+down_revision = "0701"
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    op.create_table(
+        "people_access_log",
+        sa.Column("id", sa.Integer(), primary_key=True),
+        sa.Column("at", sa.DateTime(), nullable=False),
+        sa.Column("person_id", sa.Integer(), sa.ForeignKey("people_persons.id", name="fk_people_access_log_person_id_people_persons"), nullable=False),
+        sa.Column("viewer_id", sa.Integer(), sa.ForeignKey("auth_users.id", name="fk_people_access_log_viewer_id_auth_users"), nullable=False),
+        sa.Column("viewer_role", sa.String(20), nullable=False),
+        sa.Column("viewer_org", sa.String(200), nullable=False),
+        sa.Column("kind", sa.String(32), nullable=False),
+        sa.Column("endpoint", sa.String(80), nullable=False),
+        sa.Column("ref_id", sa.Integer()),
+        sa.PrimaryKeyConstraint("id", name="pk_people_access_log"),
+    )
+    op.create_index("ix_people_access_log_at", "people_access_log", ["at"])
+    op.create_index("ix_people_access_log_viewer_id", "people_access_log", ["viewer_id"])
+    op.create_index("ix_people_access_log_person_at", "people_access_log", ["person_id", "at"])
+
+
+def downgrade():
+    op.drop_table("people_access_log")
