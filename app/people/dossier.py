@@ -16,7 +16,7 @@ from flask_login import current_user
 from app.archive.render import GROUPS, actor_text, render_event, render_payload, score_text
 from app.archive.services import timeline, verify_chain
 from app.auth import policy
-from app.core.clock import format_local, utcnow
+from app.core.clock import format_local, isoformat_local, utcnow
 from app.core.qr import qr_data_uri
 from app.extensions import db
 from app.people import bp, sections
@@ -112,9 +112,21 @@ def page_filters() -> tuple[str, int | None]:
 @bp.route("/people/<int:person_id>/dossier.pdf")
 def dossier_pdf(person_id: int):
     """The printable dossier: the same facts as the page, with the chain's verification and a QR to check it."""
+    person = people_scope.get_person_or_404(current_user, person_id)
+    return pdf_response(dossier_pdf_bytes(person), f"dossier-{person.id}.pdf")
+
+
+def pdf_response(pdf: bytes, filename: str):
+    response = make_response(pdf)
+    response.headers["Content-Type"] = "application/pdf"
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+def dossier_pdf_bytes(person: Person) -> bytes:
+    """The dossier PDF of ``person`` as ``current_user`` may see it (also the person's own download)."""
     from app.core.pdf import render_pdf
 
-    person = people_scope.get_person_or_404(current_user, person_id)
     ctx = dossier_context(person)
     verify_url = url_for("people.person_timeline", person_id=person.id, _external=True)
     doc = {
@@ -170,10 +182,7 @@ def dossier_pdf(person_id: int):
         certificates=ctx["certificates"],
         training_hours=ctx["training_hours"],
     )
-    response = make_response(pdf)
-    response.headers["Content-Type"] = "application/pdf"
-    response.headers["Content-Disposition"] = f'attachment; filename="dossier-{person.id}.pdf"'
-    return response
+    return pdf
 
 
 def render_dossier(person: Person):
@@ -187,3 +196,70 @@ def render_dossier(person: Person):
     )
     photo_form = PhotoForm() if may_change_master_data(person, actor=current_user, enterprise=employer) else None
     return render_template("people/person.html", photo_form=photo_form, **dossier_context(person, kind=kind, year=year))
+
+
+def record_data(person: Person) -> dict:
+    """The person's own record as JSON: the dossier's facts, machine-readable (times ISO with their offset)."""
+    ctx = dossier_context(person)
+    return {
+        "person": {
+            "name": person.name,
+            "id_type": person.id_type.value,
+            "id_number": person.id_number if ctx["show_full_id"] else person.id_masked,
+            "sex": person.sex,
+            "birth_date": person.birth_date.isoformat() if person.birth_date else None,
+            "phone": person.phone,
+            "education": person.education,
+        },
+        "employments": [
+            {
+                "enterprise": e.enterprise.name,
+                "post": e.post.value,
+                "operation": e.operation_code,
+                "employment_type": e.employment_type.value,
+                "job_title": e.job_title,
+                "start_date": e.start_date.isoformat(),
+                "end_date": e.end_date.isoformat() if e.end_date else None,
+                "end_reason": e.end_reason,
+            }
+            for e in ctx["employments"]
+        ],
+        "certificates": [
+            {
+                "kind": c.kind.value,
+                "item": c.item_name,
+                "number": c.number,
+                "valid_to": c.valid_to.isoformat() if c.valid_to else None,
+                "status": str(status.label),
+            }
+            for c, status in ctx["certificates"]
+        ],
+        "training_hours": None
+        if ctx["training_hours"] is None
+        else {"required": ctx["training_hours"][0], "done": ctx["training_hours"][1]},
+        "spotchecks": [
+            {
+                "at": isoformat_local(r["at"]),
+                "doc_number": r["doc_number"],
+                "enterprise": r["enterprise"],
+                "outcome": str(r["outcome"][0]) if r["outcome"] else None,
+                "score": r.get("score") or None,
+            }
+            for r in ctx["spotchecks"]
+        ],
+        "events": [
+            {
+                "seq": e.seq,
+                "at": isoformat_local(e.at),
+                "kind": e.kind,
+                "actor": actor_text(e.actor_label),
+                "title": str((r := render_event(e)).title),
+                "facts": {str(label): str(value) for label, value in r.facts},
+                "payload": json.loads(e.payload),
+                "hash": e.hash,
+            }
+            for e in ctx["events"]
+        ],
+        "chain_ok": ctx["chain_ok"],
+        "generated_at": isoformat_local(utcnow()),
+    }

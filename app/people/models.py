@@ -413,3 +413,48 @@ class AccessLogEntry(db.Model):
 
     person: so.Mapped[Person] = so.relationship()
     viewer: so.Mapped[User] = so.relationship()
+
+
+# ---------------------------------------------------------------- 更正申请 (app/people/own_record.py)
+
+
+class CorrectionField(LabelledEnum):
+    """What of the 一人一档 a person asks to have corrected."""
+
+    NAME = "name", _l("姓名")
+    BIRTH_DATE = "birth_date", _l("出生日期")
+    PHONE = "phone", _l("手机号")
+    EDUCATION = "education", _l("文化程度")
+    EMPLOYMENT = "employment", _l("任职经历")
+    TRAINING = "training", _l("培训学时")
+    EXAM = "exam", _l("考试记录")
+    CERTIFICATE = "certificate", _l("证书")
+    OTHER = "other", _l("其他")
+
+
+class CorrectionState(LabelledEnum):
+    PENDING = "pending", _l("待答复")
+    ACCEPTED = "accepted", _l("已接受")
+    REFUSED = "refused", _l("未接受")
+
+
+class RecordCorrection(db.Model):
+    """A person's request to correct their 一人一档 (个人信息保护法 第四十六条), addressed to a current employer
+    (``enterprise_id``) or, with no employer named, to the authority of the person's area. Answered once."""
+
+    __tablename__ = "people_record_corrections"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    person_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("people_persons.id"), index=True)
+    enterprise_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("people_enterprises.id"), index=True)
+    field: so.Mapped[CorrectionField] = so.mapped_column(enum_column(CorrectionField))
+    wrong: so.Mapped[str] = so.mapped_column(sa.String(500))
+    proposed: so.Mapped[str] = so.mapped_column(sa.String(500))
+    state: so.Mapped[CorrectionState] = so.mapped_column(enum_column(CorrectionState), default=CorrectionState.PENDING)
+    created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+    answered_at: so.Mapped[datetime | None]
+    answered_by_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("auth_users.id"))
+    answer_note: so.Mapped[str] = so.mapped_column(sa.String(500), default="")
+
+    person: so.Mapped[Person] = so.relationship()
+    enterprise: so.Mapped[Enterprise | None] = so.relationship()

@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from app.auth.models import Role, User
 from app.auth.scope import NOWHERE, one_or_404, region_prefix
 from app.extensions import db
-from app.people.models import Employment, Enterprise, Jurisdiction, Person, Trainee
+from app.people.models import Employment, Enterprise, Jurisdiction, Person, RecordCorrection, Trainee
 
 
 def enterprises_query(user: User) -> sa.Select:
@@ -113,3 +113,28 @@ def jurisdictions_query(user: User) -> sa.Select:
     if (prefix := region_prefix(user)) is not None:
         return query.where(Jurisdiction.code.startswith(prefix))
     return query if user.role is Role.ADMIN else query.where(sa.false())
+
+
+def corrections_query(user: User) -> sa.Select:
+    """更正申请 a user may read: the person's own; those addressed to an enterprise admin's enterprise; for a
+    regulator every request of a person in its area (it is the authority, and supervises the employers)."""
+    query = sa.select(RecordCorrection)
+    match user.role:
+        case Role.WORKER:
+            return query.where(RecordCorrection.person_id == (user.person_id or -1))
+        case Role.ENTERPRISE:
+            return query.where(RecordCorrection.enterprise_id == (user.enterprise_id or -1))
+        case Role.REGULATOR:
+            return query.where(RecordCorrection.person_id.in_(persons_query(user).with_only_columns(Person.id)))
+        case _:
+            return query.where(sa.false())
+
+
+def get_correction_or_404(user: User, correction_id: int) -> RecordCorrection:
+    return one_or_404(corrections_query(user).where(RecordCorrection.id == correction_id))
+
+
+def can_answer_correction(user: User, correction: RecordCorrection) -> bool:
+    """Answering a request the user reads (:func:`corrections_query`): its enterprise's admin, or a regulator over
+    the person — never the person."""
+    return user.role in (Role.ENTERPRISE, Role.REGULATOR)

@@ -18,6 +18,7 @@ from app.core.storage import send_stored
 from app.extensions import db
 from app.people import access_views as _access_views  # noqa: F401  (registers the 查阅记录 routes)
 from app.people import bp, dossier, faces, photos, roster_import, snapshots
+from app.people import own_record_views as _own_record_views  # noqa: F401  (downloads, 更正申请)
 from app.people import scope as people_scope
 from app.people import timeline as _timeline  # noqa: F401  (registers the 一人一档 timeline routes)
 from app.people import zones as _zones  # noqa: F401  (registers the user's time zone with the clock)
