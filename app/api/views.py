@@ -284,7 +284,7 @@ def _person(p, person: Person) -> dict:
         .order_by(Employment.start_date.desc(), Employment.id)
         .options(so.selectinload(Employment.enterprise))
     ).all()
-    return represent.person(p, person, employments)
+    return represent.person(p, person, employments, shared=people_scope.sees_full_record(p, person.id))
 
 
 @bp.route("/persons/<person>/training")

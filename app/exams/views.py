@@ -41,7 +41,7 @@ from app.extensions import db
 from app.people import snapshots
 from app.people.access_views import record_access
 from app.people.models import AccessKind, Employment, Person, Post, SnapshotContext
-from app.people.scope import reaches_person
+from app.people.scope import reaches_person, sees_full_record
 from app.people.snapshot_views import review_from_form
 from question_bank import Paper
 
@@ -458,7 +458,7 @@ def _attempt_for_snapshots(attempt_id: int) -> Attempt:
 def attempt_photo(attempt_id: int):
     """The candidate's registered photo beside the attempt's snapshots (same check as the snapshots)."""
     attempt = _attempt_for_snapshots(attempt_id)
-    if not attempt.person.photo_key:
+    if not attempt.person.photo_key or not sees_full_record(current_user, attempt.person_id):  # not a pending employer
         abort(404)
     record_access(current_user, attempt.person_id, AccessKind.PHOTO)
     return send_stored(attempt.person.photo_key, content_type="image/jpeg")

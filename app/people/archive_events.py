@@ -194,3 +194,10 @@ def _correction_answered(p: dict) -> RenderedEvent:
         facts((_("更正项目"), enum_label(CorrectionField, p.get("field"))), (_("说明"), p.get("note"))),
         outcome=(enum_label(CorrectionState, p.get("outcome")), "ok" if accepted else "bad"),
     )
+
+
+@renders("employment.confirmed")
+def _employment_confirmed(p: dict) -> RenderedEvent:
+    """The person (or the authority, in person) confirmed an employment another employer's person was added to."""
+    by = _("监管部门当面核实") if p.get("by") == "authority" else _("本人")
+    return RenderedEvent(_("确认任职"), facts((_("单位"), p.get("enterprise")), (_("确认方"), by)))

@@ -14,7 +14,7 @@ from flask import make_response, render_template, request, url_for
 from flask_login import current_user
 
 from app.archive.render import GROUPS, actor_text, render_event, render_payload, score_text
-from app.archive.services import timeline, verify_chain
+from app.archive.services import verify_chain
 from app.auth import policy
 from app.core.clock import format_local, isoformat_local, utcnow
 from app.core.qr import qr_data_uri
@@ -74,7 +74,7 @@ def dossier_context(person: Person, *, kind: str = "", year: int | None = None) 
         .where(Employment.person_id == person.id)
         .order_by(Employment.start_date.desc())
     ).all()
-    events = timeline(person.id, enterprise_id=people_scope.archive_enterprise_filter(current_user))
+    events = people_scope.archive_events_for(current_user, person.id)
     years = sorted({e.at.year for e in events}, reverse=True)
     shown = [
         e
@@ -83,6 +83,7 @@ def dossier_context(person: Person, *, kind: str = "", year: int | None = None) 
     ]
     checked, breaks = verify_chain(person.id)
     current = [e for e in employments if e.is_current]
+    shared = people_scope.sees_full_record(current_user, person.id)
     return {
         "person": person,
         "employments": employments,
@@ -97,9 +98,11 @@ def dossier_context(person: Person, *, kind: str = "", year: int | None = None) 
         "chain_ok": not breaks,
         "chain_checked": checked,
         "show_full_id": policy.may_see_full_id(current_user, person),
-        "show_photo": person.photo_key is not None and policy.may_see_photo(current_user, person),
-        "certificates": sections.certificates_of(current_user, [person.id]).get(person.id, []),
-        "training_hours": sections.training_hours_of(person),
+        "show_photo": person.photo_key is not None and policy.may_see_photo(current_user, person, record_shared=shared),
+        "record_shared": shared,
+        "certificates": sections.certificates_of(current_user, [person.id]).get(person.id, []) if shared else [],
+        "training_hours": sections.training_hours_of(person) if shared else None,
+        "confirmable": [e for e in current if e.is_pending and people_scope.can_confirm_employment(current_user, e)],
         "can_manage": lambda e: e.is_current and people_scope.can_manage_roster(current_user, e.enterprise),
     }
 
@@ -134,7 +137,7 @@ def dossier_pdf_bytes(person: Person) -> bytes:
         "id_masked": person.id_masked,
         "id_type": person.id_type.label,
         "sex": {"M": "男", "F": "女"}.get(person.sex, ""),
-        "birth_date": person.birth_date.isoformat() if person.birth_date else "",
+        "birth_date": person.birth_date.isoformat() if person.birth_date and ctx["record_shared"] else "",
         "employments": [
             {
                 "enterprise": e.enterprise.name,

@@ -276,6 +276,10 @@ class Employment(TimestampMixin, db.Model):
     start_date: so.Mapped[date]
     end_date: so.Mapped[date | None]
     end_reason: so.Mapped[str] = so.mapped_column(sa.String(200), default="")
+    #: When the person (on their account) or the authority (in person) confirmed this employment; None while it is
+    #: pending: an enterprise that adds someone another employer already registered sees little of them until then
+    #: (``app.people.scope.sees_full_record``). Set at once for a person registered by this enterprise.
+    confirmed_at: so.Mapped[datetime | None]
 
     person: so.Mapped[Person] = so.relationship(back_populates="employments")
     enterprise: so.Mapped[Enterprise] = so.relationship()
@@ -283,6 +287,11 @@ class Employment(TimestampMixin, db.Model):
     @property
     def is_current(self) -> bool:
         return self.end_date is None
+
+    @property
+    def is_pending(self) -> bool:
+        """Awaiting the person's (or the authority's) confirmation."""
+        return self.confirmed_at is None
 
 
 # ---------------------------------------------------------------- 人像抓拍 (app/people/snapshots.py)

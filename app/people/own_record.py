@@ -1,4 +1,5 @@
-"""The person's own record (个人信息保护法 第四十五条、第四十六条): downloads of the 一人一档 and 更正申请.
+"""The person's own record (个人信息保护法 第四十五条、第四十六条): downloads of the 一人一档, 更正申请, and the
+confirmation of a new employer (until then it sees little of the person: ``app.people.scope.sees_full_record``).
 
 Each download, request and answer is an event of the person's archive chain, written in the same transaction.
 Services flush; the views commit.
@@ -13,12 +14,36 @@ import sqlalchemy as sa
 from app.archive.services import record_event
 from app.core.errors import DomainError
 from app.extensions import db
-from app.people.models import CorrectionField, CorrectionState, Enterprise, Person, RecordCorrection
+from app.people.models import CorrectionField, CorrectionState, Employment, Enterprise, Person, RecordCorrection
 
 
 def record_download(person: Person, fmt: str, *, actor, now: datetime) -> None:
     """The person downloaded their own record as ``fmt`` (``pdf`` or ``json``)."""
     record_event(person.id, "person.record_downloaded", {"format": fmt}, actor=actor, at=now)
+
+
+def confirm_employment(employment, *, actor, now: datetime, in_person: bool) -> bool:
+    """Confirm a pending employment, once (a conditional UPDATE): by the person, or by the authority in person
+    (``in_person``). Returns False when it was confirmed already. An archive event of the employer's."""
+    table = Employment.__table__
+    row = db.session.execute(
+        sa.update(table)
+        .where(table.c.id == employment.id, table.c.confirmed_at.is_(None))
+        .values(confirmed_at=now)
+        .returning(table.c.id)
+    ).first()
+    if row is None:
+        return False
+    db.session.expire(employment)
+    record_event(
+        employment.person_id,
+        "employment.confirmed",
+        {"enterprise": employment.enterprise.name, "by": "authority" if in_person else "person"},
+        actor=actor,
+        enterprise_id=employment.enterprise_id,
+        at=now,
+    )
+    return True
 
 
 def request_correction(

@@ -119,3 +119,34 @@ def record_correction(record_correction_id: int):
             flash(_("已答复。"), "success")
             return redirect(url_for("people.record_corrections"))
     return render_template("people/record_correction.html", correction=correction, form=form)
+
+
+# ---------------------------------------------------------------- confirming a new employer
+
+
+@bp.route("/me/employments/<int:employment_id>/confirm", methods=["POST"])
+@roles_required(Role.WORKER)
+def confirm_my_employment(employment_id: int):
+    """The person confirms that they work for the enterprise that added them."""
+    _confirm(employment_id, in_person=False)
+    return redirect(url_for("home.index"))
+
+
+@bp.route("/employments/<int:employment_id>/confirm", methods=["POST"])
+@roles_required(Role.REGULATOR)
+def confirm_employment(employment_id: int):
+    """The authority confirms an employment with the person in front of it (their 证件 checked)."""
+    employment = _confirm(employment_id, in_person=True)
+    return redirect(url_for("people.person", person_id=employment.person_id))
+
+
+def _confirm(employment_id: int, *, in_person: bool):
+    employment = people_scope.get_employment_or_404(current_user, employment_id)
+    if not people_scope.can_confirm_employment(current_user, employment):
+        abort(403)
+    if own_record.confirm_employment(employment, actor=current_user, now=utcnow(), in_person=in_person):
+        db.session.commit()
+        flash(_("已确认在 %(name)s 任职。", name=employment.enterprise.name), "success")
+    else:
+        flash(_("该任职已确认。"), "info")
+    return employment

@@ -28,7 +28,7 @@ from app.extensions import db
 from app.people import snapshots
 from app.people.access_views import record_access
 from app.people.models import AccessKind, Post, SnapshotContext
-from app.people.scope import reaches_person, visible_enterprise_ids
+from app.people.scope import reaches_person, sees_full_record, visible_enterprise_ids
 from app.people.snapshot_views import review_from_form
 from app.training import bp, classes, courses, files, held, hours, study
 from app.training import scope as training_scope
@@ -270,7 +270,7 @@ def snapshot_review(class_id: int, snapshot_id: int):
 def member_photo(class_id: int, person_id: int):
     """The trainee's registered photo, for comparing with the snapshots (same check as the snapshots)."""
     _class, person, _may = _member_for_snapshots(class_id, person_id)
-    if not person.photo_key:
+    if not person.photo_key or not sees_full_record(current_user, person.id):  # not a pending employer
         abort(404)
     record_access(current_user, person.id, AccessKind.PHOTO)
     return send_stored(person.photo_key, content_type="image/jpeg")

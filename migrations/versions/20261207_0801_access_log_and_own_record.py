@@ -1,5 +1,5 @@
 """Personal information (个人信息保护法): the 查阅记录 of a person's full 证件号码, photo and 人像抓拍, and the
-person's 更正申请.
+person's 更正申请, and the confirmation of an employment by the person (a second employer sees little until then).
 
 Revision ID: 0801
 Revises: 0701
@@ -50,7 +50,12 @@ def upgrade():
     op.create_index("ix_people_record_corrections_person_id", "people_record_corrections", ["person_id"])
     op.create_index("ix_people_record_corrections_enterprise_id", "people_record_corrections", ["enterprise_id"])
 
+    op.add_column("people_employments", sa.Column("confirmed_at", sa.DateTime()))
+    op.execute("UPDATE people_employments SET confirmed_at = created_at")  # employments so far stand as they were
+
 
 def downgrade():
+    with op.batch_alter_table("people_employments") as batch:
+        batch.drop_column("confirmed_at")
     op.drop_table("people_record_corrections")
     op.drop_table("people_access_log")
