@@ -91,6 +91,8 @@ def test_b_sees_nothing_of_a_until_the_person_confirms_and_never_a_score(client,
     assert leaks == [], f"enterprise B sees before confirmation: {leaks}"
     edit = client.get(f"/employments/{employment.id}/edit").get_data(as_text=True)
     assert PHONE not in edit and "大专" not in edit
+    ledger = client.get("/training/hours").get_data(as_text=True)
+    assert world.person_a.name in ledger and "待本人确认" in ledger
     roster = client.get("/people/").get_data(as_text=True)
     assert world.person_a.name in roster and "待本人确认" in roster
 
@@ -144,7 +146,10 @@ def test_the_api_shows_b_no_birth_date_and_no_certificates_before_confirmation(a
     _setup(world, factory)
     _hire_by_b(client, login, world)
     _client, credentials = clients.create_client(
-        actor=world.regulator_nj, name="B 接口", tenant=world.ent_b, scopes=["persons:read", "certificates:read"]
+        actor=world.regulator_nj,
+        name="B 接口",
+        tenant=world.ent_b,
+        scopes=["persons:read", "certificates:read", "training:read"],
     )
     db.session.commit()
     api = FlaskClient(app, app.response_class, use_cookies=False)
@@ -154,5 +159,7 @@ def test_the_api_shows_b_no_birth_date_and_no_certificates_before_confirmation(a
     body = person.get_json()
     assert body["birth_date"] is None
     assert [e["enterprise"]["name"] for e in body["employments"]] == ["江宁机械有限公司"]
+    training = api.get(f"/api/v1/persons/{ids.encode('person', world.person_a.id)}/training", headers=headers)
+    assert training.status_code in (403, 404)
     certs = api.get("/api/v1/certificates", headers=headers).get_json()
     assert certs["data"] == []
