@@ -105,6 +105,19 @@ def _api_client(t: Tenant) -> int:
     return client.id
 
 
+def _record_correction(t: Tenant) -> int:
+    """Person A's 更正申请 to enterprise A (answered by its admin or the 南京市 regulator)."""
+    from app.core.clock import utcnow
+    from app.people.models import CorrectionField
+    from app.people.own_record import request_correction
+
+    w = t.world
+    correction = request_correction(
+        w.person_a, CorrectionField.PHONE, "号码错误", "13900000000", enterprise=w.ent_a, actor=w.worker_a, now=utcnow()
+    )
+    return correction.id
+
+
 def _legal_hold(t: Tenant) -> int:
     from app.core.clock import utcnow
     from app.records.holds import set_hold
@@ -160,6 +173,8 @@ OBJECT_ARGS: dict[str, Callable[[Tenant], object]] = {
     "exam_snapshot_id": _cached("exam_snapshot", _exam_snapshot),
     # the data-exchange API's pages: an API client of enterprise A, made by the 南京市 regulator
     "client_id": _cached("api_client", _api_client),
+    # 更正申请: person A's request to enterprise A
+    "record_correction_id": _cached("record_correction", _record_correction),
 }
 
 #: Endpoints allowed to answer a guest with something other than the login redirect, with the reason.
@@ -317,6 +332,7 @@ def _state() -> tuple:
         db.session.scalar(sa.text("SELECT count(*) FROM dash_complaint_documents")),
         db.session.scalar(sa.text("SELECT count(*) FROM dash_ranking_holds")),
         db.session.scalar(sa.text("SELECT count(*) FROM dash_record_events")),
+        tuple(db.session.execute(sa.text("SELECT id, state, answer_note FROM people_record_corrections")).all()),
     )
 
 
@@ -338,6 +354,7 @@ POST_DATA = {
     "verdict": "same_person",
     "action": "transfer",
     "seen": "pending",
+    "decision": "accept",
 }
 
 

@@ -63,12 +63,13 @@ def employment(e: Employment) -> dict:
     }
 
 
-def person(principal, p: Person, employments: list[Employment]) -> dict:
+def person(principal, p: Person, employments: list[Employment], *, shared: bool = True) -> dict:
+    """:param shared: the person's shared record is the client's to see (``app.people.scope.sees_full_record``)."""
     return {
         **person_ref(principal, p),
         "id_type": p.id_type.value,
         "sex": p.sex,
-        "birth_date": p.birth_date,
+        "birth_date": p.birth_date if shared else None,
         "employments": [employment(e) for e in employments],
     }
 

@@ -284,7 +284,7 @@ def _person(p, person: Person) -> dict:
         .order_by(Employment.start_date.desc(), Employment.id)
         .options(so.selectinload(Employment.enterprise))
     ).all()
-    return represent.person(p, person, employments)
+    return represent.person(p, person, employments, shared=people_scope.sees_full_record(p, person.id))
 
 
 @bp.route("/persons/<person>/training")
@@ -299,6 +299,8 @@ def person_training(person: str, query: schemas.YearQuery):
     person is enrolled in, with the hours credited in each and 结业."""
     p = principal()
     subject = _one("person", person, people_scope.persons_query(p), Person)
+    if not people_scope.sees_full_record(p, subject.id):  # a pending employer: the person's hours are not yet its own
+        raise DomainError("api.not_found", http_status=404)
     year = query.year or local_today().year
     required, done = hours.my_year(subject, year)
     enrolled = db.session.scalars(

@@ -21,7 +21,8 @@ full 证件号码       the person, the platform admin and regulators (执法 ne
                    except on the edit form of their own current staff.
 registered photo   whoever reaches the person record in scope (employers, the regulator of the area, the
                    person, the platform admin): it identifies the person on certificates and against snapshots.
-                   Never a public URL: served by the app after this check.
+                   Never a public URL: served by the app after this check. Not an employer whose employment of the
+                   person awaits the person's confirmation (``app.people.scope.sees_full_record``).
 人像抓拍 snapshots  the organiser of the class or exam sitting they were taken in (its enterprise or institution,
                    a regulator for the authority's own events, the platform admin) and regulators over the
                    event's region or the person's employer; shown beside the registered photo. Not the person's
@@ -110,11 +111,27 @@ def may_see_full_id(user: User, person) -> bool:
     return user.role is Role.WORKER and user.person_id == person.id
 
 
-def may_see_photo(user: User, person) -> bool:
-    """The registered photo of a person the user already reaches in scope (the caller loaded it through scope)."""
+def may_see_photo(user: User, person, *, record_shared: bool = True) -> bool:
+    """The registered photo of a person the user already reaches in scope (the caller loaded it through scope).
+
+    :param record_shared: the person's shared record is the user's to see (``app.people.scope.sees_full_record``):
+        False for an enterprise whose employment of the person awaits the person's confirmation.
+    """
+    if not record_shared:
+        return False
     return user.role in (Role.ADMIN, Role.REGULATOR, Role.ENTERPRISE) or (
         user.role is Role.WORKER and user.person_id == person.id
     )
+
+
+def is_own_record(user: User, person_id: int) -> bool:
+    """The user is the person ``person_id`` (their own data: not recorded in the 查阅记录, which says who else saw it)."""
+    return user.role is Role.WORKER and user.person_id == person_id
+
+
+def may_query_access_log(user: User) -> bool:
+    """The 查阅记录 of everyone (by person, viewer and dates): the platform admin. A person reads their own."""
+    return user.role is Role.ADMIN
 
 
 def may_see_own_snapshots(user: User, person_id: int) -> bool:

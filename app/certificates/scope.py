@@ -4,7 +4,8 @@ them is ``app.auth.policy.may_issue_certificate`` / ``may_administer_certificate
 =========== ============================================================================================
 admin       every certificate
 regulator   certificates issued in its jurisdiction, and those of persons employed in its enterprises
-enterprise  certificates of the persons it employs now (持证上岗 is about who works there today)
+enterprise  certificates of the persons it employs now (持证上岗 is about who works there today), once the person
+            has confirmed the employment (``app.people.scope.sees_full_record``)
 institution the 培训合格证明 it issued
 worker      their own
 =========== ============================================================================================
@@ -39,7 +40,9 @@ def certificates_query(user: User) -> sa.Select:
             )
         case Role.ENTERPRISE:
             employed = sa.select(Employment.person_id).where(
-                Employment.enterprise_id == user.enterprise_id, Employment.end_date.is_(None)
+                Employment.enterprise_id == user.enterprise_id,
+                Employment.end_date.is_(None),
+                Employment.confirmed_at.is_not(None),  # a pending employment shows no certificate
             )
             return query.where(Certificate.person_id.in_(employed))
         case Role.INSTITUTION:

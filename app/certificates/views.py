@@ -43,7 +43,8 @@ from app.exams import scope as exam_scope
 from app.exams.models import Attempt
 from app.extensions import db
 from app.people import scope as people_scope
-from app.people.models import Enterprise, Person
+from app.people.access_views import record_access
+from app.people.models import AccessKind, Enterprise, Person
 
 STAFF = (Role.ADMIN, Role.REGULATOR, Role.ENTERPRISE, Role.INSTITUTION)
 
@@ -93,6 +94,8 @@ def detail(cert_id: int):
         (a.id, f"{a.sitting.title} · {a.score:g} · {to_local(a.graded_at):%Y-%m-%d}") for a in bases
     ]
     obligation = lifecycle.next_obligation(cert, today, book)
+    if policy.may_see_full_id(current_user, cert.person):
+        record_access(current_user, cert.person_id, AccessKind.FULL_ID)
     return render_template(
         "certificates/detail.html",
         cert=cert,

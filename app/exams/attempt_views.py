@@ -20,8 +20,9 @@ from app.exams.forms import ExtendForm
 from app.exams.models import Attempt
 from app.extensions import db
 from app.people import snapshots
-from app.people.models import SnapshotContext
-from app.people.scope import reaches_person
+from app.people.access_views import record_access
+from app.people.models import AccessKind, SnapshotContext
+from app.people.scope import reaches_person, sees_full_record
 from app.people.snapshot_views import review_from_form
 
 
@@ -97,8 +98,9 @@ def _attempt_for_snapshots(attempt_id: int) -> Attempt:
 def attempt_photo(attempt_id: int):
     """The candidate's registered photo beside the attempt's snapshots (same check as the snapshots)."""
     attempt = _attempt_for_snapshots(attempt_id)
-    if not attempt.person.photo_key:
+    if not attempt.person.photo_key or not sees_full_record(current_user, attempt.person_id):  # not a pending employer
         abort(404)
+    record_access(current_user, attempt.person_id, AccessKind.PHOTO)
     return send_stored(attempt.person.photo_key, content_type="image/jpeg")
 
 
@@ -110,6 +112,7 @@ def attempt_snapshot_file(attempt_id: int, exam_snapshot_id: int):
     snapshot = snapshots.snapshot_in(exam_snapshot_id, SnapshotContext.EXAM, attempt.id)
     if snapshot is None:
         abort(404)
+    record_access(current_user, snapshot.person_id, AccessKind.SNAPSHOT, ref_id=snapshot.id)
     return send_stored(snapshot.storage_key, content_type="image/jpeg")
 
 

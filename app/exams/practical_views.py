@@ -31,7 +31,8 @@ from app.exams.forms import (
 )
 from app.exams.models import Attempt, PracticalAttempt, PracticalSitting, ScoreSheet
 from app.extensions import db
-from app.people.models import Person
+from app.people.access_views import record_access
+from app.people.models import AccessKind, Person
 from app.people.scope import persons_query
 from app.rules.queries import operation_choices
 
@@ -299,6 +300,8 @@ def sheet(practical_attempt_id: int):
     """The signed score sheet, printable: items, each examiner's points and signature time, the result."""
     attempt = exam_scope.get_practical_attempt_or_404(current_user, practical_attempt_id)
     today = local_today()
+    if policy.may_see_full_id(current_user, attempt.person):
+        record_access(current_user, attempt.person_id, AccessKind.FULL_ID)
     return render_template(
         "exams/practical_sheet.html",
         attempt=attempt,

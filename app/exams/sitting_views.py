@@ -28,7 +28,8 @@ from app.exams.forms import MakeupForm, SittingForm
 from app.exams.models import ExamKind
 from app.extensions import db
 from app.people import snapshots
-from app.people.models import Employment, Person, Post, SnapshotContext
+from app.people.access_views import record_access
+from app.people.models import AccessKind, Employment, Person, Post, SnapshotContext
 
 
 def _local_input(value):
@@ -141,9 +142,16 @@ def sitting(sitting_id: int):
 @roles_required(*STAFF)
 def export_results(sitting_id: int):
     sitting = exam_scope.get_sitting_or_404(current_user, sitting_id)
-    data = exports.results_xlsx(
-        queries.board(sitting, utcnow()), full_id=lambda person: policy.may_see_full_id(current_user, person)
-    )
+    shown: list[int] = []
+
+    def full_id(person) -> bool:
+        if policy.may_see_full_id(current_user, person):
+            shown.append(person.id)
+            return True
+        return False
+
+    data = exports.results_xlsx(queries.board(sitting, utcnow()), full_id=full_id)
+    record_access(current_user, shown, AccessKind.FULL_ID)
     return send_file(
         io.BytesIO(data),
         as_attachment=True,

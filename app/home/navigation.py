@@ -34,6 +34,7 @@ NAVIGATION = {
         ("api_clients.index", _l("数据接口")),
         ("records.purge_runs", _l("档案清理")),
         ("records.holds", _l("法律保全")),
+        ("people.access_log", _l("查阅记录")),
     ],
     Role.REGULATOR: [
         ("home.index", _l("首页")),
@@ -56,6 +57,7 @@ NAVIGATION = {
         ("dashboards.complaint_list", _l("投诉举报")),
         ("dashboards.exit_list", _l("退出建议")),
         ("api_clients.index", _l("数据接口")),
+        ("people.record_corrections", _l("档案更正申请")),
     ],
     Role.ENTERPRISE: [
         ("home.index", _l("首页")),
@@ -73,6 +75,7 @@ NAVIGATION = {
         ("dashboards.exit_list", _l("退出建议")),
         ("certificates.index", _l("证书")),
         ("certificates.compliance", _l("持证上岗")),
+        ("people.record_corrections", _l("档案更正申请")),
     ],
     Role.INSTITUTION: [
         ("home.index", _l("首页")),

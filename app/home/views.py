@@ -113,4 +113,5 @@ def _worker(user) -> dict:
             )
         ).all(),
         "today": today,
+        "pending_employments": db.session.scalars(people_scope.pending_employments_query(user)).all(),
     }

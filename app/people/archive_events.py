@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 
 from app.archive.render import RenderedEvent, enum_label, facts, local_time, renders, source_text
 from app.extensions import db
-from app.people.models import EmploymentType, Post, ReviewVerdict
+from app.people.models import CorrectionField, CorrectionState, EmploymentType, Post, ReviewVerdict
 from app.rules.models import Operation
 
 
@@ -165,3 +165,39 @@ def _snapshot_reviewed(p: dict) -> RenderedEvent:
         facts((_("场景"), _snapshot_context(p)), (_("复核说明"), p.get("note"))),
         (enum_label(ReviewVerdict, verdict), tone),
     )
+
+
+@renders("person.record_downloaded")
+def _record_downloaded(p: dict) -> RenderedEvent:
+    """The person downloaded their own record (PDF or JSON)."""
+    return RenderedEvent(_("下载本人档案"), facts((_("格式"), (p.get("format") or "").upper())))
+
+
+@renders("person.correction_requested")
+def _correction_requested(p: dict) -> RenderedEvent:
+    return RenderedEvent(
+        _("申请更正档案"),
+        facts(
+            (_("更正项目"), enum_label(CorrectionField, p.get("field"))),
+            (_("错误之处"), p.get("wrong")),
+            (_("应更正为"), p.get("proposed")),
+            (_("提交给"), p.get("to") or _("监管部门")),
+        ),
+    )
+
+
+@renders("person.correction_answered")
+def _correction_answered(p: dict) -> RenderedEvent:
+    accepted = p.get("outcome") == CorrectionState.ACCEPTED.value
+    return RenderedEvent(
+        _("答复更正申请"),
+        facts((_("更正项目"), enum_label(CorrectionField, p.get("field"))), (_("说明"), p.get("note"))),
+        outcome=(enum_label(CorrectionState, p.get("outcome")), "ok" if accepted else "bad"),
+    )
+
+
+@renders("employment.confirmed")
+def _employment_confirmed(p: dict) -> RenderedEvent:
+    """The person (or the authority, in person) confirmed an employment another employer's person was added to."""
+    by = _("监管部门当面核实") if p.get("by") == "authority" else _("本人")
+    return RenderedEvent(_("确认任职"), facts((_("单位"), p.get("enterprise")), (_("确认方"), by)))

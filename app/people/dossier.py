@@ -9,13 +9,15 @@ the PDF both print what it returns.
 
 from __future__ import annotations
 
+import json
+
 from flask import make_response, render_template, request, url_for
 from flask_login import current_user
 
 from app.archive.render import GROUPS, actor_text, render_event
-from app.archive.services import timeline, verify_chain
+from app.archive.services import verify_chain
 from app.auth import policy
-from app.core.clock import format_local, utcnow
+from app.core.clock import format_local, isoformat_local, utcnow
 from app.core.qr import qr_data_uri
 from app.extensions import db
 from app.people import bp, sections
@@ -49,7 +51,7 @@ def dossier_context(person: Person, *, kind: str = "", year: int | None = None) 
         .where(Employment.person_id == person.id)
         .order_by(Employment.start_date.desc())
     ).all()
-    events = timeline(person.id, enterprise_id=people_scope.archive_enterprise_filter(current_user))
+    events = people_scope.archive_events_for(current_user, person.id)
     years = sorted({e.at.year for e in events}, reverse=True)
     shown = [
         e
@@ -58,6 +60,7 @@ def dossier_context(person: Person, *, kind: str = "", year: int | None = None) 
     ]
     checked, breaks = verify_chain(person.id)
     current = [e for e in employments if e.is_current]
+    shared = people_scope.sees_full_record(current_user, person.id)
     return {
         "person": person,
         "employments": employments,
@@ -68,15 +71,17 @@ def dossier_context(person: Person, *, kind: str = "", year: int | None = None) 
         "groups": GROUPS,
         "kind": kind if kind in GROUPS else "",
         "year": year,
-        "exams": sections.exams_of(current_user, person),
+        "exams": sections.exams_of(current_user, person) if shared else [],
         "spotchecks": sections.spotchecks_of(current_user, person),
-        "snapshots": snapshot_reading.summary_of(person.id),
+        "snapshots": snapshot_reading.summary_of(person.id) if shared else [],
         "chain_ok": not breaks,
         "chain_checked": checked,
         "show_full_id": policy.may_see_full_id(current_user, person),
-        "show_photo": person.photo_key is not None and policy.may_see_photo(current_user, person),
-        "certificates": sections.certificates_of(current_user, [person.id]).get(person.id, []),
-        "training_hours": sections.training_hours_of(person),
+        "show_photo": person.photo_key is not None and policy.may_see_photo(current_user, person, record_shared=shared),
+        "record_shared": shared,
+        "certificates": sections.certificates_of(current_user, [person.id]).get(person.id, []) if shared else [],
+        "training_hours": sections.training_hours_of(person) if shared else None,
+        "confirmable": [e for e in current if e.is_pending and people_scope.can_confirm_employment(current_user, e)],
         "can_manage": lambda e: e.is_current and people_scope.can_manage_roster(current_user, e.enterprise),
     }
 
@@ -89,9 +94,21 @@ def page_filters() -> tuple[str, int | None]:
 @bp.route("/people/<int:person_id>/dossier.pdf")
 def dossier_pdf(person_id: int):
     """The printable dossier: the same facts as the page, with the chain's verification and a QR to check it."""
+    person = people_scope.get_person_or_404(current_user, person_id)
+    return pdf_response(dossier_pdf_bytes(person), f"dossier-{person.id}.pdf")
+
+
+def pdf_response(pdf: bytes, filename: str):
+    response = make_response(pdf)
+    response.headers["Content-Type"] = "application/pdf"
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+def dossier_pdf_bytes(person: Person) -> bytes:
+    """The dossier PDF of ``person`` as ``current_user`` may see it (also the person's own download)."""
     from app.core.pdf import render_pdf
 
-    person = people_scope.get_person_or_404(current_user, person_id)
     ctx = dossier_context(person)
     verify_url = url_for("people.person_timeline", person_id=person.id, _external=True)
     doc = {
@@ -99,7 +116,7 @@ def dossier_pdf(person_id: int):
         "id_masked": person.id_masked,
         "id_type": person.id_type.label,
         "sex": {"M": "男", "F": "女"}.get(person.sex, ""),
-        "birth_date": person.birth_date.isoformat() if person.birth_date else "",
+        "birth_date": person.birth_date.isoformat() if person.birth_date and ctx["record_shared"] else "",
         "employments": [
             {
                 "enterprise": e.enterprise.name,
@@ -139,10 +156,7 @@ def dossier_pdf(person_id: int):
         spotchecks=ctx["spotchecks"],
         snapshots=ctx["snapshots"],
     )
-    response = make_response(pdf)
-    response.headers["Content-Type"] = "application/pdf"
-    response.headers["Content-Disposition"] = f'attachment; filename="dossier-{person.id}.pdf"'
-    return response
+    return pdf
 
 
 def render_dossier(person: Person):
@@ -156,3 +170,70 @@ def render_dossier(person: Person):
     )
     photo_form = PhotoForm() if may_change_master_data(person, actor=current_user, enterprise=employer) else None
     return render_template("people/person.html", photo_form=photo_form, **dossier_context(person, kind=kind, year=year))
+
+
+def record_data(person: Person) -> dict:
+    """The person's own record as JSON: the dossier's facts, machine-readable (times ISO with their offset)."""
+    ctx = dossier_context(person)
+    return {
+        "person": {
+            "name": person.name,
+            "id_type": person.id_type.value,
+            "id_number": person.id_number if ctx["show_full_id"] else person.id_masked,
+            "sex": person.sex,
+            "birth_date": person.birth_date.isoformat() if person.birth_date else None,
+            "phone": person.phone,
+            "education": person.education,
+        },
+        "employments": [
+            {
+                "enterprise": e.enterprise.name,
+                "post": e.post.value,
+                "operation": e.operation_code,
+                "employment_type": e.employment_type.value,
+                "job_title": e.job_title,
+                "start_date": e.start_date.isoformat(),
+                "end_date": e.end_date.isoformat() if e.end_date else None,
+                "end_reason": e.end_reason,
+            }
+            for e in ctx["employments"]
+        ],
+        "certificates": [
+            {
+                "kind": c.kind.value,
+                "item": c.item_name,
+                "number": c.number,
+                "valid_to": c.valid_to.isoformat() if c.valid_to else None,
+                "status": str(status.label),
+            }
+            for c, status in ctx["certificates"]
+        ],
+        "training_hours": None
+        if ctx["training_hours"] is None
+        else {"required": ctx["training_hours"][0], "done": ctx["training_hours"][1]},
+        "spotchecks": [
+            {
+                "at": isoformat_local(r["at"]),
+                "doc_number": r["doc_number"],
+                "enterprise": r["enterprise"],
+                "outcome": str(r["outcome"][0]) if r["outcome"] else None,
+                "score": r.get("score") or None,
+            }
+            for r in ctx["spotchecks"]
+        ],
+        "events": [
+            {
+                "seq": e.seq,
+                "at": isoformat_local(e.at),
+                "kind": e.kind,
+                "actor": actor_text(e.actor_label),
+                "title": str((r := render_event(e)).title),
+                "facts": {str(label): str(value) for label, value in r.facts},
+                "payload": json.loads(e.payload),
+                "hash": e.hash,
+            }
+            for e in ctx["events"]
+        ],
+        "chain_ok": ctx["chain_ok"],
+        "generated_at": isoformat_local(utcnow()),
+    }

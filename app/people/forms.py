@@ -4,8 +4,8 @@ from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import DateField, HiddenField, SelectField
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
-from app.core.forms import LineField, enum_choices
-from app.people.models import Affiliation, EmploymentType, IdType, Industry, Post, ReviewVerdict
+from app.core.forms import LineField, choices, enum_choices
+from app.people.models import Affiliation, CorrectionField, EmploymentType, IdType, Industry, Post, ReviewVerdict
 
 NAME_PATTERN = r"^[\u3400-\u9fffA-Za-z·•．.\s]{1,50}$"
 
@@ -74,3 +74,19 @@ class SnapshotReviewForm(FlaskForm):
 
     verdict = SelectField(_l("复核结论"), choices=enum_choices(ReviewVerdict))
     note = LineField(_l("复核说明"))
+
+
+class CorrectionRequestForm(FlaskForm):
+    """A person's 更正申请: what is wrong, what it should be, and to whom (a current employer or the authority)."""
+
+    field = SelectField(_l("更正项目"), choices=enum_choices(CorrectionField))
+    wrong = LineField(_l("错误之处"), validators=[DataRequired(), Length(max=500)])
+    proposed = LineField(_l("应更正为"), validators=[DataRequired(), Length(max=500)])
+    addressee = SelectField(_l("提交给"), choices=[])
+
+
+class CorrectionAnswerForm(FlaskForm):
+    """The employer's or authority's answer: accept (with a note) or refuse (with a reason, required)."""
+
+    decision = SelectField(_l("答复"), choices=choices([("accept", _l("接受")), ("refuse", _l("不予更正"))]))
+    note = LineField(_l("说明"), validators=[Optional(), Length(max=500)])

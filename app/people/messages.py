@@ -73,6 +73,9 @@ MESSAGES = {
     "snapshot.review_note_required": lambda p: _("复核说明：判定为非本人时必须填写依据。"),
     "snapshot.review_note_too_long": lambda p: _("复核说明不能超过 %(max)s 个字。", max=p.get("max", "")),
     "snapshot.review_closed": lambda p: _("这张抓拍已经复核过或无需复核，本次复核未保存。"),
+    "correction.addressee": lambda p: _("请选择您现在的任职单位或监管部门。"),
+    "correction.reason_required": lambda p: _("不予更正时请说明理由。"),
+    "correction.answered": lambda p: _("该更正申请已答复，本次答复未保存。"),
 }
 
 register(MESSAGES)

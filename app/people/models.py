@@ -276,6 +276,10 @@ class Employment(TimestampMixin, db.Model):
     start_date: so.Mapped[date]
     end_date: so.Mapped[date | None]
     end_reason: so.Mapped[str] = so.mapped_column(sa.String(200), default="")
+    #: When the person (on their account) or the authority (in person) confirmed this employment; None while it is
+    #: pending: an enterprise that adds someone another employer already registered sees little of them until then
+    #: (``app.people.scope.sees_full_record``). Set at once for a person registered by this enterprise.
+    confirmed_at: so.Mapped[datetime | None]
 
     person: so.Mapped[Person] = so.relationship(back_populates="employments")
     enterprise: so.Mapped[Enterprise] = so.relationship()
@@ -283,6 +287,11 @@ class Employment(TimestampMixin, db.Model):
     @property
     def is_current(self) -> bool:
         return self.end_date is None
+
+    @property
+    def is_pending(self) -> bool:
+        """Awaiting the person's (or the authority's) confirmation."""
+        return self.confirmed_at is None
 
 
 # ---------------------------------------------------------------- 人像抓拍 (app/people/snapshots.py)
@@ -407,3 +416,81 @@ class ImportBatch(db.Model):
     @property
     def parsing(self) -> bool:
         return self.state == "parsing"
+
+
+# ---------------------------------------------------------------- 查阅记录 (app/people/access_log.py)
+
+
+class AccessKind(LabelledEnum):
+    """What of a person's sensitive data was shown to someone else (个人信息保护法: who saw it is recorded)."""
+
+    FULL_ID = "full_id", _l("完整证件号码")
+    PHOTO = "photo", _l("登记照片")
+    SNAPSHOT = "snapshot", _l("人像抓拍")
+
+
+class AccessLogEntry(db.Model):
+    """One showing of a person's full 证件号码, registered photo or 人像抓拍 to a user other than the person.
+    ``viewer_role`` and ``viewer_org`` are kept as they were then (the person sees these, not the viewer's name)."""
+
+    __tablename__ = "people_access_log"
+    __table_args__ = (sa.Index("ix_people_access_log_person_at", "person_id", "at"),)
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    at: so.Mapped[datetime] = so.mapped_column(default=utcnow, index=True)
+    person_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("people_persons.id"))
+    viewer_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("auth_users.id"), index=True)
+    viewer_role: so.Mapped[str] = so.mapped_column(sa.String(20))
+    viewer_org: so.Mapped[str] = so.mapped_column(sa.String(200), default="")
+    kind: so.Mapped[AccessKind] = so.mapped_column(enum_column(AccessKind))
+    #: The endpoint that served it (``people.person_photo``) and, for a snapshot, its id.
+    endpoint: so.Mapped[str] = so.mapped_column(sa.String(80))
+    ref_id: so.Mapped[int | None]
+
+    person: so.Mapped[Person] = so.relationship()
+    viewer: so.Mapped[User] = so.relationship()
+
+
+# ---------------------------------------------------------------- 更正申请 (app/people/own_record.py)
+
+
+class CorrectionField(LabelledEnum):
+    """What of the 一人一档 a person asks to have corrected."""
+
+    NAME = "name", _l("姓名")
+    BIRTH_DATE = "birth_date", _l("出生日期")
+    PHONE = "phone", _l("手机号")
+    EDUCATION = "education", _l("文化程度")
+    EMPLOYMENT = "employment", _l("任职经历")
+    TRAINING = "training", _l("培训学时")
+    EXAM = "exam", _l("考试记录")
+    CERTIFICATE = "certificate", _l("证书")
+    OTHER = "other", _l("其他")
+
+
+class CorrectionState(LabelledEnum):
+    PENDING = "pending", _l("待答复")
+    ACCEPTED = "accepted", _l("已接受")
+    REFUSED = "refused", _l("未接受")
+
+
+class RecordCorrection(db.Model):
+    """A person's request to correct their 一人一档 (个人信息保护法 第四十六条), addressed to a current employer
+    (``enterprise_id``) or, with no employer named, to the authority of the person's area. Answered once."""
+
+    __tablename__ = "people_record_corrections"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    person_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("people_persons.id"), index=True)
+    enterprise_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("people_enterprises.id"), index=True)
+    field: so.Mapped[CorrectionField] = so.mapped_column(enum_column(CorrectionField))
+    wrong: so.Mapped[str] = so.mapped_column(sa.String(500))
+    proposed: so.Mapped[str] = so.mapped_column(sa.String(500))
+    state: so.Mapped[CorrectionState] = so.mapped_column(enum_column(CorrectionState), default=CorrectionState.PENDING)
+    created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+    answered_at: so.Mapped[datetime | None]
+    answered_by_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("auth_users.id"))
+    answer_note: so.Mapped[str] = so.mapped_column(sa.String(500), default="")
+
+    person: so.Mapped[Person] = so.relationship()
+    enterprise: so.Mapped[Enterprise | None] = so.relationship()

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 from app.archive.services import record_event
 from app.core import crypto
-from app.core.clock import local_today
+from app.core.clock import local_today, utcnow
 from app.core.errors import DomainError
 from app.extensions import db
 from app.people import messages as _messages  # noqa: F401  (registers the roster codes)
@@ -85,6 +85,7 @@ def employ(data: PersonData, enterprise: Enterprise, *, actor, source: str = "fo
     operation = check_operation(data.post, data.operation_code)
 
     person = find_person(data.id_type, parsed.number)
+    known_elsewhere = person is not None and any(e.enterprise_id != enterprise.id for e in person.employments)
     if person is None:
         person = Person(
             name=data.name, sex=parsed.sex, birth_date=parsed.birth_date, phone=data.phone, education=data.education
@@ -119,6 +120,8 @@ def employ(data: PersonData, enterprise: Enterprise, *, actor, source: str = "fo
         operation_code=operation,
         job_title=data.job_title,
         start_date=data.start_date or local_today(),
+        # another employer's person: pending until the person (or the authority, in person) confirms it
+        confirmed_at=None if known_elsewhere else utcnow(),
     )
     db.session.add(employment)
     db.session.flush()
@@ -176,7 +179,8 @@ def update_employment(
 def may_change_master_data(person: Person, *, actor, enterprise: Enterprise | None = None) -> bool:
     """Who may change a person's shared fields (name, phone, …): the system (CLI, tasks), an authority (platform
     admin, regulator: scope is the view's check), the person themself, or an employer that is the person's only
-    current employer. Any other employer would be writing into someone else's staff file."""
+    current employer, once the person has confirmed that employment. Any other employer would be writing into
+    someone else's staff file."""
     if actor is None:
         return True
     role = actor.role.value
@@ -187,7 +191,8 @@ def may_change_master_data(person: Person, *, actor, enterprise: Enterprise | No
     if enterprise is None or actor.enterprise_id not in (None, enterprise.id):
         return False
     current = {e.enterprise_id for e in person.current_employments}
-    return current == {enterprise.id}
+    pending = any(e.is_pending for e in person.current_employments if e.enterprise_id == enterprise.id)
+    return current == {enterprise.id} and not pending  # a pending employer writes nothing into the shared record
 
 
 def change_person_details(person: Person, changes: dict, *, actor, enterprise: Enterprise | None = None) -> dict:

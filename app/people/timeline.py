@@ -5,7 +5,7 @@ import json
 from flask import Response, render_template
 from flask_login import current_user
 
-from app.archive.services import epochs_of, timeline, verify_chain
+from app.archive.services import epochs_of, verify_chain
 from app.core.clock import isoformat_local, utcnow
 from app.people import bp
 from app.people import scope as people_scope
@@ -14,7 +14,7 @@ from app.people import scope as people_scope
 @bp.route("/people/<int:person_id>/timeline")
 def person_timeline(person_id: int):
     person = people_scope.get_person_or_404(current_user, person_id)
-    events = timeline(person.id, enterprise_id=people_scope.archive_enterprise_filter(current_user))
+    events = people_scope.archive_events_for(current_user, person.id)
     _, breaks = verify_chain(person.id)
     epochs = epochs_of(person.id).get(person.id, [])  # the file's start purged past retention, newest first
     return render_template(
@@ -31,7 +31,7 @@ def person_timeline(person_id: int):
 def export_timeline(person_id: int):
     """The file as JSON, each event with its hash, so a recipient can check the chain it was given."""
     person = people_scope.get_person_or_404(current_user, person_id)
-    events = timeline(person.id, enterprise_id=people_scope.archive_enterprise_filter(current_user))
+    events = people_scope.archive_events_for(current_user, person.id)
     body = {
         "person": {"id": person.id, "name": person.name, "id_masked": person.id_masked},
         "exported_at": isoformat_local(utcnow()),

@@ -16,10 +16,13 @@ from app.core.forms import choices
 from app.core.messages import message_for
 from app.core.storage import send_stored
 from app.extensions import db
+from app.people import access_views as _access_views  # noqa: F401  (registers the 查阅记录 routes)
 from app.people import bp, dossier, faces, photos, roster_import, snapshots
+from app.people import own_record_views as _own_record_views  # noqa: F401  (downloads, 更正申请)
 from app.people import scope as people_scope
 from app.people import timeline as _timeline  # noqa: F401  (registers the 一人一档 timeline routes)
 from app.people import zones as _zones  # noqa: F401  (registers the user's time zone with the clock)
+from app.people.access_views import record_access
 from app.people.forms import (
     ConfirmImportForm,
     EditEmploymentForm,
@@ -31,6 +34,7 @@ from app.people.forms import (
 )
 from app.people.identifiers import IdentifierError, parse_resident_id
 from app.people.models import (
+    AccessKind,
     Affiliation,
     Employment,
     EmploymentType,
@@ -180,7 +184,9 @@ def edit_employment(employment_id: int):
     if not people_scope.can_manage_roster(current_user, employment.enterprise) or not employment.is_current:
         abort(403)
     person = employment.person
-    form = EditEmploymentForm(obj=None if request.method == "POST" else _edit_defaults(employment))
+    # a pending employer does not read the shared phone and education (left empty, they stay as they are)
+    shared = people_scope.sees_full_record(current_user, person.id)
+    form = EditEmploymentForm(obj=None if request.method == "POST" else _edit_defaults(employment, shared=shared))
     _fill_operation_choices(form)
     if form.validate_on_submit():
         try:
@@ -188,8 +194,8 @@ def edit_employment(employment_id: int):
                 employment,
                 actor=current_user,
                 name=form.name.data.strip(),
-                phone=form.phone.data or "",
-                education=form.education.data or "",
+                phone=(form.phone.data or "") if shared or form.phone.data else person.phone,
+                education=(form.education.data or "") if shared or form.education.data else person.education,
                 post=Post(form.post.data),
                 employment_type=EmploymentType(form.employment_type.data),
                 operation_code=form.operation_code.data or None,
@@ -208,11 +214,11 @@ def edit_employment(employment_id: int):
     )
 
 
-def _edit_defaults(employment: Employment):
+def _edit_defaults(employment: Employment, *, shared: bool):
     class Defaults:
         name = employment.person.name
-        phone = employment.person.phone
-        education = employment.person.education
+        phone = employment.person.phone if shared else ""
+        education = employment.person.education if shared else ""
         post = employment.post.value
         employment_type = employment.employment_type.value
         operation_code = employment.operation_code or ""
@@ -249,7 +255,10 @@ def end_employment_view(employment_id: int):
 @bp.route("/people/<int:person_id>")
 def person(person_id: int):
     """一人一档: the person's dossier (app/people/dossier.py)."""
-    return dossier.render_dossier(people_scope.get_person_or_404(current_user, person_id))
+    person = people_scope.get_person_or_404(current_user, person_id)
+    if policy.may_see_full_id(current_user, person):
+        record_access(current_user, person.id, AccessKind.FULL_ID)
+    return dossier.render_dossier(person)
 
 
 @bp.route("/people/<int:person_id>/photo", methods=["GET", "POST"])
@@ -257,8 +266,10 @@ def person_photo(person_id: int):
     """GET: the registered photo (after the policy check, never cached); POST: upload a new one."""
     person = people_scope.get_person_or_404(current_user, person_id)
     if request.method == "GET":
-        if person.photo_key is None or not policy.may_see_photo(current_user, person):
+        shared = people_scope.sees_full_record(current_user, person.id)
+        if person.photo_key is None or not policy.may_see_photo(current_user, person, record_shared=shared):
             abort(404)
+        record_access(current_user, person.id, AccessKind.PHOTO)
         return send_stored(person.photo_key, content_type="image/jpeg")
     form = PhotoForm()
     employer = _current_employer_of(person)

@@ -133,7 +133,8 @@ def year_ledger(enterprise: Enterprise, year: int) -> list[LedgerRow]:
         .where(Employment.enterprise_id == enterprise.id, Employment.end_date.is_(None))
         .order_by(Employment.id)
     ).all()
-    done = hours_between({e.person_id for e in employments}, date(year, 1, 1), date(year, 12, 31))
+    # a pending employment's hours are the person's record, not yet the enterprise's to see (shown as 0, marked)
+    done = hours_between({e.person_id for e in employments if not e.is_pending}, date(year, 1, 1), date(year, 12, 31))
     on = date(year, 12, 31)
     return [
         LedgerRow(

@@ -11,8 +11,9 @@ from app.auth.policy import may_review_snapshots, may_see_snapshots
 from app.auth.scope import STAFF
 from app.core.storage import send_stored
 from app.people import snapshots
-from app.people.models import SnapshotContext
-from app.people.scope import reaches_person
+from app.people.access_views import record_access
+from app.people.models import AccessKind, SnapshotContext
+from app.people.scope import reaches_person, sees_full_record
 from app.people.snapshot_views import review_from_form
 from app.training import bp, held
 from app.training import scope as training_scope
@@ -70,8 +71,9 @@ def snapshot_review(class_id: int, snapshot_id: int):
 def member_photo(class_id: int, person_id: int):
     """The trainee's registered photo, for comparing with the snapshots (same check as the snapshots)."""
     _class, person, _may = _member_for_snapshots(class_id, person_id)
-    if not person.photo_key:
+    if not person.photo_key or not sees_full_record(current_user, person.id):  # not a pending employer
         abort(404)
+    record_access(current_user, person.id, AccessKind.PHOTO)
     return send_stored(person.photo_key, content_type="image/jpeg")
 
 
@@ -83,4 +85,5 @@ def snapshot_file(class_id: int, snapshot_id: int):
     if snapshot is None:
         abort(404)
     _member_for_snapshots(class_id, snapshot.person_id)
+    record_access(current_user, snapshot.person_id, AccessKind.SNAPSHOT, ref_id=snapshot.id)
     return send_stored(snapshot.storage_key, content_type="image/jpeg")
