@@ -52,6 +52,10 @@ PAYLOADS = {
     "snapshot.reviewed": {"context": "exam", "ref": 9, "snapshot": 3, "verdict": "not_same_person", "note": "代考"},
     "person.trainee": {"institution": "南京安培安全培训中心", "source": "class:3"},
     "employment.ended": {"enterprise": "玄武化工有限公司", "end_date": "2026-11-01", "reason": "调离"},
+    "employment.confirmed": {"enterprise": "江宁机械有限公司", "by": "authority"},
+    "person.record_downloaded": {"format": "pdf"},
+    "person.correction_requested": {"field": "phone", "wrong": "13900000000", "proposed": "13911111111", "to": ""},
+    "person.correction_answered": {"field": "phone", "outcome": "refused", "note": "号码已核实无误"},
     "exam.started": {
         "sitting": 1,
         "title": "2026 年度培训考试",
@@ -302,6 +306,18 @@ EXPECTED = {
     "snapshot.flagged": ("人像抓拍待复核", [("场景", "在线学习"), ("比对方式", "dlib"), ("检出人脸数", "0")], None),
     "snapshot.reviewed": ("人像抓拍复核", [("场景", "在线考试"), ("复核说明", "代考")], ("非本人", "bad")),
     "person.trainee": ("成为培训机构学员", [("培训机构", "南京安培安全培训中心")], None),
+    "employment.confirmed": ("确认任职", [("单位", "江宁机械有限公司"), ("确认方", "监管部门当面核实")], None),
+    "person.record_downloaded": ("下载本人档案", [("格式", "PDF")], None),
+    "person.correction_requested": (
+        "申请更正档案",
+        [("更正项目", "手机号"), ("错误之处", "13900000000"), ("应更正为", "13911111111"), ("提交给", "监管部门")],
+        None,
+    ),
+    "person.correction_answered": (
+        "答复更正申请",
+        [("更正项目", "手机号"), ("说明", "号码已核实无误")],
+        ("未接受", "bad"),
+    ),
     "person.updated": ("个人信息变更", [("姓名", "王大锤 → 王大垂")], None),
     "person.registered": (
         "建档",
