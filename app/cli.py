@@ -205,7 +205,10 @@ def register(app: Flask) -> None:
 
     @app.cli.command("verify-archive")
     @click.option("--person", type=int, default=None, help="check one person's file only")
-    def verify_archive(person: int | None):
+    @click.option(
+        "--check-only", is_flag=True, help="write no checkpoint (a restore drill on a copy must not pin the copy)"
+    )
+    def verify_archive(person: int | None, check_only: bool):
         """Recompute the 一人一档 hash chains; exit 1 naming the first broken event of each broken file.
 
         An intact whole archive is then pinned by a new checkpoint. Exit 2 (intact, but warned) when the latest
@@ -227,7 +230,7 @@ def register(app: Flask) -> None:
         max_minutes = app.config["ARCHIVE_CHECKPOINT_MAX_AGE_MINUTES"]
         overdue = checkpoint_overdue(timedelta(minutes=max_minutes), now)
         click.echo(f"archive intact: {checked} event(s) checked")
-        if person is None:
+        if person is None and not check_only:
             written = write_checkpoint(now=now)
             db.session.commit()
             click.echo(f"checkpoint {written.id}: {written.person_count} head(s)")

@@ -79,7 +79,7 @@ def verify_archive_on(app, url: sa.URL, witness, storage):
     )
     # the command runs in whichever app context is current: push the restored app's over the test's own
     with restored.app_context():
-        result = restored.test_cli_runner().invoke(args=["verify-archive"])
+        result = restored.test_cli_runner().invoke(args=["verify-archive", "--check-only"])
         assert db.engine.url.database == url.database
         db.session.remove()
         db.engine.dispose()
