@@ -4,7 +4,7 @@ the result with its review. Thin: load the candidate's own attempt, call a servi
 
 from __future__ import annotations
 
-from flask import abort, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask import abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -13,7 +13,7 @@ from app.auth.access import roles_required
 from app.auth.models import Role
 from app.bank import queries as bank_queries
 from app.core.db import utcnow
-from app.core.errors import DomainError, json_error
+from app.core.errors import DomainError
 from app.exams import attempts, bp, makeups, page_views, queries
 from app.exams import scope as exam_scope
 from app.exams.forms import StartForm
@@ -21,7 +21,7 @@ from app.exams.models import Attempt, AttemptState
 from app.extensions import db
 from app.people import snapshots
 from app.people.models import SnapshotContext
-from app.people.snapshot_views import consent_from_form
+from app.people.snapshot_views import consent_from_form, upload_json
 from question_bank import Paper
 
 
@@ -128,18 +128,12 @@ def attempt_snapshot(attempt_id: int):
     if request.method == "GET":
         due = plan is not None and consent is True and attempt.is_open and snapshots.status(plan, now).due
         return jsonify(due=due)
-    try:
-        if consent is not True:
-            raise DomainError("snapshot.no_consent")
-        if plan is None or not attempt.is_open:
-            raise DomainError("snapshot.no_plan", http_status=409)
-        snapshots.take(plan, request.get_data(cache=False), max_bytes=current_app.config["SNAPSHOT_MAX_BYTES"], now=now)
-    except DomainError as exc:
-        db.session.rollback()
-        return json_error(exc)
-    due = snapshots.status(plan, now).due
-    db.session.commit()
-    return jsonify(saved=True, due=due)
+    refusal = None
+    if consent is not True:
+        refusal = DomainError("snapshot.no_consent")
+    elif plan is None or not attempt.is_open:
+        refusal = DomainError("snapshot.no_plan", http_status=409)
+    return upload_json(plan, now, refusal)
 
 
 @bp.route("/attempts/<int:attempt_id>/state")

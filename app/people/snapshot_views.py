@@ -6,17 +6,19 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import abort, flash, request
+from flask import abort, current_app, flash, jsonify, request
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.core.db import utcnow
-from app.core.errors import DomainError
+from app.core.errors import DomainError, json_error
 from app.extensions import db
 from app.people.forms import SnapshotReviewForm
 from app.people.models import ReviewVerdict, Snapshot, SnapshotContext
 from app.people.snapshots.consent import record_consent
 from app.people.snapshots.reviews import review
+from app.people.snapshots.schedule import status
+from app.people.snapshots.taking import take
 
 
 def review_from_form(snapshot: Snapshot) -> None:
@@ -47,3 +49,19 @@ def consent_from_form(person_id: int, context: SnapshotContext, ref_id: int, *, 
     record_consent(person_id, context, ref_id, granted, title=title, actor=current_user, now=now)
     db.session.commit()
     return granted
+
+
+def upload_json(plan, now: datetime, refusal: DomainError | None = None):
+    """A page's snapshot upload (the JPEG is the request body), for lessons and exams alike: taken into ``plan`` and
+    committed, answering whether one is still due; or ``refusal`` (no consent, no plan) or the picture's own refusal
+    as the JSON error, nothing kept."""
+    try:
+        if refusal is not None:
+            raise refusal
+        take(plan, request.get_data(cache=False), max_bytes=current_app.config["SNAPSHOT_MAX_BYTES"], now=now)
+    except DomainError as exc:
+        db.session.rollback()
+        return json_error(exc)
+    due = status(plan, now).due
+    db.session.commit()
+    return jsonify(saved=True, due=due)

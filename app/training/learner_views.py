@@ -19,7 +19,7 @@ from app.core.errors import DomainError, json_error, json_object
 from app.extensions import db
 from app.people import snapshots
 from app.people.models import SnapshotContext
-from app.people.snapshot_views import consent_from_form
+from app.people.snapshot_views import consent_from_form, upload_json
 from app.training import bp, classes, held, hours, study
 from app.training import scope as training_scope
 from app.training.crediting import Heartbeat
@@ -112,19 +112,13 @@ def lesson_snapshot(class_id: int, lesson_id: int):
     lesson = training_scope.get_my_lesson_or_404(current_user, training_class, lesson_id)
     person_id = current_user.person_id
     now = utcnow()
-    try:
-        if snapshots.consent_of(person_id, SnapshotContext.LESSON, training_class.id) is not True:
-            raise DomainError("snapshot.no_consent")
-        plan = snapshots.plan_for(person_id, SnapshotContext.LESSON, training_class.id)
-        if plan is None or plan.item_id != lesson.id:
-            raise DomainError("snapshot.no_plan", http_status=409)
-        snapshots.take(plan, request.get_data(cache=False), max_bytes=current_app.config["SNAPSHOT_MAX_BYTES"], now=now)
-    except DomainError as exc:
-        db.session.rollback()
-        return json_error(exc)
-    due = snapshots.status(plan, now).due
-    db.session.commit()
-    return jsonify(saved=True, due=due)
+    plan = snapshots.plan_for(person_id, SnapshotContext.LESSON, training_class.id)
+    refusal = None
+    if snapshots.consent_of(person_id, SnapshotContext.LESSON, training_class.id) is not True:
+        refusal = DomainError("snapshot.no_consent")
+    elif plan is None or plan.item_id != lesson.id:
+        refusal = DomainError("snapshot.no_plan", http_status=409)
+    return upload_json(plan, now, refusal)
 
 
 @bp.route("/mine/<int:class_id>/lessons/<int:lesson_id>/start", methods=["POST"])
