@@ -83,5 +83,15 @@ class User(UserMixin, TimestampMixin, db.Model):
     def label(self) -> str:
         return self.display_name or self.username
 
+    @property
+    def role_label(self) -> str:
+        """The role's translated name, to show (templates never test a role: app.auth.policy decides)."""
+        return str(self.role.label)
+
+    @property
+    def signature(self) -> str:
+        """Who is signed in, as the header shows it: the name, and the role unless the name already says it."""
+        return self.label if self.role_label in self.label else f"{self.label} · {self.role_label}"
+
     def __repr__(self) -> str:
         return f"<User {self.username} {self.role.value}>"
