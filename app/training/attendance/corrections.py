@@ -222,18 +222,8 @@ def enter(
 ) -> Attendance | AttendanceCorrection:
     """A manual entry from the attendance form: recorded on its day, a correction request after it."""
     now = now or utcnow()
-    if is_after_the_day(training_class, session_date, now):
-        return request_correction(
-            training_class,
-            person_id,
-            session_date=session_date,
-            minutes=minutes,
-            session_label=session_label,
-            actor=actor,
-            reason=reason,
-            now=now,
-        )
-    return record(
+    write = request_correction if is_after_the_day(training_class, session_date, now) else record
+    return write(
         training_class,
         person_id,
         session_date=session_date,
