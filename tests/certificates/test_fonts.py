@@ -40,11 +40,23 @@ def test_the_charset_is_gb2312_and_ascii():
     assert "堃" not in text and "喆" not in text  # GBK only: the system font draws them
 
 
+SMALL_TEXT = "中华人民共和国特种作业操作证号姓名性别王大锤男"
+
+
+@pytest.fixture(scope="module")
+def small_build(tmp_path_factory):
+    """A quick build (the real one is ~7,500 characters and takes a minute), made once: each build still reads
+    the system's 20 MB collections."""
+    directory = tmp_path_factory.mktemp("small-fonts")
+    assert fonts.build(directory, text=SMALL_TEXT)
+    return directory
+
+
 @pytest.fixture
-def small_fonts(app, tmp_path):
-    """A quick build (the real one is ~7,500 characters and takes a minute) in a dir of its own."""
+def small_fonts(app, small_build, tmp_path):
+    """A copy of the quick build (stamp included) in a dir of its own, used for the app's PDFs."""
     directory = tmp_path / "fonts"
-    assert fonts.build(directory, text="中华人民共和国特种作业操作证号姓名性别王大锤男")
+    shutil.copytree(small_build, directory)
     was = app.config["PDF_FONT_DIR"]
     app.config["PDF_FONT_DIR"] = directory
     yield directory
@@ -53,7 +65,7 @@ def small_fonts(app, tmp_path):
 
 def test_built_once_then_kept(small_fonts):
     stamp = (small_fonts / fonts.STAMP).read_text()
-    assert not fonts.build(small_fonts, text="中华人民共和国特种作业操作证号姓名性别王大锤男")
+    assert not fonts.build(small_fonts, text=SMALL_TEXT)
     assert (small_fonts / fonts.STAMP).read_text() == stamp
     assert fonts.build(small_fonts, text="中华")  # another charset: built again
     assert [face for face, _ in fonts.available(small_fonts)] == list(fonts.FACES)
