@@ -8,9 +8,7 @@ Each certificate line is the same object as an item of ``GET /api/v1/certificate
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Iterator
-from types import SimpleNamespace
+from collections.abc import Iterator, Sequence
 
 import orjson
 import sqlalchemy as sa
@@ -32,37 +30,63 @@ from app.people.models import Person
 #: Rows fetched per round trip, and lines per chunk written to the socket.
 BATCH = 2000
 CHUNK = 500
+#: Distinct certificate calendars kept (then forgotten all at once: memory stays bounded).
+CALENDARS = 8192
 
 
 def _lines(rows: Iterator[dict]) -> Iterator[bytes]:
     chunk: list[bytes] = []
     count = 0
-    dumps = orjson.dumps
+    dumps, newline = orjson.dumps, orjson.OPT_APPEND_NEWLINE
     for row in rows:
-        chunk.append(dumps(row))
+        chunk.append(dumps(row, option=newline))
         count += 1
         if len(chunk) >= CHUNK:
-            yield b"\n".join(chunk) + b"\n"
+            yield b"".join(chunk)
             chunk = []
-    chunk.append(dumps({"end": True, "count": count}))
-    yield b"\n".join(chunk) + b"\n"
+    chunk.append(dumps({"end": True, "count": count}, option=newline))
+    yield b"".join(chunk)
+
+
+def _batches(query: sa.Select) -> Iterator[Sequence[sa.Row]]:
+    """The rows of a Core ``query`` (plain tuples: no ORM), BATCH at a time from a server-side cursor."""
+    return db.session.connection().execute(query.execution_options(yield_per=BATCH)).partitions()
+
+
+class _PersonRef:
+    """What ``policy.may_see_full_id`` is asked about: the person, by id."""
+
+    __slots__ = ("id",)
+
+    def __init__(self, person_id: int):
+        self.id = person_id
 
 
 def _holders(principal):
-    """``holder(person id, name, masked, encrypted) -> (dict, full)``: the person as the policy shows them to
-    ``principal`` (as ``represent.person_ref``), with the key ring and the id cipher resolved once."""
-    person_id, decrypt = ids.encoder("person"), crypto.decryptor()
+    """``holders(rows) -> [(dict, full)]`` for a batch of ``(person id, name, masked, encrypted)``: each person as the
+    policy shows them to ``principal`` (as ``represent.person_ref``): the policy asked per row, the full ID number
+    decrypted only where it says so, the public ids sealed in one call per batch."""
+    public_ids, decrypt = ids.many_encoder("person"), crypto.decryptor()
+    may_see_full_id = policy.may_see_full_id
 
-    def holder(number_id, name, masked, encrypted) -> tuple[dict, bool]:
-        full = policy.may_see_full_id(principal, SimpleNamespace(id=number_id))
-        return {
-            "id": person_id(number_id),
-            "name": name,
-            "id_number": decrypt(encrypted) if full else masked,
-            "id_number_masked": not full,
-        }, full
+    def holders(rows) -> list[tuple[dict, bool]]:
+        out = []
+        for public_id, (number_id, name, masked, encrypted) in zip(public_ids([r[0] for r in rows]), rows, strict=True):
+            full = may_see_full_id(principal, _PersonRef(number_id))
+            out.append(
+                (
+                    {
+                        "id": public_id,
+                        "name": name,
+                        "id_number": decrypt(encrypted) if full else masked,
+                        "id_number_masked": not full,
+                    },
+                    full,
+                )
+            )
+        return out
 
-    return holder
+    return holders
 
 
 def certificates(principal) -> Iterator[bytes]:
@@ -71,15 +95,15 @@ def certificates(principal) -> Iterator[bytes]:
 
 
 def _certificate_query(principal) -> sa.Select:
-    """The columns one line needs, of the certificates ``principal`` may see, in id order, fetched in batches."""
+    """The columns one line needs, of the certificates ``principal`` may see, in id order (a Core select: rows are
+    plain tuples)."""
     visible = cert_scope.certificates_query(principal).with_only_columns(Certificate.id)
-    c = Certificate.__table__.c
+    c, p = Certificate.__table__.c, Person.__table__.c
     return (
         sa.select(
             c.id,
             sa.type_coerce(c.kind, sa.String).label("kind"),  # plain strings: no enum conversion per row
             c.number,
-            c.person_id,
             c.category,
             c.category_name,
             c.item,
@@ -91,61 +115,79 @@ def _certificate_query(principal) -> sa.Select:
             c.valid_to,
             c.review_due_on,
             sa.type_coerce(c.status, sa.String).label("status"),
-            Person.name,
-            Person.id_masked,
-            Person.id_number_enc,
+            c.person_id,
+            p.name,
+            p.id_masked,
+            p.id_number_enc,
         )
-        .join(Person, Person.id == c.person_id)
+        .join(Person.__table__, p.id == c.person_id)
         .where(c.id.in_(visible))
         .order_by(c.id)
-        .execution_options(yield_per=BATCH)
     )
 
 
 def _certificate_rows(principal) -> Iterator[dict]:
     today, book = local_today(), lifecycle.rules()
-    query = _certificate_query(principal)
-    cert_id, holder_of = ids.encoder("certificate"), _holders(principal)
-    labels = {k.value: k.label for k in CertKind}
-    status_labels = {s.value: s.label for s in CertStatus}
+    cert_ids, holders = ids.many_encoder("certificate"), _holders(principal)
+    kinds, statuses = {k.value: k for k in CertKind}, {s.value: s for s in CertStatus}
+    calendars: dict[tuple, tuple] = {}
 
-    @functools.lru_cache(maxsize=8192)
-    def calendar(dates: obligations.CertDates) -> tuple:
+    def calendar(kind, region_code, valid_from, valid_to, review_due_on, status) -> tuple:
         """Status, next obligation and whether the 应复审日期 shows: the same for every certificate of the same
         dates (a sitting's batch is issued on one day), so worked out once per distinct dates."""
+        dates = obligations.CertDates(kinds[kind], region_code, valid_from, valid_to, review_due_on, statuses[status])
         ended = dates.status in DECIDED and dates.status is not CertStatus.SUSPENDED
         upcoming = None if ended else obligations.next_obligation(dates, book, today)
-        status = obligations.status_on(dates, book, today).value
-        return status, status_labels[status], obligation(upcoming), obligations.shows_review_date(dates, book)
+        now = obligations.status_on(dates, book, today)
+        return now.value, now.label, obligation(upcoming), obligations.shows_review_date(dates, book)
 
-    kinds, statuses = {k.value: k for k in CertKind}, {s.value: s for s in CertStatus}
-    for row in db.session.execute(query):
-        kind = kinds[row.kind]
-        dates = obligations.CertDates(
-            kind, row.region_code, row.valid_from, row.valid_to, row.review_due_on, statuses[row.status]
-        )
-        status, status_name, upcoming, shows_review = calendar(dates)
-        holder, full = holder_of(row.person_id, row.name, row.id_masked, row.id_number_enc)
-        yield {
-            "id": cert_id(row.id),
-            "kind": kind.value,
-            "kind_name": labels[kind.value],
-            "number": row.number if full else masked_number(row.number),
-            "holder": holder,
-            "category": row.category,
-            "category_name": row.category_name,
-            "item": row.item,
-            "item_name": row.item_name,
-            "authority": row.authority,
-            "region_code": row.region_code,
-            "first_issued_on": row.first_issued_on,
-            "valid_from": row.valid_from,
-            "valid_to": row.valid_to,
-            "review_due_on": row.review_due_on if shows_review else None,
-            "status": status,
-            "status_name": status_name,
-            "next_obligation": upcoming,
-        }
+    labels = {k.value: k.label for k in CertKind}
+    for batch in _batches(_certificate_query(principal)):
+        people = holders([row[14:] for row in batch])
+        for public_id, row, (holder, full) in zip(cert_ids([row[0] for row in batch]), batch, people, strict=True):
+            (
+                _id,
+                kind,
+                number,
+                category,
+                category_name,
+                item,
+                item_name,
+                authority,
+                region_code,
+                first_issued_on,
+                valid_from,
+                valid_to,
+                review_due_on,
+                status,
+            ) = row[:14]
+            key = (kind, region_code, valid_from, valid_to, review_due_on, status)
+            known = calendars.get(key)
+            if known is None:
+                if len(calendars) >= CALENDARS:
+                    calendars.clear()
+                known = calendars[key] = calendar(*key)
+            status, status_name, upcoming, shows_review = known
+            yield {
+                "id": public_id,
+                "kind": kind,
+                "kind_name": labels[kind],
+                "number": number if full else masked_number(number),
+                "holder": holder,
+                "category": category,
+                "category_name": category_name,
+                "item": item,
+                "item_name": item_name,
+                "authority": authority,
+                "region_code": region_code,
+                "first_issued_on": first_issued_on,
+                "valid_from": valid_from,
+                "valid_to": valid_to,
+                "review_due_on": review_due_on if shows_review else None,
+                "status": status,
+                "status_name": status_name,
+                "next_obligation": upcoming,
+            }
 
 
 def exam_results(principal) -> Iterator[bytes]:
@@ -155,11 +197,10 @@ def exam_results(principal) -> Iterator[bytes]:
 
 def _result_rows(principal) -> Iterator[dict]:
     visible = exam_scope.attempts_query(principal).with_only_columns(Attempt.id)
-    a = Attempt.__table__.c
+    a, s, p = Attempt.__table__.c, Sitting.__table__.c, Person.__table__.c
     query = (
         sa.select(
             a.id,
-            a.person_id,
             a.state,
             a.started_at,
             a.submitted_at,
@@ -167,37 +208,41 @@ def _result_rows(principal) -> Iterator[dict]:
             a.score,
             a.max_score,
             a.passed,
-            Sitting.title,
-            Sitting.kind,
-            Sitting.post,
-            Sitting.operation_code,
-            Person.name,
-            Person.id_masked,
-            Person.id_number_enc,
+            s.title,
+            s.kind,
+            s.post,
+            s.operation_code,
+            a.person_id,
+            p.name,
+            p.id_masked,
+            p.id_number_enc,
         )
-        .join(Sitting, Sitting.id == a.sitting_id)
-        .join(Person, Person.id == a.person_id)
+        .join(Sitting.__table__, s.id == a.sitting_id)
+        .join(Person.__table__, p.id == a.person_id)
         .where(a.id.in_(visible), a.state == AttemptState.GRADED.value)
         .order_by(a.id)
-        .execution_options(yield_per=BATCH)
     )
-    attempt_id, holder_of = ids.encoder("attempt"), _holders(principal)
+    attempt_ids, holders = ids.many_encoder("attempt"), _holders(principal)
     kinds = {k.value: k.label for k in ExamKind}
-    for row in db.session.execute(query):
-        holder, _full = holder_of(row.person_id, row.name, row.id_masked, row.id_number_enc)
-        yield {
-            "id": attempt_id(row.id),
-            "person": holder,
-            "sitting_title": row.title,
-            "exam_kind": str(row.kind),
-            "exam_kind_name": kinds[str(row.kind)],
-            "post": row.post,
-            "operation_code": row.operation_code,
-            "state": str(row.state),
-            "started_at": isoformat_local(row.started_at),
-            "submitted_at": isoformat_local(row.submitted_at),
-            "graded_at": isoformat_local(row.graded_at),
-            "score": row.score,
-            "max_score": row.max_score,
-            "passed": row.passed,
-        }
+    for batch in _batches(query):
+        people = holders([row[12:] for row in batch])
+        for public_id, row, (holder, _full) in zip(attempt_ids([row[0] for row in batch]), batch, people, strict=True):
+            _id, state, started_at, submitted_at, graded_at, score, max_score, passed, title, kind, post, code = row[
+                :12
+            ]
+            yield {
+                "id": public_id,
+                "person": holder,
+                "sitting_title": title,
+                "exam_kind": str(kind),
+                "exam_kind_name": kinds[str(kind)],
+                "post": post,
+                "operation_code": code,
+                "state": str(state),
+                "started_at": isoformat_local(started_at),
+                "submitted_at": isoformat_local(submitted_at),
+                "graded_at": isoformat_local(graded_at),
+                "score": score,
+                "max_score": max_score,
+                "passed": passed,
+            }

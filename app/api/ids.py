@@ -82,6 +82,21 @@ def encoder(kind: str):
     return encode_one
 
 
+def many_encoder(kind: str):
+    """``encode`` of a list of ids at once (an export's batch of rows): one AES call for all their blocks (ECB seals
+    each block alone, so this is the same as one call per id)."""
+    prefix, tag = KINDS[kind]
+    encrypt = _ciphers()[0].update
+    pack = struct.Struct(">BQ7x").pack
+    head = prefix + "_"
+
+    def encode_all(numbers: list[int]) -> list[str]:
+        sealed = encrypt(b"".join([pack(tag, n) for n in numbers])).hex()
+        return [head + sealed[i : i + 32] for i in range(0, len(sealed), 32)]
+
+    return encode_all
+
+
 def decode(kind: str, public_id: str | None) -> int | None:
     """The database id behind ``public_id`` if it is a valid id of ``kind``; None for anything else."""
     prefix, tag = KINDS[kind]
