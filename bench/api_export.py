@@ -214,6 +214,11 @@ def export(client, token: str, *, trace: bool) -> tuple[int, float, float, float
 EXPECTED = [0]
 
 
+def load() -> str:
+    """The machine's load average (1, 5, 15 min): the figures are only as good as the box was quiet."""
+    return "load average " + " ".join(f"{x:.1f}" for x in os.getloadavg())
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("-n", type=int, default=20000, help="certificates (default 20,000)")
@@ -251,13 +256,16 @@ def main() -> None:
                 f"read (the export's query, rows dropped): {rows:,} rows in {seconds:.2f} s = {rows / seconds:,.0f} rows/s"
             )
             client = app.test_client()
+            before = load()
             lines, seconds, cpu, _a, _b = export(client, token, trace=False)
+            after = load()
             rate = (lines - 1) / seconds
             print(
                 f"export (streamed NDJSON through the app): {lines - 1:,} rows in {seconds:.2f} s = {rate:,.0f} rows/s "
                 f"({cpu:.2f} s CPU; {rate / (rows / max(1e-9, read_baseline(principal)[1])):.2f}× the read rate)"
             )
             print(f"  → 1,000,000 rows would take {1_000_000 / rate:.0f} s at this rate (goal < 60 s)")
+            print(f"  {before} before the export, {after} after")
             _lines, _s, _c, first, rest = export(client, token, trace=True)
             print(
                 f"export memory (tracemalloc): peak {first:.1f} MB over the first 10 % of rows, {rest:.1f} MB over the rest"
@@ -275,7 +283,7 @@ def main() -> None:
             with app.app_context():
                 db.engine.dispose()
             with admin.connect() as conn:
-                conn.execute(sa.text(f"DROP DATABASE IF EXISTS {dbname}"))
+                conn.execute(sa.text(f"DROP DATABASE IF EXISTS {dbname} WITH (FORCE)"))
 
 
 if __name__ == "__main__":
