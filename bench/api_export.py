@@ -152,8 +152,8 @@ def read_baseline(principal) -> tuple[int, float]:
 
     query = exports._certificate_query(principal)
     t0, count = time.perf_counter(), 0
-    for _row in db.session.execute(query):
-        count += 1
+    for batch in exports._batches(query):  # as the export reads them: a server-side cursor, a batch at a time
+        count += len(batch)
     db.session.rollback()
     return count, time.perf_counter() - t0
 
