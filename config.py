@@ -263,6 +263,8 @@ class Config:
                 },
                 "core-purge-limits-hourly": {"task": "core.purge_limits", "schedule": 3600},
                 "exams-expire-overdue": {"task": "exams.expire_overdue", "schedule": 60},
+                # papers drawn before the start: 开始考试 is then one statement (app.exams.attempts.preparing)
+                "exams-prepare-papers": {"task": "exams.prepare_papers", "schedule": 300},
                 "spotchecks-close-expired": {"task": "spotchecks.close_expired", "schedule": 60},
                 "certificates-mark-lapsed-nightly": {"task": "certificates.mark_lapsed", "schedule": nightly(cls, 0)},
                 # reminders (and their emails) in the morning, when people read them

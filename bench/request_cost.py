@@ -7,12 +7,13 @@ Latency under load (``exam_day.py``) says whether a box keeps up; this says why,
 1. creates a throwaway PostgreSQL database, migrates and seeds it like ``exam_day.py``, with the **production**
    password hash (scrypt) for the candidates;
 2. starts one gunicorn worker with one thread (production config), so its CPU is one request at a time;
-3. walks N candidates through exam day one step at a time, every candidate doing a step before the next step
+3. draws their papers before the start, as the beat job does (``--no-prepare``: each start draws its paper);
+4. walks N candidates through exam day one step at a time, every candidate doing a step before the next step
    begins: login page, login, home, the start page (which 开始考试 on the home page skips), start, exam page (with
    the first state), a reload of the state,
    10 autosaves, submit (with grading);
-4. after each step reads the CPU time of the gunicorn worker and of its PostgreSQL backend from ``/proc``;
-5. does the same for the bare Flask + SQLAlchemy Core upsert of ``exam_day.py`` (the baseline: the stack with no app
+5. after each step reads the CPU time of the gunicorn worker and of its PostgreSQL backend from ``/proc``;
+6. does the same for the bare Flask + SQLAlchemy Core upsert of ``exam_day.py`` (the baseline: the stack with no app
    around it) and prints milliseconds of CPU per request of each kind, and the ratio of autosave to bare.
 
 The clock tick is 10 ms, so each figure is a step's total divided by N requests (N=200: ±0.05 ms).
@@ -121,6 +122,9 @@ def measure(meter: Meter, label: str, calls, results: list) -> None:
     results.append((label, n, (web1 - web0) * 1000 / n, (db1 - db0) * 1000 / n))
 
 
+START = "start"
+
+
 def candidate_steps(candidates: list[Candidate], stats: Stats, saves: int) -> list[tuple[str, list]]:
     """Exam day as steps, each a list of zero-argument calls returning an HTTP status (what the browser loads)."""
     rng = random.Random(7)
@@ -176,7 +180,7 @@ def candidate_steps(candidates: list[Candidate], stats: Stats, saves: int) -> li
         ("login (scrypt)", [login(c) for c in candidates]),
         ("home (start form)", [page_with_form(c, "/") for c in candidates]),
         ("start page (not on the way)", [page_with_form(c, f"/exams/sittings/{c.sitting}/start") for c in candidates]),
-        ("start (assemble + freeze)", [start(c) for c in candidates]),
+        (START, [start(c) for c in candidates]),
         ("exam page (with state)", [exam_page(c) for c in candidates]),
         ("state (a reload)", [get(c, lambda c=c: f"/exams/attempts/{c.attempt}/state") for c in candidates]),
         ("autosave", [autosave(c) for _ in range(saves) for c in candidates]),
@@ -188,6 +192,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="50 candidates")
     parser.add_argument("--candidates", type=int)
+    parser.add_argument(
+        "--no-prepare", action="store_true", help="no papers drawn before the start: each start draws its paper"
+    )
     args = parser.parse_args()
     n = args.candidates or (50 if args.quick else 200)
 
@@ -196,7 +203,12 @@ def main() -> int:
     name, url, env, admin = create_bench_database("anpei_bench_cost")
     servers: list[subprocess.Popen] = []
     try:
-        world = seed(n, 60, password_hash="scrypt")
+        world = seed(n, 60, password_hash="scrypt", prepare=not args.no_prepare)
+        if world["prepared"]:
+            print(
+                f"papers drawn before the start (beat's work, not the web worker's): {world['prepared']} in "
+                f"{world['prepare_seconds'] * 1000 / world['prepared']:.1f} ms each"
+            )
         meter_conn = psycopg.connect(url.replace("+psycopg", ""), autocommit=True)
 
         port = free_port()
@@ -229,7 +241,7 @@ def main() -> int:
         for label, count, web, db_ms in results:
             print(f"  {label:<30} {count:>6,} {web:>8.2f} {db_ms:>7.2f}")
         by = {label: (web, db_ms) for label, _, web, db_ms in results}
-        ramp = ["start (assemble + freeze)", "exam page (with state)"]
+        ramp = [START, "exam page (with state)"]
         checkin = ["login page", "login (scrypt)", "home (start form)"]
         web_ramp, db_ramp = sum(by[k][0] for k in ramp), sum(by[k][1] for k in ramp)
         web_in, db_in = sum(by[k][0] for k in checkin), sum(by[k][1] for k in checkin)

@@ -32,14 +32,7 @@ def question_index(bank_ids: Iterable[int]) -> QuestionIndex:
     Keys are prefixed with the bank id so two banks may reuse the same key.
     """
     ids = tuple(sorted(set(bank_ids)))
-    # created_at joins the revision in the key: SQLite may reuse the id of a deleted bank (and tests empty the
-    # tables between runs), and a new bank with a reused id and revision must not get the old bank's index.
-    revisions = tuple(
-        tuple(row)
-        for row in db.session.execute(
-            sa.select(Bank.revision, Bank.created_at).where(Bank.id.in_(ids)).order_by(Bank.id)
-        )
-    )
+    revisions = bank_revisions(ids)
     with _lock:
         cached = _cache.get(ids)
         if cached and cached[0] == revisions:
@@ -49,6 +42,18 @@ def question_index(bank_ids: Iterable[int]) -> QuestionIndex:
     with _lock:
         _cache[ids] = (revisions, index)
     return index
+
+
+def bank_revisions(bank_ids: Iterable[int]) -> str:
+    """The banks' revisions as one short text: equal as long as none of them changed (``bump_revision``).
+
+    created_at joins the revision: SQLite may reuse the id of a deleted bank (and tests empty the tables between
+    runs), and a new bank with a reused id and revision must not pass for the old one."""
+    ids = sorted(set(bank_ids))
+    rows = db.session.execute(
+        sa.select(Bank.id, Bank.revision, Bank.created_at).where(Bank.id.in_(ids)).order_by(Bank.id)
+    )
+    return ";".join(f"{i}:{revision or 0}:{created:%Y%m%d%H%M%S%f}" for i, revision, created in rows)
 
 
 def bump_revision(bank: Bank) -> None:

@@ -61,11 +61,19 @@ def first_row(conn: sa.Connection, stmt: sa.Executable, params: dict[str, Any]) 
     sql, defaults = _compiled(stmt, conn.dialect)
     if conn.dialect.name != "postgresql":
         return conn.execute(stmt, params).first()
+    import psycopg
     from psycopg.rows import namedtuple_row
 
     with conn.connection.driver_connection.cursor(row_factory=namedtuple_row) as cursor:
-        cursor.execute(sql, {**defaults, **params}, prepare=True)
-        return cursor.fetchone()
+        try:
+            cursor.execute(sql, {**defaults, **params}, prepare=True)
+            return cursor.fetchone()
+        except psycopg.Error as exc:
+            # What SQLAlchemy does with an error of its own executions: raised as its DBAPIError (a lost connection
+            # as OperationalError, which the app answers with 503 and Retry-After), and a lost connection drops
+            # the pool's connections of that server (the retry gets fresh ones) instead of failing once on each.
+            conn._handle_dbapi_exception(exc, sql, params, cursor, None)
+            raise
 
 
 @functools.cache

@@ -210,6 +210,27 @@ class Attempt(db.Model):
         return max(0, int((self.deadline - now).total_seconds()))
 
 
+class PreparedPaper(db.Model):
+    """A candidate's paper drawn before the start (``app.exams.attempts.preparing``), so that 开始考试 only moves it into
+    the attempt in one statement. Drawn by the same rule and with a fresh seed, as the start would draw it, from the
+    banks as they stood (``revisions``): a start after a bank changed draws anew. Never shown to anyone: it is
+    read only by the start, which deletes it."""
+
+    __tablename__ = "exams_prepared_papers"
+    __table_args__ = (sa.UniqueConstraint("sitting_id", "person_id"),)
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    sitting_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("exams_sittings.id", ondelete="CASCADE"))
+    person_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("people_persons.id", ondelete="CASCADE"), index=True)
+    seed: so.Mapped[int] = so.mapped_column(sa.BigInteger)
+    #: As ``Attempt.paper`` and ``Attempt.questions_json``, copied into the attempt at the start.
+    paper: so.Mapped[dict] = so.mapped_column(sa.JSON, deferred=True)
+    questions_json: so.Mapped[str] = so.mapped_column(sa.Text, deferred=True)
+    #: ``app.bank.queries.bank_revisions`` of the sitting's banks when it was drawn.
+    revisions: so.Mapped[str] = so.mapped_column(sa.Text)
+    prepared_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+
+
 class Answer(db.Model):
     """The latest saved response to one question of an attempt (display terms, as the candidate saw it)."""
 

@@ -17,7 +17,8 @@ import sqlalchemy as sa
 
 from app.archive.models import ArchiveEvent
 from app.core.db import utcnow
-from app.exams.models import Answer, Attempt, AttemptState
+from app.exams.attempts import preparing
+from app.exams.models import Answer, Attempt, AttemptState, PreparedPaper
 from app.extensions import db
 from tests.exams.conftest import right_answer
 
@@ -84,6 +85,25 @@ def test_parallel_starts_create_one_attempt(app, exam_world):
     db.session.rollback()
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Attempt)) == 1
     assert count_events(exam_world.person.id, "exam.started") == 1
+
+
+def test_parallel_starts_with_a_prepared_paper_create_one_attempt_with_that_paper(app, exam_world):
+    preparing.prepare_papers(exam_world.sitting)
+    db.session.commit()
+    prepared_seed = db.session.scalar(
+        sa.select(PreparedPaper.seed).where(PreparedPaper.person_id == exam_world.person.id)
+    )
+    clients = logged_in_clients(app, exam_world.worker, 10)
+    url = f"/exams/sittings/{exam_world.sitting.id}/start"
+    responses = in_parallel([lambda c=c: c.post(url) for c in clients])
+    assert {r.status_code for r in responses} == {302}
+    assert len({r.location for r in responses}) == 1
+    db.session.rollback()
+    [attempt] = db.session.scalars(sa.select(Attempt)).all()
+    assert attempt.seed == prepared_seed and attempt.paper["seed"] == prepared_seed
+    assert count_events(exam_world.person.id, "exam.started") == 1
+    left = db.session.scalars(sa.select(PreparedPaper.person_id)).all()
+    assert exam_world.person.id not in left and len(left) == len(exam_world.persons) - 1
 
 
 def test_parallel_autosaves_of_one_question_keep_the_latest(app, exam_world):

@@ -16,7 +16,7 @@ from app.core.db import utcnow
 from app.core.errors import DomainError
 from app.exams import models, sittings
 from app.exams.attempts import autosave, grading, starting, supervision
-from app.exams.models import Attempt, AttemptState, ExamKind, Sitting
+from app.exams.models import Answer, Attempt, AttemptState, ExamKind, Sitting
 from app.extensions import db
 from tests.conftest import csrf_token_from
 from tests.exams.conftest import make_sitting, make_template, right_answer
@@ -287,6 +287,20 @@ def test_nobody_else_reaches_an_attempt(exam_world, login, client):
     assert organiser.post(f"/exams/attempts/{attempt.id}/submit").status_code == 403
     outsider = login(exam_world.outsider)
     assert outsider.get(f"/exams/sittings/{exam_world.sitting.id}/start").status_code == 404
+
+
+def test_a_save_into_another_candidates_attempt_is_refused_after_its_owner_saved(exam_world, login):
+    """The server keeps what it needs to check a save (the paper's shapes) once the owner has saved; another
+    candidate's save to the same attempt is still refused, and stores nothing."""
+    owner = login(exam_world.worker)
+    attempt = started(owner, exam_world)
+    assert post_answer(owner, attempt, 0, [0], 1).status_code == 200
+    other_worker = login(exam_world.workers[1])
+    refused = post_answer(other_worker, attempt, 0, [1], 2)
+    assert refused.status_code == 404
+    db.session.expire_all()
+    saved = db.session.scalars(sa.select(Answer).where(Answer.attempt_id == attempt.id)).all()
+    assert [(a.position, a.response, a.client_seq) for a in saved] == [(0, [0], 1)]
 
 
 # ---------------------------------------------------------------- organiser

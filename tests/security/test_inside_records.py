@@ -17,8 +17,8 @@ from app.bank.models import Bank, BankQuestion
 from app.bank.queries import bump_revision
 from app.core.db import utcnow
 from app.core.errors import DomainError
-from app.exams.attempts import grading, starting, supervision
-from app.exams.models import Attempt, AttemptState, ExamKind
+from app.exams.attempts import autosave, grading, starting, supervision
+from app.exams.models import Answer, Attempt, AttemptState, ExamKind
 from app.extensions import db
 from app.people.models import Employment, Post
 from app.spotchecks import inspections, tickets
@@ -135,6 +135,11 @@ def test_a_sampled_worker_cannot_take_the_spot_check_from_home(client, login, sp
     db.session.commit()
     response = client.post(f"/exams/attempts/{attempt.id}/answer", json={"position": 0, "response": [0], "seq": 1})
     assert response.status_code == 404
+    # not either once the server knows the paper's shapes (as after a save through the ticket)
+    autosave.item_shapes(attempt)
+    response = client.post(f"/exams/attempts/{attempt.id}/answer", json={"position": 0, "response": [0], "seq": 2})
+    assert response.status_code == 404
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Answer)) == 0
 
 
 def test_a_reissued_link_can_no_longer_save_or_hand_in(app, spot):

@@ -3,7 +3,11 @@
 A conditional ``UPDATE exams_attempts … WHERE state='in_progress' AND deadline >= now - grace`` (which also orders the
 save against a concurrent submit on the attempt's row lock), then ``INSERT … ON CONFLICT (attempt_id, position) DO
 UPDATE … WHERE client_seq < excluded.client_seq`` — a late retry of an older change never overwrites a newer one. On
-PostgreSQL the two run as one statement (data-modifying CTEs), one round trip."""
+PostgreSQL the two run as one statement (data-modifying CTEs), one round trip.
+
+The candidate's own page saves through :func:`save_own_answer`: the same statement, with the ownership checks in its
+``WHERE``, run prepared on the request's plain connection without loading the user or the attempt (as the lesson
+heartbeat does); anything but a plain save (a refusal, an unknown attempt) goes the ORM way of :func:`save_answer`."""
 
 from __future__ import annotations
 
@@ -15,9 +19,10 @@ from typing import Any
 import sqlalchemy as sa
 from flask import current_app
 
-from app.core.db import INSERTS, dialect_name, utcnow
+from app.core import jsontext
+from app.core.db import INSERTS, dialect_name, first_row, utcnow
 from app.core.errors import DomainError
-from app.exams.models import Answer, Attempt, AttemptState
+from app.exams.models import Answer, Attempt, AttemptState, ExamKind, Sitting
 from app.extensions import db
 from question_bank import QuestionType
 
@@ -41,23 +46,42 @@ class Saved:
     seconds_left: int
 
 
-#: (attempt id, seed) → (question type, option count) per item. Papers never change once frozen, so autosave need
-#: not load and parse the whole paper JSON on every request; the seed in the key makes a reused id harmless.
-_SHAPES: dict[tuple[int, int], tuple[tuple[str, int], ...]] = {}
+Shapes = tuple[tuple[str, int], ...]
+
+#: attempt id → (seed, (question type, option count) per item). Papers never change once frozen, so autosave need
+#: not load and parse the whole paper JSON on every request; the seed makes a reused id harmless (the ORM way
+#: compares it, the candidate's lean way saves only ``WHERE seed = :seed``).
+_SHAPES: dict[int, tuple[int, Shapes]] = {}
 
 
 _SHAPES_MAX = 50_000
 
 
-def item_shapes(attempt: Attempt) -> tuple[tuple[str, int], ...]:
-    key = (attempt.id, attempt.seed)
-    shapes = _SHAPES.get(key)
-    if shapes is None:
-        shapes = tuple((it["question"]["type"], len(it["question"]["options"])) for it in attempt.paper["items"])
-        if len(_SHAPES) >= _SHAPES_MAX:
-            _SHAPES.clear()
-        _SHAPES[key] = shapes
+def _remember(attempt_id: int, seed: int, shapes: Shapes) -> Shapes:
+    if len(_SHAPES) >= _SHAPES_MAX:
+        _SHAPES.clear()
+    _SHAPES[attempt_id] = (seed, shapes)
     return shapes
+
+
+def item_shapes(attempt: Attempt) -> Shapes:
+    cached = _SHAPES.get(attempt.id)
+    if cached is not None and cached[0] == attempt.seed:
+        return cached[1]
+    shapes = tuple((it["question"]["type"], len(it["question"]["options"])) for it in attempt.paper["items"])
+    return _remember(attempt.id, attempt.seed, shapes)
+
+
+def _validate(shapes: Shapes, position: Any, response: Any, client_seq: Any) -> Any:
+    """The response normalised for storage, or DomainError("answer.invalid") for a bad position, response or seq."""
+    if (
+        type(position) is not int
+        or not 0 <= position < len(shapes)
+        or type(client_seq) is not int
+        or not 0 <= client_seq <= MAX_SEQ
+    ):
+        raise DomainError("answer.invalid", http_status=400)
+    return _validate_response(shapes[position], response)
 
 
 def _validate_response(shape: tuple[str, int], response: Any) -> Any:
@@ -93,15 +117,7 @@ def save_answer(
         is submitted or past its deadline plus the grace period.
     """
     now = now or utcnow()
-    shapes = item_shapes(attempt)
-    if (
-        type(position) is not int
-        or not 0 <= position < len(shapes)
-        or type(client_seq) is not int
-        or not 0 <= client_seq <= MAX_SEQ
-    ):
-        raise DomainError("answer.invalid", http_status=400)
-    response = _validate_response(shapes[position], response)
+    response = _validate(item_shapes(attempt), position, response, client_seq)
     params = {
         "attempt": attempt.id,
         "not_before": now - grace(),
@@ -123,8 +139,72 @@ def save_answer(
     return Saved(applied=applied, seconds_left=attempt.seconds_left(now))
 
 
+def save_own_answer(conn: sa.Connection, attempt_id: int, person_id: int, data: dict, now: datetime) -> Saved | None:
+    """The candidate's own autosave from the exam page, on ``conn`` (the view's ``lean_connection``): the save of
+    :func:`save_answer` with the checks of ``exam_scope.get_own_attempt_or_404`` (the person's own attempt of a
+    self-service sitting) in the statement's ``WHERE``, so neither the user nor the attempt is loaded. On PostgreSQL
+    it is one prepared statement (plus, once per attempt and process, a read of the item shapes).
+
+    :param data: the request's JSON object: ``position``, ``response``, ``seq``, ``flagged``.
+    :return: None when it saved nothing — invalid input, a closed, foreign or unknown attempt — for the caller to
+        take the ORM way (:func:`save_answer`), which answers each of those as it always has. The caller commits.
+    """
+    cached = _SHAPES.get(attempt_id)
+    if cached is None:
+        row = first_row(conn, _own_questions_statement(), {"attempt": attempt_id, "person": person_id})
+        if row is None or not row.questions_json:
+            return None
+        shapes = tuple((q["type"], len(q["options"])) for q in jsontext.loads(row.questions_json))
+        cached = (row.seed, _remember(attempt_id, row.seed, shapes))
+    seed, shapes = cached
+    try:
+        response = _validate(shapes, data.get("position"), data.get("response"), data.get("seq"))
+    except DomainError:
+        return None
+    params = {
+        "attempt": attempt_id,
+        "person": person_id,
+        "own_seed": seed,
+        "not_before": now - grace(),
+        "now": now,
+        "pos": data["position"],
+        "resp": response,
+        "flag": bool(data.get("flagged")),
+        "seq": data["seq"],
+    }
+    if conn.dialect.name == "postgresql":
+        params["resp"] = None if response is None else jsontext.dumps(response)  # psycopg sees no SQLAlchemy type
+        deadline, applied = first_row(conn, _autosave_postgresql(own=True), params)
+    else:
+        live, upsert = _autosave_statements(conn.dialect.name, own=True)
+        deadline = conn.execute(live.returning(Attempt.__table__.c.deadline), params).scalar()
+        if deadline is None:
+            conn.rollback()  # SQLite: let go of the write lock before the ORM way opens its own transaction
+            return None
+        applied = conn.execute(upsert, params).first() is not None
+    if deadline is None:
+        return None
+    return Saved(applied=bool(applied), seconds_left=max(0, int((deadline - now).total_seconds())))
+
+
 @functools.cache
-def _autosave_statements(dialect: str) -> tuple[sa.Update, Any]:
+def _own_questions_statement() -> sa.Select:
+    """The seed and the questions as shown (their types and option counts validate a response) of the person's own
+    attempt of a self-service sitting."""
+    attempts, sittings = Attempt.__table__, Sitting.__table__
+    return (
+        sa.select(attempts.c.seed, attempts.c.questions_json)
+        .join(sittings, sittings.c.id == attempts.c.sitting_id)
+        .where(
+            attempts.c.id == sa.bindparam("attempt"),
+            attempts.c.person_id == sa.bindparam("person"),
+            sittings.c.kind != sa.literal_column(f"'{ExamKind.SPOTCHECK.value}'"),
+        )
+    )
+
+
+@functools.cache
+def _autosave_statements(dialect: str, own: bool = False) -> tuple[sa.Update, Any]:
     """The two statements of an autosave, built once with bound parameters (autosave is the busiest request).
 
     ``live``: touch the attempt only while it takes answers. The UPDATE takes the attempt's row lock: a concurrent
@@ -132,21 +212,35 @@ def _autosave_statements(dialect: str) -> tuple[sa.Update, Any]:
     refused). Never an answer stored after grading.
 
     ``upsert``: the answer, unless a newer one (higher client seq) is stored already; returns its id when written.
+
+    ``own``: the candidate's own save (:func:`save_own_answer`): ``live`` also checks the person, the seed the item
+    shapes were read with, and that the sitting is self-service (a 逢查必考 attempt is answered through its ticket
+    only); its values are literals or plain parameters, as a statement run on psycopg's connection needs.
     """
     attempts, answers = Attempt.__table__, Answer.__table__
-    live = (
-        sa.update(attempts)
-        .where(
-            attempts.c.id == sa.bindparam("attempt"),
-            attempts.c.state == AttemptState.IN_PROGRESS,
-            attempts.c.deadline >= sa.bindparam("not_before", type_=sa.DateTime),
-        )
-        .values(last_saved_at=sa.bindparam("now", type_=sa.DateTime))
-    )
+    conditions = [
+        attempts.c.id == sa.bindparam("attempt"),
+        attempts.c.state == sa.literal_column(f"'{AttemptState.IN_PROGRESS.value}'"),
+        attempts.c.deadline >= sa.bindparam("not_before", type_=sa.DateTime),
+    ]
+    if own:
+        sittings = Sitting.__table__
+        conditions += [
+            attempts.c.person_id == sa.bindparam("person"),
+            attempts.c.seed == sa.bindparam("own_seed", type_=sa.BigInteger),
+            sa.exists().where(
+                sittings.c.id == attempts.c.sitting_id,
+                sittings.c.kind != sa.literal_column(f"'{ExamKind.SPOTCHECK.value}'"),
+            ),
+        ]
+    live = sa.update(attempts).where(*conditions).values(last_saved_at=sa.bindparam("now", type_=sa.DateTime))
     # A cleared answer is SQL NULL (not JSON null), so "answered" counts are a plain IS NOT NULL.
+    response = sa.bindparam("resp", type_=sa.JSON(none_as_null=True))
+    if own and dialect == "postgresql":  # JSON text from the caller, cast by the server
+        response = sa.cast(sa.bindparam("resp", type_=sa.Text), sa.JSON)
     values = {
         "position": sa.bindparam("pos", type_=sa.Integer),
-        "response": sa.bindparam("resp", type_=sa.JSON(none_as_null=True)),
+        "response": response,
         "flagged": sa.bindparam("flag", type_=sa.Boolean),
         "client_seq": sa.bindparam("seq", type_=sa.Integer),
         "saved_at": sa.bindparam("now", type_=sa.DateTime),
@@ -166,10 +260,10 @@ def _autosave_statements(dialect: str) -> tuple[sa.Update, Any]:
 
 
 @functools.cache
-def _autosave_postgresql() -> sa.Select:
+def _autosave_postgresql(own: bool = False) -> sa.Select:
     """Both autosave statements as data-modifying CTEs in one: one round trip. Returns (deadline or NULL when the
     attempt no longer takes answers, 1 when the answer was written)."""
-    live, upsert = _autosave_statements("postgresql")
+    live, upsert = _autosave_statements("postgresql", own)
     saved = upsert.cte("saved")
     return sa.select(
         sa.select(live.c.deadline).scalar_subquery(), sa.select(sa.func.count()).select_from(saved).scalar_subquery()

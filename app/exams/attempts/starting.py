@@ -1,4 +1,5 @@
-"""Starting or resuming an attempt: who may start now, and a freshly assembled paper frozen in the attempt.
+"""Starting or resuming an attempt: who may start now, and the candidate's paper frozen in the attempt — the one
+drawn before the start (``app.exams.attempts.preparing``) or, without one, a paper drawn now by the same rule.
 
 Two concurrent starts insert with ``INSERT … ON CONFLICT (sitting_id, person_id) DO NOTHING``: one attempt wins and
 both callers get it."""
@@ -6,21 +7,20 @@ both callers get it."""
 from __future__ import annotations
 
 import hmac
-import secrets
 from datetime import datetime
 
 import sqlalchemy as sa
 
-from app.bank.queries import question_index
+from app.bank.queries import bank_revisions
 from app.core import jsontext
-from app.core.db import insert_on_conflict, utcnow
+from app.core.db import dialect_name, insert_on_conflict, utcnow
 from app.core.errors import DomainError
 from app.exams import gates
 from app.exams.attempts.events import attempt_event
-from app.exams.models import Attempt, AttemptLog, AttemptState, Sitting
+from app.exams.attempts.preparing import draw_paper
+from app.exams.models import Attempt, AttemptLog, AttemptState, PreparedPaper, Sitting
 from app.exams.sittings import is_candidate
 from app.extensions import db
-from question_bank import InsufficientQuestions, PaperSpec, assemble_paper
 
 
 def find_attempt(sitting: Sitting, person_id: int) -> Attempt | None:
@@ -55,9 +55,10 @@ def start_or_resume(
     access_code: str | None = None,
     actor=None,
 ) -> Attempt:
-    """The person's attempt at ``sitting``: the existing one (any state), or a new one with a freshly assembled paper.
+    """The person's attempt at ``sitting``: the existing one (any state), or a new one with its paper.
 
-    A new paper is drawn with a fresh random seed and frozen in the attempt (questions, option order, seed).
+    The paper is the one drawn for the person before the start, or drawn now: either way with a fresh random seed by
+    :func:`app.exams.attempts.preparing.draw_paper`, and frozen in the attempt (questions, option order, seed).
     Two concurrent starts insert with ``ON CONFLICT DO NOTHING``: one row wins and both callers get it.
 
     :raises DomainError: see :func:`check_can_start` (only when no attempt exists yet: resuming needs no code).
@@ -74,30 +75,31 @@ def start_or_resume(
             db.session.flush()
         return attempt
     check_can_start(sitting, person_id, now, access_code)
-    seed = secrets.randbits(63)
-    try:
-        paper = assemble_paper(PaperSpec.from_dict(sitting.spec), question_index(sitting.bank_ids), seed=seed)
-    except InsufficientQuestions as exc:  # questions retired since the sitting was created
-        raise DomainError("paper.insufficient", detail=str(exc)) from None
-    attempt = db.session.scalars(
-        insert_on_conflict(db.session, Attempt)
-        .values(
-            sitting_id=sitting.id,
-            person_id=person_id,
-            state=AttemptState.IN_PROGRESS,
-            paper=paper.to_dict(),
-            questions_json=jsontext.dumps(paper.public_view()),
-            seed=seed,
-            started_at=now,
-            deadline=sitting.deadline_for(now),
-            extra_minutes=0,
-            focus_losses=0,
-            ip=ip[:45],
-            user_agent=user_agent[:300],
-        )
-        .on_conflict_do_nothing(index_elements=["sitting_id", "person_id"])
-        .returning(Attempt)
-    ).first()
+    started = {
+        "sitting_id": sitting.id,
+        "person_id": person_id,
+        "state": AttemptState.IN_PROGRESS,
+        "started_at": now,
+        "deadline": sitting.deadline_for(now),
+        "extra_minutes": 0,
+        "focus_losses": 0,
+        "ip": ip[:45],
+        "user_agent": user_agent[:300],
+    }
+    attempt = _start_prepared(sitting, person_id, started)
+    if attempt is None:  # no paper drawn before (or the banks changed since): draw it now, by the same rule
+        seed, paper = draw_paper(sitting)
+        attempt = db.session.scalars(
+            insert_on_conflict(db.session, Attempt)
+            .values(
+                **started,
+                paper=paper.to_dict(),
+                questions_json=jsontext.dumps(paper.public_view()),
+                seed=seed,
+            )
+            .on_conflict_do_nothing(index_elements=["sitting_id", "person_id"])
+            .returning(Attempt)
+        ).first()
     if attempt is None:  # a concurrent start won: its attempt is the one
         return find_attempt(sitting, person_id)
     attempt_event(
@@ -106,7 +108,7 @@ def start_or_resume(
         "exam.started",
         {
             "attempt": attempt.id,
-            "questions": len(paper.items),
+            "questions": sitting.question_count,
             "deadline": attempt.deadline.isoformat(timespec="seconds"),
             "ip": ip[:45],
         },
@@ -114,3 +116,38 @@ def start_or_resume(
         at=now,
     )
     return attempt
+
+
+def _start_prepared(sitting: Sitting, person_id: int, started: dict) -> Attempt | None:
+    """The attempt started with the person's prepared paper (``app.exams.attempts.preparing``), or None when there is
+    none drawn from the banks as they stand now (a stale one is deleted all the same) or a concurrent start won.
+
+    On PostgreSQL one statement: the prepared row's ``DELETE … RETURNING`` as a data-modifying CTE, and the attempt's
+    ``INSERT … SELECT … ON CONFLICT (sitting_id, person_id) DO NOTHING`` from it; the paper never passes through
+    Python. Elsewhere the same in two statements."""
+    prepared = PreparedPaper.__table__
+    taken = (
+        sa.delete(prepared)
+        .where(prepared.c.sitting_id == sitting.id, prepared.c.person_id == person_id)
+        .returning(prepared.c.seed, prepared.c.paper, prepared.c.questions_json, prepared.c.revisions)
+    )
+    revisions = bank_revisions(sitting.bank_ids)
+    insert = insert_on_conflict(db.session, Attempt)
+    if dialect_name(db.session) == "postgresql":
+        cte = taken.cte("taken")
+        columns = [*started, "paper", "questions_json", "seed"]
+        rows = sa.select(
+            *(sa.literal(value, type_=Attempt.__table__.c[name].type) for name, value in started.items()),
+            cte.c.paper,
+            cte.c.questions_json,
+            cte.c.seed,
+        ).where(cte.c.revisions == revisions)
+        stmt = insert.from_select(columns, rows)
+    else:
+        row = db.session.execute(taken).first()
+        if row is None or row.revisions != revisions:
+            return None
+        stmt = insert.values(**started, paper=row.paper, questions_json=row.questions_json, seed=row.seed)
+    return db.session.scalars(
+        stmt.on_conflict_do_nothing(index_elements=["sitting_id", "person_id"]).returning(Attempt)
+    ).first()
