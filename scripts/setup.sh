@@ -31,8 +31,8 @@ stamp=.venv/.requirements.sha
 want=$(cat requirements.txt requirements-dev.txt | sha256sum | cut -d' ' -f1)
 if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   echo "==> pip install -r requirements-dev.txt"
-  .venv/bin/pip install -q --upgrade pip
-  .venv/bin/pip install -q -r requirements-dev.txt
+  # --no-compile: modules are compiled when first imported (the suite and the app import a fraction of them)
+  .venv/bin/pip install -q --no-compile -r requirements-dev.txt
   echo "$want" > "$stamp"
 fi
 
