@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from celery import Celery, Task
-from flask import Flask
+from flask import Flask, current_app, has_app_context
 from flask_sqlalchemy.session import Session
 from sqlalchemy import event
 
@@ -13,7 +13,11 @@ from app.extensions import db
 def celery_init_app(app: Flask) -> Celery:
     class FlaskTask(Task):
         def __call__(self, *args: object, **kwargs: object) -> object:
-            with app.app_context():
+            # A context of its own (its own database session), of the app that called it when there is one: the
+            # last app created in a process is Celery's default, and a second app (a test's, a CLI's) must not
+            # send another app's task to its own database.
+            caller = current_app._get_current_object() if has_app_context() else app
+            with caller.app_context():
                 return self.run(*args, **kwargs)
 
     celery_app = Celery(app.name, task_cls=FlaskTask)
