@@ -355,7 +355,7 @@ def verify_archive(*, full: bool = False, sample: int = 1000) -> Outcome:
 def _last_intact_run(breaks: list[ChainBreak]) -> ArchiveVerificationRun | None:
     run = db.session.scalars(
         sa.select(ArchiveVerificationRun)
-        .where(ArchiveVerificationRun.result == "intact", ArchiveVerificationRun.last_checkpoint_id.is_not(None))
+        .where(ArchiveVerificationRun.result == "intact")
         .order_by(ArchiveVerificationRun.id.desc())
         .limit(1)
     ).first()
@@ -369,12 +369,13 @@ def _verify_since(
     base: ArchiveVerificationRun, newest: int, sample: int, started: datetime, breaks: list[ChainBreak]
 ) -> Outcome:
     t = ArchiveCheckpoint.__table__
-    [prior] = _checkpoint_rows(t.c.id == base.last_checkpoint_id) or [None]
-    if prior is None:
-        breaks.append(ChainBreak(None, None, None, f"checkpoint {base.last_checkpoint_id} (last verified) missing"))
+    after = base.last_checkpoint_id or 0  # a run before any checkpoint verified what they all pin since
+    [prior] = _checkpoint_rows(t.c.id == after) or [None]
+    if after and prior is None:
+        breaks.append(ChainBreak(None, None, None, f"checkpoint {after} (the last verified) is missing"))
     # person → [the seq pinned before (where the new events start), the newest pin]
     touched: dict[int, list] = {}
-    rows = _checkpoint_rows(sa.and_(t.c.id > base.last_checkpoint_id, t.c.id <= newest))
+    rows = _checkpoint_rows(sa.and_(t.c.id > after, t.c.id <= (newest or 0)))
     for row in rows:
         if row.root is not None and _continues(row, prior, breaks):
             for leaf in _leaves_of(row.id):
