@@ -81,7 +81,7 @@ class _Checker:
     """Checks chains one person at a time against their start, head and pin; collects breaks, counts events."""
 
     def __init__(self, retired: set[str], breaks: list[ChainBreak]):
-        self.retired, self.breaks, self.ring = retired, breaks, crypto.ring()
+        self.retired, self.breaks, self.ring, self.mac = retired, breaks, crypto.ring(), crypto.chain_macs()
         self.checked = self.chains = 0
 
     def chain(self, person_id: int, rows, start: tuple[int, str], head, pin: Pin | None, anchor: int = 0) -> None:
@@ -133,7 +133,7 @@ class _Checker:
             return f"signed with key id {row.key_id}, which is not configured (ANPEI_DATA_KEY_OLD?)"
         if renewed and row.key_id in self.retired:
             return f"signed with retired key {row.key_id} after the key rotation"
-        if not event_matches(row):
+        if not event_matches(row, self.mac):
             return "content does not match its hash (edited after writing)"
         return None
 
