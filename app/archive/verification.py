@@ -392,17 +392,24 @@ def _verify_since(
         batch = persons[start : start + BATCH]
         starts, heads = _chain_starts(batch, breaks), _heads(batch)
         signed = _signed_pins([p for p in batch if p not in touched], retired, breaks)
-        events = ArchiveEvent.__table__
-        query = sa.select(events).where(events.c.person_id.in_(batch)).order_by(events.c.person_id, events.c.seq)
-        chains = {
-            pid: list(rows) for pid, rows in itertools.groupby(db.session.execute(query), attrgetter("person_id"))
-        }
+        anchors = {pid: 0 if pid in sampled or pid in again else touched[pid][0] for pid in batch}
+        chains = _events_from(anchors)
         for pid in batch:
-            since, pin = touched.get(pid, (0, signed.get(pid)))
-            anchor = 0 if pid in sampled or pid in again else since
-            checker.chain(pid, chains.get(pid, ()), starts.get(pid, (1, GENESIS)), heads.get(pid), pin, anchor)
+            pin = touched[pid][1] if pid in touched else signed.get(pid)
+            checker.chain(pid, chains.get(pid, ()), starts.get(pid, (1, GENESIS)), heads.get(pid), pin, anchors[pid])
     first = rows[0].id if rows else None
     return Outcome("incremental", started, first, newest, checker.checked, checker.chains, len(sampled), breaks)
+
+
+def _events_from(anchors: dict[int, int]) -> dict[int, list]:
+    """Each person's events from their anchor on (seq order): one query, the persons grouped by anchor."""
+    by_anchor: dict[int, list[int]] = {}
+    for pid, anchor in anchors.items():
+        by_anchor.setdefault(anchor, []).append(pid)
+    events = ArchiveEvent.__table__
+    where = sa.or_(*(sa.and_(events.c.person_id.in_(ids), events.c.seq >= a) for a, ids in by_anchor.items()))
+    query = sa.select(events).where(where).order_by(events.c.person_id, events.c.seq)
+    return {pid: list(rows) for pid, rows in itertools.groupby(db.session.execute(query), attrgetter("person_id"))}
 
 
 def _broken_runs_since(base: ArchiveVerificationRun) -> list[ArchiveVerificationRun]:
