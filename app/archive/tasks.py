@@ -1,10 +1,11 @@
 """Periodic integrity check of the 一人一档 chains, and the checkpoints that pin them.
 
 Beat verifies nightly what the checkpoints pinned since the last intact run, plus a sample of older chains
-(``ARCHIVE_VERIFY_SAMPLE``; ``flask verify-archive --full`` checks everything), and writes a checkpoint hourly (``config.Config.celery()['beat_schedule']``). The embedded mode has no beat, so
-the app writes it itself (``init_app``): before a request, at most once a minute, it looks at the latest
-checkpoint's age and writes a new one when it is older than ``ARCHIVE_CHECKPOINT_MINUTES``. ``flask verify-archive``
-writes one too after an intact verification of the whole archive.
+(``ARCHIVE_VERIFY_SAMPLE``; ``flask verify-archive --full`` checks everything), and writes a checkpoint hourly
+(``config.Config.celery()['beat_schedule']``). The embedded mode has no beat, so the app writes it itself
+(``init_app``): before a request, at most once a minute, it looks at the latest checkpoint's age and writes a new
+one when it is older than ``ARCHIVE_CHECKPOINT_MINUTES``. ``flask verify-archive`` writes one too after an intact
+verification of the whole archive.
 """
 
 import logging
