@@ -26,6 +26,7 @@ import argparse
 import os
 import random
 import secrets
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -227,6 +228,7 @@ def main() -> None:
             print(f"kept {name}")
         else:
             drop_database(args.dsn, name)
+            shutil.rmtree(Path(env["ANPEI_ARCHIVE_WITNESS"]).parent, ignore_errors=True)
             print(f"dropped {name}")
         print(f"whole run {time.perf_counter() - began:.0f} s")
 
