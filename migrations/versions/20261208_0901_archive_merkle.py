@@ -5,14 +5,14 @@ Checkpoints of the first format (``root`` NULL, every head in ``body``) stay and
 checkpoint written after this migration pins every head once.
 
 Revision ID: 0901
-Revises: 0801
+Revises: 0904
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0901"
-down_revision = "0801"
+down_revision = "0904"
 branch_labels = None
 depends_on = None
 
