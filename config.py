@@ -94,6 +94,8 @@ class Config:
     ARCHIVE_CHECKPOINT_MINUTES = env_int("ANPEI_ARCHIVE_CHECKPOINT_MINUTES", 60)
     ARCHIVE_CHECKPOINT_IN_APP = env_bool("ANPEI_ARCHIVE_CHECKPOINT_IN_APP", CELERY_BROKER_URL is None)
     ARCHIVE_CHECKPOINT_MAX_AGE_MINUTES = env_int("ANPEI_ARCHIVE_CHECKPOINT_MAX_AGE_MINUTES", 120)
+    #: Older chains re-hashed whole by each incremental verification, at random (app/archive/verification.py).
+    ARCHIVE_VERIFY_SAMPLE = env_int("ANPEI_ARCHIVE_VERIFY_SAMPLE", 1000)
 
     BABEL_DEFAULT_LOCALE = "zh_CN"
     BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"

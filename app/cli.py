@@ -204,21 +204,35 @@ def register(app: Flask) -> None:
         click.echo(f"imported {count} row(s) into {enterprise.name}")
 
     @app.cli.command("verify-archive")
-    @click.option("--person", type=int, default=None, help="check one person's file only")
+    @click.option("--person", type=int, default=None, help="check one person's file only (from its start)")
+    @click.option("--check-only", is_flag=True, help="write nothing (a restore drill on a copy must not pin the copy)")
     @click.option(
-        "--check-only", is_flag=True, help="write no checkpoint (a restore drill on a copy must not pin the copy)"
+        "--full",
+        is_flag=True,
+        help="re-hash every chain from its start (by default: what is new since the last verified checkpoint, "
+        "and ANPEI_ARCHIVE_VERIFY_SAMPLE older chains at random)",
     )
-    def verify_archive(person: int | None, check_only: bool):
-        """Recompute the 一人一档 hash chains; exit 1 naming the first broken event of each broken file.
+    def verify_archive(person: int | None, check_only: bool, full: bool):
+        """Verify the 一人一档 hash chains; exit 1 naming the first broken event of each broken file.
 
-        An intact whole archive is then pinned by a new checkpoint. Exit 2 (intact, but warned) when the latest
-        checkpoint was older than ANPEI_ARCHIVE_CHECKPOINT_MAX_AGE_MINUTES: deletions in that window went unpinned.
+        The run is recorded, and an intact archive is then pinned by a new checkpoint. Exit 2 (intact, but warned)
+        when the latest checkpoint was older than ANPEI_ARCHIVE_CHECKPOINT_MAX_AGE_MINUTES: deletions in that
+        window went unpinned.
         """
-        from app.archive.services import checkpoint_overdue, verify_chain, write_checkpoint
+        from app.archive.checkpoints import checkpoint_overdue, write_checkpoint
+        from app.archive.verification import record_run, verify_archive, verify_chain
         from app.core import clock
 
         now = clock.utcnow()
-        checked, breaks = verify_chain(person)
+        if person is not None:
+            (checked, breaks), scope = verify_chain(person), ""
+        else:
+            outcome = verify_archive(full=full, sample=app.config["ARCHIVE_VERIFY_SAMPLE"])
+            checked, breaks = outcome.checked, outcome.breaks
+            scope = f" ({outcome.mode}: {outcome.chains} chain(s), {outcome.sampled} of them sampled)"
+            if not check_only:
+                record_run(outcome)
+                db.session.commit()
         for b in breaks:
             if b.person_id is None:  # the archive as a whole: a checkpoint, or a restore older than the last one
                 click.echo(f"BROKEN archive: {b.reason}", err=True)
@@ -229,7 +243,7 @@ def register(app: Flask) -> None:
             sys.exit(1)
         max_minutes = app.config["ARCHIVE_CHECKPOINT_MAX_AGE_MINUTES"]
         overdue = checkpoint_overdue(timedelta(minutes=max_minutes), now)
-        click.echo(f"archive intact: {checked} event(s) checked")
+        click.echo(f"archive intact: {checked} event(s) checked{scope}")
         if person is None and not check_only:
             written = write_checkpoint(now=now)
             db.session.commit()
@@ -258,8 +272,8 @@ def register(app: Flask) -> None:
 
     @app.cli.command("archive-checkpoint")
     def archive_checkpoint():
-        """Sign a checkpoint of every archive head now (beat does it hourly)."""
-        from app.archive.services import write_checkpoint
+        """Pin the archive heads that moved since the last checkpoint now (beat does it hourly)."""
+        from app.archive.checkpoints import write_checkpoint
 
         written = write_checkpoint()
         db.session.commit()

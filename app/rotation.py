@@ -4,8 +4,8 @@ Run with the new key in ``ANPEI_DATA_KEY`` and the former one(s) in ``ANPEI_DATA
 numbers (and re-keys their blind indexes), staged roster uploads, spot-check ticket secrets (and their code
 indexes), API clients' webhook signing secrets and the answers kept for idempotent replays. Archive events are append-only and keep the key id they were signed with — the old key stays in
 ``ANPEI_DATA_KEY_OLD`` to verify them — but every head is re-signed under the new key and a checkpoint signed
-with the new key pins them and retires the old key ids: an event or head signed with a retired key after the
-rotation is then reported by ``verify-archive``, so a leaked old key can no longer extend or rewrite a file
+with the new key pins them and retires the old key ids (the pins of ``archive_pins`` are re-signed too): an event,
+head or pin signed with a retired key after the rotation is then reported by ``verify-archive``, so a leaked old key can no longer extend or rewrite a file
 unnoticed. Lives at the top of the package (beside ``cli.py``) because it touches every domain's secrets.
 """
 
@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from app.archive.models import ArchiveHead
-from app.archive.services import head_mac, verify_chain, write_checkpoint
+from app.archive.checkpoints import pin_mac, write_checkpoint
+from app.archive.models import ArchiveHead, ArchivePin
+from app.archive.services import head_mac
+from app.archive.verification import verify_chain
 from app.core import crypto
 from app.extensions import db
 from app.people.models import ImportBatch, Person, permit_master_change
@@ -45,6 +47,7 @@ def rotate_keys(*, force: bool = False) -> dict[str, int]:
         "spot-check tickets": _tickets(new),
         "API clients' signing secrets and stored answers": _api(new),
         "archive heads": _heads(new),
+        "archive pins": _pins(new),
     }
     checkpoint = write_checkpoint(retired_keys=retired)
     counts["checkpoint"] = checkpoint.id
@@ -132,6 +135,22 @@ def _heads(new: str) -> int:
             sa.update(heads)
             .where(heads.c.person_id == person_id, heads.c.seq == seq)
             .values(key_id=new, mac=head_mac(person_id, seq, hash_, new))
+        )
+        moved += 1
+    return moved
+
+
+def _pins(new: str) -> int:
+    pins = ArchivePin.__table__
+    moved = 0
+    rows = db.session.execute(sa.select(pins.c.person_id, pins.c.checkpoint_id, pins.c.seq, pins.c.hash, pins.c.key_id))
+    for person_id, checkpoint_id, seq, hash_, kid in rows.all():
+        if kid == new:
+            continue
+        db.session.execute(
+            sa.update(pins)
+            .where(pins.c.person_id == person_id, pins.c.checkpoint_id == checkpoint_id)
+            .values(key_id=new, mac=pin_mac(person_id, checkpoint_id, seq, hash_, new))
         )
         moved += 1
     return moved

@@ -64,14 +64,20 @@ class ArchiveHead(db.Model):
     key_id: so.Mapped[str | None] = so.mapped_column(sa.String(8))
     #: HMAC of (person, seq, hash) under ``key_id``; NULL for heads filled in by the migration.
     mac: so.Mapped[str | None] = so.mapped_column(sa.String(64))
-    updated_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+    #: Indexed: a checkpoint looks for the heads that moved since the previous one (migration 0901).
+    updated_at: so.Mapped[datetime] = so.mapped_column(default=utcnow, index=True)
 
 
 class ArchiveCheckpoint(db.Model):
-    """A signed snapshot of every head (Celery beat, and at each key rotation). Append-only.
+    """A signed pin of the heads (Celery beat hourly, ``verify-archive``, each key rotation). Append-only.
 
     Deleting a head together with its chain, or rolling a head back to an older signed value, is caught by
-    comparing the chains with the latest checkpoint: every (person, seq, hash) it lists must still be there.
+    comparing the chains with what the checkpoints pinned: every (person, seq, hash) pinned must still be there.
+
+    Two formats. The first (``root`` NULL) copied every head into ``body`` — a row that grew with the population.
+    Since migration 0901 a checkpoint pins only the heads that moved since the previous one: their leaf records
+    (``app.archive.merkle``) in ``leaves``, and the Merkle ``root`` over them signed in ``mac`` together with the
+    previous checkpoint's id and root, so the checkpoints form a chain. Old rows are still read.
     """
 
     __tablename__ = "archive_checkpoints"
@@ -79,9 +85,65 @@ class ArchiveCheckpoint(db.Model):
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
     key_id: so.Mapped[str] = so.mapped_column(sa.String(8))
+    #: Heads pinned: every head (first format), the leaves (Merkle format).
     person_count: so.Mapped[int]
-    #: Canonical JSON ``{"heads": {person_id: [seq, hash]}, "retired_keys": [...]}``.
+    #: Canonical JSON ``{"retired_keys": [...]}``; the first format also holds ``"heads": {person_id: [seq, hash]}``.
     body: so.Mapped[str] = so.mapped_column(sa.Text)
+    mac: so.Mapped[str] = so.mapped_column(sa.String(64))
+    #: Merkle format: the root (hex) over ``leaves``; NULL for a checkpoint of the first format.
+    root: so.Mapped[str | None] = so.mapped_column(sa.String(64))
+    #: The checkpoint before this one and its root (its MAC when it is of the first format). Unique: two writers
+    #: cannot both continue the same checkpoint.
+    previous_id: so.Mapped[int | None] = so.mapped_column(unique=True)
+    previous_root: so.Mapped[str | None] = so.mapped_column(sa.String(64))
+    #: 44-byte leaf records sorted by person (``merkle.RECORD``); loaded only when asked for.
+    leaves: so.Mapped[bytes | None] = so.mapped_column(sa.LargeBinary, deferred=True)
+
+
+class ArchivePin(db.Model):
+    """Where each person's head was last pinned: the checkpoint whose tree holds it, with its seq and hash.
+
+    An index, written with each checkpoint and signed (``mac`` under ``key_id``), so a proof or one person's check
+    needs one row rather than every checkpoint. A pin put back to an older signed value hides a cut tail from
+    those; the full verification reads the checkpoints themselves.
+    """
+
+    __tablename__ = "archive_pins"
+
+    person_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("people_persons.id"), primary_key=True)
+    checkpoint_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("archive_checkpoints.id"))
+    seq: so.Mapped[int]
+    hash: so.Mapped[str] = so.mapped_column(sa.String(64))
+    key_id: so.Mapped[str] = so.mapped_column(sa.String(8))
+    mac: so.Mapped[str] = so.mapped_column(sa.String(64))
+
+
+class ArchiveVerificationRun(db.Model):
+    """One verification of the whole archive: what it covered and what it found. Signed, append-only.
+
+    ``incremental`` (nightly): the events pinned by the checkpoints after the last intact run's
+    ``last_checkpoint_id`` (``first_checkpoint_id`` … ``last_checkpoint_id``), each chain re-hashed from its
+    previous pin, plus ``chains_sampled`` old chains re-hashed whole. ``full``: every chain from its start.
+    """
+
+    __tablename__ = "archive_verification_runs"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    mode: so.Mapped[str] = so.mapped_column(sa.String(12))
+    started_at: so.Mapped[datetime]
+    finished_at: so.Mapped[datetime]
+    first_checkpoint_id: so.Mapped[int | None]
+    #: The newest checkpoint when the run started: everything it and those before it pinned has been verified.
+    last_checkpoint_id: so.Mapped[int | None]
+    events_checked: so.Mapped[int]
+    chains_checked: so.Mapped[int]
+    chains_sampled: so.Mapped[int]
+    breaks: so.Mapped[int]
+    #: ``intact`` or ``broken``.
+    result: so.Mapped[str] = so.mapped_column(sa.String(8))
+    #: The first breaks (person, seq, reason); their chains are checked again by the next run.
+    detail: so.Mapped[list] = so.mapped_column(sa.JSON, default=list)
+    key_id: so.Mapped[str] = so.mapped_column(sa.String(8))
     mac: so.Mapped[str] = so.mapped_column(sa.String(64))
 
 
@@ -123,5 +185,7 @@ class ArchiveEpoch(db.Model):
 @event.listens_for(ArchiveHead, "before_delete")
 @event.listens_for(ArchiveEpoch, "before_update")
 @event.listens_for(ArchiveEpoch, "before_delete")
+@event.listens_for(ArchiveVerificationRun, "before_update")
+@event.listens_for(ArchiveVerificationRun, "before_delete")
 def _refuse_change(mapper, connection, target):
     raise ArchiveTampering(f"{type(target).__name__} {sa.inspect(target).identity} is append-only")

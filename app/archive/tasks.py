@@ -1,9 +1,11 @@
-"""Periodic integrity check of every 一人一档 chain, and the checkpoints that pin it.
+"""Periodic integrity check of the 一人一档 chains, and the checkpoints that pin them.
 
-Beat writes a checkpoint hourly (``config.Config.celery()['beat_schedule']``). The embedded mode has no beat, so
-the app writes it itself (``init_app``): before a request, at most once a minute, it looks at the latest
-checkpoint's age and writes a new one when it is older than ``ARCHIVE_CHECKPOINT_MINUTES``. ``flask verify-archive``
-writes one too after an intact verification of the whole archive.
+Beat verifies nightly what the checkpoints pinned since the last intact run, plus a sample of older chains
+(``ARCHIVE_VERIFY_SAMPLE``; ``flask verify-archive --full`` checks everything), and writes a checkpoint hourly
+(``config.Config.celery()['beat_schedule']``). The embedded mode has no beat, so the app writes it itself
+(``init_app``): before a request, at most once a minute, it looks at the latest checkpoint's age and writes a new
+one when it is older than ``ARCHIVE_CHECKPOINT_MINUTES``. ``flask verify-archive`` writes one too after an intact
+verification of the whole archive.
 """
 
 import logging
@@ -12,8 +14,9 @@ from datetime import datetime, timedelta
 from celery import shared_task
 from flask import Flask, current_app
 
+from app.archive.checkpoints import checkpoint_overdue, write_checkpoint
 from app.archive.models import ArchiveCheckpoint
-from app.archive.services import checkpoint_overdue, verify_chain, write_checkpoint
+from app.archive.verification import record_run, verify_archive
 from app.core import clock
 from app.extensions import db
 
@@ -25,19 +28,33 @@ LOOK_EVERY = timedelta(minutes=1)
 
 @shared_task(name="archive.verify_all")
 def verify_all() -> dict:
-    """Recompute every chain; log and return the breaks (beat runs it nightly)."""
-    checked, breaks = verify_chain()
-    for b in breaks:
+    """Verify what is new since the last intact run and a sample of older chains; record the run, log and return
+    the breaks (beat runs it nightly)."""
+    outcome = verify_archive(sample=current_app.config["ARCHIVE_VERIFY_SAMPLE"])
+    run = record_run(outcome)
+    db.session.commit()
+    for b in outcome.breaks:
         logger.error("archive chain broken: person %s event %s seq %s: %s", b.person_id, b.event_id, b.seq, b.reason)
+    logger.info(
+        "archive verification run %s (%s): %d event(s) in %d chain(s), checkpoints %s–%s, %s",
+        run.id,
+        run.mode,
+        run.events_checked,
+        run.chains_checked,
+        run.first_checkpoint_id,
+        run.last_checkpoint_id,
+        run.result,
+    )
     return {
-        "checked": checked,
-        "broken": [{"person": b.person_id, "event": b.event_id, "reason": b.reason} for b in breaks],
+        "checked": outcome.checked,
+        "broken": [{"person": b.person_id, "event": b.event_id, "reason": b.reason} for b in outcome.breaks],
     }
 
 
 @shared_task(name="archive.checkpoint")
 def checkpoint() -> dict:
-    """Sign a snapshot of every file's head (beat, hourly): a chain deleted whole, head and all, is caught by it."""
+    """Pin the heads that moved since the last checkpoint (beat, hourly): a chain deleted whole, head and all, or
+    cut with an older head written back, is caught by it."""
     written = write_checkpoint()
     db.session.commit()
     return {"checkpoint": written.id, "persons": written.person_count}

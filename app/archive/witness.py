@@ -1,9 +1,10 @@
 """A copy of each archive checkpoint kept outside the database, so a restore from an older backup is noticed.
 
-A checkpoint pins every file's head, but it lives in the database it guards: restore last week's dump and last
+Checkpoints pin every file's head, but they live in the database they guard: restore last week's dump and last
 week's checkpoint comes back with it, and every chain verifies — though the events written since are gone. So each
-committed checkpoint is also appended, as one JSON line (id, time, key id, head count, sha256 of its body, MAC), to
-``ARCHIVE_WITNESS`` — a file outside the database and outside its backups (docs/backup.md) — and logged.
+committed checkpoint is also appended, as one JSON line (id, time, key id, head count, sha256 of its body, MAC, and
+the Merkle root), to ``ARCHIVE_WITNESS`` — a file outside the database and outside its backups (docs/backup.md) —
+and logged.
 :func:`check` compares the database with the newest line: that checkpoint must be there, with the same body.
 
 The line is written after the transaction commits (a rolled-back checkpoint never reaches it).
@@ -34,8 +35,9 @@ def _path() -> Path | None:
 
 
 def entry(checkpoint) -> dict:
-    """What the witness keeps of a checkpoint: enough to recognise it, not the heads themselves."""
-    return {
+    """What the witness keeps of a checkpoint: enough to recognise it, not the heads themselves (a Merkle
+    checkpoint's root, which its MAC signs, is kept too; a line of the first format has none)."""
+    line = {
         "id": checkpoint.id,
         "at": checkpoint.at.isoformat(timespec="microseconds"),
         "key_id": checkpoint.key_id,
@@ -43,6 +45,9 @@ def entry(checkpoint) -> dict:
         "body_sha256": hashlib.sha256(checkpoint.body.encode()).hexdigest(),
         "mac": checkpoint.mac,
     }
+    if checkpoint.root is not None:
+        line["root"] = checkpoint.root
+    return line
 
 
 def queue(session: so.Session, checkpoint) -> None:

@@ -15,7 +15,7 @@ from flask import make_response, render_template, request, url_for
 from flask_login import current_user
 
 from app.archive.render import GROUPS, actor_text, render_event
-from app.archive.services import verify_chain
+from app.archive.verification import verify_chain
 from app.auth import policy
 from app.core.clock import format_local, isoformat_local, utcnow
 from app.core.qr import qr_data_uri

@@ -5,7 +5,8 @@ import json
 from flask import Response, render_template
 from flask_login import current_user
 
-from app.archive.services import epochs_of, verify_chain
+from app.archive.services import epochs_of
+from app.archive.verification import verify_chain
 from app.core.clock import isoformat_local, utcnow
 from app.people import bp
 from app.people import scope as people_scope

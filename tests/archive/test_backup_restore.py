@@ -15,7 +15,7 @@ import pytest
 import sqlalchemy as sa
 
 from app import create_app
-from app.archive.services import write_checkpoint
+from app.archive.checkpoints import write_checkpoint
 from app.extensions import db
 from config import TestingConfig
 

@@ -8,7 +8,8 @@ import pytest
 import sqlalchemy as sa
 
 from app.archive.models import ArchiveEvent, ArchiveTampering
-from app.archive.services import GENESIS, record_event, verify_chain
+from app.archive.services import GENESIS, record_event
+from app.archive.verification import verify_chain
 from app.extensions import db
 from app.people.services import end_employment, update_employment
 

@@ -9,9 +9,11 @@ from datetime import date
 import pytest
 import sqlalchemy as sa
 
+from app.archive.checkpoints import write_checkpoint
 from app.archive.models import ArchiveCheckpoint, ArchiveEvent, ArchiveHead
-from app.archive.services import record_event, verify_chain, write_checkpoint
+from app.archive.services import record_event
 from app.archive.tasks import checkpoint as checkpoint_task
+from app.archive.verification import verify_chain
 from app.core import crypto
 from app.extensions import db
 from app.people.models import IdType, Person

@@ -7,9 +7,11 @@ from datetime import date, datetime
 import pytest
 import sqlalchemy as sa
 
+from app.archive.checkpoints import write_checkpoint
 from app.archive.epochs import seal_and_purge
 from app.archive.models import ArchiveEpoch, ArchiveEvent
-from app.archive.services import record_event, verify_chain, write_checkpoint
+from app.archive.services import record_event
+from app.archive.verification import verify_chain
 from app.core.storage import storage
 from app.extensions import db
 from app.people.models import Post, Snapshot, SnapshotConsent, SnapshotContext
