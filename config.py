@@ -257,6 +257,12 @@ class Config:
             # ``timezone``), staggered: the certificates' statuses, then the rollups and scores that read them.
             "beat_schedule": {
                 "archive-verify-nightly": {"task": "archive.verify_all", "schedule": nightly(cls, 40)},
+                # what the nightly sample may miss (an old event of a chain nobody writes to): every chain, weekly
+                "archive-verify-weekly-full": {
+                    "task": "archive.verify_all",
+                    "schedule": crontab(day_of_week=0, hour=cls.NIGHTLY_HOUR, minute=50),
+                    "kwargs": {"full": True},
+                },
                 # after the certificates' statuses, before the verification reads the epochs it sealed
                 "records-purge-nightly": {"task": "records.purge", "schedule": nightly(cls, 30)},
                 "archive-checkpoint-hourly": {

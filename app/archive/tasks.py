@@ -27,10 +27,10 @@ LOOK_EVERY = timedelta(minutes=1)
 
 
 @shared_task(name="archive.verify_all")
-def verify_all() -> dict:
-    """Verify what is new since the last intact run and a sample of older chains; record the run, log and return
-    the breaks (beat runs it nightly)."""
-    outcome = verify_archive(sample=current_app.config["ARCHIVE_VERIFY_SAMPLE"])
+def verify_all(full: bool = False) -> dict:
+    """Verify what is new since the last intact run and a sample of older chains (beat, nightly), or every chain
+    from its start (``full``: beat, weekly); record the run, log and return the breaks."""
+    outcome = verify_archive(full=full, sample=current_app.config["ARCHIVE_VERIFY_SAMPLE"])
     run = record_run(outcome)
     db.session.commit()
     for b in outcome.breaks:

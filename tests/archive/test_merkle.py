@@ -300,3 +300,26 @@ def test_the_nightly_task_records_its_run(people):
     db.session.rollback()
     run = db.session.scalars(sa.select(ArchiveVerificationRun)).one()
     assert (run.mode, run.events_checked, run.chains_checked, run.result) == ("full", 11, 4, "intact")
+
+
+def test_the_weekly_full_run_finds_the_old_edit_the_nightly_sample_missed(app, people):
+    from app.archive.tasks import verify_all
+
+    schedule = app.config["CELERY"]["beat_schedule"]
+    weekly = schedule["archive-verify-weekly-full"]
+    assert (weekly["task"], weekly["kwargs"]) == ("archive.verify_all", {"full": True})
+    verified()
+    old = chain(people[3].id)[1]
+    tamper("UPDATE archive_events SET payload = '{}' WHERE id = :id", {"id": old.id})
+    app.config["ARCHIVE_VERIFY_SAMPLE"] = 0
+    try:
+        # in this process, with its sample setting (a worker would read its own)
+        assert verify_all()["broken"] == []  # the nightly run: nothing new, nothing drawn
+        [found] = verify_all(**weekly["kwargs"])["broken"]
+    finally:
+        app.config["ARCHIVE_VERIFY_SAMPLE"] = 1000
+    assert found == {
+        "person": people[3].id,
+        "event": old.id,
+        "reason": "content does not match its hash (edited after writing)",
+    }
