@@ -23,6 +23,7 @@ finds its next update refused and stops (:class:`Superseded`) without touching t
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import re
 import secrets
@@ -394,16 +395,23 @@ def build(bundle_id: int, token: str) -> Iterator[int]:
 _WORKDIR = re.compile(r"anpei-bundle-(\d+)-([0-9a-f]{32})")
 
 
+def workroot() -> Path:
+    """The folder of this platform's partial ZIPs in the temporary directory, one per database: two platforms on one
+    host (or two test processes) hold bundles with the same ids, and each sweeps only its own runs' folders."""
+    url = sa.engine.make_url(current_app.config["SQLALCHEMY_DATABASE_URI"]).render_as_string(hide_password=True)
+    return Path(tempfile.gettempdir()) / f"anpei-bundles-{hashlib.sha256(url.encode()).hexdigest()[:12]}"
+
+
 def workdir_of(bundle_id: int, token: str) -> Path:
     """Where the run holding ``token`` writes its ZIP before storing it (named by bundle and run)."""
-    return Path(tempfile.gettempdir()) / f"anpei-bundle-{bundle_id}-{token}"
+    return workroot() / f"anpei-bundle-{bundle_id}-{token}"
 
 
 def sweep_workdirs() -> int:
     """Remove the partial ZIPs of runs that no longer hold their bundle: a worker killed mid-build leaves its
     folder behind, and the run that took over (or ended) the bundle removes it. Folders are listed before the
     running tokens are read, so a run that starts meanwhile is never swept."""
-    found = [p for p in Path(tempfile.gettempdir()).glob("anpei-bundle-*") if _WORKDIR.fullmatch(p.name)]
+    found = [p for p in workroot().glob("anpei-bundle-*") if _WORKDIR.fullmatch(p.name)]
     if not found:
         return 0
     live = {

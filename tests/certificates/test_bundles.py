@@ -4,6 +4,7 @@ task with progress counters, served only to who asked, bounded, and expired."""
 from __future__ import annotations
 
 import io
+import tempfile
 import time
 import zipfile
 from datetime import date, timedelta
@@ -276,7 +277,7 @@ def test_a_stalled_bundle_says_so_and_asking_again_starts_a_new_one(client, logi
     bundles.advance(stuck.id, token, 1)
     db.session.commit()
     partial = bundles.workdir_of(stuck.id, token)
-    partial.mkdir()
+    partial.mkdir(parents=True)
     (partial / "bundle.zip").write_bytes(b"PK half a zip")  # what the killed worker left behind
     page = client.get(f"/certificates/bundles/{stuck.id}").get_data(as_text=True)
     assert "打包中" in page and "50 %" in page
@@ -320,3 +321,17 @@ def test_a_bundle_making_progress_is_not_replaced(client, login, cw, two_certs, 
 def test_the_broker_gives_a_dead_workers_task_back_within_minutes(app):
     assert app.config["CELERY"]["broker_transport_options"]["visibility_timeout"] == 900  # Redis' default: 3600
     assert app.config["CERT_BUNDLE_STALL_MINUTES"] == 5
+
+
+def test_the_sweep_leaves_the_partial_zips_of_another_platform_alone(app, tmp_path, monkeypatch):
+    """Two platforms on one host (or two test processes) have bundles with the same ids in their own databases:
+    each sweeps only its own runs' folders, or one would delete the ZIP the other is writing."""
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    mine = bundles.workdir_of(7, "a" * 32)
+    with monkeypatch.context() as other:
+        other.setitem(app.config, "SQLALCHEMY_DATABASE_URI", "postgresql+psycopg://anpei@db.example/another")
+        theirs = bundles.workdir_of(7, "b" * 32)
+    for folder in (mine, theirs):
+        folder.mkdir(parents=True)
+    assert bundles.sweep_workdirs() == 1  # no bundle 7 is running here
+    assert not mine.exists() and theirs.exists()
