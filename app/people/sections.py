@@ -13,9 +13,10 @@ Providers:
 - training years: ``fn(person, today) -> [TrainingYear, ...]``, newest year first: each year's classes (班次, organiser,
   dates, hours credited in it that year, 结业), the hours credited that year by kind (网络学习/面授) and the year's
   required 再培训 hours for the post the person held then.
-- record regions: ``fn(person_id) -> [(region code, since), ...]``: 行政区划 the person's records belong to beyond
-  their employers' (the region that issued a certificate, from its first issue): whose bulk API exports covered
-  them (``app.people.access_log.exports_covering``).
+- record regions (several): ``fn(person_id) -> [(region code, since), ...]``: 行政区划 the person's records belong
+  to beyond their employers' (the region that issued a certificate, from its first issue; the region of a sitting
+  they were graded in, from that day): whose bulk API exports covered them
+  (``app.people.access_log.exports_covering``).
 - exams: ``fn(user, person) -> [ExamResult, ...]``, the person's graded theory and practical results, newest first.
 - spot checks: ``fn(user, person) -> [SpotcheckResult, ...]``, the 逢查必考 the person was drawn for in ``user``'s
   scope, newest first, each with its 整改 finding.
@@ -130,7 +131,9 @@ def register_training_years(fn: Callable) -> Callable:
 
 
 def register_record_regions(fn: Callable) -> Callable:
-    _regions[:] = [fn]
+    """One of several (certificates, exams): each adds the regions of its records."""
+    _regions[:] = [f for f in _regions if f.__qualname__ != fn.__qualname__ or f.__module__ != fn.__module__]
+    _regions.append(fn)
     return fn
 
 
@@ -191,7 +194,7 @@ def training_years_of(person, today: date | None = None) -> list[TrainingYear]:
 
 def record_regions_of(person_id: int) -> list[tuple[str, date]]:
     """行政区划 codes the person's records belong to beyond their employers', each with the day it applies from."""
-    return _regions[0](person_id) if _regions else []
+    return [pair for fn in _regions for pair in fn(person_id)]
 
 
 def exams_of(user, person) -> list[ExamResult]:
