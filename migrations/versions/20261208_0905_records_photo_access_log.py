@@ -2,7 +2,7 @@
 clients in the 查阅记录 (a full 证件号码 shown to a client; a bulk export as one row naming its scope and count).
 
 Revision ID: 0905
-Revises: 0904
+Revises: 0901
 """
 
 from datetime import date, datetime
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0905"
-down_revision = "0904"
+down_revision = "0901"
 branch_labels = None
 depends_on = None
 
