@@ -261,13 +261,15 @@ def register(app: Flask) -> None:
     @app.cli.command("purge-records")
     def purge_records():
         """Purge what is past retention now (beat does it nightly): expired 一人一档 events sealed under epochs,
-        expired 人像抓拍 with their files; persons under a legal hold are skipped."""
+        expired 人像抓拍 and registered photos with their files, old 查阅记录; persons under a legal hold are
+        skipped."""
         from app.records.purge import purge
 
         run = purge(db.session.commit)
         click.echo(
             f"purge run {run.id}: {run.events_purged} event(s) of {run.persons_purged} person(s), "
-            f"{run.snapshots_purged} snapshot(s); {run.held_skipped} held person(s) skipped"
+            f"{run.snapshots_purged} snapshot(s), {run.photos_purged} photo(s), "
+            f"{run.access_log_purged} access log row(s); {run.held_skipped} held person(s) skipped"
         )
 
     @app.cli.command("archive-checkpoint")

@@ -5,6 +5,10 @@ Order: authenticate (401) → count against the client's limit (429) → check t
 (spectree, 422) → the view. A view reads its principal with :func:`principal` and names the objects it touched
 with :func:`touched` (they go into the log). Views flush; this module commits (it is the request boundary).
 
+查阅记录: ``represent`` names each person whose full 证件号码 an answer shows (:func:`shown_full_id`); a successful
+call writes one ``people_access_log`` row per such person beside its ``api_calls`` row, naming the client and the
+route. A bulk export opens one row for the call (:func:`open_export`), whose count is set when its stream ends.
+
 Idempotency: a POST's ``Idempotency-Key`` is inserted (``INSERT … ON CONFLICT DO NOTHING``) in the same transaction
 as the work. A concurrent retry's insert waits on the unique key until the first commits, then finds the stored
 answer and replays it (``Idempotent-Replayed: true``); if the first failed, its row was rolled back with its work
@@ -20,7 +24,7 @@ from datetime import timedelta
 from functools import wraps
 
 import sqlalchemy as sa
-from flask import Response, current_app, g, jsonify, make_response, request
+from flask import Response, current_app, g, has_request_context, jsonify, make_response, request
 from werkzeug.exceptions import HTTPException
 
 from app.api import clients
@@ -33,6 +37,8 @@ from app.core.clock import utcnow
 from app.core.db import insert_on_conflict
 from app.core.errors import DomainError, error_body
 from app.extensions import db
+from app.people.access_log import client_rows, export_row
+from app.people.models import AccessLogEntry
 
 #: At most this many object ids are logged per call.
 MAX_LOGGED_IDS = 200
@@ -48,6 +54,19 @@ class Call:
     #: Limiter events counted (key, limit, window): SQLite counts in the session's transaction, so a refusal's
     #: rollback would forget them; they are counted again after it (``_refusal``).
     counted: list[tuple] = field(default_factory=list)
+    #: Persons whose full 证件号码 the answer shows (``represent``): a 查阅记录 row each.
+    full_ids: set[int] = field(default_factory=set)
+    #: A bulk export's 查阅记录 row, written with the call log, its count set when the stream ends.
+    export: ExportEntry | None = None
+
+
+@dataclass
+class ExportEntry:
+    """The 查阅记录 row of one bulk export: what it covers, and its id once written."""
+
+    scope_region: str
+    scope_label: str
+    entry_id: int | None = None
 
 
 def _hit(call: Call, key: str, limit: int, window: timedelta) -> limits.Verdict:
@@ -66,6 +85,57 @@ def touched(*public_ids: str) -> None:
     room = MAX_LOGGED_IDS - len(call.objects)
     if room > 0:
         call.objects.extend(public_ids[:room])
+
+
+def shown_full_id(person_id: int) -> None:
+    """The answer of this call shows the full 证件号码 of ``person_id`` (outside an API call: nothing to record)."""
+    call = g.get("api_call") if has_request_context() else None
+    if call is not None and call.principal is not None:
+        call.full_ids.add(person_id)
+
+
+def open_export(scope_region: str, scope_label: str) -> ExportEntry:
+    """This call is a bulk export that shows full 证件号码: one 查阅记录 row for it (not one per line)."""
+    entry = g.api_call.export = ExportEntry(scope_region, scope_label)
+    return entry
+
+
+def close_export(entry: ExportEntry, count: int) -> None:
+    """Set the export's count of lines that showed a full 证件号码, when its stream ended (or was cut off)."""
+    if entry.entry_id is None:
+        return
+    update = sa.update(AccessLogEntry).where(AccessLogEntry.id == entry.entry_id).values(row_count=count)
+    if db.engine.dialect.name == "sqlite":
+        db.session.execute(update)
+        db.session.commit()
+        return
+    with db.engine.begin() as conn:
+        conn.execute(update)
+
+
+def _access_rows(call: Call, status: int, route: str, at) -> tuple[list[dict], dict | None]:
+    """The 查阅记录 rows of a successful call: one per person shown in full, or the export's one."""
+    if call.principal is None or not 200 <= status < 300:
+        return [], None
+    export = None
+    if call.export is not None:
+        export = export_row(
+            call.principal,
+            route=route,
+            scope_region=call.export.scope_region,
+            scope_label=call.export.scope_label,
+            at=at,
+        )
+    return client_rows(call.principal, sorted(call.full_ids), route=route, at=at), export
+
+
+def _write_access(conn, call: Call, rows: list[dict], export: dict | None) -> None:
+    if rows:
+        conn.execute(sa.insert(AccessLogEntry), rows)
+    if export is not None:
+        call.export.entry_id = conn.execute(
+            sa.insert(AccessLogEntry).values(**export).returning(AccessLogEntry.id)
+        ).scalar_one()
 
 
 def endpoint(scope: str | None = None, *, public: bool = False, replayable: bool = True):
@@ -213,6 +283,7 @@ def _log(call: Call, status: int) -> None:
         "ip": (request.remote_addr or "")[:45],
         "duration_ms": int((time.perf_counter() - call.started) * 1000),
     }
+    rows, export = _access_rows(call, status, entry["route"], entry["at"])
     seen = None
     if call.client is not None:
         fresh = entry["at"] - timedelta(seconds=60)
@@ -225,11 +296,13 @@ def _log(call: Call, status: int) -> None:
         )
     if db.engine.dialect.name == "sqlite":
         db.session.execute(sa.insert(ApiCall).values(**entry))
+        _write_access(db.session, call, rows, export)
         if seen is not None:
             db.session.execute(seen)
         db.session.commit()
         return
     with db.engine.begin() as conn:
         conn.execute(sa.insert(ApiCall).values(**entry))
+        _write_access(conn, call, rows, export)
         if seen is not None:
             conn.execute(seen)

@@ -10,6 +10,9 @@ are sealed in one AES call; a certificate's calendar (status, next obligation) i
 
 Each line is byte for byte what the per-row path of the single reads (``represent`` over ORM objects) gives, for
 every kind of client and role: tests/api/test_export_lines.py.
+
+A :class:`Tally` counts the lines that showed a full ID number: the export's one 查阅记录 row says how many
+(``app.api.views``), rather than a row per line.
 """
 
 from __future__ import annotations
@@ -59,6 +62,16 @@ def _batches(query: sa.Select) -> Iterator[Sequence[sa.Row]]:
     return db.session.connection().execute(query.execution_options(yield_per=BATCH)).partitions()
 
 
+class Tally:
+    """Lines of an export so far, and how many of them showed a full ID number."""
+
+    __slots__ = ("full", "lines")
+
+    def __init__(self):
+        self.full = 0
+        self.lines = 0
+
+
 class _PersonRef:
     """What ``policy.may_see_full_id`` is asked about: the person, by id."""
 
@@ -68,7 +81,7 @@ class _PersonRef:
         self.id = person_id
 
 
-def _holders(principal):
+def _holders(principal, tally: Tally | None = None):
     """``holders(rows) -> [(dict, full)]`` for a batch of ``(person id, name, masked, encrypted)``: each person as the
     policy shows them to ``principal`` (as ``represent.person_ref``): the policy asked per row, the full ID number
     decrypted only where it says so, the public ids sealed in one call per batch."""
@@ -90,14 +103,17 @@ def _holders(principal):
                     full,
                 )
             )
+        if tally is not None:
+            tally.lines += len(out)
+            tally.full += sum(full for _holder, full in out)
         return out
 
     return holders
 
 
-def certificates(principal) -> Iterator[bytes]:
-    """Every certificate ``principal`` may see, as ``GET /certificates`` items."""
-    return _lines(_certificate_rows(principal))
+def certificates(principal, tally: Tally | None = None) -> Iterator[bytes]:
+    """Every certificate ``principal`` may see, as ``GET /certificates`` items (``tally`` counts them)."""
+    return _lines(_certificate_rows(principal, tally))
 
 
 def _certificate_query(principal) -> sa.Select:
@@ -132,9 +148,9 @@ def _certificate_query(principal) -> sa.Select:
     )
 
 
-def _certificate_rows(principal) -> Iterator[dict]:
+def _certificate_rows(principal, tally: Tally | None = None) -> Iterator[dict]:
     today, book = local_today(), lifecycle.rules()
-    cert_ids, holders = ids.many_encoder("certificate"), _holders(principal)
+    cert_ids, holders = ids.many_encoder("certificate"), _holders(principal, tally)
     kinds, statuses = {k.value: k for k in CertKind}, {s.value: s for s in CertStatus}
     calendars: dict[tuple, tuple] = {}
 
@@ -196,12 +212,13 @@ def _certificate_rows(principal) -> Iterator[dict]:
             }
 
 
-def exam_results(principal) -> Iterator[bytes]:
-    """Every graded theory exam result ``principal`` may see, as ``GET /exam-results`` items."""
-    return _lines(_result_rows(principal))
+def exam_results(principal, tally: Tally | None = None) -> Iterator[bytes]:
+    """Every graded theory exam result ``principal`` may see, as ``GET /exam-results`` items (``tally`` counts
+    them)."""
+    return _lines(_result_rows(principal, tally))
 
 
-def _result_rows(principal) -> Iterator[dict]:
+def _result_rows(principal, tally: Tally | None = None) -> Iterator[dict]:
     visible = exam_scope.attempts_query(principal).with_only_columns(Attempt.id)
     a, s, p = Attempt.__table__.c, Sitting.__table__.c, Person.__table__.c
     query = (
@@ -228,7 +245,7 @@ def _result_rows(principal) -> Iterator[dict]:
         .where(a.id.in_(visible), a.state == AttemptState.GRADED.value)
         .order_by(a.id)
     )
-    attempt_ids, holders = ids.many_encoder("attempt"), _holders(principal)
+    attempt_ids, holders = ids.many_encoder("attempt"), _holders(principal, tally)
     kinds = {k.value: k.label for k in ExamKind}
     for batch in _batches(query):
         people = holders([row[12:] for row in batch])

@@ -1,6 +1,7 @@
 """Domain objects as the API shows them, through the policy (``app.auth.policy``) for the calling principal: public
-ids only, ID numbers and certificate numbers masked unless the policy shows them in full, times with their offset,
-a certificate's status *today* by the rules (never the stored column)."""
+ids only, ID numbers and certificate numbers masked unless the policy shows them in full (each person shown in full
+is named to the call's 查阅记录: ``base_views.shown_full_id``), times with their offset, a certificate's status
+*today* by the rules (never the stored column)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from datetime import date
 from flask import url_for
 
 from app.api import ids
+from app.api.base_views import shown_full_id
 from app.auth import policy
 from app.certificates import lifecycle
 from app.certificates.issuing.numbering import masked_number
@@ -25,6 +27,8 @@ from app.training.models import TrainingClass
 
 def person_ref(principal, person: Person) -> dict:
     full = policy.may_see_full_id(principal, person)
+    if full:
+        shown_full_id(person.id)
     return {
         "id": ids.encode("person", person.id),
         "name": person.name,
@@ -89,7 +93,10 @@ def obligation(o: Obligation | None) -> dict | None:
 
 def certificate_number(principal, cert: Certificate) -> str:
     """The number embeds the ID number (``T`` + 证件号码): shown as the ID number is."""
-    return cert.number if policy.may_see_full_id(principal, cert.person) else masked_number(cert.number)
+    if not policy.may_see_full_id(principal, cert.person):
+        return masked_number(cert.number)
+    shown_full_id(cert.person_id)
+    return cert.number
 
 
 def certificate(principal, cert: Certificate, today: date, book: RuleBook) -> dict:

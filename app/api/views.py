@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from sqlalchemy import orm as so
 
 from app.api import bp, exports, ids, represent, schemas, webhooks
-from app.api.base_views import endpoint, principal, touched
+from app.api.base_views import close_export, endpoint, open_export, principal, touched
 from app.api.models import ApiScope, WebhookDelivery, WebhookEvent, WebhookSubscription
 from app.api.spec import openapi_document, responses, validate
 from app.auth import policy
@@ -645,7 +645,8 @@ def export_certificates():
     """Every certificate the client may see (a jurisdiction's client: its jurisdiction's), one JSON object per
     line, each like an item of `GET /certificates`; streamed in constant memory. The last line is
     `{"end": true, "count": N}`: a download without it was cut off."""
-    return _stream(exports.certificates(principal()))
+    tally = exports.Tally()
+    return _stream(exports.certificates(principal(), tally), tally, _("证书"))
 
 
 @bp.route("/exports/exam-results.ndjson")
@@ -654,15 +655,34 @@ def export_certificates():
 def export_exam_results():
     """Every graded theory exam result the client may see, one JSON object per line (as `GET /exam-results`),
     streamed; the last line is `{"end": true, "count": N}`."""
-    return _stream(exports.exam_results(principal()))
+    tally = exports.Tally()
+    return _stream(exports.exam_results(principal(), tally), tally, _("考试成绩"))
 
 
-def _stream(lines):
+def _stream(lines, tally: exports.Tally | None = None, what: str = ""):
     """A streamed answer. The body is attached after spectree's response step (which would read a streamed body into
-    memory to validate it): the view answers an empty 200, ``_attach_stream`` puts the lines in."""
+    memory to validate it): the view answers an empty 200, ``_attach_stream`` puts the lines in.
+
+    An export that shows full 证件号码 (``policy.sees_others_full_ids``) is one 查阅记录 row for the call — its scope
+    (the client's region) and, once the stream ends or is cut off, how many lines showed a full number — not a row
+    per line."""
+    p = principal()
+    if tally is not None and policy.sees_others_full_ids(p):
+        region = region_prefix(p) or p.region_code
+        tenant = p.jurisdiction or p.enterprise or p.institution
+        entry = open_export(region, f"{what} · {tenant.name if tenant is not None else region}")
+        lines = _counted(lines, entry, tally)
     g.api_stream = lines
     touched("export")
     return current_app.response_class(b"", mimetype="application/x-ndjson")
+
+
+def _counted(lines, entry, tally: exports.Tally):
+    """The export's lines; when they end (or the client goes), its 查阅记录 row gets the count of full numbers."""
+    try:
+        yield from lines
+    finally:
+        close_export(entry, tally.full)
 
 
 @bp.after_request

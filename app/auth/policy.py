@@ -18,11 +18,14 @@ attempt review     the candidate: after the sitting has closed (colleagues may s
 draw seed          the regulator and the platform admin always; the inspected enterprise only after the
                    inspection has closed (before, it could predict swaps).
 full 证件号码       the person, the platform admin and regulators (执法 needs it); employers see it masked
-                   except on the edit form of their own current staff.
+                   except on the edit form of their own current staff. API clients as users of their tenant (a
+                   jurisdiction's client in full). Each showing to someone else goes into the 查阅记录.
 registered photo   whoever reaches the person record in scope (employers, the regulator of the area, the
                    person, the platform admin): it identifies the person on certificates and against snapshots.
                    Never a public URL: served by the app after this check. Not an employer whose employment of the
-                   person awaits the person's confirmation (``app.people.scope.sees_full_record``).
+                   person awaits the person's confirmation (``app.people.scope.sees_full_record``). The dossier
+                   PDF prints it for the same users. Only the person withdraws consent to it; the nightly purge
+                   then deletes it once nothing depends on it (``app.records.retention``).
 人像抓拍 snapshots  the organiser of the class or exam sitting they were taken in (its enterprise or institution,
                    a regulator for the authority's own events, the platform admin) and regulators over the
                    event's region or the person's employer; shown beside the registered photo. Not the person's
@@ -106,9 +109,15 @@ def may_see_draw_seed(user: User, inspection) -> bool:
 
 def may_see_full_id(user: User, person) -> bool:
     """The full 证件号码 of ``person``."""
-    if user.role in (Role.ADMIN, Role.REGULATOR):
+    if sees_others_full_ids(user):
         return True
     return user.role is Role.WORKER and user.person_id == person.id
+
+
+def sees_others_full_ids(user: User) -> bool:
+    """Full 证件号码 of persons other than itself, wherever it reaches them: the platform admin and regulators (and an
+    API client of a jurisdiction). A bulk export to such a client is one 查阅记录 row naming its scope."""
+    return user.role in (Role.ADMIN, Role.REGULATOR)
 
 
 def may_see_photo(user: User, person, *, record_shared: bool = True) -> bool:
@@ -122,6 +131,11 @@ def may_see_photo(user: User, person, *, record_shared: bool = True) -> bool:
     return user.role in (Role.ADMIN, Role.REGULATOR, Role.ENTERPRISE) or (
         user.role is Role.WORKER and user.person_id == person.id
     )
+
+
+def may_withdraw_photo_consent(user: User, person) -> bool:
+    """Withdrawing consent to the registered photo (biometric data): the person themself, nobody on their behalf."""
+    return user.role is Role.WORKER and user.person_id == person.id
 
 
 def is_own_record(user: User, person_id: int) -> bool:

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from datetime import date
 
+import sqlalchemy as sa
+
 from app.certificates import lifecycle
 from app.certificates import scope as cert_scope
 from app.certificates.models import Certificate
 from app.extensions import db
-from app.people.sections import register_certificates
+from app.people.sections import register_certificates, register_record_regions
 
 
 @register_certificates
@@ -26,3 +28,15 @@ def held_by(user, person_ids: list[int], today: date) -> dict[int, list[tuple]]:
     for c in certs:
         held.setdefault(c.person_id, []).append((c, lifecycle.effective_status(c, today, book)))
     return held
+
+
+@register_record_regions
+def issuing_regions(person_id: int) -> list[tuple[str, date]]:
+    """The regions that issued the person's certificates, each from its first issue (a regulator's export of its
+    certificates covers them: ``app.people.access_log.exports_covering``)."""
+    rows = db.session.execute(
+        sa.select(Certificate.region_code, sa.func.min(Certificate.first_issued_on))
+        .where(Certificate.person_id == person_id)
+        .group_by(Certificate.region_code)
+    )
+    return [(region, since) for region, since in rows if region]

@@ -10,11 +10,11 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask_babel import gettext as _
 
-from app.core.clock import format_local
+from app.core.clock import format_local, to_local
 from app.exams.models import Attempt, AttemptState, ExamKind, PracticalAttempt, Sitting
 from app.extensions import db
 from app.people.archive_events import operation_text
-from app.people.sections import ExamResult, passed_outcome, register_exams, score_text
+from app.people.sections import ExamResult, passed_outcome, register_exams, register_record_regions, score_text
 
 
 @register_exams
@@ -67,3 +67,16 @@ def exams_of(user, person) -> list[ExamResult]:
         )
     rows.sort(key=lambda r: r[0], reverse=True)
     return [row for _at, row in rows]
+
+
+@register_record_regions
+def sitting_regions(person_id: int) -> list[tuple]:
+    """The regions of the sittings the person was graded in, each from the first grading (a regulator's export of
+    exam results covers its region's sittings: ``app.people.access_log.exports_covering``)."""
+    rows = db.session.execute(
+        sa.select(Sitting.region_code, sa.func.min(Attempt.graded_at))
+        .join(Attempt, Attempt.sitting_id == Sitting.id)
+        .where(Attempt.person_id == person_id, Attempt.state == AttemptState.GRADED)
+        .group_by(Sitting.region_code)
+    )
+    return [(region, to_local(at).date()) for region, at in rows if region and at is not None]

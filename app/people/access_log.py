@@ -1,20 +1,29 @@
 """查阅记录: who was shown a person's full 证件号码, registered photo or 人像抓拍 (written by
-``app.people.access_views.record_access``, called by the endpoints that serve them).
+``app.people.access_views.record_access``, called by the endpoints that serve them), and which API clients were
+shown full 证件号码 (rows made here, written by the API's call log, ``app.api.base_views``).
 
 The person seeing their own data is not recorded: the log answers "who else saw it" (个人信息保护法 第四十五条), and
 the person's own views would bury those rows.
+
+An API response names each person whose full number it showed (one row per person and call). A bulk export
+(NDJSON, up to millions of lines) is one row per call instead — no person, the lines that showed a full number
+(``row_count``), the 行政区划 prefix it covered (``scope_region``) and what it was (``scope_label``) — and the person
+sees on their page each export whose region covered them: a region of an employer they worked for that day, or one
+their records belong to (``app.people.sections.record_regions_of``: the region that issued a certificate of theirs).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import date, datetime, time, timedelta
 
 import sqlalchemy as sa
 
 from app.auth import policy
-from app.core.clock import utcnow
+from app.core.clock import to_utc, utcnow
 from app.extensions import db
-from app.people.models import AccessKind, AccessLogEntry
+from app.people import sections
+from app.people.models import AccessKind, AccessLogEntry, Employment, Enterprise
 
 
 def viewer_org(user) -> str:
@@ -56,11 +65,94 @@ def log_access(
     return len(ids)
 
 
+def client_rows(client, person_ids: Iterable[int], *, route: str, at: datetime) -> list[dict]:
+    """The rows for an API call that showed ``client`` (``app.api.principal.Principal``) the full 证件号码 of each of
+    ``person_ids``: one per person, naming the client and the call's URL rule."""
+    role, org = client.role.value, viewer_org(client)
+    return [
+        {
+            "at": at,
+            "person_id": pid,
+            "viewer_id": None,
+            "viewer_role": role,
+            "viewer_org": org[:200],
+            "client_id": client.client_id,
+            "client_name": client.name[:100],
+            "kind": AccessKind.FULL_ID,
+            "endpoint": route[:80],
+            "ref_id": None,
+            "row_count": None,
+            "scope_region": "",
+            "scope_label": "",
+        }
+        for pid in dict.fromkeys(person_ids)
+    ]
+
+
+def export_row(client, *, route: str, scope_region: str, scope_label: str, at: datetime) -> dict:
+    """The one row of a bulk export by ``client``; ``row_count`` is set when the export ends (NULL: cut off before)."""
+    return {
+        **client_rows(client, [None], route=route, at=at)[0],
+        "scope_region": scope_region[:6],
+        "scope_label": scope_label[:200],
+    }
+
+
 def entries_of(person_id: int, *, limit: int = 500) -> list[AccessLogEntry]:
-    """The person's own log, newest first."""
-    return db.session.scalars(
+    """The person's own log, newest first: each showing of their data, and each bulk export that covered them."""
+    rows = db.session.scalars(
         sa.select(AccessLogEntry)
         .where(AccessLogEntry.person_id == person_id)
         .order_by(AccessLogEntry.at.desc(), AccessLogEntry.id.desc())
+        .limit(limit)
+    ).all()
+    rows = [*rows, *exports_covering(person_id, limit=limit)]
+    rows.sort(key=lambda e: (e.at, e.id), reverse=True)
+    return rows[:limit]
+
+
+def _prefixes(region_code: str) -> list[str]:
+    """The ``Jurisdiction.scope_prefix`` values whose area contains ``region_code`` (320102 → 32, 3201, 320102)."""
+    return sorted({region_code[:n] for n in (2, 4, 6) if len(region_code) >= n})
+
+
+def _day_start(day: date) -> datetime:
+    return to_utc(datetime.combine(day, time.min))
+
+
+def exports_covering(person_id: int, *, limit: int = 500) -> list[AccessLogEntry]:
+    """The bulk API exports (one row each) whose region covered the person when they ran: a region of an employer
+    the person worked for that day, or of a record of theirs from its date on (``sections.record_regions_of``)."""
+    spans: list[tuple[str, date, date | None]] = [
+        (region, start, end)
+        for region, start, end in db.session.execute(
+            sa.select(Enterprise.region_code, Employment.start_date, Employment.end_date)
+            .join(Enterprise, Enterprise.id == Employment.enterprise_id)
+            .where(Employment.person_id == person_id)
+        )
+    ]
+    spans += [(region, since, None) for region, since in sections.record_regions_of(person_id)]
+    if not spans:
+        return []
+    at = AccessLogEntry.at
+    covered = [
+        sa.and_(
+            AccessLogEntry.scope_region.in_(_prefixes(region)),
+            at >= _day_start(start),
+            *([at < _day_start(end + timedelta(days=1))] if end is not None else []),
+        )
+        for region, start, end in spans
+        if region
+    ]
+    if not covered:
+        return []
+    return db.session.scalars(
+        sa.select(AccessLogEntry)
+        .where(
+            AccessLogEntry.person_id.is_(None),
+            sa.or_(AccessLogEntry.row_count.is_(None), AccessLogEntry.row_count > 0),
+            sa.or_(*covered),
+        )
+        .order_by(at.desc(), AccessLogEntry.id.desc())
         .limit(limit)
     ).all()

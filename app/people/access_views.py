@@ -51,15 +51,22 @@ _ROLES = {role.value: role for role in Role}
 @bp.route("/access-log")
 @roles_required(Role.ADMIN)
 def access_log():
-    """The platform admin's query: by person (name or full 证件号码), viewer (account or name) and local dates."""
+    """The platform admin's query: by person (name or full 证件号码), viewer (account or name, or an API client's
+    name) and local dates. Bulk API exports (no person) are listed with their scope and count."""
     if not policy.may_query_access_log(current_user):
         abort(403)
-    query = sa.select(AccessLogEntry).join(AccessLogEntry.person).join(AccessLogEntry.viewer)
+    query = sa.select(AccessLogEntry).outerjoin(AccessLogEntry.person).outerjoin(AccessLogEntry.viewer)
     if q := request.args.get("q", "").strip():
         ids = [p.id for t in IdType if (p := _person_by_number(t, q)) is not None]
         query = query.where(AccessLogEntry.person_id.in_(ids) if ids else Person.name.contains(q, autoescape=True))
     if viewer := request.args.get("viewer", "").strip():
-        query = query.where(sa.or_(User.username == viewer, User.display_name.contains(viewer, autoescape=True)))
+        query = query.where(
+            sa.or_(
+                User.username == viewer,
+                User.display_name.contains(viewer, autoescape=True),
+                AccessLogEntry.client_name.contains(viewer, autoescape=True),
+            )
+        )
     since, until = _day(request.args.get("since")), _day(request.args.get("until"))
     if since is not None:
         query = query.where(AccessLogEntry.at >= to_utc(datetime.combine(since, time.min)))

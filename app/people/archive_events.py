@@ -118,6 +118,24 @@ def _person_photo(p: dict) -> RenderedEvent:
     )
 
 
+@renders("person.photo_consent_withdrawn")
+def _person_photo_consent_withdrawn(p: dict) -> RenderedEvent:
+    """The person withdrew consent to their registered photo: the nightly purge deletes it once nothing depends on
+    it (``app.records.retention.photo_may_go``)."""
+    return RenderedEvent(
+        _("撤回登记照片使用同意"), facts((_("照片校验值"), (p.get("sha256") or "")[:12])), outcome=(_("待删除"), "warn")
+    )
+
+
+@renders("person.photo_purged")
+def _person_photo_purged(p: dict) -> RenderedEvent:
+    """The retention job deleted the registered photo (the file and its references)."""
+    reason = {"withdrawn": _("本人撤回同意"), "retention": _("保存期限届满")}.get(p.get("reason"), "")
+    return RenderedEvent(
+        _("照片已按规定删除"), facts((_("照片校验值"), (p.get("sha256") or "")[:12]), (_("原因"), reason))
+    )
+
+
 @renders("person.trainee")
 def _person_trainee(p: dict) -> RenderedEvent:
     """A training institution now trains the person (enrolled in a class, or sent by the employer)."""

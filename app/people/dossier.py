@@ -19,11 +19,13 @@ from app.archive.verification import verify_chain
 from app.auth import policy
 from app.core.clock import format_local, isoformat_local, utcnow
 from app.core.qr import qr_data_uri
+from app.core.storage import storage
 from app.extensions import db
 from app.people import bp, sections
 from app.people import scope as people_scope
+from app.people.access_views import record_access
 from app.people.archive_events import operation_text  # also registers the person.*/employment.* renderings
-from app.people.models import Employment, Person
+from app.people.models import AccessKind, Employment, Person
 from app.people.snapshots import reading as snapshot_reading
 
 
@@ -77,13 +79,28 @@ def dossier_context(person: Person, *, kind: str = "", year: int | None = None) 
         "chain_ok": not breaks,
         "chain_checked": checked,
         "show_full_id": policy.may_see_full_id(current_user, person),
-        "show_photo": person.photo_key is not None and policy.may_see_photo(current_user, person, record_shared=shared),
+        "show_photo": photo_shown(person, shared=shared),
+        "photo_purged": person.photo_key is None and person.photo_purged_at is not None,
+        "photo_withdrawn": person.photo_key is not None and person.photo_consent_withdrawn_at is not None,
+        "can_withdraw_photo": person.photo_key is not None
+        and person.photo_consent_withdrawn_at is None
+        and policy.may_withdraw_photo_consent(current_user, person),
         "record_shared": shared,
         "certificates": sections.certificates_of(current_user, [person.id]).get(person.id, []) if shared else [],
         "training_hours": sections.training_hours_of(person) if shared else None,
+        "training_years": sections.training_years_of(person) if shared else [],
         "confirmable": [e for e in current if e.is_pending and people_scope.can_confirm_employment(current_user, e)],
         "can_manage": lambda e: e.is_current and people_scope.can_manage_roster(current_user, e.enterprise),
     }
+
+
+def photo_shown(person: Person, *, shared: bool | None = None) -> bool:
+    """The registered photo is on the page and in the PDF for ``current_user`` (``policy.may_see_photo``)."""
+    if person.photo_key is None:
+        return False
+    if shared is None:
+        shared = people_scope.sees_full_record(current_user, person.id)
+    return policy.may_see_photo(current_user, person, record_shared=shared)
 
 
 def page_filters() -> tuple[str, int | None]:
@@ -95,7 +112,10 @@ def page_filters() -> tuple[str, int | None]:
 def dossier_pdf(person_id: int):
     """The printable dossier: the same facts as the page, with the chain's verification and a QR to check it."""
     person = people_scope.get_person_or_404(current_user, person_id)
-    return pdf_response(dossier_pdf_bytes(person), f"dossier-{person.id}.pdf")
+    pdf = dossier_pdf_bytes(person)
+    if photo_shown(person):  # the PDF prints the registered photo: a photo view like any other
+        record_access(current_user, person.id, AccessKind.PHOTO)
+    return pdf_response(pdf, f"dossier-{person.id}.pdf")
 
 
 def pdf_response(pdf: bytes, filename: str):
@@ -107,10 +127,13 @@ def pdf_response(pdf: bytes, filename: str):
 
 def dossier_pdf_bytes(person: Person) -> bytes:
     """The dossier PDF of ``person`` as ``current_user`` may see it (also the person's own download)."""
-    from app.core.pdf import render_pdf
+    from app.core.pdf import ATTACHMENT, render_pdf
 
     ctx = dossier_context(person)
     verify_url = url_for("people.person_timeline", person_id=person.id, _external=True)
+    attachments: dict[str, tuple[bytes, str]] = {}
+    if ctx["show_photo"]:
+        attachments[f"{ATTACHMENT}photo"] = (storage().read(person.photo_key), "image/jpeg")
     doc = {
         "name": person.name,
         "id_masked": person.id_masked,
@@ -144,14 +167,19 @@ def dossier_pdf_bytes(person: Person) -> bytes:
         "verify_url": verify_url,
         "qr": qr_data_uri(verify_url, scale=3),
         "printed_at": format_local(utcnow()),
+        "photo": f"{ATTACHMENT}photo" if attachments else "",
+        "photo_purged": ctx["photo_purged"],
     }
     pdf = render_pdf(
         "people/dossier_pdf.html",
+        attachments=attachments,
         doc=doc,
         person=person,
         person_id=person.id,
         certificates=ctx["certificates"],
         training_hours=ctx["training_hours"],
+        training_years=ctx["training_years"],
+        record_shared=ctx["record_shared"],
         exams=ctx["exams"],
         spotchecks=ctx["spotchecks"],
         snapshots=ctx["snapshots"],
@@ -211,6 +239,27 @@ def record_data(person: Person) -> dict:
         "training_hours": None
         if ctx["training_hours"] is None
         else {"required": ctx["training_hours"][0], "done": ctx["training_hours"][1]},
+        "training_years": [
+            {
+                "year": y.year,
+                "online_hours": y.online,
+                "offline_hours": y.offline,
+                "hours": y.total,
+                "required_hours": y.required,
+                "completion": str(y.completion.label),
+                "classes": [
+                    {
+                        "title": c.title,
+                        "organiser": c.organiser,
+                        "dates": c.dates,
+                        "hours": c.hours,
+                        "completion": str(c.completion.label),
+                    }
+                    for c in y.classes
+                ],
+            }
+            for y in ctx["training_years"]
+        ],
         "spotchecks": [
             {
                 "at": isoformat_local(r["at"]),

@@ -45,6 +45,7 @@ MESSAGES = {
     ),
     "photo.not_an_image": lambda p: _("无法识别的照片文件，请上传 JPG、PNG 或 WebP 格式的证件照。"),
     "photo.not_allowed": lambda p: _("只有本人、其唯一在职单位或监管部门可以更换登记照片。"),
+    "photo.consent_withdrawn": lambda p: _("本人已撤回登记照片的使用同意：只有本人可以重新上传。"),
     "photo.no_face": lambda p: _("照片中没有检测到人脸：请上传本人正面免冠证件照，人脸位于画面中部。"),
     "photo.several_faces": lambda p: _(
         "照片中检测到 %(n)s 张人脸：登记照片只能有本人一人，请重新上传。", n=p.get("n", "")

@@ -211,6 +211,13 @@ class Person(TimestampMixin, db.Model):
     #: The registered photo's perceptual hashes (``app.people.photos.picture_hash``): a 人像抓拍 that is this picture
     #: again is refused. Empty for a photo stored before they were kept (worked out on first need).
     photo_phash: so.Mapped[str] = so.mapped_column(sa.String(64), default="", server_default="")
+    #: When the person withdrew their consent to the registered photo (biometric data, 个人信息保护法 第十五条, 第二十九条):
+    #: the nightly purge deletes it once nothing depends on it (``app.records.retention.photo_may_go``). Cleared when
+    #: the person uploads a photo again.
+    photo_consent_withdrawn_at: so.Mapped[datetime | None]
+    #: When the retention job deleted the registered photo (its file and the references above): the 一人一档 shows
+    #: "照片已按规定删除" instead of the picture until a new one is uploaded.
+    photo_purged_at: so.Mapped[datetime | None]
 
     employments: so.Mapped[list[Employment]] = so.relationship(
         back_populates="person", order_by="Employment.start_date.desc()"
@@ -430,25 +437,51 @@ class AccessKind(LabelledEnum):
 
 
 class AccessLogEntry(db.Model):
-    """One showing of a person's full 证件号码, registered photo or 人像抓拍 to a user other than the person.
-    ``viewer_role`` and ``viewer_org`` are kept as they were then (the person sees these, not the viewer's name)."""
+    """One showing of a person's full 证件号码, registered photo or 人像抓拍 to a user other than the person, or to
+    an API client. ``viewer_role`` and ``viewer_org`` are kept as they were then (the person sees these, not the
+    viewer's name; an API client's name, a system's, is shown).
+
+    A bulk export through the API (NDJSON) is one row per call, not per line: ``person_id`` is NULL, ``row_count``
+    says how many lines showed a full number and ``scope_region``/``scope_label`` what the export covered
+    (``app.people.access_log``)."""
 
     __tablename__ = "people_access_log"
-    __table_args__ = (sa.Index("ix_people_access_log_person_at", "person_id", "at"),)
+    __table_args__ = (
+        sa.Index("ix_people_access_log_person_at", "person_id", "at"),
+        sa.Index("ix_people_access_log_scope_region_at", "scope_region", "at"),
+    )
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     at: so.Mapped[datetime] = so.mapped_column(default=utcnow, index=True)
-    person_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("people_persons.id"))
-    viewer_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("auth_users.id"), index=True)
+    #: None for a bulk export (the row names its scope instead).
+    person_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("people_persons.id"))
+    #: The signed-in user; None for an API client.
+    viewer_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("auth_users.id"), index=True)
     viewer_role: so.Mapped[str] = so.mapped_column(sa.String(20))
     viewer_org: so.Mapped[str] = so.mapped_column(sa.String(200), default="")
+    #: The API client (``api_clients.id``; no foreign key: the API sits above people) and its name at the time.
+    client_id: so.Mapped[int | None]
+    client_name: so.Mapped[str] = so.mapped_column(sa.String(100), default="", server_default="")
     kind: so.Mapped[AccessKind] = so.mapped_column(enum_column(AccessKind))
-    #: The endpoint that served it (``people.person_photo``) and, for a snapshot, its id.
+    #: The endpoint that served it (``people.person_photo``), or an API call's URL rule (``/api/v1/persons/<person>``),
+    #: and, for a snapshot, its id.
     endpoint: so.Mapped[str] = so.mapped_column(sa.String(80))
     ref_id: so.Mapped[int | None]
+    #: A bulk export: lines that showed a full 证件号码, the 行政区划 prefix the export covered ("3201": everyone of
+    #: 南京市 the client reaches) and what it was (``证书 · 南京市应急管理局``). NULL/empty for a single showing.
+    row_count: so.Mapped[int | None]
+    scope_region: so.Mapped[str] = so.mapped_column(sa.String(6), default="", server_default="")
+    scope_label: so.Mapped[str] = so.mapped_column(sa.String(200), default="", server_default="")
 
-    person: so.Mapped[Person] = so.relationship()
-    viewer: so.Mapped[User] = so.relationship()
+    person: so.Mapped[Person | None] = so.relationship()
+    viewer: so.Mapped[User | None] = so.relationship()
+
+    @property
+    def viewer_text(self) -> str:
+        """Who it was, for the platform admin: the user's label, or ``接口：<client name>``."""
+        if self.viewer is not None:
+            return self.viewer.label
+        return f"接口：{self.client_name}" if self.client_name else ""
 
 
 # ---------------------------------------------------------------- 更正申请 (app/people/own_record.py)

@@ -6,13 +6,14 @@ from flask import abort, flash, jsonify, redirect, render_template, request, url
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from app.auth import policy
 from app.auth.access import roles_required
 from app.auth.models import Role
 from app.core.clock import utcnow
 from app.core.errors import DomainError
 from app.core.forms import choices
 from app.extensions import db
-from app.people import bp, dossier, own_record
+from app.people import bp, dossier, own_record, photos
 from app.people import scope as people_scope
 from app.people.forms import CorrectionAnswerForm, CorrectionRequestForm
 from app.people.models import CorrectionField, CorrectionState, RecordCorrection
@@ -46,6 +47,20 @@ def my_record_json():
     response = jsonify(dossier.record_data(person))
     response.headers["Content-Disposition"] = f'attachment; filename="record-{person.id}.json"'
     return response
+
+
+@bp.route("/me/photo/withdraw-consent", methods=["POST"])
+@roles_required(Role.WORKER)
+def withdraw_photo_consent():
+    """The person withdraws consent to their registered photo; the nightly purge deletes it once nothing depends
+    on it (a certificate in force prints it, a 人像抓拍 awaiting 复核 is judged against it)."""
+    person = _me()
+    if not policy.may_withdraw_photo_consent(current_user, person):
+        abort(403)
+    if photos.withdraw_photo_consent(person, actor=current_user, now=utcnow()):
+        db.session.commit()
+        flash(_("已撤回同意：登记照片将在不再被有效证书或待复核的抓拍使用时删除。"), "success")
+    return redirect(url_for("people.person", person_id=person.id))
 
 
 @bp.route("/me/corrections", methods=["GET", "POST"])

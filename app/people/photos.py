@@ -128,8 +128,15 @@ def check_one_face(image: Image.Image) -> None:
 def set_photo(person: Person, data: bytes, *, actor, max_bytes: int) -> str:
     """Store ``data`` as the person's registered photo and record it in the 一人一档; returns the sha256.
 
-    :raises DomainError: an upload error (:func:`decode_image`), or :func:`check_one_face`'s.
+    After the person withdrew consent to their photo only the person may upload one again (that upload is their
+    consent anew); it clears the withdrawal and the "deleted" mark of a purged photo.
+
+    :raises DomainError: ``photo.consent_withdrawn`` (someone else, after the withdrawal), an upload error
+        (:func:`decode_image`), or :func:`check_one_face`'s.
     """
+    own = actor is not None and actor.role.value == "worker" and actor.person_id == person.id
+    if person.photo_consent_withdrawn_at is not None and not own:
+        raise DomainError("photo.consent_withdrawn", http_status=409)
     image = _cropped(data, max_bytes=max_bytes)
     check_one_face(image)
     jpeg = _jpeg(image)
@@ -138,7 +145,13 @@ def set_photo(person: Person, data: bytes, *, actor, max_bytes: int) -> str:
     db.session.execute(
         Person.__table__.update()
         .where(Person.__table__.c.id == person.id)
-        .values(photo_key=stored.key, photo_sha256=stored.sha256, photo_phash=picture_hash(image))
+        .values(
+            photo_key=stored.key,
+            photo_sha256=stored.sha256,
+            photo_phash=picture_hash(image),
+            photo_consent_withdrawn_at=None,
+            photo_purged_at=None,
+        )
     )
     db.session.refresh(person)
     record_event(
@@ -149,6 +162,23 @@ def set_photo(person: Person, data: bytes, *, actor, max_bytes: int) -> str:
         enterprise_id=actor.enterprise_id if actor is not None and actor.role.value == "enterprise" else None,
     )
     return stored.sha256
+
+
+def withdraw_photo_consent(person: Person, *, actor, now) -> bool:
+    """The person withdraws consent to their registered photo (个人信息保护法 第十五条): marked, and written into the
+    一人一档; the nightly purge deletes it once nothing depends on it (``app.records.retention.photo_may_go``).
+    One conditional UPDATE: False when there is no photo or it was already withdrawn."""
+    table = Person.__table__
+    done = db.session.execute(
+        sa.update(table)
+        .where(table.c.id == person.id, table.c.photo_key.is_not(None), table.c.photo_consent_withdrawn_at.is_(None))
+        .values(photo_consent_withdrawn_at=now)
+    )
+    if done.rowcount != 1:
+        return False
+    db.session.refresh(person)
+    record_event(person.id, "person.photo_consent_withdrawn", {"sha256": person.photo_sha256}, actor=actor, at=now)
+    return True
 
 
 def registered_hash(person_id: int) -> str:

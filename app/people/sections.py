@@ -1,6 +1,6 @@
 """Sections of a person's record that layers above people fill, without people importing them.
 
-The 一人一档 page and PDF show the person's certificates (持证情况) and this year's 培训学时; the 逢查必考 page shows
+The 一人一档 page and PDF show the person's certificates (持证情况) and training per year (培训记录); the 逢查必考 page shows
 each drawn person's certificates. Those facts live in ``app.certificates`` and ``app.training``, above people, so
 they register a provider here (named in ``app.WIRING``) and the views that render the pages ask this module and pass
 the answer to the template — no template calls back into an upper layer.
@@ -10,6 +10,13 @@ Providers:
 - certificates: ``fn(user, person_ids, today) -> {person_id: [(certificate, status), ...]}``, the certificates in
   ``user``'s scope with their status on ``today``, newest expiry first; one query for all ``person_ids``.
 - training hours: ``fn(person, year) -> (required or None, credited)``.
+- training years: ``fn(person, today) -> [TrainingYear, ...]``, newest year first: each year's classes (班次, organiser,
+  dates, hours credited in it that year, 结业), the hours credited that year by kind (网络学习/面授) and the year's
+  required 再培训 hours for the post the person held then.
+- record regions (several): ``fn(person_id) -> [(region code, since), ...]``: 行政区划 the person's records belong
+  to beyond their employers' (the region that issued a certificate, from its first issue; the region of a sitting
+  they were graded in, from that day): whose bulk API exports covered them
+  (``app.people.access_log.exports_covering``).
 - exams: ``fn(user, person) -> [ExamResult, ...]``, the person's graded theory and practical results, newest first.
 - spot checks: ``fn(user, person) -> [SpotcheckResult, ...]``, the 逢查必考 the person was drawn for in ``user``'s
   scope, newest first, each with its 整改 finding.
@@ -35,6 +42,8 @@ _certificates: list[CertificatesProvider] = []
 _hours: list[HoursProvider] = []
 _exams: list[Callable] = []
 _spotchecks: list[Callable] = []
+_years: list[Callable] = []
+_regions: list[Callable] = []
 
 
 @dataclass(frozen=True)
@@ -76,6 +85,56 @@ class SpotcheckResult:
     score: str
     outcome: Outcome
     finding: FindingRow | None
+
+
+@dataclass(frozen=True)
+class TrainingClassRow:
+    """A class (班次) the person was enrolled in, as one year of the record shows it: title, organiser (training
+    institution or enterprise), dates, the 学时 credited in it that year against the class's, and 结业."""
+
+    title: str
+    organiser: str
+    dates: str
+    hours: str
+    completion: Outcome
+
+
+@dataclass(frozen=True)
+class TrainingYear:
+    """One year of the person's training: 学时 credited by kind and in all, against the year's required 再培训
+    hours for the post held then (None: no rule, or not employed that year)."""
+
+    year: int
+    online: float
+    offline: float
+    total: float
+    required: float | None
+    classes: tuple[TrainingClassRow, ...]
+
+    @property
+    def short(self) -> float:
+        return max(0.0, round((self.required or 0) - self.total, 2))
+
+    @property
+    def completion(self) -> Outcome:
+        """已达标 / 差 N 学时 / 无年度要求."""
+        if self.required is None:
+            return Outcome(_("无年度要求"), "muted")
+        if self.short > 0:
+            return Outcome(_("差 %(n)s 学时", n=f"{self.short:g}"), "warn")
+        return Outcome(_("已达标"), "ok")
+
+
+def register_training_years(fn: Callable) -> Callable:
+    _years[:] = [fn]
+    return fn
+
+
+def register_record_regions(fn: Callable) -> Callable:
+    """One of several (certificates, exams): each adds the regions of its records."""
+    _regions[:] = [f for f in _regions if f.__qualname__ != fn.__qualname__ or f.__module__ != fn.__module__]
+    _regions.append(fn)
+    return fn
 
 
 def register_certificates(fn: CertificatesProvider) -> CertificatesProvider:
@@ -126,6 +185,16 @@ def training_hours_of(person, year: int | None = None) -> tuple[float | None, fl
     if not _hours:
         return None
     return _hours[0](person, year or local_today().year)
+
+
+def training_years_of(person, today: date | None = None) -> list[TrainingYear]:
+    """The person's training per year, newest first (empty when no training layer is wired)."""
+    return _years[0](person, today or local_today()) if _years else []
+
+
+def record_regions_of(person_id: int) -> list[tuple[str, date]]:
+    """行政区划 codes the person's records belong to beyond their employers', each with the day it applies from."""
+    return [pair for fn in _regions for pair in fn(person_id)]
 
 
 def exams_of(user, person) -> list[ExamResult]:

@@ -55,7 +55,12 @@ class PurgeRun(db.Model):
     events_purged: so.Mapped[int] = so.mapped_column(default=0)
     snapshots_purged: so.Mapped[int] = so.mapped_column(default=0)
     held_skipped: so.Mapped[int] = so.mapped_column(default=0)
-    #: ``{kind: count}`` of what was purged (archive event kinds, ``snapshot.lesson``/``snapshot.exam`` rows).
+    #: Registered photos deleted (retention ended, or consent withdrawn with nothing depending on them).
+    photos_purged: so.Mapped[int] = so.mapped_column(default=0, server_default="0")
+    #: 查阅记录 rows past ``retention.access_log_years``.
+    access_log_purged: so.Mapped[int] = so.mapped_column(default=0, server_default="0")
+    #: ``{kind: count}`` of what was purged (archive event kinds, ``snapshot.lesson``/``snapshot.exam`` rows,
+    #: ``photo`` and ``access_log``).
     kinds: so.Mapped[dict] = so.mapped_column(sa.JSON, default=dict)
     #: Ids of the persons skipped for a hold (the report names them).
     held_person_ids: so.Mapped[list] = so.mapped_column(sa.JSON, default=list)

@@ -3,11 +3,14 @@
 Per person: the oldest 一人一档 events past retention are sealed under an epoch and deleted
 (``app.archive.epochs``); 人像抓拍 rows past retention, or whose consent was withdrawn with nothing depending on
 them, are deleted, and their image files after the batch commits (a file is never gone while its row could still
-roll back). The run's counters move in SQL after each batch.
+roll back); the registered photo likewise (its references cleared, a ``person.photo_purged`` event written, its files
+deleted after the commit); the person's 查阅记录 rows past retention are deleted. The bulk-export rows of the
+查阅记录 (no person) go by age after the last batch. The run's counters move in SQL after each batch.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 from collections import Counter
 from collections.abc import Callable
@@ -16,12 +19,23 @@ from datetime import datetime
 import sqlalchemy as sa
 
 from app.archive.epochs import expired_prefix, kinds_of, seal_and_purge
+from app.archive.models import ArchiveEvent
+from app.archive.services import record_event
+from app.core.clock import to_local
 from app.core.db import utcnow
 from app.core.storage import storage
 from app.extensions import db
-from app.people.models import Employment, Person, Snapshot, SnapshotConsent
+from app.people.models import AccessLogEntry, Employment, Person, Snapshot, SnapshotConsent
 from app.records.models import LegalHold, PurgeRun
-from app.records.retention import KEYS, event_keeper, snapshot_kept_until, tracks_of
+from app.records.retention import (
+    KEYS,
+    access_log_expired,
+    event_keeper,
+    photo_facts,
+    photo_may_go,
+    snapshot_kept_until,
+    tracks_of,
+)
 from app.rules.queries import rule_book
 
 logger = logging.getLogger(__name__)
@@ -78,6 +92,55 @@ def _expired_snapshots(book, person_ids: list[int], now: datetime) -> list[tuple
     return expired
 
 
+def _photo_keys(person_id: int, current: str, sha256s: set[str]) -> list[str]:
+    """The storage keys of a person's registered photos: the current one and the earlier ones the 一人一档 names
+    (``person.photo`` events keep each photo's sha256; ``app.people.photos`` stores it under its first 24 digits)."""
+    keys = [current]
+    keys += [f"photos/{person_id}/{sha[:24]}.jpg" for sha in sorted(sha256s) if sha]
+    return list(dict.fromkeys(keys))
+
+
+def _purge_photos(book, person_ids: list[int], now: datetime) -> tuple[int, list[str]]:
+    """Clear the registered photo of the batch's persons whose photo may go, each with a ``person.photo_purged``
+    event; returns how many, and the storage keys to delete once the batch has committed."""
+    facts = photo_facts(person_ids, to_local(now).date())
+    going = {pid: reason for pid, f in facts.items() if (reason := photo_may_go(book, f, now)) is not None}
+    if not going:
+        return 0, []
+    photos = db.session.execute(
+        sa.select(Person.id, Person.photo_key, Person.photo_sha256).where(Person.id.in_(going))
+    ).all()
+    earlier: dict[int, set[str]] = {pid: set() for pid in going}
+    for pid, payload in db.session.execute(
+        sa.select(ArchiveEvent.person_id, ArchiveEvent.payload).where(
+            ArchiveEvent.person_id.in_(going), ArchiveEvent.kind == "person.photo"
+        )
+    ):
+        facts_of = json.loads(payload)
+        earlier[pid].update(v for v in (facts_of.get("sha256"), facts_of.get("replaced")) if v)
+    table = Person.__table__
+    keys, count = [], 0
+    for pid, key, sha256 in photos:
+        cleared = db.session.execute(
+            sa.update(table)
+            .where(table.c.id == pid, table.c.photo_key == key)
+            .values(photo_key=None, photo_sha256=None, photo_phash="", photo_purged_at=now)
+        )
+        if cleared.rowcount != 1:  # a new photo came in meanwhile: it is not this run's to judge
+            continue
+        record_event(pid, "person.photo_purged", {"sha256": sha256, "reason": going[pid]}, at=now)
+        keys += _photo_keys(pid, key, earlier[pid] | {sha256 or ""})
+        count += 1
+    return count, keys
+
+
+def _purge_access_log(book, person_ids: list[int], now: datetime) -> int:
+    """Delete the batch's persons' 查阅记录 rows past retention; returns how many."""
+    table = AccessLogEntry.__table__
+    done = db.session.execute(sa.delete(table).where(table.c.person_id.in_(person_ids), access_log_expired(book, now)))
+    return done.rowcount or 0
+
+
 def _purge_batch(book, run_id: int, person_ids: list[int], now: datetime) -> tuple[Counter, set[int], list[str]]:
     held = held_person_ids(person_ids)
     free = [pid for pid in person_ids if pid not in held]
@@ -96,6 +159,12 @@ def _purge_batch(book, run_id: int, person_ids: list[int], now: datetime) -> tup
         db.session.execute(sa.delete(table).where(table.c.id.in_([row[0] for row in snapshots])))
         kinds.update(label for _sid, _pid, _key, label in snapshots)
         purged_persons.update(pid for _sid, pid, _key, _label in snapshots)
+    photos, photo_files = _purge_photos(book, free, now) if free else (0, [])
+    if photos:
+        kinds["photo"] += photos
+    access_log = _purge_access_log(book, free, now) if free else 0
+    if access_log:
+        kinds["access_log"] += access_log
     runs = PurgeRun.__table__
     db.session.execute(
         sa.update(runs)
@@ -104,10 +173,25 @@ def _purge_batch(book, run_id: int, person_ids: list[int], now: datetime) -> tup
             persons_purged=runs.c.persons_purged + len(purged_persons),
             events_purged=runs.c.events_purged + events,
             snapshots_purged=runs.c.snapshots_purged + len(snapshots),
+            photos_purged=runs.c.photos_purged + photos,
+            access_log_purged=runs.c.access_log_purged + access_log,
             held_skipped=runs.c.held_skipped + len(held),
         )
     )
-    return kinds, held, [key for _sid, _pid, key, _label in snapshots]
+    return kinds, held, [key for _sid, _pid, key, _label in snapshots] + photo_files
+
+
+def _purge_bulk_access_log(book, run_id: int, now: datetime) -> int:
+    """Delete the 查阅记录 rows of bulk API exports (no person) past retention, counted in the run."""
+    table = AccessLogEntry.__table__
+    done = db.session.execute(sa.delete(table).where(table.c.person_id.is_(None), access_log_expired(book, now)))
+    count = done.rowcount or 0
+    if count:
+        runs = PurgeRun.__table__
+        db.session.execute(
+            sa.update(runs).where(runs.c.id == run_id).values(access_log_purged=runs.c.access_log_purged + count)
+        )
+    return count
 
 
 def purge(commit: Callable[[], None], *, now: datetime | None = None, batch: int = BATCH) -> PurgeRun:
@@ -139,7 +223,9 @@ def purge(commit: Callable[[], None], *, now: datetime | None = None, batch: int
             try:
                 storage().delete(key)
             except Exception:  # a file left behind is logged: the row is already gone
-                logger.exception("purge run %s: snapshot file %s not deleted", run_id, key)
+                logger.exception("purge run %s: file %s not deleted", run_id, key)
+    if bulk := _purge_bulk_access_log(rule_book(KEYS), run_id, now):
+        kinds["access_log"] += bulk
     runs = PurgeRun.__table__
     db.session.execute(
         sa.update(runs)

@@ -10,4 +10,11 @@ from app.records.purge import purge
 def purge_expired() -> dict:
     """Purge what is past retention, persons under a legal hold excepted; the run commits batch by batch."""
     run = purge(db.session.commit)
-    return {"run": run.id, "events": run.events_purged, "snapshots": run.snapshots_purged, "held": run.held_skipped}
+    return {
+        "run": run.id,
+        "events": run.events_purged,
+        "snapshots": run.snapshots_purged,
+        "photos": run.photos_purged,
+        "access_log": run.access_log_purged,
+        "held": run.held_skipped,
+    }

@@ -46,6 +46,8 @@ PAYLOADS = {
     "employment.updated": {"changes": {"post": ["worker", "safety_manager"], "phone": ["13900000000", "13911111111"]}},
     "person.updated": {"changes": {"name": ["王大锤", "王大垂"]}},
     "person.photo": {"sha256": "0123456789abcdef0123", "replaced": None},
+    "person.photo_consent_withdrawn": {"sha256": "0123456789abcdef0123"},
+    "person.photo_purged": {"sha256": "0123456789abcdef0123", "reason": "withdrawn"},
     "snapshot.consent": {"context": "lesson", "ref": 7, "title": "2026 年度再培训一班"},
     "snapshot.refused": {"context": "exam", "ref": 9, "title": "三级安全教育考试"},
     "snapshot.flagged": {"context": "lesson", "ref": 7, "snapshot": 3, "checker": "dlib", "faces": 0},
@@ -301,6 +303,8 @@ PAYLOADS = {
 #: What each kind must read as: (title, facts that must appear, outcome badge or None).
 EXPECTED = {
     "person.photo": ("登记照片", [("照片校验值", "0123456789ab")], None),
+    "person.photo_consent_withdrawn": ("撤回登记照片使用同意", [("照片校验值", "0123456789ab")], ("待删除", "warn")),
+    "person.photo_purged": ("照片已按规定删除", [("照片校验值", "0123456789ab"), ("原因", "本人撤回同意")], None),
     "snapshot.consent": ("同意人像抓拍", [("场景", "在线学习"), ("班次或考试", "2026 年度再培训一班")], None),
     "snapshot.refused": ("拒绝人像抓拍", [("场景", "在线考试"), ("班次或考试", "三级安全教育考试")], None),
     "snapshot.flagged": ("人像抓拍待复核", [("场景", "在线学习"), ("比对方式", "dlib"), ("检出人脸数", "0")], None),

@@ -1,0 +1,202 @@
+"""The registered photo (登记照片) on the dossier PDF, recorded in the 查阅记录 as a photo view, and deleted by the
+retention job when its rule says so: consent withdrawn with nothing depending on it, or its retention over."""
+
+from __future__ import annotations
+
+import io
+from datetime import date, datetime
+
+import pdfplumber
+import pytest
+import sqlalchemy as sa
+
+from app.archive.models import ArchiveEvent
+from app.core.clock import utcnow
+from app.core.storage import storage
+from app.extensions import db
+from app.people import photos
+from app.people.models import AccessLogEntry, Person, Snapshot, SnapshotContext
+from app.people.services import end_employment
+from app.records.holds import set_hold
+from app.records.purge import purge
+from tests.certificates.world import photo_bytes
+from tests.people.test_dossier_facts import page_text, pdf_text
+
+
+def pdf_images(data: bytes) -> int:
+    with pdfplumber.open(io.BytesIO(data)) as doc:
+        return sum(len(page.images) for page in doc.pages)
+
+
+def photo_entries(person_id: int) -> list[str]:
+    return list(
+        db.session.scalars(
+            sa.select(AccessLogEntry.endpoint)
+            .where(AccessLogEntry.person_id == person_id, AccessLogEntry.kind == "photo")
+            .order_by(AccessLogEntry.id)
+        )
+    )
+
+
+def events_of(person_id: int, kind: str) -> list[dict]:
+    import json
+
+    return [
+        json.loads(p)
+        for p in db.session.scalars(
+            sa.select(ArchiveEvent.payload).where(ArchiveEvent.person_id == person_id, ArchiveEvent.kind == kind)
+        )
+    ]
+
+
+@pytest.fixture
+def photographed(world):
+    """Person A with a registered photo uploaded by the employer, then replaced: two files in storage."""
+    photos.set_photo(world.person_a, photo_bytes((90, 140, 200)), actor=world.admin_a, max_bytes=1 << 22)
+    first = world.person_a.photo_key
+    photos.set_photo(world.person_a, photo_bytes((200, 90, 90)), actor=world.admin_a, max_bytes=1 << 22)
+    db.session.commit()
+    assert first != world.person_a.photo_key and storage().size(first) is not None
+    return [first, world.person_a.photo_key]
+
+
+def withdraw(client, login, world) -> None:
+    login(world.worker_a)
+    page = client.get(f"/people/{world.person_a.id}").get_data(as_text=True)
+    assert 'data-testid="photo-withdraw"' in page
+    assert client.post("/me/photo/withdraw-consent").status_code == 302
+
+
+# ---------------------------------------------------------------- the photo in the PDF
+
+
+def test_the_dossier_pdf_prints_the_photo_and_the_view_is_logged(client, login, world, photographed):
+    login(world.regulator_nj)
+    response = client.get(f"/people/{world.person_a.id}/dossier.pdf")
+    assert (
+        response.status_code == 200 and pdf_images(response.data) == 1
+    )  # the photo (the QR code is drawn, not an image)
+    assert photo_entries(world.person_a.id) == ["people.dossier_pdf"]
+    login(world.worker_a)  # the person's own download prints it too, and is not a view by someone else
+    assert pdf_images(client.get("/me/record.pdf").data) == 1
+    assert photo_entries(world.person_a.id) == ["people.dossier_pdf"]
+    html = client.get("/me/access-log").get_data(as_text=True)
+    assert "南京市应急管理局" in html and "登记照片" in html
+
+
+def test_a_pending_employer_gets_no_photo_in_the_pdf(client, login, world, factory, photographed):
+    from app.people.services import PersonData, employ
+
+    other = world.ent_b
+    employ(
+        PersonData(
+            name=world.person_a.name,
+            id_type=world.person_a.id_type,
+            id_number=world.person_a.id_number,
+            post=world.person_a.employments[0].post,
+            start_date=date(2025, 1, 1),
+        ),
+        other,
+        actor=world.admin_b,
+    )
+    db.session.commit()
+    login(world.admin_b)
+    response = client.get(f"/people/{world.person_a.id}/dossier.pdf")
+    assert response.status_code == 200 and pdf_images(response.data) == 0
+    assert photo_entries(world.person_a.id) == []
+
+
+# ---------------------------------------------------------------- purge by consent and by retention
+
+
+def test_withdrawn_consent_purges_the_photo_end_to_end(app, client, login, world, photographed):
+    withdraw(client, login, world)
+    assert "已撤回同意" in client.get(f"/people/{world.person_a.id}").get_data(as_text=True)
+    assert events_of(world.person_a.id, "person.photo_consent_withdrawn")
+    sha256 = world.person_a.photo_sha256
+
+    run = purge(db.session.commit, now=utcnow())
+    assert run.photos_purged == 1 and run.kinds["photo"] == 1
+    person = db.session.get(Person, world.person_a.id)
+    db.session.refresh(person)
+    assert (person.photo_key, person.photo_sha256, person.photo_phash) == (None, None, "")
+    assert person.photo_purged_at is not None
+    assert all(storage().size(key) is None for key in photographed)  # the earlier photo's file too
+    assert events_of(person.id, "person.photo_purged") == [{"sha256": sha256, "reason": "withdrawn"}]
+    assert app.test_cli_runner().invoke(args=["verify-archive"]).exit_code == 0
+
+    for user in (world.regulator_nj, world.worker_a):
+        login(user)
+        page = client.get(f"/people/{person.id}").get_data(as_text=True)
+        assert 'data-testid="photo-purged"' in page and 'data-testid="photo"' not in page
+        assert client.get(f"/people/{person.id}/photo").status_code == 404
+        response = client.get(f"/people/{person.id}/dossier.pdf")
+        assert response.status_code == 200 and pdf_images(response.data) == 0
+        assert "照片已按规定删除" in pdf_text(response.data)
+    timeline = page_text(client.get(f"/people/{person.id}/timeline").get_data(as_text=True))
+    assert "照片已按规定删除" in timeline and "本人撤回同意" in timeline
+    assert purge(db.session.commit, now=utcnow()).photos_purged == 0  # nothing left the next night
+
+
+def test_a_photo_something_depends_on_stays_after_withdrawal(client, login, world, photographed):
+    snap = Snapshot(
+        person_id=world.person_a.id,
+        context=SnapshotContext.LESSON,
+        ref_id=1,
+        storage_key="snapshots/test-review.jpg",
+        sha256="0" * 64,
+        needs_review=True,  # an open 复核 compares it with the registered photo
+    )
+    db.session.add(snap)
+    db.session.commit()
+    withdraw(client, login, world)
+    assert purge(db.session.commit, now=utcnow()).photos_purged == 0
+    assert storage().size(photographed[-1]) is not None
+    db.session.execute(sa.update(Snapshot).where(Snapshot.id == snap.id).values(needs_review=False))
+    db.session.commit()
+    assert purge(db.session.commit, now=utcnow()).photos_purged == 1
+
+
+def test_a_certificate_in_force_keeps_the_photo(client, login, world):
+    from tests.certificates.world import objects_for_access_matrix as cert_objects
+
+    cert_objects(world)  # person A's 特种作业操作证, with its photo
+    db.session.commit()
+    key = world.person_a.photo_key
+    withdraw(client, login, world)
+    assert purge(db.session.commit, now=utcnow()).photos_purged == 0 and storage().size(key) is not None
+
+
+def test_only_the_person_uploads_again_after_withdrawing(client, login, world, photographed):
+    withdraw(client, login, world)
+    login(world.admin_a)
+    upload = {"photo": (io.BytesIO(photo_bytes()), "p.png")}
+    client.post(f"/people/{world.person_a.id}/photo", data=upload, content_type="multipart/form-data")
+    db.session.refresh(world.person_a)
+    assert world.person_a.photo_key == photographed[-1]  # refused: the person's consent is withdrawn
+    login(world.worker_a)
+    upload = {"photo": (io.BytesIO(photo_bytes((10, 200, 10))), "p.png")}
+    client.post(f"/people/{world.person_a.id}/photo", data=upload, content_type="multipart/form-data")
+    db.session.refresh(world.person_a)
+    assert world.person_a.photo_key != photographed[-1] and world.person_a.photo_consent_withdrawn_at is None
+    assert purge(db.session.commit, now=utcnow()).photos_purged == 0
+
+
+def test_the_photo_goes_when_its_retention_ends(world, photographed):
+    employment = world.person_a.employments[0]
+    end_employment(employment, actor=world.admin_a, end_date=date(2025, 1, 1), reason="离职")
+    db.session.commit()
+    # 3 years (retention.photo_years) after the last employment ended, to the end of that day in Beijing time
+    assert purge(db.session.commit, now=datetime(2028, 1, 1, 15, 59)).photos_purged == 0
+    run = purge(db.session.commit, now=datetime(2028, 1, 1, 16, 0))
+    assert run.photos_purged == 1
+    assert events_of(world.person_a.id, "person.photo_purged")[0]["reason"] == "retention"
+
+
+def test_an_employed_persons_photo_is_kept_and_a_hold_keeps_it(client, login, world, photographed):
+    assert purge(db.session.commit, now=datetime(2040, 1, 1)).photos_purged == 0  # employed: still needed
+    withdraw(client, login, world)
+    set_hold(world.regulator_nj, reason="事故调查", now=utcnow(), person_id=world.person_a.id)
+    db.session.commit()
+    assert purge(db.session.commit, now=utcnow()).photos_purged == 0
+    assert storage().size(photographed[-1]) is not None
