@@ -53,8 +53,9 @@ def test_unknown_account_costs_the_same_time_as_a_real_one(app, world):
         post_login(c, username, "wrong", ip=ip)
         return time.perf_counter() - started
 
-    real = sorted(timed(world.admin_a.username, f"10.9.0.{i}") for i in range(7))[3]
-    unknown = sorted(timed("no-such-user", f"10.9.1.{i}") for i in range(7))[3]
+    # the fastest of nine: what each costs without the noise of a busy machine (a load spike only adds time)
+    real = min(timed(world.admin_a.username, f"10.9.0.{i}") for i in range(9))
+    unknown = min(timed("no-such-user", f"10.9.1.{i}") for i in range(9))
     assert unknown > real * 0.5 and real > unknown * 0.5
 
 
