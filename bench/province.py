@@ -593,9 +593,9 @@ def run(app, url: str, n: dict, args) -> None:
     from app.dashboards import ranking, rollups, scope, tiles
     from app.dashboards.metrics import Ctx
     from app.extensions import db
-    from app.people.models import Enterprise
     from app.spotchecks import queries as spot_queries
     from app.spotchecks.models import Inspection
+    from app.tenancy.models import Enterprise
 
     today = local_today()
     start = time.perf_counter()

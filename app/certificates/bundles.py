@@ -53,7 +53,8 @@ from app.core.errors import DomainError
 from app.core.storage import storage
 from app.exams.models import Attempt, Sitting
 from app.extensions import db
-from app.people.models import Employment, Enterprise
+from app.people.models import Employment
+from app.tenancy.models import Enterprise
 
 log = logging.getLogger(__name__)
 

@@ -44,7 +44,8 @@ from app.exams.models import Attempt
 from app.extensions import db
 from app.people import scope as people_scope
 from app.people.access_views import record_access
-from app.people.models import AccessKind, Enterprise, Person
+from app.people.models import AccessKind, Person
+from app.tenancy.models import Enterprise
 
 STAFF = (Role.ADMIN, Role.REGULATOR, Role.ENTERPRISE, Role.INSTITUTION)
 

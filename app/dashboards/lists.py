@@ -29,8 +29,9 @@ from app.dashboards.scope import Place
 from app.dashboards.tiles import FIGURES
 from app.exams.models import Attempt, PracticalAttempt
 from app.extensions import db
-from app.people.models import Employment, Enterprise, Person, Snapshot
+from app.people.models import Employment, Person, Snapshot
 from app.spotchecks.models import Finding, SpotCheckTicket
+from app.tenancy.models import Enterprise
 
 #: Rows an xlsx export holds at most (the file says so when there were more).
 EXPORT_MAX = 50_000

@@ -33,10 +33,11 @@ from app.core.clock import to_utc, zone_named
 from app.dashboards.models import ExitRecommendation, ExitState
 from app.exams.models import Attempt, AttemptState, ExamKind, PracticalAttempt, Sitting
 from app.extensions import db
-from app.people.models import HIGH_RISK_INDUSTRIES, Employment, Enterprise, Post, Snapshot
+from app.people.models import Employment, Post, Snapshot
 from app.rules.book import RuleBook
 from app.rules.queries import cached_book, rule_case
 from app.spotchecks.models import Finding, FindingState, Inspection, SpotCheckTicket, TicketState
+from app.tenancy.models import HIGH_RISK_INDUSTRIES, Enterprise
 from app.training import hours
 from app.training.models import TrainingType
 

@@ -55,10 +55,11 @@ from app.dashboards.models import (
 )
 from app.exams.models import Attempt, Sitting
 from app.extensions import db
-from app.people.models import Jurisdiction, ReviewVerdict, Snapshot, SnapshotContext, TrainingInstitution
+from app.people.models import ReviewVerdict, Snapshot, SnapshotContext
 from app.rules.book import RuleBook
 from app.rules.queries import cached_book
 from app.spotchecks.models import Inspection, SpotCheckTicket, TicketState
+from app.tenancy.models import Jurisdiction, TrainingInstitution
 from app.training.models import Enrolment, TrainingClass
 
 #: The components counted per institution, in the order the breakdown shows them.

@@ -27,8 +27,9 @@ from app.dashboards.models import Complaint, ComplaintSource, InstitutionScore, 
 from app.dashboards.scope import Place
 from app.exams.models import Attempt, PracticalAttempt
 from app.extensions import db
-from app.people.models import Person, Snapshot, TrainingInstitution
+from app.people.models import Person, Snapshot
 from app.spotchecks.models import SpotCheckTicket
+from app.tenancy.models import TrainingInstitution
 
 SUPERVISORS = (Role.ADMIN, Role.REGULATOR)
 

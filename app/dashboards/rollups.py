@@ -29,8 +29,9 @@ from app.dashboards.metrics import METRICS, Agg, Ctx
 from app.dashboards.models import ExitRecommendation, RefreshRun, RegionRollup, Rollup
 from app.exams.models import Attempt, PracticalAttempt
 from app.extensions import db
-from app.people.models import Employment, Enterprise, Snapshot
+from app.people.models import Employment, Snapshot
 from app.spotchecks.models import Finding, Inspection, SpotCheckTicket
+from app.tenancy.models import Enterprise
 from app.training.models import Attendance
 
 log = logging.getLogger(__name__)

@@ -22,7 +22,7 @@ from app.dashboards.metrics import METRICS, Ctx
 from app.dashboards.models import RegionRollup, Rollup
 from app.dashboards.scope import Place
 from app.extensions import db
-from app.people.models import HIGH_RISK_INDUSTRIES, Enterprise, Jurisdiction
+from app.tenancy.models import HIGH_RISK_INDUSTRIES, Enterprise, Jurisdiction
 
 TODAY = _l("今天")
 WINDOW = _l("截至今天的最近12个月（含本月）")

@@ -17,6 +17,7 @@ from app.home import icons as _icons  # noqa: F401  (/favicon.ico)
 from app.home import navigation as _navigation  # noqa: F401  (registers the navigation bar)
 from app.people import scope as people_scope
 from app.people.models import Employment, Post
+from app.people.services import own_person
 from app.spotchecks.models import Finding, FindingState
 from app.training import enrolment, hours
 
@@ -87,7 +88,7 @@ def index():
 
 def _worker(user) -> dict:
     """A worker's own figures: this year's 再培训 学时, the next certificate obligations, open findings and 退出."""
-    person, today = user.person, local_today()
+    person, today = own_person(user), local_today()
     required, done = hours.my_year(person, today.year)
     book = lifecycle.rules()
     certs = db.session.scalars(cert_scope.certificates_query(user).order_by(Certificate.valid_to)).all()

@@ -27,9 +27,10 @@ from app.core.forms import control_character
 from app.core.messages import message_for
 from app.extensions import db
 from app.people.identifiers import IdentifierError, mask_id, parse_resident_id
-from app.people.models import EmploymentType, Enterprise, IdType, ImportBatch, Post
+from app.people.models import EmploymentType, IdType, ImportBatch, Post
 from app.people.services import PersonData, employ, find_person, names_match
 from app.rules.models import Operation
+from app.tenancy.models import Enterprise
 from question_bank.limits import ROSTER_LIMITS, ROSTER_MAX_PEOPLE
 from question_bank.tabular import TableReader, TableRefused
 

@@ -17,8 +17,9 @@ from app.core.clock import utcnow
 from app.core.errors import DomainError
 from app.core.forms import choices
 from app.extensions import db
-from app.people.models import Enterprise, Person
+from app.people.models import Person
 from app.people.scope import invitable_enterprises_query
+from app.tenancy.models import Enterprise
 from app.training import classes, enrolment
 from app.training import scope as training_scope
 from app.training.forms import ApplicationReviewForm, IdListForm, InviteForm, PickForm

@@ -19,6 +19,7 @@ from app.core.errors import DomainError, json_error, json_object
 from app.extensions import db
 from app.people import snapshots
 from app.people.models import SnapshotContext
+from app.people.services import own_person
 from app.people.snapshot_views import consent_from_form, upload_json
 from app.training import bp, classes, held, hours, study
 from app.training import scope as training_scope
@@ -34,7 +35,7 @@ def mine():
     ).all()
     rows = [(c, classes.progress(c, _mine_filter())[0]) for c in items]
     year = local_today().year
-    required, done = hours.my_year(current_user.person, year)
+    required, done = hours.my_year(own_person(current_user), year)
     return render_template("training/mine.html", rows=rows, year=year, year_required=required, year_done=done)
 
 
