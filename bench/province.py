@@ -591,7 +591,7 @@ def run(app, url: str, n: dict, args) -> None:
     from app.certificates import compliance
     from app.core.clock import local_today
     from app.dashboards import ranking, rollups, scope, tiles
-    from app.dashboards.metrics import Ctx
+    from app.dashboards.window import Ctx
     from app.extensions import db
     from app.spotchecks import queries as spot_queries
     from app.spotchecks.models import Inspection

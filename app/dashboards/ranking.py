@@ -36,14 +36,7 @@ from app.archive.models import ArchiveEvent
 from app.core.clock import local_today
 from app.core.db import conditional_update, utcnow
 from app.core.errors import DomainError
-from app.dashboards.metrics import (
-    AUTHORITY_KINDS,
-    Ctx,
-    add_months,
-    first_practical_attempts,
-    first_theory_attempts,
-    local_midnight_utc,
-)
+from app.dashboards.exam_metrics import AUTHORITY_KINDS, first_practical_attempts, first_theory_attempts
 from app.dashboards.models import (
     Complaint,
     InstitutionScore,
@@ -53,6 +46,7 @@ from app.dashboards.models import (
     RecordEvent,
     Verdict,
 )
+from app.dashboards.window import Ctx, add_months, local_midnight_utc
 from app.exams.models import Attempt, Sitting
 from app.extensions import db
 from app.people.models import ReviewVerdict, Snapshot, SnapshotContext

@@ -25,8 +25,10 @@ import sqlalchemy as sa
 from app.archive.models import ArchiveEvent
 from app.certificates.models import Certificate
 from app.core.db import utcnow
-from app.dashboards.metrics import METRICS, Agg, Ctx
+from app.dashboards.metric_base import Agg
+from app.dashboards.metrics import METRICS
 from app.dashboards.models import ExitRecommendation, RefreshRun, RegionRollup, Rollup
+from app.dashboards.window import Ctx
 from app.exams.models import Attempt, PracticalAttempt
 from app.extensions import db
 from app.people.models import Employment, Snapshot

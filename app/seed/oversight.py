@@ -15,8 +15,8 @@ from datetime import datetime, timedelta
 from app.core.clock import local_today
 from app.core.db import utcnow
 from app.dashboards import alerts, complaints, exits, ranking, rollups
-from app.dashboards.metrics import add_months
 from app.dashboards.models import ComplaintSource, Verdict
+from app.dashboards.window import add_months
 from app.seed.activity import _user
 
 

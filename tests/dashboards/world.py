@@ -22,7 +22,7 @@ from app.archive.services import record_event
 from app.certificates.models import Certificate, CertKind, CertStatus
 from app.core.clock import local_today
 from app.core.db import utcnow
-from app.dashboards.metrics import add_months
+from app.dashboards.window import add_months
 from app.exams.models import Attempt, ExamKind, PracticalAttempt, PracticalSitting, Sitting
 from app.extensions import db
 from app.people.models import Employment, Person, Post, Snapshot, SnapshotContext
