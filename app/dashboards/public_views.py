@@ -10,7 +10,7 @@ from flask import abort, render_template
 
 from app.auth.access import public
 from app.dashboards import public_bp as bp
-from app.dashboards import ranking, replica
+from app.dashboards import ranking_publication, replica
 from app.dashboards.models import Ranking
 from app.extensions import db
 
@@ -19,7 +19,7 @@ from app.extensions import db
 @public
 def index():
     with replica.reading():
-        published = db.session.scalars(ranking.published_query().limit(200)).all()
+        published = db.session.scalars(ranking_publication.published_query().limit(200)).all()
         latest = published[0] if published else None
         return render_template("dashboards/rankings.html", published=published, ranking=latest)
 
@@ -31,5 +31,5 @@ def show(ranking_id: int):
         item = db.session.scalar(sa.select(Ranking).where(Ranking.id == ranking_id))
         if item is None:
             abort(404)
-        published = db.session.scalars(ranking.published_query().limit(200)).all()
+        published = db.session.scalars(ranking_publication.published_query().limit(200)).all()
         return render_template("dashboards/rankings.html", published=published, ranking=item)

@@ -9,7 +9,7 @@ from app.certificates import lifecycle
 from app.certificates import scope as cert_scope
 from app.certificates.models import Certificate
 from app.core.clock import local_today
-from app.dashboards import alerts, ranking, replica, scope, tiles
+from app.dashboards import alerts, ranking_publication, replica, scope, tiles
 from app.dashboards.models import ExitRecommendation, ExitState, InstitutionScore
 from app.extensions import db
 from app.home import bp, supervision
@@ -79,7 +79,7 @@ def index():
                 InstitutionScore.institution_id == user.institution_id, InstitutionScore.month == month
             )
         ).first()
-        context["held"] = ranking.open_hold(user.institution_id) is not None
+        context["held"] = ranking_publication.open_hold(user.institution_id) is not None
     elif page.sees_own_record:
         context.update(_worker(user))
         context["continuing"] = enrolment.continue_learning(user.person_id)
