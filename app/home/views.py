@@ -19,7 +19,8 @@ from app.people import scope as people_scope
 from app.people.models import Employment, Post
 from app.people.services import own_person
 from app.spotchecks.models import Finding, FindingState
-from app.training import enrolment, hours
+from app.training import hours
+from app.training.enrolment import continuing
 
 #: The figures a home page shows (the dashboard has them all).
 HOME_FIGURES = (
@@ -82,7 +83,7 @@ def index():
         context["held"] = ranking_publication.open_hold(user.institution_id) is not None
     elif page.sees_own_record:
         context.update(_worker(user))
-        context["continuing"] = enrolment.continue_learning(user.person_id)
+        context["continuing"] = continuing.continue_learning(user.person_id)
     return render_template(page.template, **context)
 
 

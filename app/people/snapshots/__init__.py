@@ -38,39 +38,8 @@ credit), ``reading``. Functions flush; the view or task commits.
 
 from app.people import messages as _messages  # noqa: F401  (registers the snapshot codes)
 
-# Short-lived: the names the views use, until they import the modules themselves.
-from app.people.snapshots.consent import consent_of, record_consent
+# Short-lived: the two names the people pages use (app/people/views.py), until they import the modules themselves.
 from app.people.snapshots.face_checks import checking_faces
-from app.people.snapshots.reading import (
-    consents_in,
-    flagged_counts,
-    own_snapshot,
-    own_snapshots,
-    review_counts,
-    snapshot_in,
-    snapshots_of,
-)
-from app.people.snapshots.reviews import review
-from app.people.snapshots.schedule import lesson_status, open_plan, plan_for, status
-from app.people.snapshots.settings import enabled
-from app.people.snapshots.taking import take
+from app.people.snapshots.reading import own_snapshot
 
-__all__ = [
-    "checking_faces",
-    "consent_of",
-    "consents_in",
-    "enabled",
-    "flagged_counts",
-    "lesson_status",
-    "open_plan",
-    "own_snapshot",
-    "own_snapshots",
-    "plan_for",
-    "record_consent",
-    "review",
-    "review_counts",
-    "snapshot_in",
-    "snapshots_of",
-    "status",
-    "take",
-]
+__all__ = ["checking_faces", "own_snapshot"]
