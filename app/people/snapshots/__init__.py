@@ -19,7 +19,7 @@ layer so that both may. The rules:
   face detection on (``ANPEI_FACE_DETECTOR``, ``app.people.faces.count_faces``: detection only, no identity), a
   picture that does not show exactly one face. Detection runs in the upload request (~0.12 s of CPU per 640 px
   frame, dlib releases the GIL): the learner hears why at once (docs/snapshots.md).
-* **Stored privately.** The upload is decoded and re-encoded by Pillow (``photos.decode_image``: bounded bytes and
+* **Stored privately.** The upload is decoded and re-encoded by Pillow (``images.decode_image``: bounded bytes and
   pixels), at most :data:`MAX_SIDE` px, stored under a random key (``snapshots/<person>/<random>.jpg``) and served
   only by a view after ``app.auth.policy.may_see_snapshots``.
 * **A checker flags, never refuses.** :func:`check_face` asks ``app.people.faces.compare`` (None while checking is
