@@ -1,6 +1,6 @@
 """The public 排名公告 (no login): the published monthly rankings of training institutions, by region and month.
 
-A published ranking is frozen (``app.dashboards.ranking.publish``) and names institutions and their figures only:
+A published ranking is frozen (``app.dashboards.ranking_publication.publish``) and names institutions and their figures only:
 no person's name, number or result, nothing about an institution under review but their count."""
 
 from __future__ import annotations
