@@ -151,7 +151,7 @@ def register(app: Flask) -> None:
     def set_authority_name(code: str, name: str):
         """The real name of jurisdiction CODE's 应急管理部门, printed as 签发机关 on the certificates it issues from now
         on ("" for the derived one: 江苏省 → 江苏省应急管理厅, 南京市 → 南京市应急管理局)."""
-        from app.people.models import Jurisdiction
+        from app.tenancy.models import Jurisdiction
 
         jurisdiction = db.session.scalars(sa.select(Jurisdiction).where(Jurisdiction.code == code)).first()
         if jurisdiction is None:
@@ -168,7 +168,7 @@ def register(app: Flask) -> None:
         (an IANA name such as Asia/Urumqi; "" for the platform default)."""
         from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-        from app.people.models import Jurisdiction
+        from app.tenancy.models import Jurisdiction
 
         if zone:
             try:
@@ -188,7 +188,7 @@ def register(app: Flask) -> None:
     def import_roster(path: Path, uscc: str):
         """Import a roster file (.xlsx/.csv) for one enterprise: every row or none."""
         from app.people import roster_import
-        from app.people.models import Enterprise
+        from app.tenancy.models import Enterprise
 
         enterprise = db.session.scalars(sa.select(Enterprise).where(Enterprise.uscc == uscc.strip().upper())).first()
         if enterprise is None:

@@ -24,5 +24,6 @@ from app.records import tasks as records_tasks  # noqa: F401  (registers Celery 
 from app.rules import models as rules_models  # noqa: F401
 from app.spotchecks import models as spotchecks_models  # noqa: F401
 from app.spotchecks import tasks as spotchecks_tasks  # noqa: F401  (registers Celery tasks)
+from app.tenancy import models as tenancy_models  # noqa: F401
 from app.training import models as training_models  # noqa: F401
 from app.training import tasks as training_tasks  # noqa: F401  (registers Celery tasks)

@@ -51,8 +51,9 @@ def seed(n: int) -> str:
     from app.core import crypto
     from app.extensions import db
     from app.people.identifiers import mask_id, ric_check_char
-    from app.people.models import Enterprise, Industry, Jurisdiction, Person
+    from app.people.models import Person
     from app.rules.seed import seed_reference
+    from app.tenancy.models import Enterprise, Industry, Jurisdiction
 
     seed_reference()
     province = Jurisdiction(code="320000", name="江苏省")

@@ -248,9 +248,9 @@ def bench_enterprise():
     """Reference data and one 高危 enterprise in 玄武区, inside the caller's app context (shared by the benches)."""
     from app.extensions import db
     from app.people.identifiers import uscc_check_char
-    from app.people.models import Industry, Jurisdiction
     from app.people.services import register_enterprise
     from app.rules.seed import seed_reference
+    from app.tenancy.models import Industry, Jurisdiction
 
     seed_reference()
     jurisdiction = Jurisdiction(code="320102", name="玄武区")

@@ -591,11 +591,11 @@ def run(app, url: str, n: dict, args) -> None:
     from app.certificates import compliance
     from app.core.clock import local_today
     from app.dashboards import ranking, rollups, scope, tiles
-    from app.dashboards.metrics import Ctx
+    from app.dashboards.window import Ctx
     from app.extensions import db
-    from app.people.models import Enterprise
     from app.spotchecks import queries as spot_queries
     from app.spotchecks.models import Inspection
+    from app.tenancy.models import Enterprise
 
     today = local_today()
     start = time.perf_counter()

@@ -61,14 +61,15 @@ def upload_costs(n: int) -> None:
     from PIL import Image
 
     from app.people import faces
-    from app.people.photos import decode_image, hash_distance, picture_hash
-    from app.people.snapshots.taking import MAX_PIXELS, MAX_SIDE
+    from app.people.images import decode_image
+    from app.people.photos import hash_distance, picture_hash
+    from app.people.snapshots.taking import MAX_SIDE
 
     uploads = frames(n)
     detector = faces.DlibDetector()
 
     def decoded(data):
-        image = decode_image(data, max_bytes=8 << 20, max_pixels=MAX_PIXELS, code="snapshot")
+        image = decode_image(data, max_bytes=8 << 20, code="snapshot")
         image.thumbnail((MAX_SIDE, MAX_SIDE), Image.Resampling.LANCZOS)
         return image
 

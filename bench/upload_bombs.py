@@ -111,7 +111,7 @@ def png(size: tuple[int, int]) -> bytes:
 
 def photo_check(data: bytes) -> str:
     from app.core.errors import DomainError
-    from app.people.photos import decode_image  # imported by main() already: not measured
+    from app.people.images import decode_image  # imported by main() already: not measured
 
     try:
         decode_image(data, max_bytes=5 * 1024 * 1024)

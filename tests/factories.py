@@ -8,8 +8,9 @@ from datetime import date
 from app.auth.models import Role, User
 from app.extensions import db
 from app.people.identifiers import ric_check_char, uscc_check_char
-from app.people.models import EmploymentType, Enterprise, IdType, Industry, Jurisdiction, Post, TrainingInstitution
+from app.people.models import EmploymentType, IdType, Post
 from app.people.services import PersonData, employ, register_enterprise
+from app.tenancy.models import Enterprise, Industry, Jurisdiction, TrainingInstitution
 
 _counter = itertools.count(1)
 

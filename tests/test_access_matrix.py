@@ -30,9 +30,10 @@ from app.auth.models import Role
 from app.exams.models import PracticalAttempt, PracticalExaminer, PracticalSignature, ScoreItem
 from app.extensions import db
 from app.people import faces, photos, roster_import
-from app.people.models import Employment, Enterprise, Person, Snapshot, SnapshotContext
+from app.people.models import Employment, Person, Snapshot, SnapshotContext
 from app.people.snapshots import face_checks, schedule, taking
 from app.rules.models import Operation, Rule
+from app.tenancy.models import Enterprise
 from app.training.models import (
     Attendance,
     AttendanceCorrection,

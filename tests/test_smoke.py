@@ -17,7 +17,7 @@ def test_isolation_canary_writes(factory):
 
 def test_isolation_canary_sees_empty_tables(app):
     from app.extensions import db
-    from app.people.models import Enterprise
+    from app.tenancy.models import Enterprise
 
     assert db.session.query(Enterprise).count() == 0
 

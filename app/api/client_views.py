@@ -18,7 +18,7 @@ from app.api.models import ApiCall, ApiClient, TenantKind, WebhookDelivery, Webh
 from app.auth.access import roles_required
 from app.core.errors import DomainError
 from app.extensions import db
-from app.people.models import Enterprise, Jurisdiction, TrainingInstitution
+from app.tenancy.models import Enterprise, Jurisdiction, TrainingInstitution
 
 
 @bp.route("/api-clients")

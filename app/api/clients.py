@@ -22,7 +22,7 @@ from app.core import crypto
 from app.core.db import conditional_update, utcnow
 from app.core.errors import DomainError
 from app.extensions import db
-from app.people.models import Enterprise, Jurisdiction, TrainingInstitution
+from app.tenancy.models import Enterprise, Jurisdiction, TrainingInstitution
 
 TOKEN_PREFIX = "anpei_"  # noqa: S105 — a public token prefix, not a secret
 SECRET_PREFIX = "whsec_"  # noqa: S105 — a public secret prefix, not a secret

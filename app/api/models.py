@@ -16,7 +16,7 @@ from sqlalchemy import orm as so
 from app.core.db import utcnow
 from app.core.enums import LabelledEnum, enum_column
 from app.extensions import db
-from app.people.models import Enterprise, Jurisdiction, TrainingInstitution
+from app.tenancy.models import Enterprise, Jurisdiction, TrainingInstitution
 
 
 class TenantKind(LabelledEnum):

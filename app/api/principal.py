@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from app.api.models import ApiClient, TenantKind
 from app.auth.models import Role
-from app.people.models import Enterprise, Jurisdiction, TrainingInstitution
+from app.tenancy.models import Enterprise, Jurisdiction, TrainingInstitution
 
 ROLE_OF = {
     TenantKind.JURISDICTION: Role.REGULATOR,

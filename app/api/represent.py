@@ -18,10 +18,11 @@ from app.certificates.models import Certificate, CertificateEvent
 from app.certificates.obligations import Obligation
 from app.core.clock import isoformat_local
 from app.exams.models import Attempt, PracticalAttempt
-from app.people.models import Employment, Enterprise, Person
+from app.people.models import Employment, Person
 from app.rules.book import RuleBook
 from app.spotchecks.models import Finding, Inspection, SpotCheckTicket, TicketState
 from app.spotchecks.tickets import ticket_secrets
+from app.tenancy.models import Enterprise
 from app.training.models import TrainingClass
 
 

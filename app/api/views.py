@@ -29,11 +29,12 @@ from app.exams import scope as exam_scope
 from app.exams.models import Attempt, AttemptState, PracticalAttempt
 from app.extensions import csrf, db
 from app.people import scope as people_scope
-from app.people.models import Employment, Enterprise, IdType, Person, Post
+from app.people.models import Employment, IdType, Person, Post
 from app.spotchecks import findings as rectification
 from app.spotchecks import inspections as inspecting
 from app.spotchecks import scope as spot_scope
 from app.spotchecks.models import Finding, Inspection
+from app.tenancy.models import Enterprise
 from app.training import classes as training_classes
 from app.training import hours
 from app.training import scope as training_scope

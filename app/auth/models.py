@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import secrets
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from flask import current_app
@@ -16,9 +15,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from app.core.db import TimestampMixin
 from app.core.enums import LabelledEnum, enum_column
 from app.extensions import db
-
-if TYPE_CHECKING:  # a user points at people rows by name: auth sits below people in the layers
-    from app.people.models import Enterprise, Jurisdiction, Person, TrainingInstitution
+from app.tenancy.models import Enterprise, Jurisdiction, TrainingInstitution
 
 
 class Role(LabelledEnum):
@@ -41,6 +38,8 @@ class User(UserMixin, TimestampMixin, db.Model):
     role: so.Mapped[Role] = so.mapped_column(enum_column(Role))
     #: The scope of the role: regulator → jurisdiction, enterprise admin → enterprise,
     #: institution → institution, worker → person. Exactly one is set (none for the platform admin).
+    #: The first three are ``app.tenancy`` rows (below auth); the person is ``app.people``'s (above it), so a worker's
+    #: person is a foreign key only, with no relationship: ``app.people.services.own_person(user)`` loads it.
     jurisdiction_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("people_jurisdictions.id"))
     enterprise_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("people_enterprises.id"))
     institution_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("people_institutions.id"))
@@ -57,7 +56,6 @@ class User(UserMixin, TimestampMixin, db.Model):
     jurisdiction: so.Mapped[Jurisdiction | None] = so.relationship()
     enterprise: so.Mapped[Enterprise | None] = so.relationship()
     institution: so.Mapped[TrainingInstitution | None] = so.relationship()
-    person: so.Mapped[Person | None] = so.relationship()
 
     def set_password(self, password: str) -> None:
         """Set the password and end every session of this user (a stolen cookie dies with the old password)."""

@@ -455,5 +455,5 @@ def home_page(user: User) -> HomePage:
         or (role is Role.ENTERPRISE and user.enterprise is not None),
         sees_enterprise_staff=role is Role.ENTERPRISE,
         sees_institution_score=role is Role.INSTITUTION and user.institution is not None,
-        sees_own_record=role is Role.WORKER and user.person is not None,
+        sees_own_record=role is Role.WORKER and user.person_id is not None,
     )

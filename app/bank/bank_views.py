@@ -25,8 +25,8 @@ from app.bank.models import Bank, BankQuestion
 from app.bank.queries import OPERATION_CODE, live_questions, question_index, tagged_for_operation
 from app.core.forms import choices
 from app.extensions import db
-from app.people.models import Jurisdiction
 from app.rules.queries import operation_choices
+from app.tenancy.models import Jurisdiction
 from question_bank import LEVELS, POSTS, template_xlsx, write_questions
 
 PAGE_SIZE = 50

@@ -10,7 +10,7 @@
 
 A district or county bureau never issues; it may still record a 违章 or propose a 暂扣 from an inspection
 (``app.certificates.decisions``). The 签发机关 printed on a card is the issuing jurisdiction's
-:attr:`~app.people.models.Jurisdiction.authority`.
+:attr:`~app.tenancy.models.Jurisdiction.authority`.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from app.certificates.models import CertKind, IssuingDelegation
 from app.core.errors import DomainError
 from app.extensions import db
-from app.people.models import Affiliation, Jurisdiction
+from app.tenancy.models import Affiliation, Jurisdiction
 
 
 def province_of(code: str) -> str:

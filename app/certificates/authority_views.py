@@ -21,7 +21,7 @@ from app.certificates.models import CertKind, IssuingDelegation
 from app.core.errors import DomainError
 from app.core.forms import LineField
 from app.extensions import db
-from app.people.models import Jurisdiction
+from app.tenancy.models import Jurisdiction
 
 
 class DelegationForm(FlaskForm):

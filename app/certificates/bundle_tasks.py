@@ -6,7 +6,7 @@ import logging
 
 from celery import shared_task
 
-from app.certificates import bundles
+from app.certificates import bundle_runs, bundle_zip, bundles
 from app.core.errors import DomainError
 from app.core.storage import storage
 from app.extensions import db
@@ -23,30 +23,30 @@ def build_bundle(self, bundle_id: int) -> str:
     done, failed or expired is left alone. It first removes the partial ZIPs of runs that lost their bundle. A
     refusal (too many, too big, requester gone) or an unexpected error is recorded on the bundle.
     """
-    token = bundles.claim(bundle_id)
+    token = bundle_runs.claim(bundle_id)
     db.session.commit()
     if token is None:
-        if bundles.busy(bundle_id):
+        if bundle_runs.busy(bundle_id):
             db.session.rollback()
-            raise self.retry(countdown=bundles.stall_after().total_seconds())
+            raise self.retry(countdown=bundle_runs.stall_after().total_seconds())
         return "skipped"
-    bundles.sweep_workdirs()
+    bundle_zip.sweep_workdirs()
     try:
-        for _done in bundles.build(bundle_id, token):
+        for _done in bundle_zip.build(bundle_id, token):
             db.session.commit()
-    except bundles.Superseded:
+    except bundle_runs.Superseded:
         db.session.rollback()
         log.info("bundle %s: taken over by another run", bundle_id)
         return "superseded"
     except DomainError as exc:
         db.session.rollback()
-        bundles.fail(bundle_id, token, exc.message)
+        bundle_runs.fail(bundle_id, token, exc.message)
         db.session.commit()
         return "failed"
     except Exception:
         db.session.rollback()
         log.exception("bundle %s failed", bundle_id)
-        bundles.fail(bundle_id, token, DomainError("cert.bundle_failed").message)
+        bundle_runs.fail(bundle_id, token, DomainError("cert.bundle_failed").message)
         db.session.commit()
         return "failed"  # recorded and logged; raising would only fail the request that ran it in-process
     return "done"
@@ -58,7 +58,7 @@ def expire_bundles() -> int:
     runs that lost their bundle are removed."""
     keys = bundles.expire()
     db.session.commit()
-    bundles.sweep_workdirs()
+    bundle_zip.sweep_workdirs()
     for key in keys:
         storage().delete(key)
     return len(keys)

@@ -36,8 +36,9 @@ from app.core.clock import local_today
 from app.core.errors import DomainError
 from app.exams.models import Attempt, Sitting
 from app.extensions import db
-from app.people.models import Enterprise, Person, Post, TrainingInstitution
+from app.people.models import Person, Post
 from app.rules.queries import rule_value
+from app.tenancy.models import Enterprise, TrainingInstitution
 from app.training import classes
 from app.training.models import Enrolment, TrainingClass
 

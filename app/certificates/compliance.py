@@ -23,8 +23,9 @@ from app.certificates.models import DATED, HOLDS, LIVE, Certificate, CertKind, C
 from app.certificates.obligations import Obligation
 from app.core.clock import local_today
 from app.extensions import db
-from app.people.models import HIGH_RISK_INDUSTRIES, Employment, Enterprise, Post
+from app.people.models import Employment, Post
 from app.rules.queries import rule_value
+from app.tenancy.models import HIGH_RISK_INDUSTRIES, Enterprise
 
 MANAGER_POSTS = (Post.PRINCIPAL, Post.SAFETY_MANAGER)
 

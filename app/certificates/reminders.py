@@ -22,8 +22,9 @@ from app.certificates.models import HOLDS, Certificate, Notice
 from app.certificates.status_sql import status_expr
 from app.core.db import conditional_update, insert_on_conflict, utcnow
 from app.extensions import db
-from app.people.models import Employment, Jurisdiction
+from app.people.models import Employment
 from app.rules.queries import rule_book, rule_case
+from app.tenancy.models import Jurisdiction
 
 
 def recipients(cert: Certificate) -> list[int]:

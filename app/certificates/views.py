@@ -20,7 +20,6 @@ from app.certificates import (
     bundle_tasks,
     bundles,
     decisions,
-    issuing,
     lifecycle,
     notice_text,
     reminders,
@@ -32,6 +31,7 @@ from app.certificates import class_views as _class_views  # noqa: F401  (培训�
 from app.certificates import compliance as compliance_queries
 from app.certificates import scope as cert_scope
 from app.certificates.forms import DecisionForm, IssueForm, ReissueForm, ReviewForm
+from app.certificates.issuing import bulk, issuers, numbering, subjects
 from app.certificates.models import BundleState, Certificate, CertificateBundle, CertKind, CertStatus, RevocationGround
 from app.certificates.status_sql import status_expr
 from app.core.celery import enqueue_after_commit
@@ -44,7 +44,8 @@ from app.exams.models import Attempt
 from app.extensions import db
 from app.people import scope as people_scope
 from app.people.access_views import record_access
-from app.people.models import AccessKind, Enterprise, Person
+from app.people.models import AccessKind, Person
+from app.tenancy.models import Enterprise
 
 STAFF = (Role.ADMIN, Role.REGULATOR, Role.ENTERPRISE, Role.INSTITUTION)
 
@@ -213,16 +214,16 @@ def reissue(cert_id: int):
 def issue(sitting_id: int):
     """Issue certificates to a sitting's passed candidates: everyone eligible, refusals listed with reasons."""
     sitting = exam_scope.get_sitting_or_404(current_user, sitting_id)
-    outcomes = issuing.preview(sitting)
+    outcomes = bulk.preview(sitting)
     subject_kind = _subject_kind(outcomes)
-    may_issue = subject_kind is not None and issuing.may_issue_for(current_user, sitting, outcomes)
+    may_issue = subject_kind is not None and issuers.may_issue_for(current_user, sitting, outcomes)
     form = IssueForm()
     form.attempts.choices = [(o.attempt.id, o.attempt.person.name) for o in outcomes if o.refusal is None]
     if request.method == "POST":
         if not may_issue:
             abort(403)
         if form.validate_on_submit():
-            result = issuing.issue_bulk(sitting, actor=current_user, attempt_ids=form.attempts.data or [])
+            result = bulk.issue_bulk(sitting, actor=current_user, attempt_ids=form.attempts.data or [])
             if result.issued:
                 enqueue_after_commit(tasks.render_pending, [c.id for c in result.issued])
             db.session.commit()
@@ -244,7 +245,7 @@ def issue(sitting_id: int):
 def _subject_kind(outcomes) -> CertKind | None:
     for outcome in outcomes:
         try:
-            return issuing.subject_for(outcome.attempt).kind
+            return subjects.subject_for(outcome.attempt).kind
         except DomainError:
             continue
     return None
@@ -272,7 +273,7 @@ def pdf(cert_id: int):
 @bp.app_template_filter("cert_masked")
 def cert_masked(number: str) -> str:
     """A 证号 as shown to who may not see the holder's full ID number (a 特种作业操作证's number embeds it)."""
-    return issuing.masked_number(number)
+    return numbering.masked_number(number)
 
 
 # ---------------------------------------------------------------- 持证上岗
@@ -318,7 +319,7 @@ def compliance_xlsx(enterprise_id: int):
                 e.post.label,
                 e.operation_code or "",
                 c.kind.label if c else "",
-                issuing.masked_number(c.number) if c else "",
+                numbering.masked_number(c.number) if c else "",
                 c.valid_to.isoformat() if c else "",
                 f"{line.obligation.duty.label} {line.obligation.due_on.isoformat()}" if line.obligation else "",
                 line.status.label if line.status else (_("无证（任职超过6个月）") if line.overdue else _("无证")),

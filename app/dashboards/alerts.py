@@ -37,12 +37,13 @@ from app.bank.models import BankImport, ImportState
 from app.certificates import notice_text, reminders
 from app.certificates.models import Notice
 from app.core.db import conditional_update, first_row, insert_on_conflict, utcnow
-from app.dashboards.metrics import month_start
 from app.dashboards.models import Alert, ExitRecommendation, ExitState, Rollup
+from app.dashboards.window import month_start
 from app.exams.models import Attempt, Sitting
 from app.extensions import db
-from app.people.models import Enterprise, ImportBatch, Jurisdiction, Person, Snapshot, SnapshotContext
+from app.people.models import ImportBatch, Person, Snapshot, SnapshotContext
 from app.spotchecks.models import Finding, FindingState
+from app.tenancy.models import Enterprise, Jurisdiction
 from app.training.models import TrainingClass
 
 #: A finding is alerted this many days before its deadline.

@@ -21,7 +21,7 @@ from app.core.errors import DomainError
 from app.core.storage import storage
 from app.dashboards.models import Complaint, ComplaintDocument, ComplaintSource, RecordEvent, Verdict
 from app.extensions import db
-from app.people.models import Enterprise, TrainingInstitution
+from app.tenancy.models import Enterprise, TrainingInstitution
 
 #: What a document may be, by its first bytes (the name and the browser's type are not trusted).
 SIGNATURES = {

@@ -18,8 +18,8 @@ import sqlalchemy as sa
 from app.archive.services import record_event
 from app.core.db import conditional_update, insert_on_conflict, utcnow
 from app.core.errors import DomainError
-from app.dashboards.metrics import add_months
 from app.dashboards.models import ExitAction, ExitRecommendation, ExitState
+from app.dashboards.window import add_months
 from app.extensions import db
 from app.rules.queries import cached_book
 from app.spotchecks.models import Inspection, SpotCheckTicket, TicketState

@@ -8,8 +8,9 @@ import sqlalchemy as sa
 from app.certificates.models import CertKind
 from app.exams.models import ExamKind
 from app.extensions import db
-from app.people.models import Industry, Post, SnapshotContext
+from app.people.models import Post, SnapshotContext
 from app.rules.models import Operation
+from app.tenancy.models import Industry
 
 
 def operation_names() -> dict[str, str]:

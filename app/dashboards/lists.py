@@ -23,14 +23,18 @@ from app.certificates.status_sql import next_due_expr, status_expr
 from app.core.clock import format_local
 from app.core.errors import DomainError
 from app.dashboards import labels, scope
-from app.dashboards.metrics import METRICS, Ctx, Retraining, current_staff
+from app.dashboards.metric_base import current_staff
+from app.dashboards.metrics import METRICS
 from app.dashboards.models import ExitRecommendation
 from app.dashboards.scope import Place
+from app.dashboards.staff_metrics import Retraining
 from app.dashboards.tiles import FIGURES
+from app.dashboards.window import Ctx
 from app.exams.models import Attempt, PracticalAttempt
 from app.extensions import db
-from app.people.models import Employment, Enterprise, Person, Snapshot
+from app.people.models import Employment, Person, Snapshot
 from app.spotchecks.models import Finding, SpotCheckTicket
+from app.tenancy.models import Enterprise
 
 #: Rows an xlsx export holds at most (the file says so when there were more).
 EXPORT_MAX = 50_000

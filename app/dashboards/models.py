@@ -13,7 +13,8 @@ from app.auth.models import User
 from app.core.db import TimestampMixin, utcnow
 from app.core.enums import LabelledEnum, enum_column
 from app.extensions import db
-from app.people.models import Enterprise, Person, TrainingInstitution
+from app.people.models import Person
+from app.tenancy.models import Enterprise, TrainingInstitution
 
 # ---------------------------------------------------------------- rollups (app/dashboards/rollups.py)
 

@@ -21,14 +21,15 @@ from app.auth.access import roles_required
 from app.auth.models import Role
 from app.core.clock import format_local, local_today
 from app.core.errors import DomainError
-from app.dashboards import bp, complaints, ranking, scope
+from app.dashboards import bp, complaints, ranking, ranking_components, ranking_publication, scope
 from app.dashboards.forms import HoldForm, PublishForm
 from app.dashboards.models import Complaint, ComplaintSource, InstitutionScore, Ranking, RankingEntry, Verdict
 from app.dashboards.scope import Place
 from app.exams.models import Attempt, PracticalAttempt
 from app.extensions import db
-from app.people.models import Person, Snapshot, TrainingInstitution
+from app.people.models import Person, Snapshot
 from app.spotchecks.models import SpotCheckTicket
+from app.tenancy.models import TrainingInstitution
 
 SUPERVISORS = (Role.ADMIN, Role.REGULATOR)
 
@@ -57,7 +58,7 @@ def _record_context(institution: TrainingInstitution) -> dict:
     return {
         "institution": institution,
         "history": ranking.scores_of(institution.id),
-        "hold": ranking.open_hold(institution.id),
+        "hold": ranking_publication.open_hold(institution.id),
         "events": complaints.events_of(institution_id=institution.id),
         "complaints": db.session.scalars(
             sa.select(Complaint).where(Complaint.institution_id == institution.id).order_by(Complaint.id.desc())
@@ -99,8 +100,8 @@ def institutions():
         )
         .order_by(TrainingInstitution.name)
     ).all()
-    entries = ranking.rank_entries([(inst, s) for inst, s in rows if s is not None])
-    held = {h for h in (ranking.open_hold(inst.id) for inst, _s in rows) if h is not None}
+    entries = ranking_publication.rank_entries([(inst, s) for inst, s in rows if s is not None])
+    held = {h for h in (ranking_publication.open_hold(inst.id) for inst, _s in rows) if h is not None}
     return render_template(
         "dashboards/institutions.html",
         entries=entries,
@@ -141,7 +142,7 @@ def institution_hold(institution_id: int):
     try:
         if not form.validate_on_submit():
             raise DomainError("ranking.reason_required")
-        ranking.hold(institution, form.reason.data, actor=current_user)
+        ranking_publication.hold(institution, form.reason.data, actor=current_user)
     except DomainError as exc:
         db.session.rollback()
         flash(exc.message, "error")
@@ -156,7 +157,7 @@ def institution_hold(institution_id: int):
 def institution_lift(institution_id: int):
     institution = _supervised(institution_id)
     try:
-        ranking.lift(institution, actor=current_user)
+        ranking_publication.lift(institution, actor=current_user)
     except DomainError as exc:
         db.session.rollback()
         flash(exc.message, "error")
@@ -176,7 +177,7 @@ def ranking_publish():
         return redirect(url_for("dashboards.institutions"))
     month = date.fromisoformat(form.month.data + "-01")
     try:
-        item = ranking.publish(current_user.jurisdiction, month, actor=current_user)
+        item = ranking_publication.publish(current_user.jurisdiction, month, actor=current_user)
     except DomainError as exc:
         db.session.rollback()
         flash(exc.message, "error")
@@ -246,8 +247,8 @@ COMPONENT_TITLES = {
 
 def _component_page(institution: TrainingInstitution, key: str) -> tuple[list[str], list[list], int, int]:
     """(columns, rows, total, hits) of one component of this month's score."""
-    ctx = ranking.ranking_ctx(local_today().replace(day=1))
-    sub = ranking.component_rows(ctx, key).subquery()
+    ctx = ranking_components.ranking_ctx(local_today().replace(day=1))
+    sub = ranking_components.component_rows(ctx, key).subquery()
     found = db.session.execute(
         sa.select(sub.c.ref_id, sub.c.person_id, sub.c.hit)
         .where(sub.c.institution_id == institution.id)
@@ -343,7 +344,7 @@ def institution_rows(institution_id: int):
     """The rows behind one figure of an institution's score (``?component=``), as a page or (``?xlsx=1``) a file."""
     institution = scope.get_institution_or_404(current_user, institution_id)
     key = request.args.get("component") or "theory"
-    if key not in ranking.COUNTED:
+    if key not in ranking_components.COUNTED:
         abort(404)
     columns, rows, total, hits = _component_page(institution, key)
     title = str(COMPONENT_TITLES[key])

@@ -19,7 +19,7 @@ from app.dashboards.forms import ComplaintForm, DocumentForm, ExitActForm, NoteF
 from app.dashboards.models import Complaint, ComplaintSource, ExitAction, ExitRecommendation, ExitState, Verdict
 from app.extensions import db
 from app.people import scope as people_scope
-from app.people.models import Enterprise, TrainingInstitution
+from app.tenancy.models import Enterprise, TrainingInstitution
 
 # ---------------------------------------------------------------- the bell
 

@@ -25,12 +25,15 @@ import sqlalchemy as sa
 from app.archive.models import ArchiveEvent
 from app.certificates.models import Certificate
 from app.core.db import utcnow
-from app.dashboards.metrics import METRICS, Agg, Ctx
+from app.dashboards.metric_base import Agg
+from app.dashboards.metrics import METRICS
 from app.dashboards.models import ExitRecommendation, RefreshRun, RegionRollup, Rollup
+from app.dashboards.window import Ctx
 from app.exams.models import Attempt, PracticalAttempt
 from app.extensions import db
-from app.people.models import Employment, Enterprise, Snapshot
+from app.people.models import Employment, Snapshot
 from app.spotchecks.models import Finding, Inspection, SpotCheckTicket
+from app.tenancy.models import Enterprise
 from app.training.models import Attendance
 
 log = logging.getLogger(__name__)

@@ -33,7 +33,7 @@ from app.auth.scope import NOWHERE, one_or_404, region_prefix
 from app.dashboards.models import Complaint, ComplaintDocument, ExitRecommendation
 from app.extensions import db
 from app.people import scope as people_scope
-from app.people.models import Enterprise, Jurisdiction, TrainingInstitution
+from app.tenancy.models import Enterprise, Jurisdiction, TrainingInstitution
 
 LEVELS = ("nation", "province", "city", "district", "enterprise", "institution")
 

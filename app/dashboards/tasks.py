@@ -10,7 +10,7 @@ from flask import current_app
 
 from app.core.clock import local_today, utcnow
 from app.dashboards import rollups
-from app.dashboards.metrics import Ctx
+from app.dashboards.window import Ctx
 from app.extensions import db
 
 log = logging.getLogger(__name__)
@@ -47,7 +47,7 @@ def refresh_changed() -> int:
 def compute_scores() -> int:
     """Nightly: every institution's 动态积分 of this month, and of last month as of its last day (its final row)."""
     from app.dashboards import ranking
-    from app.dashboards.metrics import add_months
+    from app.dashboards.window import add_months
 
     today = local_today()
     rows = ranking.compute(add_months(today, -1), today)

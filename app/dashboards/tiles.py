@@ -18,11 +18,12 @@ from flask_babel import lazy_gettext as _l
 from app.auth.models import User
 from app.core.clock import local_today
 from app.dashboards import rollups, scope
-from app.dashboards.metrics import METRICS, Ctx
+from app.dashboards.metrics import METRICS
 from app.dashboards.models import RegionRollup, Rollup
 from app.dashboards.scope import Place
+from app.dashboards.window import Ctx
 from app.extensions import db
-from app.people.models import HIGH_RISK_INDUSTRIES, Enterprise, Jurisdiction
+from app.tenancy.models import HIGH_RISK_INDUSTRIES, Enterprise, Jurisdiction
 
 TODAY = _l("今天")
 WINDOW = _l("截至今天的最近12个月（含本月）")

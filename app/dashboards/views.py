@@ -19,8 +19,8 @@ from app.core.pdf import render_pdf
 from app.dashboards import bp, charts, labels, lists, replica, scope, tiles
 from app.dashboards import ranking_views as _ranking_views  # noqa: F401  (动态积分, holds, publishing: its routes)
 from app.dashboards import record_views as _record_views  # noqa: F401  (complaints, 退出, alerts: their routes)
-from app.dashboards.metrics import Ctx
 from app.dashboards.tiles import FIGURES, TILES
+from app.dashboards.window import Ctx
 
 VIEWERS = (Role.ADMIN, Role.REGULATOR, Role.ENTERPRISE, Role.INSTITUTION)
 

@@ -14,16 +14,19 @@ from app.auth.scope import STAFF
 from app.core.db import utcnow
 from app.core.errors import DomainError
 from app.core.storage import send_stored
-from app.exams import attempts, bp, queries
+from app.exams import bp, queries
 from app.exams import scope as exam_scope
+from app.exams.attempts import supervision
 from app.exams.forms import ExtendForm
 from app.exams.models import Attempt
 from app.extensions import db
-from app.people import snapshots
 from app.people.access_views import record_access
 from app.people.models import AccessKind, SnapshotContext
 from app.people.scope import reaches_person, sees_full_record
 from app.people.snapshot_views import review_from_form
+from app.people.snapshots import reading as snapshot_reading
+from app.people.snapshots import schedule as snapshot_schedule
+from app.people.snapshots.consent import consent_of
 
 
 @bp.route("/attempts/<int:attempt_id>/detail", methods=["GET", "POST"])
@@ -37,7 +40,7 @@ def attempt_detail(attempt_id: int):
         if not organise:
             abort(403)
         try:
-            attempts.extend_time(attempt, form.minutes.data, form.reason.data, current_user)
+            supervision.extend_time(attempt, form.minutes.data, form.reason.data, current_user)
         except DomainError as exc:
             db.session.rollback()
             flash(exc.message, "error")
@@ -56,10 +59,10 @@ def attempt_detail(attempt_id: int):
         can_organise=organise,
         now=utcnow(),
         show_snapshots=show_snapshots,
-        snapshots=snapshots.snapshots_of(attempt.person_id, SnapshotContext.EXAM, [attempt.id])
+        snapshots=snapshot_reading.snapshots_of(attempt.person_id, SnapshotContext.EXAM, [attempt.id])
         if show_snapshots
         else [],
-        snapshot_consent=snapshots.consent_of(attempt.person_id, SnapshotContext.EXAM, attempt.sitting_id),
+        snapshot_consent=consent_of(attempt.person_id, SnapshotContext.EXAM, attempt.sitting_id),
         snapshot_status=_attempt_snapshot_status(attempt) if show_snapshots else None,
         may_review=may_review,
     )
@@ -79,11 +82,11 @@ def _may_review_attempt_snapshots(attempt: Attempt) -> bool:
 
 def _attempt_snapshot_status(attempt: Attempt):
     """How many snapshots were due so far (up to the hand-in) and how many were taken."""
-    plan = snapshots.plan_for(attempt.person_id, SnapshotContext.EXAM, attempt.id)
+    plan = snapshot_schedule.plan_for(attempt.person_id, SnapshotContext.EXAM, attempt.id)
     if plan is None:
         return None
     end = attempt.submitted_at or min(utcnow(), attempt.deadline)
-    return snapshots.status(plan, max(end, plan.started_at))
+    return snapshot_schedule.status(plan, max(end, plan.started_at))
 
 
 def _attempt_for_snapshots(attempt_id: int) -> Attempt:
@@ -109,7 +112,7 @@ def attempt_photo(attempt_id: int):
 def attempt_snapshot_file(attempt_id: int, exam_snapshot_id: int):
     """One snapshot of the attempt, after the policy check (there is no other way to it)."""
     attempt = _attempt_for_snapshots(attempt_id)
-    snapshot = snapshots.snapshot_in(exam_snapshot_id, SnapshotContext.EXAM, attempt.id)
+    snapshot = snapshot_reading.snapshot_in(exam_snapshot_id, SnapshotContext.EXAM, attempt.id)
     if snapshot is None:
         abort(404)
     record_access(current_user, snapshot.person_id, AccessKind.SNAPSHOT, ref_id=snapshot.id)
@@ -123,7 +126,7 @@ def attempt_snapshot_review(attempt_id: int, exam_snapshot_id: int):
     attempt = _attempt_for_snapshots(attempt_id)
     if not _may_review_attempt_snapshots(attempt):
         abort(403)
-    snapshot = snapshots.snapshot_in(exam_snapshot_id, SnapshotContext.EXAM, attempt.id)
+    snapshot = snapshot_reading.snapshot_in(exam_snapshot_id, SnapshotContext.EXAM, attempt.id)
     if snapshot is None:
         abort(404)
     review_from_form(snapshot)

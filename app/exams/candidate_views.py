@@ -14,14 +14,18 @@ from app.auth.models import Role
 from app.bank import queries as bank_queries
 from app.core.db import utcnow
 from app.core.errors import DomainError
-from app.exams import attempts, bp, makeups, page_views, queries
+from app.exams import bp, makeups, page_views, queries
 from app.exams import scope as exam_scope
+from app.exams.attempts import starting
 from app.exams.forms import StartForm
 from app.exams.models import Attempt, AttemptState
 from app.extensions import db
-from app.people import snapshots
 from app.people.models import SnapshotContext
 from app.people.snapshot_views import consent_from_form, upload_json
+from app.people.snapshots import reading as snapshot_reading
+from app.people.snapshots import schedule as snapshot_schedule
+from app.people.snapshots import settings as snapshot_settings
+from app.people.snapshots.consent import consent_of
 from question_bank import Paper
 
 
@@ -46,12 +50,12 @@ def mine():
 @roles_required(Role.WORKER)
 def start(sitting_id: int):
     sitting = exam_scope.get_candidate_sitting_or_404(current_user, sitting_id)
-    if request.method == "GET" and (existing := attempts.find_attempt(sitting, current_user.person_id)) is not None:
+    if request.method == "GET" and (existing := starting.find_attempt(sitting, current_user.person_id)) is not None:
         return redirect(url_for("exams.attempt_page", attempt_id=existing.id))
     form = StartForm()
     if form.validate_on_submit():
         try:
-            attempt = attempts.start_or_resume(
+            attempt = starting.start_or_resume(
                 sitting,
                 current_user.person_id,
                 ip=request.remote_addr or "",
@@ -78,19 +82,19 @@ def attempt_page(attempt_id: int):
     if attempt.state is AttemptState.GRADED:
         return redirect(url_for("exams.attempt_result", attempt_id=attempt.id))
     snapshot = None
-    if attempt.is_open and snapshots.enabled(SnapshotContext.EXAM):
+    if attempt.is_open and snapshot_settings.enabled(SnapshotContext.EXAM):
         now = utcnow()
-        plan = snapshots.plan_for(attempt.person_id, SnapshotContext.EXAM, attempt.id)
+        plan = snapshot_schedule.plan_for(attempt.person_id, SnapshotContext.EXAM, attempt.id)
         if plan is None:  # drawn once per attempt, when its page first opens
             span = (attempt.deadline - now).total_seconds()
-            plan = snapshots.open_plan(
+            plan = snapshot_schedule.open_plan(
                 attempt.person_id, SnapshotContext.EXAM, attempt.id, span_seconds=span, now=now, keep=True
             )
             db.session.commit()
-        consent = snapshots.consent_of(attempt.person_id, SnapshotContext.EXAM, attempt.sitting_id)
+        consent = consent_of(attempt.person_id, SnapshotContext.EXAM, attempt.sitting_id)
         snapshot = {
             "consent": consent,
-            "due": consent is True and snapshots.status(plan, now).due,
+            "due": consent is True and snapshot_schedule.status(plan, now).due,
             "url": url_for("exams.attempt_snapshot", attempt_id=attempt.id),
             "consent_url": url_for("exams.attempt_snapshot_consent", attempt_id=attempt.id),
         }
@@ -123,10 +127,10 @@ def attempt_snapshot(attempt_id: int):
     """GET: whether a snapshot is due now. POST: a due snapshot (the JPEG is the request body)."""
     attempt = exam_scope.get_own_attempt_or_404(current_user, attempt_id)
     now = utcnow()
-    plan = snapshots.plan_for(attempt.person_id, SnapshotContext.EXAM, attempt.id)
-    consent = snapshots.consent_of(attempt.person_id, SnapshotContext.EXAM, attempt.sitting_id)
+    plan = snapshot_schedule.plan_for(attempt.person_id, SnapshotContext.EXAM, attempt.id)
+    consent = consent_of(attempt.person_id, SnapshotContext.EXAM, attempt.sitting_id)
     if request.method == "GET":
-        due = plan is not None and consent is True and attempt.is_open and snapshots.status(plan, now).due
+        due = plan is not None and consent is True and attempt.is_open and snapshot_schedule.status(plan, now).due
         return jsonify(due=due)
     refusal = None
     if consent is not True:
@@ -187,7 +191,7 @@ def attempt_result(attempt_id: int):
         review = _review(attempt) if withheld is None else None
     own = None
     if policy.may_see_own_snapshots(current_user, attempt.person_id):
-        own = snapshots.own_snapshots(attempt.person_id, SnapshotContext.EXAM, attempt.id)
+        own = snapshot_reading.own_snapshots(attempt.person_id, SnapshotContext.EXAM, attempt.id)
     return render_template(
         "exams/result.html",
         caps=policy.result_page(current_user),

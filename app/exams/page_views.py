@@ -14,7 +14,8 @@ from app.auth.access import lean_connection
 from app.core.db import utcnow
 from app.core.errors import DomainError, json_error, json_object
 from app.core.templating import json_script
-from app.exams import attempts, queries
+from app.exams import queries
+from app.exams.attempts import autosave, grading, supervision
 from app.exams.models import Attempt
 from app.extensions import db
 
@@ -56,7 +57,7 @@ def answer_json(attempt: Attempt):
     now = utcnow()
     try:
         data = json_object()
-        saved = attempts.save_answer(
+        saved = autosave.save_answer(
             attempt, data.get("position"), data.get("response"), data.get("seq"), now, flagged=bool(data.get("flagged"))
         )
     except DomainError as exc:
@@ -79,7 +80,7 @@ def own_answer_json(attempt_id: int, person_id: int | None):
     if person_id is None:
         return None
     conn = lean_connection()
-    saved = attempts.save_own_answer(conn, attempt_id, person_id, data, utcnow())
+    saved = autosave.save_own_answer(conn, attempt_id, person_id, data, utcnow())
     if saved is None:
         return None
     conn.commit()
@@ -91,14 +92,14 @@ def own_answer_json(attempt_id: int, person_id: int | None):
 def focus_json(attempt: Attempt):
     """POST {event} → {focus_losses}: the page lost focus or was hidden (tab switch, another app)."""
     data = json_object()
-    count = attempts.record_focus_loss(attempt, utcnow(), kind=str(data.get("event") or "hidden"))
+    count = supervision.record_focus_loss(attempt, utcnow(), kind=str(data.get("event") or "hidden"))
     db.session.commit()
     return jsonify(focus_losses=count)
 
 
 def submit_json(attempt: Attempt, *, by=None):
     """POST → the graded state; the same answer for every repeat (exactly-once submission)."""
-    attempt = attempts.submit(attempt, utcnow(), by=by)
+    attempt = grading.submit(attempt, utcnow(), by=by)
     db.session.commit()
     return jsonify(
         attempt=attempt.id,

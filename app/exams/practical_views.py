@@ -20,7 +20,7 @@ from app.core.db import utcnow
 from app.core.errors import DomainError
 from app.core.forms import choices
 from app.core.templating import format_score
-from app.exams import practical, practical_sheets
+from app.exams import practical_sheets
 from app.exams import scope as exam_scope
 from app.exams.forms import (
     PracticalCandidatesForm,
@@ -30,6 +30,11 @@ from app.exams.forms import (
     WithdrawForm,
 )
 from app.exams.models import Attempt, PracticalAttempt, PracticalSitting, ScoreSheet
+from app.exams.practical import candidates as practical_candidates
+from app.exams.practical import outcomes as practical_outcomes
+from app.exams.practical import reading as practical_reading
+from app.exams.practical import scoring as practical_scoring
+from app.exams.practical import sittings as practical_sittings
 from app.extensions import db
 from app.people.access_views import record_access
 from app.people.models import AccessKind, Person
@@ -46,7 +51,7 @@ def my_practicals_for_current_user():
     """The worker's practical exams for their exam list (templates/exams/_my_exams.html)."""
     if not policy.is_own_candidate(current_user):
         return []
-    return practical.my_practicals(current_user.person_id, local_today())
+    return practical_reading.my_practicals(current_user.person_id, local_today())
 
 
 def _examiner_label(user) -> str:
@@ -93,13 +98,13 @@ def new_sitting():
     form = PracticalSittingForm()
     form.operation_code.choices = choices(operation_choices())
     form.examiner_ids.choices = choices(
-        (u.id, _examiner_label(u)) for u in practical.examiner_choices(current_user.jurisdiction.code)
+        (u.id, _examiner_label(u)) for u in practical_sittings.examiner_choices(current_user.jurisdiction.code)
     )
     if request.method == "GET":
         form.exam_on.data = local_today() + timedelta(days=7)
     if form.validate_on_submit():
         try:
-            sitting = practical.create_sitting(
+            sitting = practical_sittings.create_sitting(
                 title=form.title.data or "",
                 operation_code=form.operation_code.data,
                 site_name=form.site_name.data,
@@ -133,14 +138,14 @@ def _persons_in_scope() -> sa.Select:
 def sitting(practical_sitting_id: int):
     sitting = exam_scope.get_practical_sitting_or_404(current_user, practical_sitting_id)
     today = local_today()
-    rows = practical.candidate_rows(sitting, today)
+    rows = practical_reading.candidate_rows(sitting, today)
     organise = policy.may_organise_practical(current_user, sitting)
     enrolled = {r.attempt.person_id for r in rows}
     candidates = []
     if organise:
         candidates = [
             (person, theory)
-            for person, theory in practical.theory_candidates(
+            for person, theory in practical_reading.theory_candidates(
                 sitting.operation_code, sitting.exam_on, _persons_in_scope()
             )
             if person.id not in enrolled
@@ -149,7 +154,7 @@ def sitting(practical_sitting_id: int):
     if organise and not any(r.signatures for r in rows):
         examiner_form = PracticalExaminersForm()
         examiner_form.examiner_ids.choices = choices(
-            (u.id, _examiner_label(u)) for u in practical.examiner_choices(sitting.region_code)
+            (u.id, _examiner_label(u)) for u in practical_sittings.examiner_choices(sitting.region_code)
         )
         examiner_form.examiner_ids.data = sitting.examiner_ids
     return render_template(
@@ -186,7 +191,7 @@ def add_candidates(practical_sitting_id: int):
         db.session.scalars(sa.select(Person.id).where(Person.id.in_(wanted), Person.id.in_(_persons_in_scope())))
     )
     try:
-        added = practical.add_candidates(sitting, [i for i in wanted if i in reachable], actor=current_user)
+        added = practical_candidates.add_candidates(sitting, [i for i in wanted if i in reachable], actor=current_user)
     except DomainError as exc:
         db.session.rollback()
         flash(exc.message, "error")
@@ -204,7 +209,7 @@ def set_examiners(practical_sitting_id: int):
     if not form.validate_on_submit():
         abort(400)
     try:
-        practical.set_examiners(sitting, form.examiner_ids.data or [])
+        practical_sittings.set_examiners(sitting, form.examiner_ids.data or [])
     except DomainError as exc:
         db.session.rollback()
         flash(exc.message, "error")
@@ -223,7 +228,7 @@ def withdraw(practical_attempt_id: int):
         abort(403)
     form = WithdrawForm()
     try:
-        practical.withdraw(attempt, form.withdraw_reason.data or "")
+        practical_candidates.withdraw(attempt, form.withdraw_reason.data or "")
     except DomainError as exc:
         db.session.rollback()
         flash(exc.message, "error")
@@ -251,7 +256,7 @@ def score(practical_attempt_id: int):
         entered = {item["code"]: request.form.get(f"score-{item['code']}", "") for item in sitting.items}
         vetoes = request.form.getlist("veto")
         try:
-            practical.sign(
+            practical_scoring.sign(
                 attempt,
                 current_user,
                 entered,
@@ -289,7 +294,7 @@ def score(practical_attempt_id: int):
         sitting=sitting,
         entered=entered,
         vetoes=vetoes,
-        signed=practical.has_signed(attempt, current_user.id),
+        signed=practical_scoring.has_signed(attempt, current_user.id),
         not_yet=today < sitting.exam_on,
     )
 
@@ -306,9 +311,9 @@ def sheet(practical_attempt_id: int):
         "exams/practical_sheet.html",
         attempt=attempt,
         sitting=attempt.sitting,
-        signatures=practical.signatures_of(attempt),
-        outcome=practical.outcome(attempt, today),
-        attempts_allowed=practical.attempts_allowed(attempt),
+        signatures=practical_scoring.signatures_of(attempt),
+        outcome=practical_outcomes.outcome(attempt, today),
+        attempts_allowed=practical_outcomes.attempts_allowed(attempt),
         show_full_id=policy.may_see_full_id(current_user, attempt.person),
         show_ip=policy.may_see_signing_details(current_user, attempt.sitting),
         back_url=url_for("exams.mine")

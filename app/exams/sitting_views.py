@@ -27,9 +27,9 @@ from app.exams import sittings as exam_sittings
 from app.exams.forms import MakeupForm, SittingForm
 from app.exams.models import ExamKind
 from app.extensions import db
-from app.people import snapshots
 from app.people.access_views import record_access
 from app.people.models import AccessKind, Employment, Person, Post, SnapshotContext
+from app.people.snapshots import reading as snapshot_reading
 
 
 def _local_input(value):
@@ -133,8 +133,8 @@ def sitting(sitting_id: int):
         can_organise=organise,
         makeup_possible=makeup_possible,
         makeups=makeups.makeups_of(sitting),
-        snapshot_consents=snapshots.consents_in(SnapshotContext.EXAM, sitting.id),
-        snapshot_flags=snapshots.flagged_counts(SnapshotContext.EXAM, [r.attempt.id for r in rows if r.attempt]),
+        snapshot_consents=snapshot_reading.consents_in(SnapshotContext.EXAM, sitting.id),
+        snapshot_flags=snapshot_reading.flagged_counts(SnapshotContext.EXAM, [r.attempt.id for r in rows if r.attempt]),
     )
 
 

@@ -9,7 +9,7 @@ from app.certificates import lifecycle
 from app.certificates import scope as cert_scope
 from app.certificates.models import Certificate
 from app.core.clock import local_today
-from app.dashboards import alerts, ranking, replica, scope, tiles
+from app.dashboards import alerts, ranking_publication, replica, scope, tiles
 from app.dashboards.models import ExitRecommendation, ExitState, InstitutionScore
 from app.extensions import db
 from app.home import bp, supervision
@@ -17,8 +17,10 @@ from app.home import icons as _icons  # noqa: F401  (/favicon.ico)
 from app.home import navigation as _navigation  # noqa: F401  (registers the navigation bar)
 from app.people import scope as people_scope
 from app.people.models import Employment, Post
+from app.people.services import own_person
 from app.spotchecks.models import Finding, FindingState
-from app.training import enrolment, hours
+from app.training import hours
+from app.training.enrolment import continuing
 
 #: The figures a home page shows (the dashboard has them all).
 HOME_FIGURES = (
@@ -78,16 +80,16 @@ def index():
                 InstitutionScore.institution_id == user.institution_id, InstitutionScore.month == month
             )
         ).first()
-        context["held"] = ranking.open_hold(user.institution_id) is not None
+        context["held"] = ranking_publication.open_hold(user.institution_id) is not None
     elif page.sees_own_record:
         context.update(_worker(user))
-        context["continuing"] = enrolment.continue_learning(user.person_id)
+        context["continuing"] = continuing.continue_learning(user.person_id)
     return render_template(page.template, **context)
 
 
 def _worker(user) -> dict:
     """A worker's own figures: this year's 再培训 学时, the next certificate obligations, open findings and 退出."""
-    person, today = user.person, local_today()
+    person, today = own_person(user), local_today()
     required, done = hours.my_year(person, today.year)
     book = lifecycle.rules()
     certs = db.session.scalars(cert_scope.certificates_query(user).order_by(Certificate.valid_to)).all()

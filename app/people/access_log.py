@@ -23,7 +23,8 @@ from app.auth import policy
 from app.core.clock import to_utc, utcnow
 from app.extensions import db
 from app.people import sections
-from app.people.models import AccessKind, AccessLogEntry, Employment, Enterprise
+from app.people.models import AccessKind, AccessLogEntry, Employment
+from app.tenancy.models import Enterprise
 
 
 def viewer_org(user) -> str:

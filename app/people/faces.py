@@ -36,11 +36,9 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
-import io
 import logging
 import os
 import threading
-import warnings
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -52,6 +50,8 @@ from flask import Flask, current_app
 from flask.cli import AppGroup
 from PIL import Image
 
+from app.core.errors import DomainError
+from app.people.images import decode_image
 from config import ConfigError
 
 log = logging.getLogger(__name__)
@@ -80,8 +80,6 @@ class Checker(Protocol):
 
 #: Images larger than this (either side) are scaled down before detection: a webcam frame stays as it is.
 MAX_SIDE = 800
-#: Pillow refuses images of more pixels than this (a snapshot is a webcam frame, not a panorama).
-MAX_PIXELS = 40_000_000
 
 
 class DlibChecker:
@@ -119,12 +117,12 @@ class DlibChecker:
             if registered is not None:
                 self._registered.move_to_end(key)
         if registered is None:
-            registered = self._faces(_decode(registered_jpeg))
+            registered = self._faces(_decode(registered_jpeg, "photo"))
             with self._lock:
                 self._registered[key] = registered
                 while len(self._registered) > self.CACHE_SIZE:
                     self._registered.popitem(last=False)
-        snapshot = self._faces(_decode(snapshot_jpeg))
+        snapshot = self._faces(_decode(snapshot_jpeg, "snapshot"))
         distance = None
         if registered and snapshot:
             distance = min(float(np.linalg.norm(a - b)) for a in registered for b in snapshot)
@@ -271,21 +269,15 @@ def count_faces(image) -> int | None:
     return None if detector is None else detector.count(image)
 
 
-def _decode(data: bytes):
-    """The image as an RGB numpy array, upright and at most ``MAX_SIDE`` px a side; None when it cannot be read."""
+def _decode(data: bytes, code: str):
+    """The image as an RGB numpy array, upright and at most ``MAX_SIDE`` px a side, read within the pixel limit of
+    every picture (``app.people.images``); None when it cannot be read (``code``: ``photo`` or ``snapshot``)."""
     import numpy as np
-    from PIL import Image, ImageOps, UnidentifiedImageError
 
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            image = Image.open(io.BytesIO(data))
-            if image.width * image.height > MAX_PIXELS:
-                raise ValueError(f"{image.width} × {image.height} px")
-            image.draft("RGB", (MAX_SIDE, MAX_SIDE))  # a JPEG decodes at a fraction of its size: faster
-            image = ImageOps.exif_transpose(image).convert("RGB")
-    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError, Image.DecompressionBombWarning):
-        log.warning("face check: an image could not be read", exc_info=True)
+        image = decode_image(data, max_bytes=None, code=code, side=MAX_SIDE)  # a JPEG decodes at a fraction: faster
+    except DomainError as error:
+        log.warning("face check: a picture was not read (%s %s)", error.code, error.params)
         return None
     image.thumbnail((MAX_SIDE, MAX_SIDE), Image.Resampling.LANCZOS)
     return np.asarray(image)
@@ -309,6 +301,11 @@ faces_cli = AppGroup("faces", help="人像抓拍 face checks.")
 @click.option("--checker", "name", help="A checker's name (default: ANPEI_FACE_CHECKER).")
 def check_command(registered: Path, snapshot: Path, name: str | None):
     """Compare a registered photo with a snapshot, as 人像抓拍 would."""
+    for path, code in ((registered, "photo"), (snapshot, "snapshot")):
+        try:  # within the one pixel limit of pictures, as an upload of it would be
+            decode_image(path.read_bytes(), max_bytes=None, code=code)
+        except DomainError as error:
+            raise click.ClickException(f"{path.name}: {error.message}") from None
     name = name or checker_name()
     try:
         checker = get_checker(name)

@@ -5,7 +5,8 @@ from wtforms import DateField, HiddenField, SelectField
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
 from app.core.forms import LineField, choices, enum_choices
-from app.people.models import Affiliation, CorrectionField, EmploymentType, IdType, Industry, Post, ReviewVerdict
+from app.people.models import CorrectionField, EmploymentType, IdType, Post, ReviewVerdict
+from app.tenancy.models import Affiliation, Industry
 
 NAME_PATTERN = r"^[\u3400-\u9fffA-Za-z·•．.\s]{1,50}$"
 

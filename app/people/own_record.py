@@ -14,7 +14,8 @@ import sqlalchemy as sa
 from app.archive.services import record_event
 from app.core.errors import DomainError
 from app.extensions import db
-from app.people.models import CorrectionField, CorrectionState, Employment, Enterprise, Person, RecordCorrection
+from app.people.models import CorrectionField, CorrectionState, Employment, Person, RecordCorrection
+from app.tenancy.models import Enterprise
 
 
 def record_download(person: Person, fmt: str, *, actor, now: datetime) -> None:

@@ -3,7 +3,7 @@ policy check. Certificates print it; regulators and class organisers compare 人
 
 An upload is decoded by Pillow (so what is stored is always an image we produced, never the uploaded bytes),
 turned upright by its EXIF orientation, centre-cropped to the 一寸 proportion 5:7 (25 × 35 mm) and written as a
-295 × 413 px JPEG (300 dpi). Decompression bombs are refused by size before decoding and by Pillow's pixel limit.
+295 × 413 px JPEG (300 dpi). Decompression bombs are refused by size before decoding (``app.people.images``).
 With face detection on (``ANPEI_FACE_DETECTOR``, ``app.people.faces.count_faces``) the cropped photo must show
 exactly one face. Its perceptual hash (:func:`picture_hash`) is kept, so a 人像抓拍 that is this photo again is
 refused (``app.people.snapshots``).
@@ -12,10 +12,9 @@ refused (``app.people.snapshots``).
 from __future__ import annotations
 
 import io
-import warnings
 
 import sqlalchemy as sa
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageOps
 
 from app.archive.services import record_event
 from app.core.errors import DomainError
@@ -23,52 +22,11 @@ from app.core.storage import storage
 from app.extensions import db
 from app.people import faces
 from app.people import messages as _messages  # noqa: F401  (registers the photo codes)
+from app.people.images import decode_image
 from app.people.models import Person
 
 #: 一寸 photo at 300 dpi.
 SIZE = (295, 413)
-#: Pixels an upload may decode to, checked on the header before decoding: the decoded memory (about 4 bytes a
-#: pixel, and a copy or two while it is turned and cropped) is bounded, not only the file (a 116 KB PNG of
-#: 6,300 × 6,300 px decodes to ~450 MB). A larger JPEG decodes at 1/2, 1/4 or 1/8 scale when that fits.
-#: The registered photo and the 人像抓拍 snapshots share it (a 4K frame has 8.3 M, a 12 MP phone photo 12 M).
-MAX_PIXELS = 12_000_000
-FORMATS = {"JPEG", "PNG", "WEBP"}
-
-
-def decode_image(data: bytes, *, max_bytes: int, max_pixels: int = MAX_PIXELS, code: str = "photo") -> Image.Image:
-    """Decode an uploaded JPEG/PNG/WebP with Pillow, bounded in bytes and pixels, turned upright, as RGB.
-
-    Shared by the registered photo and the 人像抓拍 snapshots (``code`` names their error codes).
-
-    :raises DomainError: ``<code>.too_large`` (bytes), ``<code>.too_many_pixels`` (``width``, ``height``, ``mp``:
-        what it would decode to, and the limit in megapixels), ``<code>.not_an_image`` (not a JPEG/PNG/WebP).
-    """
-    if len(data) > max_bytes:
-        raise DomainError(f"{code}.too_large", http_status=413, mb=max(1, max_bytes // (1024 * 1024)))
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            image = Image.open(io.BytesIO(data))  # reads the header only
-            if image.format not in FORMATS:
-                raise DomainError(f"{code}.not_an_image", http_status=400)
-            width, height = image.size
-            if width * height > max_pixels and image.format == "JPEG":
-                scale = next((s for s in (2, 4, 8) if -(-width // s) * -(-height // s) <= max_pixels), 8)
-                image.draft("RGB", (-(-width // scale), -(-height // scale)))
-            if image.width * image.height > max_pixels:
-                raise DomainError(
-                    f"{code}.too_many_pixels",
-                    http_status=413,
-                    width=width,
-                    height=height,
-                    mp=round(max_pixels / 1_000_000),
-                )
-            image.load()
-    except (UnidentifiedImageError, OSError, Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise DomainError(f"{code}.not_an_image", http_status=400) from None
-    return ImageOps.exif_transpose(image).convert("RGB")
-
-
 #: A picture is hashed whole and with these shares cut off each edge (its central 92 % and 84 %), so that a
 #: slightly cropped or zoomed copy still meets one of the original's hashes.
 HASH_CROPS = (0.0, 0.04, 0.08)

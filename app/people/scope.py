@@ -8,7 +8,8 @@ from app.archive.services import timeline
 from app.auth.models import Role, User
 from app.auth.scope import NOWHERE, one_or_404, region_prefix
 from app.extensions import db
-from app.people.models import Employment, Enterprise, Jurisdiction, Person, RecordCorrection, Trainee
+from app.people.models import Employment, Person, RecordCorrection, Trainee
+from app.tenancy.models import Enterprise, Jurisdiction
 
 
 def enterprises_query(user: User) -> sa.Select:

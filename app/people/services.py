@@ -18,19 +18,9 @@ from app.core.errors import DomainError
 from app.extensions import db
 from app.people import messages as _messages  # noqa: F401  (registers the roster codes)
 from app.people.identifiers import IdentifierError, parse_resident_id, validate_uscc
-from app.people.models import (
-    Affiliation,
-    Employment,
-    EmploymentType,
-    Enterprise,
-    IdType,
-    Industry,
-    Jurisdiction,
-    Person,
-    Post,
-    permit_master_change,
-)
+from app.people.models import Employment, EmploymentType, IdType, Person, Post, permit_master_change
 from app.rules.models import Operation
+from app.tenancy.models import Affiliation, Enterprise, Industry, Jurisdiction
 
 
 @dataclass(frozen=True)
@@ -53,6 +43,12 @@ def find_person(id_type: IdType, id_number: str) -> Person | None:
     """The person with this 证件, found through the blind index (the number itself is encrypted)."""
     digests = crypto.blind_indexes(id_type.value, id_number)
     return db.session.scalars(sa.select(Person).where(Person.id_type == id_type, Person.id_hash.in_(digests))).first()
+
+
+def own_person(user) -> Person | None:
+    """A worker's own person record (``User.person_id``: auth keeps the key, the row is this layer's); None for an
+    account that is no person."""
+    return db.session.get(Person, user.person_id) if user.person_id is not None else None
 
 
 def operation_exists(code: str) -> bool:

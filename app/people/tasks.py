@@ -12,7 +12,8 @@ from celery import shared_task
 from app.core import crypto
 from app.extensions import db
 from app.people.models import ImportBatch, Snapshot
-from app.people.roster_import import RowProblem, parse_into
+from app.people.roster_import import parse_into
+from app.people.roster_problems import RowProblem
 from app.people.snapshots import face_checks
 
 logger = logging.getLogger(__name__)

@@ -6,7 +6,8 @@ from __future__ import annotations
 from app.archive.services import record_event
 from app.core.db import insert_on_conflict
 from app.extensions import db
-from app.people.models import Person, Trainee, TrainingInstitution
+from app.people.models import Person, Trainee
+from app.tenancy.models import TrainingInstitution
 
 
 def add_trainee(institution: TrainingInstitution, person: Person, *, source: str, actor) -> bool:

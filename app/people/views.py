@@ -33,18 +33,7 @@ from app.people.forms import (
     RosterImportForm,
 )
 from app.people.identifiers import IdentifierError, parse_resident_id
-from app.people.models import (
-    AccessKind,
-    Affiliation,
-    Employment,
-    EmploymentType,
-    Enterprise,
-    IdType,
-    Industry,
-    Jurisdiction,
-    Person,
-    Post,
-)
+from app.people.models import AccessKind, Employment, EmploymentType, IdType, Person, Post
 from app.people.services import (
     PersonData,
     employ,
@@ -55,6 +44,7 @@ from app.people.services import (
     update_employment,
 )
 from app.rules.queries import operation_choices
+from app.tenancy.models import Affiliation, Enterprise, Industry, Jurisdiction
 
 
 @bp.app_template_filter("post_label")

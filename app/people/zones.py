@@ -13,7 +13,8 @@ from sqlalchemy import orm as so
 from app.core.clock import register_user_zone
 from app.core.db import first_row
 from app.extensions import db
-from app.people.models import Employment, Enterprise, Jurisdiction
+from app.people.models import Employment
+from app.tenancy.models import Enterprise, Jurisdiction
 
 
 def user_zone() -> str:

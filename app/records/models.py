@@ -10,7 +10,8 @@ from sqlalchemy import orm as so
 from app.auth.models import User
 from app.core.db import utcnow
 from app.extensions import db
-from app.people.models import Enterprise, Person
+from app.people.models import Person
+from app.tenancy.models import Enterprise
 
 
 class LegalHold(db.Model):

@@ -22,8 +22,9 @@ from app.exams.practical import candidates, reading, scoring, sittings
 from app.exams.practical_sheets import seed_score_sheets
 from app.extensions import db
 from app.people import photos
-from app.people.models import Employment, Enterprise, Person, Post
+from app.people.models import Employment, Person, Post
 from app.seed.portraits import portrait
+from app.tenancy.models import Enterprise
 from app.training import classes, courses
 from app.training.attendance import recording
 from app.training.models import ClassMode, TrainingClass, TrainingType

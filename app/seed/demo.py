@@ -12,7 +12,7 @@ from app.bank.seed import seed_demo_bank
 from app.certificates.models import CertKind, IssuingDelegation
 from app.extensions import db
 from app.people.identifiers import ric_check_char, uscc_check_char
-from app.people.models import EmploymentType, IdType, Industry, Jurisdiction, Post, TrainingInstitution
+from app.people.models import EmploymentType, IdType, Post
 from app.people.photos import set_photo
 from app.people.services import PersonData, employ, register_enterprise
 from app.rules.seed import seed_reference
@@ -22,6 +22,7 @@ from app.seed.enrolment import seed_demo_enrolment
 from app.seed.oversight import seed_demo_oversight
 from app.seed.portraits import portrait
 from app.seed.practical import seed_demo_practical
+from app.tenancy.models import Industry, Jurisdiction, TrainingInstitution
 
 DEMO_PASSWORD = "anpei-demo"
 

@@ -11,7 +11,8 @@ from flask_babel import to_user_timezone
 from app.auth.models import User
 from app.core.db import utcnow
 from app.extensions import db
-from app.people.models import Employment, Enterprise, Post
+from app.people.models import Employment, Post
+from app.tenancy.models import Enterprise
 from app.training import classes, courses
 from app.training.enrolment import applications, invitations
 from app.training.models import ClassMode, LessonKind, TrainingType

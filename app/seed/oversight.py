@@ -14,9 +14,9 @@ from datetime import datetime, timedelta
 
 from app.core.clock import local_today
 from app.core.db import utcnow
-from app.dashboards import alerts, complaints, exits, ranking, rollups
-from app.dashboards.metrics import add_months
+from app.dashboards import alerts, complaints, exits, ranking, ranking_publication, rollups
 from app.dashboards.models import ComplaintSource, Verdict
+from app.dashboards.window import add_months
 from app.seed.activity import _user
 
 
@@ -45,7 +45,7 @@ def seed_demo_oversight(now: datetime | None = None) -> None:
     )
     last_month = add_months(today, -1)
     ranking.compute(last_month, today)
-    ranking.publish(regulator.jurisdiction, last_month, actor=regulator, today=today)
+    ranking_publication.publish(regulator.jurisdiction, last_month, actor=regulator, today=today)
     ranking.compute(today.replace(day=1), today)
     rollups.refresh_all(today)
     alerts.collect(now, today)

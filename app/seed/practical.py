@@ -18,7 +18,8 @@ from app.exams.practical import candidates, reading, scoring, sittings
 from app.exams.practical_sheets import seed_score_sheets
 from app.exams.sittings import subject_of
 from app.extensions import db
-from app.people.models import Employment, Enterprise, Post
+from app.people.models import Employment, Post
+from app.tenancy.models import Enterprise
 
 #: (examiner username, points per item K1–K4, 否决项 recorded failed) for each candidate: 89 and 90 → 89.5, 合格;
 #: 85 and 78 with K2 vetoed by the second examiner → 81.5, 不合格 (a 否决项 fails whatever the points).

@@ -24,13 +24,14 @@ from app.core.qr import qr_data_uri
 from app.extensions import db
 from app.people import scope as people_scope
 from app.people import sections
-from app.people.models import Employment, Enterprise, Industry, Person, Post
+from app.people.models import Employment, Person, Post
 from app.spotchecks import bp, queries, report, tickets
 from app.spotchecks import inspections as inspecting
 from app.spotchecks import scope as spot_scope
 from app.spotchecks.forms import AddPersonForm, InspectionForm, ReasonForm
 from app.spotchecks.models import Finding, Inspection, InspectionState, SpotCheckTicket
 from app.spotchecks.scope import STAFF
+from app.tenancy.models import Enterprise, Industry
 
 
 def _filters() -> queries.InspectionFilter:

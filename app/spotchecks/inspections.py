@@ -21,7 +21,7 @@ from app.bank.queries import question_index
 from app.core.db import conditional_update, utcnow
 from app.core.errors import DomainError
 from app.extensions import db
-from app.people.models import Employment, Enterprise
+from app.people.models import Employment
 from app.spotchecks import engine, listeners
 from app.spotchecks import messages as _messages  # noqa: F401  (registers the spot-check codes)
 from app.spotchecks import scope as spot_scope
@@ -29,6 +29,7 @@ from app.spotchecks.findings import open_finding
 from app.spotchecks.models import Finding, Inspection, InspectionState, SpotCheckTicket, TicketReason, TicketState
 from app.spotchecks.sampling import draw_replacement, draw_sample, normalise_rule
 from app.spotchecks.tickets import issue_ticket, record_result
+from app.tenancy.models import Enterprise
 from question_bank import PaperSpec
 
 #: Topics a spot-check paper is tailored to the enterprise's industry for (DOMAIN.md §5).

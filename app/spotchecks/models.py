@@ -11,7 +11,8 @@ from sqlalchemy import orm as so
 from app.core.db import TimestampMixin, utcnow
 from app.core.enums import LabelledEnum, enum_column
 from app.extensions import db
-from app.people.models import Enterprise, Person
+from app.people.models import Person
+from app.tenancy.models import Enterprise
 
 
 class InspectionState(LabelledEnum):

@@ -10,9 +10,9 @@ import sqlalchemy as sa
 
 from app.bank.models import BankQuestion
 from app.extensions import db
-from app.people.models import Enterprise, Industry
 from app.spotchecks import engine
 from app.spotchecks.models import Inspection, InspectionState, SpotCheckTicket, TicketState
+from app.tenancy.models import Enterprise, Industry
 
 
 @dataclass(frozen=True)

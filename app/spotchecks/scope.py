@@ -7,9 +7,9 @@ import sqlalchemy as sa
 
 from app.auth.models import Role, User
 from app.auth.scope import one_or_404, region_prefix
-from app.people.models import Enterprise
 from app.people.scope import visible_enterprise_ids
 from app.spotchecks.models import Finding, Inspection
+from app.tenancy.models import Enterprise
 
 #: The roles whose staff pages show inspections and findings (the worker has only the phone's ticket pages).
 STAFF = (Role.ADMIN, Role.REGULATOR, Role.ENTERPRISE)

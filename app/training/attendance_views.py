@@ -14,8 +14,10 @@ from app.auth.policy import may_approve_correction
 from app.core.clock import utcnow
 from app.core.errors import DomainError
 from app.extensions import db
-from app.training import attendance, classes, sign_in
+from app.training import classes, sign_in
 from app.training import scope as training_scope
+from app.training.attendance import corrections as attendance_corrections
+from app.training.attendance import daily_budget, entry_rules, recording
 from app.training.forms import (
     AttendanceForm,
     CorrectAttendanceForm,
@@ -49,8 +51,8 @@ def class_attendance(class_id: int):
     roster = training_scope.roster_person_filter(current_user, training_class)
     rows = classes.progress(training_class, roster)
     names = {r.person.id: r.person.name for r in rows}
-    entries = [e for e in attendance.entries(training_class) if e.person_id in names]
-    corrections = [c for c in attendance.corrections_of(training_class) if c.person_id in names]
+    entries = [e for e in recording.entries(training_class) if e.person_id in names]
+    corrections = [c for c in attendance_corrections.corrections_of(training_class) if c.person_id in names]
     form = AttendanceForm(prefix="att")
     form.person_id.choices = [(r.person.id, r.person.name) for r in rows]
     early = ExamEarlyForm(prefix="early")
@@ -64,8 +66,8 @@ def class_attendance(class_id: int):
         corrections=corrections,
         can_organise=organise,
         offline=training_class.mode is not ClassMode.ONLINE,
-        today=(today := attendance.class_today(training_class, utcnow())),
-        cap_hours=attendance.daily_cap_hours(training_class, today),
+        today=(today := entry_rules.class_today(training_class, utcnow())),
+        cap_hours=daily_budget.daily_cap_hours(training_class, today),
         may_approve={
             c.id: may_approve_correction(current_user, training_class, requested_by_id=c.requested_by_id)
             for c in corrections
@@ -90,7 +92,7 @@ def record_entry(class_id: int):
         flash("；".join(str(e) for errors in form.errors.values() for e in errors), "error")
         return _back(class_id)
     try:
-        outcome = attendance.enter(
+        outcome = attendance_corrections.enter(
             training_class,
             form.person_id.data,
             session_date=form.session_date.data,
@@ -160,7 +162,7 @@ def correct_entry(attendance_id: int):
         flash("；".join(str(e) for errors in form.errors.values() for e in errors), "error")
         return _back(class_id)
     try:
-        outcome = attendance.correct(
+        outcome = attendance_corrections.correct(
             entry, minutes=form.minutes.data, reason=form.reason.data, actor=current_user, now=utcnow()
         )
     except DomainError as exc:
@@ -184,9 +186,9 @@ def _decide(correction_id: int, approve: bool):
         abort(400)
     try:
         if approve:
-            attendance.approve(correction, actor=current_user, note=form.note.data or "", now=utcnow())
+            attendance_corrections.approve(correction, actor=current_user, note=form.note.data or "", now=utcnow())
         else:
-            attendance.reject(correction, actor=current_user, note=form.note.data or "", now=utcnow())
+            attendance_corrections.reject(correction, actor=current_user, note=form.note.data or "", now=utcnow())
     except DomainError as exc:
         db.session.rollback()
         flash(exc.message, "error")

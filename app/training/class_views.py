@@ -21,8 +21,8 @@ from app.core.clock import local_today, to_local, to_utc, utcnow
 from app.core.errors import DomainError
 from app.core.forms import choices
 from app.extensions import db
-from app.people import snapshots
 from app.people.models import SnapshotContext
+from app.people.snapshots import reading as snapshot_reading
 from app.training import bp, classes, held
 from app.training import scope as training_scope
 from app.training.forms import ClassExamForm, ClassForm
@@ -95,8 +95,8 @@ def class_page(class_id: int):
         caps=caps,
         exam_form=exam_form,
         show_snapshots=show_snapshots,
-        snapshot_counts=snapshots.review_counts(SnapshotContext.LESSON, class_id) if show_snapshots else {},
-        snapshot_consents=snapshots.consents_in(SnapshotContext.LESSON, class_id) if show_snapshots else {},
+        snapshot_counts=snapshot_reading.review_counts(SnapshotContext.LESSON, class_id) if show_snapshots else {},
+        snapshot_consents=snapshot_reading.consents_in(SnapshotContext.LESSON, class_id) if show_snapshots else {},
         held_seconds=held.held_by_person(class_id),
     )
 

@@ -17,10 +17,14 @@ from app.core.clock import utcnow
 from app.core.errors import DomainError
 from app.core.forms import choices
 from app.extensions import db
-from app.people.models import Enterprise, Person
+from app.people.models import Person
 from app.people.scope import invitable_enterprises_query
-from app.training import classes, enrolment
+from app.tenancy.models import Enterprise
+from app.training import classes
 from app.training import scope as training_scope
+from app.training.enrolment import applications as enrolment_applications
+from app.training.enrolment import id_files, picking
+from app.training.enrolment import invitations as enrolment_invitations
 from app.training.forms import ApplicationReviewForm, IdListForm, InviteForm, PickForm
 from app.training.models import ApplicationState, EnrolmentApplication, TrainingClass
 
@@ -74,7 +78,7 @@ def pick(class_id: int):
     """Pick persons by name or ID number: the organiser enrols them, an enterprise applies for them."""
     training_class, applying = _pick_class_or_403(class_id)
     q = (request.values.get("q") or "").strip()[:40]
-    query = enrolment.pickable_query(current_user, training_class, q)
+    query = picking.pickable_query(current_user, training_class, q)
     form = PickForm(prefix="pick")
     if request.method == "POST":
         if request.form.get("all_shown"):
@@ -87,7 +91,7 @@ def pick(class_id: int):
             return redirect(url_for("enrolment.pick", class_id=class_id, q=q or None))
         try:
             if applying:
-                done = enrolment.apply(training_class, person_ids, actor=current_user, now=utcnow())
+                done = enrolment_applications.apply(training_class, person_ids, actor=current_user, now=utcnow())
             else:
                 done = classes.enrol(training_class, person_ids, actor=current_user)
         except DomainError as exc:
@@ -102,7 +106,7 @@ def pick(class_id: int):
         return redirect(url_for("enrolment.pick", class_id=class_id))
     total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
     persons = db.session.scalars(query.limit(PICK_LIMIT)).all()
-    mine = enrolment.applications_of(training_class, current_user) if applying else []
+    mine = enrolment_applications.applications_of(training_class, current_user) if applying else []
     return render_template(
         "training/pick.html",
         training_class=training_class,
@@ -128,7 +132,7 @@ def pick_file(class_id: int):
         return redirect(url_for("enrolment.pick", class_id=class_id))
     upload = form.file.data
     try:
-        result = enrolment.bulk(
+        result = id_files.bulk(
             training_class,
             upload.read(),
             filename=upload.filename or "list.xlsx",
@@ -151,7 +155,7 @@ def applicants(class_id: int):
     training_class = training_scope.get_class_or_404(current_user, class_id)
     if not training_scope.can_decide_applications(current_user, training_class):
         abort(403)
-    rows = enrolment.applications_of(training_class, current_user)
+    rows = enrolment_applications.applications_of(training_class, current_user)
     form = ApplicationReviewForm(prefix="review")
     form.application_ids.choices = choices((a.id, a.person.name) for a in rows if a.state is ApplicationState.PENDING)
     if request.method == "POST":
@@ -161,10 +165,12 @@ def applicants(class_id: int):
             return redirect(url_for("enrolment.applicants", class_id=class_id))
         try:
             if decision == "accept":
-                done = enrolment.accept(training_class, form.application_ids.data, actor=current_user, now=utcnow())
+                done = enrolment_applications.accept(
+                    training_class, form.application_ids.data, actor=current_user, now=utcnow()
+                )
                 message = _("已通过 %(n)s 人的报名，已加入本班次。", n=done)
             else:
-                done = enrolment.refuse(
+                done = enrolment_applications.refuse(
                     training_class,
                     form.application_ids.data,
                     note=form.note.data or "",
@@ -188,7 +194,7 @@ def applicants(class_id: int):
             .order_by(Enterprise.name)
             .limit(50)
         ).all()
-    invitations = [i for i in enrolment.invitations_for(current_user) if i.class_id == training_class.id]
+    invitations = [i for i in enrolment_invitations.invitations_for(current_user) if i.class_id == training_class.id]
     return render_template(
         "training/applicants.html",
         training_class=training_class,
@@ -211,7 +217,7 @@ def invite(class_id: int):
     if not form.validate_on_submit():
         abort(400)
     try:
-        made = enrolment.invite(
+        made = enrolment_invitations.invite(
             training_class, form.enterprise_id.data, note=form.note.data or "", actor=current_user, now=utcnow()
         )
     except DomainError as exc:
@@ -229,7 +235,7 @@ def withdraw(application_id: int):
     application = training_scope.get_application_or_404(current_user, application_id)
     class_id = application.class_id
     try:
-        enrolment.withdraw(application, actor=current_user, now=utcnow())
+        enrolment_applications.withdraw(application, actor=current_user, now=utcnow())
     except DomainError as exc:
         db.session.rollback()
         flash(exc.message, "error")
@@ -254,6 +260,6 @@ def applications():
     return render_template(
         "training/applications.html",
         rows=rows,
-        invitations=enrolment.invitations_for(current_user),
+        invitations=enrolment_invitations.invitations_for(current_user),
         review=policy.acts_for_institution(current_user),
     )

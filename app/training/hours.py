@@ -16,8 +16,9 @@ import sqlalchemy as sa
 
 from app.core.clock import local_today
 from app.extensions import db
-from app.people.models import HIGH_RISK_INDUSTRIES, Employment, Enterprise, Industry, Person, Post
+from app.people.models import Employment, Person, Post
 from app.rules.queries import rule_value
+from app.tenancy.models import HIGH_RISK_INDUSTRIES, Enterprise, Industry
 from app.training.models import Attendance, Enrolment, StudyCredit, TrainingClass, TrainingType
 
 MANAGER_POSTS = (Post.PRINCIPAL, Post.SAFETY_MANAGER)

@@ -17,9 +17,13 @@ from app.auth.policy import may_see_own_snapshots
 from app.core.clock import local_today, utcnow
 from app.core.errors import DomainError, json_error, json_object
 from app.extensions import db
-from app.people import snapshots
 from app.people.models import SnapshotContext
+from app.people.services import own_person
 from app.people.snapshot_views import consent_from_form, upload_json
+from app.people.snapshots import reading as snapshot_reading
+from app.people.snapshots import schedule as snapshot_schedule
+from app.people.snapshots import settings as snapshot_settings
+from app.people.snapshots.consent import consent_of
 from app.training import bp, classes, held, hours, study
 from app.training import scope as training_scope
 from app.training.crediting import Heartbeat
@@ -34,7 +38,7 @@ def mine():
     ).all()
     rows = [(c, classes.progress(c, _mine_filter())[0]) for c in items]
     year = local_today().year
-    required, done = hours.my_year(current_user.person, year)
+    required, done = hours.my_year(own_person(current_user), year)
     return render_template("training/mine.html", rows=rows, year=year, year_required=required, year_done=done)
 
 
@@ -50,8 +54,8 @@ def my_class(class_id: int):
     lessons = study.lesson_progress(current_user.person_id, class_id)
     own = []
     if may_see_own_snapshots(current_user, current_user.person_id):
-        own = snapshots.own_snapshots(current_user.person_id, SnapshotContext.LESSON, class_id)
-    required = snapshots.enabled(SnapshotContext.LESSON)
+        own = snapshot_reading.own_snapshots(current_user.person_id, SnapshotContext.LESSON, class_id)
+    required = snapshot_settings.enabled(SnapshotContext.LESSON)
     return render_template(
         "training/my_class.html",
         training_class=training_class,
@@ -59,9 +63,7 @@ def my_class(class_id: int):
         lessons=lessons,
         own_snapshots=own,
         show_own_snapshots=bool(own) or required,
-        snapshot_consent=snapshots.consent_of(current_user.person_id, SnapshotContext.LESSON, class_id)
-        if required
-        else None,
+        snapshot_consent=consent_of(current_user.person_id, SnapshotContext.LESSON, class_id) if required else None,
         lesson_titles={lesson.id: lesson.title for lesson in training_class.course.lessons},
         held_seconds=held.held_seconds(current_user.person_id, class_id),
     )
@@ -73,7 +75,7 @@ def lesson_page(class_id: int, lesson_id: int):
     training_class = training_scope.get_my_class_or_404(current_user, class_id)
     lesson = training_scope.get_my_lesson_or_404(current_user, training_class, lesson_id)
     progress = study.lesson_progress(current_user.person_id, class_id).get(lesson.id)
-    required = snapshots.enabled(SnapshotContext.LESSON)
+    required = snapshot_settings.enabled(SnapshotContext.LESSON)
     return render_template(
         "training/lesson.html",
         training_class=training_class,
@@ -84,7 +86,7 @@ def lesson_page(class_id: int, lesson_id: int):
         rules=study.study_rules(),
         studyable=study.class_is_open(training_class),
         snapshots_required=required,
-        consent=snapshots.consent_of(current_user.person_id, SnapshotContext.LESSON, class_id) if required else None,
+        consent=consent_of(current_user.person_id, SnapshotContext.LESSON, class_id) if required else None,
     )
 
 
@@ -112,9 +114,9 @@ def lesson_snapshot(class_id: int, lesson_id: int):
     lesson = training_scope.get_my_lesson_or_404(current_user, training_class, lesson_id)
     person_id = current_user.person_id
     now = utcnow()
-    plan = snapshots.plan_for(person_id, SnapshotContext.LESSON, training_class.id)
+    plan = snapshot_schedule.plan_for(person_id, SnapshotContext.LESSON, training_class.id)
     refusal = None
-    if snapshots.consent_of(person_id, SnapshotContext.LESSON, training_class.id) is not True:
+    if consent_of(person_id, SnapshotContext.LESSON, training_class.id) is not True:
         refusal = DomainError("snapshot.no_consent")
     elif plan is None or plan.item_id != lesson.id:
         refusal = DomainError("snapshot.no_plan", http_status=409)
@@ -131,9 +133,9 @@ def lesson_start(class_id: int, lesson_id: int):
     token = study.open_lesson(current_user.person_id, training_class, lesson)
     progress = study.lesson_progress(current_user.person_id, class_id)[lesson.id]
     snapshot = None
-    if snapshots.enabled(SnapshotContext.LESSON):
+    if snapshot_settings.enabled(SnapshotContext.LESSON):
         now = utcnow()
-        plan = snapshots.open_plan(
+        plan = snapshot_schedule.open_plan(
             current_user.person_id,
             SnapshotContext.LESSON,
             training_class.id,
@@ -142,8 +144,8 @@ def lesson_start(class_id: int, lesson_id: int):
             span_seconds=max(0, lesson.duration_seconds - progress.credited_seconds),
             now=now,
         )
-        consent = snapshots.consent_of(current_user.person_id, SnapshotContext.LESSON, training_class.id)
-        snapshot = {"consent": consent, "due": consent is True and snapshots.status(plan, now).due}
+        consent = consent_of(current_user.person_id, SnapshotContext.LESSON, training_class.id)
+        snapshot = {"consent": consent, "due": consent is True and snapshot_schedule.status(plan, now).due}
     # read before the commit, which expires every loaded object (reading after it cost two more SELECTs)
     answer = {
         "token": token,
@@ -184,8 +186,8 @@ def heartbeat():
     if not all(map(math.isfinite, (beat.position, beat.seek_to or 0.0))):
         return json_error(DomainError("request.not_json_object", http_status=400))
     extra, refused, hold = {}, False, None
-    if snapshots.enabled(SnapshotContext.LESSON):
-        shot = snapshots.lesson_status(person_id, beat.token, utcnow())
+    if snapshot_settings.enabled(SnapshotContext.LESSON):
+        shot = snapshot_schedule.lesson_status(person_id, beat.token, utcnow())
         refused = not shot.ok and not shot.due  # no consent (refused or not given): nothing will ever be due
         beat = replace(beat, snapshot_ok=shot.ok)
         extra["snapshot_due"] = shot.due

@@ -20,7 +20,8 @@ from app.auth.ownership import OwnedMixin
 from app.core.db import TimestampMixin, utcnow
 from app.core.enums import LabelledEnum, enum_column
 from app.extensions import db
-from app.people.models import Enterprise, Person, TrainingInstitution
+from app.people.models import Person
+from app.tenancy.models import Enterprise, TrainingInstitution
 
 
 class TrainingType(LabelledEnum):

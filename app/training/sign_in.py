@@ -22,8 +22,8 @@ from app.core.messages import message_for
 from app.extensions import db
 from app.people.identifiers import IdentifierError, id_number_from_cell, parse_resident_id
 from app.people.models import IdType
-from app.people.roster_import import FileUnreadable, read_table
 from app.people.services import find_person
+from app.people.table_files import FileUnreadable, read_table
 from app.training.attendance import corrections, daily_budget, entry_rules, recording
 from app.training.models import Attendance, ClassMode, Enrolment, TrainingClass
 

@@ -10,11 +10,12 @@ from app.auth.access import roles_required
 from app.auth.policy import may_review_snapshots, may_see_snapshots
 from app.auth.scope import STAFF
 from app.core.storage import send_stored
-from app.people import snapshots
 from app.people.access_views import record_access
 from app.people.models import AccessKind, SnapshotContext
 from app.people.scope import reaches_person, sees_full_record
 from app.people.snapshot_views import review_from_form
+from app.people.snapshots import reading as snapshot_reading
+from app.people.snapshots.consent import consent_of
 from app.training import bp, held
 from app.training import scope as training_scope
 
@@ -39,7 +40,7 @@ def _member_for_snapshots(class_id: int, person_id: int, *, review: bool = False
 def member_snapshots(class_id: int, person_id: int):
     """One trainee's snapshots in a class, beside the registered photo; flagged ones marked, with the 复核 form."""
     training_class, person, may_review = _member_for_snapshots(class_id, person_id)
-    shots = snapshots.snapshots_of(person.id, SnapshotContext.LESSON, [training_class.id])
+    shots = snapshot_reading.snapshots_of(person.id, SnapshotContext.LESSON, [training_class.id])
     lessons = {lesson.id: lesson.title for lesson in training_class.course.lessons}
     return render_template(
         "training/snapshots.html",
@@ -47,7 +48,7 @@ def member_snapshots(class_id: int, person_id: int):
         person=person,
         snapshots=shots,
         lessons=lessons,
-        consent=snapshots.consent_of(person.id, SnapshotContext.LESSON, training_class.id),
+        consent=consent_of(person.id, SnapshotContext.LESSON, training_class.id),
         may_review=may_review,
         held_seconds=held.held_by_snapshot([s.id for s in shots]),
     )
@@ -57,7 +58,7 @@ def member_snapshots(class_id: int, person_id: int):
 @roles_required(*STAFF)
 def snapshot_review(class_id: int, snapshot_id: int):
     """复核 of a flagged snapshot: 确认本人 or 非本人 (with a note); back to the trainee's snapshots."""
-    snapshot = snapshots.snapshot_in(snapshot_id, SnapshotContext.LESSON, class_id)
+    snapshot = snapshot_reading.snapshot_in(snapshot_id, SnapshotContext.LESSON, class_id)
     if snapshot is None:
         abort(404)
     person_id = snapshot.person_id
@@ -81,7 +82,7 @@ def member_photo(class_id: int, person_id: int):
 @roles_required(*STAFF)
 def snapshot_file(class_id: int, snapshot_id: int):
     """One snapshot's JPEG, after the policy check (there is no other way to it)."""
-    snapshot = snapshots.snapshot_in(snapshot_id, SnapshotContext.LESSON, class_id)
+    snapshot = snapshot_reading.snapshot_in(snapshot_id, SnapshotContext.LESSON, class_id)
     if snapshot is None:
         abort(404)
     _member_for_snapshots(class_id, snapshot.person_id)

@@ -15,8 +15,9 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from app.extensions import db
-from app.people.models import Employment, Enterprise, Person, TrainingInstitution
+from app.people.models import Employment, Person
 from app.people.sections import Outcome, TrainingClassRow, TrainingYear
+from app.tenancy.models import Enterprise, TrainingInstitution
 from app.training.hours import required_hours, to_hours
 from app.training.models import Attendance, Enrolment, StudyCredit, TrainingClass, TrainingType
 

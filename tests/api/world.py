@@ -12,8 +12,8 @@ from app.api import clients, ids
 from app.api.models import ApiScope
 from app.exams.models import Attempt, PracticalAttempt
 from app.extensions import db
-from app.people.models import Jurisdiction
 from app.spotchecks.models import Finding, Inspection
+from app.tenancy.models import Jurisdiction
 from app.training.models import Enrolment
 from tests.certificates.world import objects_for_access_matrix as cert_objects
 from tests.exams.world import objects_for_access_matrix as exam_objects

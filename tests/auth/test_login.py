@@ -11,7 +11,7 @@ from app.auth.services import account_key, authenticate
 from app.core import limits
 from app.core.db import utcnow
 from app.extensions import db
-from app.people.models import Enterprise
+from app.tenancy.models import Enterprise
 from tests.conftest import csrf_token_from
 
 

@@ -15,7 +15,7 @@ from app.auth.ownership import OwnerScope
 from app.bank import services
 from app.bank.models import Bank, BankQuestion
 from app.extensions import db
-from app.people.models import Enterprise
+from app.tenancy.models import Enterprise
 from question_bank import Question, QuestionType, Tags, write_questions
 
 

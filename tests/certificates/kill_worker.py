@@ -9,13 +9,13 @@ from __future__ import annotations
 import json
 import os
 
-from app.certificates import bundles
+from app.certificates import bundle_zip
 from app.worker import celery_app
 
 celery_app.conf.broker_transport_options = {
     **celery_app.conf.broker_transport_options,
     **json.loads(os.environ["ANPEI_TEST_BROKER_OPTIONS"]),
 }
-bundles.CHUNK = int(os.environ.get("ANPEI_TEST_BUNDLE_CHUNK", bundles.CHUNK))
+bundle_zip.CHUNK = int(os.environ.get("ANPEI_TEST_BUNDLE_CHUNK", bundle_zip.CHUNK))
 
 __all__ = ["celery_app"]

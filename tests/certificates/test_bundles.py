@@ -13,7 +13,7 @@ import pdfplumber
 import pytest
 import sqlalchemy as sa
 
-from app.certificates import bundle_tasks, bundles, rendering
+from app.certificates import bundle_runs, bundle_tasks, bundle_zip, bundles, rendering
 from app.certificates.issuing import issuance
 from app.certificates.models import BundleState, Certificate, CertificateBundle
 from app.core.clock import utcnow
@@ -45,7 +45,7 @@ def finished(bundle_id: int, timeout: float = 120) -> CertificateBundle:
     while True:
         db.session.rollback()  # a fresh snapshot: a worker commits in its own connection
         bundle = db.session.get(CertificateBundle, bundle_id)
-        if bundle.state not in bundles.ACTIVE or time.monotonic() > deadline:
+        if bundle.state not in bundle_runs.ACTIVE or time.monotonic() > deadline:
             return bundle
         time.sleep(0.2)
 
@@ -205,17 +205,17 @@ def test_a_certificate_that_cannot_be_rendered_is_listed_in_the_readme(cw, two_c
 
 def test_a_second_run_takes_over_and_the_first_stops_without_touching_the_counters(cw, two_certs):
     bundle, _ = bundles.request_bundle(cw.admin, scope="enterprise", ref=str(cw.enterprise.id))
-    first = bundles.claim(bundle.id)
-    steps = bundles.build(bundle.id, first)
+    first = bundle_runs.claim(bundle.id)
+    steps = bundle_zip.build(bundle.id, first)
     assert next(steps) == 0
-    assert bundles.claim(bundle.id) is None and bundles.busy(bundle.id)  # delivered twice: the live run goes on
+    assert bundle_runs.claim(bundle.id) is None and bundle_runs.busy(bundle.id)  # delivered twice: the live run goes on
     later = utcnow() + timedelta(minutes=5)  # CERT_BUNDLE_STALL_MINUTES without progress
-    second = bundles.claim(bundle.id, now=later)  # a redelivered task: starts over under its own token
+    second = bundle_runs.claim(bundle.id, now=later)  # a redelivered task: starts over under its own token
     assert second is not None and second != first
-    with pytest.raises(bundles.Superseded):
+    with pytest.raises(bundle_runs.Superseded):
         next(steps)
-    assert bundles.advance(bundle.id, second, 1) == 1  # only the holder of the token moves the counter
-    assert bundles.fail(bundle.id, first, "x") is False
+    assert bundle_runs.advance(bundle.id, second, 1) == 1  # only the holder of the token moves the counter
+    assert bundle_runs.fail(bundle.id, first, "x") is False
 
 
 def test_a_finished_bundle_is_not_built_again_by_a_redelivered_task(cw, two_certs):
@@ -273,10 +273,10 @@ def test_a_stalled_bundle_says_so_and_asking_again_starts_a_new_one(client, logi
     """A worker died after the first chunk: the page shows 已停滞 with a button, and the button builds anew."""
     login(cw.admin)
     stuck, _ = bundles.request_bundle(cw.admin, scope="enterprise", ref=str(cw.enterprise.id))
-    token = bundles.claim(stuck.id)
-    bundles.advance(stuck.id, token, 1)
+    token = bundle_runs.claim(stuck.id)
+    bundle_runs.advance(stuck.id, token, 1)
     db.session.commit()
-    partial = bundles.workdir_of(stuck.id, token)
+    partial = bundle_zip.workdir_of(stuck.id, token)
     partial.mkdir(parents=True)
     (partial / "bundle.zip").write_bytes(b"PK half a zip")  # what the killed worker left behind
     page = client.get(f"/certificates/bundles/{stuck.id}").get_data(as_text=True)
@@ -307,10 +307,10 @@ def test_a_stalled_bundle_says_so_and_asking_again_starts_a_new_one(client, logi
 def test_a_bundle_making_progress_is_not_replaced(client, login, cw, two_certs, moved_clock):
     login(cw.admin)
     bundle, _ = bundles.request_bundle(cw.admin, scope="enterprise", ref=str(cw.enterprise.id))
-    token = bundles.claim(bundle.id)
+    token = bundle_runs.claim(bundle.id)
     db.session.commit()
     moved_clock(timedelta(minutes=4))
-    bundles.advance(bundle.id, token, 1)
+    bundle_runs.advance(bundle.id, token, 1)
     db.session.commit()
     moved_clock(timedelta(minutes=4))  # eight minutes since the start, four since the last chunk
     assert client.get(f"/certificates/bundles/{bundle.id}.json").get_json()["state"] == "running"
@@ -327,11 +327,11 @@ def test_the_sweep_leaves_the_partial_zips_of_another_platform_alone(app, tmp_pa
     """Two platforms on one host (or two test processes) have bundles with the same ids in their own databases:
     each sweeps only its own runs' folders, or one would delete the ZIP the other is writing."""
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
-    mine = bundles.workdir_of(7, "a" * 32)
+    mine = bundle_zip.workdir_of(7, "a" * 32)
     with monkeypatch.context() as other:
         other.setitem(app.config, "SQLALCHEMY_DATABASE_URI", "postgresql+psycopg://anpei@db.example/another")
-        theirs = bundles.workdir_of(7, "b" * 32)
+        theirs = bundle_zip.workdir_of(7, "b" * 32)
     for folder in (mine, theirs):
         folder.mkdir(parents=True)
-    assert bundles.sweep_workdirs() == 1  # no bundle 7 is running here
+    assert bundle_zip.sweep_workdirs() == 1  # no bundle 7 is running here
     assert not mine.exists() and theirs.exists()

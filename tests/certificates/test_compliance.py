@@ -10,7 +10,8 @@ from openpyxl import load_workbook
 from app.certificates import compliance, decisions
 from app.certificates.issuing import issuance
 from app.extensions import db
-from app.people.models import Industry, Post
+from app.people.models import Post
+from app.tenancy.models import Industry
 from tests.certificates.world import give_photo
 
 

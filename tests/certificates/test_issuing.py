@@ -22,8 +22,9 @@ from app.certificates.models import (
 from app.core.errors import DomainError
 from app.exams.models import ExamKind
 from app.extensions import db
-from app.people.models import Affiliation, Post
+from app.people.models import Post
 from app.rules.models import Rule
+from app.tenancy.models import Affiliation
 from tests.certificates.world import TRAINED_ON, give_photo, graded_sitting, practical_pass, trained_for
 from tests.training.world import trained
 

@@ -212,7 +212,7 @@ def test_a_bundle_whose_worker_was_killed_stalls_visibly_and_is_built_anew(
     bundle alone, and its partial ZIP is removed."""
     from celery import Celery
 
-    from app.certificates import bundles, views
+    from app.certificates import bundle_zip, views
     from app.certificates.models import BundleState
     from app.core import clock
 
@@ -241,7 +241,9 @@ def test_a_bundle_whose_worker_was_killed_stalls_visibly_and_is_built_anew(
         first.kill()  # kill -9, mid-bundle
         at_kill = bundle_row(stuck_id)
         assert at_kill.state is BundleState.RUNNING and CHUNK <= at_kill.done < N, at_kill.done
-        partial = list(Path(bundles.workdir_of(stuck_id, at_kill.run_token)).parent.glob(f"anpei-bundle-{stuck_id}-*"))
+        partial = list(
+            Path(bundle_zip.workdir_of(stuck_id, at_kill.run_token)).parent.glob(f"anpei-bundle-{stuck_id}-*")
+        )
         assert len(partial) == 1, partial  # the dead run's half-written ZIP
         percent = f"{100 * at_kill.done // N} %"
         page = client.get(f"/certificates/bundles/{stuck_id}").get_data(as_text=True)

@@ -15,7 +15,8 @@ from app.core.db import utcnow
 from app.exams.models import Attempt, AttemptState, ExamKind, PracticalAttempt, PracticalSitting, Sitting
 from app.extensions import db
 from app.people import photos
-from app.people.models import Enterprise, Person, Post
+from app.people.models import Person, Post
+from app.tenancy.models import Enterprise
 from app.training.models import TrainingType
 from tests.factories import Factory, make_id_number
 from tests.training.world import trained

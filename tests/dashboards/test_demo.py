@@ -10,8 +10,8 @@ import sqlalchemy as sa
 
 from app.dashboards.tiles import FIGURES
 from app.extensions import db
-from app.people.models import Enterprise
 from app.seed.demo import seed_demo
+from app.tenancy.models import Enterprise
 from tests.test_demo_seed import log_in
 
 FIGURE = re.compile(r'data-figure="(\w+)" data-num="(\d+)"(?: data-den="(\d+)")?')

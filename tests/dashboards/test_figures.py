@@ -9,8 +9,8 @@ import subprocess
 import pikepdf
 
 from app.dashboards import lists, rollups, scope, tiles
-from app.dashboards.metrics import Ctx
 from app.dashboards.tiles import FIGURES
+from app.dashboards.window import Ctx
 from app.extensions import db
 
 

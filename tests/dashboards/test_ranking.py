@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from app.archive.services import record_event
 from app.auth.models import Role, User
 from app.core.errors import DomainError
-from app.dashboards import complaints, ranking
+from app.dashboards import complaints, ranking, ranking_components, ranking_publication
 from app.dashboards.models import ComplaintSource, InstitutionScore, RecordEvent, Verdict
 from app.exams.models import Attempt, ExamKind, PracticalAttempt, PracticalSitting
 from app.extensions import db
@@ -164,11 +164,11 @@ def test_weights_are_rule_rows_of_the_region_and_history_is_kept(events):
 def test_publishing_freezes_the_ranking_and_leaves_out_who_is_held(events, client):
     w, (a, b, c), p = events
     regulator = w.regulator_nj
-    ranking.hold(b, "投诉核查中", actor=regulator)
+    ranking_publication.hold(b, "投诉核查中", actor=regulator)
     with pytest.raises(DomainError, match="ranking.already_held") as refused:
-        ranking.hold(b, "再次", actor=regulator)
+        ranking_publication.hold(b, "再次", actor=regulator)
     assert refused.value.message == "该机构已在复核中，暂缓公布"
-    published = ranking.publish(regulator.jurisdiction, MONTH, actor=regulator, today=TODAY)
+    published = ranking_publication.publish(regulator.jurisdiction, MONTH, actor=regulator, today=TODAY)
     db.session.commit()
     assert published.withheld == 1
     assert [(e.institution_name, e.rank, e.score) for e in published.entries] == [
@@ -176,7 +176,7 @@ def test_publishing_freezes_the_ranking_and_leaves_out_who_is_held(events, clien
         (c.name, None, 60.0),
     ]
     with pytest.raises(DomainError, match="ranking.already_published"):
-        ranking.publish(regulator.jurisdiction, MONTH, actor=regulator, today=TODAY)
+        ranking_publication.publish(regulator.jurisdiction, MONTH, actor=regulator, today=TODAY)
     kinds = db.session.scalars(sa.select(RecordEvent.kind).where(RecordEvent.institution_id == a.id)).all()
     assert "ranking.published" in kinds and "complaint.decided" in kinds
 
@@ -198,7 +198,7 @@ def test_ties_share_a_rank(events):
     sa_, sb, sc = score(a), score(b), score(c)
     sb.eligible = sc.eligible = True
     sb.score = sc.score = 70.0
-    ranked = ranking.rank_entries([(a, sa_), (b, sb), (c, sc)])
+    ranked = ranking_publication.rank_entries([(a, sa_), (b, sb), (c, sc)])
     assert [r for _i, _s, r in ranked] == [1, 2, 2]
 
 
@@ -212,7 +212,7 @@ def test_the_institution_sees_its_breakdown_and_each_figure_equals_its_list(even
         key: (int(num), int(den) if den else None)
         for key, num, den in re.findall(r'data-figure="(\w+)" data-num="(\d+)"(?: data-den="(\d+)")?', page)
     }
-    assert set(shown) == set(ranking.COUNTED)
+    assert set(shown) == set(ranking_components.COUNTED)
     for key, (num, den) in shown.items():
         rows = client.get(f"/dashboard/institutions/{a.id}/rows", query_string={"component": key}).get_data(
             as_text=True

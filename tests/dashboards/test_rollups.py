@@ -9,8 +9,8 @@ import sqlalchemy as sa
 
 from app.core.db import utcnow
 from app.dashboards import replica, rollups, scope, tiles
-from app.dashboards.metrics import Ctx
 from app.dashboards.models import RegionRollup, Rollup
+from app.dashboards.window import Ctx
 from app.extensions import db
 from app.people.models import Post
 from tests.dashboards.world import certificate

@@ -8,8 +8,9 @@ import pytest
 
 from app.auth.models import Role
 from app.dashboards import rollups, scope, tiles
-from app.dashboards.metrics import METRICS, Ctx
+from app.dashboards.metrics import METRICS
 from app.dashboards.scope import Place
+from app.dashboards.window import Ctx
 from app.extensions import db
 from app.people import scope as people_scope
 

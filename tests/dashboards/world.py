@@ -22,11 +22,12 @@ from app.archive.services import record_event
 from app.certificates.models import Certificate, CertKind, CertStatus
 from app.core.clock import local_today
 from app.core.db import utcnow
-from app.dashboards.metrics import add_months
+from app.dashboards.window import add_months
 from app.exams.models import Attempt, ExamKind, PracticalAttempt, PracticalSitting, Sitting
 from app.extensions import db
-from app.people.models import Employment, Enterprise, Industry, Person, Post, Snapshot, SnapshotContext
+from app.people.models import Employment, Person, Post, Snapshot, SnapshotContext
 from app.spotchecks.models import Finding, FindingState, Inspection, InspectionState, SpotCheckTicket, TicketState
+from app.tenancy.models import Enterprise, Industry
 from tests.certificates.world import graded_sitting
 from tests.factories import Factory
 from tests.people.world import World, build_world

@@ -19,7 +19,8 @@ from app.exams import sittings
 from app.exams.attempts import autosave
 from app.exams.models import Attempt, ExamKind, Sitting
 from app.extensions import db
-from app.people.models import Enterprise, Person
+from app.people.models import Person
+from app.tenancy.models import Enterprise
 from question_bank import PaperSpec, Question, QuestionType, Section
 from tests.exams.practical_world import practical_world  # noqa: F401  (the 实操 fixture)
 

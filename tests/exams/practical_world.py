@@ -20,7 +20,8 @@ from app.exams.practical import candidates, scoring, sittings
 from app.exams.practical_sheets import seed_score_sheets
 from app.exams.sittings import subject_of
 from app.extensions import db
-from app.people.models import Enterprise, Person, Post
+from app.people.models import Person, Post
+from app.tenancy.models import Enterprise
 
 #: Points per item (K1–K4 of 1.2 低压电工作业: 20/40/20/20) that add up to the total named.
 FULL = {"K1": 20, "K2": 40, "K3": 20, "K4": 20}

@@ -14,6 +14,7 @@ from app.exams import makeups, sittings
 from app.exams.attempts import autosave, grading, starting, supervision
 from app.exams.models import Answer, Attempt, AttemptLog, AttemptState, ExamKind, InvalidTransition
 from app.extensions import db
+from app.people.services import own_person
 from tests.exams.conftest import answer_all, make_sitting, make_template, right_answer, wrong_answer
 
 
@@ -73,7 +74,7 @@ def test_start_outside_the_window_is_refused(exam_world, change, code):
 
 def test_only_candidates_may_start(exam_world):
     with pytest.raises(DomainError, match="sitting.not_candidate"):
-        start(exam_world, person=exam_world.outsider.person)
+        start(exam_world, person=own_person(exam_world.outsider))
 
 
 def test_access_code_is_checked_on_start_only(exam_world):

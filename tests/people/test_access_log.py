@@ -9,8 +9,10 @@ import sqlalchemy as sa
 from PIL import Image
 
 from app.extensions import db
-from app.people import photos, snapshots
+from app.people import photos
 from app.people.models import AccessLogEntry, SnapshotContext
+from app.people.snapshots import schedule as snapshot_schedule
+from app.people.snapshots import taking as snapshot_taking
 from tests.pictures import pattern
 from tests.training.world import objects_for_access_matrix as training_objects
 
@@ -59,8 +61,8 @@ def test_an_employer_seeing_the_photo_is_recorded_and_the_person_seeing_their_ow
 
 def test_a_snapshot_served_to_the_class_organiser_is_recorded(client, login, world):
     objects = training_objects(world)
-    plan = snapshots.open_plan(world.person_a.id, SnapshotContext.LESSON, objects["class_id"], span_seconds=600)
-    snapshot = snapshots.take(plan, pattern(1), max_bytes=1 << 20)
+    plan = snapshot_schedule.open_plan(world.person_a.id, SnapshotContext.LESSON, objects["class_id"], span_seconds=600)
+    snapshot = snapshot_taking.take(plan, pattern(1), max_bytes=1 << 20)
     db.session.commit()
     login(world.admin_a)
     assert client.get(f"/training/classes/{objects['class_id']}/snapshots/{snapshot.id}").status_code == 200

@@ -17,9 +17,10 @@ from app.certificates.models import Certificate
 from app.core.clock import format_local
 from app.exams.models import Attempt, AttemptState, ExamKind, PracticalAttempt, Sitting
 from app.extensions import db
-from app.people.models import Enterprise, ReviewVerdict, Snapshot
+from app.people.models import ReviewVerdict, Snapshot
 from app.seed.demo import DEMO_PASSWORD, seed_demo
 from app.spotchecks.models import Finding, SpotCheckTicket, TicketState
+from app.tenancy.models import Enterprise
 from app.training.models import Attendance, Enrolment, StudyCredit, TrainingClass
 
 PLACEHOLDERS = ("上线后在此显示", "TODO", "placeholder", "lorem")

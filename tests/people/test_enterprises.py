@@ -6,7 +6,7 @@ import sqlalchemy as sa
 
 from app.extensions import db
 from app.people.identifiers import uscc_check_char
-from app.people.models import Enterprise
+from app.tenancy.models import Enterprise
 
 
 def new_uscc(region="320115", serial="MA1XYK123"):

@@ -203,3 +203,15 @@ def test_flask_faces_check(app, registered, tmp_path):
     assert result.output.strip().endswith("needs review")
     result = runner.invoke(args=[*args, str(tmp_path / "hopper.jpg")])  # the setting is off
     assert result.exit_code != 0 and "face checking is off" in result.output
+
+
+def test_flask_faces_check_refuses_an_image_over_the_upload_pixel_limit_by_name(app, registered, tmp_path):
+    """The face check reads pictures within the one pixel limit uploads have (12 MP): a 15 MP PNG is named and
+    refused, as a photo or snapshot upload of it is, not read as "no face"."""
+    (tmp_path / "registered.jpg").write_bytes(registered)
+    (tmp_path / "wide.png").write_bytes(png(Image.new("RGB", (5000, 3000), (200, 180, 160))))
+    result = app.test_cli_runner().invoke(
+        args=["faces", "check", str(tmp_path / "registered.jpg"), str(tmp_path / "wide.png"), "--checker", "dlib"]
+    )
+    assert result.exit_code != 0
+    assert "wide.png: 抓拍图片像素过多（5000 × 3000 像素，最多 12 百万像素）。" in result.output

@@ -6,7 +6,7 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.people import roster_import
+from app.people.identifiers import mask_id
 from app.people.models import IdType, Person
 from app.people.services import find_person
 from tests.factories import make_id_number
@@ -84,4 +84,4 @@ def test_staged_preview_never_shows_full_number(client, login, world):
     page = client.get(response.location).get_data(as_text=True)
     for r in rows:
         assert r[2] not in page
-        assert roster_import.mask_id(r[2]) in page
+        assert mask_id(r[2]) in page

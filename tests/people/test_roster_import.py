@@ -389,10 +389,10 @@ def test_real_date_and_number_cells(client, admin_a):
 
 def test_the_downloadable_template_imports_cleanly(app, factory):
     """Issue #15: the template's own example rows must pass its import (李四 had no 证件号码)."""
-    from app.people import roster_import
+    from app.people import roster_import, roster_parsing
 
     data = roster_import.template_xlsx().getvalue()
-    rows, problems = roster_import.parse_roster(data, "template.xlsx", roster_import.Catalogue.load())
+    rows, problems = roster_parsing.parse_roster(data, "template.xlsx", roster_parsing.Catalogue.load())
     assert problems == []
     assert [r.name for r in rows] == ["张三", "李四"]
 

@@ -94,3 +94,11 @@ def test_an_upload_is_re_encoded_small_and_bounded(app):
     with pytest.raises(DomainError) as gif:
         taking.normalise_snapshot(_image("GIF"), max_bytes=1 << 20)
     assert gif.value.code == "snapshot.not_an_image"
+
+
+def test_a_snapshot_over_the_pixel_limit_is_refused_with_its_size(app):
+    """A 15 MP PNG (a small file of one colour) is refused on its header, as a registered photo of it is."""
+    with pytest.raises(DomainError) as wide:
+        taking.normalise_snapshot(_image("PNG", size=(5000, 3000)), max_bytes=1 << 20)
+    assert wide.value.status == 413
+    assert wide.value.message == "抓拍图片像素过多（5000 × 3000 像素，最多 12 百万像素）。"

@@ -16,7 +16,8 @@ from app.core import crypto
 from app.extensions import db
 from app.people import roster_import, tasks
 from app.people.models import ImportBatch, Person
-from app.people.roster_import import MAX_BYTES, MAX_COLUMNS, MAX_ROWS, MAX_STORED_PROBLEMS, read_table
+from app.people.roster_import import MAX_STORED_PROBLEMS
+from app.people.table_files import MAX_BYTES, MAX_COLUMNS, MAX_ROWS, FileUnreadable, read_table
 from question_bank.limits import ROSTER_LIMITS
 from tests import bombs
 from tests.people.world import HEADER, csv_text, good_rows, xlsx_bytes
@@ -85,7 +86,7 @@ def test_a_million_rows_in_a_small_zip_is_refused_before_parsing(client, admin_a
     assert len(bomb) < 512 * 1024
 
     def refused():
-        with pytest.raises(roster_import.FileUnreadable) as caught:
+        with pytest.raises(FileUnreadable) as caught:
             read_table(bomb, "m.xlsx")
         return caught.value.code
 
@@ -158,7 +159,7 @@ def cpu(call):
 
 
 def refused_code(data: bytes, filename: str) -> tuple[str, dict]:
-    with pytest.raises(roster_import.FileUnreadable) as caught:
+    with pytest.raises(FileUnreadable) as caught:
         read_table(data, filename)
     return caught.value.code, caught.value.params
 

@@ -14,7 +14,8 @@ from datetime import date
 from openpyxl import Workbook
 
 from app.auth.models import User
-from app.people.models import Enterprise, Person
+from app.people.models import Person
+from app.tenancy.models import Enterprise
 from tests.conftest import fresh_g_per_request  # noqa: F401  (re-exported for the access matrix)
 from tests.factories import Factory, make_id_number
 

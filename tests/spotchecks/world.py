@@ -9,8 +9,9 @@ from app.auth.ownership import OwnerScope
 from app.bank.models import Bank, BankQuestion, PaperTemplate
 from app.core.db import utcnow
 from app.extensions import db
-from app.people.models import EmploymentType, Industry, Post
+from app.people.models import EmploymentType, Post
 from app.spotchecks import inspections, tickets
+from app.tenancy.models import Industry
 from question_bank import PaperSpec, Question, QuestionType, Section, Tags
 
 TOPICS = ("重大事故隐患判定标准", "主要负责人职责", "应急处置")

@@ -13,8 +13,9 @@ from app.auth.models import Role, User
 from app.bank.models import PaperTemplate
 from app.people import faces, photos
 from app.people import tasks as people_tasks
-from app.people.models import Enterprise, Person, Post
+from app.people.models import Person, Post
 from app.people.snapshots import schedule
+from app.tenancy.models import Enterprise
 from app.training import classes, courses, study
 from app.training.models import ClassMode, Course, LessonKind, TrainingClass, TrainingType
 from tests.exams.conftest import _fast_passwords, make_template  # noqa: F401  (fixture re-used)

@@ -17,7 +17,8 @@ from app.exams.attempts import grading, starting
 from app.exams.gates import GateOverride
 from app.exams.models import Candidate, ExamKind, Sitting
 from app.extensions import db
-from app.people.models import Industry, Post
+from app.people.models import Post
+from app.tenancy.models import Industry
 from app.training import classes, courses, hours, sign_in, study
 from app.training.attendance import recording
 from app.training.crediting import Heartbeat

@@ -16,11 +16,3 @@ commits.
 """
 
 from app.certificates import messages as _messages  # noqa: F401  (registers the certificate codes)
-
-# Short-lived: the names the certificate views use, until they import the modules themselves.
-from app.certificates.issuing.bulk import issue_bulk, preview
-from app.certificates.issuing.issuers import may_issue_for
-from app.certificates.issuing.numbering import masked_number
-from app.certificates.issuing.subjects import subject_for
-
-__all__ = ["issue_bulk", "masked_number", "may_issue_for", "preview", "subject_for"]

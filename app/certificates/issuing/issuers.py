@@ -11,7 +11,8 @@ from app.certificates.models import CertKind
 from app.core.errors import DomainError
 from app.exams.models import Sitting
 from app.extensions import db
-from app.people.models import Enterprise, Person, TrainingInstitution
+from app.people.models import Person
+from app.tenancy.models import Enterprise, TrainingInstitution
 
 
 def issuing_authorities(subject: Subject, sitting: Sitting, person: Person) -> tuple[str, ...]:

@@ -11,8 +11,9 @@ from app.certificates.models import LIVE, Certificate, CertKind
 from app.core.errors import DomainError
 from app.exams.models import Attempt, ExamKind, Sitting
 from app.extensions import db
-from app.people.models import Employment, Enterprise, Industry, Person, Post
+from app.people.models import Employment, Person, Post
 from app.rules.queries import operation_name
+from app.tenancy.models import Enterprise, Industry
 
 
 @dataclass(frozen=True)

@@ -21,19 +21,3 @@ losses), ``events`` (the 一人一档 entries).
 """
 
 from app.exams import messages as _messages  # noqa: F401  (registers the exam codes)
-
-# Short-lived: the names the views use, until they import the modules themselves.
-from app.exams.attempts.autosave import save_answer, save_own_answer
-from app.exams.attempts.grading import submit
-from app.exams.attempts.starting import find_attempt, start_or_resume
-from app.exams.attempts.supervision import extend_time, record_focus_loss
-
-__all__ = [
-    "extend_time",
-    "find_attempt",
-    "record_focus_loss",
-    "save_answer",
-    "save_own_answer",
-    "start_or_resume",
-    "submit",
-]

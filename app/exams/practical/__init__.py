@@ -25,26 +25,3 @@ view, task or seed commits.
 """
 
 from app.exams import messages as _messages  # noqa: F401  (registers the exam codes)
-
-# Short-lived: the names the views use, until they import the modules themselves.
-from app.exams.practical.candidates import add_candidates, withdraw
-from app.exams.practical.outcomes import attempts_allowed, outcome
-from app.exams.practical.reading import candidate_rows, my_practicals, theory_candidates
-from app.exams.practical.scoring import has_signed, sign, signatures_of
-from app.exams.practical.sittings import create_sitting, examiner_choices, set_examiners
-
-__all__ = [
-    "add_candidates",
-    "attempts_allowed",
-    "candidate_rows",
-    "create_sitting",
-    "examiner_choices",
-    "has_signed",
-    "my_practicals",
-    "outcome",
-    "set_examiners",
-    "sign",
-    "signatures_of",
-    "theory_candidates",
-    "withdraw",
-]

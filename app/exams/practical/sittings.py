@@ -14,8 +14,8 @@ from app.core.errors import DomainError
 from app.exams.models import PracticalAttempt, PracticalExaminer, PracticalSignature, PracticalSitting
 from app.exams.practical_sheets import sheet_in_force
 from app.extensions import db
-from app.people.models import Jurisdiction
 from app.rules.queries import operation_name, rule_value
+from app.tenancy.models import Jurisdiction
 
 
 def examiner_choices(region_code: str) -> list[User]:

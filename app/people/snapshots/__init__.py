@@ -19,7 +19,7 @@ layer so that both may. The rules:
   face detection on (``ANPEI_FACE_DETECTOR``, ``app.people.faces.count_faces``: detection only, no identity), a
   picture that does not show exactly one face. Detection runs in the upload request (~0.12 s of CPU per 640 px
   frame, dlib releases the GIL): the learner hears why at once (docs/snapshots.md).
-* **Stored privately.** The upload is decoded and re-encoded by Pillow (``photos.decode_image``: bounded bytes and
+* **Stored privately.** The upload is decoded and re-encoded by Pillow (``images.decode_image``: bounded bytes and
   pixels), at most :data:`MAX_SIDE` px, stored under a random key (``snapshots/<person>/<random>.jpg``) and served
   only by a view after ``app.auth.policy.may_see_snapshots``.
 * **A checker flags, never refuses.** :func:`check_face` asks ``app.people.faces.compare`` (None while checking is
@@ -38,39 +38,8 @@ credit), ``reading``. Functions flush; the view or task commits.
 
 from app.people import messages as _messages  # noqa: F401  (registers the snapshot codes)
 
-# Short-lived: the names the views use, until they import the modules themselves.
-from app.people.snapshots.consent import consent_of, record_consent
+# Short-lived: the two names the people pages use (app/people/views.py), until they import the modules themselves.
 from app.people.snapshots.face_checks import checking_faces
-from app.people.snapshots.reading import (
-    consents_in,
-    flagged_counts,
-    own_snapshot,
-    own_snapshots,
-    review_counts,
-    snapshot_in,
-    snapshots_of,
-)
-from app.people.snapshots.reviews import review
-from app.people.snapshots.schedule import lesson_status, open_plan, plan_for, status
-from app.people.snapshots.settings import enabled
-from app.people.snapshots.taking import take
+from app.people.snapshots.reading import own_snapshot
 
-__all__ = [
-    "checking_faces",
-    "consent_of",
-    "consents_in",
-    "enabled",
-    "flagged_counts",
-    "lesson_status",
-    "open_plan",
-    "own_snapshot",
-    "own_snapshots",
-    "plan_for",
-    "record_consent",
-    "review",
-    "review_counts",
-    "snapshot_in",
-    "snapshots_of",
-    "status",
-    "take",
-]
+__all__ = ["checking_faces", "own_snapshot"]

@@ -17,8 +17,9 @@ from app.core.errors import DomainError
 from app.core.storage import storage
 from app.extensions import db
 from app.people import faces
+from app.people.images import decode_image
 from app.people.models import Snapshot, SnapshotContext, SnapshotPlan
-from app.people.photos import decode_image, hash_distance, picture_hash, registered_hash
+from app.people.photos import hash_distance, picture_hash, registered_hash
 from app.people.snapshots.face_checks import checking_faces
 from app.people.snapshots.schedule import status
 from app.people.snapshots.settings import same_picture_bits
@@ -31,7 +32,7 @@ def _decoded(data: bytes, *, max_bytes: int) -> Image.Image:
     """The upload as an RGB image of at most :data:`MAX_SIDE` px, decoded by Pillow within bounds."""
     if not data:
         raise DomainError("snapshot.empty", http_status=400)
-    image = decode_image(data, max_bytes=max_bytes, code="snapshot")  # photos.MAX_PIXELS
+    image = decode_image(data, max_bytes=max_bytes, code="snapshot")  # images.MAX_PIXELS
     image.thumbnail((MAX_SIDE, MAX_SIDE), Image.Resampling.LANCZOS)
     return image
 

@@ -31,11 +31,3 @@ The pieces: ``entry_rules`` (what an entry must satisfy), ``daily_budget`` (the 
 """
 
 from app.training import messages as _messages  # noqa: F401  (registers the training codes)
-
-# Short-lived: the names the views use, until they import the modules themselves.
-from app.training.attendance.corrections import approve, correct, corrections_of, enter, reject
-from app.training.attendance.daily_budget import daily_cap_hours
-from app.training.attendance.entry_rules import class_today
-from app.training.attendance.recording import entries
-
-__all__ = ["approve", "class_today", "correct", "corrections_of", "daily_cap_hours", "enter", "entries", "reject"]

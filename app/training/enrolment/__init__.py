@@ -17,23 +17,3 @@ flush; the view commits.
 """
 
 from app.training import messages as _messages  # noqa: F401  (registers the training codes)
-
-# Short-lived: the names the views use, until they import the modules themselves.
-from app.training.enrolment.applications import accept, applications_of, apply, refuse, withdraw
-from app.training.enrolment.continuing import continue_learning
-from app.training.enrolment.id_files import bulk
-from app.training.enrolment.invitations import invitations_for, invite
-from app.training.enrolment.picking import pickable_query
-
-__all__ = [
-    "accept",
-    "applications_of",
-    "apply",
-    "bulk",
-    "continue_learning",
-    "invitations_for",
-    "invite",
-    "pickable_query",
-    "refuse",
-    "withdraw",
-]

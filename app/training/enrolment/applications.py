@@ -14,7 +14,7 @@ from app.core.clock import utcnow
 from app.core.db import conditional_update, insert_on_conflict
 from app.core.errors import DomainError
 from app.extensions import db
-from app.people.models import Enterprise
+from app.tenancy.models import Enterprise
 from app.training import classes
 from app.training import scope as training_scope
 from app.training.enrolment.picking import check_open, check_pickable

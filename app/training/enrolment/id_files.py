@@ -19,8 +19,8 @@ from app.core.messages import message_for
 from app.extensions import db
 from app.people.identifiers import IdentifierError, id_number_from_cell, mask_id, parse_resident_id
 from app.people.models import IdType, Person
-from app.people.roster_import import FileUnreadable, read_table
 from app.people.services import names_match
+from app.people.table_files import FileUnreadable, read_table
 from app.training import classes
 from app.training import scope as training_scope
 from app.training.enrolment.applications import apply

@@ -8,8 +8,8 @@ from app.core.clock import utcnow
 from app.core.db import insert_on_conflict
 from app.core.errors import DomainError
 from app.extensions import db
-from app.people.models import Enterprise
 from app.people.scope import invitable_enterprises_query
+from app.tenancy.models import Enterprise
 from app.training import scope as training_scope
 from app.training.enrolment.picking import check_open
 from app.training.models import ClassInvitation, TrainingClass

@@ -1,0 +1,1 @@
+"""Tenancy tables: jurisdictions, enterprises, training institutions (below auth and people)."""
