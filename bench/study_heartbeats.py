@@ -213,9 +213,17 @@ class Pool:
         for _ in range(size):
             self.free.put_nowait((None, None, 0.0))
         self.opened = 0
+        self.stats: dict = {"waiting": 0}
 
     async def request(self, method: str, path: str, body: bytes, headers: dict[str, str]):
-        reader, writer, used = await self.free.get()
+        if self.free.empty():
+            self.stats["waiting"] += 1  # every connection busy: the request waits in the client
+            try:
+                reader, writer, used = await self.free.get()
+            finally:
+                self.stats["waiting"] -= 1
+        else:
+            reader, writer, used = self.free.get_nowait()
         try:
             for attempt in (1, 2):
                 if writer is None or time.monotonic() - used > self.IDLE:
@@ -492,23 +500,137 @@ async def stall(server: int, t0: float, at: float, seconds: float) -> None:
         os.killpg(server, signal.SIGCONT)
 
 
+class BackendCpu:
+    """CPU seconds of the PostgreSQL backends serving the bench database, since the last reading (a backend that
+    started meanwhile counts in full; one that ended loses its last part)."""
+
+    def __init__(self, url: str, name: str):
+        import psycopg
+
+        self.conn = psycopg.connect(url.replace("+psycopg", ""), autocommit=True)
+        self.name = name
+        self.seen: dict[int, float] = {}
+        self.since_last()
+
+    def since_last(self) -> float:
+        from request_cost import cpu_seconds
+
+        rows = self.conn.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()", (self.name,)
+        ).fetchall()
+        spent = 0.0
+        for (pid,) in rows:
+            try:
+                now = cpu_seconds(pid)
+            except (FileNotFoundError, ProcessLookupError):
+                continue
+            spent += now - self.seen.get(pid, 0.0)
+            self.seen[pid] = now
+        return spent
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+def window_figures(values: list[float]) -> str:
+    """``p50 … p99 … max …`` of one window's latencies (a window is small: sorting it is cheap)."""
+    if not values:
+        return "—"
+    ordered = sorted(values)
+    at = lambda q: ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000  # noqa: E731
+    return f"p50 {at(0.5):.0f} ms, p99 {at(0.99):.0f} ms, max {ordered[-1] * 1000:.0f} ms"
+
+
+async def progress(stats: dict, n: int, t0: float, every: float, server: int, db_cpu: BackendCpu | None) -> None:
+    """Every ``every`` seconds, one line (flushed) of what the run did in that window: pages opened and their
+    latency, heartbeats and theirs, 5xx and client errors, requests waiting in the client, and the CPU of the load
+    client, gunicorn's workers and PostgreSQL's backends (shares of one core): a run stopped early still says how far
+    it got and where the CPU went."""
+    seen_lat = seen_open = 0
+    fivexx = errors = 0
+    last = time.time()
+    cpu = resource.getrusage(resource.RUSAGE_SELF)
+    client_last = cpu.ru_utime + cpu.ru_stime
+    web_last = server_cpu(server) if server else 0.0
+    while True:
+        await asyncio.sleep(max(0.0, last + every - time.time()))
+        now = time.time()
+        span = now - last
+        cpu = resource.getrusage(resource.RUSAGE_SELF)
+        client_now = cpu.ru_utime + cpu.ru_stime
+        web_now = server_cpu(server) if server else 0.0
+        db_spent = db_cpu.since_last() if db_cpu else float("nan")
+        lat = [x for _, x in stats["latency"][seen_lat:]]
+        opens = stats["open"][seen_open:]
+        seen_lat += len(lat)
+        seen_open += len(opens)
+        fivexx_now = sum(v for s, v in stats["status"].items() if s >= 500)
+        errors_now = sum(stats["errors"].values())
+        print(
+            f"[{now - t0:6.0f} s] opened {seen_open:,}/{n:,} (+{len(opens):,}, {len(opens) / span:.1f}/s; "
+            f"{window_figures(opens)}) | beats +{len(lat):,} ({len(lat) / span:.1f}/s; {window_figures(lat)}) | "
+            f"5xx +{fivexx_now - fivexx}, errors +{errors_now - errors}, waiting {stats['waiting']} | CPU of one core: "
+            f"client {(client_now - client_last) / span:.0%}, gunicorn {(web_now - web_last) / span:.0%}, "
+            f"PostgreSQL {db_spent / span:.0%} | load {loadavg()}",
+            flush=True,
+        )
+        last, client_last, web_last, fivexx, errors = now, client_now, web_now, fivexx_now, errors_now
+
+
 async def study_phase(
-    learners: list[Learner], port: int, world: dict, connections: int, t0: float, stalls=(), server: int = 0
+    learners: list[Learner],
+    port: int,
+    world: dict,
+    connections: int,
+    t0: float,
+    stalls=(),
+    server: int = 0,
+    every: float = 60.0,
+    db_cpu: BackendCpu | None = None,
 ) -> dict:
     pool = Pool(port, connections)
     stats = {"latency": [], "status": Counter(), "errors": Counter(), "refusals": Counter(), "open": [], "opened": []}
     stats["wrongly refused as a seek"] = 0
+    stats["waiting"] = 0
+    pool.stats = stats
     for learner in learners:
         learner.browser = Browser(pool)
-    await asyncio.gather(
-        *(live(learner, learner.browser, t0, world, stats) for learner in learners),
-        *(stall(server, t0, at, seconds) for at, seconds in stalls),
-    )
+    reporter = asyncio.ensure_future(progress(stats, len(learners), t0, every, server, db_cpu)) if every else None
+    try:
+        await asyncio.gather(
+            *(live(learner, learner.browser, t0, world, stats) for learner in learners),
+            *(stall(server, t0, at, seconds) for at, seconds in stalls),
+        )
+    finally:
+        if reporter:
+            reporter.cancel()
     stats["connections opened"] = pool.opened
     return stats
 
 
 # ---------------------------------------------------------------- --cost: CPU per heartbeat
+
+
+def fill(conn, world: dict, person_ids: list[int]) -> None:
+    """The learners not measured (``--measure``) as if they were studying: a session, progress and a day's credit
+    each, so the tables the measured requests read and write are as large as in a run of all of them."""
+    class_id, lesson_id = world["class_id"], world["lesson_id"]
+    conn.execute(
+        "INSERT INTO training_study_sessions (person_id, token, class_id, lesson_id, started_at, last_at, position, "
+        "lag, page, prompt, prompts_left, misses) SELECT p, md5(p::text), %s, %s, now(), now(), 60, 0, 'on', '', 0, 0 "
+        "FROM unnest(%s::int[]) AS p",
+        (class_id, lesson_id, person_ids),
+    )
+    conn.execute(
+        "INSERT INTO training_lesson_progress (person_id, class_id, lesson_id, furthest, credited_seconds) "
+        "SELECT p, %s, %s, 60, 60 FROM unnest(%s::int[]) AS p",
+        (class_id, lesson_id, person_ids),
+    )
+    conn.execute(
+        "INSERT INTO training_study_credits (person_id, class_id, lesson_id, day, seconds) "
+        "SELECT p, %s, %s, current_date, 60 FROM unnest(%s::int[]) AS p",
+        (class_id, lesson_id, person_ids),
+    )
 
 
 def cost(args) -> int:
@@ -522,12 +644,15 @@ def cost(args) -> int:
     try:
         world = seed(n, 3600)
         meter_conn = psycopg.connect(url.replace("+psycopg", ""), autocommit=True)
+        measured = args.measure or n
+        if measured < n:
+            fill(meter_conn, world, world["person_ids"][measured:])
         port = free_port()
         servers.append(gunicorn("app:create_app()", port, env))
         wait_ready(port, "/login", servers[-1])
         meter = Meter(worker_pid(servers[-1].pid), meter_conn, name)
         lesson_path = f"/training/mine/{world['class_id']}/lessons/{world['lesson_id']}"
-        clients = [(Client(port), username) for username in world["usernames"]]
+        clients = [(Client(port), username) for username in world["usernames"][: args.measure or n]]
         tokens: dict[int, str] = {}
         results: list = []
 
@@ -573,7 +698,7 @@ def cost(args) -> int:
         rng = random.Random(3)
         calls = [
             lambda i=i: bare.post_json("/bare", {"position": rng.randrange(10_000), "response": [1], "seq": i})[0]
-            for i in range(args.rounds * n)
+            for i in range(args.rounds * len(clients))
         ]
         measure(bare_meter, "bare Flask upsert", calls, results)
         credited = meter_conn.execute("SELECT sum(seconds) FROM training_study_credits").fetchone()[0]
@@ -621,6 +746,10 @@ def server_cpu(master: int) -> float:
     return sum(cpu_seconds(int(pid)) for pid in children)
 
 
+def _interrupted(signum, _frame):
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="300 learners, 2 minutes, 20 s ramp")
@@ -661,9 +790,20 @@ def main() -> int:
         help="stop the server (SIGSTOP) for this many seconds at one third and two thirds of the ramp: beats reach "
         "it up to that late, and the ledger must still be right",
     )
+    parser.add_argument(
+        "--progress",
+        type=float,
+        default=60.0,
+        help="seconds between progress lines during the study phase (0: none)",
+    )
     parser.add_argument("--cost", action="store_true", help="CPU per heartbeat on one worker instead")
     parser.add_argument("--rounds", type=int, default=5, help="--cost: heartbeats per learner")
+    parser.add_argument(
+        "--measure", type=int, help="--cost: learners measured (default all); the others only fill the tables"
+    )
     args = parser.parse_args()
+    sys.stdout.reconfigure(line_buffering=True)  # every line out at once: a run stopped early still says something
+    signal.signal(signal.SIGTERM, _interrupted)  # `kill`: stop the servers and drop the database as on ^C
     if args.cost:
         return cost(args)
     n = args.learners or (300 if args.quick else 5000)
@@ -727,7 +867,13 @@ def main() -> int:
         stalls = [(ramp * k / 3, args.stall) for k in (1, 2)] if args.stall else []
         if stalls:
             print(f"stalls: the server stopped for {args.stall:g} s at {stalls[0][0]:.0f} s and {stalls[1][0]:.0f} s")
-        stats = asyncio.run(study_phase(learners, port, world, args.connections, t0, stalls, servers[0].pid))
+        db_cpu = BackendCpu(url, name)
+        try:
+            stats = asyncio.run(
+                study_phase(learners, port, world, args.connections, t0, stalls, servers[0].pid, args.progress, db_cpu)
+            )
+        finally:
+            db_cpu.close()
         cpu1, web1 = resource.getrusage(resource.RUSAGE_SELF), server_cpu(servers[0].pid)
         elapsed = time.time() - t0
         load_after = loadavg()
