@@ -72,19 +72,18 @@ def my_class(class_id: int):
 @bp.route("/mine/<int:class_id>/lessons/<int:lesson_id>")
 @roles_required(Role.WORKER)
 def lesson_page(class_id: int, lesson_id: int):
-    training_class = training_scope.get_my_class_or_404(current_user, class_id)
-    lesson = training_scope.get_my_lesson_or_404(current_user, training_class, lesson_id)
-    progress = study.lesson_progress(current_user.person_id, class_id).get(lesson.id)
+    page = study.my_lesson_page(current_user, class_id, lesson_id)  # the class, lesson, zone and progress: one read
     required = snapshot_settings.enabled(SnapshotContext.LESSON)
+    rules = study.study_rules()
     return render_template(
         "training/lesson.html",
-        training_class=training_class,
-        lesson=lesson,
-        credited=progress.credited_seconds if progress else 0,
+        training_class=page.training_class,
+        lesson=page.lesson,
+        credited=page.credited,
         # the page's timer; TRAINING_HEARTBEAT_SECONDS only speeds it up in browser tests (the rule keeps its own)
-        interval=current_app.config.get("TRAINING_HEARTBEAT_SECONDS") or study.study_rules().interval,
-        rules=study.study_rules(),
-        studyable=study.class_is_open(training_class),
+        interval=current_app.config.get("TRAINING_HEARTBEAT_SECONDS") or rules.interval,
+        rules=rules,
+        studyable=page.studyable(),
         snapshots_required=required,
         consent=consent_of(current_user.person_id, SnapshotContext.LESSON, class_id) if required else None,
     )
@@ -126,12 +125,11 @@ def lesson_snapshot(class_id: int, lesson_id: int):
 @bp.route("/mine/<int:class_id>/lessons/<int:lesson_id>/start", methods=["POST"])
 @roles_required(Role.WORKER)
 def lesson_start(class_id: int, lesson_id: int):
-    training_class = training_scope.get_my_class_or_404(current_user, class_id)
-    lesson = training_scope.get_my_lesson_or_404(current_user, training_class, lesson_id)
-    if not study.class_is_open(training_class):
+    page = study.my_lesson_page(current_user, class_id, lesson_id)  # the class, lesson, zone and progress: one read
+    training_class, lesson = page.training_class, page.lesson
+    if not page.studyable():
         return json_error(DomainError("study.closed"))
-    token = study.open_lesson(current_user.person_id, training_class, lesson)
-    progress = study.lesson_progress(current_user.person_id, class_id)[lesson.id]
+    token = study.open_lesson(current_user.person_id, training_class, lesson, page=page)
     snapshot = None
     if snapshot_settings.enabled(SnapshotContext.LESSON):
         now = utcnow()
@@ -141,17 +139,18 @@ def lesson_start(class_id: int, lesson_id: int):
             training_class.id,
             item_id=lesson.id,
             token=token,
-            span_seconds=max(0, lesson.duration_seconds - progress.credited_seconds),
+            span_seconds=max(0, lesson.duration_seconds - page.credited),
             now=now,
         )
         consent = consent_of(current_user.person_id, SnapshotContext.LESSON, training_class.id)
         snapshot = {"consent": consent, "due": consent is True and snapshot_schedule.status(plan, now).due}
-    # read before the commit, which expires every loaded object (reading after it cost two more SELECTs)
+    # read before the commit, which expires every loaded object (reading after it cost two more SELECTs); the
+    # progress as read before the session moved (the start changes neither)
     answer = {
         "token": token,
         "interval": study.study_rules().interval,
-        "credited": progress.credited_seconds,
-        "furthest": progress.furthest,
+        "credited": page.credited,
+        "furthest": page.furthest,
         "duration": lesson.duration_seconds,
         "snapshot": snapshot,
     }
@@ -160,7 +159,8 @@ def lesson_start(class_id: int, lesson_id: int):
 
 
 @bp.route("/heartbeat", methods=["POST"])
-@signed_in_as(Role.WORKER)  # its writes are one conditional statement on PostgreSQL (app.training.study)
+# the login check and the beat's read are one statement, its writes one conditional statement on PostgreSQL
+@signed_in_as(Role.WORKER, read=study.read_beat)
 def heartbeat():
     """One report of the lesson page (``static/js/study.js``): JSON with the ``X-CSRFToken`` header, or — when the
     page is being left or hidden — a ``navigator.sendBeacon`` form (``csrf_token`` and the same JSON in ``beat``),
@@ -193,7 +193,7 @@ def heartbeat():
         extra["snapshot_due"] = shot.due
         hold = shot.window if shot.held else None  # 人像抓拍 whose window's credit is held (app.training.held)
     conn = lean_connection()
-    result = study.heartbeat(person_id, beat, conn=conn, hold=hold)
+    result = study.heartbeat(person_id, beat, conn=conn, hold=hold, read=g.login_read)
     conn.commit()
     refusal = "snapshot_refused" if result.refusal == "snapshot" and refused else result.refusal
     if result.prompt:

@@ -18,6 +18,9 @@ enrolment   an enterprise applies (报名申请) for its current staff to an ins
 
 from __future__ import annotations
 
+import functools
+from typing import Any
+
 import sqlalchemy as sa
 from flask import abort
 
@@ -148,6 +151,37 @@ def get_my_class_or_404(user: User, class_id: int) -> TrainingClass:
 
 def get_my_lesson_or_404(user: User, training_class: TrainingClass, lesson_id: int) -> Lesson:
     return one_or_404(sa.select(Lesson).where(Lesson.id == lesson_id, Lesson.course_id == training_class.course_id))
+
+
+@functools.cache
+def my_lesson_select() -> sa.Select:
+    """:func:`get_my_class_or_404` and :func:`get_my_lesson_or_404` in one statement: ``(TrainingClass, Lesson)`` of
+    the class ``:my_class`` the person ``:my_person`` is enrolled in and its course's lesson ``:my_lesson``. Built
+    once (every learner's lesson page and its start read it; building it cost more than running it); a caller may
+    add columns and outer joins to it (``app.training.study``)."""
+    mine = sa.select(Enrolment.class_id).where(Enrolment.person_id == sa.bindparam("my_person", type_=sa.Integer))
+    return (
+        sa.select(TrainingClass, Lesson)
+        .join(
+            Lesson,
+            sa.and_(
+                Lesson.course_id == TrainingClass.course_id,
+                Lesson.id == sa.bindparam("my_lesson", type_=sa.Integer),
+            ),
+        )
+        .where(TrainingClass.id == sa.bindparam("my_class", type_=sa.Integer), TrainingClass.id.in_(mine))
+    )
+
+
+def get_my_lesson_row_or_404(user: User, class_id: int, lesson_id: int, stmt: sa.Select | None = None) -> Any:
+    """The row of :func:`my_lesson_select` (or of ``stmt``, built on it) for the worker ``user``, or a 404."""
+    if user.role is not Role.WORKER or user.person_id is None:
+        abort(404)
+    params = {"my_person": user.person_id, "my_class": class_id, "my_lesson": lesson_id}
+    row = db.session.execute(stmt if stmt is not None else my_lesson_select(), params).first()
+    if row is None:
+        abort(404)
+    return row
 
 
 def may_read_lesson_file(user: User, lesson: Lesson) -> bool:

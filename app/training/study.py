@@ -15,16 +15,20 @@ import secrets
 import time
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
 
+from app.auth.access import login_columns
+from app.auth.models import User
 from app.core.clock import to_local, utcnow, zone_named
 from app.core.db import INSERTS, first_row, insert_on_conflict
 from app.extensions import db
 from app.people.zones import person_zone_sql, region_zone_sql
 from app.rules.book import RuleBook
 from app.rules.queries import rule_book
+from app.training import scope as training_scope
 from app.training.crediting import (
     INTERVAL,
     PAUSED,
@@ -80,29 +84,107 @@ def study_rules() -> Rules:
 def class_is_open(training_class: TrainingClass, now: datetime | None = None) -> bool:
     """Online study is open in the class: not a 面授 class, and ``now`` within its dates in the class's own zone
     (the zone of its region's jurisdiction), as every heartbeat checks them."""
+    row = first_row(db.session.connection(), _class_zone_statement(), {"zone_region": training_class.region_code or ""})
+    return class_open_at(training_class, (row[0] if row else None) or "", now or utcnow())
+
+
+def class_open_at(training_class: TrainingClass, zone: str, now: datetime) -> bool:
+    """:func:`class_is_open` with the class's zone known (``""``: the platform's)."""
     if training_class.mode is ClassMode.OFFLINE:
         return False
-    zone = db.session.scalar(sa.select(region_zone_sql(sa.literal(training_class.region_code or ""))))
-    opens_at, closes_at = class_span(training_class.starts_on, training_class.ends_on, zone_named(zone or ""))
-    return opens_at <= (now or utcnow()) < closes_at
+    opens_at, closes_at = class_span(training_class.starts_on, training_class.ends_on, zone_named(zone))
+    return opens_at <= now < closes_at
 
 
-def open_lesson(person_id: int, training_class: TrainingClass, lesson: Lesson, *, now: datetime | None = None) -> str:
+@functools.cache
+def _class_zone_statement() -> sa.Select:
+    """Built once (building the zone's subquery cost ~4 ms of CPU, more than running it)."""
+    return sa.select(region_zone_sql(sa.bindparam("zone_region", type_=sa.String)))
+
+
+@dataclass(frozen=True)
+class LessonPage:
+    """A learner's lesson in one of their classes as its page and its start need it, read in one statement
+    (:func:`my_lesson_page`): the class, the lesson, the class's zone and the person's progress in it."""
+
+    training_class: TrainingClass
+    lesson: Lesson
+    class_zone: str
+    #: A progress row exists (the lesson was opened before); its furthest point and credited seconds, else 0.
+    started: bool
+    furthest: float
+    credited: int
+
+    def studyable(self, now: datetime | None = None) -> bool:
+        """:func:`class_is_open`, from what was read."""
+        return class_open_at(self.training_class, self.class_zone, now or utcnow())
+
+
+def my_lesson_page(user, class_id: int, lesson_id: int) -> LessonPage:
+    """The worker ``user``'s lesson ``lesson_id`` of their class ``class_id`` (a 404 when either is not theirs:
+    :func:`app.training.scope.my_lesson_select`), with the class's zone and their progress, in one statement."""
+    row = training_scope.get_my_lesson_row_or_404(user, class_id, lesson_id, _lesson_page_statement())
+    return LessonPage(
+        training_class=row[0],
+        lesson=row[1],
+        class_zone=row.class_zone or "",
+        started=row.progress_id is not None,
+        furthest=row.furthest or 0.0,
+        credited=row.credited_seconds or 0,
+    )
+
+
+@functools.cache
+def _lesson_page_statement() -> sa.Select:
+    p = _PROGRESS
+    return (
+        training_scope.my_lesson_select()
+        .add_columns(
+            region_zone_sql(TrainingClass.region_code).label("class_zone"),
+            p.c.id.label("progress_id"),
+            p.c.furthest,
+            p.c.credited_seconds,
+        )
+        .outerjoin(
+            p,
+            sa.and_(
+                p.c.person_id == sa.bindparam("my_person", type_=sa.Integer),
+                p.c.class_id == TrainingClass.id,
+                p.c.lesson_id == Lesson.id,
+            ),
+        )
+    )
+
+
+def open_lesson(
+    person_id: int,
+    training_class: TrainingClass,
+    lesson: Lesson,
+    *,
+    now: datetime | None = None,
+    page: LessonPage | None = None,
+) -> str:
     """Make this page the person's active study session (any other tab or lesson stops earning) and return its
-    token. The progress row is created here, so heartbeats only ever update it."""
+    token. The progress row is created here, so heartbeats only ever update it. ``page``: the progress as
+    :func:`my_lesson_page` read it (else it is read here)."""
     now = now or utcnow()
     token = secrets.token_urlsafe(24)
-    progress = _progress(person_id, training_class.id, lesson.id)
+    if page is not None:
+        started, furthest, credited = page.started, page.furthest, page.credited
+    elif progress := _progress(person_id, training_class.id, lesson.id):
+        started, furthest, credited = True, progress.furthest, progress.credited_seconds
+    else:
+        started, furthest, credited = False, 0.0, 0
     rules = study_rules()
     prompts = 0 if lesson.kind is LessonKind.VIDEO else rules.prompts
-    remaining = lesson.duration_seconds - (progress.credited_seconds if progress else 0)
+    remaining = lesson.duration_seconds - credited
     values = {
         "token": token,
         "class_id": training_class.id,
         "lesson_id": lesson.id,
         "started_at": now,
         "last_at": None,
-        "position": progress.furthest if progress else 0.0,
+        "position": furthest,
         "lag": 0.0,
         "page": PAUSED,
         "prompt": "",
@@ -113,11 +195,14 @@ def open_lesson(person_id: int, training_class: TrainingClass, lesson: Lesson, *
     }
     stmt = insert_on_conflict(db.session, StudySession).values(person_id=person_id, **values)
     db.session.execute(stmt.on_conflict_do_update(index_elements=["person_id"], set_=values))
-    db.session.execute(
-        insert_on_conflict(db.session, LessonProgress)
-        .values(person_id=person_id, class_id=training_class.id, lesson_id=lesson.id, furthest=0.0, credited_seconds=0)
-        .on_conflict_do_nothing(index_elements=["person_id", "class_id", "lesson_id"])
-    )
+    if not started:  # progress rows are never removed: one that was read exists
+        db.session.execute(
+            insert_on_conflict(db.session, LessonProgress)
+            .values(
+                person_id=person_id, class_id=training_class.id, lesson_id=lesson.id, furthest=0.0, credited_seconds=0
+            )
+            .on_conflict_do_nothing(index_elements=["person_id", "class_id", "lesson_id"])
+        )
     db.session.flush()
     return token
 
@@ -132,6 +217,27 @@ def _progress(person_id: int, class_id: int, lesson_id: int) -> LessonProgress |
     )
 
 
+@dataclass(frozen=True)
+class BeatRead:
+    """The heartbeat's read made with the login check (:func:`read_beat`): when, and the row."""
+
+    now: datetime
+    row: Any
+
+
+def read_beat(conn: sa.Connection, user_id: int) -> tuple[Any, BeatRead]:
+    """``@signed_in_as(…, read=read_beat)``: the user's login columns and their person's active session as
+    :func:`heartbeat` reads it, in one statement (the login check took a statement of its own on every beat)."""
+    now = utcnow()
+    params = {"b_user": user_id, "b_today": _platform_today(now)}
+    row = first_row(conn, _read_statement(by_user=True), params)
+    return row, BeatRead(now, row)
+
+
+def _platform_today(now: datetime) -> date:
+    return to_local(now, zone_named(current_app.config["BABEL_DEFAULT_TIMEZONE"])).date()
+
+
 def heartbeat(
     person_id: int,
     beat: Heartbeat,
@@ -140,6 +246,7 @@ def heartbeat(
     conn: sa.Connection | None = None,
     rules: Rules | None = None,
     hold: int | None = None,
+    read: BeatRead | None = None,
 ) -> BeatResult:
     """Credit one heartbeat of the person's lesson page (see :mod:`app.training.crediting`).
 
@@ -152,12 +259,18 @@ def heartbeat(
 
     ``hold``: the 人像抓拍 in whose window this beat falls, when that window's credit is held (``app.training.held``):
     the day shares go into the held credit instead of the ledger, and the beat moves nothing unless the snapshot is
-    still held when it writes."""
-    now = now or utcnow()
+    still held when it writes.
+
+    ``read``: the read already made with the login check (:func:`read_beat`), at its ``now``."""
     conn = conn or db.session.connection()
-    today = to_local(now, zone_named(current_app.config["BABEL_DEFAULT_TIMEZONE"])).date()
-    row = first_row(conn, _read_statement(), {"b_person": person_id, "b_today": today})
-    if row is None:
+    if read is not None:
+        now, row = read.now, read.row
+        today = _platform_today(now)
+    else:
+        now = now or utcnow()
+        today = _platform_today(now)
+        row = first_row(conn, _read_statement(), {"b_person": person_id, "b_today": today})
+    if row is None or row.token is None:  # no active session (with the login: the session columns are NULL)
         return BeatResult(0, "taken_over", 0, 0.0)
     state = _state(row)
     new, seconds, refusal = credit(
@@ -176,6 +289,8 @@ def heartbeat(
         days = within_rooms(days, _day_rooms(conn, person_id, row.region_code or "", [d for d, _ in days], known))
         if sum(share for _, share in days) < seconds:
             seconds, refusal = sum(share for _, share in days), refusal or "daily_cap"
+    if not seconds and _unchanged(state, new):  # nothing to write (a prompt holding the clock, a repeated beat)
+        return BeatResult(0, refusal, row.credited_seconds, row.furthest, new.prompt if refusal == "prompt" else "")
     progressed = bool(seconds or new.furthest > row.furthest)
     params = {
         "b_person": person_id,
@@ -213,6 +328,17 @@ def heartbeat(
         max(new.furthest, row.furthest),
         new.prompt if refusal == "prompt" else "",
     )
+
+
+#: What the session's move writes (:func:`_moves`), and the furthest point the progress keeps.
+_STORED = ("last_at", "position", "lag", "page", "prompt", "prompt_at", "next_prompt_at", "prompts_left", "misses")
+
+
+def _unchanged(state: StudyState, new: StudyState) -> bool:
+    """The beat moves nothing the session or the progress store. Not the common case: every other beat moves
+    the clock at least, and that write is part of the rule (an interval is judged from the last beat, whatever it
+    earned)."""
+    return new.furthest <= state.furthest and all(getattr(new, k) == getattr(state, k) for k in _STORED)
 
 
 #: How long a process keeps the daily-cap rules it read (a rule edit reaches heartbeats within this); 0: not kept.
@@ -312,55 +438,64 @@ _ATTENDANCE, _HELD = AttendanceDay.__table__, HeldCredit.__table__
 
 
 @functools.cache
-def _read_statement() -> sa.Select:
+def _read_statement(by_user: bool = False) -> sa.Select:
     """The person's active session with its lesson (length, kind, course), its progress, its class (dates, mode,
     course, the zone of its region), the person's enrolment in it (an outer join: none, no credit) and the
     learner's zone (for the day the credit goes to: as :func:`app.people.zones.user_zone`, without loading the
     user), and the person's online seconds and 面授 minutes on ``:b_today`` (the platform zone's today: the daily
-    cap's figures for nearly every beat). Enum columns are read as their stored text (``first_row`` returns plain values)."""
-    s, p, c, e, lesson = _SESSIONS, _PROGRESS, _CLASSES, _ENROLMENTS, _LESSONS
-    return (
-        sa.select(
-            s.c.token,
-            s.c.class_id,
-            s.c.lesson_id,
-            s.c.last_at,
-            s.c.position,
-            s.c.lag,
-            s.c.page,
-            s.c.prompt,
-            s.c.prompt_at,
-            s.c.next_prompt_at,
-            s.c.prompts_left,
-            s.c.misses,
-            lesson.c.duration_seconds,
-            sa.cast(lesson.c.kind, sa.String).label("kind"),
-            lesson.c.course_id.label("lesson_course_id"),
-            p.c.furthest,
-            p.c.credited_seconds,
-            c.c.starts_on,
-            c.c.ends_on,
-            sa.cast(c.c.mode, sa.String).label("mode"),
-            c.c.course_id.label("class_course_id"),
-            c.c.region_code,
-            e.c.id.label("enrolment_id"),
-            region_zone_sql(c.c.region_code).label("class_zone"),
-            person_zone_sql(s.c.person_id).label("zone"),
-            *(
-                total.label(name)
-                for total, name in zip(
-                    _day_totals(s.c.person_id, sa.bindparam("b_today", type_=sa.Date)),
-                    ("day_online", "day_offline"),
-                    strict=True,
-                )
-            ),
-        )
-        .join(lesson, lesson.c.id == s.c.lesson_id)
+    cap's figures for nearly every beat). Enum columns are read as their stored text (``first_row`` returns plain values).
+
+    ``by_user``: of the user ``:b_user``'s person, with the user's login columns
+    (:func:`app.auth.access.login_columns`): the login check of the heartbeat and its read in one statement; a user
+    without an active session gets a row of the login columns and NULLs."""
+    s, p, c, e, lesson, u = _SESSIONS, _PROGRESS, _CLASSES, _ENROLMENTS, _LESSONS, User.__table__
+    stmt = sa.select(
+        *(login_columns(u) if by_user else ()),
+        s.c.token,
+        s.c.class_id,
+        s.c.lesson_id,
+        s.c.last_at,
+        s.c.position,
+        s.c.lag,
+        s.c.page,
+        s.c.prompt,
+        s.c.prompt_at,
+        s.c.next_prompt_at,
+        s.c.prompts_left,
+        s.c.misses,
+        lesson.c.duration_seconds,
+        sa.cast(lesson.c.kind, sa.String).label("kind"),
+        lesson.c.course_id.label("lesson_course_id"),
+        p.c.furthest,
+        p.c.credited_seconds,
+        c.c.starts_on,
+        c.c.ends_on,
+        sa.cast(c.c.mode, sa.String).label("mode"),
+        c.c.course_id.label("class_course_id"),
+        c.c.region_code,
+        e.c.id.label("enrolment_id"),
+        region_zone_sql(c.c.region_code).label("class_zone"),
+        person_zone_sql(s.c.person_id).label("zone"),
+        *(
+            total.label(name)
+            for total, name in zip(
+                _day_totals(s.c.person_id, sa.bindparam("b_today", type_=sa.Date)),
+                ("day_online", "day_offline"),
+                strict=True,
+            )
+        ),
+    )
+    session = (
+        s.join(lesson, lesson.c.id == s.c.lesson_id)
         .join(p, sa.and_(p.c.person_id == s.c.person_id, p.c.class_id == s.c.class_id, p.c.lesson_id == s.c.lesson_id))
         .join(c, c.c.id == s.c.class_id)
         .outerjoin(e, sa.and_(e.c.class_id == s.c.class_id, e.c.person_id == s.c.person_id))
-        .where(s.c.person_id == sa.bindparam("b_person"))
     )
+    if by_user:
+        return stmt.select_from(u.outerjoin(session, s.c.person_id == u.c.person_id)).where(
+            u.c.id == sa.bindparam("b_user", type_=sa.Integer)
+        )
+    return stmt.select_from(session).where(s.c.person_id == sa.bindparam("b_person"))
 
 
 def _moves(held: bool = False) -> tuple[sa.Update, sa.Update]:

@@ -164,6 +164,16 @@ def test_a_heartbeat_checks_the_login_as_every_page_does(training_world, login, 
     assert (refused.status_code, refused.headers["Location"].split("?")[0]) == (302, "/login")
 
 
+def test_a_heartbeat_is_a_workers_and_tells_one_without_an_open_lesson_so(training_world, login):
+    """The login check rides on the beat's own read: an organiser is still refused, and a worker who opened no
+    lesson is told the page is not the active one, as before."""
+    w = training_world
+    body = {"token": "x", "lesson_id": w.video.id, "position": 0, "visible": True, "playing": True}
+    assert login(w.organiser).post("/training/heartbeat", json=body).status_code == 403
+    answered = login(w.workers[1]).post("/training/heartbeat", json=body)
+    assert (answered.status_code, answered.get_json()["refusal"]) == (200, "taken_over")
+
+
 def test_a_heartbeat_without_the_csrf_header_is_refused(training_world, csrf_client):
     client = csrf_client
     page = client.get("/login").data.decode()
