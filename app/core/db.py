@@ -53,39 +53,56 @@ def insert_on_conflict(session, model) -> Any:
 def first_row(conn: sa.Connection, stmt: sa.Executable, params: dict[str, Any]) -> Any:
     """The first row of ``stmt`` (or None), for the statements of the busiest request (the lesson heartbeat).
 
-    On PostgreSQL the statement is compiled once and runs on psycopg's own connection as a prepared statement,
-    inside ``conn``'s transaction (or autocommitted, as ``conn`` is): SQLAlchemy's work around each execution cost
-    more CPU than psycopg's and PostgreSQL's together. The row is a plain named tuple, so ``stmt`` may only return
-    what psycopg converts by itself (numbers, text, dates and times: no ``Enum``, no JSON columns). Elsewhere
-    (SQLite): ``conn.execute(stmt, params).first()``."""
-    sql, defaults = _compiled(stmt, conn.dialect)
+    On PostgreSQL the statement is compiled once, with ``$1`` placeholders, and runs on psycopg's own connection as
+    a prepared statement through a ``RawCursor`` (no parsing of the text on each run: psycopg caches the parse of
+    statements up to 4 KB only, and the heartbeat's read is longer), inside ``conn``'s transaction (or
+    autocommitted, as ``conn`` is): SQLAlchemy's work around each execution cost more CPU than psycopg's and
+    PostgreSQL's together. The row is a plain named tuple, so ``stmt`` may only return what psycopg converts by
+    itself (numbers, text, dates and times: no ``Enum``, no JSON columns). Elsewhere (SQLite):
+    ``conn.execute(stmt, params).first()``."""
+    sql, names, defaults = _compiled(stmt, conn.dialect)
     if conn.dialect.name != "postgresql":
         return conn.execute(stmt, params).first()
     import psycopg
+    from psycopg import RawCursor
     from psycopg.rows import namedtuple_row
 
-    with conn.connection.driver_connection.cursor(row_factory=namedtuple_row) as cursor:
+    values = {**defaults, **params}
+    args = [values[name] for name in names]
+    with RawCursor(conn.connection.driver_connection, row_factory=namedtuple_row) as cursor:
         try:
-            cursor.execute(sql, {**defaults, **params}, prepare=True)
+            cursor.execute(sql, args, prepare=True)
             return cursor.fetchone()
         except psycopg.Error as exc:
             # What SQLAlchemy does with an error of its own executions: raised as its DBAPIError (a lost connection
             # as OperationalError, which the app answers with 503 and Retry-After), and a lost connection drops
             # the pool's connections of that server (the retry gets fresh ones) instead of failing once on each.
-            conn._handle_dbapi_exception(exc, sql, params, cursor, None)
+            conn._handle_dbapi_exception(exc, sql, args, cursor, None)
             raise
 
 
 @functools.cache
-def _compiled(stmt: sa.Executable, dialect: sa.Dialect) -> tuple[str, dict[str, Any]]:
-    """The SQL text and the values of its literal parameters (``""`` in a ``coalesce``, …). A statement whose
-    execution needs values computed in Python (a column's ``default=`` or ``onupdate=`` callable, such as
-    ``TimestampMixin.updated_at``) is refused on every database: psycopg would never see them."""
-    compiled = stmt.compile(dialect=dialect)
+def _compiled(stmt: sa.Executable, dialect: sa.Dialect) -> tuple[str, tuple[str, ...], dict[str, Any]]:
+    """The SQL text, its parameters' names in the order of their placeholders, and the values of its literal
+    parameters (``""`` in a ``coalesce``, …). A statement whose execution needs values computed in Python (a
+    column's ``default=`` or ``onupdate=`` callable, such as ``TimestampMixin.updated_at``) is refused on every
+    database: psycopg would never see them."""
+    compiled = stmt.compile(dialect=_positional(dialect))
     if compiled.insert_prefetch or compiled.update_prefetch:
         names = ", ".join(c.name for c in (*compiled.insert_prefetch, *compiled.update_prefetch))
         raise ValueError(f"first_row runs no Python-side column defaults ({names}): use Connection.execute")
-    return compiled.string, {k: v for k, v in compiled.params.items() if v is not None}
+    defaults = {k: v for k, v in compiled.params.items() if v is not None}
+    return compiled.string, tuple(compiled.positiontup or ()), defaults
+
+
+@functools.cache
+def _positional(dialect: sa.Dialect) -> sa.Dialect:
+    """PostgreSQL: the connection's dialect with ``$n`` placeholders (a parameter used twice is one ``$n``)."""
+    if dialect.name != "postgresql":
+        return dialect
+    positional = type(dialect)(paramstyle="numeric_dollar")
+    positional.server_version_info = dialect.server_version_info
+    return positional
 
 
 def conditional_update(model) -> sa.Update:
