@@ -238,7 +238,11 @@ class Snapshot(db.Model):
     A 复核 (``app.people.snapshots.reviews.review``) clears ``needs_review`` and keeps who decided what, once."""
 
     __tablename__ = "people_snapshots"
-    __table_args__ = (sa.Index("ix_people_snapshots_person_context_ref", "person_id", "context", "ref_id"),)
+    __table_args__ = (
+        sa.Index("ix_people_snapshots_person_context_ref", "person_id", "context", "ref_id"),
+        # a page's snapshots, read on every heartbeat of a lesson that requires them (schedule.lesson_status)
+        sa.Index("ix_people_snapshots_plan_taken", "plan_id", "taken_at"),
+    )
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     person_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("people_persons.id"))
