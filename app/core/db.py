@@ -29,6 +29,7 @@ class Base(so.DeclarativeBase):
 __all__ = [
     "Base",
     "TimestampMixin",
+    "all_rows",
     "conditional_update",
     "dialect_name",
     "first_row",
@@ -57,12 +58,22 @@ def first_row(conn: sa.Connection, stmt: sa.Executable, params: dict[str, Any]) 
     a prepared statement through a ``RawCursor`` (no parsing of the text on each run: psycopg caches the parse of
     statements up to 4 KB only, and the heartbeat's read is longer), inside ``conn``'s transaction (or
     autocommitted, as ``conn`` is): SQLAlchemy's work around each execution cost more CPU than psycopg's and
-    PostgreSQL's together. The row is a plain named tuple, so ``stmt`` may only return what psycopg converts by
-    itself (numbers, text, dates and times: no ``Enum``, no JSON columns). Elsewhere (SQLite):
+    PostgreSQL's together. The row is a plain named tuple, so ``stmt`` returns what psycopg converts by itself
+    (numbers, text, dates and times, ``json`` as Python values; an ``Enum`` column as its stored text). Elsewhere (SQLite):
     ``conn.execute(stmt, params).first()``."""
+    return _run(conn, stmt, params, many=False)
+
+
+def all_rows(conn: sa.Connection, stmt: sa.Executable, params: dict[str, Any]) -> list[Any]:
+    """Every row of ``stmt``, run as :func:`first_row` runs it (a few rows: a lesson page's snapshots)."""
+    return _run(conn, stmt, params, many=True)
+
+
+def _run(conn: sa.Connection, stmt: sa.Executable, params: dict[str, Any], *, many: bool) -> Any:
     sql, names, defaults = _compiled(stmt, conn.dialect)
     if conn.dialect.name != "postgresql":
-        return conn.execute(stmt, params).first()
+        result = conn.execute(stmt, params)
+        return result.all() if many else result.first()
     import psycopg
     from psycopg import RawCursor
     from psycopg.rows import namedtuple_row
@@ -72,7 +83,7 @@ def first_row(conn: sa.Connection, stmt: sa.Executable, params: dict[str, Any]) 
     with RawCursor(conn.connection.driver_connection, row_factory=namedtuple_row) as cursor:
         try:
             cursor.execute(sql, args, prepare=True)
-            return cursor.fetchone()
+            return cursor.fetchall() if many else cursor.fetchone()
         except psycopg.Error as exc:
             # What SQLAlchemy does with an error of its own executions: raised as its DBAPIError (a lost connection
             # as OperationalError, which the app answers with 503 and Retry-After), and a lost connection drops

@@ -186,13 +186,13 @@ def heartbeat():
     if not all(map(math.isfinite, (beat.position, beat.seek_to or 0.0))):
         return json_error(DomainError("request.not_json_object", http_status=400))
     extra, refused, hold = {}, False, None
+    conn = lean_connection()
     if snapshot_settings.enabled(SnapshotContext.LESSON):
-        shot = snapshot_schedule.lesson_status(person_id, beat.token, utcnow())
+        shot = snapshot_schedule.lesson_status(person_id, beat.token, g.login_read.now, conn=conn)
         refused = not shot.ok and not shot.due  # no consent (refused or not given): nothing will ever be due
         beat = replace(beat, snapshot_ok=shot.ok)
         extra["snapshot_due"] = shot.due
         hold = shot.window if shot.held else None  # 人像抓拍 whose window's credit is held (app.training.held)
-    conn = lean_connection()
     result = study.heartbeat(person_id, beat, conn=conn, hold=hold, read=g.login_read)
     conn.commit()
     refusal = "snapshot_refused" if result.refusal == "snapshot" and refused else result.refusal

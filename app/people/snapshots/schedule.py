@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 
 from app.core.clock import utcnow
-from app.core.db import insert_on_conflict
+from app.core.db import all_rows, insert_on_conflict
 from app.extensions import db
 from app.people.models import ReviewVerdict, Snapshot, SnapshotConsent, SnapshotContext, SnapshotPlan
 from app.people.snapshots.settings import grace_seconds, per_session
@@ -131,26 +131,35 @@ def status(plan: SnapshotPlan | None, now: datetime | None = None, *, refused: b
     return status_at(plan.started_at, plan.offsets, last, count, now or utcnow())
 
 
-def lesson_status(person_id: int, token: str, now: datetime) -> Status:
+def lesson_status(person_id: int, token: str, now: datetime, *, conn: sa.Connection | None = None) -> Status:
     """:func:`status` of the study session ``token``'s schedule, with the person's consent for its class and the
     snapshot whose window ``now`` is in, in one query (it runs on every heartbeat: one row per snapshot of the page,
     a handful). No schedule, no consent or a refusal: not ok, nothing due. A window whose snapshot was judged 非本人
-    credits nothing (not ok; a new snapshot is due)."""
+    credits nothing (not ok; a new snapshot is due).
+
+    ``conn``: the heartbeat's lean connection (the statement runs prepared on it: :func:`app.core.db.all_rows`);
+    the ORM session's by default."""
     if not token:
         return NOT_OK
-    rows = db.session.execute(_lesson_status_statement(), {"p": person_id, "t": token, "now": now}).all()
+    params = {"p": person_id, "t": token, "now": now}
+    rows = all_rows(conn if conn is not None else db.session.connection(), _lesson_status_statement(), params)
     if not rows or rows[0].granted is not True:
         return NOT_OK
     shots = [row for row in rows if row.id is not None]
-    counted = [row.taken_at for row in shots if counts_as_presence(row.review_verdict)]
+    counted = [row.taken_at for row in shots if counts_as_presence(_verdict(row.review_verdict))]
     status = status_at(rows[0].started_at, rows[0].offsets, max(counted, default=None), len(shots), now)
     if not shots:
         return status
     window = shots[-1]
-    if not counts_as_presence(window.review_verdict):
+    if not counts_as_presence(_verdict(window.review_verdict)):
         return replace(status, ok=False, window=window.id)
     held = ("review" if window.needs_review else "check") if window.credit_held else None
     return replace(status, window=window.id, held=held)
+
+
+def _verdict(value) -> ReviewVerdict | None:
+    """A 复核 verdict as read: the enum through SQLAlchemy, its stored value through psycopg."""
+    return None if value is None else ReviewVerdict(value)
 
 
 @functools.cache
@@ -189,7 +198,7 @@ def _lesson_status_statement() -> sa.Select:
         )
         .where(
             plan.c.person_id == sa.bindparam("p"),
-            plan.c.context == SnapshotContext.LESSON,
+            plan.c.context == sa.bindparam("lesson_context", SnapshotContext.LESSON.value, type_=sa.String),
             plan.c.token == sa.bindparam("t"),
         )
         .order_by(shot.c.taken_at, shot.c.id)
