@@ -100,7 +100,12 @@ HEARTBEAT = "/training/heartbeat"
 HALF = 0.5
 
 
-def seed(n: int, lesson_seconds: int) -> dict:
+#: The bench's default password hash: cheap, so that the openings measure the lesson pages, not the hash (a real
+#: login costs scrypt's ~70 ms of CPU: ``--password-hash scrypt``).
+CHEAP_HASH = "pbkdf2:sha256:1000"
+
+
+def seed(n: int, lesson_seconds: int, password_hash: str = CHEAP_HASH) -> dict:
     """N workers of one enterprise, enrolled in an online class of one video lesson of ``lesson_seconds``."""
     from datetime import date, timedelta
 
@@ -120,7 +125,7 @@ def seed(n: int, lesson_seconds: int) -> dict:
     app = create_app(ProductionConfig)
     with app.app_context():
         enterprise = bench_enterprise()
-        pw_hash = generate_password_hash("pw", method="pbkdf2:sha256:1000")
+        pw_hash = generate_password_hash("pw", method=password_hash)
         admin = User(username="bench-admin", role=Role.ENTERPRISE, enterprise_id=enterprise.id, password_hash=pw_hash)
         db.session.add(admin)
         db.session.flush()
@@ -384,10 +389,19 @@ def plan(
     return learners
 
 
-async def open_page(learner: Learner, browser: Browser, class_id: int, lesson_id: int) -> None:
+async def log_in(learner: Learner, browser: Browser) -> None:
     _status, page = await browser.get("/login")
     csrf = CSRF_RE.search(page.decode()).group(1)
-    await browser.post_form("/login", {"csrf_token": csrf, "username": learner.username, "password": "pw"})
+    status, _body = await browser.post_form(
+        "/login", {"csrf_token": csrf, "username": learner.username, "password": "pw"}
+    )
+    if status != 302:
+        raise RuntimeError(f"login: HTTP {status}")
+
+
+async def open_page(learner: Learner, browser: Browser, class_id: int, lesson_id: int, login: bool = True) -> None:
+    if login:
+        await log_in(learner, browser)
     _status, page = await browser.get(f"/training/mine/{class_id}/lessons/{lesson_id}")
     browser.csrf = PAGE_CSRF.search(page.decode()).group(1)
     status, body = await browser.post_json(f"/training/mine/{class_id}/lessons/{lesson_id}/start", {})
@@ -398,10 +412,12 @@ async def open_page(learner: Learner, browser: Browser, class_id: int, lesson_id
 
 async def live(learner: Learner, browser: Browser, t0: float, world: dict, stats: dict) -> None:
     """The learner's page: open at its moment, then each beat at its scheduled time (one at a time)."""
-    await asyncio.sleep(max(0.0, t0 + learner.opens_at - 1.0 - time.time()))  # log in a second ahead of opening
+    login = not world["logged_in"]
+    ahead = 1.0 if login else 0.0  # log in a second ahead of opening
+    await asyncio.sleep(max(0.0, t0 + learner.opens_at - ahead - time.time()))
     t_login = time.perf_counter()
     try:
-        await open_page(learner, browser, world["class_id"], world["lesson_id"])
+        await open_page(learner, browser, world["class_id"], world["lesson_id"], login)
     except Exception as exc:
         learner.error = f"open: {type(exc).__name__}: {str(exc)[:60]}"
         stats["errors"][learner.error] += 1
@@ -500,6 +516,31 @@ async def stall(server: int, t0: float, at: float, seconds: float) -> None:
         os.killpg(server, signal.SIGCONT)
 
 
+async def login_phase(learners: list[Learner], port: int, connections: int, concurrency: int) -> dict:
+    """``--logins before``: every learner logs in before the study phase, ``concurrency`` at a time (the
+    evening's learners logged in earlier: a session lasts; what the lesson openings then cost is the two lesson
+    requests). Returns the logins' latencies and errors."""
+    pool = Pool(port, connections)
+    stats = {"latency": [], "errors": Counter()}
+    queue = list(reversed(learners))
+
+    async def worker():
+        while queue:
+            learner = queue.pop()
+            learner.browser = learner.browser or Browser(pool)
+            learner.browser.pool = pool
+            t = time.perf_counter()
+            try:
+                await log_in(learner, learner.browser)
+            except Exception as exc:
+                stats["errors"][f"login: {type(exc).__name__}: {str(exc)[:60]}"] += 1
+                continue
+            stats["latency"].append(time.perf_counter() - t)
+
+    await asyncio.gather(*(worker() for _ in range(concurrency)))
+    return stats
+
+
 class BackendCpu:
     """CPU seconds of the PostgreSQL backends serving the bench database, since the last reading (a backend that
     started meanwhile counts in full; one that ended loses its last part)."""
@@ -594,7 +635,9 @@ async def study_phase(
     stats["waiting"] = 0
     pool.stats = stats
     for learner in learners:
-        learner.browser = Browser(pool)
+        if learner.browser is None:
+            learner.browser = Browser(pool)
+        learner.browser.pool = pool  # logged in before (--logins before): the same cookies on this loop's pool
     reporter = asyncio.ensure_future(progress(stats, len(learners), t0, every, server, db_cpu)) if every else None
     try:
         await asyncio.gather(
@@ -642,8 +685,16 @@ def cost(args) -> int:
     name, url, env, admin = create_bench_database("anpei_bench_study_cost")
     servers: list[subprocess.Popen] = []
     try:
-        world = seed(n, 3600)
+        if args.snapshots:
+            env["ANPEI_SNAPSHOTS_LESSONS"] = os.environ["ANPEI_SNAPSHOTS_LESSONS"] = "1"
+        world = seed(n, 3600, args.password_hash)
         meter_conn = psycopg.connect(url.replace("+psycopg", ""), autocommit=True)
+        if args.snapshots:
+            meter_conn.execute(
+                "INSERT INTO people_snapshot_consents (person_id, context, ref_id, granted, at) "
+                "SELECT p, 'lesson', %s, true, now() FROM unnest(%s::int[]) AS p",
+                (world["class_id"], world["person_ids"]),
+            )
         measured = args.measure or n
         if measured < n:
             fill(meter_conn, world, world["person_ids"][measured:])
@@ -675,7 +726,8 @@ def cost(args) -> int:
             return status
 
         measure(meter, "login page", [lambda c=c: login_page(c) for c, _u in clients], results)
-        measure(meter, "login (cheap hash)", [lambda c=c, u=u: login(c, u) for c, u in clients], results)
+        label = "login (cheap hash)" if args.password_hash == CHEAP_HASH else f"login ({args.password_hash})"
+        measure(meter, label, [lambda c=c, u=u: login(c, u) for c, u in clients], results)
         measure(meter, "lesson page", [lambda c=c: lesson_page(c) for c, _u in clients], results)
         measure(meter, "start", [lambda k=k, c=c: start(k, c) for k, (c, _u) in enumerate(clients)], results)
         clients = [(client, tokens[k]) for k, (client, _u) in enumerate(clients)]
@@ -703,7 +755,10 @@ def cost(args) -> int:
         measure(bare_meter, "bare Flask upsert", calls, results)
         credited = meter_conn.execute("SELECT sum(seconds) FROM training_study_credits").fetchone()[0]
         meter_conn.close()
-        print(f"CPU per request: 1 gunicorn worker × 1 thread (production config), PostgreSQL, {n} learners")
+        print(
+            f"CPU per request: 1 gunicorn worker × 1 thread (production config), PostgreSQL, {len(clients)} of {n} "
+            f"learners measured; 人像抓拍 {'required, all consenting' if args.snapshots else 'off'}"
+        )
         print(f"  {'request':<22} {'n':>6} {'web ms':>8} {'db ms':>7}")
         for label, count, web, db_ms in results:
             print(f"  {label:<22} {count:>6,} {web:>8.2f} {db_ms:>7.2f}")
@@ -796,7 +851,27 @@ def main() -> int:
         default=60.0,
         help="seconds between progress lines during the study phase (0: none)",
     )
+    parser.add_argument(
+        "--password-hash",
+        default=CHEAP_HASH,
+        help="werkzeug hash method of the learners' password (production: scrypt, ~70 ms of CPU a login)",
+    )
+    parser.add_argument(
+        "--logins",
+        choices=("at-open", "before"),
+        default="at-open",
+        help="at-open: each learner logs in a second before it opens the lesson (an opening is 4 requests); before: "
+        "all log in before the study phase, as learners whose session lasts from earlier in the day (an opening is "
+        "the lesson page and its start; the logins are reported apart)",
+    )
+    parser.add_argument("--login-concurrency", type=int, default=8, help="--logins before: logins at a time")
     parser.add_argument("--cost", action="store_true", help="CPU per heartbeat on one worker instead")
+    parser.add_argument(
+        "--snapshots",
+        action="store_true",
+        help="--cost: with 人像抓拍 required (the production default) and every learner consenting: the lesson page, "
+        "start and heartbeat read and draw the snapshot schedule (no snapshot is taken: the beats are refused)",
+    )
     parser.add_argument("--rounds", type=int, default=5, help="--cost: heartbeats per learner")
     parser.add_argument(
         "--measure", type=int, help="--cost: learners measured (default all); the others only fill the tables"
@@ -824,7 +899,7 @@ def main() -> int:
     os.environ["ANPEI_STUDY_HEARTBEAT_SECONDS"] = str(args.interval)
     servers: list[subprocess.Popen] = []
     try:
-        world = seed(n, lesson_seconds)
+        world = seed(n, lesson_seconds, args.password_hash)
         # only now: config reads the environment the setup set
         from app.training.crediting import SLACK
 
@@ -860,6 +935,18 @@ def main() -> int:
             f"{args.hide:.0%} hide the page for 1–3 min, {args.seek:.0%} try to seek ahead) …",
             flush=True,
         )
+        world["logged_in"] = args.logins == "before"
+        if world["logged_in"]:
+            t_logins, web_logins = time.time(), server_cpu(servers[0].pid)
+            logins = asyncio.run(login_phase(learners, port, args.connections, args.login_concurrency))
+            took, web_spent = time.time() - t_logins, server_cpu(servers[0].pid) - web_logins
+            print(
+                f"logins before the study ({args.login_concurrency} at a time, {args.password_hash}): "
+                f"{len(logins['latency']):,} in {took:.0f} s ({len(logins['latency']) / took:.1f}/s), "
+                f"{window_figures(logins['latency'])}; gunicorn {web_spent:.0f} s of CPU "
+                f"({web_spent * 1000 / max(1, len(logins['latency'])):.1f} ms a login page + login); errors "
+                f"{dict(logins['errors']) or 'none'}"
+            )
         load_before = loadavg()
         sessions_before = backends_started(url, name)
         t0 = time.time() + 2.0
@@ -967,7 +1054,8 @@ def main() -> int:
         )
         opens = stats["open"]
         print(
-            f"opening the page (login page, login, lesson page, start): p50 {ms(opens, 50)}, p99 {ms(opens, 99)}; "
+            f"opening the page ({'lesson page, start' if world['logged_in'] else 'login page, login, lesson page, start'}"
+            f"): p50 {ms(opens, 50)}, p99 {ms(opens, 99)}; "
             f"{stats['connections opened']:,} client connections opened; {sessions:,} PostgreSQL backends started"
         )
         print(

@@ -85,7 +85,7 @@ def lesson_page(class_id: int, lesson_id: int):
         rules=rules,
         studyable=page.studyable(),
         snapshots_required=required,
-        consent=consent_of(current_user.person_id, SnapshotContext.LESSON, class_id) if required else None,
+        consent=page.consent if required else None,
     )
 
 
@@ -142,7 +142,7 @@ def lesson_start(class_id: int, lesson_id: int):
             span_seconds=max(0, lesson.duration_seconds - page.credited),
             now=now,
         )
-        consent = consent_of(current_user.person_id, SnapshotContext.LESSON, training_class.id)
+        consent = page.consent
         snapshot = {"consent": consent, "due": consent is True and snapshot_schedule.status(plan, now).due}
     # read before the commit, which expires every loaded object (reading after it cost two more SELECTs); the
     # progress as read before the session moved (the start changes neither)

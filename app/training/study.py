@@ -25,6 +25,8 @@ from app.auth.models import User
 from app.core.clock import to_local, utcnow, zone_named
 from app.core.db import INSERTS, first_row, insert_on_conflict
 from app.extensions import db
+from app.people.models import SnapshotContext
+from app.people.snapshots.consent import consent_sql
 from app.people.zones import person_zone_sql, region_zone_sql
 from app.rules.book import RuleBook
 from app.rules.queries import rule_book
@@ -114,6 +116,8 @@ class LessonPage:
     started: bool
     furthest: float
     credited: int
+    #: The person's 人像抓拍 consent for the class (``app.people.snapshots.consent.consent_of``).
+    consent: bool | None = None
 
     def studyable(self, now: datetime | None = None) -> bool:
         """:func:`class_is_open`, from what was read."""
@@ -131,12 +135,13 @@ def my_lesson_page(user, class_id: int, lesson_id: int) -> LessonPage:
         started=row.progress_id is not None,
         furthest=row.furthest or 0.0,
         credited=row.credited_seconds or 0,
+        consent=row.consent,
     )
 
 
 @functools.cache
 def _lesson_page_statement() -> sa.Select:
-    p = _PROGRESS
+    p, person = _PROGRESS, sa.bindparam("my_person", type_=sa.Integer)
     return (
         training_scope.my_lesson_select()
         .add_columns(
@@ -144,11 +149,12 @@ def _lesson_page_statement() -> sa.Select:
             p.c.id.label("progress_id"),
             p.c.furthest,
             p.c.credited_seconds,
+            consent_sql(person, SnapshotContext.LESSON, TrainingClass.id).label("consent"),
         )
         .outerjoin(
             p,
             sa.and_(
-                p.c.person_id == sa.bindparam("my_person", type_=sa.Integer),
+                p.c.person_id == person,
                 p.c.class_id == TrainingClass.id,
                 p.c.lesson_id == Lesson.id,
             ),

@@ -25,6 +25,18 @@ def consent_of(person_id: int, context: SnapshotContext, ref_id: int) -> bool | 
     )
 
 
+def consent_sql(person_id: sa.ColumnElement, context: SnapshotContext, ref_id: sa.ColumnElement) -> sa.ScalarSelect:
+    """:func:`consent_of` as a scalar SQL subquery, for a statement that reads it with other things (the lesson
+    page and its start: ``app.training.study.my_lesson_page``)."""
+    c = SnapshotConsent
+    return (
+        sa.select(c.granted)
+        .where(c.person_id == person_id, c.context == context, c.ref_id == ref_id)
+        .limit(1)
+        .scalar_subquery()
+    )
+
+
 def record_consent(
     person_id: int,
     context: SnapshotContext,

@@ -58,15 +58,14 @@ def open_plan(
         person_id=person_id, context=context, ref_id=ref_id, **values
     )
     keys = ["person_id", "context", "ref_id"]
-    stmt = (
-        stmt.on_conflict_do_nothing(index_elements=keys)
-        if keep
-        else stmt.on_conflict_do_update(index_elements=keys, set_=values)
-    )
-    db.session.execute(stmt)
-    plan = plan_for(person_id, context, ref_id)
-    db.session.refresh(plan)  # the upsert bypassed the session: never hand out a stale copy
-    return plan
+    if keep:
+        db.session.execute(stmt.on_conflict_do_nothing(index_elements=keys))
+        plan = plan_for(person_id, context, ref_id)
+        db.session.refresh(plan)  # the upsert bypassed the session: never hand out a stale copy
+        return plan
+    # the row as written, into the session (populate_existing: never a stale copy): one statement, not three
+    upsert = stmt.on_conflict_do_update(index_elements=keys, set_=values).returning(SnapshotPlan)
+    return db.session.scalars(upsert, execution_options={"populate_existing": True}).one()
 
 
 def plan_for(person_id: int, context: SnapshotContext, ref_id: int) -> SnapshotPlan | None:
