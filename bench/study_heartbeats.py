@@ -1,6 +1,7 @@
 """Online study: N learners on gunicorn + PostgreSQL, each lesson page sending a heartbeat every 30 s (``--interval``).
 
-Run: ``.venv/bin/python bench/study_heartbeats.py [--quick] [--learners N] [--minutes D] [--stall S] [--cost]``.
+Run: ``.venv/bin/python bench/study_heartbeats.py [--quick] [--learners N] [--minutes D] [--stall S] [--logins before]
+[--cost [--snapshots] [--measure M]]``.
 
 What it does, on this machine and loopback only, stopping by itself (helpers from ``bench/exam_day.py``):
 
@@ -28,7 +29,18 @@ What it does, on this machine and loopback only, stopping by itself (helpers fro
 
 The load client is one asyncio process (a task per learner, ``--connections`` keep-alive connections shared by
 all, as a reverse proxy keeps them to its upstream); its own CPU time is printed so it is seen not to be the
-bottleneck.
+bottleneck (against an instant stub server it spends ~0.1 ms of CPU a request, 20,000 learners included).
+
+Progress: every ``--progress`` seconds (60) one flushed line of that window — pages opened, heartbeats, their p50
+and p99, 5xx, client errors, requests waiting in the client for a connection, and the CPU of the load client,
+gunicorn's workers and the bench database's PostgreSQL backends — so a run stopped early (``kill`` stops the
+servers and drops the database as ^C does) still says how far it got and where the CPU went.
+
+Logins: by default each learner logs in a second before it opens the lesson (an opening is four requests) with a
+cheap password hash (``--password-hash scrypt`` for the production one, ~70 ms of CPU a login). ``--logins before``
+logs every learner in first (``--login-concurrency`` at a time, reported apart), and an opening is then the lesson
+page and its start: the evening's learners of a 再培训 wave logged in earlier (a session lasts), and opening lessons
+is what they do together; the logins are a separate sizing question (docs/benchmarks.md).
 
 Exact to the second. The server measures time by its own clock, at receipt; the client knows when it sent and
 when the answer came back. Every beat a learner sends is scheduled so that the credited stretches between them
@@ -49,7 +61,9 @@ the ramp, as a long GC pause, a frozen VM or a box out of CPU would; the beats s
 seconds late, and the ledger checks must hold all the same (the rule carries a lag for that).
 
 ``--cost``: CPU per heartbeat in one gunicorn worker with one thread and in its PostgreSQL backend (as
-``bench/request_cost.py``), against the bare upsert on the same worker; no load test.
+``bench/request_cost.py``), against the bare upsert on the same worker; no load test. ``--measure M``: only M of
+the N learners are measured, the others get a session, progress and a day's credit as if studying (tables of a
+run's size). ``--snapshots``: with 人像抓拍 required (the production default) and every learner consenting.
 
 Targets (issue #13): heartbeat p99 < 100 ms while all N study, 0 5xx, ledger equal to what was watched (to the
 second, caps applied). ``RESULT: ok`` means all of them held.
