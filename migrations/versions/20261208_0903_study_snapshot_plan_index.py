@@ -3,13 +3,13 @@ plan taken since the page opened (``app.people.snapshots.schedule.lesson_status`
 scanned every snapshot ever taken.
 
 Revision ID: 0903
-Revises: 0801
+Revises: 0905
 """
 
 from alembic import op
 
 revision = "0903"
-down_revision = "0801"
+down_revision = "0905"
 branch_labels = None
 depends_on = None
 
