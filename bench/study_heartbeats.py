@@ -1074,7 +1074,8 @@ def main() -> int:
         )
         print(
             f"CPU: load client {client_cpu:.0f} s ({client_cpu / elapsed:.0%} of one core); gunicorn workers "
-            f"{web1 - web0:.0f} s ({(web1 - web0) / elapsed:.0%} of one core, logins included)"
+            f"{web1 - web0:.0f} s ({(web1 - web0) / elapsed:.0%} of one core"
+            f"{', the logins apart' if world['logged_in'] else ', logins included'})"
         )
         print(f"statuses {dict(stats['status'])}; client errors {dict(stats['errors']) or 'none'}")
         print(f"refusals by beat kind: {dict(sorted(stats['refusals'].items()))}")
