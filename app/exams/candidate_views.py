@@ -4,7 +4,7 @@ the result with its review. Thin: load the candidate's own attempt, call a servi
 
 from __future__ import annotations
 
-from flask import abort, flash, g, jsonify, redirect, render_template, request, url_for
+from flask import abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -147,11 +147,8 @@ def attempt_state(attempt_id: int):
 
 
 @bp.route("/attempts/<int:attempt_id>/answer", methods=["POST"])
-@signed_in_as(Role.WORKER)  # exam day's busiest request: a save is one prepared statement, nothing loaded
+@signed_in_as(Role.WORKER, write=page_views.own_answer_json)  # exam day's busiest request: one statement
 def attempt_answer(attempt_id: int):
-    saved = page_views.own_answer_json(attempt_id, g.login.person_id)
-    if saved is not None:
-        return saved
     # anything but a plain save (a refusal, another's attempt): the ORM way answers it as it always has
     return page_views.answer_json(exam_scope.get_own_attempt_or_404(current_user, attempt_id))
 

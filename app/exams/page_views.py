@@ -8,9 +8,10 @@ boundary: it commits.
 
 from __future__ import annotations
 
+import sqlalchemy as sa
 from flask import current_app, jsonify, make_response, render_template
 
-from app.auth.access import lean_connection
+from app.auth.access import Claim
 from app.core.db import utcnow
 from app.core.errors import DomainError, json_error, json_object
 from app.core.templating import json_script
@@ -69,18 +70,15 @@ def answer_json(attempt: Attempt):
     )
 
 
-def own_answer_json(attempt_id: int, person_id: int | None):
-    """The candidate's own autosave, lean (``@signed_in_as``: nothing loaded, one prepared statement on PostgreSQL):
-    the response of :func:`answer_json` for a save, or None when it saved nothing — for the caller to answer through
-    :func:`answer_json`, which refuses (or saves) exactly as before."""
+def own_answer_json(conn: sa.Connection, claim: Claim, attempt_id: int):
+    """The candidate's own autosave, lean (``@signed_in_as``'s ``write``: nothing loaded, the session checked in the
+    save, one prepared statement on PostgreSQL): the response of :func:`answer_json` for a save, or None when it
+    saved nothing — for the view to answer through :func:`answer_json`, which refuses (or saves) exactly as before."""
     try:
         data = json_object()
     except DomainError:
         return None
-    if person_id is None:
-        return None
-    conn = lean_connection()
-    saved = autosave.save_own_answer(conn, attempt_id, person_id, data, utcnow())
+    saved = autosave.save_own_answer(conn, attempt_id, claim, data, utcnow())
     if saved is None:
         return None
     conn.commit()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import re
+from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
@@ -301,6 +302,67 @@ def test_a_save_into_another_candidates_attempt_is_refused_after_its_owner_saved
     db.session.expire_all()
     saved = db.session.scalars(sa.select(Answer).where(Answer.attempt_id == attempt.id)).all()
     assert [(a.position, a.response, a.client_seq) for a in saved] == [(0, [0], 1)]
+
+
+@contextmanager
+def executed_statements():
+    """The SQL of every statement sent to the database meanwhile: SQLAlchemy's executions, and on PostgreSQL the
+    prepared ones that ``app.core.db.first_row`` runs on psycopg's own cursor."""
+    from app.core import db as core_db
+
+    sqls: list[str] = []
+    run = core_db._run
+
+    def recorded(conn, stmt, params, *, many):
+        if conn.dialect.name == "postgresql":
+            sqls.append(str(stmt))
+        return run(conn, stmt, params, many=many)
+
+    def executed(_conn, _cursor, statement, *_args):
+        sqls.append(statement)
+
+    sa.event.listen(db.engine, "before_cursor_execute", executed)
+    core_db._run = recorded
+    try:
+        yield sqls
+    finally:
+        core_db._run = run
+        sa.event.remove(db.engine, "before_cursor_execute", executed)
+
+
+def test_an_autosave_carries_the_login_check_in_its_own_save(exam_world, login):
+    """Exam day's busiest request: once the paper's shapes are known, a save is the save alone — one statement on
+    PostgreSQL (its two SQLite statements elsewhere), the session's check inside it, no read of the user first."""
+    client = login(exam_world.worker)
+    attempt = started(client, exam_world)
+    assert post_answer(client, attempt, 0, [0], 1).status_code == 200  # reads the shapes, once per attempt
+    path, body = f"/exams/attempts/{attempt.id}/answer", {"position": 1, "response": [1], "seq": 2, "flagged": False}
+    with executed_statements() as sqls:
+        saved = client.post(path, json=body)
+    assert saved.status_code == 200 and saved.json["applied"] is True
+    assert len(sqls) == (1 if db.engine.dialect.name == "postgresql" else 2), "\n".join(s[:150] for s in sqls)
+    assert not any(sql.lstrip().upper().startswith("SELECT") and "FROM auth_users" in sql for sql in sqls)
+
+
+def test_an_autosave_after_the_session_ended_stores_nothing(exam_world, login, factory):
+    """A cookie from before a password change, or of an account since deactivated, saves nothing and is sent to
+    the login page, as on any page."""
+    client = login(exam_world.worker)
+    attempt = started(client, exam_world)
+    assert post_answer(client, attempt, 0, [0], 1).status_code == 200
+    exam_world.worker.set_password("a-new-password")  # ends every session of the account
+    factory.commit()
+    refused = post_answer(client, attempt, 1, [1], 2)
+    assert (refused.status_code, refused.headers["Location"].split("?")[0]) == (302, "/login")
+    client = login(exam_world.worker, "a-new-password")
+    assert post_answer(client, attempt, 1, [1], 3).status_code == 200
+    exam_world.worker.active = False
+    factory.commit()
+    refused = post_answer(client, attempt, 2, [1], 4)
+    assert (refused.status_code, refused.headers["Location"].split("?")[0]) == (302, "/login")
+    db.session.expire_all()
+    saved = db.session.scalars(sa.select(Answer).where(Answer.attempt_id == attempt.id)).all()
+    assert sorted((a.position, a.client_seq) for a in saved) == [(0, 1), (1, 3)]
 
 
 # ---------------------------------------------------------------- organiser

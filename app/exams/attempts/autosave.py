@@ -19,6 +19,8 @@ from typing import Any
 import sqlalchemy as sa
 from flask import current_app
 
+from app.auth.access import Claim, claim_holds
+from app.auth.models import Role, User
 from app.core import jsontext
 from app.core.db import INSERTS, dialect_name, first_row, utcnow
 from app.core.errors import DomainError
@@ -139,11 +141,12 @@ def save_answer(
     return Saved(applied=applied, seconds_left=attempt.seconds_left(now))
 
 
-def save_own_answer(conn: sa.Connection, attempt_id: int, person_id: int, data: dict, now: datetime) -> Saved | None:
+def save_own_answer(conn: sa.Connection, attempt_id: int, claim: Claim, data: dict, now: datetime) -> Saved | None:
     """The candidate's own autosave from the exam page, on ``conn`` (the view's ``lean_connection``): the save of
-    :func:`save_answer` with the checks of ``exam_scope.get_own_attempt_or_404`` (the person's own attempt of a
-    self-service sitting) in the statement's ``WHERE``, so neither the user nor the attempt is loaded. On PostgreSQL
-    it is one prepared statement (plus, once per attempt and process, a read of the item shapes).
+    :func:`save_answer` with the session's check (``claim``: ``@signed_in_as``'s ``write``) and the checks of
+    ``exam_scope.get_own_attempt_or_404`` (the signed-in person's own attempt of a self-service sitting) in the
+    statement's ``WHERE``, so neither the user nor the attempt is loaded. On PostgreSQL it is one prepared statement
+    (plus, once per attempt and process, a read of the item shapes).
 
     :param data: the request's JSON object: ``position``, ``response``, ``seq``, ``flagged``.
     :return: None when it saved nothing — invalid input, a closed, foreign or unknown attempt — for the caller to
@@ -151,7 +154,7 @@ def save_own_answer(conn: sa.Connection, attempt_id: int, person_id: int, data: 
     """
     cached = _SHAPES.get(attempt_id)
     if cached is None:
-        row = first_row(conn, _own_questions_statement(), {"attempt": attempt_id, "person": person_id})
+        row = first_row(conn, _own_questions_statement(claim.roles), {"attempt": attempt_id, **claim.params()})
         if row is None or not row.questions_json:
             return None
         shapes = tuple((q["type"], len(q["options"])) for q in jsontext.loads(row.questions_json))
@@ -162,8 +165,8 @@ def save_own_answer(conn: sa.Connection, attempt_id: int, person_id: int, data: 
     except DomainError:
         return None
     params = {
+        **claim.params(),
         "attempt": attempt_id,
-        "person": person_id,
         "own_seed": seed,
         "not_before": now - grace(),
         "now": now,
@@ -174,9 +177,9 @@ def save_own_answer(conn: sa.Connection, attempt_id: int, person_id: int, data: 
     }
     if conn.dialect.name == "postgresql":
         params["resp"] = None if response is None else jsontext.dumps(response)  # psycopg sees no SQLAlchemy type
-        deadline, applied = first_row(conn, _autosave_postgresql(own=True), params)
+        deadline, applied = first_row(conn, _autosave_postgresql(claim.roles), params)
     else:
-        live, upsert = _autosave_statements(conn.dialect.name, own=True)
+        live, upsert = _autosave_statements(conn.dialect.name, claim.roles)
         deadline = conn.execute(live.returning(Attempt.__table__.c.deadline), params).scalar()
         if deadline is None:
             conn.rollback()  # SQLite: let go of the write lock before the ORM way opens its own transaction
@@ -187,24 +190,30 @@ def save_own_answer(conn: sa.Connection, attempt_id: int, person_id: int, data: 
     return Saved(applied=bool(applied), seconds_left=max(0, int((deadline - now).total_seconds())))
 
 
+def _signed_in_person(roles: tuple[Role, ...]) -> sa.ScalarSelect:
+    """The person of the session's user, if the session holds (:func:`app.auth.access.claim_holds`); else NULL."""
+    users = User.__table__
+    return sa.select(users.c.person_id).where(*claim_holds(users, roles)).scalar_subquery()
+
+
 @functools.cache
-def _own_questions_statement() -> sa.Select:
-    """The seed and the questions as shown (their types and option counts validate a response) of the person's own
-    attempt of a self-service sitting."""
+def _own_questions_statement(roles: tuple[Role, ...]) -> sa.Select:
+    """The seed and the questions as shown (their types and option counts validate a response) of the signed-in
+    person's own attempt of a self-service sitting."""
     attempts, sittings = Attempt.__table__, Sitting.__table__
     return (
         sa.select(attempts.c.seed, attempts.c.questions_json)
         .join(sittings, sittings.c.id == attempts.c.sitting_id)
         .where(
             attempts.c.id == sa.bindparam("attempt"),
-            attempts.c.person_id == sa.bindparam("person"),
+            attempts.c.person_id == _signed_in_person(roles),
             sittings.c.kind != sa.literal_column(f"'{ExamKind.SPOTCHECK.value}'"),
         )
     )
 
 
 @functools.cache
-def _autosave_statements(dialect: str, own: bool = False) -> tuple[sa.Update, Any]:
+def _autosave_statements(dialect: str, own: tuple[Role, ...] = ()) -> tuple[sa.Update, Any]:
     """The two statements of an autosave, built once with bound parameters (autosave is the busiest request).
 
     ``live``: touch the attempt only while it takes answers. The UPDATE takes the attempt's row lock: a concurrent
@@ -213,8 +222,9 @@ def _autosave_statements(dialect: str, own: bool = False) -> tuple[sa.Update, An
 
     ``upsert``: the answer, unless a newer one (higher client seq) is stored already; returns its id when written.
 
-    ``own``: the candidate's own save (:func:`save_own_answer`): ``live`` also checks the person, the seed the item
-    shapes were read with, and that the sitting is self-service (a 逢查必考 attempt is answered through its ticket
+    ``own``: the roles of the candidate's own save (:func:`save_own_answer`): ``live`` also checks the session
+    (the attempt is the signed-in person's), the seed the item shapes were read with, and that the sitting is
+    self-service (a 逢查必考 attempt is answered through its ticket
     only); its values are literals or plain parameters, as a statement run on psycopg's connection needs.
     """
     attempts, answers = Attempt.__table__, Answer.__table__
@@ -226,7 +236,7 @@ def _autosave_statements(dialect: str, own: bool = False) -> tuple[sa.Update, An
     if own:
         sittings = Sitting.__table__
         conditions += [
-            attempts.c.person_id == sa.bindparam("person"),
+            attempts.c.person_id == _signed_in_person(own),
             attempts.c.seed == sa.bindparam("own_seed", type_=sa.BigInteger),
             sa.exists().where(
                 sittings.c.id == attempts.c.sitting_id,
@@ -260,7 +270,7 @@ def _autosave_statements(dialect: str, own: bool = False) -> tuple[sa.Update, An
 
 
 @functools.cache
-def _autosave_postgresql(own: bool = False) -> sa.Select:
+def _autosave_postgresql(own: tuple[Role, ...] = ()) -> sa.Select:
     """Both autosave statements as data-modifying CTEs in one: one round trip. Returns (deadline or NULL when the
     attempt no longer takes answers, 1 when the answer was written)."""
     live, upsert = _autosave_statements("postgresql", own)
