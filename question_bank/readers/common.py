@@ -23,9 +23,9 @@ from ..normalise import (
     normalise_stem,
     to_half_width,
 )
+from ..questions import LEVELS, Question, Tags
 from ..registry import MAX_OPTIONS, OPTION_LETTERS, TRUE_FALSE_OPTIONS, TYPE_ALIASES, QuestionType
 from ..report import Duplicate, Flag, ImportReport, NotRead
-from ..types import LEVELS, Question, Tags
 from ..validation import MAX_STEM, validate_question
 
 #: Separators of packed option cells: left inside an option, they show two options were run together.

@@ -5,9 +5,9 @@ from __future__ import annotations
 import io
 from collections.abc import Iterable
 
+from ..questions import POSTS, Question, Tags
 from ..readers.common import INDUSTRY_ALIASES, letters
 from ..registry import OPTION_LETTERS, QuestionType, type_info
-from ..types import POSTS, Question, Tags
 
 #: The 行业 cell in words the reader maps back (the first alias of each code: hazchem → 危险化学品, general → 通用).
 INDUSTRY_NAMES: dict[str, str] = {}
