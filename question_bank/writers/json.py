@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from ..questions import Question
-from ..readers.common import letters
+from ..readers.cells import letters
 from ..readers.json import FORMAT_NAME, FORMAT_VERSION
 from ..registry import QuestionType
 

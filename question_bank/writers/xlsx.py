@@ -6,7 +6,8 @@ import io
 from collections.abc import Iterable
 
 from ..questions import POSTS, Question, Tags
-from ..readers.common import INDUSTRY_ALIASES, letters
+from ..readers.cells import letters
+from ..readers.spellings import INDUSTRY_ALIASES
 from ..registry import OPTION_LETTERS, QuestionType, type_info
 
 #: The 行业 cell in words the reader maps back (the first alias of each code: hazchem → 危险化学品, general → 通用).
