@@ -220,7 +220,8 @@ def register(app: Flask) -> None:
         window went unpinned.
         """
         from app.archive.checkpoints import checkpoint_overdue, write_checkpoint
-        from app.archive.verification import record_run, verify_archive, verify_chain
+        from app.archive.verification import verify_archive, verify_chain
+        from app.archive.verification_runs import record_run
         from app.core import clock
 
         now = clock.utcnow()

@@ -17,6 +17,7 @@ from app.dashboards import models as dashboards_models  # noqa: F401
 from app.dashboards import tasks as dashboards_tasks  # noqa: F401  (registers Celery tasks)
 from app.exams import models as exams_models  # noqa: F401
 from app.exams import tasks as exams_tasks  # noqa: F401  (registers Celery tasks)
+from app.exams.practical import models as exams_practical_models  # noqa: F401
 from app.people import models as people_models  # noqa: F401
 from app.people import tasks as people_tasks  # noqa: F401  (registers Celery tasks)
 from app.records import models as records_models  # noqa: F401

@@ -235,7 +235,8 @@ def main() -> None:
 
 def run(url: str, persons: int, events: int, hour: int, args) -> None:
     from app.archive.checkpoints import write_checkpoint
-    from app.archive.verification import record_run, verify_archive
+    from app.archive.verification import verify_archive
+    from app.archive.verification_runs import record_run
     from app.extensions import db
 
     with psycopg.connect(url.replace("+psycopg", ""), autocommit=True) as conn:

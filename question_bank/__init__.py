@@ -14,24 +14,13 @@ from .index import QuestionIndex, SectionAvailability
 from .limits import DEFAULT_LIMITS, Limits
 from .messages import MESSAGES
 from .normalise import make_key, normalise_answer, normalise_stem
+from .papers import Paper, PaperItem
+from .questions import LEVELS, POSTS, Question, Tags, operation_matches
 from .readers import READERS, detect_format, read_questions
 from .readers.common import ImportResult
 from .registry import QUESTION_TYPES, TRUE_FALSE_OPTIONS, QuestionType, TypeInfo
 from .report import Duplicate, Flag, ImportReport, NotRead, SheetLayout, SkippedSheet
-from .types import (
-    LEVELS,
-    POSTS,
-    Filter,
-    Paper,
-    PaperItem,
-    PaperSpec,
-    PassMarkUnreachable,
-    Question,
-    QuotaBucket,
-    Section,
-    Tags,
-    operation_matches,
-)
+from .specs import Filter, PaperSpec, PassMarkUnreachable, QuotaBucket, Section
 from .validation import MAX_STEM, validate_question
 from .writers import WRITERS, template_xlsx, write_questions
 

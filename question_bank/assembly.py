@@ -17,8 +17,10 @@ from itertools import permutations, repeat
 
 from .errors import InsufficientQuestions, Shortage
 from .index import QuestionIndex
+from .papers import Paper, PaperItem
+from .questions import Question
 from .registry import MAX_OPTIONS, QUESTION_TYPES
-from .types import Paper, PaperItem, PaperSpec, Question
+from .specs import PaperSpec
 
 #: Up to this many options, shuffling is one ``rng.random()`` picking a precomputed permutation
 #: (6! = 720 tuples) instead of ``rng.shuffle`` — several times faster and equally uniform.

@@ -6,7 +6,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 
 from .normalise import normalise_stem
-from .types import Question
+from .questions import Question
 
 
 def duplicate_signature(q: Question) -> tuple:

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from .normalise import normalise_answer
+from .papers import Paper
 from .registry import OPTION_LETTERS, QuestionType
-from .types import Paper
 
 _SINGLE, _MULTI, _FILL = 0, 1, 2
 

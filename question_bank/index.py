@@ -11,8 +11,9 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from .questions import Question
 from .registry import QuestionType
-from .types import Filter, PaperSpec, Question, QuotaBucket
+from .specs import Filter, PaperSpec, QuotaBucket
 
 
 @dataclass(frozen=True, slots=True)

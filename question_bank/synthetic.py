@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import random
 
+from .questions import LEVELS, Question, Tags
 from .registry import QuestionType
-from .types import LEVELS, Filter, PaperSpec, Question, Section, Tags
+from .specs import Filter, PaperSpec, Section
 
 SYNTHETIC_INDUSTRIES = ("hazchem", "mining", "metallurgy", "fireworks", "general", "construction")
 SYNTHETIC_OPERATIONS = ("1", "1.1", "1.2", "1.3", "2.1", "3.1", "4.1", "9.1", "9.16", "10.1")

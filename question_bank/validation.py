@@ -17,8 +17,8 @@ from __future__ import annotations
 import re
 
 from .errors import Problem
+from .questions import LEVELS, Question
 from .registry import MAX_OPTIONS, OPTION_LETTERS, TRUE_FALSE_OPTIONS, QuestionType, type_info
-from .types import LEVELS, Question
 
 MAX_STEM = 5_000
 MAX_OPTION = 1_000

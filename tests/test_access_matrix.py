@@ -27,7 +27,7 @@ from app.api.models import ApiClient
 from app.archive.models import ArchiveEvent
 from app.auth.access import PUBLIC_ATTR, TOKEN_ATTR
 from app.auth.models import Role
-from app.exams.models import PracticalAttempt, PracticalExaminer, PracticalSignature, ScoreItem
+from app.exams.practical.models import PracticalAttempt, PracticalExaminer, PracticalSignature, ScoreItem
 from app.extensions import db
 from app.people import faces, photos, roster_import
 from app.people.models import Employment, Person, Snapshot, SnapshotContext

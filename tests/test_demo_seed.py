@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from app.exams.models import Attempt, AttemptState, ExamKind, PracticalAttempt, PracticalSitting, Sitting
+from app.exams.models import Attempt, AttemptState, ExamKind, Sitting
 from app.exams.practical import validity
+from app.exams.practical.models import PracticalAttempt, PracticalSitting
 from app.extensions import db
 from app.seed.demo import DEMO_PASSWORD, seed_demo
 from app.spotchecks.models import Finding, FindingState, Inspection, InspectionState, TicketState

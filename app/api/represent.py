@@ -17,7 +17,8 @@ from app.certificates.issuing.numbering import masked_number
 from app.certificates.models import Certificate, CertificateEvent
 from app.certificates.obligations import Obligation
 from app.core.clock import isoformat_local
-from app.exams.models import Attempt, PracticalAttempt
+from app.exams.models import Attempt
+from app.exams.practical.models import PracticalAttempt
 from app.people.models import Employment, Person
 from app.rules.book import RuleBook
 from app.spotchecks.models import Finding, Inspection, SpotCheckTicket, TicketState

@@ -26,7 +26,8 @@ from app.core import crypto
 from app.core.clock import isoformat_local, local_today, utcnow
 from app.core.errors import DomainError, error_body
 from app.exams import scope as exam_scope
-from app.exams.models import Attempt, AttemptState, PracticalAttempt
+from app.exams.models import Attempt, AttemptState
+from app.exams.practical.models import PracticalAttempt
 from app.extensions import csrf, db
 from app.people import scope as people_scope
 from app.people.models import Employment, IdType, Person, Post

@@ -16,7 +16,8 @@ from flask import Flask, current_app
 
 from app.archive.checkpoints import checkpoint_overdue, write_checkpoint
 from app.archive.models import ArchiveCheckpoint
-from app.archive.verification import record_run, verify_archive
+from app.archive.verification import verify_archive
+from app.archive.verification_runs import record_run
 from app.core import clock
 from app.extensions import db
 

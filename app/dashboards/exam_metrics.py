@@ -9,7 +9,8 @@ from sqlalchemy import orm as so
 from app.archive.models import ArchiveEvent
 from app.dashboards.metric_base import Metric, current_staff, hit
 from app.dashboards.window import Ctx
-from app.exams.models import Attempt, AttemptState, ExamKind, PracticalAttempt, Sitting
+from app.exams.models import Attempt, AttemptState, ExamKind, Sitting
+from app.exams.practical.models import PracticalAttempt
 from app.people.models import Employment
 
 #: Exams whose first attempts the dashboards count (逢查必考 has its own tile; a 补考 is never a first attempt).

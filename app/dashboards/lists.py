@@ -30,7 +30,8 @@ from app.dashboards.scope import Place
 from app.dashboards.staff_metrics import Retraining
 from app.dashboards.tiles import FIGURES
 from app.dashboards.window import Ctx
-from app.exams.models import Attempt, PracticalAttempt
+from app.exams.models import Attempt
+from app.exams.practical.models import PracticalAttempt
 from app.extensions import db
 from app.people.models import Employment, Person, Snapshot
 from app.spotchecks.models import Finding, SpotCheckTicket

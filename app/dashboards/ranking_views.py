@@ -25,7 +25,8 @@ from app.dashboards import bp, complaints, ranking, ranking_components, ranking_
 from app.dashboards.forms import HoldForm, PublishForm
 from app.dashboards.models import Complaint, ComplaintSource, InstitutionScore, Ranking, RankingEntry, Verdict
 from app.dashboards.scope import Place
-from app.exams.models import Attempt, PracticalAttempt
+from app.exams.models import Attempt
+from app.exams.practical.models import PracticalAttempt
 from app.extensions import db
 from app.people.models import Person, Snapshot
 from app.spotchecks.models import SpotCheckTicket

@@ -29,7 +29,8 @@ from app.dashboards.metric_base import Agg
 from app.dashboards.metrics import METRICS
 from app.dashboards.models import ExitRecommendation, RefreshRun, RegionRollup, Rollup
 from app.dashboards.window import Ctx
-from app.exams.models import Attempt, PracticalAttempt
+from app.exams.models import Attempt
+from app.exams.practical.models import PracticalAttempt
 from app.extensions import db
 from app.people.models import Employment, Snapshot
 from app.spotchecks.models import Finding, Inspection, SpotCheckTicket

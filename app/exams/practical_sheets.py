@@ -17,7 +17,7 @@ import sqlalchemy as sa
 
 from app.core.errors import DomainError
 from app.exams import messages as _messages  # noqa: F401  (registers the exam codes)
-from app.exams.models import PracticalSitting, ScoreItem, ScoreSheet
+from app.exams.practical.models import PracticalSitting, ScoreItem, ScoreSheet
 from app.extensions import db
 from app.rules.models import Operation
 

@@ -29,12 +29,13 @@ from app.exams.forms import (
     ScoreSheetForm,
     WithdrawForm,
 )
-from app.exams.models import Attempt, PracticalAttempt, PracticalSitting, ScoreSheet
+from app.exams.models import Attempt
 from app.exams.practical import candidates as practical_candidates
 from app.exams.practical import outcomes as practical_outcomes
 from app.exams.practical import reading as practical_reading
 from app.exams.practical import scoring as practical_scoring
 from app.exams.practical import sittings as practical_sittings
+from app.exams.practical.models import PracticalAttempt, PracticalSitting, ScoreSheet
 from app.extensions import db
 from app.people.access_views import record_access
 from app.people.models import AccessKind, Person

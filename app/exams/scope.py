@@ -17,7 +17,8 @@ from flask import abort
 
 from app.auth.models import Role, User
 from app.auth.scope import NOWHERE, one_or_404, organises, region_prefix
-from app.exams.models import Attempt, Candidate, ExamKind, GateOverride, PracticalAttempt, PracticalSitting, Sitting
+from app.exams.models import Attempt, Candidate, ExamKind, GateOverride, Sitting
+from app.exams.practical.models import PracticalAttempt, PracticalSitting
 from app.people.models import Employment
 from app.people.scope import employments_query
 

@@ -11,7 +11,8 @@ import sqlalchemy.orm as so
 from flask_babel import gettext as _
 
 from app.core.clock import format_local, to_local
-from app.exams.models import Attempt, AttemptState, ExamKind, PracticalAttempt, Sitting
+from app.exams.models import Attempt, AttemptState, ExamKind, Sitting
+from app.exams.practical.models import PracticalAttempt
 from app.extensions import db
 from app.people.archive_events import operation_text
 from app.people.sections import ExamResult, passed_outcome, register_exams, register_record_regions, score_text

@@ -158,7 +158,7 @@ def my_lesson_select() -> sa.Select:
     """:func:`get_my_class_or_404` and :func:`get_my_lesson_or_404` in one statement: ``(TrainingClass, Lesson)`` of
     the class ``:my_class`` the person ``:my_person`` is enrolled in and its course's lesson ``:my_lesson``. Built
     once (every learner's lesson page and its start read it; building it cost more than running it); a caller may
-    add columns and outer joins to it (``app.training.study``)."""
+    add columns and outer joins to it (``app.training.study_sql``)."""
     mine = sa.select(Enrolment.class_id).where(Enrolment.person_id == sa.bindparam("my_person", type_=sa.Integer))
     return (
         sa.select(TrainingClass, Lesson)

@@ -1,14 +1,13 @@
 """Turning loosely typed cells into validated :class:`Question` objects.
 
 Every reader produces, per question, a dict of raw field values (strings, numbers or lists) and
-a row number; :class:`QuestionBuilder` interprets the Chinese/English spellings, reports every
-problem as a :class:`RowError`, and never stops at the first bad row.
+a row number; :class:`QuestionBuilder` interprets the Chinese/English spellings (:mod:`.spellings`) of the cells
+(:mod:`.cells`), reports every problem as a :class:`RowError`, and never stops at the first bad row.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,13 +22,24 @@ from ..normalise import (
     normalise_stem,
     to_half_width,
 )
-from ..registry import MAX_OPTIONS, OPTION_LETTERS, TRUE_FALSE_OPTIONS, TYPE_ALIASES, QuestionType
+from ..questions import LEVELS, Question, Tags
+from ..registry import OPTION_LETTERS, TRUE_FALSE_OPTIONS, TYPE_ALIASES, QuestionType
 from ..report import Duplicate, Flag, ImportReport, NotRead
-from ..types import LEVELS, Question, Tags
 from ..validation import MAX_STEM, validate_question
+from .cells import PACKING_MARKERS, cell_text, parse_letters, split_values
+from .spellings import (
+    DIFFICULTY_WORDS,
+    FALSE_WORDS,
+    INDUSTRY_ALIASES,
+    NO_IMAGE,
+    OPERATION_NAMES,
+    POST_ALIASES,
+    TRUE_FALSE_OPTION_SETS,
+    TRUE_WORDS,
+)
 
-#: Separators of packed option cells: left inside an option, they show two options were run together.
-PACKING_MARKERS = ("**", "##")
+_FILL_SEPARATORS = re.compile(r"\s*[|｜;；]\s*")
+_OPERATION = re.compile(r"^\d+(?:\.\d+)*$")
 
 
 @dataclass
@@ -50,161 +60,6 @@ class ImportResult:
     def ok(self) -> bool:
         """True when the whole file imported without a single error."""
         return not self.errors and bool(self.questions)
-
-
-POST_ALIASES: dict[str, str] = {
-    **dict.fromkeys(["principal", "主要负责人", "负责人", "企业主要负责人"], "principal"),
-    **dict.fromkeys(["safety_manager", "安全管理人员", "安全生产管理人员", "安管", "安管人员"], "safety_manager"),
-    **dict.fromkeys(["special_operator", "特种作业人员", "特种作业", "特作"], "special_operator"),
-    **dict.fromkeys(["worker", "从业人员", "其他从业人员", "一般从业人员", "员工"], "worker"),
-}
-INDUSTRY_ALIASES: dict[str, str] = {
-    **dict.fromkeys(["危险化学品", "危化", "危化品", "化工"], "hazchem"),
-    **dict.fromkeys(["矿山", "非煤矿山", "金属非金属矿山"], "mining"),
-    **dict.fromkeys(["冶金", "冶金等工贸"], "metallurgy"),
-    **dict.fromkeys(["烟花爆竹"], "fireworks"),
-    **dict.fromkeys(["通用", "一般", "全行业", "其他"], "general"),
-    **dict.fromkeys(["建筑", "建筑施工", "建设工程"], "construction"),
-    **dict.fromkeys(["煤矿"], "coal"),
-}
-#: 30号令 作业类别 (and the commonest 操作项目) by name, so banks that spell them out still import.
-OPERATION_NAMES: dict[str, str] = {
-    "电工作业": "1",
-    "高压电工作业": "1.1",
-    "低压电工作业": "1.2",
-    "防爆电气作业": "1.3",
-    "焊接与热切割作业": "2",
-    "熔化焊接与热切割作业": "2.1",
-    "压力焊作业": "2.2",
-    "钎焊作业": "2.3",
-    "高处作业": "3",
-    "登高架设作业": "3.1",
-    "高处安装、维护、拆除作业": "3.2",
-    "制冷与空调作业": "4",
-    "煤矿安全作业": "5",
-    "金属非金属矿山安全作业": "6",
-    "石油天然气安全作业": "7",
-    "冶金(有色)生产安全作业": "8",
-    "危险化学品安全作业": "9",
-    "烟花爆竹安全作业": "10",
-}
-DIFFICULTY_WORDS = {
-    "易": 1,
-    "简单": 1,
-    "容易": 1,
-    "较易": 2,
-    "中等": 3,
-    "中": 3,
-    "一般": 3,
-    "较难": 4,
-    "难": 5,
-    "困难": 5,
-}
-TRUE_WORDS = {"正确", "对", "√", "✓", "✔", "t", "true", "是", "y", "yes", "1", "r", "right", "v"}
-FALSE_WORDS = {"错误", "错", "×", "✗", "✘", "x", "f", "false", "否", "n", "no", "0", "wrong", "╳", "ⅹ"}
-#: 图片 / 是否有图片 cells that mean "no picture".
-NO_IMAGE = {"", "否", "无", "0", "n", "no", "false", "-", "—", "/"}
-#: Options some banks put in 选项A/B of a 判断 row; they are the fixed options, not custom ones.
-_TF_OPTION_SETS = [("正确", "错误"), ("对", "错"), ("√", "×"), ("true", "false"), ("是", "否")]
-
-_ANSWER_SEPARATORS = re.compile(r"[\s,;/|，、；.．和及]+")
-_MULTI_VALUE = re.compile(r"[,;/|\s，、；]+")
-_FILL_SEPARATORS = re.compile(r"\s*[|｜;；]\s*")
-_OPERATION = re.compile(r"^\d+(?:\.\d+)*$")
-#: An option marker: letter A–H then one of . 、 ． : ： ) ）
-_MARKER = re.compile(r"([A-Ha-hＡ-Ｈａ-ｈ])\s*[.、．:：)）]")
-
-
-def cell_text(value: Any) -> str:
-    """Cell value → text: integral floats lose their ``.0``, booleans become true/false."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
-
-
-#: Separators between packed options: ``**A.甲**B.乙``, ``A.甲##B.乙``, one option per line.
-_PACK_SEPARATOR = re.compile(r"\*\*|##|\r?\n|\r")
-_PACK_SEPARATORS = ("**", "##", "\n")
-#: A leading option letter, followed by punctuation or directly by the option text.
-_LEAD = re.compile(r"^\s*([A-Ha-hＡ-Ｈａ-ｈ])(?:\s*[.、．:：)）]\s*|(?=\S))")
-
-
-def split_options(text: str) -> list[str]:
-    """Split a single 选项 cell into option texts.
-
-    Handles ``"**A.甲**B.乙"``, ``"A.甲##B.乙"``, ``"**A甲**B乙"`` (no punctuation after the letter),
-    full-width letters, one option per line, and ``"A、甲 B、乙"`` on one line.  In the last case
-    markers must come in order A, B, C… and must not follow an ASCII letter or digit, so text such
-    as ``PLC.`` or ``3B.`` inside an option is not mistaken for a marker.
-    """
-    text = text.strip()
-    parts = [p.strip() for p in _PACK_SEPARATOR.split(text) if p.strip()]
-    if len(parts) > 1:
-        # Each separator alone first: in "A.0##B.0**" the ** belongs to option B.  A cell that mixes
-        # separators ("**A.甲**B.乙\nC.丙") splits into more lettered options at all of them together.
-        best: list[str] = []
-        for pieces in [*(text.split(sep) for sep in _PACK_SEPARATORS), parts]:
-            options = _lettered([p.strip() for p in pieces if p.strip()])
-            if options is not None and len(options) > len(best):
-                best = options
-        if best:
-            return best
-        if not any(_MARKER.match(p) for p in parts):
-            return parts  # one option per line/segment, without letters
-    starts: list[tuple[int, int]] = []  # (marker start, text start)
-    pos = 0
-    for letter in OPTION_LETTERS:
-        for m in _MARKER.finditer(text, pos):
-            if to_half_width(m.group(1)).upper() != letter:
-                continue
-            before = text[m.start() - 1] if m.start() else ""
-            if before and before.isascii() and before.isalnum():
-                continue
-            starts.append((m.start(), m.end()))
-            pos = m.end()
-            break
-        else:
-            break
-    if not starts:
-        return parts if len(parts) > 1 else ([text] if text else [])
-    bounds = [s for s, _ in starts[1:]] + [len(text)]
-    return [_strip_separators(text[begin:end]) for (_, begin), end in zip(starts, bounds)]
-
-
-def _lettered(parts: list[str]) -> list[str] | None:
-    """``["A.甲", "B.乙"]`` → ``["甲", "乙"]``; None unless there are 2–8 parts lettered A, B, C… in order."""
-    if not 1 < len(parts) <= MAX_OPTIONS:
-        return None
-    leads = [_LEAD.match(p) for p in parts]
-    if not all(m is not None and to_half_width(m.group(1)).upper() == OPTION_LETTERS[i] for i, m in enumerate(leads)):
-        return None
-    return [p[m.end() :].strip() for p, m in zip(parts, leads)]
-
-
-def _strip_separators(text: str) -> str:
-    return text.strip().strip("*#").strip()
-
-
-def packing_style(text: str) -> str:
-    """How a packed 选项 cell marks its options: ``"**A."``, ``"A.##"``, ``"lines"`` or ``"inline"``."""
-    stripped = text.strip()
-    if stripped.startswith("**"):
-        return "**A."
-    if "**" in stripped:
-        return "A.**"
-    if "##" in stripped:
-        return "A.##"
-    if "\n" in stripped:
-        return "lines"
-    return "inline"
-
-
-def split_values(text: str) -> list[str]:
-    return [v for v in _MULTI_VALUE.split(text.strip()) if v]
 
 
 class QuestionBuilder:
@@ -421,7 +276,7 @@ class QuestionBuilder:
             if answer_text in TRUE_WORDS or answer_text in FALSE_WORDS:
                 return QuestionType.TRUE_FALSE
             return QuestionType.FILL
-        if tuple(normalise_label(o) for o in options) in _TF_OPTION_SETS:
+        if tuple(normalise_label(o) for o in options) in TRUE_FALSE_OPTION_SETS:
             raw["type_inferred_from_options"] = True
             return QuestionType.TRUE_FALSE
         letters = parse_letters(cell_text(answer))
@@ -432,7 +287,7 @@ class QuestionBuilder:
         """判断 rows given as options A.正确/B.错误 (or none) with a letter answer: map the letter
         to 正确/错误.  :return: the answer to interpret and whether it was inferred from a letter."""
         labels = tuple(normalise_label(o) for o in options)
-        if options and labels not in _TF_OPTION_SETS:
+        if options and labels not in TRUE_FALSE_OPTION_SETS:
             err("options", "true_false_options")
             return value, False
         letter = normalise_label(cell_text(value)).strip(".")
@@ -539,14 +394,6 @@ class QuestionBuilder:
         return 1
 
 
-def parse_letters(text: str) -> list[int] | None:
-    """``"A C"``, ``"ABCD"``, ``"A,C"``, ``"A、C"``, ``"ａｃ"`` → sorted option indices; None if not letters."""
-    compact = _ANSWER_SEPARATORS.sub("", to_half_width(text)).upper()
-    if not compact or any(c not in OPTION_LETTERS for c in compact):
-        return None
-    return sorted({OPTION_LETTERS.index(c) for c in compact})
-
-
 def answer_texts(q: Question) -> tuple[str, str]:
     """The answer as a person reads it (``"正确"``, ``"甲 / 丙"``) and a form to compare answers by."""
     if q.type is QuestionType.FILL:
@@ -564,20 +411,4 @@ def _excerpt(text: str, size: int = 200) -> str:
     return flat if len(flat) <= size else flat[: size - 1] + "…"
 
 
-def letters(indices: Iterable[int]) -> str:
-    """Option indices → answer letters (``(0, 2)`` → ``"AC"``)."""
-    return "".join(OPTION_LETTERS[i] for i in indices)
-
-
-__all__ = [
-    "MAX_OPTIONS",
-    "ImportResult",
-    "QuestionBuilder",
-    "answer_texts",
-    "cell_text",
-    "letters",
-    "normalise_stem",
-    "packing_style",
-    "parse_letters",
-    "split_options",
-]
+__all__ = ["ImportResult", "QuestionBuilder", "answer_texts"]

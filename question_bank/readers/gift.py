@@ -26,7 +26,8 @@ from ..errors import RowError
 from ..limits import DEFAULT_LIMITS, Limits
 from ..markup import html_to_text
 from ..registry import QuestionType
-from .common import ImportResult, QuestionBuilder, letters
+from .cells import letters
+from .common import ImportResult, QuestionBuilder
 from .moodle import category_topic
 
 _SPECIAL = "~=#{}:"

@@ -21,7 +21,8 @@ from ..errors import RowError
 from ..limits import DEFAULT_LIMITS, Limits
 from ..markup import html_to_text
 from ..registry import MAX_OPTIONS, QuestionType
-from .common import ImportResult, QuestionBuilder, letters
+from .cells import letters
+from .common import ImportResult, QuestionBuilder
 
 #: ``$course$/``, ``$system$/``, ``$cat1$/``, ``$module$/`` and a leading ``top/`` are Moodle's, not the bank's.
 _CATEGORY_PREFIX = re.compile(r"^(?:\$\w+\$/?)?(?:top/)?")

@@ -17,7 +17,8 @@ from ..normalise import normalise_label
 from ..registry import TYPE_ALIASES
 from ..report import ImportReport, SheetLayout, SkippedSheet
 from ..tabular import TableReader, TableRefused, decode_text
-from .common import ImportResult, QuestionBuilder, cell_text, packing_style, split_options
+from .cells import cell_text, packing_style, split_options
+from .common import ImportResult, QuestionBuilder
 from .headers import HEADER_ALIASES, column_letter, map_header
 
 #: Look this far down for the header row (WPS exports often put a title row or notes above it).

@@ -35,7 +35,9 @@ from ..errors import RowError
 from ..limits import DEFAULT_LIMITS, Limits
 from ..normalise import BLANK, normalise_label, to_half_width
 from ..registry import TYPE_ALIASES, QuestionType
-from .common import FALSE_WORDS, TRUE_WORDS, ImportResult, QuestionBuilder, split_options
+from .cells import split_options
+from .common import ImportResult, QuestionBuilder
+from .spellings import FALSE_WORDS, TRUE_WORDS
 from .spreadsheet import decode_text
 
 _CN_NUMBER = "一二三四五六七八九十"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
-from ..types import Question
+from ..questions import Question
 from .gift import write_gift
 from .json import write_json
 from .moodle import write_moodle

@@ -6,9 +6,9 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 
+from ..questions import Question
 from ..readers.gift import META_PREFIX
 from ..registry import QuestionType
-from ..types import Question
 
 _ESCAPES = str.maketrans(
     {"\\": "\\\\", "~": "\\~", "=": "\\=", "#": "\\#", "{": "\\{", "}": "\\}", ":": "\\:", "\n": "\\n", ">": "\\>"}

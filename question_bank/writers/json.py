@@ -6,10 +6,10 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
-from ..readers.common import letters
+from ..questions import Question
+from ..readers.cells import letters
 from ..readers.json import FORMAT_NAME, FORMAT_VERSION
 from ..registry import QuestionType
-from ..types import Question
 
 
 def question_json(q: Question) -> dict[str, Any]:

@@ -6,8 +6,8 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable
 
+from ..questions import Question
 from ..registry import QuestionType
-from ..types import Question
 
 
 def _text(parent: ET.Element, tag: str, value: str, **attrs: str) -> ET.Element:

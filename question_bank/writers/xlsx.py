@@ -5,9 +5,10 @@ from __future__ import annotations
 import io
 from collections.abc import Iterable
 
-from ..readers.common import INDUSTRY_ALIASES, letters
+from ..questions import POSTS, Question, Tags
+from ..readers.cells import letters
+from ..readers.spellings import INDUSTRY_ALIASES
 from ..registry import OPTION_LETTERS, QuestionType, type_info
-from ..types import POSTS, Question, Tags
 
 #: The 行业 cell in words the reader maps back (the first alias of each code: hazchem → 危险化学品, general → 通用).
 INDUSTRY_NAMES: dict[str, str] = {}

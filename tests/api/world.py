@@ -10,7 +10,8 @@ import sqlalchemy as sa
 
 from app.api import clients, ids
 from app.api.models import ApiScope
-from app.exams.models import Attempt, PracticalAttempt
+from app.exams.models import Attempt
+from app.exams.practical.models import PracticalAttempt
 from app.extensions import db
 from app.spotchecks.models import Finding, Inspection
 from app.tenancy.models import Jurisdiction

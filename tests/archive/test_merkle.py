@@ -11,7 +11,8 @@ from app.archive.checkpoints import proof_for, verify_proof, write_checkpoint
 from app.archive.epochs import seal_and_purge
 from app.archive.models import ArchiveCheckpoint, ArchiveHead, ArchiveVerificationRun
 from app.archive.services import canonical_json, record_event
-from app.archive.verification import record_run, verify_archive, verify_chain
+from app.archive.verification import verify_archive, verify_chain
+from app.archive.verification_runs import record_run
 from app.core import crypto
 from app.core.db import utcnow
 from app.extensions import db

@@ -12,7 +12,8 @@ from PIL import Image, ImageDraw
 from app.auth.models import User
 from app.core.clock import local_today
 from app.core.db import utcnow
-from app.exams.models import Attempt, AttemptState, ExamKind, PracticalAttempt, PracticalSitting, Sitting
+from app.exams.models import Attempt, AttemptState, ExamKind, Sitting
+from app.exams.practical.models import PracticalAttempt, PracticalSitting
 from app.extensions import db
 from app.people import photos
 from app.people.models import Person, Post

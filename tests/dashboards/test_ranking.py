@@ -14,7 +14,8 @@ from app.auth.models import Role, User
 from app.core.errors import DomainError
 from app.dashboards import complaints, ranking, ranking_components, ranking_publication
 from app.dashboards.models import ComplaintSource, InstitutionScore, RecordEvent, Verdict
-from app.exams.models import Attempt, ExamKind, PracticalAttempt, PracticalSitting
+from app.exams.models import Attempt, ExamKind
+from app.exams.practical.models import PracticalAttempt, PracticalSitting
 from app.extensions import db
 from app.people.models import Post, ReviewVerdict, Snapshot, SnapshotContext
 from app.rules.models import Rule

@@ -23,7 +23,8 @@ from app.certificates.models import Certificate, CertKind, CertStatus
 from app.core.clock import local_today
 from app.core.db import utcnow
 from app.dashboards.window import add_months
-from app.exams.models import Attempt, ExamKind, PracticalAttempt, PracticalSitting, Sitting
+from app.exams.models import Attempt, ExamKind, Sitting
+from app.exams.practical.models import PracticalAttempt, PracticalSitting
 from app.extensions import db
 from app.people.models import Employment, Person, Post, Snapshot, SnapshotContext
 from app.spotchecks.models import Finding, FindingState, Inspection, InspectionState, SpotCheckTicket, TicketState

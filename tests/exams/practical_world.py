@@ -15,8 +15,9 @@ import sqlalchemy as sa
 
 from app.auth.models import User
 from app.core.clock import local_today, to_utc
-from app.exams.models import Attempt, AttemptState, ExamKind, PracticalAttempt, PracticalSitting, Sitting
+from app.exams.models import Attempt, AttemptState, ExamKind, Sitting
 from app.exams.practical import candidates, scoring, sittings
+from app.exams.practical.models import PracticalAttempt, PracticalSitting
 from app.exams.practical_sheets import seed_score_sheets
 from app.exams.sittings import subject_of
 from app.extensions import db

@@ -15,8 +15,9 @@ from app.archive.models import ArchiveEvent
 from app.archive.render import render_payload
 from app.core.errors import DomainError
 from app.exams import makeups, practical_sheets
-from app.exams.models import ExamKind, PracticalAttempt, PracticalExaminer, PracticalSignature, ScoreSheet
+from app.exams.models import ExamKind
 from app.exams.practical import candidates, outcomes, scoring, sittings, validity
+from app.exams.practical.models import PracticalAttempt, PracticalExaminer, PracticalSignature, ScoreSheet
 from app.exams.practical.outcomes import PracticalOutcome
 from app.extensions import db
 from app.people.models import Post

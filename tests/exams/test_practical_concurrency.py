@@ -11,8 +11,8 @@ import sqlalchemy as sa
 
 from app.archive.models import ArchiveEvent
 from app.core.clock import local_today
-from app.exams.models import PracticalAttempt, PracticalSignature
 from app.exams.practical import candidates
+from app.exams.practical.models import PracticalAttempt, PracticalSignature
 from app.extensions import db
 from app.people.models import Post
 from tests.exams.practical_world import marks, theory_exam

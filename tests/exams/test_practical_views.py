@@ -11,8 +11,8 @@ import sqlalchemy as sa
 
 from app.core.clock import local_today
 from app.exams import practical_sheets
-from app.exams.models import PracticalAttempt, PracticalSignature, PracticalSitting, ScoreSheet
 from app.exams.practical import candidates, sittings
+from app.exams.practical.models import PracticalAttempt, PracticalSignature, PracticalSitting, ScoreSheet
 from app.extensions import db
 from tests.exams.practical_world import theory_exam
 

@@ -15,7 +15,8 @@ import sqlalchemy as sa
 from app.auth.models import User
 from app.certificates.models import Certificate
 from app.core.clock import format_local
-from app.exams.models import Attempt, AttemptState, ExamKind, PracticalAttempt, Sitting
+from app.exams.models import Attempt, AttemptState, ExamKind, Sitting
+from app.exams.practical.models import PracticalAttempt
 from app.extensions import db
 from app.people.models import ReviewVerdict, Snapshot
 from app.seed.demo import DEMO_PASSWORD, seed_demo

@@ -5,7 +5,7 @@ import pytest
 from qb_helpers import make_xlsx
 
 from question_bank import QuestionType, RowError, read_questions, template_xlsx, write_questions
-from question_bank.readers.common import split_options
+from question_bank.readers.cells import split_options
 
 HEADER = ["序号", "题型", "题干", "选项", "答案", "解析", "难度", "章节", "岗位", "作业类别"]
 

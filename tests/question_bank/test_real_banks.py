@@ -16,7 +16,7 @@ from test_roundtrip import banks
 
 from question_bank import QuestionType, read_questions, write_questions
 from question_bank.limits import Limits
-from question_bank.readers.common import split_options
+from question_bank.readers.cells import split_options
 from question_bank.report import ImportReport
 from question_bank.writers.xlsx import pack_options
 
@@ -234,7 +234,7 @@ def test_header_roles_are_found_by_meaning_not_spelling():
     ],
 )
 def test_packed_option_cells(cell, options):
-    from question_bank.readers.common import split_options
+    from question_bank.readers.cells import split_options
 
     assert split_options(cell) == options
 

@@ -177,7 +177,7 @@ def test_held_credit_counts_in_the_days_budget_on_both_sides(learner, training_w
     """Held seconds are released into their day later: the daily cap counts them now, for a 面授 entry and for the
     next heartbeat alike (else a released hold could take a full day past the cap)."""
     from app.core.db import first_row
-    from app.training import study
+    from app.training import study_sql
     from app.training.attendance import daily_budget
 
     person = training_world.person.id
@@ -188,5 +188,5 @@ def test_held_credit_counts_in_the_days_budget_on_both_sides(learner, training_w
     assert [h.seconds for h in held] == [30]
     day = held[0].day
     assert daily_budget.day_budget(person, day).online_seconds == 30
-    totals = first_row(db.session.connection(), study._day_totals_statement(1), {"b_person": person, "day0": day})
+    totals = first_row(db.session.connection(), study_sql.day_totals_statement(1), {"b_person": person, "day0": day})
     assert tuple(totals) == (30, 0)

@@ -20,8 +20,9 @@ from app.certificates.issuing.terms import add_years
 from app.certificates.models import BARRING_GROUNDS, Certificate, CertificateBasis, CertKind
 from app.core.clock import local_today, to_local
 from app.core.errors import DomainError
-from app.exams.models import Attempt, AttemptState, PracticalAttempt
+from app.exams.models import Attempt, AttemptState
 from app.exams.practical import validity
+from app.exams.practical.models import PracticalAttempt
 from app.extensions import db
 from app.people.models import Person, Post
 from app.rules.queries import rule_value

@@ -20,8 +20,8 @@ attempt's ``signatures`` counter by one conditional ``UPDATE … WHERE graded_at
 row lock serialises the signatures of one attempt, so the signer who brings the count to the required number sees
 every other signature (committed before its lock was granted) and grades, by one conditional ``UPDATE … WHERE
 graded_at IS NULL … RETURNING`` — exactly once. Refusals raise :class:`DomainError` before anything is written, or
-(a race lost) after, and the boundary rolls back. The pieces: ``validity``, ``sittings``, ``candidates``, ``scoring``, ``outcomes``, ``reading``. Functions flush; the
-view, task or seed commits.
+(a race lost) after, and the boundary rolls back. The pieces: ``models`` (the tables), ``validity``, ``sittings``,
+``candidates``, ``scoring``, ``outcomes``, ``reading``. Functions flush; the view, task or seed commits.
 """
 
 from app.exams import messages as _messages  # noqa: F401  (registers the exam codes)

@@ -11,7 +11,8 @@ from flask_babel import gettext as _
 from app.auth.models import User
 from app.core.db import insert_on_conflict, utcnow
 from app.core.errors import DomainError
-from app.exams.models import Attempt, PracticalAttempt, PracticalSitting
+from app.exams.models import Attempt
+from app.exams.practical.models import PracticalAttempt, PracticalSitting
 from app.exams.practical.outcomes import EXHAUSTED, outcome
 from app.exams.practical.validity import passed_practical, theory_pass
 from app.extensions import db

@@ -9,7 +9,7 @@ from datetime import date
 from flask_babel import lazy_gettext as _l
 
 from app.core.enums import LabelledEnum
-from app.exams.models import PracticalAttempt
+from app.exams.practical.models import PracticalAttempt
 from app.rules.queries import rule_value
 
 

@@ -7,7 +7,8 @@ from datetime import date
 
 import sqlalchemy as sa
 
-from app.exams.models import Attempt, AttemptState, PracticalAttempt, PracticalSignature, PracticalSitting, Sitting
+from app.exams.models import Attempt, AttemptState, Sitting
+from app.exams.practical.models import PracticalAttempt, PracticalSignature, PracticalSitting
 from app.exams.practical.outcomes import PracticalOutcome, attempts_allowed, outcome
 from app.exams.practical.validity import THEORY_KINDS, theory_pass
 from app.extensions import db

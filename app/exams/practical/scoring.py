@@ -20,7 +20,7 @@ from app.auth import policy
 from app.auth.models import User
 from app.core.db import conditional_update, insert_on_conflict, utcnow
 from app.core.errors import DomainError
-from app.exams.models import PracticalAttempt, PracticalSignature
+from app.exams.practical.models import PracticalAttempt, PracticalSignature
 from app.exams.practical.validity import local_day
 from app.exams.practical_sheets import points
 from app.extensions import db

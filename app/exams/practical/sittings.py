@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from app.auth import policy
 from app.auth.models import Role, User
 from app.core.errors import DomainError
-from app.exams.models import PracticalAttempt, PracticalExaminer, PracticalSignature, PracticalSitting
+from app.exams.practical.models import PracticalAttempt, PracticalExaminer, PracticalSignature, PracticalSitting
 from app.exams.practical_sheets import sheet_in_force
 from app.extensions import db
 from app.rules.queries import operation_name, rule_value

@@ -8,7 +8,8 @@ from datetime import date, datetime
 import sqlalchemy as sa
 
 from app.core.clock import to_local
-from app.exams.models import Attempt, AttemptState, ExamKind, PracticalAttempt, Sitting
+from app.exams.models import Attempt, AttemptState, ExamKind, Sitting
+from app.exams.practical.models import PracticalAttempt
 from app.extensions import db
 from app.rules.queries import rule_value
 

@@ -1,160 +1,19 @@
-"""Frozen value types: questions, tags, paper specs and assembled papers.
+"""Paper blueprints (组卷规则), frozen: a :class:`PaperSpec` of :class:`Section` s, each drawing from the questions
+its :class:`Filter` matches, split into :class:`QuotaBucket` s along one dimension.
 
-Everything here is immutable and JSON-round-trippable, because the app freezes papers inside
-exam attempts (DESIGN §5): editing the bank later must never change a paper already sat.
+JSON-round-trippable like the questions (:mod:`question_bank.questions`): a sitting freezes its spec, so editing a
+template later never changes it.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal, NamedTuple
+from typing import Any, Literal
 
-from .registry import TRUE_FALSE_OPTIONS, QuestionType, type_info
-
-POSTS: dict[str, str] = {
-    "principal": "主要负责人",
-    "safety_manager": "安全管理人员",
-    "special_operator": "特种作业人员",
-    "worker": "其他从业人员",
-}
-LEVELS: tuple[str, ...] = ("了解", "掌握", "熟练掌握")
-
-
-def _fs(values: Iterable[str] | None) -> frozenset[str]:
-    if values is None:
-        return frozenset()
-    if isinstance(values, str):
-        return frozenset([values]) if values else frozenset()
-    return frozenset(str(v) for v in values if str(v))
-
-
-@dataclass(frozen=True, slots=True)
-class Tags:
-    """Classification of a question, used by paper filters and quotas.
-
-    ``operation`` holds dotted 作业类别/操作项目 codes (``"1"`` 电工作业, ``"1.2"`` 低压电工作业);
-    see :func:`operation_matches` for the prefix-aware match.
-    """
-
-    post: frozenset[str] = frozenset()
-    industry: frozenset[str] = frozenset()
-    operation: frozenset[str] = frozenset()
-    topic: str = ""
-    level: str = ""
-    extra: frozenset[str] = frozenset()
-
-    def __post_init__(self) -> None:
-        # Accept lists/sets from callers but always store frozensets, so equality and hashing work.
-        for name in ("post", "industry", "operation", "extra"):
-            value = getattr(self, name)
-            if not isinstance(value, frozenset):
-                object.__setattr__(self, name, _fs(value))
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "post": sorted(self.post),
-            "industry": sorted(self.industry),
-            "operation": sorted(self.operation),
-            "topic": self.topic,
-            "level": self.level,
-            "extra": sorted(self.extra),
-        }
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any] | None) -> Tags:
-        data = data or {}
-        return cls(
-            post=_fs(data.get("post")),
-            industry=_fs(data.get("industry")),
-            operation=_fs(data.get("operation")),
-            topic=str(data.get("topic") or ""),
-            level=str(data.get("level") or ""),
-            extra=_fs(data.get("extra")),
-        )
-
-
-@dataclass(frozen=True, slots=True)
-class Question:
-    """One question of a bank.
-
-    :param key: stable id within a bank (generated from the content when the source has none).
-    :param options: display texts; always ``("正确", "错误")`` for 判断, empty for 填空.
-    :param answer: indices into ``options``; 判断 → ``(0,)`` 正确 / ``(1,)`` 错误; empty for 填空.
-    :param fill_answers: accepted 填空 answers, compared after :func:`~question_bank.normalise.normalise_answer`.
-    """
-
-    key: str
-    type: QuestionType
-    stem: str
-    options: tuple[str, ...] = ()
-    answer: tuple[int, ...] = ()
-    fill_answers: tuple[str, ...] = ()
-    explanation: str = ""
-    tags: Tags = field(default_factory=Tags)
-    difficulty: int = 3
-    source: str = ""
-    version: int = 1
-
-    def __post_init__(self) -> None:
-        if not isinstance(self.type, QuestionType):
-            object.__setattr__(self, "type", QuestionType(self.type))
-        if self.type is QuestionType.TRUE_FALSE and not self.options:
-            object.__setattr__(self, "options", TRUE_FALSE_OPTIONS)
-        for name in ("options", "answer", "fill_answers"):
-            value = getattr(self, name)
-            if not isinstance(value, tuple):
-                object.__setattr__(self, name, tuple(value))
-        if len(self.answer) > 1 and list(self.answer) != sorted(set(self.answer)):
-            # Keep answers canonical (sorted, unique) so equal questions compare equal.
-            object.__setattr__(self, "answer", tuple(sorted(set(self.answer))))
-
-    @property
-    def is_choice(self) -> bool:
-        return type_info(self.type).is_choice
-
-    def to_dict(self) -> dict[str, Any]:
-        """Snapshot form used inside :meth:`Paper.to_dict` (answers as indices, not letters)."""
-        return {
-            "key": self.key,
-            "type": self.type.value,
-            "stem": self.stem,
-            "options": list(self.options),
-            "answer": list(self.answer),
-            "fill_answers": list(self.fill_answers),
-            "explanation": self.explanation,
-            "tags": self.tags.to_dict(),
-            "difficulty": self.difficulty,
-            "source": self.source,
-            "version": self.version,
-        }
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> Question:
-        return cls(
-            key=data["key"],
-            type=QuestionType(data["type"]),
-            stem=data["stem"],
-            options=tuple(data.get("options", ())),
-            answer=tuple(data.get("answer", ())),
-            fill_answers=tuple(data.get("fill_answers", ())),
-            explanation=data.get("explanation", ""),
-            tags=Tags.from_dict(data.get("tags")),
-            difficulty=int(data.get("difficulty", 3)),
-            source=data.get("source", ""),
-            version=int(data.get("version", 1)),
-        )
-
-
-def operation_matches(wanted: str, have: str) -> bool:
-    """Prefix-aware match of dotted 作业类别/操作项目 codes.
-
-    A filter on ``"1"`` (电工作业) matches questions tagged ``"1"``, ``"1.2"``, ``"1.2.3"``; and a
-    question tagged with the whole category ``"1"`` also serves a ``"1.2"`` (低压电工) paper, since
-    category-wide knowledge applies to every 操作项目 in it.  ``"1"`` never matches ``"10"``.
-    """
-    return have == wanted or have.startswith(wanted + ".") or wanted.startswith(have + ".")
+from .questions import Question, frozen_strings, operation_matches
+from .registry import QuestionType
 
 
 @dataclass(frozen=True, slots=True)
@@ -177,7 +36,7 @@ class Filter:
         for name in ("posts", "industries", "operations", "topics", "levels"):
             value = getattr(self, name)
             if not isinstance(value, frozenset):
-                object.__setattr__(self, name, _fs(value))
+                object.__setattr__(self, name, frozen_strings(value))
 
     def matches(self, q: Question) -> bool:
         """True when ``q`` satisfies every constraint of this filter."""
@@ -209,11 +68,11 @@ class Filter:
     def from_dict(cls, data: Mapping[str, Any] | None) -> Filter:
         data = data or {}
         return cls(
-            posts=_fs(data.get("posts")),
-            industries=_fs(data.get("industries")),
-            operations=_fs(data.get("operations")),
-            topics=_fs(data.get("topics")),
-            levels=_fs(data.get("levels")),
+            posts=frozen_strings(data.get("posts")),
+            industries=frozen_strings(data.get("industries")),
+            operations=frozen_strings(data.get("operations")),
+            topics=frozen_strings(data.get("topics")),
+            levels=frozen_strings(data.get("levels")),
             min_difficulty=int(data.get("min_difficulty", 1)),
             max_difficulty=int(data.get("max_difficulty", 5)),
         )
@@ -406,84 +265,3 @@ class PaperSpec:
             shuffle_questions=bool(data.get("shuffle_questions", True)),
             shuffle_options=bool(data.get("shuffle_options", True)),
         )
-
-
-class PaperItem(NamedTuple):
-    """One question as it appears on one candidate's paper (immutable).
-
-    ``option_order[display_position] == original_option_index``.  A NamedTuple rather than a
-    dataclass because assembly creates ~500,000 of them per second and a frozen dataclass
-    ``__init__`` costs five times more.
-    """
-
-    question: Question
-    section: int
-    points: float
-    option_order: tuple[int, ...] = ()
-
-    def displayed_options(self) -> list[str]:
-        opts = self.question.options
-        return [opts[i] for i in self.option_order] if self.option_order else list(opts)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "question": self.question.to_dict(),
-            "section": self.section,
-            "points": self.points,
-            "option_order": list(self.option_order),
-        }
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> PaperItem:
-        return cls(
-            Question.from_dict(data["question"]),
-            int(data["section"]),
-            float(data["points"]),
-            tuple(data.get("option_order", ())),
-        )
-
-
-@dataclass(frozen=True, slots=True)
-class Paper:
-    """An assembled paper: the spec, the seed it came from, and the frozen items in display order."""
-
-    spec: PaperSpec
-    seed: int
-    items: tuple[PaperItem, ...]
-    #: per-paper grading table, built on first :func:`~question_bank.grading.grade` call
-    _grading: Any = field(default=None, init=False, repr=False, compare=False)
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-able form frozen in the attempt; :meth:`from_dict` restores an equal paper."""
-        return {
-            "format": "anpei-paper",
-            "version": 1,
-            "spec": self.spec.to_dict(),
-            "seed": self.seed,
-            "items": [item.to_dict() for item in self.items],
-        }
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> Paper:
-        return cls(
-            spec=PaperSpec.from_dict(data["spec"]),
-            seed=int(data["seed"]),
-            items=tuple(PaperItem.from_dict(i) for i in data["items"]),
-        )
-
-    def public_view(self) -> list[dict[str, Any]]:
-        """What the browser may see: no answers, no explanations, options in display order."""
-        sections = self.spec.sections
-        return [
-            {
-                "position": pos,
-                "key": item.question.key,
-                "type": item.question.type.value,
-                "stem": item.question.stem,
-                "options": item.displayed_options(),
-                "points": item.points,
-                "section": item.section,
-                "section_title": sections[item.section].title,
-            }
-            for pos, item in enumerate(self.items)
-        ]
