@@ -12,7 +12,7 @@ Each line is byte for byte what the per-row path of the single reads (``represen
 every kind of client and role: tests/api/test_export_lines.py.
 
 A :class:`Tally` counts the lines that showed a full ID number: the export's one 查阅记录 row says how many
-(``app.api.views``), rather than a row per line.
+(``app.api.export_views``), rather than a row per line.
 """
 
 from __future__ import annotations
