@@ -37,9 +37,3 @@ credit), ``reading``. Functions flush; the view or task commits.
 """
 
 from app.people import messages as _messages  # noqa: F401  (registers the snapshot codes)
-
-# Short-lived: the two names the people pages use (app/people/views.py), until they import the modules themselves.
-from app.people.snapshots.face_checks import checking_faces
-from app.people.snapshots.reading import own_snapshot
-
-__all__ = ["checking_faces", "own_snapshot"]
