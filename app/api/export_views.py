@@ -9,7 +9,7 @@ from app.api import bp, exports
 from app.api.base_views import close_export, endpoint, open_export, principal, touched
 from app.api.models import ApiScope
 from app.api.spec import responses, validate
-from app.auth import policy
+from app.auth.policy import people as people_policy
 from app.auth.scope import region_prefix
 
 
@@ -38,11 +38,11 @@ def _stream(lines, tally: exports.Tally | None = None, what: str = ""):
     """A streamed answer. The body is attached after spectree's response step (which would read a streamed body into
     memory to validate it): the view answers an empty 200, ``_attach_stream`` puts the lines in.
 
-    An export that shows full 证件号码 (``policy.sees_others_full_ids``) is one 查阅记录 row for the call — its scope
+    An export that shows full 证件号码 (``people_policy.sees_others_full_ids``) is one 查阅记录 row for the call — its scope
     (the client's region) and, once the stream ends or is cut off, how many lines showed a full number — not a row
     per line."""
     p = principal()
-    if tally is not None and policy.sees_others_full_ids(p):
+    if tally is not None and people_policy.sees_others_full_ids(p):
         region = region_prefix(p) or p.region_code
         tenant = p.jurisdiction or p.enterprise or p.institution
         entry = open_export(region, f"{what} · {tenant.name if tenant is not None else region}")

@@ -12,8 +12,8 @@ from app.api.base_views import endpoint, principal, touched
 from app.api.models import ApiScope
 from app.api.params import filled, one, page
 from app.api.spec import responses, validate
-from app.auth import policy
 from app.auth.models import User
+from app.auth.policy import roles as role_policy
 from app.auth.scope import region_prefix
 from app.core.clock import local_today, utcnow
 from app.core.errors import DomainError
@@ -67,7 +67,7 @@ def _officers(usernames: list[str], enterprise: Enterprise) -> list[User]:
         if (
             user is None
             or not user.active
-            or not policy.is_authority(user)
+            or not role_policy.is_authority(user)
             or user.jurisdiction is None
             or not user.jurisdiction.code.startswith(prefix)
             or not spot_scope.can_inspect(user, enterprise)
@@ -78,7 +78,7 @@ def _officers(usernames: list[str], enterprise: Enterprise) -> list[User]:
 
 
 def _authority() -> None:
-    if not policy.is_authority(principal()):
+    if not role_policy.is_authority(principal()):
         raise DomainError("api.not_a_jurisdiction", http_status=403)
 
 

@@ -7,9 +7,9 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from app.auth import policy
 from app.auth.access import roles_required
 from app.auth.models import Role
+from app.auth.policy import people as people_policy
 from app.core.errors import DomainError
 from app.core.forms import choices
 from app.extensions import db
@@ -48,7 +48,7 @@ def enterprises():
         counts=counts,
         q=q,
         industries=list(Industry),
-        caps=policy.enterprises_page(current_user),
+        caps=people_policy.enterprises_page(current_user),
     )
 
 

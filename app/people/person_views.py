@@ -7,9 +7,10 @@ from flask import abort, current_app, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from app.auth import policy
 from app.auth.access import roles_required
 from app.auth.models import Role
+from app.auth.policy import people as people_policy
+from app.auth.policy import snapshots as snapshot_policy
 from app.core.errors import DomainError
 from app.core.messages import message_for
 from app.core.storage import send_stored
@@ -29,7 +30,7 @@ from app.tenancy.models import Enterprise
 def person(person_id: int):
     """一人一档: the person's dossier (app/people/dossier.py)."""
     person = people_scope.get_person_or_404(current_user, person_id)
-    if policy.may_see_full_id(current_user, person):
+    if people_policy.may_see_full_id(current_user, person):
         record_access(current_user, person.id, AccessKind.FULL_ID)
     return dossier.render_dossier(person)
 
@@ -40,7 +41,7 @@ def person_photo(person_id: int):
     person = people_scope.get_person_or_404(current_user, person_id)
     if request.method == "GET":
         shared = people_scope.sees_full_record(current_user, person.id)
-        if person.photo_key is None or not policy.may_see_photo(current_user, person, record_shared=shared):
+        if person.photo_key is None or not people_policy.may_see_photo(current_user, person, record_shared=shared):
             abort(404)
         record_access(current_user, person.id, AccessKind.PHOTO)
         return send_stored(person.photo_key, content_type="image/jpeg")
@@ -88,7 +89,7 @@ def my_snapshot(snapshot_id: int):
     """One of the signed-in person's own 人像抓拍 (listed on their class and exam result pages), after the policy
     check; another person's is not found."""
     snapshot = own_snapshot(snapshot_id, current_user.person_id) if current_user.person_id else None
-    if snapshot is None or not policy.may_see_own_snapshots(current_user, snapshot.person_id):
+    if snapshot is None or not snapshot_policy.may_see_own_snapshots(current_user, snapshot.person_id):
         abort(404)
     return send_stored(snapshot.storage_key, content_type="image/jpeg")
 

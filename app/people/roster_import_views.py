@@ -6,9 +6,9 @@ from flask import abort, flash, redirect, render_template, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from app.auth import policy
 from app.auth.access import roles_required
 from app.auth.models import Role
+from app.auth.policy import roles as role_policy
 from app.core.errors import DomainError
 from app.extensions import db
 from app.people import bp, roster_import
@@ -34,7 +34,7 @@ def import_roster():
 
 
 def _enterprise_arg(enterprise: Enterprise) -> dict:
-    return {} if policy.acts_for_own_enterprise(current_user) else {"enterprise": enterprise.id}
+    return {} if role_policy.acts_for_own_enterprise(current_user) else {"enterprise": enterprise.id}
 
 
 @bp.route("/people/import/<batch_id>", methods=["GET", "POST"])

@@ -10,9 +10,10 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from app.auth import policy
 from app.auth.access import roles_required
 from app.auth.models import Role
+from app.auth.policy import people as people_policy
+from app.auth.policy import roles as role_policy
 from app.core.clock import local_today
 from app.core.errors import DomainError
 from app.core.forms import choices
@@ -63,7 +64,7 @@ def roster():
         enterprise=enterprise,
         posts=list(Post),
         q=q,
-        caps=policy.roster_page(
+        caps=people_policy.roster_page(
             current_user,
             enterprise_chosen=enterprise is not None,
             manages_chosen=enterprise is not None and people_scope.can_manage_roster(current_user, enterprise),
@@ -89,7 +90,7 @@ def _search_condition(q: str):
 def roster_enterprise() -> Enterprise:
     """The enterprise whose roster is being changed (here and on the import pages): the admin's own, or
     ?enterprise= for the platform admin."""
-    if policy.acts_for_own_enterprise(current_user):
+    if role_policy.acts_for_own_enterprise(current_user):
         return people_scope.get_enterprise_or_404(current_user, current_user.enterprise_id)
     enterprise = people_scope.get_enterprise_or_404(current_user, request.args.get("enterprise", type=int) or 0)
     if not people_scope.can_manage_roster(current_user, enterprise):
