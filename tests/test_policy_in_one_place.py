@@ -1,4 +1,4 @@
-"""Who may do and see what is decided in one place: ``app/auth/policy.py`` and the ``scope.py`` modules.
+"""Who may do and see what is decided in one place: ``app/auth/policy/`` and the ``scope.py`` modules.
 
 Templates show what the view's capabilities object says (``caps.can_start_inspection``); they never test a role.
 Views ask the policy; they never compare roles themselves. Displaying a role (``current_user.role.label``) is fine,

@@ -1,6 +1,6 @@
 """Bulk exports as NDJSON, streamed in constant memory: a server-side cursor (``yield_per``) feeds rows through the
 same rules as the single reads — the scope functions' query, today's status from the pure ``obligations`` module,
-``policy.may_see_full_id`` asked per holder — into orjson, a few hundred lines per chunk. The last line,
+``people_policy.may_see_full_id`` asked per holder — into orjson, a few hundred lines per chunk. The last line,
 ``{"end": true, "count": N}``, tells a complete download from a cut one.
 
 What makes a million lines cheap (bench/api_export.py; docs/api.md has the figures): the columns are read as plain
@@ -12,7 +12,7 @@ Each line is byte for byte what the per-row path of the single reads (``represen
 every kind of client and role: tests/api/test_export_lines.py.
 
 A :class:`Tally` counts the lines that showed a full ID number: the export's one 查阅记录 row says how many
-(``app.api.views``), rather than a row per line.
+(``app.api.export_views``), rather than a row per line.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ import sqlalchemy as sa
 
 from app.api import ids
 from app.api.represent import obligation
-from app.auth import policy
+from app.auth.policy import people as people_policy
 from app.certificates import lifecycle, obligations
 from app.certificates import scope as cert_scope
 from app.certificates.issuing.numbering import masked_number
@@ -73,7 +73,7 @@ class Tally:
 
 
 class _PersonRef:
-    """What ``policy.may_see_full_id`` is asked about: the person, by id."""
+    """What ``people_policy.may_see_full_id`` is asked about: the person, by id."""
 
     __slots__ = ("id",)
 
@@ -86,7 +86,7 @@ def _holders(principal, tally: Tally | None = None):
     policy shows them to ``principal`` (as ``represent.person_ref``): the policy asked per row, the full ID number
     decrypted only where it says so, the public ids sealed in one call per batch."""
     public_ids, decrypt = ids.many_encoder("person"), crypto.decryptor()
-    may_see_full_id = policy.may_see_full_id
+    may_see_full_id = people_policy.may_see_full_id
 
     def holders(rows) -> list[tuple[dict, bool]]:
         out = []

@@ -11,7 +11,7 @@ from flask import url_for
 
 from app.api import ids
 from app.api.base_views import shown_full_id
-from app.auth import policy
+from app.auth.policy import people as people_policy
 from app.certificates import lifecycle
 from app.certificates.issuing.numbering import masked_number
 from app.certificates.models import Certificate, CertificateEvent
@@ -28,7 +28,7 @@ from app.training.models import TrainingClass
 
 
 def person_ref(principal, person: Person) -> dict:
-    full = policy.may_see_full_id(principal, person)
+    full = people_policy.may_see_full_id(principal, person)
     if full:
         shown_full_id(person.id)
     return {
@@ -95,7 +95,7 @@ def obligation(o: Obligation | None) -> dict | None:
 
 def certificate_number(principal, cert: Certificate) -> str:
     """The number embeds the ID number (``T`` + 证件号码): shown as the ID number is."""
-    if not policy.may_see_full_id(principal, cert.person):
+    if not people_policy.may_see_full_id(principal, cert.person):
         return masked_number(cert.number)
     shown_full_id(cert.person_id)
     return cert.number

@@ -46,7 +46,7 @@ class User(UserMixin, TimestampMixin, db.Model):
     person_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("people_persons.id"))
     active: so.Mapped[bool] = so.mapped_column(default=True)
     #: 负责人 of its enterprise, institution or authority: the second person who approves its colleagues'
-    #: corrections (e.g. 面授 attendance after the day, ``app.auth.policy.may_approve_correction``).
+    #: corrections (e.g. 面授 attendance after the day, ``app.auth.policy.training.may_approve_correction``).
     supervisor: so.Mapped[bool] = so.mapped_column(default=False, server_default=sa.false())
     #: Part of the id kept in the session cookie; a new value (logout, password change) makes every cookie issued
     #: before it worthless, even one copied before the logout.

@@ -13,10 +13,12 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from app.auth import policy, scope
+from app.auth import scope
 from app.auth.access import roles_required
 from app.auth.models import Role
 from app.auth.ownership import OwnerScope
+from app.auth.policy import exams as exam_policy
+from app.auth.policy import roles as role_policy
 from app.auth.scope import STAFF
 from app.bank import bp, services
 from app.bank import scope as bank_scope
@@ -58,11 +60,11 @@ def index():
     )
     owner = scope.own_scope(current_user)
     can_create_own = (
-        policy.may_create_own_bank(current_user)
+        exam_policy.may_create_own_bank(current_user)
         and owner is not None
         and not any(bank_scope.can_manage_bank(current_user, b) for b in banks)
     )
-    form = _bank_form() if policy.is_platform_admin(current_user) else None
+    form = _bank_form() if role_policy.is_platform_admin(current_user) else None
     return render_template(
         "bank/index.html",
         banks=banks,
@@ -147,7 +149,7 @@ def bank(bank_id: int):
         bank=bank,
         page=page,
         manage=manage,
-        show_answers=policy.may_see_answer_key(current_user, [bank]),
+        show_answers=exam_policy.may_see_answer_key(current_user, [bank]),
         tag_counts=_tag_counts(bank),
         type_labels=TYPE_LABELS,
         posts=POSTS,

@@ -9,8 +9,9 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from app.auth import policy, scope
+from app.auth import scope
 from app.auth.access import roles_required
+from app.auth.policy import exams as exam_policy
 from app.auth.scope import STAFF
 from app.bank import bp, services
 from app.bank import scope as bank_scope
@@ -99,5 +100,5 @@ def _template_page(template: PaperTemplate | None, *, owner: dict | None, manage
         shortages=shortages,
         type_labels=TYPE_LABELS,
         letters="ABCDEFGH",
-        show_answers=paper is not None and policy.may_see_answer_key(current_user, banks_by_id(form.banks.data)),
+        show_answers=paper is not None and exam_policy.may_see_answer_key(current_user, banks_by_id(form.banks.data)),
     )

@@ -13,9 +13,9 @@ from flask_wtf import FlaskForm
 from wtforms import SelectField
 from wtforms.validators import Length, Optional
 
-from app.auth import policy
 from app.auth.access import roles_required
 from app.auth.models import Role
+from app.auth.policy import certificates as cert_policy
 from app.certificates import authorities, bp
 from app.certificates.models import CertKind, IssuingDelegation
 from app.core.errors import DomainError
@@ -30,13 +30,13 @@ class DelegationForm(FlaskForm):
 
 
 def _cities(user) -> list[Jurisdiction]:
-    """The cities ``user`` may entrust (``app.auth.policy.may_delegate_issuing``): every city for the admin, its own
+    """The cities ``user`` may entrust (``app.auth.policy.certificates.may_delegate_issuing``): every city for the admin, its own
     province's for a province regulator."""
     query = sa.select(Jurisdiction).where(Jurisdiction.code.like("____00"), Jurisdiction.code.not_like("__0000"))
     return [
         j
         for j in db.session.scalars(query.order_by(Jurisdiction.code))
-        if policy.may_delegate_issuing(user, authorities.province_of(j.code))
+        if cert_policy.may_delegate_issuing(user, authorities.province_of(j.code))
     ]
 
 
@@ -68,7 +68,7 @@ def authority_list():
         "certificates/authorities.html",
         rows=rows,
         form=form if cities else None,
-        may_withdraw={d.id for d, _n, _g in rows if policy.may_delegate_issuing(current_user, d.granted_by)},
+        may_withdraw={d.id for d, _n, _g in rows if cert_policy.may_delegate_issuing(current_user, d.granted_by)},
     )
 
 
@@ -76,7 +76,7 @@ def authority_list():
 @roles_required(Role.ADMIN, Role.REGULATOR)
 def withdraw_delegation(delegation_id: int):
     row = db.get_or_404(IssuingDelegation, delegation_id)
-    if not policy.may_delegate_issuing(current_user, row.granted_by):
+    if not cert_policy.may_delegate_issuing(current_user, row.granted_by):
         abort(403)
     db.session.delete(row)
     db.session.commit()

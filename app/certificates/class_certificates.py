@@ -22,8 +22,8 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from app.archive.services import record_event
-from app.auth import policy
 from app.auth.models import User
+from app.auth.policy import certificates as cert_policy
 from app.certificates import messages as _messages  # noqa: F401  (registers the certificate codes)
 from app.certificates.issuing.issuance import certificate_facts
 from app.certificates.issuing.numbering import number_for as _number_for
@@ -45,7 +45,7 @@ from app.training.models import Enrolment, TrainingClass
 
 def may_issue(actor: User, training_class: TrainingClass) -> bool:
     """The class's organiser (its enterprise or institution) issues its 培训合格证明."""
-    return policy.may_issue_certificate(
+    return cert_policy.may_issue_certificate(
         actor,
         CertKind.TRAINING.value,
         region_code=training_class.region_code,

@@ -9,8 +9,8 @@ from __future__ import annotations
 from datetime import date
 
 from app.archive.services import record_event
-from app.auth import policy
 from app.auth.models import User
+from app.auth.policy import certificates as cert_policy
 from app.certificates import obligations
 from app.certificates.issuing.issuance import certificate_facts
 from app.certificates.lifecycle import (
@@ -195,7 +195,7 @@ def record_violation(
     """A 违章 recorded against the holder (30号令 第二十五条 counts them; the 10-year rule needs none): by a regulator
     who reaches the certificate, on the day it happened (not in the future)."""
     today = today or local_today()
-    if not policy.may_note_certificate(actor, cert):
+    if not cert_policy.may_note_certificate(actor, cert):
         raise DomainError("cert.not_authority", http_status=403)
     payload = _note(
         cert, EventKind.VIOLATION, actor=actor, reason=reason, doc_number=doc_number, on=not_future(on, today, "on")
@@ -209,7 +209,7 @@ def propose_suspension(cert, *, actor: User, reason: str, doc_number: str, today
     """A 暂扣建议 by a regulator who reaches the certificate but is not its authority (a district after an
     inspection): written on the certificate for the authority to decide."""
     today = today or local_today()
-    if not policy.may_note_certificate(actor, cert):
+    if not cert_policy.may_note_certificate(actor, cert):
         raise DomainError("cert.not_authority", http_status=403)
     require_status(cert, today, rules())
     payload = _note(cert, EventKind.SUSPENSION_PROPOSED, actor=actor, reason=reason, doc_number=doc_number, on=today)

@@ -15,8 +15,8 @@ from __future__ import annotations
 from datetime import date
 
 from app.archive.services import record_event
-from app.auth import policy
 from app.auth.models import User
+from app.auth.policy import certificates as cert_policy
 from app.certificates import messages as _messages  # noqa: F401  (registers the certificate codes)
 from app.certificates import obligations
 from app.certificates.issuing.issuance import certificate_facts
@@ -134,7 +134,7 @@ def subject_of(cert: Certificate) -> Subject:
 
 
 def require_authority(actor: User, cert: Certificate) -> None:
-    if not policy.may_administer_certificate(actor, cert):
+    if not cert_policy.may_administer_certificate(actor, cert):
         raise DomainError("cert.not_authority", http_status=403)
 
 

@@ -1,5 +1,5 @@
 """Who may see which certificates. Built on ``app.auth.scope`` and ``app.people.scope``; who may issue and act on
-them is ``app.auth.policy.may_issue_certificate`` / ``may_administer_certificate``.
+them is ``app.auth.policy.certificates.may_issue_certificate`` / ``may_administer_certificate``.
 
 =========== ============================================================================================
 admin       every certificate

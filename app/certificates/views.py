@@ -11,9 +11,11 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from openpyxl import Workbook
 
-from app.auth import policy
 from app.auth.access import roles_required
 from app.auth.models import Role
+from app.auth.policy import certificates as cert_policy
+from app.auth.policy import people as people_policy
+from app.auth.policy import roles as role_policy
 from app.certificates import authority_views as _authority_views  # noqa: F401  (考核发证机关: its routes)
 from app.certificates import (
     bp,
@@ -88,14 +90,14 @@ def mine():
 def detail(cert_id: int):
     cert = cert_scope.get_certificate_or_404(current_user, cert_id)
     today, book = local_today(), lifecycle.rules()
-    may_act = policy.may_administer_certificate(current_user, cert)
+    may_act = cert_policy.may_administer_certificate(current_user, cert)
     review_form = ReviewForm()
     bases = renewals.basis_attempts(cert, today) if may_act else []
     review_form.attempt_id.choices = [
         (a.id, f"{a.sitting.title} · {a.score:g} · {to_local(a.graded_at):%Y-%m-%d}") for a in bases
     ]
     obligation = lifecycle.next_obligation(cert, today, book)
-    if policy.may_see_full_id(current_user, cert.person):
+    if people_policy.may_see_full_id(current_user, cert.person):
         record_access(current_user, cert.person_id, AccessKind.FULL_ID)
     return render_template(
         "certificates/detail.html",
@@ -107,8 +109,8 @@ def detail(cert_id: int):
         if may_act and obligation is not None and obligation.duty.value == "review"
         else None,
         may_act=may_act,
-        may_note=policy.may_note_certificate(current_user, cert) and not may_act,
-        show_full_id=policy.may_see_full_id(current_user, cert.person),
+        may_note=cert_policy.may_note_certificate(current_user, cert) and not may_act,
+        show_full_id=people_policy.may_see_full_id(current_user, cert.person),
         # a 逢查必考 failure proposes a 暂扣: the form comes filled with the reason, the regulator adds the 文号 and decides
         decision_form=DecisionForm(
             data={"reason": request.args.get("reason", "")[:200]} if request.args.get("propose") else None
@@ -119,7 +121,7 @@ def detail(cert_id: int):
     )
 
 
-def _act(cert_id: int, action, *, may=policy.may_administer_certificate) -> object:
+def _act(cert_id: int, action, *, may=cert_policy.may_administer_certificate) -> object:
     cert = cert_scope.get_certificate_or_404(current_user, cert_id)
     if not may(current_user, cert):
         abort(403)
@@ -134,7 +136,7 @@ def _act(cert_id: int, action, *, may=policy.may_administer_certificate) -> obje
     return redirect(url_for("certificates.detail", cert_id=cert_id))
 
 
-def _decide(action, *, may=policy.may_administer_certificate, **extra):
+def _decide(action, *, may=cert_policy.may_administer_certificate, **extra):
     def view(cert_id: int):
         form = DecisionForm()
         form.validate()
@@ -188,8 +190,8 @@ for _name, _view in {
     "reinstate": _decide(decisions.reinstate),
     "revoke": _decide(decisions.revoke, ground=_ground),
     "cancel": _decide(decisions.cancel),
-    "violation": _decide(decisions.record_violation, may=policy.may_note_certificate, on=lambda f: f.on.data),
-    "propose": _decide(decisions.propose_suspension, may=policy.may_note_certificate),
+    "violation": _decide(decisions.record_violation, may=cert_policy.may_note_certificate, on=lambda f: f.on.data),
+    "propose": _decide(decisions.propose_suspension, may=cert_policy.may_note_certificate),
     "review": _review(renewals.review),
     "renew": _review(renewals.renew),
 }.items():
@@ -283,7 +285,7 @@ def cert_masked(number: str) -> str:
 @roles_required(Role.ADMIN, Role.REGULATOR, Role.ENTERPRISE)
 def compliance():
     """An enterprise: its own list and rate. A regulator (or the admin): the rate of every enterprise in scope."""
-    if policy.acts_for_own_enterprise(current_user):
+    if role_policy.acts_for_own_enterprise(current_user):
         return redirect(url_for("certificates.compliance_enterprise", enterprise_id=current_user.enterprise_id))
     enterprises = db.session.scalars(people_scope.enterprises_query(current_user).order_by(Enterprise.name)).all()
     today = local_today()
@@ -378,7 +380,7 @@ def bundle_list():
     scope, ref, status = (request.form.get(k, "").strip() for k in ("scope", "ref", "status"))
     back = safe_next(request.form.get("next")) or url_for("certificates.bundle_list")
     if scope == "enterprise":
-        if not policy.may_bundle_enterprise(current_user) or not ref.isdigit():
+        if not cert_policy.may_bundle_enterprise(current_user) or not ref.isdigit():
             abort(403)
         people_scope.get_enterprise_or_404(current_user, int(ref))
     elif scope == "sitting":

@@ -16,9 +16,9 @@ from flask_login import current_user
 from openpyxl import Workbook
 
 from app.archive.models import ArchiveEvent
-from app.auth import policy
 from app.auth.access import roles_required
 from app.auth.models import Role
+from app.auth.policy import roles as role_policy
 from app.core.clock import format_local, local_today
 from app.core.errors import DomainError
 from app.dashboards import bp, complaints, ranking, ranking_components, ranking_publication, scope
@@ -48,7 +48,7 @@ def _current_score(institution_id: int) -> InstitutionScore | None:
 
 
 def _record_context(institution: TrainingInstitution) -> dict:
-    supervising = policy.oversees(current_user)
+    supervising = role_policy.oversees(current_user)
     published = db.session.execute(
         sa.select(Ranking, RankingEntry)
         .join(RankingEntry, RankingEntry.ranking_id == Ranking.id)
@@ -108,7 +108,7 @@ def institutions():
         entries=entries,
         held={h.institution_id for h in held},
         month=month,
-        may_publish=policy.is_authority(current_user),
+        may_publish=role_policy.is_authority(current_user),
         publish_form=PublishForm(data={"month": month.strftime("%Y-%m")}),
     )
 
@@ -123,7 +123,7 @@ def institution_record(institution_id: int):
         "dashboards/institution.html",
         place=place,
         score=score,
-        own=policy.acts_for_institution(current_user),
+        own=role_policy.acts_for_institution(current_user),
         **_record_context(institution),
     )
 
@@ -320,7 +320,7 @@ def _component_page(institution: TrainingInstitution, key: str) -> tuple[list[st
             )
     elif key == "complaints":
         items = {c.id: c for c in db.session.scalars(sa.select(Complaint).where(Complaint.id.in_(ids)))}
-        supervising = policy.oversees(current_user)
+        supervising = role_policy.oversees(current_user)
         columns = [_("受理日期"), _("来源"), _("核查结论")]
         for r in found:
             c = items[r.ref_id]

@@ -7,9 +7,9 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from app.auth import policy
 from app.auth.access import roles_required
 from app.auth.models import Role
+from app.auth.policy import roles as role_policy
 from app.core.errors import DomainError
 from app.core.forms import choices
 from app.core.storage import send_stored
@@ -74,7 +74,7 @@ def _subject(value: str):
 @roles_required(Role.ADMIN, Role.REGULATOR)
 def complaint_list():
     form = ComplaintForm()
-    may_record = policy.is_authority(current_user)
+    may_record = role_policy.is_authority(current_user)
     if may_record:
         form.subject.choices = choices(_subjects())
     if request.method == "POST":
@@ -194,7 +194,7 @@ def exit_page(exit_id: int):
     return render_template(
         "dashboards/exit.html",
         item=item,
-        may_act=policy.acts_for_own_enterprise(current_user) and item.state is ExitState.OPEN,
+        may_act=role_policy.acts_for_own_enterprise(current_user) and item.state is ExitState.OPEN,
         may_close=scope.may_supervise(current_user, item.enterprise.region_code) and item.state is not ExitState.CLOSED,
         act_form=ExitActForm(),
         close_form=NoteForm(),

@@ -8,8 +8,8 @@ from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from app.auth import policy
 from app.auth.access import roles_required
+from app.auth.policy import snapshots as snapshot_policy
 from app.auth.scope import STAFF
 from app.core.db import utcnow
 from app.core.errors import DomainError
@@ -49,8 +49,10 @@ def attempt_detail(attempt_id: int):
             flash(_("已为 %(name)s 延长 %(n)s 分钟。", name=attempt.person.name, n=form.minutes.data), "success")
             return redirect(url_for("exams.sitting", sitting_id=attempt.sitting_id))
     in_scope = reaches_person(current_user, attempt.person_id)
-    show_snapshots = policy.may_see_snapshots(current_user, attempt.sitting, person_in_scope=in_scope)
-    may_review = show_snapshots and policy.may_review_snapshots(current_user, attempt.sitting, person_in_scope=in_scope)
+    show_snapshots = snapshot_policy.may_see_snapshots(current_user, attempt.sitting, person_in_scope=in_scope)
+    may_review = show_snapshots and snapshot_policy.may_review_snapshots(
+        current_user, attempt.sitting, person_in_scope=in_scope
+    )
     return render_template(
         "exams/attempt_detail.html",
         attempt=attempt,
@@ -69,13 +71,13 @@ def attempt_detail(attempt_id: int):
 
 
 def _may_see_attempt_snapshots(attempt: Attempt) -> bool:
-    return policy.may_see_snapshots(
+    return snapshot_policy.may_see_snapshots(
         current_user, attempt.sitting, person_in_scope=reaches_person(current_user, attempt.person_id)
     )
 
 
 def _may_review_attempt_snapshots(attempt: Attempt) -> bool:
-    return policy.may_review_snapshots(
+    return snapshot_policy.may_review_snapshots(
         current_user, attempt.sitting, person_in_scope=reaches_person(current_user, attempt.person_id)
     )
 

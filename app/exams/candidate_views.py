@@ -8,9 +8,11 @@ from flask import abort, flash, jsonify, redirect, render_template, request, url
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from app.auth import policy
 from app.auth.access import roles_required, signed_in_as
 from app.auth.models import Role
+from app.auth.policy import exams as exam_policy
+from app.auth.policy import roles as role_policy
+from app.auth.policy import snapshots as snapshot_policy
 from app.bank import queries as bank_queries
 from app.core.db import utcnow
 from app.core.errors import DomainError
@@ -32,7 +34,7 @@ from question_bank import Paper
 @bp.app_template_global("my_exams")
 def my_exams_for_current_user():
     """The worker home page's exam list (templates/exams/_my_exams.html)."""
-    if not policy.is_own_candidate(current_user):
+    if not role_policy.is_own_candidate(current_user):
         return []
     return queries.my_exams(current_user.person_id, utcnow())
 
@@ -170,7 +172,7 @@ def attempt_result(attempt_id: int):
     """The score, and — when the sitting allows review — every question with the right answer and explanation."""
     attempt = exam_scope.get_attempt_or_404(current_user, attempt_id)
     if attempt.is_open:
-        if policy.is_candidate(current_user):
+        if role_policy.is_candidate(current_user):
             return redirect(url_for("exams.attempt_page", attempt_id=attempt.id))
         abort(404)
     now = utcnow()
@@ -178,7 +180,7 @@ def attempt_result(attempt_id: int):
     standing = makeups.standing(attempt.person_id, attempt.sitting.subject, now)
     review = withheld = None
     if attempt.state is AttemptState.GRADED:
-        withheld = policy.review_withheld(
+        withheld = exam_policy.review_withheld(
             current_user,
             attempt,
             banks=bank_queries.banks_by_id(attempt.sitting.bank_ids),
@@ -187,11 +189,11 @@ def attempt_result(attempt_id: int):
         )
         review = _review(attempt) if withheld is None else None
     own = None
-    if policy.may_see_own_snapshots(current_user, attempt.person_id):
+    if snapshot_policy.may_see_own_snapshots(current_user, attempt.person_id):
         own = snapshot_reading.own_snapshots(attempt.person_id, SnapshotContext.EXAM, attempt.id)
     return render_template(
         "exams/result.html",
-        caps=policy.result_page(current_user),
+        caps=exam_policy.result_page(current_user),
         attempt=attempt,
         sitting=attempt.sitting,
         review=review,

@@ -15,7 +15,7 @@ from app.exams.queries import BoardRow
 def results_xlsx(rows: Iterable[BoardRow], *, full_id: Callable[[object], bool]) -> bytes:
     """One line per candidate: state, times, answered, score, pass, focus losses, extra minutes, IP.
 
-    :param full_id: whether the reader may see a person's full 证件号码 (``app.auth.policy.may_see_full_id``);
+    :param full_id: whether the reader may see a person's full 证件号码 (``app.auth.policy.people.may_see_full_id``);
         otherwise the masked number is written.
     """
     wb = Workbook()

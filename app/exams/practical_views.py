@@ -12,9 +12,11 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
 
-from app.auth import policy
 from app.auth.access import roles_required
 from app.auth.models import Role
+from app.auth.policy import exams as exam_policy
+from app.auth.policy import people as people_policy
+from app.auth.policy import roles as role_policy
 from app.core.clock import local_today
 from app.core.db import utcnow
 from app.core.errors import DomainError
@@ -50,7 +52,7 @@ STAFF = (Role.ADMIN, Role.REGULATOR)
 @bp.app_template_global("my_practicals")
 def my_practicals_for_current_user():
     """The worker's practical exams for their exam list (templates/exams/_my_exams.html)."""
-    if not policy.is_own_candidate(current_user):
+    if not role_policy.is_own_candidate(current_user):
         return []
     return practical_reading.my_practicals(current_user.person_id, local_today())
 
@@ -87,14 +89,14 @@ def sittings():
         page=page_,
         counts=counts,
         today=local_today(),
-        can_create=policy.may_organise_practical(current_user),
+        can_create=exam_policy.may_organise_practical(current_user),
     )
 
 
 @bp.route("/new", methods=["GET", "POST"])
 @roles_required(Role.REGULATOR)
 def new_sitting():
-    if not policy.may_organise_practical(current_user):
+    if not exam_policy.may_organise_practical(current_user):
         abort(403)
     form = PracticalSittingForm()
     form.operation_code.choices = choices(operation_choices())
@@ -140,7 +142,7 @@ def sitting(practical_sitting_id: int):
     sitting = exam_scope.get_practical_sitting_or_404(current_user, practical_sitting_id)
     today = local_today()
     rows = practical_reading.candidate_rows(sitting, today)
-    organise = policy.may_organise_practical(current_user, sitting)
+    organise = exam_policy.may_organise_practical(current_user, sitting)
     enrolled = {r.attempt.person_id for r in rows}
     candidates = []
     if organise:
@@ -164,7 +166,7 @@ def sitting(practical_sitting_id: int):
         rows=rows,
         today=today,
         can_organise=organise,
-        can_score=policy.may_score_practical(current_user, sitting),
+        can_score=exam_policy.may_score_practical(current_user, sitting),
         candidates=candidates,
         candidates_form=PracticalCandidatesForm(),
         examiner_form=examiner_form,
@@ -175,7 +177,7 @@ def sitting(practical_sitting_id: int):
 
 def _organised_sitting(practical_sitting_id: int) -> PracticalSitting:
     sitting = exam_scope.get_practical_sitting_or_404(current_user, practical_sitting_id)
-    if not policy.may_organise_practical(current_user, sitting):
+    if not exam_policy.may_organise_practical(current_user, sitting):
         abort(403)
     return sitting
 
@@ -225,7 +227,7 @@ def set_examiners(practical_sitting_id: int):
 def withdraw(practical_attempt_id: int):
     attempt = exam_scope.get_practical_attempt_or_404(current_user, practical_attempt_id)
     sitting_id, name = attempt.sitting_id, attempt.person.name
-    if not policy.may_organise_practical(current_user, attempt.sitting):
+    if not exam_policy.may_organise_practical(current_user, attempt.sitting):
         abort(403)
     form = WithdrawForm()
     try:
@@ -248,7 +250,7 @@ def score(practical_attempt_id: int):
     """The examiner's form: every item's points (and the 否决项 failed), signed by submitting it with their login."""
     attempt = exam_scope.get_practical_attempt_or_404(current_user, practical_attempt_id)
     sitting = attempt.sitting
-    if not policy.may_score_practical(current_user, sitting):
+    if not exam_policy.may_score_practical(current_user, sitting):
         abort(403)
     form = FlaskForm()
     entered: dict[str, str] = {}
@@ -306,7 +308,7 @@ def sheet(practical_attempt_id: int):
     """The signed score sheet, printable: items, each examiner's points and signature time, the result."""
     attempt = exam_scope.get_practical_attempt_or_404(current_user, practical_attempt_id)
     today = local_today()
-    if policy.may_see_full_id(current_user, attempt.person):
+    if people_policy.may_see_full_id(current_user, attempt.person):
         record_access(current_user, attempt.person_id, AccessKind.FULL_ID)
     return render_template(
         "exams/practical_sheet.html",
@@ -315,10 +317,10 @@ def sheet(practical_attempt_id: int):
         signatures=practical_scoring.signatures_of(attempt),
         outcome=practical_outcomes.outcome(attempt, today),
         attempts_allowed=practical_outcomes.attempts_allowed(attempt),
-        show_full_id=policy.may_see_full_id(current_user, attempt.person),
-        show_ip=policy.may_see_signing_details(current_user, attempt.sitting),
+        show_full_id=people_policy.may_see_full_id(current_user, attempt.person),
+        show_ip=exam_policy.may_see_signing_details(current_user, attempt.sitting),
         back_url=url_for("exams.mine")
-        if policy.is_candidate(current_user)
+        if role_policy.is_candidate(current_user)
         else url_for("practical.sitting", practical_sitting_id=attempt.sitting_id),
     )
 

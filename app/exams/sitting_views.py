@@ -12,8 +12,9 @@ from flask import abort, flash, redirect, render_template, request, send_file, u
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from app.auth import policy
 from app.auth.access import roles_required
+from app.auth.policy import exams as exam_policy
+from app.auth.policy import people as people_policy
 from app.auth.scope import STAFF
 from app.bank import scope as bank_scope
 from app.bank.models import PaperTemplate
@@ -43,7 +44,7 @@ def sittings():
     query = exam_scope.sittings_query(current_user).order_by(sa.desc("opens_at"))
     page_ = db.paginate(query, page=request.args.get("page", 1, type=int), per_page=30, error_out=False)
     return render_template(
-        "exams/sittings.html", page=page_, now=utcnow(), can_create=policy.may_organise_exams(current_user)
+        "exams/sittings.html", page=page_, now=utcnow(), can_create=exam_policy.may_organise_exams(current_user)
     )
 
 
@@ -145,7 +146,7 @@ def export_results(sitting_id: int):
     shown: list[int] = []
 
     def full_id(person) -> bool:
-        if policy.may_see_full_id(current_user, person):
+        if people_policy.may_see_full_id(current_user, person):
             shown.append(person.id)
             return True
         return False

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from app.auth.policy import may_approve_correction
+from app.auth.policy.training import may_approve_correction
 from app.exams import gates
 from app.exams import scope as exam_scope
 from app.exams.models import GateOverride

@@ -4,7 +4,7 @@ import sqlalchemy as sa
 from flask import render_template
 from flask_login import current_user
 
-from app.auth import policy
+from app.auth.policy import roles as role_policy
 from app.certificates import lifecycle
 from app.certificates import scope as cert_scope
 from app.certificates.models import Certificate
@@ -45,7 +45,7 @@ def _figures(user) -> dict:
 @bp.route("/")
 def index():
     user = current_user
-    page = policy.home_page(user)
+    page = role_policy.home_page(user)
     context: dict = {"role": user.role, "alerts": alerts.top_for(user.id)}
     if page.sees_region_overview:
         context["enterprise_count"] = db.session.scalar(

@@ -19,7 +19,7 @@ from datetime import date, datetime, time, timedelta
 
 import sqlalchemy as sa
 
-from app.auth import policy
+from app.auth.policy import people as people_policy
 from app.core.clock import to_utc, utcnow
 from app.extensions import db
 from app.people import sections
@@ -43,7 +43,7 @@ def log_access(
 ) -> int:
     """Add one row per person in ``person_ids`` (one INSERT, not committed) but the user's own; return how many."""
     ids = [person_ids] if isinstance(person_ids, int) else list(dict.fromkeys(person_ids))
-    ids = [pid for pid in ids if not policy.is_own_record(user, pid)]
+    ids = [pid for pid in ids if not people_policy.is_own_record(user, pid)]
     if not ids:
         return 0
     now, role, org = utcnow(), user.role.value, viewer_org(user)

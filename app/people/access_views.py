@@ -13,9 +13,9 @@ import sqlalchemy as sa
 from flask import abort, has_request_context, render_template, request
 from flask_login import current_user
 
-from app.auth import policy
 from app.auth.access import roles_required
 from app.auth.models import Role, User
+from app.auth.policy import people as people_policy
 from app.core.clock import to_utc
 from app.extensions import db
 from app.people import bp
@@ -53,7 +53,7 @@ _ROLES = {role.value: role for role in Role}
 def access_log():
     """The platform admin's query: by person (name or full 证件号码), viewer (account or name, or an API client's
     name) and local dates. Bulk API exports (no person) are listed with their scope and count."""
-    if not policy.may_query_access_log(current_user):
+    if not people_policy.may_query_access_log(current_user):
         abort(403)
     query = sa.select(AccessLogEntry).outerjoin(AccessLogEntry.person).outerjoin(AccessLogEntry.viewer)
     if q := request.args.get("q", "").strip():

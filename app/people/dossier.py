@@ -16,7 +16,7 @@ from flask_login import current_user
 
 from app.archive.render import GROUPS, actor_text, render_event
 from app.archive.verification import verify_chain
-from app.auth import policy
+from app.auth.policy import people as people_policy
 from app.core.clock import format_local, isoformat_local, utcnow
 from app.core.qr import qr_data_uri
 from app.core.storage import storage
@@ -78,13 +78,13 @@ def dossier_context(person: Person, *, kind: str = "", year: int | None = None) 
         "snapshots": snapshot_reading.summary_of(person.id) if shared else [],
         "chain_ok": not breaks,
         "chain_checked": checked,
-        "show_full_id": policy.may_see_full_id(current_user, person),
+        "show_full_id": people_policy.may_see_full_id(current_user, person),
         "show_photo": photo_shown(person, shared=shared),
         "photo_purged": person.photo_key is None and person.photo_purged_at is not None,
         "photo_withdrawn": person.photo_key is not None and person.photo_consent_withdrawn_at is not None,
         "can_withdraw_photo": person.photo_key is not None
         and person.photo_consent_withdrawn_at is None
-        and policy.may_withdraw_photo_consent(current_user, person),
+        and people_policy.may_withdraw_photo_consent(current_user, person),
         "record_shared": shared,
         "certificates": sections.certificates_of(current_user, [person.id]).get(person.id, []) if shared else [],
         "training_hours": sections.training_hours_of(person) if shared else None,
@@ -95,12 +95,12 @@ def dossier_context(person: Person, *, kind: str = "", year: int | None = None) 
 
 
 def photo_shown(person: Person, *, shared: bool | None = None) -> bool:
-    """The registered photo is on the page and in the PDF for ``current_user`` (``policy.may_see_photo``)."""
+    """The registered photo is on the page and in the PDF for ``current_user`` (``people_policy.may_see_photo``)."""
     if person.photo_key is None:
         return False
     if shared is None:
         shared = people_scope.sees_full_record(current_user, person.id)
-    return policy.may_see_photo(current_user, person, record_shared=shared)
+    return people_policy.may_see_photo(current_user, person, record_shared=shared)
 
 
 def page_filters() -> tuple[str, int | None]:

@@ -6,9 +6,9 @@ from flask import abort, flash, jsonify, redirect, render_template, request, url
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from app.auth import policy
 from app.auth.access import roles_required
 from app.auth.models import Role
+from app.auth.policy import people as people_policy
 from app.core.clock import utcnow
 from app.core.errors import DomainError
 from app.core.forms import choices
@@ -55,7 +55,7 @@ def withdraw_photo_consent():
     """The person withdraws consent to their registered photo; the nightly purge deletes it once nothing depends
     on it (a certificate in force prints it, a 人像抓拍 awaiting 复核 is judged against it)."""
     person = _me()
-    if not policy.may_withdraw_photo_consent(current_user, person):
+    if not people_policy.may_withdraw_photo_consent(current_user, person):
         abort(403)
     if photos.withdraw_photo_consent(person, actor=current_user, now=utcnow()):
         db.session.commit()

@@ -10,9 +10,9 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from app.auth import policy
 from app.auth.access import roles_required
 from app.auth.models import Role
+from app.auth.policy import spotchecks as spot_policy
 from app.core.clock import local_today, to_local, to_utc
 from app.core.db import utcnow
 from app.core.errors import DomainError
@@ -49,7 +49,7 @@ def findings():
         status=status,
         states=list(FindingState),
         today=today,
-        caps=policy.findings_page(current_user),
+        caps=spot_policy.findings_page(current_user),
     )
 
 

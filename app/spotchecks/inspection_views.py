@@ -12,9 +12,9 @@ from flask import current_app, flash, make_response, redirect, render_template, 
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from app.auth import policy
 from app.auth.access import roles_required
 from app.auth.models import Role
+from app.auth.policy import spotchecks as spot_policy
 from app.auth.scope import one_or_404
 from app.core.clock import local_today, to_local
 from app.core.db import utcnow
@@ -69,7 +69,7 @@ def inspections():
         enterprises=enterprises,
         industries=list(Industry),
         states=list(InspectionState),
-        caps=policy.inspections_page(current_user),
+        caps=spot_policy.inspections_page(current_user),
     )
 
 
@@ -185,7 +185,7 @@ def inspection(inspection_id: int):
         reason_form=ReasonForm(),
         today=local_today(),
         draw_ok=inspecting.verify_draw(inspection),
-        show_seed=policy.may_see_draw_seed(current_user, inspection),
+        show_seed=spot_policy.may_see_draw_seed(current_user, inspection),
         short_url=url_for("tickets.code_entry", _external=True),
     )
 
@@ -207,7 +207,7 @@ def report_pdf(inspection_id: int):
         sa.select(Finding).where(Finding.inspection_id == inspection.id).order_by(Finding.id)
     ).all()
     link = url_for("spotchecks.inspection", inspection_id=inspection.id, _external=True)
-    show_seed = policy.may_see_draw_seed(current_user, inspection)
+    show_seed = spot_policy.may_see_draw_seed(current_user, inspection)
     pdf = report.render_pdf(report.report_context(inspection, findings, link=link, show_seed=show_seed))
     response = make_response(pdf)
     response.headers["Content-Type"] = "application/pdf"

@@ -10,7 +10,7 @@ from flask_login import current_user
 
 from app.auth.access import roles_required
 from app.auth.models import Role
-from app.auth.policy import may_approve_correction
+from app.auth.policy.training import may_approve_correction
 from app.core.clock import utcnow
 from app.core.errors import DomainError
 from app.extensions import db

@@ -12,9 +12,9 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from openpyxl import Workbook
 
-from app.auth import policy
 from app.auth.access import roles_required
-from app.auth.policy import may_see_snapshots
+from app.auth.policy import training as training_policy
+from app.auth.policy.snapshots import may_see_snapshots
 from app.auth.scope import STAFF
 from app.bank import scope as bank_scope
 from app.core.clock import local_today, to_local, to_utc, utcnow
@@ -28,7 +28,7 @@ from app.training import scope as training_scope
 from app.training.forms import ClassExamForm, ClassForm
 from app.training.models import ClassMode, Course, TrainingClass, TrainingType
 
-BUILDERS = policy.TRAINING_BUILDERS
+BUILDERS = training_policy.TRAINING_BUILDERS
 
 
 @bp.route("/classes")
@@ -37,7 +37,9 @@ def class_list():
     items = db.session.scalars(
         training_scope.classes_query(current_user).order_by(TrainingClass.starts_on.desc(), TrainingClass.id.desc())
     ).all()
-    return render_template("training/classes.html", classes=items, can_open=policy.may_build_training(current_user))
+    return render_template(
+        "training/classes.html", classes=items, can_open=training_policy.may_build_training(current_user)
+    )
 
 
 @bp.route("/classes/new", methods=["GET", "POST"])
@@ -82,7 +84,7 @@ def class_new():
 @roles_required(*STAFF)
 def class_page(class_id: int):
     training_class = training_scope.get_class_or_404(current_user, class_id)
-    caps = policy.class_page(current_user, training_class)
+    caps = training_policy.class_page(current_user, training_class)
     rows = classes.progress(training_class, training_scope.roster_person_filter(current_user, training_class))
     show_snapshots = may_see_snapshots(current_user, training_class, person_in_scope=False)
     exam_form = ClassExamForm(prefix="exam")

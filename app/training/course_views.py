@@ -8,9 +8,9 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from app.auth import policy
 from app.auth.access import roles_required
 from app.auth.models import Role
+from app.auth.policy import training as training_policy
 from app.auth.scope import STAFF
 from app.core.errors import DomainError
 from app.core.storage import send_stored
@@ -20,14 +20,14 @@ from app.training import scope as training_scope
 from app.training.forms import CourseForm, LessonForm
 from app.training.models import Course, LessonKind, TrainingType
 
-BUILDERS = policy.TRAINING_BUILDERS
+BUILDERS = training_policy.TRAINING_BUILDERS
 
 
 @bp.route("/courses", methods=["GET", "POST"])
 @roles_required(*STAFF)
 def course_list():
     form = CourseForm()
-    if policy.may_build_training(current_user) and form.validate_on_submit():
+    if training_policy.may_build_training(current_user) and form.validate_on_submit():
         course = courses.create_course(
             title=form.title.data,
             training_type=TrainingType(form.training_type.data),
@@ -43,7 +43,7 @@ def course_list():
         training_scope.courses_query(current_user).order_by(Course.family_id, Course.version.desc())
     ).all()
     return render_template(
-        "training/courses.html", courses=items, form=form, can_build=policy.may_build_training(current_user)
+        "training/courses.html", courses=items, form=form, can_build=training_policy.may_build_training(current_user)
     )
 
 

@@ -10,9 +10,9 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from app.auth import policy
 from app.auth.access import roles_required
 from app.auth.models import Role
+from app.auth.policy import roles as role_policy
 from app.core.clock import utcnow
 from app.core.errors import DomainError
 from app.core.forms import choices
@@ -261,5 +261,5 @@ def applications():
         "training/applications.html",
         rows=rows,
         invitations=enrolment_invitations.invitations_for(current_user),
-        review=policy.acts_for_institution(current_user),
+        review=role_policy.acts_for_institution(current_user),
     )

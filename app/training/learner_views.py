@@ -13,7 +13,7 @@ from flask_login import current_user
 
 from app.auth.access import lean_connection, roles_required, signed_in_as
 from app.auth.models import Role
-from app.auth.policy import may_see_own_snapshots
+from app.auth.policy.snapshots import may_see_own_snapshots
 from app.core.clock import local_today, utcnow
 from app.core.errors import DomainError, json_error, json_object
 from app.extensions import db

@@ -10,9 +10,9 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from openpyxl import Workbook
 
-from app.auth import policy
 from app.auth.access import roles_required
 from app.auth.models import Role
+from app.auth.policy import roles as role_policy
 from app.core.clock import local_today
 from app.people.models import Post
 from app.people.scope import visible_enterprise_ids
@@ -20,7 +20,7 @@ from app.training import bp, hours
 
 
 def _ledger_rows(year: int):
-    if not policy.acts_for_own_enterprise(current_user) or current_user.enterprise is None:
+    if not role_policy.acts_for_own_enterprise(current_user) or current_user.enterprise is None:
         abort(403)
     return hours.year_ledger(current_user.enterprise, year)
 

@@ -7,7 +7,7 @@ from flask import abort, redirect, render_template, url_for
 from flask_login import current_user
 
 from app.auth.access import roles_required
-from app.auth.policy import may_review_snapshots, may_see_snapshots
+from app.auth.policy.snapshots import may_review_snapshots, may_see_snapshots
 from app.auth.scope import STAFF
 from app.core.storage import send_stored
 from app.people.access_views import record_access

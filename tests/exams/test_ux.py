@@ -37,7 +37,7 @@ def test_no_answers_for_the_candidate_while_a_makeup_is_ahead(exam_world, login)
     db.session.commit()
     page = login(exam_world.worker).get(f"/exams/attempts/{attempt.id}/result").get_data(as_text=True)
     assert 'data-testid="review-item"' not in page and "补考结束前不公布答案和解析" in page
-    # the organising enterprise only uses the national bank: the score, not the key (app/auth/policy.py)
+    # the organising enterprise only uses the national bank: the score, not the key (app/auth/policy/exams.py)
     page = login(exam_world.organiser).get(f"/exams/attempts/{attempt.id}/result").get_data(as_text=True)
     assert 'data-testid="score"' in page and 'data-testid="review-item"' not in page
 

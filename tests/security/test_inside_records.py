@@ -1,4 +1,4 @@
-"""What each role may see inside a record (app/auth/policy.py), and the 逢查必考 and exam holes of issue #11.
+"""What each role may see inside a record (app/auth/policy/), and the 逢查必考 and exam holes of issue #11.
 
 Each test here failed on the code before the fix it names.
 """

@@ -29,12 +29,12 @@ def test_a_page_answers_503_with_retry_after_while_the_database_is_gone(client, 
 
 
 def test_a_json_call_answers_503_in_the_error_shape(client, monkeypatch):
-    from app.api import views as api_views
+    from app.api import verification_views
 
     def fail(*args, **kwargs):
         raise GONE
 
-    monkeypatch.setattr(api_views.verification, "by_number", fail)
+    monkeypatch.setattr(verification_views.verification, "by_number", fail)
     response = client.post("/api/v1/verify", json={"by": "number", "key": "T32019999", "name": "张三"})
     assert response.status_code == 503
     assert response.get_json()["error"]["code"] == "db.unavailable"

@@ -2,8 +2,8 @@
 here (``app.api.spec``). Ids are public ids (``app.api.ids``); times are ISO 8601 with the offset of the client's
 zone; dates are ISO dates.
 
-One module per part of the API (``common`` is shared). This package re-exports every shape for
-``app/api/views.py``, which names them as ``schemas.X``; new code imports the module.
+One module per part of the API (``common`` is shared). This package re-exports every shape for the API's route
+modules (``app/api/*_views.py``), which name them as ``schemas.X``; new code imports the module.
 """
 
 from app.api.schemas.certificates import (

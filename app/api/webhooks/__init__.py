@@ -26,8 +26,3 @@ retry: receivers deduplicate on it) and ``Anpei-Delivery-Id``. A 2xx answer deli
 answer within ``API_WEBHOOK_TIMEOUT`` seconds, is retried after 30 s, 1, 2, 4 … minutes (at most 6 h apart),
 ``API_WEBHOOK_MAX_ATTEMPTS`` times in all, then ``dead``.
 """
-
-# Short-lived: the names the API views use, until they import the modules themselves.
-from app.api.webhooks.subscriptions import subscribe, subscriptions_of, unsubscribe
-
-__all__ = ["subscribe", "subscriptions_of", "unsubscribe"]

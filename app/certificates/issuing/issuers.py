@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from app.auth import policy
 from app.auth.models import User
+from app.auth.policy import certificates as cert_policy
 from app.certificates import authorities
 from app.certificates.issuing.outcomes import Outcome
 from app.certificates.issuing.subjects import Subject, employer_of, subject_for
@@ -31,7 +31,7 @@ def may_issue_for(actor: User, sitting: Sitting, outcomes: list[Outcome]) -> boo
             subject = subject_for(outcome.attempt)
         except DomainError:
             continue
-        if policy.may_issue_certificate(
+        if cert_policy.may_issue_certificate(
             actor,
             subject.kind.value,
             region_code=sitting.region_code,
@@ -51,7 +51,7 @@ def issuer_for(
 
     :raises DomainError: ``cert.not_issuer``.
     """
-    allowed = policy.may_issue_certificate(
+    allowed = cert_policy.may_issue_certificate(
         actor,
         subject.kind.value,
         region_code=sitting.region_code,

@@ -16,8 +16,8 @@ from decimal import ROUND_HALF_UP, Decimal
 import sqlalchemy as sa
 
 from app.archive.services import record_event
-from app.auth import policy
 from app.auth.models import User
+from app.auth.policy import exams as exam_policy
 from app.core.db import conditional_update, insert_on_conflict, utcnow
 from app.core.errors import DomainError
 from app.exams.practical.models import PracticalAttempt, PracticalSignature
@@ -111,7 +111,7 @@ def sign(
     sitting = attempt.sitting
     if attempt.graded_at is not None:
         raise DomainError("practical.graded")
-    if not policy.may_score_practical(examiner, sitting):
+    if not exam_policy.may_score_practical(examiner, sitting):
         raise DomainError("practical.not_examiner", http_status=403)
     if len(sitting.examiner_ids) < sitting.examiners_required:
         raise DomainError("practical.too_few_examiners", n=sitting.examiners_required)

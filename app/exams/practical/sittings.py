@@ -8,8 +8,8 @@ from datetime import date
 
 import sqlalchemy as sa
 
-from app.auth import policy
 from app.auth.models import Role, User
+from app.auth.policy import exams as exam_policy
 from app.core.errors import DomainError
 from app.exams.practical.models import PracticalAttempt, PracticalExaminer, PracticalSignature, PracticalSitting
 from app.exams.practical_sheets import sheet_in_force
@@ -59,7 +59,7 @@ def create_sitting(
         考点), ``practical.no_sheet`` (no score sheet for the 操作项目 that day), ``practical.examiners`` (fewer
         distinct examiners than ``exam.practical.examiners``), ``practical.examiner_invalid``.
     """
-    if not policy.may_organise_practical(actor):
+    if not exam_policy.may_organise_practical(actor):
         raise DomainError("practical.not_organiser", http_status=403)
     if not (site_name or "").strip():
         raise DomainError("practical.site", http_status=400)

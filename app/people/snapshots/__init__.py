@@ -21,7 +21,7 @@ layer so that both may. The rules:
   frame, dlib releases the GIL): the learner hears why at once (docs/snapshots.md).
 * **Stored privately.** The upload is decoded and re-encoded by Pillow (``images.decode_image``: bounded bytes and
   pixels), at most :data:`MAX_SIDE` px, stored under a random key (``snapshots/<person>/<random>.jpg``) and served
-  only by a view after ``app.auth.policy.may_see_snapshots``.
+  only by a view after ``app.auth.policy.snapshots.may_see_snapshots``.
 * **A checker flags, never refuses.** :func:`check_face` asks ``app.people.faces.compare`` (None while checking is
   off); a mismatch marks the snapshot ``needs_review`` and writes ``snapshot.flagged`` into the 一人一档.
 * **Held credit.** A lesson snapshot taken while a checker is on is ``credit_held`` until its check answers: what
@@ -37,9 +37,3 @@ credit), ``reading``. Functions flush; the view or task commits.
 """
 
 from app.people import messages as _messages  # noqa: F401  (registers the snapshot codes)
-
-# Short-lived: the two names the people pages use (app/people/views.py), until they import the modules themselves.
-from app.people.snapshots.face_checks import checking_faces
-from app.people.snapshots.reading import own_snapshot
-
-__all__ = ["checking_faces", "own_snapshot"]

@@ -28,7 +28,7 @@ def snapshots_of(person_id: int, context: SnapshotContext, ref_ids: list[int]) -
 
 @dataclass(frozen=True)
 class OwnSnapshot:
-    """A snapshot as the person in it sees it (``app.auth.policy.may_see_own_snapshots``): when, in which lesson
+    """A snapshot as the person in it sees it (``app.auth.policy.snapshots.may_see_own_snapshots``): when, in which lesson
     (``item_id``), and whether it awaits a 复核 or how that went; not the face checker's working record."""
 
     id: int

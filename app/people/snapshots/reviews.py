@@ -28,7 +28,7 @@ def review(
     非本人 snapshot also no longer covers its moment. Beyond that a 非本人 verdict is evidence for the organiser, who
     acts through the class and exam tools (attendance, the exam board, certificates).
     One conditional ``UPDATE … WHERE needs_review AND reviewed_at IS NULL``: of two racing reviews one wins, the other
-    is refused. The caller has checked who may review (``app.auth.policy.may_review_snapshots``) and that the
+    is refused. The caller has checked who may review (``app.auth.policy.snapshots.may_review_snapshots``) and that the
     snapshot belongs to the class or attempt in scope.
 
     :param verdict: a :class:`ReviewVerdict` or its value (``same_person`` / ``not_same_person``).

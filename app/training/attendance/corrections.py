@@ -10,7 +10,7 @@ from datetime import date, datetime
 import sqlalchemy as sa
 
 from app.archive.services import record_event
-from app.auth.policy import may_approve_correction
+from app.auth.policy.training import may_approve_correction
 from app.core.clock import utcnow
 from app.core.db import conditional_update
 from app.core.errors import DomainError
