@@ -10,7 +10,8 @@ from app.api.models import ApiScope
 from app.api.params import page, person_filter
 from app.api.spec import responses, validate
 from app.exams import scope as exam_scope
-from app.exams.models import Attempt, AttemptState, PracticalAttempt
+from app.exams.models import Attempt, AttemptState
+from app.exams.practical.models import PracticalAttempt
 
 
 @bp.route("/exam-results")
