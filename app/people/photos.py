@@ -139,11 +139,21 @@ def withdraw_photo_consent(person: Person, *, actor, now) -> bool:
     return True
 
 
+def usable(person: Person) -> bool:
+    """The person's registered photo may be used anew (a 人像抓拍 compared with it): there is one, and the person has
+    not withdrawn consent to it (个人信息保护法 第十五条: from the withdrawal on nothing new uses it, though it stays
+    stored until the purge deletes it; a snapshot is then treated as when there is no registered photo)."""
+    return bool(person.photo_key) and person.photo_consent_withdrawn_at is None
+
+
 def registered_hash(person_id: int) -> str:
-    """The perceptual hash of the person's registered photo ("" without one). A photo stored before the hash was
-    kept is read once from storage, and its hash written (only where still empty: racing readers agree)."""
-    row = db.session.execute(sa.select(Person.photo_key, Person.photo_phash).where(Person.id == person_id)).first()
-    if row is None or not row.photo_key:
+    """The perceptual hash of the person's registered photo ("" without one, or after the person withdrew consent to
+    it: :func:`usable`). A photo stored before the hash was kept is read once from storage, and its hash written
+    (only where still empty: racing readers agree)."""
+    row = db.session.execute(
+        sa.select(Person.photo_key, Person.photo_phash, Person.photo_consent_withdrawn_at).where(Person.id == person_id)
+    ).first()
+    if row is None or not row.photo_key or row.photo_consent_withdrawn_at is not None:
         return ""
     if row.photo_phash:
         return row.photo_phash

@@ -190,3 +190,35 @@ def test_held_credit_counts_in_the_days_budget_on_both_sides(learner, training_w
     assert daily_budget.day_budget(person, day).online_seconds == 30
     totals = first_row(db.session.connection(), study_sql.day_totals_statement(1), {"b_person": person, "day0": day})
     assert tuple(totals) == (30, 0)
+
+
+def test_after_the_photo_consent_is_withdrawn_no_snapshot_is_compared_with_the_photo(
+    learner, training_world, checker, monkeypatch
+):
+    """个人信息保护法: once the person withdraws consent to their registered photo, no new 人像抓拍 is compared with it
+    (the checker, or the same-picture hash) — until the purge deletes it, a snapshot is treated as when there is no
+    registered photo: kept for people to look at, its held credit released, nothing flagged."""
+    from app.core.storage import storage
+
+    person = training_world.person
+    registered = storage().read(person.photo_key)
+    assert learner.snap(registered).status_code == 422  # before: the registered photo again is refused
+    assert learner.client.post("/me/photo/withdraw-consent").status_code == 302
+    db.session.refresh(person)
+    assert person.photo_key is not None  # still stored: the nightly purge deletes it
+    compared = []
+    monkeypatch.setattr(faces, "compare", lambda registered, snapshot: compared.append(1) or MISMATCH)
+
+    assert learner.snap(registered).get_json()["saved"] is True  # no longer compared by hash
+    learner.beat(0)
+    assert learner.beat(30)["held"] == "check"  # as with no registered photo: held until the check answers
+    assert checker(MISMATCH) == {
+        "snapshot": db.session.scalar(sa.select(Snapshot.id)),
+        "checked": False,
+        "review": False,
+    }
+    assert compared == []  # the checker never saw the withdrawn photo
+    assert ledger(person.id) == (30, 0, 30)  # released, not held for a 复核
+    snapshot = db.session.scalar(sa.select(Snapshot))
+    assert (snapshot.needs_review, snapshot.face_checker, snapshot.face_matched) == (False, "", None)
+    assert events(person.id, "snapshot.flagged") == []

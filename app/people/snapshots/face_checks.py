@@ -10,7 +10,7 @@ from app.core.clock import utcnow
 from app.core.db import conditional_update
 from app.core.storage import storage
 from app.extensions import db
-from app.people import faces
+from app.people import faces, photos
 from app.people.models import Person, Snapshot
 from app.people.snapshots.settling import settle_credit
 
@@ -22,11 +22,12 @@ def checking_faces() -> bool:
 
 def check_face(snapshot: Snapshot) -> faces.FaceMatch | None:
     """Compare the snapshot with the person's registered photo and keep the verdict; a mismatch flags the snapshot
-    for review (and the 一人一档), keeping its window's credit held. Without a registered photo, or with checking
-    off by now, there is nothing to compare: a held credit is released."""
+    for review (and the 一人一档), keeping its window's credit held. Without a registered photo, once the person
+    withdrew consent to it (``photos.usable``), or with checking off by now, there is nothing to compare: a held
+    credit is released."""
     person = db.session.get(Person, snapshot.person_id)
     match = None
-    if person is not None and person.photo_key and checking_faces():
+    if person is not None and photos.usable(person) and checking_faces():
         match = faces.compare(storage().read(person.photo_key), storage().read(snapshot.storage_key))
     if match is not None:
         record_match(snapshot, match)
