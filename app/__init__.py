@@ -115,6 +115,7 @@ WIRING = (
     "app.exams.sections",  # 考试记录 on 一人一档 (people.sections)
     "app.spotchecks.sections",  # 逢查必考记录 and 整改 on 一人一档 (people.sections)
     "app.api.webhooks.outbox",  # inspection closed → webhook deliveries (spotchecks.listeners.on_closed)
+    "app.records.holds",  # a held person's replaced photo is kept (people.photos.keeps_replaced)
     "app.people.archive_events",
     "app.exams.archive_events",
     "app.training.archive_events",

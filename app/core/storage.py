@@ -16,6 +16,7 @@ anything that could climb out of the store.
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
 import shutil
 from dataclasses import dataclass
@@ -23,6 +24,12 @@ from pathlib import Path
 from typing import Protocol
 
 from flask import Flask, Response, current_app, request, send_file
+from flask_sqlalchemy.session import Session
+from sqlalchemy import event
+
+from app.extensions import db
+
+log = logging.getLogger(__name__)
 
 KEY = re.compile(r"^[a-z0-9_-]+(/[A-Za-z0-9_.-]+)+$")
 
@@ -174,6 +181,27 @@ def init_app(app: Flask) -> None:
 
 def storage() -> Storage:
     return current_app.extensions["anpei_storage"]
+
+
+def delete_after_commit(*keys: str) -> None:
+    """Delete the stored files ``keys`` once the current transaction commits: a file is never gone while the row
+    that stopped naming it could still roll back. Dropped on rollback; a failed deletion is logged (the row no
+    longer names the file)."""
+    db.session().info.setdefault("storage_deletes", []).extend(keys)
+
+
+@event.listens_for(Session, "after_commit")
+def _delete_committed(session):
+    for key in session.info.pop("storage_deletes", []):
+        try:
+            storage().delete(key)
+        except Exception:  # the commit stands: a file left behind is logged, not raised into the request
+            log.exception("stored file %s not deleted after commit", key)
+
+
+@event.listens_for(Session, "after_rollback")
+def _keep_rolled_back(session):
+    session.info.pop("storage_deletes", None)
 
 
 #: Larger ranges are cut to this size: a player asks again for the rest (a whole video is never read into memory).

@@ -7,18 +7,23 @@ turned upright by its EXIF orientation, centre-cropped to the 一寸 proportion 
 With face detection on (``ANPEI_FACE_DETECTOR``, ``app.people.faces.count_faces``) the cropped photo must show
 exactly one face. Its perceptual hash (:func:`picture_hash`) is kept, so a 人像抓拍 that is this photo again is
 refused (``app.people.snapshots``).
+
+A photo replaced by another is used by nothing any more (certificates print the current one, snapshots are compared
+with it and shown beside it), so its file is deleted once the replacement commits — unless a layer above keeps it
+(:func:`keeps_replaced`: a legal hold, ``app.records.holds``; the purge deletes it after the hold).
 """
 
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 
 import sqlalchemy as sa
 from PIL import Image, ImageOps
 
 from app.archive.services import record_event
 from app.core.errors import DomainError
-from app.core.storage import storage
+from app.core.storage import delete_after_commit, storage
 from app.extensions import db
 from app.people import faces
 from app.people import messages as _messages  # noqa: F401  (registers the photo codes)
@@ -30,6 +35,17 @@ SIZE = (295, 413)
 #: A picture is hashed whole and with these shares cut off each edge (its central 92 % and 84 %), so that a
 #: slightly cropped or zoomed copy still meets one of the original's hashes.
 HASH_CROPS = (0.0, 0.04, 0.08)
+
+#: ``fn(person_id) -> bool``: True keeps the file of the person's replaced photo (registered by layers above).
+_KEEPERS: list[Callable[[int], bool]] = []
+
+
+def keeps_replaced(fn: Callable[[int], bool]) -> Callable[[int], bool]:
+    """Register ``fn(person_id)``: while it answers True a replaced photo's file stays in storage (once, however
+    often the registering module is imported)."""
+    if fn not in _KEEPERS:
+        _KEEPERS.append(fn)
+    return fn
 
 
 def picture_hash(image: Image.Image) -> str:
@@ -87,7 +103,8 @@ def set_photo(person: Person, data: bytes, *, actor, max_bytes: int) -> str:
     """Store ``data`` as the person's registered photo and record it in the 一人一档; returns the sha256.
 
     After the person withdrew consent to their photo only the person may upload one again (that upload is their
-    consent anew); it clears the withdrawal and the "deleted" mark of a purged photo.
+    consent anew); it clears the withdrawal and the "deleted" mark of a purged photo. The replaced photo's file is
+    deleted after the commit, unless a keeper (:func:`keeps_replaced`) holds it.
 
     :raises DomainError: ``photo.consent_withdrawn`` (someone else, after the withdrawal), an upload error
         (:func:`decode_image`), or :func:`check_one_face`'s.
@@ -99,7 +116,7 @@ def set_photo(person: Person, data: bytes, *, actor, max_bytes: int) -> str:
     check_one_face(image)
     jpeg = _jpeg(image)
     stored = storage().put(f"photos/{person.id}/{_short(jpeg)}.jpg", jpeg, "image/jpeg")
-    previous = person.photo_sha256
+    previous, previous_key = person.photo_sha256, person.photo_key
     db.session.execute(
         Person.__table__.update()
         .where(Person.__table__.c.id == person.id)
@@ -119,6 +136,8 @@ def set_photo(person: Person, data: bytes, *, actor, max_bytes: int) -> str:
         actor=actor,
         enterprise_id=actor.enterprise_id if actor is not None and actor.role.value == "enterprise" else None,
     )
+    if previous_key and previous_key != stored.key and not any(keep(person.id) for keep in _KEEPERS):
+        delete_after_commit(previous_key)
     return stored.sha256
 
 

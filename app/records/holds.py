@@ -1,4 +1,8 @@
-"""Legal holds: an investigation stops the purge for a person or an enterprise. Services flush; views commit."""
+"""Legal holds: an investigation stops the purge for a person or an enterprise. Services flush; views commit.
+
+A hold also keeps the file of a registered photo replaced meanwhile (``app.people.photos.keeps_replaced``, wired in
+``app.WIRING``): the purge deletes it once the hold is released (``app.records.purge``).
+"""
 
 from __future__ import annotations
 
@@ -9,12 +13,32 @@ import sqlalchemy as sa
 from app.auth.models import Role, User
 from app.core.errors import DomainError
 from app.extensions import db
+from app.people import photos
 from app.people import scope as people_scope
-from app.people.models import Person
+from app.people.models import Employment, Person
 from app.records import messages as _messages  # noqa: F401  (registers the hold codes)
 from app.records.models import LegalHold
 
 HOLDERS = (Role.ADMIN, Role.REGULATOR)
+
+
+def held_person_ids(person_ids: list[int]) -> set[int]:
+    """Those of ``person_ids`` under an active legal hold: their own, or one on an enterprise that employs or
+    employed them."""
+    active = LegalHold.released_at.is_(None)
+    own = sa.select(LegalHold.person_id).where(active, LegalHold.person_id.in_(person_ids))
+    by_enterprise = (
+        sa.select(Employment.person_id)
+        .join(LegalHold, sa.and_(LegalHold.enterprise_id == Employment.enterprise_id, active))
+        .where(Employment.person_id.in_(person_ids))
+    )
+    return set(db.session.scalars(sa.union(own, by_enterprise)))
+
+
+@photos.keeps_replaced
+def _held(person_id: int) -> bool:
+    """A held person's replaced photo stays until the hold is released (the purge then deletes it)."""
+    return bool(held_person_ids([person_id]))
 
 
 def holds_query(user: User) -> sa.Select:

@@ -5,7 +5,9 @@ Per person: the oldest 一人一档 events past retention are sealed under an ep
 them, are deleted, and their image files after the batch commits (a file is never gone while its row could still
 roll back); the registered photo likewise (its references cleared, a ``person.photo_purged`` event written, its files
 deleted after the commit); the person's 查阅记录 rows past retention are deleted. The bulk-export rows of the
-查阅记录 (no person) go by age after the last batch. The run's counters move in SQL after each batch.
+查阅记录 (no person) go by age after the last batch. The files of registered photos replaced while their person was
+held go once the hold is released (``photo_replaced``; a replaced photo's file otherwise goes with the replacement,
+``app.people.photos``). The run's counters move in SQL after each batch.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from app.core.db import utcnow
 from app.core.storage import storage
 from app.extensions import db
 from app.people.models import AccessLogEntry, Employment, Person, Snapshot, SnapshotConsent
+from app.records.holds import held_person_ids
 from app.records.models import LegalHold, PurgeRun
 from app.records.retention import (
     KEYS,
@@ -43,19 +46,6 @@ logger = logging.getLogger(__name__)
 BATCH = 200
 #: Held persons named in a run's report at most (the count is always complete).
 HELD_LISTED = 500
-
-
-def held_person_ids(person_ids: list[int]) -> set[int]:
-    """Those of ``person_ids`` under an active legal hold: their own, or one on an enterprise that employs or
-    employed them."""
-    active = LegalHold.released_at.is_(None)
-    own = sa.select(LegalHold.person_id).where(active, LegalHold.person_id.in_(person_ids))
-    by_enterprise = (
-        sa.select(Employment.person_id)
-        .join(LegalHold, sa.and_(LegalHold.enterprise_id == Employment.enterprise_id, active))
-        .where(Employment.person_id.in_(person_ids))
-    )
-    return set(db.session.scalars(sa.union(own, by_enterprise)))
 
 
 def _withdrawn_condition():
@@ -134,6 +124,43 @@ def _purge_photos(book, person_ids: list[int], now: datetime) -> tuple[int, list
     return count, keys
 
 
+def _released_since(run_id: int) -> list[int]:
+    """The persons a legal hold released since the last finished run started (all released ones before any run)."""
+    runs = PurgeRun.__table__
+    since = db.session.scalar(
+        sa.select(sa.func.max(runs.c.started_at)).where(runs.c.id != run_id, runs.c.finished_at.is_not(None))
+    )
+    released = LegalHold.released_at.is_not(None)
+    if since is not None:
+        released = sa.and_(released, LegalHold.released_at >= since)
+    own = sa.select(LegalHold.person_id).where(released, LegalHold.person_id.is_not(None))
+    by_enterprise = sa.select(Employment.person_id).join(
+        LegalHold, sa.and_(LegalHold.enterprise_id == Employment.enterprise_id, released)
+    )
+    return sorted(set(db.session.scalars(sa.union(own, by_enterprise))))
+
+
+def _replaced_photo_files(run_id: int) -> list[str]:
+    """The files of registered photos replaced while their person was held (``app.people.photos`` keeps them then)
+    of the persons whose hold was released since the last run and who are not held any more: every photo the
+    一人一档 names but the one in use, where the file is still there."""
+    released = _released_since(run_id)
+    free = [pid for pid in released if pid not in held_person_ids(released)] if released else []
+    if not free:
+        return []
+    current = dict(db.session.execute(sa.select(Person.id, Person.photo_key).where(Person.id.in_(free))).all())
+    named: dict[int, set[str]] = {pid: set() for pid in free}
+    for pid, payload in db.session.execute(
+        sa.select(ArchiveEvent.person_id, ArchiveEvent.payload).where(
+            ArchiveEvent.person_id.in_(free), ArchiveEvent.kind == "person.photo"
+        )
+    ):
+        facts_of = json.loads(payload)
+        named[pid].update(v for v in (facts_of.get("sha256"), facts_of.get("replaced")) if v)
+    keys = [key for pid in free for key in _photo_keys(pid, "", named[pid]) if key and key != current.get(pid)]
+    return [key for key in keys if storage().size(key) is not None]
+
+
 def _purge_access_log(book, person_ids: list[int], now: datetime) -> int:
     """Delete the batch's persons' 查阅记录 rows past retention; returns how many."""
     table = AccessLogEntry.__table__
@@ -194,6 +221,14 @@ def _purge_bulk_access_log(book, run_id: int, now: datetime) -> int:
     return count
 
 
+def _delete_files(run_id: int, keys: list[str]) -> None:
+    for key in keys:
+        try:
+            storage().delete(key)
+        except Exception:  # a file left behind is logged: the row is already gone
+            logger.exception("purge run %s: file %s not deleted", run_id, key)
+
+
 def purge(commit: Callable[[], None], *, now: datetime | None = None, batch: int = BATCH) -> PurgeRun:
     """Run the purge over every person; returns the finished run.
 
@@ -219,11 +254,10 @@ def purge(commit: Callable[[], None], *, now: datetime | None = None, batch: int
         commit()
         kinds.update(batch_kinds)
         held.extend(sorted(batch_held))
-        for key in files:
-            try:
-                storage().delete(key)
-            except Exception:  # a file left behind is logged: the row is already gone
-                logger.exception("purge run %s: file %s not deleted", run_id, key)
+        _delete_files(run_id, files)
+    replaced = _replaced_photo_files(run_id)
+    if replaced:
+        kinds["photo_replaced"] += len(replaced)
     if bulk := _purge_bulk_access_log(rule_book(KEYS), run_id, now):
         kinds["access_log"] += bulk
     runs = PurgeRun.__table__
@@ -233,4 +267,5 @@ def purge(commit: Callable[[], None], *, now: datetime | None = None, batch: int
         .values(finished_at=utcnow(), kinds=dict(sorted(kinds.items())), held_person_ids=held[:HELD_LISTED])
     )
     commit()
+    _delete_files(run_id, replaced)
     return db.session.get(PurgeRun, run_id)

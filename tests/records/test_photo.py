@@ -51,12 +51,12 @@ def events_of(person_id: int, kind: str) -> list[dict]:
 
 @pytest.fixture
 def photographed(world):
-    """Person A with a registered photo uploaded by the employer, then replaced: two files in storage."""
+    """Person A with a registered photo uploaded by the employer, then replaced (the first file went with it)."""
     photos.set_photo(world.person_a, photo_bytes((90, 140, 200)), actor=world.admin_a, max_bytes=1 << 22)
     first = world.person_a.photo_key
     photos.set_photo(world.person_a, photo_bytes((200, 90, 90)), actor=world.admin_a, max_bytes=1 << 22)
     db.session.commit()
-    assert first != world.person_a.photo_key and storage().size(first) is not None
+    assert first != world.person_a.photo_key and storage().size(first) is None
     return [first, world.person_a.photo_key]
 
 
@@ -121,7 +121,7 @@ def test_withdrawn_consent_purges_the_photo_end_to_end(app, client, login, world
     db.session.refresh(person)
     assert (person.photo_key, person.photo_sha256, person.photo_phash) == (None, None, "")
     assert person.photo_purged_at is not None
-    assert all(storage().size(key) is None for key in photographed)  # the earlier photo's file too
+    assert all(storage().size(key) is None for key in photographed)  # the earlier one went with its replacement
     assert events_of(person.id, "person.photo_purged") == [{"sha256": sha256, "reason": "withdrawn"}]
     assert app.test_cli_runner().invoke(args=["verify-archive"]).exit_code == 0
 
@@ -200,3 +200,61 @@ def test_an_employed_persons_photo_is_kept_and_a_hold_keeps_it(client, login, wo
     db.session.commit()
     assert purge(db.session.commit, now=utcnow()).photos_purged == 0
     assert storage().size(photographed[-1]) is not None
+
+
+# ---------------------------------------------------------------- a replaced photo
+
+
+def upload(client, person_id: int, colour) -> None:
+    response = client.post(
+        f"/people/{person_id}/photo",
+        data={"photo": (io.BytesIO(photo_bytes(colour)), "p.png")},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 302
+
+
+def test_a_replaced_photo_is_deleted_with_the_replacement(client, login, world):
+    """Nothing uses a photo once another replaced it (certificates print the current one, snapshots are compared
+    with it and shown beside it): its file goes when the replacement is saved; the 一人一档 keeps both sha256."""
+    login(world.admin_a)
+    upload(client, world.person_a.id, (90, 140, 200))
+    first = db.session.get(Person, world.person_a.id).photo_key
+    upload(client, world.person_a.id, (200, 90, 90))
+    person = db.session.get(Person, world.person_a.id)
+    db.session.refresh(person)
+    assert person.photo_key != first and storage().size(person.photo_key) is not None
+    assert storage().size(first) is None
+    sha256s = [e["sha256"] for e in events_of(person.id, "person.photo")]
+    assert len(sha256s) == 2 and events_of(person.id, "person.photo")[1]["replaced"] == sha256s[0]
+    upload(client, world.person_a.id, (200, 90, 90))  # the same picture again: the same file, kept
+    assert storage().size(person.photo_key) is not None
+    # a replacement that rolls back deletes nothing: the row still names the file
+    photos.set_photo(person, photo_bytes((10, 200, 10)), actor=world.admin_a, max_bytes=1 << 22)
+    db.session.rollback()
+    db.session.refresh(person)
+    assert storage().size(person.photo_key) is not None
+
+
+def test_a_held_persons_replaced_photo_stays_until_the_hold_is_released(client, login, world):
+    """A legal hold stops every deletion of the person's data, a replacement's too; once it is released, the next
+    purge deletes the replaced file (counted as ``photo_replaced``), not the photo in use."""
+    from app.records.holds import release_hold
+
+    hold = set_hold(world.regulator_nj, reason="冒名顶替调查", now=utcnow(), enterprise_id=world.ent_a.id)
+    db.session.commit()
+    login(world.admin_a)
+    upload(client, world.person_a.id, (90, 140, 200))
+    first = db.session.get(Person, world.person_a.id).photo_key
+    upload(client, world.person_a.id, (200, 90, 90))
+    current = db.session.get(Person, world.person_a.id).photo_key
+    assert storage().size(first) is not None  # held: kept
+    assert "photo_replaced" not in purge(db.session.commit, now=utcnow()).kinds
+    assert storage().size(first) is not None
+
+    release_hold(world.regulator_nj, hold.id, now=utcnow())
+    db.session.commit()
+    run = purge(db.session.commit, now=utcnow())
+    assert run.kinds.get("photo_replaced") == 1 and run.photos_purged == 0
+    assert storage().size(first) is None and storage().size(current) is not None
+    assert "photo_replaced" not in purge(db.session.commit, now=utcnow()).kinds  # done: not again
