@@ -31,12 +31,16 @@ def held_by(user, person_ids: list[int], today: date) -> dict[int, list[tuple]]:
 
 
 @register_record_regions
-def issuing_regions(person_id: int) -> list[tuple[str, date]]:
-    """The regions that issued the person's certificates, each from its first issue (a regulator's export of its
+def issuing_regions(person_ids: list[int]) -> dict[int, list[tuple[str, date]]]:
+    """The regions that issued each person's certificates, each from its first issue (a regulator's export of its
     certificates covers them: ``app.people.access_log.exports_covering``)."""
     rows = db.session.execute(
-        sa.select(Certificate.region_code, sa.func.min(Certificate.first_issued_on))
-        .where(Certificate.person_id == person_id)
-        .group_by(Certificate.region_code)
+        sa.select(Certificate.person_id, Certificate.region_code, sa.func.min(Certificate.first_issued_on))
+        .where(Certificate.person_id.in_(person_ids))
+        .group_by(Certificate.person_id, Certificate.region_code)
     )
-    return [(region, since) for region, since in rows if region]
+    found: dict[int, list[tuple[str, date]]] = {}
+    for pid, region, since in rows:
+        if region:
+            found.setdefault(pid, []).append((region, since))
+    return found

@@ -71,13 +71,17 @@ def exams_of(user, person) -> list[ExamResult]:
 
 
 @register_record_regions
-def sitting_regions(person_id: int) -> list[tuple]:
-    """The regions of the sittings the person was graded in, each from the first grading (a regulator's export of
+def sitting_regions(person_ids: list[int]) -> dict[int, list[tuple]]:
+    """The regions of the sittings each person was graded in, each from the first grading (a regulator's export of
     exam results covers its region's sittings: ``app.people.access_log.exports_covering``)."""
     rows = db.session.execute(
-        sa.select(Sitting.region_code, sa.func.min(Attempt.graded_at))
+        sa.select(Attempt.person_id, Sitting.region_code, sa.func.min(Attempt.graded_at))
         .join(Attempt, Attempt.sitting_id == Sitting.id)
-        .where(Attempt.person_id == person_id, Attempt.state == AttemptState.GRADED)
-        .group_by(Sitting.region_code)
+        .where(Attempt.person_id.in_(person_ids), Attempt.state == AttemptState.GRADED)
+        .group_by(Attempt.person_id, Sitting.region_code)
     )
-    return [(region, to_local(at).date()) for region, at in rows if region and at is not None]
+    found: dict[int, list[tuple]] = {}
+    for pid, region, at in rows:
+        if region and at is not None:
+            found.setdefault(pid, []).append((region, to_local(at).date()))
+    return found

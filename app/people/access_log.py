@@ -121,39 +121,75 @@ def _day_start(day: date) -> datetime:
     return to_utc(datetime.combine(day, time.min))
 
 
+def _spans(person_ids: list[int]) -> list[tuple[str, date, date | None]]:
+    """(region, first day, last day or None) in which an export of that region covered one of ``person_ids``: each
+    employment's enterprise region over its days, and each region of their records from its day on."""
+    spans: list[tuple[str, date, date | None]] = []
+    for start in range(0, len(person_ids), 1000):  # bounded IN lists
+        spans += [
+            (region, first, last)
+            for region, first, last in db.session.execute(
+                sa.select(Enterprise.region_code, Employment.start_date, Employment.end_date)
+                .join(Enterprise, Enterprise.id == Employment.enterprise_id)
+                .where(Employment.person_id.in_(person_ids[start : start + 1000]))
+            )
+        ]
+    for regions in sections.record_regions_of(person_ids).values():
+        spans += [(region, since, None) for region, since in regions]
+    return spans
+
+
+def _covered(person_ids: list[int]):
+    """The condition on bulk-export rows that covered any of ``person_ids`` (None: nothing could): per prefix of a
+    region, the union of its days (overlapping spans merged, so a hold on a large enterprise stays a short OR)."""
+    days: dict[str, list[tuple[date, date | None]]] = {}
+    for region, start, end in _spans(person_ids):
+        for prefix in _prefixes(region or ""):
+            days.setdefault(prefix, []).append((start, end))
+    at = AccessLogEntry.at
+    parts = []
+    for prefix, spans in sorted(days.items()):
+        merged: list[list] = []
+        for start, end in sorted(spans, key=lambda span: span[0]):
+            last = merged[-1] if merged else None
+            if last is not None and (last[1] is None or start <= last[1] + timedelta(days=1)):
+                last[1] = None if last[1] is None or end is None else max(last[1], end)
+            else:
+                merged.append([start, end])
+        parts += [
+            sa.and_(
+                AccessLogEntry.scope_region == prefix,
+                at >= _day_start(start),
+                *([at < _day_start(end + timedelta(days=1))] if end is not None else []),
+            )
+            for start, end in merged
+        ]
+    if not parts:
+        return None
+    return sa.and_(
+        AccessLogEntry.person_id.is_(None),
+        sa.or_(AccessLogEntry.row_count.is_(None), AccessLogEntry.row_count > 0),
+        sa.or_(*parts),
+    )
+
+
 def exports_covering(person_id: int, *, limit: int = 500) -> list[AccessLogEntry]:
     """The bulk API exports (one row each) whose region covered the person when they ran: a region of an employer
     the person worked for that day, or of a record of theirs from its date on (``sections.record_regions_of``)."""
-    spans: list[tuple[str, date, date | None]] = [
-        (region, start, end)
-        for region, start, end in db.session.execute(
-            sa.select(Enterprise.region_code, Employment.start_date, Employment.end_date)
-            .join(Enterprise, Enterprise.id == Employment.enterprise_id)
-            .where(Employment.person_id == person_id)
-        )
-    ]
-    spans += [(region, since, None) for region, since in sections.record_regions_of(person_id)]
-    if not spans:
-        return []
-    at = AccessLogEntry.at
-    covered = [
-        sa.and_(
-            AccessLogEntry.scope_region.in_(_prefixes(region)),
-            at >= _day_start(start),
-            *([at < _day_start(end + timedelta(days=1))] if end is not None else []),
-        )
-        for region, start, end in spans
-        if region
-    ]
-    if not covered:
+    covered = _covered([person_id])
+    if covered is None:
         return []
     return db.session.scalars(
         sa.select(AccessLogEntry)
-        .where(
-            AccessLogEntry.person_id.is_(None),
-            sa.or_(AccessLogEntry.row_count.is_(None), AccessLogEntry.row_count > 0),
-            sa.or_(*covered),
-        )
-        .order_by(at.desc(), AccessLogEntry.id.desc())
+        .where(covered)
+        .order_by(AccessLogEntry.at.desc(), AccessLogEntry.id.desc())
         .limit(limit)
     ).all()
+
+
+def exports_covering_any(person_ids: list[int]):
+    """The condition on ``people_access_log`` rows of the bulk exports that covered any of ``person_ids`` — the
+    rows each of them reads on their own log (:func:`exports_covering`); ``false`` for none. The purge keeps these
+    for persons under a legal hold."""
+    covered = _covered(person_ids) if person_ids else None
+    return sa.false() if covered is None else covered

@@ -13,10 +13,10 @@ Providers:
 - training years: ``fn(person, today) -> [TrainingYear, ...]``, newest year first: each year's classes (班次, organiser,
   dates, hours credited in it that year, 结业), the hours credited that year by kind (网络学习/面授) and the year's
   required 再培训 hours for the post the person held then.
-- record regions (several): ``fn(person_id) -> [(region code, since), ...]``: 行政区划 the person's records belong
-  to beyond their employers' (the region that issued a certificate, from its first issue; the region of a sitting
-  they were graded in, from that day): whose bulk API exports covered them
-  (``app.people.access_log.exports_covering``).
+- record regions (several): ``fn(person_ids) -> {person_id: [(region code, since), ...]}``: 行政区划 each person's
+  records belong to beyond their employers' (the region that issued a certificate, from its first issue; the region
+  of a sitting they were graded in, from that day), one query for all ``person_ids``: whose bulk API exports covered
+  them (``app.people.access_log.exports_covering``; a legal hold keeps those rows).
 - exams: ``fn(user, person) -> [ExamResult, ...]``, the person's graded theory and practical results, newest first.
 - spot checks: ``fn(user, person) -> [SpotcheckResult, ...]``, the 逢查必考 the person was drawn for in ``user``'s
   scope, newest first, each with its 整改 finding.
@@ -192,9 +192,16 @@ def training_years_of(person, today: date | None = None) -> list[TrainingYear]:
     return _years[0](person, today or local_today()) if _years else []
 
 
-def record_regions_of(person_id: int) -> list[tuple[str, date]]:
-    """行政区划 codes the person's records belong to beyond their employers', each with the day it applies from."""
-    return [pair for fn in _regions for pair in fn(person_id)]
+def record_regions_of(person_ids: Iterable[int]) -> dict[int, list[tuple[str, date]]]:
+    """行政区划 codes each person's records belong to beyond their employers', each with the day it applies from (a
+    person with none left out); one query per provider."""
+    ids = list(dict.fromkeys(person_ids))
+    found: dict[int, list[tuple[str, date]]] = {}
+    for start in range(0, len(ids), 1000):  # bounded IN lists
+        for fn in _regions:
+            for pid, pairs in fn(ids[start : start + 1000]).items():
+                found.setdefault(pid, []).extend(pairs)
+    return found
 
 
 def exams_of(user, person) -> list[ExamResult]:

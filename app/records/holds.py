@@ -35,6 +35,16 @@ def held_person_ids(person_ids: list[int]) -> set[int]:
     return set(db.session.scalars(sa.union(own, by_enterprise)))
 
 
+def all_held_person_ids() -> list[int]:
+    """Everyone under an active legal hold: held themselves, or employed (now or before) by a held enterprise."""
+    active = LegalHold.released_at.is_(None)
+    own = sa.select(LegalHold.person_id).where(active, LegalHold.person_id.is_not(None))
+    by_enterprise = sa.select(Employment.person_id).join(
+        LegalHold, sa.and_(LegalHold.enterprise_id == Employment.enterprise_id, active)
+    )
+    return sorted(set(db.session.scalars(sa.union(own, by_enterprise))))
+
+
 @photos.keeps_replaced
 def _held(person_id: int) -> bool:
     """A held person's replaced photo stays until the hold is released (the purge then deletes it)."""

@@ -5,7 +5,7 @@ Per person: the oldest 一人一档 events past retention are sealed under an ep
 them, are deleted, and their image files after the batch commits (a file is never gone while its row could still
 roll back); the registered photo likewise (its references cleared, a ``person.photo_purged`` event written, its files
 deleted after the commit); the person's 查阅记录 rows past retention are deleted. The bulk-export rows of the
-查阅记录 (no person) go by age after the last batch. The files of registered photos replaced while their person was
+查阅记录 (no person) go by age after the last batch, except those that covered a held person. The files of registered photos replaced while their person was
 held go once the hold is released (``photo_replaced``; a replaced photo's file otherwise goes with the replacement,
 ``app.people.photos``). The run's counters move in SQL after each batch.
 """
@@ -27,8 +27,9 @@ from app.core.clock import to_local
 from app.core.db import utcnow
 from app.core.storage import storage
 from app.extensions import db
+from app.people import access_log
 from app.people.models import AccessLogEntry, Employment, Person, Snapshot, SnapshotConsent
-from app.records.holds import held_person_ids
+from app.records.holds import all_held_person_ids, held_person_ids
 from app.records.models import LegalHold, PurgeRun
 from app.records.retention import (
     KEYS,
@@ -209,9 +210,13 @@ def _purge_batch(book, run_id: int, person_ids: list[int], now: datetime) -> tup
 
 
 def _purge_bulk_access_log(book, run_id: int, now: datetime) -> int:
-    """Delete the 查阅记录 rows of bulk API exports (no person) past retention, counted in the run."""
+    """Delete the 查阅记录 rows of bulk API exports (no person) past retention, counted in the run — but those that
+    covered a person under a legal hold (the rows that person's own log lists: ``access_log.exports_covering``)."""
     table = AccessLogEntry.__table__
-    done = db.session.execute(sa.delete(table).where(table.c.person_id.is_(None), access_log_expired(book, now)))
+    held = access_log.exports_covering_any(all_held_person_ids())
+    done = db.session.execute(
+        sa.delete(table).where(table.c.person_id.is_(None), access_log_expired(book, now), sa.not_(held))
+    )
     count = done.rowcount or 0
     if count:
         runs = PurgeRun.__table__
