@@ -8,6 +8,12 @@ system's 20 MB collections cost 0.1–0.3 s). An on-demand render is one documen
 over the card's frame (border, title, labels, captions: the template's "frame" layer, rendered by WeasyPrint once
 per process and kind, drawn as a form XObject), and split per certificate with pikepdf (qpdf): layout, fonts and
 set-up once per document, and per page only what differs. ``bench/certificates.py`` measures both.
+
+The card prints the holder's registered photo while it may be used (``app.people.photos.usable``). When it may be
+used no more — the holder withdrew consent, or the purge deleted it — every stored PDF of the holder's cards (each a
+copy of a photo: the current file and the earlier renders the history names) is deleted and the card is rendered
+again on demand, with the empty photo box (:func:`drop_photo_pdfs`, an ``on_retired`` listener wired in
+``app.WIRING``).
 """
 
 from __future__ import annotations
@@ -29,8 +35,9 @@ from app.core.clock import local_today
 from app.core.db import conditional_update
 from app.core.pdf import ATTACHMENT, render_pdf
 from app.core.qr import qr_png
-from app.core.storage import storage
+from app.core.storage import delete_after_commit, storage
 from app.extensions import db
+from app.people import photos
 
 TEMPLATE = "certificates/card_pdf.html"
 #: Kinds with a card of their own (by ``kind_value``): the 培训合格证明 prints its training, not a licence.
@@ -106,7 +113,7 @@ def card_context(cert: Certificate, attachments: dict | None = None) -> dict:
         "records": records,
         "authority": cert.authority,
         "photo": _attach(attachments, f"photo/{cert.id}", storage().read(person.photo_key), "image/jpeg")
-        if person.photo_key
+        if photos.usable(person)
         else "",
         # one pixel a module, drawn crisp by the template
         "qr": _attach(attachments, f"qr/{cert.id}", qr_png(url, scale=1, mask=QR_MASK), "image/png"),
@@ -221,7 +228,11 @@ def _render_cards(cards: list[dict], template: str = TEMPLATE, attachments: dict
 def pdf_key(cert: Certificate, sha256: str) -> str:
     """Named by content: a render that loses the race to store (another worker, a redelivered task) writes a file
     of its own, never over the one the certificate points to."""
-    return f"certificates/{cert.id}/{sha256[:16]}.pdf"
+    return _file_key(cert.id, sha256)
+
+
+def _file_key(cert_id: int, sha256: str) -> str:
+    return f"certificates/{cert_id}/{sha256[:16]}.pdf"
 
 
 def store(cert: Certificate, data: bytes, *, actor=None) -> bool:
@@ -271,6 +282,36 @@ def store(cert: Certificate, data: bytes, *, actor=None) -> bool:
     db.session.flush()
     db.session.refresh(cert)
     return True
+
+
+@photos.on_retired
+def drop_photo_pdfs(person_id: int) -> int:
+    """The person's photo may be printed no more: delete every stored PDF of their cards that print a photo (the
+    current file and each earlier render the history names, after the commit) and mark them stale, so the next
+    download renders the card without it. ``content_version`` moves too, so a render that read the photo before
+    this and stores after it loses (``store``'s conditional UPDATE). Returns how many certificates had a file."""
+    certs = db.session.execute(
+        sa.select(Certificate.id, Certificate.pdf_key).where(
+            Certificate.person_id == person_id, Certificate.kind != CertKind.TRAINING
+        )
+    ).all()
+    if not certs:
+        return 0
+    ids = [cid for cid, _key in certs]
+    keys = {key for _cid, key in certs if key}
+    for cid, detail in db.session.execute(
+        sa.select(CertificateEvent.certificate_id, CertificateEvent.detail).where(
+            CertificateEvent.certificate_id.in_(ids), CertificateEvent.kind == EventKind.RENDERED
+        )
+    ):
+        keys.update(_file_key(cid, sha) for sha in (detail or {}).values() if sha)
+    db.session.execute(
+        sa.update(Certificate)
+        .where(Certificate.id.in_(ids))
+        .values(pdf_key=None, content_version=Certificate.content_version + 1)
+    )
+    delete_after_commit(*sorted(keys))
+    return sum(1 for _cid, key in certs if key)
 
 
 def stale(ids: list[int]) -> list[Certificate]:

@@ -38,6 +38,8 @@ HASH_CROPS = (0.0, 0.04, 0.08)
 
 #: ``fn(person_id) -> bool``: True keeps the file of the person's replaced photo (registered by layers above).
 _KEEPERS: list[Callable[[int], bool]] = []
+#: ``fn(person_id)``: the person's registered photo may be used no more (registered by layers above).
+_RETIRED: list[Callable[[int], None]] = []
 
 
 def keeps_replaced(fn: Callable[[int], bool]) -> Callable[[int], bool]:
@@ -46,6 +48,22 @@ def keeps_replaced(fn: Callable[[int], bool]) -> Callable[[int], bool]:
     if fn not in _KEEPERS:
         _KEEPERS.append(fn)
     return fn
+
+
+def on_retired(fn: Callable[[int], None]) -> Callable[[int], None]:
+    """Register ``fn(person_id)``, called in the same transaction when the person's registered photo may be used no
+    more — consent withdrawn (:func:`withdraw_photo_consent`), or the photo purged (``app.records.purge``) — so that
+    what a layer above made from it goes too (certificate PDFs that print it: ``app.certificates.rendering``). It
+    may write (flush), never commit."""
+    if fn not in _RETIRED:
+        _RETIRED.append(fn)
+    return fn
+
+
+def retired(person_id: int) -> None:
+    """Tell the :func:`on_retired` listeners that the person's photo may be used no more."""
+    for fn in _RETIRED:
+        fn(person_id)
 
 
 def picture_hash(image: Image.Image) -> str:
@@ -143,7 +161,8 @@ def set_photo(person: Person, data: bytes, *, actor, max_bytes: int) -> str:
 
 def withdraw_photo_consent(person: Person, *, actor, now) -> bool:
     """The person withdraws consent to their registered photo (个人信息保护法 第十五条): marked, and written into the
-    一人一档; the nightly purge deletes it once nothing depends on it (``app.records.retention.photo_may_go``).
+    一人一档; nothing new uses it from now on (:func:`usable`; the :func:`on_retired` listeners drop what was made
+    from it), and the nightly purge deletes it once nothing depends on it (``app.records.retention.photo_may_go``).
     One conditional UPDATE: False when there is no photo or it was already withdrawn."""
     table = Person.__table__
     done = db.session.execute(
@@ -155,13 +174,15 @@ def withdraw_photo_consent(person: Person, *, actor, now) -> bool:
         return False
     db.session.refresh(person)
     record_event(person.id, "person.photo_consent_withdrawn", {"sha256": person.photo_sha256}, actor=actor, at=now)
+    retired(person.id)
     return True
 
 
 def usable(person: Person) -> bool:
-    """The person's registered photo may be used anew (a 人像抓拍 compared with it): there is one, and the person has
-    not withdrawn consent to it (个人信息保护法 第十五条: from the withdrawal on nothing new uses it, though it stays
-    stored until the purge deletes it; a snapshot is then treated as when there is no registered photo)."""
+    """The person's registered photo may be used anew (a 人像抓拍 compared with it, a certificate printed with it):
+    there is one, and the person has not withdrawn consent to it (个人信息保护法 第十五条: from the withdrawal on
+    nothing new uses it, though it stays stored until the purge deletes it; a snapshot is then treated as when there
+    is no registered photo, a certificate prints the empty photo box)."""
     return bool(person.photo_key) and person.photo_consent_withdrawn_at is None
 
 

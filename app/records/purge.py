@@ -3,10 +3,11 @@
 Per person: the oldest 一人一档 events past retention are sealed under an epoch and deleted
 (``app.archive.epochs``); 人像抓拍 rows past retention, or whose consent was withdrawn with nothing depending on
 them, are deleted, and their image files after the batch commits (a file is never gone while its row could still
-roll back); the registered photo likewise (its references cleared, a ``person.photo_purged`` event written, its files
-deleted after the commit); the person's 查阅记录 rows past retention are deleted. The bulk-export rows of the
-查阅记录 (no person) go by age after the last batch, except those that covered a held person. The files of registered photos replaced while their person was
-held go once the hold is released (``photo_replaced``; a replaced photo's file otherwise goes with the replacement,
+roll back); the registered photo likewise (its references cleared, a ``person.photo_purged`` event written, its
+files and the stored certificate PDFs that print it deleted after the commit: ``photos.retired``); the person's
+查阅记录 rows past retention are deleted. The bulk-export rows of the 查阅记录 (no person) go by age after the last
+batch, except those that covered a held person. The files of registered photos replaced while their person was held
+go once the hold is released (``photo_replaced``; a replaced photo's file otherwise goes with the replacement,
 ``app.people.photos``). The run's counters move in SQL after each batch.
 """
 
@@ -27,7 +28,7 @@ from app.core.clock import to_local
 from app.core.db import utcnow
 from app.core.storage import storage
 from app.extensions import db
-from app.people import access_log
+from app.people import access_log, photos
 from app.people.models import AccessLogEntry, Employment, Person, Snapshot, SnapshotConsent
 from app.records.holds import all_held_person_ids, held_person_ids
 from app.records.models import LegalHold, PurgeRun
@@ -98,7 +99,7 @@ def _purge_photos(book, person_ids: list[int], now: datetime) -> tuple[int, list
     going = {pid: reason for pid, f in facts.items() if (reason := photo_may_go(book, f, now)) is not None}
     if not going:
         return 0, []
-    photos = db.session.execute(
+    current = db.session.execute(
         sa.select(Person.id, Person.photo_key, Person.photo_sha256).where(Person.id.in_(going))
     ).all()
     earlier: dict[int, set[str]] = {pid: set() for pid in going}
@@ -111,7 +112,7 @@ def _purge_photos(book, person_ids: list[int], now: datetime) -> tuple[int, list
         earlier[pid].update(v for v in (facts_of.get("sha256"), facts_of.get("replaced")) if v)
     table = Person.__table__
     keys, count = [], 0
-    for pid, key, sha256 in photos:
+    for pid, key, sha256 in current:
         cleared = db.session.execute(
             sa.update(table)
             .where(table.c.id == pid, table.c.photo_key == key)
@@ -120,6 +121,7 @@ def _purge_photos(book, person_ids: list[int], now: datetime) -> tuple[int, list
         if cleared.rowcount != 1:  # a new photo came in meanwhile: it is not this run's to judge
             continue
         record_event(pid, "person.photo_purged", {"sha256": sha256, "reason": going[pid]}, at=now)
+        photos.retired(pid)  # the certificate PDFs that print it go too (after the commit)
         keys += _photo_keys(pid, key, earlier[pid] | {sha256 or ""})
         count += 1
     return count, keys
@@ -187,9 +189,9 @@ def _purge_batch(book, run_id: int, person_ids: list[int], now: datetime) -> tup
         db.session.execute(sa.delete(table).where(table.c.id.in_([row[0] for row in snapshots])))
         kinds.update(label for _sid, _pid, _key, label in snapshots)
         purged_persons.update(pid for _sid, pid, _key, _label in snapshots)
-    photos, photo_files = _purge_photos(book, free, now) if free else (0, [])
-    if photos:
-        kinds["photo"] += photos
+    photo_count, photo_files = _purge_photos(book, free, now) if free else (0, [])
+    if photo_count:
+        kinds["photo"] += photo_count
     access_log = _purge_access_log(book, free, now) if free else 0
     if access_log:
         kinds["access_log"] += access_log
@@ -201,7 +203,7 @@ def _purge_batch(book, run_id: int, person_ids: list[int], now: datetime) -> tup
             persons_purged=runs.c.persons_purged + len(purged_persons),
             events_purged=runs.c.events_purged + events,
             snapshots_purged=runs.c.snapshots_purged + len(snapshots),
-            photos_purged=runs.c.photos_purged + photos,
+            photos_purged=runs.c.photos_purged + photo_count,
             access_log_purged=runs.c.access_log_purged + access_log,
             held_skipped=runs.c.held_skipped + len(held),
         )

@@ -157,14 +157,105 @@ def test_a_photo_something_depends_on_stays_after_withdrawal(client, login, worl
     assert purge(db.session.commit, now=utcnow()).photos_purged == 1
 
 
-def test_a_certificate_in_force_keeps_the_photo(client, login, world):
+def certificate_pdf(client, cert_id: int) -> bytes:
+    response = client.get(f"/certificates/{cert_id}/pdf")
+    assert response.status_code == 200
+    return response.data
+
+
+def stored_pdfs(cert_id: int) -> list[str]:
+    """Every PDF file of the certificate in storage: the current one and the earlier renders its history names."""
+    from app.certificates import rendering
+    from app.certificates.models import Certificate, CertificateEvent, EventKind
+
+    cert = db.session.get(Certificate, cert_id)
+    shas = {cert.pdf_sha256} | {
+        sha
+        for detail in db.session.scalars(
+            sa.select(CertificateEvent.detail).where(
+                CertificateEvent.certificate_id == cert_id, CertificateEvent.kind == EventKind.RENDERED
+            )
+        )
+        for sha in detail.values()
+    }
+    keys = {rendering.pdf_key(cert, sha) for sha in shas if sha}
+    return sorted(key for key in keys if storage().size(key) is not None)
+
+
+def test_withdrawing_consent_drops_the_certificate_pdfs_that_printed_the_photo(client, login, world):
+    """The certificate stops printing a withdrawn photo: its stored PDFs (the current one and earlier renders, each a
+    copy of the photo) are deleted, the next download is rendered without it, the public page never shows one, and
+    the photo itself goes at the next purge (no certificate depends on it any more)."""
+    from app.certificates.models import Certificate
     from tests.certificates.world import objects_for_access_matrix as cert_objects
 
-    cert_objects(world)  # person A's 特种作业操作证, with its photo
+    cert_id = cert_objects(world)["cert_id"]  # person A's 特种作业操作证, with its photo
+    db.session.commit()
+    login(world.regulator_nj)
+    assert pdf_images(certificate_pdf(client, cert_id)) == 2  # the photo and the QR
+    db.session.execute(  # a change re-renders it: a second file with the photo, named in the history
+        sa.update(Certificate)
+        .where(Certificate.id == cert_id)
+        .values(authority="南京市应急管理局（换发）", content_version=Certificate.content_version + 1)
+    )
+    db.session.commit()
+    assert pdf_images(certificate_pdf(client, cert_id)) == 2
+    with_photo = stored_pdfs(cert_id)
+    assert len(with_photo) == 2
+
+    withdraw(client, login, world)
+    assert [key for key in with_photo if storage().size(key) is not None] == []
+    login(world.regulator_nj)
+    again = certificate_pdf(client, cert_id)
+    assert pdf_images(again) == 1  # the QR only: the card shows the empty photo box
+    verify_code = db.session.get(Certificate, cert_id).verify_code
+    public = client.get(f"/v/{verify_code}").get_data(as_text=True)
+    assert 'data-testid="verify-record"' in public and "<img" not in public
+
+    key = db.session.get(Person, world.person_a.id).photo_key
+    run = purge(db.session.commit, now=utcnow())
+    assert run.photos_purged == 1 and storage().size(key) is None  # a certificate in force no longer keeps it
+    assert pdf_images(certificate_pdf(client, cert_id)) == 1
+
+
+def test_a_certificate_in_force_keeps_the_photo_while_consent_stands(world):
+    """Not employed any more, but the certificate is in force: the photo is kept (its retention runs from the
+    certificate's end), and its stored PDF too."""
+    from tests.certificates.world import objects_for_access_matrix as cert_objects
+
+    cert_id = cert_objects(world)["cert_id"]
+    end_employment(world.person_a.employments[0], actor=world.admin_a, end_date=date(2025, 1, 1), reason="离职")
+    db.session.commit()
+    from app.certificates import rendering
+    from app.certificates.models import Certificate
+
+    rendering.ensure_pdf(db.session.get(Certificate, cert_id))
     db.session.commit()
     key = world.person_a.photo_key
-    withdraw(client, login, world)
     assert purge(db.session.commit, now=utcnow()).photos_purged == 0 and storage().size(key) is not None
+    assert stored_pdfs(cert_id) != []
+
+
+def test_the_retention_purge_drops_the_certificate_pdfs_that_printed_the_photo(client, login, world):
+    """A certificate ended, its holder left: at the photo's purge its stored PDF (a copy of the photo) goes too, and
+    the next download has the empty photo box."""
+    from app.certificates import rendering
+    from app.certificates.models import Certificate
+    from tests.certificates.world import objects_for_access_matrix as cert_objects
+
+    cert_id = cert_objects(world)["cert_id"]
+    end_employment(world.person_a.employments[0], actor=world.admin_a, end_date=date(2025, 1, 1), reason="离职")
+    cert = db.session.get(Certificate, cert_id)
+    rendering.ensure_pdf(cert)
+    db.session.commit()
+    assert pdf_images(storage().read(cert.pdf_key)) == 2
+    stored = stored_pdfs(cert_id)
+    # past the 3 years from the certificate's end (the later of its end and the employment's)
+    run = purge(db.session.commit, now=datetime(cert.valid_to.year + 4, 1, 1))
+    assert run.photos_purged == 1
+    assert [key for key in stored if storage().size(key) is not None] == []
+    login(world.regulator_nj)
+    assert pdf_images(certificate_pdf(client, cert_id)) == 1
 
 
 def test_only_the_person_uploads_again_after_withdrawing(client, login, world, photographed):
