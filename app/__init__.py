@@ -116,7 +116,7 @@ WIRING = (
     "app.spotchecks.sections",  # 逢查必考记录 and 整改 on 一人一档 (people.sections)
     "app.api.webhooks.outbox",  # inspection closed → webhook deliveries (spotchecks.listeners.on_closed)
     "app.records.holds",  # a held person's replaced photo is kept (people.photos.keeps_replaced)
-    "app.certificates.rendering",  # a withdrawn or purged photo's certificate PDFs go (people.photos.on_retired)
+    "app.certificates.rendering",  # a purged photo's certificate PDFs go (people.photos.on_retired)
     "app.people.archive_events",
     "app.exams.archive_events",
     "app.training.archive_events",

@@ -9,11 +9,11 @@ over the card's frame (border, title, labels, captions: the template's "frame" l
 per process and kind, drawn as a form XObject), and split per certificate with pikepdf (qpdf): layout, fonts and
 set-up once per document, and per page only what differs. ``bench/certificates.py`` measures both.
 
-The card prints the holder's registered photo while it may be used (``app.people.photos.usable``). When it may be
-used no more — the holder withdrew consent, or the purge deleted it — every stored PDF of the holder's cards (each a
-copy of a photo: the current file and the earlier renders the history names) is deleted and the card is rendered
-again on demand, with the empty photo box (:func:`drop_photo_pdfs`, an ``on_retired`` listener wired in
-``app.WIRING``).
+The card prints the holder's registered photo while it is stored (a certificate in force keeps it from the purge,
+consent withdrawn or not: the card's photo is the authority's statutory record). When the purge deletes it, every
+stored PDF of the holder's cards (each a copy of the photo: the current file and the earlier renders the history
+names) is deleted and the card is rendered again on demand, with the empty photo box (:func:`drop_photo_pdfs`, an
+``on_retired`` listener wired in ``app.WIRING``).
 """
 
 from __future__ import annotations
@@ -113,7 +113,7 @@ def card_context(cert: Certificate, attachments: dict | None = None) -> dict:
         "records": records,
         "authority": cert.authority,
         "photo": _attach(attachments, f"photo/{cert.id}", storage().read(person.photo_key), "image/jpeg")
-        if photos.usable(person)
+        if person.photo_key
         else "",
         # one pixel a module, drawn crisp by the template
         "qr": _attach(attachments, f"qr/{cert.id}", qr_png(url, scale=1, mask=QR_MASK), "image/png"),

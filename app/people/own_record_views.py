@@ -52,14 +52,14 @@ def my_record_json():
 @bp.route("/me/photo/withdraw-consent", methods=["POST"])
 @roles_required(Role.WORKER)
 def withdraw_photo_consent():
-    """The person withdraws consent to their registered photo: certificates stop printing it and no snapshot is
-    compared with it; the nightly purge deletes it once no 人像抓拍 awaiting 复核 is judged against it."""
+    """The person withdraws consent to their registered photo; the nightly purge deletes it once nothing depends
+    on it (a certificate in force prints it, a 人像抓拍 awaiting 复核 is judged against it)."""
     person = _me()
     if not people_policy.may_withdraw_photo_consent(current_user, person):
         abort(403)
     if photos.withdraw_photo_consent(person, actor=current_user, now=utcnow()):
         db.session.commit()
-        flash(_("已撤回同意：登记照片不再印在证书上或用于人像比对，并将在不再被待复核的抓拍使用时删除。"), "success")
+        flash(_("已撤回同意：登记照片不再用于人像比对，并将在不再被有效证书或待复核的抓拍使用时删除。"), "success")
     return redirect(url_for("people.person", person_id=person.id))
 
 

@@ -52,7 +52,7 @@ def keeps_replaced(fn: Callable[[int], bool]) -> Callable[[int], bool]:
 
 def on_retired(fn: Callable[[int], None]) -> Callable[[int], None]:
     """Register ``fn(person_id)``, called in the same transaction when the person's registered photo may be used no
-    more — consent withdrawn (:func:`withdraw_photo_consent`), or the photo purged (``app.records.purge``) — so that
+    more — the photo purged (``app.records.purge``) — so that
     what a layer above made from it goes too (certificate PDFs that print it: ``app.certificates.rendering``). It
     may write (flush), never commit."""
     if fn not in _RETIRED:
@@ -161,8 +161,9 @@ def set_photo(person: Person, data: bytes, *, actor, max_bytes: int) -> str:
 
 def withdraw_photo_consent(person: Person, *, actor, now) -> bool:
     """The person withdraws consent to their registered photo (个人信息保护法 第十五条): marked, and written into the
-    一人一档; nothing new uses it from now on (:func:`usable`; the :func:`on_retired` listeners drop what was made
-    from it), and the nightly purge deletes it once nothing depends on it (``app.records.retention.photo_may_go``).
+    一人一档; no new 人像抓拍 is compared with it from now on (:func:`usable`), and the nightly purge deletes it once
+    nothing depends on it (``app.records.retention.photo_may_go``). A certificate in force still prints it: the card's
+    photo is the issuing authority's statutory record (个人信息保护法 第十三条第一款第三项), not a use by consent.
     One conditional UPDATE: False when there is no photo or it was already withdrawn."""
     table = Person.__table__
     done = db.session.execute(
@@ -174,15 +175,14 @@ def withdraw_photo_consent(person: Person, *, actor, now) -> bool:
         return False
     db.session.refresh(person)
     record_event(person.id, "person.photo_consent_withdrawn", {"sha256": person.photo_sha256}, actor=actor, at=now)
-    retired(person.id)
     return True
 
 
 def usable(person: Person) -> bool:
-    """The person's registered photo may be used anew (a 人像抓拍 compared with it, a certificate printed with it):
-    there is one, and the person has not withdrawn consent to it (个人信息保护法 第十五条: from the withdrawal on
-    nothing new uses it, though it stays stored until the purge deletes it; a snapshot is then treated as when there
-    is no registered photo, a certificate prints the empty photo box)."""
+    """The person's registered photo may be used anew for what rests on consent (a 人像抓拍 compared with it): there
+    is one, and the person has not withdrawn consent to it (个人信息保护法 第十五条: from the withdrawal on no new
+    comparison uses it, though it stays stored until the purge deletes it; a snapshot is then treated as when there
+    is no registered photo). A certificate in force prints it regardless (``app.records.retention.photo_may_go``)."""
     return bool(person.photo_key) and person.photo_consent_withdrawn_at is None
 
 

@@ -15,9 +15,8 @@ Record kinds:
 - **登记照片** (the registered photo, biometric data): ``retention.photo_years`` after the person's last employment
   ended and their last certificate (not a 培训合格证明) ended, whichever is later — kept while they are employed. It
   also goes once the person withdraws consent to it (``Person.photo_consent_withdrawn_at``). Either way only when
-  nothing depends on it: a 人像抓拍 with a 复核 open or credit held is judged against it; and, while consent stands,
-  a certificate still in force prints it (补发/换发 print it again) — after a withdrawal no certificate prints it any
-  more (``app.certificates.rendering``), so certificates do not keep it (:func:`photo_may_go`).
+  nothing depends on it: a certificate still in force prints it (补发/换发 print it again), and a 人像抓拍 with a
+  复核 open or credit held is judged against it (:func:`photo_may_go`).
 - **查阅记录** (the access log itself): ``retention.access_log_years`` after the showing (:func:`access_log_expired`).
 - Anything else (a person on no track) has no rule and is kept.
 
@@ -143,10 +142,8 @@ class PhotoFacts:
     #: The day the last certificate (not a 培训合格证明) ended: ``valid_to``, or the day it was revoked.
     certificate_end: date | None = None
     withdrawn_at: datetime | None = None
-    #: A certificate in force prints it (while consent stands).
-    printed: bool = False
-    #: A 人像抓拍 with an open 复核 or held credit is judged against it.
-    judged: bool = False
+    #: A certificate in force prints it, or a 人像抓拍 with an open 复核 or held credit is judged against it.
+    depended_on: bool = False
 
 
 def photo_facts(person_ids: list[int], today: date) -> dict[int, PhotoFacts]:
@@ -194,14 +191,14 @@ def photo_facts(person_ids: list[int], today: date) -> dict[int, PhotoFacts]:
     )
     for pid, last_end, in_force in certificates:
         found[pid]["certificate_end"] = _as_date(last_end)
-        found[pid]["printed"] = bool(in_force)
+        found[pid]["depended_on"] = bool(in_force)
     judged = db.session.scalars(
         sa.select(Snapshot.person_id)
         .where(Snapshot.person_id.in_(ids), sa.or_(Snapshot.needs_review.is_(True), Snapshot.credit_held.is_(True)))
         .distinct()
     )
     for pid in judged:
-        found[pid]["judged"] = True
+        found[pid]["depended_on"] = True
     return {pid: PhotoFacts(**values) for pid, values in found.items()}
 
 
@@ -213,13 +210,12 @@ def _as_date(value) -> date | None:
 
 def photo_may_go(book: RuleBook, facts: PhotoFacts, now: datetime) -> str | None:
     """Why the registered photo goes now — ``withdrawn`` (consent withdrawn) or ``retention`` (its retention
-    ended) — or None while it is kept (a snapshot is judged against it, a certificate in force prints it while
-    consent stands, the person is employed, or no rule applies)."""
-    if facts.judged:
+    ended) — or None while it is kept (something depends on it, the person is employed, or no rule applies)."""
+    if facts.depended_on:
         return None
     if facts.withdrawn_at is not None:
         return "withdrawn"
-    if facts.printed or facts.employed:
+    if facts.employed:
         return None
     ends = [day for day in (facts.employment_end, facts.certificate_end) if day is not None]
     if not ends:

@@ -3,7 +3,7 @@ refusals with their reasons, results used once, the fraud bar, and who is the �
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -217,17 +217,3 @@ def test_a_special_operator_certificate_needs_a_valid_practical_pass_of_the_item
     with pytest.raises(DomainError) as used:  # the 实操 of the revoked card is not used again
         issuance.issue(cw.attempt_of(person, second_theory), actor=cw.regulator, today=TODAY)
     assert used.value.code == "cert.no_practical"
-
-
-def test_a_withdrawn_photo_is_not_printed_on_a_new_certificate(cw):
-    """Once the holder withdrew consent to their registered photo a card that prints one is not issued with it:
-    refused as with no photo, until the person uploads one again."""
-    from app.people import photos
-
-    person = cw.persons[0]
-    attempt = cw.qualified(person, TODAY)
-    assert photos.withdraw_photo_consent(person, actor=None, now=datetime(2026, 11, 28))
-    with pytest.raises(DomainError) as refused:
-        issuance.issue(attempt, actor=cw.regulator, today=TODAY)
-    assert refused.value.code == "photo.consent_withdrawn"
-    assert refused.value.message == "本人已撤回登记照片的使用同意：只有本人可以重新上传。"

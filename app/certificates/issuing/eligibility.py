@@ -24,14 +24,12 @@ from app.exams.models import Attempt, AttemptState
 from app.exams.practical import validity
 from app.exams.practical.models import PracticalAttempt
 from app.extensions import db
-from app.people import photos
 from app.people.models import Person, Post
 from app.rules.queries import rule_value
 from app.training import hours as training_hours
 
-#: Kinds whose card shows the holder's photo: issuing them needs a registered one the holder has not withdrawn
-#: consent to (``photos.usable``). A 培训合格证明 attests training, not a licence to work; its card identifies the
-#: holder by name and masked ID, and the QR's record.
+#: Kinds whose card shows the holder's photo: issuing them needs a registered one. A 培训合格证明 attests training,
+#: not a licence to work; its card identifies the holder by name and masked ID, and the QR's record.
 PHOTO_KINDS = (CertKind.SPECIAL_OPERATOR, CertKind.MANAGER)
 
 
@@ -120,8 +118,6 @@ def refusal_for(attempt: Attempt, today: date | None = None) -> tuple[Subject | 
         return subject, DomainError("cert.fraud_banned", until=banned.isoformat())
     if subject.kind in PHOTO_KINDS and not person.photo_key:
         return subject, DomainError("cert.no_photo")
-    if subject.kind in PHOTO_KINDS and not photos.usable(person):  # consent withdrawn: the card may not print it
-        return subject, DomainError("photo.consent_withdrawn")
     short = training_hours_shortfall(person, subject, on=today)
     if short is not None and hours_gate_override(attempt) is None:
         return subject, short.refusal()
