@@ -60,6 +60,19 @@ def _template(name: str) -> PaperTemplate:
     return db.session.scalars(sa.select(PaperTemplate).where(PaperTemplate.name == name)).one()
 
 
+def _safety_managers(enterprise) -> list[Employment]:
+    """The enterprise's current 安全管理人员, in the order of their person ids."""
+    return db.session.scalars(
+        sa.select(Employment)
+        .where(
+            Employment.enterprise_id == enterprise.id,
+            Employment.post == Post.SAFETY_MANAGER,
+            Employment.end_date.is_(None),
+        )
+        .order_by(Employment.person_id)
+    ).all()
+
+
 def _right(item: dict):
     """The correct response in display terms, read from the frozen paper item."""
     q = item["question"]
@@ -143,15 +156,7 @@ def _training(organiser: User, worker: User, enterprise, now: datetime) -> None:
         exam_template=_template(EXAM_TEMPLATE),
         actor=organiser,
     )
-    managers = db.session.scalars(
-        sa.select(Employment.person_id)
-        .where(
-            Employment.enterprise_id == enterprise.id,
-            Employment.post == Post.SAFETY_MANAGER,
-            Employment.end_date.is_(None),
-        )
-        .order_by(Employment.person_id)
-    ).all()
+    managers = [e.person_id for e in _safety_managers(enterprise)]
     classes.enrol(training_class, [worker.person_id, *managers], actor=organiser)
     first = course.lessons[0]
     for n, (person_id, minutes) in enumerate([(worker.person_id, 10)] + [(p, 20) for p in managers]):
@@ -212,15 +217,7 @@ def _study(person_id: int, training_class, lesson, start: datetime, minutes: int
 
 
 def _exam(organiser: User, worker: User, enterprise, now: datetime, rng: random.Random) -> None:
-    managers = db.session.scalars(
-        sa.select(Employment)
-        .where(
-            Employment.enterprise_id == enterprise.id,
-            Employment.post == Post.SAFETY_MANAGER,
-            Employment.end_date.is_(None),
-        )
-        .order_by(Employment.person_id)
-    ).all()
+    managers = _safety_managers(enterprise)
     year = to_user_timezone(now).year
     sitting = sittings.create_sitting(
         _template(EXAM_TEMPLATE),
