@@ -5,10 +5,12 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy import orm as so
 
-from app.api import bp, represent, schemas
+from app.api import bp, represent
 from app.api.base_views import endpoint, principal, touched
 from app.api.models import ApiScope
 from app.api.params import one, page, person_filter
+from app.api.schemas import certificates as cert_schemas
+from app.api.schemas.common import Error
 from app.api.spec import responses, validate
 from app.certificates import lifecycle
 from app.certificates import scope as cert_scope
@@ -21,9 +23,11 @@ from app.extensions import db
 @bp.route("/certificates")
 @endpoint(ApiScope.CERTIFICATES_READ)
 @validate(
-    query=schemas.CertificateQuery, resp=responses(cached=True, HTTP_200=schemas.CertificatePage), tags=["certificates"]
+    query=cert_schemas.CertificateQuery,
+    resp=responses(cached=True, HTTP_200=cert_schemas.CertificatePage),
+    tags=["certificates"],
 )
-def certificates(query: schemas.CertificateQuery):
+def certificates(query: cert_schemas.CertificateQuery):
     """Certificates the client may see, with each one's status today (by the rules in force on each obligation's
     due date, computed in SQL for the filter and per row for the answer — never the stored status)."""
     p = principal()
@@ -42,9 +46,7 @@ def certificates(query: schemas.CertificateQuery):
 
 @bp.route("/certificates/<certificate>")
 @endpoint(ApiScope.CERTIFICATES_READ)
-@validate(
-    resp=responses(cached=True, HTTP_200=schemas.CertificateDetail, HTTP_404=schemas.Error), tags=["certificates"]
-)
+@validate(resp=responses(cached=True, HTTP_200=cert_schemas.CertificateDetail, HTTP_404=Error), tags=["certificates"])
 def certificate_detail(certificate: str):
     """One certificate with its status today, its next obligation and its history (发证, 复审, 换证, 暂扣 …)."""
     p = principal()

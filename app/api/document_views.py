@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from flask import current_app, g, jsonify, render_template
 
-from app.api import bp, ids, schemas
+from app.api import bp, ids
 from app.api.base_views import endpoint
+from app.api.schemas import clients as client_schemas
 from app.api.spec import openapi_document, responses, validate
 from app.auth.access import public
 
@@ -24,7 +25,7 @@ def docs():
 
 @bp.route("/me")
 @endpoint()
-@validate(resp=responses(cached=True, HTTP_200=schemas.Me), tags=["client"])
+@validate(resp=responses(cached=True, HTTP_200=client_schemas.Me), tags=["client"])
 def me():
     """The calling client: its tenant, scopes and rate limit."""
     client = g.api_call.client

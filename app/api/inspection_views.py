@@ -7,10 +7,12 @@ import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy import orm as so
 
-from app.api import bp, ids, represent, schemas
+from app.api import bp, ids, represent
 from app.api.base_views import endpoint, principal, touched
 from app.api.models import ApiScope
 from app.api.params import filled, one, page
+from app.api.schemas import inspections as inspection_schemas
+from app.api.schemas.common import Error, IdempotencyHeaders, PageQuery
 from app.api.spec import responses, validate
 from app.auth.models import User
 from app.auth.policy import roles as role_policy
@@ -28,8 +30,10 @@ from app.tenancy.models import Enterprise
 
 @bp.route("/inspections")
 @endpoint(ApiScope.INSPECTIONS_READ)
-@validate(query=schemas.PageQuery, resp=responses(cached=True, HTTP_200=schemas.InspectionPage), tags=["inspections"])
-def inspections(query: schemas.PageQuery):
+@validate(
+    query=PageQuery, resp=responses(cached=True, HTTP_200=inspection_schemas.InspectionPage), tags=["inspections"]
+)
+def inspections(query: PageQuery):
     """Inspections of the enterprises the client may see."""
     q = spot_scope.inspections_query(principal()).options(so.selectinload(Inspection.enterprise))
     rows, cursor = page(q, Inspection, query)
@@ -49,7 +53,7 @@ def _inspection_answer(inspection: Inspection) -> dict:
 
 @bp.route("/inspections/<inspection>")
 @endpoint(ApiScope.INSPECTIONS_READ)
-@validate(resp=responses(cached=True, HTTP_200=schemas.Inspection, HTTP_404=schemas.Error), tags=["inspections"])
+@validate(resp=responses(cached=True, HTTP_200=inspection_schemas.Inspection, HTTP_404=Error), tags=["inspections"])
 def inspection_detail(inspection: str):
     """One inspection with its 逢查必考 tickets (results) and findings. The tickets' links and codes are shown to an
     `inspections:write` client of the inspecting authority while they are live."""
@@ -85,12 +89,12 @@ def _authority() -> None:
 @bp.route("/inspections", methods=["POST"])
 @endpoint(ApiScope.INSPECTIONS_WRITE)
 @validate(
-    json=schemas.InspectionCreate,
-    headers=schemas.IdempotencyHeaders,
-    resp=responses(HTTP_201=schemas.Inspection, HTTP_400=schemas.Error, HTTP_404=schemas.Error, HTTP_409=schemas.Error),
+    json=inspection_schemas.InspectionCreate,
+    headers=IdempotencyHeaders,
+    resp=responses(HTTP_201=inspection_schemas.Inspection, HTTP_400=Error, HTTP_404=Error, HTTP_409=Error),
     tags=["inspections"],
 )
-def inspection_create(json: schemas.InspectionCreate):
+def inspection_create(json: inspection_schemas.InspectionCreate):
     """Open an inspection of an enterprise with its officers: the 逢查必考 sample is drawn from the roster and each
     person drawn gets a ticket (`entry_url`, `code`) to take the test on a phone. Needs an `Idempotency-Key`."""
     _authority()
@@ -133,12 +137,12 @@ def _writable_inspection(public_id: str) -> Inspection:
 @bp.route("/inspections/<inspection>/close", methods=["POST"])
 @endpoint(ApiScope.INSPECTIONS_WRITE)
 @validate(
-    json=schemas.InspectionClose,
-    headers=schemas.IdempotencyHeaders,
-    resp=responses(HTTP_200=schemas.Inspection, HTTP_400=schemas.Error, HTTP_404=schemas.Error, HTTP_409=schemas.Error),
+    json=inspection_schemas.InspectionClose,
+    headers=IdempotencyHeaders,
+    resp=responses(HTTP_200=inspection_schemas.Inspection, HTTP_400=Error, HTTP_404=Error, HTTP_409=Error),
     tags=["inspections"],
 )
-def inspection_close(inspection: str, json: schemas.InspectionClose):
+def inspection_close(inspection: str, json: inspection_schemas.InspectionClose):
     """End the on-site test and push the 检查结论: every ticket is graded as it stands, a finding is opened for each
     failure (a second close changes nothing). Needs an `Idempotency-Key`."""
     i = _writable_inspection(inspection)
@@ -153,12 +157,12 @@ def inspection_close(inspection: str, json: schemas.InspectionClose):
 @bp.route("/inspections/<inspection>/findings", methods=["POST"])
 @endpoint(ApiScope.INSPECTIONS_WRITE)
 @validate(
-    json=schemas.FindingCreate,
-    headers=schemas.IdempotencyHeaders,
-    resp=responses(HTTP_201=schemas.Finding, HTTP_400=schemas.Error, HTTP_404=schemas.Error, HTTP_409=schemas.Error),
+    json=inspection_schemas.FindingCreate,
+    headers=IdempotencyHeaders,
+    resp=responses(HTTP_201=inspection_schemas.Finding, HTTP_400=Error, HTTP_404=Error, HTTP_409=Error),
     tags=["inspections"],
 )
-def finding_create(inspection: str, json: schemas.FindingCreate):
+def finding_create(inspection: str, json: inspection_schemas.FindingCreate):
     """Push a finding (整改问题) the officers recorded for a person tested in this closed inspection: its 整改要求
     and deadline. One per person and inspection. Needs an `Idempotency-Key`."""
     i = _writable_inspection(inspection)
@@ -178,8 +182,8 @@ def finding_create(inspection: str, json: schemas.FindingCreate):
 
 @bp.route("/findings")
 @endpoint(ApiScope.INSPECTIONS_READ)
-@validate(query=schemas.PageQuery, resp=responses(cached=True, HTTP_200=schemas.FindingPage), tags=["inspections"])
-def findings(query: schemas.PageQuery):
+@validate(query=PageQuery, resp=responses(cached=True, HTTP_200=inspection_schemas.FindingPage), tags=["inspections"])
+def findings(query: PageQuery):
     """Findings (整改问题清单) of the enterprises the client may see."""
     p = principal()
     q = spot_scope.findings_query(p).options(so.selectinload(Finding.person))
@@ -193,12 +197,12 @@ def findings(query: schemas.PageQuery):
 @bp.route("/findings/<finding>/close", methods=["POST"])
 @endpoint(ApiScope.INSPECTIONS_WRITE)
 @validate(
-    json=schemas.FindingClose,
-    headers=schemas.IdempotencyHeaders,
-    resp=responses(HTTP_200=schemas.Finding, HTTP_400=schemas.Error, HTTP_404=schemas.Error, HTTP_409=schemas.Error),
+    json=inspection_schemas.FindingClose,
+    headers=IdempotencyHeaders,
+    resp=responses(HTTP_200=inspection_schemas.Finding, HTTP_400=Error, HTTP_404=Error, HTTP_409=Error),
     tags=["inspections"],
 )
-def finding_close(finding: str, json: schemas.FindingClose):
+def finding_close(finding: str, json: inspection_schemas.FindingClose):
     """销号: close a finding, on a passed 补考 or with a stated reason. Needs an `Idempotency-Key`."""
     _authority()
     p = principal()

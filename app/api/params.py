@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from app.api import ids, schemas
+from app.api import ids
 from app.api.base_views import touched
+from app.api.schemas.common import PageQuery
 from app.core.errors import DomainError
 from app.extensions import db
 
@@ -23,7 +24,7 @@ def one(kind: str, public_id: str, query: sa.Select, model):
     return obj
 
 
-def page(query: sa.Select, model, q: schemas.PageQuery) -> tuple[list, str | None]:
+def page(query: sa.Select, model, q: PageQuery) -> tuple[list, str | None]:
     """Keyset pagination on the database id (never shown: the cursor is sealed like an id)."""
     if q.cursor:
         after = ids.decode("cursor", q.cursor)

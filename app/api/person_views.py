@@ -5,10 +5,14 @@ from __future__ import annotations
 
 from sqlalchemy import orm as so
 
-from app.api import bp, ids, represent, schemas
+from app.api import bp, ids, represent
 from app.api.base_views import endpoint, principal, touched
 from app.api.models import ApiScope
 from app.api.params import one, page
+from app.api.schemas import people as people_schemas
+from app.api.schemas import roster as roster_schemas
+from app.api.schemas import training as training_schemas
+from app.api.schemas.common import Error
 from app.api.spec import responses, validate
 from app.certificates import compliance, lifecycle
 from app.core import crypto
@@ -30,8 +34,12 @@ def _need(scope: ApiScope) -> None:
 
 @bp.route("/enterprises")
 @endpoint(ApiScope.PERSONS_READ)
-@validate(query=schemas.EnterpriseQuery, resp=responses(cached=True, HTTP_200=schemas.EnterprisePage), tags=["persons"])
-def enterprises(query: schemas.EnterpriseQuery):
+@validate(
+    query=people_schemas.EnterpriseQuery,
+    resp=responses(cached=True, HTTP_200=people_schemas.EnterprisePage),
+    tags=["persons"],
+)
+def enterprises(query: people_schemas.EnterpriseQuery):
     """Enterprises the client may see (by 统一社会信用代码 with `uscc`)."""
     q = people_scope.enterprises_query(principal())
     if query.uscc:
@@ -44,7 +52,7 @@ def enterprises(query: schemas.EnterpriseQuery):
 
 @bp.route("/enterprises/<enterprise>")
 @endpoint(ApiScope.PERSONS_READ)
-@validate(resp=responses(cached=True, HTTP_200=schemas.Enterprise, HTTP_404=schemas.Error), tags=["persons"])
+@validate(resp=responses(cached=True, HTTP_200=people_schemas.Enterprise, HTTP_404=Error), tags=["persons"])
 def enterprise_detail(enterprise: str):
     """One enterprise."""
     e = one("enterprise", enterprise, people_scope.enterprises_query(principal()), Enterprise)
@@ -54,11 +62,11 @@ def enterprise_detail(enterprise: str):
 @bp.route("/enterprises/<enterprise>/roster")
 @endpoint(ApiScope.PERSONS_READ)
 @validate(
-    query=schemas.YearQuery,
-    resp=responses(cached=True, HTTP_200=schemas.Roster, HTTP_404=schemas.Error),
+    query=training_schemas.YearQuery,
+    resp=responses(cached=True, HTTP_200=roster_schemas.Roster, HTTP_404=Error),
     tags=["persons"],
 )
-def roster(enterprise: str, query: schemas.YearQuery):
+def roster(enterprise: str, query: training_schemas.YearQuery):
     """The enterprise's 三项岗位 (主要负责人, 安全管理人员, 特种作业人员) today, each with the certificate covering the
     post and its status today, and the year's 再培训 hours: what an inspector reads before arriving. Needs
     `persons:read`, `certificates:read` and `training:read`."""
@@ -128,8 +136,10 @@ def _needs_certificate(employment: Employment, enterprise: Enterprise) -> bool:
 
 @bp.route("/persons/lookup", methods=["POST"])
 @endpoint(ApiScope.PERSONS_READ, replayable=False)
-@validate(json=schemas.PersonLookup, resp=responses(HTTP_200=schemas.Person, HTTP_404=schemas.Error), tags=["persons"])
-def person_lookup(json: schemas.PersonLookup):
+@validate(
+    json=people_schemas.PersonLookup, resp=responses(HTTP_200=people_schemas.Person, HTTP_404=Error), tags=["persons"]
+)
+def person_lookup(json: people_schemas.PersonLookup):
     """One person by the whole 证件号码 (a POST, so the number is in no URL or access log), with the employments the
     client may see; 404 when nobody in the client's scope has it (the same answer as for nobody at all)."""
     p = principal()
@@ -145,7 +155,7 @@ def person_lookup(json: schemas.PersonLookup):
 
 @bp.route("/persons/<person>")
 @endpoint(ApiScope.PERSONS_READ)
-@validate(resp=responses(cached=True, HTTP_200=schemas.Person, HTTP_404=schemas.Error), tags=["persons"])
+@validate(resp=responses(cached=True, HTTP_200=people_schemas.Person, HTTP_404=Error), tags=["persons"])
 def person_detail(person: str):
     """One person by public id, with the employments the client may see."""
     p = principal()

@@ -5,10 +5,12 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy import orm as so
 
-from app.api import bp, ids, represent, schemas
+from app.api import bp, ids, represent
 from app.api.base_views import endpoint, principal, touched
 from app.api.models import ApiScope
 from app.api.params import one, page
+from app.api.schemas import training as training_schemas
+from app.api.schemas.common import Error, PageQuery
 from app.api.spec import responses, validate
 from app.core.clock import isoformat_local, local_today
 from app.core.errors import DomainError
@@ -25,11 +27,11 @@ from app.training.models import Enrolment, TrainingClass
 @bp.route("/enterprises/<enterprise>/training-ledger")
 @endpoint(ApiScope.TRAINING_READ)
 @validate(
-    query=schemas.YearQuery,
-    resp=responses(cached=True, HTTP_200=schemas.Ledger, HTTP_404=schemas.Error),
+    query=training_schemas.YearQuery,
+    resp=responses(cached=True, HTTP_200=training_schemas.Ledger, HTTP_404=Error),
     tags=["training"],
 )
-def training_ledger(enterprise: str, query: schemas.YearQuery):
+def training_ledger(enterprise: str, query: training_schemas.YearQuery):
     """The enterprise's 学时台账: current staff, the year's 再培训 hours required for their post and done."""
     p = principal()
     e = one("enterprise", enterprise, people_scope.enterprises_query(p), Enterprise)
@@ -50,11 +52,11 @@ def training_ledger(enterprise: str, query: schemas.YearQuery):
 @bp.route("/persons/<person>/training")
 @endpoint(ApiScope.TRAINING_READ)
 @validate(
-    query=schemas.YearQuery,
-    resp=responses(cached=True, HTTP_200=schemas.PersonTraining, HTTP_404=schemas.Error),
+    query=training_schemas.YearQuery,
+    resp=responses(cached=True, HTTP_200=training_schemas.PersonTraining, HTTP_404=Error),
     tags=["training"],
 )
-def person_training(person: str, query: schemas.YearQuery):
+def person_training(person: str, query: training_schemas.YearQuery):
     """A person's 学时 in a year (every class counts, as in the 学时台账) and the classes the client may see that the
     person is enrolled in, with the hours credited in each and 结业."""
     p = principal()
@@ -99,8 +101,8 @@ def person_training(person: str, query: schemas.YearQuery):
 
 @bp.route("/training/completions")
 @endpoint(ApiScope.TRAINING_READ)
-@validate(query=schemas.PageQuery, resp=responses(cached=True, HTTP_200=schemas.CompletionPage), tags=["training"])
-def completions(query: schemas.PageQuery):
+@validate(query=PageQuery, resp=responses(cached=True, HTTP_200=training_schemas.CompletionPage), tags=["training"])
+def completions(query: PageQuery):
     """结业 (hours reached and class exam passed) in the classes the client may see, of persons it may see."""
     p = principal()
     q = (

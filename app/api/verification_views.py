@@ -5,9 +5,11 @@ from __future__ import annotations
 from flask import g, request
 from flask_babel import gettext as _
 
-from app.api import bp, schemas
+from app.api import bp
 from app.api.base_views import endpoint
 from app.api.params import filled
+from app.api.schemas import verification as verification_schemas
+from app.api.schemas.common import Error
 from app.api.spec import responses, validate
 from app.certificates import verification
 from app.core.errors import error_body
@@ -28,7 +30,9 @@ def _not_found() -> str:
 @bp.route("/verify/<code>")
 @endpoint(public=True)
 @validate(
-    resp=responses(public=True, HTTP_200=schemas.Verification, HTTP_404=schemas.Error), security={}, tags=["verify"]
+    resp=responses(public=True, HTTP_200=verification_schemas.Verification, HTTP_404=Error),
+    security={},
+    tags=["verify"],
 )
 def verify_code(code: str):
     """The public record of the certificate behind a card's QR code (no token; each address has
@@ -41,12 +45,12 @@ def verify_code(code: str):
 @bp.route("/verify", methods=["POST"])
 @endpoint(public=True, replayable=False)
 @validate(
-    json=schemas.VerifyLookup,
-    resp=responses(public=True, HTTP_200=schemas.Verification, HTTP_404=schemas.Error),
+    json=verification_schemas.VerifyLookup,
+    resp=responses(public=True, HTTP_200=verification_schemas.Verification, HTTP_404=Error),
     security={},
     tags=["verify"],
 )
-def verify_lookup(json: schemas.VerifyLookup):
+def verify_lookup(json: verification_schemas.VerifyLookup):
     """The public record by 证号 or 证件号码 with 姓名, as the national query page (no token; limited per address)."""
     verification.count_lookup(request.remote_addr or "")
     name = filled(json.name, "name")

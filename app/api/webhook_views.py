@@ -6,10 +6,12 @@ import sqlalchemy as sa
 from flask import g
 from sqlalchemy import orm as so
 
-from app.api import bp, ids, schemas
+from app.api import bp, ids
 from app.api.base_views import endpoint, principal, touched
 from app.api.models import ApiScope, WebhookDelivery, WebhookEvent, WebhookSubscription
 from app.api.params import one, page
+from app.api.schemas import clients as client_schemas
+from app.api.schemas.common import Error, IdempotencyHeaders, PageQuery
 from app.api.spec import responses, validate
 from app.api.webhooks import subscriptions as webhook_subscriptions
 from app.core.clock import isoformat_local
@@ -18,7 +20,7 @@ from app.extensions import db
 
 @bp.route("/webhooks")
 @endpoint(ApiScope.WEBHOOKS)
-@validate(resp=responses(cached=True, HTTP_200=schemas.SubscriptionList), tags=["webhooks"])
+@validate(resp=responses(cached=True, HTTP_200=client_schemas.SubscriptionList), tags=["webhooks"])
 def subscriptions():
     """The client's webhook subscriptions."""
     rows = db.session.scalars(
@@ -39,12 +41,12 @@ def _subscription(s: WebhookSubscription) -> dict:
 @bp.route("/webhooks", methods=["POST"])
 @endpoint(ApiScope.WEBHOOKS)
 @validate(
-    json=schemas.SubscriptionCreate,
-    headers=schemas.IdempotencyHeaders,
-    resp=responses(HTTP_201=schemas.Subscription, HTTP_400=schemas.Error),
+    json=client_schemas.SubscriptionCreate,
+    headers=IdempotencyHeaders,
+    resp=responses(HTTP_201=client_schemas.Subscription, HTTP_400=Error),
     tags=["webhooks"],
 )
-def subscribe(json: schemas.SubscriptionCreate):
+def subscribe(json: client_schemas.SubscriptionCreate):
     """Subscribe a URL to events (each needs its scope: certificates:read, inspections:read, training:read).
     Deliveries are signed with the client's signing secret (see docs/api.md). Needs an `Idempotency-Key`."""
     s = webhook_subscriptions.subscribe(g.api_call.client, principal(), json.url, list(json.events))
@@ -54,7 +56,7 @@ def subscribe(json: schemas.SubscriptionCreate):
 
 @bp.route("/webhooks/<subscription>", methods=["DELETE"])
 @endpoint(ApiScope.WEBHOOKS)
-@validate(resp=responses(HTTP_204=None, HTTP_404=schemas.Error), tags=["webhooks"])
+@validate(resp=responses(HTTP_204=None, HTTP_404=Error), tags=["webhooks"])
 def unsubscribe(subscription: str):
     """End a subscription: nothing more is delivered to it (deliveries under way are dropped)."""
     s = one(
@@ -67,8 +69,8 @@ def unsubscribe(subscription: str):
 
 @bp.route("/webhooks/deliveries")
 @endpoint(ApiScope.WEBHOOKS)
-@validate(query=schemas.PageQuery, resp=responses(cached=True, HTTP_200=schemas.DeliveryPage), tags=["webhooks"])
-def deliveries(query: schemas.PageQuery):
+@validate(query=PageQuery, resp=responses(cached=True, HTTP_200=client_schemas.DeliveryPage), tags=["webhooks"])
+def deliveries(query: PageQuery):
     """The delivery log of the client's subscriptions: state, attempts, the last answer, the next try."""
     mine = sa.select(WebhookSubscription.id).where(WebhookSubscription.client_id == g.api_call.client.id)
     q = (

@@ -10,35 +10,30 @@ What the card prints is frozen at issue in ``Certificate.facts``: 培训类型, 
 and required, the class dates and the organiser. Validity: ``cert.validity_years.training`` (1 year: 3号令 requires
 re-training every year, so the proof of training lapses with it; editable per region); no 复审. Numbers: the
 issuer's series, see :func:`app.certificates.issuing.numbering.next_serial`. No photo: see ``issuing.eligibility.PHOTO_KINDS``.
-Services flush; the view commits.
+The row, its number and its events are written by :func:`app.certificates.issuing.issuance.write_certificate`, as for
+an exam result. Services flush; the view commits.
 """
 
 from __future__ import annotations
 
-import secrets
 from datetime import date
 
 import sqlalchemy as sa
-from sqlalchemy.exc import IntegrityError
 
-from app.archive.services import record_event
 from app.auth.models import User
 from app.auth.policy import certificates as cert_policy
 from app.certificates import messages as _messages  # noqa: F401  (registers the certificate codes)
-from app.certificates.issuing.issuance import certificate_facts
-from app.certificates.issuing.numbering import number_for as _number_for
+from app.certificates.issuing.issuance import write_certificate
+from app.certificates.issuing.issuers import organiser_issuer
 from app.certificates.issuing.outcomes import BulkResult, MemberOutcome
-from app.certificates.issuing.subjects import Subject, live_key
+from app.certificates.issuing.subjects import Subject
 from app.certificates.issuing.subjects import zh_label as _zh
-from app.certificates.issuing.terms import add_years
-from app.certificates.models import Certificate, CertificateEvent, CertKind, CertStatus, EventKind
+from app.certificates.models import Certificate, CertKind
 from app.core.clock import local_today
 from app.core.errors import DomainError
 from app.exams.models import Attempt, Sitting
 from app.extensions import db
 from app.people.models import Person, Post
-from app.rules.queries import rule_value
-from app.tenancy.models import Enterprise, TrainingInstitution
 from app.training import classes
 from app.training.models import Enrolment, TrainingClass
 
@@ -119,15 +114,6 @@ def _passing_attempt(training_class: TrainingClass, person_id: int) -> Attempt |
     ).first()
 
 
-def _organiser(training_class: TrainingClass) -> tuple[str, str, int | None, int | None, str]:
-    """(name as printed, region code, enterprise id, institution id, 统一社会信用代码) of the class's organiser."""
-    if training_class.institution_id is not None:
-        institution = db.session.get(TrainingInstitution, training_class.institution_id)
-        return institution.name, institution.region_code, None, institution.id, institution.uscc
-    enterprise = db.session.get(Enterprise, training_class.enterprise_id)
-    return enterprise.name, enterprise.region_code, enterprise.id, None, enterprise.uscc
-
-
 def _facts(training_class: TrainingClass, row: classes.Progress, organiser: str) -> dict:
     course = training_class.course
     post = Post(training_class.post).label if training_class.post in Post._value2member_map_ else ""
@@ -167,71 +153,32 @@ def _issue(
     if refusal is not None:
         raise refusal
     subject = subject_for(training_class)
-    authority, region_code, enterprise_id, institution_id, org_code = _organiser(training_class)
-    years = int(rule_value("cert.validity_years.training", region_code=region_code, on=today))
+    issuer = organiser_issuer(training_class.enterprise_id, training_class.institution_id)
     attempt = _passing_attempt(training_class, person.id)
-    cert = Certificate(
-        kind=CertKind.TRAINING,
-        number="",
-        person_id=person.id,
-        category=subject.category,
-        category_name=subject.category_name,
-        item=subject.item,
-        item_name=subject.item_name,
-        authority=authority,
-        region_code=region_code,
-        enterprise_id=enterprise_id,
-        institution_id=institution_id,
-        first_issued_on=today,
-        valid_from=today,
-        valid_to=add_years(today, years),
-        review_due_on=None,
-        review_years=None,
-        status=CertStatus.VALID,
-        verify_code=secrets.token_urlsafe(18),
-        attempt_id=attempt.id if attempt else None,
-        issued_by_id=actor.id,
-        training_class_id=training_class.id,
-        facts=_facts(training_class, row, authority),
-    )
-    try:
-        with db.session.begin_nested():
-            db.session.add(cert)
-            db.session.flush()
-            cert.number = _number_for(person, CertKind.TRAINING, region_code, cert.id, today, org_code)
-            cert.live_key = live_key(cert.number, subject)
-            db.session.flush()
-    except IntegrityError:  # a parallel issue for the same person and class won
+    facts = _facts(training_class, row, issuer.authority)
+
+    def taken() -> DomainError:
         existing = issued_for(training_class, [person.id]).get(person.id)
-        raise DomainError(
+        return DomainError(
             "cert.class_already_issued",
             number=existing.number if existing else "",
             status=_zh(existing.status.label) if existing else "",
-        ) from None
-    db.session.add(
-        CertificateEvent(
-            certificate_id=cert.id,
-            kind=EventKind.ISSUED,
-            on_date=today,
-            actor_id=actor.id,
-            detail={"class": training_class.id, "attempt": cert.attempt_id, "hours": cert.facts["hours"]},
         )
-    )
-    record_event(
-        person.id,
-        "certificate.issued",
-        {
-            **certificate_facts(cert),
-            "valid_from": cert.valid_from,
-            "valid_to": cert.valid_to,
-            "class_id": training_class.id,
-            "hours": cert.facts["hours"],
-        },
+
+    return write_certificate(
+        person,
+        subject,
+        issuer,
         actor=actor,
-        enterprise_id=enterprise_id,
+        today=today,
+        attempt_id=attempt.id if attempt else None,
+        training_class_id=training_class.id,
+        facts=facts,
+        detail={"class": training_class.id, "attempt": attempt.id if attempt else None, "hours": facts["hours"]},
+        archived={"class_id": training_class.id, "hours": facts["hours"]},
+        concerns_enterprise=True,
+        taken=taken,
     )
-    db.session.flush()
-    return cert
 
 
 def issue_bulk(

@@ -30,6 +30,15 @@ class CertKind(LabelledEnum):
     TRAINING = "training", _l("培训合格证明")
 
 
+#: The captions of a certificate's two classifiers (``category``, ``item``) on its card and its public record, per
+#: kind — in Chinese whatever the reader's language, as the card is the legal document.
+CLASSIFIER_LABELS = {
+    CertKind.SPECIAL_OPERATOR: ("作业类别", "操作项目"),
+    CertKind.MANAGER: ("人员类型", "行业类别"),
+    CertKind.TRAINING: ("岗位类别", "培训项目"),
+}
+
+
 class CertStatus(LabelledEnum):
     """The statuses the national query page shows. 有效, 待换证, 过期 and the decisions (暂扣, 撤销, 注销) are today's;
     待复审, 逾期未复审 and 失效 are what 30号令's 复审 made of a certificate whose obligation fell due before

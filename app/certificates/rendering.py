@@ -30,7 +30,7 @@ from flask_babel import force_locale
 
 from app.certificates.issuing.numbering import masked_number
 from app.certificates.lifecycle import shows_review_date
-from app.certificates.models import Certificate, CertificateEvent, CertKind, EventKind
+from app.certificates.models import CLASSIFIER_LABELS, Certificate, CertificateEvent, CertKind, EventKind
 from app.core.clock import local_today
 from app.core.db import conditional_update
 from app.core.pdf import ATTACHMENT, render_pdf
@@ -84,16 +84,32 @@ def card_context(cert: Certificate, attachments: dict | None = None) -> dict:
     if cert.kind is CertKind.TRAINING:
         return training_card_context(cert, attachments)
     person = cert.person
+    labels = CLASSIFIER_LABELS[cert.kind]
+    return _card(
+        cert,
+        attachments,
+        category_label=labels[0],
+        category=cert.category_name,
+        item_label=labels[1],
+        item=cert.item_name,
+        first_issued=_d(cert.first_issued_on),
+        # 应复审日期 only where 30号令's 复审 applied (a 复审 due from 2026-06-01 on does not exist: 令第19号)
+        review_due=_d(cert.review_due_on) if shows_review_date(cert) else "",
+        photo=_attach(attachments, f"photo/{cert.id}", storage().read(person.photo_key), "image/jpeg")
+        if person.photo_key
+        else "",
+    )
+
+
+def _card(cert: Certificate, attachments: dict | None, **fields) -> dict:
+    """What every card prints — its kind, number, holder, validity, the 发证/复审 records, the issuer, the QR of its
+    verification URL — with ``fields``, the kind's own."""
+    person = cert.person
     with force_locale("zh_CN"):
         kind = cert.kind.label
         records = [
             {"date": _d(e.on_date), "what": e.kind.label, "doc": e.doc_number} for e in cert.events if e.kind in PRINTED
         ]
-    labels = {
-        CertKind.SPECIAL_OPERATOR: ("作业类别", "操作项目"),
-        CertKind.MANAGER: ("人员类型", "行业类别"),
-        CertKind.TRAINING: ("岗位类别", "培训项目"),
-    }[cert.kind]
     url = verification_url(cert)
     return {
         "kind": kind,
@@ -102,19 +118,10 @@ def card_context(cert: Certificate, attachments: dict | None = None) -> dict:
         "name": person.name,
         "sex": {"M": "男", "F": "女"}.get(person.sex, ""),
         "id_masked": person.id_masked,
-        "category_label": labels[0],
-        "category": cert.category_name,
-        "item_label": labels[1],
-        "item": cert.item_name,
-        "first_issued": _d(cert.first_issued_on),
+        **fields,
         "valid": f"{_d(cert.valid_from)} 至 {_d(cert.valid_to)}",
-        # 应复审日期 only where 30号令's 复审 applied (a 复审 due from 2026-06-01 on does not exist: 令第19号)
-        "review_due": _d(cert.review_due_on) if shows_review_date(cert) else "",
         "records": records,
         "authority": cert.authority,
-        "photo": _attach(attachments, f"photo/{cert.id}", storage().read(person.photo_key), "image/jpeg")
-        if person.photo_key
-        else "",
         # one pixel a module, drawn crisp by the template
         "qr": _attach(attachments, f"qr/{cert.id}", qr_png(url, scale=1, mask=QR_MASK), "image/png"),
         "url": url,
@@ -348,33 +355,17 @@ def _iso_d(value: str | None) -> str:
 def training_card_context(cert: Certificate, attachments: dict | None = None) -> dict:
     """A 培训合格证明's card (``templates/certificates/training_card_pdf.html``): the holder, the training as frozen
     at issue (``Certificate.facts``), validity, the organiser as issuer, the number and the QR. No photo."""
-    person = cert.person
     facts = cert.facts or {}
-    with force_locale("zh_CN"):
-        kind = cert.kind.label
-        records = [
-            {"date": _d(e.on_date), "what": e.kind.label, "doc": e.doc_number} for e in cert.events if e.kind in PRINTED
-        ]
     starts, ends = _iso_d(facts.get("starts_on")), _iso_d(facts.get("ends_on"))
     hours = facts.get("hours")
-    url = verification_url(cert)
-    return {
-        "kind": kind,
-        "kind_value": cert.kind.value,
-        "number": cert.number,
-        "name": person.name,
-        "sex": {"M": "男", "F": "女"}.get(person.sex, ""),
-        "id_masked": person.id_masked,
+    return _card(
+        cert,
+        attachments,
         # one issued on a 培训考试 (no class): its post and the exam's title
-        "training_type": facts.get("training_type", ""),
-        "course": facts.get("course") or cert.item_name,
-        "post": facts.get("post", "") if cert.training_class_id else cert.category_name,
-        "hours": f"{hours} 学时（要求 {facts.get('required_hours')} 学时）" if hours else "",
-        "dates": (f"{starts} 至 {ends}" if ends != starts else starts) if starts else "",
-        "issued": _d(cert.first_issued_on),
-        "valid": f"{_d(cert.valid_from)} 至 {_d(cert.valid_to)}",
-        "records": records,
-        "authority": cert.authority,
-        "qr": _attach(attachments, f"qr/{cert.id}", qr_png(url, scale=1, mask=QR_MASK), "image/png"),
-        "url": url,
-    }
+        training_type=facts.get("training_type", ""),
+        course=facts.get("course") or cert.item_name,
+        post=facts.get("post", "") if cert.training_class_id else cert.category_name,
+        hours=f"{hours} 学时（要求 {facts.get('required_hours')} 学时）" if hours else "",
+        dates=(f"{starts} 至 {ends}" if ends != starts else starts) if starts else "",
+        issued=_d(cert.first_issued_on),
+    )

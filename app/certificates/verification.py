@@ -18,7 +18,7 @@ from flask_babel import force_locale
 from app.certificates import messages as _messages  # noqa: F401  (registers the certificate codes)
 from app.certificates.issuing.numbering import masked_number
 from app.certificates.lifecycle import effective_status, next_obligation, rules, shows_review_date
-from app.certificates.models import Certificate, CertKind, EventKind
+from app.certificates.models import CLASSIFIER_LABELS, Certificate, EventKind
 from app.core import crypto, limits
 from app.core.clock import local_today
 from app.core.errors import DomainError
@@ -95,11 +95,7 @@ def public_record(cert: Certificate, today: date | None = None) -> dict:
     status = effective_status(cert, today, book)
     upcoming = next_obligation(cert, today, book)
     with force_locale("zh_CN"):
-        labels = {
-            CertKind.SPECIAL_OPERATOR: ("作业类别", "操作项目"),
-            CertKind.MANAGER: ("人员类型", "行业类别"),
-            CertKind.TRAINING: ("岗位类别", "培训项目"),
-        }[cert.kind]
+        labels = CLASSIFIER_LABELS[cert.kind]
     facts = cert.facts or {}
     if cert.training_class_id is not None:  # a class's 培训合格证明: 培训类型 and course, the hours and dates
         labels = ("培训类型", "培训课程")

@@ -37,14 +37,13 @@ from app.bank.models import BankImport, ImportState
 from app.certificates import notice_text, reminders
 from app.certificates.models import Notice
 from app.core.db import conditional_update, first_row, insert_on_conflict, utcnow
+from app.dashboards import snapshots
 from app.dashboards.models import Alert, ExitRecommendation, ExitState, Rollup
 from app.dashboards.window import month_start
-from app.exams.models import Attempt, Sitting
 from app.extensions import db
-from app.people.models import ImportBatch, Person, Snapshot, SnapshotContext
+from app.people.models import ImportBatch, Person, SnapshotContext
 from app.spotchecks.models import Finding, FindingState
 from app.tenancy.models import Enterprise, Jurisdiction
-from app.training.models import TrainingClass
 
 #: A finding is alerted this many days before its deadline.
 FINDING_DAYS = 3
@@ -159,38 +158,24 @@ def _exits() -> int:
 def _snapshots() -> int:
     """Flagged snapshots awaiting 复核, to the users of the organiser of their class or exam."""
     written = 0
-    lesson = (
-        sa.select(
-            Snapshot.id, Snapshot.person_id, TrainingClass.enterprise_id, TrainingClass.institution_id, TrainingClass.id
-        )
-        .join(TrainingClass, TrainingClass.id == Snapshot.ref_id)
-        .where(Snapshot.context == SnapshotContext.LESSON)
-    )
-    exam = (
-        sa.select(Snapshot.id, Snapshot.person_id, Sitting.enterprise_id, Sitting.institution_id, Attempt.id)
-        .join(Attempt, Attempt.id == Snapshot.ref_id)
-        .join(Sitting, Sitting.id == Attempt.sitting_id)
-        .where(Snapshot.context == SnapshotContext.EXAM)
-    )
-    flagged = (Snapshot.needs_review.is_(True), Snapshot.reviewed_at.is_(None))
-    for context, query in ((SnapshotContext.LESSON, lesson), (SnapshotContext.EXAM, exam)):
-        for snapshot_id, person_id, enterprise_id, institution_id, ref in db.session.execute(query.where(*flagged)):
-            if enterprise_id is not None:
-                users = _admins_of(enterprise_id)
-            elif institution_id is not None:
-                users = list(
-                    db.session.scalars(
-                        sa.select(User.id).where(User.role == Role.INSTITUTION, User.institution_id == institution_id)
-                    )
+    for row in db.session.execute(snapshots.with_organisers(snapshots.awaiting_review())):
+        if row.enterprise_id is not None:
+            users = _admins_of(row.enterprise_id)
+        elif row.institution_id is not None:
+            users = list(
+                db.session.scalars(
+                    sa.select(User.id).where(User.role == Role.INSTITUTION, User.institution_id == row.institution_id)
                 )
-            else:
-                continue  # the authority's own events: its regulators review them from the sitting's page
-            name = db.session.get(Person, person_id).name
-            if context is SnapshotContext.LESSON:
-                link = f"/training/classes/{ref}/members/{person_id}/snapshots"
-            else:
-                link = f"/exams/attempts/{ref}"
-            written += _add(users, "snapshot", str(snapshot_id), {"name": name, "context": context.value}, link)
+            )
+        else:
+            continue  # the authority's own events: its regulators review them from the sitting's page
+        name = db.session.get(Person, row.person_id).name
+        context = SnapshotContext(row.context)
+        if context is SnapshotContext.LESSON:
+            link = f"/training/classes/{row.ref_id}/members/{row.person_id}/snapshots"
+        else:
+            link = f"/exams/attempts/{row.ref_id}"
+        written += _add(users, "snapshot", str(row.snapshot_id), {"name": name, "context": context.value}, link)
     return written
 
 

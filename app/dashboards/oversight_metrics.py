@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from app.dashboards import snapshots
 from app.dashboards.metric_base import Metric, current_staff, hit
 from app.dashboards.models import ExitRecommendation, ExitState
 from app.people.models import Employment, Snapshot
@@ -88,7 +89,7 @@ class FlaggedSnapshots(_StaffSnapshots):
     key = "snapshots_flagged"
 
     def condition(self):
-        return sa.and_(Snapshot.needs_review.is_(True), Snapshot.reviewed_at.is_(None))
+        return snapshots.awaiting_review()
 
 
 def credit_held_condition() -> sa.ColumnElement:

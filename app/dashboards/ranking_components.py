@@ -15,12 +15,12 @@ import sqlalchemy as sa
 
 from app.archive.models import ArchiveEvent
 from app.core.clock import local_today
+from app.dashboards import snapshots
 from app.dashboards.exam_metrics import AUTHORITY_KINDS, first_practical_attempts, first_theory_attempts
 from app.dashboards.models import Complaint, Verdict
 from app.dashboards.window import Ctx, add_months, local_midnight_utc
-from app.exams.models import Attempt, Sitting
 from app.extensions import db
-from app.people.models import ReviewVerdict, Snapshot, SnapshotContext
+from app.people.models import ReviewVerdict, Snapshot
 from app.rules.book import RuleBook
 from app.rules.queries import cached_book
 from app.spotchecks.models import Inspection, SpotCheckTicket, TicketState
@@ -116,32 +116,15 @@ def _overrides(ctx: Ctx) -> sa.Select:
 
 def _impostors(ctx: Ctx) -> sa.Select:
     """Snapshots found 非本人 by a 复核 in the window, in the institution's classes or its own exams."""
-    verdict = (
-        Snapshot.review_verdict == ReviewVerdict.NOT_SAME_PERSON,
-        ctx.within(Snapshot.reviewed_at, timestamp=True),
-    )
-    lesson = (
-        sa.select(
-            TrainingClass.institution_id.label("institution_id"),
-            Snapshot.id.label("ref_id"),
-            Snapshot.person_id.label("person_id"),
-            sa.literal(1).label("hit"),
-        )
-        .join(TrainingClass, TrainingClass.id == Snapshot.ref_id)
-        .where(Snapshot.context == SnapshotContext.LESSON, TrainingClass.institution_id.is_not(None), *verdict)
-    )
-    exam = (
-        sa.select(
-            Sitting.institution_id.label("institution_id"),
-            Snapshot.id.label("ref_id"),
-            Snapshot.person_id.label("person_id"),
-            sa.literal(1).label("hit"),
-        )
-        .join(Attempt, Attempt.id == Snapshot.ref_id)
-        .join(Sitting, Sitting.id == Attempt.sitting_id)
-        .where(Snapshot.context == SnapshotContext.EXAM, Sitting.institution_id.is_not(None), *verdict)
-    )
-    return sa.union_all(lesson, exam)
+    shots = snapshots.with_organisers(
+        Snapshot.review_verdict == ReviewVerdict.NOT_SAME_PERSON, ctx.within(Snapshot.reviewed_at, timestamp=True)
+    ).subquery()
+    return sa.select(
+        shots.c.institution_id,
+        shots.c.snapshot_id.label("ref_id"),
+        shots.c.person_id,
+        sa.literal(1).label("hit"),
+    ).where(shots.c.institution_id.is_not(None))
 
 
 def _complaints(ctx: Ctx) -> sa.Select:

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
 import sqlalchemy as sa
 
 from app.core.clock import local_today
+from app.core.dates import parse_date
 from app.core.forms import control_character
 from app.extensions import db
 from app.people.identifiers import IdentifierError, mask_id, parse_resident_id
@@ -202,8 +203,8 @@ def _validate_row(
         problem("operation", "operation.required")
     if post is not None and post is not Post.SPECIAL_OPERATOR:
         operation = None
-    start = _parse_date(raw.get("start_date"), text.get("start_date", ""))
-    if start is False or (start is not None and start > today + timedelta(days=366)):
+    start = parse_date(raw.get("start_date"))
+    if (start is None and text.get("start_date")) or (start is not None and start > today + timedelta(days=366)):
         problem("start_date", "row.bad_date")
     if problems:
         return None, problems
@@ -242,22 +243,3 @@ def _operation(category: str, item: str, catalogue: Catalogue, problem) -> str |
         else:
             problem("operation", "operation.required")
     return None
-
-
-def _parse_date(raw: object, text: str) -> date | bool | None:
-    """A date cell, or text like 2024-01-05, 2024/1/5, 20240105, 2024年1月5日; False when unreadable."""
-    if isinstance(raw, datetime):
-        return raw.date()
-    if isinstance(raw, date):
-        return raw
-    if not text:
-        return None
-    match = re.fullmatch(r"(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?", text) or re.fullmatch(
-        r"(\d{4})(\d{2})(\d{2})", text
-    )
-    if not match:
-        return False
-    try:
-        return date(*(int(g) for g in match.groups()))
-    except ValueError:
-        return False

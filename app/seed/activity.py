@@ -12,7 +12,7 @@ What it leaves behind, at 金陵化工有限公司:
 - a running online 再培训 class (three text lessons, 2 学时 required, the demo exam template for its class exam):
   the safety managers have studied the first lesson, 王建国 ten minutes of it (``worker`` → 我的培训); each agreed to
   人像抓拍 and has a start snapshot and one after each random moment within that time (real face photos: see
-  ``app.seed.portraits``), and one safety manager's second snapshot shows someone else and is flagged for review (a
+  ``app.seed.portraits``), and one safety manager's last snapshot shows someone else and is flagged for review (a
   stand-in for a face checker's mismatch), so its window's minutes are held as 待复核 until the organiser's 复核.
 """
 
@@ -58,6 +58,19 @@ def _user(username: str) -> User:
 
 def _template(name: str) -> PaperTemplate:
     return db.session.scalars(sa.select(PaperTemplate).where(PaperTemplate.name == name)).one()
+
+
+def _safety_managers(enterprise) -> list[Employment]:
+    """The enterprise's current 安全管理人员, in the order of their person ids."""
+    return db.session.scalars(
+        sa.select(Employment)
+        .where(
+            Employment.enterprise_id == enterprise.id,
+            Employment.post == Post.SAFETY_MANAGER,
+            Employment.end_date.is_(None),
+        )
+        .order_by(Employment.person_id)
+    ).all()
 
 
 def _right(item: dict):
@@ -143,27 +156,25 @@ def _training(organiser: User, worker: User, enterprise, now: datetime) -> None:
         exam_template=_template(EXAM_TEMPLATE),
         actor=organiser,
     )
-    managers = db.session.scalars(
-        sa.select(Employment.person_id)
-        .where(
-            Employment.enterprise_id == enterprise.id,
-            Employment.post == Post.SAFETY_MANAGER,
-            Employment.end_date.is_(None),
-        )
-        .order_by(Employment.person_id)
-    ).all()
+    managers = [e.person_id for e in _safety_managers(enterprise)]
     classes.enrol(training_class, [worker.person_id, *managers], actor=organiser)
     first = course.lessons[0]
     for n, (person_id, minutes) in enumerate([(worker.person_id, 10)] + [(p, 20) for p in managers]):
         _study(person_id, training_class, first, now - timedelta(hours=1), minutes, flag=n == 1)
 
 
+#: The page takes a snapshot this long after it fell due.
+LAG = timedelta(seconds=5)
+
+
 def _study(person_id: int, training_class, lesson, start: datetime, minutes: int, *, flag: bool) -> None:
     """Study ``lesson`` for ``minutes`` from ``start`` with 人像抓拍 as the page does it: consent, the page's schedule,
     the start snapshot, one 5 s after each random moment within the minutes studied (the person's face placed
-    elsewhere in the frame each time), and heartbeats every 30 s credited by the snapshot rule. ``flag``: the second
+    elsewhere in the frame each time), and heartbeats every 30 s credited by the snapshot rule. ``flag``: the last
     snapshot shows someone else and is flagged as a face checker would (``FaceMatch("demo")``): the credit of its
-    window is held (待复核) until the organiser's 复核."""
+    window is held (待复核) until the organiser's 复核. The last one whatever the server's draw: its window runs to
+    the end of the minutes studied, past at least one heartbeat (the random moments end at 90 % of them), where an
+    earlier one's might close before the next heartbeat."""
     context = SnapshotContext.LESSON
     token = study.open_lesson(person_id, training_class, lesson, now=start)
     consent.record_consent(
@@ -172,22 +183,28 @@ def _study(person_id: int, training_class, lesson, start: datetime, minutes: int
     plan = schedule.open_plan(
         person_id, context, training_class.id, item_id=lesson.id, token=token, span_seconds=minutes * 60, now=start
     )
-    taking.take(plan, webcam_frame(person_id, 0), max_bytes=1 << 20, now=start)
-    moments = [start + timedelta(seconds=s + 5) for s in plan.offsets]
-    taken = 1
+    moments = [start + timedelta(seconds=s) for s in plan.offsets]
+    taken = 0
+
+    def snap(at: datetime) -> None:
+        nonlocal taken
+        other = flag and all(m <= at for m in moments)  # the last: it covers every moment left
+        hold = True if other else (None if taken == 0 else False)  # the start one as the page takes it
+        shot = taking.take(
+            plan, webcam_frame(person_id, taken, someone_else=other), max_bytes=1 << 20, now=at, hold=hold
+        )
+        taken += 1
+        if other:
+            face_checks.record_match(shot, FaceMatch("demo", 1, 1, 0.82, matched=False))
+
+    snap(start)
+    due = list(moments)
     for k in range(minutes * 2 + 1):
         at = start + timedelta(seconds=30 * k)
-        while moments and moments[0] <= at:
-            when = moments.pop(0)
-            if not schedule.status(plan, when).due:  # two moments within 5 s: the one taken covers both
-                continue
-            other = flag and taken == 1
-            shot = taking.take(
-                plan, webcam_frame(person_id, taken, someone_else=other), max_bytes=1 << 20, now=when, hold=other
-            )
-            taken += 1
-            if other:
-                face_checks.record_match(shot, FaceMatch("demo", 1, 1, 0.82, matched=False))
+        while due and due[0] + LAG <= at:
+            when = due.pop(0) + LAG
+            if schedule.status(plan, when).due:  # two moments within 5 s: the one taken covers both
+                snap(when)
         status = schedule.lesson_status(person_id, token, at)
         hold = status.window if status.held else None
         # scrolling as they read, answering each 还在学习吗？ prompt at once
@@ -200,15 +217,7 @@ def _study(person_id: int, training_class, lesson, start: datetime, minutes: int
 
 
 def _exam(organiser: User, worker: User, enterprise, now: datetime, rng: random.Random) -> None:
-    managers = db.session.scalars(
-        sa.select(Employment)
-        .where(
-            Employment.enterprise_id == enterprise.id,
-            Employment.post == Post.SAFETY_MANAGER,
-            Employment.end_date.is_(None),
-        )
-        .order_by(Employment.person_id)
-    ).all()
+    managers = _safety_managers(enterprise)
     year = to_user_timezone(now).year
     sitting = sittings.create_sitting(
         _template(EXAM_TEMPLATE),

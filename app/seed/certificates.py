@@ -17,12 +17,13 @@ from app.certificates import class_certificates, decisions, recompute, renewals
 from app.certificates.issuing import issuance
 from app.certificates.models import RevocationGround
 from app.core.clock import local_today
-from app.exams.models import Attempt, AttemptState, ExamKind, Sitting
+from app.exams.models import Attempt, ExamKind
 from app.exams.practical import candidates, reading, scoring, sittings
 from app.exams.practical_sheets import seed_score_sheets
 from app.extensions import db
 from app.people import photos
 from app.people.models import Employment, Person, Post
+from app.seed import exam_rows
 from app.seed.portraits import portrait
 from app.tenancy.models import Enterprise
 from app.training import classes, courses
@@ -130,36 +131,8 @@ def _noon(day: date, m: int) -> datetime:
 def _graded(kind: ExamKind, title: str, person: Person, day: date, n: int) -> Attempt:
     """A closed sitting of the 南京市 authority held on ``day`` with ``person``'s graded, passed attempt."""
     opens = datetime.combine(day, time(1))  # 09:00 in Asia/Shanghai, as naive UTC
-    sitting = Sitting(
-        title=title,
-        kind=kind,
-        subject=f"{kind.value}:special_operator:1.2",
-        post=Post.SPECIAL_OPERATOR.value,
-        operation_code="1.2",
-        spec={"pass_mark": 80, "sections": []},
-        opens_at=opens,
-        closes_at=opens + timedelta(hours=2),
-        duration_minutes=120,
-        region_code="320100",
-    )
-    db.session.add(sitting)
-    db.session.flush()
-    attempt = Attempt(
-        sitting_id=sitting.id,
-        person_id=person.id,
-        state=AttemptState.GRADED,
-        paper={},
-        seed=n,
-        started_at=sitting.opens_at,
-        deadline=sitting.closes_at,
-        graded_at=sitting.closes_at,
-        score=88.0 + n,
-        max_score=100.0,
-        passed=True,
-    )
-    db.session.add(attempt)
-    db.session.flush()
-    return attempt
+    sitting = exam_rows.closed_sitting(kind, title, opens, opens + timedelta(hours=2))
+    return exam_rows.passed_attempt(sitting, person.id, 88.0 + n, seed=n)
 
 
 def _class(organiser: User, persons: list[Person], training_type, title: str, ends_on, hours: int) -> TrainingClass:
@@ -197,39 +170,19 @@ def _class(organiser: User, persons: list[Person], training_type, title: str, en
                 now=datetime.combine(session_date, time(8)),
             )
     closes = datetime.combine(ends_on, time(8)) + timedelta(hours=2)  # 16:00 in Asia/Shanghai, as naive UTC
-    sitting = Sitting(
-        title=title,
-        kind=ExamKind.CLASS,
+    sitting = exam_rows.closed_sitting(
+        ExamKind.CLASS,
+        title,
+        closes - timedelta(hours=1),
+        closes,
         subject=f"class:{training_class.id}",
-        post=Post.SPECIAL_OPERATOR.value,
-        operation_code="1.2",
-        spec={"pass_mark": 80, "sections": []},
-        opens_at=closes - timedelta(hours=1),
-        closes_at=closes,
         duration_minutes=60,
         institution_id=training_class.institution_id,
         enterprise_id=training_class.enterprise_id,
         region_code=training_class.region_code,
     )
-    db.session.add(sitting)
-    db.session.flush()
     training_class.exam_sitting_id = sitting.id
     for n, person in enumerate(persons):
-        db.session.add(
-            Attempt(
-                sitting_id=sitting.id,
-                person_id=person.id,
-                state=AttemptState.GRADED,
-                paper={},
-                seed=n,
-                started_at=sitting.opens_at,
-                deadline=sitting.closes_at,
-                graded_at=sitting.closes_at,
-                score=86.0 + n,
-                max_score=100.0,
-                passed=True,
-            )
-        )
-    db.session.flush()
+        exam_rows.passed_attempt(sitting, person.id, 86.0 + n, seed=n)
     classes.refresh_completions(training_class, actor=organiser, now=closes)
     return training_class

@@ -13,12 +13,12 @@ import sqlalchemy as sa
 
 from app.auth.models import User
 from app.core.clock import local_today, to_utc
-from app.exams.models import Attempt, AttemptState, ExamKind, Sitting
+from app.exams.models import Attempt, ExamKind
 from app.exams.practical import candidates, reading, scoring, sittings
 from app.exams.practical_sheets import seed_score_sheets
-from app.exams.sittings import subject_of
 from app.extensions import db
-from app.people.models import Employment, Post
+from app.people.models import Employment
+from app.seed import exam_rows
 from app.tenancy.models import Enterprise
 
 #: (examiner username, points per item K1–K4, 否决项 recorded failed) for each candidate: 89 and 90 → 89.5, 合格;
@@ -37,37 +37,19 @@ def _at(day, hour: int, minute: int) -> datetime:
 def _theory_pass(person_id: int, day, score: float) -> Attempt:
     """A graded, passed 资格考试 of 1.2 on ``day`` (a row, as the certificate demo makes its exams)."""
     opens = _at(day, 9, 0)
-    sitting = Sitting(
-        title="低压电工作业 资格考试（演示）",
-        kind=ExamKind.QUALIFICATION,
-        subject=subject_of(ExamKind.QUALIFICATION, Post.SPECIAL_OPERATOR.value, "1.2"),
-        post=Post.SPECIAL_OPERATOR.value,
-        operation_code="1.2",
-        spec={"pass_mark": 80, "sections": []},
-        opens_at=opens,
-        closes_at=opens + timedelta(hours=3),
-        duration_minutes=120,
-        region_code="320100",
+    sitting = exam_rows.closed_sitting(
+        ExamKind.QUALIFICATION, "低压电工作业 资格考试（演示）", opens, opens + timedelta(hours=3)
     )
-    db.session.add(sitting)
-    db.session.flush()
-    attempt = Attempt(
-        sitting_id=sitting.id,
-        person_id=person_id,
-        state=AttemptState.GRADED,
-        paper={},
+    return exam_rows.passed_attempt(
+        sitting,
+        person_id,
+        score,
         seed=person_id,
         started_at=opens + timedelta(minutes=5),
         deadline=opens + timedelta(minutes=125),
         submitted_at=opens + timedelta(minutes=70),
         graded_at=opens + timedelta(minutes=70),
-        score=score,
-        max_score=100.0,
-        passed=True,
     )
-    db.session.add(attempt)
-    db.session.flush()
-    return attempt
 
 
 def seed_demo_practical(enterprise: Enterprise) -> None:

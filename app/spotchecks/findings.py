@@ -21,34 +21,10 @@ from app.spotchecks.models import Finding, FindingState, InvalidFindingTransitio
 
 
 def open_finding(ticket: SpotCheckTicket, *, actor, now: datetime) -> Finding:
-    inspection = ticket.inspection
+    """The finding of a failed (or missed) 现场测试: its standard 整改要求, due ``SPOTCHECK_FINDING_DAYS`` days on."""
     action = "重新培训并补考" if ticket.answered else "未参加现场测试：组织培训并补考"
-    finding = Finding(
-        inspection=inspection,
-        enterprise_id=inspection.enterprise_id,
-        person_id=ticket.person_id,
-        ticket=ticket,
-        action=action,
-        deadline=to_local(now).date() + timedelta(days=current_app.config["SPOTCHECK_FINDING_DAYS"]),
-    )
-    db.session.add(finding)
-    db.session.flush()
-    record_event(
-        ticket.person_id,
-        "finding.opened",
-        {
-            "inspection": inspection.id,
-            "finding": finding.id,
-            "doc_number": inspection.doc_number,
-            "enterprise": inspection.enterprise.name,
-            "deadline": finding.deadline.isoformat(),
-            "action": action,
-        },
-        actor=actor,
-        enterprise_id=inspection.enterprise_id,
-        at=now,
-    )
-    return finding
+    deadline = to_local(now).date() + timedelta(days=current_app.config["SPOTCHECK_FINDING_DAYS"])
+    return _open(ticket, action=action, deadline=deadline, actor=actor, now=now)
 
 
 def record_finding(ticket: SpotCheckTicket, *, actor, action: str, deadline, now: datetime) -> Finding:
@@ -57,15 +33,20 @@ def record_finding(ticket: SpotCheckTicket, *, actor, action: str, deadline, now
 
     :raises DomainError: ``finding.exists`` when the person's ticket already has one.
     """
-    inspection = ticket.inspection
     if db.session.query(Finding.id).filter_by(ticket_id=ticket.id).first() is not None:
         raise DomainError("finding.exists")
+    return _open(ticket, action=action.strip()[:200], deadline=deadline, actor=actor, now=now)
+
+
+def _open(ticket: SpotCheckTicket, *, action: str, deadline, actor, now: datetime) -> Finding:
+    """The finding row and its ``finding.opened`` in the person's 一人一档 (the inspected enterprise's event)."""
+    inspection = ticket.inspection
     finding = Finding(
         inspection=inspection,
         enterprise_id=inspection.enterprise_id,
         person_id=ticket.person_id,
         ticket=ticket,
-        action=action.strip()[:200],
+        action=action,
         deadline=deadline,
     )
     db.session.add(finding)

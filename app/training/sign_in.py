@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from app.core.clock import utcnow
+from app.core.dates import parse_date
 from app.core.errors import DomainError
 from app.core.messages import message_for
 from app.extensions import db
@@ -93,7 +94,7 @@ def parse_sheet(
             reason = message_for(exc.code, {"value": ""}) if exc.code == "id.stored_as_number" else _("证件号码无效")
         if reason is None and (person is None or person.id not in enrolled):
             reason = _("不是本班次学员")
-        session_date = _date(cell["date"])
+        session_date = parse_date(cell["date"])
         minutes = _int(cell["minutes"])
         if reason is None and session_date is None:
             reason = _("日期无效")
@@ -143,23 +144,6 @@ def _check_days(training_class: TrainingClass, rows: list[SheetRow], errors: lis
         used[day] += row.minutes
         good.append(row)
     return good, sorted(errors)
-
-
-def _date(value) -> date | None:
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    text = str(value or "").strip()
-    match = re.fullmatch(r"(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?", text) or re.fullmatch(
-        r"(\d{4})(\d{2})(\d{2})", text
-    )
-    if not match:
-        return None
-    try:
-        return date(*(int(part) for part in match.groups()))
-    except ValueError:
-        return None
 
 
 def _int(value) -> int | None:

@@ -387,6 +387,23 @@ def test_real_date_and_number_cells(client, admin_a):
     assert person.phone == "13912345678" and person.employments[0].start_date == date(2023, 11, 20)
 
 
+def test_start_dates_as_people_type_them(client, admin_a):
+    """The 入职日期 shapes of real sheets (``app.core.dates``): an Excel serial in a number cell, 年月日 with
+    full-width digits, a datetime as a CSV export prints it."""
+    rows = good_rows(3)
+    rows[0][8] = 45250  # 2023-11-20, a date cell formatted as a number
+    rows[1][8] = "２０２３年１１月２１日"
+    rows[2][8] = "2023-11-22 00:00:00"
+    page, url = upload(client, xlsx_bytes(rows), "r.xlsx")
+    assert "全部 3 行校验通过" in page
+    confirm(client, url)
+    starts = {
+        p.name: p.employments[0].start_date
+        for p in db.session.scalars(sa.select(Person).where(Person.name.in_([r[0] for r in rows])))
+    }
+    assert starts == {rows[0][0]: date(2023, 11, 20), rows[1][0]: date(2023, 11, 21), rows[2][0]: date(2023, 11, 22)}
+
+
 def test_the_downloadable_template_imports_cleanly(app, factory):
     """Issue #15: the template's own example rows must pass its import (李四 had no 证件号码)."""
     from app.people import roster_import, roster_parsing

@@ -346,6 +346,18 @@ def test_a_sheets_rows_of_a_past_day_become_corrections_with_the_files_hash(worl
     assert (asked.session_date, asked.source, asked.state) == (date(2026, 11, 20), "sheet", CorrectionState.PENDING)
 
 
+def test_a_sheet_reads_dates_as_people_type_them(world):
+    """The 日期 shapes of real sheets (``app.core.dates``): 年月日 with full-width digits, an Excel serial in a
+    number cell, a datetime as a CSV export prints it."""
+    offline = offline_class(world)
+    serial = (date(2026, 11, 20) - date(1899, 12, 30)).days
+    shapes = ("２０２６年１１月２０日", serial, "2026/11/20 00:00:00")
+    data = sheet(*[(world.person.id_number, day, label, 30) for day, label in zip(shapes, ("一", "二", "三"))])
+    result = sign_in.import_sheet(offline, data, actor=world.organiser, reason="签到表", now=NOV_20_AFTERNOON)
+    assert result.recorded == 3
+    assert {e.session_date for e in db.session.scalars(sa.select(Attendance))} == {date(2026, 11, 20)}
+
+
 def test_a_sheet_reads_ids_as_exports_hold_them(world, factory):
     """WPS/Excel shapes: a title row, an ID with spaces, a 15-digit first-generation ID stored as a number."""
     from tests.factories import make_id_number

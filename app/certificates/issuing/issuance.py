@@ -1,9 +1,12 @@
 """Issuing one certificate: validity from the rule table in force for the issuing region on the day of issue,
-the number, the row and its 一人一档 event. Flushes; the view or task commits."""
+the number, the row and its 一人一档 event. :func:`write_certificate` is the one place a certificate is made (by an
+exam result here, by a completed class in ``app.certificates.class_certificates``). Flushes; the view or task
+commits."""
 
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from datetime import date
 
 import sqlalchemy as sa
@@ -17,7 +20,7 @@ from app.certificates.issuing.eligibility import (
     refusal_for,
     training_hours_shortfall,
 )
-from app.certificates.issuing.issuers import issuer_for
+from app.certificates.issuing.issuers import Issuer, issuer_for
 from app.certificates.issuing.numbering import masked_number, number_for
 from app.certificates.issuing.subjects import Subject, holding, live_key
 from app.certificates.issuing.terms import validity
@@ -40,68 +43,108 @@ def issue(attempt: Attempt, *, actor: User, today: date | None = None) -> Certif
     if refusal is not None:
         raise refusal
     person = attempt.person
-    authority, region_code, enterprise_id, institution_id, org_code = issuer_for(
-        actor, subject, attempt.sitting, person
-    )
+    issuer = issuer_for(actor, subject, attempt.sitting, person)
     detail = {"attempt": attempt.id, "sitting": attempt.sitting_id}
+    archived = {}
     if training_hours_shortfall(person, subject, on=today) is not None:  # admitted to the exam by a logged override
-        detail["hours_gate_overridden"] = hours_gate_override(attempt)
+        detail["hours_gate_overridden"] = archived["hours_gate_overridden"] = hours_gate_override(attempt)
     bases = {"attempt_id": attempt.id}
     if subject.kind is CertKind.SPECIAL_OPERATOR:
         shown = practical_basis(person, subject, today)
         bases["practical_attempt_id"] = shown.id
         detail.update(practical_attempt=shown.id, practical_score=shown.score)
+
+    def taken() -> DomainError:
+        existing = holding(person, subject)
+        return DomainError("cert.already_holds", number=existing.number if existing else "")
+
+    return write_certificate(
+        person,
+        subject,
+        issuer,
+        actor=actor,
+        today=today,
+        attempt_id=attempt.id,
+        detail=detail,
+        archived=archived,
+        bases=bases,
+        taken=taken,
+    )
+
+
+def write_certificate(
+    person: Person,
+    subject: Subject,
+    issuer: Issuer,
+    *,
+    actor: User,
+    today: date,
+    detail: dict,
+    taken: Callable[[], DomainError],
+    attempt_id: int | None = None,
+    training_class_id: int | None = None,
+    facts: dict | None = None,
+    bases: dict | None = None,
+    archived: dict | None = None,
+    concerns_enterprise: bool = False,
+) -> Certificate:
+    """Make a certificate that passed its checks: the one place a certificate row is written.
+
+    Sets 初领日期 (kept from an earlier certificate for the same item), the validity and 复审 by the rule table in
+    force for the issuer's region on ``today``, status 有效, a verify code and the number of the issuer's series; writes
+    the 发证 event (``detail``), ties the exam results it used (``bases``, :func:`use_basis`) and appends
+    ``certificate.issued`` to the 一人一档 (``archived``: facts beyond the common ones; ``concerns_enterprise``: the
+    event is the issuing enterprise's own, unseen by other employers). All or nothing, in a savepoint.
+
+    :param taken: the refusal when a parallel issue of the same certificate won (its unique keys).
+    :raises DomainError: ``taken()``, ``cert.basis_used``.
+    """
     with db.session.begin_nested():  # all or nothing: a result used meanwhile leaves no certificate behind
-        cert = _write(attempt, subject, actor, today, authority, region_code, enterprise_id, institution_id, org_code)
+        cert = Certificate(
+            kind=subject.kind,
+            number="",
+            person_id=person.id,
+            category=subject.category,
+            category_name=subject.category_name,
+            item=subject.item,
+            item_name=subject.item_name,
+            authority=issuer.authority,
+            region_code=issuer.region_code,
+            enterprise_id=issuer.enterprise_id,
+            institution_id=issuer.institution_id,
+            first_issued_on=_first_issued_on(person, subject) or today,
+            status=CertStatus.VALID,
+            verify_code=secrets.token_urlsafe(18),
+            attempt_id=attempt_id,
+            issued_by_id=actor.id,
+            training_class_id=training_class_id,
+            facts=facts or {},
+            **validity(subject, issuer.region_code, today),
+        )
+        try:
+            with db.session.begin_nested():
+                db.session.add(cert)
+                db.session.flush()
+                cert.number = number_for(person, subject.kind, issuer.region_code, cert.id, today, issuer.org_code)
+                cert.live_key = live_key(cert.number, subject)
+                db.session.flush()
+        except IntegrityError:  # a parallel issue of the same certificate won
+            raise taken() from None
         issued = CertificateEvent(
             certificate_id=cert.id, kind=EventKind.ISSUED, on_date=today, actor_id=actor.id, detail=detail
         )
         db.session.add(issued)
         db.session.flush()
-        use_basis(cert, issued, **bases)
-        overridden = {k: v for k, v in detail.items() if k == "hours_gate_overridden"}
+        if bases:
+            use_basis(cert, issued, **bases)
         record_event(
             person.id,
             "certificate.issued",
-            {**certificate_facts(cert), "valid_from": cert.valid_from, "valid_to": cert.valid_to, **overridden},
+            {**certificate_facts(cert), "valid_from": cert.valid_from, "valid_to": cert.valid_to, **(archived or {})},
             actor=actor,
+            enterprise_id=issuer.enterprise_id if concerns_enterprise else None,
         )
         db.session.flush()
-    return cert
-
-
-def _write(attempt, subject, actor, today, authority, region_code, enterprise_id, institution_id, org_code):
-    """The certificate row with its number (a parallel issue for the same item loses on ``live_key``)."""
-    person = attempt.person
-    cert = Certificate(
-        kind=subject.kind,
-        number="",
-        person_id=person.id,
-        category=subject.category,
-        category_name=subject.category_name,
-        item=subject.item,
-        item_name=subject.item_name,
-        authority=authority,
-        region_code=region_code,
-        enterprise_id=enterprise_id,
-        institution_id=institution_id,
-        first_issued_on=_first_issued_on(person, subject) or today,
-        status=CertStatus.VALID,
-        verify_code=secrets.token_urlsafe(18),
-        attempt_id=attempt.id,
-        issued_by_id=actor.id,
-        **validity(subject, region_code, today),
-    )
-    try:
-        with db.session.begin_nested():
-            db.session.add(cert)
-            db.session.flush()
-            cert.number = number_for(person, subject.kind, region_code, cert.id, today, org_code)
-            cert.live_key = live_key(cert.number, subject)
-            db.session.flush()
-    except IntegrityError:  # a parallel issue for the same item won
-        existing = holding(person, subject)
-        raise DomainError("cert.already_holds", number=existing.number if existing else "") from None
     return cert
 
 

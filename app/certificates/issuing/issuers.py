@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from app.auth.models import User
 from app.auth.policy import certificates as cert_policy
 from app.certificates import authorities
@@ -13,6 +15,27 @@ from app.exams.models import Sitting
 from app.extensions import db
 from app.people.models import Person
 from app.tenancy.models import Enterprise, TrainingInstitution
+
+
+class Issuer(NamedTuple):
+    """Who issues a certificate: the 发证机关 as printed, its region code, the issuing enterprise or institution (if
+    any) and its code in numbers."""
+
+    authority: str
+    region_code: str
+    enterprise_id: int | None
+    institution_id: int | None
+    org_code: str
+
+
+def organiser_issuer(enterprise_id: int | None, institution_id: int | None) -> Issuer:
+    """The training institution (if any) or else the enterprise that organised a class or exam, as the issuer of its
+    培训合格证明 (its 统一社会信用代码 in numbers)."""
+    if institution_id is not None:
+        institution = db.session.get(TrainingInstitution, institution_id)
+        return Issuer(institution.name, institution.region_code, None, institution.id, institution.uscc)
+    enterprise = db.session.get(Enterprise, enterprise_id)
+    return Issuer(enterprise.name, enterprise.region_code, enterprise.id, None, enterprise.uscc)
 
 
 def issuing_authorities(subject: Subject, sitting: Sitting, person: Person) -> tuple[str, ...]:
@@ -43,11 +66,9 @@ def may_issue_for(actor: User, sitting: Sitting, outcomes: list[Outcome]) -> boo
     return False
 
 
-def issuer_for(
-    actor: User, subject: Subject, sitting: Sitting, person: Person
-) -> tuple[str, str, int | None, int | None, str]:
-    """(发证机关 as printed, its region code, enterprise id, institution id, its code for numbers) — refusing an
-    actor who may not issue.
+def issuer_for(actor: User, subject: Subject, sitting: Sitting, person: Person) -> Issuer:
+    """Who issues ``subject`` for an exam ``sitting``: its organiser for a 培训合格证明, else the actor's
+    jurisdiction — refusing an actor who may not issue.
 
     :raises DomainError: ``cert.not_issuer``.
     """
@@ -62,10 +83,6 @@ def issuer_for(
     if not allowed:
         raise DomainError("cert.not_issuer", http_status=403, kind=subject.kind.label)
     if subject.kind is CertKind.TRAINING:
-        if sitting.institution_id is not None:
-            institution = db.session.get(TrainingInstitution, sitting.institution_id)
-            return institution.name, institution.region_code, None, institution.id, institution.uscc
-        enterprise = db.session.get(Enterprise, sitting.enterprise_id)
-        return enterprise.name, enterprise.region_code, enterprise.id, None, enterprise.uscc
+        return organiser_issuer(sitting.enterprise_id, sitting.institution_id)
     jurisdiction = actor.jurisdiction
-    return jurisdiction.authority, jurisdiction.code, sitting.enterprise_id, None, jurisdiction.code
+    return Issuer(jurisdiction.authority, jurisdiction.code, sitting.enterprise_id, None, jurisdiction.code)

@@ -1,0 +1,83 @@
+"""Dates as people type them: the shapes real sheets hold, and what is refused rather than guessed."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import pytest
+
+from app.core.dates import parse_date
+
+JAN_5 = date(2024, 1, 5)
+
+
+@pytest.mark.parametrize(
+    "cell",
+    [
+        "2024-01-05",
+        "2024-1-5",
+        "2024/1/5",
+        "2024/01/05",
+        "2024.1.5",
+        "2024年1月5日",
+        "2024年01月05日",
+        "2024年1月5号",
+        "2024年1月5",
+        " 2024 年 1 月 5 日 ",
+        "２０２４／１／５",  # full-width, as a Chinese input method types it
+        "２０２４年１月５日",
+        "2024-01-05 00:00:00",  # a datetime as a CSV export prints it
+        "2024/1/5 8:30",
+        "2024-01-05T08:30:00",
+        "20240105",
+        20240105,  # typed into a cell formatted as a number
+        20240105.0,
+        "45296",  # an Excel serial, as a CSV export of a number cell holds it
+        45296,
+        45296.0,
+        45296.75,  # a serial with a time of day
+        datetime(2024, 1, 5, 8, 30),  # an xlsx date cell
+        JAN_5,
+    ],
+)
+def test_reads_the_shapes_people_type(cell):
+    assert parse_date(cell) == JAN_5
+
+
+@pytest.mark.parametrize(
+    "cell",
+    [
+        None,
+        "",
+        "   ",
+        "2024-13-45",
+        "2024-02-30",
+        "1/5/2024",  # month or day first: not guessed
+        "24/1/5",  # two-digit year
+        "2024-01",
+        "2024年1月",
+        "明天",
+        "2024-01-05 下午",
+        "2024010",
+        "4529",  # too short for a serial
+        60,  # Excel's 29 February 1900, which never was
+        -1,
+        True,
+        float("nan"),
+        202401050,
+    ],
+)
+def test_refuses_what_it_cannot_read(cell):
+    assert parse_date(cell) is None
+
+
+def test_serials_follow_excels_1900_system():
+    assert parse_date(61) == date(1900, 3, 1)
+    assert parse_date(36526) == date(2000, 1, 1)
+    assert parse_date(2958465) == date(9999, 12, 31)
+    assert parse_date(2958466) is None
+
+
+def test_a_leap_day_is_read_only_in_a_leap_year():
+    assert parse_date("2024-02-29") == date(2024, 2, 29)
+    assert parse_date("2023-02-29") is None
