@@ -2,7 +2,8 @@
 behind them (checked against a recount), and the monthly ranking of the training institutions.
 
     .venv/bin/python bench/province.py --scale 0.02      # 1/50 of a province: a few minutes
-    .venv/bin/python bench/province.py                   # the whole province (~7 GB; about an hour on 2 cores)
+    .venv/bin/python bench/province.py                   # the whole province (~6 GB; about 45 minutes on 2 cores)
+    .venv/bin/python bench/province.py --scale 0.05 --districts 5   # districts of 2,000 enterprises, as a province's
 
 1. Creates a throwaway PostgreSQL database ``anpei_bench_province_<pid>`` (``--dsn``: the server's admin
    database), runs the migrations and seeds the rule tables (``flask db upgrade``, ``flask seed-reference``).
@@ -560,13 +561,18 @@ def p95(values: list[float]) -> float:
 
 
 def main() -> None:
+    global DISTRICTS
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--scale", type=float, default=1.0, help="share of the full province (default 1: ~7 GB)")
     parser.add_argument("--dsn", default="postgresql://postgres@127.0.0.1:5432/postgres", help="admin database")
     parser.add_argument("--repeat", type=int, default=20, help="timings per tile and place")
     parser.add_argument("--sample", type=int, default=50, help="enterprises of the baseline loop")
     parser.add_argument("--keep", action="store_true", help="keep the database (its name is printed)")
+    parser.add_argument(
+        "--districts", type=int, default=DISTRICTS, help="districts (100); fewer make each as full as a province's"
+    )
     args = parser.parse_args()
+    DISTRICTS = args.districts
     n = sizes(args.scale)
     print(f"province at scale {args.scale:g}: " + ", ".join(f"{k} {v:,}" for k, v in n.items()))
     print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}; {datetime.now():%Y-%m-%d %H:%M}")

@@ -75,7 +75,7 @@ def pdf_context(data: dict) -> dict:
             "due": row.values["certs_due_60"].num,
             "overdue": row.values["managers_overdue"].num,
         }
-        for row in data["children"][:12]
+        for row in data["children"].rows[:12]
     ]
     return {
         "place_name": _("全国") if place.level == "nation" else place.name,
@@ -83,5 +83,5 @@ def pdf_context(data: dict) -> dict:
         "live": figures.live,
         "tiles": tiles,
         "children": children,
-        "more_children": max(0, len(data["children"]) - 12),
+        "more_children": max(0, data["children"].total - 12),
     }

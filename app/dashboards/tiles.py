@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
@@ -276,42 +277,38 @@ class ChildRow:
 CHILD_FIGURES = ("licensed", "spotcheck", "findings_open", "certs_due_60", "managers_overdue", "exits_open")
 
 
-def children(place: Place, ctx: Ctx | None = None) -> list[ChildRow]:
-    """The regions (province → cities → districts) or, in a district, the enterprises below ``place``, each with its
-    key figures from the rollups."""
+#: Enterprises of a district's drill-down table per page (a district may hold thousands).
+CHILD_PAGE = 50
+
+
+@dataclass
+class Children:
+    """The drill-down table: the rows shown, and — in a district, whose enterprises come a page at a time, the
+    lowest 持证上岗率 first — the page (``page``, ``pages``, ``total``, ``has_prev``/``prev_num``, ``has_next``/
+    ``next_num``, as the list pages' pager reads them)."""
+
+    rows: list[ChildRow]
+    page: Any = None
+
+    @property
+    def total(self) -> int:
+        return self.page.total if self.page is not None else len(self.rows)
+
+
+def children(place: Place, ctx: Ctx | None = None, page: int = 1) -> Children:
+    """The regions (province → cities → districts) or, in a district, one page of the enterprises below ``place``,
+    each with its key figures from the rollups."""
     ctx = ctx or region_ctx()
     if ctx is None or not place.is_region:
-        return []
+        return Children([])
     state = [k for k in CHILD_FIGURES if METRICS[k].timing == "state"]
     event = [k for k in CHILD_FIGURES if METRICS[k].timing == "event"]
     if place.level == "district":
-        r = Rollup
-        key_col, where = r.enterprise_id, r.region_code.startswith(place.prefix)
-    else:
-        r = RegionRollup
-        width = {"nation": 2, "province": 4, "city": 6}[place.level]
-        key_col, where = sa.func.substr(r.region_code, 1, width), scope.region_condition(r.region_code, place)
-    query = (
-        sa.select(key_col, r.metric, sa.func.sum(r.num), sa.func.sum(r.den))
-        .where(
-            where,
-            sa.or_(
-                sa.and_(r.metric.in_(state), r.month == ctx.month),
-                sa.and_(r.metric.in_(event), r.month >= ctx.months[0], r.month <= ctx.month),
-            ),
-        )
-        .group_by(key_col, r.metric)
-    )
-    cells: dict[object, dict[str, Value]] = defaultdict(lambda: {k: Value() for k in CHILD_FIGURES})
-    for key, metric, num, den in db.session.execute(query):
-        cells[key][metric].add("", ctx.month, int(num or 0), int(den or 0))
-    if place.level == "district":
-        names = dict(
-            db.session.execute(sa.select(Enterprise.id, Enterprise.name).where(Enterprise.id.in_(list(cells)))).all()
-        )
-        rows = [ChildRow(names.get(k, str(k)), {"enterprise": k}, v) for k, v in cells.items()]
-        rows.sort(key=lambda row: (row.values["licensed"].rate if row.values["licensed"].den else 2, row.label))
-        return rows
+        return _enterprise_page(place, ctx, page, state, event)
+    r = RegionRollup
+    width = {"nation": 2, "province": 4, "city": 6}[place.level]
+    key_col = sa.func.substr(r.region_code, 1, width)
+    cells = _child_cells(r, key_col, scope.region_condition(r.region_code, place), ctx, state, event)
     codes = {k: k.ljust(6, "0") for k in cells}
     names = dict(
         db.session.execute(
@@ -326,7 +323,56 @@ def children(place: Place, ctx: Ctx | None = None) -> list[ChildRow]:
             label = f"{label}（{_l('本级')}）"
         rows.append(ChildRow(label, {"region": code}, values))
     rows.sort(key=lambda row: row.args["region"])
-    return rows
+    return Children(rows)
+
+
+def _window(r, ctx: Ctx, state: list[str], event: list[str]) -> sa.ColumnElement[bool]:
+    """The rollup rows the drill-down table reads: the state figures of the month, the event figures of the window."""
+    return sa.or_(
+        sa.and_(r.metric.in_(state), r.month == ctx.month),
+        sa.and_(r.metric.in_(event), r.month >= ctx.months[0], r.month <= ctx.month),
+    )
+
+
+def _child_cells(r, key_col, where, ctx: Ctx, state: list[str], event: list[str]) -> dict[object, dict[str, Value]]:
+    query = (
+        sa.select(key_col, r.metric, sa.func.sum(r.num), sa.func.sum(r.den))
+        .where(where, _window(r, ctx, state, event))
+        .group_by(key_col, r.metric)
+    )
+    cells: dict[object, dict[str, Value]] = defaultdict(lambda: {k: Value() for k in CHILD_FIGURES})
+    for key, metric, num, den in db.session.execute(query):
+        cells[key][metric].add("", ctx.month, int(num or 0), int(den or 0))
+    return cells
+
+
+def _enterprise_page(place: Place, ctx: Ctx, page: int, state: list[str], event: list[str]) -> Children:
+    """One page of a district's enterprises (those with figures in the window), ordered in SQL by 持证上岗率 (lowest
+    first; none last), then name: only the page's figures are read and built."""
+    r = Rollup
+    in_district = r.region_code.startswith(place.prefix)
+    licensed = sa.and_(r.metric == "licensed", r.month == ctx.month)
+    keys = (
+        sa.select(
+            r.enterprise_id.label("enterprise_id"),
+            sa.func.sum(sa.case((licensed, r.num), else_=0)).label("num"),
+            sa.func.sum(sa.case((licensed, r.den), else_=0)).label("den"),
+        )
+        .where(in_district, _window(r, ctx, state, event))
+        .group_by(r.enterprise_id)
+        .subquery()
+    )
+    rate = sa.case((keys.c.den > 0, sa.cast(keys.c.num, sa.Float) / keys.c.den), else_=2.0)
+    ordered = (
+        sa.select(keys.c.enterprise_id)
+        .join(Enterprise, Enterprise.id == keys.c.enterprise_id)
+        .order_by(rate, Enterprise.name, keys.c.enterprise_id)
+    )
+    shown = db.paginate(ordered, page=max(1, page), per_page=CHILD_PAGE, error_out=False, max_per_page=CHILD_PAGE)
+    ids = list(shown.items)
+    names = dict(db.session.execute(sa.select(Enterprise.id, Enterprise.name).where(Enterprise.id.in_(ids))).all())
+    cells = _child_cells(r, r.enterprise_id, sa.and_(in_district, r.enterprise_id.in_(ids)), ctx, state, event)
+    return Children([ChildRow(names[k], {"enterprise": k}, cells[k]) for k in ids], shown)
 
 
 def dim_label(metric: str, dim: str, operations: dict[str, str] | None = None) -> str:

@@ -44,7 +44,9 @@ def _page_data(place: scope.Place) -> dict:
         "defs": FIGURES,
         "charts": {t.key: charts.chart_for(t, figures, operations) for t in TILES if t.chart},
         "split": tiles.high_risk_split(figures["licensed"]),
-        "children": tiles.children(place, figures.ctx) if place.is_region and figures.as_of else [],
+        "children": tiles.children(place, figures.ctx, page=_int_arg("page") or 1)
+        if place.is_region and figures.as_of
+        else tiles.Children([]),
     }
 
 

@@ -7,6 +7,7 @@ import re
 import subprocess
 
 import pikepdf
+import sqlalchemy as sa
 
 from app.dashboards import lists, rollups, scope, tiles
 from app.dashboards.tiles import FIGURES
@@ -108,3 +109,35 @@ def test_the_sql_figures_agree_with_the_pages_that_count_in_python(dw):
     assert {r.employment_id for r in db.session.execute(METRICS["managers_overdue"].rows(ctx, [dw.w.ent_a.id]))} == {
         dw.manager.id
     }
+
+
+def test_a_districts_enterprises_come_a_page_at_a_time_lowest_rate_first(dw, client, login, factory):
+    """A district may hold thousands of enterprises: its drill-down table shows 50, the lowest 持证上岗率 first,
+    with a pager that keeps the district; the next page holds the rest."""
+    from app.dashboards.models import Rollup
+
+    rollups.refresh_all(dw.today)
+    month = Ctx.on(dw.today).month
+    for i in range(55):
+        ent = factory.enterprise(name=f"分页企业{i:02d}", region="320102")
+        db.session.add(
+            Rollup(enterprise_id=ent.id, region_code="320102", metric="licensed", month=month, num=i + 1, den=100)
+        )
+    factory.commit()
+    in_district = db.session.scalar(
+        sa.select(sa.func.count(sa.distinct(Rollup.enterprise_id))).where(Rollup.region_code == "320102")
+    )
+    login(dw.w.regulator_nj)
+
+    def shown(page: int) -> tuple[list[str], str]:
+        html = client.get("/dashboard", query_string={"region": "320102", "page": page}).get_data(as_text=True)
+        table = html[html.index('data-testid="children"') :]
+        return re.findall(r'<td><a href="/dashboard\?enterprise=\d+">([^<]+)</a></td>', table), table
+
+    first, table = shown(1)
+    assert len(first) == 50 and first[:3] == ["分页企业00", "分页企业01", "分页企业02"]  # 1 %, 2 %, 3 %
+    assert f"第 1 / 2 页，共 {in_district} 条" in table
+    assert re.search(r'href="/dashboard\?(?=[^"]*page=2)(?=[^"]*region=320102)[^"]*">下一页</a>', table)
+    second, _table = shown(2)
+    assert len(second) == in_district - 50 and not set(first) & set(second)
+    assert "分页企业54" in second  # 55 %: after the first page's 50 lowest
