@@ -201,6 +201,8 @@ def _fast_passwords(monkeypatch):
         if password not in _HASHES:
             original(self, password)
             _HASHES[password] = self.password_hash
+            return
         self.password_hash = _HASHES[password]
+        self.rotate_session_token()  # as the real one does: a new password ends every session
 
     monkeypatch.setattr(User, "set_password", set_password)
