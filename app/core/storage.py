@@ -185,14 +185,23 @@ def storage() -> Storage:
 
 def delete_after_commit(*keys: str) -> None:
     """Delete the stored files ``keys`` once the current transaction commits: a file is never gone while the row
-    that stopped naming it could still roll back. Dropped on rollback; a failed deletion is logged (the row no
-    longer names the file)."""
-    db.session().info.setdefault("storage_deletes", []).extend(keys)
+    that stopped naming it could still roll back. Dropped on rollback — of the whole transaction, or of the
+    savepoint they were queued in (a savepoint released keeps them for its parent: nothing is deleted before the
+    outermost commit); a failed deletion is logged (the row no longer names the file)."""
+    session = db.session()
+    queued_in = session.get_nested_transaction() or session.get_transaction() or session.begin()
+    session.info.setdefault("storage_deletes", []).extend((queued_in, key) for key in keys)
 
 
 @event.listens_for(Session, "after_commit")
 def _delete_committed(session):
-    for key in session.info.pop("storage_deletes", []):
+    if session.in_nested_transaction():  # a savepoint released: its deletions now wait for its parent
+        released = session.get_nested_transaction()
+        session.info["storage_deletes"] = [
+            (released.parent if tx is released else tx, key) for tx, key in session.info.get("storage_deletes", [])
+        ]
+        return
+    for _tx, key in session.info.pop("storage_deletes", []):
         try:
             storage().delete(key)
         except Exception:  # the commit stands: a file left behind is logged, not raised into the request
@@ -201,6 +210,12 @@ def _delete_committed(session):
 
 @event.listens_for(Session, "after_rollback")
 def _keep_rolled_back(session):
+    if session.in_nested_transaction():  # a savepoint rolled back: only what was queued inside it is dropped
+        undone = session.get_nested_transaction()
+        session.info["storage_deletes"] = [
+            (tx, key) for tx, key in session.info.get("storage_deletes", []) if tx is not undone
+        ]
+        return
     session.info.pop("storage_deletes", None)
 
 
