@@ -14,6 +14,7 @@ from app.certificates import bp, class_certificates, tasks
 from app.certificates.forms import ClassIssueForm
 from app.core.celery import enqueue_after_commit
 from app.core.errors import DomainError
+from app.core.web import whole_number
 from app.extensions import db
 from app.training import scope as training_scope
 
@@ -33,7 +34,7 @@ def issue_class(class_id: int):
             abort(403)
         if not form.validate_on_submit():
             abort(400)
-        chosen = [int(x) for x in request.form.getlist("person_ids") if x.isdigit()] or None
+        chosen = [n for x in request.form.getlist("person_ids") if (n := whole_number(x)) is not None] or None
         try:
             result = class_certificates.issue_bulk(training_class, actor=current_user, person_ids=chosen)
         except DomainError as exc:

@@ -40,7 +40,7 @@ from app.core.celery import enqueue_after_commit
 from app.core.clock import local_today, to_local
 from app.core.errors import DomainError
 from app.core.storage import send_stored
-from app.core.web import safe_next
+from app.core.web import safe_next, whole_number
 from app.exams import scope as exam_scope
 from app.exams.models import Attempt
 from app.extensions import db
@@ -380,11 +380,11 @@ def bundle_list():
     scope, ref, status = (request.form.get(k, "").strip() for k in ("scope", "ref", "status"))
     back = safe_next(request.form.get("next")) or url_for("certificates.bundle_list")
     if scope == "enterprise":
-        if not cert_policy.may_bundle_enterprise(current_user) or not ref.isdigit():
+        if not cert_policy.may_bundle_enterprise(current_user) or whole_number(ref) is None:
             abort(403)
         people_scope.get_enterprise_or_404(current_user, int(ref))
     elif scope == "sitting":
-        if not ref.isdigit():
+        if whole_number(ref) is None:
             abort(404)
         exam_scope.get_sitting_or_404(current_user, int(ref))
     try:

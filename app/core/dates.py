@@ -7,7 +7,7 @@ A cell arrives as a date (an xlsx date cell), a number (an xlsx cell formatted a
 * ``2024-01-05``, ``2024/1/5``, ``2024.1.5``, ``2024年1月5日`` (or ``号``), with spaces around the parts, full-width
   digits and marks (``２０２４／１／５``), and a time after the date (``2024-01-05 00:00:00``, as a datetime prints);
 * ``20240105`` (text or a number);
-* an Excel serial (1900 date system: 45296 is 2024-01-05), as a number or as text of five digits — what an xlsx cell
+* an Excel serial of 1920–2099 (1900 date system: 45296 is 2024-01-05), as a number or as text of five digits — what an xlsx cell
   formatted as a number, or its CSV export, holds.
 
 Nothing else is guessed: ``1/5/2024`` (month or day first?) and two-digit years are unreadable, as is a date that does
@@ -29,8 +29,9 @@ _COMPACT = re.compile(r"(\d{4})(\d{2})(\d{2})")
 _SERIAL = re.compile(r"(\d{5})(?:\.\d+)?")
 #: Day 0 of Excel's 1900 date system as Excel counts from 1 March 1900 on (its 29 February 1900 never was).
 _EXCEL_EPOCH = date(1899, 12, 30)
-#: 1900-03-01 and 9999-12-31 as Excel serials: the ones read.
-_SERIALS = range(61, 2958466)
+#: 1920-01-01 to 2099-12-31 as Excel serials: the ones read. A date a person, an employment or a class could have:
+#: a smaller number is far more likely a year or a count typed into the wrong column (2024 would be 1905-07-16).
+_SERIALS = range(7306, 73051)
 
 
 def parse_date(value: object) -> date | None:

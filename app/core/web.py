@@ -1,4 +1,5 @@
-"""Web glue shared by every blueprint: the one check for ``next=`` redirect targets and the security headers."""
+"""Web glue shared by every blueprint: the one check for ``next=`` redirect targets, the one reader of numbers from a
+query string or form, and the security headers."""
 
 from __future__ import annotations
 
@@ -34,6 +35,20 @@ def safe_next(target: str | None, default: str | None = None) -> str | None:
 
 
 # ---------------------------------------------------------------- security headers
+
+
+#: The largest id a row can have (a 32-bit ``INTEGER`` key): a larger number names no row.
+MAX_ID = 2**31 - 1
+
+
+def whole_number(text: str | None, maximum: int = MAX_ID) -> int | None:
+    """``text`` as a whole number when it is one of ASCII digits no larger than ``maximum``, else None: the one reader
+    of ids and page numbers from a query string or form (``str.isdigit`` passes ``²`` and a 5,000-digit number, on
+    which ``int`` or the database fails)."""
+    if not text or not text.isascii() or not text.isdigit() or len(text) > len(str(maximum)):
+        return None
+    number = int(text)
+    return number if number <= maximum else None
 
 
 def csp_nonce() -> str:

@@ -16,6 +16,7 @@ from app.auth.models import Role
 from app.core.clock import local_today
 from app.core.errors import DomainError
 from app.core.pdf import render_pdf
+from app.core.web import MAX_ID, whole_number
 from app.dashboards import bp, charts, labels, lists, replica, scope, tiles
 from app.dashboards import ranking_views as _ranking_views  # noqa: F401  (动态积分, holds, publishing: its routes)
 from app.dashboards import record_views as _record_views  # noqa: F401  (complaints, 退出, alerts: their routes)
@@ -26,8 +27,7 @@ VIEWERS = (Role.ADMIN, Role.REGULATOR, Role.ENTERPRISE, Role.INSTITUTION)
 
 
 def _int_arg(name: str) -> int | None:
-    value = request.args.get(name, "")
-    return int(value) if value.isdigit() else None
+    return whole_number(request.args.get(name), maximum=MAX_ID if name != "page" else 100_000)
 
 
 def _place() -> scope.Place:

@@ -72,10 +72,15 @@ def test_refuses_what_it_cannot_read(cell):
 
 
 def test_serials_follow_excels_1900_system():
-    assert parse_date(61) == date(1900, 3, 1)
+    assert parse_date(7306) == date(1920, 1, 1)
     assert parse_date(36526) == date(2000, 1, 1)
-    assert parse_date(2958465) == date(9999, 12, 31)
-    assert parse_date(2958466) is None
+    assert parse_date(73050) == date(2099, 12, 31)
+
+
+@pytest.mark.parametrize("cell", [2024, 100, 61, 7305, 73051, 2958465, "99999"])
+def test_a_number_is_a_serial_only_of_a_date_a_person_could_have(cell):
+    """A bare year typed into a number cell (2024) is not 1905-07-16: serials are read from 1920 to 2099 only."""
+    assert parse_date(cell) is None
 
 
 def test_a_leap_day_is_read_only_in_a_leap_year():

@@ -7,6 +7,7 @@ import re
 import subprocess
 
 import pikepdf
+import pytest
 import sqlalchemy as sa
 
 from app.dashboards import lists, rollups, scope, tiles
@@ -141,3 +142,14 @@ def test_a_districts_enterprises_come_a_page_at_a_time_lowest_rate_first(dw, cli
     second, _table = shown(2)
     assert len(second) == in_district - 50 and not set(first) & set(second)
     assert "分页企业54" in second  # 55 %: after the first page's 50 lowest
+
+
+@pytest.mark.parametrize("value", ["²", "9" * 5000, "99999999999999999999", "-1"])
+def test_a_page_or_enterprise_that_is_no_number_shows_the_dashboard(dw, client, login, value):
+    """Whatever the query string says, the dashboard answers with a page (the first), never an error."""
+    rollups.refresh_all(dw.today)
+    db.session.commit()
+    login(dw.w.regulator_nj)
+    for args in ({"region": "320102", "page": value}, {"enterprise": value}):
+        response = client.get("/dashboard", query_string=args)
+        assert response.status_code == 200 and 'data-testid="tile-licensed"' in response.get_data(as_text=True), args
