@@ -88,7 +88,8 @@ def signed_in_as(
     ``write``: the view's plain write with the check inside its own ``WHERE`` (:func:`claim_holds`), so that the
     check and the write are one statement (the candidate's autosave): ``write(conn, claim, *args, **kwargs)`` gets
     the cookie's :class:`Claim`, unchecked, and returns the response when it wrote, or None when nothing matched —
-    then the check runs as without ``write`` and the view answers the request its own (ORM) way."""
+    then the check runs as without ``write`` and the view answers the request its own (ORM) way, the plain
+    connection given back first (a request holding one while it waits for another could starve the pool)."""
 
     def decorator(view: Callable) -> Callable:
         @wraps(view)
@@ -104,6 +105,8 @@ def signed_in_as(
             if login.role not in roles:
                 abort(403)
             g.login, g.login_read = login, data
+            if write is not None:  # the view answers the ORM way: one pooled connection at a time, never two
+                close_lean_connection()
             return view(*args, **kwargs)
 
         wrapped._anpei_roles = roles  # read by the access-matrix test
