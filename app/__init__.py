@@ -7,6 +7,7 @@ import importlib
 from flask import Flask
 
 from app.core import jsontext
+from app.core.web import IdConverter
 from config import INSTANCE_DIR, Config, config_from_env
 
 
@@ -15,6 +16,7 @@ def create_app(config_class: type[Config] | None = None, **overrides) -> Flask:
     config_class = config_class or config_from_env()
     config_class.validate()
     app = Flask(__name__, template_folder="../templates", static_folder="../static", instance_relative_config=True)
+    app.url_map.converters["int"] = IdConverter  # before any route: no id past MAX_ID reaches the database
     app.config.from_object(config_class)
     app.config.update(overrides)
     from app.people import faces

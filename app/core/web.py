@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 
 from flask import Flask, Response, current_app, g, request, session
 from flask_babel import gettext as _
+from werkzeug.routing import IntegerConverter
 
 from app.core.errors import DomainError
 from app.core.messages import register as register_messages
@@ -49,6 +50,14 @@ def whole_number(text: str | None, maximum: int = MAX_ID) -> int | None:
         return None
     number = int(text)
     return number if number <= maximum else None
+
+
+class IdConverter(IntegerConverter):
+    """``<int:…>`` in every route: a number larger than any id (:data:`MAX_ID`) matches no route (404) instead of
+    reaching the database, where SQLite fails on a 64-bit overflow and PostgreSQL on a 32-bit one."""
+
+    def __init__(self, url_map, fixed_digits: int = 0, min: int | None = None, max: int | None = MAX_ID) -> None:
+        super().__init__(url_map, fixed_digits=fixed_digits, min=min, max=max)
 
 
 def csp_nonce() -> str:
