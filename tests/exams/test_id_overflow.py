@@ -15,4 +15,3 @@ def test_an_id_past_any_row_is_not_found(exam_world, login, attempt_id):
     body = {"position": 0, "response": [0], "seq": 1, "flagged": False}
     assert client.post(f"/exams/attempts/{attempt_id}/answer", json=body).status_code == 404
     assert client.get(f"/exams/attempts/{attempt_id}").status_code == 404
-
