@@ -44,7 +44,9 @@ def events_of(person_id: int, kind: str) -> list[dict]:
     return [
         json.loads(p)
         for p in db.session.scalars(
-            sa.select(ArchiveEvent.payload).where(ArchiveEvent.person_id == person_id, ArchiveEvent.kind == kind)
+            sa.select(ArchiveEvent.payload)
+            .where(ArchiveEvent.person_id == person_id, ArchiveEvent.kind == kind)
+            .order_by(ArchiveEvent.seq)
         )
     ]
 
