@@ -102,14 +102,7 @@ def _purge_photos(book, person_ids: list[int], now: datetime) -> tuple[int, list
     current = db.session.execute(
         sa.select(Person.id, Person.photo_key, Person.photo_sha256).where(Person.id.in_(going))
     ).all()
-    earlier: dict[int, set[str]] = {pid: set() for pid in going}
-    for pid, payload in db.session.execute(
-        sa.select(ArchiveEvent.person_id, ArchiveEvent.payload).where(
-            ArchiveEvent.person_id.in_(going), ArchiveEvent.kind == "person.photo"
-        )
-    ):
-        facts_of = json.loads(payload)
-        earlier[pid].update(v for v in (facts_of.get("sha256"), facts_of.get("replaced")) if v)
+    earlier = _photos_named(list(going))
     table = Person.__table__
     keys, count = [], 0
     for pid, key, sha256 in current:
@@ -125,6 +118,20 @@ def _purge_photos(book, person_ids: list[int], now: datetime) -> tuple[int, list
         keys += _photo_keys(pid, key, earlier[pid] | {sha256 or ""})
         count += 1
     return count, keys
+
+
+def _photos_named(person_ids: list[int]) -> dict[int, set[str]]:
+    """The sha256 of every registered photo each person's ``person.photo`` events name (the one set and the one it
+    replaced): their files' keys follow from them (``_photo_keys``)."""
+    named: dict[int, set[str]] = {pid: set() for pid in person_ids}
+    for pid, payload in db.session.execute(
+        sa.select(ArchiveEvent.person_id, ArchiveEvent.payload).where(
+            ArchiveEvent.person_id.in_(person_ids), ArchiveEvent.kind == "person.photo"
+        )
+    ):
+        facts = json.loads(payload)
+        named[pid].update(v for v in (facts.get("sha256"), facts.get("replaced")) if v)
+    return named
 
 
 def _released_since(run_id: int) -> list[int]:
@@ -148,18 +155,12 @@ def _replaced_photo_files(run_id: int) -> list[str]:
     of the persons whose hold was released since the last run and who are not held any more: every photo the
     一人一档 names but the one in use, where the file is still there."""
     released = _released_since(run_id)
-    free = [pid for pid in released if pid not in held_person_ids(released)] if released else []
+    held = held_person_ids(released) if released else set()
+    free = [pid for pid in released if pid not in held]
     if not free:
         return []
     current = dict(db.session.execute(sa.select(Person.id, Person.photo_key).where(Person.id.in_(free))).all())
-    named: dict[int, set[str]] = {pid: set() for pid in free}
-    for pid, payload in db.session.execute(
-        sa.select(ArchiveEvent.person_id, ArchiveEvent.payload).where(
-            ArchiveEvent.person_id.in_(free), ArchiveEvent.kind == "person.photo"
-        )
-    ):
-        facts_of = json.loads(payload)
-        named[pid].update(v for v in (facts_of.get("sha256"), facts_of.get("replaced")) if v)
+    named = _photos_named(free)
     keys = [key for pid in free for key in _photo_keys(pid, "", named[pid]) if key and key != current.get(pid)]
     return [key for key in keys if storage().size(key) is not None]
 
