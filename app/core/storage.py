@@ -186,8 +186,9 @@ def storage() -> Storage:
 def delete_after_commit(*keys: str) -> None:
     """Delete the stored files ``keys`` once the current transaction commits: a file is never gone while the row
     that stopped naming it could still roll back. Dropped on rollback — of the whole transaction, or of the
-    savepoint they were queued in (a savepoint released keeps them for its parent: nothing is deleted before the
-    outermost commit); a failed deletion is logged (the row no longer names the file)."""
+    savepoint they were queued in — and when the session is closed uncommitted (a savepoint released keeps them for
+    its parent: nothing is deleted before the outermost commit); a failed deletion is logged (the row no longer
+    names the file)."""
     session = db.session()
     queued_in = session.get_nested_transaction() or session.get_transaction() or session.begin()
     session.info.setdefault("storage_deletes", []).extend((queued_in, key) for key in keys)
@@ -217,6 +218,14 @@ def _keep_rolled_back(session):
         ]
         return
     session.info.pop("storage_deletes", None)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _drop_ended(session, transaction):
+    # Session.close() ends the transaction without a rollback event; what it had queued goes with it (a commit ran
+    # its deletions just before this).
+    if transaction.parent is None:
+        session.info.pop("storage_deletes", None)
 
 
 #: Larger ranges are cut to this size: a player asks again for the rest (a whole video is never read into memory).

@@ -19,6 +19,7 @@ import threading
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 CHROMIUM = os.environ.get("ANPEI_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -121,3 +122,17 @@ def log_in():
         return page
 
     return do
+
+
+def assert_image_shown(page, selector: str) -> None:
+    """The one image at ``selector`` is on screen and shows a picture: its file is served as an image (the status
+    is named when not), and the browser has loaded and decoded it (waited for, as a user waits for a picture)."""
+    image = page.locator(selector)
+    expect(image).to_be_visible()
+    response = page.request.get(image.get_attribute("src"))
+    assert response.status == 200, f"{selector}: {image.get_attribute('src')} answered {response.status}"
+    assert response.headers["content-type"].startswith("image/"), response.headers["content-type"]
+    page.wait_for_function(
+        "selector => { const img = document.querySelector(selector); return img.complete && img.naturalWidth > 0 }",
+        arg=selector,
+    )

@@ -28,7 +28,7 @@ from app.people import photos
 from app.people.models import Snapshot, SnapshotContext
 from app.training import classes, courses
 from app.training.models import ClassMode, LessonKind, StudyCredit, TrainingType
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, DESKTOP, PHONE, TIMEOUT_MS
+from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, DESKTOP, PHONE, TIMEOUT_MS, assert_image_shown
 from tests.exams.conftest import make_sitting, make_template
 from tests.pictures import ASTRONAUT, frame, png, y4m
 
@@ -189,9 +189,7 @@ def test_a_learner_consents_studies_on_a_phone_with_snapshots_and_sees_the_credi
         own = page.get_by_test_id("own-snapshots")
         expect(own.get_by_role("heading")).to_have_text("我的人像抓拍")
         expect(own.get_by_test_id("own-snapshot")).to_contain_text("安全生产法要点")
-        image = own.locator("img")
-        expect(image).to_be_visible()
-        assert image.evaluate("img => img.complete && img.naturalWidth > 0")
+        assert_image_shown(page, '[data-testid="own-snapshots"] img')
     finally:
         context.close()
 
@@ -201,10 +199,8 @@ def test_a_learner_consents_studies_on_a_phone_with_snapshots_and_sees_the_credi
         page.goto(f"/training/classes/{training_class.id}")
         page.get_by_test_id("snapshot-cell").get_by_role("link").click()
         expect(page.get_by_role("heading", name="王大锤 · 人像抓拍")).to_be_visible()
-        for selector in ('[data-testid="registered-photo"] img', '[data-testid="snapshot"] img'):
-            image = page.locator(selector)
-            expect(image).to_be_visible()
-            assert image.evaluate("img => img.complete && img.naturalWidth > 0")  # served, and an image
+        assert_image_shown(page, '[data-testid="registered-photo"] img')
+        assert_image_shown(page, '[data-testid="snapshot"] img')
     finally:
         context.close()
     db.session.commit()

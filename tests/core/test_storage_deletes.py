@@ -49,3 +49,13 @@ def test_a_rollback_deletes_nothing(stored):
     db.session.rollback()
     db.session.commit()
     assert exists(key)
+
+
+def test_a_session_closed_without_commit_deletes_nothing_later(stored):
+    # Session.close() ends the transaction without a rollback event: a worker that closes its session and goes on
+    # with the same one must not delete, at its next commit, files the closed transaction had queued.
+    key = stored("closed")
+    delete_after_commit(key)
+    db.session.close()
+    db.session.commit()
+    assert exists(key)
