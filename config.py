@@ -166,6 +166,9 @@ class Config:
     #: Failed logins per client IP across all accounts within LOGIN_IP_WINDOW_MINUTES.
     LOGIN_IP_MAX_FAILURES = env_int("ANPEI_LOGIN_IP_MAX_FAILURES", 50)
     LOGIN_IP_WINDOW_MINUTES = env_int("ANPEI_LOGIN_IP_WINDOW_MINUTES", 15)
+    #: How new passwords are hashed (app/auth/passwords.py): Argon2id at OWASP's minimum, or ``argon2id:T:M:P``
+    #: (passes, KiB, lanes). Hashes of another method still sign in, and are replaced at that sign-in.
+    PASSWORD_HASH_METHOD = env_str("ANPEI_PASSWORD_HASH", "argon2id")
 
     ROSTER_PAGE_SIZE = 50
     #: Seconds after an attempt's deadline during which answers are still accepted (latency, a last click).
@@ -411,7 +414,8 @@ class TestingConfig(EmbeddedConfig):
     #: photos and snapshots are drawn pictures without a face; tests/people/test_detection.py, the snapshot tests
     #: and tests/browser/test_snapshots_phone.py run the real detector.
     FACE_DETECTOR = "off"
-    #: Tests create hundreds of users; scrypt's deliberate cost is for real passwords, not fixtures.
+    #: Tests create hundreds of users; Argon2id's deliberate cost is for real passwords, not fixtures
+    #: (tests/auth/test_passwords.py sets the real method).
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # noqa: S105 — a hash method's name
 
 

@@ -19,8 +19,10 @@ def create_app(config_class: type[Config] | None = None, **overrides) -> Flask:
     app.url_map.converters["int"] = IdConverter  # before any route: no id past MAX_ID reaches the database
     app.config.from_object(config_class)
     app.config.update(overrides)
+    from app.auth import passwords
     from app.people import faces
 
+    passwords.init_app(app)  # refuses a password hash method that hashes nothing
     faces.init_app(app)  # refuses an unknown ANPEI_FACE_CHECKER before anything starts; the checker loads on first use
     # The embedded SQLite file, generated keys and stored files live under instance/: a fresh clone has none yet.
     INSTANCE_DIR.mkdir(parents=True, exist_ok=True)

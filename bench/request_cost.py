@@ -5,7 +5,7 @@ Run: ``.venv/bin/python bench/request_cost.py [--quick] [--candidates N]``.
 Latency under load (``exam_day.py``) says whether a box keeps up; this says why, and what to size for. It:
 
 1. creates a throwaway PostgreSQL database, migrates and seeds it like ``exam_day.py``, with the **production**
-   password hash (scrypt) for the candidates;
+   password hash (Argon2id; ``--password-hash scrypt`` for the one it replaced) for the candidates and servers;
 2. starts one gunicorn worker with one thread (production config), so its CPU is one request at a time;
 3. draws their papers before the start, as the beat job does (``--no-prepare``: each start draws its paper);
 4. walks N candidates through exam day one step at a time, every candidate doing a step before the next step
@@ -125,6 +125,9 @@ def measure(meter: Meter, label: str, calls, results: list) -> None:
 START = "start"
 
 
+LOGIN = "login (password hash)"
+
+
 def candidate_steps(candidates: list[Candidate], stats: Stats, saves: int) -> list[tuple[str, list]]:
     """Exam day as steps, each a list of zero-argument calls returning an HTTP status (what the browser loads)."""
     rng = random.Random(7)
@@ -177,7 +180,7 @@ def candidate_steps(candidates: list[Candidate], stats: Stats, saves: int) -> li
 
     return [
         ("login page", [page_with_form(c, "/login") for c in candidates]),
-        ("login (scrypt)", [login(c) for c in candidates]),
+        (LOGIN, [login(c) for c in candidates]),
         ("home (start form)", [page_with_form(c, "/") for c in candidates]),
         ("start page (not on the way)", [page_with_form(c, f"/exams/sittings/{c.sitting}/start") for c in candidates]),
         (START, [start(c) for c in candidates]),
@@ -195,15 +198,22 @@ def main() -> int:
     parser.add_argument(
         "--no-prepare", action="store_true", help="no papers drawn before the start: each start draws its paper"
     )
+    parser.add_argument(
+        "--password-hash",
+        default="argon2id",
+        help="hash method of the candidates' password (app/auth/passwords.py); production: argon2id; scrypt: an "
+        "install from before it",
+    )
     args = parser.parse_args()
     n = args.candidates or (50 if args.quick else 200)
 
     import psycopg
 
     name, url, env, admin = create_bench_database("anpei_bench_cost")
+    env["ANPEI_PASSWORD_HASH"] = args.password_hash  # a login checks, never re-hashes, the bench's hash
     servers: list[subprocess.Popen] = []
     try:
-        world = seed(n, 60, password_hash="scrypt", prepare=not args.no_prepare)
+        world = seed(n, 60, password_hash=args.password_hash, prepare=not args.no_prepare)
         if world["prepared"]:
             print(
                 f"papers drawn before the start (beat's work, not the web worker's): {world['prepared']} in "
@@ -242,7 +252,7 @@ def main() -> int:
             print(f"  {label:<30} {count:>6,} {web:>8.2f} {db_ms:>7.2f}")
         by = {label: (web, db_ms) for label, _, web, db_ms in results}
         ramp = [START, "exam page (with state)"]
-        checkin = ["login page", "login (scrypt)", "home (start form)"]
+        checkin = ["login page", LOGIN, "home (start form)"]
         web_ramp, db_ramp = sum(by[k][0] for k in ramp), sum(by[k][1] for k in ramp)
         web_in, db_in = sum(by[k][0] for k in checkin), sum(by[k][1] for k in checkin)
         bare_web, bare_db = by["bare Flask upsert (baseline)"]

@@ -37,7 +37,7 @@ gunicorn's workers and the bench database's PostgreSQL backends — so a run sto
 servers and drops the database as ^C does) still says how far it got and where the CPU went.
 
 Logins: by default each learner logs in a second before it opens the lesson (an opening is four requests) with a
-cheap password hash (``--password-hash scrypt`` for the production one, ~70 ms of CPU a login). ``--logins before``
+cheap password hash (``--password-hash argon2id`` for the production one, ~35 ms of CPU a login). ``--logins before``
 logs every learner in first (``--login-concurrency`` at a time, reported apart), and an opening is then the lesson
 page and its start: the evening's learners of a 再培训 wave logged in earlier (a session lasts), and opening lessons
 is what they do together; the logins are a separate sizing question (docs/benchmarks.md).
@@ -115,7 +115,7 @@ HALF = 0.5
 
 
 #: The bench's default password hash: cheap, so that the openings measure the lesson pages, not the hash (a real
-#: login costs scrypt's ~70 ms of CPU: ``--password-hash scrypt``).
+#: login costs Argon2id's ~35 ms of CPU: ``--password-hash argon2id``). The servers hash by the same method.
 CHEAP_HASH = "pbkdf2:sha256:1000"
 
 
@@ -124,9 +124,9 @@ def seed(n: int, lesson_seconds: int, password_hash: str = CHEAP_HASH) -> dict:
     from datetime import date, timedelta
 
     import sqlalchemy as sa
-    from werkzeug.security import generate_password_hash
 
     from app import create_app
+    from app.auth import passwords
     from app.auth.models import Role, User
     from app.core.clock import local_today
     from app.extensions import db
@@ -139,7 +139,7 @@ def seed(n: int, lesson_seconds: int, password_hash: str = CHEAP_HASH) -> dict:
     app = create_app(ProductionConfig)
     with app.app_context():
         enterprise = bench_enterprise()
-        pw_hash = generate_password_hash("pw", method=password_hash)
+        pw_hash = passwords.hash_password("pw", method=password_hash)
         admin = User(username="bench-admin", role=Role.ENTERPRISE, enterprise_id=enterprise.id, password_hash=pw_hash)
         db.session.add(admin)
         db.session.flush()
@@ -697,6 +697,7 @@ def cost(args) -> int:
 
     n = args.learners or 200
     name, url, env, admin = create_bench_database("anpei_bench_study_cost")
+    env["ANPEI_PASSWORD_HASH"] = args.password_hash  # a login checks, never re-hashes, the bench's hash
     servers: list[subprocess.Popen] = []
     try:
         if args.snapshots:
@@ -868,7 +869,8 @@ def main() -> int:
     parser.add_argument(
         "--password-hash",
         default=CHEAP_HASH,
-        help="werkzeug hash method of the learners' password (production: scrypt, ~70 ms of CPU a login)",
+        help="hash method of the learners' password (app/auth/passwords.py; production: argon2id, ~35 ms of CPU a "
+        "login)",
     )
     parser.add_argument(
         "--logins",
@@ -909,6 +911,7 @@ def main() -> int:
 
     t_setup = time.time()
     name, url, env, admin = create_bench_database("anpei_bench_study")
+    env["ANPEI_PASSWORD_HASH"] = args.password_hash  # a login checks, never re-hashes, the bench's hash
     env["ANPEI_STUDY_HEARTBEAT_SECONDS"] = str(args.interval)
     os.environ["ANPEI_STUDY_HEARTBEAT_SECONDS"] = str(args.interval)
     servers: list[subprocess.Popen] = []

@@ -6,12 +6,11 @@ import secrets
 from datetime import datetime
 
 import sqlalchemy as sa
-from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
 from sqlalchemy import orm as so
-from werkzeug.security import check_password_hash, generate_password_hash
 
+from app.auth import passwords
 from app.core.db import TimestampMixin
 from app.core.enums import LabelledEnum, enum_column
 from app.extensions import db
@@ -59,9 +58,7 @@ class User(UserMixin, TimestampMixin, db.Model):
 
     def set_password(self, password: str) -> None:
         """Set the password and end every session of this user (a stolen cookie dies with the old password)."""
-        self.password_hash = generate_password_hash(
-            password, method=current_app.config.get("PASSWORD_HASH_METHOD", "scrypt")
-        )
+        self.password_hash = passwords.hash_password(password)
         self.rotate_session_token()
 
     def rotate_session_token(self) -> None:
@@ -71,7 +68,7 @@ class User(UserMixin, TimestampMixin, db.Model):
         return f"{self.id}:{self.session_token}"
 
     def check_password(self, password: str) -> bool:
-        return check_password_hash(self.password_hash, password)
+        return passwords.check(self.password_hash, password)
 
     @property
     def is_active(self) -> bool:  # Flask-Login: inactive users cannot log in

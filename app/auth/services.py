@@ -19,12 +19,11 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from functools import lru_cache
 
 import sqlalchemy as sa
 from flask import current_app
-from werkzeug.security import check_password_hash, generate_password_hash
 
+from app.auth import passwords
 from app.auth.models import User
 from app.core import limits
 from app.core.clock import utcnow
@@ -74,7 +73,7 @@ def authenticate(username: str, password: str, *, ip: str, now: datetime | None 
     user = db.session.scalars(sa.select(User).where(User.username == username.strip())).first()
     if user is None or not user.check_password(password):
         if user is None:
-            _spend_a_hash_check(password)  # same cost as a wrong password: response time does not reveal accounts
+            passwords.spend_a_check(password)  # same cost as a wrong password: response time does not reveal accounts
         if acct_verdict.remaining == 0 or ip_verdict.remaining == 0:
             until = max(t for t in (acct_verdict.blocked_until, ip_verdict.blocked_until) if t)
             return LoginOutcome(None, "locked", until)
@@ -85,13 +84,18 @@ def authenticate(username: str, password: str, *, ip: str, now: datetime | None 
     if not user.active:
         return LoginOutcome(None, "inactive")
     user.last_login_at = now
+    if passwords.needs_rehash(user.password_hash):
+        _rehash(user, password)
     return LoginOutcome(user, "ok")
 
 
-@lru_cache(maxsize=4)
-def _dummy_hash(method: str) -> str:
-    return generate_password_hash("not-a-real-password", method=method)
-
-
-def _spend_a_hash_check(password: str) -> None:
-    check_password_hash(_dummy_hash(current_app.config.get("PASSWORD_HASH_METHOD", "scrypt")), password)
+def _rehash(user: User, password: str) -> None:
+    """Store the right ``password`` by today's method (an older install's scrypt, a raised Argon2id cost). One
+    conditional UPDATE: a password changed meanwhile is not overwritten; the sessions stay (same password)."""
+    table = User.__table__
+    db.session.execute(
+        sa.update(table)
+        .where(table.c.id == user.id, table.c.password_hash == user.password_hash)
+        .values(password_hash=passwords.hash_password(password))
+    )
+    db.session.expire(user, ["password_hash"])

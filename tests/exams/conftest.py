@@ -194,7 +194,8 @@ _HASHES: dict[str, str] = {}
 
 @pytest.fixture(autouse=True)
 def _fast_passwords(monkeypatch):
-    """scrypt costs ~0.2 s per user; these tests make several users each, all with the same password."""
+    """A password hash costs its method's deliberate time per user; these tests make several users each, all with the
+    same password."""
     original = User.set_password
 
     def set_password(self, password: str) -> None:
