@@ -19,7 +19,7 @@ from app.people import bp, dossier, faces, photos
 from app.people import scope as people_scope
 from app.people.access_views import record_access
 from app.people.forms import PhotoForm
-from app.people.models import AccessKind
+from app.people.models import AccessKind, Person
 from app.people.services import may_change_master_data
 from app.people.snapshots.face_checks import checking_faces
 from app.people.snapshots.reading import own_snapshot
@@ -94,8 +94,15 @@ def my_snapshot(snapshot_id: int):
     return send_stored(snapshot.storage_key, content_type="image/jpeg")
 
 
+#: Whether a person's registered photo may be shown beside their snapshots for comparison (:func:`photos.usable`).
+bp.add_app_template_global(photos.usable, "photo_usable")
+
+
 @bp.app_template_global("snapshot_checks")
 def snapshot_checks() -> dict[str, bool]:
-    """What the 人像抓拍 consent steps tell the person is done with each snapshot: face detection
-    (``ANPEI_FACE_DETECTOR``) and face comparison with the registered photo (``ANPEI_FACE_CHECKER``)."""
-    return {"detector": faces.detector_name() != "off", "checker": checking_faces()}
+    """What the 人像抓拍 consent steps tell the signed-in person is done with each snapshot: face detection
+    (``ANPEI_FACE_DETECTOR``); and, only while they have a registered photo they have not withdrawn
+    (:func:`app.people.photos.usable`), comparison with it — by eye, and by ``ANPEI_FACE_CHECKER``."""
+    person = db.session.get(Person, current_user.person_id) if current_user.person_id else None
+    photo = person is not None and photos.usable(person)
+    return {"detector": faces.detector_name() != "off", "photo": photo, "checker": photo and checking_faces()}

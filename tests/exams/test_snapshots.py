@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from PIL import Image
 
 from app.archive.models import ArchiveEvent
+from app.core.clock import utcnow
 from app.extensions import db
 from app.people import photos
 from app.people.models import Snapshot
@@ -148,3 +149,25 @@ def test_an_exam_snapshot_without_a_face_is_refused_and_stays_due(exam_world, lo
     assert client.get(url).get_json() == {"due": True} and db.session.scalar(sa.select(sa.func.count(Snapshot.id))) == 0
     taken = client.post(url, data=webcam(ASTRONAUT), headers={"Content-Type": "image/jpeg"})
     assert taken.get_json() == {"saved": True, "due": False}
+
+
+def test_the_exam_consent_step_names_the_registered_photo_only_while_it_is_compared(
+    exam_world, login, app, factory, on, monkeypatch
+):
+    w = exam_world
+    monkeypatch.setitem(app.config, "FACE_CHECKER", "test")
+    photos.set_photo(w.person, jpeg(), actor=w.organiser, max_bytes=1 << 20)
+    factory.commit()
+    client = login(w.worker)
+    attempt = started(client, w)
+    page = client.get(f"/exams/attempts/{attempt.id}").get_data(as_text=True)
+    assert "与登记照片对照" in page and "自动与您的登记照片比对" in page
+    photos.withdraw_photo_consent(w.person, actor=w.worker, now=utcnow())
+    factory.commit()
+    page = client.get(f"/exams/attempts/{attempt.id}").get_data(as_text=True)
+    assert "人像抓拍授权" in page and "确认是本人参加考试" in page
+    assert "与登记照片对照" not in page and "自动与您的登记照片比对" not in page and "抓拍或登记照片" not in page
+    organiser = login(w.organiser, c=app.test_client())
+    detail = organiser.get(f"/exams/attempts/{attempt.id}/detail").get_data(as_text=True)
+    assert "本人已撤回照片授权，不再用于比对" in detail and f"/exams/attempts/{attempt.id}/photo" not in detail
+    assert organiser.get(f"/exams/attempts/{attempt.id}/photo").status_code == 404

@@ -14,6 +14,7 @@ from PIL import Image
 
 from app.archive.models import ArchiveEvent
 from app.auth.models import Role
+from app.core.clock import utcnow
 from app.extensions import db
 from app.people import faces, photos
 from app.people import tasks as people_tasks
@@ -197,6 +198,26 @@ def test_the_organiser_and_the_regional_regulator_see_the_snapshots_beside_the_r
     assert client.get(f"/training/classes/{w.training_class.id}/snapshots/{snapshot.id}").status_code == 200
 
 
+def test_after_the_person_withdraws_the_photo_the_organiser_no_longer_compares_with_it(
+    learner, training_world, client, login, factory
+):
+    """个人信息保护法 第十五条: from the withdrawal on the registered photo is no longer compared with — by the face
+    checker, and by eye beside the snapshots — though it stays stored until the purge."""
+    w = training_world
+    photos.set_photo(w.person, jpeg(300, 400), actor=w.organiser, max_bytes=1 << 20)
+    factory.commit()
+    _with_snapshot(learner)
+    photos.withdraw_photo_consent(w.person, actor=w.worker, now=utcnow())
+    factory.commit()
+    login(w.organiser)
+    photo = f"/training/classes/{w.training_class.id}/members/{w.person.id}/photo"
+    page = client.get(f"/training/classes/{w.training_class.id}/members/{w.person.id}/snapshots")
+    text = page.get_data(as_text=True)
+    assert page.status_code == 200 and "本人已撤回照片授权，不再用于比对" in text and photo not in text
+    assert 'data-testid="snapshot"' in text  # the snapshots themselves are still the working record
+    assert client.get(photo).status_code == 404
+
+
 def test_others_never_see_a_snapshot(learner, training_world, app, login, factory):
     w = training_world
     snapshot = _with_snapshot(learner)
@@ -354,3 +375,25 @@ def test_the_learner_withdraws_consent_from_the_class_page_and_crediting_stops(l
     assert (
         db.session.scalar(sa.select(sa.func.count(ArchiveEvent.id)).where(ArchiveEvent.kind == "snapshot.refused")) == 1
     )
+
+
+def test_the_consent_step_names_the_registered_photo_only_while_it_is_compared(
+    learner, training_world, app, factory, monkeypatch
+):
+    """A snapshot is compared with the registered photo only when there is one the person has not withdrawn
+    (个人信息保护法 第十五条): the consent text promises no comparison that does not happen."""
+    w = training_world
+    monkeypatch.setitem(app.config, "FACE_CHECKER", "test")
+    compared, checked = "与您的登记照片对照", "自动与您的登记照片比对"
+    page = learner.page()
+    assert "人像抓拍授权" in page and "确认是本人在学习" in page  # no photo yet: nothing to compare with
+    assert compared not in page and checked not in page and "抓拍或登记照片几乎相同" not in page
+    photos.set_photo(w.person, jpeg(300, 400), actor=w.organiser, max_bytes=1 << 20)
+    factory.commit()
+    page = learner.page()
+    assert compared in page and checked in page and "抓拍或登记照片几乎相同" in page
+    photos.withdraw_photo_consent(w.person, actor=w.worker, now=utcnow())
+    factory.commit()
+    page = learner.page()
+    assert "人像抓拍授权" in page and "确认是本人在学习" in page
+    assert compared not in page and checked not in page and "抓拍或登记照片几乎相同" not in page
