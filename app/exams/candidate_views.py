@@ -80,7 +80,7 @@ def start(sitting_id: int):
 @bp.route("/attempts/<int:attempt_id>")
 @roles_required(Role.WORKER)
 def attempt_page(attempt_id: int):
-    attempt = exam_scope.get_own_attempt_or_404(current_user, attempt_id)
+    attempt = exam_scope.get_own_attempt_or_404(current_user, attempt_id, for_page=True)
     if attempt.state is AttemptState.GRADED:
         return redirect(url_for("exams.attempt_result", attempt_id=attempt.id))
     snapshot = None

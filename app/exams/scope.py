@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from flask import abort
+from sqlalchemy import orm as so
 
 from app.auth.models import Role, User
 from app.auth.scope import NOWHERE, one_or_404, organises, region_prefix
@@ -66,16 +67,20 @@ def get_attempt_or_404(user: User, attempt_id: int) -> Attempt:
     return one_or_404(attempts_query(user).where(Attempt.id == attempt_id))
 
 
-def get_own_attempt_or_404(user: User, attempt_id: int) -> Attempt:
+def get_own_attempt_or_404(user: User, attempt_id: int, *, for_page: bool = False) -> Attempt:
     """The worker's own attempt of a self-service sitting: nobody answers, or reads a live paper, on a candidate's
-    behalf, and a 逢查必考 attempt is answered only through its ticket."""
+    behalf, and a 逢查必考 attempt is answered only through its ticket. ``for_page``: with its sitting and its
+    questions' JSON in the same statement (the exam page shows both: two statements fewer in the start rush)."""
     if user.role is not Role.WORKER or user.person_id is None:
         abort(404)
-    return one_or_404(
+    query = (
         sa.select(Attempt)
         .join(Sitting, Attempt.sitting_id == Sitting.id)
         .where(Attempt.id == attempt_id, Attempt.person_id == user.person_id, Sitting.kind.in_(SELF_SERVICE_KINDS))
     )
+    if for_page:
+        query = query.options(so.contains_eager(Attempt.sitting), so.undefer(Attempt.questions_json))
+    return one_or_404(query)
 
 
 def candidate_sittings_query(user: User) -> sa.Select:

@@ -344,6 +344,18 @@ def test_an_autosave_carries_the_login_check_in_its_own_save(exam_world, login):
     assert not any(sql.lstrip().upper().startswith("SELECT") and "FROM auth_users" in sql for sql in sqls)
 
 
+def test_the_exam_page_reads_attempt_sitting_and_questions_in_one_statement(exam_world, login):
+    """The start rush's second request reads the attempt, its sitting and its questions in one statement (not the
+    attempt, then its sitting, then its deferred questions)."""
+    client = login(exam_world.worker)
+    attempt = started(client, exam_world)
+    with executed_statements() as sqls:
+        page = client.get(f"/exams/attempts/{attempt.id}")
+    assert page.status_code == 200 and exam_world.sitting.title in page.get_data(as_text=True)
+    reads = [s for s in sqls if "exams_attempts" in s or "exams_sittings" in s]
+    assert len(reads) == 1 and "exams_attempts.questions_json" in reads[0], "\n".join(s[:150] for s in reads)
+
+
 def test_an_autosave_after_the_session_ended_stores_nothing(exam_world, login, factory):
     """A cookie from before a password change, or of an account since deactivated, saves nothing and is sent to
     the login page, as on any page."""
