@@ -619,8 +619,8 @@ class ServerCpu:
     def __init__(self, master: int, url: str, database: str):
         import psycopg
 
-        self.master, self.database = master, database
-        self.conn = psycopg.connect(url.replace("+psycopg", ""), autocommit=True)
+        self.master, self.database, self.dsn = master, database, url.replace("+psycopg", "")
+        self.conn = psycopg.connect(self.dsn, autocommit=True)
         self.start: dict[int, float] = {}
 
     def _gunicorn(self) -> list[int]:
@@ -628,9 +628,17 @@ class ServerCpu:
         return [self.master, *map(int, children)]
 
     def _backends(self) -> list[int]:
-        rows = self.conn.execute(
-            "SELECT pid FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()", (self.database,)
-        ).fetchall()
+        """The database's backends now. ``--fault`` terminates this connection too: it is opened again (the
+        terminated backends' CPU is then not counted)."""
+        import psycopg
+
+        query = "SELECT pid FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()"
+        try:
+            rows = self.conn.execute(query, (self.database,)).fetchall()
+        except psycopg.OperationalError:
+            self.conn.close()
+            self.conn = psycopg.connect(self.dsn, autocommit=True)
+            rows = self.conn.execute(query, (self.database,)).fetchall()
         return [pid for (pid,) in rows]
 
     def mark(self) -> None:
