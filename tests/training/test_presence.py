@@ -140,7 +140,11 @@ def test_the_hash_distances_the_rule_rests_on(app):
     assert distance(photo, base) >= 16  # the registered photo and a webcam frame of the same face
 
 
-def test_the_consent_step_says_what_is_checked(training_world, login, on, app, monkeypatch):
+def test_the_consent_step_says_what_is_checked(training_world, login, on, app, monkeypatch, factory):
+    # a registered photo to compare with (without one, or once withdrawn, no comparison is promised:
+    # tests/training/test_snapshots.py)
+    photos.set_photo(training_world.person, png(ASTRONAUT), actor=training_world.organiser, max_bytes=8 << 20)
+    factory.commit()
     client = login(training_world.worker)
     page_url = f"/training/mine/{training_world.training_class.id}/lessons/{training_world.course.lessons[0].id}"
     detection = "每张照片由本平台自动检测画面中是否恰好有一张人脸（只检测有无人脸，不识别身份，不保存人脸特征）"
