@@ -20,10 +20,9 @@ from app.exams.attempts import supervision
 from app.exams.forms import ExtendForm
 from app.exams.models import Attempt
 from app.extensions import db
-from app.people import photos
 from app.people.access_views import record_access
 from app.people.models import AccessKind, SnapshotContext
-from app.people.scope import reaches_person, sees_full_record
+from app.people.scope import reaches_person, sees_photo_beside_snapshots
 from app.people.snapshot_views import review_from_form
 from app.people.snapshots import reading as snapshot_reading
 from app.people.snapshots import schedule as snapshot_schedule
@@ -104,8 +103,7 @@ def _attempt_for_snapshots(attempt_id: int) -> Attempt:
 def attempt_photo(attempt_id: int):
     """The candidate's registered photo beside the attempt's snapshots (same check as the snapshots)."""
     attempt = _attempt_for_snapshots(attempt_id)
-    # not a pending employer; not after the person withdrew consent to the photo (no comparison from then on)
-    if not photos.usable(attempt.person) or not sees_full_record(current_user, attempt.person_id):
+    if not sees_photo_beside_snapshots(current_user, attempt.person):
         abort(404)
     record_access(current_user, attempt.person_id, AccessKind.PHOTO)
     return send_stored(attempt.person.photo_key, content_type="image/jpeg")

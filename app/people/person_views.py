@@ -94,8 +94,11 @@ def my_snapshot(snapshot_id: int):
     return send_stored(snapshot.storage_key, content_type="image/jpeg")
 
 
-#: Whether a person's registered photo may be shown beside their snapshots for comparison (:func:`photos.usable`).
-bp.add_app_template_global(photos.usable, "photo_usable")
+@bp.app_template_global("photo_beside_snapshots")
+def photo_beside_snapshots(person: Person) -> bool:
+    """Whether the signed-in user's page shows the person's registered photo beside their snapshots (the same rule
+    as the photo's routes: :func:`app.people.scope.sees_photo_beside_snapshots`)."""
+    return people_scope.sees_photo_beside_snapshots(current_user, person)
 
 
 @bp.app_template_global("snapshot_checks")

@@ -8,6 +8,7 @@ from app.archive.services import timeline
 from app.auth.models import Role, User
 from app.auth.scope import NOWHERE, one_or_404, region_prefix
 from app.extensions import db
+from app.people import photos
 from app.people.models import Employment, Person, RecordCorrection, Trainee
 from app.tenancy.models import Enterprise, Jurisdiction
 
@@ -116,6 +117,13 @@ def confirmed_employee_ids(user: User) -> sa.Select:
     return sa.select(Employment.person_id).where(
         Employment.enterprise_id == (user.enterprise_id or -1), Employment.confirmed_at.is_not(None)
     )
+
+
+def sees_photo_beside_snapshots(user: User, person: Person) -> bool:
+    """The registered photo beside a person's 人像抓拍, compared with them by eye: to a user who sees the person's
+    full record (:func:`sees_full_record`: not a pending employer), and only while the photo may be compared — there
+    is one and the person has not withdrawn consent to it (:func:`app.people.photos.usable`)."""
+    return photos.usable(person) and sees_full_record(user, person.id)
 
 
 def sees_full_record(user: User, person_id: int) -> bool:

@@ -10,10 +10,9 @@ from app.auth.access import roles_required
 from app.auth.policy.snapshots import may_review_snapshots, may_see_snapshots
 from app.auth.scope import STAFF
 from app.core.storage import send_stored
-from app.people import photos
 from app.people.access_views import record_access
 from app.people.models import AccessKind, SnapshotContext
-from app.people.scope import reaches_person, sees_full_record
+from app.people.scope import reaches_person, sees_photo_beside_snapshots
 from app.people.snapshot_views import review_from_form
 from app.people.snapshots import reading as snapshot_reading
 from app.people.snapshots.consent import consent_of
@@ -73,8 +72,7 @@ def snapshot_review(class_id: int, snapshot_id: int):
 def member_photo(class_id: int, person_id: int):
     """The trainee's registered photo, for comparing with the snapshots (same check as the snapshots)."""
     _class, person, _may = _member_for_snapshots(class_id, person_id)
-    # not a pending employer; not after the person withdrew consent to the photo (no comparison from then on)
-    if not photos.usable(person) or not sees_full_record(current_user, person.id):
+    if not sees_photo_beside_snapshots(current_user, person):
         abort(404)
     record_access(current_user, person.id, AccessKind.PHOTO)
     return send_stored(person.photo_key, content_type="image/jpeg")

@@ -43,19 +43,12 @@ def test_a_rolled_back_savepoint_drops_only_its_own_deletions(stored):
     assert not exists(before) and exists(inside)
 
 
-def test_a_rollback_deletes_nothing(stored):
-    key = stored("rolled-back")
-    delete_after_commit(key)
-    db.session.rollback()
-    db.session.commit()
-    assert exists(key)
-
-
-def test_a_session_closed_without_commit_deletes_nothing_later(stored):
+@pytest.mark.parametrize("end", ["rollback", "close"])
+def test_a_transaction_ended_without_commit_deletes_nothing_later(stored, end):
     # Session.close() ends the transaction without a rollback event: a worker that closes its session and goes on
     # with the same one must not delete, at its next commit, files the closed transaction had queued.
-    key = stored("closed")
+    key = stored(f"ended-by-{end}")
     delete_after_commit(key)
-    db.session.close()
+    getattr(db.session, end)()
     db.session.commit()
     assert exists(key)
