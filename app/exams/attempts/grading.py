@@ -21,8 +21,16 @@ from question_bank import Paper, grade
 log = logging.getLogger(__name__)
 
 
+#: The attempt's columns but the deferred ones (the frozen paper, tens of kB; its questions; the result): read
+#: again after a state change, which another request may have made (or counted a focus loss meanwhile).
+_ROW_COLUMNS = tuple(p.key for p in sa.inspect(Attempt).column_attrs if not p.deferred)
+
+
 def _set_state(attempt: Attempt, target: AttemptState, **values) -> bool:
-    """Move ``attempt`` to ``target`` if it is still in a source state; True for the one caller that did it."""
+    """Move ``attempt`` to ``target`` if it is still in a source state; True for the one caller that did it.
+
+    Either way the attempt's row is read again (a concurrent caller may have moved it on) and its ``result``
+    loads when next read; its paper, as loaded, is not read again."""
     won = (
         db.session.execute(
             conditional_update(Attempt)
@@ -31,7 +39,8 @@ def _set_state(attempt: Attempt, target: AttemptState, **values) -> bool:
         ).rowcount
         == 1
     )
-    db.session.refresh(attempt)
+    db.session.refresh(attempt, attribute_names=_ROW_COLUMNS)
+    db.session.expire(attempt, ["result"])
     return won
 
 
@@ -50,24 +59,31 @@ def submit(attempt: Attempt, now: datetime | None = None, *, by=None) -> Attempt
         state = sa.case((in_time, AttemptState.SUBMITTED.value), else_=AttemptState.EXPIRED.value)
         if _set_state(attempt, AttemptState.SUBMITTED, state=state, submitted_at=now):
             kind = "exam.submitted" if attempt.state is AttemptState.SUBMITTED else "exam.expired"
-            answered = db.session.scalar(
-                sa.select(sa.func.count()).select_from(Answer).where(Answer.attempt_id == attempt.id)
-            )
+            answers = _saved_answers(attempt)  # final now: the state refuses any later save
             attempt_event(
                 attempt.sitting,
                 attempt.person_id,
                 kind,
-                {"attempt": attempt.id, "answered": answered},
+                {"attempt": attempt.id, "answered": len(answers)},
                 actor=by,
                 at=now,
             )
+            return grade_attempt(attempt, now, answers=answers)
     if attempt.state in (AttemptState.SUBMITTED, AttemptState.EXPIRED):
         grade_attempt(attempt, now)
     return attempt
 
 
-def grade_attempt(attempt: Attempt, now: datetime | None = None) -> Attempt:
+def _saved_answers(attempt: Attempt) -> dict[int, object]:
+    """position → response of every saved answer (a cleared one as None)."""
+    rows = db.session.execute(sa.select(Answer.position, Answer.response).where(Answer.attempt_id == attempt.id))
+    return dict(rows.all())
+
+
+def grade_attempt(attempt: Attempt, now: datetime | None = None, *, answers: dict | None = None) -> Attempt:
     """Grade a submitted or expired attempt from its frozen paper and saved answers (idempotent once graded).
+
+    :param answers: the attempt's saved answers when the caller has just read them (:func:`_saved_answers`).
 
     :raises InvalidTransition: for an attempt still in progress.
     """
@@ -76,9 +92,7 @@ def grade_attempt(attempt: Attempt, now: datetime | None = None) -> Attempt:
     attempt.check_transition(AttemptState.GRADED)
     now = now or utcnow()
     paper = Paper.from_dict(attempt.paper)
-    rows = db.session.execute(sa.select(Answer.position, Answer.response).where(Answer.attempt_id == attempt.id))
-    answers = dict(rows.all())
-    result = grade(paper, answers)
+    result = grade(paper, _saved_answers(attempt) if answers is None else answers)
     if _set_state(
         attempt,
         AttemptState.GRADED,
@@ -111,24 +125,23 @@ def _store_item_results(attempt: Attempt, paper: Paper, result) -> None:
     """One row per question of a graded attempt, so "most missed questions", topic and pass-rate figures are SQL
     over a narrow table instead of Python over every frozen paper."""
     topics = [item.question.tags.topic[:60] for item in paper.items]
-    db.session.execute(
-        sa.insert(ItemResult),
-        [
-            {
-                "attempt_id": attempt.id,
-                "sitting_id": attempt.sitting_id,
-                "person_id": attempt.person_id,
-                "position": r.position,
-                "question_key": r.key[:64],
-                "topic": topics[r.position],
-                "answered": r.response is not None,
-                "correct": r.correct,
-                "score": r.score,
-                "max_score": r.max_score,
-            }
-            for r in result.items
-        ],
-    )
+    rows = [
+        {
+            "attempt_id": attempt.id,
+            "sitting_id": attempt.sitting_id,
+            "person_id": attempt.person_id,
+            "position": r.position,
+            "question_key": r.key[:64],
+            "topic": topics[r.position],
+            "answered": r.response is not None,
+            "correct": r.correct,
+            "score": r.score,
+            "max_score": r.max_score,
+        }
+        for r in result.items
+    ]
+    if rows:  # Core's executemany, not the ORM's bulk insert: no objects
+        db.session.execute(ItemResult.__table__.insert(), rows)
 
 
 def expire(attempt: Attempt, now: datetime | None = None) -> bool:
@@ -150,15 +163,17 @@ def expire(attempt: Attempt, now: datetime | None = None) -> bool:
         ).rowcount
         == 1
     )
-    db.session.refresh(attempt)
+    db.session.refresh(attempt, attribute_names=_ROW_COLUMNS)
     if closed:
-        answered = db.session.scalar(
-            sa.select(sa.func.count()).select_from(Answer).where(Answer.attempt_id == attempt.id)
-        )
+        answers = _saved_answers(attempt)
         attempt_event(
-            attempt.sitting, attempt.person_id, "exam.expired", {"attempt": attempt.id, "answered": answered}, at=now
+            attempt.sitting,
+            attempt.person_id,
+            "exam.expired",
+            {"attempt": attempt.id, "answered": len(answers)},
+            at=now,
         )
-        grade_attempt(attempt, now)
+        grade_attempt(attempt, now, answers=answers)
     return closed
 
 
