@@ -99,14 +99,14 @@ NAVIGATION = {
 }
 
 
-@bp.app_context_processor
-def inject_navigation() -> dict:
-    """``navigation``: (endpoint, label, url) of the current user's pages that exist in this app."""
-    nav = []
-    if current_user.is_authenticated:
-        nav = [
-            (endpoint, str(label), url_for(endpoint))
-            for endpoint, label in NAVIGATION[current_user.role]
-            if endpoint in current_app.view_functions
-        ]
-    return {"navigation": nav}
+@bp.app_template_global("navigation")
+def navigation() -> list[tuple[str, str, str]]:
+    """(endpoint, label, url) of the current user's pages that exist in this app: the layout's navigation bar,
+    built only for a page that shows it (the exam page does not)."""
+    if not current_user.is_authenticated:
+        return []
+    return [
+        (endpoint, str(label), url_for(endpoint))
+        for endpoint, label in NAVIGATION[current_user.role]
+        if endpoint in current_app.view_functions
+    ]

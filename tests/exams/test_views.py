@@ -356,6 +356,22 @@ def test_the_exam_page_reads_attempt_sitting_and_questions_in_one_statement(exam
     assert len(reads) == 1 and "exams_attempts.questions_json" in reads[0], "\n".join(s[:150] for s in reads)
 
 
+def test_the_exam_page_has_nothing_to_wander_off_to_and_reads_no_alerts(exam_world, login):
+    """While the clock runs the page shows who is sitting and the language, not the site's navigation or the bell
+    (nor does it count the alerts, on the start rush's second request); the home page still has both."""
+    client = login(exam_world.worker)
+    attempt = started(client, exam_world)
+    with executed_statements() as sqls:
+        page = client.get(f"/exams/attempts/{attempt.id}").get_data(as_text=True)
+    header = page.split("<header", 1)[1].split("</header>", 1)[0]
+    assert "<nav" not in header and "<a " not in header, header
+    assert re.search(r'data-testid="whoami">([^<]*)<', header).group(1) == exam_world.worker.signature
+    assert "English" in header  # the language switch stays
+    assert not [s for s in sqls if "dash_alerts" in s], "\n".join(s[:150] for s in sqls)
+    home = client.get("/").get_data(as_text=True).split("</header>", 1)[0]
+    assert "<nav" in home and 'href="/exams/mine"' in home and 'data-testid="bell"' in home
+
+
 def test_an_autosave_after_the_session_ended_stores_nothing(exam_world, login, factory):
     """A cookie from before a password change, or of an account since deactivated, saves nothing and is sent to
     the login page, as on any page."""
