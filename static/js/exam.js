@@ -64,7 +64,8 @@
     return fetch(API + path, init).then(function (r) {
       var json = (r.headers.get('Content-Type') || '').indexOf('application/json') === 0;
       if (!json) { var err = new Error('session'); err.session = true; throw err; }  // e.g. redirected to login
-      return r.json().then(function (data) { return { status: r.status, ok: r.ok, data: data }; });
+      var retryAfter = Number(r.headers.get('Retry-After')) || 0;  // seconds, on a 503 (the database is away)
+      return r.json().then(function (data) { return { status: r.status, ok: r.ok, data: data, retryAfter: retryAfter }; });
     });
   }
 
@@ -138,10 +139,14 @@
     flush();
   }
 
-  function scheduleRetry() {
+  // Again after the server's Retry-After when it gave one (a database restart: every page retries when it is back,
+  // not 1, 2, 4, 8, 16 s later), else after a doubling backoff; spread by ±20 % so that thousands of pages that
+  // failed together do not come back together.
+  function scheduleRetry(retryAfter) {
     if (retryTimer) return;
-    retryTimer = setTimeout(function () { retryTimer = null; flush(); }, backoff);
-    backoff = Math.min(backoff * 2, 30000);
+    var delay = retryAfter ? Math.min(retryAfter * 1000, 30000) : backoff;
+    retryTimer = setTimeout(function () { retryTimer = null; flush(); }, delay * (0.8 + 0.4 * Math.random()));
+    if (!retryAfter) backoff = Math.min(backoff * 2, 30000);
   }
 
   function flush() {
@@ -173,7 +178,7 @@
           updateStatus(pos);
           flush();
         } else {
-          scheduleRetry();
+          scheduleRetry(r.retryAfter);
           updateGlobal();
         }
       })

@@ -4,6 +4,7 @@ reload and resume with every answer, submit with confirmation, see the result.""
 from __future__ import annotations
 
 import re
+import time
 from datetime import timedelta
 
 import sqlalchemy as sa
@@ -100,6 +101,57 @@ def test_exam_on_a_phone_survives_going_offline_and_reloading(factory, phone_pag
     # back home: the finished exam with its score
     page.goto("/")
     assert "9 分" in page.get_by_test_id("my-exams").inner_text()
+
+
+def test_a_database_outage_keeps_the_answers_on_the_page_and_its_queue_catches_up_when_it_is_back(
+    factory, phone_page, log_in
+):
+    """The database restarts mid-exam: every save answers 503 with ``Retry-After: 1`` (what the app answers then,
+    app/core/errors.py). The answer stays on the page as 未保存, the page sends it again after each Retry-After (not
+    after a doubling backoff: 1, 2, 4 s), and once the database is back it is saved with nobody touching anything."""
+    enterprise = factory.enterprise(name="玄武化工有限公司")
+    admin = factory.enterprise_admin(enterprise)
+    person = factory.employ(enterprise, name="王大锤", actor=admin).person
+    worker = factory.worker(person)
+    make_sitting(make_template(), admin, [person])
+    factory.commit()
+    page = phone_page
+    log_in(page, worker.username)
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_test_id("my-exams").get_by_role("button", name="开始考试").click()
+    page.wait_for_url(re.compile(r"/exams/attempts/\d+$"))
+    attempt_id = int(page.url.rsplit("/", 1)[1])
+    page.get_by_test_id("question").first.wait_for()
+    db.session.rollback()
+    right = [right_answer(db.session.get(Attempt, attempt_id), pos) for pos in range(2)]
+    page.locator(f"#q-0 input[value='{right[0][0]}']").check()
+    status = page.get_by_test_id("save-status")
+    expect(status).to_have_text("已保存")
+
+    refused: list[float] = []
+    outage = {"on": True}
+
+    def answers(route):
+        if not outage["on"]:
+            return route.continue_()
+        refused.append(time.monotonic())
+        body = {"error": {"code": "db.unavailable", "message": "数据库暂时不可用，请稍后重试。"}}
+        return route.fulfill(status=503, headers={"Retry-After": "1"}, json=body)
+
+    page.route(re.compile(r"/answer$"), answers)
+    page.get_by_test_id("next").click()
+    page.locator(f"#q-1 input[value='{right[1][0]}']").check()
+    expect(page.locator("#q-1").get_by_test_id("q-status")).to_have_text("未保存")
+    deadline = time.monotonic() + 10
+    while len(refused) < 4 and time.monotonic() < deadline:
+        page.wait_for_timeout(100)
+    # four tries within ~3 s (Retry-After: 1, ±20 %); a doubling backoff would have needed 7 s
+    assert len(refused) >= 4 and refused[3] - refused[0] < 4.5, [round(t - refused[0], 2) for t in refused]
+    assert status.inner_text() == "未保存 1 题" and stored_answers(attempt_id) == {0: right[0]}
+
+    outage["on"] = False  # the database is back
+    expect(status).to_have_text("已保存", timeout=5_000)
+    assert stored_answers(attempt_id) == {0: right[0], 1: right[1]}
 
 
 def test_an_upcoming_sittings_start_button_enables_itself_when_it_opens(factory, phone_page, log_in):
