@@ -134,10 +134,22 @@ def set_photo(person: Person, data: bytes, *, actor, max_bytes: int) -> str:
     check_one_face(image)
     jpeg = _jpeg(image)
     stored = storage().put(f"photos/{person.id}/{_short(jpeg)}.jpg", jpeg, "image/jpeg")
-    previous, previous_key = person.photo_sha256, person.photo_key
+    # The photo this one replaces and the consent, read again under the row's lock: an upload committed meanwhile
+    # is the one replaced (and its file deleted), and a withdrawal committed meanwhile stands — not what this
+    # request loaded, which would leave that upload's file behind unnamed, or undo the person's withdrawal.
+    table = Person.__table__
+    previous, previous_key, withdrawn_at = db.session.execute(
+        sa.select(table.c.photo_sha256, table.c.photo_key, table.c.photo_consent_withdrawn_at)
+        .where(table.c.id == person.id)
+        .with_for_update()
+    ).one()
+    if withdrawn_at is not None and not own:
+        if stored.key != previous_key:
+            storage().delete(stored.key)
+        raise DomainError("photo.consent_withdrawn", http_status=409)
     db.session.execute(
-        Person.__table__.update()
-        .where(Person.__table__.c.id == person.id)
+        table.update()
+        .where(table.c.id == person.id)
         .values(
             photo_key=stored.key,
             photo_sha256=stored.sha256,
