@@ -13,6 +13,7 @@ MESSAGES = {
         count=p.get("count"),
     ),
     "bank_import.nothing_valid": lambda p: _("文件中没有可导入的题目。"),
+    "bank.question_changed": lambda p: _("这道题刚被其他人修改过，已有新版本：请刷新后在最新版本上操作。"),
 }
 
 register(MESSAGES)

@@ -57,8 +57,9 @@ def bank_revisions(bank_ids: Iterable[int]) -> str:
 
 
 def bump_revision(bank: Bank) -> None:
-    """Mark a bank changed so cached indexes are rebuilt (call in the same transaction as the change)."""
-    bank.revision = (bank.revision or 0) + 1
+    """Mark a bank changed so cached indexes are rebuilt (call in the same transaction as the change): the ``UPDATE``
+    adds one to the stored revision (``revision + 1`` in SQL, not the value loaded: two changes at once give two)."""
+    bank.revision = sa.func.coalesce(Bank.revision, 0) + 1
 
 
 #: A 作业类别 / 操作项目 code of the catalogue: "1", "1.2", "1.2.3".

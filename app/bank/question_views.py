@@ -16,6 +16,7 @@ from app.bank import bp, services
 from app.bank import scope as bank_scope
 from app.bank.forms import TYPE_LABELS, FormProblem, QuestionForm, message_lang, question_form_data, question_from_form
 from app.bank.models import Bank, BankQuestion
+from app.core.errors import DomainError
 from app.core.web import safe_next
 from app.extensions import db
 from question_bank import QuestionType, validate_question
@@ -55,7 +56,12 @@ def edit_question(bank_id: int, question_id: int):
         else:
             problems = [_problem_text(p) for p in validate_question(edited)]
             if not problems:
-                new = services.edit_question(row, edited, actor_id=current_user.id)
+                try:
+                    new = services.edit_question(row, edited, actor_id=current_user.id)
+                except DomainError as exc:  # a new version was saved meanwhile: edit that one
+                    db.session.rollback()
+                    flash(exc.message, "error")
+                    return redirect(url_for("bank.edit_question", bank_id=bank.id, question_id=question_id))
                 db.session.commit()
                 flash(
                     _("已保存为第 %(version)s 版；已考试卷保留原题快照。", version=new.version)
@@ -89,7 +95,12 @@ def retire_question(bank_id: int, question_id: int):
     if not row.current:
         abort(404)
     retire = request.form.get("retire", "1") == "1"
-    services.set_retired(row, retire)
-    db.session.commit()
-    flash(_("已停用该题，新组卷不再抽取。") if retire else _("已恢复该题。"), "success")
+    try:
+        services.set_retired(row, retire)
+    except DomainError as exc:  # a new version was saved meanwhile: decide on that one
+        db.session.rollback()
+        flash(exc.message, "error")
+    else:
+        db.session.commit()
+        flash(_("已停用该题，新组卷不再抽取。") if retire else _("已恢复该题。"), "success")
     return redirect(safe_next(request.form.get("next"), url_for("bank.bank", bank_id=bank.id)))

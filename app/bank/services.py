@@ -236,15 +236,14 @@ def import_questions(
     plan = plan_import(bank, questions)
     total = len(plan.created) + len(plan.updated)
     done = 0
-    for row, _question in plan.updated:
-        row.current = False
-    db.session.flush()  # the old versions stop being current before their successors arrive
+    # the old versions stop being current before their successors arrive, each carrying its 停用 as it stands now
+    retired = _supersede([row for row, _question in plan.updated])
     pending: list[BankQuestion] = []
     for q in plan.created:
         pending.append(BankQuestion.from_question(q, bank_id=bank.id, version=1, created_by_id=actor_id))
     for row, q in plan.updated:
         new = BankQuestion.from_question(q, bank_id=bank.id, version=row.version + 1, created_by_id=actor_id)
-        new.retired = row.retired
+        new.retired = retired[row.id]
         pending.append(new)
     for start in range(0, len(pending), CHUNK):
         db.session.add_all(pending[start : start + CHUNK])
@@ -268,12 +267,11 @@ def edit_question(row: BankQuestion, question: Question, *, actor_id: int | None
     """
     if _same_content(row, question):
         return None
-    row.current = False
-    db.session.flush()
+    retired = _supersede([row])[row.id]
     new = BankQuestion.from_question(
         dataclasses.replace(question, key=row.key), bank_id=row.bank_id, version=row.version + 1, created_by_id=actor_id
     )
-    new.retired = row.retired
+    new.retired = retired
     db.session.add(new)
     bump_revision(row.bank)
     db.session.flush()
@@ -281,12 +279,48 @@ def edit_question(row: BankQuestion, question: Question, *, actor_id: int | None
     return new
 
 
+def _supersede(rows: list[BankQuestion]) -> dict[int, bool]:
+    """Make ``rows`` no longer current, in one conditional ``UPDATE … RETURNING`` their 停用 as it stands now (a
+    retirement committed meanwhile carries over to the new version, not the value loaded before it).
+
+    :return: row id → retired.
+    :raises DomainError: ``bank.question_changed`` when one of them is no longer current (a new version was saved
+        meanwhile: this change was made to an old one).
+    """
+    if not rows:
+        return {}
+    table = BankQuestion.__table__
+    ids = [row.id for row in rows]
+    found = db.session.execute(
+        table.update()
+        .where(table.c.id.in_(ids), table.c.current.is_(True))
+        .values(current=False)
+        .returning(table.c.id, table.c.retired)
+    ).all()
+    if len(found) != len(ids):
+        raise DomainError("bank.question_changed", http_status=409)
+    for row in rows:
+        db.session.expire(row, ["current", "retired"])
+    return dict(found)
+
+
 def set_retired(row: BankQuestion, retired: bool) -> None:
-    """Retire (停用) or restore a question: retired questions are never drawn into new papers."""
-    if row.retired != retired:
-        row.retired = retired
+    """Retire (停用) or restore a question: retired questions are never drawn into new papers.
+
+    :raises DomainError: ``bank.question_changed`` when the row is no longer the question's current version (edited
+        meanwhile: the decision is made again on the new version).
+    """
+    table = BankQuestion.__table__
+    current, was = db.session.execute(  # under the row's lock: an edit saving a new version waits, or went first
+        sa.select(table.c.current, table.c.retired).where(table.c.id == row.id).with_for_update()
+    ).one()
+    if not current:
+        raise DomainError("bank.question_changed", http_status=409)
+    if was != retired:
+        db.session.execute(table.update().where(table.c.id == row.id).values(retired=retired))
         bump_revision(row.bank)
         db.session.flush()
+    db.session.expire(row, ["retired"])
 
 
 # ---------------------------------------------------------------- paper templates
