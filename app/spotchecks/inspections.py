@@ -203,7 +203,21 @@ def swap_ticket(ticket: SpotCheckTicket, *, actor, reason: str, now: datetime | 
         raise DomainError("ticket.void")
     if ticket.attempt_id is not None or ticket.status in (TicketState.CLAIMED, TicketState.DONE):
         raise DomainError("swap.started", name=ticket.person.name)
-    ticket.status, ticket.swap_reason = TicketState.VOID, reason.strip()[:200]
+    # Void it only if nobody has started meanwhile (the person's phone claims an ISSUED ticket conditionally too).
+    voided = db.session.execute(
+        conditional_update(SpotCheckTicket)
+        .where(
+            SpotCheckTicket.id == ticket.id,
+            SpotCheckTicket.status.in_([TicketState.ISSUED, TicketState.LOCKED]),
+            SpotCheckTicket.attempt_id.is_(None),
+        )
+        .values(status=TicketState.VOID, swap_reason=reason.strip()[:200])
+    ).rowcount
+    db.session.refresh(ticket)
+    if voided != 1:
+        if ticket.status is TicketState.VOID:
+            raise DomainError("ticket.void")
+        raise DomainError("swap.started", name=ticket.person.name)
     engine.remove_candidate(inspection.sitting, ticket.person_id)
     taken = _taken_person_ids(inspection)
     roster = [tuple(row) for row in inspection.roster_snapshot]
@@ -263,9 +277,18 @@ def reissue_ticket(ticket: SpotCheckTicket, *, actor, reason: str, now: datetime
     """
     now = now or utcnow()
     _require_open(inspection := ticket.inspection, now)
-    if ticket.status in (TicketState.VOID, TicketState.DONE):
+    live = (TicketState.ISSUED, TicketState.CLAIMED, TicketState.LOCKED)
+    if ticket.status not in live:
         raise DomainError("reissue.not_possible", status=ticket.status.label)
-    ticket.status, ticket.swap_reason = TicketState.VOID, (reason.strip() or "重新发放")[:200]
+    # Of two reissues at once (a double click) one voids the ticket; the other is refused, not a second live ticket.
+    voided = db.session.execute(
+        conditional_update(SpotCheckTicket)
+        .where(SpotCheckTicket.id == ticket.id, SpotCheckTicket.status.in_(live))
+        .values(status=TicketState.VOID, swap_reason=(reason.strip() or "重新发放")[:200])
+    ).rowcount
+    db.session.refresh(ticket)
+    if voided != 1:
+        raise DomainError("reissue.not_possible", status=ticket.status.label)
     new = issue_ticket(
         inspection,
         ticket.person_id,
