@@ -53,7 +53,8 @@ def recompute(today: date, *, limit: int = 500) -> int:
       ``依新规调整`` record naming it (the card stops printing it; 换证 at the end of validity takes over);
     - a stored status the calendar has overtaken moves (有效 → 待换证 → 过期; 待复审 → 逾期未复审 …), and one that
       a rule change undid moves back (a holder marked 逾期未复审 for a 复审 that no longer exists is 有效 again,
-      their certificate live again). Each move is guarded by the status read, so a decision taken meanwhile wins.
+      their certificate live again). Each move is guarded by the status and the dates read, so a decision or a
+      复审/换证 recorded meanwhile wins.
 
     Returns how many certificates changed."""
     book, changed = rules(), 0
@@ -77,12 +78,22 @@ def recompute(today: date, *, limit: int = 500) -> int:
         changed += _try_change(
             cert,
             {"status": effective_status(cert, today, book)},
+            guard=_dates_as_read(cert),
             event=EventKind.LAPSED,
             archive_kind="certificate.lapsed",
             today=today,
             detail={"from": cert.status.value},
         )
     return changed
+
+
+def _dates_as_read(cert: Certificate) -> tuple:
+    """The dates a calendar status was computed from, unchanged: a 复审 or 换证 recorded meanwhile (new dates, the
+    same status 有效) wins over the move computed from the old ones."""
+    return tuple(
+        getattr(Certificate, name).is_not_distinct_from(getattr(cert, name))
+        for name in ("valid_from", "valid_to", "review_due_on", "region_code")
+    )
 
 
 def _try_change(cert: Certificate, values: dict, **how) -> int:

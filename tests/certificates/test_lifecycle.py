@@ -241,6 +241,28 @@ def test_the_nightly_job_moves_each_certificate_once_and_records_it(cw):
     assert [e.kind for e in cert.events] == [EventKind.ISSUED] + [EventKind.LAPSED] * 2
 
 
+def test_the_nightly_job_does_not_mark_a_certificate_renewed_while_it_runs(cw, monkeypatch):
+    """The job read a certificate the calendar had made 待换证; an officer's 换证 committed new dates before the job
+    wrote. The job's move was guarded by the status only (still 有效) and stored 待换证 from the old dates, with a
+    false ``certificate.lapsed`` in the file. Now it is guarded by the dates it computed from too."""
+    cert = issued_on(cw, date(2026, 7, 10))
+    db.session.commit()
+    renewed_to = cert.valid_to + timedelta(days=6 * 365)
+    computed = recompute.effective_status
+
+    def renewed_meanwhile(c, today, book):
+        with db.engine.begin() as conn:  # the officer's request, on its own connection
+            conn.execute(sa.update(Certificate).where(Certificate.id == c.id).values(valid_to=renewed_to))
+        return computed(c, today, book)  # from the dates the job had read
+
+    monkeypatch.setattr(recompute, "effective_status", renewed_meanwhile)
+    assert recompute.recompute(date(2032, 5, 11)) == 0
+    db.session.expire_all()
+    stored = db.session.get(Certificate, cert.id)
+    assert (stored.status, stored.valid_to) == (CertStatus.VALID, renewed_to)
+    assert "certificate.lapsed" not in archive_kinds(cert.person_id)
+
+
 def test_the_nightly_task_is_scheduled_and_commits_its_moves(app, cw, monkeypatch):
     from app.certificates import tasks
 
