@@ -42,6 +42,7 @@ MESSAGES = {
     "attendance.minutes": lambda p: _("考勤时长应在 1 到 600 分钟之间"),
     "attendance.not_enrolled": lambda p: _("该人员不是本班次学员"),
     "attendance.duplicate": lambda p: _("该学员在该场次已有考勤记录"),
+    "attendance.changed": lambda p: _("该考勤记录刚被他人更改或撤销，请刷新后重试"),
     "attendance.online_class": lambda p: _("网络班次没有面授考勤"),
     "attendance.outside_class": lambda p: _(
         "%(date)s 不在班次日期内（%(starts)s 至 %(ends)s）",

@@ -176,8 +176,10 @@ def approve(correction: AttendanceCorrection, *, actor, note: str = "", now: dat
         db.session.flush()
         return
     attendance = db.session.get(Attendance, correction.attendance_id or -1)
-    if attendance is None or attendance.minutes != correction.old_minutes:
+    if attendance is None:
         raise DomainError("correction.gone")
+    # Whether the entry still holds ``old_minutes`` is decided by change()'s conditional statement, not by what
+    # this session loaded (a second approval at once would pass a check in Python).
     change(
         attendance,
         minutes=correction.minutes,

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from app.archive.services import record_event
 from app.core.clock import utcnow
-from app.core.db import insert_on_conflict
+from app.core.db import conditional_update, insert_on_conflict
 from app.core.errors import DomainError
 from app.extensions import db
 from app.training.attendance.daily_budget import give_back_minutes, take_minutes
@@ -100,25 +100,21 @@ def change(
     """Change an entry's minutes (0 withdraws it) on its day, or by an approved ``correction`` after it; the daily
     cap is moved by the difference. The file gets ``training.attendance_changed`` / ``…_withdrawn``.
 
-    :raises DomainError: ``attendance.after_day``, ``attendance.reason``, and the rules of :func:`check_entry` and
-        the daily cap for a longer entry.
+    :raises DomainError: ``attendance.after_day``, ``attendance.reason``, ``attendance.changed`` (the entry was
+        changed or withdrawn meanwhile; ``correction.gone`` for a correction), and the rules of :func:`check_entry`
+        and the daily cap for a longer entry.
     """
     now = now or utcnow()
     reason = entry_reason(reason)
     training_class = db.session.get(TrainingClass, attendance.class_id)
     if correction is None and is_after_the_day(training_class, attendance.session_date, now):
         raise DomainError("attendance.after_day", date=attendance.session_date.isoformat())
-    old = attendance.minutes
+    # A correction changes the entry as it was asked about; on the day, as this request loaded it.
+    old = correction.old_minutes if correction is not None else attendance.minutes
     if minutes:
         check_entry(training_class, attendance.person_id, attendance.session_date, minutes, now=now)
     elif old <= 0:
         raise DomainError("attendance.minutes", http_status=400)
-    if minutes > old:
-        take_minutes(
-            attendance.person_id, attendance.session_date, minutes - old, region_code=training_class.region_code
-        )
-    elif minutes < old:
-        give_back_minutes(attendance.person_id, attendance.session_date, old - minutes)
     facts = entry_facts(
         training_class,
         date=attendance.session_date.isoformat(),
@@ -128,16 +124,31 @@ def change(
         reason=reason,
         **({"correction": correction.id} if correction is not None else {}),
     )
-    person_id = attendance.person_id
+    person_id, day = attendance.person_id, attendance.session_date
+    # The entry first, only if it still holds ``old`` minutes (a double click, two approvals at once): the loser
+    # is refused before the day's counter moves or the file gets an event.
     if minutes:
-        attendance.minutes = minutes
-        attendance.reason = reason
+        values = {"minutes": minutes, "reason": reason}
         if correction is not None:
-            attendance.correction_id = correction.id
+            values["correction_id"] = correction.id
+        stmt = conditional_update(Attendance).values(**values)
         kind, kept = "training.attendance_changed", attendance
     else:
-        db.session.delete(attendance)
+        stmt = sa.delete(Attendance).execution_options(synchronize_session=False)
         kind, kept = "training.attendance_withdrawn", None
+    done = db.session.execute(
+        stmt.where(Attendance.id == attendance.id, Attendance.minutes == old).returning(Attendance.id)
+    ).first()
+    if done is None:
+        raise DomainError("correction.gone" if correction is not None else "attendance.changed")
+    if minutes > old:
+        take_minutes(person_id, day, minutes - old, region_code=training_class.region_code)
+    elif minutes < old:
+        give_back_minutes(person_id, day, old - minutes)
+    if kept is not None:
+        db.session.refresh(kept)
+    else:
+        db.session.expunge(attendance)
     db.session.flush()
     record_event(person_id, kind, facts, actor=actor, enterprise_id=training_class.enterprise_id, at=now)
     if kept is not None:
