@@ -11,7 +11,7 @@ regulators over it (``app.certificates.compliance.overdue_appointments``).
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
@@ -162,7 +162,10 @@ def notices_for(user_id: int, limit: int = 100) -> list[Notice]:
     )
 
 
-def mark_read(user_id: int) -> None:
+def mark_read(user_id: int, shown_at: datetime) -> None:
+    """The user's reminders that arrived by ``shown_at`` (UTC) are read (``app.dashboards.alerts.mark_read``)."""
     db.session.execute(
-        conditional_update(Notice).where(Notice.user_id == user_id, Notice.read_at.is_(None)).values(read_at=utcnow())
+        conditional_update(Notice)
+        .where(Notice.user_id == user_id, Notice.read_at.is_(None), Notice.created_at <= shown_at)
+        .values(read_at=utcnow())
     )

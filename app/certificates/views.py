@@ -37,7 +37,7 @@ from app.certificates.issuing import bulk, issuers, numbering, subjects
 from app.certificates.models import BundleState, Certificate, CertificateBundle, CertKind, CertStatus, RevocationGround
 from app.certificates.status_sql import status_expr
 from app.core.celery import enqueue_after_commit
-from app.core.clock import local_today, to_local
+from app.core.clock import local_today, rendered_at, to_local, utcnow
 from app.core.errors import DomainError
 from app.core.storage import send_stored
 from app.core.web import safe_next, whole_number
@@ -354,13 +354,15 @@ def unread_notices() -> int:
 
 @bp.route("/notices", methods=["GET", "POST"])
 def notices():
-    """The current user's reminders; a POST marks them all read."""
+    """The current user's reminders; a POST marks read all that the page showed (those that arrived by the time it
+    was rendered)."""
+    now = utcnow()
     if request.method == "POST":
-        reminders.mark_read(current_user.id)
+        reminders.mark_read(current_user.id, rendered_at(request.form.get("shown_at"), now))
         db.session.commit()
         return redirect(url_for("certificates.notices"))
     shown = [(n, notice_text.wording(n)) for n in reminders.notices_for(current_user.id)]
-    return render_template("certificates/notices.html", notices=shown)
+    return render_template("certificates/notices.html", notices=shown, shown_at=now.isoformat(timespec="microseconds"))
 
 
 # ---------------------------------------------------------------- ZIP bundles (bulk download of PDFs)

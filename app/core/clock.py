@@ -81,3 +81,13 @@ def format_local(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
 def isoformat_local(value: datetime | None) -> str | None:
     """ISO 8601 with the zone's offset (``2026-11-29T13:06:00+08:00``), for JSON and exports."""
     return to_local(value).isoformat(timespec="seconds") if value else None
+
+
+def rendered_at(value: str | None, now: datetime) -> datetime:
+    """When a page was rendered (naive UTC, sent back by its form as ``isoformat()``), so that an action on "all"
+    the page showed spares what arrived after; ``now`` when the value is missing or garbled, never later than it."""
+    try:
+        moment = datetime.fromisoformat(value or "")
+    except ValueError:
+        return now
+    return min(moment if moment.tzinfo is None else to_utc(moment), now)

@@ -290,9 +290,13 @@ def top_for(user_id: int, limit: int = 5) -> list[Item]:
     return items_for(user_id, 50)[:limit]
 
 
-def mark_read(user_id: int) -> None:
+def mark_read(user_id: int, shown_at: datetime) -> None:
+    """全部标为已读: what the user's page showed — alerts and reminders that arrived by ``shown_at`` (UTC), not one
+    that came in while the page was open, which the user has not seen."""
     db.session.execute(
-        conditional_update(Alert).where(Alert.user_id == user_id, Alert.read_at.is_(None)).values(read_at=utcnow())
+        conditional_update(Alert)
+        .where(Alert.user_id == user_id, Alert.read_at.is_(None), Alert.created_at <= shown_at)
+        .values(read_at=utcnow())
     )
-    reminders.mark_read(user_id)
+    reminders.mark_read(user_id, shown_at)
     db.session.flush()

@@ -10,6 +10,7 @@ from flask_login import current_user
 from app.auth.access import roles_required
 from app.auth.models import Role
 from app.auth.policy import roles as role_policy
+from app.core.clock import rendered_at, utcnow
 from app.core.errors import DomainError
 from app.core.forms import choices
 from app.core.storage import send_stored
@@ -26,12 +27,18 @@ from app.tenancy.models import Enterprise, TrainingInstitution
 
 @bp.route("/alerts", methods=["GET", "POST"])
 def alert_page():
-    """The current user's alerts and certificate reminders; a POST marks them all read."""
+    """The current user's alerts and certificate reminders; a POST marks read all that the page showed (those that
+    arrived by the time it was rendered: ``shown_at``, UTC)."""
+    now = utcnow()
     if request.method == "POST":
-        alerts.mark_read(current_user.id)
+        alerts.mark_read(current_user.id, rendered_at(request.form.get("shown_at"), now))
         db.session.commit()
         return redirect(url_for("dashboards.alert_page"))
-    return render_template("dashboards/alerts.html", items=alerts.items_for(current_user.id))
+    return render_template(
+        "dashboards/alerts.html",
+        items=alerts.items_for(current_user.id),
+        shown_at=now.isoformat(timespec="microseconds"),
+    )
 
 
 @bp.app_template_global("bell_count")

@@ -86,3 +86,13 @@ def test_a_number_is_a_serial_only_of_a_date_a_person_could_have(cell):
 def test_a_leap_day_is_read_only_in_a_leap_year():
     assert parse_date("2024-02-29") == date(2024, 2, 29)
     assert parse_date("2023-02-29") is None
+
+
+def test_a_pages_render_time_comes_back_as_utc_and_never_later_than_now():
+    from app.core.clock import rendered_at
+
+    now = datetime(2026, 12, 7, 10, 0, 0)
+    assert rendered_at("2026-12-07T09:59:30.250000", now) == datetime(2026, 12, 7, 9, 59, 30, 250000)
+    assert rendered_at("2026-12-07T17:59:30+08:00", now) == datetime(2026, 12, 7, 9, 59, 30)  # an offset: to UTC
+    assert rendered_at("2027-01-01T00:00:00", now) == now  # ahead of the server: now
+    assert rendered_at("昨天", now) == now and rendered_at(None, now) == now  # a form from before the field
