@@ -8,7 +8,9 @@ files and the stored certificate PDFs that print it deleted after the commit: ``
 查阅记录 rows past retention are deleted. The bulk-export rows of the 查阅记录 (no person) go by age after the last
 batch, except those that covered a held person. The files of registered photos replaced while their person was held
 go once the hold is released (``photo_replaced``; a replaced photo's file otherwise goes with the replacement,
-``app.people.photos``). The run's counters move in SQL after each batch.
+``app.people.photos``). The run's counters move in SQL after each batch. Each batch, and the last step, reads who
+is held under a lock a hold's placing waits for (``_holds_wait``): a hold committed meanwhile is either read, or
+waits until that transaction's deletions are committed.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from app.archive.epochs import expired_prefix, kinds_of, seal_and_purge
 from app.archive.models import ArchiveEvent
 from app.archive.services import record_event
 from app.core.clock import to_local
-from app.core.db import utcnow
+from app.core.db import dialect_name, utcnow
 from app.core.storage import storage
 from app.extensions import db
 from app.people import access_log, photos
@@ -172,7 +174,20 @@ def _purge_access_log(book, person_ids: list[int], now: datetime) -> int:
     return done.rowcount or 0
 
 
+def _holds_wait(run_id: int) -> None:
+    """From here to the transaction's commit no legal hold is placed or released, so whom the purge reads as held
+    next stays true while it deletes (a hold that comes meanwhile waits for the commit; one committed before is
+    read). PostgreSQL: a SHARE lock on the holds table, which placing or releasing a hold (an INSERT, an UPDATE)
+    waits for; SQLite: a write now takes the database's one write lock, which the hold's insert waits for."""
+    if dialect_name(db.session) == "postgresql":
+        db.session.execute(sa.text(f"LOCK TABLE {LegalHold.__tablename__} IN SHARE MODE"))
+    else:
+        runs = PurgeRun.__table__
+        db.session.execute(sa.update(runs).where(runs.c.id == run_id).values(held_skipped=runs.c.held_skipped))
+
+
 def _purge_batch(book, run_id: int, person_ids: list[int], now: datetime) -> tuple[Counter, set[int], list[str]]:
+    _holds_wait(run_id)
     held = held_person_ids(person_ids)
     free = [pid for pid in person_ids if pid not in held]
     kinds: Counter = Counter()
@@ -263,6 +278,7 @@ def purge(commit: Callable[[], None], *, now: datetime | None = None, batch: int
         kinds.update(batch_kinds)
         held.extend(sorted(batch_held))
         _delete_files(run_id, files)
+    _holds_wait(run_id)  # the released and the held persons read below stay so until the run's last commit
     replaced = _replaced_photo_files(run_id)
     if replaced:
         kinds["photo_replaced"] += len(replaced)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import date, datetime
 
 import pytest
@@ -200,6 +201,56 @@ def test_a_legal_hold_stops_the_purge(app, world, operator, on):
     assert run.events_purged == 0 and run.snapshots_purged == 0 and len(chain(operator.id)) == 5
     assert operator.id in run.held_person_ids and run.held_skipped >= 1
     assert db.session.get(Snapshot, snap[0]) is not None
+
+
+@pytest.mark.parametrize("on", ["person", "enterprise"])
+def test_a_hold_committed_while_a_batch_runs_stops_its_deletions(app, world, operator, on, monkeypatch):
+    """A regulator places a hold on another connection as the first batch starts, and commits it after the batch
+    has read who is held but before it deletes anything: the held person's file, snapshot and its image stay, and
+    the run reports them held."""
+    from app.auth.models import User
+    from app.records import purge as purge_module
+
+    snap = _snapshot(operator, taken_at=datetime(2030, 1, 1))
+    subject = {"person_id": operator.id} if on == "person" else {"enterprise_id": world.ent_a.id}
+    regulator_id = world.regulator_nj.id
+    flushed, go, errors = threading.Event(), threading.Event(), []
+
+    def place_hold():
+        try:
+            with app.app_context():
+                regulator = db.session.get(User, regulator_id)
+                set_hold(regulator, reason="事故调查", now=datetime(2026, 12, 1), **subject)
+                flushed.set()  # placed, not yet committed
+                go.wait(timeout=1)  # a purge that waits for the hold never says go: commit after a second
+                db.session.commit()
+        except Exception as error:  # pragma: no cover - reported below
+            errors.append(error)
+            flushed.set()
+
+    holder = threading.Thread(target=place_hold)
+    real_rule_book, real_tracks_of = purge_module.rule_book, purge_module.tracks_of
+
+    def batch_starts(keys):  # before the first batch: the hold is placed (its transaction open)
+        if not holder.is_alive() and not go.is_set() and not flushed.is_set():
+            holder.start()
+            assert flushed.wait(timeout=10)
+        return real_rule_book(keys)
+
+    def held_ones_read(person_ids):  # after the batch read who is held, before it deletes: the hold commits
+        go.set()
+        holder.join(timeout=10)
+        return real_tracks_of(person_ids)
+
+    monkeypatch.setattr(purge_module, "rule_book", batch_starts)
+    monkeypatch.setattr(purge_module, "tracks_of", held_ones_read)
+    run = purge(db.session.commit, now=LATER)
+    holder.join(timeout=10)
+    assert not errors and not holder.is_alive()
+    assert len(chain(operator.id)) == 5
+    assert db.session.get(Snapshot, snap[0]) is not None and storage().size(snap[1]) == 4
+    assert (run.events_purged, run.snapshots_purged, run.persons_purged) == (0, 0, 0)
+    assert operator.id in run.held_person_ids and run.held_skipped >= 1
 
 
 def test_a_regulator_cannot_hold_outside_the_region(world, operator):
