@@ -14,16 +14,11 @@ from app.bank.models import Bank, BankQuestion
 from app.core.errors import DomainError
 from app.extensions import db
 from tests.bank.conftest import stored
+from tests.interleaving import committed_meanwhile
 
 
 def row_of(bank_id: int, key: str) -> BankQuestion:
     return next(r for r in stored(bank_id) if r.key == key)
-
-
-def meanwhile(statement) -> None:
-    """Another request's change, committed on its own connection."""
-    with db.engine.begin() as conn:
-        conn.execute(statement)
 
 
 def current_of(bank_id: int, key: str) -> BankQuestion:
@@ -41,7 +36,7 @@ def test_a_question_retired_while_it_is_edited_stays_retired_in_its_new_version(
     bank = bank_world.national
     row = row_of(bank.id, "n001")
     assert row.retired is False
-    meanwhile(sa.update(BankQuestion).where(BankQuestion.id == row.id).values(retired=True))
+    committed_meanwhile(sa.update(BankQuestion).where(BankQuestion.id == row.id).values(retired=True))
     edited = dataclasses.replace(row.to_question(), stem="改过的题干")
     new = services.edit_question(row, edited, actor_id=None)
     db.session.commit()
@@ -53,7 +48,7 @@ def test_a_retirement_of_a_version_edited_meanwhile_is_refused(bank_world):
     and saying 已停用 left the live version in papers. Now refused, to be decided on the new version."""
     bank = bank_world.national
     row = row_of(bank.id, "n002")
-    meanwhile(sa.update(BankQuestion).where(BankQuestion.id == row.id).values(current=False))
+    committed_meanwhile(sa.update(BankQuestion).where(BankQuestion.id == row.id).values(current=False))
     with pytest.raises(DomainError) as refused:
         services.set_retired(row, True)
     assert refused.value.code == "bank.question_changed" and "已有新版本" in refused.value.message
@@ -67,7 +62,7 @@ def test_two_changes_at_once_move_the_bank_revision_twice(bank_world):
     bank = bank_world.national
     row = row_of(bank.id, "n003")
     before = row.bank.revision  # loaded by this request
-    meanwhile(sa.update(Bank).where(Bank.id == bank.id).values(revision=Bank.revision + 1))
+    committed_meanwhile(sa.update(Bank).where(Bank.id == bank.id).values(revision=Bank.revision + 1))
     services.set_retired(row, True)
     db.session.commit()
     db.session.expire_all()

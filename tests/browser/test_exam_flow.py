@@ -13,7 +13,7 @@ from playwright.sync_api import expect
 from app.core.db import utcnow
 from app.exams.models import Answer, Attempt
 from app.extensions import db
-from tests.exams.conftest import make_sitting, make_template, right_answer
+from tests.exams.conftest import a_candidate, make_sitting, make_template, right_answer
 
 
 def stored_answers(attempt_id: int) -> dict[int, list]:
@@ -23,12 +23,7 @@ def stored_answers(attempt_id: int) -> dict[int, list]:
 
 
 def test_exam_on_a_phone_survives_going_offline_and_reloading(factory, phone_page, log_in):
-    enterprise = factory.enterprise(name="玄武化工有限公司")
-    admin = factory.enterprise_admin(enterprise)
-    person = factory.employ(enterprise, name="王大锤", actor=admin).person
-    worker = factory.worker(person)
-    sitting = make_sitting(make_template(), admin, [person])
-    factory.commit()
+    worker, _person, sitting = a_candidate(factory)
     page = phone_page
 
     log_in(page, worker.username)
@@ -109,12 +104,7 @@ def test_a_database_outage_keeps_the_answers_on_the_page_and_its_queue_catches_u
     """The database restarts mid-exam: every save answers 503 with ``Retry-After: 1`` (what the app answers then,
     app/core/errors.py). The answer stays on the page as 未保存, the page sends it again after each Retry-After (not
     after a doubling backoff: 1, 2, 4 s), and once the database is back it is saved with nobody touching anything."""
-    enterprise = factory.enterprise(name="玄武化工有限公司")
-    admin = factory.enterprise_admin(enterprise)
-    person = factory.employ(enterprise, name="王大锤", actor=admin).person
-    worker = factory.worker(person)
-    make_sitting(make_template(), admin, [person])
-    factory.commit()
+    worker, _person, _sitting = a_candidate(factory)
     page = phone_page
     log_in(page, worker.username)
     page.once("dialog", lambda dialog: dialog.accept())

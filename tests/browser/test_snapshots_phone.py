@@ -29,7 +29,7 @@ from app.people.models import Snapshot, SnapshotContext
 from app.training import classes, courses
 from app.training.models import ClassMode, LessonKind, StudyCredit, TrainingType
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, DESKTOP, PHONE, TIMEOUT_MS, assert_image_shown
-from tests.exams.conftest import make_sitting, make_template
+from tests.exams.conftest import a_candidate
 from tests.pictures import ASTRONAUT, frame, png, y4m
 
 FAKE_CAMERA = ["--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream"]
@@ -308,12 +308,7 @@ def test_the_exam_page_takes_its_start_snapshot_after_consent(
     factory, camera_browser, live_server, log_in, app, monkeypatch
 ):
     monkeypatch.setitem(app.config, "SNAPSHOTS_EXAMS", True)
-    enterprise = factory.enterprise(name="玄武化工有限公司")
-    admin = factory.enterprise_admin(enterprise)
-    person = factory.employ(enterprise, name="王大锤", actor=admin).person
-    worker = factory.worker(person)
-    make_sitting(make_template(), admin, [person])
-    factory.commit()
+    worker, person, _sitting = a_candidate(factory)
 
     context, page = _page(camera_browser, live_server, PHONE)
     try:

@@ -20,6 +20,7 @@ from app.extensions import db
 from app.people.models import Post
 from app.training.models import TrainingType
 from tests.certificates.world import give_photo, graded_sitting, review_trained
+from tests.interleaving import committed_meanwhile
 from tests.training.world import trained
 
 
@@ -251,8 +252,7 @@ def test_the_nightly_job_does_not_mark_a_certificate_renewed_while_it_runs(cw, m
     computed = recompute.effective_status
 
     def renewed_meanwhile(c, today, book):
-        with db.engine.begin() as conn:  # the officer's request, on its own connection
-            conn.execute(sa.update(Certificate).where(Certificate.id == c.id).values(valid_to=renewed_to))
+        committed_meanwhile(sa.update(Certificate).where(Certificate.id == c.id).values(valid_to=renewed_to))
         return computed(c, today, book)  # from the dates the job had read
 
     monkeypatch.setattr(recompute, "effective_status", renewed_meanwhile)

@@ -166,6 +166,17 @@ def make_sitting(
     )
 
 
+def a_candidate(factory) -> tuple[User, Person, Sitting]:
+    """王大锤 of 玄武化工 with a worker login, a candidate of an open sitting of the standard paper (committed)."""
+    enterprise = factory.enterprise(name="玄武化工有限公司")
+    admin = factory.enterprise_admin(enterprise)
+    person = factory.employ(enterprise, name="王大锤", actor=admin).person
+    worker = factory.worker(person)
+    sitting = make_sitting(make_template(), admin, [person])
+    factory.commit()
+    return worker, person, sitting
+
+
 @pytest.fixture
 def exam_world(factory) -> ExamWorld:
     enterprise = factory.enterprise(name="玄武化工有限公司", region="320102")

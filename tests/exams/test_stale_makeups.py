@@ -6,7 +6,6 @@ not two, and the request that comes second is refused."""
 from __future__ import annotations
 
 import os
-from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
@@ -14,31 +13,12 @@ import sqlalchemy as sa
 
 from app.auth.models import User
 from app.core.db import utcnow
-from app.core.errors import DomainError
 from app.exams import makeups
 from app.exams.attempts import grading, starting
 from app.exams.models import Candidate, ExamKind, Sitting
 from app.extensions import db
 from tests.exams.conftest import answer_all
-
-
-@contextmanager
-def another_request(app):
-    """The competing request: its own app context, so its own session, committed at the end."""
-    with app.app_context():
-        yield
-        db.session.commit()
-
-
-def as_the_view(call) -> DomainError | None:
-    """Run ``call`` as the 补考 view does: commit, or roll back and show the refusal."""
-    try:
-        call()
-    except DomainError as exc:
-        db.session.rollback()
-        return exc
-    db.session.commit()
-    return None
+from tests.interleaving import another_request, as_the_view
 
 
 def schedule(original: Sitting, actor: User) -> Sitting:

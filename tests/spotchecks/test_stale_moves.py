@@ -4,7 +4,6 @@ the object, a second request (its own app context, so its own session) commits, 
 
 from __future__ import annotations
 
-from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
@@ -12,20 +11,12 @@ import sqlalchemy as sa
 
 from app.auth.models import User
 from app.core.db import utcnow
-from app.core.errors import DomainError
 from app.extensions import db
 from app.spotchecks import findings as rectification
 from app.spotchecks import inspections, tickets
 from app.spotchecks.models import Finding, FindingState, SpotCheckTicket, TicketReason, TicketState
+from tests.interleaving import another_request, as_the_view
 from tests.spotchecks.world import World
-
-
-@contextmanager
-def another_request(app):
-    """A second request meanwhile: its own session, committed when the block ends."""
-    with app.app_context():
-        yield
-        db.session.commit()
 
 
 def loaded(obj):
@@ -37,13 +28,8 @@ def loaded(obj):
 
 def attempt(call) -> str | None:
     """Call a service as its view does (commit on success); return the refusal's code, if any."""
-    try:
-        call()
-        db.session.commit()
-    except DomainError as error:
-        db.session.rollback()
-        return error.code
-    return None
+    refused = as_the_view(call)
+    return refused.code if refused is not None else None
 
 
 def stored(model, id_):

@@ -25,23 +25,10 @@ from app.training.models import (
     CorrectionState,
     StudyCredit,
 )
+from tests.training.world import offline_class
 
 NOV_20_AFTERNOON = datetime(2026, 11, 20, 8, 0)  # 16:00 in Shanghai
 NOV_22 = datetime(2026, 11, 22, 2, 0)  # 10:00 in Shanghai: the 20th is over
-
-
-def offline_class(world, title="面授班", *, mode=ClassMode.OFFLINE, actor=None):
-    training_class = classes.create_class(
-        course=world.course,
-        title=title,
-        mode=mode,
-        starts_on=date(2026, 11, 16),
-        ends_on=date(2026, 11, 27),
-        required_hours=16,
-        actor=actor or world.organiser,
-    )
-    classes.enrol(training_class, [world.person.id], actor=actor or world.organiser)
-    return training_class
 
 
 def record(training_class, world, minutes=90, *, on=date(2026, 11, 20), now=NOV_20_AFTERNOON, label="上午", **kw):

@@ -13,20 +13,19 @@ import sqlalchemy as sa
 from app.archive.models import ArchiveEvent
 from app.auth.models import Role
 from app.extensions import db
-from app.training import classes
 from app.training.attendance import corrections
 from app.training.enrolment import applications
 from app.training.models import (
     Attendance,
     AttendanceCorrection,
     AttendanceDay,
-    ClassMode,
     CorrectionState,
     Enrolment,
     EnrolmentApplication,
 )
 from tests.exams.test_concurrency import in_parallel, logged_in_clients
 from tests.training.test_enrolment import institution_class
+from tests.training.world import offline_class
 
 pytestmark = [
     pytest.mark.postgres,
@@ -48,16 +47,7 @@ def events(kind: str) -> int:
 @pytest.fixture
 def offline(training_world, factory):
     w = training_world
-    w.offline = classes.create_class(
-        course=w.course,
-        title="面授班",
-        mode=ClassMode.OFFLINE,
-        starts_on=date(2026, 11, 16),
-        ends_on=date(2026, 11, 27),
-        required_hours=16,
-        actor=w.organiser,
-    )
-    classes.enrol(w.offline, [w.person.id], actor=w.organiser)
+    w.offline = offline_class(w)
     factory.commit()
     return w
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import io
 import re
-from datetime import date, datetime
+from datetime import datetime
 
 import pytest
 import sqlalchemy as sa
@@ -13,8 +13,8 @@ from openpyxl import Workbook
 
 from app.auth.models import Role
 from app.extensions import db
-from app.training import classes
-from app.training.models import Attendance, AttendanceCorrection, ClassMode, CorrectionState
+from app.training.models import Attendance, AttendanceCorrection, CorrectionState
+from tests.training.world import offline_class
 
 NOV_22 = datetime(2026, 11, 22, 2, 0)  # 10:00 in Shanghai
 
@@ -23,16 +23,7 @@ NOV_22 = datetime(2026, 11, 22, 2, 0)  # 10:00 in Shanghai
 def late(training_world, factory, monkeypatch):
     monkeypatch.setattr("app.training.attendance_views.utcnow", lambda: NOV_22)
     w = training_world
-    w.offline = classes.create_class(
-        course=w.course,
-        title="面授班",
-        mode=ClassMode.OFFLINE,
-        starts_on=date(2026, 11, 16),
-        ends_on=date(2026, 11, 27),
-        required_hours=8,
-        actor=w.organiser,
-    )
-    classes.enrol(w.offline, [w.person.id], actor=w.organiser)
+    w.offline = offline_class(w, required_hours=8)
     w.supervisor = factory.user(Role.ENTERPRISE, enterprise_id=w.enterprise.id, supervisor=True)
     w.regulator, w.far_regulator = factory.regulator("320100"), factory.regulator("320500")
     factory.commit()

@@ -5,7 +5,6 @@ roll back on a refusal). What is stored must be what one request alone would hav
 
 from __future__ import annotations
 
-from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 
 import pytest
@@ -14,7 +13,6 @@ import sqlalchemy as sa
 from app.archive.models import ArchiveEvent
 from app.auth.models import Role, User
 from app.core.clock import utcnow
-from app.core.errors import DomainError
 from app.exams.models import Candidate, ExamKind, Sitting
 from app.extensions import db
 from app.people.models import Post
@@ -24,33 +22,15 @@ from app.training.models import (
     Attendance,
     AttendanceCorrection,
     AttendanceDay,
-    ClassMode,
     CorrectionState,
     TrainingClass,
 )
+from tests.interleaving import another_request, as_the_view
+from tests.training.world import offline_class
 
 NOV_20 = datetime(2026, 11, 20, 8, 0)  # 16:00 in Shanghai
 NOV_22 = datetime(2026, 11, 22, 2, 0)  # the 20th is over
 DAY = date(2026, 11, 20)
-
-
-@contextmanager
-def first_request(app):
-    """The competing request: its own app context, so its own session, committed at the end."""
-    with app.app_context():
-        yield
-        db.session.commit()
-
-
-def as_the_view(call) -> DomainError | None:
-    """Run ``call`` as a view does: commit, or roll back and show the refusal."""
-    try:
-        call()
-    except DomainError as exc:
-        db.session.rollback()
-        return exc
-    db.session.commit()
-    return None
 
 
 def counter_and_entries(person_id: int) -> tuple[int, int]:
@@ -74,16 +54,7 @@ def events(kind: str) -> int:
 def entry(training_world, factory):
     """A 面授 class with one 120-minute entry of the 20th, committed."""
     w = training_world
-    w.offline = classes.create_class(
-        course=w.course,
-        title="面授班",
-        mode=ClassMode.OFFLINE,
-        starts_on=date(2026, 11, 16),
-        ends_on=date(2026, 11, 27),
-        required_hours=16,
-        actor=w.organiser,
-    )
-    classes.enrol(w.offline, [w.person.id], actor=w.organiser)
+    w.offline = offline_class(w)
     w.entry_id = recording.record(
         w.offline, w.person.id, session_date=DAY, minutes=120, actor=w.organiser, reason="签到表", now=NOV_20
     ).id
@@ -105,7 +76,7 @@ def change_entry(entry_id: int, organiser_id: int, minutes: int) -> None:
 def test_a_withdrawal_clicked_twice_gives_the_minutes_back_once(app, entry):
     w = entry
     stale = db.session.get(Attendance, w.entry_id)  # the second click's request has loaded the entry
-    with first_request(app):
+    with another_request(app):
         change_entry(w.entry_id, w.organiser_id, 0)
     refused = as_the_view(lambda: recording.change(stale, minutes=0, actor=w.organiser, reason="更正", now=NOV_20))
     assert counter_and_entries(w.person_id) == (0, 0)
@@ -116,7 +87,7 @@ def test_a_withdrawal_clicked_twice_gives_the_minutes_back_once(app, entry):
 def test_a_change_submitted_twice_moves_the_counter_once(app, entry):
     w = entry
     stale = db.session.get(Attendance, w.entry_id)
-    with first_request(app):
+    with another_request(app):
         change_entry(w.entry_id, w.organiser_id, 180)
     refused = as_the_view(lambda: recording.change(stale, minutes=180, actor=w.organiser, reason="更正", now=NOV_20))
     assert counter_and_entries(w.person_id) == (180, 180)
@@ -137,7 +108,7 @@ def test_two_corrections_of_one_entry_approved_at_once_apply_only_one(app, entry
     longer_id, supervisor_id = longer.id, supervisor.id
     factory.commit()
     stale = db.session.get(Attendance, w.entry_id)  # the second approver's request has loaded the entry (120 min)
-    with first_request(app):
+    with another_request(app):
         corrections.approve(
             db.session.get(AttendanceCorrection, longer_id), actor=db.session.get(User, supervisor_id), now=NOV_22
         )
@@ -170,7 +141,7 @@ def test_a_class_exam_opened_twice_at_once_is_one_sitting(app, training_world):
     w = training_world
     class_id, organiser_id = w.training_class.id, w.organiser.id
     assert w.training_class.exam_sitting_id is None  # the second click's request has loaded the class
-    with first_request(app):
+    with another_request(app):
         open_exam(db.session.get(TrainingClass, class_id), db.session.get(User, organiser_id))
     refused = as_the_view(lambda: open_exam(w.training_class, w.organiser))
     assert class_sittings(class_id) == [db.session.get(TrainingClass, class_id).exam_sitting_id]
@@ -183,7 +154,7 @@ def test_a_trainee_enrolled_while_the_exam_opens_is_its_candidate(app, training_
     class_id, organiser_id, newcomer_id = w.training_class.id, w.organiser.id, newcomer.id
     factory.commit()
     assert w.training_class.exam_sitting_id is None  # the enrolling request has loaded the class
-    with first_request(app):
+    with another_request(app):
         open_exam(db.session.get(TrainingClass, class_id), db.session.get(User, organiser_id))
     assert as_the_view(lambda: classes.enrol(w.training_class, [newcomer_id], actor=w.organiser)) is None
     sitting_id = db.session.get(TrainingClass, class_id).exam_sitting_id

@@ -192,3 +192,18 @@ def pass_class_exam(training_class, persons, *, passed: bool = True):
     for person in persons:  # what the engine's graded listener does (app.training.classes._class_exam_graded)
         classes.refresh_completions(training_class, person_id=person.id)
     return sitting
+
+
+def offline_class(world, title="面授班", *, mode=ClassMode.OFFLINE, actor=None, required_hours=16):
+    """A 面授 class of 16–27 November 2026 on the world's course, with the world's person enrolled."""
+    training_class = classes.create_class(
+        course=world.course,
+        title=title,
+        mode=mode,
+        starts_on=date(2026, 11, 16),
+        ends_on=date(2026, 11, 27),
+        required_hours=required_hours,
+        actor=actor or world.organiser,
+    )
+    classes.enrol(training_class, [world.person.id], actor=actor or world.organiser)
+    return training_class
