@@ -34,6 +34,7 @@ __all__ = [
     "dialect_name",
     "first_row",
     "insert_on_conflict",
+    "lock_row",
     "utcnow",
 ]
 
@@ -120,6 +121,17 @@ def conditional_update(model) -> sa.Update:
     """``UPDATE`` for a state change guarded by its ``WHERE`` (the rowcount says who won); the session's objects
     are refreshed by the caller, not synchronised by SQLAlchemy."""
     return sa.update(model).execution_options(synchronize_session=False)
+
+
+def lock_row(obj: Any, *, key_share: bool = False) -> None:
+    """Lock ``obj``'s row until the transaction ends and read it again (``SELECT … FOR UPDATE``), for a decision
+    that must see what another request committed meanwhile and make the next one wait for this one (a 整改 finding's
+    move, a class's exam, a sitting's 补考). ``key_share``: ``FOR NO KEY UPDATE``, which inserts of rows referencing
+    it (answers, candidates) do not wait for. The session's pending changes are flushed first (the reload would drop
+    them). SQLite serialises writers and ignores the lock."""
+    session = so.object_session(obj)
+    session.flush()
+    session.refresh(obj, with_for_update={"key_share": True} if key_share else True)
 
 
 class TimestampMixin:

@@ -25,7 +25,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from app.core.clock import to_local
-from app.core.db import utcnow
+from app.core.db import lock_row, utcnow
 from app.core.enums import LabelledEnum
 from app.core.errors import DomainError
 from app.exams import messages as _messages  # noqa: F401  (registers the exam codes)
@@ -181,14 +181,6 @@ def makeups_of(sitting: Sitting) -> list[Sitting]:
     return list(db.session.scalars(sa.select(Sitting).where(Sitting.makeup_of_id == sitting.id).order_by(Sitting.id)))
 
 
-def _lock(sitting: Sitting) -> None:
-    """Lock ``sitting``'s row until the transaction ends and reload it (``SELECT … FOR NO KEY UPDATE``: the 补考
-    scheduled for it are decided one after the other, each seeing the other's committed 补考; candidates starting or
-    answering it, whose rows only reference it, are not held up)."""
-    db.session.flush()
-    db.session.refresh(sitting, with_for_update={"key_share": True})
-
-
 def create_makeup_sitting(
     original: Sitting,
     *,
@@ -208,13 +200,13 @@ def create_makeup_sitting(
     :param organiser: enterprise_id / institution_id / region_code; by default the original's organiser.
     :raises DomainError: ``makeup.not_allowed`` for a sitting without 补考, ``makeup.none`` when nobody is eligible.
 
-    Who is eligible is decided under a lock on ``original``'s row (:func:`_lock`), held until the transaction ends: a
+    Who is eligible is decided under a lock on ``original``'s row (:func:`app.core.db.lock_row`), held until the transaction ends: a
     second request scheduling the 补考 of the same sitting (a double click, two organisers) waits for this one, then
     sees its 补考 and is refused, instead of giving the same candidates a second one.
     """
     follow_up = person_ids is not None
     if not follow_up:
-        _lock(original)
+        lock_row(original, key_share=True)  # candidates starting or answering it are not held up
         if original.kind not in RETAKE_KINDS or not original.allow_makeup:
             raise DomainError("makeup.not_allowed")
     chosen = list(person_ids) if follow_up else makeup_candidates(original)

@@ -13,7 +13,7 @@ from flask import current_app
 
 from app.archive.services import record_event
 from app.core.clock import to_local
-from app.core.db import utcnow
+from app.core.db import lock_row, utcnow
 from app.core.errors import DomainError
 from app.extensions import db
 from app.spotchecks import engine
@@ -70,13 +70,6 @@ def _open(ticket: SpotCheckTicket, *, action: str, deadline, actor, now: datetim
     return finding
 
 
-def _locked(finding: Finding) -> Finding:
-    """Re-read the finding under a row lock before a state change: the checks then see what another request
-    committed meanwhile (a 销号 while the enterprise's page was open), and nobody moves it until this one commits."""
-    db.session.refresh(finding, with_for_update=True)
-    return finding
-
-
 def _note(finding: Finding, actor, text: str, now: datetime) -> None:
     """Append a line to the notes in SQL (written at the flush), so a note added meanwhile is never dropped."""
     who = actor.label if actor is not None else "system"
@@ -99,7 +92,7 @@ def _require_workable(finding: Finding) -> None:
 def assign_retraining(finding: Finding, *, actor, note: str = "", now: datetime | None = None) -> Finding:
     """The enterprise has put the person on retraining."""
     now = now or utcnow()
-    _locked(finding)
+    lock_row(finding)  # a 销号 committed while the page was open is seen; nobody moves it until this commits
     _require_workable(finding)
     if finding.status is FindingState.AWAITING_REVIEW:
         raise DomainError("finding.awaiting_review")
@@ -115,7 +108,7 @@ def schedule_makeup(
 ) -> Finding:
     """Create the 补考 sitting (kind MAKEUP, same paper rules) for this one person, in the enterprise's name."""
     now = now or utcnow()
-    _locked(finding)
+    lock_row(finding)
     _require_workable(finding)
     if finding.status is FindingState.AWAITING_REVIEW:
         raise DomainError("finding.awaiting_review")
@@ -156,7 +149,7 @@ def makeup_passed(finding: Finding) -> bool:
 def request_review(finding: Finding, *, actor, note: str = "", now: datetime | None = None) -> Finding:
     """The enterprise reports the item rectified and asks the regulator to close it."""
     now = now or utcnow()
-    _locked(finding)
+    lock_row(finding)
     _require_workable(finding)
     _move(finding, FindingState.AWAITING_REVIEW)
     _note(finding, actor, "申请复核销号" + (f"：{note.strip()}" if note.strip() else ""), now)
@@ -170,7 +163,7 @@ def close_finding(finding: Finding, *, actor, override_reason: str = "", now: da
     :raises DomainError: ``finding.closed``, ``finding.no_passed_makeup`` without a passed 补考 or a reason.
     """
     now = now or utcnow()
-    _locked(finding)
+    lock_row(finding)
     _require_workable(finding)
     passed = makeup_passed(finding)
     if not passed and not override_reason.strip():
@@ -201,7 +194,7 @@ def close_finding(finding: Finding, *, actor, override_reason: str = "", now: da
 def reject_finding(finding: Finding, *, actor, reason: str, now: datetime | None = None) -> Finding:
     """The regulator does not accept the rectification; the enterprise works the item again."""
     now = now or utcnow()
-    _locked(finding)
+    lock_row(finding)
     _require_workable(finding)
     if not reason.strip():
         raise DomainError("finding.reason_required")

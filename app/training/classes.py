@@ -12,6 +12,7 @@ from app.archive.services import record_event
 from app.auth.models import Role
 from app.bank.models import PaperTemplate
 from app.core.clock import utcnow
+from app.core.db import lock_row
 from app.core.errors import DomainError
 from app.exams.listeners import on_graded
 from app.exams.models import Attempt, ExamKind, Sitting
@@ -87,7 +88,7 @@ def enrol(training_class: TrainingClass, person_ids, *, actor, via: str = "") ->
     Each new trainee's file gets ``training.enrolled`` (``via``: e.g. ``application`` when an institution accepted
     an enterprise's 报名申请); an institution's trainee becomes its 学员; once the class exam is open, they are
     its candidates too (逢培必考: the exam opens for each when their hours are complete). Returns how many."""
-    lock_class(training_class)  # an exam opened meanwhile is seen below, or it opens after with these trainees
+    lock_row(training_class)  # an exam opened meanwhile is seen below, or it opens after with these trainees
     existing = set(db.session.scalars(sa.select(Enrolment.person_id).where(Enrolment.class_id == training_class.id)))
     added = []
     for person_id in dict.fromkeys(person_ids):
@@ -113,14 +114,6 @@ def enrol(training_class: TrainingClass, person_ids, *, actor, via: str = "") ->
     if added and training_class.exam_sitting_id is not None:
         add_candidates(db.session.get(Sitting, training_class.exam_sitting_id), added, actor=actor)
     return len(added)
-
-
-def lock_class(training_class: TrainingClass) -> None:
-    """Lock the class row until the transaction ends (``SELECT … FOR UPDATE``) and reload it: opening its exam and
-    enrolling trainees happen one after the other, each seeing the other's committed ``exam_sitting_id`` and
-    enrolments, never a value loaded before."""
-    db.session.flush()
-    db.session.refresh(training_class, with_for_update=True)
 
 
 def class_facts(training_class: TrainingClass) -> dict:
@@ -157,7 +150,7 @@ def open_class_exam(
     :raises DomainError: ``class.no_template``, ``class.exam_exists``, ``class.no_trainees``, and the sitting's
         own refusals (``sitting.window``, ``paper.insufficient`` …).
     """
-    lock_class(training_class)  # one sitting however many clicks; every trainee enrolled until now
+    lock_row(training_class)  # one sitting however many clicks; every trainee enrolled until now
     if training_class.exam_sitting_id is not None:
         raise DomainError("class.exam_exists")
     template = db.session.get(PaperTemplate, training_class.exam_template_id or -1)
